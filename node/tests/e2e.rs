@@ -1,0 +1,406 @@
+//! End-to-end tests against the real `depin-node` binary that `cargo test` builds.
+//!
+//! Each test starts the node on free local ports with a temporary base path, talks to it over
+//! JSON-RPC (WebSocket) with a real client, and stops it (the process is killed and the folder
+//! removed when the test's [`Node`] is dropped, also when the test fails).
+
+use std::{
+	fs::File,
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+use codec::{Decode, Encode};
+use depin_runtime::{
+	AccountId, Balance, BalancesCall, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
+	TxExtension, UncheckedExtrinsic, UNITS,
+};
+use jsonrpsee::{
+	core::client::{ClientT, SubscriptionClientT},
+	rpc_params,
+	ws_client::{WsClient, WsClientBuilder},
+};
+use serde_json::Value;
+use sp_core::{bytes, crypto::Pair as _, sr25519, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
+
+/// The node binary built by this `cargo test` run.
+const NODE: &str = env!("CARGO_BIN_EXE_depin-node");
+
+/// How long a test waits for the node before giving up (a debug build compiles the Wasm
+/// runtime at start-up).
+const DEADLINE: Duration = Duration::from_secs(240);
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.map(|a| a.port())
+		.expect("a free local port")
+}
+
+/// A running node; killed and cleaned up on drop.
+struct Node {
+	child: Child,
+	rpc_port: u16,
+	prometheus_port: u16,
+	dir: tempfile::TempDir,
+}
+
+impl Node {
+	/// Starts `depin-node` with `args`, a temporary base path and free ports.
+	fn start(args: &[&str]) -> Node {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let (rpc_port, p2p_port, prometheus_port) = (free_port(), free_port(), free_port());
+		let log = File::create(dir.path().join("node.log")).expect("log file");
+		let child = Command::new(NODE)
+			.args(args)
+			.arg("--base-path")
+			.arg(dir.path().join("data"))
+			.args(["--rpc-port", &rpc_port.to_string()])
+			.args(["--port", &p2p_port.to_string()])
+			.args(["--prometheus-port", &prometheus_port.to_string()])
+			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.stdout(log.try_clone().expect("log file"))
+			.stderr(log)
+			.spawn()
+			.expect("depin-node starts");
+		Node { child, rpc_port, prometheus_port, dir }
+	}
+
+	fn log(&self) -> String {
+		std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default()
+	}
+
+	/// Fails the test with the node's log.
+	fn fail(&self, what: &str) -> ! {
+		panic!("{what}\n--- node log ---\n{}", self.log())
+	}
+
+	/// Connects over WebSocket once the RPC server is up.
+	async fn client(&mut self) -> WsClient {
+		let start = Instant::now();
+		loop {
+			if let Ok(Some(status)) = self.child.try_wait() {
+				self.fail(&format!("the node exited early with {status}"));
+			}
+			let url = format!("ws://127.0.0.1:{}", self.rpc_port);
+			if let Ok(client) = WsClientBuilder::default().build(&url).await {
+				return client;
+			}
+			if start.elapsed() > DEADLINE {
+				self.fail("the RPC server did not come up in time");
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+fn hex_number(v: &Value) -> u64 {
+	let s = v.as_str().expect("a hex number");
+	u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("a hex number")
+}
+
+fn hash(v: &Value) -> H256 {
+	let raw = bytes::from_hex(v.as_str().expect("a hex hash")).expect("hex");
+	H256::from_slice(&raw)
+}
+
+async fn best_number(client: &WsClient) -> u64 {
+	let header: Value = client.request("chain_getHeader", rpc_params![]).await.expect("header");
+	hex_number(&header["number"])
+}
+
+async fn finalized_number(client: &WsClient) -> u64 {
+	let head: Value =
+		client.request("chain_getFinalizedHead", rpc_params![]).await.expect("finalized head");
+	let header: Value =
+		client.request("chain_getHeader", rpc_params![head]).await.expect("header");
+	hex_number(&header["number"])
+}
+
+/// Waits until the best block reaches `best` and the finalized block `finalized`.
+async fn wait_for_blocks(node: &Node, client: &WsClient, best: u64, finalized: u64) {
+	let start = Instant::now();
+	loop {
+		let (b, f) = (best_number(client).await, finalized_number(client).await);
+		if b >= best && f >= finalized {
+			return;
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail(&format!("blocks stalled at best #{b}, finalized #{f}"));
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+}
+
+async fn storage<T: Decode>(client: &WsClient, key: Vec<u8>, at: H256) -> Option<T> {
+	let value: Option<String> = client
+		.request("state_getStorage", rpc_params![bytes::to_hex(&key, false), at])
+		.await
+		.expect("state_getStorage");
+	value.map(|v| {
+		let raw = bytes::from_hex(&v).expect("hex");
+		T::decode(&mut &raw[..]).expect("storage decodes with the runtime's types")
+	})
+}
+
+async fn free_balance(client: &WsClient, who: &AccountId, at: H256) -> Balance {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	storage::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
+		client, key, at,
+	)
+	.await
+	.map(|info| info.data.free)
+	.unwrap_or(0)
+}
+
+async fn events(client: &WsClient, at: H256) -> Vec<frame_system::EventRecord<RuntimeEvent, H256>> {
+	let key = [sp_core::twox_128(b"System"), sp_core::twox_128(b"Events")].concat();
+	storage(client, key, at).await.unwrap_or_default()
+}
+
+/// A balance transfer signed by `sender`, immortal, with every extension of the runtime.
+fn signed_transfer(
+	sender: &sr25519::Pair,
+	dest: AccountId,
+	value: Balance,
+	nonce: Nonce,
+	genesis: H256,
+	spec_version: u32,
+	transaction_version: u32,
+) -> UncheckedExtrinsic {
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
+	let tx_ext: TxExtension = (
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let payload = SignedPayload::from_raw(
+		call.clone(),
+		tx_ext.clone(),
+		((), spec_version, transaction_version, genesis, genesis, (), (), (), ()),
+	);
+	let signature = payload.using_encoded(|p| sender.sign(p));
+	UncheckedExtrinsic::new_signed(
+		call,
+		AccountId::from(sender.public()).into(),
+		signature.into(),
+		tx_ext,
+	)
+}
+
+#[tokio::test]
+async fn dev_node_finalizes_blocks_and_includes_a_signed_transfer() {
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+
+	// Blocks are authored (BABE) and finalized (GRANDPA).
+	wait_for_blocks(&node, &client, 2, 1).await;
+
+	// The node speaks Prometheus.
+	let metrics = fetch_metrics(node.prometheus_port).await;
+	assert!(metrics.contains("substrate_block_height"), "Prometheus metrics are served");
+
+	// Bob pays a fresh account; Alice authors every dev block and collects the fee.
+	let bob = Sr25519Keyring::Bob;
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let dest: AccountId = sr25519::Pair::from_string("//DepinE2E", None).expect("seed").public().into();
+	let amount: Balance = 42 * UNITS;
+
+	let genesis: Value =
+		client.request("chain_getBlockHash", rpc_params![0]).await.expect("genesis hash");
+	let version: Value =
+		client.request("state_getRuntimeVersion", rpc_params![]).await.expect("runtime version");
+	let nonce: Nonce = client
+		.request("system_accountNextIndex", rpc_params![bob.to_account_id().to_string()])
+		.await
+		.expect("nonce");
+	let xt = signed_transfer(
+		&bob.pair(),
+		dest.clone(),
+		amount,
+		nonce,
+		hash(&genesis),
+		version["specVersion"].as_u64().expect("specVersion") as u32,
+		version["transactionVersion"].as_u64().expect("transactionVersion") as u32,
+	);
+
+	let mut watch = client
+		.subscribe::<Value, _>(
+			"author_submitAndWatchExtrinsic",
+			rpc_params![bytes::to_hex(&xt.encode(), false)],
+			"author_unwatchExtrinsic",
+		)
+		.await
+		.expect("the transaction is accepted by the pool");
+	let start = Instant::now();
+	let finalized_in = loop {
+		let status = tokio::time::timeout(DEADLINE, watch.next())
+			.await
+			.unwrap_or_else(|_| node.fail("no transaction status in time"))
+			.expect("the subscription stays open")
+			.expect("a transaction status");
+		if let Some(block) = status.get("finalized") {
+			break hash(block);
+		}
+		if status.get("invalid").is_some() || status.get("dropped").is_some() {
+			node.fail(&format!("the transaction failed: {status}"));
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail("the transaction was not finalized in time");
+		}
+	};
+
+	let header: Value = client
+		.request("chain_getHeader", rpc_params![finalized_in])
+		.await
+		.expect("header of the block");
+	let parent = hash(&header["parentHash"]);
+
+	// The transfer succeeded and the fee went from Bob to the author.
+	let records = events(&client, finalized_in).await;
+	let fee = records
+		.iter()
+		.find_map(|r| match &r.event {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { who, actual_fee, tip },
+			) if *who == bob.to_account_id() => {
+				assert_eq!(*tip, 0);
+				Some(*actual_fee)
+			},
+			_ => None,
+		})
+		.expect("a fee was paid by Bob");
+	assert!(fee > 0, "transactions cost a fee");
+	assert!(records.iter().any(|r| matches!(
+		&r.event,
+		RuntimeEvent::Balances(pallet_balances::Event::Transfer { from, to, amount: a })
+			if *from == bob.to_account_id() && *to == dest && *a == amount
+	)));
+
+	assert_eq!(free_balance(&client, &dest, parent).await, 0);
+	assert_eq!(free_balance(&client, &dest, finalized_in).await, amount);
+	let bob_before = free_balance(&client, &bob.to_account_id(), parent).await;
+	let bob_after = free_balance(&client, &bob.to_account_id(), finalized_in).await;
+	assert_eq!(bob_after, bob_before - amount - fee);
+	let alice_before = free_balance(&client, &alice, parent).await;
+	let alice_after = free_balance(&client, &alice, finalized_in).await;
+	assert_eq!(alice_after, alice_before + fee, "the block author collects the fee");
+}
+
+/// Reads the Prometheus endpoint with a plain HTTP/1.0 request.
+async fn fetch_metrics(port: u16) -> String {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let mut stream =
+		tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("prometheus endpoint");
+	stream
+		.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+		.await
+		.expect("request");
+	let mut body = String::new();
+	stream.read_to_string(&mut body).await.expect("response");
+	body
+}
+
+fn run(args: &[&str]) -> Output {
+	Command::new(NODE).args(args).stdin(Stdio::null()).output().expect("depin-node runs")
+}
+
+fn assert_one_line_error(output: &Output, expected: &str) {
+	assert!(!output.status.success(), "the node must exit non-zero");
+	let stderr = String::from_utf8_lossy(&output.stderr);
+	let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+	assert_eq!(lines.len(), 1, "exactly one line of error, got: {stderr}");
+	assert!(lines[0].contains(expected), "{:?} should mention {expected:?}", lines[0]);
+}
+
+#[test]
+fn unknown_chain_is_refused_with_a_one_line_error() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let output = run(&[
+		"--chain",
+		"no-such-chain",
+		"--base-path",
+		dir.path().to_str().expect("utf-8 path"),
+	]);
+	assert_one_line_error(&output, "unknown chain `no-such-chain`");
+}
+
+#[test]
+fn malformed_chain_spec_files_are_refused_with_a_one_line_error() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let cases: [(&str, &str); 3] = [
+		("truncated.json", "{ \"name\": \"DePIN\", "),
+		("not-a-spec.json", "{ \"hello\": \"world\" }"),
+		("empty.json", ""),
+	];
+	for (name, content) in cases {
+		let path = dir.path().join(name);
+		std::fs::write(&path, content).expect("write spec");
+		let output = run(&[
+			"--chain",
+			path.to_str().expect("utf-8 path"),
+			"--base-path",
+			dir.path().join("data").to_str().expect("utf-8 path"),
+		]);
+		assert_one_line_error(&output, "invalid chain spec");
+	}
+}
+
+fn export_spec(chain: &str, dir: &Path, raw: bool) -> PathBuf {
+	let mut args = vec!["export-chain-spec", "--chain", chain];
+	if raw {
+		args.push("--raw");
+	}
+	let output = run(&args);
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	let path = dir.join(format!("{chain}{}.json", if raw { "-raw" } else { "" }));
+	std::fs::write(&path, &output.stdout).expect("write spec");
+	path
+}
+
+#[test]
+fn every_named_chain_exports_a_spec_with_its_preset() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	for (chain, id, preset) in [
+		("dev", "depin_dev", "development"),
+		("local", "depin_local", "local_testnet"),
+		("testnet", "depin_testnet", "testnet"),
+	] {
+		let spec: Value =
+			serde_json::from_slice(&std::fs::read(export_spec(chain, dir.path(), false)).unwrap())
+				.expect("the spec is JSON");
+		assert_eq!(spec["id"], id);
+		assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], preset, "{spec}");
+		assert_eq!(spec["properties"]["tokenSymbol"], "DPN");
+		assert_eq!(spec["properties"]["tokenDecimals"], 12);
+	}
+}
+
+#[tokio::test]
+async fn a_node_runs_from_an_exported_raw_chain_spec_file() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let spec = export_spec("dev", dir.path(), true);
+	let mut node =
+		Node::start(&["--chain", spec.to_str().expect("utf-8 path"), "--alice", "--validator"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 2, 1).await;
+	let chain: String = client.request("system_chain", rpc_params![]).await.expect("system_chain");
+	assert_eq!(chain, "DePIN Development");
+}

@@ -1,0 +1,209 @@
+//! # DePIN runtime
+//!
+//! The FRAME runtime of the DePIN appchain: BABE block production (whose VRF randomness will
+//! drive proof challenges), GRANDPA finality, a validator set governed by a privileged origin
+//! (root for now), the native token with transaction fees, and the DePIN pallets as they land.
+//!
+//! Layout: `configs/` configures the pallets (one file per concern), `apis.rs` implements the
+//! runtime APIs, `genesis_config_presets.rs` holds the `development`, `local_testnet` and
+//! `testnet` presets, `constants.rs` the token and time constants.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime` and `impl_runtime_apis` need a high recursion limit.
+#![recursion_limit = "256"]
+
+// Make the Wasm binary available for the node (native builds only).
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+mod apis;
+pub mod configs;
+pub mod constants;
+pub mod genesis_config_presets;
+
+#[cfg(test)]
+mod tests;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::RuntimeVersion;
+
+pub use apis::RuntimeApi;
+pub use constants::{currency::*, time::*};
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+
+/// An index to a block.
+pub type BlockNumber = u32;
+/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+pub type Signature = MultiSignature;
+/// Some way of identifying an account on the chain: the public key of its signer.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account.
+pub type Balance = u128;
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+/// A hash of some data used by the chain.
+pub type Hash = sp_core::H256;
+/// The hashing algorithm used by the chain.
+pub type Hashing = BlakeTwo256;
+/// Milliseconds since the Unix epoch, as set by the timestamp inherent.
+pub type Moment = u64;
+
+/// Opaque types: what the node needs to know about the runtime without knowing its calls.
+pub mod opaque {
+	use super::*;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, Hashing>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <Hashing as sp_runtime::traits::Hash>::Output;
+}
+
+impl_opaque_keys! {
+	/// The session keys of a validator: BABE for block production, GRANDPA for finality.
+	pub struct SessionKeys {
+		pub babe: Babe,
+		pub grandpa: Grandpa,
+	}
+}
+
+/// The runtime version. Bump `spec_version` with every runtime change that is deployed, and
+/// `transaction_version` whenever the encoding of calls or transaction extensions changes.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("depin"),
+	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The BABE epoch configuration at genesis: a primary slot probability of 1/4, and secondary
+/// VRF slots so that every slot has an author (also with a single validator).
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+	sp_consensus_babe::BabeEpochConfiguration {
+		c: PRIMARY_PROBABILITY,
+		allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+	};
+
+/// The version information used to identify this runtime when compiled natively.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, Hashing>;
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// A block that has been signed by GRANDPA's finality proof.
+pub type SignedBlock = generic::SignedBlock<Block>;
+/// BlockId type as expected by this runtime.
+pub type BlockId = generic::BlockId<Block>;
+
+/// The transaction extensions that every signed transaction carries, in this order.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// All migrations of the runtime, aside from the ones declared in the pallets. Add the storage
+/// migrations of a release here (as `VersionedMigration`s).
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Executive: handles dispatch to the various modules.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+/// The runtime: every pallet with an explicit, stable index. Never reuse or reorder an index of
+/// a pallet that has been deployed: it is part of the encoding of calls, events and storage.
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	// Core.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Utility = pallet_utility;
+
+	// Consensus. The order matters for genesis: the validator set is read by the session
+	// pallet, which hands the keys to BABE and GRANDPA.
+	#[runtime::pallet_index(10)]
+	pub type Babe = pallet_babe;
+	#[runtime::pallet_index(11)]
+	pub type Authorship = pallet_authorship;
+	#[runtime::pallet_index(12)]
+	pub type ValidatorSet = pallet_collator_selection;
+	#[runtime::pallet_index(13)]
+	pub type Session = pallet_session;
+	#[runtime::pallet_index(14)]
+	pub type Grandpa = pallet_grandpa;
+
+	// Monetary.
+	#[runtime::pallet_index(20)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(21)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	// Administration, until governance takes over (testnet and mainnet have no sudo key).
+	#[runtime::pallet_index(90)]
+	pub type Sudo = pallet_sudo;
+}

@@ -1,0 +1,152 @@
+//! Runtime tests: every genesis preset builds and means what it says, and the validator set
+//! answers only to its privileged origin.
+
+use alloc::{string::String, vec::Vec};
+
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::{BuildStorage, DispatchError};
+
+use crate::{
+	genesis_config_presets::{self, ENDOWMENT},
+	AccountId, Babe, Balances, Grandpa, Runtime, RuntimeGenesisConfig, RuntimeOrigin, Session,
+	SessionKeys, Sudo, System, ValidatorSet,
+};
+
+/// The genesis state of `preset`, built the way the node builds it: the preset's JSON patch
+/// applied over the default genesis config.
+fn preset_ext(preset: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&String::from(preset))
+		.unwrap_or_else(|| panic!("preset {preset} exists"));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
+	json_merge(&mut config, patch);
+	let config: RuntimeGenesisConfig =
+		serde_json::from_value(config).expect("preset deserializes into the genesis config");
+	let storage = config.build_storage().expect("genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (key, value) in patch {
+				json_merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+fn account(k: Sr25519Keyring) -> AccountId {
+	k.to_account_id()
+}
+
+fn four() -> Vec<AccountId> {
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+		.into_iter()
+		.map(account)
+		.collect()
+}
+
+#[test]
+fn every_listed_preset_is_served() {
+	let names = genesis_config_presets::preset_names();
+	assert_eq!(names.len(), 3);
+	for name in names {
+		assert!(genesis_config_presets::get_preset(&name).is_some(), "{name:?} is served");
+	}
+	assert!(genesis_config_presets::get_preset(&String::from("mainnet")).is_none());
+}
+
+#[test]
+fn development_preset_has_alice_as_only_validator_and_sudo() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		assert_eq!(Session::validators(), vec![alice.clone()]);
+		assert_eq!(ValidatorSet::invulnerables().to_vec(), vec![alice.clone()]);
+		let babe: Vec<_> = Babe::authorities().iter().map(|(id, _)| id.clone()).collect();
+		assert_eq!(babe, vec![Sr25519Keyring::Alice.public().into()]);
+		let grandpa: Vec<_> = Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
+		assert_eq!(grandpa, vec![Ed25519Keyring::Alice.public().into()]);
+		assert_eq!(Sudo::key(), Some(alice.clone()));
+		for k in Sr25519Keyring::iter() {
+			assert_eq!(Balances::balance(&account(k)), ENDOWMENT);
+		}
+		assert!(Babe::epoch_config().is_some());
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_validators_and_sudo() {
+	preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let mut validators = Session::validators();
+		validators.sort();
+		let mut expected = four();
+		expected.sort();
+		assert_eq!(validators, expected);
+		assert_eq!(Babe::authorities().len(), 4);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
+		assert_eq!(Sudo::key(), Some(account(Sr25519Keyring::Alice)));
+	});
+}
+
+#[test]
+fn testnet_preset_has_no_sudo_key_and_endows_only_validators() {
+	preset_ext(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(Sudo::key(), None);
+		assert_eq!(Session::validators().len(), 4);
+		for v in four() {
+			assert_eq!(Balances::balance(&v), ENDOWMENT);
+		}
+		assert_eq!(Balances::balance(&account(Sr25519Keyring::Eve)), 0);
+		assert_eq!(
+			pallet_balances::TotalIssuance::<Runtime>::get(),
+			ENDOWMENT * 4,
+			"nothing but the validators' endowments exists"
+		);
+	});
+}
+
+#[test]
+fn validator_set_changes_only_by_root() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		assert_noop!(
+			ValidatorSet::add_invulnerable(RuntimeOrigin::signed(bob.clone()), bob.clone()),
+			DispatchError::BadOrigin
+		);
+		// A validator must have session keys before it can be added.
+		assert_noop!(
+			ValidatorSet::add_invulnerable(RuntimeOrigin::root(), bob.clone()),
+			pallet_collator_selection::Error::<Runtime>::ValidatorNotRegistered
+		);
+		let keys = SessionKeys {
+			babe: Sr25519Keyring::Bob.public().into(),
+			grandpa: Ed25519Keyring::Bob.public().into(),
+		};
+		assert_ok!(pallet_session::Pallet::<Runtime>::do_set_keys(&bob, keys));
+		assert_ok!(ValidatorSet::add_invulnerable(RuntimeOrigin::root(), bob.clone()));
+		assert!(ValidatorSet::invulnerables().contains(&bob));
+
+		// The last validator can never be removed.
+		assert_ok!(ValidatorSet::remove_invulnerable(RuntimeOrigin::root(), bob.clone()));
+		assert_noop!(
+			ValidatorSet::remove_invulnerable(
+				RuntimeOrigin::root(),
+				account(Sr25519Keyring::Alice)
+			),
+			pallet_collator_selection::Error::<Runtime>::TooFewEligibleCollators
+		);
+	});
+}
+
+#[test]
+fn open_validator_candidacy_is_disabled() {
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = account(Sr25519Keyring::Bob);
+		assert!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob)).is_err());
+		assert!(ValidatorSet::candidate_list().is_empty());
+	});
+}
