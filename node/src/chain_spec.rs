@@ -1,7 +1,7 @@
 //! Chain specifications: built from the runtime's genesis presets, or loaded from a file.
 
 use depin_runtime::{
-	genesis_config_presets::TESTNET_RUNTIME_PRESET, WASM_BINARY, DECIMALS, TOKEN_SYMBOL,
+	genesis_config_presets::TESTNET_RUNTIME_PRESET, DECIMALS, TOKEN_SYMBOL, WASM_BINARY,
 };
 use sc_service::{ChainType, Properties};
 
@@ -78,9 +78,8 @@ pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 					 chain-spec JSON file"
 				));
 			}
-			let spec = ChainSpec::from_json_file(file).map_err(|e| {
-				format!("invalid chain spec `{path}`: {}", e.replace('\n', " "))
-			})?;
+			let spec = ChainSpec::from_json_file(file)
+				.map_err(|e| format!("invalid chain spec `{path}`: {}", e.replace('\n', " ")))?;
 			Box::new(spec)
 		},
 	})

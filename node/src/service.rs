@@ -27,7 +27,8 @@ pub type HostFunctions =
 /// The client, executing the Wasm runtime.
 pub type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
-type FullBackend = sc_service::TFullBackend<Block>;
+/// The database backend (ParityDB).
+pub type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
@@ -61,8 +62,7 @@ impl sp_inherents::CreateInherentDataProviders<Block, ()> for BabeInherentDataPr
 		_: (),
 	) -> Result<Self::InherentDataProviders, Box<dyn std::error::Error + Send + Sync>> {
 		let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-		let slot =
-			SlotInherent::from_timestamp_and_slot_duration(*timestamp, self.slot_duration);
+		let slot = SlotInherent::from_timestamp_and_slot_duration(*timestamp, self.slot_duration);
 		Ok((slot, timestamp))
 	}
 }
@@ -168,7 +168,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: ConsensusParts { block_import, grandpa_link, babe_link, babe_worker_handle, telemetry },
+		other: ConsensusParts {
+			block_import,
+			grandpa_link,
+			babe_link,
+			babe_worker_handle,
+			telemetry,
+		},
 	})
 }
 
@@ -184,7 +190,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: ConsensusParts { block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry },
+		other:
+			ConsensusParts { block_import, grandpa_link, babe_link, babe_worker_handle, mut telemetry },
 	} = new_partial(&config)?;
 
 	let metrics = N::register_notification_metrics(config.prometheus_registry());

@@ -62,7 +62,7 @@ impl Node {
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
-			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--no-telemetry", "--no-mdns"])
 			.stdout(log.try_clone().expect("log file"))
 			.stderr(log)
 			.spawn()
@@ -123,8 +123,7 @@ async fn best_number(client: &WsClient) -> u64 {
 async fn finalized_number(client: &WsClient) -> u64 {
 	let head: Value =
 		client.request("chain_getFinalizedHead", rpc_params![]).await.expect("finalized head");
-	let header: Value =
-		client.request("chain_getHeader", rpc_params![head]).await.expect("header");
+	let header: Value = client.request("chain_getHeader", rpc_params![head]).await.expect("header");
 	hex_number(&header["number"])
 }
 
@@ -165,7 +164,7 @@ async fn free_balance(client: &WsClient, who: &AccountId, at: H256) -> Balance {
 }
 
 async fn events(client: &WsClient, at: H256) -> Vec<frame_system::EventRecord<RuntimeEvent, H256>> {
-	let key = [sp_core::twox_128(b"System"), sp_core::twox_128(b"Events")].concat();
+	let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
 	storage(client, key, at).await.unwrap_or_default()
 }
 
@@ -179,7 +178,8 @@ fn signed_transfer(
 	spec_version: u32,
 	transaction_version: u32,
 ) -> UncheckedExtrinsic {
-	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
+	let call =
+		RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
 	let tx_ext: TxExtension = (
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
@@ -220,7 +220,8 @@ async fn dev_node_finalizes_blocks_and_includes_a_signed_transfer() {
 	// Bob pays a fresh account; Alice authors every dev block and collects the fee.
 	let bob = Sr25519Keyring::Bob;
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	let dest: AccountId = sr25519::Pair::from_string("//DepinE2E", None).expect("seed").public().into();
+	let dest: AccountId =
+		sr25519::Pair::from_string("//DepinE2E", None).expect("seed").public().into();
 	let amount: Balance = 42 * UNITS;
 
 	let genesis: Value =
@@ -309,10 +310,7 @@ async fn fetch_metrics(port: u16) -> String {
 	use tokio::io::{AsyncReadExt, AsyncWriteExt};
 	let mut stream =
 		tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("prometheus endpoint");
-	stream
-		.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-		.await
-		.expect("request");
+	stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await.expect("request");
 	let mut body = String::new();
 	stream.read_to_string(&mut body).await.expect("response");
 	body
@@ -333,12 +331,8 @@ fn assert_one_line_error(output: &Output, expected: &str) {
 #[test]
 fn unknown_chain_is_refused_with_a_one_line_error() {
 	let dir = tempfile::tempdir().expect("temp dir");
-	let output = run(&[
-		"--chain",
-		"no-such-chain",
-		"--base-path",
-		dir.path().to_str().expect("utf-8 path"),
-	]);
+	let output =
+		run(&["--chain", "no-such-chain", "--base-path", dir.path().to_str().expect("utf-8 path")]);
 	assert_one_line_error(&output, "unknown chain `no-such-chain`");
 }
 
@@ -378,18 +372,23 @@ fn export_spec(chain: &str, dir: &Path, raw: bool) -> PathBuf {
 #[test]
 fn every_named_chain_exports_a_spec_with_its_preset() {
 	let dir = tempfile::tempdir().expect("temp dir");
-	for (chain, id, preset) in [
-		("dev", "depin_dev", "development"),
-		("local", "depin_local", "local_testnet"),
-		("testnet", "depin_testnet", "testnet"),
+	for (chain, id, validators, sudo) in [
+		("dev", "depin_dev", 1, true),
+		("local", "depin_local", 4, true),
+		("testnet", "depin_testnet", 4, false),
 	] {
 		let spec: Value =
 			serde_json::from_slice(&std::fs::read(export_spec(chain, dir.path(), false)).unwrap())
 				.expect("the spec is JSON");
 		assert_eq!(spec["id"], id);
-		assert_eq!(spec["genesis"]["runtimeGenesis"]["preset"], preset, "{spec}");
 		assert_eq!(spec["properties"]["tokenSymbol"], "DPN");
 		assert_eq!(spec["properties"]["tokenDecimals"], 12);
+		let genesis = &spec["genesis"]["runtimeGenesis"]["patch"];
+		let keys = genesis["session"]["keys"].as_array().map(Vec::len);
+		assert_eq!(keys, Some(validators), "{chain}: validators with session keys");
+		let invulnerables = genesis["validatorSet"]["invulnerables"].as_array().map(Vec::len);
+		assert_eq!(invulnerables, Some(validators), "{chain}: validator set");
+		assert_eq!(!genesis["sudo"]["key"].is_null(), sudo, "{chain}: sudo key");
 	}
 }
 
@@ -397,8 +396,17 @@ fn every_named_chain_exports_a_spec_with_its_preset() {
 async fn a_node_runs_from_an_exported_raw_chain_spec_file() {
 	let dir = tempfile::tempdir().expect("temp dir");
 	let spec = export_spec("dev", dir.path(), true);
-	let mut node =
-		Node::start(&["--chain", spec.to_str().expect("utf-8 path"), "--alice", "--validator"]);
+	// A validator needs a stable network identity: generate it with the key sub-command.
+	let node_key = dir.path().join("node-key");
+	let generated = run(&["key", "generate-node-key", "--file", node_key.to_str().expect("utf-8")]);
+	assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+	let mut node = Node::start(&[
+		"--chain",
+		spec.to_str().expect("utf-8 path"),
+		"--alice",
+		"--node-key-file",
+		node_key.to_str().expect("utf-8 path"),
+	]);
 	let client = node.client().await;
 	wait_for_blocks(&node, &client, 2, 1).await;
 	let chain: String = client.request("system_chain", rpc_params![]).await.expect("system_chain");

@@ -3,14 +3,18 @@
 
 use alloc::{string::String, vec::Vec};
 
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{BuildStorage, DispatchError};
 
 use crate::{
 	genesis_config_presets::{self, ENDOWMENT},
-	AccountId, Babe, Balances, Grandpa, Runtime, RuntimeGenesisConfig, RuntimeOrigin, Session,
-	SessionKeys, Sudo, System, ValidatorSet,
+	AccountId, Babe, Balances, Grandpa, Runtime, RuntimeGenesisConfig, RuntimeHoldReason,
+	RuntimeOrigin, Session, SessionKeys, System, ValidatorSet, UNITS,
 };
 
 /// The genesis state of `preset`, built the way the node builds it: the preset's JSON patch
@@ -25,16 +29,20 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 		serde_json::from_value(config).expect("preset deserializes into the genesis config");
 	let storage = config.build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
 
 fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				json_merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -65,12 +73,16 @@ fn development_preset_has_alice_as_only_validator_and_sudo() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let alice = account(Sr25519Keyring::Alice);
 		assert_eq!(Session::validators(), vec![alice.clone()]);
-		assert_eq!(ValidatorSet::invulnerables().to_vec(), vec![alice.clone()]);
+		assert_eq!(
+			pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec(),
+			vec![alice.clone()]
+		);
 		let babe: Vec<_> = Babe::authorities().iter().map(|(id, _)| id.clone()).collect();
 		assert_eq!(babe, vec![Sr25519Keyring::Alice.public().into()]);
-		let grandpa: Vec<_> = Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
+		let grandpa: Vec<_> =
+			Grandpa::grandpa_authorities().into_iter().map(|(id, _)| id).collect();
 		assert_eq!(grandpa, vec![Ed25519Keyring::Alice.public().into()]);
-		assert_eq!(Sudo::key(), Some(alice.clone()));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
 		for k in Sr25519Keyring::iter() {
 			assert_eq!(Balances::balance(&account(k)), ENDOWMENT);
 		}
@@ -88,14 +100,14 @@ fn local_testnet_preset_has_four_validators_and_sudo() {
 		assert_eq!(validators, expected);
 		assert_eq!(Babe::authorities().len(), 4);
 		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
-		assert_eq!(Sudo::key(), Some(account(Sr25519Keyring::Alice)));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(account(Sr25519Keyring::Alice)));
 	});
 }
 
 #[test]
 fn testnet_preset_has_no_sudo_key_and_endows_only_validators() {
 	preset_ext(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(Sudo::key(), None);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(Session::validators().len(), 4);
 		for v in four() {
 			assert_eq!(Balances::balance(&v), ENDOWMENT);
@@ -122,13 +134,23 @@ fn validator_set_changes_only_by_root() {
 			ValidatorSet::add_invulnerable(RuntimeOrigin::root(), bob.clone()),
 			pallet_collator_selection::Error::<Runtime>::ValidatorNotRegistered
 		);
-		let keys = SessionKeys {
-			babe: Sr25519Keyring::Bob.public().into(),
-			grandpa: Ed25519Keyring::Bob.public().into(),
-		};
-		assert_ok!(pallet_session::Pallet::<Runtime>::do_set_keys(&bob, keys));
+		// Bob generates session keys in his keystore and proves he owns them, as
+		// `author_rotateKeys` + `session.setKeys` do; the runtime holds the key deposit.
+		let generated = SessionKeys::generate(&bob.encode(), None);
+		assert_ok!(Session::set_keys(
+			RuntimeOrigin::signed(bob.clone()),
+			generated.keys,
+			generated.proof.encode()
+		));
+		assert_eq!(
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Session(pallet_session::HoldReason::Keys),
+				&bob
+			),
+			UNITS
+		);
 		assert_ok!(ValidatorSet::add_invulnerable(RuntimeOrigin::root(), bob.clone()));
-		assert!(ValidatorSet::invulnerables().contains(&bob));
+		assert!(pallet_collator_selection::Invulnerables::<Runtime>::get().contains(&bob));
 
 		// The last validator can never be removed.
 		assert_ok!(ValidatorSet::remove_invulnerable(RuntimeOrigin::root(), bob.clone()));
@@ -147,6 +169,6 @@ fn open_validator_candidacy_is_disabled() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let bob = account(Sr25519Keyring::Bob);
 		assert!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob)).is_err());
-		assert!(ValidatorSet::candidate_list().is_empty());
+		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().is_empty());
 	});
 }
