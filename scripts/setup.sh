@@ -4,11 +4,13 @@
 #   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen);
 #   - the Wasm target of the pinned toolchain (rust-toolchain.toml): `rustup target add
 #     wasm32v1-none`. When rustup cannot download it, falls back to Debian's rustc-web
-#     toolchain (which ships the Wasm standard library sources), linked into rustup as `debweb`
-#     and selected for the runtime build through WASM_BUILD_TOOLCHAIN.
+#     toolchain (rust-web-src ships the sources of core and alloc, built for Wasm with
+#     build-std; rust-web-llvm and lld link), linked into rustup as `debweb` and selected for
+#     the runtime build through WASM_BUILD_TOOLCHAIN.
 #
 # The fallback writes its settings to "$DEPIN_ENV_FILE" (default
-# ~/.config/depin/wasm.env), which scripts/env.sh loads for every build.
+# ~/.config/depin/wasm.env), which scripts/env.sh loads for every build. DEPIN_WASM_FALLBACK=1
+# takes the fallback even where rustup works (to test it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,15 +44,20 @@ if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
 	rustup toolchain install "$toolchain" --profile minimal --component rustfmt,clippy
 fi
 
-if rustup target list --installed --toolchain "$toolchain" | grep -qx wasm32v1-none; then
+if [ "${DEPIN_WASM_FALLBACK:-0}" != 1 ] &&
+	rustup target list --installed --toolchain "$toolchain" | grep -qx wasm32v1-none; then
 	log "wasm32v1-none is installed for $toolchain"
 	rm -f "$env_file"
-elif rustup target add wasm32v1-none --toolchain "$toolchain" >&2; then
+elif [ "${DEPIN_WASM_FALLBACK:-0}" != 1 ] &&
+	rustup target add wasm32v1-none --toolchain "$toolchain" >&2; then
 	log "installed wasm32v1-none for $toolchain"
 	rm -f "$env_file"
 else
 	log "rustup cannot install wasm32v1-none: falling back to Debian's rustc-web"
-	apt_install rustc-web cargo-web rust-web-src
+	apt_install rustc-web cargo-web rust-web-src rust-web-llvm
+	# rust-web-llvm's /usr/bin/rust-lld (the Wasm linker) points at a versioned lld.
+	lld="$(readlink /usr/bin/rust-lld || true)"
+	[ -n "$lld" ] && apt_install "$(basename "$lld")"
 	tc_dir="${XDG_DATA_HOME:-$HOME/.local/share}/depin/debweb-toolchain"
 	mkdir -p "$tc_dir/bin"
 	ln -sfn /usr/bin/rustc "$tc_dir/bin/rustc"

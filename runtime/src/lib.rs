@@ -46,7 +46,7 @@ pub use pallet_timestamp::Call as TimestampCall;
 
 /// An index to a block.
 pub type BlockNumber = u32;
-/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+/// A transaction signature: sr25519, ed25519 or ECDSA.
 pub type Signature = MultiSignature;
 /// Some way of identifying an account on the chain: the public key of its signer.
 pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;

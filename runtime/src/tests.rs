@@ -1,6 +1,8 @@
 //! Runtime tests: every genesis preset builds and means what it says, and the validator set
 //! answers only to its privileged origin.
 
+#![allow(clippy::arithmetic_side_effects)]
+
 use alloc::{string::String, vec::Vec};
 
 use codec::Encode;

@@ -11,7 +11,7 @@ use frame_support::{
 	},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use sp_runtime::Perbill;
+use sp_runtime::{PerThing, Perbill};
 use sp_version::RuntimeVersion;
 
 use crate::{
@@ -37,7 +37,7 @@ parameter_types! {
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAXIMUM_BLOCK_LENGTH)
 		.modify_max_length_for_class(DispatchClass::Normal, |max| {
-			*max = NORMAL_DISPATCH_RATIO * *max
+			*max = NORMAL_DISPATCH_RATIO.mul_floor(*max)
 		})
 		.build();
 	/// Generic Substrate SS58 prefix until the chain registers its own.
