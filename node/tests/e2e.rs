@@ -70,6 +70,28 @@ impl Node {
 		Node { child, rpc_port, prometheus_port, dir }
 	}
 
+	/// The node's base path (database, keystore, network key).
+	fn base_path(&self) -> PathBuf {
+		self.dir.path().join("data")
+	}
+
+	/// Stops the node the way an operator does (SIGINT) and waits for it to exit.
+	fn stop(&mut self) {
+		let interrupted = Command::new("kill")
+			.args(["-INT", &self.child.id().to_string()])
+			.status()
+			.map(|s| s.success())
+			.unwrap_or(false);
+		assert!(interrupted, "the node can be interrupted");
+		let start = Instant::now();
+		while self.child.try_wait().ok().flatten().is_none() {
+			if start.elapsed() > DEADLINE {
+				self.fail("the node did not stop on SIGINT");
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+
 	fn log(&self) -> String {
 		std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default()
 	}
@@ -411,4 +433,58 @@ async fn a_node_runs_from_an_exported_raw_chain_spec_file() {
 	wait_for_blocks(&node, &client, 2, 1).await;
 	let chain: String = client.request("system_chain", rpc_params![]).await.expect("system_chain");
 	assert_eq!(chain, "DePIN Development");
+}
+
+fn run_ok(args: &[&str]) -> Output {
+	let output = run(args);
+	assert!(
+		output.status.success(),
+		"`depin-node {}` failed: {}",
+		args.join(" "),
+		String::from_utf8_lossy(&output.stderr)
+	);
+	output
+}
+
+#[tokio::test]
+async fn block_and_database_sub_commands_work_on_a_real_chain() {
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 3, 2).await;
+	drop(client);
+	node.stop();
+
+	let base = node.base_path();
+	let base = base.to_str().expect("utf-8 path");
+	let work = tempfile::tempdir().expect("temp dir");
+	let exported = work.path().join("blocks.bin");
+	let exported = exported.to_str().expect("utf-8 path");
+	let copy = work.path().join("copy");
+	let copy = copy.to_str().expect("utf-8 path");
+
+	// Export the first blocks, import them into an empty database and check one there.
+	run_ok(&[
+		"export-blocks",
+		"--dev",
+		"--base-path",
+		base,
+		"--from",
+		"1",
+		"--to",
+		"2",
+		"--binary",
+		exported,
+	]);
+	assert!(std::fs::metadata(exported).expect("exported blocks").len() > 0);
+	run_ok(&["import-blocks", "--dev", "--base-path", copy, "--binary", exported]);
+	run_ok(&["check-block", "--dev", "--base-path", copy, "1"]);
+	let info = run_ok(&["chain-info", "--dev", "--base-path", copy]);
+	assert!(!info.stdout.is_empty(), "chain-info describes the database");
+
+	// Revert the unfinalized tip of the original chain, then remove the whole chain.
+	run_ok(&["revert", "--dev", "--base-path", base, "1"]);
+	let chain_db = node.base_path().join("chains").join("depin_dev").join("paritydb");
+	assert!(chain_db.exists(), "the chain lives in ParityDB at {}", chain_db.display());
+	run_ok(&["purge-chain", "--dev", "--base-path", base, "-y"]);
+	assert!(!chain_db.exists(), "purge-chain removed the database");
 }
