@@ -3,6 +3,8 @@
 # to fall back to Debian's toolchain for Wasm, its settings.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/depin-target}"
 depin_env_file="${DEPIN_ENV_FILE:-${XDG_CONFIG_HOME:-$HOME/.config}/depin/wasm.env}"
-# shellcheck disable=SC1090
-[ -f "$depin_env_file" ] && . "$depin_env_file"
+if [ -f "$depin_env_file" ]; then
+	# shellcheck disable=SC1090
+	. "$depin_env_file"
+fi
 unset depin_env_file
