@@ -11,7 +11,7 @@ use frame_support::{
 	},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use sp_runtime::{PerThing, Perbill};
+use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
 use crate::{
