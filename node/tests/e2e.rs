@@ -15,7 +15,7 @@ use std::{
 use codec::{Decode, Encode};
 use depin_runtime::{
 	AccountId, Balance, BalancesCall, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
-	TxExtension, UncheckedExtrinsic, UNITS,
+	UncheckedExtrinsic, UNITS,
 };
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
@@ -202,17 +202,7 @@ fn signed_transfer(
 ) -> UncheckedExtrinsic {
 	let call =
 		RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
-	let tx_ext: TxExtension = (
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	);
+	let tx_ext = depin_runtime::tx_extension(Era::Immortal, nonce, 0);
 	let payload = SignedPayload::from_raw(
 		call.clone(),
 		tx_ext.clone(),
