@@ -22,8 +22,12 @@ use jsonrpsee::{
 	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
+use pallet_devices::{
+	Call as DevicesCall, DeviceId, DeviceKey, DeviceKind, DeviceSignature, PossessionPayload,
+	Registration, REGISTER_CONTEXT,
+};
 use serde_json::Value;
-use sp_core::{bytes, crypto::Pair as _, sr25519, H256};
+use sp_core::{bytes, crypto::Pair as _, ed25519, sr25519, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::generic::Era;
 
@@ -190,24 +194,50 @@ async fn events(client: &WsClient, at: H256) -> Vec<frame_system::EventRecord<Ru
 	storage(client, key, at).await.unwrap_or_default()
 }
 
-/// A balance transfer signed by `sender`, immortal, with every extension of the runtime.
-fn signed_transfer(
-	sender: &sr25519::Pair,
-	dest: AccountId,
-	value: Balance,
-	nonce: Nonce,
+/// The chain facts a signed transaction commits to.
+struct ChainInfo {
 	genesis: H256,
 	spec_version: u32,
 	transaction_version: u32,
+}
+
+async fn chain_info(client: &WsClient) -> ChainInfo {
+	let genesis: Value =
+		client.request("chain_getBlockHash", rpc_params![0]).await.expect("genesis hash");
+	let version: Value =
+		client.request("state_getRuntimeVersion", rpc_params![]).await.expect("runtime version");
+	ChainInfo {
+		genesis: hash(&genesis),
+		spec_version: version["specVersion"].as_u64().expect("specVersion") as u32,
+		transaction_version: version["transactionVersion"].as_u64().expect("transactionVersion")
+			as u32,
+	}
+}
+
+async fn next_nonce(client: &WsClient, who: &AccountId) -> Nonce {
+	client.request("system_accountNextIndex", rpc_params![who.to_string()]).await.expect("nonce")
+}
+
+/// `call` signed by `sender`, immortal, with every extension of the runtime.
+fn signed(
+	call: RuntimeCall,
+	sender: &sr25519::Pair,
+	nonce: Nonce,
+	chain: &ChainInfo,
 ) -> UncheckedExtrinsic {
-	let call =
-		RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: dest.into(), value });
 	let tx_ext = depin_runtime::tx_extension(Era::Immortal, nonce, 0);
-	let payload = SignedPayload::from_raw(
-		call.clone(),
-		tx_ext.clone(),
-		((), spec_version, transaction_version, genesis, genesis, (), (), (), ()),
+	let implicit = (
+		(),
+		chain.spec_version,
+		chain.transaction_version,
+		chain.genesis,
+		chain.genesis,
+		(),
+		(),
+		(),
+		(),
 	);
+	let payload = SignedPayload::from_raw(call.clone(), tx_ext.clone(), implicit);
 	let signature = payload.using_encoded(|p| sender.sign(p));
 	UncheckedExtrinsic::new_signed(
 		call,
@@ -215,6 +245,41 @@ fn signed_transfer(
 		signature.into(),
 		tx_ext,
 	)
+}
+
+/// Submit `xt` and wait until a finalized block includes it; returns that block's hash.
+async fn submit_and_finalize(node: &Node, client: &WsClient, xt: &UncheckedExtrinsic) -> H256 {
+	let mut watch = client
+		.subscribe::<Value, _>(
+			"author_submitAndWatchExtrinsic",
+			rpc_params![bytes::to_hex(&xt.encode(), false)],
+			"author_unwatchExtrinsic",
+		)
+		.await
+		.expect("the transaction is accepted by the pool");
+	let start = Instant::now();
+	loop {
+		let status = tokio::time::timeout(DEADLINE, watch.next())
+			.await
+			.unwrap_or_else(|_| node.fail("no transaction status in time"))
+			.expect("the subscription stays open")
+			.expect("a transaction status");
+		if let Some(block) = status.get("finalized") {
+			return hash(block);
+		}
+		if status.get("invalid").is_some() || status.get("dropped").is_some() {
+			node.fail(&format!("the transaction failed: {status}"));
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail("the transaction was not finalized in time");
+		}
+	}
+}
+
+async fn parent_of(client: &WsClient, block: H256) -> H256 {
+	let header: Value =
+		client.request("chain_getHeader", rpc_params![block]).await.expect("header of the block");
+	hash(&header["parentHash"])
 }
 
 #[tokio::test]
@@ -236,55 +301,15 @@ async fn dev_node_finalizes_blocks_and_includes_a_signed_transfer() {
 		sr25519::Pair::from_string("//DepinE2E", None).expect("seed").public().into();
 	let amount: Balance = 42 * UNITS;
 
-	let genesis: Value =
-		client.request("chain_getBlockHash", rpc_params![0]).await.expect("genesis hash");
-	let version: Value =
-		client.request("state_getRuntimeVersion", rpc_params![]).await.expect("runtime version");
-	let nonce: Nonce = client
-		.request("system_accountNextIndex", rpc_params![bob.to_account_id().to_string()])
-		.await
-		.expect("nonce");
-	let xt = signed_transfer(
-		&bob.pair(),
-		dest.clone(),
-		amount,
-		nonce,
-		hash(&genesis),
-		version["specVersion"].as_u64().expect("specVersion") as u32,
-		version["transactionVersion"].as_u64().expect("transactionVersion") as u32,
-	);
-
-	let mut watch = client
-		.subscribe::<Value, _>(
-			"author_submitAndWatchExtrinsic",
-			rpc_params![bytes::to_hex(&xt.encode(), false)],
-			"author_unwatchExtrinsic",
-		)
-		.await
-		.expect("the transaction is accepted by the pool");
-	let start = Instant::now();
-	let finalized_in = loop {
-		let status = tokio::time::timeout(DEADLINE, watch.next())
-			.await
-			.unwrap_or_else(|_| node.fail("no transaction status in time"))
-			.expect("the subscription stays open")
-			.expect("a transaction status");
-		if let Some(block) = status.get("finalized") {
-			break hash(block);
-		}
-		if status.get("invalid").is_some() || status.get("dropped").is_some() {
-			node.fail(&format!("the transaction failed: {status}"));
-		}
-		if start.elapsed() > DEADLINE {
-			node.fail("the transaction was not finalized in time");
-		}
-	};
-
-	let header: Value = client
-		.request("chain_getHeader", rpc_params![finalized_in])
-		.await
-		.expect("header of the block");
-	let parent = hash(&header["parentHash"]);
+	let chain = chain_info(&client).await;
+	let nonce = next_nonce(&client, &bob.to_account_id()).await;
+	let call = RuntimeCall::Balances(BalancesCall::transfer_keep_alive {
+		dest: dest.clone().into(),
+		value: amount,
+	});
+	let xt = signed(call, &bob.pair(), nonce, &chain);
+	let finalized_in = submit_and_finalize(&node, &client, &xt).await;
+	let parent = parent_of(&client, finalized_in).await;
 
 	// The transfer succeeded and the fee went from Bob to the author.
 	let records = events(&client, finalized_in).await;
@@ -315,6 +340,126 @@ async fn dev_node_finalizes_blocks_and_includes_a_signed_transfer() {
 	let alice_before = free_balance(&client, &alice, parent).await;
 	let alice_after = free_balance(&client, &alice, finalized_in).await;
 	assert_eq!(alice_after, alice_before + fee, "the block author collects the fee");
+}
+
+async fn account_data(
+	client: &WsClient,
+	who: &AccountId,
+	at: H256,
+) -> pallet_balances::AccountData<Balance> {
+	let key = frame_system::Account::<Runtime>::hashed_key_for(who);
+	storage::<frame_system::AccountInfo<Nonce, pallet_balances::AccountData<Balance>>>(
+		client, key, at,
+	)
+	.await
+	.map(|info| info.data)
+	.unwrap_or_default()
+}
+
+async fn device(
+	client: &WsClient,
+	id: DeviceId,
+	at: H256,
+) -> Option<pallet_devices::DeviceOf<Runtime>> {
+	storage(client, pallet_devices::Devices::<Runtime>::hashed_key_for(id), at).await
+}
+
+#[tokio::test]
+async fn dev_node_registers_a_device_with_proof_of_possession() {
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let chain = chain_info(&client).await;
+	let best: Value = client.request("chain_getBlockHash", rpc_params![]).await.expect("best");
+
+	// The dev preset registered Alice's three devices at genesis.
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	for (id, expected) in depin_runtime::genesis_config_presets::dev_devices().iter().enumerate() {
+		let stored = device(&client, id as DeviceId, hash(&best)).await.expect("a genesis device");
+		assert_eq!(
+			(stored.owner.clone(), stored.key, stored.kind),
+			(alice.clone(), expected.key, expected.kind)
+		);
+	}
+
+	// Charlie registers his own hotspot: its key proves possession over this chain's genesis
+	// hash, Charlie's account, the key and nonce 0.
+	let charlie = Sr25519Keyring::Charlie;
+	let device_pair = ed25519::Pair::from_string("//CharliesHotspot", None).expect("seed");
+	let key = DeviceKey::Ed25519(device_pair.public());
+	let payload = PossessionPayload {
+		context: REGISTER_CONTEXT,
+		genesis_hash: chain.genesis,
+		owner: charlie.to_account_id(),
+		key,
+		nonce: 0,
+	};
+	let registration = |proof| Registration {
+		key,
+		proof,
+		nonce: 0,
+		kind: DeviceKind::Coverage,
+		// Resolution 12, in Berlin.
+		location: 0x8c1f1d48945d9ff,
+		capacity: 0,
+		metadata: Default::default(),
+		manager: None,
+	};
+
+	// First a proof signed for another chain: included, fails, changes nothing.
+	let mut other_chain = payload.clone();
+	other_chain.genesis_hash = H256::repeat_byte(1);
+	let forged = DeviceSignature::Ed25519(device_pair.sign(&other_chain.encode()));
+	let call = RuntimeCall::Devices(DevicesCall::register { registration: registration(forged) });
+	let nonce = next_nonce(&client, &charlie.to_account_id()).await;
+	let failed_in =
+		submit_and_finalize(&node, &client, &signed(call, &charlie.pair(), nonce, &chain)).await;
+	let expected_error =
+		sp_runtime::DispatchError::from(pallet_devices::Error::<Runtime>::BadPossessionProof);
+	assert!(
+		events(&client, failed_in).await.iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. })
+				if dispatch_error.encode() == expected_error.encode()
+		)),
+		"the forged proof is rejected with BadPossessionProof"
+	);
+	assert_eq!(device(&client, 3, failed_in).await, None);
+	assert_eq!(account_data(&client, &charlie.to_account_id(), failed_in).await.reserved, 0);
+
+	// Then the honest proof.
+	let proof = DeviceSignature::Ed25519(device_pair.sign(&payload.encode()));
+	let call = RuntimeCall::Devices(DevicesCall::register { registration: registration(proof) });
+	let xt = signed(call, &charlie.pair(), nonce + 1, &chain);
+	let registered_in = submit_and_finalize(&node, &client, &xt).await;
+	let deposit = records_deposit(&events(&client, registered_in).await, &charlie.to_account_id())
+		.expect("a DeviceRegistered event for Charlie's device");
+	// 5 DPN + 34 bytes of (empty) metadata at 0.01 DPN.
+	assert_eq!(deposit, 5 * UNITS + 340 * UNITS / 1_000);
+	let stored = device(&client, 3, registered_in).await.expect("device 3 is stored");
+	assert_eq!(
+		(stored.key, stored.owner.clone(), stored.deposit),
+		(key, charlie.to_account_id(), deposit)
+	);
+	let parent = parent_of(&client, registered_in).await;
+	let before = account_data(&client, &charlie.to_account_id(), parent).await;
+	let after = account_data(&client, &charlie.to_account_id(), registered_in).await;
+	assert_eq!(after.reserved, before.reserved + deposit, "the deposit is held");
+}
+
+/// The deposit of the device `owner` registered, from a block's events.
+fn records_deposit(
+	records: &[frame_system::EventRecord<RuntimeEvent, H256>],
+	owner: &AccountId,
+) -> Option<Balance> {
+	records.iter().find_map(|r| match &r.event {
+		RuntimeEvent::Devices(pallet_devices::Event::DeviceRegistered {
+			owner: o,
+			deposit,
+			..
+		}) if o == owner => Some(*deposit),
+		_ => None,
+	})
 }
 
 /// Reads the Prometheus endpoint with a plain HTTP/1.0 request.

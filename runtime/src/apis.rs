@@ -246,7 +246,7 @@ impl_runtime_apis! {
 
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
-			use crate::{Balances, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, Sudo, Timestamp, Utility, ValidatorSet};
 			list_benchmarks!(list, extra);
 
 			let storage_info = crate::AllPalletsWithSystem::storage_info();
@@ -257,31 +257,20 @@ impl_runtime_apis! {
 		fn dispatch_benchmark(
 			config: frame_benchmarking::BenchmarkConfig,
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-			use frame_benchmarking::{BenchmarkBatch, BenchmarkError};
+			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use sp_storage::TrackedStorageKey;
 
-			impl frame_system_benchmarking::Config for Runtime {
-				fn setup_set_code_requirements(code: &Vec<u8>) -> Result<(), BenchmarkError> {
-					// No parachain system: nothing to prepare.
-					let _ = code;
-					Ok(())
-				}
-
-				fn verify_set_code() {
-					System::assert_last_event(
-						frame_system::Event::<Runtime>::CodeUpdated.into(),
-					);
-				}
-			}
+			// The defaults prepare and check `set_code` with the real runtime's code.
+			impl frame_system_benchmarking::Config for Runtime {}
 
 			let whitelist: Vec<TrackedStorageKey> = crate::AllPalletsWithSystem::whitelisted_storage_keys();
 
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
-			use crate::{Balances, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, Sudo, Timestamp, Utility, ValidatorSet};
 			add_benchmarks!(params, batches);
 
 			Ok(batches)

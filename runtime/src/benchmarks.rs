@@ -7,4 +7,17 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
 	[pallet_collator_selection, ValidatorSet]
+	[pallet_devices, Devices]
 );
+
+/// Session keys with a proof of possession, for the validator-set benchmarks: generated in the
+/// benchmark's keystore, as `author_rotateKeys` does on a node.
+impl cumulus_pallet_session_benchmarking::Config for crate::Runtime {
+	fn generate_session_keys_and_proof(
+		owner: crate::AccountId,
+	) -> (crate::SessionKeys, alloc::vec::Vec<u8>) {
+		use codec::Encode;
+		let generated = crate::SessionKeys::generate(&owner.encode(), None);
+		(generated.keys, generated.proof.encode())
+	}
+}

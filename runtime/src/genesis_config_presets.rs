@@ -1,19 +1,23 @@
 //! Genesis presets: `development` (one validator, Alice, with sudo), `local_testnet` (Alice,
-//! Bob, Charlie and Dave validating, sudo Alice) and `testnet` (a template: the same four
-//! validators, to be replaced by the operators' own keys, and no sudo key at all).
+//! Bob, Charlie and Dave validating, sudo Alice), both with Alice's three dev devices, and
+//! `testnet` (a template: the same four validators, to be replaced by the operators' own keys,
+//! no sudo key at all and no devices).
 
 use alloc::{vec, vec::Vec};
 
 use frame_support::build_struct_json_patch;
+use hex_literal::hex;
+use pallet_devices::{DeviceKey, DeviceKind};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_core::{ecdsa, ed25519, sr25519};
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, SudoConfig, ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, UNITS,
+	AccountId, BabeConfig, Balance, BalancesConfig, DevicesConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, UNITS,
 };
 
 /// The preset for a public testnet without sudo (a template for operators).
@@ -41,13 +45,74 @@ impl GenesisValidator {
 	}
 }
 
+/// A device registered at genesis in the development and local presets. Its key derives from
+/// `seed` (a `//` derivation path of the empty dev phrase, like `//Alice`), so provider tools and
+/// tests can sign for it: `depin-node key inspect --scheme <scheme> <seed>`.
+pub struct DevDevice {
+	/// The secret URI of the device key.
+	pub seed: &'static str,
+	/// The device key (checked against `seed` by the runtime tests).
+	pub key: DeviceKey,
+	/// What the device does.
+	pub kind: DeviceKind,
+	/// Raw H3 cell (resolution 12) of its location.
+	pub location: u64,
+	/// Declared capacity.
+	pub capacity: u64,
+}
+
+/// Alice's development devices: one of each kind, one of each key scheme.
+pub fn dev_devices() -> Vec<DevDevice> {
+	vec![
+		DevDevice {
+			seed: "//depin-dev-storage",
+			key: DeviceKey::Sr25519(sr25519::Public::from_raw(hex!(
+				"e855bbdfac9e35fd57c2f3db916943b8380cbf567e6659aaa5919f7835320918"
+			))),
+			kind: DeviceKind::Storage,
+			// Berlin, 52.52 N 13.405 E.
+			location: 0x8c1f1d48945d9ff,
+			// 1 TiB.
+			capacity: 1 << 40,
+		},
+		DevDevice {
+			seed: "//depin-dev-coverage",
+			key: DeviceKey::Ed25519(ed25519::Public::from_raw(hex!(
+				"c1ad473124fe2f1db37b23861faef0ae14e84628ac352937ad1340a50a43f435"
+			))),
+			kind: DeviceKind::Coverage,
+			// Paris, 48.8566 N 2.3522 E.
+			location: 0x8c1fb46625551ff,
+			capacity: 0,
+		},
+		DevDevice {
+			seed: "//depin-dev-compute",
+			key: DeviceKey::Ecdsa(ecdsa::Public::from_raw(hex!(
+				"02e4af9bc92e0e6e34b7a295bbf99655f28ec1cfda98383b9df51426f9582be35c"
+			))),
+			kind: DeviceKind::Compute,
+			// Nairobi, 1.2921 S 36.8219 E.
+			location: 0x8c7a6e42ca207ff,
+			// Compute units.
+			capacity: 1_000,
+		},
+	]
+}
+
 /// Builds the genesis configuration as a JSON patch over the default genesis.
 pub fn genesis(
 	validators: Vec<GenesisValidator>,
 	endowed_accounts: Vec<AccountId>,
 	root: Option<AccountId>,
+	devices: Vec<(AccountId, DevDevice)>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		devices: DevicesConfig {
+			devices: devices
+				.into_iter()
+				.map(|(owner, d)| (owner, d.key, d.kind, d.location, d.capacity))
+				.collect::<Vec<_>>(),
+		},
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
@@ -67,6 +132,11 @@ pub fn genesis(
 	})
 }
 
+fn alice_devices() -> Vec<(AccountId, DevDevice)> {
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	dev_devices().into_iter().map(|d| (alice.clone(), d)).collect()
+}
+
 fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
 }
@@ -77,6 +147,7 @@ pub fn development_config_genesis() -> Value {
 		vec![GenesisValidator::dev(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		alice_devices(),
 	)
 }
 
@@ -92,7 +163,12 @@ fn four_validators() -> Vec<GenesisValidator> {
 
 /// `local_testnet`: Alice, Bob, Charlie and Dave validate; Alice holds the sudo key.
 pub fn local_config_genesis() -> Value {
-	genesis(four_validators(), dev_accounts(), Some(Sr25519Keyring::Alice.to_account_id()))
+	genesis(
+		four_validators(),
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		alice_devices(),
+	)
 }
 
 /// `testnet`: a template for a public test network. Operators replace the four validators with
@@ -100,7 +176,7 @@ pub fn local_config_genesis() -> Value {
 pub fn testnet_config_genesis() -> Value {
 	let validators = four_validators();
 	let endowed = validators.iter().map(|v| v.account.clone()).collect();
-	genesis(validators, endowed, None)
+	genesis(validators, endowed, None, Vec::new())
 }
 
 /// Provides the JSON representation of the predefined genesis config for the given `id`.

@@ -213,6 +213,10 @@ mod runtime {
 	#[runtime::pallet_index(21)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
+	// DePIN. After Balances, so genesis devices can hold their deposits.
+	#[runtime::pallet_index(30)]
+	pub type Devices = pallet_devices;
+
 	// Administration, until governance takes over (testnet and mainnet have no sudo key).
 	#[runtime::pallet_index(90)]
 	pub type Sudo = pallet_sudo;

@@ -15,8 +15,8 @@ use sp_runtime::{BuildStorage, DispatchError};
 
 use crate::{
 	genesis_config_presets::{self, ENDOWMENT},
-	AccountId, Babe, Balances, Grandpa, Runtime, RuntimeGenesisConfig, RuntimeHoldReason,
-	RuntimeOrigin, Session, SessionKeys, System, ValidatorSet, UNITS,
+	AccountId, Babe, Balances, Devices, Grandpa, Runtime, RuntimeGenesisConfig, RuntimeHoldReason,
+	RuntimeOrigin, Session, SessionKeys, System, ValidatorSet, MILLI_UNITS, UNITS,
 };
 
 /// The genesis state of `preset`, built the way the node builds it: the preset's JSON patch
@@ -86,7 +86,8 @@ fn development_preset_has_alice_as_only_validator_and_sudo() {
 		assert_eq!(grandpa, vec![Ed25519Keyring::Alice.public().into()]);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
 		for k in Sr25519Keyring::iter() {
-			assert_eq!(Balances::balance(&account(k)), ENDOWMENT);
+			// Free plus held: Alice holds her genesis devices' deposits.
+			assert_eq!(Balances::total_balance(&account(k)), ENDOWMENT);
 		}
 		assert!(Babe::epoch_config().is_some());
 	});
@@ -172,5 +173,58 @@ fn open_validator_candidacy_is_disabled() {
 		let bob = account(Sr25519Keyring::Bob);
 		assert!(ValidatorSet::register_as_candidate(RuntimeOrigin::signed(bob)).is_err());
 		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().is_empty());
+	});
+}
+
+#[test]
+fn dev_presets_register_alices_devices_with_keys_from_their_seeds() {
+	use pallet_devices::{DeviceKey, DeviceRegistry, DeviceStatus};
+	use sp_core::{ecdsa, ed25519, sr25519, Pair};
+
+	let devices = genesis_config_presets::dev_devices();
+	for device in &devices {
+		// The documented seed derives the stored key, so tools can sign for the device.
+		let derived = match device.key {
+			DeviceKey::Sr25519(_) => {
+				DeviceKey::Sr25519(sr25519::Pair::from_string(device.seed, None).unwrap().public())
+			},
+			DeviceKey::Ed25519(_) => {
+				DeviceKey::Ed25519(ed25519::Pair::from_string(device.seed, None).unwrap().public())
+			},
+			DeviceKey::Ecdsa(_) => {
+				DeviceKey::Ecdsa(ecdsa::Pair::from_string(device.seed, None).unwrap().public())
+			},
+		};
+		assert_eq!(derived, device.key, "{}", device.seed);
+		// The location is a real resolution-12 cell (checked by the reference H3 library).
+		let cell = h3o::CellIndex::try_from(device.location).expect("a real H3 cell");
+		assert_eq!(cell.resolution(), h3o::Resolution::Twelve);
+	}
+
+	let presets =
+		[sp_genesis_builder::DEV_RUNTIME_PRESET, sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET];
+	for preset in presets {
+		preset_ext(preset).execute_with(|| {
+			let alice = account(Sr25519Keyring::Alice);
+			for (id, expected) in devices.iter().enumerate() {
+				let device = Devices::device(id as u64).expect("a genesis device");
+				assert_eq!(device.owner, alice);
+				assert_eq!(device.key, expected.key);
+				assert_eq!(device.kind, expected.kind);
+				assert_eq!(device.status, DeviceStatus::Active);
+				// 5 DPN + 34 bytes (two empty strings and the serial hash) at 0.01 DPN.
+				assert_eq!(device.deposit, 5 * UNITS + 340 * MILLI_UNITS);
+			}
+			assert_eq!(
+				Balances::balance_on_hold(
+					&RuntimeHoldReason::Devices(pallet_devices::HoldReason::DeviceDeposit),
+					&alice
+				),
+				3 * Devices::deposit_for(&Default::default())
+			);
+		});
+	}
+	preset_ext(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(Devices::device(0), None);
 	});
 }

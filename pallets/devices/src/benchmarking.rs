@@ -1,0 +1,373 @@
+//! Benchmarks of every call at its worst case, and of the [`DeviceRegistry`] operations other
+//! pallets pay for. Keys and signatures come from the benchmark's keystore, so the signature
+//! checks are real.
+
+use super::*;
+use crate::{h3::H3Cell, Pallet as Devices};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	EnsureOrigin, Get,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_core::crypto::KeyTypeId;
+use sp_runtime::{
+	traits::{One, Saturating},
+	Perbill,
+};
+
+/// Key type of the device keys generated in the benchmark keystore.
+const DEVICE_KEY_TYPE: KeyTypeId = KeyTypeId(*b"dpdv");
+
+/// A resolution-15 cell in Berlin and one in Paris; benchmarks use their ancestors at the
+/// finest allowed resolution (the most digits to validate), in different density cells.
+const BERLIN_RES_15: u64 = 0x8f1f1d48945d998;
+const PARIS_RES_15: u64 = 0x8f1fb46625550c3;
+
+#[derive(Clone, Copy)]
+enum Scheme {
+	Sr25519,
+	Ed25519,
+	Ecdsa,
+}
+
+fn generate_key(scheme: Scheme) -> DeviceKey {
+	match scheme {
+		Scheme::Sr25519 => {
+			DeviceKey::Sr25519(sp_io::crypto::sr25519_generate(DEVICE_KEY_TYPE, None))
+		},
+		Scheme::Ed25519 => {
+			DeviceKey::Ed25519(sp_io::crypto::ed25519_generate(DEVICE_KEY_TYPE, None))
+		},
+		Scheme::Ecdsa => DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(DEVICE_KEY_TYPE, None)),
+	}
+}
+
+fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
+	let signature = match key {
+		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
+			.map(DeviceSignature::Sr25519),
+		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
+			.map(DeviceSignature::Ed25519),
+		DeviceKey::Ecdsa(public) => {
+			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
+		},
+	};
+	signature.expect("the key was generated in the benchmark keystore; qed")
+}
+
+fn location<T: Config>(res_15: u64) -> u64 {
+	H3Cell::new(res_15)
+		.ok()
+		.and_then(|cell| cell.parent(T::MaxResolution::get()))
+		.expect("a real resolution-15 cell has a parent at every resolution; qed")
+		.raw()
+}
+
+/// The largest metadata: the most deposit bytes.
+fn max_metadata() -> DeviceMetadata {
+	let field = |byte| {
+		MetadataField::try_from(alloc::vec![byte; MAX_METADATA_FIELD as usize])
+			.expect("exactly the bound; qed")
+	};
+	DeviceMetadata { model: field(b'm'), firmware: field(b'f'), serial_hash: [7u8; 32].into() }
+}
+
+/// An account with funds for many devices.
+fn funded<T: Config>(who: &T::AccountId) {
+	let deposit = Devices::<T>::deposit_for(&max_metadata());
+	let amount = deposit
+		.saturating_mul(T::MaxBatch::get().saturating_add(10).into())
+		.saturating_add(T::Currency::minimum_balance());
+	T::Currency::set_balance(who, amount);
+}
+
+fn funded_account<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who = account(name, index, 0);
+	funded::<T>(&who);
+	who
+}
+
+fn funded_caller<T: Config>() -> T::AccountId {
+	let who = whitelisted_caller();
+	funded::<T>(&who);
+	who
+}
+
+fn registration<T: Config>(owner: &T::AccountId, scheme: Scheme) -> Registration<T::AccountId> {
+	let key = generate_key(scheme);
+	let nonce = KeyNonces::<T>::get(key);
+	let proof = sign(&key, &Devices::<T>::possession_message(REGISTER_CONTEXT, owner, &key, nonce));
+	Registration {
+		key,
+		proof,
+		nonce,
+		kind: DeviceKind::Storage,
+		location: location::<T>(BERLIN_RES_15),
+		capacity: u64::MAX,
+		metadata: max_metadata(),
+		manager: Some(owner.clone()),
+	}
+}
+
+/// A registered device of `owner` with the largest metadata.
+fn device_of<T: Config>(owner: &T::AccountId) -> DeviceId {
+	Devices::<T>::do_register(owner.clone(), registration::<T>(owner, Scheme::Sr25519))
+		.expect("a funded owner registers a valid device; qed")
+}
+
+fn rotation<T: Config>(owner: &T::AccountId, scheme: Scheme) -> (DeviceKey, DeviceSignature) {
+	let key = generate_key(scheme);
+	let proof = sign(&key, &Devices::<T>::possession_message(ROTATE_CONTEXT, owner, &key, 0));
+	(key, proof)
+}
+
+fn advance<T: Config>(blocks: BlockNumberFor<T>) {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(
+		now.saturating_add(blocks).saturating_add(One::one()),
+	);
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_sr25519() {
+		let caller = funded_caller::<T>();
+		let reg = registration::<T>(&caller, Scheme::Sr25519);
+		let key = reg.key;
+
+		#[extrinsic_call]
+		register(RawOrigin::Signed(caller), reg);
+
+		assert!(DeviceByKey::<T>::contains_key(key));
+	}
+
+	#[benchmark]
+	fn register_ed25519() {
+		let caller = funded_caller::<T>();
+		let reg = registration::<T>(&caller, Scheme::Ed25519);
+		let key = reg.key;
+
+		#[extrinsic_call]
+		register(RawOrigin::Signed(caller), reg);
+
+		assert!(DeviceByKey::<T>::contains_key(key));
+	}
+
+	#[benchmark]
+	fn register_ecdsa() {
+		let caller = funded_caller::<T>();
+		let reg = registration::<T>(&caller, Scheme::Ecdsa);
+		let key = reg.key;
+
+		#[extrinsic_call]
+		register(RawOrigin::Signed(caller), reg);
+
+		assert!(DeviceByKey::<T>::contains_key(key));
+	}
+
+	/// Every item succeeds (the most writes), each with the slowest signature scheme.
+	#[benchmark]
+	fn register_batch(n: Linear<1, { T::MaxBatch::get() }>) {
+		let caller = funded_caller::<T>();
+		let items: alloc::vec::Vec<_> =
+			(0..n).map(|_| registration::<T>(&caller, Scheme::Ecdsa)).collect();
+		let batch = RegistrationsOf::<T>::try_from(items).expect("n is at most MaxBatch; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), batch);
+
+		assert_eq!(OwnerDeviceCount::<T>::get(&caller), n);
+	}
+
+	/// From no metadata to the largest: a deposit top-up.
+	#[benchmark]
+	fn update_metadata() {
+		let caller = funded_caller::<T>();
+		let mut reg = registration::<T>(&caller, Scheme::Sr25519);
+		reg.metadata = DeviceMetadata::default();
+		let id = Devices::<T>::do_register(caller.clone(), reg).expect("valid; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id, max_metadata());
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.metadata), Some(max_metadata()));
+	}
+
+	/// A move to another density cell: two cell counters change.
+	#[benchmark]
+	fn update_location() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		advance::<T>(T::LocationChangeInterval::get());
+		let to = location::<T>(PARIS_RES_15);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id, to);
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.location.raw()), Some(to));
+	}
+
+	#[benchmark]
+	fn rotate_key_sr25519() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		let (key, proof) = rotation::<T>(&caller, Scheme::Sr25519);
+
+		#[extrinsic_call]
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+
+		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
+	}
+
+	#[benchmark]
+	fn rotate_key_ed25519() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		let (key, proof) = rotation::<T>(&caller, Scheme::Ed25519);
+
+		#[extrinsic_call]
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+
+		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
+	}
+
+	#[benchmark]
+	fn rotate_key_ecdsa() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		let (key, proof) = rotation::<T>(&caller, Scheme::Ecdsa);
+
+		#[extrinsic_call]
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+
+		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
+	}
+
+	#[benchmark]
+	fn transfer_ownership() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		let to: T::AccountId = account("new-owner", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id, Some(to.clone()));
+
+		assert_eq!(PendingOwner::<T>::get(id), Some(to));
+	}
+
+	#[benchmark]
+	fn accept_ownership() {
+		let owner = funded_account::<T>("owner", 0);
+		let id = device_of::<T>(&owner);
+		let caller = funded_caller::<T>();
+		Devices::<T>::do_transfer_ownership(owner, id, Some(caller.clone()))
+			.expect("the owner offers its device; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), id);
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.owner), Some(caller));
+	}
+
+	#[benchmark]
+	fn set_manager() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		let manager: T::AccountId = account("manager", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id, Some(manager.clone()));
+
+		assert_eq!(Devices::<T>::device(id).and_then(|d| d.manager), Some(manager));
+	}
+
+	/// With a pending ownership offer to cancel.
+	#[benchmark]
+	fn deregister() {
+		let caller = funded_caller::<T>();
+		let id = device_of::<T>(&caller);
+		Devices::<T>::do_transfer_ownership(caller.clone(), id, Some(account("new-owner", 0, 0)))
+			.expect("the owner offers its device; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert!(matches!(
+			Devices::<T>::device(id).map(|d| d.status),
+			Some(DeviceStatus::Retired { .. })
+		));
+	}
+
+	#[benchmark]
+	fn claim_deposit() {
+		let owner = funded_account::<T>("owner", 0);
+		let id = device_of::<T>(&owner);
+		Devices::<T>::do_deregister(owner, id).expect("the owner retires its device; qed");
+		advance::<T>(T::UnbondingPeriod::get());
+		let caller = funded_caller::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert!(Devices::<T>::device(id).is_none());
+	}
+
+	#[benchmark]
+	fn suspend() -> Result<(), BenchmarkError> {
+		let id = device_of::<T>(&funded_account::<T>("owner", 0));
+		let origin =
+			T::SuspendOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id);
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.status), Some(DeviceStatus::Suspended));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn resume() -> Result<(), BenchmarkError> {
+		let id = device_of::<T>(&funded_account::<T>("owner", 0));
+		Devices::<T>::do_suspend(id).expect("an active device can be suspended; qed");
+		let origin =
+			T::SuspendOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id);
+
+		assert!(Devices::<T>::is_active(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn record_fault() {
+		let id = device_of::<T>(&funded_account::<T>("owner", 0));
+
+		#[block]
+		{
+			Devices::<T>::do_record_fault(id).expect("the device exists; qed");
+		}
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.faults), Some(1));
+	}
+
+	#[benchmark]
+	fn slash() {
+		let owner = funded_account::<T>("owner", 0);
+		let id = device_of::<T>(&owner);
+
+		#[block]
+		{
+			Devices::<T>::do_slash(id, Perbill::from_percent(50)).expect("the device exists; qed");
+		}
+
+		assert!(Devices::<T>::device(id)
+			.is_some_and(|d| d.deposit < Devices::<T>::deposit_for(&max_metadata())));
+	}
+
+	impl_benchmark_test_suite!(Devices, crate::mock::new_bench_ext(), crate::mock::Test);
+}

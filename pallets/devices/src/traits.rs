@@ -1,0 +1,95 @@
+//! The interface other pallets use to find devices and to act on them.
+
+use crate::h3::H3Cell;
+use crate::types::{Device, DeviceId, DeviceKey, DeviceKind, DeviceStatus};
+use frame_support::weights::Weight;
+use sp_runtime::{DispatchError, DispatchResult, Perbill};
+
+/// The device registry, as other pallets (proofs, emission) see it.
+///
+/// Look-ups are cheap single reads. The mutating methods keep the registry's invariants
+/// (indexes, counts, held deposits) and emit the same events as the privileged calls.
+pub trait DeviceRegistry<AccountId> {
+	/// The registry's balance type (deposits and slashes).
+	type Balance;
+	/// The block number type.
+	type BlockNumber;
+
+	/// A device by id.
+	fn device(id: DeviceId) -> Option<Device<AccountId, Self::Balance, Self::BlockNumber>>;
+
+	/// The id of the device registered with `key`.
+	fn device_by_key(key: &DeviceKey) -> Option<DeviceId>;
+
+	/// The number of non-retired devices of `kind` in `cell`, where `cell` is at the
+	/// registry's density resolution (see [`DeviceRegistry::density_cell`]).
+	fn devices_in_cell(cell: H3Cell, kind: DeviceKind) -> u32;
+
+	/// The cell at the registry's density resolution that contains `location`.
+	fn density_cell(location: H3Cell) -> Option<H3Cell>;
+
+	/// Count a fault against the device; returns its fault count.
+	fn record_fault(id: DeviceId) -> Result<u32, DispatchError>;
+
+	/// Suspend an active device.
+	fn suspend(id: DeviceId) -> DispatchResult;
+
+	/// Resume a suspended device.
+	fn resume(id: DeviceId) -> DispatchResult;
+
+	/// Slash `fraction` of the device's held deposit (also while it is retired and
+	/// unbonding) and hand it to the registry's slash destination; returns the amount.
+	fn slash(id: DeviceId, fraction: Perbill) -> Result<Self::Balance, DispatchError>;
+
+	/// The weight of [`DeviceRegistry::record_fault`], for the caller's own weight.
+	fn record_fault_weight() -> Weight;
+
+	/// The weight of [`DeviceRegistry::suspend`].
+	fn suspend_weight() -> Weight;
+
+	/// The weight of [`DeviceRegistry::resume`].
+	fn resume_weight() -> Weight;
+
+	/// The weight of [`DeviceRegistry::slash`].
+	fn slash_weight() -> Weight;
+
+	/// The device's status.
+	fn status(id: DeviceId) -> Option<DeviceStatus<Self::BlockNumber>> {
+		Self::device(id).map(|d| d.status)
+	}
+
+	/// Whether the device exists and is active.
+	fn is_active(id: DeviceId) -> bool {
+		matches!(Self::status(id), Some(DeviceStatus::Active))
+	}
+
+	/// The device's kind.
+	fn kind(id: DeviceId) -> Option<DeviceKind> {
+		Self::device(id).map(|d| d.kind)
+	}
+
+	/// The device's owner.
+	fn owner(id: DeviceId) -> Option<AccountId> {
+		Self::device(id).map(|d| d.owner)
+	}
+
+	/// The device's fleet manager, if it exists and has one.
+	fn manager(id: DeviceId) -> Option<AccountId> {
+		Self::device(id).and_then(|d| d.manager)
+	}
+
+	/// The device's signing key.
+	fn key(id: DeviceId) -> Option<DeviceKey> {
+		Self::device(id).map(|d| d.key)
+	}
+
+	/// The device's location.
+	fn location(id: DeviceId) -> Option<H3Cell> {
+		Self::device(id).map(|d| d.location)
+	}
+
+	/// The device's declared capacity.
+	fn capacity(id: DeviceId) -> Option<u64> {
+		Self::device(id).map(|d| d.capacity)
+	}
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Generate the weights of our pallets by running their benchmarks on this machine.
+#
+#   scripts/weights.sh                 # every pallet under pallets/ that has benchmarks
+#   scripts/weights.sh devices         # just pallets/devices
+#   STEPS=2 REPEAT=1 scripts/weights.sh devices   # a quick smoke run (weights not for commit)
+#
+# It builds `depin-node` with `--features runtime-benchmarks` (in the shared target folder, same
+# profile as the tests), then runs `depin-node benchmark pallet` against the Wasm runtime with
+# the development genesis preset, and writes `pallets/<name>/src/weights.rs` from
+# `scripts/templates/pallet-weights.hbs`. The runtime executes as compiled Wasm, as on a
+# validator; host functions (hashing, signature checks) run in the node at the dev profile's
+# opt-level 1, which makes the generated weights err on the heavy side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+STEPS="${STEPS:-50}"
+REPEAT="${REPEAT:-20}"
+
+if [ "$#" -gt 0 ]; then
+	pallets=("$@")
+else
+	pallets=()
+	for dir in pallets/*/; do
+		name="$(basename "$dir")"
+		[ -f "$dir/src/benchmarking.rs" ] && pallets+=("$name")
+	done
+fi
+
+cargo build --locked -p depin-node --features runtime-benchmarks
+node="$CARGO_TARGET_DIR/debug/depin-node"
+wbuild="$CARGO_TARGET_DIR/debug/wbuild/depin-runtime"
+wasm="$wbuild/depin_runtime.compact.compressed.wasm"
+[ -f "$wasm" ] || wasm="$wbuild/depin_runtime.wasm"
+
+for name in "${pallets[@]}"; do
+	crate="pallet_${name//-/_}"
+	output="pallets/$name/src/weights.rs"
+	echo "==> $crate -> $output (steps $STEPS, repeat $REPEAT)"
+	"$node" benchmark pallet \
+		--runtime "$wasm" \
+		--genesis-builder=runtime \
+		--genesis-builder-preset=development \
+		--pallet "$crate" \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--heap-pages 4096 \
+		--template scripts/templates/pallet-weights.hbs \
+		--header scripts/templates/header.txt \
+		--output "$output"
+done
