@@ -171,6 +171,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(H3Cell, BalanceOf<T>), DispatchError> {
 		let cell = Self::validate_location(location)?;
 		Self::validate_capacity(kind, capacity)?;
+		ensure!(NextDeviceId::<T>::get() < DeviceId::MAX, Error::<T>::DeviceIdOverflow);
 		ensure!(!DeviceByKey::<T>::contains_key(key), Error::<T>::KeyAlreadyRegistered);
 		Self::ensure_can_own_another(owner)?;
 		let deposit = Self::deposit_for(metadata);

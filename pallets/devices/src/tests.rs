@@ -327,6 +327,18 @@ mod register {
 	}
 
 	#[test]
+	fn register_fails_when_device_ids_are_exhausted() {
+		ExtBuilder::default().build_and_execute(|| {
+			NextDeviceId::<Test>::put(DeviceId::MAX);
+			let reg = registration(ALICE, &TestKey::sr25519(1));
+			assert_noop!(
+				Devices::register(RuntimeOrigin::signed(ALICE), reg),
+				Error::<Test>::DeviceIdOverflow
+			);
+		});
+	}
+
+	#[test]
 	fn possession_message_is_the_documented_encoding() {
 		ExtBuilder::default().build_and_execute(|| {
 			// Off-chain tools build this payload themselves: pin its layout.
