@@ -9,11 +9,11 @@
 //! WASM-EXECUTION: `Compiled`, DB CACHE: `1024`.
 
 // Executed command:
-// /root/.cache/depin-target/debug/depin-node
+// /root/.cache/depin-target/release/depin-node
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/depin-target/debug/wbuild/depin-runtime/depin_runtime.wasm
+// /root/.cache/depin-target/release/wbuild/depin-runtime/depin_runtime.compact.compressed.wasm
 // --genesis-builder=runtime
 // --genesis-builder-preset=development
 // --pallet
@@ -68,6 +68,8 @@ pub trait WeightInfo {
 /// database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -78,8 +80,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -90,11 +90,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 599_905_000 picoseconds.
-		Weight::from_parts(638_668_000, 3550)
+		// Minimum execution time: 178_575_000 picoseconds.
+		Weight::from_parts(186_510_000, 3550)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -105,8 +107,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -117,11 +117,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 600_816_000 picoseconds.
-		Weight::from_parts(647_956_000, 3550)
+		// Minimum execution time: 179_066_000 picoseconds.
+		Weight::from_parts(187_311_000, 3550)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -132,8 +134,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -144,11 +144,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 609_183_000 picoseconds.
-		Weight::from_parts(668_935_000, 3550)
+		// Minimum execution time: 178_935_000 picoseconds.
+		Weight::from_parts(196_078_000, 3550)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:50 w:50)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -159,8 +161,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:50)
@@ -170,12 +170,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576 + n * (1 ±0)`
+		//  Measured:  `570 + n * (1 ±0)`
 		//  Estimated: `3550 + n * (2533 ±0)`
-		// Minimum execution time: 638_417_000 picoseconds.
-		Weight::from_parts(142_436_196, 3550)
-			// Standard Error: 2_556_670
-			.saturating_add(Weight::from_parts(543_869_339, 0).saturating_mul(n.into()))
+		// Minimum execution time: 211_617_000 picoseconds.
+		Weight::from_parts(183_590_644, 3550)
+			// Standard Error: 1_352_713
+			.saturating_add(Weight::from_parts(146_844_764, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -190,8 +190,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `536`
 		//  Estimated: `3794`
-		// Minimum execution time: 411_372_000 picoseconds.
-		Weight::from_parts(436_659_000, 3794)
+		// Minimum execution time: 93_485_000 picoseconds.
+		Weight::from_parts(108_974_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -203,8 +203,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `678`
 		//  Estimated: `6014`
-		// Minimum execution time: 145_933_000 picoseconds.
-		Weight::from_parts(152_676_000, 6014)
+		// Minimum execution time: 38_772_000 picoseconds.
+		Weight::from_parts(41_978_000, 6014)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -220,8 +220,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 257_913_000 picoseconds.
-		Weight::from_parts(293_540_000, 3794)
+		// Minimum execution time: 103_995_000 picoseconds.
+		Weight::from_parts(112_441_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -237,8 +237,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 252_053_000 picoseconds.
-		Weight::from_parts(285_095_000, 3794)
+		// Minimum execution time: 102_903_000 picoseconds.
+		Weight::from_parts(112_551_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -254,8 +254,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 261_311_000 picoseconds.
-		Weight::from_parts(291_877_000, 3794)
+		// Minimum execution time: 106_800_000 picoseconds.
+		Weight::from_parts(118_762_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -267,8 +267,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_768_000 picoseconds.
-		Weight::from_parts(98_706_000, 3794)
+		// Minimum execution time: 24_927_000 picoseconds.
+		Weight::from_parts(28_343_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -288,8 +288,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `917`
 		//  Estimated: `6110`
-		// Minimum execution time: 716_895_000 picoseconds.
-		Weight::from_parts(747_812_000, 6110)
+		// Minimum execution time: 162_785_000 picoseconds.
+		Weight::from_parts(172_023_000, 6110)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -299,8 +299,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 95_870_000 picoseconds.
-		Weight::from_parts(104_867_000, 3794)
+		// Minimum execution time: 25_137_000 picoseconds.
+		Weight::from_parts(29_235_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -314,8 +314,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `703`
 		//  Estimated: `3794`
-		// Minimum execution time: 133_671_000 picoseconds.
-		Weight::from_parts(146_905_000, 3794)
+		// Minimum execution time: 34_836_000 picoseconds.
+		Weight::from_parts(37_530_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -335,8 +335,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 367_991_000 picoseconds.
-		Weight::from_parts(399_679_000, 3794)
+		// Minimum execution time: 89_368_000 picoseconds.
+		Weight::from_parts(93_816_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -346,8 +346,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_929_000 picoseconds.
-		Weight::from_parts(112_230_000, 3794)
+		// Minimum execution time: 24_737_000 picoseconds.
+		Weight::from_parts(28_033_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -357,8 +357,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_397_000 picoseconds.
-		Weight::from_parts(106_830_000, 3794)
+		// Minimum execution time: 24_256_000 picoseconds.
+		Weight::from_parts(28_062_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -368,8 +368,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 62_708_000 picoseconds.
-		Weight::from_parts(69_390_000, 3794)
+		// Minimum execution time: 16_802_000 picoseconds.
+		Weight::from_parts(19_176_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -383,8 +383,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `769`
 		//  Estimated: `3794`
-		// Minimum execution time: 204_583_000 picoseconds.
-		Weight::from_parts(216_837_000, 3794)
+		// Minimum execution time: 50_715_000 picoseconds.
+		Weight::from_parts(55_053_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -392,6 +392,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -402,8 +404,6 @@ impl WeightInfo for () {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -414,11 +414,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 599_905_000 picoseconds.
-		Weight::from_parts(638_668_000, 3550)
+		// Minimum execution time: 178_575_000 picoseconds.
+		Weight::from_parts(186_510_000, 3550)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -429,8 +431,6 @@ impl WeightInfo for () {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -441,11 +441,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 600_816_000 picoseconds.
-		Weight::from_parts(647_956_000, 3550)
+		// Minimum execution time: 179_066_000 picoseconds.
+		Weight::from_parts(187_311_000, 3550)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:1 w:1)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -456,8 +458,6 @@ impl WeightInfo for () {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
@@ -468,11 +468,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `540`
 		//  Estimated: `3550`
-		// Minimum execution time: 609_183_000 picoseconds.
-		Weight::from_parts(668_935_000, 3550)
+		// Minimum execution time: 178_935_000 picoseconds.
+		Weight::from_parts(196_078_000, 3550)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
+	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:50 w:50)
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
@@ -483,8 +485,6 @@ impl WeightInfo for () {
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
-	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:50)
@@ -494,12 +494,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576 + n * (1 ±0)`
+		//  Measured:  `570 + n * (1 ±0)`
 		//  Estimated: `3550 + n * (2533 ±0)`
-		// Minimum execution time: 638_417_000 picoseconds.
-		Weight::from_parts(142_436_196, 3550)
-			// Standard Error: 2_556_670
-			.saturating_add(Weight::from_parts(543_869_339, 0).saturating_mul(n.into()))
+		// Minimum execution time: 211_617_000 picoseconds.
+		Weight::from_parts(183_590_644, 3550)
+			// Standard Error: 1_352_713
+			.saturating_add(Weight::from_parts(146_844_764, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -514,8 +514,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `536`
 		//  Estimated: `3794`
-		// Minimum execution time: 411_372_000 picoseconds.
-		Weight::from_parts(436_659_000, 3794)
+		// Minimum execution time: 93_485_000 picoseconds.
+		Weight::from_parts(108_974_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -527,8 +527,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `678`
 		//  Estimated: `6014`
-		// Minimum execution time: 145_933_000 picoseconds.
-		Weight::from_parts(152_676_000, 6014)
+		// Minimum execution time: 38_772_000 picoseconds.
+		Weight::from_parts(41_978_000, 6014)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
@@ -544,8 +544,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 257_913_000 picoseconds.
-		Weight::from_parts(293_540_000, 3794)
+		// Minimum execution time: 103_995_000 picoseconds.
+		Weight::from_parts(112_441_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -561,8 +561,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 252_053_000 picoseconds.
-		Weight::from_parts(285_095_000, 3794)
+		// Minimum execution time: 102_903_000 picoseconds.
+		Weight::from_parts(112_551_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -578,8 +578,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 261_311_000 picoseconds.
-		Weight::from_parts(291_877_000, 3794)
+		// Minimum execution time: 106_800_000 picoseconds.
+		Weight::from_parts(118_762_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -591,8 +591,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_768_000 picoseconds.
-		Weight::from_parts(98_706_000, 3794)
+		// Minimum execution time: 24_927_000 picoseconds.
+		Weight::from_parts(28_343_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -612,8 +612,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `917`
 		//  Estimated: `6110`
-		// Minimum execution time: 716_895_000 picoseconds.
-		Weight::from_parts(747_812_000, 6110)
+		// Minimum execution time: 162_785_000 picoseconds.
+		Weight::from_parts(172_023_000, 6110)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
@@ -623,8 +623,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 95_870_000 picoseconds.
-		Weight::from_parts(104_867_000, 3794)
+		// Minimum execution time: 25_137_000 picoseconds.
+		Weight::from_parts(29_235_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -638,8 +638,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `703`
 		//  Estimated: `3794`
-		// Minimum execution time: 133_671_000 picoseconds.
-		Weight::from_parts(146_905_000, 3794)
+		// Minimum execution time: 34_836_000 picoseconds.
+		Weight::from_parts(37_530_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
@@ -659,8 +659,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 367_991_000 picoseconds.
-		Weight::from_parts(399_679_000, 3794)
+		// Minimum execution time: 89_368_000 picoseconds.
+		Weight::from_parts(93_816_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -670,8 +670,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_929_000 picoseconds.
-		Weight::from_parts(112_230_000, 3794)
+		// Minimum execution time: 24_737_000 picoseconds.
+		Weight::from_parts(28_033_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -681,8 +681,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 94_397_000 picoseconds.
-		Weight::from_parts(106_830_000, 3794)
+		// Minimum execution time: 24_256_000 picoseconds.
+		Weight::from_parts(28_062_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -692,8 +692,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 62_708_000 picoseconds.
-		Weight::from_parts(69_390_000, 3794)
+		// Minimum execution time: 16_802_000 picoseconds.
+		Weight::from_parts(19_176_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -707,8 +707,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `769`
 		//  Estimated: `3794`
-		// Minimum execution time: 204_583_000 picoseconds.
-		Weight::from_parts(216_837_000, 3794)
+		// Minimum execution time: 50_715_000 picoseconds.
+		Weight::from_parts(55_053_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
