@@ -199,7 +199,7 @@ impl<T: Config> Pallet<T> {
 		NextDeviceId::<T>::put(next);
 		DeviceByKey::<T>::insert(key, id);
 		OwnerDevices::<T>::insert(&owner, id, ());
-		OwnerDeviceCount::<T>::mutate(&owner, |count| *count = count.saturating_add(1));
+		Self::increment_owner_count(&owner);
 		Self::increment_cell(location, kind);
 		Devices::<T>::insert(
 			id,
@@ -386,7 +386,7 @@ impl<T: Config> Pallet<T> {
 		OwnerDevices::<T>::remove(&from, id);
 		Self::decrement_owner_count(&from);
 		OwnerDevices::<T>::insert(&who, id, ());
-		OwnerDeviceCount::<T>::mutate(&who, |count| *count = count.saturating_add(1));
+		Self::increment_owner_count(&who);
 		// The manager worked for the previous owner.
 		device.manager = None;
 		device.owner = who.clone();
@@ -394,6 +394,10 @@ impl<T: Config> Pallet<T> {
 		Devices::<T>::insert(id, device);
 		Self::deposit_event(Event::OwnershipTransferred { device: id, from, to: who });
 		Ok(())
+	}
+
+	fn increment_owner_count(owner: &T::AccountId) {
+		OwnerDeviceCount::<T>::mutate(owner, |count| *count = count.saturating_add(1));
 	}
 
 	fn decrement_owner_count(owner: &T::AccountId) {
