@@ -199,7 +199,7 @@ pub fn challenge_index<H: Hasher>(challenge: &Hash, i: u32, chunks: u32) -> Opti
 	let digest = H::hash(&buf);
 	let mut word = [0u8; 8];
 	word.copy_from_slice(digest.split_at(8).0);
-	let index = u64::from_le_bytes(word) % u64::from(chunks);
+	let index = u64::from_le_bytes(word).checked_rem(u64::from(chunks))?;
 	u32::try_from(index).ok()
 }
 
@@ -237,13 +237,13 @@ impl<H: Hasher> MerkleTree<H> {
 			return None;
 		}
 		let depth = depth_for(leaves.len() as u32);
-		let mut empties = Vec::with_capacity(depth as usize + 1);
+		let mut empties = Vec::with_capacity((depth as usize).saturating_add(1));
 		let mut empty = EMPTY_LEAF;
 		for _ in 0..=depth {
 			empties.push(empty);
 			empty = node_hash::<H>(&empty, &empty);
 		}
-		let mut levels = Vec::with_capacity(depth as usize + 1);
+		let mut levels = Vec::with_capacity((depth as usize).saturating_add(1));
 		let mut current = leaves;
 		for height in 0..depth {
 			let empty = empties.get(height as usize).copied().unwrap_or(EMPTY_LEAF);
@@ -328,7 +328,7 @@ mod io {
 			let Some(rest) = buf.get_mut(filled..) else { break };
 			match reader.read(rest) {
 				Ok(0) => break,
-				Ok(n) => filled += n,
+				Ok(n) => filled = filled.saturating_add(n),
 				Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {},
 				Err(e) => return Err(e),
 			}
@@ -366,7 +366,7 @@ mod io {
 
 	/// Read chunk `index` of a file (zero-padded); `UnexpectedEof` past the end.
 	pub fn read_chunk(reader: &mut (impl Read + Seek), index: u32) -> std::io::Result<Chunk> {
-		reader.seek(SeekFrom::Start(u64::from(index) * CHUNK_SIZE as u64))?;
+		reader.seek(SeekFrom::Start(u64::from(index).saturating_mul(CHUNK_SIZE as u64)))?;
 		let mut chunk = [0u8; CHUNK_SIZE];
 		if read_full(reader, &mut chunk)? == 0 {
 			return Err(std::io::Error::new(
