@@ -349,10 +349,10 @@ mod benchmarks {
 
 		#[block]
 		{
-			Devices::<T>::do_record_fault(id).expect("the device exists; qed");
+			Devices::<T>::do_record_faults(id, 3).expect("the device exists; qed");
 		}
 
-		assert_eq!(Devices::<T>::device(id).map(|d| d.faults), Some(1));
+		assert_eq!(Devices::<T>::device(id).map(|d| d.faults), Some(3));
 	}
 
 	#[benchmark]

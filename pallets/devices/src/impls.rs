@@ -471,10 +471,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_record_fault(id: DeviceId) -> Result<u32, DispatchError> {
+	pub(crate) fn do_record_faults(id: DeviceId, faults: u32) -> Result<u32, DispatchError> {
 		Devices::<T>::try_mutate(id, |device| {
 			let device = device.as_mut().ok_or(Error::<T>::UnknownDevice)?;
-			device.faults = device.faults.saturating_add(1);
+			device.faults = device.faults.saturating_add(faults);
 			Self::deposit_event(Event::FaultRecorded { device: id, faults: device.faults });
 			Ok(device.faults)
 		})
@@ -590,8 +590,8 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 		location.parent(T::DensityResolution::get())
 	}
 
-	fn record_fault(id: DeviceId) -> Result<u32, DispatchError> {
-		Self::do_record_fault(id)
+	fn record_faults(id: DeviceId, faults: u32) -> Result<u32, DispatchError> {
+		Self::do_record_faults(id, faults)
 	}
 
 	fn suspend(id: DeviceId) -> DispatchResult {
@@ -606,7 +606,7 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 		Self::do_slash(id, fraction)
 	}
 
-	fn record_fault_weight() -> Weight {
+	fn record_faults_weight() -> Weight {
 		T::WeightInfo::record_fault()
 	}
 

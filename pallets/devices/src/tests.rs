@@ -1093,11 +1093,11 @@ mod registry {
 	fn record_fault_counts_and_fails_for_unknown_devices() {
 		ExtBuilder::default().build_and_execute(|| {
 			let id = register(ALICE, &TestKey::sr25519(1));
-			assert_eq!(Devices::record_fault(id), Ok(1));
+			assert_eq!(Devices::record_faults(id, 1), Ok(1));
 			assert_eq!(last_event(), Event::FaultRecorded { device: id, faults: 1 });
-			assert_eq!(Devices::record_fault(id), Ok(2));
-			assert_eq!(device(id).faults, 2);
-			assert_noop!(Devices::record_fault(id + 1), Error::<Test>::UnknownDevice);
+			assert_eq!(Devices::record_faults(id, 2), Ok(3));
+			assert_eq!(device(id).faults, 3);
+			assert_noop!(Devices::record_faults(id + 1, 1), Error::<Test>::UnknownDevice);
 		});
 	}
 

@@ -28,8 +28,9 @@ pub trait DeviceRegistry<AccountId> {
 	/// The cell at the registry's density resolution that contains `location`.
 	fn density_cell(location: H3Cell) -> Option<H3Cell>;
 
-	/// Count a fault against the device; returns its fault count.
-	fn record_fault(id: DeviceId) -> Result<u32, DispatchError>;
+	/// Count `faults` faults (missed proofs) against the device at once; returns its fault
+	/// count. The cost does not depend on `faults`.
+	fn record_faults(id: DeviceId, faults: u32) -> Result<u32, DispatchError>;
 
 	/// Suspend an active device.
 	fn suspend(id: DeviceId) -> DispatchResult;
@@ -41,8 +42,8 @@ pub trait DeviceRegistry<AccountId> {
 	/// unbonding) and hand it to the registry's slash destination; returns the amount.
 	fn slash(id: DeviceId, fraction: Perbill) -> Result<Self::Balance, DispatchError>;
 
-	/// The weight of [`DeviceRegistry::record_fault`], for the caller's own weight.
-	fn record_fault_weight() -> Weight;
+	/// The weight of [`DeviceRegistry::record_faults`], for the caller's own weight.
+	fn record_faults_weight() -> Weight;
 
 	/// The weight of [`DeviceRegistry::suspend`].
 	fn suspend_weight() -> Weight;
