@@ -447,6 +447,163 @@ async fn dev_node_registers_a_device_with_proof_of_possession() {
 	assert_eq!(after.reserved, before.reserved + deposit, "the deposit is held");
 }
 
+async fn best_hash(client: &WsClient) -> H256 {
+	let best: Value = client.request("chain_getBlockHash", rpc_params![]).await.expect("best");
+	hash(&best)
+}
+
+#[tokio::test]
+async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
+	use depin_merkle::{Blake2, MerkleTree};
+	use depin_runtime::configs::depin::{ProvingPeriod, ResponseWindow};
+	use pallet_proofs::{
+		Call as ProofsCall, ChunkProof, EpochInfo, Event as ProofsEvent, ProofPayload, Sector,
+		StorageProof, STORAGE_PROOF_CONTEXT,
+	};
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let chain = chain_info(&client).await;
+	let alice = Sr25519Keyring::Alice;
+	let mut nonce = next_nonce(&client, &alice.to_account_id()).await;
+
+	// Root shortens the proving epochs to 5 blocks (6 s each) for the test.
+	let set = RuntimeCall::System(frame_system::Call::set_storage {
+		items: vec![
+			(ProvingPeriod::key().to_vec(), 5u32.encode()),
+			(ResponseWindow::key().to_vec(), 5u32.encode()),
+		],
+	});
+	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set) });
+	submit_and_finalize(&node, &client, &signed(sudo, &alice.pair(), nonce, &chain)).await;
+	nonce += 1;
+
+	// Alice commits 100 KiB and a bit of real data on her genesis storage device (id 0).
+	let data: Vec<u8> = (0..100 * 1024 + 17u32).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
+	let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
+	assert_eq!((tree.chunks(), tree.depth()), (101, 7));
+	let commit = RuntimeCall::Proofs(ProofsCall::commit_sector {
+		device: 0,
+		root: H256(tree.root()),
+		chunks: tree.chunks(),
+	});
+	let committed_in =
+		submit_and_finalize(&node, &client, &signed(commit, &alice.pair(), nonce, &chain)).await;
+	let first_challenge = events(&client, committed_in)
+		.await
+		.iter()
+		.find_map(|r| match &r.event {
+			RuntimeEvent::Proofs(ProofsEvent::SectorCommitted { first_challenge, .. }) => {
+				Some(*first_challenge)
+			},
+			_ => None,
+		})
+		.expect("a SectorCommitted event");
+
+	// Wait for the epoch that challenges it; its seed comes from BABE's VRF output.
+	let epoch_key = pallet_proofs::CurrentEpoch::<Runtime>::hashed_key().to_vec();
+	let start = Instant::now();
+	let epoch = loop {
+		let epoch: EpochInfo<u32> =
+			storage(&client, epoch_key.clone(), best_hash(&client).await).await.unwrap_or_default();
+		if epoch.index >= first_challenge {
+			break epoch;
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail("the challenging epoch did not start");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	};
+	assert_eq!(epoch.index, first_challenge);
+	assert_ne!(epoch.seed, H256::zero());
+
+	// The provider's side: the challenge from the seed, the chunks and paths from the tree,
+	// signed by the device key.
+	let challenge =
+		depin_merkle::storage_challenge::<Blake2>(&epoch.seed.0, 0, 0, &tree.root());
+	let chunks: Vec<ChunkProof<_>> = (0..2)
+		.map(|i| {
+			let at = depin_merkle::challenge_index::<Blake2>(&challenge, i, tree.chunks())
+				.expect("chunks");
+			ChunkProof {
+				index: at,
+				chunk: depin_merkle::chunk_at(&data, at).expect("in range"),
+				path: tree
+					.proof(at)
+					.expect("in range")
+					.into_iter()
+					.map(H256)
+					.collect::<Vec<_>>()
+					.try_into()
+					.expect("depth 7"),
+			}
+		})
+		.collect();
+	let payload = ProofPayload {
+		context: STORAGE_PROOF_CONTEXT,
+		genesis_hash: chain.genesis,
+		device: 0,
+		sector: 0,
+		epoch: epoch.index,
+		challenge: H256(challenge),
+	};
+	let device_key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
+	let honest: pallet_proofs::StorageProofOf<Runtime> = StorageProof {
+		device: 0,
+		sector: 0,
+		epoch: epoch.index,
+		chunks: chunks.try_into().expect("2 chunks"),
+		signature: DeviceSignature::Sr25519(device_key.sign(&payload.encode())),
+	};
+	let mut tampered = honest.clone();
+	tampered.chunks[0].chunk[0] ^= 1;
+
+	// Bob relays both in one batch: the tampered one is rejected, the honest one accepted.
+	let bob = Sr25519Keyring::Bob;
+	let batch = RuntimeCall::Proofs(ProofsCall::submit_storage_proofs {
+		proofs: vec![tampered, honest].try_into().expect("2 proofs"),
+	});
+	let bob_nonce = next_nonce(&client, &bob.to_account_id()).await;
+	let proven_in =
+		submit_and_finalize(&node, &client, &signed(batch, &bob.pair(), bob_nonce, &chain)).await;
+	let proof_events: Vec<_> = events(&client, proven_in)
+		.await
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Proofs(e) => Some(e),
+			_ => None,
+		})
+		.filter(|e| !matches!(e, ProofsEvent::EpochStarted { .. }))
+		.collect();
+	let invalid =
+		sp_runtime::DispatchError::from(pallet_proofs::Error::<Runtime>::InvalidMerkleProof);
+	assert_eq!(
+		proof_events.iter().map(|e| e.encode()).collect::<Vec<_>>(),
+		[
+			ProofsEvent::<Runtime>::ProofRejected { index: 0, device: 0, error: invalid },
+			ProofsEvent::StorageProofAccepted {
+				device: 0,
+				sector: 0,
+				epoch: epoch.index,
+				points: 101,
+			},
+			ProofsEvent::ProofsSubmitted { accepted: 1, rejected: 1 },
+		]
+		.iter()
+		.map(|e| e.encode())
+		.collect::<Vec<_>>()
+	);
+	let sector: Sector = storage(
+		&client,
+		pallet_proofs::Sectors::<Runtime>::hashed_key_for(0u64, 0u32),
+		proven_in,
+	)
+	.await
+	.expect("the sector is stored");
+	assert_eq!(sector.proven_in, Some(epoch.index));
+}
+
 /// The deposit of the device `owner` registered, from a block's events.
 fn records_deposit(
 	records: &[frame_system::EventRecord<RuntimeEvent, H256>],

@@ -246,7 +246,7 @@ impl_runtime_apis! {
 
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
 			list_benchmarks!(list, extra);
 
 			let storage_info = crate::AllPalletsWithSystem::storage_info();
@@ -270,7 +270,7 @@ impl_runtime_apis! {
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
 			add_benchmarks!(params, batches);
 
 			Ok(batches)

@@ -8,6 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_collator_selection, ValidatorSet]
 	[pallet_devices, Devices]
+	[pallet_proofs, Proofs]
 );
 
 /// Session keys with a proof of possession, for the validator-set benchmarks: generated in the

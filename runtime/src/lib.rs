@@ -216,6 +216,8 @@ mod runtime {
 	// DePIN. After Balances, so genesis devices can hold their deposits.
 	#[runtime::pallet_index(30)]
 	pub type Devices = pallet_devices;
+	#[runtime::pallet_index(31)]
+	pub type Proofs = pallet_proofs;
 
 	// Administration, until governance takes over (testnet and mainnet have no sudo key).
 	#[runtime::pallet_index(90)]

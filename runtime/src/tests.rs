@@ -228,3 +228,120 @@ fn dev_presets_register_alices_devices_with_keys_from_their_seeds() {
 		assert_eq!(Devices::device(0), None);
 	});
 }
+
+/// A storage proof of two chunks at depth 20, as the runtime takes it.
+fn storage_proof_at_depth_20() -> pallet_proofs::StorageProofOf<Runtime> {
+	use pallet_proofs::{ChunkProof, StorageProof, CHUNK_SIZE};
+	let chunk = ChunkProof {
+		index: 0,
+		chunk: [0u8; CHUNK_SIZE],
+		path: Vec::from([sp_core::H256::zero(); 20]).try_into().expect("20 <= 30"),
+	};
+	StorageProof {
+		device: 0,
+		sector: 0,
+		epoch: 0,
+		chunks: Vec::from([chunk.clone(), chunk]).try_into().expect("2 <= 8"),
+		signature: pallet_devices::DeviceSignature::Ecdsa(Default::default()),
+	}
+}
+
+#[test]
+fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
+	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+
+	let proofs: pallet_proofs::StorageProofsOf<Runtime> =
+		alloc::vec![storage_proof_at_depth_20(); 1_000].try_into().expect("MaxBatch is 1,000");
+	let call = crate::RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs { proofs });
+
+	// Weight: the generated weights, charged before dispatch (the worst case of each proof).
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let room = normal
+		.max_extrinsic
+		.expect("normal extrinsics are limited")
+		.saturating_sub(normal.base_extrinsic);
+	let charged = call.get_dispatch_info().total_weight();
+	assert!(
+		charged.all_lte(room),
+		"1,000 proofs weigh {charged:?}, a normal extrinsic may weigh {room:?}"
+	);
+
+	// Length: the extrinsic fits the normal share of a block.
+	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	let length = call.encoded_size() as u32 + 200;
+	assert!(length <= max_length, "1,000 proofs are {length} bytes, the limit is {max_length}");
+}
+
+#[test]
+fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
+	use depin_merkle::{Blake2, MerkleTree};
+	use frame_support::traits::Hooks;
+	use pallet_proofs::{ChunkProof, CurrentEpoch, StorageProof};
+	use sp_core::{sr25519, Pair, H256};
+
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		// Root shortens the epochs (the storage parameter's documented use on dev chains).
+		crate::configs::depin::ProvingPeriod::set(&5);
+		crate::configs::depin::ResponseWindow::set(&5);
+
+		let data: Vec<u8> = (0..40 * 1024u32).map(|i| (i % 251) as u8).collect();
+		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
+		assert_ok!(crate::Proofs::commit_sector(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			H256(tree.root()),
+			tree.chunks()
+		));
+
+		// Block 5 opens epoch 1 with BABE's VRF output of the parent block.
+		let vrf = [7u8; 32];
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some(vrf));
+		System::set_block_number(5);
+		crate::Proofs::on_initialize(5);
+		let epoch = CurrentEpoch::<Runtime>::get();
+		assert_eq!((epoch.index, epoch.start), (1, 5));
+		let subject = pallet_proofs::SEED_SUBJECT;
+		let babe: H256 = sp_io::hashing::blake2_256(&[subject, &vrf[..]].concat()).into();
+		let expected: H256 = sp_io::hashing::blake2_256(&(subject, 1u32, babe).encode()).into();
+		assert_eq!(epoch.seed, expected, "the seed is BABE's parent-block randomness");
+
+		// Alice's storage device answers with its dev key.
+		let (challenge, indices) =
+			crate::Proofs::storage_challenge(0, 0, 1).expect("challenged in epoch 1");
+		let chunks = indices
+			.iter()
+			.map(|at| ChunkProof {
+				index: *at,
+				chunk: depin_merkle::chunk_at(&data, *at).expect("in range"),
+				path: tree
+					.proof(*at)
+					.expect("in range")
+					.into_iter()
+					.map(H256)
+					.collect::<Vec<_>>()
+					.try_into()
+					.expect("depth 6"),
+			})
+			.collect::<Vec<_>>();
+		let key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
+		let message = crate::Proofs::proof_message(0, 0, 1, challenge);
+		let proof = StorageProof {
+			device: 0,
+			sector: 0,
+			epoch: 1,
+			chunks: chunks.try_into().expect("2 chunks"),
+			signature: pallet_devices::DeviceSignature::Sr25519(key.sign(&message)),
+		};
+		assert_ok!(crate::Proofs::submit_storage_proofs(
+			RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
+			alloc::vec![proof].try_into().expect("1 proof")
+		));
+		assert_eq!(
+			pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in),
+			Some(1)
+		);
+	});
+}

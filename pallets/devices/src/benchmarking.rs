@@ -82,6 +82,25 @@ fn funded<T: Config>(who: &T::AccountId) {
 	T::Currency::set_balance(who, amount);
 }
 
+/// Fund `owner` and register `key` without a proof: [`DeviceRegistry::register_benchmark_device`].
+pub(crate) fn register_device<T: Config>(
+	owner: &T::AccountId,
+	key: DeviceKey,
+	kind: DeviceKind,
+	capacity: u64,
+) -> Result<DeviceId, sp_runtime::DispatchError> {
+	funded::<T>(owner);
+	Devices::<T>::insert_device(
+		owner.clone(),
+		key,
+		kind,
+		location::<T>(BERLIN_RES_15),
+		capacity,
+		DeviceMetadata::default(),
+		None,
+	)
+}
+
 fn funded_account<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who = account(name, index, 0);
 	funded::<T>(&who);

@@ -621,4 +621,14 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 	fn slash_weight() -> Weight {
 		T::WeightInfo::slash()
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_device(
+		owner: &T::AccountId,
+		key: DeviceKey,
+		kind: DeviceKind,
+		capacity: u64,
+	) -> Result<DeviceId, DispatchError> {
+		crate::benchmarking::register_device::<T>(owner, key, kind, capacity)
+	}
 }

@@ -54,6 +54,16 @@ pub trait DeviceRegistry<AccountId> {
 	/// The weight of [`DeviceRegistry::slash`].
 	fn slash_weight() -> Weight;
 
+	/// For other pallets' benchmarks: fund `owner` and register an active device with `key`,
+	/// without a possession proof, at a valid location.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_device(
+		owner: &AccountId,
+		key: DeviceKey,
+		kind: DeviceKind,
+		capacity: u64,
+	) -> Result<DeviceId, DispatchError>;
+
 	/// The device's status.
 	fn status(id: DeviceId) -> Option<DeviceStatus<Self::BlockNumber>> {
 		Self::device(id).map(|d| d.status)

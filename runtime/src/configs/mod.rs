@@ -1,9 +1,9 @@
 //! Pallet configurations, one file per concern.
 
 mod consensus;
-mod depin;
+pub mod depin;
 mod monetary;
-mod system;
+pub mod system;
 mod utility;
 
 pub use consensus::*;

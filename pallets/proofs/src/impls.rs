@@ -1,0 +1,544 @@
+//! The logic behind the calls and hooks.
+
+use crate::{pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnProofAccepted, StorageProofOf};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	dispatch::DispatchResultWithPostInfo,
+	ensure,
+	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
+	traits::Randomness,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
+use sp_core::H256;
+use sp_runtime::traits::{One, Saturating, Zero};
+
+/// blake2-256 through the host, for Merkle checks in the runtime.
+pub struct RuntimeHasher;
+
+impl depin_merkle::Hasher for RuntimeHasher {
+	fn hash(data: &[u8]) -> [u8; 32] {
+		sp_io::hashing::blake2_256(data)
+	}
+}
+
+/// A rejected proof: why, and the weight spent on it.
+type Rejection = (DispatchError, Weight);
+
+impl<T: Config> Pallet<T> {
+	/// The number of chunks each sector is challenged on, within the configured bound.
+	pub fn challenges_per_sector() -> u32 {
+		T::ChallengesPerSector::get().clamp(1, T::MaxChallengesPerSector::get().max(1))
+	}
+
+	/// The last block at which proofs for the epoch starting at `start` are accepted.
+	pub fn deadline(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		let window = T::ResponseWindow::get().min(T::ProvingPeriod::get()).max(One::one());
+		start.saturating_add(window).saturating_sub(One::one())
+	}
+
+	/// The challenge of `sector` of `device` in `epoch` and the chunk indices it asks for.
+	///
+	/// Only the current epoch has a challenge: a later epoch's seed does not exist yet
+	/// (`EpochNotStarted`), an earlier one is closed (`StaleEpoch`). A sector committed in
+	/// `epoch` is not challenged before the next one.
+	pub fn storage_challenge(
+		device: DeviceId,
+		sector: SectorIndex,
+		epoch: EpochIndex,
+	) -> Result<(H256, Vec<u32>), DispatchError> {
+		let current = CurrentEpoch::<T>::get();
+		ensure!(epoch <= current.index, Error::<T>::EpochNotStarted);
+		ensure!(epoch == current.index, Error::<T>::StaleEpoch);
+		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
+		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
+		let challenge = Self::challenge_of(&current.seed, device, sector, &sector_info);
+		let indices = (0..Self::challenges_per_sector())
+			.map(|i| Self::challenge_index(&challenge, i, sector_info.chunks))
+			.collect::<Result<Vec<_>, _>>()?;
+		Ok((challenge, indices))
+	}
+
+	fn challenge_of(seed: &H256, device: DeviceId, sector: SectorIndex, info: &Sector) -> H256 {
+		H256(depin_merkle::storage_challenge::<RuntimeHasher>(
+			seed.as_fixed_bytes(),
+			device,
+			sector,
+			info.root.as_fixed_bytes(),
+		))
+	}
+
+	fn challenge_index(challenge: &H256, i: u32, chunks: u32) -> Result<u32, DispatchError> {
+		depin_merkle::challenge_index::<RuntimeHasher>(challenge.as_fixed_bytes(), i, chunks)
+			.ok_or_else(|| Error::<T>::EmptySector.into())
+	}
+
+	/// The bytes a device's key signs to answer a challenge.
+	pub fn proof_message(
+		device: DeviceId,
+		sector: SectorIndex,
+		epoch: EpochIndex,
+		challenge: H256,
+	) -> Vec<u8> {
+		let genesis_hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		ProofPayload {
+			context: STORAGE_PROOF_CONTEXT,
+			genesis_hash: H256::from_slice(genesis_hash.as_ref()),
+			device,
+			sector,
+			epoch,
+			challenge,
+		}
+		.encode()
+	}
+
+	// ---- Epochs --------------------------------------------------------------------------
+
+	/// Start the next epoch if the current one has run its course; O(1).
+	pub(crate) fn maybe_start_epoch(now: BlockNumberFor<T>) -> Weight {
+		let current = CurrentEpoch::<T>::get();
+		let period = T::ProvingPeriod::get().max(One::one());
+		if now < current.start.saturating_add(period) {
+			return T::DbWeight::get().reads(1);
+		}
+		let index = current.index.saturating_add(1);
+		let (random, _known_since) = T::Randomness::random(SEED_SUBJECT);
+		let seed = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, index, random).encode()));
+		CurrentEpoch::<T>::put(EpochInfo { index, start: now, seed });
+		Self::deposit_event(Event::EpochStarted { epoch: index, seed });
+		T::WeightInfo::start_epoch()
+	}
+
+	// ---- Faults --------------------------------------------------------------------------
+
+	/// The most settling a device can cost beyond a plain read and write: recording faults,
+	/// suspending and slashing.
+	pub fn settle_weight() -> Weight {
+		T::WeightInfo::settle_faults()
+	}
+
+	/// Bring `state` up to epoch `current`: count the epochs it missed since it was last
+	/// settled, suspend and slash at the threshold, and reset the counters for `current`.
+	/// O(1) whatever the gap. Returns the registry weight spent (zero without faults).
+	///
+	/// Only a device active when it is settled into an epoch is challenged in it, so an
+	/// inactive one collects no faults, and one resumed mid-epoch is challenged from the next.
+	pub(crate) fn settle(
+		device: DeviceId,
+		state: &mut ProverState,
+		current: EpochIndex,
+	) -> Weight {
+		if state.epoch >= current {
+			return Weight::zero();
+		}
+		let mut weight = Weight::zero();
+		let active = T::Registry::is_active(device);
+		if active {
+			// The epoch the counters describe.
+			let mut missed: u32 = 0;
+			if state.challenged > state.proven {
+				missed = 1;
+				state.consecutive_faults = state.consecutive_faults.saturating_add(1);
+			} else if state.challenged > 0 {
+				state.consecutive_faults = 0;
+			}
+			// Epochs nobody touched the device in: every live sector was challenged, none
+			// proven.
+			let gap = current.saturating_sub(state.epoch).saturating_sub(1);
+			if state.sectors > 0 && gap > 0 {
+				missed = missed.saturating_add(gap);
+				state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
+			}
+			if missed > 0 {
+				weight = weight.saturating_add(T::Registry::record_faults_weight());
+				// The device exists (it is active), so this cannot fail.
+				let _ = T::Registry::record_faults(device, missed);
+				Self::deposit_event(Event::FaultsRecorded {
+					device,
+					missed,
+					consecutive: state.consecutive_faults,
+				});
+				if state.consecutive_faults >= T::FaultThreshold::get() {
+					weight = weight
+						.saturating_add(T::Registry::suspend_weight())
+						.saturating_add(T::Registry::slash_weight());
+					if T::Registry::suspend(device).is_ok() {
+						let _ = T::Registry::slash(device, T::FaultSlash::get());
+						Self::deposit_event(Event::SuspendedForFaults {
+							device,
+							consecutive: state.consecutive_faults,
+						});
+					}
+					state.consecutive_faults = 0;
+				}
+			}
+		}
+		// An inactive device is not challenged in `current`, even if it is resumed during it.
+		state.epoch = current;
+		state.challenged = if active { state.sectors } else { 0 };
+		state.proven = 0;
+		weight
+	}
+
+	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,
+	/// resuming where the last block stopped; one pass per epoch.
+	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let step = T::WeightInfo::settle_faults().saturating_add(db.reads(1));
+		let mut used = db.reads_writes(2, 1);
+		if !remaining.all_gte(used.saturating_add(step)) {
+			return Weight::zero();
+		}
+		let current = CurrentEpoch::<T>::get().index;
+		let mut sweep = Sweep::<T>::get();
+		if sweep.epoch != current {
+			sweep = SweepState { epoch: current, last: None, done: false };
+		}
+		if sweep.done {
+			return db.reads(2);
+		}
+		while remaining.all_gte(used.saturating_add(step)) {
+			// A fresh iterator per step: the map is written in between.
+			let next = match sweep.last {
+				Some(last) => Provers::<T>::iter_from(Provers::<T>::hashed_key_for(last)).next(),
+				None => Provers::<T>::iter().next(),
+			};
+			let Some((device, mut state)) = next else {
+				sweep.done = true;
+				break;
+			};
+			used = used.saturating_add(step);
+			sweep.last = Some(device);
+			if state.epoch < current {
+				Self::settle(device, &mut state, current);
+				Provers::<T>::insert(device, state);
+			}
+		}
+		Sweep::<T>::put(sweep);
+		used
+	}
+
+	// ---- Sectors -------------------------------------------------------------------------
+
+	fn ensure_operator<B, N>(
+		who: &T::AccountId,
+		device: &pallet_devices::Device<T::AccountId, B, N>,
+	) -> DispatchResult {
+		ensure!(
+			device.owner == *who || device.manager.as_ref() == Some(who),
+			Error::<T>::NotDeviceOperator
+		);
+		Ok(())
+	}
+
+	pub(crate) fn do_commit_sector(
+		who: T::AccountId,
+		device_id: DeviceId,
+		root: H256,
+		chunks: u32,
+	) -> DispatchResult {
+		ensure!(chunks > 0, Error::<T>::EmptySector);
+		ensure!(
+			depin_merkle::depth_for(chunks) <= T::MaxTreeDepth::get(),
+			Error::<T>::SectorTooLarge
+		);
+		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
+		Self::ensure_operator(&who, &device)?;
+		ensure!(device.kind == DeviceKind::Storage, Error::<T>::NotStorageDevice);
+		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
+
+		let current = CurrentEpoch::<T>::get().index;
+		let mut state = Provers::<T>::get(device_id)
+			.unwrap_or(ProverState { epoch: current, ..Default::default() });
+		Self::settle(device_id, &mut state, current);
+		// Settling may have suspended it; then this fails and nothing changes (the sweep
+		// records the faults).
+		ensure!(T::Registry::is_active(device_id), Error::<T>::DeviceNotActive);
+		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
+		let sector = Sector { root, chunks, committed_in: current, proven_in: None };
+		let committed = state.committed_bytes.checked_add(sector.bytes()).ok_or(Error::<T>::Overflow)?;
+		ensure!(committed <= device.capacity, Error::<T>::CapacityExceeded);
+		let index = state.next_sector;
+		state.next_sector = index.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		state.sectors = state.sectors.saturating_add(1);
+		state.committed_bytes = committed;
+
+		Sectors::<T>::insert(device_id, index, sector);
+		Provers::<T>::insert(device_id, state);
+		Self::deposit_event(Event::SectorCommitted {
+			device: device_id,
+			sector: index,
+			root,
+			chunks,
+			first_challenge: current.saturating_add(1),
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_sector(
+		who: T::AccountId,
+		device_id: DeviceId,
+		index: SectorIndex,
+	) -> DispatchResult {
+		let sector = Sectors::<T>::get(device_id, index).ok_or(Error::<T>::UnknownSector)?;
+		let device = T::Registry::device(device_id);
+		if let Some(device) = &device {
+			Self::ensure_operator(&who, device)?;
+		}
+		let epoch = CurrentEpoch::<T>::get();
+		let mut state = Provers::<T>::get(device_id).unwrap_or_default();
+		Self::settle(device_id, &mut state, epoch.index);
+
+		let active = T::Registry::is_active(device_id);
+		let challenged = sector.committed_in < epoch.index;
+		let answered = sector.proven_in == Some(epoch.index);
+		let past_deadline = frame_system::Pallet::<T>::block_number() > Self::deadline(epoch.start);
+		ensure!(!active || !challenged || answered || past_deadline, Error::<T>::ChallengeOpen);
+
+		state.sectors = state.sectors.saturating_sub(1);
+		state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
+		Sectors::<T>::remove(device_id, index);
+		if state.sectors == 0 && device.is_none() {
+			Provers::<T>::remove(device_id);
+		} else {
+			Provers::<T>::insert(device_id, state);
+		}
+		Self::deposit_event(Event::SectorRemoved { device: device_id, sector: index });
+		Ok(())
+	}
+
+	// ---- Proofs --------------------------------------------------------------------------
+
+	/// The weight charged for one proof of `chunks` chunks with paths of `depth`: the full
+	/// check, the most settling can cost, and the points hook.
+	pub fn storage_proof_weight(chunks: u32, depth: u32) -> Weight {
+		T::WeightInfo::prove_storage(chunks, depth)
+			.saturating_add(Self::settle_weight())
+			.saturating_add(T::OnProofAccepted::weight())
+	}
+
+	/// The weight a batch is charged before dispatch (refunded after for the work not done).
+	pub fn storage_proofs_weight(proofs: &[StorageProofOf<T>]) -> Weight {
+		proofs.iter().fold(T::WeightInfo::submit_storage_proofs_rejected(0), |acc, proof| {
+			acc.saturating_add(Self::storage_proof_weight(proof.chunks.len() as u32, proof.depth()))
+		})
+	}
+
+	/// The weight of a proof rejected by the cheap checks.
+	fn cheap_rejection_weight() -> Weight {
+		T::WeightInfo::submit_storage_proofs_rejected(1)
+			.saturating_sub(T::WeightInfo::submit_storage_proofs_rejected(0))
+	}
+
+	pub(crate) fn do_submit_storage_proofs(
+		proofs: crate::StorageProofsOf<T>,
+	) -> DispatchResultWithPostInfo {
+		ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
+		let epoch = CurrentEpoch::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut weight = T::WeightInfo::submit_storage_proofs_rejected(0);
+		let (mut accepted, mut rejected) = (0u32, 0u32);
+		for (index, proof) in proofs.iter().enumerate() {
+			match Self::process_storage_proof(&epoch, now, proof) {
+				Ok(spent) => {
+					accepted = accepted.saturating_add(1);
+					weight = weight.saturating_add(spent);
+				},
+				Err((error, spent)) => {
+					rejected = rejected.saturating_add(1);
+					weight = weight.saturating_add(spent);
+					Self::deposit_event(Event::ProofRejected {
+						index: index as u32,
+						device: proof.device,
+						error,
+					});
+				},
+			}
+		}
+		Self::deposit_event(Event::ProofsSubmitted { accepted, rejected });
+		Ok(Some(weight).into())
+	}
+
+	/// Check one proof and record it: cheap checks (epoch, sizes, device, sector), then
+	/// settling the device's past epochs, then hashing and the signature, writes last.
+	/// Returns the weight spent, whether accepted or not.
+	pub(crate) fn process_storage_proof(
+		epoch: &EpochInfoOf<T>,
+		now: BlockNumberFor<T>,
+		proof: &StorageProofOf<T>,
+	) -> Result<Weight, Rejection> {
+		Self::process_storage_proof_of(epoch, now, proof, Self::challenges_per_sector())
+	}
+
+	/// [`Self::process_storage_proof`] with the number of challenged chunks given: the
+	/// benchmarks measure every count up to the bound, whatever the configured one.
+	pub(crate) fn process_storage_proof_of(
+		epoch: &EpochInfoOf<T>,
+		now: BlockNumberFor<T>,
+		proof: &StorageProofOf<T>,
+		challenges: u32,
+	) -> Result<Weight, Rejection> {
+		let cheap = |error: Error<T>| (error.into(), Self::cheap_rejection_weight());
+
+		// Cheap: no storage.
+		if proof.epoch > epoch.index {
+			return Err(cheap(Error::<T>::EpochNotStarted));
+		}
+		if proof.epoch < epoch.index {
+			return Err(cheap(Error::<T>::StaleEpoch));
+		}
+		if now > Self::deadline(epoch.start) {
+			return Err(cheap(Error::<T>::DeadlinePassed));
+		}
+		if proof.chunks.len() as u32 != challenges {
+			return Err(cheap(Error::<T>::WrongChallengeCount));
+		}
+
+		// Cheap: two reads.
+		let device = T::Registry::device(proof.device).ok_or(cheap(Error::<T>::UnknownDevice))?;
+		if device.kind != DeviceKind::Storage {
+			return Err(cheap(Error::<T>::NotStorageDevice));
+		}
+		if !matches!(device.status, DeviceStatus::Active) {
+			return Err(cheap(Error::<T>::DeviceNotActive));
+		}
+		let mut sector =
+			Sectors::<T>::get(proof.device, proof.sector).ok_or(cheap(Error::<T>::UnknownSector))?;
+		if sector.committed_in >= epoch.index {
+			return Err(cheap(Error::<T>::SectorNotChallenged));
+		}
+		if sector.proven_in == Some(epoch.index) {
+			return Err(cheap(Error::<T>::AlreadyProven));
+		}
+		let depth = sector.depth();
+		if proof.chunks.iter().any(|c| c.path.len() as u32 != depth) {
+			return Err(cheap(Error::<T>::WrongPathLength));
+		}
+
+		// Past epochs first: their faults stand whatever this proof is worth.
+		let mut state = Provers::<T>::get(proof.device).unwrap_or_default();
+		let settled = Self::settle(proof.device, &mut state, epoch.index);
+		if !settled.is_zero() {
+			Provers::<T>::insert(proof.device, state);
+			if !T::Registry::is_active(proof.device) {
+				return Err((
+					Error::<T>::DeviceNotActive.into(),
+					Self::cheap_rejection_weight().saturating_add(settled),
+				));
+			}
+		}
+		if state.proven >= state.challenged {
+			// Resumed during this epoch: challenged from the next one.
+			return Err((
+				Error::<T>::SectorNotChallenged.into(),
+				Self::cheap_rejection_weight().saturating_add(settled),
+			));
+		}
+		let full = T::WeightInfo::prove_storage(proof.chunks.len() as u32, depth)
+			.saturating_add(settled);
+		let expensive = |error: Error<T>| (error.into(), full);
+
+		// Hashing: the challenge and the indices it asks for.
+		let challenge = Self::challenge_of(&epoch.seed, proof.device, proof.sector, &sector);
+		for (i, chunk) in proof.chunks.iter().enumerate() {
+			let expected = Self::challenge_index(&challenge, i as u32, sector.chunks)
+				.map_err(|e| (e, full))?;
+			if chunk.index != expected {
+				return Err(expensive(Error::<T>::WrongChunkIndex));
+			}
+		}
+
+		// The device's signature.
+		let message = Self::proof_message(proof.device, proof.sector, epoch.index, challenge);
+		if !device.key.verify(&message, &proof.signature) {
+			return Err(expensive(Error::<T>::BadSignature));
+		}
+
+		// The Merkle paths.
+		let root = sector.root.to_fixed_bytes();
+		for chunk in proof.chunks.iter() {
+			let path: Vec<[u8; 32]> = chunk.path.iter().map(|h| h.to_fixed_bytes()).collect();
+			depin_merkle::verify_chunk::<RuntimeHasher>(
+				&root,
+				sector.chunks,
+				chunk.index,
+				&chunk.chunk,
+				&path,
+			)
+			.map_err(|_| expensive(Error::<T>::InvalidMerkleProof))?;
+		}
+
+		// Writes.
+		sector.proven_in = Some(epoch.index);
+		state.proven = state.proven.saturating_add(1);
+		Sectors::<T>::insert(proof.device, proof.sector, sector);
+		Provers::<T>::insert(proof.device, state);
+		let points = u64::from(sector.chunks);
+		T::OnProofAccepted::proof_accepted(proof.device, DeviceKind::Storage, epoch.index, points);
+		Self::deposit_event(Event::StorageProofAccepted {
+			device: proof.device,
+			sector: proof.sector,
+			epoch: epoch.index,
+			points,
+		});
+		Ok(full.saturating_add(T::OnProofAccepted::weight()))
+	}
+
+	// ---- Invariants ----------------------------------------------------------------------
+
+	/// The pallet's invariants:
+	///
+	/// - the current epoch started at or before the current block;
+	/// - every sector belongs to a prover record, was committed no later than the current
+	///   epoch, was proven (if ever) after its commitment epoch and no later than now, and
+	///   has a number below its device's `next_sector`;
+	/// - each record's `sectors` and `committed_bytes` are the count and size of its
+	///   sectors, and its bytes fit the device's declared capacity (while it exists);
+	/// - each record describes an epoch no later than the current one, and
+	///   `live sectors proven in it <= proven <= challenged`;
+	/// - the sweep never looks at an epoch ahead of the current one.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let current = CurrentEpoch::<T>::get();
+		ensure!(
+			current.start <= frame_system::Pallet::<T>::block_number(),
+			"the current epoch starts in the future"
+		);
+		for (device, _, sector) in Sectors::<T>::iter() {
+			ensure!(Provers::<T>::contains_key(device), "a sector without a prover record");
+			ensure!(sector.committed_in <= current.index, "a sector committed in the future");
+			if let Some(proven) = sector.proven_in {
+				ensure!(
+					proven > sector.committed_in && proven <= current.index,
+					"a sector proven outside its challenged epochs"
+				);
+			}
+		}
+		for (device, state) in Provers::<T>::iter() {
+			let mut count: u32 = 0;
+			let mut bytes: u64 = 0;
+			let mut proven_now: u32 = 0;
+			for (index, sector) in Sectors::<T>::iter_prefix(device) {
+				ensure!(index < state.next_sector, "a sector numbered past next_sector");
+				count = count.saturating_add(1);
+				bytes = bytes.saturating_add(sector.bytes());
+				if sector.proven_in == Some(state.epoch) {
+					proven_now = proven_now.saturating_add(1);
+				}
+			}
+			ensure!(count == state.sectors, "sector count out of step");
+			ensure!(bytes == state.committed_bytes, "committed bytes out of step");
+			if let Some(capacity) = T::Registry::capacity(device) {
+				ensure!(bytes <= capacity, "sectors beyond the declared capacity");
+			}
+			ensure!(state.epoch <= current.index, "a prover record from the future");
+			ensure!(
+				proven_now <= state.proven && state.proven <= state.challenged,
+				"proof counters out of step"
+			);
+		}
+		ensure!(Sweep::<T>::get().epoch <= current.index, "the sweep is ahead of the epoch");
+		Ok(())
+	}
+}

@@ -1,0 +1,418 @@
+//! A test runtime: System, Balances, the real device registry, and Proofs.
+
+// Test code: an overflow panics, which fails the test.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	clippy::unwrap_used,
+	clippy::large_enum_variant
+)]
+
+use crate::{self as pallet_proofs, types::*, OnProofAccepted, StorageProofOf};
+use codec::Encode;
+use depin_merkle::{Blake2, MerkleTree};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU8, Hooks},
+	weights::Weight,
+	BoundedVec,
+};
+use frame_system::EnsureRoot;
+use h3o::{LatLng, Resolution};
+use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceSignature};
+use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
+use sp_runtime::{BuildStorage, Perbill};
+use std::cell::RefCell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Devices: pallet_devices,
+		Proofs: pallet_proofs,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+	pub const DepositBase: Balance = 100;
+	pub const DepositPerByte: Balance = 1;
+	pub const UnbondingPeriod: u64 = 10;
+}
+
+impl pallet_devices::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Slashed = ();
+	type SuspendOrigin = EnsureRoot<AccountId>;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
+	type UnbondingPeriod = UnbondingPeriod;
+	type MaxDevicesPerOwner = ConstU32<10>;
+	type MinResolution = ConstU8<5>;
+	type MaxResolution = ConstU8<12>;
+	type DensityResolution = ConstU8<4>;
+	type LocationChangeInterval = UnbondingPeriod;
+	type MaxBatch = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	/// The "VRF output" of the block being built: unknown until the block exists.
+	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
+	/// Every accepted proof reported to the points hook.
+	static POINTS: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u64)>> =
+		const { RefCell::new(vec![]) };
+}
+
+/// Randomness that exists only once its block does, like BABE's VRF output.
+pub struct TestRandomness;
+
+impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
+		(H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())), System::block_number())
+	}
+}
+
+/// The VRF output block `n` will have.
+pub fn vrf_output(n: u64) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(b"vrf", n).encode()))
+}
+
+/// Records the points of every accepted proof.
+pub struct RecordPoints;
+
+impl OnProofAccepted for RecordPoints {
+	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
+		POINTS.with(|p| p.borrow_mut().push((device, kind, epoch, points)));
+	}
+
+	fn weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+}
+
+/// The points reported so far.
+pub fn points() -> Vec<(DeviceId, DeviceKind, EpochIndex, u64)> {
+	POINTS.with(|p| p.borrow().clone())
+}
+
+parameter_types! {
+	pub static ProvingPeriod: u64 = 10;
+	pub static ResponseWindow: u64 = 8;
+	pub static ChallengesPerSector: u32 = 2;
+	pub static MaxSectorsPerDevice: u32 = 3;
+	pub static FaultThreshold: u32 = 3;
+	pub static FaultSlash: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_proofs::Config for Test {
+	type Registry = Devices;
+	type Randomness = TestRandomness;
+	type OnProofAccepted = RecordPoints;
+	type ProvingPeriod = ProvingPeriod;
+	type ResponseWindow = ResponseWindow;
+	type ChallengesPerSector = ChallengesPerSector;
+	type MaxChallengesPerSector = ConstU32<4>;
+	type MaxTreeDepth = ConstU32<12>;
+	type MaxSectorsPerDevice = MaxSectorsPerDevice;
+	type FaultThreshold = FaultThreshold;
+	type FaultSlash = FaultSlash;
+	type MaxBatch = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+/// Alice's fleet manager.
+pub const MANAGER: AccountId = 4;
+pub const INITIAL_BALANCE: Balance = 10_000;
+
+/// Alice's storage device (sr25519), 64 KiB.
+pub const STORAGE_A: DeviceId = 0;
+/// Bob's storage device (ed25519), 1 MiB.
+pub const STORAGE_B: DeviceId = 1;
+/// Alice's coverage device.
+pub const COVERAGE: DeviceId = 2;
+/// Charlie's storage device (ECDSA), 64 KiB.
+pub const STORAGE_C: DeviceId = 3;
+
+/// A device key pair of any scheme.
+#[derive(Clone)]
+pub enum TestKey {
+	Sr25519(sr25519::Pair),
+	Ed25519(ed25519::Pair),
+	Ecdsa(ecdsa::Pair),
+}
+
+impl TestKey {
+	pub fn public(&self) -> DeviceKey {
+		match self {
+			Self::Sr25519(pair) => DeviceKey::Sr25519(pair.public()),
+			Self::Ed25519(pair) => DeviceKey::Ed25519(pair.public()),
+			Self::Ecdsa(pair) => DeviceKey::Ecdsa(pair.public()),
+		}
+	}
+
+	pub fn sign(&self, message: &[u8]) -> DeviceSignature {
+		match self {
+			Self::Sr25519(pair) => DeviceSignature::Sr25519(pair.sign(message)),
+			Self::Ed25519(pair) => DeviceSignature::Ed25519(pair.sign(message)),
+			Self::Ecdsa(pair) => DeviceSignature::Ecdsa(pair.sign(message)),
+		}
+	}
+}
+
+/// The key of a genesis device.
+pub fn key_of(device: DeviceId) -> TestKey {
+	match device {
+		STORAGE_A => TestKey::Sr25519(sr25519::Pair::from_seed(&[1; 32])),
+		STORAGE_B => TestKey::Ed25519(ed25519::Pair::from_seed(&[2; 32])),
+		COVERAGE => TestKey::Sr25519(sr25519::Pair::from_seed(&[3; 32])),
+		STORAGE_C => TestKey::Ecdsa(ecdsa::Pair::from_seed(&[4; 32])),
+		_ => TestKey::Sr25519(sr25519::Pair::from_seed(&[99; 32])),
+	}
+}
+
+fn berlin() -> u64 {
+	let resolution = Resolution::try_from(9).unwrap();
+	u64::from(LatLng::new(52.52, 13.405).unwrap().to_cell(resolution))
+}
+
+pub struct ExtBuilder {
+	/// What every test account starts with.
+	balance: Balance,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { balance: INITIAL_BALANCE }
+	}
+}
+
+impl ExtBuilder {
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: [ALICE, BOB, CHARLIE, MANAGER].map(|who| (who, self.balance)).to_vec(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		pallet_devices::GenesisConfig::<Test> {
+			devices: vec![
+				(ALICE, key_of(STORAGE_A).public(), DeviceKind::Storage, berlin(), 64 * 1024),
+				(BOB, key_of(STORAGE_B).public(), DeviceKind::Storage, berlin(), 1024 * 1024),
+				(ALICE, key_of(COVERAGE).public(), DeviceKind::Coverage, berlin(), 0),
+				(CHARLIE, key_of(STORAGE_C).public(), DeviceKind::Storage, berlin(), 64 * 1024),
+			],
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			POINTS.with(|p| p.borrow_mut().clear());
+			run_to_block(1);
+			frame_support::assert_ok!(Devices::set_manager(
+				RuntimeOrigin::signed(ALICE),
+				STORAGE_A,
+				Some(MANAGER)
+			));
+		});
+		ext
+	}
+
+	/// Build, run the test, then check every invariant of both pallets.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			<Proofs as Hooks<u64>>::integrity_test();
+			test();
+			Proofs::do_try_state().expect("proofs invariants hold");
+			#[cfg(feature = "try-runtime")]
+			Devices::do_try_state().expect("devices invariants hold");
+		});
+	}
+}
+
+/// An externality for the benchmark tests.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let mut ext = ExtBuilder::default().build();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
+/// Run blocks up to `n`: each gets its VRF output, then `on_initialize`. No idle weight:
+/// faults are settled lazily unless a test sweeps with [`idle`].
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(next));
+		Proofs::on_initialize(next);
+	}
+}
+
+/// The first block of epoch `e` (the mock's proving period is 10 blocks, from block 0).
+pub fn epoch_start(e: EpochIndex) -> u64 {
+	u64::from(e) * ProvingPeriod::get()
+}
+
+/// Run to the first block of epoch `e`.
+pub fn run_to_epoch(e: EpochIndex) {
+	run_to_block(epoch_start(e));
+	assert_eq!(CurrentEpoch::<Test>::get().index, e);
+}
+
+/// Give the pallet `weight` of idle time in the current block.
+pub fn idle(weight: Weight) -> Weight {
+	Proofs::on_idle(System::block_number(), weight)
+}
+
+use crate::pallet::CurrentEpoch;
+
+/// Data and its tree, as a provider keeps them.
+pub struct SectorData {
+	pub data: Vec<u8>,
+	pub tree: MerkleTree<Blake2>,
+}
+
+/// `chunks` chunks of generated data (the last one half full).
+pub fn sector_data(chunks: u32, seed: u8) -> SectorData {
+	let len = chunks as usize * CHUNK_SIZE - CHUNK_SIZE / 2;
+	let mut data = Vec::with_capacity(len + 32);
+	let mut state = sp_io::hashing::blake2_256(&[seed, 0xda]);
+	while data.len() < len {
+		state = sp_io::hashing::blake2_256(&state);
+		data.extend_from_slice(&state);
+	}
+	data.truncate(len);
+	let tree = MerkleTree::from_bytes(&data).unwrap();
+	SectorData { data, tree }
+}
+
+impl SectorData {
+	pub fn root(&self) -> H256 {
+		H256(self.tree.root())
+	}
+}
+
+/// Commit `sector` for `device` as `who`; its sector number.
+pub fn commit(who: AccountId, device: DeviceId, sector: &SectorData) -> SectorIndex {
+	let next = crate::Provers::<Test>::get(device).map_or(0, |p| p.next_sector);
+	frame_support::assert_ok!(Proofs::commit_sector(
+		RuntimeOrigin::signed(who),
+		device,
+		sector.root(),
+		sector.tree.chunks()
+	));
+	next
+}
+
+/// The honest proof of `sector` (number `index`) of `device` for the current epoch, built the
+/// way a provider does: from the seed on chain, with the Merkle crate, signed by the device.
+pub fn honest_proof(device: DeviceId, index: SectorIndex, sector: &SectorData) -> StorageProofOf<Test> {
+	let epoch = CurrentEpoch::<Test>::get();
+	proof_for(device, index, sector, epoch.index, epoch.seed)
+}
+
+/// A proof for any epoch and seed.
+pub fn proof_for(
+	device: DeviceId,
+	index: SectorIndex,
+	sector: &SectorData,
+	epoch: EpochIndex,
+	seed: H256,
+) -> StorageProofOf<Test> {
+	let challenge = H256(depin_merkle::storage_challenge::<Blake2>(
+		seed.as_fixed_bytes(),
+		device,
+		index,
+		&sector.tree.root(),
+	));
+	let chunks = (0..ChallengesPerSector::get())
+		.map(|i| {
+			let at = depin_merkle::challenge_index::<Blake2>(
+				challenge.as_fixed_bytes(),
+				i,
+				sector.tree.chunks(),
+			)
+			.unwrap();
+			ChunkProof {
+				index: at,
+				chunk: depin_merkle::chunk_at(&sector.data, at).unwrap(),
+				path: BoundedVec::truncate_from(
+					sector.tree.proof(at).unwrap().into_iter().map(H256).collect(),
+				),
+			}
+		})
+		.collect::<Vec<_>>();
+	let payload = ProofPayload {
+		context: STORAGE_PROOF_CONTEXT,
+		genesis_hash: H256::from_slice(System::block_hash(0).as_ref()),
+		device,
+		sector: index,
+		epoch,
+		challenge,
+	};
+	StorageProof {
+		device,
+		sector: index,
+		epoch,
+		chunks: BoundedVec::truncate_from(chunks),
+		signature: key_of(device).sign(&payload.encode()),
+	}
+}
+
+/// Re-sign a (tampered) proof with its device's key, so only the tampering is wrong.
+pub fn resign(proof: &mut StorageProofOf<Test>) {
+	let epoch = CurrentEpoch::<Test>::get();
+	let sector = crate::Sectors::<Test>::get(proof.device, proof.sector).unwrap();
+	let challenge = H256(depin_merkle::storage_challenge::<Blake2>(
+		epoch.seed.as_fixed_bytes(),
+		proof.device,
+		proof.sector,
+		sector.root.as_fixed_bytes(),
+	));
+	let message = Proofs::proof_message(proof.device, proof.sector, proof.epoch, challenge);
+	proof.signature = key_of(proof.device).sign(&message);
+}
+
+/// A batch.
+pub fn batch(proofs: Vec<StorageProofOf<Test>>) -> crate::StorageProofsOf<Test> {
+	BoundedVec::truncate_from(proofs)
+}
+
+/// The pallet's events so far.
+pub fn proof_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Proofs(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+pub fn last_event() -> crate::Event<Test> {
+	proof_events().pop().expect("an event")
+}

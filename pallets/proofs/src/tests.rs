@@ -1,0 +1,707 @@
+//! Tests of the proofs pallet: epochs and randomness, sectors, storage proofs, faults.
+
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use crate::{mock::*, pallet::*, types::*, weights::WeightInfo};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold,
+	traits::Get,
+	weights::Weight,
+};
+use pallet_devices::{DeviceKind, DeviceStatus};
+use sp_core::H256;
+use sp_runtime::{traits::Zero, DispatchError};
+
+fn device(id: u64) -> pallet_devices::DeviceOf<Test> {
+	pallet_devices::Devices::<Test>::get(id).unwrap()
+}
+
+fn prover(id: u64) -> ProverState {
+	Provers::<Test>::get(id).unwrap()
+}
+
+/// Submit one batch as `who`; the events it produced.
+fn submit(proofs: Vec<crate::StorageProofOf<Test>>) -> Vec<crate::Event<Test>> {
+	let before = proof_events().len();
+	assert_ok!(Proofs::submit_storage_proofs(RuntimeOrigin::signed(CHARLIE), batch(proofs)));
+	proof_events().split_off(before)
+}
+
+/// Submit one proof and expect it rejected with `error`, leaving the sector and the
+/// record as they were.
+fn assert_rejected(proof: crate::StorageProofOf<Test>, error: Error<Test>) {
+	let (device_id, index) = (proof.device, proof.sector);
+	let sector = Sectors::<Test>::get(device_id, index);
+	let state = Provers::<Test>::get(device_id);
+	let events = submit(vec![proof]);
+	assert_eq!(
+		events,
+		vec![
+			Event::ProofRejected { index: 0, device: device_id, error: error.into() },
+			Event::ProofsSubmitted { accepted: 0, rejected: 1 },
+		]
+	);
+	assert_eq!(Sectors::<Test>::get(device_id, index), sector);
+	assert_eq!(Provers::<Test>::get(device_id), state);
+}
+
+// ---- Epochs and randomness ------------------------------------------------------------------
+
+#[test]
+fn epochs_start_every_proving_period_with_a_seed_from_the_randomness() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(CurrentEpoch::<Test>::get(), EpochInfo { index: 0, start: 0, seed: H256::zero() });
+		run_to_block(9);
+		assert_eq!(CurrentEpoch::<Test>::get().index, 0);
+		run_to_block(10);
+		let random = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, vrf_output(10)).encode()));
+		let seed = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, 1u32, random).encode()));
+		assert_eq!(CurrentEpoch::<Test>::get(), EpochInfo { index: 1, start: 10, seed });
+		assert_eq!(last_event(), Event::EpochStarted { epoch: 1, seed });
+		run_to_block(20);
+		let second = CurrentEpoch::<Test>::get();
+		assert_eq!((second.index, second.start), (2, 20));
+		assert_ne!(second.seed, seed);
+	});
+}
+
+#[test]
+fn a_new_proving_period_applies_from_the_next_epoch_boundary() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_epoch(1);
+		ProvingPeriod::set(4);
+		ResponseWindow::set(3);
+		run_to_block(13);
+		assert_eq!(CurrentEpoch::<Test>::get().index, 1);
+		run_to_block(14);
+		assert_eq!(CurrentEpoch::<Test>::get().index, 2);
+		run_to_block(18);
+		assert_eq!(CurrentEpoch::<Test>::get().index, 3);
+		assert_eq!(Proofs::deadline(18), 20);
+	});
+}
+
+#[test]
+fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(16, 1);
+		let sector = commit(ALICE, STORAGE_A, &data);
+		// Committed in epoch 0: challenged from epoch 1, whose seed does not exist yet.
+		assert_noop!(
+			Proofs::storage_challenge(STORAGE_A, sector, 1),
+			Error::<Test>::EpochNotStarted
+		);
+		assert_noop!(
+			Proofs::storage_challenge(STORAGE_A, sector, 0),
+			Error::<Test>::SectorNotChallenged
+		);
+		// A provider that guesses the seed gets nowhere: the proof is early.
+		let guess = proof_for(STORAGE_A, sector, &data, 1, H256::repeat_byte(7));
+		assert_rejected(guess, Error::<Test>::EpochNotStarted);
+
+		run_to_block(9);
+		assert_noop!(
+			Proofs::storage_challenge(STORAGE_A, sector, 1),
+			Error::<Test>::EpochNotStarted
+		);
+		run_to_epoch(1);
+		// The challenge follows from the VRF output of block 10, which did not exist before.
+		let (challenge, indices) = Proofs::storage_challenge(STORAGE_A, sector, 1).unwrap();
+		let seed = CurrentEpoch::<Test>::get().seed;
+		assert_eq!(
+			challenge.0,
+			depin_merkle::storage_challenge::<depin_merkle::Blake2>(
+				&seed.0,
+				STORAGE_A,
+				sector,
+				&data.tree.root()
+			)
+		);
+		assert_eq!(indices.len(), 2);
+		assert!(indices.iter().all(|i| *i < 16));
+		// And it is bound to the sector's commitment: another root, another challenge.
+		assert_ne!(
+			challenge.0,
+			depin_merkle::storage_challenge::<depin_merkle::Blake2>(
+				&seed.0,
+				STORAGE_A,
+				sector,
+				&sector_data(16, 2).tree.root()
+			)
+		);
+		run_to_epoch(2);
+		assert_noop!(Proofs::storage_challenge(STORAGE_A, sector, 1), Error::<Test>::StaleEpoch);
+	});
+}
+
+// ---- Sectors --------------------------------------------------------------------------------
+
+#[test]
+fn owners_and_managers_commit_sectors_within_capacity() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(16, 1);
+		assert_ok!(Proofs::commit_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, data.root(), 16));
+		assert_eq!(
+			last_event(),
+			Event::SectorCommitted {
+				device: STORAGE_A,
+				sector: 0,
+				root: data.root(),
+				chunks: 16,
+				first_challenge: 1,
+			}
+		);
+		assert_eq!(
+			Sectors::<Test>::get(STORAGE_A, 0),
+			Some(Sector { root: data.root(), chunks: 16, committed_in: 0, proven_in: None })
+		);
+		// The manager may commit too; together they fill the 64 KiB exactly.
+		assert_ok!(Proofs::commit_sector(RuntimeOrigin::signed(MANAGER), STORAGE_A, data.root(), 48));
+		assert_eq!(
+			prover(STORAGE_A),
+			ProverState {
+				sectors: 2,
+				next_sector: 2,
+				committed_bytes: 64 * 1024,
+				epoch: 0,
+				challenged: 0,
+				proven: 0,
+				consecutive_faults: 0,
+			}
+		);
+	});
+}
+
+#[test]
+fn commit_sector_refuses_bad_input_and_changes_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let root = H256::repeat_byte(1);
+		let commit_as = |who, device, chunks| {
+			Proofs::commit_sector(RuntimeOrigin::signed(who), device, root, chunks)
+		};
+		assert_noop!(commit_as(ALICE, STORAGE_A, 0), Error::<Test>::EmptySector);
+		// MaxTreeDepth is 12: 4,096 chunks fit, one more does not.
+		assert_noop!(commit_as(BOB, STORAGE_B, 4_097), Error::<Test>::SectorTooLarge);
+		assert_noop!(commit_as(ALICE, 99, 1), Error::<Test>::UnknownDevice);
+		assert_noop!(commit_as(BOB, STORAGE_A, 1), Error::<Test>::NotDeviceOperator);
+		assert_noop!(commit_as(ALICE, COVERAGE, 1), Error::<Test>::NotStorageDevice);
+		assert_noop!(commit_as(ALICE, STORAGE_A, 65), Error::<Test>::CapacityExceeded);
+		assert_ok!(commit_as(ALICE, STORAGE_A, 64));
+		assert_noop!(commit_as(ALICE, STORAGE_A, 1), Error::<Test>::CapacityExceeded);
+		for _ in 0..3 {
+			assert_ok!(commit_as(BOB, STORAGE_B, 1));
+		}
+		assert_noop!(commit_as(BOB, STORAGE_B, 1), Error::<Test>::TooManySectors);
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_C));
+		assert_noop!(commit_as(CHARLIE, STORAGE_C, 1), Error::<Test>::DeviceNotActive);
+		assert_noop!(
+			Proofs::commit_sector(RuntimeOrigin::none(), STORAGE_A, root, 1),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_sector_is_removed_only_once_its_challenge_is_answered_or_missed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(8, 1);
+		// Committed in this epoch: not challenged yet, free to go.
+		let fresh = commit(BOB, STORAGE_B, &data);
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, fresh));
+		assert_eq!(last_event(), Event::SectorRemoved { device: STORAGE_B, sector: fresh });
+		assert_eq!(prover(STORAGE_B).sectors, 0);
+		assert_eq!(prover(STORAGE_B).committed_bytes, 0);
+
+		let answered = commit(BOB, STORAGE_B, &data);
+		let missed = commit(BOB, STORAGE_B, &data);
+		assert_eq!((answered, missed), (1, 2));
+		run_to_epoch(1);
+		assert_noop!(
+			Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, answered),
+			Error::<Test>::ChallengeOpen
+		);
+		assert_noop!(
+			Proofs::remove_sector(RuntimeOrigin::signed(ALICE), STORAGE_B, answered),
+			Error::<Test>::NotDeviceOperator
+		);
+		assert_noop!(
+			Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, 7),
+			Error::<Test>::UnknownSector
+		);
+		submit(vec![honest_proof(STORAGE_B, answered, &data)]);
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, answered));
+
+		// The other one is still open until the deadline (block 17), then it is missed.
+		run_to_block(17);
+		assert_noop!(
+			Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, missed),
+			Error::<Test>::ChallengeOpen
+		);
+		run_to_block(18);
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, missed));
+		// The miss still counts: the device had a challenged sector it did not prove.
+		run_to_epoch(2);
+		assert!(!idle(Weight::MAX).is_zero());
+		assert_eq!(device(STORAGE_B).faults, 1);
+		assert_eq!(prover(STORAGE_B).sectors, 0);
+		// Sector numbers are never reused.
+		assert_eq!(commit(BOB, STORAGE_B, &data), 3);
+	});
+}
+
+#[test]
+fn anyone_cleans_up_the_sectors_of_a_device_that_is_gone() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(4, 1);
+		let sector = commit(CHARLIE, STORAGE_C, &data);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
+		run_to_block(1 + UnbondingPeriod::get());
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_C, sector));
+		assert!(Provers::<Test>::get(STORAGE_C).is_none());
+		assert!(Sectors::<Test>::get(STORAGE_C, sector).is_none());
+	});
+}
+
+// ---- Storage proofs -------------------------------------------------------------------------
+
+#[test]
+fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
+	ExtBuilder::default().build_and_execute(|| {
+		let a = sector_data(64, 1);
+		let b = sector_data(1000, 2);
+		let c = sector_data(1, 3);
+		commit(ALICE, STORAGE_A, &a);
+		commit(BOB, STORAGE_B, &b);
+		commit(CHARLIE, STORAGE_C, &c);
+		run_to_epoch(1);
+		let events = submit(vec![
+			honest_proof(STORAGE_A, 0, &a),
+			honest_proof(STORAGE_B, 0, &b),
+			honest_proof(STORAGE_C, 0, &c),
+		]);
+		assert_eq!(
+			events,
+			vec![
+				Event::StorageProofAccepted { device: STORAGE_A, sector: 0, epoch: 1, points: 64 },
+				Event::StorageProofAccepted { device: STORAGE_B, sector: 0, epoch: 1, points: 1000 },
+				Event::StorageProofAccepted { device: STORAGE_C, sector: 0, epoch: 1, points: 1 },
+				Event::ProofsSubmitted { accepted: 3, rejected: 0 },
+			]
+		);
+		assert_eq!(Sectors::<Test>::get(STORAGE_B, 0).unwrap().proven_in, Some(1));
+		assert_eq!((prover(STORAGE_B).challenged, prover(STORAGE_B).proven), (1, 1));
+		assert_eq!(
+			points(),
+			vec![
+				(STORAGE_A, DeviceKind::Storage, 1, 64),
+				(STORAGE_B, DeviceKind::Storage, 1, 1000),
+				(STORAGE_C, DeviceKind::Storage, 1, 1),
+			]
+		);
+		// Proven every epoch, the device never faults.
+		for epoch in 2..6 {
+			run_to_epoch(epoch);
+			submit(vec![honest_proof(STORAGE_B, 0, &b)]);
+			idle(Weight::MAX);
+		}
+		assert_eq!(device(STORAGE_B).faults, 0);
+		assert_eq!(prover(STORAGE_B).consecutive_faults, 0);
+	});
+}
+
+#[test]
+fn the_signed_payload_layout_is_stable() {
+	ExtBuilder::default().build_and_execute(|| {
+		let message = Proofs::proof_message(7, 2, 5, H256::repeat_byte(0xcc));
+		let mut expected = b"depin/proof/stor".to_vec();
+		expected.extend_from_slice(System::block_hash(0).as_ref());
+		expected.extend_from_slice(&7u64.to_le_bytes());
+		expected.extend_from_slice(&2u32.to_le_bytes());
+		expected.extend_from_slice(&5u32.to_le_bytes());
+		expected.extend_from_slice(&[0xcc; 32]);
+		assert_eq!(message, expected);
+	});
+}
+
+/// One committed 16-chunk sector per storage device, in epoch 1.
+fn proving_setup() -> SectorData {
+	let data = sector_data(16, 9);
+	commit(ALICE, STORAGE_A, &data);
+	commit(BOB, STORAGE_B, &data);
+	commit(CHARLIE, STORAGE_C, &data);
+	run_to_epoch(1);
+	data
+}
+
+#[test]
+fn tampered_chunks_and_paths_are_rejected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let mut leaf = honest_proof(STORAGE_A, 0, &data);
+		leaf.chunks[1].chunk[100] ^= 1;
+		assert_rejected(leaf, Error::<Test>::InvalidMerkleProof);
+
+		let mut path = honest_proof(STORAGE_A, 0, &data);
+		path.chunks[0].path[2].0[0] ^= 1;
+		assert_rejected(path, Error::<Test>::InvalidMerkleProof);
+
+		let mut short = honest_proof(STORAGE_A, 0, &data);
+		short.chunks[0].path.pop();
+		assert_rejected(short, Error::<Test>::WrongPathLength);
+
+		let mut few = honest_proof(STORAGE_A, 0, &data);
+		few.chunks.pop();
+		assert_rejected(few, Error::<Test>::WrongChallengeCount);
+
+		// The honest proof still goes through afterwards.
+		assert_eq!(submit(vec![honest_proof(STORAGE_A, 0, &data)]).len(), 2);
+		assert_eq!(Sectors::<Test>::get(STORAGE_A, 0).unwrap().proven_in, Some(1));
+	});
+}
+
+#[test]
+fn a_chunk_for_another_index_is_rejected_even_with_a_valid_path() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let mut proof = honest_proof(STORAGE_A, 0, &data);
+		// A real chunk with its real path, but not the one the challenge asked for.
+		let other = (proof.chunks[0].index + 1) % 16;
+		proof.chunks[0].index = other;
+		proof.chunks[0].chunk = depin_merkle::chunk_at(&data.data, other).unwrap();
+		proof.chunks[0].path = frame_support::BoundedVec::truncate_from(
+			data.tree.proof(other).unwrap().into_iter().map(H256).collect(),
+		);
+		assert_rejected(proof, Error::<Test>::WrongChunkIndex);
+	});
+}
+
+#[test]
+fn proofs_for_the_wrong_sector_or_device_are_rejected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let mut unknown = honest_proof(STORAGE_A, 0, &data);
+		unknown.sector = 5;
+		assert_rejected(unknown, Error::<Test>::UnknownSector);
+
+		// Bob's proof of the same data, presented as Alice's: another challenge and key.
+		let mut stolen = honest_proof(STORAGE_B, 0, &data);
+		stolen.device = STORAGE_A;
+		stolen.signature = honest_proof(STORAGE_A, 0, &data).signature;
+		let error = match submit(vec![stolen])[0].clone() {
+			Event::ProofRejected { error, .. } => error,
+			other => panic!("not rejected: {other:?}"),
+		};
+		assert!(
+			error == Error::<Test>::WrongChunkIndex.into() ||
+				error == Error::<Test>::BadSignature.into()
+		);
+
+		// Signed by another key.
+		let mut forged = honest_proof(STORAGE_A, 0, &data);
+		forged.signature = key_of(STORAGE_C).sign(&[0u8; 4]);
+		assert_rejected(forged, Error::<Test>::BadSignature);
+
+		assert_rejected(honest_proof(99, 0, &data), Error::<Test>::UnknownDevice);
+		assert_rejected(
+			{
+				let mut p = honest_proof(STORAGE_A, 0, &data);
+				p.device = COVERAGE;
+				p
+			},
+			Error::<Test>::NotStorageDevice,
+		);
+	});
+}
+
+#[test]
+fn a_proof_signed_for_another_chain_is_rejected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let mut proof = honest_proof(STORAGE_A, 0, &data);
+		let (challenge, _) = Proofs::storage_challenge(STORAGE_A, 0, 1).unwrap();
+		let payload = ProofPayload {
+			context: STORAGE_PROOF_CONTEXT,
+			genesis_hash: H256::repeat_byte(0x42),
+			device: STORAGE_A,
+			sector: 0,
+			epoch: 1,
+			challenge,
+		};
+		proof.signature = key_of(STORAGE_A).sign(&payload.encode());
+		assert_rejected(proof, Error::<Test>::BadSignature);
+	});
+}
+
+#[test]
+fn early_late_and_stale_proofs_are_rejected() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let seed = CurrentEpoch::<Test>::get().seed;
+		let mut early = proof_for(STORAGE_A, 0, &data, 2, seed);
+		resign(&mut early);
+		assert_rejected(early, Error::<Test>::EpochNotStarted);
+
+		// The response window is 8 blocks: blocks 10..=17 of epoch 1.
+		let on_time = honest_proof(STORAGE_B, 0, &data);
+		let late = honest_proof(STORAGE_A, 0, &data);
+		run_to_block(17);
+		assert_eq!(submit(vec![on_time]).len(), 2);
+		run_to_block(18);
+		assert_rejected(late.clone(), Error::<Test>::DeadlinePassed);
+
+		run_to_epoch(2);
+		assert_rejected(late, Error::<Test>::StaleEpoch);
+	});
+}
+
+#[test]
+fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let proof = honest_proof(STORAGE_A, 0, &data);
+		let events = submit(vec![proof.clone(), proof.clone()]);
+		assert_eq!(
+			events[1..],
+			[
+				Event::ProofRejected {
+					index: 1,
+					device: STORAGE_A,
+					error: Error::<Test>::AlreadyProven.into()
+				},
+				Event::ProofsSubmitted { accepted: 1, rejected: 1 },
+			]
+		);
+		assert_rejected(proof.clone(), Error::<Test>::AlreadyProven);
+		assert_eq!(points().len(), 1);
+
+		// Next epoch, the old proof is stale, and a re-dated one fails its signature.
+		run_to_epoch(2);
+		assert_rejected(proof.clone(), Error::<Test>::StaleEpoch);
+		let mut redated = proof;
+		redated.epoch = 2;
+		let error = match submit(vec![redated])[0].clone() {
+			Event::ProofRejected { error, .. } => error,
+			other => panic!("not rejected: {other:?}"),
+		};
+		assert!(
+			error == Error::<Test>::WrongChunkIndex.into() ||
+				error == Error::<Test>::BadSignature.into()
+		);
+	});
+}
+
+#[test]
+fn suspended_devices_and_fresh_sectors_cannot_prove() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let fresh = commit(BOB, STORAGE_B, &data);
+		let mut proof = honest_proof(STORAGE_B, fresh, &data);
+		proof.chunks = honest_proof(STORAGE_B, 0, &data).chunks;
+		assert_rejected(proof, Error::<Test>::SectorNotChallenged);
+
+		let proof = honest_proof(STORAGE_A, 0, &data);
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_A));
+		assert_rejected(proof, Error::<Test>::DeviceNotActive);
+	});
+}
+
+#[test]
+fn an_empty_batch_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Proofs::submit_storage_proofs(RuntimeOrigin::signed(ALICE), batch(vec![])),
+			Error::<Test>::EmptyBatch
+		);
+		assert_noop!(
+			Proofs::submit_storage_proofs(RuntimeOrigin::none(), batch(vec![])),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		let good = honest_proof(STORAGE_A, 0, &data);
+		let mut bad = honest_proof(STORAGE_B, 0, &data);
+		bad.sector = 9;
+		let proofs = batch(vec![good.clone(), bad]);
+		let call = crate::Call::<Test>::submit_storage_proofs { proofs: proofs.clone() };
+		let full = Proofs::storage_proof_weight(2, 4);
+		let base = <() as WeightInfo>::submit_storage_proofs_rejected(0);
+		assert_eq!(call.get_dispatch_info().call_weight, base + full + full);
+
+		let post = Proofs::submit_storage_proofs(RuntimeOrigin::signed(CHARLIE), proofs).unwrap();
+		let cheap = <() as WeightInfo>::submit_storage_proofs_rejected(1) - base;
+		let accepted = <() as WeightInfo>::prove_storage(2, 4) + RecordPoints::weight();
+		assert_eq!(post.actual_weight, Some(base + accepted + cheap));
+		assert!(post.actual_weight.unwrap().ref_time() < call.get_dispatch_info().call_weight.ref_time());
+	});
+}
+
+use crate::OnProofAccepted;
+
+// ---- Faults ---------------------------------------------------------------------------------
+
+#[test]
+fn a_missed_deadline_is_a_fault() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		run_to_epoch(2);
+		let used = idle(Weight::MAX);
+		assert!(!used.is_zero());
+		assert!(proof_events().contains(&Event::FaultsRecorded {
+			device: STORAGE_A,
+			missed: 1,
+			consecutive: 1
+		}));
+		for id in [STORAGE_A, STORAGE_B, STORAGE_C] {
+			assert_eq!(device(id).faults, 1);
+			assert_eq!(prover(id).consecutive_faults, 1);
+			assert_eq!(prover(id).epoch, 2);
+		}
+		// Sweeping again in the same epoch does nothing more.
+		let before = proof_events().len();
+		idle(Weight::MAX);
+		assert_eq!(proof_events().len(), before);
+	});
+}
+
+#[test]
+fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		// Bob proves; Alice goes quiet for three epochs. Nobody sweeps: all lazily counted.
+		for epoch in 1..4 {
+			run_to_epoch(epoch);
+			submit(vec![honest_proof(STORAGE_B, 0, &data)]);
+		}
+		run_to_epoch(4);
+		assert_eq!(device(STORAGE_A).status, DeviceStatus::Active);
+		let deposit = device(STORAGE_A).deposit;
+		let held = || {
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Devices(pallet_devices::HoldReason::DeviceDeposit),
+				&ALICE,
+			)
+		};
+		let held_before = held();
+
+		// Alice comes back with a proof: her three missed epochs are settled first.
+		let events = submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		assert_eq!(
+			events,
+			vec![
+				Event::FaultsRecorded { device: STORAGE_A, missed: 3, consecutive: 3 },
+				Event::SuspendedForFaults { device: STORAGE_A, consecutive: 3 },
+				Event::ProofRejected {
+					index: 0,
+					device: STORAGE_A,
+					error: Error::<Test>::DeviceNotActive.into()
+				},
+				Event::ProofsSubmitted { accepted: 0, rejected: 1 },
+			]
+		);
+		assert_eq!(device(STORAGE_A).status, DeviceStatus::Suspended);
+		assert_eq!(device(STORAGE_A).faults, 3);
+		// 10% of the deposit, gone from Alice's hold.
+		let slashed = deposit / 10;
+		assert_eq!(device(STORAGE_A).deposit, deposit - slashed);
+		assert_eq!(held(), held_before - slashed);
+		assert_eq!(prover(STORAGE_A).consecutive_faults, 0);
+		assert_eq!(device(STORAGE_B).faults, 0);
+
+		// Suspended, it is not challenged: no more faults.
+		run_to_epoch(6);
+		idle(Weight::MAX);
+		assert_eq!(device(STORAGE_A).faults, 3);
+		// Resumed mid-epoch, it is challenged from the next epoch on.
+		assert_ok!(Devices::resume(RuntimeOrigin::root(), STORAGE_A));
+		assert_rejected(honest_proof(STORAGE_A, 0, &data), Error::<Test>::SectorNotChallenged);
+		run_to_epoch(7);
+		assert_eq!(submit(vec![honest_proof(STORAGE_A, 0, &data)]).len(), 2);
+		assert_eq!(device(STORAGE_A).faults, 3);
+	});
+}
+
+#[test]
+fn a_proven_epoch_resets_the_consecutive_count() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		run_to_epoch(2); // missed epoch 1
+		submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		assert_eq!(prover(STORAGE_A).consecutive_faults, 1);
+		run_to_epoch(3); // proved epoch 2
+		idle(Weight::MAX);
+		assert_eq!(prover(STORAGE_A).consecutive_faults, 0);
+		run_to_epoch(4); // missed 3
+		idle(Weight::MAX);
+		assert_eq!(prover(STORAGE_A).consecutive_faults, 1);
+		run_to_epoch(5); // missed 4
+		idle(Weight::MAX);
+		assert_eq!(prover(STORAGE_A).consecutive_faults, 2);
+		assert_eq!(device(STORAGE_A).faults, 3);
+		assert_eq!(device(STORAGE_A).status, DeviceStatus::Active);
+	});
+}
+
+#[test]
+fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		run_to_epoch(2);
+		let db: frame_support::weights::RuntimeDbWeight = <Test as frame_system::Config>::DbWeight::get();
+		let step = <() as WeightInfo>::settle_faults() + db.reads(1);
+		let overhead = db.reads_writes(2, 1);
+		// Not even one step fits: nothing happens.
+		assert_eq!(idle(overhead), Weight::zero());
+		assert_eq!(Sweep::<Test>::get(), SweepState::default());
+		// One step per block.
+		assert_eq!(idle(overhead + step), overhead + step);
+		let settled = |id| prover(id).epoch == 2;
+		let count = || [STORAGE_A, STORAGE_B, STORAGE_C].into_iter().filter(|id| settled(*id)).count();
+		assert_eq!(count(), 1);
+		assert!(!Sweep::<Test>::get().done);
+		idle(overhead + step);
+		assert_eq!(count(), 2);
+		idle(overhead + step);
+		assert_eq!(count(), 3);
+		// The end of the map is noticed on the next call, then the pass is done.
+		idle(overhead + step);
+		assert!(Sweep::<Test>::get().done);
+		assert_eq!(idle(Weight::MAX), db.reads(2));
+		// A new epoch starts a new pass.
+		run_to_epoch(3);
+		idle(Weight::MAX);
+		assert_eq!(Sweep::<Test>::get(), SweepState { epoch: 3, last: Sweep::<Test>::get().last, done: true });
+		assert_eq!(device(STORAGE_C).faults, 2);
+	});
+}
+
+#[test]
+fn try_state_catches_counters_out_of_step() {
+	ExtBuilder::default().build().execute_with(|| {
+		commit(ALICE, STORAGE_A, &sector_data(4, 1));
+		assert_ok!(Proofs::do_try_state());
+		Provers::<Test>::mutate(STORAGE_A, |p| p.as_mut().unwrap().sectors = 2);
+		assert!(Proofs::do_try_state().is_err());
+		Provers::<Test>::mutate(STORAGE_A, |p| {
+			let p = p.as_mut().unwrap();
+			p.sectors = 1;
+			p.proven = 1;
+		});
+		assert!(Proofs::do_try_state().is_err());
+	});
+}
+
+#[test]
+#[should_panic(expected = "ResponseWindow must be within 1..=ProvingPeriod")]
+fn integrity_test_refuses_a_window_longer_than_the_period() {
+	ExtBuilder::default().build().execute_with(|| {
+		ResponseWindow::set(11);
+		<Proofs as frame_support::traits::Hooks<u64>>::integrity_test();
+	});
+}
