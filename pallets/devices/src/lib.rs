@@ -25,6 +25,8 @@ pub use pallet::*;
 
 pub mod h3;
 mod impls;
+#[cfg(feature = "std")]
+pub mod pair;
 pub mod traits;
 pub mod types;
 pub mod weights;
@@ -36,6 +38,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "std")]
+pub use pair::DevicePair;
 pub use traits::DeviceRegistry;
 pub use types::*;
 pub use weights::WeightInfo;

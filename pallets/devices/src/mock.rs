@@ -103,45 +103,32 @@ pub fn density_cell(raw: u64) -> H3Cell {
 	Devices::density_cell(H3Cell::new(raw).expect("a valid cell")).expect("coarser than 9")
 }
 
-/// A device key pair of any scheme, built from a seed byte.
-#[derive(Clone)]
-pub enum TestKey {
-	Sr25519(sr25519::Pair),
-	Ed25519(ed25519::Pair),
-	Ecdsa(ecdsa::Pair),
+/// Test keys: a [`DevicePair`] of any scheme from a seed byte.
+pub type TestKey = crate::DevicePair;
+
+/// Constructors and the possession proof for [`TestKey`].
+pub trait TestKeyExt {
+	fn sr25519(seed: u8) -> Self;
+	fn ed25519(seed: u8) -> Self;
+	fn ecdsa(seed: u8) -> Self;
+	/// Sign the possession payload for `context`, `owner` and `nonce` on the test chain.
+	fn prove(&self, context: [u8; 16], owner: AccountId, nonce: u32) -> DeviceSignature;
 }
 
-impl TestKey {
-	pub fn sr25519(seed: u8) -> Self {
+impl TestKeyExt for TestKey {
+	fn sr25519(seed: u8) -> Self {
 		Self::Sr25519(sr25519::Pair::from_seed(&[seed; 32]))
 	}
 
-	pub fn ed25519(seed: u8) -> Self {
+	fn ed25519(seed: u8) -> Self {
 		Self::Ed25519(ed25519::Pair::from_seed(&[seed; 32]))
 	}
 
-	pub fn ecdsa(seed: u8) -> Self {
+	fn ecdsa(seed: u8) -> Self {
 		Self::Ecdsa(ecdsa::Pair::from_seed(&[seed; 32]))
 	}
 
-	pub fn public(&self) -> DeviceKey {
-		match self {
-			Self::Sr25519(pair) => DeviceKey::Sr25519(pair.public()),
-			Self::Ed25519(pair) => DeviceKey::Ed25519(pair.public()),
-			Self::Ecdsa(pair) => DeviceKey::Ecdsa(pair.public()),
-		}
-	}
-
-	pub fn sign(&self, message: &[u8]) -> DeviceSignature {
-		match self {
-			Self::Sr25519(pair) => DeviceSignature::Sr25519(pair.sign(message)),
-			Self::Ed25519(pair) => DeviceSignature::Ed25519(pair.sign(message)),
-			Self::Ecdsa(pair) => DeviceSignature::Ecdsa(pair.sign(message)),
-		}
-	}
-
-	/// Sign the possession payload for `context`, `owner` and `nonce` on the test chain.
-	pub fn prove(&self, context: [u8; 16], owner: AccountId, nonce: u32) -> DeviceSignature {
+	fn prove(&self, context: [u8; 16], owner: AccountId, nonce: u32) -> DeviceSignature {
 		self.sign(&Devices::possession_message(context, &owner, &self.public(), nonce))
 	}
 }

@@ -19,7 +19,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use h3o::{LatLng, Resolution};
-use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceSignature};
+use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, Perbill};
 use std::cell::RefCell;
@@ -154,31 +154,8 @@ pub const COVERAGE: DeviceId = 2;
 /// Charlie's storage device (ECDSA), 64 KiB.
 pub const STORAGE_C: DeviceId = 3;
 
-/// A device key pair of any scheme.
-#[derive(Clone)]
-pub enum TestKey {
-	Sr25519(sr25519::Pair),
-	Ed25519(ed25519::Pair),
-	Ecdsa(ecdsa::Pair),
-}
-
-impl TestKey {
-	pub fn public(&self) -> DeviceKey {
-		match self {
-			Self::Sr25519(pair) => DeviceKey::Sr25519(pair.public()),
-			Self::Ed25519(pair) => DeviceKey::Ed25519(pair.public()),
-			Self::Ecdsa(pair) => DeviceKey::Ecdsa(pair.public()),
-		}
-	}
-
-	pub fn sign(&self, message: &[u8]) -> DeviceSignature {
-		match self {
-			Self::Sr25519(pair) => DeviceSignature::Sr25519(pair.sign(message)),
-			Self::Ed25519(pair) => DeviceSignature::Ed25519(pair.sign(message)),
-			Self::Ecdsa(pair) => DeviceSignature::Ecdsa(pair.sign(message)),
-		}
-	}
-}
+/// Test keys.
+pub type TestKey = pallet_devices::DevicePair;
 
 /// The key of a genesis device.
 pub fn key_of(device: DeviceId) -> TestKey {

@@ -85,7 +85,7 @@ impl pallet_proofs::Config for Runtime {
 	type MaxSectorsPerDevice = ConstU32<64>;
 	type FaultThreshold = ConstU32<3>;
 	type FaultSlash = FaultSlash;
-	/// 1,000 proofs of two chunks at depth 20 are about 3.5 MB: the normal share of a block.
+	/// 1,000 proofs of two chunks at depth 20 are about 3.4 MB: inside the normal share of a block.
 	type MaxBatch = ConstU32<1_000>;
 	type WeightInfo = pallet_proofs::weights::SubstrateWeight<Runtime>;
 }
