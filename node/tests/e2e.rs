@@ -520,8 +520,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 
 	// The provider's side: the challenge from the seed, the chunks and paths from the tree,
 	// signed by the device key.
-	let challenge =
-		depin_merkle::storage_challenge::<Blake2>(&epoch.seed.0, 0, 0, &tree.root());
+	let challenge = depin_merkle::storage_challenge::<Blake2>(&epoch.seed.0, 0, 0, &tree.root());
 	let chunks: Vec<ChunkProof<_>> = (0..2)
 		.map(|i| {
 			let at = depin_merkle::challenge_index::<Blake2>(&challenge, i, tree.chunks())
@@ -594,13 +593,10 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		.map(|e| e.encode())
 		.collect::<Vec<_>>()
 	);
-	let sector: Sector = storage(
-		&client,
-		pallet_proofs::Sectors::<Runtime>::hashed_key_for(0u64, 0u32),
-		proven_in,
-	)
-	.await
-	.expect("the sector is stored");
+	let sector: Sector =
+		storage(&client, pallet_proofs::Sectors::<Runtime>::hashed_key_for(0u64, 0u32), proven_in)
+			.await
+			.expect("the sector is stored");
 	assert_eq!(sector.proven_in, Some(epoch.index));
 }
 

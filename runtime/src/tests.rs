@@ -339,9 +339,6 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 			RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
 			alloc::vec![proof].try_into().expect("1 proof")
 		));
-		assert_eq!(
-			pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in),
-			Some(1)
-		);
+		assert_eq!(pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in), Some(1));
 	});
 }

@@ -4,6 +4,8 @@ use crate::types::{DeviceKey, DeviceSignature};
 use sp_core::{ecdsa, ed25519, sr25519, Pair};
 
 /// The secret half of a [`DeviceKey`].
+// A few pairs live at a time; boxing the sr25519 one would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum DevicePair {
 	/// sr25519.

@@ -28,8 +28,9 @@ fn storage_device<T: Config>(index: u32) -> (T::AccountId, DeviceId, DeviceKey) 
 
 fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
 	match key {
-		DeviceKey::Ecdsa(public) => sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Ecdsa),
+		DeviceKey::Ecdsa(public) => {
+			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
+		},
 		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
 			.map(DeviceSignature::Sr25519),
 		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
@@ -63,7 +64,9 @@ fn next_epoch<T: Config>() -> EpochInfoOf<T> {
 /// A device with one sector of depth `depth` committed in the previous epoch, and a record
 /// that needs settling without faults (it proved everything in an earlier epoch): the most
 /// work an accepted proof does.
-fn proving_device<T: Config>(depth: u32) -> (DeviceId, DeviceKey, EpochInfoOf<T>, Chunk, Vec<H256>) {
+fn proving_device<T: Config>(
+	depth: u32,
+) -> (DeviceId, DeviceKey, EpochInfoOf<T>, Chunk, Vec<H256>) {
 	let (owner, id, key) = storage_device::<T>(0);
 	let (root, chunk, path) = uniform_tree(depth);
 	Proofs::<T>::do_commit_sector(owner, id, root, 1u32 << depth)
@@ -154,7 +157,8 @@ mod benchmarks {
 	fn remove_sector() {
 		let (id, key, epoch, chunk, path) = proving_device::<T>(2);
 		let owner = T::Registry::owner(id).expect("registered; qed");
-		let answer = proof::<T>(id, &key, &epoch, &chunk, &path, Proofs::<T>::challenges_per_sector());
+		let answer =
+			proof::<T>(id, &key, &epoch, &chunk, &path, Proofs::<T>::challenges_per_sector());
 		let now = frame_system::Pallet::<T>::block_number();
 		Proofs::<T>::process_storage_proof(&epoch, now, &answer).expect("honest; qed");
 		Provers::<T>::mutate(id, |state| {

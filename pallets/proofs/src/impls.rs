@@ -1,6 +1,8 @@
 //! The logic behind the calls and hooks.
 
-use crate::{pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnProofAccepted, StorageProofOf};
+use crate::{
+	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnProofAccepted, StorageProofOf,
+};
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
@@ -124,11 +126,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// Only a device active when it is settled into an epoch is challenged in it, so an
 	/// inactive one collects no faults, and one resumed mid-epoch is challenged from the next.
-	pub(crate) fn settle(
-		device: DeviceId,
-		state: &mut ProverState,
-		current: EpochIndex,
-	) -> Weight {
+	pub(crate) fn settle(device: DeviceId, state: &mut ProverState, current: EpochIndex) -> Weight {
 		if state.epoch >= current {
 			return Weight::zero();
 		}
@@ -257,7 +255,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(T::Registry::is_active(device_id), Error::<T>::DeviceNotActive);
 		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
 		let sector = Sector { root, chunks, committed_in: current, proven_in: None };
-		let committed = state.committed_bytes.checked_add(sector.bytes()).ok_or(Error::<T>::Overflow)?;
+		let committed =
+			state.committed_bytes.checked_add(sector.bytes()).ok_or(Error::<T>::Overflow)?;
 		ensure!(committed <= device.capacity, Error::<T>::CapacityExceeded);
 		let index = state.next_sector;
 		state.next_sector = index.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -403,8 +402,8 @@ impl<T: Config> Pallet<T> {
 		if !matches!(device.status, DeviceStatus::Active) {
 			return Err(cheap(Error::<T>::DeviceNotActive));
 		}
-		let mut sector =
-			Sectors::<T>::get(proof.device, proof.sector).ok_or(cheap(Error::<T>::UnknownSector))?;
+		let mut sector = Sectors::<T>::get(proof.device, proof.sector)
+			.ok_or(cheap(Error::<T>::UnknownSector))?;
 		if sector.committed_in >= epoch.index {
 			return Err(cheap(Error::<T>::SectorNotChallenged));
 		}
@@ -435,8 +434,8 @@ impl<T: Config> Pallet<T> {
 				Self::cheap_rejection_weight().saturating_add(settled),
 			));
 		}
-		let full = T::WeightInfo::prove_storage(proof.chunks.len() as u32, depth)
-			.saturating_add(settled);
+		let full =
+			T::WeightInfo::prove_storage(proof.chunks.len() as u32, depth).saturating_add(settled);
 		let expensive = |error: Error<T>| (error.into(), full);
 
 		// Hashing: the challenge and the indices it asks for.

@@ -49,8 +49,7 @@ pub type StorageProofOf<T> =
 	StorageProof<<T as Config>::MaxChallengesPerSector, <T as Config>::MaxTreeDepth>;
 
 /// A batch of storage proofs.
-pub type StorageProofsOf<T> =
-	frame_support::BoundedVec<StorageProofOf<T>, <T as Config>::MaxBatch>;
+pub type StorageProofsOf<T> = frame_support::BoundedVec<StorageProofOf<T>, <T as Config>::MaxBatch>;
 
 /// The epoch record as stored.
 pub type EpochInfoOf<T> = EpochInfo<frame_system::pallet_prelude::BlockNumberFor<T>>;
@@ -280,8 +279,8 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(
-				T::ChallengesPerSector::get() >= 1 &&
-					T::ChallengesPerSector::get() <= T::MaxChallengesPerSector::get(),
+				T::ChallengesPerSector::get() >= 1
+					&& T::ChallengesPerSector::get() <= T::MaxChallengesPerSector::get(),
 				"ChallengesPerSector must be within 1..=MaxChallengesPerSector"
 			);
 			assert!(
@@ -290,8 +289,8 @@ pub mod pallet {
 			);
 			assert!(!T::ProvingPeriod::get().is_zero(), "ProvingPeriod must be positive");
 			assert!(
-				!T::ResponseWindow::get().is_zero() &&
-					T::ResponseWindow::get() <= T::ProvingPeriod::get(),
+				!T::ResponseWindow::get().is_zero()
+					&& T::ResponseWindow::get() <= T::ProvingPeriod::get(),
 				"ResponseWindow must be within 1..=ProvingPeriod"
 			);
 			assert!(T::FaultThreshold::get() >= 1, "FaultThreshold must be at least 1");

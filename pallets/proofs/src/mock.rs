@@ -1,12 +1,7 @@
 //! A test runtime: System, Balances, the real device registry, and Proofs.
 
 // Test code: an overflow panics, which fails the test.
-#![allow(
-	clippy::arithmetic_side_effects,
-	clippy::indexing_slicing,
-	clippy::unwrap_used,
-	clippy::large_enum_variant
-)]
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{self as pallet_proofs, types::*, OnProofAccepted, StorageProofOf};
 use codec::Encode;
@@ -307,7 +302,11 @@ pub fn commit(who: AccountId, device: DeviceId, sector: &SectorData) -> SectorIn
 
 /// The honest proof of `sector` (number `index`) of `device` for the current epoch, built the
 /// way a provider does: from the seed on chain, with the Merkle crate, signed by the device.
-pub fn honest_proof(device: DeviceId, index: SectorIndex, sector: &SectorData) -> StorageProofOf<Test> {
+pub fn honest_proof(
+	device: DeviceId,
+	index: SectorIndex,
+	sector: &SectorData,
+) -> StorageProofOf<Test> {
 	let epoch = CurrentEpoch::<Test>::get();
 	proof_for(device, index, sector, epoch.index, epoch.seed)
 }

@@ -5,8 +5,7 @@
 use crate::{mock::*, pallet::*, types::*, weights::WeightInfo};
 use codec::Encode;
 use frame_support::{
-	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold,
-	traits::Get,
+	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold, traits::Get,
 	weights::Weight,
 };
 use pallet_devices::{DeviceKind, DeviceStatus};
@@ -51,7 +50,10 @@ fn assert_rejected(proof: crate::StorageProofOf<Test>, error: Error<Test>) {
 #[test]
 fn epochs_start_every_proving_period_with_a_seed_from_the_randomness() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(CurrentEpoch::<Test>::get(), EpochInfo { index: 0, start: 0, seed: H256::zero() });
+		assert_eq!(
+			CurrentEpoch::<Test>::get(),
+			EpochInfo { index: 0, start: 0, seed: H256::zero() }
+		);
 		run_to_block(9);
 		assert_eq!(CurrentEpoch::<Test>::get().index, 0);
 		run_to_block(10);
@@ -157,7 +159,12 @@ fn owners_and_managers_commit_sectors_within_capacity() {
 			Some(Sector { root: data.root(), chunks: 16, committed_in: 0, proven_in: None })
 		);
 		// The manager may commit too; together they fill the 64 KiB exactly.
-		assert_ok!(Proofs::commit_sector(RuntimeOrigin::signed(MANAGER), STORAGE_A, data.root(), 48));
+		assert_ok!(Proofs::commit_sector(
+			RuntimeOrigin::signed(MANAGER),
+			STORAGE_A,
+			data.root(),
+			48
+		));
 		assert_eq!(
 			prover(STORAGE_A),
 			ProverState {
@@ -285,7 +292,12 @@ fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
 			events,
 			vec![
 				Event::StorageProofAccepted { device: STORAGE_A, sector: 0, epoch: 1, points: 64 },
-				Event::StorageProofAccepted { device: STORAGE_B, sector: 0, epoch: 1, points: 1000 },
+				Event::StorageProofAccepted {
+					device: STORAGE_B,
+					sector: 0,
+					epoch: 1,
+					points: 1000
+				},
 				Event::StorageProofAccepted { device: STORAGE_C, sector: 0, epoch: 1, points: 1 },
 				Event::ProofsSubmitted { accepted: 3, rejected: 0 },
 			]
@@ -394,8 +406,8 @@ fn proofs_for_the_wrong_sector_or_device_are_rejected() {
 			other => panic!("not rejected: {other:?}"),
 		};
 		assert!(
-			error == Error::<Test>::WrongChunkIndex.into() ||
-				error == Error::<Test>::BadSignature.into()
+			error == Error::<Test>::WrongChunkIndex.into()
+				|| error == Error::<Test>::BadSignature.into()
 		);
 
 		// Signed by another key.
@@ -486,8 +498,8 @@ fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
 			other => panic!("not rejected: {other:?}"),
 		};
 		assert!(
-			error == Error::<Test>::WrongChunkIndex.into() ||
-				error == Error::<Test>::BadSignature.into()
+			error == Error::<Test>::WrongChunkIndex.into()
+				|| error == Error::<Test>::BadSignature.into()
 		);
 	});
 }
@@ -538,7 +550,10 @@ fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
 		let cheap = <() as WeightInfo>::submit_storage_proofs_rejected(1) - base;
 		let accepted = <() as WeightInfo>::prove_storage(2, 4) + RecordPoints::weight();
 		assert_eq!(post.actual_weight, Some(base + accepted + cheap));
-		assert!(post.actual_weight.unwrap().ref_time() < call.get_dispatch_info().call_weight.ref_time());
+		assert!(
+			post.actual_weight.unwrap().ref_time()
+				< call.get_dispatch_info().call_weight.ref_time()
+		);
 	});
 }
 
@@ -653,7 +668,8 @@ fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
 	ExtBuilder::default().build_and_execute(|| {
 		proving_setup();
 		run_to_epoch(2);
-		let db: frame_support::weights::RuntimeDbWeight = <Test as frame_system::Config>::DbWeight::get();
+		let db: frame_support::weights::RuntimeDbWeight =
+			<Test as frame_system::Config>::DbWeight::get();
 		let step = <() as WeightInfo>::settle_faults() + db.reads(1);
 		let overhead = db.reads_writes(2, 1);
 		// Not even one step fits: nothing happens.
@@ -662,7 +678,8 @@ fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
 		// One step per block.
 		assert_eq!(idle(overhead + step), overhead + step);
 		let settled = |id| prover(id).epoch == 2;
-		let count = || [STORAGE_A, STORAGE_B, STORAGE_C].into_iter().filter(|id| settled(*id)).count();
+		let count =
+			|| [STORAGE_A, STORAGE_B, STORAGE_C].into_iter().filter(|id| settled(*id)).count();
 		assert_eq!(count(), 1);
 		assert!(!Sweep::<Test>::get().done);
 		idle(overhead + step);
@@ -676,7 +693,10 @@ fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
 		// A new epoch starts a new pass.
 		run_to_epoch(3);
 		idle(Weight::MAX);
-		assert_eq!(Sweep::<Test>::get(), SweepState { epoch: 3, last: Sweep::<Test>::get().last, done: true });
+		assert_eq!(
+			Sweep::<Test>::get(),
+			SweepState { epoch: 3, last: Sweep::<Test>::get().last, done: true }
+		);
 		assert_eq!(device(STORAGE_C).faults, 2);
 	});
 }

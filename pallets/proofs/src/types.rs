@@ -17,9 +17,7 @@ pub type EpochIndex = u32;
 pub type SectorIndex = u32;
 
 /// The proving epoch in progress.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct EpochInfo<BlockNumber> {
 	/// The epoch's index.
 	pub index: EpochIndex,
@@ -60,9 +58,7 @@ impl Sector {
 /// Faults are counted lazily: the counters describe epoch `epoch`; when the device is next
 /// touched in a later epoch (a proof, a sector change, or the idle-time sweep), that epoch
 /// and every untouched epoch after it are settled in O(1).
-#[derive(
-	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct ProverState {
 	/// Live sectors.
 	pub sectors: u32,
@@ -82,7 +78,14 @@ pub struct ProverState {
 
 /// One challenged chunk: its index, its data and its Merkle path (bottom up).
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
 )]
 #[scale_info(skip_type_params(MaxDepth))]
 pub struct ChunkProof<MaxDepth: Get<u32>> {
@@ -97,7 +100,14 @@ pub struct ChunkProof<MaxDepth: Get<u32>> {
 /// A proof that a storage device holds one sector in one epoch: the challenged chunks with
 /// their paths, and the device's signature of the [`ProofPayload`].
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
 )]
 #[scale_info(skip_type_params(MaxChallenges, MaxDepth))]
 pub struct StorageProof<MaxChallenges: Get<u32>, MaxDepth: Get<u32>> {
@@ -147,9 +157,7 @@ pub const STORAGE_PROOF_CONTEXT: [u8; 16] = *b"depin/proof/stor";
 pub const SEED_SUBJECT: &[u8] = b"depin/proofs/epoch-seed";
 
 /// The state of the idle-time fault sweep.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct SweepState {
 	/// The epoch the sweep settles devices for.
 	pub epoch: EpochIndex,

@@ -142,10 +142,7 @@ fn cheap_checks_refuse_malformed_proofs() {
 	let root = tree.root();
 	let chunk = chunk_at(&bytes, 4).unwrap();
 	let path = tree.proof(4).unwrap();
-	assert_eq!(
-		verify_chunk::<Blake2>(&root, 0, 0, &chunk, &path),
-		Err(VerifyError::EmptyTree)
-	);
+	assert_eq!(verify_chunk::<Blake2>(&root, 0, 0, &chunk, &path), Err(VerifyError::EmptyTree));
 	assert_eq!(
 		verify_chunk::<Blake2>(&root, 5, 5, &chunk, &path),
 		Err(VerifyError::IndexOutOfRange)
@@ -197,10 +194,7 @@ fn a_file_streams_into_the_same_tree_and_serves_its_chunks() {
 		let path = tree.proof(index).unwrap();
 		assert_eq!(verify_chunk::<Blake2>(&tree.root(), 301, index, &chunk, &path), Ok(()));
 	}
-	assert_eq!(
-		read_chunk(&mut file, 301).unwrap_err().kind(),
-		std::io::ErrorKind::UnexpectedEof
-	);
+	assert_eq!(read_chunk(&mut file, 301).unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
 	let empty = tempfile::tempfile().unwrap();
 	assert_eq!(Tree::from_reader(empty).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
 }
@@ -225,5 +219,8 @@ fn challenges_bind_every_input_and_indices_stay_in_range() {
 		hits[index as usize] += 1;
 	}
 	assert!(hits.iter().all(|h| (350..650).contains(h)), "{hits:?}");
-	assert_ne!(challenge_index::<Blake2>(&base, 0, 1 << 30), challenge_index::<Blake2>(&base, 1, 1 << 30));
+	assert_ne!(
+		challenge_index::<Blake2>(&base, 0, 1 << 30),
+		challenge_index::<Blake2>(&base, 1, 1 << 30)
+	);
 }
