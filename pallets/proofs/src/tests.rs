@@ -547,7 +547,8 @@ fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
 		assert_eq!(call.get_dispatch_info().call_weight, base + full + full);
 
 		let post = Proofs::submit_storage_proofs(RuntimeOrigin::signed(CHARLIE), proofs).unwrap();
-		let cheap = <() as WeightInfo>::submit_storage_proofs_rejected(1) - base;
+		let cheap = Proofs::cheap_rejection_weight();
+		assert_eq!(cheap, <() as WeightInfo>::submit_storage_proofs_rejected(1) - base);
 		let accepted = <() as WeightInfo>::prove_storage(2, 4) + RecordPoints::weight();
 		assert_eq!(post.actual_weight, Some(base + accepted + cheap));
 		assert!(
