@@ -27,6 +27,7 @@ mod apis;
 pub mod configs;
 pub mod constants;
 pub mod genesis_config_presets;
+pub mod governance;
 
 #[cfg(test)]
 mod tests;
@@ -218,6 +219,20 @@ mod runtime {
 	pub type Devices = pallet_devices;
 	#[runtime::pallet_index(31)]
 	pub type Proofs = pallet_proofs;
+
+	// Governance: OpenGov.
+	#[runtime::pallet_index(40)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(41)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(42)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(43)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(44)]
+	pub type Origins = governance::pallet_custom_origins;
+	#[runtime::pallet_index(45)]
+	pub type Treasury = pallet_treasury;
 
 	// Administration, until governance takes over (testnet and mainnet have no sudo key).
 	#[runtime::pallet_index(90)]

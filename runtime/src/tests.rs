@@ -116,10 +116,13 @@ fn testnet_preset_has_no_sudo_key_and_endows_only_validators() {
 			assert_eq!(Balances::balance(&v), ENDOWMENT);
 		}
 		assert_eq!(Balances::balance(&account(Sr25519Keyring::Eve)), 0);
+		// The treasury's account is created at genesis with the existential deposit.
+		let treasury = crate::Treasury::account_id();
+		assert_eq!(Balances::balance(&treasury), crate::EXISTENTIAL_DEPOSIT);
 		assert_eq!(
 			pallet_balances::TotalIssuance::<Runtime>::get(),
-			ENDOWMENT * 4,
-			"nothing but the validators' endowments exists"
+			ENDOWMENT * 4 + crate::EXISTENTIAL_DEPOSIT,
+			"nothing but the validators' endowments and the treasury's account exists"
 		);
 	});
 }
@@ -341,4 +344,195 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 		));
 		assert_eq!(pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in), Some(1));
 	});
+}
+
+mod governance {
+	//! OpenGov on the real runtime: referenda pass and enact, fail and change nothing, and each
+	//! track's origin can do its job and no other.
+
+	use super::*;
+	use crate::{
+		governance::{pallet_custom_origins::Origin as TrackOrigin, GovernancePeriodDivisor},
+		ConvictionVoting, OriginCaller, Preimage, Referenda, RuntimeCall, Scheduler, Treasury,
+		DAYS,
+	};
+	use frame_support::traits::{schedule::DispatchTime, Hooks, StorePreimage};
+	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+	use pallet_referenda::{ReferendumInfo, TracksInfo as _};
+
+	/// Run blocks up to `n`, with the scheduler (which enacts and wakes referenda).
+	fn run_to(n: u32) {
+		while System::block_number() < n {
+			let next = System::block_number() + 1;
+			System::set_block_number(next);
+			Scheduler::on_initialize(next);
+		}
+	}
+
+	/// Submit `call` on the track of `origin`, place its decision deposit, and have
+	/// Alice, Bob and Charlie vote `aye` with 1x conviction; the referendum's index.
+	fn referendum(origin: OriginCaller, call: RuntimeCall, aye: bool) -> u32 {
+		let alice = account(Sr25519Keyring::Alice);
+		let index = pallet_referenda::ReferendumCount::<Runtime>::get();
+		assert_ok!(Referenda::submit(
+			RuntimeOrigin::signed(alice.clone()),
+			Box::new(origin),
+			Preimage::bound(call).expect("small call"),
+			DispatchTime::After(1),
+		));
+		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(alice), index));
+		for k in [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie] {
+			assert_ok!(ConvictionVoting::vote(
+				RuntimeOrigin::signed(account(k)),
+				index,
+				AccountVote::Standard {
+					vote: Vote { aye, conviction: Conviction::Locked1x },
+					balance: ENDOWMENT / 2,
+				},
+			));
+		}
+		index
+	}
+
+	fn dev() -> sp_io::TestExternalities {
+		let mut ext = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET);
+		// Days become blocks: the root track decides within 14 blocks.
+		ext.execute_with(|| GovernancePeriodDivisor::set(&DAYS));
+		ext
+	}
+
+	#[test]
+	fn tracks_are_sorted_and_each_origin_has_its_own() {
+		preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(tracks_check);
+	}
+
+	fn tracks_check() {
+		assert_eq!(crate::governance::tracks::TracksInfo::check_integrity(), Ok(()));
+		let track = |o: OriginCaller| crate::governance::tracks::TracksInfo::track_for(&o);
+		assert_eq!(track(frame_system::RawOrigin::Root.into()), Ok(0));
+		assert_eq!(track(TrackOrigin::ParameterAdmin.into()), Ok(1));
+		assert_eq!(track(TrackOrigin::Treasurer.into()), Ok(2));
+		assert_eq!(track(TrackOrigin::ValidatorAdmin.into()), Ok(3));
+		assert_eq!(
+			track(frame_system::RawOrigin::Signed(account(Sr25519Keyring::Bob)).into()),
+			Err(())
+		);
+	}
+
+	#[test]
+	fn periods_are_production_values_unless_divided() {
+		preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+			let root = crate::governance::tracks::TracksInfo::info(0).expect("root track");
+			assert_eq!((root.decision_period, root.confirm_period), (14 * DAYS, DAYS));
+			GovernancePeriodDivisor::set(&DAYS);
+			let root = crate::governance::tracks::TracksInfo::info(0).expect("root track");
+			assert_eq!((root.decision_period, root.confirm_period), (14, 1));
+			assert_eq!(root.prepare_period, 1, "never below one block");
+		});
+	}
+
+	#[test]
+	fn a_root_referendum_passes_with_conviction_votes_and_enacts() {
+		dev().execute_with(|| {
+			let key = b":depin:governance-test".to_vec();
+			let call = RuntimeCall::System(frame_system::Call::set_storage {
+				items: vec![(key.clone(), b"enacted".to_vec())],
+			});
+			let index = referendum(frame_system::RawOrigin::Root.into(), call, true);
+			// The votes lock the voters' funds (conviction 1x).
+			assert!(pallet_balances::Locks::<Runtime>::get(account(Sr25519Keyring::Bob))
+				.iter()
+				.any(|l| l.amount == ENDOWMENT / 2));
+			run_to(40);
+			assert!(matches!(
+				pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+				Some(ReferendumInfo::Approved(..))
+			));
+			assert_eq!(sp_io::storage::get(&key).map(|v| v.to_vec()), Some(b"enacted".to_vec()));
+		});
+	}
+
+	#[test]
+	fn a_rejected_referendum_changes_nothing() {
+		dev().execute_with(|| {
+			let key = b":depin:governance-test".to_vec();
+			let call = RuntimeCall::System(frame_system::Call::set_storage {
+				items: vec![(key.clone(), b"enacted".to_vec())],
+			});
+			let index = referendum(frame_system::RawOrigin::Root.into(), call, false);
+			run_to(40);
+			assert!(matches!(
+				pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+				Some(ReferendumInfo::Rejected(..))
+			));
+			assert_eq!(sp_io::storage::get(&key), None);
+		});
+	}
+
+	#[test]
+	fn the_validators_track_adds_validators_and_nothing_else() {
+		dev().execute_with(|| {
+			let bob = account(Sr25519Keyring::Bob);
+			let generated = SessionKeys::generate(&bob.encode(), None);
+			assert_ok!(Session::set_keys(
+				RuntimeOrigin::signed(bob.clone()),
+				generated.keys,
+				generated.proof.encode()
+			));
+			let call =
+				RuntimeCall::ValidatorSet(pallet_collator_selection::Call::add_invulnerable {
+					who: bob.clone(),
+				});
+			referendum(TrackOrigin::ValidatorAdmin.into(), call, true);
+			run_to(40);
+			assert!(pallet_collator_selection::Invulnerables::<Runtime>::get().contains(&bob));
+
+			// Other tracks' origins cannot.
+			let charlie = account(Sr25519Keyring::Charlie);
+			for origin in [TrackOrigin::ParameterAdmin, TrackOrigin::Treasurer] {
+				assert_noop!(
+					ValidatorSet::add_invulnerable(
+						RuntimeOrigin::from(OriginCaller::Origins(origin)),
+						charlie.clone()
+					),
+					DispatchError::BadOrigin
+				);
+			}
+		});
+	}
+
+	#[test]
+	fn the_treasury_track_spends_up_to_its_limit() {
+		dev().execute_with(|| {
+			let treasurer = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::Treasurer));
+			let dave = account(Sr25519Keyring::Dave);
+			let limit = crate::governance::origins::TREASURER_MAX_SPEND;
+			let spend = |origin, amount, to: &AccountId| {
+				Treasury::spend(origin, Box::new(()), amount, Box::new(to.clone()), None)
+			};
+			assert_noop!(
+				spend(treasurer(), limit + 1, &dave),
+				pallet_treasury::Error::<Runtime>::InsufficientPermission
+			);
+			assert_ok!(spend(treasurer(), limit, &dave));
+			assert_noop!(
+				spend(
+					RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin)),
+					1,
+					&dave
+				),
+				DispatchError::BadOrigin
+			);
+			// Paid out from the treasury's account once funded (here: by slashes or fees).
+			let treasury = Treasury::account_id();
+			assert_ok!(Balances::transfer_keep_alive(
+				RuntimeOrigin::signed(account(Sr25519Keyring::Alice)),
+				treasury.into(),
+				limit + UNITS
+			));
+			let before = Balances::balance(&dave);
+			assert_ok!(Treasury::payout(RuntimeOrigin::signed(dave.clone()), 0));
+			assert_eq!(Balances::balance(&dave), before + limit);
+		});
+	}
 }

@@ -21,8 +21,11 @@ use crate::{
 	EPOCH_DURATION_IN_BLOCKS, EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, UNITS,
 };
 
-/// Who may change the validator set.
-pub type ValidatorSetOrigin = EnsureRoot<AccountId>;
+/// Who may change the validator set: root, or a referendum on the validators track.
+pub type ValidatorSetOrigin = frame_support::traits::EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	crate::governance::pallet_custom_origins::ValidatorAdmin,
+>;
 
 /// Upper bound on the number of validators (BABE and GRANDPA authorities).
 pub const MAX_AUTHORITIES: u32 = 100;

@@ -26,8 +26,8 @@ parameter_types! {
 impl pallet_devices::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Burned until the treasury arrives with governance.
-	type Slashed = ();
+	/// Slashed deposits go to the treasury.
+	type Slashed = crate::configs::governance::ToTreasury;
 	/// Root until governance provides a dedicated track.
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DeviceDepositBase;

@@ -2,6 +2,7 @@
 
 mod consensus;
 pub mod depin;
+pub mod governance;
 mod monetary;
 pub mod system;
 mod utility;
