@@ -15,7 +15,7 @@ use std::{
 use codec::{Decode, Encode};
 use depin_runtime::{
 	AccountId, Balance, BalancesCall, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
-	UncheckedExtrinsic, UNITS,
+	UncheckedExtrinsic, DAYS, UNITS,
 };
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
@@ -598,6 +598,146 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 			.await
 			.expect("the sector is stored");
 	assert_eq!(sector.proven_in, Some(epoch.index));
+}
+
+/// Wait until `check` accepts the value at `key` in the best block; returns that value.
+async fn wait_for_storage<T: Decode>(
+	node: &Node,
+	client: &WsClient,
+	key: &[u8],
+	what: &str,
+	check: impl Fn(&Option<T>) -> bool,
+) -> Option<T> {
+	let start = Instant::now();
+	loop {
+		let value = storage::<T>(client, key.to_vec(), best_hash(client).await).await;
+		if check(&value) {
+			return value;
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail(&format!("timed out waiting for {what}"));
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+}
+
+#[tokio::test]
+async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
+	use depin_runtime::{configs::depin::ProvingPeriod, governance, OriginCaller};
+	use frame_support::traits::{schedule::DispatchTime, Bounded};
+	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+	use pallet_referenda::ReferendumInfo;
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let chain = chain_info(&client).await;
+	let alice = Sr25519Keyring::Alice;
+
+	// Dev speed: a day of governance time becomes one block (root only, here through sudo).
+	let divisor = RuntimeCall::System(frame_system::Call::set_storage {
+		items: vec![(governance::GovernancePeriodDivisor::key().to_vec(), DAYS.encode())],
+	});
+	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(divisor) });
+	let nonce = next_nonce(&client, &alice.to_account_id()).await;
+	submit_and_finalize(&node, &client, &signed(sudo, &alice.pair(), nonce, &chain)).await;
+
+	// Referendum 0 (root track): set the proving period, a DePIN parameter, to 10 blocks.
+	// Referendum 1 (treasury track): pay Dave 1,000 DPN; it will be voted down.
+	let inline = |call: RuntimeCall| Bounded::Inline(call.encode().try_into().expect("small"));
+	let set_period = RuntimeCall::System(frame_system::Call::set_storage {
+		items: vec![(ProvingPeriod::key().to_vec(), 10u32.encode())],
+	});
+	let dave = Sr25519Keyring::Dave.to_account_id();
+	let spend = RuntimeCall::Treasury(pallet_treasury::Call::spend {
+		asset_kind: Box::new(()),
+		amount: 1_000 * UNITS,
+		beneficiary: Box::new(dave.clone()),
+		valid_from: None,
+	});
+	let submit = |origin: OriginCaller, call| {
+		RuntimeCall::Referenda(pallet_referenda::Call::submit {
+			proposal_origin: Box::new(origin),
+			proposal: inline(call),
+			enactment_moment: DispatchTime::After(1),
+		})
+	};
+	let deposit =
+		|index| RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index });
+	let stake = 900_000 * UNITS;
+	let vote = |poll_index, aye| {
+		RuntimeCall::ConvictionVoting(pallet_conviction_voting::Call::vote {
+			poll_index,
+			vote: AccountVote::Standard {
+				vote: Vote { aye, conviction: Conviction::Locked2x },
+				balance: stake,
+			},
+		})
+	};
+	let alice_calls = vec![
+		submit(frame_system::RawOrigin::Root.into(), set_period),
+		deposit(0),
+		submit(governance::pallet_custom_origins::Origin::Treasurer.into(), spend),
+		deposit(1),
+		vote(0, true),
+		vote(1, false),
+	];
+	let batch = |calls| RuntimeCall::Utility(pallet_utility::Call::batch_all { calls });
+	let nonce = next_nonce(&client, &alice.to_account_id()).await;
+	submit_and_finalize(&node, &client, &signed(batch(alice_calls), &alice.pair(), nonce, &chain))
+		.await;
+
+	// Five more accounts lock 900,000 DPN each with 2x conviction: aye on 0, nay on 1.
+	let voters = [
+		Sr25519Keyring::Bob,
+		Sr25519Keyring::Charlie,
+		Sr25519Keyring::Eve,
+		Sr25519Keyring::Ferdie,
+		Sr25519Keyring::One,
+	];
+	let mut votes = Vec::new();
+	for voter in voters {
+		let nonce = next_nonce(&client, &voter.to_account_id()).await;
+		votes.push(signed(
+			batch(vec![vote(0, true), vote(1, false)]),
+			&voter.pair(),
+			nonce,
+			&chain,
+		));
+	}
+	let voted: Vec<H256> =
+		futures::future::join_all(votes.iter().map(|xt| submit_and_finalize(&node, &client, xt)))
+			.await;
+
+	// The votes lock the voters' funds.
+	let locks_key =
+		pallet_balances::Locks::<Runtime>::hashed_key_for(Sr25519Keyring::Bob.to_account_id());
+	let locks: Vec<pallet_balances::BalanceLock<Balance>> =
+		storage(&client, locks_key, voted[0]).await.unwrap_or_default();
+	assert!(locks.iter().any(|l| l.amount == stake), "Bob's vote locks {stake}: {locks:?}");
+
+	// Referendum 0 passes and enacts: the DePIN parameter changes on chain.
+	type Info = pallet_referenda::ReferendumInfoOf<Runtime, ()>;
+	let info_key = |i: u32| pallet_referenda::ReferendumInfoFor::<Runtime>::hashed_key_for(i);
+	wait_for_storage::<u32>(&node, &client, &ProvingPeriod::key(), "the enactment", |v| {
+		*v == Some(10)
+	})
+	.await;
+	let passed: Option<Info> = storage(&client, info_key(0), best_hash(&client).await).await;
+	assert!(matches!(passed, Some(ReferendumInfo::Approved(..))), "{passed:?}");
+
+	// Referendum 1 is rejected when its decision period ends, and nothing is spent.
+	wait_for_storage::<Info>(&node, &client, &info_key(1), "the rejection", |v| {
+		matches!(v, Some(ReferendumInfo::Rejected(..)))
+	})
+	.await;
+	let spends: Option<u32> = storage(
+		&client,
+		pallet_treasury::SpendCount::<Runtime>::hashed_key().to_vec(),
+		best_hash(&client).await,
+	)
+	.await;
+	assert_eq!(spends.unwrap_or_default(), 0, "the rejected spend was never approved");
 }
 
 /// The deposit of the device `owner` registered, from a block's events.
