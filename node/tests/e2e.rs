@@ -15,7 +15,7 @@ use std::{
 use codec::{Decode, Encode};
 use depin_runtime::{
 	AccountId, Balance, BalancesCall, Nonce, Runtime, RuntimeCall, RuntimeEvent, SignedPayload,
-	UncheckedExtrinsic, DAYS, UNITS,
+	UncheckedExtrinsic, UNITS,
 };
 use jsonrpsee::{
 	core::client::{ClientT, SubscriptionClientT},
@@ -455,7 +455,7 @@ async fn best_hash(client: &WsClient) -> H256 {
 #[tokio::test]
 async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	use depin_merkle::{Blake2, MerkleTree};
-	use depin_runtime::configs::depin::{ProvingPeriod, ResponseWindow};
+	use depin_runtime::configs::{parameters::proof_params, RuntimeParameters};
 	use pallet_proofs::{
 		Call as ProofsCall, ChunkProof, EpochInfo, Event as ProofsEvent, ProofPayload, Sector,
 		StorageProof, STORAGE_PROOF_CONTEXT,
@@ -468,11 +468,20 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	let alice = Sr25519Keyring::Alice;
 	let mut nonce = next_nonce(&client, &alice.to_account_id()).await;
 
-	// Root shortens the proving epochs to 5 blocks (6 s each) for the test.
-	let set = RuntimeCall::System(frame_system::Call::set_storage {
-		items: vec![
-			(ProvingPeriod::key().to_vec(), 5u32.encode()),
-			(ResponseWindow::key().to_vec(), 5u32.encode()),
+	// Root shortens the proving epochs to 5 blocks (6 s each) for the test: root may set any
+	// parameter directly; only the parameters track is held to the guards.
+	let param =
+		|kv| RuntimeCall::Parameters(pallet_parameters::Call::set_parameter { key_value: kv });
+	let set = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![
+			param(RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+				proof_params::ProvingPeriod,
+				Some(5),
+			))),
+			param(RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+				proof_params::ResponseWindow,
+				Some(5),
+			))),
 		],
 	});
 	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set) });
@@ -622,8 +631,11 @@ async fn wait_for_storage<T: Decode>(
 }
 
 #[tokio::test]
-async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
-	use depin_runtime::{configs::depin::ProvingPeriod, governance, OriginCaller};
+async fn dev_node_referenda_change_a_guarded_parameter_or_nothing() {
+	use depin_runtime::{
+		configs::{parameters::proof_params, RuntimeParameters, RuntimeParametersValue},
+		governance, OriginCaller,
+	};
 	use frame_support::traits::{schedule::DispatchTime, Bounded};
 	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
 	use pallet_referenda::ReferendumInfo;
@@ -634,20 +646,22 @@ async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
 	let chain = chain_info(&client).await;
 	let alice = Sr25519Keyring::Alice;
 
-	// Dev speed: a day of governance time becomes one block (root only, here through sudo).
-	let divisor = RuntimeCall::System(frame_system::Call::set_storage {
-		items: vec![(governance::GovernancePeriodDivisor::key().to_vec(), DAYS.encode())],
-	});
-	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(divisor) });
-	let nonce = next_nonce(&client, &alice.to_account_id()).await;
-	submit_and_finalize(&node, &client, &signed(sudo, &alice.pair(), nonce, &chain)).await;
+	// The dev preset makes a day of governance time last one block.
 
-	// Referendum 0 (root track): set the proving period, a DePIN parameter, to 10 blocks.
+	// Referendum 0 (parameters track): lengthen the proving period, a DePIN parameter, from the
+	// dev preset's 10 blocks to 15 (+50%, the largest step its guard allows).
 	// Referendum 1 (treasury track): pay Dave 1,000 DPN; it will be voted down.
 	let inline = |call: RuntimeCall| Bounded::Inline(call.encode().try_into().expect("small"));
-	let set_period = RuntimeCall::System(frame_system::Call::set_storage {
-		items: vec![(ProvingPeriod::key().to_vec(), 10u32.encode())],
-	});
+	let period = |blocks: u32| {
+		RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+			proof_params::ProvingPeriod,
+			Some(blocks),
+		))
+	};
+	let set_period =
+		RuntimeCall::GuardedParameters(pallet_guarded_parameters::Call::set_parameter {
+			key_value: period(15),
+		});
 	let dave = Sr25519Keyring::Dave.to_account_id();
 	let spend = RuntimeCall::Treasury(pallet_treasury::Call::spend {
 		asset_kind: Box::new(()),
@@ -675,7 +689,7 @@ async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
 		})
 	};
 	let alice_calls = vec![
-		submit(frame_system::RawOrigin::Root.into(), set_period),
+		submit(governance::pallet_custom_origins::Origin::ParameterAdmin.into(), set_period),
 		deposit(0),
 		submit(governance::pallet_custom_origins::Origin::Treasurer.into(), spend),
 		deposit(1),
@@ -719,12 +733,35 @@ async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
 	// Referendum 0 passes and enacts: the DePIN parameter changes on chain.
 	type Info = pallet_referenda::ReferendumInfoOf<Runtime, ()>;
 	let info_key = |i: u32| pallet_referenda::ReferendumInfoFor::<Runtime>::hashed_key_for(i);
-	wait_for_storage::<u32>(&node, &client, &ProvingPeriod::key(), "the enactment", |v| {
-		*v == Some(10)
+	let period_key = pallet_parameters::Parameters::<Runtime>::hashed_key_for(
+		depin_runtime::configs::RuntimeParametersKey::Proofs(
+			proof_params::ParametersKey::ProvingPeriod(proof_params::ProvingPeriod),
+		),
+	);
+	wait_for_storage::<RuntimeParametersValue>(&node, &client, &period_key, "the enactment", |v| {
+		*v == Some(RuntimeParametersValue::Proofs(proof_params::ParametersValue::ProvingPeriod(15)))
 	})
 	.await;
 	let passed: Option<Info> = storage(&client, info_key(0), best_hash(&client).await).await;
 	assert!(matches!(passed, Some(ReferendumInfo::Approved(..))), "{passed:?}");
+
+	// An out-of-bounds value is refused: the runtime API previews it, and the call fails.
+	let preview: String = client
+		.request(
+			"state_call",
+			rpc_params![
+				"GuardedParametersApi_check_parameter",
+				bytes::to_hex(&period(5).encode(), false)
+			],
+		)
+		.await
+		.expect("state_call");
+	let verdict =
+		Result::<pallet_guarded_parameters::Change, pallet_guarded_parameters::Refusal>::decode(
+			&mut &bytes::from_hex(&preview).expect("hex")[..],
+		)
+		.expect("the API's answer decodes");
+	assert_eq!(verdict, Err(pallet_guarded_parameters::Refusal::OutOfBounds));
 
 	// Referendum 1 is rejected when its decision period ends, and nothing is spent.
 	wait_for_storage::<Info>(&node, &client, &info_key(1), "the rejection", |v| {
@@ -738,6 +775,135 @@ async fn dev_node_referenda_pass_with_conviction_votes_or_change_nothing() {
 	)
 	.await;
 	assert_eq!(spends.unwrap_or_default(), 0, "the rejected spend was never approved");
+}
+
+/// Read an unsigned LEB128 number: its value and its length in bytes.
+fn read_leb128(bytes: &[u8]) -> (usize, usize) {
+	let mut value = 0usize;
+	for (i, byte) in bytes.iter().enumerate() {
+		value |= usize::from(byte & 0x7f) << (7 * i);
+		if byte & 0x80 == 0 {
+			return (value, i + 1);
+		}
+	}
+	panic!("truncated LEB128 number");
+}
+
+fn write_leb128(out: &mut Vec<u8>, mut value: usize) {
+	loop {
+		let byte = (value & 0x7f) as u8;
+		value >>= 7;
+		if value == 0 {
+			out.push(byte);
+			return;
+		}
+		out.push(byte | 0x80);
+	}
+}
+
+/// The node's own runtime with `spec_version` raised by one (rewritten in the Wasm's
+/// `runtime_version` custom section, which is where nodes read a runtime's version), compressed
+/// again: a real upgrade candidate without a second runtime build. Returns it and the new
+/// version.
+fn upgraded_runtime() -> (Vec<u8>, u32) {
+	let compressed = depin_runtime::WASM_BINARY.expect("the node embeds its runtime");
+	let wasm = sp_maybe_compressed_blob::decompress(compressed, 64 * 1024 * 1024)
+		.expect("the embedded runtime decompresses");
+	let mut out = wasm[..8].to_vec();
+	let mut at = 8;
+	let mut new_version = None;
+	while at < wasm.len() {
+		let id = wasm[at];
+		let (size, n) = read_leb128(&wasm[at + 1..]);
+		let start = at + 1 + n;
+		let end = start + size;
+		let payload = &wasm[start..end];
+		let (name_len, m) = if id == 0 { read_leb128(payload) } else { (0, 0) };
+		if id == 0 && &payload[m..m + name_len] == b"runtime_version" {
+			let mut version = sp_version::RuntimeVersion::decode(&mut &payload[m + name_len..])
+				.expect("the runtime_version section decodes");
+			version.spec_version += 1;
+			new_version = Some(version.spec_version);
+			let mut section = Vec::new();
+			write_leb128(&mut section, name_len);
+			section.extend_from_slice(b"runtime_version");
+			section.extend_from_slice(&version.encode());
+			out.push(0);
+			write_leb128(&mut out, section.len());
+			out.extend_from_slice(&section);
+		} else {
+			out.extend_from_slice(&wasm[at..end]);
+		}
+		at = end;
+	}
+	let code =
+		sp_maybe_compressed_blob::compress_weakly(&out, 64 * 1024 * 1024).expect("compresses");
+	(code, new_version.expect("the runtime has a runtime_version section"))
+}
+
+#[tokio::test]
+async fn dev_node_upgrades_its_runtime_through_a_root_referendum() {
+	use frame_support::traits::{schedule::DispatchTime, Bounded};
+	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let chain = chain_info(&client).await;
+	let alice = Sr25519Keyring::Alice;
+
+	// Alice notes the upgrade as a preimage and proposes it on the root track.
+	let (code, new_version) = upgraded_runtime();
+	assert_eq!(new_version, chain.spec_version + 1);
+	let set_code = RuntimeCall::System(frame_system::Call::set_code { code });
+	let proposal = set_code.encode();
+	let lookup = Bounded::Lookup {
+		hash: H256(sp_io::hashing::blake2_256(&proposal)),
+		len: proposal.len() as u32,
+	};
+	let stake = 900_000 * UNITS;
+	let vote = RuntimeCall::ConvictionVoting(pallet_conviction_voting::Call::vote {
+		poll_index: 0,
+		vote: AccountVote::Standard {
+			vote: Vote { aye: true, conviction: Conviction::Locked1x },
+			balance: stake,
+		},
+	});
+	let calls = vec![
+		RuntimeCall::Preimage(pallet_preimage::Call::note_preimage { bytes: proposal }),
+		RuntimeCall::Referenda(pallet_referenda::Call::submit {
+			proposal_origin: Box::new(frame_system::RawOrigin::Root.into()),
+			proposal: lookup,
+			enactment_moment: DispatchTime::After(1),
+		}),
+		RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index: 0 }),
+		vote.clone(),
+	];
+	let batch = |calls| RuntimeCall::Utility(pallet_utility::Call::batch_all { calls });
+	let nonce = next_nonce(&client, &alice.to_account_id()).await;
+	submit_and_finalize(&node, &client, &signed(batch(calls), &alice.pair(), nonce, &chain)).await;
+	let mut votes = Vec::new();
+	for voter in [Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave] {
+		let nonce = next_nonce(&client, &voter.to_account_id()).await;
+		votes.push(signed(vote.clone(), &voter.pair(), nonce, &chain));
+	}
+	futures::future::join_all(votes.iter().map(|xt| submit_and_finalize(&node, &client, xt))).await;
+
+	// Enacted: the chain runs the new runtime and keeps producing and finalizing blocks.
+	let start = Instant::now();
+	loop {
+		let version: Value =
+			client.request("state_getRuntimeVersion", rpc_params![]).await.expect("version");
+		if version["specVersion"].as_u64() == Some(u64::from(new_version)) {
+			break;
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail("the runtime upgrade was not enacted");
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+	let (best, finalized) = (best_number(&client).await, finalized_number(&client).await);
+	wait_for_blocks(&node, &client, best + 2, finalized + 2).await;
 }
 
 /// The deposit of the device `owner` registered, from a block's events.

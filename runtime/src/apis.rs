@@ -88,6 +88,14 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_guarded_parameters::runtime_api::GuardedParametersApi<Block, crate::configs::RuntimeParameters> for Runtime {
+		fn check_parameter(
+			key_value: crate::configs::RuntimeParameters,
+		) -> Result<pallet_guarded_parameters::Change, pallet_guarded_parameters::Refusal> {
+			crate::GuardedParameters::check(&key_value)
+		}
+	}
+
 	impl sp_session::SessionKeys<Block> for Runtime {
 		fn generate_session_keys(
 			owner: Vec<u8>,
@@ -246,7 +254,7 @@ impl_runtime_apis! {
 
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, GuardedParameters, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
 			list_benchmarks!(list, extra);
 
 			let storage_info = crate::AllPalletsWithSystem::storage_info();
@@ -270,7 +278,7 @@ impl_runtime_apis! {
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{Balances, Devices, GuardedParameters, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
 			add_benchmarks!(params, batches);
 
 			Ok(batches)

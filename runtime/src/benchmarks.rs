@@ -9,6 +9,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_collator_selection, ValidatorSet]
 	[pallet_devices, Devices]
 	[pallet_proofs, Proofs]
+	[pallet_guarded_parameters, GuardedParameters]
 );
 
 /// Session keys with a proof of possession, for the validator-set benchmarks: generated in the

@@ -16,9 +16,15 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, BabeConfig, Balance, BalancesConfig, DevicesConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, UNITS,
+	configs::{
+		parameters::{governance_params, proof_params},
+		RuntimeParameters,
+	},
+	AccountId, BabeConfig, Balance, BalancesConfig, BlockNumber, DevicesConfig,
+	GuardedParametersConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, DAYS, UNITS,
 };
+use codec::Encode;
 
 /// The preset for a public testnet without sudo (a template for operators).
 pub const TESTNET_RUNTIME_PRESET: &str = "testnet";
@@ -99,14 +105,40 @@ pub fn dev_devices() -> Vec<DevDevice> {
 	]
 }
 
+/// A dev chain's proving epoch: a minute.
+pub const DEV_PROVING_PERIOD: BlockNumber = 10;
+
+/// Runtime parameters of the dev and local chains: a day of governance time lasts one block
+/// (a referendum passes in about a minute) and proving epochs last a minute.
+pub fn dev_parameters() -> Vec<RuntimeParameters> {
+	vec![
+		RuntimeParameters::Governance(governance_params::Parameters::PeriodDivisor(
+			governance_params::PeriodDivisor,
+			Some(DAYS),
+		)),
+		RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+			proof_params::ProvingPeriod,
+			Some(DEV_PROVING_PERIOD),
+		)),
+		RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+			proof_params::ResponseWindow,
+			Some(DEV_PROVING_PERIOD - 2),
+		)),
+	]
+}
+
 /// Builds the genesis configuration as a JSON patch over the default genesis.
 pub fn genesis(
 	validators: Vec<GenesisValidator>,
 	endowed_accounts: Vec<AccountId>,
 	root: Option<AccountId>,
 	devices: Vec<(AccountId, DevDevice)>,
+	parameters: Vec<RuntimeParameters>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		guarded_parameters: GuardedParametersConfig {
+			parameters: parameters.iter().map(|p| p.encode().into()).collect::<Vec<_>>(),
+		},
 		devices: DevicesConfig {
 			devices: devices
 				.into_iter()
@@ -148,6 +180,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		alice_devices(),
+		dev_parameters(),
 	)
 }
 
@@ -168,6 +201,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		alice_devices(),
+		dev_parameters(),
 	)
 }
 
@@ -176,7 +210,7 @@ pub fn local_config_genesis() -> Value {
 pub fn testnet_config_genesis() -> Value {
 	let validators = four_validators();
 	let endowed = validators.iter().map(|v| v.account.clone()).collect();
-	genesis(validators, endowed, None, Vec::new())
+	genesis(validators, endowed, None, Vec::new(), Vec::new())
 }
 
 /// Provides the JSON representation of the predefined genesis config for the given `id`.

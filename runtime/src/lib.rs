@@ -233,6 +233,10 @@ mod runtime {
 	pub type Origins = governance::pallet_custom_origins;
 	#[runtime::pallet_index(45)]
 	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(46)]
+	pub type Parameters = pallet_parameters;
+	#[runtime::pallet_index(47)]
+	pub type GuardedParameters = pallet_guarded_parameters;
 
 	// Administration, until governance takes over (testnet and mainnet have no sudo key).
 	#[runtime::pallet_index(90)]

@@ -287,8 +287,22 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let alice = account(Sr25519Keyring::Alice);
 		// Root shortens the epochs (the storage parameter's documented use on dev chains).
-		crate::configs::depin::ProvingPeriod::set(&5);
-		crate::configs::depin::ResponseWindow::set(&5);
+		use crate::configs::parameters::proof_params;
+		use crate::configs::RuntimeParameters;
+		assert_ok!(crate::Parameters::set_parameter(
+			RuntimeOrigin::root(),
+			RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+				proof_params::ProvingPeriod,
+				Some(5)
+			))
+		));
+		assert_ok!(crate::Parameters::set_parameter(
+			RuntimeOrigin::root(),
+			RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+				proof_params::ResponseWindow,
+				Some(5)
+			))
+		));
 
 		let data: Vec<u8> = (0..40 * 1024u32).map(|i| (i % 251) as u8).collect();
 		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
@@ -352,9 +366,8 @@ mod governance {
 
 	use super::*;
 	use crate::{
-		governance::{pallet_custom_origins::Origin as TrackOrigin, GovernancePeriodDivisor},
-		ConvictionVoting, OriginCaller, Preimage, Referenda, RuntimeCall, Scheduler, Treasury,
-		DAYS,
+		governance::pallet_custom_origins::Origin as TrackOrigin, ConvictionVoting, OriginCaller,
+		Preimage, Referenda, RuntimeCall, Scheduler, Treasury, DAYS,
 	};
 	use frame_support::traits::{schedule::DispatchTime, Hooks, StorePreimage};
 	use pallet_conviction_voting::{AccountVote, Conviction, Vote};
@@ -394,11 +407,9 @@ mod governance {
 		index
 	}
 
+	/// The dev chain: its preset makes a day of governance time one block.
 	fn dev() -> sp_io::TestExternalities {
-		let mut ext = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET);
-		// Days become blocks: the root track decides within 14 blocks.
-		ext.execute_with(|| GovernancePeriodDivisor::set(&DAYS));
-		ext
+		preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET)
 	}
 
 	#[test]
@@ -420,15 +431,28 @@ mod governance {
 	}
 
 	#[test]
-	fn periods_are_production_values_unless_divided() {
-		preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+	fn periods_are_production_values_except_on_dev_chains() {
+		use crate::configs::parameters::proof_params;
+		use frame_support::traits::Get;
+		preset_ext(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
 			let root = crate::governance::tracks::TracksInfo::info(0).expect("root track");
 			assert_eq!((root.decision_period, root.confirm_period), (14 * DAYS, DAYS));
-			GovernancePeriodDivisor::set(&DAYS);
-			let root = crate::governance::tracks::TracksInfo::info(0).expect("root track");
-			assert_eq!((root.decision_period, root.confirm_period), (14, 1));
-			assert_eq!(root.prepare_period, 1, "never below one block");
+			assert_eq!(proof_params::ProvingPeriod::get(), crate::HOURS);
 		});
+		for preset in [
+			sp_genesis_builder::DEV_RUNTIME_PRESET,
+			sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+		] {
+			preset_ext(preset).execute_with(|| {
+				let root = crate::governance::tracks::TracksInfo::info(0).expect("root track");
+				assert_eq!((root.decision_period, root.confirm_period), (14, 1));
+				assert_eq!(root.prepare_period, 1, "never below one block");
+				assert_eq!(
+					proof_params::ProvingPeriod::get(),
+					genesis_config_presets::DEV_PROVING_PERIOD
+				);
+			});
+		}
 	}
 
 	#[test]
@@ -498,6 +522,55 @@ mod governance {
 					DispatchError::BadOrigin
 				);
 			}
+		});
+	}
+
+	#[test]
+	fn the_parameters_track_changes_depin_parameters_within_their_guards() {
+		use crate::configs::{parameters::proof_params, RuntimeParameters};
+		use frame_support::traits::Get;
+		use pallet_guarded_parameters::Refusal;
+
+		dev().execute_with(|| {
+			let period = |v| {
+				RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+					proof_params::ProvingPeriod,
+					Some(v),
+				))
+			};
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			// The dev preset's minute.
+			assert_eq!(proof_params::ProvingPeriod::get(), 10);
+
+			// Through a referendum: 15 blocks (+50%, the most one step allows).
+			let call =
+				RuntimeCall::GuardedParameters(pallet_guarded_parameters::Call::set_parameter {
+					key_value: period(15),
+				});
+			referendum(TrackOrigin::ParameterAdmin.into(), call, true);
+			run_to(40);
+			assert_eq!(proof_params::ProvingPeriod::get(), 15);
+			// The proofs pallet reads it.
+			assert_eq!(<Runtime as pallet_proofs::Config>::ProvingPeriod::get(), 15);
+
+			// Out of bounds, or too big a step: refused, nothing changes.
+			assert_eq!(crate::GuardedParameters::check(&period(5)), Err(Refusal::OutOfBounds));
+			assert_noop!(
+				crate::GuardedParameters::set_parameter(track(), period(5)),
+				pallet_guarded_parameters::Error::<Runtime>::OutOfBounds
+			);
+			assert_noop!(
+				// 15 may move by max(50% of 15, 10 blocks) = 10.
+				crate::GuardedParameters::set_parameter(track(), period(26)),
+				pallet_guarded_parameters::Error::<Runtime>::ChangeTooLarge
+			);
+			// The track cannot bypass the guards through pallet-parameters; root can.
+			assert_noop!(
+				crate::Parameters::set_parameter(track(), period(5)),
+				DispatchError::BadOrigin
+			);
+			assert_ok!(crate::Parameters::set_parameter(RuntimeOrigin::root(), period(5)));
+			assert_eq!(proof_params::ProvingPeriod::get(), 5);
 		});
 	}
 

@@ -74,8 +74,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -88,11 +90,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 178_575_000 picoseconds.
-		Weight::from_parts(186_510_000, 3550)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 200_587_000 picoseconds.
+		Weight::from_parts(217_558_000, 8523)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -101,8 +103,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -115,11 +119,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 179_066_000 picoseconds.
-		Weight::from_parts(187_311_000, 3550)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 200_225_000 picoseconds.
+		Weight::from_parts(216_557_000, 8523)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -128,8 +132,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -142,11 +148,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 178_935_000 picoseconds.
-		Weight::from_parts(196_078_000, 3550)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 201_718_000 picoseconds.
+		Weight::from_parts(217_588_000, 8523)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -155,8 +161,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:50 w:50)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -170,13 +178,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `570 + n * (1 ±0)`
-		//  Estimated: `3550 + n * (2533 ±0)`
-		// Minimum execution time: 211_617_000 picoseconds.
-		Weight::from_parts(183_590_644, 3550)
-			// Standard Error: 1_352_713
-			.saturating_add(Weight::from_parts(146_844_764, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `567 + n * (1 ±0)`
+		//  Estimated: `8523 + n * (2533 ±0)`
+		// Minimum execution time: 218_861_000 picoseconds.
+		Weight::from_parts(164_321_783, 8523)
+			// Standard Error: 1_800_860
+			.saturating_add(Weight::from_parts(164_385_823, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -184,28 +192,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `536`
-		//  Estimated: `3794`
-		// Minimum execution time: 93_485_000 picoseconds.
-		Weight::from_parts(108_974_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		//  Measured:  `539`
+		//  Estimated: `6012`
+		// Minimum execution time: 105_629_000 picoseconds.
+		Weight::from_parts(113_032_000, 6012)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `678`
+		//  Measured:  `681`
 		//  Estimated: `6014`
-		// Minimum execution time: 38_772_000 picoseconds.
-		Weight::from_parts(41_978_000, 6014)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 46_207_000 picoseconds.
+		Weight::from_parts(53_259_000, 6014)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -220,8 +232,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 103_995_000 picoseconds.
-		Weight::from_parts(112_441_000, 3794)
+		// Minimum execution time: 109_425_000 picoseconds.
+		Weight::from_parts(134_392_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -237,8 +249,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 102_903_000 picoseconds.
-		Weight::from_parts(112_551_000, 3794)
+		// Minimum execution time: 109_666_000 picoseconds.
+		Weight::from_parts(129_423_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -254,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 106_800_000 picoseconds.
-		Weight::from_parts(118_762_000, 3794)
+		// Minimum execution time: 111_319_000 picoseconds.
+		Weight::from_parts(133_430_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -267,8 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_927_000 picoseconds.
-		Weight::from_parts(28_343_000, 3794)
+		// Minimum execution time: 26_420_000 picoseconds.
+		Weight::from_parts(31_449_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -278,19 +290,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:2)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `917`
-		//  Estimated: `6110`
-		// Minimum execution time: 162_785_000 picoseconds.
-		Weight::from_parts(172_023_000, 6110)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `920`
+		//  Estimated: `8523`
+		// Minimum execution time: 188_634_000 picoseconds.
+		Weight::from_parts(203_341_000, 8523)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -299,24 +313,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 25_137_000 picoseconds.
-		Weight::from_parts(29_235_000, 3794)
+		// Minimum execution time: 27_471_000 picoseconds.
+		Weight::from_parts(54_964_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::PendingOwner` (r:0 w:1)
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `703`
+		//  Measured:  `706`
 		//  Estimated: `3794`
-		// Minimum execution time: 34_836_000 picoseconds.
-		Weight::from_parts(37_530_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 41_317_000 picoseconds.
+		Weight::from_parts(52_408_000, 3794)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -324,7 +340,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:0 w:1)
@@ -335,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 89_368_000 picoseconds.
-		Weight::from_parts(93_816_000, 3794)
+		// Minimum execution time: 96_191_000 picoseconds.
+		Weight::from_parts(174_848_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -346,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_737_000 picoseconds.
-		Weight::from_parts(28_033_000, 3794)
+		// Minimum execution time: 27_993_000 picoseconds.
+		Weight::from_parts(48_681_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -357,8 +373,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_256_000 picoseconds.
-		Weight::from_parts(28_062_000, 3794)
+		// Minimum execution time: 27_551_000 picoseconds.
+		Weight::from_parts(34_625_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -368,25 +384,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 16_802_000 picoseconds.
-		Weight::from_parts(19_176_000, 3794)
+		// Minimum execution time: 18_925_000 picoseconds.
+		Weight::from_parts(23_244_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `769`
-		//  Estimated: `3794`
-		// Minimum execution time: 50_715_000 picoseconds.
-		Weight::from_parts(55_053_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `943`
+		//  Estimated: `6196`
+		// Minimum execution time: 75_762_000 picoseconds.
+		Weight::from_parts(81_904_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
 
@@ -398,8 +414,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -412,11 +430,11 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 178_575_000 picoseconds.
-		Weight::from_parts(186_510_000, 3550)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 200_587_000 picoseconds.
+		Weight::from_parts(217_558_000, 8523)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -425,8 +443,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -439,11 +459,11 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 179_066_000 picoseconds.
-		Weight::from_parts(187_311_000, 3550)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 200_225_000 picoseconds.
+		Weight::from_parts(216_557_000, 8523)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -452,8 +472,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:1 w:1)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -466,11 +488,11 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
-		//  Estimated: `3550`
-		// Minimum execution time: 178_935_000 picoseconds.
-		Weight::from_parts(196_078_000, 3550)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		//  Measured:  `543`
+		//  Estimated: `8523`
+		// Minimum execution time: 201_718_000 picoseconds.
+		Weight::from_parts(217_588_000, 8523)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
@@ -479,8 +501,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::DeviceByKey` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::KeyNonces` (r:50 w:50)
 	/// Proof: `Devices::KeyNonces` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -494,13 +518,13 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `570 + n * (1 ±0)`
-		//  Estimated: `3550 + n * (2533 ±0)`
-		// Minimum execution time: 211_617_000 picoseconds.
-		Weight::from_parts(183_590_644, 3550)
-			// Standard Error: 1_352_713
-			.saturating_add(Weight::from_parts(146_844_764, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		//  Measured:  `567 + n * (1 ±0)`
+		//  Estimated: `8523 + n * (2533 ±0)`
+		// Minimum execution time: 218_861_000 picoseconds.
+		Weight::from_parts(164_321_783, 8523)
+			// Standard Error: 1_800_860
+			.saturating_add(Weight::from_parts(164_385_823, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -508,28 +532,32 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `536`
-		//  Estimated: `3794`
-		// Minimum execution time: 93_485_000 picoseconds.
-		Weight::from_parts(108_974_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		//  Measured:  `539`
+		//  Estimated: `6012`
+		// Minimum execution time: 105_629_000 picoseconds.
+		Weight::from_parts(113_032_000, 6012)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `678`
+		//  Measured:  `681`
 		//  Estimated: `6014`
-		// Minimum execution time: 38_772_000 picoseconds.
-		Weight::from_parts(41_978_000, 6014)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		// Minimum execution time: 46_207_000 picoseconds.
+		Weight::from_parts(53_259_000, 6014)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -544,8 +572,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 103_995_000 picoseconds.
-		Weight::from_parts(112_441_000, 3794)
+		// Minimum execution time: 109_425_000 picoseconds.
+		Weight::from_parts(134_392_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -561,8 +589,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 102_903_000 picoseconds.
-		Weight::from_parts(112_551_000, 3794)
+		// Minimum execution time: 109_666_000 picoseconds.
+		Weight::from_parts(129_423_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -578,8 +606,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 106_800_000 picoseconds.
-		Weight::from_parts(118_762_000, 3794)
+		// Minimum execution time: 111_319_000 picoseconds.
+		Weight::from_parts(133_430_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -591,8 +619,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_927_000 picoseconds.
-		Weight::from_parts(28_343_000, 3794)
+		// Minimum execution time: 26_420_000 picoseconds.
+		Weight::from_parts(31_449_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -602,19 +630,21 @@ impl WeightInfo for () {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:2)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `917`
-		//  Estimated: `6110`
-		// Minimum execution time: 162_785_000 picoseconds.
-		Weight::from_parts(172_023_000, 6110)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		//  Measured:  `920`
+		//  Estimated: `8523`
+		// Minimum execution time: 188_634_000 picoseconds.
+		Weight::from_parts(203_341_000, 8523)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -623,24 +653,26 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 25_137_000 picoseconds.
-		Weight::from_parts(29_235_000, 3794)
+		// Minimum execution time: 27_471_000 picoseconds.
+		Weight::from_parts(54_964_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::PendingOwner` (r:0 w:1)
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `703`
+		//  Measured:  `706`
 		//  Estimated: `3794`
-		// Minimum execution time: 34_836_000 picoseconds.
-		Weight::from_parts(37_530_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		// Minimum execution time: 41_317_000 picoseconds.
+		Weight::from_parts(52_408_000, 3794)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -648,7 +680,7 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::OwnerDeviceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::DeviceByKey` (r:0 w:1)
@@ -659,8 +691,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 89_368_000 picoseconds.
-		Weight::from_parts(93_816_000, 3794)
+		// Minimum execution time: 96_191_000 picoseconds.
+		Weight::from_parts(174_848_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -670,8 +702,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_737_000 picoseconds.
-		Weight::from_parts(28_033_000, 3794)
+		// Minimum execution time: 27_993_000 picoseconds.
+		Weight::from_parts(48_681_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -681,8 +713,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_256_000 picoseconds.
-		Weight::from_parts(28_062_000, 3794)
+		// Minimum execution time: 27_551_000 picoseconds.
+		Weight::from_parts(34_625_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -692,24 +724,24 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 16_802_000 picoseconds.
-		Weight::from_parts(19_176_000, 3794)
+		// Minimum execution time: 18_925_000 picoseconds.
+		Weight::from_parts(23_244_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `769`
-		//  Estimated: `3794`
-		// Minimum execution time: 50_715_000 picoseconds.
-		Weight::from_parts(55_053_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		//  Measured:  `943`
+		//  Estimated: `6196`
+		// Minimum execution time: 75_762_000 picoseconds.
+		Weight::from_parts(81_904_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 }

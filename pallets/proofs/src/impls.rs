@@ -309,10 +309,18 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Proofs --------------------------------------------------------------------------
 
+	/// The weight of checking and recording one proof of `chunks` chunks with paths of
+	/// `depth`: the proof at depth 0, plus the node hashes of `chunks` paths.
+	pub fn prove_weight(chunks: u32, depth: u32) -> Weight {
+		let path = T::WeightInfo::merkle_chunk_check(depth)
+			.saturating_sub(T::WeightInfo::merkle_chunk_check(0));
+		T::WeightInfo::prove_storage(chunks).saturating_add(path.saturating_mul(chunks.into()))
+	}
+
 	/// The weight charged for one proof of `chunks` chunks with paths of `depth`: the full
 	/// check, the most settling can cost, and the points hook.
 	pub fn storage_proof_weight(chunks: u32, depth: u32) -> Weight {
-		T::WeightInfo::prove_storage(chunks, depth)
+		Self::prove_weight(chunks, depth)
 			.saturating_add(Self::settle_weight())
 			.saturating_add(T::OnProofAccepted::weight())
 	}
@@ -437,8 +445,7 @@ impl<T: Config> Pallet<T> {
 				Self::cheap_rejection_weight().saturating_add(settled),
 			));
 		}
-		let full =
-			T::WeightInfo::prove_storage(proof.chunks.len() as u32, depth).saturating_add(settled);
+		let full = Self::prove_weight(proof.chunks.len() as u32, depth).saturating_add(settled);
 		let expensive = |error: Error<T>| (error.into(), full);
 
 		// Hashing: the challenge and the indices it asks for.

@@ -549,7 +549,11 @@ fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
 		let post = Proofs::submit_storage_proofs(RuntimeOrigin::signed(CHARLIE), proofs).unwrap();
 		let cheap = Proofs::cheap_rejection_weight();
 		assert_eq!(cheap, <() as WeightInfo>::submit_storage_proofs_rejected(1) - base);
-		let accepted = <() as WeightInfo>::prove_storage(2, 4) + RecordPoints::weight();
+		let path =
+			<() as WeightInfo>::merkle_chunk_check(4) - <() as WeightInfo>::merkle_chunk_check(0);
+		let accepted =
+			<() as WeightInfo>::prove_storage(2) + path.saturating_mul(2) + RecordPoints::weight();
+		assert_eq!(Proofs::prove_weight(2, 4), accepted - RecordPoints::weight());
 		assert_eq!(post.actual_weight, Some(base + accepted + cheap));
 		assert!(
 			post.actual_weight.unwrap().ref_time()

@@ -48,7 +48,7 @@ pub trait WeightInfo {
 	fn commit_sector() -> Weight;
 	fn remove_sector() -> Weight;
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight;
-	fn prove_storage(k: u32, d: u32, ) -> Weight;
+	fn prove_storage(k: u32, ) -> Weight;
 	fn settle_faults() -> Weight;
 	fn merkle_chunk_check(d: u32, ) -> Weight;
 	fn blake2_hashes(n: u32, ) -> Weight;
@@ -60,8 +60,8 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Proofs::CurrentEpoch` (r:1 w:1)
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::NextRandomness` (r:1 w:0)
@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `142`
-		//  Estimated: `3607`
-		// Minimum execution time: 17_703_000 picoseconds.
-		Weight::from_parts(19_346_000, 3607)
+		//  Measured:  `145`
+		//  Estimated: `3501`
+		// Minimum execution time: 20_859_000 picoseconds.
+		Weight::from_parts(22_572_000, 3501)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `3794`
-		// Minimum execution time: 40_005_000 picoseconds.
-		Weight::from_parts(44_905_000, 3794)
+		// Minimum execution time: 40_887_000 picoseconds.
+		Weight::from_parts(44_363_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -102,25 +102,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Provers` (r:1 w:1)
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `639`
-		//  Estimated: `4104`
-		// Minimum execution time: 50_094_000 picoseconds.
-		Weight::from_parts(60_063_000, 4104)
+		//  Measured:  `642`
+		//  Estimated: `6012`
+		// Minimum execution time: 55_024_000 picoseconds.
+		Weight::from_parts(61_255_000, 6012)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Proofs::CurrentEpoch` (r:1 w:0)
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Sectors` (r:1 w:0)
@@ -128,18 +124,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `575`
-		//  Estimated: `4040`
-		// Minimum execution time: 45_605_000 picoseconds.
-		Weight::from_parts(47_999_000, 4040)
-			// Standard Error: 131_180
-			.saturating_add(Weight::from_parts(13_006_105, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `578`
+		//  Estimated: `8523`
+		// Minimum execution time: 53_230_000 picoseconds.
+		Weight::from_parts(54_432_000, 8523)
+			// Standard Error: 8_802
+			.saturating_add(Weight::from_parts(16_275_469, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Sectors` (r:1 w:1)
@@ -150,16 +144,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 8]`.
 	/// The range of component `d` is `[0, 30]`.
-	fn prove_storage(k: u32, d: u32, ) -> Weight {
+	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `660`
-		//  Estimated: `4125`
-		// Minimum execution time: 113_042_000 picoseconds.
-		Weight::from_parts(119_313_000, 4125)
-			// Standard Error: 155_226
-			.saturating_add(Weight::from_parts(4_946_213, 0).saturating_mul(k.into()))
-			// Standard Error: 41_476
-			.saturating_add(Weight::from_parts(1_507_148, 0).saturating_mul(d.into()))
+		//  Measured:  `663`
+		//  Estimated: `6012`
+		// Minimum execution time: 115_217_000 picoseconds.
+		Weight::from_parts(12_965_950, 6012)
+			// Standard Error: 26_274
+			.saturating_add(Weight::from_parts(14_060_691, 0).saturating_mul(k.into()))
+			// Standard Error: 6_448
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -167,28 +160,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `744`
-		//  Estimated: `3794`
-		// Minimum execution time: 79_549_000 picoseconds.
-		Weight::from_parts(88_145_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `921`
+		//  Estimated: `6196`
+		// Minimum execution time: 108_133_000 picoseconds.
+		Weight::from_parts(111_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
 	fn merkle_chunk_check(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_335_000 picoseconds.
-		Weight::from_parts(2_671_984, 0)
-			// Standard Error: 72
-			.saturating_add(Weight::from_parts(385_092, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_405_000 picoseconds.
+		Weight::from_parts(2_746_847, 0)
+			// Standard Error: 46
+			.saturating_add(Weight::from_parts(385_293, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
@@ -196,9 +191,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Measured:  `0`
 		//  Estimated: `0`
 		// Minimum execution time: 200_000 picoseconds.
-		Weight::from_parts(582_808, 0)
-			// Standard Error: 61
-			.saturating_add(Weight::from_parts(374_654, 0).saturating_mul(n.into()))
+		Weight::from_parts(591_016, 0)
+			// Standard Error: 27
+			.saturating_add(Weight::from_parts(370_143, 0).saturating_mul(n.into()))
 	}
 }
 
@@ -206,8 +201,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// Storage: `Proofs::CurrentEpoch` (r:1 w:1)
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::NextRandomness` (r:1 w:0)
@@ -216,10 +211,10 @@ impl WeightInfo for () {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `142`
-		//  Estimated: `3607`
-		// Minimum execution time: 17_703_000 picoseconds.
-		Weight::from_parts(19_346_000, 3607)
+		//  Measured:  `145`
+		//  Estimated: `3501`
+		// Minimum execution time: 20_859_000 picoseconds.
+		Weight::from_parts(22_572_000, 3501)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -235,8 +230,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `3794`
-		// Minimum execution time: 40_005_000 picoseconds.
-		Weight::from_parts(44_905_000, 3794)
+		// Minimum execution time: 40_887_000 picoseconds.
+		Weight::from_parts(44_363_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -248,25 +243,21 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Provers` (r:1 w:1)
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `639`
-		//  Estimated: `4104`
-		// Minimum execution time: 50_094_000 picoseconds.
-		Weight::from_parts(60_063_000, 4104)
+		//  Measured:  `642`
+		//  Estimated: `6012`
+		// Minimum execution time: 55_024_000 picoseconds.
+		Weight::from_parts(61_255_000, 6012)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Proofs::CurrentEpoch` (r:1 w:0)
 	/// Proof: `Proofs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Sectors` (r:1 w:0)
@@ -274,18 +265,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `575`
-		//  Estimated: `4040`
-		// Minimum execution time: 45_605_000 picoseconds.
-		Weight::from_parts(47_999_000, 4040)
-			// Standard Error: 131_180
-			.saturating_add(Weight::from_parts(13_006_105, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		//  Measured:  `578`
+		//  Estimated: `8523`
+		// Minimum execution time: 53_230_000 picoseconds.
+		Weight::from_parts(54_432_000, 8523)
+			// Standard Error: 8_802
+			.saturating_add(Weight::from_parts(16_275_469, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 	}
-	/// Storage: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0xc3be0582b3b16abc05da35a977f29b29` (r:1 w:0)
-	/// Storage: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
-	/// Proof: UNKNOWN KEY `0x993803304716323240fc9eef148e9715` (r:1 w:0)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Sectors` (r:1 w:1)
@@ -296,16 +285,15 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 8]`.
 	/// The range of component `d` is `[0, 30]`.
-	fn prove_storage(k: u32, d: u32, ) -> Weight {
+	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `660`
-		//  Estimated: `4125`
-		// Minimum execution time: 113_042_000 picoseconds.
-		Weight::from_parts(119_313_000, 4125)
-			// Standard Error: 155_226
-			.saturating_add(Weight::from_parts(4_946_213, 0).saturating_mul(k.into()))
-			// Standard Error: 41_476
-			.saturating_add(Weight::from_parts(1_507_148, 0).saturating_mul(d.into()))
+		//  Measured:  `663`
+		//  Estimated: `6012`
+		// Minimum execution time: 115_217_000 picoseconds.
+		Weight::from_parts(12_965_950, 6012)
+			// Standard Error: 26_274
+			.saturating_add(Weight::from_parts(14_060_691, 0).saturating_mul(k.into()))
+			// Standard Error: 6_448
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -313,28 +301,30 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `744`
-		//  Estimated: `3794`
-		// Minimum execution time: 79_549_000 picoseconds.
-		Weight::from_parts(88_145_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `921`
+		//  Estimated: `6196`
+		// Minimum execution time: 108_133_000 picoseconds.
+		Weight::from_parts(111_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
 	fn merkle_chunk_check(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_335_000 picoseconds.
-		Weight::from_parts(2_671_984, 0)
-			// Standard Error: 72
-			.saturating_add(Weight::from_parts(385_092, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_405_000 picoseconds.
+		Weight::from_parts(2_746_847, 0)
+			// Standard Error: 46
+			.saturating_add(Weight::from_parts(385_293, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
@@ -342,8 +332,8 @@ impl WeightInfo for () {
 		//  Measured:  `0`
 		//  Estimated: `0`
 		// Minimum execution time: 200_000 picoseconds.
-		Weight::from_parts(582_808, 0)
-			// Standard Error: 61
-			.saturating_add(Weight::from_parts(374_654, 0).saturating_mul(n.into()))
+		Weight::from_parts(591_016, 0)
+			// Standard Error: 27
+			.saturating_add(Weight::from_parts(370_143, 0).saturating_mul(n.into()))
 	}
 }

@@ -7,9 +7,9 @@
 //! | 2 `treasury` | `Treasurer` | treasury spends up to [`origins::TREASURER_MAX_SPEND`] |
 //! | 3 `validators` | `ValidatorAdmin` | adding and removing validators |
 //!
-//! Every period (tracks, vote locks) is divided by [`GovernancePeriodDivisor`], a root-only
-//! storage parameter that is 1 on production chains; a dev chain's sudo raises it so that a
-//! referendum passes in minutes.
+//! Every period (tracks, vote locks, spends) is divided by the root-only runtime parameter
+//! `governance.PeriodDivisor`: 1 on production chains (`testnet`), `DAYS` in the `development`
+//! and `local_testnet` presets, where a day lasts one block and a referendum passes in a minute.
 
 pub mod origins;
 pub mod tracks;
@@ -18,18 +18,14 @@ pub use origins::pallet_custom_origins;
 
 use crate::BlockNumber;
 
-frame_support::parameter_types! {
-	/// Every governance period is divided by this (at least 1). Root only:
-	/// `system.set_storage` under `GovernancePeriodDivisor::key()`.
-	pub storage GovernancePeriodDivisor: BlockNumber = 1;
-}
-
-/// `period` divided by [`GovernancePeriodDivisor`], at least one block.
+/// `period` divided by the `governance.PeriodDivisor` parameter, at least one block.
 pub fn scaled(period: BlockNumber) -> BlockNumber {
-	period.checked_div(GovernancePeriodDivisor::get()).unwrap_or(period).max(1)
+	use frame_support::traits::Get;
+	let divisor = crate::configs::parameters::governance_params::PeriodDivisor::get();
+	period.checked_div(divisor).unwrap_or(period).max(1)
 }
 
-/// A governance period of `P` blocks, scaled by [`GovernancePeriodDivisor`].
+/// A governance period of `P` blocks, scaled by the `governance.PeriodDivisor` parameter.
 pub struct ScaledPeriod<const P: BlockNumber>;
 
 impl<const P: BlockNumber> frame_support::traits::Get<BlockNumber> for ScaledPeriod<P> {

@@ -1,5 +1,5 @@
 //! The referendum tracks. Periods are production values in blocks (6 s), divided by
-//! [`super::GovernancePeriodDivisor`] when read.
+//! the `governance.PeriodDivisor` parameter when read (see [`super::scaled`]).
 
 use super::{origins::Origin, scaled};
 use crate::{Balance, BlockNumber, RuntimeOrigin, DAYS, HOURS, UNITS};

@@ -1,0 +1,149 @@
+//! Every guard rule, the preview, and that a refused change changes nothing.
+
+use crate::{mock::*, Change, Error, Event, Guard, Refusal};
+use frame_support::{assert_noop, assert_ok, traits::Get};
+use sp_runtime::{DispatchError, Perbill};
+
+fn epoch(v: u32) -> RuntimeParameters {
+	RuntimeParameters::Network(network::Parameters::EpochLength(network::EpochLength, Some(v)))
+}
+
+fn slash(p: u32) -> RuntimeParameters {
+	RuntimeParameters::Network(network::Parameters::Slash(
+		network::Slash,
+		Some(Perbill::from_percent(p)),
+	))
+}
+
+fn threshold(v: u32) -> RuntimeParameters {
+	RuntimeParameters::Network(network::Parameters::Threshold(network::Threshold, Some(v)))
+}
+
+#[test]
+fn a_change_within_its_guard_is_set_and_reported() {
+	new_test_ext().execute_with(|| {
+		assert!(track_is_the_guarded_origin());
+		assert_eq!(network::EpochLength::get(), 100);
+		assert_ok!(Guarded::set_parameter(track(), epoch(150)));
+		assert_eq!(network::EpochLength::get(), 150);
+		System::assert_has_event(Event::GuardedChange { from: 100, to: 150 }.into());
+		System::assert_has_event(
+			pallet_parameters::Event::Updated {
+				key: RuntimeParametersKey::Network(network::ParametersKey::EpochLength(
+					network::EpochLength,
+				)),
+				old_value: None,
+				new_value: Some(RuntimeParametersValue::Network(
+					network::ParametersValue::EpochLength(150),
+				)),
+			}
+			.into(),
+		);
+		// The step is relative to the new current value: 150 may now go to 225.
+		assert_ok!(Guarded::set_parameter(track(), epoch(225)));
+		assert_eq!(network::EpochLength::get(), 225);
+	});
+}
+
+#[test]
+fn out_of_bounds_values_are_refused_and_change_nothing() {
+	new_test_ext().execute_with(|| {
+		// Down to the minimum in allowed steps: 100 → 50 → 25 → 13 → 10.
+		for v in [50, 25, 13, 10] {
+			assert_ok!(Guarded::set_parameter(track(), epoch(v)));
+		}
+		assert_noop!(Guarded::set_parameter(track(), epoch(9)), Error::<Test>::OutOfBounds);
+		assert_noop!(Guarded::set_parameter(track(), slash(21)), Error::<Test>::OutOfBounds);
+		assert_noop!(Guarded::set_parameter(track(), threshold(0)), Error::<Test>::OutOfBounds);
+		assert_eq!(network::EpochLength::get(), 10);
+	});
+}
+
+#[test]
+fn too_large_steps_are_refused_and_change_nothing() {
+	new_test_ext().execute_with(|| {
+		// 100 may move by 50.
+		assert_noop!(Guarded::set_parameter(track(), epoch(151)), Error::<Test>::ChangeTooLarge);
+		assert_noop!(Guarded::set_parameter(track(), epoch(49)), Error::<Test>::ChangeTooLarge);
+		assert_ok!(Guarded::set_parameter(track(), epoch(50)));
+		// 5% may move by max(10% of 5%, 1%) = 1 point.
+		assert_noop!(Guarded::set_parameter(track(), slash(7)), Error::<Test>::ChangeTooLarge);
+		assert_ok!(Guarded::set_parameter(track(), slash(6)));
+		// The threshold moves one step at a time.
+		assert_noop!(Guarded::set_parameter(track(), threshold(5)), Error::<Test>::ChangeTooLarge);
+		assert_ok!(Guarded::set_parameter(track(), threshold(4)));
+		assert_eq!(
+			(network::EpochLength::get(), network::Slash::get(), network::Threshold::get()),
+			(50, Perbill::from_percent(6), 4)
+		);
+	});
+}
+
+#[test]
+fn unguarded_parameters_and_unsetting_are_refused() {
+	new_test_ext().execute_with(|| {
+		let unguarded =
+			RuntimeParameters::Network(network::Parameters::Unguarded(network::Unguarded, Some(2)));
+		assert_noop!(Guarded::set_parameter(track(), unguarded.clone()), Error::<Test>::NotGuarded);
+		let unset = RuntimeParameters::Network(network::Parameters::EpochLength(
+			network::EpochLength,
+			None,
+		));
+		assert_noop!(Guarded::set_parameter(track(), unset), Error::<Test>::CannotUnset);
+		// Root still sets anything through pallet-parameters itself.
+		assert_ok!(Parameters::set_parameter(RuntimeOrigin::root(), unguarded));
+		assert_eq!(network::Unguarded::get(), 2);
+	});
+}
+
+#[test]
+fn only_the_guarded_origin_may_change_parameters() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Guarded::set_parameter(RuntimeOrigin::signed(1), epoch(110)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Guarded::set_parameter(RuntimeOrigin::root(), epoch(110)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Guarded::set_parameter(RuntimeOrigin::none(), epoch(110)),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn the_preview_tells_the_guard_and_the_verdict_without_writing() {
+	new_test_ext().execute_with(|| {
+		let guard =
+			Guard { min: 10, max: 1000, max_change: Perbill::from_percent(50), min_step: 1 };
+		assert_eq!(Guarded::check(&epoch(120)), Ok(Change { guard, current: 100, proposed: 120 }));
+		assert_eq!(Guarded::check(&epoch(2000)), Err(Refusal::OutOfBounds));
+		assert_eq!(Guarded::check(&epoch(200)), Err(Refusal::ChangeTooLarge));
+		assert_eq!(network::EpochLength::get(), 100);
+		assert_eq!(guard.max_delta(100), 50);
+		assert_eq!(guard.max_delta(1), 1, "min_step lets small values move");
+	});
+}
+
+#[test]
+fn genesis_sets_encoded_parameters_without_guards() {
+	use codec::Encode;
+	use sp_runtime::BuildStorage;
+	let storage = RuntimeGenesisConfig {
+		guarded: crate::GenesisConfig {
+			// Far outside a single step's reach, and below the minimum: genesis is not governed.
+			parameters: vec![epoch(5).encode().into(), threshold(9).encode().into()],
+			..Default::default()
+		},
+		..Default::default()
+	}
+	.build_storage()
+	.unwrap_or_default();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(network::EpochLength::get(), 5);
+		assert_eq!(network::Threshold::get(), 9);
+	});
+}

@@ -1,0 +1,204 @@
+//! Runtime parameters: every DePIN economic number lives in `pallet-parameters`, and the
+//! parameters track changes it only through `pallet-guarded-parameters`, within the guards
+//! below. Root (the root track, or sudo on dev chains) may still set any value directly with
+//! `parameters.set_parameter`.
+
+use frame_support::{
+	dynamic_params::{dynamic_pallet_params, dynamic_params},
+	traits::{AsEnsureOriginWithArg, Get},
+};
+use frame_system::EnsureRoot;
+use pallet_guarded_parameters::{Guard, Guards};
+use sp_runtime::Perbill;
+
+use crate::{
+	governance::pallet_custom_origins, AccountId, Balance, BlockNumber, Runtime, RuntimeEvent,
+	DAYS, HOURS, MILLI_UNITS, MINUTES, UNITS,
+};
+
+#[dynamic_params(RuntimeParameters, pallet_parameters::Parameters::<Runtime>)]
+pub mod dynamic_params {
+	use super::*;
+
+	/// The device registry.
+	#[dynamic_pallet_params]
+	#[codec(index = 0)]
+	pub mod devices {
+		/// Every device holds at least this deposit.
+		#[codec(index = 0)]
+		pub static DepositBase: Balance = 5 * UNITS;
+		/// Plus this per byte of metadata (at most 162 bytes).
+		#[codec(index = 1)]
+		pub static DepositPerByte: Balance = 10 * MILLI_UNITS;
+		/// A retired device's deposit stays slashable this long.
+		#[codec(index = 2)]
+		pub static UnbondingPeriod: BlockNumber = 7 * DAYS;
+		/// The most devices one account may own.
+		#[codec(index = 3)]
+		pub static MaxDevicesPerOwner: u32 = 1_000;
+		/// The fewest blocks between two moves of a device.
+		#[codec(index = 4)]
+		pub static LocationChangeInterval: BlockNumber = DAYS;
+	}
+
+	/// The proofs.
+	#[dynamic_pallet_params]
+	#[codec(index = 1)]
+	pub mod proofs {
+		/// The length of a proving epoch.
+		#[codec(index = 0)]
+		pub static ProvingPeriod: BlockNumber = HOURS;
+		/// Proofs are due this long after an epoch starts.
+		#[codec(index = 1)]
+		pub static ResponseWindow: BlockNumber = 45 * MINUTES;
+		/// Chunks challenged per sector per epoch.
+		#[codec(index = 2)]
+		pub static ChallengesPerSector: u32 = 2;
+		/// Epochs missed in a row that suspend a device.
+		#[codec(index = 3)]
+		pub static FaultThreshold: u32 = 3;
+		/// The part of its deposit a device loses when faults suspend it.
+		#[codec(index = 4)]
+		pub static FaultSlash: Perbill = Perbill::from_percent(5);
+	}
+
+	/// Governance timing: root only (no guard).
+	#[dynamic_pallet_params]
+	#[codec(index = 2)]
+	pub mod governance {
+		/// Every governance period (tracks, vote locks, spends) is divided by this; 1 in
+		/// production, `DAYS` on dev chains (a day lasts one block).
+		#[codec(index = 0)]
+		pub static PeriodDivisor: BlockNumber = 1;
+	}
+}
+
+pub use dynamic_params::{
+	devices as device_params, governance as governance_params, proofs as proof_params,
+};
+
+impl pallet_parameters::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeParameters = RuntimeParameters;
+	/// Root directly; the parameters track through the guards.
+	type AdminOrigin = AsEnsureOriginWithArg<EnsureRoot<AccountId>>;
+	/// The SDK's reference weights (the crate exports only these; RocksDB's heavier database
+	/// weights make them conservative for our ParityDB). Our own call on top,
+	/// `guarded_parameters.set_parameter`, is benchmarked here.
+	type WeightInfo = ();
+}
+
+/// `[min, max]`, a relative step of `step_percent` per change and an absolute step of
+/// `min_step`.
+const fn guard(min: u128, max: u128, step_percent: u32, min_step: u128) -> Guard {
+	Guard { min, max, max_change: Perbill::from_percent(step_percent), min_step }
+}
+
+const fn blocks(n: BlockNumber) -> u128 {
+	n as u128
+}
+
+/// The guard of every DePIN parameter.
+pub struct DepinGuards;
+
+impl DepinGuards {
+	/// A guard with the current value and the proposed one, as numbers.
+	fn view<V: Copy + Into<u128>>(
+		g: Guard,
+		current: V,
+		proposed: &Option<V>,
+	) -> Option<(Guard, u128, Option<u128>)> {
+		Some((g, current.into(), proposed.map(Into::into)))
+	}
+
+	fn view_perbill(
+		g: Guard,
+		current: Perbill,
+		proposed: &Option<Perbill>,
+	) -> Option<(Guard, u128, Option<u128>)> {
+		Some((g, current.deconstruct().into(), proposed.map(|p| p.deconstruct().into())))
+	}
+}
+
+impl Guards<RuntimeParameters> for DepinGuards {
+	fn inspect(key_value: &RuntimeParameters) -> Option<(Guard, u128, Option<u128>)> {
+		use device_params::Parameters as D;
+		use proof_params::Parameters as P;
+		match key_value {
+			RuntimeParameters::Devices(p) => match p {
+				D::DepositBase(_, v) => Self::view(
+					guard(UNITS, 100 * UNITS, 25, UNITS),
+					device_params::DepositBase::get(),
+					v,
+				),
+				D::DepositPerByte(_, v) => Self::view(
+					guard(MILLI_UNITS, 100 * MILLI_UNITS, 25, MILLI_UNITS),
+					device_params::DepositPerByte::get(),
+					v,
+				),
+				D::UnbondingPeriod(_, v) => Self::view(
+					guard(blocks(DAYS), blocks(28 * DAYS), 50, blocks(DAYS)),
+					device_params::UnbondingPeriod::get(),
+					v,
+				),
+				D::MaxDevicesPerOwner(_, v) => Self::view(
+					guard(10, 100_000, 50, 10),
+					device_params::MaxDevicesPerOwner::get(),
+					v,
+				),
+				D::LocationChangeInterval(_, v) => Self::view(
+					guard(blocks(HOURS), blocks(7 * DAYS), 50, blocks(HOURS)),
+					device_params::LocationChangeInterval::get(),
+					v,
+				),
+			},
+			// Root only.
+			RuntimeParameters::Governance(_) => None,
+			RuntimeParameters::Proofs(p) => match p {
+				P::ProvingPeriod(_, v) => Self::view(
+					guard(10, blocks(DAYS), 50, 10),
+					proof_params::ProvingPeriod::get(),
+					v,
+				),
+				P::ResponseWindow(_, v) => Self::view(
+					guard(10, blocks(DAYS), 50, 10),
+					proof_params::ResponseWindow::get(),
+					v,
+				),
+				P::ChallengesPerSector(_, v) => {
+					Self::view(guard(1, 8, 0, 1), proof_params::ChallengesPerSector::get(), v)
+				},
+				P::FaultThreshold(_, v) => {
+					Self::view(guard(1, 10, 0, 1), proof_params::FaultThreshold::get(), v)
+				},
+				P::FaultSlash(_, v) => Self::view_perbill(
+					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
+					proof_params::FaultSlash::get(),
+					v,
+				),
+			},
+		}
+	}
+}
+
+/// A proving-period change within its guard, for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct GuardedBenchmarkChange;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl Get<RuntimeParameters> for GuardedBenchmarkChange {
+	fn get() -> RuntimeParameters {
+		RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+			proof_params::ProvingPeriod,
+			Some(HOURS + HOURS / 2),
+		))
+	}
+}
+
+impl pallet_guarded_parameters::Config for Runtime {
+	type GuardedOrigin = pallet_custom_origins::ParameterAdmin;
+	type Guards = DepinGuards;
+	type WeightInfo = pallet_guarded_parameters::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = GuardedBenchmarkChange;
+}
