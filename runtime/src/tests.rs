@@ -494,7 +494,7 @@ mod governance {
 	}
 
 	#[test]
-	fn the_validators_track_adds_validators_and_nothing_else() {
+	fn the_validators_track_adds_and_removes_validators_and_nothing_else() {
 		dev().execute_with(|| {
 			let bob = account(Sr25519Keyring::Bob);
 			let generated = SessionKeys::generate(&bob.encode(), None);
@@ -510,6 +510,15 @@ mod governance {
 			referendum(TrackOrigin::ValidatorAdmin.into(), call, true);
 			run_to(40);
 			assert!(pallet_collator_selection::Invulnerables::<Runtime>::get().contains(&bob));
+
+			// And removes them.
+			let call =
+				RuntimeCall::ValidatorSet(pallet_collator_selection::Call::remove_invulnerable {
+					who: bob.clone(),
+				});
+			referendum(TrackOrigin::ValidatorAdmin.into(), call, true);
+			run_to(80);
+			assert!(!pallet_collator_selection::Invulnerables::<Runtime>::get().contains(&bob));
 
 			// Other tracks' origins cannot.
 			let charlie = account(Sr25519Keyring::Charlie);

@@ -90,10 +90,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 200_587_000 picoseconds.
-		Weight::from_parts(217_558_000, 8523)
+		// Minimum execution time: 198_522_000 picoseconds.
+		Weight::from_parts(204_824_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -119,10 +119,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 200_225_000 picoseconds.
-		Weight::from_parts(216_557_000, 8523)
+		// Minimum execution time: 196_509_000 picoseconds.
+		Weight::from_parts(203_011_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -148,10 +148,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 201_718_000 picoseconds.
-		Weight::from_parts(217_588_000, 8523)
+		// Minimum execution time: 197_971_000 picoseconds.
+		Weight::from_parts(205_296_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -178,12 +178,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `567 + n * (1 ±0)`
+		//  Measured:  `687 + n * (1 ±0)`
 		//  Estimated: `8523 + n * (2533 ±0)`
-		// Minimum execution time: 218_861_000 picoseconds.
-		Weight::from_parts(164_321_783, 8523)
-			// Standard Error: 1_800_860
-			.saturating_add(Weight::from_parts(164_385_823, 0).saturating_mul(n.into()))
+		// Minimum execution time: 206_798_000 picoseconds.
+		Weight::from_parts(81_023_340, 8523)
+			// Standard Error: 155_663
+			.saturating_add(Weight::from_parts(152_535_037, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -198,10 +198,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `539`
+		//  Measured:  `646`
 		//  Estimated: `6012`
-		// Minimum execution time: 105_629_000 picoseconds.
-		Weight::from_parts(113_032_000, 6012)
+		// Minimum execution time: 104_606_000 picoseconds.
+		Weight::from_parts(110_427_000, 6012)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -213,10 +213,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `681`
+		//  Measured:  `788`
 		//  Estimated: `6014`
-		// Minimum execution time: 46_207_000 picoseconds.
-		Weight::from_parts(53_259_000, 6014)
+		// Minimum execution time: 48_110_000 picoseconds.
+		Weight::from_parts(52_238_000, 6014)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -232,8 +232,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 109_425_000 picoseconds.
-		Weight::from_parts(134_392_000, 3794)
+		// Minimum execution time: 106_079_000 picoseconds.
+		Weight::from_parts(122_620_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -249,8 +249,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 109_666_000 picoseconds.
-		Weight::from_parts(129_423_000, 3794)
+		// Minimum execution time: 104_627_000 picoseconds.
+		Weight::from_parts(119_144_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 111_319_000 picoseconds.
-		Weight::from_parts(133_430_000, 3794)
+		// Minimum execution time: 102_352_000 picoseconds.
+		Weight::from_parts(116_889_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -279,8 +279,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 26_420_000 picoseconds.
-		Weight::from_parts(31_449_000, 3794)
+		// Minimum execution time: 24_286_000 picoseconds.
+		Weight::from_parts(26_519_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -300,10 +300,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `920`
+		//  Measured:  `1027`
 		//  Estimated: `8523`
-		// Minimum execution time: 188_634_000 picoseconds.
-		Weight::from_parts(203_341_000, 8523)
+		// Minimum execution time: 180_960_000 picoseconds.
+		Weight::from_parts(185_368_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -313,8 +313,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_471_000 picoseconds.
-		Weight::from_parts(54_964_000, 3794)
+		// Minimum execution time: 25_037_000 picoseconds.
+		Weight::from_parts(26_359_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -328,10 +328,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `706`
+		//  Measured:  `813`
 		//  Estimated: `3794`
-		// Minimum execution time: 41_317_000 picoseconds.
-		Weight::from_parts(52_408_000, 3794)
+		// Minimum execution time: 42_850_000 picoseconds.
+		Weight::from_parts(45_635_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -351,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 96_191_000 picoseconds.
-		Weight::from_parts(174_848_000, 3794)
+		// Minimum execution time: 88_806_000 picoseconds.
+		Weight::from_parts(92_373_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -362,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_993_000 picoseconds.
-		Weight::from_parts(48_681_000, 3794)
+		// Minimum execution time: 24_817_000 picoseconds.
+		Weight::from_parts(27_412_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -373,8 +373,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_551_000 picoseconds.
-		Weight::from_parts(34_625_000, 3794)
+		// Minimum execution time: 24_285_000 picoseconds.
+		Weight::from_parts(26_650_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -384,8 +384,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 18_925_000 picoseconds.
-		Weight::from_parts(23_244_000, 3794)
+		// Minimum execution time: 16_951_000 picoseconds.
+		Weight::from_parts(18_945_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -399,8 +399,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `943`
 		//  Estimated: `6196`
-		// Minimum execution time: 75_762_000 picoseconds.
-		Weight::from_parts(81_904_000, 6196)
+		// Minimum execution time: 71_695_000 picoseconds.
+		Weight::from_parts(75_572_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -430,10 +430,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 200_587_000 picoseconds.
-		Weight::from_parts(217_558_000, 8523)
+		// Minimum execution time: 198_522_000 picoseconds.
+		Weight::from_parts(204_824_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -459,10 +459,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 200_225_000 picoseconds.
-		Weight::from_parts(216_557_000, 8523)
+		// Minimum execution time: 196_509_000 picoseconds.
+		Weight::from_parts(203_011_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -488,10 +488,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `543`
+		//  Measured:  `650`
 		//  Estimated: `8523`
-		// Minimum execution time: 201_718_000 picoseconds.
-		Weight::from_parts(217_588_000, 8523)
+		// Minimum execution time: 197_971_000 picoseconds.
+		Weight::from_parts(205_296_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -518,12 +518,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `567 + n * (1 ±0)`
+		//  Measured:  `687 + n * (1 ±0)`
 		//  Estimated: `8523 + n * (2533 ±0)`
-		// Minimum execution time: 218_861_000 picoseconds.
-		Weight::from_parts(164_321_783, 8523)
-			// Standard Error: 1_800_860
-			.saturating_add(Weight::from_parts(164_385_823, 0).saturating_mul(n.into()))
+		// Minimum execution time: 206_798_000 picoseconds.
+		Weight::from_parts(81_023_340, 8523)
+			// Standard Error: 155_663
+			.saturating_add(Weight::from_parts(152_535_037, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -538,10 +538,10 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `539`
+		//  Measured:  `646`
 		//  Estimated: `6012`
-		// Minimum execution time: 105_629_000 picoseconds.
-		Weight::from_parts(113_032_000, 6012)
+		// Minimum execution time: 104_606_000 picoseconds.
+		Weight::from_parts(110_427_000, 6012)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -553,10 +553,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `681`
+		//  Measured:  `788`
 		//  Estimated: `6014`
-		// Minimum execution time: 46_207_000 picoseconds.
-		Weight::from_parts(53_259_000, 6014)
+		// Minimum execution time: 48_110_000 picoseconds.
+		Weight::from_parts(52_238_000, 6014)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
@@ -572,8 +572,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 109_425_000 picoseconds.
-		Weight::from_parts(134_392_000, 3794)
+		// Minimum execution time: 106_079_000 picoseconds.
+		Weight::from_parts(122_620_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -589,8 +589,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 109_666_000 picoseconds.
-		Weight::from_parts(129_423_000, 3794)
+		// Minimum execution time: 104_627_000 picoseconds.
+		Weight::from_parts(119_144_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -606,8 +606,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `844`
 		//  Estimated: `3794`
-		// Minimum execution time: 111_319_000 picoseconds.
-		Weight::from_parts(133_430_000, 3794)
+		// Minimum execution time: 102_352_000 picoseconds.
+		Weight::from_parts(116_889_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -619,8 +619,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 26_420_000 picoseconds.
-		Weight::from_parts(31_449_000, 3794)
+		// Minimum execution time: 24_286_000 picoseconds.
+		Weight::from_parts(26_519_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -640,10 +640,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `920`
+		//  Measured:  `1027`
 		//  Estimated: `8523`
-		// Minimum execution time: 188_634_000 picoseconds.
-		Weight::from_parts(203_341_000, 8523)
+		// Minimum execution time: 180_960_000 picoseconds.
+		Weight::from_parts(185_368_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
@@ -653,8 +653,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_471_000 picoseconds.
-		Weight::from_parts(54_964_000, 3794)
+		// Minimum execution time: 25_037_000 picoseconds.
+		Weight::from_parts(26_359_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -668,10 +668,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `706`
+		//  Measured:  `813`
 		//  Estimated: `3794`
-		// Minimum execution time: 41_317_000 picoseconds.
-		Weight::from_parts(52_408_000, 3794)
+		// Minimum execution time: 42_850_000 picoseconds.
+		Weight::from_parts(45_635_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
@@ -691,8 +691,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `851`
 		//  Estimated: `3794`
-		// Minimum execution time: 96_191_000 picoseconds.
-		Weight::from_parts(174_848_000, 3794)
+		// Minimum execution time: 88_806_000 picoseconds.
+		Weight::from_parts(92_373_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -702,8 +702,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_993_000 picoseconds.
-		Weight::from_parts(48_681_000, 3794)
+		// Minimum execution time: 24_817_000 picoseconds.
+		Weight::from_parts(27_412_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -713,8 +713,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 27_551_000 picoseconds.
-		Weight::from_parts(34_625_000, 3794)
+		// Minimum execution time: 24_285_000 picoseconds.
+		Weight::from_parts(26_650_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -724,8 +724,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `573`
 		//  Estimated: `3794`
-		// Minimum execution time: 18_925_000 picoseconds.
-		Weight::from_parts(23_244_000, 3794)
+		// Minimum execution time: 16_951_000 picoseconds.
+		Weight::from_parts(18_945_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -739,8 +739,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `943`
 		//  Estimated: `6196`
-		// Minimum execution time: 75_762_000 picoseconds.
-		Weight::from_parts(81_904_000, 6196)
+		// Minimum execution time: 71_695_000 picoseconds.
+		Weight::from_parts(75_572_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}

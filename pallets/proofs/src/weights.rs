@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `145`
+		//  Measured:  `252`
 		//  Estimated: `3501`
-		// Minimum execution time: 20_859_000 picoseconds.
-		Weight::from_parts(22_572_000, 3501)
+		// Minimum execution time: 24_336_000 picoseconds.
+		Weight::from_parts(26_129_000, 3501)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `3794`
-		// Minimum execution time: 40_887_000 picoseconds.
-		Weight::from_parts(44_363_000, 3794)
+		// Minimum execution time: 39_594_000 picoseconds.
+		Weight::from_parts(42_119_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -106,10 +106,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `642`
+		//  Measured:  `749`
 		//  Estimated: `6012`
-		// Minimum execution time: 55_024_000 picoseconds.
-		Weight::from_parts(61_255_000, 6012)
+		// Minimum execution time: 58_670_000 picoseconds.
+		Weight::from_parts(62_116_000, 6012)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -124,12 +124,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `578`
+		//  Measured:  `685`
 		//  Estimated: `8523`
-		// Minimum execution time: 53_230_000 picoseconds.
-		Weight::from_parts(54_432_000, 8523)
-			// Standard Error: 8_802
-			.saturating_add(Weight::from_parts(16_275_469, 0).saturating_mul(n.into()))
+		// Minimum execution time: 57_418_000 picoseconds.
+		Weight::from_parts(58_429_000, 8523)
+			// Standard Error: 37_650
+			.saturating_add(Weight::from_parts(16_708_771, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:2 w:0)
@@ -143,16 +143,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 8]`.
-	/// The range of component `d` is `[0, 30]`.
 	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `663`
+		//  Measured:  `770`
 		//  Estimated: `6012`
-		// Minimum execution time: 115_217_000 picoseconds.
-		Weight::from_parts(12_965_950, 6012)
-			// Standard Error: 26_274
-			.saturating_add(Weight::from_parts(14_060_691, 0).saturating_mul(k.into()))
-			// Standard Error: 6_448
+		// Minimum execution time: 109_095_000 picoseconds.
+		Weight::from_parts(114_818_168, 6012)
+			// Standard Error: 35_886
+			.saturating_add(Weight::from_parts(2_120_276, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -168,10 +166,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `921`
+		//  Measured:  `1028`
 		//  Estimated: `6196`
-		// Minimum execution time: 108_133_000 picoseconds.
-		Weight::from_parts(111_580_000, 6196)
+		// Minimum execution time: 111_158_000 picoseconds.
+		Weight::from_parts(115_616_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -180,20 +178,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_405_000 picoseconds.
-		Weight::from_parts(2_746_847, 0)
-			// Standard Error: 46
-			.saturating_add(Weight::from_parts(385_293, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_455_000 picoseconds.
+		Weight::from_parts(2_780_195, 0)
+			// Standard Error: 55
+			.saturating_add(Weight::from_parts(394_844, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 200_000 picoseconds.
-		Weight::from_parts(591_016, 0)
-			// Standard Error: 27
-			.saturating_add(Weight::from_parts(370_143, 0).saturating_mul(n.into()))
+		// Minimum execution time: 210_000 picoseconds.
+		Weight::from_parts(648_614, 0)
+			// Standard Error: 39
+			.saturating_add(Weight::from_parts(373_189, 0).saturating_mul(n.into()))
 	}
 }
 
@@ -211,10 +209,10 @@ impl WeightInfo for () {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `145`
+		//  Measured:  `252`
 		//  Estimated: `3501`
-		// Minimum execution time: 20_859_000 picoseconds.
-		Weight::from_parts(22_572_000, 3501)
+		// Minimum execution time: 24_336_000 picoseconds.
+		Weight::from_parts(26_129_000, 3501)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -230,8 +228,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `3794`
-		// Minimum execution time: 40_887_000 picoseconds.
-		Weight::from_parts(44_363_000, 3794)
+		// Minimum execution time: 39_594_000 picoseconds.
+		Weight::from_parts(42_119_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -247,10 +245,10 @@ impl WeightInfo for () {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `642`
+		//  Measured:  `749`
 		//  Estimated: `6012`
-		// Minimum execution time: 55_024_000 picoseconds.
-		Weight::from_parts(61_255_000, 6012)
+		// Minimum execution time: 58_670_000 picoseconds.
+		Weight::from_parts(62_116_000, 6012)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -265,12 +263,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `578`
+		//  Measured:  `685`
 		//  Estimated: `8523`
-		// Minimum execution time: 53_230_000 picoseconds.
-		Weight::from_parts(54_432_000, 8523)
-			// Standard Error: 8_802
-			.saturating_add(Weight::from_parts(16_275_469, 0).saturating_mul(n.into()))
+		// Minimum execution time: 57_418_000 picoseconds.
+		Weight::from_parts(58_429_000, 8523)
+			// Standard Error: 37_650
+			.saturating_add(Weight::from_parts(16_708_771, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:2 w:0)
@@ -284,16 +282,14 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 8]`.
-	/// The range of component `d` is `[0, 30]`.
 	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `663`
+		//  Measured:  `770`
 		//  Estimated: `6012`
-		// Minimum execution time: 115_217_000 picoseconds.
-		Weight::from_parts(12_965_950, 6012)
-			// Standard Error: 26_274
-			.saturating_add(Weight::from_parts(14_060_691, 0).saturating_mul(k.into()))
-			// Standard Error: 6_448
+		// Minimum execution time: 109_095_000 picoseconds.
+		Weight::from_parts(114_818_168, 6012)
+			// Standard Error: 35_886
+			.saturating_add(Weight::from_parts(2_120_276, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -309,10 +305,10 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `921`
+		//  Measured:  `1028`
 		//  Estimated: `6196`
-		// Minimum execution time: 108_133_000 picoseconds.
-		Weight::from_parts(111_580_000, 6196)
+		// Minimum execution time: 111_158_000 picoseconds.
+		Weight::from_parts(115_616_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
@@ -321,19 +317,19 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_405_000 picoseconds.
-		Weight::from_parts(2_746_847, 0)
-			// Standard Error: 46
-			.saturating_add(Weight::from_parts(385_293, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_455_000 picoseconds.
+		Weight::from_parts(2_780_195, 0)
+			// Standard Error: 55
+			.saturating_add(Weight::from_parts(394_844, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 200_000 picoseconds.
-		Weight::from_parts(591_016, 0)
-			// Standard Error: 27
-			.saturating_add(Weight::from_parts(370_143, 0).saturating_mul(n.into()))
+		// Minimum execution time: 210_000 picoseconds.
+		Weight::from_parts(648_614, 0)
+			// Standard Error: 39
+			.saturating_add(Weight::from_parts(373_189, 0).saturating_mul(n.into()))
 	}
 }
