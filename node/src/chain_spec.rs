@@ -8,10 +8,20 @@ use sc_service::{ChainType, Properties};
 /// A chain specification of this chain (no extensions).
 pub type ChainSpec = sc_service::GenericChainSpec;
 
-fn wasm_binary() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| {
+/// The runtime as chain specs carry it: zstd-compressed (the quick level: every node start builds
+/// its spec), as release builds embed it (test builds
+/// embed the plain Wasm), so spec files stay small. Nodes decompress `:code` when they load it.
+fn wasm_binary() -> Result<Vec<u8>, String> {
+	use sp_maybe_compressed_blob::{compress_weakly, decompress, CODE_BLOB_BOMB_LIMIT};
+	let wasm = WASM_BINARY.ok_or_else(|| {
 		"The Wasm runtime is not available: this node was built with SKIP_WASM_BUILD".to_string()
-	})
+	})?;
+	match decompress(wasm, CODE_BLOB_BOMB_LIMIT) {
+		// Already compressed.
+		Ok(std::borrow::Cow::Owned(_)) => Ok(wasm.to_vec()),
+		_ => compress_weakly(wasm, CODE_BLOB_BOMB_LIMIT)
+			.ok_or_else(|| "The Wasm runtime is too large to compress".to_string()),
+	}
 }
 
 /// Token symbol, decimals and address format, for wallets such as Polkadot.js.
@@ -29,7 +39,7 @@ fn from_preset(
 	chain_type: ChainType,
 	preset: &str,
 ) -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
+	Ok(ChainSpec::builder(&wasm_binary()?, None)
 		.with_name(name)
 		.with_id(id)
 		.with_chain_type(chain_type)

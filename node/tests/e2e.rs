@@ -841,6 +841,82 @@ fn upgraded_runtime() -> (Vec<u8>, u32) {
 	(code, new_version.expect("the runtime has a runtime_version section"))
 }
 
+/// The runtime version in a (possibly compressed) runtime's `runtime_version` Wasm section.
+fn runtime_version_of(code: &[u8]) -> sp_version::RuntimeVersion {
+	let wasm = sp_maybe_compressed_blob::decompress(code, 64 * 1024 * 1024).expect("decompresses");
+	let mut at = 8;
+	while at < wasm.len() {
+		let id = wasm[at];
+		let (size, n) = read_leb128(&wasm[at + 1..]);
+		let payload = &wasm[at + 1 + n..at + 1 + n + size];
+		if id == 0 {
+			let (name_len, m) = read_leb128(payload);
+			if &payload[m..m + name_len] == b"runtime_version" {
+				return sp_version::RuntimeVersion::decode(&mut &payload[m + name_len..])
+					.expect("the runtime_version section decodes");
+			}
+		}
+		at += 1 + n + size;
+	}
+	panic!("no runtime_version section");
+}
+
+/// A chain spec without its runtime code (`code` / the `:code` key), and that code.
+fn split_code(mut spec: Value) -> (Value, Vec<u8>) {
+	let code = if let Some(top) = spec.pointer_mut("/genesis/raw/top") {
+		top.as_object_mut().and_then(|t| t.remove("0x3a636f6465"))
+	} else {
+		spec.pointer_mut("/genesis/runtimeGenesis")
+			.and_then(|g| g.as_object_mut())
+			.and_then(|g| g.remove("code"))
+	};
+	let code = code.and_then(|c| c.as_str().map(str::to_owned)).expect("the spec has code");
+	(spec, bytes::from_hex(&code).expect("hex code"))
+}
+
+/// `chain-specs/` holds what the current runtime produces (`scripts/chain-specs.sh`): the same
+/// genesis, byte for byte, and a runtime of the same version. (The Wasm bytes themselves depend
+/// on the folder the runtime was built in, through panic locations, so they are compared by
+/// version.)
+#[test]
+fn committed_chain_specs_match_the_runtime() {
+	let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+	for chain in ["local", "testnet"] {
+		for raw in [false, true] {
+			let file = root.join("chain-specs").join(if raw {
+				format!("{chain}.raw.json")
+			} else {
+				format!("{chain}.json")
+			});
+			let committed: Value = serde_json::from_slice(
+				&std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+			)
+			.expect("committed spec is JSON");
+			let mut args = vec!["export-chain-spec", "--chain", chain];
+			if raw {
+				args.push("--raw");
+			}
+			let generated: Value =
+				serde_json::from_slice(&run_ok(&args).stdout).expect("generated spec is JSON");
+			let (committed, committed_code) = split_code(committed);
+			let (generated, generated_code) = split_code(generated);
+			assert!(
+				committed == generated,
+				"{} is stale: run scripts/chain-specs.sh and commit the result",
+				file.display()
+			);
+			let (old, new) =
+				(runtime_version_of(&committed_code), runtime_version_of(&generated_code));
+			assert_eq!(
+				(old.spec_name, old.spec_version, old.impl_version, old.transaction_version),
+				(new.spec_name, new.spec_version, new.impl_version, new.transaction_version),
+				"{}: the committed runtime is another version",
+				file.display()
+			);
+		}
+	}
+}
+
 #[tokio::test]
 async fn dev_node_upgrades_its_runtime_through_a_root_referendum() {
 	use frame_support::traits::{schedule::DispatchTime, Bounded};
