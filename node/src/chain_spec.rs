@@ -8,9 +8,9 @@ use sc_service::{ChainType, Properties};
 /// A chain specification of this chain (no extensions).
 pub type ChainSpec = sc_service::GenericChainSpec;
 
-/// The runtime as chain specs carry it: zstd-compressed (the quick level: every node start builds
-/// its spec), as release builds embed it (test builds
-/// embed the plain Wasm), so spec files stay small. Nodes decompress `:code` when they load it.
+/// The runtime as chain specs carry it: zstd-compressed, as release builds embed it (test builds
+/// embed the plain Wasm), so spec files stay small; the quick level, since every node start
+/// builds its spec. Nodes decompress `:code` when they load it.
 fn wasm_binary() -> Result<Vec<u8>, String> {
 	use sp_maybe_compressed_blob::{compress_weakly, decompress, CODE_BLOB_BOMB_LIMIT};
 	let wasm = WASM_BINARY.ok_or_else(|| {
