@@ -7,6 +7,7 @@
 use std::{
 	fs::File,
 	net::TcpListener,
+	ops::Range,
 	path::{Path, PathBuf},
 	process::{Child, Command, Output, Stdio},
 	time::{Duration, Instant},
@@ -801,44 +802,61 @@ fn write_leb128(out: &mut Vec<u8>, mut value: usize) {
 	}
 }
 
-/// The node's own runtime with `spec_version` raised by one (rewritten in the Wasm's
-/// `runtime_version` custom section, which is where nodes read a runtime's version), compressed
-/// again: a real upgrade candidate without a second runtime build. Returns it and the new
-/// version.
+/// The sections of a Wasm module: each one's id, its whole extent and its payload's.
+fn wasm_sections(wasm: &[u8]) -> Vec<(u8, Range<usize>, Range<usize>)> {
+	let mut sections = Vec::new();
+	let mut at = 8; // magic and version
+	while at < wasm.len() {
+		let (size, n) = read_leb128(&wasm[at + 1..]);
+		let payload = at + 1 + n..at + 1 + n + size;
+		sections.push((wasm[at], at..payload.end, payload.clone()));
+		at = payload.end;
+	}
+	sections
+}
+
+/// A custom section's payload split into its name and its contents.
+fn custom_section(payload: &[u8]) -> (&[u8], &[u8]) {
+	let (len, n) = read_leb128(payload);
+	(&payload[n..n + len], &payload[n + len..])
+}
+
+/// The runtime version a runtime's `runtime_version` custom section declares (where nodes read
+/// a runtime's version), with the section's extent in the module.
+fn find_runtime_version(wasm: &[u8]) -> (sp_version::RuntimeVersion, Range<usize>) {
+	wasm_sections(wasm)
+		.into_iter()
+		.find_map(|(id, whole, payload)| {
+			let (name, contents) = custom_section(&wasm[payload]);
+			(id == 0 && name == b"runtime_version").then(|| {
+				let version = sp_version::RuntimeVersion::decode(&mut &contents[..])
+					.expect("the runtime_version section decodes");
+				(version, whole)
+			})
+		})
+		.expect("the runtime has a runtime_version section")
+}
+
+/// The node's own runtime with `spec_version` raised by one, compressed again: a real upgrade
+/// candidate without a second runtime build. Returns it and the new version.
 fn upgraded_runtime() -> (Vec<u8>, u32) {
 	let compressed = depin_runtime::WASM_BINARY.expect("the node embeds its runtime");
 	let wasm = sp_maybe_compressed_blob::decompress(compressed, 64 * 1024 * 1024)
 		.expect("the embedded runtime decompresses");
-	let mut out = wasm[..8].to_vec();
-	let mut at = 8;
-	let mut new_version = None;
-	while at < wasm.len() {
-		let id = wasm[at];
-		let (size, n) = read_leb128(&wasm[at + 1..]);
-		let start = at + 1 + n;
-		let end = start + size;
-		let payload = &wasm[start..end];
-		let (name_len, m) = if id == 0 { read_leb128(payload) } else { (0, 0) };
-		if id == 0 && &payload[m..m + name_len] == b"runtime_version" {
-			let mut version = sp_version::RuntimeVersion::decode(&mut &payload[m + name_len..])
-				.expect("the runtime_version section decodes");
-			version.spec_version += 1;
-			new_version = Some(version.spec_version);
-			let mut section = Vec::new();
-			write_leb128(&mut section, name_len);
-			section.extend_from_slice(b"runtime_version");
-			section.extend_from_slice(&version.encode());
-			out.push(0);
-			write_leb128(&mut out, section.len());
-			out.extend_from_slice(&section);
-		} else {
-			out.extend_from_slice(&wasm[at..end]);
-		}
-		at = end;
-	}
+	let (mut version, whole) = find_runtime_version(&wasm);
+	version.spec_version += 1;
+	let mut section = Vec::new();
+	write_leb128(&mut section, b"runtime_version".len());
+	section.extend_from_slice(b"runtime_version");
+	section.extend_from_slice(&version.encode());
+	let mut out = wasm[..whole.start].to_vec();
+	out.push(0);
+	write_leb128(&mut out, section.len());
+	out.extend_from_slice(&section);
+	out.extend_from_slice(&wasm[whole.end..]);
 	let code =
 		sp_maybe_compressed_blob::compress_weakly(&out, 64 * 1024 * 1024).expect("compresses");
-	(code, new_version.expect("the runtime has a runtime_version section"))
+	(code, version.spec_version)
 }
 
 #[tokio::test]
@@ -901,24 +919,10 @@ async fn dev_node_adds_a_validator_with_rotated_session_keys() {
 	assert!(invulnerables.contains(&bob.to_account_id()), "{invulnerables:?}");
 }
 
-/// The runtime version in a (possibly compressed) runtime's `runtime_version` Wasm section.
+/// The runtime version of a (possibly compressed) runtime.
 fn runtime_version_of(code: &[u8]) -> sp_version::RuntimeVersion {
 	let wasm = sp_maybe_compressed_blob::decompress(code, 64 * 1024 * 1024).expect("decompresses");
-	let mut at = 8;
-	while at < wasm.len() {
-		let id = wasm[at];
-		let (size, n) = read_leb128(&wasm[at + 1..]);
-		let payload = &wasm[at + 1 + n..at + 1 + n + size];
-		if id == 0 {
-			let (name_len, m) = read_leb128(payload);
-			if &payload[m..m + name_len] == b"runtime_version" {
-				return sp_version::RuntimeVersion::decode(&mut &payload[m + name_len..])
-					.expect("the runtime_version section decodes");
-			}
-		}
-		at += 1 + n + size;
-	}
-	panic!("no runtime_version section");
+	find_runtime_version(&wasm).0
 }
 
 /// A chain spec without its runtime code (`code` / the `:code` key), and that code.
