@@ -286,7 +286,7 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let alice = account(Sr25519Keyring::Alice);
-		// Root shortens the epochs (the storage parameter's documented use on dev chains).
+		// Root sets any parameter directly: 5-block epochs for the test.
 		use crate::configs::parameters::proof_params;
 		use crate::configs::RuntimeParameters;
 		assert_ok!(crate::Parameters::set_parameter(
