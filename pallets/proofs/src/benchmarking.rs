@@ -226,7 +226,7 @@ mod benchmarks {
 		#[block]
 		{
 			let mut state = Provers::<T>::get(id).unwrap_or_default();
-			Proofs::<T>::settle(id, &mut state, epoch.index);
+			Proofs::<T>::settle(id, &mut state, epoch.index, T::Registry::is_active(id));
 			Provers::<T>::insert(id, state);
 		}
 

@@ -28,6 +28,14 @@ impl depin_merkle::Hasher for RuntimeHasher {
 /// A rejected proof: why, and the weight spent on it.
 type Rejection = (DispatchError, Weight);
 
+/// What settling a device did.
+pub(crate) struct Settled {
+	/// The registry weight spent (zero without faults).
+	pub weight: Weight,
+	/// Whether the faults suspended the device.
+	pub suspended: bool,
+}
+
 impl<T: Config> Pallet<T> {
 	/// The number of chunks each sector is challenged on, within the configured bound.
 	pub fn challenges_per_sector() -> u32 {
@@ -122,16 +130,20 @@ impl<T: Config> Pallet<T> {
 
 	/// Bring `state` up to epoch `current`: count the epochs it missed since it was last
 	/// settled, suspend and slash at the threshold, and reset the counters for `current`.
-	/// O(1) whatever the gap. Returns the registry weight spent (zero without faults).
+	/// O(1) whatever the gap. `active` is the device's status as the caller read it.
 	///
 	/// Only a device active when it is settled into an epoch is challenged in it, so an
 	/// inactive one collects no faults, and one resumed mid-epoch is challenged from the next.
-	pub(crate) fn settle(device: DeviceId, state: &mut ProverState, current: EpochIndex) -> Weight {
+	pub(crate) fn settle(
+		device: DeviceId,
+		state: &mut ProverState,
+		current: EpochIndex,
+		active: bool,
+	) -> Settled {
+		let mut settled = Settled { weight: Weight::zero(), suspended: false };
 		if state.epoch >= current {
-			return Weight::zero();
+			return settled;
 		}
-		let mut weight = Weight::zero();
-		let active = T::Registry::is_active(device);
 		if active {
 			// The epoch the counters describe.
 			let mut missed: u32 = 0;
@@ -149,7 +161,7 @@ impl<T: Config> Pallet<T> {
 				state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
 			}
 			if missed > 0 {
-				weight = weight.saturating_add(T::Registry::record_faults_weight());
+				settled.weight = settled.weight.saturating_add(T::Registry::record_faults_weight());
 				// The device exists (it is active), so this cannot fail.
 				let _ = T::Registry::record_faults(device, missed);
 				Self::deposit_event(Event::FaultsRecorded {
@@ -158,10 +170,12 @@ impl<T: Config> Pallet<T> {
 					consecutive: state.consecutive_faults,
 				});
 				if state.consecutive_faults >= T::FaultThreshold::get() {
-					weight = weight
+					settled.weight = settled
+						.weight
 						.saturating_add(T::Registry::suspend_weight())
 						.saturating_add(T::Registry::slash_weight());
-					if T::Registry::suspend(device).is_ok() {
+					settled.suspended = T::Registry::suspend(device).is_ok();
+					if settled.suspended {
 						let _ = T::Registry::slash(device, T::FaultSlash::get());
 						Self::deposit_event(Event::SuspendedForFaults {
 							device,
@@ -176,7 +190,7 @@ impl<T: Config> Pallet<T> {
 		state.epoch = current;
 		state.challenged = if active { state.sectors } else { 0 };
 		state.proven = 0;
-		weight
+		settled
 	}
 
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -209,7 +223,7 @@ impl<T: Config> Pallet<T> {
 			used = used.saturating_add(step);
 			sweep.last = Some(device);
 			if state.epoch < current {
-				Self::settle(device, &mut state, current);
+				Self::settle(device, &mut state, current, T::Registry::is_active(device));
 				Provers::<T>::insert(device, state);
 			}
 		}
@@ -249,10 +263,10 @@ impl<T: Config> Pallet<T> {
 		let current = CurrentEpoch::<T>::get().index;
 		let mut state = Provers::<T>::get(device_id)
 			.unwrap_or(ProverState { epoch: current, ..Default::default() });
-		Self::settle(device_id, &mut state, current);
-		// Settling may have suspended it; then this fails and nothing changes (the sweep
-		// records the faults).
-		ensure!(T::Registry::is_active(device_id), Error::<T>::DeviceNotActive);
+		// Settling may suspend it; then this fails and nothing changes (the sweep records the
+		// faults).
+		let settled = Self::settle(device_id, &mut state, current, true);
+		ensure!(!settled.suspended, Error::<T>::DeviceNotActive);
 		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
 		let sector = Sector { root, chunks, committed_in: current, proven_in: None };
 		let committed =
@@ -285,11 +299,11 @@ impl<T: Config> Pallet<T> {
 		if let Some(device) = &device {
 			Self::ensure_operator(&who, device)?;
 		}
+		let active = device.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let epoch = CurrentEpoch::<T>::get();
 		let mut state = Provers::<T>::get(device_id).unwrap_or_default();
-		Self::settle(device_id, &mut state, epoch.index);
+		let active = active && !Self::settle(device_id, &mut state, epoch.index, active).suspended;
 
-		let active = T::Registry::is_active(device_id);
 		let challenged = sector.committed_in < epoch.index;
 		let answered = sector.proven_in == Some(epoch.index);
 		let past_deadline = frame_system::Pallet::<T>::block_number() > Self::deadline(epoch.start);
@@ -428,15 +442,16 @@ impl<T: Config> Pallet<T> {
 
 		// Past epochs first: their faults stand whatever this proof is worth.
 		let mut state = Provers::<T>::get(proof.device).unwrap_or_default();
-		let settled = Self::settle(proof.device, &mut state, epoch.index);
+		let Settled { weight: settled, suspended } =
+			Self::settle(proof.device, &mut state, epoch.index, true);
 		if !settled.is_zero() {
 			Provers::<T>::insert(proof.device, state);
-			if !T::Registry::is_active(proof.device) {
-				return Err((
-					Error::<T>::DeviceNotActive.into(),
-					Self::cheap_rejection_weight().saturating_add(settled),
-				));
-			}
+		}
+		if suspended {
+			return Err((
+				Error::<T>::DeviceNotActive.into(),
+				Self::cheap_rejection_weight().saturating_add(settled),
+			));
 		}
 		if state.proven >= state.challenged {
 			// Resumed during this epoch: challenged from the next one.
