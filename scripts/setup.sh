@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building depin-node needs; safe to run again (it only installs what is missing).
 #
-#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen);
+#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen); Node.js and
+#     npm (the zombienet network tests) when there is no `node` and `npm` yet;
 #   - the Wasm target of the pinned toolchain (rust-toolchain.toml): `rustup target add
 #     wasm32v1-none`. When rustup cannot download it, falls back to Debian's rustc-web
 #     toolchain (rust-web-src ships the sources of core and alloc, built for Wasm with
@@ -36,6 +37,9 @@ apt_install() {
 
 # 1. System packages.
 apt_install protobuf-compiler clang libclang-dev
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt_install nodejs npm
+fi
 
 # 2. The toolchain pinned in rust-toolchain.toml and its Wasm target.
 toolchain="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$root/rust-toolchain.toml")"

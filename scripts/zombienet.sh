@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Multi-validator network tests with zombienet's native provider (no Docker, no downloads
-# beyond npm): four validators of the committed `local` chain spec plus two full nodes, run from
-# the node binary the tests build.
+# beyond npm): four validators of the committed `local` chain spec plus full nodes, run from
+# the node binary the tests build (after `cargo test` the build below has nothing to do).
+# `scripts/test.sh` ends with it.
 #
 #   scripts/zombienet.sh                 # every zombienet/*.zndsl
-#   scripts/zombienet.sh smoke           # just zombienet/smoke.zndsl
+#   scripts/zombienet.sh live            # just zombienet/live.zndsl
 #
 # Never `zombienet setup`: it downloads polkadot binaries we do not use.
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 cargo build --locked --workspace --all-targets
 export DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node"
+# The upgrade test sets this runtime (with a higher spec_version) on the live network.
+export DEPIN_RUNTIME_WASM="$CARGO_TARGET_DIR/debug/wbuild/depin-runtime/depin_runtime.wasm"
 cd zombienet
 [ -x node_modules/.bin/zombienet ] || npm ci --no-audit --no-fund
 if [ "$#" -gt 0 ]; then
