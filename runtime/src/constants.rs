@@ -36,6 +36,8 @@ pub mod time {
 	pub const HOURS: BlockNumber = MINUTES * 60;
 	/// Blocks per day.
 	pub const DAYS: BlockNumber = HOURS * 24;
+	/// Blocks per (Julian) year: 365.25 days.
+	pub const YEARS: BlockNumber = DAYS * 36_525 / 100;
 
 	/// Length of a BABE epoch, which is also a session (the validator set can change at each
 	/// epoch boundary). Ten minutes keeps validator changes and tests quick; a larger network

@@ -238,6 +238,11 @@ mod runtime {
 	#[runtime::pallet_index(47)]
 	pub type GuardedParameters = pallet_guarded_parameters;
 
+	// Token emission. Last of the pallets with a genesis that mints (balances, treasury): its
+	// genesis records the total issuance its books start from.
+	#[runtime::pallet_index(48)]
+	pub type Emission = pallet_emission;
+
 	// Administration, until governance takes over (testnet and mainnet have no sudo key).
 	#[runtime::pallet_index(90)]
 	pub type Sudo = pallet_sudo;

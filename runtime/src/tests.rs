@@ -119,11 +119,15 @@ fn testnet_preset_has_no_sudo_key_and_endows_only_validators() {
 		// The treasury's account is created at genesis with the existential deposit.
 		let treasury = crate::Treasury::account_id();
 		assert_eq!(Balances::balance(&treasury), crate::EXISTENTIAL_DEPOSIT);
+		// So is the emission pot's, and the emission pallet's books start from that issuance.
+		assert_eq!(Balances::balance(&crate::Emission::pot()), crate::EXISTENTIAL_DEPOSIT);
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
 		assert_eq!(
-			pallet_balances::TotalIssuance::<Runtime>::get(),
-			ENDOWMENT * 4 + crate::EXISTENTIAL_DEPOSIT,
-			"nothing but the validators' endowments and the treasury's account exists"
+			issuance,
+			ENDOWMENT * 4 + 2 * crate::EXISTENTIAL_DEPOSIT,
+			"nothing but the validators' endowments and the treasury's and pot's accounts exists"
 		);
+		assert_eq!(pallet_emission::GenesisIssuance::<Runtime>::get(), issuance);
 	});
 }
 
@@ -357,7 +361,33 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 			alloc::vec![proof].try_into().expect("1 proof")
 		));
 		assert_eq!(pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in), Some(1));
+
+		// Block 10 ends epoch 1: its 5 blocks of 8 DPN are paid out, and Alice's device, the
+		// only one with points, has the whole storage pool (40 %) to claim.
+		System::set_block_number(10);
+		crate::Proofs::on_initialize(10);
+		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
+		assert_eq!(rewards.emission, 40 * crate::UNITS);
+		assert_eq!(rewards.pools.storage, 16 * crate::UNITS);
+		let before = Balances::free_balance(&alice);
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
+		assert_eq!(Balances::free_balance(&alice) - before, 16 * crate::UNITS);
+		#[cfg(feature = "try-runtime")]
+		crate::Emission::do_try_state().expect("the emission books balance");
 	});
+}
+
+#[test]
+fn balances_burn_is_filtered_out() {
+	use frame_support::traits::Contains;
+	let burn =
+		crate::RuntimeCall::Balances(pallet_balances::Call::burn { value: 1, keep_alive: true });
+	assert!(!crate::configs::BaseFilter::contains(&burn));
+	let transfer = crate::RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: account(Sr25519Keyring::Bob).into(),
+		value: 1,
+	});
+	assert!(crate::configs::BaseFilter::contains(&transfer));
 }
 
 mod governance {

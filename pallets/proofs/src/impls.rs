@@ -1,7 +1,8 @@
 //! The logic behind the calls and hooks.
 
 use crate::{
-	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnProofAccepted, StorageProofOf,
+	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnEpochEnd, OnProofAccepted,
+	StorageProofOf,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -117,7 +118,8 @@ impl<T: Config> Pallet<T> {
 		let seed = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, index, random).encode()));
 		CurrentEpoch::<T>::put(EpochInfo { index, start: now, seed });
 		Self::deposit_event(Event::EpochStarted { epoch: index, seed });
-		T::WeightInfo::start_epoch()
+		let ended = T::OnEpochEnd::epoch_ended(current.index, current.start, now);
+		T::WeightInfo::start_epoch().saturating_add(ended)
 	}
 
 	// ---- Faults --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::OnProofAccepted;
+pub use traits::{OnEpochEnd, OnProofAccepted};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -81,6 +81,9 @@ pub mod pallet {
 
 		/// Told about every accepted proof (the emission pallet).
 		type OnProofAccepted: OnProofAccepted;
+
+		/// Told when an epoch ends and its points are final (the emission pallet).
+		type OnEpochEnd: OnEpochEnd<BlockNumberFor<Self>>;
 
 		/// The length of a proving epoch, in blocks. A change applies from the next epoch.
 		#[pallet::constant]

@@ -3,7 +3,7 @@
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{self as pallet_proofs, types::*, OnProofAccepted, StorageProofOf};
+use crate::{self as pallet_proofs, types::*, OnEpochEnd, OnProofAccepted, StorageProofOf};
 use codec::Encode;
 use depin_merkle::{Blake2, MerkleTree};
 use frame_support::{
@@ -73,6 +73,8 @@ thread_local! {
 	/// Every accepted proof reported to the points hook.
 	static POINTS: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u64)>> =
 		const { RefCell::new(vec![]) };
+	/// Every ended epoch reported to the epoch hook: (epoch, first block, end block).
+	static ENDED: RefCell<Vec<(EpochIndex, u64, u64)>> = const { RefCell::new(vec![]) };
 }
 
 /// Randomness that exists only once its block does, like BABE's VRF output.
@@ -103,6 +105,25 @@ impl OnProofAccepted for RecordPoints {
 	}
 }
 
+/// Records every ended epoch.
+pub struct RecordEpochEnds;
+
+impl OnEpochEnd<u64> for RecordEpochEnds {
+	fn epoch_ended(ended: EpochIndex, start: u64, end: u64) -> Weight {
+		ENDED.with(|e| e.borrow_mut().push((ended, start, end)));
+		Self::weight()
+	}
+
+	fn weight() -> Weight {
+		Weight::from_parts(2_000, 0)
+	}
+}
+
+/// The ended epochs reported so far.
+pub fn ended_epochs() -> Vec<(EpochIndex, u64, u64)> {
+	ENDED.with(|e| e.borrow().clone())
+}
+
 /// The points reported so far.
 pub fn points() -> Vec<(DeviceId, DeviceKind, EpochIndex, u64)> {
 	POINTS.with(|p| p.borrow().clone())
@@ -121,6 +142,7 @@ impl pallet_proofs::Config for Test {
 	type Registry = Devices;
 	type Randomness = TestRandomness;
 	type OnProofAccepted = RecordPoints;
+	type OnEpochEnd = RecordEpochEnds;
 	type ProvingPeriod = ProvingPeriod;
 	type ResponseWindow = ResponseWindow;
 	type ChallengesPerSector = ChallengesPerSector;
@@ -201,6 +223,7 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			POINTS.with(|p| p.borrow_mut().clear());
+			ENDED.with(|e| e.borrow_mut().clear());
 			run_to_block(1);
 			frame_support::assert_ok!(Devices::set_manager(
 				RuntimeOrigin::signed(ALICE),

@@ -65,6 +65,8 @@ fn epochs_start_every_proving_period_with_a_seed_from_the_randomness() {
 		let second = CurrentEpoch::<Test>::get();
 		assert_eq!((second.index, second.start), (2, 20));
 		assert_ne!(second.seed, seed);
+		// The epoch hook hears of each ended epoch and the blocks it covered.
+		assert_eq!(ended_epochs(), vec![(0, 0, 10), (1, 10, 20)]);
 	});
 }
 

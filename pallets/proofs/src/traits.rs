@@ -22,3 +22,24 @@ impl OnProofAccepted for () {
 		Weight::zero()
 	}
 }
+
+/// Told when a proving epoch ends: from then on no proof counts for it, so its points are final
+/// (the emission pallet pays the epoch out).
+pub trait OnEpochEnd<BlockNumber> {
+	/// Epoch `ended`, which covered blocks `start..end`, is over (block `end` starts the next).
+	/// Returns the weight it used.
+	fn epoch_ended(ended: EpochIndex, start: BlockNumber, end: BlockNumber) -> Weight;
+
+	/// The most [`OnEpochEnd::epoch_ended`] costs.
+	fn weight() -> Weight;
+}
+
+impl<BlockNumber> OnEpochEnd<BlockNumber> for () {
+	fn epoch_ended(_: EpochIndex, _: BlockNumber, _: BlockNumber) -> Weight {
+		Weight::zero()
+	}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}

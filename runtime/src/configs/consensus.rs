@@ -57,7 +57,8 @@ impl pallet_grandpa::Config for Runtime {
 
 impl pallet_authorship::Config for Runtime {
 	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Babe>;
-	type EventHandler = ();
+	/// Each block counts for its author's share of the validators' rewards.
+	type EventHandler = crate::Emission;
 }
 
 parameter_types! {

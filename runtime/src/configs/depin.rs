@@ -1,21 +1,30 @@
-//! The DePIN pallets: the device registry and the proofs.
+//! The DePIN pallets: the device registry, the proofs and the emission.
 //!
 //! Their economic numbers are runtime parameters (`configs/parameters.rs`), changed by the
 //! parameters track within guards.
 
-use frame_support::traits::{ConstU32, ConstU8, Randomness};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU8, Randomness},
+	PalletId,
+};
 use frame_system::EnsureRoot;
 
 use crate::{
-	configs::parameters::{device_params, proof_params},
-	AccountId, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason,
+	configs::{
+		governance::TreasuryAccount,
+		parameters::{device_params, emission_params, proof_params},
+	},
+	AccountId, Balance, Balances, BlockNumber, Devices, Emission, Hash, Runtime, RuntimeHoldReason,
+	UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Slashed deposits go to the treasury.
-	type Slashed = crate::configs::governance::ToTreasury;
+	/// To the treasury, or burned: the `emission.BurnSlashed` parameter.
+	type Slashed = pallet_emission::SlashedFunds<Runtime>;
 	/// Root until governance provides a dedicated track.
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = device_params::DepositBase;
@@ -49,8 +58,9 @@ impl Randomness<Hash, BlockNumber> for ChallengeRandomness {
 impl pallet_proofs::Config for Runtime {
 	type Registry = Devices;
 	type Randomness = ChallengeRandomness;
-	/// Nobody counts points until the emission pallet arrives.
-	type OnProofAccepted = ();
+	/// Points become rewards, and ended epochs are paid out, by the emission pallet.
+	type OnProofAccepted = Emission;
+	type OnEpochEnd = Emission;
 	type ProvingPeriod = proof_params::ProvingPeriod;
 	type ResponseWindow = proof_params::ResponseWindow;
 	/// Two chunks per sector per epoch: a provider keeping a fraction `f` of a sector passes
@@ -65,4 +75,28 @@ impl pallet_proofs::Config for Runtime {
 	/// 1,000 proofs of two chunks at depth 20 are about 3.4 MB: inside the normal share of a block.
 	type MaxBatch = ConstU32<1_000>;
 	type WeightInfo = pallet_proofs::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const EmissionPalletId: PalletId = PalletId(*b"dpn/emis");
+	/// The hard cap on total issuance: one billion DPN. A constant: only a runtime upgrade
+	/// (the root track) can move it.
+	pub const MaxSupply: Balance = 1_000_000_000 * UNITS;
+}
+
+impl pallet_emission::Config for Runtime {
+	type Currency = Balances;
+	type Registry = Devices;
+	type PalletId = EmissionPalletId;
+	type TreasuryAccount = TreasuryAccount;
+	type BlockReward = emission_params::BlockReward;
+	type HalvingPeriod = emission_params::HalvingPeriod;
+	type MaxSupply = MaxSupply;
+	type StorageShare = emission_params::StorageShare;
+	type CoverageShare = emission_params::CoverageShare;
+	type ComputeShare = emission_params::ComputeShare;
+	type ValidatorShare = emission_params::ValidatorShare;
+	type ClaimWindow = emission_params::ClaimWindow;
+	type BurnSlashed = emission_params::BurnSlashed;
+	type WeightInfo = pallet_emission::weights::SubstrateWeight<Runtime>;
 }

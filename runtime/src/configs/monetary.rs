@@ -23,7 +23,8 @@ impl pallet_balances::Config for Runtime {
 	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
 	type Balance = Balance;
 	/// Dust below the existential deposit is burned.
-	type DustRemoval = ();
+	/// Dust of reaped accounts is burned, and counted by the emission pallet's books.
+	type DustRemoval = pallet_emission::Burn<Runtime>;
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = frame_system::Pallet<Runtime>;
 	type ReserveIdentifier = [u8; 8];

@@ -13,7 +13,7 @@ use sp_runtime::Perbill;
 
 use crate::{
 	governance::pallet_custom_origins, AccountId, Balance, BlockNumber, Runtime, RuntimeEvent,
-	DAYS, HOURS, MILLI_UNITS, MINUTES, UNITS,
+	DAYS, HOURS, MILLI_UNITS, MINUTES, UNITS, YEARS,
 };
 
 #[dynamic_params(RuntimeParameters, pallet_parameters::Parameters::<Runtime>)]
@@ -62,6 +62,36 @@ pub mod dynamic_params {
 		pub static FaultSlash: Perbill = Perbill::from_percent(5);
 	}
 
+	/// Token emission.
+	#[dynamic_pallet_params]
+	#[codec(index = 3)]
+	pub mod emission {
+		/// The reward of each block before the first halving: 8 DPN, 4,800 DPN an hour.
+		#[codec(index = 0)]
+		pub static BlockReward: Balance = 8 * UNITS;
+		/// Blocks between halvings: four years of 6-second blocks.
+		#[codec(index = 1)]
+		pub static HalvingPeriod: BlockNumber = 4 * YEARS;
+		/// The storage providers' share of each epoch's emission.
+		#[codec(index = 2)]
+		pub static StorageShare: Perbill = Perbill::from_percent(40);
+		/// The coverage providers' share.
+		#[codec(index = 3)]
+		pub static CoverageShare: Perbill = Perbill::from_percent(20);
+		/// The compute providers' share.
+		#[codec(index = 4)]
+		pub static ComputeShare: Perbill = Perbill::from_percent(15);
+		/// The block authors' share; the treasury gets the rest (15 %).
+		#[codec(index = 5)]
+		pub static ValidatorShare: Perbill = Perbill::from_percent(10);
+		/// Epochs during which an ended epoch's rewards can be claimed: 30 days of hourly epochs.
+		#[codec(index = 6)]
+		pub static ClaimWindow: u32 = 720;
+		/// Burn slashed device deposits (true) or send them to the treasury (false).
+		#[codec(index = 7)]
+		pub static BurnSlashed: bool = false;
+	}
+
 	/// Governance timing: root only (no guard).
 	#[dynamic_pallet_params]
 	#[codec(index = 2)]
@@ -74,7 +104,8 @@ pub mod dynamic_params {
 }
 
 pub use dynamic_params::{
-	devices as device_params, governance as governance_params, proofs as proof_params,
+	devices as device_params, emission as emission_params, governance as governance_params,
+	proofs as proof_params,
 };
 
 impl pallet_parameters::Config for Runtime {
@@ -92,6 +123,11 @@ impl pallet_parameters::Config for Runtime {
 /// `min_step`.
 const fn guard(min: u128, max: u128, step_percent: u32, min_step: u128) -> Guard {
 	Guard { min, max, max_change: Perbill::from_percent(step_percent), min_step }
+}
+
+/// An emission share: 0 to `max_percent`, moving by a fifth of itself or 1 % per change.
+const fn share_guard(max_percent: u32) -> Guard {
+	guard(0, Perbill::from_percent(max_percent).deconstruct() as u128, 20, 10_000_000)
 }
 
 const fn blocks(n: BlockNumber) -> u128 {
@@ -123,6 +159,7 @@ impl DepinGuards {
 impl Guards<RuntimeParameters> for DepinGuards {
 	fn inspect(key_value: &RuntimeParameters) -> Option<(Guard, u128, Option<u128>)> {
 		use device_params::Parameters as D;
+		use emission_params::Parameters as E;
 		use proof_params::Parameters as P;
 		match key_value {
 			RuntimeParameters::Devices(p) => match p {
@@ -154,6 +191,38 @@ impl Guards<RuntimeParameters> for DepinGuards {
 			},
 			// Root only.
 			RuntimeParameters::Governance(_) => None,
+			// The four shares' maxima add up to 100 %, so no guarded change can overcommit an
+			// epoch's emission.
+			RuntimeParameters::Emission(p) => match p {
+				E::BlockReward(_, v) => Self::view(
+					guard(0, 16 * UNITS, 10, 100 * MILLI_UNITS),
+					emission_params::BlockReward::get(),
+					v,
+				),
+				E::HalvingPeriod(_, v) => Self::view(
+					guard(blocks(YEARS), blocks(8 * YEARS), 10, blocks(DAYS)),
+					emission_params::HalvingPeriod::get(),
+					v,
+				),
+				E::StorageShare(_, v) => {
+					Self::view_perbill(share_guard(50), emission_params::StorageShare::get(), v)
+				},
+				E::CoverageShare(_, v) => {
+					Self::view_perbill(share_guard(25), emission_params::CoverageShare::get(), v)
+				},
+				E::ComputeShare(_, v) => {
+					Self::view_perbill(share_guard(15), emission_params::ComputeShare::get(), v)
+				},
+				E::ValidatorShare(_, v) => {
+					Self::view_perbill(share_guard(10), emission_params::ValidatorShare::get(), v)
+				},
+				E::ClaimWindow(_, v) => {
+					Self::view(guard(24, 90 * 24, 50, 24), emission_params::ClaimWindow::get(), v)
+				},
+				E::BurnSlashed(_, v) => {
+					Self::view(guard(0, 1, 0, 1), emission_params::BurnSlashed::get(), v)
+				},
+			},
 			RuntimeParameters::Proofs(p) => match p {
 				P::ProvingPeriod(_, v) => Self::view(
 					guard(10, blocks(DAYS), 50, 10),

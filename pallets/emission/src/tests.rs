@@ -1,0 +1,495 @@
+//! Unit tests: every call, every error path, the hooks, expiry, burns and the invariants.
+
+// Test code: an overflow panics, which fails the test.
+#![allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
+
+use crate::{mock::*, pallet::*, types::*, Event};
+use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
+use pallet_devices::{DeviceKind, DeviceRegistry};
+use sp_runtime::{DispatchError, Perbill};
+
+const ED: Balance = 10;
+
+fn pot_balance() -> Balance {
+	balance(Emission::pot())
+}
+
+/// Epoch 0 with work in every category: storage A 3 points, B 1; coverage 5; compute 2;
+/// validator 1 authored 3 blocks, validator 2 one. Ended, so epoch 1 is in progress.
+fn a_busy_epoch() {
+	prove(STORAGE_A, DeviceKind::Storage, 2);
+	prove(STORAGE_A, DeviceKind::Storage, 1);
+	prove(STORAGE_B, DeviceKind::Storage, 1);
+	prove(COVERAGE, DeviceKind::Coverage, 5);
+	prove(COMPUTE, DeviceKind::Compute, 2);
+	author(VAL_1, 3);
+	author(VAL_2, 1);
+	assert_eq!(end_epoch(), 0);
+}
+
+// ---- Genesis and closing epochs --------------------------------------------------------------
+
+#[test]
+fn genesis_funds_the_pot_and_records_the_issuance() {
+	build_and_execute(|| {
+		assert_eq!(pot_balance(), ED);
+		assert_eq!(GenesisIssuance::<Test>::get(), Balances::total_issuance());
+		assert_eq!(GenesisIssuance::<Test>::get(), 7 * INITIAL_BALANCE + ED);
+		assert_eq!(CurrentEpoch::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn an_ended_epoch_is_split_by_the_shares_and_minted() {
+	build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		a_busy_epoch();
+		// 10 blocks of 1,000: 40 % storage, 25 % coverage, 15 % compute, 10 % validators,
+		// the remaining 10 % to the treasury.
+		let pools = PerKind { storage: 4_000, coverage: 2_500, compute: 1_500 };
+		assert_eq!(
+			last_event(),
+			Event::EpochRewarded {
+				epoch: 0,
+				emission: 10_000,
+				minted: 10_000,
+				pools,
+				validators: 1_000,
+				treasury: 1_000
+			}
+		);
+		assert_eq!(Balances::total_issuance(), issuance + 10_000);
+		assert_eq!(pot_balance(), ED + 9_000);
+		assert_eq!(balance(TREASURY), INITIAL_BALANCE + 1_000);
+		assert_eq!(CurrentEpoch::<Test>::get(), 1);
+		assert!(!Tallies::<Test>::contains_key(0));
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.points, PerKind { storage: 4, coverage: 5, compute: 2 });
+		assert_eq!((rewards.blocks, rewards.claimed), (4, 0));
+		assert_eq!((Minted::<Test>::get(), Scheduled::<Test>::get()), (10_000, 10_000));
+	});
+}
+
+#[test]
+fn categories_without_points_and_epochs_without_blocks_get_nothing_minted() {
+	build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		prove(STORAGE_A, DeviceKind::Storage, 7);
+		end_epoch();
+		assert_eq!(
+			last_event(),
+			Event::EpochRewarded {
+				epoch: 0,
+				emission: 10_000,
+				minted: 5_000,
+				pools: PerKind { storage: 4_000, coverage: 0, compute: 0 },
+				validators: 0,
+				treasury: 1_000
+			}
+		);
+		assert_eq!(Balances::total_issuance(), issuance + 5_000);
+		// What was not minted is still counted as allowed: minted stays below the schedule.
+		assert_eq!((Minted::<Test>::get(), Scheduled::<Test>::get()), (5_000, 10_000));
+	});
+}
+
+#[test]
+fn emission_halves_on_schedule_even_inside_an_epoch() {
+	build_and_execute(|| {
+		// Blocks 95..105 straddle the first halving (block 100): 5 × 1,000 + 5 × 500.
+		prove(STORAGE_A, DeviceKind::Storage, 1);
+		<Emission as pallet_proofs::OnEpochEnd<u64>>::epoch_ended(0, 95, 105);
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.emission, 7_500);
+		assert_eq!(rewards.pools.storage, 3_000);
+	});
+}
+
+#[test]
+fn issuance_never_passes_the_supply_cap() {
+	build_and_execute(|| {
+		let cap = Balances::total_issuance() + 2_500;
+		MaxSupply::set(cap);
+		a_busy_epoch();
+		// The epoch was scheduled 10,000 but only 2,500 fit under the cap, split as usual.
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.emission, 2_500);
+		assert_eq!(rewards.pools, PerKind { storage: 1_000, coverage: 625, compute: 375 });
+		assert_eq!((rewards.validators, rewards.treasury), (250, 250));
+		assert_eq!(Balances::total_issuance(), cap);
+		// At the cap nothing more is minted, work or not.
+		prove(STORAGE_A, DeviceKind::Storage, 1);
+		author(VAL_1, 1);
+		end_epoch();
+		assert_eq!(Rewards::<Test>::get(1).unwrap().emission, 0);
+		assert_eq!(Balances::total_issuance(), cap);
+		// Burning makes room again, for exactly what was burned.
+		BurnSlashed::set(true);
+		let burned = Devices::slash(STORAGE_B, Perbill::from_percent(10)).unwrap();
+		BurnSlashed::set(false);
+		prove(STORAGE_A, DeviceKind::Storage, 1);
+		author(VAL_1, 1);
+		end_epoch();
+		assert_eq!(Rewards::<Test>::get(2).unwrap().emission, burned);
+		MaxSupply::set(10_000_000);
+	});
+}
+
+#[test]
+fn shares_above_a_hundred_percent_are_served_in_order() {
+	build_and_execute(|| {
+		StorageShare::set(Perbill::from_percent(80));
+		CoverageShare::set(Perbill::from_percent(30));
+		a_busy_epoch();
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.pools, PerKind { storage: 8_000, coverage: 2_000, compute: 0 });
+		assert_eq!((rewards.validators, rewards.treasury), (0, 0));
+	});
+}
+
+// ---- Claims ------------------------------------------------------------------------------------
+
+#[test]
+fn providers_and_validators_claim_their_pro_rata_rewards() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		let before = [ALICE, BOB, CHARLIE, VAL_1, VAL_2].map(balance);
+
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_eq!(
+			last_event(),
+			Event::RewardClaimed { epoch: 0, device: STORAGE_A, owner: ALICE, amount: 3_000 }
+		);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), STORAGE_B, 0));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(CHARLIE), COMPUTE, 0));
+		assert_ok!(Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0));
+		assert_eq!(
+			last_event(),
+			Event::ValidatorRewardClaimed { epoch: 0, validator: VAL_1, amount: 750 }
+		);
+		assert_ok!(Emission::claim_validator(RuntimeOrigin::signed(VAL_2), 0));
+
+		let after = [ALICE, BOB, CHARLIE, VAL_1, VAL_2].map(balance);
+		let gained: Vec<_> = after.iter().zip(before).map(|(a, b)| a - b).collect();
+		// Alice: 3 of 4 storage points (3,000) + all coverage (2,500).
+		assert_eq!(gained, vec![5_500, 1_000, 1_500, 750, 250]);
+		// Everything minted for claims has been paid: the pot is back to its deposit.
+		assert_eq!(pot_balance(), ED);
+		assert_eq!(Rewards::<Test>::get(0).unwrap().claimed, 9_000);
+		assert_eq!(
+			Receipts::<Test>::get(0, STORAGE_A),
+			Some(Receipt { kind: DeviceKind::Storage, points: 3, paid: Some(3_000) })
+		);
+		assert_eq!(
+			AuthorReceipts::<Test>::get(0, VAL_1),
+			Some(AuthorReceipt { blocks: 3, paid: Some(750) })
+		);
+	});
+}
+
+#[test]
+fn the_manager_claims_for_the_owner() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		let (alice, manager) = (balance(ALICE), balance(MANAGER));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(MANAGER), STORAGE_A, 0));
+		assert_eq!((balance(ALICE) - alice, balance(MANAGER)), (3_000, manager));
+	});
+}
+
+#[test]
+fn a_receipt_tells_what_a_device_earned_before_and_after_the_claim() {
+	build_and_execute(|| {
+		prove(STORAGE_A, DeviceKind::Storage, 3);
+		// Not ended yet: no reward to report.
+		assert_eq!(Emission::device_reward(STORAGE_A, 0), None);
+		prove(STORAGE_B, DeviceKind::Storage, 1);
+		end_epoch();
+		let expected = DeviceReward {
+			points: 3,
+			category_points: 4,
+			pool: 4_000,
+			amount: 3_000,
+			claimed: false,
+		};
+		assert_eq!(Emission::device_reward(STORAGE_A, 0), Some(expected));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_eq!(
+			Emission::device_reward(STORAGE_A, 0),
+			Some(DeviceReward { claimed: true, ..expected })
+		);
+		assert_eq!(Emission::device_reward(COVERAGE, 0), None);
+	});
+}
+
+#[test]
+fn claiming_before_the_epoch_ends_fails() {
+	build_and_execute(|| {
+		prove(STORAGE_A, DeviceKind::Storage, 3);
+		author(VAL_1, 1);
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
+			Error::<Test>::EpochNotEnded
+		);
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
+			Error::<Test>::EpochNotEnded
+		);
+		end_epoch();
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 7),
+			Error::<Test>::EpochNotEnded
+		);
+	});
+}
+
+#[test]
+fn claiming_twice_fails() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(MANAGER), STORAGE_A, 0),
+			Error::<Test>::AlreadyClaimed
+		);
+		assert_ok!(Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0));
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
+			Error::<Test>::AlreadyClaimed
+		);
+	});
+}
+
+#[test]
+fn claiming_for_an_unknown_device_or_another_owners_device_fails() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), UNKNOWN, 0),
+			Error::<Test>::UnknownDevice
+		);
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(BOB), STORAGE_A, 0),
+			Error::<Test>::NotOwnerOrManager
+		);
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::none(), STORAGE_A, 0),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Emission::claim_validator(RuntimeOrigin::root(), 0), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn claiming_without_earnings_fails() {
+	build_and_execute(|| {
+		prove(STORAGE_A, DeviceKind::Storage, 1);
+		// A billion points elsewhere: device A's share of the 4,000 pool rounds to nothing.
+		prove(STORAGE_B, DeviceKind::Storage, 1_000_000_000);
+		end_epoch();
+		// No points at all.
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0),
+			Error::<Test>::NothingToClaim
+		);
+		// Points worth less than one unit.
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
+			Error::<Test>::NothingToClaim
+		);
+		// No blocks authored.
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_2), 0),
+			Error::<Test>::NothingToClaim
+		);
+	});
+}
+
+#[test]
+fn rewards_can_be_claimed_for_the_claim_window_then_go_to_the_treasury() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), STORAGE_B, 0));
+		// Epochs 1 and 2 end: epoch 3 is in progress, the last in which epoch 0 (window 3) can
+		// be claimed.
+		end_epoch();
+		end_epoch();
+		assert_eq!(CurrentEpoch::<Test>::get(), 3);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0));
+		let treasury = balance(TREASURY);
+		end_epoch();
+		// What nobody claimed: 9,000 minted for claims - 1,000 (B) - 2,500 (coverage).
+		assert!(events().contains(&Event::RewardsExpired { epoch: 0, to_treasury: 5_500 }));
+		// The treasury also got epoch 3's own share (nothing: no work, but 10 % of 10,000).
+		assert_eq!(balance(TREASURY) - treasury, 5_500 + 1_000);
+		assert_eq!(pot_balance(), ED);
+		assert_eq!(ExpiredBefore::<Test>::get(), 1);
+		assert!(!Rewards::<Test>::contains_key(0));
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
+			Error::<Test>::EpochExpired
+		);
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
+			Error::<Test>::EpochExpired
+		);
+	});
+}
+
+#[test]
+fn a_shortened_claim_window_expires_a_bounded_number_of_epochs_per_epoch() {
+	build_and_execute(|| {
+		ClaimWindow::set(20);
+		for _ in 0..10 {
+			prove(STORAGE_A, DeviceKind::Storage, 1);
+			end_epoch();
+		}
+		ClaimWindow::set(1);
+		// Epochs 0..=8 are out of the window once epoch 9 has ended... but claims of them fail
+		// at once, while the treasury receives them EXPIRIES_PER_EPOCH at a time.
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 3),
+			Error::<Test>::EpochExpired
+		);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 9));
+		end_epoch();
+		assert_eq!(ExpiredBefore::<Test>::get(), EXPIRIES_PER_EPOCH);
+		end_epoch();
+		assert_eq!(ExpiredBefore::<Test>::get(), 2 * EXPIRIES_PER_EPOCH);
+		end_epoch();
+		// Caught up: epochs 0..=11 expired (12 is the one just ended).
+		assert_eq!(ExpiredBefore::<Test>::get(), 12);
+	});
+}
+
+#[test]
+fn idle_time_deletes_the_receipts_of_expired_epochs_within_its_weight() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		for _ in 0..3 {
+			end_epoch();
+		}
+		assert_eq!(ExpiredBefore::<Test>::get(), 1);
+		// Epoch 0 has 4 device and 2 validator receipts; room for 2 per block (the mock's
+		// weights: 1 ms and 1 KB per receipt).
+		let room = Weight::from_parts(2_000_000, 2_000);
+		Emission::on_idle(10, room);
+		assert_eq!(Receipts::<Test>::iter_prefix(0).count(), 2);
+		Emission::on_idle(11, room);
+		assert_eq!(Receipts::<Test>::iter_prefix(0).count(), 0);
+		assert_eq!(AuthorReceipts::<Test>::iter_prefix(0).count(), 2);
+		assert_eq!(CleanedBefore::<Test>::get(), 0);
+		Emission::on_idle(12, room);
+		assert_eq!(AuthorReceipts::<Test>::iter_prefix(0).count(), 0);
+		// Nothing was left to find: the epoch is clean.
+		Emission::on_idle(13, room);
+		assert_eq!(CleanedBefore::<Test>::get(), 1);
+		// No room, no work.
+		assert_eq!(Emission::on_idle(14, Weight::zero()), Weight::zero());
+	});
+}
+
+#[test]
+fn a_drained_pot_refuses_claims_and_changes_nothing() {
+	// No invariant check at the end: the test breaks the pot on purpose.
+	build().execute_with(|| {
+		a_busy_epoch();
+		assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), Emission::pot(), ED));
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
+			Error::<Test>::PotExhausted
+		);
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
+			Error::<Test>::PotExhausted
+		);
+	});
+}
+
+// ---- Burns ---------------------------------------------------------------------------------------
+
+#[test]
+fn slashed_deposits_go_to_the_treasury_or_are_burned() {
+	build_and_execute(|| {
+		let (treasury, issuance) = (balance(TREASURY), Balances::total_issuance());
+		let slashed = Devices::slash(STORAGE_A, Perbill::from_percent(50)).unwrap();
+		assert!(slashed > 0);
+		assert_eq!(last_event(), Event::SlashToTreasury { amount: slashed });
+		assert_eq!(balance(TREASURY), treasury + slashed);
+		assert_eq!(Balances::total_issuance(), issuance);
+
+		BurnSlashed::set(true);
+		let burned = Devices::slash(STORAGE_B, Perbill::from_percent(50)).unwrap();
+		assert_eq!(last_event(), Event::Burned { amount: burned });
+		assert_eq!(Balances::total_issuance(), issuance - burned);
+		assert_eq!(Burned::<Test>::get(), burned);
+		BurnSlashed::set(false);
+	});
+}
+
+#[test]
+fn dust_is_burned_and_counted() {
+	build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		// Validator 2 sends all but 5, below the existential deposit: the 5 are dust.
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(VAL_2),
+			VAL_1,
+			INITIAL_BALANCE - 5
+		));
+		assert_eq!(Burned::<Test>::get(), 5);
+		assert_eq!(Balances::total_issuance(), issuance - 5);
+	});
+}
+
+// ---- Invariants and configuration ----------------------------------------------------------
+
+#[test]
+fn try_state_catches_broken_books() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		assert_ok!(Emission::do_try_state());
+		Minted::<Test>::mutate(|m| *m += 1);
+		assert!(Emission::do_try_state().is_err());
+		Minted::<Test>::mutate(|m| *m -= 1);
+
+		Rewards::<Test>::mutate(0, |r| r.as_mut().unwrap().claimed += 1);
+		assert!(Emission::do_try_state().is_err());
+		Rewards::<Test>::mutate(0, |r| r.as_mut().unwrap().claimed -= 1);
+
+		Receipts::<Test>::mutate(0, STORAGE_A, |r| r.as_mut().unwrap().points += 1);
+		assert!(Emission::do_try_state().is_err());
+		Receipts::<Test>::mutate(0, STORAGE_A, |r| r.as_mut().unwrap().points -= 1);
+	});
+}
+
+#[test]
+#[should_panic(expected = "ClaimWindow must be at least 1 epoch")]
+fn integrity_test_refuses_an_empty_claim_window() {
+	build().execute_with(|| {
+		ClaimWindow::set(0);
+		<Emission as Hooks<u64>>::integrity_test();
+	});
+}
+
+#[test]
+fn the_hooks_report_their_weights() {
+	build_and_execute(|| {
+		use crate::WeightInfo;
+		assert_eq!(
+			<Emission as pallet_proofs::OnProofAccepted>::weight(),
+			<() as WeightInfo>::proof_accepted()
+		);
+		assert_eq!(
+			<Emission as pallet_proofs::OnEpochEnd<u64>>::weight(),
+			<() as WeightInfo>::close_epoch(EXPIRIES_PER_EPOCH)
+		);
+		let before = frame_system::Pallet::<Test>::block_weight().total();
+		author(VAL_1, 1);
+		assert_eq!(
+			frame_system::Pallet::<Test>::block_weight().total(),
+			before + <() as WeightInfo>::note_author()
+		);
+	});
+}
