@@ -457,6 +457,7 @@ async fn best_hash(client: &WsClient) -> H256 {
 async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use depin_runtime::configs::{parameters::proof_params, RuntimeParameters};
+	use pallet_emission::{EpochRewards, Event as EmissionEvent};
 	use pallet_proofs::{
 		Call as ProofsCall, ChunkProof, EpochInfo, Event as ProofsEvent, ProofPayload, Sector,
 		StorageProof, STORAGE_PROOF_CONTEXT,
@@ -608,6 +609,62 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 			.await
 			.expect("the sector is stored");
 	assert_eq!(sector.proven_in, Some(epoch.index));
+
+	// When the epoch ends its points are final: the emission pallet pays it out. Alice's
+	// device earned every storage point, and Alice (the only validator) authored every block.
+	let rewards_key = pallet_emission::Rewards::<Runtime>::hashed_key_for(epoch.index);
+	let rewards: EpochRewards<Balance> =
+		wait_for_storage(&node, &client, &rewards_key, "the epoch's rewards", |r| r.is_some())
+			.await
+			.expect("waited for it");
+	assert_eq!(rewards.points.storage, 101);
+	assert!(rewards.blocks > 0);
+	assert!(rewards.pools.storage > 0 && rewards.validators > 0);
+	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
+
+	// Alice claims both: the device's reward as its owner, the blocks' as their author.
+	let claim_device =
+		RuntimeCall::Emission(pallet_emission::Call::claim { device: 0, epoch: epoch.index });
+	let claim_blocks =
+		RuntimeCall::Emission(pallet_emission::Call::claim_validator { epoch: epoch.index });
+	let claims = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![claim_device, claim_blocks],
+	});
+	let nonce = next_nonce(&client, &alice.to_account_id()).await;
+	let claimed_in =
+		submit_and_finalize(&node, &client, &signed(claims, &alice.pair(), nonce, &chain)).await;
+	let paid: Vec<_> = events(&client, claimed_in)
+		.await
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Emission(e @ EmissionEvent::RewardClaimed { .. })
+			| RuntimeEvent::Emission(e @ EmissionEvent::ValidatorRewardClaimed { .. }) => Some(e.encode()),
+			_ => None,
+		})
+		.collect();
+	let alice_id = alice.to_account_id();
+	assert_eq!(
+		paid,
+		[
+			EmissionEvent::<Runtime>::RewardClaimed {
+				epoch: epoch.index,
+				device: 0,
+				owner: alice_id.clone(),
+				amount: rewards.pools.storage,
+			},
+			EmissionEvent::ValidatorRewardClaimed {
+				epoch: epoch.index,
+				validator: alice_id,
+				amount: rewards.validators,
+			},
+		]
+		.iter()
+		.map(|e| e.encode())
+		.collect::<Vec<_>>()
+	);
+	let receipt: pallet_emission::Receipt<Balance> =
+		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
+	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.storage)));
 }
 
 /// Wait until `check` accepts the value at `key` in the best block; returns that value.

@@ -254,7 +254,10 @@ impl_runtime_apis! {
 
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, GuardedParameters, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{
+				Balances, Devices, Emission, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				ValidatorSet,
+			};
 			list_benchmarks!(list, extra);
 
 			let storage_info = crate::AllPalletsWithSystem::storage_info();
@@ -278,7 +281,10 @@ impl_runtime_apis! {
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
-			use crate::{Balances, Devices, GuardedParameters, Proofs, Sudo, Timestamp, Utility, ValidatorSet};
+			use crate::{
+				Balances, Devices, Emission, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				ValidatorSet,
+			};
 			add_benchmarks!(params, batches);
 
 			Ok(batches)

@@ -279,6 +279,19 @@ fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
 	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	let length = call.encoded_size() as u32 + 200;
 	assert!(length <= max_length, "1,000 proofs are {length} bytes, the limit is {max_length}");
+
+	// After refunds (no faults to settle), each proof costs its check and the points hook.
+	let accepted = crate::Proofs::prove_weight(2, 20)
+		.saturating_add(<crate::Emission as pallet_proofs::OnProofAccepted>::weight())
+		.saturating_mul(1_000);
+	assert!(accepted.all_lte(charged));
+	let ms = |w: frame_support::weights::Weight| w.ref_time() / 1_000_000_000;
+	std::eprintln!(
+		"1,000 storage proofs: charged {} ms of {} ms, {} ms after refunds, {length} bytes",
+		ms(charged),
+		ms(room),
+		ms(accepted)
+	);
 }
 
 #[test]

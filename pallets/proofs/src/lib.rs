@@ -20,7 +20,8 @@
 //!   `on_idle`. [`Config::FaultThreshold`] epochs in a row suspend the device through the
 //!   registry and slash [`Config::FaultSlash`] of its deposit.
 //! - **Points.** Each accepted proof reports points to [`Config::OnProofAccepted`] (the
-//!   emission pallet): this pallet knows nothing about money.
+//!   emission pallet), and each ended epoch is reported to [`Config::OnEpochEnd`], after which
+//!   its points are final: this pallet knows nothing about money.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

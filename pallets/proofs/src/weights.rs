@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `252`
+		//  Measured:  `288`
 		//  Estimated: `3501`
-		// Minimum execution time: 24_336_000 picoseconds.
-		Weight::from_parts(26_129_000, 3501)
+		// Minimum execution time: 25_668_000 picoseconds.
+		Weight::from_parts(27_542_000, 3501)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -87,10 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::Sectors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn commit_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576`
+		//  Measured:  `613`
 		//  Estimated: `3794`
-		// Minimum execution time: 39_594_000 picoseconds.
-		Weight::from_parts(42_119_000, 3794)
+		// Minimum execution time: 39_094_000 picoseconds.
+		Weight::from_parts(41_057_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -106,10 +106,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `749`
+		//  Measured:  `786`
 		//  Estimated: `6012`
-		// Minimum execution time: 58_670_000 picoseconds.
-		Weight::from_parts(62_116_000, 6012)
+		// Minimum execution time: 55_905_000 picoseconds.
+		Weight::from_parts(58_008_000, 6012)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -124,12 +124,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `685`
+		//  Measured:  `722`
 		//  Estimated: `8523`
-		// Minimum execution time: 57_418_000 picoseconds.
-		Weight::from_parts(58_429_000, 8523)
-			// Standard Error: 37_650
-			.saturating_add(Weight::from_parts(16_708_771, 0).saturating_mul(n.into()))
+		// Minimum execution time: 58_099_000 picoseconds.
+		Weight::from_parts(58_630_000, 8523)
+			// Standard Error: 6_485
+			.saturating_add(Weight::from_parts(15_775_513, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:2 w:0)
@@ -145,12 +145,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `k` is `[1, 8]`.
 	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `770`
+		//  Measured:  `807`
 		//  Estimated: `6012`
-		// Minimum execution time: 109_095_000 picoseconds.
-		Weight::from_parts(114_818_168, 6012)
-			// Standard Error: 35_886
-			.saturating_add(Weight::from_parts(2_120_276, 0).saturating_mul(k.into()))
+		// Minimum execution time: 106_159_000 picoseconds.
+		Weight::from_parts(107_424_147, 6012)
+			// Standard Error: 12_371
+			.saturating_add(Weight::from_parts(2_137_669, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -158,7 +158,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
@@ -166,11 +166,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1028`
-		//  Estimated: `6196`
-		// Minimum execution time: 111_158_000 picoseconds.
-		Weight::from_parts(115_616_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `1065`
+		//  Estimated: `8523`
+		// Minimum execution time: 118_382_000 picoseconds.
+		Weight::from_parts(121_929_000, 8523)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
@@ -178,10 +178,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_455_000 picoseconds.
-		Weight::from_parts(2_780_195, 0)
-			// Standard Error: 55
-			.saturating_add(Weight::from_parts(394_844, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_384_000 picoseconds.
+		Weight::from_parts(2_672_478, 0)
+			// Standard Error: 48
+			.saturating_add(Weight::from_parts(393_974, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
@@ -189,9 +189,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Measured:  `0`
 		//  Estimated: `0`
 		// Minimum execution time: 210_000 picoseconds.
-		Weight::from_parts(648_614, 0)
-			// Standard Error: 39
-			.saturating_add(Weight::from_parts(373_189, 0).saturating_mul(n.into()))
+		Weight::from_parts(556_751, 0)
+			// Standard Error: 26
+			.saturating_add(Weight::from_parts(374_052, 0).saturating_mul(n.into()))
 	}
 }
 
@@ -209,10 +209,10 @@ impl WeightInfo for () {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn start_epoch() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `252`
+		//  Measured:  `288`
 		//  Estimated: `3501`
-		// Minimum execution time: 24_336_000 picoseconds.
-		Weight::from_parts(26_129_000, 3501)
+		// Minimum execution time: 25_668_000 picoseconds.
+		Weight::from_parts(27_542_000, 3501)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -226,10 +226,10 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::Sectors` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn commit_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576`
+		//  Measured:  `613`
 		//  Estimated: `3794`
-		// Minimum execution time: 39_594_000 picoseconds.
-		Weight::from_parts(42_119_000, 3794)
+		// Minimum execution time: 39_094_000 picoseconds.
+		Weight::from_parts(41_057_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -245,10 +245,10 @@ impl WeightInfo for () {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `749`
+		//  Measured:  `786`
 		//  Estimated: `6012`
-		// Minimum execution time: 58_670_000 picoseconds.
-		Weight::from_parts(62_116_000, 6012)
+		// Minimum execution time: 55_905_000 picoseconds.
+		Weight::from_parts(58_008_000, 6012)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -263,12 +263,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 1000]`.
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `685`
+		//  Measured:  `722`
 		//  Estimated: `8523`
-		// Minimum execution time: 57_418_000 picoseconds.
-		Weight::from_parts(58_429_000, 8523)
-			// Standard Error: 37_650
-			.saturating_add(Weight::from_parts(16_708_771, 0).saturating_mul(n.into()))
+		// Minimum execution time: 58_099_000 picoseconds.
+		Weight::from_parts(58_630_000, 8523)
+			// Standard Error: 6_485
+			.saturating_add(Weight::from_parts(15_775_513, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:2 w:0)
@@ -284,12 +284,12 @@ impl WeightInfo for () {
 	/// The range of component `k` is `[1, 8]`.
 	fn prove_storage(k: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `770`
+		//  Measured:  `807`
 		//  Estimated: `6012`
-		// Minimum execution time: 109_095_000 picoseconds.
-		Weight::from_parts(114_818_168, 6012)
-			// Standard Error: 35_886
-			.saturating_add(Weight::from_parts(2_120_276, 0).saturating_mul(k.into()))
+		// Minimum execution time: 106_159_000 picoseconds.
+		Weight::from_parts(107_424_147, 6012)
+			// Standard Error: 12_371
+			.saturating_add(Weight::from_parts(2_137_669, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -297,7 +297,7 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:2 w:0)
+	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
@@ -305,11 +305,11 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn settle_faults() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1028`
-		//  Estimated: `6196`
-		// Minimum execution time: 111_158_000 picoseconds.
-		Weight::from_parts(115_616_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		//  Measured:  `1065`
+		//  Estimated: `8523`
+		// Minimum execution time: 118_382_000 picoseconds.
+		Weight::from_parts(121_929_000, 8523)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
@@ -317,10 +317,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_455_000 picoseconds.
-		Weight::from_parts(2_780_195, 0)
-			// Standard Error: 55
-			.saturating_add(Weight::from_parts(394_844, 0).saturating_mul(d.into()))
+		// Minimum execution time: 2_384_000 picoseconds.
+		Weight::from_parts(2_672_478, 0)
+			// Standard Error: 48
+			.saturating_add(Weight::from_parts(393_974, 0).saturating_mul(d.into()))
 	}
 	/// The range of component `n` is `[0, 64]`.
 	fn blake2_hashes(n: u32, ) -> Weight {
@@ -328,8 +328,8 @@ impl WeightInfo for () {
 		//  Measured:  `0`
 		//  Estimated: `0`
 		// Minimum execution time: 210_000 picoseconds.
-		Weight::from_parts(648_614, 0)
-			// Standard Error: 39
-			.saturating_add(Weight::from_parts(373_189, 0).saturating_mul(n.into()))
+		Weight::from_parts(556_751, 0)
+			// Standard Error: 26
+			.saturating_add(Weight::from_parts(374_052, 0).saturating_mul(n.into()))
 	}
 }

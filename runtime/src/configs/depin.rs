@@ -15,8 +15,7 @@ use crate::{
 		governance::TreasuryAccount,
 		parameters::{device_params, emission_params, proof_params},
 	},
-	AccountId, Balance, Balances, BlockNumber, Devices, Emission, Hash, Runtime, RuntimeHoldReason,
-	UNITS,
+	AccountId, Balance, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
@@ -58,9 +57,17 @@ impl Randomness<Hash, BlockNumber> for ChallengeRandomness {
 impl pallet_proofs::Config for Runtime {
 	type Registry = Devices;
 	type Randomness = ChallengeRandomness;
-	/// Points become rewards, and ended epochs are paid out, by the emission pallet.
-	type OnProofAccepted = Emission;
-	type OnEpochEnd = Emission;
+	/// Points become rewards, and ended epochs are paid out, by the emission pallet. The
+	/// proofs pallet adds the hooks' own benchmarked weights to its own, so its benchmarks run
+	/// without them (else they would count twice).
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnEpochEnd = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnEpochEnd = ();
 	type ProvingPeriod = proof_params::ProvingPeriod;
 	type ResponseWindow = proof_params::ResponseWindow;
 	/// Two chunks per sector per epoch: a provider keeping a fraction `f` of a sector passes
