@@ -1,26 +1,27 @@
-// Sends a transfer from Bob to Charlie through the node it runs against, waits until a
-// finalized block includes it, and returns 1 when Charlie received exactly the amount.
+// Sends a transfer from Bob to Ferdie through the node it runs against, waits until a
+// finalized block includes it, and returns 1 when Ferdie received exactly the amount in that
+// block. Ferdie is no validator: a block author also earns the block's fees.
 async function run(nodeName, networkInfo) {
 	const { wsUri, userDefinedTypes } = networkInfo.nodesByName[nodeName];
 	const api = await zombie.connect(wsUri, userDefinedTypes);
 	await zombie.util.cryptoWaitReady();
 	const keyring = new zombie.Keyring({ type: "sr25519" });
 	const bob = keyring.addFromUri("//Bob");
-	const charlie = keyring.addFromUri("//Charlie").address;
+	const ferdie = keyring.addFromUri("//Ferdie").address;
 	const amount = 42n * 10n ** 12n; // 42 DPN
-	const free = async () => (await api.query.system.account(charlie)).data.free.toBigInt();
-	const before = await free();
+	const free = async (at) => (await api.query.system.account.at(at, ferdie)).data.free.toBigInt();
 	const block = await new Promise((resolve, reject) => {
 		api.tx.balances
-			.transferKeepAlive(charlie, amount)
+			.transferKeepAlive(ferdie, amount)
 			.signAndSend(bob, ({ status, dispatchError }) => {
 				if (dispatchError) reject(new Error(dispatchError.toString()));
 				if (status.isFinalized) resolve(status.asFinalized);
 			})
 			.catch(reject);
 	});
-	const after = (await api.query.system.account.at(block, charlie)).data.free.toBigInt();
-	console.log(`transfer finalized in ${block.toHex()}: Charlie ${before} -> ${after}`);
+	const parent = (await api.rpc.chain.getHeader(block)).parentHash;
+	const [before, after] = [await free(parent), await free(block)];
+	console.log(`transfer finalized in ${block.toHex()}: Ferdie ${before} -> ${after}`);
 	return after - before === amount ? 1 : 0;
 }
 

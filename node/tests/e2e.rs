@@ -529,25 +529,37 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	assert_eq!(epoch.index, first_challenge);
 	assert_ne!(epoch.seed, H256::zero());
 
-	// The provider's side: the challenge from the seed, the chunks and paths from the tree,
-	// signed by the device key.
+	// The provider's side: the node says what is challenged (`depin_openChallenges`); the
+	// provider checks it against the seed, takes the chunks and paths from its tree and signs
+	// with the device key.
 	let challenge = depin_merkle::storage_challenge::<Blake2>(&epoch.seed.0, 0, 0, &tree.root());
-	let chunks: Vec<ChunkProof<_>> = (0..2)
+	let indices: Vec<u32> = (0..2)
 		.map(|i| {
-			let at = depin_merkle::challenge_index::<Blake2>(&challenge, i, tree.chunks())
-				.expect("chunks");
-			ChunkProof {
-				index: at,
-				chunk: depin_merkle::chunk_at(&data, at).expect("in range"),
-				path: tree
-					.proof(at)
-					.expect("in range")
-					.into_iter()
-					.map(H256)
-					.collect::<Vec<_>>()
-					.try_into()
-					.expect("depth 7"),
-			}
+			depin_merkle::challenge_index::<Blake2>(&challenge, i, tree.chunks()).expect("chunks")
+		})
+		.collect();
+	let open: Value =
+		client.request("depin_openChallenges", rpc_params![0]).await.expect("depin_openChallenges");
+	assert_eq!(open.as_array().map(Vec::len), Some(1), "one open challenge: {open}");
+	assert_eq!(open[0]["sector"], 0);
+	assert_eq!(open[0]["epoch"], epoch.index);
+	assert_eq!(open[0]["chunks"], 101);
+	assert_eq!(open[0]["root"], format!("0x{}", hex(&tree.root())));
+	assert_eq!(open[0]["challenge"], format!("0x{}", hex(&challenge)));
+	assert_eq!(open[0]["indices"], serde_json::json!(indices));
+	let chunks: Vec<ChunkProof<_>> = indices
+		.iter()
+		.map(|&at| ChunkProof {
+			index: at,
+			chunk: depin_merkle::chunk_at(&data, at).expect("in range"),
+			path: tree
+				.proof(at)
+				.expect("in range")
+				.into_iter()
+				.map(H256)
+				.collect::<Vec<_>>()
+				.try_into()
+				.expect("depth 7"),
 		})
 		.collect();
 	let payload = ProofPayload {
@@ -609,6 +621,18 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 			.await
 			.expect("the sector is stored");
 	assert_eq!(sector.proven_in, Some(epoch.index));
+	let status: Value = client
+		.request("depin_proofStatus", rpc_params![0, proven_in])
+		.await
+		.expect("depin_proofStatus");
+	assert_eq!((status["challenged"].as_u64(), status["proven"].as_u64()), (Some(1), Some(1)));
+	assert_eq!(status["sectors"][0]["provenIn"], epoch.index);
+	assert_eq!(status["sectors"][0]["open"], false);
+	let open: Value = client
+		.request("depin_openChallenges", rpc_params![0, proven_in])
+		.await
+		.expect("depin_openChallenges");
+	assert_eq!(open, serde_json::json!([]));
 
 	// When the epoch ends its points are final: the emission pallet pays it out. Alice's
 	// device earned every storage point, and Alice (the only validator) authored every block.
@@ -621,6 +645,12 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	assert!(rewards.blocks > 0);
 	assert!(rewards.pools.storage > 0 && rewards.validators > 0);
 	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
+	let pending: Value =
+		client.request("depin_pendingRewards", rpc_params![0]).await.expect("depin_pendingRewards");
+	assert_eq!(pending["total"], rewards.pools.storage.to_string(), "{pending}");
+	assert_eq!(pending["receipts"][0]["epoch"], epoch.index);
+	assert_eq!(pending["receipts"][0]["points"], 101);
+	assert_eq!(pending["receipts"][0]["status"], "claimable");
 
 	// Alice claims both: the device's reward as its owner, the blocks' as their author.
 	let claim_device =
@@ -665,6 +695,185 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	let receipt: pallet_emission::Receipt<Balance> =
 		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
 	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.storage)));
+	let receipts: Value = client
+		.request("depin_rewardReceipts", rpc_params![0, epoch.index, 1, claimed_in])
+		.await
+		.expect("depin_rewardReceipts");
+	assert_eq!(
+		receipts,
+		serde_json::json!([{
+			"epoch": epoch.index,
+			"kind": "storage",
+			"points": 101,
+			"categoryPoints": 101,
+			"pool": rewards.pools.storage.to_string(),
+			"amount": rewards.pools.storage.to_string(),
+			"status": "claimed",
+			"claimableUntil": null,
+		}])
+	);
+	let pending: Value = client
+		.request("depin_pendingRewards", rpc_params![0, claimed_in])
+		.await
+		.expect("depin_pendingRewards");
+	assert_eq!(pending["total"], "0");
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `depin_*` call that must fail; its JSON-RPC error code and message.
+async fn rpc_error(
+	client: &WsClient,
+	method: &str,
+	params: jsonrpsee::core::params::ArrayParams,
+) -> (i32, String) {
+	match client.request::<Value, _>(method, params).await {
+		Err(jsonrpsee::core::client::Error::Call(error)) => {
+			(error.code(), error.message().to_owned())
+		},
+		other => panic!("{method} should fail with a call error, got {other:?}"),
+	}
+}
+
+#[tokio::test]
+async fn dev_node_answers_depin_rpc_queries() {
+	use depin_runtime::genesis_config_presets::{dev_devices, DEV_PROVING_PERIOD};
+	use pallet_devices::h3::H3Cell;
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let account =
+		|v: &Value| -> AccountId { serde_json::from_value(v.clone()).expect("an SS58 address") };
+
+	// Devices by id: Alice's three genesis devices, one of each kind and key scheme.
+	let devices = dev_devices();
+	for (id, expected) in devices.iter().enumerate() {
+		let device: Value =
+			client.request("depin_device", rpc_params![id]).await.expect("depin_device");
+		assert_eq!(device["id"], id, "{device}");
+		assert_eq!(account(&device["owner"]), alice);
+		assert_eq!(device["manager"], Value::Null);
+		assert_eq!(device["location"], format!("{:x}", expected.location));
+		assert_eq!(device["locationResolution"], 12);
+		assert_eq!(device["capacity"], expected.capacity);
+		assert_eq!(device["status"], "active");
+		assert_eq!(device["faults"], 0);
+		assert!(device["deposit"]
+			.as_str()
+			.and_then(|d| d.parse::<u128>().ok())
+			.is_some_and(|d| d > 0));
+	}
+	let storage: Value = client.request("depin_device", rpc_params![0]).await.expect("device");
+	assert_eq!(storage["kind"], "storage");
+	assert_eq!(storage["key"]["scheme"], "sr25519");
+	let none: Value = client.request("depin_device", rpc_params![99]).await.expect("device");
+	assert_eq!(none, Value::Null);
+
+	// By key, by owner.
+	let DeviceKey::Ed25519(coverage_key) = devices[1].key else { panic!("ed25519") };
+	let by_key: Value = client
+		.request(
+			"depin_deviceByKey",
+			rpc_params![
+				serde_json::json!({"scheme": "ed25519", "public": format!("0x{}", hex(&coverage_key.0))})
+			],
+		)
+		.await
+		.expect("depin_deviceByKey");
+	assert_eq!((by_key["id"].as_u64(), by_key["kind"].as_str()), (Some(1), Some("coverage")));
+	let ids = |list: &Value| -> Vec<u64> {
+		let mut ids: Vec<u64> =
+			list.as_array().expect("a list").iter().filter_map(|d| d["id"].as_u64()).collect();
+		ids.sort();
+		ids
+	};
+	let alice_ss58 = serde_json::to_value(&alice).expect("serializes");
+	let owned: Value = client
+		.request("depin_devicesOf", rpc_params![alice_ss58.clone()])
+		.await
+		.expect("devicesOf");
+	assert_eq!(ids(&owned), [0, 1, 2]);
+	let page: Value = client
+		.request("depin_devicesOf", rpc_params![alice_ss58, Option::<u64>::None, 2])
+		.await
+		.expect("devicesOf");
+	assert_eq!(page.as_array().map(Vec::len), Some(2));
+	let bob = serde_json::to_value(Sr25519Keyring::Bob.to_account_id()).expect("serializes");
+	let none: Value = client.request("depin_devicesOf", rpc_params![bob]).await.expect("devicesOf");
+	assert_eq!(none, serde_json::json!([]));
+
+	// By area: the storage device's resolution-7 density cell, and its own cell.
+	let berlin = H3Cell::new(devices[0].location).expect("a cell");
+	let area = format!("{:x}", berlin.parent(7).expect("coarser").raw());
+	let found: Value =
+		client.request("depin_devicesInArea", rpc_params![area.clone()]).await.expect("area");
+	assert_eq!(ids(&found), [0]);
+	let found: Value = client
+		.request("depin_devicesInArea", rpc_params![area.clone(), "coverage"])
+		.await
+		.expect("area");
+	assert_eq!(found, serde_json::json!([]));
+	let paris = format!("{:x}", devices[1].location);
+	let found: Value =
+		client.request("depin_devicesInArea", rpc_params![paris]).await.expect("area");
+	assert_eq!(ids(&found), [1]);
+
+	// Bad input: clear errors, as invalid params.
+	let coarse = format!("{:x}", berlin.parent(3).expect("coarser").raw());
+	let (code, message) = rpc_error(&client, "depin_devicesInArea", rpc_params![coarse]).await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("coarser than the indexed resolution 7"), "{message}");
+	let (code, _) = rpc_error(&client, "depin_devicesInArea", rpc_params!["zz"]).await;
+	assert_eq!(code, -32602);
+	let (code, message) =
+		rpc_error(&client, "depin_devicesInArea", rpc_params![area, "toaster"]).await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("unknown device kind"), "{message}");
+	let (code, message) = rpc_error(
+		&client,
+		"depin_deviceByKey",
+		rpc_params![serde_json::json!({"scheme": "sr25519", "public": "0x0102"})],
+	)
+	.await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("wrong public key length"), "{message}");
+
+	// The epoch, proving records, rewards.
+	let epoch: Value = client.request("depin_epoch", rpc_params![]).await.expect("depin_epoch");
+	let start = epoch["start"].as_u64().expect("a number");
+	assert_eq!(epoch["nextStart"].as_u64(), Some(start + u64::from(DEV_PROVING_PERIOD)));
+	assert!(epoch["deadline"].as_u64().is_some_and(|d| d >= start && d < start + 10));
+	assert_eq!(epoch["challengesPerSector"], 2);
+	let status: Value = client.request("depin_proofStatus", rpc_params![0]).await.expect("status");
+	assert_eq!(
+		(status["sectors"].clone(), status["faultThreshold"].as_u64()),
+		(serde_json::json!([]), Some(3))
+	);
+	let status: Value = client.request("depin_proofStatus", rpc_params![1]).await.expect("status");
+	assert_eq!(status, Value::Null, "a coverage device has no storage record");
+	let open: Value = client.request("depin_openChallenges", rpc_params![0]).await.expect("open");
+	assert_eq!(open, serde_json::json!([]));
+	let estimate: Value =
+		client.request("depin_rewardEstimate", rpc_params![0]).await.expect("estimate");
+	assert_eq!(
+		(estimate["points"].as_u64(), estimate["potentialPoints"].as_u64()),
+		(Some(0), Some(0))
+	);
+	assert_eq!(estimate["amount"], "0");
+	assert!(estimate["pool"].as_str().and_then(|p| p.parse::<u128>().ok()).is_some_and(|p| p > 0));
+	let estimate: Value =
+		client.request("depin_rewardEstimate", rpc_params![99]).await.expect("estimate");
+	assert_eq!(estimate, Value::Null);
+	let pending: Value =
+		client.request("depin_pendingRewards", rpc_params![0]).await.expect("pending");
+	assert_eq!(pending, serde_json::json!({"total": "0", "receipts": []}));
+	let receipts: Value =
+		client.request("depin_rewardReceipts", rpc_params![0]).await.expect("receipts");
+	assert_eq!(receipts, serde_json::json!([]));
 }
 
 /// Wait until `check` accepts the value at `key` in the best block; returns that value.

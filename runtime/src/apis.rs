@@ -16,10 +16,19 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use depin_runtime_api::{
+	AreaQueryError, DeviceId, DeviceKey, DeviceKind, EpochIndex, EpochStatus, OpenChallenge,
+	PendingRewards, ProofStatus, RewardEstimate, RewardReceipt,
+};
+
+/// A device record as the runtime stores it.
+type Device = pallet_devices::DeviceOf<Runtime>;
+
 use crate::{
-	genesis_config_presets, AccountId, Babe, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	BABE_GENESIS_EPOCH_CONFIG, EPOCH_DURATION_IN_SLOTS, VERSION,
+	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Devices, Emission,
+	Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, EPOCH_DURATION_IN_SLOTS,
+	VERSION,
 };
 
 impl_runtime_apis! {
@@ -93,6 +102,61 @@ impl_runtime_apis! {
 			key_value: crate::configs::RuntimeParameters,
 		) -> Result<pallet_guarded_parameters::Change, pallet_guarded_parameters::Refusal> {
 			crate::GuardedParameters::check(&key_value)
+		}
+	}
+
+	impl depin_runtime_api::DepinApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn device(id: DeviceId) -> Option<Device> {
+			pallet_devices::Devices::<Runtime>::get(id)
+		}
+
+		fn device_by_key(key: DeviceKey) -> Option<(DeviceId, Device)> {
+			let id = pallet_devices::DeviceByKey::<Runtime>::get(key)?;
+			pallet_devices::Devices::<Runtime>::get(id).map(|device| (id, device))
+		}
+
+		fn devices_of(owner: AccountId, start_after: Option<DeviceId>, limit: u32) -> Vec<(DeviceId, Device)> {
+			Devices::devices_of(&owner, start_after, limit)
+		}
+
+		fn devices_in_area(
+			cell: u64,
+			kind: Option<DeviceKind>,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Result<Vec<(DeviceId, Device)>, AreaQueryError> {
+			Devices::devices_in_area(cell, kind, start_after, limit)
+		}
+
+		fn epoch() -> EpochStatus<BlockNumber> {
+			Proofs::epoch_status()
+		}
+
+		fn open_challenges(device: DeviceId) -> Vec<OpenChallenge<BlockNumber>> {
+			Proofs::open_challenges(device)
+		}
+
+		fn proof_status(device: DeviceId) -> Option<ProofStatus> {
+			Proofs::proof_status(device)
+		}
+
+		fn reward_receipts(device: DeviceId, from_epoch: Option<EpochIndex>, limit: u32) -> Vec<RewardReceipt<Balance>> {
+			Emission::reward_receipts(device, from_epoch, limit)
+		}
+
+		fn pending_rewards(device: DeviceId) -> PendingRewards<Balance> {
+			Emission::pending_rewards(device)
+		}
+
+		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>> {
+			let kind = pallet_devices::Devices::<Runtime>::get(device)?.kind;
+			// Only storage proofs exist so far; other kinds earn points once their proofs land.
+			let potential = match kind {
+				DeviceKind::Storage => Proofs::potential_points(device),
+				DeviceKind::Coverage | DeviceKind::Compute => 0,
+			};
+			let epoch = Proofs::epoch_status();
+			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))
 		}
 	}
 

@@ -148,16 +148,20 @@ impl<T: Config> Pallet<T> {
 		Ok(device)
 	}
 
-	fn increment_cell(location: H3Cell, kind: DeviceKind) {
-		CellDeviceCount::<T>::mutate(Self::density_cell_of(location), kind, |count| {
-			*count = count.saturating_add(1)
-		});
+	/// Count a non-retired device in its density cell and index it there.
+	fn enter_cell(id: DeviceId, location: H3Cell, kind: DeviceKind) {
+		let cell = Self::density_cell_of(location);
+		CellDeviceCount::<T>::mutate(cell, kind, |count| *count = count.saturating_add(1));
+		CellDevices::<T>::insert(cell, id, ());
 	}
 
-	fn decrement_cell(location: H3Cell, kind: DeviceKind) {
-		CellDeviceCount::<T>::mutate_exists(Self::density_cell_of(location), kind, |count| {
+	/// Undo [`Self::enter_cell`].
+	fn leave_cell(id: DeviceId, location: H3Cell, kind: DeviceKind) {
+		let cell = Self::density_cell_of(location);
+		CellDeviceCount::<T>::mutate_exists(cell, kind, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 		});
+		CellDevices::<T>::remove(cell, id);
 	}
 
 	/// Check a new device's data, without possession proof; returns its cell and deposit.
@@ -200,7 +204,7 @@ impl<T: Config> Pallet<T> {
 		DeviceByKey::<T>::insert(key, id);
 		OwnerDevices::<T>::insert(&owner, id, ());
 		Self::increment_owner_count(&owner);
-		Self::increment_cell(location, kind);
+		Self::enter_cell(id, location, kind);
 		Devices::<T>::insert(
 			id,
 			Device {
@@ -320,8 +324,8 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::LocationChangeTooSoon
 		);
 		let from = device.location;
-		Self::decrement_cell(from, device.kind);
-		Self::increment_cell(to, device.kind);
+		Self::leave_cell(id, from, device.kind);
+		Self::enter_cell(id, to, device.kind);
 		device.location = to;
 		device.location_changed_at = now;
 		Devices::<T>::insert(id, device);
@@ -422,7 +426,7 @@ impl<T: Config> Pallet<T> {
 		let mut device = Self::owned_device(&who, id)?;
 		let unbonds_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
-		Self::decrement_cell(device.location, device.kind);
+		Self::leave_cell(id, device.location, device.kind);
 		PendingOwner::<T>::remove(id);
 		device.status = DeviceStatus::Retired { unbonds_at };
 		Devices::<T>::insert(id, device);
@@ -508,7 +512,7 @@ impl<T: Config> Pallet<T> {
 	/// - every `OwnerDevices` entry points at a device of that owner, and `OwnerDeviceCount`
 	///   is the number of entries per owner (no zero counts stored);
 	/// - `CellDeviceCount` is exactly the count of non-retired devices per density cell and
-	///   kind (no zero counts stored);
+	///   kind (no zero counts stored), and `CellDevices` indexes exactly those devices;
 	/// - each owner's deposit hold equals the sum of its devices' deposits;
 	/// - ownership offers only exist for non-retired devices.
 	#[cfg(any(feature = "try-runtime", test))]
@@ -517,6 +521,7 @@ impl<T: Config> Pallet<T> {
 
 		let next_id = NextDeviceId::<T>::get();
 		let mut cells: BTreeMap<(H3Cell, DeviceKind), u32> = BTreeMap::new();
+		let mut in_cells: BTreeMap<(H3Cell, DeviceId), ()> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut devices = 0u32;
 		for (id, device) in Devices::<T>::iter() {
@@ -531,9 +536,10 @@ impl<T: Config> Pallet<T> {
 				"a device is not indexed under its owner"
 			);
 			if !matches!(device.status, DeviceStatus::Retired { .. }) {
-				let count =
-					cells.entry((Self::density_cell_of(device.location), device.kind)).or_default();
+				let cell = Self::density_cell_of(device.location);
+				let count = cells.entry((cell, device.kind)).or_default();
 				*count = count.saturating_add(1);
+				in_cells.insert((cell, id), ());
 			}
 			let total = deposits.entry(device.owner.clone()).or_default();
 			*total = total.saturating_add(device.deposit);
@@ -556,6 +562,9 @@ impl<T: Config> Pallet<T> {
 		let stored: BTreeMap<(H3Cell, DeviceKind), u32> =
 			CellDeviceCount::<T>::iter().map(|(cell, kind, n)| ((cell, kind), n)).collect();
 		ensure!(stored == cells, "CellDeviceCount does not match the devices");
+		let indexed: BTreeMap<(H3Cell, DeviceId), ()> =
+			CellDevices::<T>::iter().map(|(cell, id, ())| ((cell, id), ())).collect();
+		ensure!(indexed == in_cells, "CellDevices does not match the devices");
 
 		for (owner, total) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::DeviceDeposit.into(), &owner);

@@ -27,6 +27,7 @@ pub mod h3;
 mod impls;
 #[cfg(feature = "std")]
 pub mod pair;
+mod queries;
 pub mod traits;
 pub mod types;
 pub mod weights;
@@ -188,6 +189,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CellDeviceCount<T> =
 		StorageDoubleMap<_, Blake2_128Concat, H3Cell, Twox64Concat, DeviceKind, u32, ValueQuery>;
+
+	/// The non-retired devices in each H3 cell at [`Config::DensityResolution`] (an index for
+	/// queries by area; [`CellDeviceCount`] has the counts).
+	#[pallet::storage]
+	pub type CellDevices<T> =
+		StorageDoubleMap<_, Blake2_128Concat, H3Cell, Twox64Concat, DeviceId, (), OptionQuery>;
 
 	/// Ownership offers: the account a device's owner offered it to.
 	#[pallet::storage]

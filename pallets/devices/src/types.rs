@@ -228,3 +228,19 @@ pub struct Registration<AccountId> {
 	/// An optional fleet manager.
 	pub manager: Option<AccountId>,
 }
+
+/// The most entries a query of the runtime API returns at once.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// Why a query by area ([`crate::Pallet::devices_in_area`]) has no answer.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum AreaQueryError {
+	/// The number is not a valid H3 cell index.
+	InvalidCell,
+	/// The cell is coarser than the resolution devices are indexed at; query its children at
+	/// `min_resolution` (or finer) instead.
+	CellTooCoarse {
+		/// The coarsest resolution a query may use.
+		min_resolution: u8,
+	},
+}

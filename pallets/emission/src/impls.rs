@@ -99,20 +99,7 @@ impl<T: Config> Pallet<T> {
 			T::MaxSupply::get(),
 		);
 
-		// Shares are served in order until the emission runs out; the treasury gets the rest.
-		let mut left = emission;
-		let mut take = |share: Perbill| {
-			let part = (share * emission).min(left);
-			left = left.saturating_sub(part);
-			part
-		};
-		let nominal = PerKind {
-			storage: take(T::StorageShare::get()),
-			coverage: take(T::CoverageShare::get()),
-			compute: take(T::ComputeShare::get()),
-		};
-		let validators_nominal = take(T::ValidatorShare::get());
-		let treasury_nominal = left;
+		let (nominal, validators_nominal, treasury_nominal) = Self::split(emission);
 
 		// Only categories (and validators) that earned something get their pool minted.
 		let earned = |kind: DeviceKind| {
@@ -163,6 +150,27 @@ impl<T: Config> Pallet<T> {
 
 		let expired = Self::expire(ended);
 		T::WeightInfo::close_epoch(expired)
+	}
+
+	/// How an epoch's emission divides between the provider categories, the validators and
+	/// the treasury: the shares are served in that order until the emission runs out, and the
+	/// treasury gets the rest.
+	pub(crate) fn split(
+		emission: BalanceOf<T>,
+	) -> (PerKind<BalanceOf<T>>, BalanceOf<T>, BalanceOf<T>) {
+		let mut left = emission;
+		let mut take = |share: Perbill| {
+			let part = (share * emission).min(left);
+			left = left.saturating_sub(part);
+			part
+		};
+		let pools = PerKind {
+			storage: take(T::StorageShare::get()),
+			coverage: take(T::CoverageShare::get()),
+			compute: take(T::ComputeShare::get()),
+		};
+		let validators = take(T::ValidatorShare::get());
+		(pools, validators, left)
 	}
 
 	/// Mint `amount` into `who`, counting it. False (and nothing minted) if it cannot be.
@@ -276,7 +284,7 @@ impl<T: Config> Pallet<T> {
 	// ---- Claims ------------------------------------------------------------------------------
 
 	/// Whether `epoch` can no longer be claimed, with `current` in progress.
-	fn expired(epoch: EpochIndex, current: EpochIndex) -> bool {
+	pub(crate) fn expired(epoch: EpochIndex, current: EpochIndex) -> bool {
 		epoch < ExpiredBefore::<T>::get()
 			|| epoch.saturating_add(T::ClaimWindow::get().max(1)) < current
 	}
@@ -345,27 +353,6 @@ impl<T: Config> Pallet<T> {
 			amount,
 		});
 		Ok(())
-	}
-
-	/// `device`'s reward for `epoch`: earned (once the epoch has ended) and whether paid.
-	/// `None` without a receipt, or once the epoch has expired.
-	pub fn device_reward(
-		device: DeviceId,
-		epoch: EpochIndex,
-	) -> Option<DeviceReward<BalanceOf<T>>> {
-		let receipt = Receipts::<T>::get(epoch, device)?;
-		let rewards = Rewards::<T>::get(epoch)?;
-		let category_points = rewards.points.get(receipt.kind);
-		let pool = rewards.pools.get(receipt.kind);
-		Some(DeviceReward {
-			points: receipt.points,
-			category_points,
-			pool,
-			amount: receipt
-				.paid
-				.unwrap_or_else(|| Self::pro_rata(pool, receipt.points, category_points)),
-			claimed: receipt.paid.is_some(),
-		})
 	}
 
 	// ---- Burns ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@
 //! - **Claims** (O(1), no iteration anywhere): a device's owner or manager claims
 //!   `pool × points / category points` of one epoch for the owner; a validator claims
 //!   `pool × blocks / epoch blocks`. Receipts record what was paid, so an operator can always
-//!   answer "where are my rewards?" ([`Pallet::device_reward`]).
+//!   answer "where are my rewards?" ([`Pallet::reward_receipt`], through the runtime API `DepinApi`).
 //! - **Expiry.** An epoch is claimable for `ClaimWindow` epochs after it ends. Then what is
 //!   left of it goes to the treasury, a bounded number of epochs per epoch end, and its
 //!   receipts are deleted in idle time, a bounded number per block.
@@ -34,6 +34,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod queries;
 pub mod schedule;
 pub mod types;
 pub mod weights;

@@ -202,24 +202,129 @@ fn the_manager_claims_for_the_owner() {
 fn a_receipt_tells_what_a_device_earned_before_and_after_the_claim() {
 	build_and_execute(|| {
 		prove(STORAGE_A, DeviceKind::Storage, 3);
-		// Not ended yet: no reward to report.
-		assert_eq!(Emission::device_reward(STORAGE_A, 0), None);
 		prove(STORAGE_B, DeviceKind::Storage, 1);
-		end_epoch();
-		let expected = DeviceReward {
+		// In progress: points so far, nothing minted yet.
+		let in_progress = RewardReceipt {
+			epoch: 0,
+			kind: DeviceKind::Storage,
 			points: 3,
 			category_points: 4,
+			pool: 0,
+			amount: 0,
+			status: RewardStatus::InProgress,
+		};
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0), Some(in_progress));
+		end_epoch();
+		let claimable = RewardReceipt {
 			pool: 4_000,
 			amount: 3_000,
-			claimed: false,
+			status: RewardStatus::Claimable { until: 3 },
+			..in_progress
 		};
-		assert_eq!(Emission::device_reward(STORAGE_A, 0), Some(expected));
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0), Some(claimable));
 		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		let claimed = RewardReceipt { status: RewardStatus::Claimed, ..claimable };
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0), Some(claimed));
+		assert_eq!(Emission::reward_receipt(COVERAGE, 0), None);
+		assert_eq!(Emission::reward_receipt(UNKNOWN, 0), None);
+
+		// Bob never claims: after the window his receipt says it expired (until idle time
+		// deletes it), Alice's still says what she was paid.
+		for _ in 0..4 {
+			end_epoch();
+		}
+		let expired = RewardReceipt {
+			points: 1,
+			category_points: 0,
+			pool: 0,
+			amount: 0,
+			status: RewardStatus::Expired,
+			..in_progress
+		};
+		assert_eq!(Emission::reward_receipt(STORAGE_B, 0), Some(expired));
 		assert_eq!(
-			Emission::device_reward(STORAGE_A, 0),
-			Some(DeviceReward { claimed: true, ..expected })
+			Emission::reward_receipt(STORAGE_A, 0),
+			Some(RewardReceipt { pool: 0, category_points: 0, ..claimed })
 		);
-		assert_eq!(Emission::device_reward(COVERAGE, 0), None);
+	});
+}
+
+#[test]
+fn reward_receipts_page_through_the_epochs_a_device_earned_in() {
+	build_and_execute(|| {
+		for epoch in 0..5u64 {
+			if epoch != 2 {
+				prove(STORAGE_A, DeviceKind::Storage, 1 + epoch);
+			}
+			end_epoch();
+		}
+		prove(STORAGE_A, DeviceKind::Storage, 9);
+		let epochs = |from, limit| {
+			Emission::reward_receipts(STORAGE_A, from, limit)
+				.iter()
+				.map(|r| (r.epoch, r.points))
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(epochs(None, 10), vec![(0, 1), (1, 2), (3, 4), (4, 5), (5, 9)]);
+		assert_eq!(epochs(None, 2), vec![(0, 1), (1, 2)]);
+		assert_eq!(epochs(Some(2), 2), vec![(3, 4), (4, 5)]);
+		assert_eq!(epochs(Some(6), 2), vec![]);
+		assert!(Emission::reward_receipts(STORAGE_B, None, 10).is_empty());
+		// Idle time deletes expired receipts; the listing starts after them.
+		Emission::on_idle(0, Weight::MAX);
+		assert_eq!(epochs(None, 10), vec![(3, 4), (4, 5), (5, 9)]);
+	});
+}
+
+#[test]
+fn pending_rewards_are_the_claimable_unpaid_receipts() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		prove(STORAGE_A, DeviceKind::Storage, 1);
+		end_epoch();
+		prove(STORAGE_A, DeviceKind::Storage, 5);
+		// Epoch 0: 3 of 4 points of 4,000; epoch 1: all the points.
+		let pending = Emission::pending_rewards(STORAGE_A);
+		assert_eq!(pending.total, 3_000 + 4_000);
+		assert_eq!(
+			pending.receipts.iter().map(|r| (r.epoch, r.amount)).collect::<Vec<_>>(),
+			vec![(0, 3_000), (1, 4_000)]
+		);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_eq!(Emission::pending_rewards(STORAGE_A).total, 4_000);
+		let empty = Emission::pending_rewards(UNKNOWN);
+		assert_eq!((empty.total, empty.receipts.len()), (0, 0));
+	});
+}
+
+#[test]
+fn the_estimate_projects_the_epochs_pool_over_the_points_still_to_earn() {
+	build_and_execute(|| {
+		prove(STORAGE_A, DeviceKind::Storage, 2);
+		prove(STORAGE_B, DeviceKind::Storage, 4);
+		// A has 2 points and could reach 6; B has 4: 40 % of 10 blocks × 1,000, 6 of 10.
+		let estimate = Emission::reward_estimate(STORAGE_A, DeviceKind::Storage, 6, 0, 10);
+		assert_eq!(
+			estimate,
+			RewardEstimate {
+				epoch: 0,
+				points: 2,
+				potential_points: 6,
+				category_points: 6,
+				pool: 4_000,
+				amount: 2_400,
+			}
+		);
+		// A device with nothing to prove can expect nothing; alone it would take the pool.
+		assert_eq!(Emission::reward_estimate(COMPUTE, DeviceKind::Compute, 0, 0, 10).amount, 0);
+		assert_eq!(
+			Emission::reward_estimate(COVERAGE, DeviceKind::Coverage, 1, 0, 10).amount,
+			2_500
+		);
+		// What the estimate says is what the epoch pays if the points come in.
+		prove(STORAGE_A, DeviceKind::Storage, 4);
+		end_epoch();
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0).unwrap().amount, 2_400);
 	});
 }
 

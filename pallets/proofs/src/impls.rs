@@ -143,12 +143,46 @@ impl<T: Config> Pallet<T> {
 		active: bool,
 	) -> Settled {
 		let mut settled = Settled { weight: Weight::zero(), suspended: false };
-		if state.epoch >= current {
+		let missed = Self::advance(state, current, active);
+		if missed == 0 {
 			return settled;
 		}
+		settled.weight = settled.weight.saturating_add(T::Registry::record_faults_weight());
+		// The device exists (it is active), so this cannot fail.
+		let _ = T::Registry::record_faults(device, missed);
+		Self::deposit_event(Event::FaultsRecorded {
+			device,
+			missed,
+			consecutive: state.consecutive_faults,
+		});
+		if state.consecutive_faults >= T::FaultThreshold::get() {
+			settled.weight = settled
+				.weight
+				.saturating_add(T::Registry::suspend_weight())
+				.saturating_add(T::Registry::slash_weight());
+			settled.suspended = T::Registry::suspend(device).is_ok();
+			if settled.suspended {
+				let _ = T::Registry::slash(device, T::FaultSlash::get());
+				Self::deposit_event(Event::SuspendedForFaults {
+					device,
+					consecutive: state.consecutive_faults,
+				});
+			}
+			state.consecutive_faults = 0;
+		}
+		settled
+	}
+
+	/// The counting part of [`Self::settle`], without its effects: move `state` to epoch
+	/// `current`, adding the epochs missed since it was last settled to its consecutive faults.
+	/// Returns how many epochs were missed (zero for an inactive device).
+	pub(crate) fn advance(state: &mut ProverState, current: EpochIndex, active: bool) -> u32 {
+		if state.epoch >= current {
+			return 0;
+		}
+		let mut missed: u32 = 0;
 		if active {
 			// The epoch the counters describe.
-			let mut missed: u32 = 0;
 			if state.challenged > state.proven {
 				missed = 1;
 				state.consecutive_faults = state.consecutive_faults.saturating_add(1);
@@ -162,37 +196,12 @@ impl<T: Config> Pallet<T> {
 				missed = missed.saturating_add(gap);
 				state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
 			}
-			if missed > 0 {
-				settled.weight = settled.weight.saturating_add(T::Registry::record_faults_weight());
-				// The device exists (it is active), so this cannot fail.
-				let _ = T::Registry::record_faults(device, missed);
-				Self::deposit_event(Event::FaultsRecorded {
-					device,
-					missed,
-					consecutive: state.consecutive_faults,
-				});
-				if state.consecutive_faults >= T::FaultThreshold::get() {
-					settled.weight = settled
-						.weight
-						.saturating_add(T::Registry::suspend_weight())
-						.saturating_add(T::Registry::slash_weight());
-					settled.suspended = T::Registry::suspend(device).is_ok();
-					if settled.suspended {
-						let _ = T::Registry::slash(device, T::FaultSlash::get());
-						Self::deposit_event(Event::SuspendedForFaults {
-							device,
-							consecutive: state.consecutive_faults,
-						});
-					}
-					state.consecutive_faults = 0;
-				}
-			}
 		}
 		// An inactive device is not challenged in `current`, even if it is resumed during it.
 		state.epoch = current;
 		state.challenged = if active { state.sectors } else { 0 };
 		state.proven = 0;
-		settled
+		missed
 	}
 
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,

@@ -30,6 +30,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod queries;
 pub mod traits;
 pub mod types;
 pub mod weights;

@@ -732,3 +732,107 @@ fn integrity_test_refuses_a_window_longer_than_the_period() {
 		<Proofs as frame_support::traits::Hooks<u64>>::integrity_test();
 	});
 }
+
+// ---- Queries (runtime API) ------------------------------------------------------------------
+
+#[test]
+fn epoch_status_reports_the_window_and_the_next_start() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_epoch(1);
+		let status = Proofs::epoch_status();
+		assert_eq!(
+			status,
+			EpochStatus {
+				index: 1,
+				start: 10,
+				deadline: 17,
+				next_start: 20,
+				seed: CurrentEpoch::<Test>::get().seed,
+				challenges_per_sector: 2,
+			}
+		);
+		assert_eq!(status.deadline, Proofs::deadline(status.start));
+	});
+}
+
+#[test]
+fn open_challenges_are_the_unproven_challenged_sectors_while_the_window_is_open() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		// A sector committed now is not challenged before the next epoch.
+		commit(ALICE, STORAGE_A, &sector_data(4, 1));
+
+		let open = Proofs::open_challenges(STORAGE_A);
+		assert_eq!(open.len(), 1);
+		let (challenge, indices) = Proofs::storage_challenge(STORAGE_A, 0, 1).unwrap();
+		assert_eq!(
+			open[0],
+			OpenChallenge {
+				sector: 0,
+				root: data.root(),
+				chunks: 16,
+				epoch: 1,
+				challenge,
+				indices,
+				deadline: 17,
+			}
+		);
+		// The provider answers it from the open challenge alone.
+		let proof = honest_proof(STORAGE_A, 0, &data);
+		assert_eq!(proof.chunks.iter().map(|c| c.index).collect::<Vec<_>>(), open[0].indices);
+		submit(vec![proof]);
+		assert!(Proofs::open_challenges(STORAGE_A).is_empty());
+
+		// Unknown, coverage and suspended devices have none; the window closes.
+		assert!(Proofs::open_challenges(99).is_empty());
+		assert!(Proofs::open_challenges(COVERAGE).is_empty());
+		assert_ok!(<Devices as pallet_devices::DeviceRegistry<_>>::suspend(STORAGE_C));
+		assert!(Proofs::open_challenges(STORAGE_C).is_empty());
+		assert_eq!(Proofs::open_challenges(STORAGE_B).len(), 1);
+		run_to_block(18);
+		assert!(Proofs::open_challenges(STORAGE_B).is_empty());
+	});
+}
+
+#[test]
+fn proof_status_counts_the_faults_not_recorded_yet_without_writing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		submit(vec![honest_proof(STORAGE_B, 0, &data)]);
+		let proven = Proofs::proof_status(STORAGE_B).unwrap();
+		assert_eq!((proven.challenged, proven.proven, proven.consecutive_faults), (1, 1, 0));
+		assert!(!proven.sectors[0].open);
+
+		// Alice misses epochs 1 and 2; nothing touches her device.
+		run_to_epoch(3);
+		let before = prover(STORAGE_A);
+		let status = Proofs::proof_status(STORAGE_A).unwrap();
+		assert_eq!(status.epoch, 3);
+		assert_eq!(status.sectors.len(), 1);
+		assert_eq!(status.sectors[0].sector, Sectors::<Test>::get(STORAGE_A, 0).unwrap());
+		assert!(status.sectors[0].open);
+		assert_eq!(status.committed_bytes, 16 * CHUNK_SIZE as u64);
+		assert_eq!((status.challenged, status.proven), (1, 0));
+		assert_eq!((status.consecutive_faults, status.unrecorded_faults), (2, 2));
+		assert_eq!(status.fault_threshold, 3);
+		// A query writes nothing.
+		assert_eq!(prover(STORAGE_A), before);
+		assert_eq!(device(STORAGE_A).faults, 0);
+
+		assert_eq!(Proofs::proof_status(COVERAGE), None);
+		assert_eq!(Proofs::proof_status(99), None);
+	});
+}
+
+#[test]
+fn potential_points_count_the_challenged_sectors_only() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		commit(ALICE, STORAGE_A, &sector_data(4, 1));
+		assert_eq!(Proofs::potential_points(STORAGE_A), 16);
+		assert_eq!(Proofs::potential_points(COVERAGE), 0);
+		assert_eq!(Proofs::potential_points(99), 0);
+		run_to_epoch(2);
+		assert_eq!(Proofs::potential_points(STORAGE_A), 20);
+	});
+}

@@ -166,3 +166,71 @@ pub struct SweepState {
 	/// Whether every device has been settled in this epoch.
 	pub done: bool,
 }
+
+/// The proving epoch in progress, as provider daemons and dApps need it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct EpochStatus<BlockNumber> {
+	/// The epoch's index.
+	pub index: EpochIndex,
+	/// The block it started at.
+	pub start: BlockNumber,
+	/// The last block at which its proofs are accepted.
+	pub deadline: BlockNumber,
+	/// The block the next epoch starts at (if the proving period is not changed before).
+	pub next_start: BlockNumber,
+	/// Its challenge seed.
+	pub seed: H256,
+	/// Chunks asked per challenged sector.
+	pub challenges_per_sector: u32,
+}
+
+/// A challenge a storage device can answer now.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct OpenChallenge<BlockNumber> {
+	/// The challenged sector.
+	pub sector: SectorIndex,
+	/// Its Merkle root and chunk count, as committed.
+	pub root: H256,
+	pub chunks: u32,
+	/// The epoch the challenge belongs to (the one in progress).
+	pub epoch: EpochIndex,
+	/// The challenge the device signs (with the sector, epoch and device in
+	/// [`ProofPayload`]).
+	pub challenge: H256,
+	/// The chunks to reveal, in order.
+	pub indices: alloc::vec::Vec<u32>,
+	/// The last block the proof is accepted at.
+	pub deadline: BlockNumber,
+}
+
+/// A sector as [`ProofStatus`] reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct SectorStatus {
+	/// Its number within the device.
+	pub index: SectorIndex,
+	/// The sector record.
+	pub sector: Sector,
+	/// Whether it is challenged in the epoch in progress and not proven yet.
+	pub open: bool,
+}
+
+/// A storage device's proving record, brought up to the epoch in progress.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ProofStatus {
+	/// The epoch in progress.
+	pub epoch: EpochIndex,
+	/// Live sectors, by number.
+	pub sectors: alloc::vec::Vec<SectorStatus>,
+	/// Bytes they commit.
+	pub committed_bytes: u64,
+	/// Sectors challenged in the epoch in progress, and of those the ones proven.
+	pub challenged: u32,
+	pub proven: u32,
+	/// Epochs missed in a row, counting those not recorded on chain yet.
+	pub consecutive_faults: u32,
+	/// Of those, the epochs missed that the chain has not recorded yet (they are recorded,
+	/// and acted on, the next time the device is touched or swept).
+	pub unrecorded_faults: u32,
+	/// Consecutive faults that suspend the device and slash its deposit.
+	pub fault_threshold: u32,
+}

@@ -1,11 +1,14 @@
 //! The node's JSON-RPC methods beyond the standard ones (`chain_*`, `state_*`, `author_*`,
 //! `system_*` of sc-rpc): account nonces (`system_accountNextIndex`), fee queries
 //! (`payment_*`), BABE epoch authorship (`babe_epochAuthorship`) and GRANDPA
-//! (`grandpa_roundState`, `grandpa_proveFinality`, `grandpa_subscribeJustifications`).
+//! (`grandpa_roundState`, `grandpa_proveFinality`, `grandpa_subscribeJustifications`), and
+//! ours: `depin_*` over the runtime API `DepinApi` ([`depin`], `docs/rpc.md`).
+
+pub mod depin;
 
 use std::sync::Arc;
 
-use depin_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use depin_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::RpcModule;
 use sc_consensus_babe::BabeWorkerHandle;
 use sc_consensus_grandpa::{
@@ -70,12 +73,14 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BabeApi<Block>,
+	C::Api: depin_runtime_api::DepinApi<Block, AccountId, Balance, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 	SC: SelectChain<Block> + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
 {
+	use depin::{Depin, DepinRpcServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
@@ -86,6 +91,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Depin::new(client.clone()).into_rpc())?;
 	module.merge(
 		Babe::new(client, babe.babe_worker_handle, babe.keystore, select_chain).into_rpc(),
 	)?;

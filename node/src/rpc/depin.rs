@@ -1,0 +1,604 @@
+//! `depin_*` JSON-RPC methods: the runtime API [`DepinApi`] in JSON for dApps and provider
+//! tools that do not decode SCALE. Documented with examples in `docs/rpc.md`.
+//!
+//! JSON conventions: accounts are SS58 addresses; hashes, keys and signatures `0x` hex;
+//! H3 cells the usual 15-digit lowercase hex string (`"891f1d48177ffff"`); balances decimal
+//! strings in planck (1 DPN = 10¹² planck; JSON numbers cannot hold them); block numbers,
+//! epochs, ids and counts numbers. Every method takes an optional block hash last (the best
+//! block if omitted).
+
+use std::sync::Arc;
+
+use depin_runtime::{opaque::Block, AccountId, Balance, BlockNumber};
+use depin_runtime_api::{
+	AreaQueryError, DepinApi, DeviceId, DeviceKey, DeviceKind, DeviceStatus, EpochStatus,
+	OpenChallenge, PendingRewards, ProofStatus, RewardEstimate, RewardReceipt, RewardStatus,
+};
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{error::ErrorCode, ErrorObjectOwned},
+};
+use serde::{Deserialize, Serialize};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::{ecdsa, ed25519, sr25519, ByteArray, H256};
+
+type Hash = <Block as sp_runtime::traits::Block>::Hash;
+type Device = depin_runtime_api::Device<AccountId, Balance, BlockNumber>;
+
+/// Entries a list method returns when no limit is given.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+/// JSON-RPC error code of a failed runtime API call.
+pub const RUNTIME_ERROR: i32 = 1;
+
+/// A device key: its signature scheme and public key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyJson {
+	/// `sr25519`, `ed25519` or `ecdsa`.
+	pub scheme: String,
+	/// The public key, `0x` hex (32 bytes; 33 for a compressed ECDSA key).
+	pub public: String,
+}
+
+/// A registered device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceJson {
+	pub id: DeviceId,
+	pub key: KeyJson,
+	pub owner: AccountId,
+	pub manager: Option<AccountId>,
+	/// `storage`, `coverage` or `compute`.
+	pub kind: String,
+	/// H3 cell.
+	pub location: String,
+	pub location_resolution: u8,
+	/// Bytes (storage), compute units (compute), 0 (coverage).
+	pub capacity: u64,
+	pub model: String,
+	pub firmware: String,
+	pub serial_hash: H256,
+	/// `active`, `suspended` or `retired`.
+	pub status: String,
+	/// For a retired device: the block its deposit can be claimed from.
+	pub unbonds_at: Option<BlockNumber>,
+	pub registered_at: BlockNumber,
+	pub location_changed_at: BlockNumber,
+	/// Planck held.
+	pub deposit: String,
+	pub faults: u32,
+}
+
+/// The proving epoch in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EpochJson {
+	pub index: u32,
+	pub start: BlockNumber,
+	/// The last block proofs of this epoch are accepted at.
+	pub deadline: BlockNumber,
+	pub next_start: BlockNumber,
+	pub seed: H256,
+	pub challenges_per_sector: u32,
+}
+
+/// A challenge a storage device can answer now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeJson {
+	pub sector: u32,
+	pub root: H256,
+	pub chunks: u32,
+	pub epoch: u32,
+	pub challenge: H256,
+	/// The chunks to reveal, in order.
+	pub indices: Vec<u32>,
+	pub deadline: BlockNumber,
+}
+
+/// A live sector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SectorJson {
+	pub index: u32,
+	pub root: H256,
+	pub chunks: u32,
+	pub committed_in: u32,
+	pub proven_in: Option<u32>,
+	/// Challenged in the epoch in progress and not proven yet.
+	pub open: bool,
+}
+
+/// A storage device's proving record, up to the epoch in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProofStatusJson {
+	pub epoch: u32,
+	pub sectors: Vec<SectorJson>,
+	pub committed_bytes: u64,
+	pub challenged: u32,
+	pub proven: u32,
+	pub consecutive_faults: u32,
+	pub unrecorded_faults: u32,
+	pub fault_threshold: u32,
+}
+
+/// A device's reward for one epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptJson {
+	pub epoch: u32,
+	pub kind: String,
+	pub points: u64,
+	pub category_points: u64,
+	/// Planck.
+	pub pool: String,
+	/// Planck: paid, or to be paid on claim.
+	pub amount: String,
+	/// `inProgress`, `claimable`, `claimed` or `expired`.
+	pub status: String,
+	/// For a claimable reward: the last epoch during which the claim is accepted.
+	pub claimable_until: Option<u32>,
+}
+
+/// A device's rewards claimable now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingJson {
+	/// Planck.
+	pub total: String,
+	pub receipts: Vec<ReceiptJson>,
+}
+
+/// What the epoch in progress may pay a device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EstimateJson {
+	pub epoch: u32,
+	pub points: u64,
+	pub potential_points: u64,
+	pub category_points: u64,
+	/// Planck.
+	pub pool: String,
+	/// Planck.
+	pub amount: String,
+}
+
+/// The `depin_*` methods.
+#[rpc(server, namespace = "depin")]
+pub trait DepinRpc {
+	/// A device by id; `null` if there is none.
+	#[method(name = "device")]
+	fn device(&self, id: DeviceId, at: Option<Hash>) -> RpcResult<Option<DeviceJson>>;
+
+	/// The device registered with a key; `null` if there is none.
+	#[method(name = "deviceByKey")]
+	fn device_by_key(&self, key: KeyJson, at: Option<Hash>) -> RpcResult<Option<DeviceJson>>;
+
+	/// A page of an owner's devices.
+	#[method(name = "devicesOf")]
+	fn devices_of(
+		&self,
+		owner: AccountId,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DeviceJson>>;
+
+	/// A page of the devices inside an H3 cell, of one kind if given.
+	#[method(name = "devicesInArea")]
+	fn devices_in_area(
+		&self,
+		cell: String,
+		kind: Option<String>,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DeviceJson>>;
+
+	/// The proving epoch in progress.
+	#[method(name = "epoch")]
+	fn epoch(&self, at: Option<Hash>) -> RpcResult<EpochJson>;
+
+	/// The challenges a storage device can answer now.
+	#[method(name = "openChallenges")]
+	fn open_challenges(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<ChallengeJson>>;
+
+	/// A storage device's proving record; `null` if it is not a storage device.
+	#[method(name = "proofStatus")]
+	fn proof_status(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProofStatusJson>>;
+
+	/// A page of a device's reward receipts, oldest first.
+	#[method(name = "rewardReceipts")]
+	fn reward_receipts(
+		&self,
+		device: DeviceId,
+		from_epoch: Option<u32>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<ReceiptJson>>;
+
+	/// A device's rewards claimable now.
+	#[method(name = "pendingRewards")]
+	fn pending_rewards(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<PendingJson>;
+
+	/// What the epoch in progress may pay a device; `null` if it is unknown.
+	#[method(name = "rewardEstimate")]
+	fn reward_estimate(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<EstimateJson>>;
+}
+
+/// The `depin_*` methods over a client.
+pub struct Depin<C> {
+	client: Arc<C>,
+}
+
+impl<C> Depin<C> {
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(ErrorCode::InvalidParams.code(), message.into(), None::<()>)
+}
+
+fn runtime_error(error: impl std::fmt::Display) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(RUNTIME_ERROR, "runtime API call failed", Some(error.to_string()))
+}
+
+fn kind_name(kind: DeviceKind) -> String {
+	match kind {
+		DeviceKind::Storage => "storage",
+		DeviceKind::Coverage => "coverage",
+		DeviceKind::Compute => "compute",
+	}
+	.into()
+}
+
+fn parse_kind(kind: &str) -> Result<DeviceKind, ErrorObjectOwned> {
+	match kind {
+		"storage" => Ok(DeviceKind::Storage),
+		"coverage" => Ok(DeviceKind::Coverage),
+		"compute" => Ok(DeviceKind::Compute),
+		other => Err(invalid_params(format!(
+			"unknown device kind {other:?}: expected storage, coverage or compute"
+		))),
+	}
+}
+
+/// An H3 cell as the usual hex string.
+pub fn cell_string(raw: u64) -> String {
+	format!("{raw:x}")
+}
+
+/// Parse an H3 cell from its hex string (with or without `0x`).
+pub fn parse_cell(cell: &str) -> Result<u64, ErrorObjectOwned> {
+	let digits = cell.strip_prefix("0x").unwrap_or(cell);
+	u64::from_str_radix(digits, 16)
+		.map_err(|_| invalid_params(format!("{cell:?} is not an H3 cell index in hex")))
+}
+
+fn key_json(key: &DeviceKey) -> KeyJson {
+	let (scheme, public) = match key {
+		DeviceKey::Sr25519(k) => ("sr25519", k.as_slice()),
+		DeviceKey::Ed25519(k) => ("ed25519", k.as_slice()),
+		DeviceKey::Ecdsa(k) => ("ecdsa", k.as_slice()),
+	};
+	KeyJson { scheme: scheme.into(), public: format!("0x{}", hex_string(public)) }
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_key(key: &KeyJson) -> Result<DeviceKey, ErrorObjectOwned> {
+	let digits = key.public.strip_prefix("0x").unwrap_or(&key.public);
+	let bytes = (0..digits.len())
+		.step_by(2)
+		.map(|i| digits.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+		.collect::<Option<Vec<u8>>>()
+		.ok_or_else(|| invalid_params("the public key is not hex"))?;
+	let wrong_length = || invalid_params(format!("wrong public key length for {}", key.scheme));
+	match key.scheme.as_str() {
+		"sr25519" => {
+			sr25519::Public::from_slice(&bytes).map(DeviceKey::Sr25519).map_err(|_| wrong_length())
+		},
+		"ed25519" => {
+			ed25519::Public::from_slice(&bytes).map(DeviceKey::Ed25519).map_err(|_| wrong_length())
+		},
+		"ecdsa" => {
+			ecdsa::Public::from_slice(&bytes).map(DeviceKey::Ecdsa).map_err(|_| wrong_length())
+		},
+		other => Err(invalid_params(format!(
+			"unknown key scheme {other:?}: expected sr25519, ed25519 or ecdsa"
+		))),
+	}
+}
+
+fn device_json(id: DeviceId, device: Device) -> DeviceJson {
+	let (status, unbonds_at) = match device.status {
+		DeviceStatus::Active => ("active", None),
+		DeviceStatus::Suspended => ("suspended", None),
+		DeviceStatus::Retired { unbonds_at } => ("retired", Some(unbonds_at)),
+	};
+	DeviceJson {
+		id,
+		key: key_json(&device.key),
+		owner: device.owner,
+		manager: device.manager,
+		kind: kind_name(device.kind),
+		location: cell_string(device.location.raw()),
+		location_resolution: device.location.resolution(),
+		capacity: device.capacity,
+		model: String::from_utf8_lossy(&device.metadata.model).into_owned(),
+		firmware: String::from_utf8_lossy(&device.metadata.firmware).into_owned(),
+		serial_hash: device.metadata.serial_hash,
+		status: status.into(),
+		unbonds_at,
+		registered_at: device.registered_at,
+		location_changed_at: device.location_changed_at,
+		deposit: device.deposit.to_string(),
+		faults: device.faults,
+	}
+}
+
+fn epoch_json(epoch: EpochStatus<BlockNumber>) -> EpochJson {
+	EpochJson {
+		index: epoch.index,
+		start: epoch.start,
+		deadline: epoch.deadline,
+		next_start: epoch.next_start,
+		seed: epoch.seed,
+		challenges_per_sector: epoch.challenges_per_sector,
+	}
+}
+
+fn challenge_json(challenge: OpenChallenge<BlockNumber>) -> ChallengeJson {
+	ChallengeJson {
+		sector: challenge.sector,
+		root: challenge.root,
+		chunks: challenge.chunks,
+		epoch: challenge.epoch,
+		challenge: challenge.challenge,
+		indices: challenge.indices,
+		deadline: challenge.deadline,
+	}
+}
+
+fn proof_status_json(status: ProofStatus) -> ProofStatusJson {
+	ProofStatusJson {
+		epoch: status.epoch,
+		sectors: status
+			.sectors
+			.into_iter()
+			.map(|s| SectorJson {
+				index: s.index,
+				root: s.sector.root,
+				chunks: s.sector.chunks,
+				committed_in: s.sector.committed_in,
+				proven_in: s.sector.proven_in,
+				open: s.open,
+			})
+			.collect(),
+		committed_bytes: status.committed_bytes,
+		challenged: status.challenged,
+		proven: status.proven,
+		consecutive_faults: status.consecutive_faults,
+		unrecorded_faults: status.unrecorded_faults,
+		fault_threshold: status.fault_threshold,
+	}
+}
+
+fn receipt_json(receipt: RewardReceipt<Balance>) -> ReceiptJson {
+	let (status, claimable_until) = match receipt.status {
+		RewardStatus::InProgress => ("inProgress", None),
+		RewardStatus::Claimable { until } => ("claimable", Some(until)),
+		RewardStatus::Claimed => ("claimed", None),
+		RewardStatus::Expired => ("expired", None),
+	};
+	ReceiptJson {
+		epoch: receipt.epoch,
+		kind: kind_name(receipt.kind),
+		points: receipt.points,
+		category_points: receipt.category_points,
+		pool: receipt.pool.to_string(),
+		amount: receipt.amount.to_string(),
+		status: status.into(),
+		claimable_until,
+	}
+}
+
+fn pending_json(pending: PendingRewards<Balance>) -> PendingJson {
+	PendingJson {
+		total: pending.total.to_string(),
+		receipts: pending.receipts.into_iter().map(receipt_json).collect(),
+	}
+}
+
+fn estimate_json(estimate: RewardEstimate<Balance>) -> EstimateJson {
+	EstimateJson {
+		epoch: estimate.epoch,
+		points: estimate.points,
+		potential_points: estimate.potential_points,
+		category_points: estimate.category_points,
+		pool: estimate.pool.to_string(),
+		amount: estimate.amount.to_string(),
+	}
+}
+
+fn area_error(error: AreaQueryError) -> ErrorObjectOwned {
+	match error {
+		AreaQueryError::InvalidCell => invalid_params("not a valid H3 cell"),
+		AreaQueryError::CellTooCoarse { min_resolution } => invalid_params(format!(
+			"the cell is coarser than the indexed resolution {min_resolution}: query its \
+			 children at resolution {min_resolution} or finer"
+		)),
+	}
+}
+
+impl<C> Depin<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: DepinApi<Block, AccountId, Balance, BlockNumber>,
+{
+	fn at(&self, at: Option<Hash>) -> Hash {
+		at.unwrap_or_else(|| self.client.info().best_hash)
+	}
+}
+
+impl<C> DepinRpcServer for Depin<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: DepinApi<Block, AccountId, Balance, BlockNumber>,
+{
+	fn device(&self, id: DeviceId, at: Option<Hash>) -> RpcResult<Option<DeviceJson>> {
+		let device = self.client.runtime_api().device(self.at(at), id).map_err(runtime_error)?;
+		Ok(device.map(|device| device_json(id, device)))
+	}
+
+	fn device_by_key(&self, key: KeyJson, at: Option<Hash>) -> RpcResult<Option<DeviceJson>> {
+		let key = parse_key(&key)?;
+		let found =
+			self.client.runtime_api().device_by_key(self.at(at), key).map_err(runtime_error)?;
+		Ok(found.map(|(id, device)| device_json(id, device)))
+	}
+
+	fn devices_of(
+		&self,
+		owner: AccountId,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DeviceJson>> {
+		let devices = self
+			.client
+			.runtime_api()
+			.devices_of(self.at(at), owner, start_after, limit.unwrap_or(DEFAULT_LIMIT))
+			.map_err(runtime_error)?;
+		Ok(devices.into_iter().map(|(id, device)| device_json(id, device)).collect())
+	}
+
+	fn devices_in_area(
+		&self,
+		cell: String,
+		kind: Option<String>,
+		start_after: Option<DeviceId>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DeviceJson>> {
+		let cell = parse_cell(&cell)?;
+		let kind = kind.as_deref().map(parse_kind).transpose()?;
+		let devices = self
+			.client
+			.runtime_api()
+			.devices_in_area(self.at(at), cell, kind, start_after, limit.unwrap_or(DEFAULT_LIMIT))
+			.map_err(runtime_error)?
+			.map_err(area_error)?;
+		Ok(devices.into_iter().map(|(id, device)| device_json(id, device)).collect())
+	}
+
+	fn epoch(&self, at: Option<Hash>) -> RpcResult<EpochJson> {
+		let epoch = self.client.runtime_api().epoch(self.at(at)).map_err(runtime_error)?;
+		Ok(epoch_json(epoch))
+	}
+
+	fn open_challenges(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<ChallengeJson>> {
+		let open = self
+			.client
+			.runtime_api()
+			.open_challenges(self.at(at), device)
+			.map_err(runtime_error)?;
+		Ok(open.into_iter().map(challenge_json).collect())
+	}
+
+	fn proof_status(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProofStatusJson>> {
+		let status =
+			self.client.runtime_api().proof_status(self.at(at), device).map_err(runtime_error)?;
+		Ok(status.map(proof_status_json))
+	}
+
+	fn reward_receipts(
+		&self,
+		device: DeviceId,
+		from_epoch: Option<u32>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<ReceiptJson>> {
+		let receipts = self
+			.client
+			.runtime_api()
+			.reward_receipts(self.at(at), device, from_epoch, limit.unwrap_or(DEFAULT_LIMIT))
+			.map_err(runtime_error)?;
+		Ok(receipts.into_iter().map(receipt_json).collect())
+	}
+
+	fn pending_rewards(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<PendingJson> {
+		let pending = self
+			.client
+			.runtime_api()
+			.pending_rewards(self.at(at), device)
+			.map_err(runtime_error)?;
+		Ok(pending_json(pending))
+	}
+
+	fn reward_estimate(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<EstimateJson>> {
+		let estimate = self
+			.client
+			.runtime_api()
+			.reward_estimate(self.at(at), device)
+			.map_err(runtime_error)?;
+		Ok(estimate.map(estimate_json))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn keys_and_cells_round_trip_through_their_json_forms() {
+		for key in [
+			DeviceKey::Sr25519(sr25519::Public::from_raw([7; 32])),
+			DeviceKey::Ed25519(ed25519::Public::from_raw([8; 32])),
+			DeviceKey::Ecdsa(ecdsa::Public::from_raw([2; 33])),
+		] {
+			assert_eq!(parse_key(&key_json(&key)).ok(), Some(key));
+		}
+		let raw = 0x891f1d48177ffff;
+		assert_eq!(cell_string(raw), "891f1d48177ffff");
+		assert_eq!(parse_cell("891f1d48177ffff").ok(), Some(raw));
+		assert_eq!(parse_cell("0x891f1d48177ffff").ok(), Some(raw));
+	}
+
+	#[test]
+	fn bad_keys_cells_and_kinds_are_invalid_params() {
+		let bad = [
+			parse_key(&KeyJson { scheme: "rsa".into(), public: "0x00".into() }).err(),
+			parse_key(&KeyJson { scheme: "sr25519".into(), public: "0x0102".into() }).err(),
+			parse_key(&KeyJson { scheme: "ed25519".into(), public: "0xzz".into() }).err(),
+			parse_cell("not hex").err(),
+			parse_kind("toaster").err(),
+		];
+		for error in bad {
+			assert_eq!(error.map(|e| e.code()), Some(ErrorCode::InvalidParams.code()));
+		}
+	}
+}

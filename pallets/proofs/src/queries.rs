@@ -1,0 +1,107 @@
+//! Read-only queries for the runtime API (`depin-runtime-api`): the epoch, a device's open
+//! challenges and its proving record. They never write and are not used by extrinsics.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use frame_support::traits::Get;
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
+use sp_runtime::traits::{One, Saturating};
+
+impl<T: Config> Pallet<T> {
+	/// The epoch in progress.
+	pub fn epoch_status() -> EpochStatus<BlockNumberFor<T>> {
+		let epoch = CurrentEpoch::<T>::get();
+		let period = T::ProvingPeriod::get().max(One::one());
+		EpochStatus {
+			index: epoch.index,
+			start: epoch.start,
+			deadline: Self::deadline(epoch.start),
+			next_start: epoch.start.saturating_add(period),
+			seed: epoch.seed,
+			challenges_per_sector: Self::challenges_per_sector(),
+		}
+	}
+
+	/// The device's proving record as settling it now would leave it, or `None` if it is not
+	/// a registered storage device.
+	fn settled_state(device: DeviceId) -> Option<(ProverState, u32)> {
+		if T::Registry::kind(device)? != DeviceKind::Storage {
+			return None;
+		}
+		let active = matches!(T::Registry::status(device), Some(DeviceStatus::Active));
+		let mut state = Provers::<T>::get(device).unwrap_or_default();
+		let missed = Self::advance(&mut state, CurrentEpoch::<T>::get().index, active);
+		Some((state, missed))
+	}
+
+	/// The challenges `device` can answer now: its sectors challenged in the epoch in progress
+	/// and not proven yet, while the response window is open. Empty for a device that is
+	/// unknown, not a storage device, or not active.
+	pub fn open_challenges(device: DeviceId) -> Vec<OpenChallenge<BlockNumberFor<T>>> {
+		let Some((state, _)) = Self::settled_state(device) else { return Vec::new() };
+		let status = Self::epoch_status();
+		if state.challenged == 0 || frame_system::Pallet::<T>::block_number() > status.deadline {
+			return Vec::new();
+		}
+		Sectors::<T>::iter_prefix(device)
+			.filter(|(_, sector)| Self::is_open(sector, status.index))
+			.filter_map(|(index, sector)| {
+				let (challenge, indices) =
+					Self::storage_challenge(device, index, status.index).ok()?;
+				Some(OpenChallenge {
+					sector: index,
+					root: sector.root,
+					chunks: sector.chunks,
+					epoch: status.index,
+					challenge,
+					indices,
+					deadline: status.deadline,
+				})
+			})
+			.collect()
+	}
+
+	/// A storage device's proving record brought up to the epoch in progress, or `None` if it
+	/// is not a registered storage device.
+	pub fn proof_status(device: DeviceId) -> Option<ProofStatus> {
+		let (state, unrecorded_faults) = Self::settled_state(device)?;
+		let epoch = CurrentEpoch::<T>::get().index;
+		let mut sectors: Vec<SectorStatus> = Sectors::<T>::iter_prefix(device)
+			.map(|(index, sector)| SectorStatus {
+				index,
+				sector,
+				open: state.challenged > 0 && Self::is_open(&sector, epoch),
+			})
+			.collect();
+		sectors.sort_by_key(|s| s.index);
+		Some(ProofStatus {
+			epoch,
+			sectors,
+			committed_bytes: state.committed_bytes,
+			challenged: state.challenged,
+			proven: state.proven,
+			consecutive_faults: state.consecutive_faults,
+			unrecorded_faults,
+			fault_threshold: T::FaultThreshold::get(),
+		})
+	}
+
+	/// The points `device` would have in the epoch in progress if it answered every
+	/// challenge: one per chunk of each challenged sector.
+	pub fn potential_points(device: DeviceId) -> u64 {
+		let Some((state, _)) = Self::settled_state(device) else { return 0 };
+		if state.challenged == 0 {
+			return 0;
+		}
+		let epoch = CurrentEpoch::<T>::get().index;
+		Sectors::<T>::iter_prefix_values(device)
+			.filter(|sector| sector.committed_in < epoch)
+			.fold(0u64, |sum, sector| sum.saturating_add(u64::from(sector.chunks)))
+	}
+
+	/// Whether `sector` is challenged in `epoch` and not proven in it yet.
+	fn is_open(sector: &Sector, epoch: EpochIndex) -> bool {
+		sector.committed_in < epoch && sector.proven_in != Some(epoch)
+	}
+}

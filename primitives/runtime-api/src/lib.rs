@@ -1,0 +1,81 @@
+//! `DepinApi`: what dApps, provider tools and the node's `depin_*` RPC methods ask the runtime
+//! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
+//! challenges and proving record, and its rewards (receipts, what is claimable now, what the
+//! epoch in progress may pay).
+//!
+//! Every call reads state at the block it is called at and writes nothing. Lists come in pages
+//! of at most [`MAX_PAGE`] entries: pass the last id (or the epoch after the last one) to get
+//! the next page.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+
+pub use pallet_devices::{
+	AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus, MAX_PAGE,
+};
+pub use pallet_emission::{
+	EpochIndex, PendingRewards, RewardEstimate, RewardReceipt, RewardStatus,
+};
+pub use pallet_proofs::{EpochStatus, OpenChallenge, ProofStatus, Sector, SectorStatus};
+
+sp_api::decl_runtime_apis! {
+	/// Queries about devices, proofs and rewards.
+	pub trait DepinApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// A device by id.
+		fn device(id: DeviceId) -> Option<Device<AccountId, Balance, BlockNumber>>;
+
+		/// The device registered with a key, and its id.
+		fn device_by_key(key: DeviceKey) -> Option<(DeviceId, Device<AccountId, Balance, BlockNumber>)>;
+
+		/// A page of an owner's devices (retired ones included until their deposit is
+		/// claimed), after `start_after`, at most `limit` (capped at [`MAX_PAGE`]).
+		fn devices_of(
+			owner: AccountId,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Vec<(DeviceId, Device<AccountId, Balance, BlockNumber>)>;
+
+		/// A page of the non-retired devices inside an H3 cell (raw index, at the registry's
+		/// density resolution or finer), of one kind if given.
+		fn devices_in_area(
+			cell: u64,
+			kind: Option<DeviceKind>,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Result<Vec<(DeviceId, Device<AccountId, Balance, BlockNumber>)>, AreaQueryError>;
+
+		/// The proving epoch in progress: index, start, proof deadline, next start, seed.
+		fn epoch() -> EpochStatus<BlockNumber>;
+
+		/// The challenges a storage device can answer now, with the chunk indices to reveal.
+		fn open_challenges(device: DeviceId) -> Vec<OpenChallenge<BlockNumber>>;
+
+		/// A storage device's proving record brought up to the epoch in progress (faults not
+		/// recorded on chain yet included), or `None` if it is not a storage device.
+		fn proof_status(device: DeviceId) -> Option<ProofStatus>;
+
+		/// A device's reward receipts from epoch `from_epoch` on (the oldest kept if `None`),
+		/// oldest first, at most `limit` (capped at [`MAX_PAGE`]).
+		fn reward_receipts(
+			device: DeviceId,
+			from_epoch: Option<EpochIndex>,
+			limit: u32,
+		) -> Vec<RewardReceipt<Balance>>;
+
+		/// A device's rewards that can be claimed now, and their total.
+		fn pending_rewards(device: DeviceId) -> PendingRewards<Balance>;
+
+		/// What the epoch in progress may pay a device if it answers its open challenges, or
+		/// `None` if the device is unknown.
+		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>>;
+	}
+}
