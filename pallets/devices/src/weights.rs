@@ -84,18 +84,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 198_522_000 picoseconds.
-		Weight::from_parts(204_824_000, 8523)
+		// Minimum execution time: 200_256_000 picoseconds.
+		Weight::from_parts(206_167_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -113,18 +115,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 196_509_000 picoseconds.
-		Weight::from_parts(203_011_000, 8523)
+		// Minimum execution time: 200_225_000 picoseconds.
+		Weight::from_parts(205_466_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -142,18 +146,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 197_971_000 picoseconds.
-		Weight::from_parts(205_296_000, 8523)
+		// Minimum execution time: 200_616_000 picoseconds.
+		Weight::from_parts(206_768_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -171,6 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:50)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:50)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:50)
@@ -178,16 +186,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `687 + n * (1 ±0)`
+		//  Measured:  `718 + n * (1 ±0)`
 		//  Estimated: `8523 + n * (2533 ±0)`
-		// Minimum execution time: 206_798_000 picoseconds.
-		Weight::from_parts(81_023_340, 8523)
-			// Standard Error: 155_663
-			.saturating_add(Weight::from_parts(152_535_037, 0).saturating_mul(n.into()))
+		// Minimum execution time: 211_678_000 picoseconds.
+		Weight::from_parts(89_325_992, 8523)
+			// Standard Error: 74_817
+			.saturating_add(Weight::from_parts(153_460_829, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2533).saturating_mul(n.into()))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -198,10 +206,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `646`
+		//  Measured:  `679`
 		//  Estimated: `6012`
-		// Minimum execution time: 104_606_000 picoseconds.
-		Weight::from_parts(110_427_000, 6012)
+		// Minimum execution time: 103_314_000 picoseconds.
+		Weight::from_parts(106_520_000, 6012)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -211,14 +219,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:2)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `788`
+		//  Measured:  `821`
 		//  Estimated: `6014`
-		// Minimum execution time: 48_110_000 picoseconds.
-		Weight::from_parts(52_238_000, 6014)
+		// Minimum execution time: 51_326_000 picoseconds.
+		Weight::from_parts(53_761_000, 6014)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -230,10 +240,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 106_079_000 picoseconds.
-		Weight::from_parts(122_620_000, 3794)
+		// Minimum execution time: 102_562_000 picoseconds.
+		Weight::from_parts(106_399_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -247,10 +257,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 104_627_000 picoseconds.
-		Weight::from_parts(119_144_000, 3794)
+		// Minimum execution time: 101_781_000 picoseconds.
+		Weight::from_parts(105_187_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -264,10 +274,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 102_352_000 picoseconds.
-		Weight::from_parts(116_889_000, 3794)
+		// Minimum execution time: 101_721_000 picoseconds.
+		Weight::from_parts(106_229_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -277,10 +287,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn transfer_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_286_000 picoseconds.
-		Weight::from_parts(26_519_000, 3794)
+		// Minimum execution time: 24_306_000 picoseconds.
+		Weight::from_parts(25_597_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -300,10 +310,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1027`
+		//  Measured:  `1060`
 		//  Estimated: `8523`
-		// Minimum execution time: 180_960_000 picoseconds.
-		Weight::from_parts(185_368_000, 8523)
+		// Minimum execution time: 181_270_000 picoseconds.
+		Weight::from_parts(185_307_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -311,10 +321,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn set_manager() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 25_037_000 picoseconds.
-		Weight::from_parts(26_359_000, 3794)
+		// Minimum execution time: 25_107_000 picoseconds.
+		Weight::from_parts(26_720_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -326,14 +336,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::PendingOwner` (r:0 w:1)
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `813`
+		//  Measured:  `846`
 		//  Estimated: `3794`
-		// Minimum execution time: 42_850_000 picoseconds.
-		Weight::from_parts(45_635_000, 3794)
+		// Minimum execution time: 45_025_000 picoseconds.
+		Weight::from_parts(47_139_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -349,10 +361,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn claim_deposit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `851`
+		//  Measured:  `884`
 		//  Estimated: `3794`
-		// Minimum execution time: 88_806_000 picoseconds.
-		Weight::from_parts(92_373_000, 3794)
+		// Minimum execution time: 89_117_000 picoseconds.
+		Weight::from_parts(92_193_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -360,10 +372,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_817_000 picoseconds.
-		Weight::from_parts(27_412_000, 3794)
+		// Minimum execution time: 24_326_000 picoseconds.
+		Weight::from_parts(25_648_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -371,10 +383,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_285_000 picoseconds.
-		Weight::from_parts(26_650_000, 3794)
+		// Minimum execution time: 23_625_000 picoseconds.
+		Weight::from_parts(25_337_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -382,10 +394,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn record_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 16_951_000 picoseconds.
-		Weight::from_parts(18_945_000, 3794)
+		// Minimum execution time: 16_682_000 picoseconds.
+		Weight::from_parts(18_074_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -395,13 +407,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `943`
+		//  Measured:  `1086`
 		//  Estimated: `6196`
-		// Minimum execution time: 71_695_000 picoseconds.
-		Weight::from_parts(75_572_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 84_298_000 picoseconds.
+		Weight::from_parts(87_053_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
@@ -424,18 +438,20 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 198_522_000 picoseconds.
-		Weight::from_parts(204_824_000, 8523)
+		// Minimum execution time: 200_256_000 picoseconds.
+		Weight::from_parts(206_167_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -453,18 +469,20 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 196_509_000 picoseconds.
-		Weight::from_parts(203_011_000, 8523)
+		// Minimum execution time: 200_225_000 picoseconds.
+		Weight::from_parts(205_466_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -482,18 +500,20 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:1)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn register_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `650`
+		//  Measured:  `683`
 		//  Estimated: `8523`
-		// Minimum execution time: 197_971_000 picoseconds.
-		Weight::from_parts(205_296_000, 8523)
+		// Minimum execution time: 200_616_000 picoseconds.
+		Weight::from_parts(206_768_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Devices::NextDeviceId` (r:1 w:1)
 	/// Proof: `Devices::NextDeviceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -511,6 +531,8 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:1 w:1)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:50)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::Devices` (r:0 w:50)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::OwnerDevices` (r:0 w:50)
@@ -518,16 +540,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 50]`.
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `687 + n * (1 ±0)`
+		//  Measured:  `718 + n * (1 ±0)`
 		//  Estimated: `8523 + n * (2533 ±0)`
-		// Minimum execution time: 206_798_000 picoseconds.
-		Weight::from_parts(81_023_340, 8523)
-			// Standard Error: 155_663
-			.saturating_add(Weight::from_parts(152_535_037, 0).saturating_mul(n.into()))
+		// Minimum execution time: 211_678_000 picoseconds.
+		Weight::from_parts(89_325_992, 8523)
+			// Standard Error: 74_817
+			.saturating_add(Weight::from_parts(153_460_829, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2533).saturating_mul(n.into()))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
@@ -538,10 +560,10 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `646`
+		//  Measured:  `679`
 		//  Estimated: `6012`
-		// Minimum execution time: 104_606_000 picoseconds.
-		Weight::from_parts(110_427_000, 6012)
+		// Minimum execution time: 103_314_000 picoseconds.
+		Weight::from_parts(106_520_000, 6012)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -551,14 +573,16 @@ impl WeightInfo for () {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::CellDeviceCount` (r:2 w:2)
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:2)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn update_location() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `788`
+		//  Measured:  `821`
 		//  Estimated: `6014`
-		// Minimum execution time: 48_110_000 picoseconds.
-		Weight::from_parts(52_238_000, 6014)
+		// Minimum execution time: 51_326_000 picoseconds.
+		Weight::from_parts(53_761_000, 6014)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -570,10 +594,10 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_sr25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 106_079_000 picoseconds.
-		Weight::from_parts(122_620_000, 3794)
+		// Minimum execution time: 102_562_000 picoseconds.
+		Weight::from_parts(106_399_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -587,10 +611,10 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_ed25519() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 104_627_000 picoseconds.
-		Weight::from_parts(119_144_000, 3794)
+		// Minimum execution time: 101_781_000 picoseconds.
+		Weight::from_parts(105_187_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -604,10 +628,10 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn rotate_key_ecdsa() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `844`
+		//  Measured:  `877`
 		//  Estimated: `3794`
-		// Minimum execution time: 102_352_000 picoseconds.
-		Weight::from_parts(116_889_000, 3794)
+		// Minimum execution time: 101_721_000 picoseconds.
+		Weight::from_parts(106_229_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -617,10 +641,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	fn transfer_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_286_000 picoseconds.
-		Weight::from_parts(26_519_000, 3794)
+		// Minimum execution time: 24_306_000 picoseconds.
+		Weight::from_parts(25_597_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -640,10 +664,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn accept_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1027`
+		//  Measured:  `1060`
 		//  Estimated: `8523`
-		// Minimum execution time: 180_960_000 picoseconds.
-		Weight::from_parts(185_368_000, 8523)
+		// Minimum execution time: 181_270_000 picoseconds.
+		Weight::from_parts(185_307_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
@@ -651,10 +675,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn set_manager() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 25_037_000 picoseconds.
-		Weight::from_parts(26_359_000, 3794)
+		// Minimum execution time: 25_107_000 picoseconds.
+		Weight::from_parts(26_720_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -666,14 +690,16 @@ impl WeightInfo for () {
 	/// Proof: `Devices::CellDeviceCount` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Devices::PendingOwner` (r:0 w:1)
 	/// Proof: `Devices::PendingOwner` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::CellDevices` (r:0 w:1)
+	/// Proof: `Devices::CellDevices` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `813`
+		//  Measured:  `846`
 		//  Estimated: `3794`
-		// Minimum execution time: 42_850_000 picoseconds.
-		Weight::from_parts(45_635_000, 3794)
+		// Minimum execution time: 45_025_000 picoseconds.
+		Weight::from_parts(47_139_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -689,10 +715,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn claim_deposit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `851`
+		//  Measured:  `884`
 		//  Estimated: `3794`
-		// Minimum execution time: 88_806_000 picoseconds.
-		Weight::from_parts(92_373_000, 3794)
+		// Minimum execution time: 89_117_000 picoseconds.
+		Weight::from_parts(92_193_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -700,10 +726,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_817_000 picoseconds.
-		Weight::from_parts(27_412_000, 3794)
+		// Minimum execution time: 24_326_000 picoseconds.
+		Weight::from_parts(25_648_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -711,10 +737,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 24_285_000 picoseconds.
-		Weight::from_parts(26_650_000, 3794)
+		// Minimum execution time: 23_625_000 picoseconds.
+		Weight::from_parts(25_337_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -722,10 +748,10 @@ impl WeightInfo for () {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	fn record_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `573`
+		//  Measured:  `606`
 		//  Estimated: `3794`
-		// Minimum execution time: 16_951_000 picoseconds.
-		Weight::from_parts(18_945_000, 3794)
+		// Minimum execution time: 16_682_000 picoseconds.
+		Weight::from_parts(18_074_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -735,13 +761,15 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `943`
+		//  Measured:  `1086`
 		//  Estimated: `6196`
-		// Minimum execution time: 71_695_000 picoseconds.
-		Weight::from_parts(75_572_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		// Minimum execution time: 84_298_000 picoseconds.
+		Weight::from_parts(87_053_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 }

@@ -1,0 +1,83 @@
+// What a Polkadot.js dApp adds to talk to the DePIN chain:
+//
+//   const { ApiPromise, WsProvider } = require("@polkadot/api");
+//   const { rpc } = require("./depin");
+//   const api = await ApiPromise.create({ provider: new WsProvider(url), rpc });
+//   await api.rpc.depin.device(0);            // JSON, see docs/rpc.md
+//   await api.call.depinApi.device(0);        // SCALE, typed from the metadata
+//
+// Nothing else is needed: the pallets' types and the `DepinApi` runtime API come from the
+// runtime's metadata (v15). The `depin_*` RPC methods return JSON, so they are declared here
+// with the `Json` type.
+
+const at = { name: "at", type: "BlockHash", isOptional: true };
+const device = { name: "device", type: "u64" };
+const page = [
+	{ name: "startAfter", type: "Option<u64>", isOptional: true },
+	{ name: "limit", type: "Option<u32>", isOptional: true },
+];
+
+const depin = {
+	device: {
+		description: "A device by id, or null",
+		params: [{ name: "id", type: "u64" }, at],
+		type: "Json",
+	},
+	deviceByKey: {
+		description: "The device registered with a key ({scheme, public}), or null",
+		params: [{ name: "key", type: "Json" }, at],
+		type: "Json",
+	},
+	devicesOf: {
+		description: "A page of an owner's devices",
+		params: [{ name: "owner", type: "AccountId" }, ...page, at],
+		type: "Json",
+	},
+	devicesInArea: {
+		description: "A page of the devices inside an H3 cell (hex), of one kind if given",
+		params: [
+			{ name: "cell", type: "Text" },
+			{ name: "kind", type: "Option<Text>", isOptional: true },
+			...page,
+			at,
+		],
+		type: "Json",
+	},
+	epoch: {
+		description: "The proving epoch in progress",
+		params: [at],
+		type: "Json",
+	},
+	openChallenges: {
+		description: "The challenges a storage device can answer now",
+		params: [device, at],
+		type: "Json",
+	},
+	proofStatus: {
+		description: "A storage device's proving record, or null",
+		params: [device, at],
+		type: "Json",
+	},
+	rewardReceipts: {
+		description: "A page of a device's reward receipts, oldest first",
+		params: [
+			device,
+			{ name: "fromEpoch", type: "Option<u32>", isOptional: true },
+			{ name: "limit", type: "Option<u32>", isOptional: true },
+			at,
+		],
+		type: "Json",
+	},
+	pendingRewards: {
+		description: "A device's rewards claimable now",
+		params: [device, at],
+		type: "Json",
+	},
+	rewardEstimate: {
+		description: "What the epoch in progress may pay a device, or null",
+		params: [device, at],
+		type: "Json",
+	},
+};
+
+module.exports = { rpc: { depin } };

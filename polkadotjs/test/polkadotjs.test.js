@@ -1,0 +1,241 @@
+// The Polkadot.js compatibility contract: @polkadot/api 16.5.6 against the real dev node.
+// What a dApp does — decode the metadata and every type of ours, read storage, call the
+// runtime API and the depin_* RPC methods, sign and submit extrinsics with the keyring — works.
+
+const { describe, it, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
+const { cryptoWaitReady, decodeAddress } = require("@polkadot/util-crypto");
+const { u8aConcat, stringToU8a, u8aToHex } = require("@polkadot/util");
+const { rpc } = require("../depin");
+const { startDevNode } = require("./node");
+
+// Alice's genesis storage device is in Berlin (resolution 12); its resolution-7 parent is the
+// density cell the registry indexes.
+const BERLIN = 0x8c1f1d48945d9ffn;
+const BERLIN_AREA = "871f1d489ffffff";
+const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
+
+/** The events of the block `hash`. */
+async function eventsAt(api, hash) {
+	return (await api.query.system.events.at(hash)).map(({ event }) => event);
+}
+
+/** Sign and submit `tx` as `signer`; resolves with the block that included it. */
+function submit(api, tx, signer) {
+	return new Promise((resolve, reject) => {
+		tx.signAndSend(signer, ({ status, dispatchError }) => {
+			if (dispatchError) {
+				const detail = dispatchError.isModule
+					? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
+					: dispatchError.toString();
+				reject(new Error(`dispatch failed: ${detail}`));
+			} else if (status.isInBlock) {
+				resolve(status.asInBlock);
+			}
+		}).catch(reject);
+	});
+}
+
+describe("Polkadot.js against the dev node", () => {
+	let node;
+	let api;
+	let alice;
+	let bob;
+
+	before(async () => {
+		await cryptoWaitReady();
+		node = await startDevNode();
+		api = await ApiPromise.create({ provider: new WsProvider(node.ws), rpc, noInitWarn: true });
+		const keyring = new Keyring({ type: "sr25519" });
+		alice = keyring.addFromUri("//Alice");
+		bob = keyring.addFromUri("//Bob");
+	});
+
+	after(async () => {
+		if (api) await api.disconnect();
+		if (node) node.stop();
+	});
+
+	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
+		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
+		for (const pallet of ["devices", "proofs", "emission", "guardedParameters"]) {
+			assert.ok(api.query[pallet], `storage of ${pallet}`);
+			assert.ok(api.tx[pallet], `calls of ${pallet}`);
+			assert.ok(api.events[pallet], `events of ${pallet}`);
+		}
+		assert.equal(typeof api.tx.devices.register, "function");
+		assert.equal(typeof api.tx.proofs.submitStorageProofs, "function");
+		assert.equal(typeof api.tx.emission.claim, "function");
+		const methods = Object.keys(api.call.depinApi).sort();
+		assert.deepEqual(methods, [
+			"device",
+			"deviceByKey",
+			"devicesInArea",
+			"devicesOf",
+			"epoch",
+			"openChallenges",
+			"pendingRewards",
+			"proofStatus",
+			"rewardEstimate",
+			"rewardReceipts",
+		]);
+		assert.equal(typeof api.call.guardedParametersApi.checkParameter, "function");
+	});
+
+	it("builds, encodes and decodes every type of our runtime", () => {
+		const ours = /^(pallet_devices|pallet_proofs|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
+		let checked = 0;
+		for (const { id, type } of api.registry.lookup.types) {
+			const path = type.path.map((p) => p.toString()).join("::");
+			if (!ours.test(path)) continue;
+			if (type.params.some((p) => p.type.isNone)) continue; // unused generic parameter
+			const name = api.registry.createLookupType(id);
+			const value = api.registry.createType(name);
+			const again = api.registry.createType(name, value.toU8a());
+			assert.equal(u8aToHex(again.toU8a()), u8aToHex(value.toU8a()), path);
+			checked += 1;
+		}
+		assert.ok(checked >= 40, `only ${checked} types of ours in the metadata`);
+	});
+
+	it("reads storage: devices, indexes, epochs and the emission books", async () => {
+		const device = await api.query.devices.devices(0);
+		assert.ok(device.isSome);
+		const d = device.unwrap();
+		assert.equal(d.owner.toString(), alice.address);
+		assert.ok(d.kind.isStorage);
+		assert.ok(d.status.isActive);
+		assert.ok(d.key.isSr25519);
+		assert.equal(d.location.toBigInt(), BERLIN);
+		assert.ok(d.deposit.toBigInt() > 0n);
+		assert.equal((await api.query.devices.nextDeviceId()).toNumber(), 3);
+		assert.equal((await api.query.devices.ownerDeviceCount(alice.address)).toNumber(), 3);
+		assert.equal((await api.query.devices.cellDevices.entries()).length, 3);
+		const epoch = await api.query.proofs.currentEpoch();
+		assert.ok(epoch.index.toNumber() >= 0);
+		assert.ok((await api.query.emission.genesisIssuance()).toBigInt() > 0n);
+		const pot = await api.query.emission.minted();
+		assert.ok(pot.toBigInt() >= 0n);
+		const id = await api.query.devices.deviceByKey(d.key);
+		assert.equal(id.unwrap().toNumber(), 0);
+	});
+
+	it("calls the DepinApi runtime API through api.call", async () => {
+		const device = await api.call.depinApi.device(0);
+		assert.ok(device.isSome);
+		assert.equal(device.unwrap().owner.toString(), alice.address);
+		const byKey = await api.call.depinApi.deviceByKey(device.unwrap().key);
+		assert.equal(byKey.unwrap()[0].toNumber(), 0);
+		const owned = await api.call.depinApi.devicesOf(alice.address, null, 10);
+		assert.deepEqual(owned.map(([id]) => id.toNumber()).sort(), [0, 1, 2]);
+		const area = await api.call.depinApi.devicesInArea(`0x${BERLIN_AREA}`, null, null, 10);
+		assert.ok(area.isOk);
+		assert.deepEqual(area.asOk.map(([id]) => id.toNumber()), [0]);
+		const coarse = await api.call.depinApi.devicesInArea(0x831f1dfffffffffn, null, null, 10);
+		assert.ok(coarse.isErr && coarse.asErr.isCellTooCoarse);
+		assert.equal(coarse.asErr.asCellTooCoarse.minResolution.toNumber(), 7);
+		const epoch = await api.call.depinApi.epoch();
+		assert.equal(epoch.nextStart.toNumber() - epoch.start.toNumber(), 10);
+		assert.equal(epoch.challengesPerSector.toNumber(), 2);
+		assert.ok((await api.call.depinApi.proofStatus(1)).isNone);
+		const status = await api.call.depinApi.proofStatus(0);
+		assert.equal(status.unwrap().faultThreshold.toNumber(), 3);
+		assert.equal((await api.call.depinApi.openChallenges(0)).length, 0);
+		assert.equal((await api.call.depinApi.pendingRewards(0)).total.toBigInt(), 0n);
+		assert.equal((await api.call.depinApi.rewardReceipts(0, null, 10)).length, 0);
+		const estimate = await api.call.depinApi.rewardEstimate(0);
+		assert.ok(estimate.unwrap().pool.toBigInt() > 0n);
+		assert.ok((await api.call.depinApi.rewardEstimate(99)).isNone);
+	});
+
+	it("calls the depin_* RPC methods with the definitions dApps import", async () => {
+		const device = (await api.rpc.depin.device(0)).toJSON();
+		assert.equal(device.id, 0);
+		assert.equal(device.owner, alice.address);
+		assert.equal(device.kind, "storage");
+		assert.equal(device.location, BERLIN.toString(16));
+		assert.equal((await api.rpc.depin.device(99)).toJSON(), null);
+		const byKey = (await api.rpc.depin.deviceByKey(device.key)).toJSON();
+		assert.equal(byKey.id, 0);
+		const owned = (await api.rpc.depin.devicesOf(alice.address)).toJSON();
+		assert.deepEqual(owned.map((d) => d.id).sort(), [0, 1, 2]);
+		const area = (await api.rpc.depin.devicesInArea(BERLIN_AREA, "storage")).toJSON();
+		assert.deepEqual(area.map((d) => d.id), [0]);
+		await assert.rejects(api.rpc.depin.devicesInArea("831f1dfffffffff"), /coarser than the indexed resolution 7/);
+		const epoch = (await api.rpc.depin.epoch()).toJSON();
+		assert.equal(epoch.nextStart - epoch.start, 10);
+		assert.deepEqual((await api.rpc.depin.openChallenges(0)).toJSON(), []);
+		assert.equal((await api.rpc.depin.proofStatus(0)).toJSON().faultThreshold, 3);
+		assert.deepEqual((await api.rpc.depin.rewardReceipts(0)).toJSON(), []);
+		assert.deepEqual((await api.rpc.depin.pendingRewards(0)).toJSON(), { total: "0", receipts: [] });
+		assert.equal((await api.rpc.depin.rewardEstimate(0)).toJSON().points, 0);
+	});
+
+	it("signs extrinsics with the keyring: Bob registers a device and commits a sector", async () => {
+		// The device proves possession of its key: it signs the SCALE payload
+		// (context, genesis hash, owner, key, nonce) — built here byte by byte.
+		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//polkadotjs-device");
+		const key = api.createType("PalletDevicesDeviceKey", { Sr25519: devicePair.publicKey });
+		const payload = u8aConcat(
+			REGISTER_CONTEXT,
+			api.genesisHash.toU8a(),
+			decodeAddress(bob.address),
+			key.toU8a(),
+			api.createType("u32", 0).toU8a(),
+		);
+		const registration = {
+			key,
+			proof: { Sr25519: devicePair.sign(payload) },
+			nonce: 0,
+			kind: "Storage",
+			location: BERLIN,
+			capacity: 1n << 30n,
+			metadata: { model: "pjs-box", firmware: "1.0.0", serialHash: `0x${"11".repeat(32)}` },
+			manager: null,
+		};
+		const registeredIn = await submit(api, api.tx.devices.register(registration), bob);
+		const events = await eventsAt(api, registeredIn);
+		const registered = events.find((e) => api.events.devices.DeviceRegistered.is(e));
+		assert.ok(registered, "a DeviceRegistered event");
+		assert.equal(registered.data.owner.toString(), bob.address);
+		assert.ok(registered.data.kind.isStorage);
+		const id = registered.data.device.toNumber();
+		// Every event of the block decodes to readable values.
+		for (const event of events) assert.ok(event.toHuman());
+
+		const owned = await api.call.depinApi.devicesOf(bob.address, null, 10);
+		assert.deepEqual(owned.map(([d]) => d.toNumber()), [id]);
+		const area = (await api.rpc.depin.devicesInArea(BERLIN_AREA)).toJSON();
+		assert.deepEqual(area.map((d) => d.id).sort(), [0, id]);
+
+		const root = `0x${"ab".repeat(32)}`;
+		const committedIn = await submit(api, api.tx.proofs.commitSector(id, root, 4), bob);
+		const committed = (await eventsAt(api, committedIn)).find((e) =>
+			api.events.proofs.SectorCommitted.is(e),
+		);
+		assert.ok(committed, "a SectorCommitted event");
+		assert.equal(committed.data.device.toNumber(), id);
+		const status = (await api.rpc.depin.proofStatus(id, committedIn)).toJSON();
+		assert.equal(status.sectors.length, 1);
+		assert.equal(status.sectors[0].root, root);
+		assert.equal(status.committedBytes, 4 * 1024);
+	});
+
+	it("refuses bad input with a clear error and changes nothing", async () => {
+		const before = (await api.query.devices.nextDeviceId()).toNumber();
+		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//polkadotjs-forged");
+		const registration = {
+			key: { Sr25519: devicePair.publicKey },
+			proof: { Sr25519: devicePair.sign(stringToU8a("not the payload")) },
+			nonce: 0,
+			kind: "Storage",
+			location: BERLIN,
+			capacity: 1n << 30n,
+			metadata: { model: "", firmware: "", serialHash: `0x${"00".repeat(32)}` },
+			manager: null,
+		};
+		await assert.rejects(submit(api, api.tx.devices.register(registration), bob), /devices\.BadPossessionProof/);
+		assert.equal((await api.query.devices.nextDeviceId()).toNumber(), before);
+	});
+});
