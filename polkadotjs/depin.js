@@ -8,7 +8,8 @@
 //
 // Nothing else is needed: the pallets' types and the `DepinApi` runtime API come from the
 // runtime's metadata (v15). The `depin_*` RPC methods return JSON, so they are declared here
-// with the `Json` type.
+// with the `Json` type: `Option<Json>` where the answer may be null (`.isNone`), `Vec<Json>`
+// for lists; `.toJSON()` gives the plain object the node sent.
 
 const at = { name: "at", type: "BlockHash", isOptional: true };
 const device = { name: "device", type: "u64" };
@@ -21,17 +22,17 @@ const depin = {
 	device: {
 		description: "A device by id, or null",
 		params: [{ name: "id", type: "u64" }, at],
-		type: "Json",
+		type: "Option<Json>",
 	},
 	deviceByKey: {
 		description: "The device registered with a key ({scheme, public}), or null",
 		params: [{ name: "key", type: "Json" }, at],
-		type: "Json",
+		type: "Option<Json>",
 	},
 	devicesOf: {
 		description: "A page of an owner's devices",
 		params: [{ name: "owner", type: "AccountId" }, ...page, at],
-		type: "Json",
+		type: "Vec<Json>",
 	},
 	devicesInArea: {
 		description: "A page of the devices inside an H3 cell (hex), of one kind if given",
@@ -41,7 +42,7 @@ const depin = {
 			...page,
 			at,
 		],
-		type: "Json",
+		type: "Vec<Json>",
 	},
 	epoch: {
 		description: "The proving epoch in progress",
@@ -51,12 +52,12 @@ const depin = {
 	openChallenges: {
 		description: "The challenges a storage device can answer now",
 		params: [device, at],
-		type: "Json",
+		type: "Vec<Json>",
 	},
 	proofStatus: {
 		description: "A storage device's proving record, or null",
 		params: [device, at],
-		type: "Json",
+		type: "Option<Json>",
 	},
 	rewardReceipts: {
 		description: "A page of a device's reward receipts, oldest first",
@@ -66,7 +67,7 @@ const depin = {
 			{ name: "limit", type: "Option<u32>", isOptional: true },
 			at,
 		],
-		type: "Json",
+		type: "Vec<Json>",
 	},
 	pendingRewards: {
 		description: "A device's rewards claimable now",
@@ -76,7 +77,7 @@ const depin = {
 	rewardEstimate: {
 		description: "What the epoch in progress may pay a device, or null",
 		params: [device, at],
-		type: "Json",
+		type: "Option<Json>",
 	},
 };
 

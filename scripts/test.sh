@@ -2,8 +2,9 @@
 # Sets up the machine if needed, then runs every test of the workspace: pallet and runtime
 # unit tests, the runtime's generated integrity tests, and the end-to-end tests that start the
 # `depin-node` binary built by this same command; then the pallets again with their
-# benchmarks (each benchmark runs once against the pallet's mock) and try-runtime checks; and
-# last the zombienet network tests (four validators and more, from the same node binary).
+# benchmarks (each benchmark runs once against the pallet's mock) and try-runtime checks; then
+# the Polkadot.js suite (@polkadot/api against a dev node); and last the zombienet network
+# tests (four validators and more). Both use the node binary the first command built.
 # Extra arguments go to the first `cargo test`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +20,9 @@ for manifest in pallets/*/Cargo.toml; do
 done
 echo "[test] benchmarks and try-runtime checks of the pallets" >&2
 cargo test --locked "${pallets[@]}" --features runtime-benchmarks,try-runtime
+
+echo "[test] Polkadot.js suite" >&2
+"$here/polkadotjs.sh"
 
 echo "[test] zombienet network tests" >&2
 "$here/zombienet.sh"

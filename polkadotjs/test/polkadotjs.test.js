@@ -59,11 +59,13 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "proofs", "emission", "guardedParameters"]) {
+		for (const pallet of ["devices", "proofs", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
 		}
+		// The governance guard over pallet-parameters: calls only, no storage of its own.
+		assert.equal(typeof api.tx.guardedParameters.setParameter, "function");
 		assert.equal(typeof api.tx.devices.register, "function");
 		assert.equal(typeof api.tx.proofs.submitStorageProofs, "function");
 		assert.equal(typeof api.tx.emission.claim, "function");
@@ -90,6 +92,9 @@ describe("Polkadot.js against the dev node", () => {
 			const path = type.path.map((p) => p.toString()).join("::");
 			if (!ours.test(path)) continue;
 			if (type.params.some((p) => p.type.isNone)) continue; // unused generic parameter
+			// The aggregated RuntimeEvent/RuntimeCall/... enums: Polkadot.js builds no faithful
+			// default for them; real ones are decoded from blocks below.
+			if (/^depin_runtime::Runtime[A-Z]/.test(path)) continue;
 			const name = api.registry.createLookupType(id);
 			const value = api.registry.createType(name);
 			const again = api.registry.createType(name, value.toU8a());
