@@ -43,10 +43,8 @@ impl<T: Config> Pallet<T> {
 		let pot = Self::pot();
 		let ed = T::Currency::minimum_balance();
 		let balance = T::Currency::balance(&pot);
-		if balance < ed {
-			if T::Currency::mint_into(&pot, ed.saturating_sub(balance)).is_err() {
-				defensive!("the pot's existential deposit can be minted at genesis");
-			}
+		if balance < ed && T::Currency::mint_into(&pot, ed.saturating_sub(balance)).is_err() {
+			defensive!("the pot's existential deposit can be minted at genesis");
 		}
 		GenesisIssuance::<T>::put(T::Currency::total_issuance());
 	}
@@ -160,7 +158,7 @@ impl<T: Config> Pallet<T> {
 	) -> (PerKind<BalanceOf<T>>, BalanceOf<T>, BalanceOf<T>) {
 		let mut left = emission;
 		let mut take = |share: Perbill| {
-			let part = (share * emission).min(left);
+			let part = share.mul_floor(emission).min(left);
 			left = left.saturating_sub(part);
 			part
 		};
@@ -221,7 +219,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RewardsExpired { epoch: next, to_treasury });
 			}
 			next = next.saturating_add(1);
-			count += 1;
+			count = count.saturating_add(1);
 		}
 		ExpiredBefore::<T>::put(next);
 		count

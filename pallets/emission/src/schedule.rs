@@ -38,7 +38,7 @@ pub fn scheduled<Balance: AtLeast32BitUnsigned + Copy>(
 	let mut total = Balance::zero();
 	let mut block = from;
 	while block < to {
-		let era = block / halving;
+		let era = block.checked_div(halving).unwrap_or_default();
 		let per_block = era_reward(reward, era);
 		if per_block.is_zero() {
 			break;
@@ -159,7 +159,7 @@ mod tests {
 		// After 25 halvings the schedule is within R·H·2^-24 of its bound 2·R·H.
 		let bound = 2 * REWARD * u128::from(HALVING);
 		let emitted = issuance - genesis;
-		assert!(emitted < bound && bound - emitted < REWARD * u128::from(HALVING) >> 23);
+		assert!(emitted < bound && bound - emitted < (REWARD * u128::from(HALVING)) >> 23);
 		// The first four years emit R·H = 168,307,200 DPN; everything about 336.6 million.
 		assert_eq!(closed_form(REWARD, HALVING, 1), 168_307_200 * DPN);
 	}

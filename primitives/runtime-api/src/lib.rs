@@ -22,6 +22,10 @@ pub use pallet_emission::{
 };
 pub use pallet_proofs::{EpochStatus, OpenChallenge, ProofStatus, Sector, SectorStatus};
 
+/// A page of devices with their ids.
+pub type DevicePage<AccountId, Balance, BlockNumber> =
+	Vec<(DeviceId, Device<AccountId, Balance, BlockNumber>)>;
+
 sp_api::decl_runtime_apis! {
 	/// Queries about devices, proofs and rewards.
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
@@ -42,7 +46,7 @@ sp_api::decl_runtime_apis! {
 			owner: AccountId,
 			start_after: Option<DeviceId>,
 			limit: u32,
-		) -> Vec<(DeviceId, Device<AccountId, Balance, BlockNumber>)>;
+		) -> DevicePage<AccountId, Balance, BlockNumber>;
 
 		/// A page of the non-retired devices inside an H3 cell (raw index, at the registry's
 		/// density resolution or finer), of one kind if given.
@@ -51,7 +55,7 @@ sp_api::decl_runtime_apis! {
 			kind: Option<DeviceKind>,
 			start_after: Option<DeviceId>,
 			limit: u32,
-		) -> Result<Vec<(DeviceId, Device<AccountId, Balance, BlockNumber>)>, AreaQueryError>;
+		) -> Result<DevicePage<AccountId, Balance, BlockNumber>, AreaQueryError>;
 
 		/// The proving epoch in progress: index, start, proof deadline, next start, seed.
 		fn epoch() -> EpochStatus<BlockNumber>;
