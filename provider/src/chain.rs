@@ -1,0 +1,218 @@
+//! The connection to a node: transactions typed from the runtime's metadata (subxt codegen,
+//! checked against the node's metadata before anything is signed), the `DepinApi` runtime API
+//! decoded with the pallets' own types, and errors a provider can act on.
+
+use anyhow::{anyhow, Context, Result};
+use codec::{Decode, Encode};
+use depin_runtime_api::{
+	Device, DeviceId, EpochStatus, OpenChallenge, PendingRewards, ProofStatus, RewardReceipt,
+};
+use sp_core::H256;
+use subxt::{
+	transactions::{Payload, TransactionStatus},
+	utils::AccountId32,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+use crate::depin;
+
+/// Our chain speaks the Polkadot transaction format: 32-byte accounts, `MultiAddress`,
+/// `MultiSignature`, u32 block numbers, blake2 hashes.
+pub type Config = PolkadotConfig;
+pub type Balance = u128;
+pub type BlockNumber = u32;
+pub type ChainDevice = Device<sp_core::crypto::AccountId32, Balance, BlockNumber>;
+
+/// A block a transaction made it into, and what it did there.
+pub struct Included {
+	pub block: H256,
+	/// The metadata the events decode with (to name the errors inside them).
+	pub metadata: subxt::metadata::ArcMetadata,
+	pub events: subxt::extrinsics::ExtrinsicEvents<Config>,
+}
+
+/// A connected node.
+#[derive(Clone)]
+pub struct Chain {
+	pub client: OnlineClient<Config>,
+	pub url: String,
+}
+
+/// An account id the pallets' types use.
+pub fn account(id: &AccountId32) -> sp_core::crypto::AccountId32 {
+	sp_core::crypto::AccountId32::new(id.0)
+}
+
+/// The same value as another type with the same SCALE encoding: the pallets' own types and
+/// the ones subxt generates from the metadata describe the same bytes.
+pub fn bridge<A: Encode, B: Decode>(value: &A) -> Result<B> {
+	B::decode(&mut &value.encode()[..])
+		.map_err(|e| anyhow!("the runtime's metadata and this tool disagree on a type: {e}"))
+}
+
+impl Chain {
+	/// Connect to the node at `url` (`ws://` or `wss://`).
+	pub async fn connect(url: &str) -> Result<Self> {
+		let client = OnlineClient::<Config>::from_insecure_url(url).await.map_err(|e| {
+			anyhow!("cannot reach the node at {url} ({e}); is depin-node running there? (--url)")
+		})?;
+		Ok(Self { client, url: url.to_string() })
+	}
+
+	pub fn genesis(&self) -> H256 {
+		H256(self.client.genesis_hash().0)
+	}
+
+	/// The best block's hash and number.
+	pub async fn best(&self) -> Result<(H256, BlockNumber)> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		Ok((H256(at.block_hash().0), u32::try_from(at.block_number()).unwrap_or(u32::MAX)))
+	}
+
+	/// Call `DepinApi_<method>` at the latest finalized block.
+	pub async fn api<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let bytes = at
+			.runtime_apis()
+			.call_raw(&format!("DepinApi_{method}"), Some(&args.encode()))
+			.await
+			.with_context(|| format!("the runtime API call DepinApi_{method} failed"))?;
+		R::decode(&mut &bytes[..])
+			.map_err(|e| anyhow!("cannot decode the answer of DepinApi_{method}: {e}"))
+	}
+
+	pub async fn device(&self, id: DeviceId) -> Result<Option<ChainDevice>> {
+		self.api("device", id).await
+	}
+
+	pub async fn devices_of(&self, owner: &AccountId32) -> Result<Vec<(DeviceId, ChainDevice)>> {
+		let mut all = Vec::new();
+		let mut after: Option<DeviceId> = None;
+		loop {
+			let page: Vec<(DeviceId, ChainDevice)> =
+				self.api("devices_of", (account(owner), after, pallet_devices::MAX_PAGE)).await?;
+			let full = page.len() >= pallet_devices::MAX_PAGE as usize;
+			after = page.last().map(|(id, _)| *id);
+			all.extend(page);
+			if !full {
+				break;
+			}
+		}
+		all.sort_by_key(|(id, _)| *id);
+		Ok(all)
+	}
+
+	pub async fn epoch(&self) -> Result<EpochStatus<BlockNumber>> {
+		self.api("epoch", ()).await
+	}
+
+	pub async fn open_challenges(
+		&self,
+		device: DeviceId,
+	) -> Result<Vec<OpenChallenge<BlockNumber>>> {
+		self.api("open_challenges", device).await
+	}
+
+	pub async fn proof_status(&self, device: DeviceId) -> Result<Option<ProofStatus>> {
+		self.api("proof_status", device).await
+	}
+
+	pub async fn pending_rewards(&self, device: DeviceId) -> Result<PendingRewards<Balance>> {
+		self.api("pending_rewards", device).await
+	}
+
+	pub async fn reward_receipts(&self, device: DeviceId) -> Result<Vec<RewardReceipt<Balance>>> {
+		self.api("reward_receipts", (device, Option::<u32>::None, pallet_devices::MAX_PAGE)).await
+	}
+
+	/// The free balance of an account.
+	pub async fn free_balance(&self, who: &AccountId32) -> Result<Balance> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let info = at
+			.storage()
+			.fetch(depin::storage().system().account(), (who.clone(),))
+			.await
+			.context("cannot read the account")?
+			.decode()
+			.context("cannot decode the account")?;
+		Ok(info.data.free)
+	}
+
+	/// Sign `call` with `signer`, submit it, wait until it is in a finalized block and
+	/// succeeded there. Errors say what went wrong in words: an invalid transaction (fees the
+	/// account cannot pay, a stale nonce), or the pallet error and its documentation.
+	pub async fn submit<C: Payload>(&self, call: &C, signer: &Keypair) -> Result<Included> {
+		let who = signer.public_key().to_account_id();
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let metadata = at.metadata();
+		let mut tx = at.transactions();
+		let mut progress = tx
+			.sign_and_submit_then_watch_default(call, signer)
+			.await
+			.map_err(|e| explain_submission(&e.to_string(), &who))?;
+		while let Some(status) = progress.next().await {
+			let status = status.map_err(|e| anyhow!("lost track of the transaction: {e}"))?;
+			match status {
+				TransactionStatus::InFinalizedBlock(included) => {
+					let block = H256(included.block_hash().0);
+					let events = included.wait_for_success().await.map_err(|e| match e {
+						subxt::error::TransactionEventsError::ExtrinsicFailed(error) => {
+							explain_dispatch(&error)
+						},
+						other => anyhow!("{other}"),
+					})?;
+					return Ok(Included { block, metadata, events });
+				},
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => {
+					return Err(explain_submission(&message, &who));
+				},
+				_ => {},
+			}
+		}
+		Err(anyhow!("the node stopped reporting on the transaction"))
+	}
+}
+
+/// A transaction the pool refused, in words.
+fn explain_submission(message: &str, who: &AccountId32) -> anyhow::Error {
+	if message.contains("Inability to pay some fees") || message.contains("Payment") {
+		anyhow!("insufficient funds: the account {who} cannot pay the transaction fee")
+	} else if message.contains("Transaction is outdated") || message.contains("Stale") {
+		anyhow!("the account's nonce moved on (another transaction of {who}?); try again")
+	} else if message.contains("Connection") || message.contains("connection") {
+		anyhow!("the node connection broke: {message}")
+	} else {
+		anyhow!("the node refused the transaction: {message}")
+	}
+}
+
+/// A dispatch error in words: `pallet.Error: what its documentation says`.
+pub fn explain_dispatch(error: &subxt::error::DispatchError) -> anyhow::Error {
+	match error {
+		subxt::error::DispatchError::Module(module) => match module.details() {
+			Ok(details) => {
+				let docs = details.variant.docs.join(" ");
+				anyhow!(
+					"{}.{}: {}",
+					lower_first(details.pallet.name()),
+					details.variant.name,
+					docs.trim()
+				)
+			},
+			Err(_) => anyhow!("{module}"),
+		},
+		subxt::error::DispatchError::Token(token) => anyhow!("insufficient funds: {token}"),
+		other => anyhow!("{other}"),
+	}
+}
+
+fn lower_first(name: &str) -> String {
+	let mut chars = name.chars();
+	match chars.next() {
+		Some(first) => first.to_lowercase().chain(chars).collect(),
+		None => String::new(),
+	}
+}

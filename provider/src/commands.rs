@@ -1,0 +1,666 @@
+//! The commands of `depin-provider`, one function each, returning a [`Report`].
+
+use std::{
+	collections::BTreeSet,
+	path::{Path, PathBuf},
+	time::Duration,
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use codec::Encode;
+use pallet_devices::{
+	DeviceKind, DeviceMetadata, DeviceStatus, PossessionPayload, Registration, REGISTER_CONTEXT,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sp_core::H256;
+use subxt::utils::AccountId32;
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+	chain::{account, bridge, Chain, ChainDevice, Included},
+	depin,
+	keystore::{public_hex, DevicePair, Keystore, Scheme},
+	prover::{self, Honesty, LoadedSector},
+	report::{dpn, Report},
+	sector::{LocalSector, SectorData, Sectors},
+};
+
+/// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
+#[derive(Clone)]
+pub struct Home(pub PathBuf);
+
+impl Home {
+	pub fn keystore(&self) -> Result<Keystore> {
+		Keystore::open(&self.0.join("keystore.json"))
+	}
+	pub fn sectors(&self) -> Result<Sectors> {
+		Sectors::open(&self.0.join("sectors.json"))
+	}
+}
+
+// ---- Keys ------------------------------------------------------------------------------------
+
+pub fn keys_generate(home: &Home, name: &str, scheme: Scheme) -> Result<Report> {
+	let mut store = home.keystore()?;
+	let (pair, phrase) = DevicePair::generate(scheme);
+	let stored = store.add(name, &phrase, &pair)?;
+	Ok(Report::new(
+		format!("generated {} key `{}`: {}", scheme.as_str(), stored.name, stored.public),
+		json!({ "name": stored.name, "scheme": scheme.as_str(), "public": stored.public }),
+	))
+}
+
+pub fn keys_import(home: &Home, name: &str, scheme: Scheme, secret: &str) -> Result<Report> {
+	let mut store = home.keystore()?;
+	let pair = DevicePair::from_uri(scheme, secret)?;
+	let stored = store.add(name, secret, &pair)?;
+	Ok(Report::new(
+		format!("imported {} key `{}`: {}", scheme.as_str(), stored.name, stored.public),
+		json!({ "name": stored.name, "scheme": scheme.as_str(), "public": stored.public }),
+	))
+}
+
+pub fn keys_list(home: &Home) -> Result<Report> {
+	let store = home.keystore()?;
+	let text = if store.keys().is_empty() {
+		"no keys yet: `depin-provider keys generate --name <name>`".to_string()
+	} else {
+		store
+			.keys()
+			.iter()
+			.map(|k| format!("{:<20} {}", k.name, k.public))
+			.collect::<Vec<_>>()
+			.join("\n")
+	};
+	let keys: Vec<Value> = store
+		.keys()
+		.iter()
+		.map(|k| json!({ "name": k.name, "scheme": k.scheme.as_str(), "public": k.public }))
+		.collect();
+	Ok(Report::new(text, json!(keys)))
+}
+
+// ---- Registration ----------------------------------------------------------------------------
+
+/// A device to register (also one entry of a batch file).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeviceSpec {
+	/// The name of its key in the keystore.
+	pub key: String,
+	pub kind: Kind,
+	/// H3 cell, hex (`8c1f1d48945d9ff`).
+	pub location: String,
+	/// Bytes for storage, units for compute, 0 for coverage.
+	#[serde(default)]
+	pub capacity: u64,
+	#[serde(default)]
+	pub model: String,
+	#[serde(default)]
+	pub firmware: String,
+	/// The serial number; only its blake2-256 hash goes on chain.
+	#[serde(default)]
+	pub serial: String,
+	/// An account allowed to operate the device.
+	#[serde(default)]
+	pub manager: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+	Storage,
+	Coverage,
+	Compute,
+}
+
+impl From<Kind> for DeviceKind {
+	fn from(kind: Kind) -> Self {
+		match kind {
+			Kind::Storage => DeviceKind::Storage,
+			Kind::Coverage => DeviceKind::Coverage,
+			Kind::Compute => DeviceKind::Compute,
+		}
+	}
+}
+
+pub fn kind_name(kind: DeviceKind) -> &'static str {
+	match kind {
+		DeviceKind::Storage => "storage",
+		DeviceKind::Coverage => "coverage",
+		DeviceKind::Compute => "compute",
+	}
+}
+
+pub fn status_name(status: &DeviceStatus<u32>) -> String {
+	match status {
+		DeviceStatus::Active => "active".into(),
+		DeviceStatus::Suspended => "suspended".into(),
+		DeviceStatus::Retired { unbonds_at } => format!("retired (unbonds at #{unbonds_at})"),
+	}
+}
+
+pub fn parse_cell(text: &str) -> Result<u64> {
+	let digits = text.trim_start_matches("0x");
+	u64::from_str_radix(digits, 16)
+		.map_err(|_| anyhow!("`{text}` is not an H3 cell (15 hex digits, e.g. 8c1f1d48945d9ff)"))
+}
+
+pub fn parse_account(text: &str) -> Result<AccountId32> {
+	text.parse::<AccountId32>().map_err(|_| anyhow!("`{text}` is not an SS58 address"))
+}
+
+/// The registration of a device: its key proves possession by signing the payload that
+/// binds it to this chain, this owner and the key's nonce.
+pub async fn registration(
+	chain: &Chain,
+	store: &Keystore,
+	owner: &AccountId32,
+	spec: &DeviceSpec,
+) -> Result<Registration<sp_core::crypto::AccountId32>> {
+	let pair = store.pair(&spec.key)?;
+	let key = pair.public();
+	let at = chain.client.at_current_block().await.context("cannot read the chain")?;
+	let nonce = at
+		.storage()
+		.fetch(depin::storage().devices().key_nonces(), (bridge(&key)?,))
+		.await
+		.context("cannot read the key's nonce")?
+		.decode()
+		.context("cannot decode the key's nonce")?;
+	let payload = PossessionPayload {
+		context: REGISTER_CONTEXT,
+		genesis_hash: chain.genesis(),
+		owner: account(owner),
+		key: key.clone(),
+		nonce,
+	};
+	let field = |text: &str, what: &str| {
+		text.as_bytes()
+			.to_vec()
+			.try_into()
+			.map_err(|_| anyhow!("the {what} `{text}` is longer than 64 bytes"))
+	};
+	Ok(Registration {
+		key,
+		proof: pair.sign(&payload.encode()),
+		nonce,
+		kind: spec.kind.into(),
+		location: parse_cell(&spec.location)?,
+		capacity: spec.capacity,
+		metadata: DeviceMetadata {
+			model: field(&spec.model, "model")?,
+			firmware: field(&spec.firmware, "firmware")?,
+			serial_hash: H256(sp_crypto_hashing::blake2_256(spec.serial.as_bytes())),
+		},
+		manager: spec.manager.as_deref().map(parse_account).transpose()?.as_ref().map(account),
+	})
+}
+
+/// Register one device, or many in one `register_batch` transaction.
+pub async fn register(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	specs: &[DeviceSpec],
+) -> Result<Report> {
+	let store = home.keystore()?;
+	let owner = signer.public_key().to_account_id();
+	let mut registrations = Vec::with_capacity(specs.len());
+	for spec in specs {
+		registrations.push(registration(chain, &store, &owner, spec).await?);
+	}
+	let included = match registrations.as_slice() {
+		[] => bail!("no devices to register"),
+		[one] => chain.submit(&depin::tx().devices().register(bridge(one)?), signer).await?,
+		many => {
+			let batch = bridge(&many.to_vec())?;
+			chain.submit(&depin::tx().devices().register_batch(batch), signer).await?
+		},
+	};
+	let names: Vec<(pallet_devices::DeviceKey, String)> =
+		registrations.iter().zip(specs).map(|(r, s)| (r.key.clone(), s.key.clone())).collect();
+	registered_report(&included, &names)
+}
+
+fn registered_report(
+	included: &Included,
+	names: &[(pallet_devices::DeviceKey, String)],
+) -> Result<Report> {
+	use depin::devices::events::{BatchItemFailed, DeviceRegistered};
+	let mut lines = Vec::new();
+	let mut devices = Vec::new();
+	for event in included.events.find::<DeviceRegistered>() {
+		let event = event?;
+		let key: pallet_devices::DeviceKey = bridge(&event.key)?;
+		let name =
+			names.iter().find(|(k, _)| *k == key).map(|(_, n)| n.clone()).unwrap_or_default();
+		lines.push(format!("registered device {} ({name})", event.device));
+		devices.push(json!({ "device": event.device, "key": name }));
+	}
+	let mut failures = Vec::new();
+	for event in included.events.find::<BatchItemFailed>() {
+		let event = event?;
+		let name = names.get(event.index as usize).map(|(_, n)| n.clone()).unwrap_or_default();
+		let error = match &event.error {
+			depin::runtime_types::sp_runtime::DispatchError::Module(m) => {
+				module_error_name(included, m.index, m.error[0])
+			},
+			other => format!("{other:?}"),
+		};
+		lines.push(format!("not registered: item {} ({name}): {error}", event.index));
+		failures.push(json!({ "index": event.index, "key": name, "error": error }));
+	}
+	lines.push(format!("in block {:?}", included.block));
+	Ok(Report::new(
+		lines.join("\n"),
+		json!({ "block": format!("{:?}", included.block), "registered": devices, "failed": failures }),
+	))
+}
+
+fn module_error_name(included: &Included, pallet: u8, error: u8) -> String {
+	included
+		.metadata
+		.pallet_by_error_index(pallet)
+		.and_then(|p| p.error_variant_by_index(error).map(|v| format!("{}.{}", p.name(), v.name)))
+		.unwrap_or_else(|| format!("error {error} of pallet {pallet}"))
+}
+
+// ---- Storage ---------------------------------------------------------------------------------
+
+/// Build the Merkle tree of a file or folder and commit it as a sector of `device`.
+pub async fn storage_commit(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	device: u64,
+	path: &Path,
+	progress: impl FnMut(u64, u64),
+) -> Result<Report> {
+	let found = chain.device(device).await?.ok_or_else(|| anyhow!("no device {device}"))?;
+	if found.kind != DeviceKind::Storage {
+		bail!(
+			"device {device} is a {} device: only storage devices commit sectors",
+			kind_name(found.kind)
+		);
+	}
+	let path = path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
+	let mut data = SectorData::open(&path)?;
+	let len = data.len();
+	let mut progress = progress;
+	let tree = data.tree(|n| progress(n, len))?;
+	let call = depin::tx().proofs().commit_sector(device, H256(tree.root()), tree.chunks());
+	let included = chain.submit(&call, signer).await?;
+	let committed = included
+		.events
+		.find_first::<depin::proofs::events::SectorCommitted>()
+		.ok_or_else(|| anyhow!("the chain did not report the sector"))??;
+	let local = LocalSector {
+		device,
+		sector: committed.sector,
+		root: format!("0x{}", hex::encode(tree.root())),
+		chunks: tree.chunks(),
+		path: path.clone(),
+	};
+	home.sectors()?.add(local.clone())?;
+	Ok(Report::new(
+		format!(
+			"committed {} ({} bytes, {} chunks) as sector {} of device {device}, root {}; \
+			 first challenged in epoch {}",
+			path.display(),
+			len,
+			tree.chunks(),
+			committed.sector,
+			local.root,
+			committed.first_challenge
+		),
+		json!({
+			"device": device,
+			"sector": committed.sector,
+			"root": local.root,
+			"chunks": tree.chunks(),
+			"bytes": len,
+			"firstChallenge": committed.first_challenge,
+			"block": format!("{:?}", included.block),
+		}),
+	))
+}
+
+// ---- Proving ---------------------------------------------------------------------------------
+
+/// What one round of proving did.
+#[derive(Default, Debug)]
+pub struct Round {
+	pub submitted: u32,
+	pub accepted: u32,
+	pub rejected: Vec<(u64, String)>,
+	pub points: u64,
+}
+
+/// Answer every open challenge of the given sectors in one `submit_storage_proofs`.
+pub async fn prove_round(
+	chain: &Chain,
+	signer: &Keypair,
+	sectors: &mut [(LoadedSector, DevicePair, Honesty)],
+	answered: &mut BTreeSet<(u64, u32, u32)>,
+) -> Result<Round> {
+	let genesis = chain.genesis();
+	let mut proofs = Vec::new();
+	let devices: BTreeSet<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
+	for device in devices {
+		for open in chain.open_challenges(device).await? {
+			if answered.contains(&(device, open.sector, open.epoch)) {
+				continue;
+			}
+			let Some((loaded, key, honesty)) = sectors
+				.iter_mut()
+				.find(|(s, _, _)| s.local.device == device && s.local.sector == open.sector)
+			else {
+				continue;
+			};
+			let data = &mut loaded.data;
+			let proof = prover::prove(
+				genesis,
+				device,
+				&open,
+				&loaded.tree,
+				|i| data.chunk(i),
+				key,
+				*honesty,
+			)?;
+			answered.insert((device, open.sector, open.epoch));
+			proofs.push(proof);
+		}
+	}
+	let mut round = Round::default();
+	if proofs.is_empty() {
+		return Ok(round);
+	}
+	round.submitted = u32::try_from(proofs.len()).unwrap_or(u32::MAX);
+	let call = depin::tx().proofs().submit_storage_proofs(bridge(&proofs)?);
+	let included = chain.submit(&call, signer).await?;
+	for accepted in included.events.find::<depin::proofs::events::StorageProofAccepted>() {
+		let accepted = accepted?;
+		round.accepted = round.accepted.saturating_add(1);
+		round.points = round.points.saturating_add(accepted.points);
+	}
+	for rejected in included.events.find::<depin::proofs::events::ProofRejected>() {
+		let rejected = rejected?;
+		let error = match &rejected.error {
+			depin::runtime_types::sp_runtime::DispatchError::Module(m) => {
+				module_error_name(&included, m.index, m.error[0])
+			},
+			other => format!("{other:?}"),
+		};
+		round.rejected.push((rejected.device, error));
+	}
+	Ok(round)
+}
+
+/// Load the sectors this provider committed, with the keys of their devices.
+pub async fn load_sectors(
+	chain: &Chain,
+	home: &Home,
+) -> Result<Vec<(LoadedSector, DevicePair, Honesty)>> {
+	let store = home.keystore()?;
+	let mut loaded = Vec::new();
+	for local in home.sectors()?.sectors {
+		let device = chain
+			.device(local.device)
+			.await?
+			.ok_or_else(|| anyhow!("device {} is not on this chain", local.device))?;
+		let (_, pair) = store.find(&device.key).ok_or_else(|| {
+			anyhow!(
+				"the key of device {} ({}) is not in the keystore",
+				local.device,
+				public_hex(&device.key)
+			)
+		})?;
+		loaded.push((LoadedSector::load(local)?, pair, Honesty::Honest));
+	}
+	Ok(loaded)
+}
+
+/// Watch the chain and answer the challenges of every committed sector, until `rounds`
+/// proving rounds have been submitted (forever if `None`). Each line of `log` says what
+/// happened.
+pub async fn daemon(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	rounds: Option<u32>,
+	mut log: impl FnMut(Value, String),
+) -> Result<Report> {
+	let mut sectors = load_sectors(chain, home).await?;
+	if sectors.is_empty() {
+		bail!("no sectors to prove: commit one first (`depin-provider storage commit`)");
+	}
+	log(
+		json!({ "event": "started", "sectors": sectors.len() }),
+		format!(
+			"proving {} sector(s); coverage and compute devices have no on-chain proofs yet",
+			sectors.len()
+		),
+	);
+	let mut answered = BTreeSet::new();
+	let mut done = 0u32;
+	let mut totals = (0u32, 0u32, 0u64);
+	let mut blocks = chain.client.stream_blocks().await.context("cannot follow the chain")?;
+	while let Some(block) = blocks.next().await {
+		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
+		let round = prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		if round.submitted == 0 {
+			continue;
+		}
+		done = done.saturating_add(1);
+		totals.0 = totals.0.saturating_add(round.accepted);
+		totals.1 = totals.1.saturating_add(u32::try_from(round.rejected.len()).unwrap_or(0));
+		totals.2 = totals.2.saturating_add(round.points);
+		let rejected: Vec<Value> =
+			round.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect();
+		log(
+			json!({
+				"event": "proved",
+				"block": number,
+				"accepted": round.accepted,
+				"points": round.points,
+				"rejected": rejected,
+			}),
+			format!(
+				"#{number}: {} proof(s) accepted ({} points){}",
+				round.accepted,
+				round.points,
+				round
+					.rejected
+					.iter()
+					.map(|(d, e)| format!(", device {d} rejected: {e}"))
+					.collect::<String>()
+			),
+		);
+		if rounds.is_some_and(|r| done >= r) {
+			break;
+		}
+	}
+	Ok(Report::new(
+		format!(
+			"{done} round(s): {} accepted, {} rejected, {} points",
+			totals.0, totals.1, totals.2
+		),
+		json!({ "rounds": done, "accepted": totals.0, "rejected": totals.1, "points": totals.2 }),
+	))
+}
+
+// ---- Rewards ---------------------------------------------------------------------------------
+
+/// Claim every claimable reward of the given devices (all of the signer's if empty), and
+/// the validator rewards of the given epochs if asked.
+pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64]) -> Result<Report> {
+	let owner = signer.public_key().to_account_id();
+	let devices: Vec<u64> = if devices.is_empty() {
+		chain.devices_of(&owner).await?.into_iter().map(|(id, _)| id).collect()
+	} else {
+		devices.to_vec()
+	};
+	let mut calls = Vec::new();
+	let mut expected: u128 = 0;
+	for &device in &devices {
+		for receipt in chain.pending_rewards(device).await?.receipts {
+			calls.push(depin::Call::Emission(
+				depin::runtime_types::pallet_emission::pallet::Call::claim {
+					device,
+					epoch: receipt.epoch,
+				},
+			));
+			expected = expected.saturating_add(receipt.amount);
+		}
+	}
+	if calls.is_empty() {
+		return Ok(Report::new("nothing to claim", json!({ "claimed": [], "total": "0" })));
+	}
+	let count = calls.len();
+	let included = chain.submit(&depin::tx().utility().batch_all(calls), signer).await?;
+	let mut claimed = Vec::new();
+	let mut total: u128 = 0;
+	for event in included.events.find::<depin::emission::events::RewardClaimed>() {
+		let event = event?;
+		total = total.saturating_add(event.amount);
+		claimed.push(json!({
+			"device": event.device,
+			"epoch": event.epoch,
+			"amount": event.amount.to_string(),
+		}));
+	}
+	Ok(Report::new(
+		format!("claimed {count} reward(s): {} (in block {:?})", dpn(total), included.block),
+		json!({ "claimed": claimed, "total": total.to_string(), "expected": expected.to_string() }),
+	))
+}
+
+/// The signer's devices: status, proving record and rewards waiting.
+pub async fn status(chain: &Chain, signer: &Keypair) -> Result<Report> {
+	let owner = signer.public_key().to_account_id();
+	let devices = chain.devices_of(&owner).await?;
+	let epoch = chain.epoch().await?;
+	let balance = chain.free_balance(&owner).await?;
+	let mut lines = vec![format!(
+		"account {owner}: {} free; epoch {} (blocks #{}..#{}, proofs until #{})",
+		dpn(balance),
+		epoch.index,
+		epoch.start,
+		epoch.next_start,
+		epoch.deadline
+	)];
+	let mut out = Vec::new();
+	for (id, device) in &devices {
+		let pending = chain.pending_rewards(*id).await?;
+		let proofs = chain.proof_status(*id).await?;
+		let mut line = format!(
+			"device {id}: {} {}, {:x}, {} faults",
+			kind_name(device.kind),
+			status_name(&device.status),
+			device.location.raw(),
+			device.faults
+		);
+		if let Some(p) = &proofs {
+			line.push_str(&format!(
+				", {} sector(s), proven {}/{} challenged epochs",
+				p.sectors.len(),
+				p.proven,
+				p.challenged
+			));
+		}
+		line.push_str(&format!(", {} claimable", dpn(pending.total)));
+		lines.push(line);
+		out.push(device_json(*id, device, pending.total, proofs.as_ref()));
+	}
+	if devices.is_empty() {
+		lines.push("no devices: `depin-provider register`".into());
+	}
+	Ok(Report::new(
+		lines.join("\n"),
+		json!({
+			"account": owner.to_string(),
+			"free": balance.to_string(),
+			"epoch": { "index": epoch.index, "start": epoch.start, "nextStart": epoch.next_start, "proofDeadline": epoch.deadline },
+			"devices": out,
+		}),
+	))
+}
+
+fn device_json(
+	id: u64,
+	device: &ChainDevice,
+	claimable: u128,
+	proofs: Option<&pallet_proofs::ProofStatus>,
+) -> Value {
+	json!({
+		"device": id,
+		"kind": kind_name(device.kind),
+		"status": status_name(&device.status),
+		"location": format!("{:x}", device.location.raw()),
+		"key": public_hex(&device.key),
+		"faults": device.faults,
+		"claimable": claimable.to_string(),
+		"proofs": proofs.map(|p| json!({
+			"sectors": p.sectors.len(),
+			"challenged": p.challenged,
+			"proven": p.proven,
+			"consecutiveFaults": p.consecutive_faults,
+			"unrecordedFaults": p.unrecorded_faults,
+			"faultThreshold": p.fault_threshold,
+		})),
+	})
+}
+
+/// A device's reward receipts.
+pub async fn rewards(chain: &Chain, device: u64) -> Result<Report> {
+	chain.device(device).await?.ok_or_else(|| anyhow!("no device {device}"))?;
+	let receipts = chain.reward_receipts(device).await?;
+	let mut lines = Vec::new();
+	let mut out = Vec::new();
+	for r in &receipts {
+		let status = match r.status {
+			depin_runtime_api::RewardStatus::InProgress => "in progress".to_string(),
+			depin_runtime_api::RewardStatus::Claimable { until } => {
+				format!("claimable until epoch {until}")
+			},
+			depin_runtime_api::RewardStatus::Claimed => "claimed".into(),
+			depin_runtime_api::RewardStatus::Expired => "expired".into(),
+		};
+		lines.push(format!(
+			"epoch {}: {} of {} {} points, {} ({status})",
+			r.epoch,
+			r.points,
+			r.category_points,
+			kind_name(r.kind),
+			dpn(r.amount)
+		));
+		out.push(json!({
+			"epoch": r.epoch,
+			"points": r.points,
+			"categoryPoints": r.category_points,
+			"amount": r.amount.to_string(),
+			"status": status,
+		}));
+	}
+	if receipts.is_empty() {
+		lines.push(format!("device {device} has no reward receipts yet"));
+	}
+	Ok(Report::new(lines.join("\n"), json!(out)))
+}
+
+/// Wait until the chain has finalized a block past `number`.
+pub async fn wait_past(chain: &Chain, number: u32, timeout: Duration) -> Result<()> {
+	let start = std::time::Instant::now();
+	loop {
+		if chain.best().await?.1 > number {
+			return Ok(());
+		}
+		if start.elapsed() > timeout {
+			bail!("the chain did not reach block #{number} within {timeout:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}

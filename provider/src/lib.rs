@@ -1,0 +1,30 @@
+//! `depin-provider`: what a hardware provider runs next to its devices.
+//!
+//! - [`keystore`]: device keys in a file only the owner can read.
+//! - [`chain`]: a subxt client typed from the runtime's metadata, with errors a person can act on.
+//! - [`sector`]: storage sectors — a file or a folder as chunks under a Merkle root.
+//! - [`prover`]: answers to the chain's storage challenges.
+//! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
+//! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
+
+// The workspace denies indexing, unchecked arithmetic and unwraps so the runtime cannot
+// panic; this is a client, where a bounds-checked index or a wrapping counter is ordinary
+// code. Unwraps stay denied.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+pub mod chain;
+pub mod commands;
+pub mod keystore;
+pub mod prover;
+pub mod report;
+pub mod sector;
+pub mod simulator;
+
+/// The chain's interface, generated at build time from the runtime's metadata (v16), which
+/// `metadata/depin.scale` holds; a test keeps the file equal to what the runtime reports.
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/depin.scale",
+	derive_for_all_types = "Clone, PartialEq, Eq, ::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode"
+)]
+#[allow(clippy::all, missing_docs)]
+pub mod depin {}

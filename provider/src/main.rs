@@ -1,0 +1,289 @@
+//! `depin-provider`: keys, registration, storage sectors, the proving daemon, rewards and a
+//! device simulator, against a DePIN node. `depin-provider --help` lists the commands; every
+//! command takes `--json` for machine-readable output.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use depin_provider::{
+	chain::Chain,
+	commands::{self, DeviceSpec, Home, Kind},
+	keystore::Scheme,
+	report::Report,
+	simulator,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+#[derive(Parser)]
+#[command(name = "depin-provider", version, about = "Run hardware on the DePIN chain")]
+struct Cli {
+	/// The node's RPC endpoint.
+	#[arg(long, global = true, env = "DEPIN_URL", default_value = "ws://127.0.0.1:9944")]
+	url: String,
+	/// The account that owns the devices and signs transactions, as a secret URI.
+	#[arg(
+		long,
+		global = true,
+		env = "DEPIN_SURI",
+		default_value = "//Alice",
+		hide_env_values = true
+	)]
+	suri: String,
+	/// Where the keystore (keystore.json, mode 0600) and the sector list live.
+	#[arg(long, global = true, env = "DEPIN_PROVIDER_HOME")]
+	home: Option<PathBuf>,
+	/// Print JSON instead of text.
+	#[arg(long, global = true)]
+	json: bool,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Device keys.
+	#[command(subcommand)]
+	Keys(KeysCommand),
+	/// Register a device whose key is in the keystore (its key proves possession).
+	Register {
+		/// The key's name in the keystore.
+		#[arg(long)]
+		key: String,
+		#[arg(long, value_enum)]
+		kind: Kind,
+		/// H3 cell (hex), resolution 7 to 12.
+		#[arg(long)]
+		location: String,
+		/// Bytes (storage), units (compute), 0 (coverage).
+		#[arg(long, default_value_t = 0)]
+		capacity: u64,
+		#[arg(long, default_value = "")]
+		model: String,
+		#[arg(long, default_value = "")]
+		firmware: String,
+		/// Serial number (only its hash goes on chain).
+		#[arg(long, default_value = "")]
+		serial: String,
+		/// An account allowed to operate the device.
+		#[arg(long)]
+		manager: Option<String>,
+	},
+	/// Register many devices in one transaction, from a JSON list of
+	/// `{key, kind, location, capacity?, model?, firmware?, serial?, manager?}`.
+	RegisterBatch { file: PathBuf },
+	/// Storage sectors.
+	#[command(subcommand)]
+	Storage(StorageCommand),
+	/// Answer the challenges of every committed sector as they come.
+	Daemon {
+		/// Stop after this many proving rounds (default: run until stopped).
+		#[arg(long)]
+		rounds: Option<u32>,
+	},
+	/// Claim every claimable reward of these devices (default: all of the account's).
+	Claim { devices: Vec<u64> },
+	/// The account's devices, proving records and claimable rewards.
+	Status,
+	/// A device's reward receipts.
+	Rewards { device: u64 },
+	/// Register simulated devices of every kind on a dev chain and keep the storage ones
+	/// proving, some of them cheating.
+	Simulate {
+		#[arg(long, default_value_t = 12)]
+		devices: u32,
+		/// The fraction of storage devices that answer with data they do not have.
+		#[arg(long, default_value_t = 0.25)]
+		cheaters: f64,
+		/// Stop after this many epochs (default: run until stopped).
+		#[arg(long)]
+		epochs: Option<u32>,
+	},
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+	/// Generate a new key.
+	Generate {
+		#[arg(long)]
+		name: String,
+		#[arg(long, value_enum, default_value = "sr25519")]
+		scheme: Scheme,
+	},
+	/// Import a key from a secret URI (phrase, 0x seed, //derivation).
+	Import {
+		#[arg(long)]
+		name: String,
+		#[arg(long, value_enum, default_value = "sr25519")]
+		scheme: Scheme,
+		#[arg(long, env = "DEPIN_DEVICE_SECRET", hide_env_values = true)]
+		secret: String,
+	},
+	/// List the stored keys (public halves).
+	List,
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+	/// Build the Merkle tree of a file or folder and commit it as a sector of a device.
+	Commit {
+		#[arg(long)]
+		device: u64,
+		path: PathBuf,
+	},
+}
+
+fn home(cli: &Cli) -> Result<Home> {
+	match &cli.home {
+		Some(dir) => Ok(Home(dir.clone())),
+		None => {
+			let base = std::env::var_os("HOME").context("set --home or HOME")?;
+			Ok(Home(PathBuf::from(base).join(".depin-provider")))
+		},
+	}
+}
+
+fn signer(suri: &str) -> Result<Keypair> {
+	let uri: SecretUri =
+		suri.parse().map_err(|e| anyhow::anyhow!("--suri is not a secret URI: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("--suri is not an sr25519 secret: {e}"))
+}
+
+fn progress_bar(json: bool, what: &str) -> ProgressBar {
+	if json {
+		return ProgressBar::hidden();
+	}
+	let bar = ProgressBar::new(0);
+	if let Ok(style) = ProgressStyle::with_template(
+		"{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+	) {
+		bar.set_style(style.progress_chars("=> "));
+	}
+	bar.set_message(what.to_string());
+	bar
+}
+
+async fn run(cli: Cli) -> Result<Report> {
+	let home = home(&cli)?;
+	match &cli.command {
+		Command::Keys(KeysCommand::Generate { name, scheme }) => {
+			commands::keys_generate(&home, name, *scheme)
+		},
+		Command::Keys(KeysCommand::Import { name, scheme, secret }) => {
+			commands::keys_import(&home, name, *scheme, secret)
+		},
+		Command::Keys(KeysCommand::List) => commands::keys_list(&home),
+		command => {
+			let signer = signer(&cli.suri)?;
+			let chain = Chain::connect(&cli.url).await?;
+			match command {
+				Command::Register {
+					key,
+					kind,
+					location,
+					capacity,
+					model,
+					firmware,
+					serial,
+					manager,
+				} => {
+					let spec = DeviceSpec {
+						key: key.clone(),
+						kind: *kind,
+						location: location.clone(),
+						capacity: *capacity,
+						model: model.clone(),
+						firmware: firmware.clone(),
+						serial: serial.clone(),
+						manager: manager.clone(),
+					};
+					commands::register(&chain, &home, &signer, &[spec]).await
+				},
+				Command::RegisterBatch { file } => {
+					let text = std::fs::read_to_string(file)
+						.with_context(|| format!("cannot read {}", file.display()))?;
+					let specs: Vec<DeviceSpec> = serde_json::from_str(&text)
+						.with_context(|| format!("{} is not a list of devices", file.display()))?;
+					commands::register(&chain, &home, &signer, &specs).await
+				},
+				Command::Storage(StorageCommand::Commit { device, path }) => {
+					let bar = progress_bar(cli.json, "hashing");
+					let report = commands::storage_commit(
+						&chain,
+						&home,
+						&signer,
+						*device,
+						path,
+						|n, total| {
+							bar.set_length(total);
+							bar.set_position(n);
+						},
+					)
+					.await;
+					bar.finish_and_clear();
+					report
+				},
+				Command::Daemon { rounds } => {
+					let json = cli.json;
+					commands::daemon(&chain, &home, &signer, *rounds, |value, line| {
+						if json {
+							println!("{value}");
+						} else {
+							println!("{line}");
+						}
+					})
+					.await
+				},
+				Command::Claim { devices } => commands::claim(&chain, &signer, devices).await,
+				Command::Status => commands::status(&chain, &signer).await,
+				Command::Rewards { device } => commands::rewards(&chain, *device).await,
+				Command::Simulate { devices, cheaters, epochs } => {
+					let json = cli.json;
+					let options = simulator::Options {
+						devices: *devices,
+						cheaters: *cheaters,
+						epochs: *epochs,
+					};
+					simulator::run(&chain, &signer, options, |value, line| {
+						if json {
+							println!("{value}");
+						} else {
+							println!("{line}");
+						}
+					})
+					.await
+				},
+				Command::Keys(_) => unreachable_keys(),
+			}
+		},
+	}
+}
+
+fn unreachable_keys() -> Result<Report> {
+	Err(anyhow::anyhow!("key commands run without a node"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let json = cli.json;
+	match run(cli).await {
+		Ok(report) => {
+			if json {
+				println!("{}", report.json);
+			} else {
+				println!("{}", report.text);
+			}
+			ExitCode::SUCCESS
+		},
+		Err(error) => {
+			if json {
+				println!("{}", serde_json::json!({ "error": format!("{error:#}") }));
+			} else {
+				eprintln!("error: {error:#}");
+			}
+			ExitCode::FAILURE
+		},
+	}
+}

@@ -1,0 +1,310 @@
+//! A living network on a dev chain: `depin-provider simulate --devices N`.
+//!
+//! The simulator registers N devices of every kind (storage, coverage, compute in turn) with
+//! keys derived from `//depin-sim/<i>`, spread over real H3 cells around Berlin, Paris and
+//! Nairobi, owned by the signing account. Each storage device commits a 64 KiB sector of
+//! its own pseudo-random data and answers its challenges every epoch — honestly, or, for
+//! the `--cheaters` fraction, with chunks it does not have, so the chain rejects their proofs,
+//! records faults, and at the fault threshold suspends and slashes them. Every epoch the
+//! simulator claims what the honest devices earned and reports what happened.
+//!
+//! It is restartable: devices already registered by the account are reused. Coverage and
+//! compute devices have no on-chain proofs yet (they are registered and listed, not proven).
+
+use std::collections::BTreeSet;
+
+use anyhow::{bail, Result};
+use depin_merkle::{Blake2, MerkleTree};
+use pallet_devices::{DeviceKind, DeviceStatus};
+use serde_json::{json, Value};
+use sp_core::H256;
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+	chain::{Chain, ChainDevice},
+	commands::{self, Home, Kind},
+	depin,
+	keystore::{DevicePair, Scheme},
+	prover::{Data, Honesty, LoadedSector},
+	report::{dpn, Report},
+	sector::LocalSector,
+};
+
+/// What to simulate.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+	pub devices: u32,
+	/// Fraction (0..=1) of the storage devices that cheat.
+	pub cheaters: f64,
+	/// Stop after this many epochs.
+	pub epochs: Option<u32>,
+}
+
+/// Cells the simulated devices stand in (resolution 12, non-pentagon base cells).
+const CITIES: [u64; 3] = [0x8c1f1d48945d9ff, 0x8c1fb46625551ff, 0x8c7a6e42ca207ff];
+/// Bytes in each simulated sector.
+const SECTOR_BYTES: usize = 64 * 1024;
+
+/// The H3 cell of simulated device `i`: its city's cell with the resolution-11 and -12
+/// digits (bits 12..15 and 9..12, each 0..=6) set from `i`.
+pub fn cell(i: u32) -> u64 {
+	let city = CITIES.get((i % 3) as usize).copied().unwrap_or(CITIES[0]);
+	let n = u64::from(i / 3) % 49;
+	(city & !(0o77 << 9)) | ((n / 7) << 12) | ((n % 7) << 9)
+}
+
+fn kind(i: u32) -> Kind {
+	match i % 3 {
+		0 => Kind::Storage,
+		1 => Kind::Coverage,
+		_ => Kind::Compute,
+	}
+}
+
+/// Device `i`'s sector: bytes from a xorshift stream seeded by `i`.
+pub fn sector_bytes(i: u32) -> Vec<u8> {
+	let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(i).wrapping_mul(0xff51_afd7_ed55_8ccd);
+	let mut out = Vec::with_capacity(SECTOR_BYTES);
+	while out.len() < SECTOR_BYTES {
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		out.extend_from_slice(&state.to_le_bytes());
+	}
+	out.truncate(SECTOR_BYTES);
+	out
+}
+
+/// Run the simulation; `log` gets one line (and one JSON value) per event worth telling.
+pub async fn run(
+	chain: &Chain,
+	signer: &Keypair,
+	options: Options,
+	mut log: impl FnMut(Value, String),
+) -> Result<Report> {
+	if options.devices == 0 || options.devices > 1_000 {
+		bail!("--devices must be between 1 and 1000");
+	}
+	if !(0.0..=1.0).contains(&options.cheaters) {
+		bail!("--cheaters is a fraction between 0 and 1");
+	}
+	let owner = signer.public_key().to_account_id();
+	let dir = tempfile_dir()?;
+	let home = Home(dir.clone());
+
+	// Keys, and which of them the chain already knows.
+	let mut store = home.keystore()?;
+	let mut pairs = Vec::new();
+	for i in 0..options.devices {
+		let uri = format!("//depin-sim/{i}");
+		let pair = DevicePair::from_uri(Scheme::Sr25519, &uri)?;
+		store.add(&format!("sim-{i}"), &uri, &pair)?;
+		pairs.push(pair);
+	}
+	let mut ids: Vec<Option<u64>> = Vec::new();
+	for pair in &pairs {
+		let found: Option<(u64, ChainDevice)> = chain.api("device_by_key", pair.public()).await?;
+		ids.push(found.map(|(id, _)| id));
+	}
+
+	// Register the missing ones, 50 to a transaction.
+	let missing: Vec<u32> = (0..options.devices).filter(|&i| ids[i as usize].is_none()).collect();
+	for batch in missing.chunks(50) {
+		let specs: Vec<commands::DeviceSpec> = batch
+			.iter()
+			.map(|&i| commands::DeviceSpec {
+				key: format!("sim-{i}"),
+				kind: kind(i),
+				location: format!("{:x}", cell(i)),
+				capacity: match kind(i) {
+					Kind::Storage => 1 << 20,
+					Kind::Coverage => 0,
+					Kind::Compute => 1_000,
+				},
+				model: format!("sim-{}", commands::kind_name(kind(i).into())),
+				firmware: "1.0.0".into(),
+				serial: format!("sim-{i}"),
+				manager: None,
+			})
+			.collect();
+		let report = commands::register(chain, &home, signer, &specs).await?;
+		log(report.json.clone(), report.text.clone());
+	}
+	for (i, pair) in pairs.iter().enumerate() {
+		if ids[i].is_none() {
+			let found: Option<(u64, ChainDevice)> =
+				chain.api("device_by_key", pair.public()).await?;
+			ids[i] = found.map(|(id, _)| id);
+		}
+	}
+	let ids: Vec<u64> = ids.into_iter().flatten().collect();
+	if ids.len() != options.devices as usize {
+		bail!("only {} of {} simulated devices are registered", ids.len(), options.devices);
+	}
+
+	// Storage devices: commit their sectors (one batch), remember which cheat.
+	let storage: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Storage).collect();
+	let cheating = (options.cheaters * storage.len() as f64).round() as usize;
+	let mut sectors = Vec::new();
+	let mut commits = Vec::new();
+	for (n, &i) in storage.iter().enumerate() {
+		let device = ids[i as usize];
+		let bytes = sector_bytes(i);
+		let tree = MerkleTree::<Blake2>::from_bytes(&bytes)
+			.ok_or_else(|| anyhow::anyhow!("empty sector"))?;
+		let status = chain.proof_status(device).await?;
+		let sector = match status.as_ref().and_then(|s| {
+			s.sectors.iter().find(|x| x.sector.root == H256(tree.root())).map(|x| x.index)
+		}) {
+			Some(index) => index,
+			None => {
+				commits.push(depin::Call::Proofs(
+					depin::runtime_types::pallet_proofs::pallet::Call::commit_sector {
+						device,
+						root: H256(tree.root()),
+						chunks: tree.chunks(),
+					},
+				));
+				status.map(|s| s.sectors.len() as u32).unwrap_or(0)
+			},
+		};
+		let honesty = if n < cheating { Honesty::Cheating } else { Honesty::Honest };
+		let local = LocalSector {
+			device,
+			sector,
+			root: format!("0x{}", hex::encode(tree.root())),
+			chunks: tree.chunks(),
+			path: format!("memory:sim-{i}").into(),
+		};
+		sectors.push((
+			LoadedSector { local, data: Data::Memory(bytes), tree },
+			pairs[i as usize].clone(),
+			honesty,
+		));
+	}
+	if !commits.is_empty() {
+		let count = commits.len();
+		let included = chain.submit(&depin::tx().utility().batch_all(commits), signer).await?;
+		log(
+			json!({ "event": "committed", "sectors": count, "block": format!("{:?}", included.block) }),
+			format!("committed {count} sector(s) of 64 KiB"),
+		);
+	}
+	log(
+		json!({
+			"event": "started",
+			"devices": ids.len(),
+			"storage": storage.len(),
+			"cheating": cheating,
+			"owner": owner.to_string(),
+		}),
+		format!(
+			"simulating {} devices ({} storage, {cheating} of them cheating) owned by {owner}",
+			ids.len(),
+			storage.len()
+		),
+	);
+
+	// Prove every block, report and claim every epoch.
+	let mut answered = BTreeSet::new();
+	let mut epoch = chain.epoch().await?.index;
+	let mut seen = 0u32;
+	let mut tally = (0u32, 0u32, 0u64);
+	let mut claimed_total: u128 = 0;
+	let mut blocks = chain.client.stream_blocks().await?;
+	while let Some(block) = blocks.next().await {
+		let number = block.map_err(|e| anyhow::anyhow!("lost the chain: {e}"))?.number();
+		let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		tally.0 = tally.0.saturating_add(round.accepted);
+		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
+		tally.2 = tally.2.saturating_add(round.points);
+		let now = chain.epoch().await?.index;
+		if now == epoch {
+			continue;
+		}
+		// An epoch ended: count what the devices look like now, claim what they earned.
+		let devices = chain.devices_of(&owner).await?;
+		let mine: Vec<_> = devices.iter().filter(|(id, _)| ids.contains(id)).collect();
+		let suspended = mine.iter().filter(|(_, d)| d.status == DeviceStatus::Suspended).count();
+		// Missed epochs in a row, the ones the chain has not recorded yet included.
+		let mut faults = 0u32;
+		for (id, _) in &mine {
+			if let Some(status) = chain.proof_status(*id).await? {
+				faults = faults.saturating_add(status.consecutive_faults);
+			}
+		}
+		let claim = commands::claim(chain, signer, &ids).await?;
+		let claimed: u128 =
+			claim.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default();
+		claimed_total = claimed_total.saturating_add(claimed);
+		log(
+			json!({
+				"event": "epoch",
+				"epoch": epoch,
+				"block": number,
+				"accepted": tally.0,
+				"rejected": tally.1,
+				"points": tally.2,
+				"faults": faults,
+				"suspended": suspended,
+				"claimed": claimed.to_string(),
+			}),
+			format!(
+				"epoch {epoch} ended at #{number}: {} proofs accepted ({} points), {} rejected; \
+				 {faults} faults, {suspended} devices suspended; claimed {}",
+				tally.0,
+				tally.2,
+				tally.1,
+				dpn(claimed)
+			),
+		);
+		tally = (0, 0, 0);
+		epoch = now;
+		seen = seen.saturating_add(1);
+		if options.epochs.is_some_and(|e| seen >= e) {
+			break;
+		}
+	}
+	let kinds =
+		|k: DeviceKind| (0..options.devices).filter(|&i| DeviceKind::from(kind(i)) == k).count();
+	Ok(Report::new(
+		format!("simulated {seen} epoch(s); claimed {} in all", dpn(claimed_total)),
+		json!({
+			"epochs": seen,
+			"claimed": claimed_total.to_string(),
+			"devices": { "storage": kinds(DeviceKind::Storage), "coverage": kinds(DeviceKind::Coverage), "compute": kinds(DeviceKind::Compute) },
+		}),
+	))
+}
+
+/// The simulator's throwaway keystore (derived keys; nothing secret).
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+	let dir = std::env::temp_dir().join(format!("depin-sim-{}", std::process::id()));
+	if dir.exists() {
+		std::fs::remove_dir_all(&dir)?;
+	}
+	std::fs::create_dir_all(&dir)?;
+	Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn simulated_cells_are_valid_distinct_h3_cells_at_resolution_12() {
+		let cells: BTreeSet<u64> = (0..147).map(cell).collect();
+		assert_eq!(cells.len(), 147);
+		for c in cells {
+			let valid = pallet_devices::h3::H3Cell::new(c).expect("a valid cell");
+			assert_eq!(valid.resolution(), 12);
+		}
+	}
+
+	#[test]
+	fn simulated_sectors_are_distinct_and_deterministic() {
+		assert_eq!(sector_bytes(3), sector_bytes(3));
+		assert_ne!(sector_bytes(3), sector_bytes(4));
+		assert_eq!(sector_bytes(0).len(), SECTOR_BYTES);
+	}
+}

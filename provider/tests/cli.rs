@@ -1,0 +1,289 @@
+//! `depin-provider` end to end, against the real `depin-node` (the binary this workspace's
+//! `cargo test` builds, found next to this test's own binary, or at `$DEPIN_NODE`): keys,
+//! registration, a storage sector committed, proven by the daemon, rewarded and claimed;
+//! the errors a provider meets; the simulator's living network. And the metadata file the
+//! CLI's types are generated from, checked against the runtime.
+
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+const CLI: &str = env!("CARGO_BIN_EXE_depin-provider");
+const DEADLINE: Duration = Duration::from_secs(300);
+
+#[test]
+fn committed_metadata_matches_the_runtime() {
+	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("metadata/depin.scale");
+	let metadata = depin_runtime::Runtime::metadata_at_version(16).expect("metadata v16");
+	if std::env::var_os("DEPIN_BLESS").is_some() {
+		std::fs::write(&path, &*metadata).expect("written");
+	}
+	let committed = std::fs::read(&path).expect("metadata/depin.scale");
+	assert!(
+		committed == *metadata,
+		"provider/metadata/depin.scale is not the runtime's metadata: regenerate it with \
+		 `DEPIN_BLESS=1 cargo test -p depin-provider --test cli committed_metadata` and rebuild"
+	);
+}
+
+fn node_binary() -> PathBuf {
+	if let Some(path) = std::env::var_os("DEPIN_NODE") {
+		return path.into();
+	}
+	// target/<profile>/deps/cli-<hash> → target/<profile>/depin-node
+	let exe = std::env::current_exe().expect("the test's path");
+	let node = exe.parent().and_then(Path::parent).map(|d| d.join("depin-node"));
+	match node {
+		Some(node) if node.exists() => node,
+		_ => panic!(
+			"no depin-node next to {}: `cargo build -p depin-node` or set DEPIN_NODE",
+			exe.display()
+		),
+	}
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.map(|a| a.port())
+		.expect("a free port")
+}
+
+struct Node {
+	child: Child,
+	url: String,
+	dir: tempfile::TempDir,
+}
+
+impl Node {
+	fn start() -> Node {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let rpc = free_port();
+		let log = std::fs::File::create(dir.path().join("node.log")).expect("log");
+		let child = Command::new(node_binary())
+			.args(["--dev", "--no-telemetry", "--no-mdns", "--no-prometheus"])
+			.arg("--base-path")
+			.arg(dir.path().join("data"))
+			.args(["--rpc-port", &rpc.to_string(), "--port", &free_port().to_string()])
+			.stdout(log.try_clone().expect("log"))
+			.stderr(log)
+			.spawn()
+			.expect("depin-node starts");
+		Node { child, url: format!("ws://127.0.0.1:{rpc}"), dir }
+	}
+
+	fn fail(&self, what: &str) -> ! {
+		let log = std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default();
+		panic!("{what}\n--- node log ---\n{log}")
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// The CLI against `node`, with `home` as its home and `args`.
+struct Provider<'a> {
+	node: &'a Node,
+	home: PathBuf,
+	suri: &'a str,
+}
+
+impl Provider<'_> {
+	fn run(&self, args: &[&str]) -> Output {
+		Command::new(CLI)
+			.args(["--url", &self.node.url, "--suri", self.suri, "--json", "--home"])
+			.arg(&self.home)
+			.args(args)
+			.stdin(Stdio::null())
+			.output()
+			.expect("depin-provider runs")
+	}
+
+	/// Run, expect success, parse the last line of stdout as JSON.
+	fn ok(&self, args: &[&str]) -> Value {
+		let out = self.run(args);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		if !out.status.success() {
+			self.node.fail(&format!(
+				"depin-provider {args:?} failed: {stdout}{}",
+				String::from_utf8_lossy(&out.stderr)
+			));
+		}
+		serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON output")
+	}
+
+	/// Run, expect failure, return the error.
+	fn err(&self, args: &[&str]) -> String {
+		let out = self.run(args);
+		assert!(!out.status.success(), "depin-provider {args:?} should fail");
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		let value: Value = serde_json::from_str(stdout.trim()).expect("a JSON error");
+		value["error"].as_str().expect("an error message").to_string()
+	}
+}
+
+fn wait_until(node: &Node, what: &str, mut done: impl FnMut() -> bool) {
+	let start = Instant::now();
+	while !done() {
+		if start.elapsed() > DEADLINE {
+			node.fail(&format!("timed out waiting for {what}"));
+		}
+		std::thread::sleep(Duration::from_secs(2));
+	}
+}
+
+#[test]
+fn a_provider_registers_proves_earns_and_claims() {
+	let node = Node::start();
+	let home = tempfile::tempdir().expect("home");
+	let bob = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Bob" };
+
+	// Keys need no node; the keystore is private to its owner.
+	let key = bob.ok(&["keys", "generate", "--name", "box", "--scheme", "ed25519"]);
+	assert_eq!(key["scheme"], "ed25519");
+	assert!(key["public"].as_str().is_some_and(|p| p.starts_with("ed25519:0x")));
+	let mode = std::os::unix::fs::PermissionsExt::mode(
+		&std::fs::metadata(home.path().join("keystore.json")).expect("keystore").permissions(),
+	);
+	assert_eq!(mode & 0o777, 0o600);
+	assert_eq!(bob.ok(&["keys", "list"]).as_array().map(Vec::len), Some(1));
+
+	// A node that is not there is an error that says so.
+	let nowhere = Node {
+		child: Command::new("true").spawn().expect("true"),
+		url: format!("ws://127.0.0.1:{}", free_port()),
+		dir: tempfile::tempdir().expect("dir"),
+	};
+	let lost = Provider { node: &nowhere, home: home.path().to_path_buf(), suri: "//Bob" };
+	assert!(lost.err(&["status"]).contains("cannot reach the node"));
+
+	wait_until(&node, "the node's RPC", || bob.run(&["status"]).status.success());
+
+	// Register the device: its key proves possession.
+	let registered = bob.ok(&[
+		"register",
+		"--key",
+		"box",
+		"--kind",
+		"storage",
+		"--location",
+		"8c1f1d48945d9ff",
+		"--capacity",
+		"1048576",
+		"--model",
+		"cli-box",
+		"--serial",
+		"SN-1",
+	]);
+	let device = registered["registered"][0]["device"].as_u64().expect("a device id");
+	assert_eq!(registered["registered"][0]["key"], "box");
+
+	// Bad input: a key already registered, a bad cell, a stranger's device, no funds.
+	let again = bob.err(&[
+		"register",
+		"--key",
+		"box",
+		"--kind",
+		"storage",
+		"--location",
+		"8c1f1d48945d9ff",
+		"--capacity",
+		"1048576",
+	]);
+	assert!(again.starts_with("devices."), "{again}");
+	let cell = bob.err(&["register", "--key", "box", "--kind", "storage", "--location", "zz"]);
+	assert!(cell.contains("is not an H3 cell"), "{cell}");
+	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
+	let data = home.path().join("data.bin");
+	let bytes: Vec<u8> =
+		(0..100 * 1024 + 17u32).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
+	std::fs::write(&data, &bytes).expect("data");
+	let data = data.to_str().expect("utf-8 path");
+	let stranger = alice.err(&["storage", "commit", "--device", &device.to_string(), data]);
+	assert!(stranger.starts_with("proofs."), "{stranger}");
+	bob.ok(&["keys", "generate", "--name", "poor-box"]);
+	let poor = Provider { node: &node, home: home.path().to_path_buf(), suri: "//NoFunds" };
+	let funds = poor.err(&[
+		"register",
+		"--key",
+		"poor-box",
+		"--kind",
+		"coverage",
+		"--location",
+		"8c1f1d48945d9ff",
+	]);
+	assert!(funds.contains("insufficient funds"), "{funds}");
+
+	// Commit 100 KiB: 101 chunks under one root.
+	let committed = bob.ok(&["storage", "commit", "--device", &device.to_string(), data]);
+	assert_eq!((committed["sector"].as_u64(), committed["chunks"].as_u64()), (Some(0), Some(101)));
+	let first = committed["firstChallenge"].as_u64().expect("an epoch");
+
+	// The daemon answers the sector's first challenge.
+	let proved = bob.ok(&["daemon", "--rounds", "1"]);
+	assert_eq!((proved["accepted"].as_u64(), proved["rejected"].as_u64()), (Some(1), Some(0)));
+	assert_eq!(proved["points"].as_u64(), Some(101));
+
+	// When the epoch ends the device's reward becomes claimable; Bob claims it.
+	wait_until(&node, "a claimable reward", || {
+		let receipts = bob.ok(&["rewards", &device.to_string()]);
+		receipts.as_array().is_some_and(|r| {
+			r.iter().any(|x| {
+				x["epoch"].as_u64() == Some(first)
+					&& x["status"].as_str().is_some_and(|s| s.starts_with("claimable"))
+			})
+		})
+	});
+	let status = bob.ok(&["status"]);
+	let claimable: u128 =
+		status["devices"][0]["claimable"].as_str().and_then(|c| c.parse().ok()).expect("a balance");
+	assert!(claimable > 0);
+	let claimed = bob.ok(&["claim"]);
+	assert_eq!(claimed["total"].as_str().and_then(|t| t.parse::<u128>().ok()), Some(claimable));
+	assert_eq!(claimed["claimed"][0]["device"].as_u64(), Some(device));
+	assert_eq!(bob.ok(&["claim"])["total"], "0");
+	let receipts = bob.ok(&["rewards", &device.to_string()]);
+	assert!(receipts.as_array().is_some_and(|r| r.iter().any(|x| x["status"] == "claimed")));
+}
+
+#[test]
+fn the_simulator_keeps_honest_and_cheating_devices_proving() {
+	let node = Node::start();
+	let home = tempfile::tempdir().expect("home");
+	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
+	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
+	// Six devices, two of them storage, one of those cheating; three epoch ends: the commit
+	// epoch, the first challenged one, and one more.
+	let out = alice.run(&["simulate", "--devices", "6", "--cheaters", "0.5", "--epochs", "3"]);
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	if !out.status.success() {
+		node.fail(&format!("simulate failed: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+	}
+	let lines: Vec<Value> =
+		stdout.lines().map(|l| serde_json::from_str(l).expect("JSON lines")).collect();
+	let started = lines.iter().find(|l| l["event"] == "started").expect("started");
+	assert_eq!(
+		(started["devices"].as_u64(), started["storage"].as_u64(), started["cheating"].as_u64()),
+		(Some(6), Some(2), Some(1))
+	);
+	let epochs: Vec<&Value> = lines.iter().filter(|l| l["event"] == "epoch").collect();
+	assert_eq!(epochs.len(), 3);
+	let sum = |field: &str| epochs.iter().filter_map(|e| e[field].as_u64()).sum::<u64>();
+	assert!(sum("accepted") >= 1, "the honest device proved: {stdout}");
+	assert!(sum("rejected") >= 1, "the cheater was caught: {stdout}");
+	assert!(epochs.last().and_then(|e| e["faults"].as_u64()).is_some_and(|f| f >= 1), "{stdout}");
+	let summary = lines.last().expect("a summary");
+	assert_eq!(
+		summary["devices"],
+		serde_json::json!({ "storage": 2, "coverage": 2, "compute": 2 })
+	);
+}
