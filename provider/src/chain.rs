@@ -131,7 +131,7 @@ impl Chain {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let info = at
 			.storage()
-			.fetch(depin::storage().system().account(), (who.clone(),))
+			.fetch(depin::storage().system().account(), (*who,))
 			.await
 			.context("cannot read the account")?
 			.decode()

@@ -174,7 +174,7 @@ pub async fn registration(
 		context: REGISTER_CONTEXT,
 		genesis_hash: chain.genesis(),
 		owner: account(owner),
-		key: key.clone(),
+		key,
 		nonce,
 	};
 	let field = |text: &str, what: &str| {
@@ -221,7 +221,7 @@ pub async fn register(
 		},
 	};
 	let names: Vec<(pallet_devices::DeviceKey, String)> =
-		registrations.iter().zip(specs).map(|(r, s)| (r.key.clone(), s.key.clone())).collect();
+		registrations.iter().zip(specs).map(|(r, s)| (r.key, s.key.clone())).collect();
 	registered_report(&included, &names)
 }
 

@@ -37,7 +37,8 @@ impl Scheme {
 	}
 }
 
-/// A device key pair.
+/// A device key pair (a few hundred bytes each; a provider holds a handful).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum DevicePair {
 	Sr25519(sr25519::Pair),
