@@ -1,19 +1,44 @@
 #!/usr/bin/env bash
-# Sets up the machine if needed, builds depin-node and starts a development chain: Alice
-# authors a block every 6 s (BABE) and finalizes it (GRANDPA), stored in ParityDB under a
-# temporary folder (set DEPIN_BASE_PATH to keep the chain between runs). RPC on ws://127.0.0.1:9944.
-# Extra arguments go to depin-node.
+# Sets up the machine if needed, builds the workspace and starts a development chain with a
+# living network on it: `depin-node --dev` (Alice authors a block every 6 s with BABE and
+# finalizes it with GRANDPA, ParityDB under a temporary folder; set DEPIN_BASE_PATH to keep
+# the chain) and `depin-provider simulate`, which registers simulated devices of every kind
+# and keeps the storage ones proving — a quarter of them cheating, so faults, suspensions and
+# slashes show up next to rewards. RPC on ws://127.0.0.1:9944.
+#
+#   ./scripts/dev.sh                      # node + 12 simulated devices
+#   DEPIN_SIM_DEVICES=30 ./scripts/dev.sh # more devices
+#   DEPIN_SIM_DEVICES=0 ./scripts/dev.sh  # the node alone
+#
+# Extra arguments go to depin-node. Ctrl-C stops both.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 "$here/setup.sh"
 . "$here/env.sh"
-# Built with every target so that the binary and its dependencies are the very artifacts the
-# tests use (same profile, same features): running the tests afterwards compiles nothing again.
+# Built with every target so that the binaries and their dependencies are the very artifacts
+# the tests use (same profile, same features): running the tests afterwards compiles nothing.
 cargo build --locked --workspace --all-targets
 node="$CARGO_TARGET_DIR/debug/depin-node"
+provider="$CARGO_TARGET_DIR/debug/depin-provider"
 if [ -n "${DEPIN_BASE_PATH:-}" ]; then
-	exec "$node" --dev --base-path "$DEPIN_BASE_PATH" "$@"
+	base=(--base-path "$DEPIN_BASE_PATH")
 else
-	exec "$node" --dev --tmp "$@"
+	base=(--tmp)
 fi
+devices="${DEPIN_SIM_DEVICES:-12}"
+if [ "$devices" = 0 ]; then
+	exec "$node" --dev "${base[@]}" "$@"
+fi
+log="${TMPDIR:-/tmp}/depin-dev-node.log"
+"$node" --dev "${base[@]}" "$@" >"$log" 2>&1 &
+node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null' EXIT INT TERM
+echo "[dev] depin-node running (pid $node_pid, log $log), RPC ws://127.0.0.1:9944" >&2
+for _ in $(seq 1 120); do
+	"$provider" status >/dev/null 2>&1 && break
+	kill -0 "$node_pid" 2>/dev/null || { echo "[dev] the node exited; see $log" >&2; exit 1; }
+	sleep 1
+done
+echo "[dev] simulating $devices devices (depin-provider simulate); Ctrl-C stops both" >&2
+"$provider" simulate --devices "$devices" --cheaters 0.25
