@@ -11,6 +11,8 @@ use sp_core::H256;
 use subxt::{
 	transactions::{Payload, TransactionStatus},
 	utils::AccountId32,
+	config::polkadot::PolkadotExtrinsicParamsBuilder,
+	rpcs::{rpc_params, RpcClient},
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -36,6 +38,8 @@ pub struct Included {
 #[derive(Clone)]
 pub struct Chain {
 	pub client: OnlineClient<Config>,
+	/// The same connection, for plain JSON-RPC calls.
+	pub rpc: RpcClient,
 	pub url: String,
 }
 
@@ -54,17 +58,21 @@ pub fn bridge<A: Encode, B: Decode>(value: &A) -> Result<B> {
 impl Chain {
 	/// Connect to the node at `url` (`ws://` or `wss://`).
 	pub async fn connect(url: &str) -> Result<Self> {
-		let client = OnlineClient::<Config>::from_insecure_url(url).await.map_err(|e| {
+		let unreachable = |e: &dyn std::fmt::Display| {
 			anyhow!("cannot reach the node at {url} ({e}); is depin-node running there? (--url)")
-		})?;
-		Ok(Self { client, url: url.to_string() })
+		};
+		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(&e))?;
+		let client = OnlineClient::<Config>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| unreachable(&e))?;
+		Ok(Self { client, rpc, url: url.to_string() })
 	}
 
 	pub fn genesis(&self) -> H256 {
 		H256(self.client.genesis_hash().0)
 	}
 
-	/// The best block's hash and number.
+	/// The latest finalized block's hash and number (what queries read).
 	pub async fn best(&self) -> Result<(H256, BlockNumber)> {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		Ok((H256(at.block_hash().0), u32::try_from(at.block_number()).unwrap_or(u32::MAX)))
@@ -143,37 +151,66 @@ impl Chain {
 	/// succeeded there. Errors say what went wrong in words: an invalid transaction (fees the
 	/// account cannot pay, a stale nonce), or the pallet error and its documentation.
 	pub async fn submit<C: Payload>(&self, call: &C, signer: &Keypair) -> Result<Included> {
+		self.submit_until(call, signer, Wait::Finalized).await
+	}
+
+	/// [`Self::submit`], returning as soon as the transaction is in a block of the kind `wait`
+	/// asks for.
+	pub async fn submit_until<C: Payload>(
+		&self,
+		call: &C,
+		signer: &Keypair,
+		wait: Wait,
+	) -> Result<Included> {
 		let who = signer.public_key().to_account_id();
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let metadata = at.metadata();
 		let mut tx = at.transactions();
+		// The next nonce as the node's pool sees it: the finalized state does not count the
+		// account's transactions that are only in best blocks or still in the pool.
+		let nonce: u64 = self
+			.rpc
+			.request("system_accountNextIndex", rpc_params![who.to_string()])
+			.await
+			.context("cannot read the account's next nonce")?;
+		let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
 		let mut progress = tx
-			.sign_and_submit_then_watch_default(call, signer)
+			.sign_and_submit_then_watch(call, signer, params)
 			.await
 			.map_err(|e| explain_submission(&e.to_string(), &who))?;
 		while let Some(status) = progress.next().await {
 			let status = status.map_err(|e| anyhow!("lost track of the transaction: {e}"))?;
-			match status {
-				TransactionStatus::InFinalizedBlock(included) => {
-					let block = H256(included.block_hash().0);
-					let events = included.wait_for_success().await.map_err(|e| match e {
-						subxt::error::TransactionEventsError::ExtrinsicFailed(error) => {
-							explain_dispatch(&error)
-						},
-						other => anyhow!("{other}"),
-					})?;
-					return Ok(Included { block, metadata, events });
-				},
+			let included = match status {
+				TransactionStatus::InBestBlock(included) if wait == Wait::InBlock => included,
+				TransactionStatus::InFinalizedBlock(included) => included,
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message } => {
 					return Err(explain_submission(&message, &who));
 				},
-				_ => {},
-			}
+				_ => continue,
+			};
+			let block = H256(included.block_hash().0);
+			let events = included.wait_for_success().await.map_err(|e| match e {
+				subxt::error::TransactionEventsError::ExtrinsicFailed(error) => {
+					explain_dispatch(&error)
+				},
+				other => anyhow!("{other}"),
+			})?;
+			return Ok(Included { block, metadata, events });
 		}
 		Err(anyhow!("the node stopped reporting on the transaction"))
 	}
+}
+
+/// How long [`Chain::submit_until`] waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+	/// Until the transaction is in the best block: what a daemon answering deadlines needs
+	/// (GRANDPA finality trails by a few blocks); a re-organisation may still drop it.
+	InBlock,
+	/// Until the block holding the transaction is finalized.
+	Finalized,
 }
 
 /// A transaction the pool refused, in words.

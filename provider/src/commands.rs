@@ -19,7 +19,7 @@ use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	chain::{account, bridge, Chain, ChainDevice, Included},
+	chain::{account, bridge, Chain, ChainDevice, Included, Wait},
 	depin,
 	keystore::{public_hex, DevicePair, Keystore, Scheme},
 	prover::{self, Honesty, LoadedSector},
@@ -286,6 +286,9 @@ pub async fn storage_commit(
 			kind_name(found.kind)
 		);
 	}
+	if let Some(why) = cannot_prove(device, &found.status) {
+		bail!("{why}: it cannot commit sectors");
+	}
 	let path = path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
 	let mut data = SectorData::open(&path)?;
 	let len = data.len();
@@ -380,7 +383,9 @@ pub async fn prove_round(
 	}
 	round.submitted = u32::try_from(proofs.len()).unwrap_or(u32::MAX);
 	let call = depin::tx().proofs().submit_storage_proofs(bridge(&proofs)?);
-	let included = chain.submit(&call, signer).await?;
+	// In the best block is enough: the response window is only a few blocks longer than
+	// finality's lag, and the next round reads the challenges again.
+	let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
 	for accepted in included.events.find::<depin::proofs::events::StorageProofAccepted>() {
 		let accepted = accepted?;
 		round.accepted = round.accepted.saturating_add(1);
@@ -397,6 +402,18 @@ pub async fn prove_round(
 		round.rejected.push((rejected.device, error));
 	}
 	Ok(round)
+}
+
+/// Why `device` cannot prove or commit now, or `None` if it is active.
+fn cannot_prove(device: u64, status: &DeviceStatus<u32>) -> Option<String> {
+	match status {
+		DeviceStatus::Active => None,
+		DeviceStatus::Suspended => Some(format!(
+			"device {device} is suspended (too many missed epochs, or by governance) and is \
+			 not challenged until it is resumed"
+		)),
+		DeviceStatus::Retired { .. } => Some(format!("device {device} is retired")),
+	}
 }
 
 /// Load the sectors this provider committed, with the keys of their devices.
@@ -436,6 +453,25 @@ pub async fn daemon(
 	let mut sectors = load_sectors(chain, home).await?;
 	if sectors.is_empty() {
 		bail!("no sectors to prove: commit one first (`depin-provider storage commit`)");
+	}
+	// Say which devices are not challenged now; keep their sectors for when they are resumed.
+	let mut devices: Vec<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
+	devices.sort_unstable();
+	devices.dedup();
+	let mut idle = 0usize;
+	for device in &devices {
+		let status = chain.device(*device).await?.map(|d| d.status);
+		let why = match &status {
+			Some(status) => cannot_prove(*device, status),
+			None => Some(format!("device {device} is no longer registered")),
+		};
+		if let Some(why) = why {
+			idle = idle.saturating_add(1);
+			log(json!({ "event": "idle", "device": device, "reason": why }), why);
+		}
+	}
+	if rounds.is_some() && idle == devices.len() {
+		bail!("none of the devices with committed sectors can prove now");
 	}
 	log(
 		json!({ "event": "started", "sectors": sectors.len() }),
@@ -494,9 +530,9 @@ pub async fn daemon(
 
 // ---- Rewards ---------------------------------------------------------------------------------
 
-/// Claim every claimable reward of the given devices (all of the signer's if empty), and
-/// the validator rewards of the given epochs if asked.
-pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64]) -> Result<Report> {
+/// Claim every claimable reward of the given devices (all of the signer's if empty), waiting
+/// for the claim as `wait` says.
+pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64], wait: Wait) -> Result<Report> {
 	let owner = signer.public_key().to_account_id();
 	let devices: Vec<u64> = if devices.is_empty() {
 		chain.devices_of(&owner).await?.into_iter().map(|(id, _)| id).collect()
@@ -520,7 +556,8 @@ pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64]) -> Result<R
 		return Ok(Report::new("nothing to claim", json!({ "claimed": [], "total": "0" })));
 	}
 	let count = calls.len();
-	let included = chain.submit(&depin::tx().utility().batch_all(calls), signer).await?;
+	let included =
+		chain.submit_until(&depin::tx().utility().batch_all(calls), signer, wait).await?;
 	let mut claimed = Vec::new();
 	let mut total: u128 = 0;
 	for event in included.events.find::<depin::emission::events::RewardClaimed>() {
@@ -557,20 +594,22 @@ pub async fn status(chain: &Chain, signer: &Keypair) -> Result<Report> {
 		let pending = chain.pending_rewards(*id).await?;
 		let proofs = chain.proof_status(*id).await?;
 		let mut line = format!(
-			"device {id}: {} {}, {:x}, {} faults",
+			"device {id}: {} {}, {:x}",
 			kind_name(device.kind),
 			status_name(&device.status),
 			device.location.raw(),
-			device.faults
 		);
 		if let Some(p) = &proofs {
 			line.push_str(&format!(
-				", {} sector(s), proven {}/{} challenged epochs",
+				", {} sector(s), {} of {} challenged sector(s) proven in epoch {}, {} epoch(s) missed in a row",
 				p.sectors.len(),
 				p.proven,
-				p.challenged
+				p.challenged,
+				p.epoch,
+				p.consecutive_faults
 			));
 		}
+		line.push_str(&format!(", {} fault(s) recorded", device.faults));
 		line.push_str(&format!(", {} claimable", dpn(pending.total)));
 		lines.push(line);
 		out.push(device_json(*id, device, pending.total, proofs.as_ref()));

@@ -7,7 +7,7 @@ use std::{path::PathBuf, process::ExitCode};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use depin_provider::{
-	chain::Chain,
+	chain::{Chain, Wait},
 	commands::{self, DeviceSpec, Home, Kind},
 	keystore::Scheme,
 	report::Report,
@@ -31,7 +31,8 @@ struct Cli {
 		hide_env_values = true
 	)]
 	suri: String,
-	/// Where the keystore (keystore.json, mode 0600) and the sector list live.
+	/// Where the keystore (keystore.json, mode 0600) and the sector list live [default:
+	/// ~/.depin-provider].
 	#[arg(long, global = true, env = "DEPIN_PROVIDER_HOME")]
 	home: Option<PathBuf>,
 	/// Print JSON instead of text.
@@ -83,14 +84,21 @@ enum Command {
 		rounds: Option<u32>,
 	},
 	/// Claim every claimable reward of these devices (default: all of the account's).
-	Claim { devices: Vec<u64> },
+	Claim {
+		/// Device ids.
+		devices: Vec<u64>,
+	},
 	/// The account's devices, proving records and claimable rewards.
 	Status,
 	/// A device's reward receipts.
-	Rewards { device: u64 },
+	Rewards {
+		/// Device id.
+		device: u64,
+	},
 	/// Register simulated devices of every kind on a dev chain and keep the storage ones
 	/// proving, some of them cheating.
 	Simulate {
+		/// How many devices to simulate (storage, coverage and compute in turn).
 		#[arg(long, default_value_t = 12)]
 		devices: u32,
 		/// The fraction of storage devices that answer with data they do not have.
@@ -128,6 +136,7 @@ enum KeysCommand {
 enum StorageCommand {
 	/// Build the Merkle tree of a file or folder and commit it as a sector of a device.
 	Commit {
+		/// The storage device the sector belongs to.
 		#[arg(long)]
 		device: u64,
 		path: PathBuf,
@@ -235,7 +244,9 @@ async fn run(cli: Cli) -> Result<Report> {
 					})
 					.await
 				},
-				Command::Claim { devices } => commands::claim(&chain, &signer, devices).await,
+				Command::Claim { devices } => {
+					commands::claim(&chain, &signer, devices, Wait::Finalized).await
+				},
 				Command::Status => commands::status(&chain, &signer).await,
 				Command::Rewards { device } => commands::rewards(&chain, *device).await,
 				Command::Simulate { devices, cheaters, epochs } => {

@@ -21,7 +21,7 @@ use sp_core::H256;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	chain::{Chain, ChainDevice},
+	chain::{Chain, ChainDevice, Wait},
 	commands::{self, Home, Kind},
 	depin,
 	keystore::{DevicePair, Scheme},
@@ -233,7 +233,7 @@ pub async fn run(
 				faults = faults.saturating_add(status.consecutive_faults);
 			}
 		}
-		let claim = commands::claim(chain, signer, &ids).await?;
+		let claim = commands::claim(chain, signer, &ids, Wait::InBlock).await?;
 		let claimed: u128 =
 			claim.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default();
 		claimed_total = claimed_total.saturating_add(claimed);
@@ -251,7 +251,7 @@ pub async fn run(
 			}),
 			format!(
 				"epoch {epoch} ended at #{number}: {} proofs accepted ({} points), {} rejected; \
-				 {faults} faults, {suspended} devices suspended; claimed {}",
+				 {faults} consecutive faults on record, {suspended} device(s) suspended; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,

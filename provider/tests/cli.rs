@@ -158,7 +158,8 @@ impl Provider<'_> {
 		let out = self.run(args);
 		assert!(!out.status.success(), "depin-provider {args:?} should fail");
 		let stdout = String::from_utf8_lossy(&out.stdout);
-		let value: Value = serde_json::from_str(stdout.trim()).expect("a JSON error");
+		let last = stdout.lines().last().unwrap_or_default();
+		let value: Value = serde_json::from_str(last).expect("a JSON error");
 		value["error"].as_str().expect("an error message").to_string()
 	}
 }
@@ -285,6 +286,45 @@ fn a_provider_registers_proves_earns_and_claims() {
 	assert_eq!(bob.ok(&["claim"])["total"], "0");
 	let receipts = bob.ok(&["rewards", &device.to_string()]);
 	assert!(receipts.as_array().is_some_and(|r| r.iter().any(|x| x["status"] == "claimed")));
+
+	// A key that is not in the keystore, and a suspended device: the CLI says so.
+	let unknown = bob.err(&[
+		"register",
+		"--key",
+		"nope",
+		"--kind",
+		"coverage",
+		"--location",
+		"8c1f1d48945d9ff",
+	]);
+	assert!(unknown.contains("no key named `nope`"), "{unknown}");
+	suspend(&node, device);
+	assert_eq!(bob.ok(&["status"])["devices"][0]["status"], "suspended");
+	let commit = bob.err(&["storage", "commit", "--device", &device.to_string(), data]);
+	assert!(commit.contains(&format!("device {device} is suspended")), "{commit}");
+	let daemon = bob.err(&["daemon", "--rounds", "1"]);
+	assert!(daemon.contains("none of the devices"), "{daemon}");
+}
+
+/// Suspend a device through sudo (Alice on the dev chain), as governance or the fault rule
+/// would.
+fn suspend(node: &Node, device: u64) {
+	use depin_provider::depin::{self, runtime_types::pallet_devices::pallet::Call as DevicesCall};
+	let runtime = tokio::runtime::Runtime::new().expect("tokio");
+	runtime
+		.block_on(async {
+			let chain = depin_provider::chain::Chain::connect(&node.url).await?;
+			let call =
+				depin::tx().sudo().sudo(depin::Call::Devices(DevicesCall::suspend { device }));
+			let included = chain.submit(&call, &subxt_signer::sr25519::dev::alice()).await?;
+			included
+				.events
+				.find_first::<depin::sudo::events::Sudid>()
+				.ok_or_else(|| anyhow::anyhow!("no Sudid event"))??
+				.sudo_result
+				.map_err(|e| anyhow::anyhow!("sudo failed: {e:?}"))
+		})
+		.expect("the device is suspended");
 }
 
 #[test]

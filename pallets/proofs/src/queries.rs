@@ -23,25 +23,29 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The device's proving record as settling it now would leave it, or `None` if it is not
-	/// a registered storage device.
-	fn settled_state(device: DeviceId) -> Option<(ProverState, u32)> {
+	/// The device's proving record as settling it now would leave it, the faults that
+	/// settling would record, and whether the device is active (only an active device can
+	/// answer a challenge); `None` if it is not a registered storage device.
+	fn settled_state(device: DeviceId) -> Option<(ProverState, u32, bool)> {
 		if T::Registry::kind(device)? != DeviceKind::Storage {
 			return None;
 		}
 		let active = matches!(T::Registry::status(device), Some(DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
 		let missed = Self::advance(&mut state, CurrentEpoch::<T>::get().index, active);
-		Some((state, missed))
+		Some((state, missed, active))
 	}
 
 	/// The challenges `device` can answer now: its sectors challenged in the epoch in progress
 	/// and not proven yet, while the response window is open. Empty for a device that is
 	/// unknown, not a storage device, or not active.
 	pub fn open_challenges(device: DeviceId) -> Vec<OpenChallenge<BlockNumberFor<T>>> {
-		let Some((state, _)) = Self::settled_state(device) else { return Vec::new() };
+		let Some((state, _, active)) = Self::settled_state(device) else { return Vec::new() };
 		let status = Self::epoch_status();
-		if state.challenged == 0 || frame_system::Pallet::<T>::block_number() > status.deadline {
+		if !active
+			|| state.challenged == 0
+			|| frame_system::Pallet::<T>::block_number() > status.deadline
+		{
 			return Vec::new();
 		}
 		Sectors::<T>::iter_prefix(device)
@@ -65,13 +69,13 @@ impl<T: Config> Pallet<T> {
 	/// A storage device's proving record brought up to the epoch in progress, or `None` if it
 	/// is not a registered storage device.
 	pub fn proof_status(device: DeviceId) -> Option<ProofStatus> {
-		let (state, unrecorded_faults) = Self::settled_state(device)?;
+		let (state, unrecorded_faults, active) = Self::settled_state(device)?;
 		let epoch = CurrentEpoch::<T>::get().index;
 		let mut sectors: Vec<SectorStatus> = Sectors::<T>::iter_prefix(device)
 			.map(|(index, sector)| SectorStatus {
 				index,
 				sector,
-				open: state.challenged > 0 && Self::is_open(&sector, epoch),
+				open: active && state.challenged > 0 && Self::is_open(&sector, epoch),
 			})
 			.collect();
 		sectors.sort_by_key(|s| s.index);
@@ -90,7 +94,10 @@ impl<T: Config> Pallet<T> {
 	/// The points `device` would have in the epoch in progress if it answered every
 	/// challenge: one per chunk of each challenged sector.
 	pub fn potential_points(device: DeviceId) -> u64 {
-		let Some((state, _)) = Self::settled_state(device) else { return 0 };
+		let Some((state, _, active)) = Self::settled_state(device) else { return 0 };
+		if !active {
+			return 0;
+		}
 		if state.challenged == 0 {
 			return 0;
 		}

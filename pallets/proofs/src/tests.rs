@@ -795,6 +795,26 @@ fn open_challenges_are_the_unproven_challenged_sectors_while_the_window_is_open(
 }
 
 #[test]
+fn a_device_suspended_mid_epoch_has_nothing_open() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		// A commit settles Bob's device into epoch 1: its first sector is challenged in it.
+		commit(BOB, STORAGE_B, &sector_data(4, 2));
+		assert_eq!((prover(STORAGE_B).epoch, prover(STORAGE_B).challenged), (1, 1));
+		assert_eq!(Proofs::open_challenges(STORAGE_B).len(), 1);
+
+		// Suspended now, it cannot answer (`DeviceNotActive`), so nothing is reported open.
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_B));
+		assert!(Proofs::open_challenges(STORAGE_B).is_empty());
+		let status = Proofs::proof_status(STORAGE_B).unwrap();
+		assert_eq!(status.challenged, 1);
+		assert!(!status.sectors[0].open);
+		assert_eq!(Proofs::potential_points(STORAGE_B), 0);
+		assert_rejected(honest_proof(STORAGE_B, 0, &data), Error::<Test>::DeviceNotActive);
+	});
+}
+
+#[test]
 fn proof_status_counts_the_faults_not_recorded_yet_without_writing() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = proving_setup();
