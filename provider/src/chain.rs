@@ -9,10 +9,10 @@ use depin_runtime_api::{
 };
 use sp_core::H256;
 use subxt::{
-	transactions::{Payload, TransactionStatus},
-	utils::AccountId32,
 	config::polkadot::PolkadotExtrinsicParamsBuilder,
 	rpcs::{rpc_params, RpcClient},
+	transactions::{Payload, TransactionStatus},
+	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;

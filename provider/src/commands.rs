@@ -336,6 +336,8 @@ pub async fn storage_commit(
 /// What one round of proving did.
 #[derive(Default, Debug)]
 pub struct Round {
+	/// The epoch the proofs answered (the one in progress when they were built).
+	pub epoch: Option<u32>,
 	pub submitted: u32,
 	pub accepted: u32,
 	pub rejected: Vec<(u64, String)>,
@@ -351,6 +353,7 @@ pub async fn prove_round(
 ) -> Result<Round> {
 	let genesis = chain.genesis();
 	let mut proofs = Vec::new();
+	let mut epoch = None;
 	let devices: BTreeSet<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
 	for device in devices {
 		for open in chain.open_challenges(device).await? {
@@ -374,10 +377,11 @@ pub async fn prove_round(
 				*honesty,
 			)?;
 			answered.insert((device, open.sector, open.epoch));
+			epoch = epoch.max(Some(open.epoch));
 			proofs.push(proof);
 		}
 	}
-	let mut round = Round::default();
+	let mut round = Round { epoch, ..Round::default() };
 	if proofs.is_empty() {
 		return Ok(round);
 	}

@@ -237,9 +237,9 @@ async fn run(cli: Cli) -> Result<Report> {
 					let json = cli.json;
 					commands::daemon(&chain, &home, &signer, *rounds, |value, line| {
 						if json {
-							println!("{value}");
+							out(&value);
 						} else {
-							println!("{line}");
+							out(&line);
 						}
 					})
 					.await
@@ -258,9 +258,9 @@ async fn run(cli: Cli) -> Result<Report> {
 					};
 					simulator::run(&chain, &signer, options, |value, line| {
 						if json {
-							println!("{value}");
+							out(&value);
 						} else {
-							println!("{line}");
+							out(&line);
 						}
 					})
 					.await
@@ -275,6 +275,20 @@ fn unreachable_keys() -> Result<Report> {
 	Err(anyhow::anyhow!("key commands run without a node"))
 }
 
+/// Print a line of output. A reader that went away (`depin-provider status | head`) ends the
+/// program quietly, as it would a shell tool, rather than with a panic.
+fn out(line: &impl std::fmt::Display) {
+	use std::io::Write;
+	let mut stdout = std::io::stdout().lock();
+	if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+		if e.kind() == std::io::ErrorKind::BrokenPipe {
+			std::process::exit(0);
+		}
+		eprintln!("error: cannot write the output: {e}");
+		std::process::exit(1);
+	}
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
 	let cli = Cli::parse();
@@ -282,15 +296,15 @@ async fn main() -> ExitCode {
 	match run(cli).await {
 		Ok(report) => {
 			if json {
-				println!("{}", report.json);
+				out(&report.json);
 			} else {
-				println!("{}", report.text);
+				out(&report.text);
 			}
 			ExitCode::SUCCESS
 		},
 		Err(error) => {
 			if json {
-				println!("{}", serde_json::json!({ "error": format!("{error:#}") }));
+				out(&serde_json::json!({ "error": format!("{error:#}") }));
 			} else {
 				eprintln!("error: {error:#}");
 			}

@@ -11,7 +11,7 @@
 //! It is restartable: devices already registered by the account are reused. Coverage and
 //! compute devices have no on-chain proofs yet (they are registered and listed, not proven).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 use depin_merkle::{Blake2, MerkleTree};
@@ -209,12 +209,16 @@ pub async fn run(
 	let mut answered = BTreeSet::new();
 	let mut epoch = chain.epoch().await?.index;
 	let mut seen = 0u32;
-	let mut tally = (0u32, 0u32, 0u64);
+	// Accepted, rejected, points, by the epoch the proofs answered: the chain is followed at
+	// its finalized head, so the first proofs of an epoch go out before the previous epoch's
+	// end is seen.
+	let mut tallies: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
 	let mut blocks = chain.client.stream_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow::anyhow!("lost the chain: {e}"))?.number();
 		let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		let tally = tallies.entry(round.epoch.unwrap_or(epoch)).or_default();
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
@@ -237,6 +241,7 @@ pub async fn run(
 		let claimed: u128 =
 			claim.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default();
 		claimed_total = claimed_total.saturating_add(claimed);
+		let tally = tallies.remove(&epoch).unwrap_or_default();
 		log(
 			json!({
 				"event": "epoch",
@@ -250,7 +255,7 @@ pub async fn run(
 				"claimed": claimed.to_string(),
 			}),
 			format!(
-				"epoch {epoch} ended at #{number}: {} proofs accepted ({} points), {} rejected; \
+				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; \
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; claimed {}",
 				tally.0,
 				tally.2,
@@ -258,7 +263,6 @@ pub async fn run(
 				dpn(claimed)
 			),
 		);
-		tally = (0, 0, 0);
 		epoch = now;
 		seen = seen.saturating_add(1);
 		if options.epochs.is_some_and(|e| seen >= e) {

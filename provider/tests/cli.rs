@@ -349,6 +349,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	);
 	let epochs: Vec<&Value> = lines.iter().filter(|l| l["event"] == "epoch").collect();
 	assert_eq!(epochs.len(), 3);
+	// Proofs count for the epoch they answered: none in the epoch the sectors were committed in.
+	assert_eq!(epochs[0]["accepted"], 0, "{stdout}");
 	let sum = |field: &str| epochs.iter().filter_map(|e| e[field].as_u64()).sum::<u64>();
 	assert!(sum("accepted") >= 1, "the honest device proved: {stdout}");
 	assert!(sum("rejected") >= 1, "the cheater was caught: {stdout}");
