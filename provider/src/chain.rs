@@ -72,20 +72,28 @@ impl Chain {
 		H256(self.client.genesis_hash().0)
 	}
 
-	/// The latest finalized block's hash and number (what queries read).
-	pub async fn best(&self) -> Result<(H256, BlockNumber)> {
+	/// The latest finalized block's hash and number.
+	pub async fn finalized(&self) -> Result<(H256, BlockNumber)> {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		Ok((H256(at.block_hash().0), u32::try_from(at.block_number()).unwrap_or(u32::MAX)))
 	}
 
-	/// Call `DepinApi_<method>` at the latest finalized block.
+	/// Call `DepinApi_<method>` at the best block: a provider answers challenges from the
+	/// chain as its next block will see it, not as it was when finality last caught up.
 	pub async fn api<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R> {
-		let at = self.client.at_current_block().await.context("cannot read the chain")?;
-		let bytes = at
-			.runtime_apis()
-			.call_raw(&format!("DepinApi_{method}"), Some(&args.encode()))
+		let answer: String = self
+			.rpc
+			.request(
+				"state_call",
+				rpc_params![
+					format!("DepinApi_{method}"),
+					format!("0x{}", hex::encode(args.encode()))
+				],
+			)
 			.await
 			.with_context(|| format!("the runtime API call DepinApi_{method} failed"))?;
+		let bytes = hex::decode(answer.trim_start_matches("0x"))
+			.with_context(|| format!("the node answered DepinApi_{method} with bad hex"))?;
 		R::decode(&mut &bytes[..])
 			.map_err(|e| anyhow!("cannot decode the answer of DepinApi_{method}: {e}"))
 	}

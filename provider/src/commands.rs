@@ -487,7 +487,7 @@ pub async fn daemon(
 	let mut answered = BTreeSet::new();
 	let mut done = 0u32;
 	let mut totals = (0u32, 0u32, 0u64);
-	let mut blocks = chain.client.stream_blocks().await.context("cannot follow the chain")?;
+	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
 		let round = prove_round(chain, signer, &mut sectors, &mut answered).await?;
@@ -698,7 +698,7 @@ pub async fn rewards(chain: &Chain, device: u64) -> Result<Report> {
 pub async fn wait_past(chain: &Chain, number: u32, timeout: Duration) -> Result<()> {
 	let start = std::time::Instant::now();
 	loop {
-		if chain.best().await?.1 > number {
+		if chain.finalized().await?.1 > number {
 			return Ok(());
 		}
 		if start.elapsed() > timeout {

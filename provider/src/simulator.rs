@@ -209,12 +209,11 @@ pub async fn run(
 	let mut answered = BTreeSet::new();
 	let mut epoch = chain.epoch().await?.index;
 	let mut seen = 0u32;
-	// Accepted, rejected, points, by the epoch the proofs answered: the chain is followed at
-	// its finalized head, so the first proofs of an epoch go out before the previous epoch's
-	// end is seen.
+	// Accepted, rejected, points, by the epoch the proofs answered: a block's proofs are sent
+	// before its epoch change is reported, so they may belong to the next epoch's tally.
 	let mut tallies: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
-	let mut blocks = chain.client.stream_blocks().await?;
+	let mut blocks = chain.client.stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow::anyhow!("lost the chain: {e}"))?.number();
 		let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
