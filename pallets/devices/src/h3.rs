@@ -134,6 +134,48 @@ impl H3Cell {
 		Some(Self(raw))
 	}
 
+	/// Grid distance: how many steps between neighbouring cells lead from `self` to `other`,
+	/// both at the same resolution, computed with integers only. `None` when the two cells are
+	/// at different resolutions, lie in different base cells, or in a pentagon base cell: the
+	/// distance is then not defined by one flat grid (in H3's own terms, it would need
+	/// crossing icosahedron faces). A base cell spans about a thousand kilometres, so callers
+	/// comparing nearby devices can treat `None` as "too far, or cannot tell".
+	pub fn grid_distance(self, other: Self) -> Option<u32> {
+		let resolution = self.resolution();
+		if resolution != other.resolution()
+			|| self.base_cell() != other.base_cell()
+			|| PENTAGON_BASE_CELLS.contains(&u64::from(self.base_cell()))
+		{
+			return None;
+		}
+		let a = self.local_ijk();
+		let b = other.local_ijk();
+		let diff =
+			normalize([a[0].checked_sub(b[0])?, a[1].checked_sub(b[1])?, a[2].checked_sub(b[2])?])?;
+		let far = diff[0].max(diff[1]).max(diff[2]);
+		u32::try_from(far).ok()
+	}
+
+	/// The cell's centre in the IJK coordinates of its base cell's grid at the cell's own
+	/// resolution: from the base cell's centre, each digit scales the position by one aperture-7
+	/// step (turning counter-clockwise on odd, "class III" resolutions and clockwise on even
+	/// ones) and moves to the child in the digit's direction. Coordinates stay below 7^15 in
+	/// magnitude, so i64 never overflows.
+	fn local_ijk(self) -> [i64; 3] {
+		let mut ijk = [0i64; 3];
+		for position in 1..=self.resolution() {
+			let scaled = if position % 2 == 1 { down_ap7_ccw(ijk) } else { down_ap7_cw(ijk) };
+			let step = unit_vector(Self::digit_of(self.0, position));
+			ijk = normalize([
+				scaled[0].saturating_add(step[0]),
+				scaled[1].saturating_add(step[1]),
+				scaled[2].saturating_add(step[2]),
+			])
+			.unwrap_or(scaled);
+		}
+		ijk
+	}
+
 	fn resolution_of(raw: u64) -> u8 {
 		// Masked to 4 bits, so it fits.
 		((raw >> RESOLUTION_OFFSET) & 0b1111) as u8
@@ -147,6 +189,39 @@ impl H3Cell {
 	fn digit_of(raw: u64, position: u8) -> u64 {
 		(raw >> Self::digit_shift(position)) & DIGIT_MASK
 	}
+}
+
+/// The IJK step of a digit: 0 centre, 1 k, 2 j, 3 jk, 4 i, 5 ik, 6 ij.
+fn unit_vector(digit: u64) -> [i64; 3] {
+	let bit = |b: u64| i64::from((digit >> b) & 1 == 1);
+	[bit(2), bit(1), bit(0)]
+}
+
+/// IJK coordinates with no negative component and at least one zero: the unique
+/// representative of a position (i, j and k are three axes 120° apart, so adding the same
+/// amount to all three moves nothing). `None` on overflow, which valid cells never reach.
+fn normalize(ijk: [i64; 3]) -> Option<[i64; 3]> {
+	let low = ijk[0].min(ijk[1]).min(ijk[2]);
+	Some([ijk[0].checked_sub(low)?, ijk[1].checked_sub(low)?, ijk[2].checked_sub(low)?])
+}
+
+fn thrice_plus(a: i64, b: i64) -> i64 {
+	a.saturating_mul(3).saturating_add(b)
+}
+
+/// Scale by √7 turning counter-clockwise: where the centre of a cell lands on the grid one
+/// resolution finer (class III). The axes map to i → (3,0,1), j → (1,3,0), k → (0,1,3).
+fn down_ap7_ccw([i, j, k]: [i64; 3]) -> [i64; 3] {
+	// i' = 3i + j, j' = 3j + k, k' = 3k + i
+	let out = [thrice_plus(i, j), thrice_plus(j, k), thrice_plus(k, i)];
+	normalize(out).unwrap_or(out)
+}
+
+/// Scale by √7 turning clockwise (class II): i → (3,1,0), j → (0,3,1), k → (1,0,3).
+fn down_ap7_cw([i, j, k]: [i64; 3]) -> [i64; 3] {
+	// i' = 3i + k, j' = 3j + i, k' = 3k + j
+	let out = [thrice_plus(i, k), thrice_plus(j, i), thrice_plus(k, j)];
+	normalize(out).unwrap_or(out)
 }
 
 #[cfg(test)]
@@ -250,5 +325,41 @@ mod tests {
 			}
 		}
 		assert!(checked > 1000);
+	}
+
+	#[test]
+	fn grid_distance_matches_the_reference_implementation() {
+		// Around cities on hexagon base cells, at several resolutions: every cell within six
+		// steps, against h3o's grid distance; pairs across base cells give None.
+		let mut compared = 0;
+		let mut across = 0;
+		for (lat, lng) in [(52.52, 13.405), (48.85, 2.35), (-1.29, 36.82), (37.77, -122.42)] {
+			for resolution in [0u8, 1, 2, 5, 7, 8, 11, 12, 15] {
+				let origin = h3o::CellIndex::try_from(cell_at(lat, lng, resolution)).unwrap();
+				let ours = H3Cell::new(u64::from(origin)).unwrap();
+				for other in origin.grid_disk::<Vec<_>>(6) {
+					let theirs = H3Cell::new(u64::from(other)).unwrap();
+					let distance = ours.grid_distance(theirs);
+					if ours.base_cell() == theirs.base_cell() {
+						let expected = origin.grid_distance(other).unwrap();
+						assert_eq!(distance, Some(expected as u32), "{origin} → {other}");
+						assert_eq!(theirs.grid_distance(ours), distance);
+						compared += 1;
+					} else {
+						assert_eq!(distance, None);
+						across += 1;
+					}
+				}
+			}
+		}
+		assert!(compared > 3000, "{compared}");
+		assert!(across > 0);
+		// Different resolutions and pentagon base cells have no flat distance.
+		let berlin = H3Cell::new(cell_at(52.52, 13.405, 9)).unwrap();
+		assert_eq!(berlin.grid_distance(berlin.parent(8).unwrap()), None);
+		let pentagon = u64::from(Resolution::Five.pentagons().next().unwrap());
+		let pentagon = H3Cell::new(pentagon).unwrap();
+		assert_eq!(pentagon.grid_distance(pentagon), None);
+		assert_eq!(berlin.grid_distance(berlin), Some(0));
 	}
 }
