@@ -102,6 +102,13 @@ impl Chain {
 		self.api("device", id).await
 	}
 
+	pub async fn device_by_key(
+		&self,
+		key: &pallet_devices::DeviceKey,
+	) -> Result<Option<(DeviceId, ChainDevice)>> {
+		self.api("device_by_key", key).await
+	}
+
 	pub async fn devices_of(&self, owner: &AccountId32) -> Result<Vec<(DeviceId, ChainDevice)>> {
 		let mut all = Vec::new();
 		let mut after: Option<DeviceId> = None;

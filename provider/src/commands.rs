@@ -44,7 +44,7 @@ impl Home {
 
 pub fn keys_generate(home: &Home, name: &str, scheme: Scheme) -> Result<Report> {
 	let mut store = home.keystore()?;
-	let (pair, phrase) = DevicePair::generate(scheme);
+	let (pair, phrase) = scheme.generate();
 	let stored = store.add(name, &phrase, &pair)?;
 	Ok(Report::new(
 		format!("generated {} key `{}`: {}", scheme.as_str(), stored.name, stored.public),
@@ -54,7 +54,7 @@ pub fn keys_generate(home: &Home, name: &str, scheme: Scheme) -> Result<Report> 
 
 pub fn keys_import(home: &Home, name: &str, scheme: Scheme, secret: &str) -> Result<Report> {
 	let mut store = home.keystore()?;
-	let pair = DevicePair::from_uri(scheme, secret)?;
+	let pair = scheme.pair(secret)?;
 	let stored = store.add(name, secret, &pair)?;
 	Ok(Report::new(
 		format!("imported {} key `{}`: {}", scheme.as_str(), stored.name, stored.public),
@@ -244,12 +244,7 @@ fn registered_report(
 	for event in included.events.find::<BatchItemFailed>() {
 		let event = event?;
 		let name = names.get(event.index as usize).map(|(_, n)| n.clone()).unwrap_or_default();
-		let error = match &event.error {
-			depin::runtime_types::sp_runtime::DispatchError::Module(m) => {
-				module_error_name(included, m.index, m.error[0])
-			},
-			other => format!("{other:?}"),
-		};
+		let error = error_name(included, &event.error);
 		lines.push(format!("not registered: item {} ({name}): {error}", event.index));
 		failures.push(json!({ "index": event.index, "key": name, "error": error }));
 	}
@@ -260,7 +255,16 @@ fn registered_report(
 	))
 }
 
-fn module_error_name(included: &Included, pallet: u8, error: u8) -> String {
+/// The name of an error an event carries (`Pallet.Error`), looked up in the metadata of the
+/// block it happened in.
+fn error_name(
+	included: &Included,
+	error: &depin::runtime_types::sp_runtime::DispatchError,
+) -> String {
+	let depin::runtime_types::sp_runtime::DispatchError::Module(module) = error else {
+		return format!("{error:?}");
+	};
+	let (pallet, error) = (module.index, module.error[0]);
 	included
 		.metadata
 		.pallet_by_error_index(pallet)
@@ -397,12 +401,7 @@ pub async fn prove_round(
 	}
 	for rejected in included.events.find::<depin::proofs::events::ProofRejected>() {
 		let rejected = rejected?;
-		let error = match &rejected.error {
-			depin::runtime_types::sp_runtime::DispatchError::Module(m) => {
-				module_error_name(&included, m.index, m.error[0])
-			},
-			other => format!("{other:?}"),
-		};
+		let error = error_name(&included, &rejected.error);
 		round.rejected.push((rejected.device, error));
 	}
 	Ok(round)

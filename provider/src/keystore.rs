@@ -14,7 +14,8 @@ use std::{
 };
 
 use anyhow::{anyhow, bail, Context, Result};
-use pallet_devices::{DeviceKey, DeviceSignature};
+use pallet_devices::DeviceKey;
+pub use pallet_devices::DevicePair;
 use serde::{Deserialize, Serialize};
 use sp_core::{ecdsa, ed25519, sr25519, Pair};
 
@@ -35,70 +36,41 @@ impl Scheme {
 			Scheme::Ecdsa => "ecdsa",
 		}
 	}
-}
 
-/// A device key pair (a few hundred bytes each; a provider holds a handful).
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone)]
-pub enum DevicePair {
-	Sr25519(sr25519::Pair),
-	Ed25519(ed25519::Pair),
-	Ecdsa(ecdsa::Pair),
-}
-
-impl DevicePair {
-	/// The pair a secret URI names in a scheme.
-	pub fn from_uri(scheme: Scheme, uri: &str) -> Result<Self> {
-		let bad = |e| anyhow!("not a valid {} secret: {e:?}", scheme.as_str());
-		Ok(match scheme {
-			Scheme::Sr25519 => Self::Sr25519(sr25519::Pair::from_string(uri, None).map_err(bad)?),
-			Scheme::Ed25519 => Self::Ed25519(ed25519::Pair::from_string(uri, None).map_err(bad)?),
-			Scheme::Ecdsa => Self::Ecdsa(ecdsa::Pair::from_string(uri, None).map_err(bad)?),
+	/// The pair a secret URI names in this scheme.
+	pub fn pair(self, uri: &str) -> Result<DevicePair> {
+		let bad = |e| anyhow!("not a valid {} secret: {e:?}", self.as_str());
+		Ok(match self {
+			Scheme::Sr25519 => sr25519::Pair::from_string(uri, None).map_err(bad)?.into(),
+			Scheme::Ed25519 => ed25519::Pair::from_string(uri, None).map_err(bad)?.into(),
+			Scheme::Ecdsa => ecdsa::Pair::from_string(uri, None).map_err(bad)?.into(),
 		})
 	}
 
-	/// A new random pair and its phrase.
-	pub fn generate(scheme: Scheme) -> (Self, String) {
-		match scheme {
+	/// A new random pair in this scheme, and its phrase.
+	pub fn generate(self) -> (DevicePair, String) {
+		match self {
 			Scheme::Sr25519 => {
 				let (pair, phrase, _) = sr25519::Pair::generate_with_phrase(None);
-				(Self::Sr25519(pair), phrase)
+				(pair.into(), phrase)
 			},
 			Scheme::Ed25519 => {
 				let (pair, phrase, _) = ed25519::Pair::generate_with_phrase(None);
-				(Self::Ed25519(pair), phrase)
+				(pair.into(), phrase)
 			},
 			Scheme::Ecdsa => {
 				let (pair, phrase, _) = ecdsa::Pair::generate_with_phrase(None);
-				(Self::Ecdsa(pair), phrase)
+				(pair.into(), phrase)
 			},
 		}
 	}
 
-	pub fn scheme(&self) -> Scheme {
-		match self {
-			Self::Sr25519(_) => Scheme::Sr25519,
-			Self::Ed25519(_) => Scheme::Ed25519,
-			Self::Ecdsa(_) => Scheme::Ecdsa,
-		}
-	}
-
-	/// The key as the registry stores it.
-	pub fn public(&self) -> DeviceKey {
-		match self {
-			Self::Sr25519(p) => DeviceKey::Sr25519(p.public()),
-			Self::Ed25519(p) => DeviceKey::Ed25519(p.public()),
-			Self::Ecdsa(p) => DeviceKey::Ecdsa(p.public()),
-		}
-	}
-
-	/// A signature the runtime verifies against [`Self::public`] (ECDSA over the message's
-	/// blake2-256 hash, like `sp_core::ecdsa`).
-	pub fn sign(&self, message: &[u8]) -> DeviceSignature {
-		match self {
-			Self::Sr25519(p) => DeviceSignature::Sr25519(p.sign(message)),
-			Self::Ed25519(p) => DeviceSignature::Ed25519(p.sign(message)),
-			Self::Ecdsa(p) => DeviceSignature::Ecdsa(p.sign(message)),
+	/// The scheme of a pair.
+	pub fn of(pair: &DevicePair) -> Self {
+		match pair {
+			DevicePair::Sr25519(_) => Scheme::Sr25519,
+			DevicePair::Ed25519(_) => Scheme::Ed25519,
+			DevicePair::Ecdsa(_) => Scheme::Ecdsa,
 		}
 	}
 }
@@ -173,15 +145,14 @@ impl Keystore {
 				self.path.display()
 			)
 		})?;
-		DevicePair::from_uri(key.scheme, &key.secret)
-			.with_context(|| format!("the stored key `{name}`"))
+		key.scheme.pair(&key.secret).with_context(|| format!("the stored key `{name}`"))
 	}
 
 	/// The stored pair whose public key is `key`, with its name.
 	pub fn find(&self, key: &DeviceKey) -> Option<(String, DevicePair)> {
 		let public = public_hex(key);
 		let stored = self.keys.iter().find(|k| k.public == public)?;
-		Some((stored.name.clone(), DevicePair::from_uri(stored.scheme, &stored.secret).ok()?))
+		Some((stored.name.clone(), stored.scheme.pair(&stored.secret).ok()?))
 	}
 
 	/// Add a pair under a new name and save the file.
@@ -198,7 +169,7 @@ impl Keystore {
 		}
 		let stored = StoredKey {
 			name: name.to_string(),
-			scheme: pair.scheme(),
+			scheme: Scheme::of(pair),
 			secret: secret.to_string(),
 			public,
 		};
@@ -234,6 +205,7 @@ impl Keystore {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use pallet_devices::DeviceSignature;
 
 	#[test]
 	fn keys_are_saved_with_mode_0600_and_read_back() {
@@ -241,7 +213,7 @@ mod tests {
 		let path = dir.path().join("keys.json");
 		let mut store = Keystore::open(&path).expect("a new keystore");
 		for scheme in [Scheme::Sr25519, Scheme::Ed25519, Scheme::Ecdsa] {
-			let (pair, phrase) = DevicePair::generate(scheme);
+			let (pair, phrase) = scheme.generate();
 			store.add(scheme.as_str(), &phrase, &pair).expect("added");
 		}
 		let mode = fs::metadata(&path).expect("written").permissions().mode();
@@ -251,7 +223,7 @@ mod tests {
 		for key in again.keys() {
 			let pair = again.pair(&key.name).expect("stored");
 			assert_eq!(public_hex(&pair.public()), key.public);
-			assert_eq!(pair.scheme(), key.scheme);
+			assert_eq!(Scheme::of(&pair), key.scheme);
 		}
 	}
 
@@ -260,7 +232,7 @@ mod tests {
 		let dir = tempfile::tempdir().expect("tempdir");
 		let path = dir.path().join("keys.json");
 		let mut store = Keystore::open(&path).expect("a new keystore");
-		let pair = DevicePair::from_uri(Scheme::Sr25519, "//box").expect("uri");
+		let pair = Scheme::Sr25519.pair("//box").expect("uri");
 		store.add("box", "//box", &pair).expect("added");
 		fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
 		let error = Keystore::open(&path).err().expect("refused").to_string();
@@ -272,13 +244,13 @@ mod tests {
 		let dir = tempfile::tempdir().expect("tempdir");
 		let path = dir.path().join("keys.json");
 		let mut store = Keystore::open(&path).expect("a new keystore");
-		let pair = DevicePair::from_uri(Scheme::Ed25519, "//box").expect("uri");
+		let pair = Scheme::Ed25519.pair("//box").expect("uri");
 		store.add("box", "//box", &pair).expect("added");
-		let other = DevicePair::from_uri(Scheme::Ed25519, "//other").expect("uri");
+		let other = Scheme::Ed25519.pair("//other").expect("uri");
 		assert!(store.add("box", "//other", &other).is_err());
 		assert!(store.add("copy", "//box", &pair).is_err());
 		assert!(store.add("", "//other", &other).is_err());
-		assert!(DevicePair::from_uri(Scheme::Sr25519, "not a secret").is_err());
+		assert!(Scheme::Sr25519.pair("not a secret").is_err());
 		assert!(store.pair("missing").is_err());
 		assert_eq!(Keystore::open(&path).expect("read").keys().len(), 1);
 	}
@@ -286,7 +258,7 @@ mod tests {
 	#[test]
 	fn signatures_verify_against_the_registered_key() {
 		for scheme in [Scheme::Sr25519, Scheme::Ed25519, Scheme::Ecdsa] {
-			let pair = DevicePair::from_uri(scheme, "//device").expect("uri");
+			let pair = scheme.pair("//device").expect("uri");
 			let message = b"a payload";
 			let ok = match (pair.sign(message), pair.public()) {
 				(DeviceSignature::Sr25519(s), DeviceKey::Sr25519(k)) => {

@@ -234,15 +234,7 @@ async fn run(cli: Cli) -> Result<Report> {
 					report
 				},
 				Command::Daemon { rounds } => {
-					let json = cli.json;
-					commands::daemon(&chain, &home, &signer, *rounds, |value, line| {
-						if json {
-							out(&value);
-						} else {
-							out(&line);
-						}
-					})
-					.await
+					commands::daemon(&chain, &home, &signer, *rounds, progress_line(cli.json)).await
 				},
 				Command::Claim { devices } => {
 					commands::claim(&chain, &signer, devices, Wait::Finalized).await
@@ -250,24 +242,27 @@ async fn run(cli: Cli) -> Result<Report> {
 				Command::Status => commands::status(&chain, &signer).await,
 				Command::Rewards { device } => commands::rewards(&chain, *device).await,
 				Command::Simulate { devices, cheaters, epochs } => {
-					let json = cli.json;
 					let options = simulator::Options {
 						devices: *devices,
 						cheaters: *cheaters,
 						epochs: *epochs,
 					};
-					simulator::run(&chain, &signer, options, |value, line| {
-						if json {
-							out(&value);
-						} else {
-							out(&line);
-						}
-					})
-					.await
+					simulator::run(&chain, &signer, options, progress_line(cli.json)).await
 				},
 				Command::Keys(_) => unreachable_keys(),
 			}
 		},
+	}
+}
+
+/// Print each event of a long-running command: its JSON value or its line of text.
+fn progress_line(json: bool) -> impl FnMut(serde_json::Value, String) {
+	move |value, line| {
+		if json {
+			out(&value);
+		} else {
+			out(&line);
+		}
 	}
 }
 

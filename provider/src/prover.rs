@@ -72,7 +72,7 @@ pub enum Honesty {
 	Cheating,
 }
 
-/// The proof answering `challenge` for a sector held in memory.
+/// The proof answering `challenge`, reading the chunks it asks for through `chunk`.
 pub fn prove(
 	genesis: H256,
 	device: u64,
@@ -153,7 +153,7 @@ mod tests {
 		let data: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
 		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("tree");
 		let open = challenge_for(&tree, [9; 32]);
-		let key = DevicePair::from_uri(Scheme::Ed25519, "//prover").expect("key");
+		let key = Scheme::Ed25519.pair("//prover").expect("key");
 		let read = |i| depin_merkle::chunk_at(&data, i).context("in range");
 		for (honesty, valid) in [(Honesty::Honest, true), (Honesty::Cheating, false)] {
 			let proof = prove(H256::zero(), 7, &open, &tree, read, &key, honesty).expect("a proof");
@@ -179,7 +179,7 @@ mod tests {
 		let tree = MerkleTree::<Blake2>::from_bytes(&[1u8; 5000]).expect("tree");
 		let other = MerkleTree::<Blake2>::from_bytes(&[2u8; 5000]).expect("tree");
 		let open = challenge_for(&other, [1; 32]);
-		let key = DevicePair::from_uri(Scheme::Sr25519, "//prover").expect("key");
+		let key = Scheme::Sr25519.pair("//prover").expect("key");
 		let read = |_| Ok([0u8; depin_merkle::CHUNK_SIZE]);
 		assert!(prove(H256::zero(), 7, &open, &tree, read, &key, Honesty::Honest).is_err());
 	}

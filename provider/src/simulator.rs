@@ -21,10 +21,10 @@ use sp_core::H256;
 use subxt_signer::sr25519::Keypair;
 
 use crate::{
-	chain::{Chain, ChainDevice, Wait},
+	chain::{Chain, Wait},
 	commands::{self, Home, Kind},
 	depin,
-	keystore::{DevicePair, Scheme},
+	keystore::Scheme,
 	prover::{Data, Honesty, LoadedSector},
 	report::{dpn, Report},
 	sector::LocalSector,
@@ -97,14 +97,13 @@ pub async fn run(
 	let mut pairs = Vec::new();
 	for i in 0..options.devices {
 		let uri = format!("//depin-sim/{i}");
-		let pair = DevicePair::from_uri(Scheme::Sr25519, &uri)?;
+		let pair = Scheme::Sr25519.pair(&uri)?;
 		store.add(&format!("sim-{i}"), &uri, &pair)?;
 		pairs.push(pair);
 	}
 	let mut ids: Vec<Option<u64>> = Vec::new();
 	for pair in &pairs {
-		let found: Option<(u64, ChainDevice)> = chain.api("device_by_key", pair.public()).await?;
-		ids.push(found.map(|(id, _)| id));
+		ids.push(chain.device_by_key(&pair.public()).await?.map(|(id, _)| id));
 	}
 
 	// Register the missing ones, 50 to a transaction.
@@ -132,9 +131,7 @@ pub async fn run(
 	}
 	for (i, pair) in pairs.iter().enumerate() {
 		if ids[i].is_none() {
-			let found: Option<(u64, ChainDevice)> =
-				chain.api("device_by_key", pair.public()).await?;
-			ids[i] = found.map(|(id, _)| id);
+			ids[i] = chain.device_by_key(&pair.public()).await?.map(|(id, _)| id);
 		}
 	}
 	let ids: Vec<u64> = ids.into_iter().flatten().collect();
@@ -152,22 +149,22 @@ pub async fn run(
 		let bytes = sector_bytes(i);
 		let tree = MerkleTree::<Blake2>::from_bytes(&bytes)
 			.ok_or_else(|| anyhow::anyhow!("empty sector"))?;
+		// A sector committed by an earlier run is reused; a new one gets its number from the
+		// chain's `SectorCommitted` event below.
 		let status = chain.proof_status(device).await?;
-		let sector = match status.as_ref().and_then(|s| {
+		let committed = status.as_ref().and_then(|s| {
 			s.sectors.iter().find(|x| x.sector.root == H256(tree.root())).map(|x| x.index)
-		}) {
-			Some(index) => index,
-			None => {
-				commits.push(depin::Call::Proofs(
-					depin::runtime_types::pallet_proofs::pallet::Call::commit_sector {
-						device,
-						root: H256(tree.root()),
-						chunks: tree.chunks(),
-					},
-				));
-				status.map(|s| s.sectors.len() as u32).unwrap_or(0)
-			},
-		};
+		});
+		if committed.is_none() {
+			commits.push(depin::Call::Proofs(
+				depin::runtime_types::pallet_proofs::pallet::Call::commit_sector {
+					device,
+					root: H256(tree.root()),
+					chunks: tree.chunks(),
+				},
+			));
+		}
+		let sector = committed.unwrap_or_default();
 		let honesty = if n < cheating { Honesty::Cheating } else { Honesty::Honest };
 		let local = LocalSector {
 			device,
@@ -185,6 +182,14 @@ pub async fn run(
 	if !commits.is_empty() {
 		let count = commits.len();
 		let included = chain.submit(&depin::tx().utility().batch_all(commits), signer).await?;
+		for event in included.events.find::<depin::proofs::events::SectorCommitted>() {
+			let event = event?;
+			for (loaded, _, _) in &mut sectors {
+				if loaded.local.device == event.device && loaded.tree.root() == event.root.0 {
+					loaded.local.sector = event.sector;
+				}
+			}
+		}
 		log(
 			json!({ "event": "committed", "sectors": count, "block": format!("{:?}", included.block) }),
 			format!("committed {count} sector(s) of 64 KiB"),
