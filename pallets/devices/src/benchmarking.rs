@@ -89,16 +89,32 @@ pub(crate) fn register_device<T: Config>(
 	kind: DeviceKind,
 	capacity: u64,
 ) -> Result<DeviceId, sp_runtime::DispatchError> {
+	register_device_at::<T>(owner, key, kind, capacity, location::<T>(BERLIN_RES_15))
+}
+
+/// [`register_device`] at `location`.
+pub(crate) fn register_device_at<T: Config>(
+	owner: &T::AccountId,
+	key: DeviceKey,
+	kind: DeviceKind,
+	capacity: u64,
+	location: u64,
+) -> Result<DeviceId, sp_runtime::DispatchError> {
 	funded::<T>(owner);
 	Devices::<T>::insert_device(
 		owner.clone(),
 		key,
 		kind,
-		location::<T>(BERLIN_RES_15),
+		location,
 		capacity,
 		DeviceMetadata::default(),
 		None,
 	)
+}
+
+/// Where [`register_device`] puts devices.
+pub(crate) fn benchmark_location<T: Config>() -> H3Cell {
+	H3Cell::new(location::<T>(BERLIN_RES_15)).expect("a valid cell's ancestor is valid; qed")
 }
 
 fn funded_account<T: Config>(name: &'static str, index: u32) -> T::AccountId {

@@ -640,4 +640,20 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 	) -> Result<DeviceId, DispatchError> {
 		crate::benchmarking::register_device::<T>(owner, key, kind, capacity)
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_device_at(
+		owner: &T::AccountId,
+		key: DeviceKey,
+		kind: DeviceKind,
+		capacity: u64,
+		location: H3Cell,
+	) -> Result<DeviceId, DispatchError> {
+		crate::benchmarking::register_device_at::<T>(owner, key, kind, capacity, location.raw())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_location() -> H3Cell {
+		crate::benchmarking::benchmark_location::<T>()
+	}
 }

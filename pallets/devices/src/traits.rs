@@ -64,6 +64,22 @@ pub trait DeviceRegistry<AccountId> {
 		capacity: u64,
 	) -> Result<DeviceId, DispatchError>;
 
+	/// For other pallets' benchmarks: as [`DeviceRegistry::register_benchmark_device`], at
+	/// `location` (a valid cell within the allowed resolutions).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_device_at(
+		owner: &AccountId,
+		key: DeviceKey,
+		kind: DeviceKind,
+		capacity: u64,
+		location: H3Cell,
+	) -> Result<DeviceId, DispatchError>;
+
+	/// For other pallets' benchmarks: the location [`DeviceRegistry::register_benchmark_device`]
+	/// uses (a cell in Berlin at the finest allowed resolution).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_location() -> H3Cell;
+
 	/// The device's status.
 	fn status(id: DeviceId) -> Option<DeviceStatus<Self::BlockNumber>> {
 		Self::device(id).map(|d| d.status)

@@ -17,6 +17,16 @@ use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
 use sp_runtime::traits::{One, Saturating, Zero};
 
+impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
+	fn current() -> EpochInfoOf<T> {
+		CurrentEpoch::<T>::get()
+	}
+
+	fn deadline(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		Pallet::<T>::deadline(start)
+	}
+}
+
 /// blake2-256 through the host, for Merkle checks in the runtime.
 pub struct RuntimeHasher;
 

@@ -42,7 +42,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::{OnEpochEnd, OnProofAccepted};
+pub use traits::{OnEpochEnd, OnProofAccepted, ProvingEpochs};
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -1,6 +1,6 @@
 //! What the proofs pallet tells others.
 
-use crate::types::EpochIndex;
+use crate::types::{EpochIndex, EpochInfo};
 use frame_support::weights::Weight;
 use pallet_devices::{DeviceId, DeviceKind};
 
@@ -42,4 +42,14 @@ impl<BlockNumber> OnEpochEnd<BlockNumber> for () {
 	fn weight() -> Weight {
 		Weight::zero()
 	}
+}
+
+/// The proving epochs, as the other proof pallets (coverage, compute) see them: they draw
+/// their challenges from the same seed and close with the same deadline as storage proofs.
+pub trait ProvingEpochs<BlockNumber> {
+	/// The epoch in progress: its index, first block and challenge seed.
+	fn current() -> EpochInfo<BlockNumber>;
+
+	/// The last block at which proofs for the epoch that started at `start` are accepted.
+	fn deadline(start: BlockNumber) -> BlockNumber;
 }

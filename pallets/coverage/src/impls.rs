@@ -1,0 +1,522 @@
+//! The logic behind the calls and hooks.
+
+use crate::{
+	density::scaled_points, pallet::*, types::*, weights::WeightInfo, BeaconBundleOf,
+	BeaconBundlesOf, BeaconSlotOf, WitnessReceiptOf,
+};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	dispatch::DispatchResultWithPostInfo,
+	ensure,
+	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
+	BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::{h3::H3Cell, Device, DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
+use pallet_proofs::{EpochInfo, OnProofAccepted, ProvingEpochs};
+use sp_core::H256;
+use sp_runtime::traits::{Saturating, Zero};
+
+/// A device as the registry returns it.
+type DeviceOf<T> = Device<
+	<T as frame_system::Config>::AccountId,
+	<<T as Config>::Registry as DeviceRegistry<<T as frame_system::Config>::AccountId>>::Balance,
+	<<T as Config>::Registry as DeviceRegistry<<T as frame_system::Config>::AccountId>>::BlockNumber,
+>;
+
+/// A rejected bundle: why, and the weight spent on it.
+type Rejection = (DispatchError, Weight);
+
+/// The beaconer, as every receipt of its bundle is checked against it.
+struct BeaconContext<T: Config> {
+	device: DeviceId,
+	owner: T::AccountId,
+	manager: Option<T::AccountId>,
+	/// Its cell at the exclusion resolution.
+	exclusion_cell: H3Cell,
+	/// Its cell at the distance resolution.
+	distance_cell: H3Cell,
+	/// Its density cell.
+	density_cell: Option<H3Cell>,
+	beacon: Beacon<BlockNumberFor<T>>,
+}
+
+impl<T: Config> Pallet<T> {
+	// ---- Messages --------------------------------------------------------------------------
+
+	fn genesis_hash() -> H256 {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		H256::from_slice(hash.as_ref())
+	}
+
+	/// The bytes a beaconer's key signs.
+	pub fn beacon_message(
+		device: DeviceId,
+		epoch: EpochIndex,
+		challenge: H256,
+		sent_at: BlockNumberFor<T>,
+		frequency: u32,
+	) -> Vec<u8> {
+		BeaconPayload {
+			context: BEACON_CONTEXT,
+			genesis_hash: Self::genesis_hash(),
+			device,
+			epoch,
+			challenge,
+			sent_at,
+			frequency,
+		}
+		.encode()
+	}
+
+	/// The bytes a witness's key signs.
+	pub fn receipt_message(receipt: &WitnessReceiptOf<T>) -> Vec<u8> {
+		ReceiptPayload {
+			context: RECEIPT_CONTEXT,
+			genesis_hash: Self::genesis_hash(),
+			beacon: receipt.beacon,
+			witness: receipt.witness,
+			signal: receipt.signal,
+			snr: receipt.snr,
+			frequency: receipt.frequency,
+			received_at: receipt.received_at,
+			cell: receipt.cell,
+		}
+		.encode()
+	}
+
+	/// A beacon's id: `blake2_256` of its SCALE-encoded report.
+	pub fn beacon_id(report: &BeaconReport<BlockNumberFor<T>>) -> H256 {
+		H256(sp_io::hashing::blake2_256(&report.encode()))
+	}
+
+	// ---- Roster ----------------------------------------------------------------------------
+
+	fn ensure_operator(who: &T::AccountId, device: &DeviceOf<T>) -> DispatchResult {
+		ensure!(
+			device.owner == *who || device.manager.as_ref() == Some(who),
+			Error::<T>::NotDeviceOperator
+		);
+		Ok(())
+	}
+
+	/// The finest resolution coverage rules look at: a roster device must be located at
+	/// least this finely.
+	pub fn required_resolution() -> u8 {
+		T::ExclusionResolution::get().max(T::DistanceResolution::get())
+	}
+
+	pub(crate) fn do_join(who: T::AccountId, id: DeviceId) -> DispatchResult {
+		let device = T::Registry::device(id).ok_or(Error::<T>::UnknownDevice)?;
+		Self::ensure_operator(&who, &device)?;
+		ensure!(device.kind == DeviceKind::Coverage, Error::<T>::NotCoverageDevice);
+		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
+		ensure!(
+			device.location.resolution() >= Self::required_resolution(),
+			Error::<T>::LocationTooCoarse
+		);
+		ensure!(!RosterSlotOf::<T>::contains_key(id), Error::<T>::AlreadyJoined);
+		let slot = RosterSize::<T>::get();
+		ensure!(slot < T::MaxRoster::get(), Error::<T>::RosterFull);
+		Roster::<T>::insert(slot, id);
+		RosterSlotOf::<T>::insert(id, slot);
+		RosterSize::<T>::put(slot.saturating_add(1));
+		Self::deposit_event(Event::Joined { device: id, slot });
+		Ok(())
+	}
+
+	pub(crate) fn do_leave(who: T::AccountId, id: DeviceId) -> DispatchResult {
+		let slot = RosterSlotOf::<T>::get(id).ok_or(Error::<T>::NotJoined)?;
+		if let Some(device) = T::Registry::device(id) {
+			if !matches!(device.status, DeviceStatus::Retired { .. }) {
+				Self::ensure_operator(&who, &device)?;
+			}
+		}
+		// Swap-remove: the last device takes the freed slot.
+		let last = RosterSize::<T>::get().saturating_sub(1);
+		if slot != last {
+			if let Some(moved) = Roster::<T>::get(last) {
+				Roster::<T>::insert(slot, moved);
+				RosterSlotOf::<T>::insert(moved, slot);
+			}
+		}
+		Roster::<T>::remove(last);
+		RosterSlotOf::<T>::remove(id);
+		RosterSize::<T>::put(last);
+		Self::deposit_event(Event::Left { device: id });
+		Ok(())
+	}
+
+	// ---- Drawing beaconers -----------------------------------------------------------------
+
+	/// Draw the epoch's beaconers once the proofs pallet has started a new epoch: two reads
+	/// in other blocks.
+	pub(crate) fn maybe_draw_beaconers() -> Weight {
+		let epoch = T::Epochs::current();
+		let idle = T::DbWeight::get().reads(2);
+		if epoch.index.is_zero() || DrawnEpoch::<T>::get() == Some(epoch.index) {
+			return idle;
+		}
+		let want = T::BeaconsPerEpoch::get().min(T::MaxBeacons::get());
+		Self::draw_beaconers(&epoch, want);
+		idle.saturating_add(T::WeightInfo::draw_beaconers(want))
+	}
+
+	/// Forget the previous epoch's beaconers and draw up to `want` for `epoch`: slot
+	/// `draw_slot(seed, attempt, roster size)` for attempts `0..2·want`, skipping repeats and
+	/// devices that are not active coverage devices. Bounded by `MaxBeacons`.
+	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) {
+		for device in BeaconList::<T>::take() {
+			Beaconers::<T>::remove(device);
+		}
+		let size = RosterSize::<T>::get();
+		let want = want.min(T::MaxBeacons::get()).min(size);
+		let mut drawn: BoundedVec<DeviceId, T::MaxBeacons> = BoundedVec::new();
+		let mut attempt: u32 = 0;
+		while (drawn.len() as u32) < want && attempt < want.saturating_mul(2) {
+			let slot = draw_slot(&epoch.seed, attempt, size);
+			attempt = attempt.saturating_add(1);
+			let Some(device) = slot.and_then(Roster::<T>::get) else { continue };
+			if drawn.contains(&device) {
+				continue;
+			}
+			let eligible = T::Registry::device(device).is_some_and(|d| {
+				d.kind == DeviceKind::Coverage && matches!(d.status, DeviceStatus::Active)
+			});
+			if !eligible || drawn.try_push(device).is_err() {
+				continue;
+			}
+			Beaconers::<T>::insert(
+				device,
+				BeaconSlot {
+					epoch: epoch.index,
+					challenge: beacon_challenge(&epoch.seed, epoch.index, device),
+					beacon: None,
+					witnesses: BoundedVec::new(),
+					points: 0,
+				},
+			);
+		}
+		let count = drawn.len() as u32;
+		BeaconList::<T>::put(drawn);
+		DrawnEpoch::<T>::put(epoch.index);
+		Self::deposit_event(Event::BeaconersDrawn { epoch: epoch.index, count });
+	}
+
+	// ---- Beacons ---------------------------------------------------------------------------
+
+	/// The weight of checking and recording one bundle of `witnesses` receipts, with the
+	/// points hook of every witness and of the beaconer.
+	pub fn bundle_weight(witnesses: u32) -> Weight {
+		T::WeightInfo::submit_beacon(witnesses)
+			.saturating_add(T::OnProofAccepted::weight().saturating_mul(witnesses.saturating_add(1).into()))
+	}
+
+	/// The weight a batch is charged before dispatch (refunded after for rejected bundles).
+	pub fn bundles_weight(bundles: &[BeaconBundleOf<T>]) -> Weight {
+		bundles.iter().fold(T::WeightInfo::submit_beacons_rejected(0), |acc, bundle| {
+			acc.saturating_add(Self::bundle_weight(bundle.receipts.len() as u32))
+		})
+	}
+
+	/// The weight of a bundle rejected by the cheap checks: the benchmark's marginal cost of
+	/// one more, plus the slot and device reads (the benchmark's items share them, so its
+	/// reads are cached after the first; a real batch's need not be).
+	pub fn cheap_rejection_weight() -> Weight {
+		T::WeightInfo::submit_beacons_rejected(1)
+			.saturating_sub(T::WeightInfo::submit_beacons_rejected(0))
+			.saturating_add(T::DbWeight::get().reads(2))
+	}
+
+	pub(crate) fn do_submit_beacons(bundles: BeaconBundlesOf<T>) -> DispatchResultWithPostInfo {
+		ensure!(!bundles.is_empty(), Error::<T>::EmptyBatch);
+		let epoch = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut weight = T::WeightInfo::submit_beacons_rejected(0);
+		let (mut accepted, mut rejected) = (0u32, 0u32);
+		for (index, bundle) in bundles.iter().enumerate() {
+			match Self::process_bundle(&epoch, now, bundle) {
+				Ok(spent) => {
+					accepted = accepted.saturating_add(1);
+					weight = weight.saturating_add(spent);
+				},
+				Err((error, spent)) => {
+					rejected = rejected.saturating_add(1);
+					weight = weight.saturating_add(spent);
+					Self::deposit_event(Event::BeaconRejected {
+						index: index as u32,
+						device: bundle.beacon.device,
+						error,
+					});
+				},
+			}
+		}
+		Self::deposit_event(Event::BeaconsSubmitted { accepted, rejected });
+		Ok(Some(weight).into())
+	}
+
+	/// Check one bundle: the beacon (cheap checks, then its signature if it is new), then
+	/// each receipt; writes last. Returns the weight spent, whether accepted or not.
+	pub(crate) fn process_bundle(
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		bundle: &BeaconBundleOf<T>,
+	) -> Result<Weight, Rejection> {
+		let cheap = |error: Error<T>| (error.into(), Self::cheap_rejection_weight());
+		let report = &bundle.beacon;
+
+		// Cheap: no storage.
+		if report.epoch > epoch.index {
+			return Err(cheap(Error::<T>::EpochNotStarted));
+		}
+		if report.epoch < epoch.index {
+			return Err(cheap(Error::<T>::StaleEpoch));
+		}
+		if now > T::Epochs::deadline(epoch.start) {
+			return Err(cheap(Error::<T>::DeadlinePassed));
+		}
+		if report.sent_at < epoch.start || report.sent_at > now {
+			return Err(cheap(Error::<T>::BadSentAt));
+		}
+
+		// Cheap: two reads.
+		let mut slot = Beaconers::<T>::get(report.device)
+			.filter(|slot| slot.epoch == epoch.index)
+			.ok_or(cheap(Error::<T>::NotBeaconer))?;
+		let device = T::Registry::device(report.device).ok_or(cheap(Error::<T>::UnknownDevice))?;
+		if device.kind != DeviceKind::Coverage {
+			return Err(cheap(Error::<T>::NotCoverageDevice));
+		}
+		if !matches!(device.status, DeviceStatus::Active) {
+			return Err(cheap(Error::<T>::DeviceNotActive));
+		}
+		let (Some(exclusion_cell), Some(distance_cell)) = (
+			device.location.parent(T::ExclusionResolution::get()),
+			device.location.parent(T::DistanceResolution::get()),
+		) else {
+			return Err(cheap(Error::<T>::LocationTooCoarse));
+		};
+
+		let full = Self::bundle_weight(bundle.receipts.len() as u32);
+		let id = Self::beacon_id(report);
+		let mut new_beacon = false;
+		match slot.beacon {
+			Some(recorded) if recorded.id != id => {
+				return Err((Error::<T>::BeaconMismatch.into(), full))
+			},
+			Some(_) => {},
+			None => {
+				let message = Self::beacon_message(
+					report.device,
+					epoch.index,
+					slot.challenge,
+					report.sent_at,
+					report.frequency,
+				);
+				if !device.key.verify(&message, &report.signature) {
+					return Err((Error::<T>::BadSignature.into(), full));
+				}
+				slot.beacon =
+					Some(Beacon { id, sent_at: report.sent_at, frequency: report.frequency });
+				new_beacon = true;
+			},
+		}
+		let beacon = slot.beacon.unwrap_or(Beacon {
+			id,
+			sent_at: report.sent_at,
+			frequency: report.frequency,
+		});
+		let context = BeaconContext::<T> {
+			device: report.device,
+			owner: device.owner,
+			manager: device.manager,
+			exclusion_cell,
+			distance_cell,
+			density_cell: T::Registry::density_cell(device.location),
+			beacon,
+		};
+		if new_beacon {
+			Self::deposit_event(Event::BeaconRecorded {
+				device: report.device,
+				epoch: epoch.index,
+				beacon: id,
+			});
+		}
+
+		let mut in_bundle: Vec<DeviceId> = Vec::with_capacity(bundle.receipts.len());
+		for receipt in bundle.receipts.iter() {
+			let outcome = Self::check_receipt(&context, &slot, &in_bundle, now, receipt);
+			in_bundle.push(receipt.witness);
+			match outcome {
+				Err(reason) => Self::deposit_event(Event::WitnessRejected {
+					beaconer: report.device,
+					witness: receipt.witness,
+					reason,
+				}),
+				Ok(witness_cell) => {
+					let confirms = slot.witnesses.is_empty();
+					if slot.witnesses.try_push(receipt.witness).is_err() {
+						// `check_receipt` refused a full list; kept for safety.
+						continue;
+					}
+					let points = Self::points_at(T::WitnessPoints::get(), witness_cell);
+					T::OnProofAccepted::proof_accepted(
+						receipt.witness,
+						DeviceKind::Coverage,
+						epoch.index,
+						points,
+					);
+					Self::deposit_event(Event::WitnessAccepted {
+						beaconer: report.device,
+						witness: receipt.witness,
+						epoch: epoch.index,
+						points,
+					});
+					if confirms {
+						let points = Self::points_at(T::BeaconPoints::get(), context.density_cell);
+						slot.points = points;
+						T::OnProofAccepted::proof_accepted(
+							report.device,
+							DeviceKind::Coverage,
+							epoch.index,
+							points,
+						);
+						Self::deposit_event(Event::BeaconConfirmed {
+							device: report.device,
+							epoch: epoch.index,
+							points,
+						});
+					}
+				},
+			}
+		}
+		Beaconers::<T>::insert(report.device, slot);
+		Ok(full)
+	}
+
+	/// `points` scaled by the number of coverage devices in `cell` (a density cell).
+	fn points_at(points: u64, cell: Option<H3Cell>) -> u64 {
+		let devices = cell.map_or(1, |cell| T::Registry::devices_in_cell(cell, DeviceKind::Coverage));
+		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
+	}
+
+	/// Every rule a receipt must pass, cheapest first; the witness's density cell if it
+	/// passes them all.
+	fn check_receipt(
+		context: &BeaconContext<T>,
+		slot: &BeaconSlotOf<T>,
+		in_bundle: &[DeviceId],
+		now: BlockNumberFor<T>,
+		receipt: &WitnessReceiptOf<T>,
+	) -> Result<Option<H3Cell>, WitnessRejection> {
+		use WitnessRejection::*;
+		let beacon = &context.beacon;
+
+		// No storage.
+		ensure!((slot.witnesses.len() as u32) < T::MaxWitnesses::get(), WitnessLimit);
+		ensure!(receipt.witness != context.device, SelfWitness);
+		ensure!(!in_bundle.contains(&receipt.witness), DuplicateWitness);
+		ensure!(!slot.witnesses.contains(&receipt.witness), AlreadyWitnessed);
+		ensure!(receipt.beacon == beacon.id, WrongBeacon);
+		ensure!(receipt.frequency == beacon.frequency, WrongFrequency);
+		let (low, high) = T::SignalRange::get();
+		let (snr_low, snr_high) = T::SnrRange::get();
+		ensure!(
+			(low..=high).contains(&receipt.signal) && (snr_low..=snr_high).contains(&receipt.snr),
+			ImplausibleSignal
+		);
+		ensure!(receipt.received_at <= now, FromTheFuture);
+		ensure!(
+			receipt.received_at >= beacon.sent_at &&
+				receipt.received_at <= beacon.sent_at.saturating_add(T::FreshnessWindow::get()),
+			NotFresh
+		);
+
+		// The witness: one read.
+		let witness = T::Registry::device(receipt.witness).ok_or(UnknownWitness)?;
+		ensure!(witness.kind == DeviceKind::Coverage, NotCoverageDevice);
+		ensure!(matches!(witness.status, DeviceStatus::Active), WitnessNotActive);
+		let operated_by = |who: &T::AccountId| {
+			witness.owner == *who || witness.manager.as_ref() == Some(who)
+		};
+		ensure!(
+			!operated_by(&context.owner) && !context.manager.as_ref().is_some_and(operated_by),
+			SameOperator
+		);
+
+		// Geometry: integer H3 arithmetic.
+		let cell = H3Cell::new(receipt.cell).map_err(|_| InvalidCell)?;
+		let registered = witness.location;
+		let position = if cell.resolution() >= registered.resolution() {
+			ensure!(cell.parent(registered.resolution()) == Some(registered), LocationMismatch);
+			cell
+		} else {
+			ensure!(registered.parent(cell.resolution()) == Some(cell), LocationMismatch);
+			registered
+		};
+		let exclusion = position.parent(T::ExclusionResolution::get()).ok_or(LocationTooCoarse)?;
+		let distance_cell =
+			position.parent(T::DistanceResolution::get()).ok_or(LocationTooCoarse)?;
+		ensure!(exclusion != context.exclusion_cell, TooClose);
+		let distance = distance_cell.grid_distance(context.distance_cell).ok_or(DistanceUnknown)?;
+		ensure!(distance <= T::MaxWitnessDistance::get(), TooFar);
+
+		// The signature.
+		ensure!(witness.key.verify(&Self::receipt_message(receipt), &receipt.signature), BadSignature);
+		Ok(T::Registry::density_cell(registered))
+	}
+
+	// ---- Invariants ------------------------------------------------------------------------
+
+	/// The pallet's invariants:
+	///
+	/// - the roster is dense: `RosterSize` slots `0..RosterSize`, each holding a device whose
+	///   `RosterSlotOf` is that slot, and no other `RosterSlotOf` entries;
+	/// - the beaconers are exactly the devices of `BeaconList`, without repeats, all drawn
+	///   for `DrawnEpoch`, which is not ahead of the current epoch;
+	/// - a beacon's witnesses are distinct, never the beaconer, at most `MaxWitnesses`, and
+	///   only recorded once the beacon is; a beaconer has points only if it has witnesses.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let size = RosterSize::<T>::get();
+		let mut slots: u32 = 0;
+		for (slot, device) in Roster::<T>::iter() {
+			ensure!(slot < size, "a roster slot beyond the roster size");
+			ensure!(RosterSlotOf::<T>::get(device) == Some(slot), "roster index out of step");
+			slots = slots.saturating_add(1);
+		}
+		ensure!(slots == size, "roster size out of step");
+		ensure!(
+			RosterSlotOf::<T>::iter().count() as u32 == size,
+			"a roster index entry without a slot"
+		);
+
+		let list = BeaconList::<T>::get();
+		let drawn = DrawnEpoch::<T>::get();
+		ensure!(
+			drawn.is_none_or(|e| e <= T::Epochs::current().index),
+			"beaconers drawn for a future epoch"
+		);
+		for (i, device) in list.iter().enumerate() {
+			ensure!(!list.iter().skip(i.saturating_add(1)).any(|d| d == device), "a beaconer twice");
+		}
+		let mut beaconers: u32 = 0;
+		for (device, slot) in Beaconers::<T>::iter() {
+			beaconers = beaconers.saturating_add(1);
+			ensure!(list.contains(&device), "a beaconer missing from the list");
+			ensure!(Some(slot.epoch) == drawn, "a beaconer of another epoch");
+			ensure!(!slot.witnesses.contains(&device), "a beaconer witnessing itself");
+			for (i, witness) in slot.witnesses.iter().enumerate() {
+				ensure!(
+					!slot.witnesses.iter().skip(i.saturating_add(1)).any(|w| w == witness),
+					"a witness counted twice"
+				);
+			}
+			ensure!(slot.witnesses.is_empty() || slot.beacon.is_some(), "witnesses without a beacon");
+			ensure!(slot.points == 0 || !slot.witnesses.is_empty(), "points without a witness");
+		}
+		ensure!(beaconers == list.len() as u32, "the beacon list out of step");
+		Ok(())
+	}
+}

@@ -1,0 +1,364 @@
+//! # Coverage pallet
+//!
+//! Proof of wireless coverage, verified on chain. See `README.md` for the design; in short:
+//!
+//! - **Roster.** A coverage device's owner or manager `join`s it to the beacon roster (a
+//!   dense, bounded index of devices ready to beacon) and may `leave` it.
+//! - **Beaconers.** When a proving epoch starts (the proofs pallet's epochs, seeded by BABE's
+//!   VRF output), `on_initialize` draws up to [`Config::BeaconsPerEpoch`] active devices from
+//!   the roster, deterministically from the seed. Each gets a **challenge** derived from the
+//!   seed, which it signs into its beacon: no beacon exists before its epoch.
+//! - **Beacons and witnesses.** The beaconer transmits a [`BeaconReport`]; its id, the hash of
+//!   the report, includes the beaconer's signature, so a witness learns it only by hearing
+//!   the packet. Witnesses sign [`WitnessReceipt`]s (signal, SNR, frequency, block, cell).
+//!   Anyone submits [`BeaconBundle`]s (a beacon and up to [`Config::MaxWitnesses`] receipts)
+//!   in batches; every receipt is checked against the registry and a set of anti-collusion
+//!   and plausibility rules, and every rejected one is reported with its reason.
+//! - **Points.** Each valid witness, and the beaconer once a valid witness confirms its
+//!   beacon, earn points scaled down where coverage devices crowd one H3 cell
+//!   ([`density::density_scale`]), reported to [`Config::OnProofAccepted`] (the emission
+//!   pallet's coverage pool).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+pub mod density;
+mod impls;
+mod queries;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// A drawn beaconer's record as stored.
+pub type BeaconSlotOf<T> =
+	BeaconSlot<frame_system::pallet_prelude::BlockNumberFor<T>, <T as Config>::MaxWitnesses>;
+
+/// A bundle as the pallet's calls take it.
+pub type BeaconBundleOf<T> =
+	BeaconBundle<frame_system::pallet_prelude::BlockNumberFor<T>, <T as Config>::MaxWitnesses>;
+
+/// A batch of bundles.
+pub type BeaconBundlesOf<T> =
+	frame_support::BoundedVec<BeaconBundleOf<T>, <T as Config>::MaxBatch>;
+
+/// A receipt as the pallet's calls take it.
+pub type WitnessReceiptOf<T> = WitnessReceipt<frame_system::pallet_prelude::BlockNumberFor<T>>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use pallet_devices::{DeviceId, DeviceRegistry};
+	use pallet_proofs::{OnProofAccepted, ProvingEpochs};
+	use sp_core::H256;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The device registry: devices, keys, owners, locations and per-cell counts.
+		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// The proving epochs (the proofs pallet): their indices, seeds and deadlines.
+		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
+
+		/// Told about the points of every valid witness and confirmed beacon (the emission
+		/// pallet).
+		type OnProofAccepted: OnProofAccepted;
+
+		/// Beaconers drawn per epoch (at most [`Config::MaxBeacons`]).
+		#[pallet::constant]
+		type BeaconsPerEpoch: Get<u32>;
+
+		/// The bound of [`Config::BeaconsPerEpoch`].
+		#[pallet::constant]
+		type MaxBeacons: Get<u32>;
+
+		/// The most witnesses counted for one beacon, and the most receipts in one bundle.
+		#[pallet::constant]
+		type MaxWitnesses: Get<u32>;
+
+		/// The most devices in the beacon roster.
+		#[pallet::constant]
+		type MaxRoster: Get<u32>;
+
+		/// The most bundles in one batch.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// A witness in the beaconer's own cell at this H3 resolution is too close to prove
+		/// anything.
+		#[pallet::constant]
+		type ExclusionResolution: Get<u8>;
+
+		/// The H3 resolution witness distances are measured at, in grid steps.
+		#[pallet::constant]
+		type DistanceResolution: Get<u8>;
+
+		/// The farthest a witness may be from the beaconer, in grid steps at
+		/// [`Config::DistanceResolution`].
+		#[pallet::constant]
+		type MaxWitnessDistance: Get<u32>;
+
+		/// How many blocks after a beacon's transmission a receipt may say it was heard.
+		#[pallet::constant]
+		type FreshnessWindow: Get<BlockNumberFor<Self>>;
+
+		/// The signal strengths (dBm) a receipt may report, inclusive.
+		#[pallet::constant]
+		type SignalRange: Get<(i16, i16)>;
+
+		/// The signal-to-noise ratios (tenths of a dB) a receipt may report, inclusive.
+		#[pallet::constant]
+		type SnrRange: Get<(i16, i16)>;
+
+		/// Points of a confirmed beacon, before density scaling.
+		#[pallet::constant]
+		type BeaconPoints: Get<u64>;
+
+		/// Points of a valid witness, before density scaling.
+		#[pallet::constant]
+		type WitnessPoints: Get<u64>;
+
+		/// Coverage devices a density cell supports at full points.
+		#[pallet::constant]
+		type DensityTarget: Get<u32>;
+
+		/// Coverage devices beyond which a density cell earns nothing more.
+		#[pallet::constant]
+		type DensityMax: Get<u32>;
+
+		/// Weights of the calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The beacon roster: devices ready to beacon, by slot `0..RosterSize`.
+	#[pallet::storage]
+	pub type Roster<T: Config> = StorageMap<_, Twox64Concat, RosterSlot, DeviceId>;
+
+	/// The number of devices in the roster.
+	#[pallet::storage]
+	pub type RosterSize<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The roster slot of each device in it.
+	#[pallet::storage]
+	pub type RosterSlotOf<T: Config> = StorageMap<_, Twox64Concat, DeviceId, RosterSlot>;
+
+	/// The beaconers drawn for epoch [`DrawnEpoch`], and their beacons.
+	#[pallet::storage]
+	pub type Beaconers<T: Config> = StorageMap<_, Twox64Concat, DeviceId, BeaconSlotOf<T>>;
+
+	/// The keys of [`Beaconers`], in draw order.
+	#[pallet::storage]
+	pub type BeaconList<T: Config> =
+		StorageValue<_, BoundedVec<DeviceId, T::MaxBeacons>, ValueQuery>;
+
+	/// The epoch beaconers were last drawn for.
+	#[pallet::storage]
+	pub type DrawnEpoch<T: Config> = StorageValue<_, EpochIndex, OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A device joined the beacon roster.
+		Joined {
+			/// The device.
+			device: DeviceId,
+			/// Its slot.
+			slot: RosterSlot,
+		},
+		/// A device left the beacon roster.
+		Left {
+			/// The device.
+			device: DeviceId,
+		},
+		/// Beaconers were drawn for an epoch.
+		BeaconersDrawn {
+			/// The epoch.
+			epoch: EpochIndex,
+			/// How many.
+			count: u32,
+		},
+		/// A beacon was recorded.
+		BeaconRecorded {
+			/// The beaconer.
+			device: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// The beacon's id.
+			beacon: H256,
+		},
+		/// A valid witness confirmed a beacon: the beaconer earned its points.
+		BeaconConfirmed {
+			/// The beaconer.
+			device: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// Points earned, after density scaling.
+			points: u64,
+		},
+		/// A witness receipt was accepted.
+		WitnessAccepted {
+			/// The beaconer.
+			beaconer: DeviceId,
+			/// The witness.
+			witness: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// Points the witness earned, after density scaling.
+			points: u64,
+		},
+		/// A witness receipt was rejected; nothing of it was stored.
+		WitnessRejected {
+			/// The beaconer.
+			beaconer: DeviceId,
+			/// The witness it claimed to be from.
+			witness: DeviceId,
+			/// Why.
+			reason: WitnessRejection,
+		},
+		/// A bundle in a batch was rejected as a whole; nothing of it was stored.
+		BeaconRejected {
+			/// Its position in the batch.
+			index: u32,
+			/// The beaconer it claimed to be from.
+			device: DeviceId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A batch was processed.
+		BeaconsSubmitted {
+			/// Bundles accepted.
+			accepted: u32,
+			/// Bundles rejected (each reported by `BeaconRejected`).
+			rejected: u32,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such device in the registry.
+		UnknownDevice,
+		/// Only the device's owner or manager may do this.
+		NotDeviceOperator,
+		/// Only coverage devices beacon.
+		NotCoverageDevice,
+		/// The device is suspended or retired; resume it first.
+		DeviceNotActive,
+		/// The device's location is coarser than the exclusion or distance resolution:
+		/// register a finer location first.
+		LocationTooCoarse,
+		/// The device is already in the roster.
+		AlreadyJoined,
+		/// The device is not in the roster.
+		NotJoined,
+		/// The roster has `MaxRoster` devices.
+		RosterFull,
+		/// The batch is empty.
+		EmptyBatch,
+		/// The epoch has not started.
+		EpochNotStarted,
+		/// The epoch is over; only the current epoch's beacons count.
+		StaleEpoch,
+		/// The current epoch's response window has closed.
+		DeadlinePassed,
+		/// The device was not drawn to beacon in this epoch.
+		NotBeaconer,
+		/// The beacon says it was sent before its epoch started or after the current block.
+		BadSentAt,
+		/// The device key did not sign this beacon for this chain, epoch and challenge.
+		BadSignature,
+		/// Another beacon of this beaconer is already recorded in this epoch: receipts must
+		/// come with that one.
+		BeaconMismatch,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
+			Self::maybe_draw_beaconers()
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::BeaconsPerEpoch::get() <= T::MaxBeacons::get(),
+				"BeaconsPerEpoch must not exceed MaxBeacons"
+			);
+			assert!(T::MaxWitnesses::get() >= 1, "MaxWitnesses must be at least 1");
+			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
+			assert!(
+				T::ExclusionResolution::get() <= pallet_devices::h3::MAX_RESOLUTION
+					&& T::DistanceResolution::get() <= pallet_devices::h3::MAX_RESOLUTION,
+				"the exclusion and distance resolutions must be H3 resolutions"
+			);
+			let (low, high) = T::SignalRange::get();
+			assert!(low <= high, "SignalRange must not be empty");
+			let (low, high) = T::SnrRange::get();
+			assert!(low <= high, "SnrRange must not be empty");
+			assert!(T::DensityTarget::get() >= 1, "DensityTarget must be at least 1");
+			assert!(
+				T::DensityMax::get() >= T::DensityTarget::get(),
+				"DensityMax must not be below DensityTarget"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Put a coverage device in the beacon roster, from which beaconers are drawn each
+		/// epoch. By its owner or manager; the device must be active and located at least as
+		/// finely as the exclusion and distance resolutions.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::join())]
+		pub fn join(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_join(who, device)
+		}
+
+		/// Take a device out of the beacon roster. By its owner or manager, or by anyone once
+		/// the device is retired or gone. A beaconer drawn in this epoch may still beacon.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::leave())]
+		pub fn leave(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_leave(who, device)
+		}
+
+		/// Submit beacons with their witness receipts, for any beaconers. Each bundle is
+		/// checked on its own (`BeaconRejected` with the reason, or its beacon recorded), and
+		/// each receipt of an accepted bundle too (`WitnessAccepted` or `WitnessRejected`
+		/// with the reason). The weight of rejected bundles is refunded.
+		#[pallet::call_index(2)]
+		#[pallet::weight(Pallet::<T>::bundles_weight(bundles))]
+		pub fn submit_beacons(
+			origin: OriginFor<T>,
+			bundles: BeaconBundlesOf<T>,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::do_submit_beacons(bundles)
+		}
+	}
+}

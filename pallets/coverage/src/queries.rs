@@ -1,0 +1,40 @@
+//! Read-only answers for the `DepinApi` runtime API: what provider tools and dApps ask.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::DeviceId;
+use pallet_proofs::ProvingEpochs;
+
+impl<T: Config> Pallet<T> {
+	/// The beacons of the epoch in progress, in draw order: each beaconer's challenge, its
+	/// beacon once submitted, the witnesses counted and the points earned. Empty before the
+	/// epoch's beaconers are drawn.
+	pub fn beacons() -> Vec<BeaconStatus<BlockNumberFor<T>>> {
+		let epoch = T::Epochs::current();
+		if DrawnEpoch::<T>::get() != Some(epoch.index) {
+			return Vec::new();
+		}
+		let deadline = T::Epochs::deadline(epoch.start);
+		BeaconList::<T>::get()
+			.into_iter()
+			.filter_map(|device| {
+				let slot = Beaconers::<T>::get(device)?;
+				Some(BeaconStatus {
+					device,
+					epoch: slot.epoch,
+					challenge: slot.challenge,
+					beacon: slot.beacon,
+					witnesses: slot.witnesses.into_inner(),
+					points: slot.points,
+					deadline,
+				})
+			})
+			.collect()
+	}
+
+	/// The device's slot in the beacon roster, if it joined.
+	pub fn roster_slot(device: DeviceId) -> Option<RosterSlot> {
+		RosterSlotOf::<T>::get(device)
+	}
+}

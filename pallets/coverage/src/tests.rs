@@ -1,0 +1,825 @@
+//! Tests of the roster, the draw, every beacon and witness rule, points and weights.
+
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use crate::{
+	density::scaled_points, mock::*, pallet::*, types::*, Error, Event, WeightInfo,
+	WitnessRejection::*,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, traits::Get};
+use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry};
+use pallet_proofs::ProvingEpochs;
+use sp_core::H256;
+use sp_runtime::DispatchError;
+
+fn epoch() -> pallet_proofs::EpochInfo<u64> {
+	<Proofs as ProvingEpochs<u64>>::current()
+}
+
+/// `BEACONER` alone in the roster, drawn in epoch 1, which has just started.
+fn beaconer_drawn() {
+	join(BEACONER);
+	run_to_epoch(1);
+	assert_eq!(BeaconList::<Test>::get().into_inner(), vec![BEACONER]);
+}
+
+/// Submit one bundle as Eve (any account may relay).
+fn submit(bundle: crate::BeaconBundleOf<Test>) {
+	assert_ok!(Coverage::submit_beacons(RuntimeOrigin::signed(EVE), batch(vec![bundle])));
+}
+
+fn rejected_bundle() -> Option<DispatchError> {
+	coverage_events().into_iter().find_map(|e| match e {
+		Event::BeaconRejected { error, .. } => Some(error),
+		_ => None,
+	})
+}
+
+fn witnesses_of(device: DeviceId) -> Vec<DeviceId> {
+	Beaconers::<Test>::get(device).map(|s| s.witnesses.into_inner()).unwrap_or_default()
+}
+
+/// Points the density scaling gives `base` for a device at `device`'s location.
+fn expected_points(base: u64, device: DeviceId) -> u64 {
+	let cell = Devices::density_cell(H3Cell::new(location_of(device)).unwrap()).unwrap();
+	let n = Devices::devices_in_cell(cell, DeviceKind::Coverage);
+	scaled_points(base, n, 2, 4)
+}
+
+/// Submit a bundle of `BEACONER`'s beacon (sent at the epoch's start) with one receipt
+/// changed by `tamper`, and return the reason it was rejected with.
+fn rejection_of(
+	witness: DeviceId,
+	tamper: impl FnOnce(&mut crate::WitnessReceiptOf<Test>),
+) -> WitnessRejection {
+	let beacon = beacon_of(BEACONER, epoch().start, FREQUENCY);
+	let mut receipt = receipt_of(witness, &beacon, epoch().start + 1);
+	tamper(&mut receipt);
+	run_to_block(epoch().start + 2);
+	submit(bundle(beacon, vec![receipt]));
+	assert!(witnesses_of(BEACONER).is_empty(), "a rejected witness was counted");
+	assert!(points().is_empty(), "a rejected witness earned points");
+	let found = rejections();
+	assert_eq!(found.len(), 1, "{found:?}");
+	found[0].1
+}
+
+// ---- The test world ---------------------------------------------------------------------
+
+#[test]
+fn the_test_world_is_where_the_tests_say() {
+	ExtBuilder.build_and_execute(|| {
+		let at = |device, res| H3Cell::new(location_of(device)).unwrap().parent(res).unwrap();
+		let distance = |device| at(BEACONER, 8).grid_distance(at(device, 8));
+		for device in [NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER] {
+			assert!(matches!(distance(device), Some(1..=10)), "{device}: {:?}", distance(device));
+		}
+		assert_eq!(at(CLOSE_DAVE, 8), at(BEACONER, 8));
+		assert!(distance(FAR_EVE).unwrap() > 10);
+		assert_eq!(distance(NEW_YORK_EVE), None);
+	});
+}
+
+// ---- Roster -----------------------------------------------------------------------------
+
+#[test]
+fn owners_and_managers_join_devices_to_the_roster() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Coverage::join(RuntimeOrigin::signed(ALICE), BEACONER));
+		assert_eq!(last_event(), Event::Joined { device: BEACONER, slot: 0 });
+		assert_ok!(Coverage::join(RuntimeOrigin::signed(MANAGER), MANAGED_DAVE));
+		assert_eq!(last_event(), Event::Joined { device: MANAGED_DAVE, slot: 1 });
+		assert_eq!(RosterSize::<Test>::get(), 2);
+		assert_eq!(Roster::<Test>::get(1), Some(MANAGED_DAVE));
+		assert_eq!(Coverage::roster_slot(MANAGED_DAVE), Some(1));
+	});
+}
+
+#[test]
+fn join_fails_for_bad_devices_and_callers() {
+	ExtBuilder.build_and_execute(|| {
+		let join_as = |who, device| Coverage::join(RuntimeOrigin::signed(who), device);
+		assert_noop!(join_as(ALICE, 99), Error::<Test>::UnknownDevice);
+		assert_noop!(join_as(BOB, BEACONER), Error::<Test>::NotDeviceOperator);
+		assert_noop!(join_as(BOB, STORAGE_BOB), Error::<Test>::NotCoverageDevice);
+		assert_noop!(join_as(BOB, COARSE_BOB), Error::<Test>::LocationTooCoarse);
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), NEAR_BOB));
+		assert_noop!(join_as(BOB, NEAR_BOB), Error::<Test>::DeviceNotActive);
+		assert_ok!(join_as(ALICE, BEACONER));
+		assert_noop!(join_as(ALICE, BEACONER), Error::<Test>::AlreadyJoined);
+		MaxRoster::set(1);
+		assert_noop!(join_as(CHARLIE, NEAR_CHARLIE), Error::<Test>::RosterFull);
+	});
+}
+
+#[test]
+fn leaving_keeps_the_roster_dense() {
+	ExtBuilder.build_and_execute(|| {
+		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE] {
+			join(device);
+		}
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));
+		assert_eq!(last_event(), Event::Left { device: BEACONER });
+		assert_eq!(RosterSize::<Test>::get(), 2);
+		assert_eq!(Roster::<Test>::get(0), Some(NEAR_CHARLIE));
+		assert_eq!(Roster::<Test>::get(1), Some(NEAR_BOB));
+		assert_eq!(Roster::<Test>::get(2), None);
+		assert_eq!(RosterSlotOf::<Test>::get(BEACONER), None);
+		// The last one leaves: nothing moves.
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		assert_eq!(Roster::<Test>::get(0), Some(NEAR_CHARLIE));
+		assert_eq!(RosterSize::<Test>::get(), 1);
+	});
+}
+
+#[test]
+fn leave_fails_for_strangers_and_devices_not_in_the_roster() {
+	ExtBuilder.build_and_execute(|| {
+		assert_noop!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER), Error::<Test>::NotJoined);
+		join(BEACONER);
+		assert_noop!(
+			Coverage::leave(RuntimeOrigin::signed(BOB), BEACONER),
+			Error::<Test>::NotDeviceOperator
+		);
+		// A suspended device is still its operator's business.
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), BEACONER));
+		assert_noop!(
+			Coverage::leave(RuntimeOrigin::signed(BOB), BEACONER),
+			Error::<Test>::NotDeviceOperator
+		);
+	});
+}
+
+#[test]
+fn anyone_removes_a_retired_or_vanished_device_from_the_roster() {
+	ExtBuilder.build_and_execute(|| {
+		join(NEAR_BOB);
+		join(NEAR_CHARLIE);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(EVE), NEAR_BOB));
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(CHARLIE), NEAR_CHARLIE));
+		run_to_block(20);
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(CHARLIE), NEAR_CHARLIE));
+		assert!(pallet_devices::Devices::<Test>::get(NEAR_CHARLIE).is_none());
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(EVE), NEAR_CHARLIE));
+		assert_eq!(RosterSize::<Test>::get(), 0);
+	});
+}
+
+// ---- Drawing beaconers ------------------------------------------------------------------
+
+#[test]
+fn nobody_is_drawn_in_epoch_zero_or_from_an_empty_roster() {
+	ExtBuilder.build_and_execute(|| {
+		join(BEACONER);
+		run_to_block(9);
+		assert!(BeaconList::<Test>::get().is_empty());
+		assert_eq!(DrawnEpoch::<Test>::get(), None);
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));
+		run_to_epoch(1);
+		assert!(BeaconList::<Test>::get().is_empty());
+		assert_eq!(last_event(), Event::BeaconersDrawn { epoch: 1, count: 0 });
+		assert!(Coverage::beacons().is_empty());
+	});
+}
+
+#[test]
+fn beaconers_are_drawn_from_the_seed_distinct_active_and_bounded() {
+	ExtBuilder.build_and_execute(|| {
+		let roster = [BEACONER, NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER, CLOSE_DAVE, FAR_EVE];
+		for device in roster {
+			join(device);
+		}
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), FAR_EVE));
+		run_to_epoch(1);
+		let drawn = BeaconList::<Test>::get().into_inner();
+		assert_eq!(last_event(), Event::BeaconersDrawn { epoch: 1, count: drawn.len() as u32 });
+
+		// Replay the draw from the seed: the same devices, in the same order.
+		let seed = epoch().seed;
+		let mut expected = vec![];
+		for attempt in 0..8 {
+			if expected.len() == 4 {
+				break;
+			}
+			let device = roster[draw_slot(&seed, attempt, 6).unwrap() as usize];
+			if device != FAR_EVE && !expected.contains(&device) {
+				expected.push(device);
+			}
+		}
+		assert_eq!(drawn, expected);
+		assert!(drawn.len() <= 4 && !drawn.contains(&FAR_EVE));
+		for device in &drawn {
+			let slot = Beaconers::<Test>::get(device).unwrap();
+			assert_eq!(slot.epoch, 1);
+			assert_eq!(slot.challenge, beacon_challenge(&seed, 1, *device));
+			assert!(slot.beacon.is_none() && slot.witnesses.is_empty());
+		}
+		let statuses = Coverage::beacons();
+		assert_eq!(statuses.iter().map(|s| s.device).collect::<Vec<_>>(), drawn);
+		assert!(statuses.iter().all(|s| s.deadline == 17));
+
+		// The next epoch forgets them and draws again from its own seed.
+		BeaconsPerEpoch::set(2);
+		run_to_epoch(2);
+		let next = BeaconList::<Test>::get();
+		assert!(next.len() <= 2);
+		assert_eq!(Beaconers::<Test>::iter().count(), next.len());
+		assert!(Beaconers::<Test>::iter().all(|(_, slot)| slot.epoch == 2));
+	});
+}
+
+#[test]
+fn the_draw_differs_between_epochs_and_covers_the_roster() {
+	ExtBuilder.build_and_execute(|| {
+		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER, CLOSE_DAVE, FAR_EVE] {
+			join(device);
+		}
+		BeaconsPerEpoch::set(1);
+		let mut seen = std::collections::BTreeSet::new();
+		for e in 1..=30 {
+			run_to_epoch(e);
+			seen.extend(BeaconList::<Test>::get());
+		}
+		assert_eq!(seen.len(), 6, "every roster device beacons sooner or later: {seen:?}");
+	});
+}
+
+// ---- Beacons ----------------------------------------------------------------------------
+
+#[test]
+fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let id = Coverage::beacon_id(&beacon);
+		run_to_block(12);
+		let receipts = vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_of(NEAR_CHARLIE, &beacon, 11)];
+		submit(bundle(beacon, receipts));
+
+		let witness_bob = expected_points(100, NEAR_BOB);
+		let witness_charlie = expected_points(100, NEAR_CHARLIE);
+		let beaconer = expected_points(400, BEACONER);
+		assert!(beaconer > 0 && witness_bob > 0 && witness_charlie > 0);
+		assert_eq!(
+			coverage_events()[coverage_events().len() - 5..],
+			[
+				Event::BeaconRecorded { device: BEACONER, epoch: 1, beacon: id },
+				Event::WitnessAccepted { beaconer: BEACONER, witness: NEAR_BOB, epoch: 1, points: witness_bob },
+				Event::BeaconConfirmed { device: BEACONER, epoch: 1, points: beaconer },
+				Event::WitnessAccepted {
+					beaconer: BEACONER,
+					witness: NEAR_CHARLIE,
+					epoch: 1,
+					points: witness_charlie
+				},
+				Event::BeaconsSubmitted { accepted: 1, rejected: 0 },
+			]
+		);
+		assert_eq!(
+			points(),
+			vec![
+				(NEAR_BOB, DeviceKind::Coverage, 1, witness_bob),
+				(BEACONER, DeviceKind::Coverage, 1, beaconer),
+				(NEAR_CHARLIE, DeviceKind::Coverage, 1, witness_charlie),
+			]
+		);
+		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		assert_eq!(slot.beacon, Some(Beacon { id, sent_at: 10, frequency: FREQUENCY }));
+		assert_eq!(slot.witnesses.into_inner(), vec![NEAR_BOB, NEAR_CHARLIE]);
+		assert_eq!(slot.points, beaconer);
+		let status = &Coverage::beacons()[0];
+		assert_eq!((status.witnesses.len(), status.points), (2, beaconer));
+	});
+}
+
+#[test]
+fn crowded_cells_earn_less_per_device() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let cell = Devices::density_cell(H3Cell::new(location_of(BEACONER)).unwrap()).unwrap();
+		let before = Devices::devices_in_cell(cell, DeviceKind::Coverage);
+		// Crowd the beaconer's density cell with Eve's devices: 3 or more beyond the target.
+		for i in 0..4u8 {
+			let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[100 + i; 32]));
+			let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+			let message = Devices::possession_message(
+				pallet_devices::REGISTER_CONTEXT,
+				&EVE,
+				&key.public(),
+				nonce,
+			);
+			assert_ok!(Devices::register(
+				RuntimeOrigin::signed(EVE),
+				pallet_devices::Registration {
+					key: key.public(),
+					proof: key.sign(&message),
+					nonce,
+					kind: DeviceKind::Coverage,
+					location: location_of(BEACONER),
+					capacity: 0,
+					metadata: Default::default(),
+					manager: None,
+				}
+			));
+		}
+		let crowd = Devices::devices_in_cell(cell, DeviceKind::Coverage);
+		assert_eq!(crowd, before + 4);
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 10)]));
+		let beaconer = points().into_iter().find(|p| p.0 == BEACONER).unwrap().3;
+		assert_eq!(beaconer, scaled_points(400, crowd, 2, 4));
+		assert!(beaconer < 400 * 3 / 4, "a crowded cell earns less: {beaconer}");
+	});
+}
+
+#[test]
+fn receipts_may_arrive_in_later_bundles_and_the_beaconer_is_paid_once() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		// The beacon alone: recorded, no points yet.
+		submit(bundle(beacon.clone(), vec![]));
+		assert!(Beaconers::<Test>::get(BEACONER).unwrap().beacon.is_some());
+		assert!(points().is_empty());
+		run_to_block(12);
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 12)]));
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
+		let beaconer_paid = points().iter().filter(|p| p.0 == BEACONER).count();
+		assert_eq!(beaconer_paid, 1);
+		assert_eq!(
+			coverage_events().iter().filter(|e| matches!(e, Event::BeaconRecorded { .. })).count(),
+			1
+		);
+	});
+}
+
+#[test]
+fn a_batch_checks_each_bundle_on_its_own_and_refunds_rejections() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(11);
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let stranger = beacon_of(NEAR_BOB, 10, FREQUENCY);
+		let good = bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 10)]);
+		let bad = bundle(stranger.clone(), vec![receipt_of(NEAR_CHARLIE, &stranger, 10)]);
+		let bundles = batch(vec![bad, good]);
+		let charged = Coverage::bundles_weight(&bundles);
+		let info = Coverage::submit_beacons(RuntimeOrigin::signed(EVE), bundles).unwrap();
+		assert_eq!(
+			info.actual_weight,
+			Some(
+				<Test as crate::Config>::WeightInfo::submit_beacons_rejected(0)
+					+ Coverage::cheap_rejection_weight()
+					+ Coverage::bundle_weight(1)
+			)
+		);
+		assert!(info.actual_weight.unwrap().all_lte(charged));
+		assert!(coverage_events().contains(&Event::BeaconRejected {
+			index: 0,
+			device: NEAR_BOB,
+			error: Error::<Test>::NotBeaconer.into()
+		}));
+		assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 1, rejected: 1 });
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+	});
+}
+
+#[test]
+fn an_empty_batch_is_refused() {
+	ExtBuilder.build_and_execute(|| {
+		assert_noop!(
+			Coverage::submit_beacons(RuntimeOrigin::signed(EVE), batch(vec![])),
+			Error::<Test>::EmptyBatch
+		);
+	});
+}
+
+/// Submit `bundle` and check it was rejected with `error`, changing nothing.
+fn assert_bundle_rejected(bundle: crate::BeaconBundleOf<Test>, error: Error<Test>) {
+	let before = Beaconers::<Test>::get(bundle.beacon.device);
+	submit(bundle);
+	assert_eq!(rejected_bundle(), Some(error.into()));
+	assert_eq!(Beaconers::<Test>::get(rejected_device()), before);
+	assert!(points().is_empty());
+	assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 0, rejected: 1 });
+}
+
+fn rejected_device() -> DeviceId {
+	coverage_events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::BeaconRejected { device, .. } => Some(device),
+			_ => None,
+		})
+		.unwrap()
+}
+
+#[test]
+fn beacons_of_other_epochs_or_after_the_deadline_are_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let mut future = beacon_of(BEACONER, 10, FREQUENCY);
+		future.epoch = 2;
+		assert_bundle_rejected(bundle(future, vec![]), Error::<Test>::EpochNotStarted);
+		System::reset_events();
+		let mut stale = beacon_of(BEACONER, 10, FREQUENCY);
+		stale.epoch = 0;
+		assert_bundle_rejected(bundle(stale, vec![]), Error::<Test>::StaleEpoch);
+		System::reset_events();
+		run_to_block(18);
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]),
+			Error::<Test>::DeadlinePassed,
+		);
+	});
+}
+
+#[test]
+fn beacons_sent_outside_the_epoch_or_in_the_future_are_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(12);
+		assert_bundle_rejected(bundle(beacon_of(BEACONER, 9, FREQUENCY), vec![]), Error::<Test>::BadSentAt);
+		System::reset_events();
+		assert_bundle_rejected(bundle(beacon_of(BEACONER, 13, FREQUENCY), vec![]), Error::<Test>::BadSentAt);
+	});
+}
+
+#[test]
+fn only_drawn_active_coverage_beaconers_beacon() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		assert_bundle_rejected(bundle(beacon_of(NEAR_BOB, 10, FREQUENCY), vec![]), Error::<Test>::NotBeaconer);
+		System::reset_events();
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), BEACONER));
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]),
+			Error::<Test>::DeviceNotActive,
+		);
+	});
+}
+
+#[test]
+fn a_drawn_slot_whose_device_vanished_or_is_not_coverage_is_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		// Slots as the draw would have made them, for devices it can no longer draw: the
+		// checks stand even if the registry changes under a drawn beaconer.
+		for device in [STORAGE_BOB, 99] {
+			let mut slot = Beaconers::<Test>::get(BEACONER).unwrap();
+			slot.challenge = beacon_challenge(&epoch().seed, 1, device);
+			Beaconers::<Test>::insert(device, slot);
+		}
+		assert_bundle_rejected(
+			bundle(beacon_of(STORAGE_BOB, 10, FREQUENCY), vec![]),
+			Error::<Test>::NotCoverageDevice,
+		);
+		System::reset_events();
+		let mut unknown = beacon_of(BEACONER, 10, FREQUENCY);
+		unknown.device = 99;
+		assert_bundle_rejected(bundle(unknown, vec![]), Error::<Test>::UnknownDevice);
+		for device in [STORAGE_BOB, 99] {
+			Beaconers::<Test>::remove(device);
+		}
+	});
+}
+
+#[test]
+fn a_beaconer_that_moved_to_a_coarse_location_is_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		assert_ok!(Devices::update_location(
+			RuntimeOrigin::signed(ALICE),
+			BEACONER,
+			cell_at(52.52, 13.405, 7)
+		));
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]),
+			Error::<Test>::LocationTooCoarse,
+		);
+	});
+}
+
+#[test]
+fn a_forged_beacon_is_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let mut forged = beacon_of(BEACONER, 10, FREQUENCY);
+		forged.signature = key_of(NEAR_BOB).sign(b"anything");
+		assert_bundle_rejected(bundle(forged, vec![]), Error::<Test>::BadSignature);
+		System::reset_events();
+		// Signed, but not for this frequency.
+		let mut changed = beacon_of(BEACONER, 10, FREQUENCY);
+		changed.frequency = 915_000;
+		assert_bundle_rejected(bundle(changed, vec![]), Error::<Test>::BadSignature);
+	});
+}
+
+#[test]
+fn a_second_beacon_of_the_same_beaconer_is_rejected() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(11);
+		submit(bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]));
+		System::reset_events();
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 11, FREQUENCY), vec![]),
+			Error::<Test>::BeaconMismatch,
+		);
+	});
+}
+
+// ---- Witness rules, each with its reason ------------------------------------------------
+
+fn with_beaconer(test: impl FnOnce()) {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		test();
+	});
+}
+
+#[test]
+fn the_beaconer_cannot_witness_itself() {
+	with_beaconer(|| assert_eq!(rejection_of(BEACONER, |_| {}), SelfWitness));
+}
+
+#[test]
+fn witnesses_of_the_beaconers_owner_or_manager_are_colluding() {
+	with_beaconer(|| assert_eq!(rejection_of(ALICES_OTHER, |_| {}), SameOperator));
+	with_beaconer(|| assert_eq!(rejection_of(MANAGED_DAVE, |_| {}), SameOperator));
+}
+
+#[test]
+fn a_witness_managed_by_the_beaconers_owner_is_colluding() {
+	with_beaconer(|| {
+		assert_ok!(Devices::set_manager(RuntimeOrigin::signed(BOB), NEAR_BOB, Some(ALICE)));
+		assert_eq!(rejection_of(NEAR_BOB, |_| {}), SameOperator);
+	});
+}
+
+#[test]
+fn a_witness_in_the_beaconers_own_cell_is_too_close() {
+	with_beaconer(|| assert_eq!(rejection_of(CLOSE_DAVE, |_| {}), TooClose));
+}
+
+#[test]
+fn a_witness_beyond_the_maximum_distance_is_too_far() {
+	with_beaconer(|| assert_eq!(rejection_of(FAR_EVE, |_| {}), TooFar));
+}
+
+#[test]
+fn a_witness_whose_distance_cannot_be_measured_is_rejected() {
+	with_beaconer(|| assert_eq!(rejection_of(NEW_YORK_EVE, |_| {}), DistanceUnknown));
+}
+
+#[test]
+fn a_witness_located_too_coarsely_is_rejected() {
+	with_beaconer(|| assert_eq!(rejection_of(COARSE_BOB, |_| {}), LocationTooCoarse));
+}
+
+#[test]
+fn a_receipt_from_somewhere_else_than_the_registered_location_is_rejected() {
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.cell = location_of(NEAR_CHARLIE);
+				resign(r);
+			}),
+			LocationMismatch
+		)
+	});
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.cell = 0x1234;
+				resign(r);
+			}),
+			InvalidCell
+		)
+	});
+}
+
+#[test]
+fn a_receipt_at_a_coarser_cell_that_contains_the_witness_counts() {
+	with_beaconer(|| {
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let mut receipt = receipt_of(NEAR_BOB, &beacon, 10);
+		receipt.cell = H3Cell::new(location_of(NEAR_BOB)).unwrap().parent(9).unwrap().raw();
+		resign(&mut receipt);
+		run_to_block(11);
+		submit(bundle(beacon, vec![receipt]));
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+	});
+}
+
+#[test]
+fn only_active_registered_coverage_devices_witness() {
+	with_beaconer(|| assert_eq!(rejection_of(STORAGE_BOB, |_| {}), NotCoverageDevice));
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.witness = 99;
+			}),
+			UnknownWitness
+		)
+	});
+	with_beaconer(|| {
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), NEAR_BOB));
+		assert_eq!(rejection_of(NEAR_BOB, |_| {}), WitnessNotActive);
+	});
+}
+
+#[test]
+fn a_receipt_for_another_beacon_or_frequency_is_rejected() {
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.beacon = H256::repeat_byte(7);
+				resign(r);
+			}),
+			WrongBeacon
+		)
+	});
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.frequency = FREQUENCY + 200;
+				resign(r);
+			}),
+			WrongFrequency
+		)
+	});
+}
+
+#[test]
+fn implausible_signal_readings_are_rejected() {
+	for (signal, snr) in [(5, 75), (-150, 75), (-97, 301), (-97, -301)] {
+		with_beaconer(|| {
+			assert_eq!(
+				rejection_of(NEAR_BOB, |r| {
+					(r.signal, r.snr) = (signal, snr);
+					resign(r);
+				}),
+				ImplausibleSignal
+			)
+		});
+	}
+}
+
+#[test]
+fn receipts_outside_the_freshness_window_are_rejected() {
+	// The beacon is sent at 10 and the window is 3 blocks: heard at 10..=13.
+	for (heard, reason) in [(9, NotFresh), (14, NotFresh), (17, FromTheFuture)] {
+		ExtBuilder.build_and_execute(|| {
+			beaconer_drawn();
+			let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+			run_to_block(16);
+			submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, heard)]));
+			assert_eq!(rejections(), vec![(NEAR_BOB, reason)], "heard at {heard}");
+			assert!(witnesses_of(BEACONER).is_empty());
+		});
+	}
+}
+
+#[test]
+fn a_receipt_not_signed_by_the_witness_is_rejected() {
+	with_beaconer(|| {
+		assert_eq!(
+			rejection_of(NEAR_BOB, |r| {
+				r.signature = key_of(NEAR_CHARLIE).sign(&Coverage::receipt_message(r));
+			}),
+			BadSignature
+		)
+	});
+	// Signed, then changed.
+	with_beaconer(|| assert_eq!(rejection_of(NEAR_BOB, |r| r.signal = -60), BadSignature));
+}
+
+#[test]
+fn duplicate_witnesses_and_receipts_are_rejected() {
+	with_beaconer(|| {
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(12);
+		let receipt = receipt_of(NEAR_BOB, &beacon, 11);
+		submit(bundle(beacon.clone(), vec![receipt.clone(), receipt.clone()]));
+		assert_eq!(rejections(), vec![(NEAR_BOB, DuplicateWitness)]);
+		// The same receipt again in a later bundle, and another receipt of the same witness.
+		System::reset_events();
+		let other = receipt_of(NEAR_BOB, &beacon, 12);
+		submit(bundle(beacon, vec![receipt, other]));
+		assert_eq!(rejections(), vec![(NEAR_BOB, AlreadyWitnessed), (NEAR_BOB, DuplicateWitness)]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+		assert_eq!(points().iter().filter(|p| p.0 == NEAR_BOB).count(), 1);
+	});
+}
+
+#[test]
+fn a_beacon_counts_at_most_max_witnesses() {
+	with_beaconer(|| {
+		// Register enough honest witnesses in Bob's spot, each with its own owner.
+		let max: u32 = <Test as crate::Config>::MaxWitnesses::get();
+		let mut witnesses = vec![];
+		for i in 0..=max as u64 {
+			let owner = 100 + i;
+			let key = pallet_devices::DevicePair::Sr25519(sp_core::Pair::from_seed(&[200 + i as u8; 32]));
+			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&owner, 10_000);
+			let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+			let message = Devices::possession_message(
+				pallet_devices::REGISTER_CONTEXT,
+				&owner,
+				&key.public(),
+				nonce,
+			);
+			assert_ok!(Devices::register(
+				RuntimeOrigin::signed(owner),
+				pallet_devices::Registration {
+					key: key.public(),
+					proof: key.sign(&message),
+					nonce,
+					kind: DeviceKind::Coverage,
+					location: location_of(NEAR_CHARLIE),
+					capacity: 0,
+					metadata: Default::default(),
+					manager: None,
+				}
+			));
+			witnesses.push((Devices::device_by_key(&key.public()).unwrap(), key));
+		}
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let receipts = witnesses
+			.iter()
+			.take(max as usize)
+			.map(|(id, key)| {
+				let mut receipt = receipt_of(NEAR_CHARLIE, &beacon, 10);
+				receipt.witness = *id;
+				receipt.signature = key.sign(&Coverage::receipt_message(&receipt));
+				receipt
+			})
+			.collect::<Vec<_>>();
+		run_to_block(11);
+		submit(bundle(beacon.clone(), receipts));
+		assert_eq!(witnesses_of(BEACONER).len(), max as usize);
+		let (last, key) = witnesses.last().unwrap();
+		let mut one_more = receipt_of(NEAR_CHARLIE, &beacon, 10);
+		one_more.witness = *last;
+		one_more.signature = key.sign(&Coverage::receipt_message(&one_more));
+		submit(bundle(beacon, vec![one_more]));
+		assert_eq!(rejections(), vec![(*last, WitnessLimit)]);
+		assert_eq!(witnesses_of(BEACONER).len(), max as usize);
+	});
+}
+
+#[test]
+fn one_bad_receipt_does_not_spoil_the_others() {
+	with_beaconer(|| {
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		let receipts = vec![
+			receipt_of(FAR_EVE, &beacon, 10),
+			receipt_of(NEAR_BOB, &beacon, 10),
+			receipt_of(ALICES_OTHER, &beacon, 10),
+			receipt_of(NEAR_CHARLIE, &beacon, 11),
+		];
+		submit(bundle(beacon, receipts));
+		assert_eq!(rejections(), vec![(FAR_EVE, TooFar), (ALICES_OTHER, SameOperator)]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
+		assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 1, rejected: 0 });
+	});
+}
+
+// ---- Messages ---------------------------------------------------------------------------
+
+#[test]
+fn the_signed_messages_bind_the_chain_and_every_field() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let genesis = System::block_hash(0);
+		let challenge = beacon_challenge(&epoch().seed, 1, BEACONER);
+		let mut expected = b"depin/cov/beacon".to_vec();
+		expected.extend(genesis.as_bytes());
+		expected.extend(BEACONER.to_le_bytes());
+		expected.extend(1u32.to_le_bytes());
+		expected.extend(challenge.as_bytes());
+		expected.extend(10u64.to_le_bytes());
+		expected.extend(FREQUENCY.to_le_bytes());
+		assert_eq!(Coverage::beacon_message(BEACONER, 1, challenge, 10, FREQUENCY), expected);
+
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let receipt = receipt_of(NEAR_BOB, &beacon, 11);
+		let mut expected = b"depin/cov/receip".to_vec();
+		expected.extend(genesis.as_bytes());
+		expected.extend(Coverage::beacon_id(&beacon).as_bytes());
+		expected.extend(NEAR_BOB.to_le_bytes());
+		expected.extend((-97i16).to_le_bytes());
+		expected.extend(75i16.to_le_bytes());
+		expected.extend(FREQUENCY.to_le_bytes());
+		expected.extend(11u64.to_le_bytes());
+		expected.extend(location_of(NEAR_BOB).to_le_bytes());
+		assert_eq!(Coverage::receipt_message(&receipt), expected);
+		assert_eq!(Coverage::beacon_id(&beacon), H256(sp_io::hashing::blake2_256(&beacon.encode())));
+	});
+}
