@@ -25,10 +25,10 @@ use depin_runtime_api::{
 type Device = pallet_devices::DeviceOf<Runtime>;
 
 use crate::{
-	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Devices, Emission,
-	Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall, RuntimeGenesisConfig,
-	SessionKeys, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, EPOCH_DURATION_IN_SLOTS,
-	VERSION,
+	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Coverage, Devices,
+	Emission, Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG,
+	EPOCH_DURATION_IN_SLOTS, VERSION,
 };
 
 impl_runtime_apis! {
@@ -140,6 +140,10 @@ impl_runtime_apis! {
 			Proofs::proof_status(device)
 		}
 
+		fn coverage_beacons() -> Vec<depin_runtime_api::BeaconStatus<BlockNumber>> {
+			Coverage::beacons()
+		}
+
 		fn reward_receipts(device: DeviceId, from_epoch: Option<EpochIndex>, limit: u32) -> Vec<RewardReceipt<Balance>> {
 			Emission::reward_receipts(device, from_epoch, limit)
 		}
@@ -150,10 +154,12 @@ impl_runtime_apis! {
 
 		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>> {
 			let kind = pallet_devices::Devices::<Runtime>::get(device)?.kind;
-			// Only storage proofs exist so far; other kinds earn points once their proofs land.
+			// Compute devices earn points once their proofs land. Witnessing cannot be foreseen:
+			// a coverage device's estimate counts its own beacon, if it was drawn.
 			let potential = match kind {
 				DeviceKind::Storage => Proofs::potential_points(device),
-				DeviceKind::Coverage | DeviceKind::Compute => 0,
+				DeviceKind::Coverage => Coverage::potential_points(device),
+				DeviceKind::Compute => 0,
 			};
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))

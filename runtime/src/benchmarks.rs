@@ -9,6 +9,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_collator_selection, ValidatorSet]
 	[pallet_devices, Devices]
 	[pallet_proofs, Proofs]
+	[pallet_coverage, Coverage]
 	[pallet_emission, Emission]
 	[pallet_guarded_parameters, GuardedParameters]
 );

@@ -219,6 +219,9 @@ mod runtime {
 	pub type Devices = pallet_devices;
 	#[runtime::pallet_index(31)]
 	pub type Proofs = pallet_proofs;
+	// After Proofs: it draws beaconers in the block the proofs pallet starts an epoch in.
+	#[runtime::pallet_index(32)]
+	pub type Coverage = pallet_coverage;
 
 	// Governance: OpenGov.
 	#[runtime::pallet_index(40)]

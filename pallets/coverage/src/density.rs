@@ -57,7 +57,8 @@ mod tests {
 
 	#[test]
 	fn the_table_in_the_docs_holds() {
-		let expected = [(1, 1.0), (4, 1.0), (5, 0.9), (8, 0.75), (12, 2.0 / 3.0), (16, 0.5), (24, 1.0 / 3.0)];
+		let expected =
+			[(1, 1.0), (4, 1.0), (5, 0.9), (8, 0.75), (12, 2.0 / 3.0), (16, 0.5), (24, 1.0 / 3.0)];
 		for (n, scale) in expected {
 			let got = density_scale(n, 4, 12).deconstruct() as f64 / 1e9;
 			assert!((got - scale).abs() < 1e-8, "n = {n}: {got} != {scale}");

@@ -209,8 +209,9 @@ impl<T: Config> Pallet<T> {
 	/// The weight of checking and recording one bundle of `witnesses` receipts, with the
 	/// points hook of every witness and of the beaconer.
 	pub fn bundle_weight(witnesses: u32) -> Weight {
-		T::WeightInfo::submit_beacon(witnesses)
-			.saturating_add(T::OnProofAccepted::weight().saturating_mul(witnesses.saturating_add(1).into()))
+		T::WeightInfo::submit_beacon(witnesses).saturating_add(
+			T::OnProofAccepted::weight().saturating_mul(witnesses.saturating_add(1).into()),
+		)
 	}
 
 	/// The weight a batch is charged before dispatch (refunded after for rejected bundles).
@@ -396,8 +397,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `points` scaled by the number of coverage devices in `cell` (a density cell).
-	fn points_at(points: u64, cell: Option<H3Cell>) -> u64 {
-		let devices = cell.map_or(1, |cell| T::Registry::devices_in_cell(cell, DeviceKind::Coverage));
+	pub(crate) fn points_at(points: u64, cell: Option<H3Cell>) -> u64 {
+		let devices =
+			cell.map_or(1, |cell| T::Registry::devices_in_cell(cell, DeviceKind::Coverage));
 		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
 	}
 
@@ -428,8 +430,8 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(receipt.received_at <= now, FromTheFuture);
 		ensure!(
-			receipt.received_at >= beacon.sent_at &&
-				receipt.received_at <= beacon.sent_at.saturating_add(T::FreshnessWindow::get()),
+			receipt.received_at >= beacon.sent_at
+				&& receipt.received_at <= beacon.sent_at.saturating_add(T::FreshnessWindow::get()),
 			NotFresh
 		);
 
@@ -437,9 +439,8 @@ impl<T: Config> Pallet<T> {
 		let witness = T::Registry::device(receipt.witness).ok_or(UnknownWitness)?;
 		ensure!(witness.kind == DeviceKind::Coverage, NotCoverageDevice);
 		ensure!(matches!(witness.status, DeviceStatus::Active), WitnessNotActive);
-		let operated_by = |who: &T::AccountId| {
-			witness.owner == *who || witness.manager.as_ref() == Some(who)
-		};
+		let operated_by =
+			|who: &T::AccountId| witness.owner == *who || witness.manager.as_ref() == Some(who);
 		ensure!(
 			!operated_by(&context.owner) && !context.manager.as_ref().is_some_and(operated_by),
 			SameOperator
@@ -463,7 +464,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(distance <= T::MaxWitnessDistance::get(), TooFar);
 
 		// The signature.
-		ensure!(witness.key.verify(&Self::receipt_message(receipt), &receipt.signature), BadSignature);
+		ensure!(
+			witness.key.verify(&Self::receipt_message(receipt), &receipt.signature),
+			BadSignature
+		);
 		Ok(T::Registry::density_cell(registered))
 	}
 
@@ -499,7 +503,10 @@ impl<T: Config> Pallet<T> {
 			"beaconers drawn for a future epoch"
 		);
 		for (i, device) in list.iter().enumerate() {
-			ensure!(!list.iter().skip(i.saturating_add(1)).any(|d| d == device), "a beaconer twice");
+			ensure!(
+				!list.iter().skip(i.saturating_add(1)).any(|d| d == device),
+				"a beaconer twice"
+			);
 		}
 		let mut beaconers: u32 = 0;
 		for (device, slot) in Beaconers::<T>::iter() {
@@ -513,7 +520,10 @@ impl<T: Config> Pallet<T> {
 					"a witness counted twice"
 				);
 			}
-			ensure!(slot.witnesses.is_empty() || slot.beacon.is_some(), "witnesses without a beacon");
+			ensure!(
+				slot.witnesses.is_empty() || slot.beacon.is_some(),
+				"witnesses without a beacon"
+			);
 			ensure!(slot.points == 0 || !slot.witnesses.is_empty(), "points without a witness");
 		}
 		ensure!(beaconers == list.len() as u32, "the beacon list out of step");

@@ -50,8 +50,7 @@ pub type BeaconBundleOf<T> =
 	BeaconBundle<frame_system::pallet_prelude::BlockNumberFor<T>, <T as Config>::MaxWitnesses>;
 
 /// A batch of bundles.
-pub type BeaconBundlesOf<T> =
-	frame_support::BoundedVec<BeaconBundleOf<T>, <T as Config>::MaxBatch>;
+pub type BeaconBundlesOf<T> = frame_support::BoundedVec<BeaconBundleOf<T>, <T as Config>::MaxBatch>;
 
 /// A receipt as the pallet's calls take it.
 pub type WitnessReceiptOf<T> = WitnessReceipt<frame_system::pallet_prelude::BlockNumberFor<T>>;

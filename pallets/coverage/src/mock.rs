@@ -227,7 +227,8 @@ fn genesis_devices() -> Vec<(AccountId, pallet_devices::DeviceKey, DeviceKind, u
 	};
 	(0..=COARSE_BOB)
 		.map(|device| {
-			let kind = if device == STORAGE_BOB { DeviceKind::Storage } else { DeviceKind::Coverage };
+			let kind =
+				if device == STORAGE_BOB { DeviceKind::Storage } else { DeviceKind::Coverage };
 			let capacity = if device == STORAGE_BOB { 1 << 20 } else { 0 };
 			(owner_of(device), key_of(device).public(), kind, location_of(device), capacity)
 		})
@@ -337,7 +338,11 @@ pub fn beacon_of(device: DeviceId, sent_at: u64, frequency: u32) -> BeaconReport
 pub const FREQUENCY: u32 = 868_100;
 
 /// An honest receipt of `beacon` by `witness`, heard at `received_at` where it is registered.
-pub fn receipt_of(witness: DeviceId, beacon: &BeaconReport<u64>, received_at: u64) -> WitnessReceiptOf<Test> {
+pub fn receipt_of(
+	witness: DeviceId,
+	beacon: &BeaconReport<u64>,
+	received_at: u64,
+) -> WitnessReceiptOf<Test> {
 	let mut receipt = WitnessReceipt {
 		witness,
 		beacon: Coverage::beacon_id(beacon),
@@ -358,7 +363,10 @@ pub fn resign(receipt: &mut WitnessReceiptOf<Test>) {
 }
 
 /// A bundle.
-pub fn bundle(beacon: BeaconReport<u64>, receipts: Vec<WitnessReceiptOf<Test>>) -> BeaconBundleOf<Test> {
+pub fn bundle(
+	beacon: BeaconReport<u64>,
+	receipts: Vec<WitnessReceiptOf<Test>>,
+) -> BeaconBundleOf<Test> {
 	BeaconBundle { beacon, receipts: BoundedVec::truncate_from(receipts) }
 }
 

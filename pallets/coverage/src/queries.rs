@@ -2,8 +2,9 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
+use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
-use pallet_devices::DeviceId;
+use pallet_devices::{DeviceId, DeviceRegistry};
 use pallet_proofs::ProvingEpochs;
 
 impl<T: Config> Pallet<T> {
@@ -31,6 +32,21 @@ impl<T: Config> Pallet<T> {
 				})
 			})
 			.collect()
+	}
+
+	/// The points `device` earns in the epoch in progress if it beacons and a valid witness
+	/// confirms it: its density-scaled beacon points if it was drawn and is not confirmed
+	/// yet, else 0 (witnessing cannot be foreseen).
+	pub fn potential_points(device: DeviceId) -> u64 {
+		let epoch = T::Epochs::current();
+		let Some(slot) = Beaconers::<T>::get(device).filter(|s| s.epoch == epoch.index) else {
+			return 0;
+		};
+		if !slot.witnesses.is_empty() {
+			return 0;
+		}
+		let Some(location) = T::Registry::location(device) else { return 0 };
+		Self::points_at(T::BeaconPoints::get(), T::Registry::density_cell(location))
 	}
 
 	/// The device's slot in the beacon roster, if it joined.

@@ -136,7 +136,10 @@ fn leaving_keeps_the_roster_dense() {
 #[test]
 fn leave_fails_for_strangers_and_devices_not_in_the_roster() {
 	ExtBuilder.build_and_execute(|| {
-		assert_noop!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER), Error::<Test>::NotJoined);
+		assert_noop!(
+			Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER),
+			Error::<Test>::NotJoined
+		);
 		join(BEACONER);
 		assert_noop!(
 			Coverage::leave(RuntimeOrigin::signed(BOB), BEACONER),
@@ -216,6 +219,10 @@ fn beaconers_are_drawn_from_the_seed_distinct_active_and_bounded() {
 			assert_eq!(slot.challenge, beacon_challenge(&seed, 1, *device));
 			assert!(slot.beacon.is_none() && slot.witnesses.is_empty());
 		}
+		for device in roster {
+			let expected = if drawn.contains(&device) { expected_points(400, device) } else { 0 };
+			assert_eq!(Coverage::potential_points(device), expected);
+		}
 		let statuses = Coverage::beacons();
 		assert_eq!(statuses.iter().map(|s| s.device).collect::<Vec<_>>(), drawn);
 		assert!(statuses.iter().all(|s| s.deadline == 17));
@@ -255,7 +262,8 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
 		let id = Coverage::beacon_id(&beacon);
 		run_to_block(12);
-		let receipts = vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_of(NEAR_CHARLIE, &beacon, 11)];
+		let receipts =
+			vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_of(NEAR_CHARLIE, &beacon, 11)];
 		submit(bundle(beacon, receipts));
 
 		let witness_bob = expected_points(100, NEAR_BOB);
@@ -266,7 +274,12 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 			coverage_events()[coverage_events().len() - 5..],
 			[
 				Event::BeaconRecorded { device: BEACONER, epoch: 1, beacon: id },
-				Event::WitnessAccepted { beaconer: BEACONER, witness: NEAR_BOB, epoch: 1, points: witness_bob },
+				Event::WitnessAccepted {
+					beaconer: BEACONER,
+					witness: NEAR_BOB,
+					epoch: 1,
+					points: witness_bob
+				},
 				Event::BeaconConfirmed { device: BEACONER, epoch: 1, points: beaconer },
 				Event::WitnessAccepted {
 					beaconer: BEACONER,
@@ -289,6 +302,7 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 		assert_eq!(slot.beacon, Some(Beacon { id, sent_at: 10, frequency: FREQUENCY }));
 		assert_eq!(slot.witnesses.into_inner(), vec![NEAR_BOB, NEAR_CHARLIE]);
 		assert_eq!(slot.points, beaconer);
+		assert_eq!(Coverage::potential_points(BEACONER), 0, "confirmed: nothing more to earn");
 		let status = &Coverage::beacons()[0];
 		assert_eq!((status.witnesses.len(), status.points), (2, beaconer));
 	});
@@ -443,9 +457,15 @@ fn beacons_sent_outside_the_epoch_or_in_the_future_are_rejected() {
 	ExtBuilder.build_and_execute(|| {
 		beaconer_drawn();
 		run_to_block(12);
-		assert_bundle_rejected(bundle(beacon_of(BEACONER, 9, FREQUENCY), vec![]), Error::<Test>::BadSentAt);
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 9, FREQUENCY), vec![]),
+			Error::<Test>::BadSentAt,
+		);
 		System::reset_events();
-		assert_bundle_rejected(bundle(beacon_of(BEACONER, 13, FREQUENCY), vec![]), Error::<Test>::BadSentAt);
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 13, FREQUENCY), vec![]),
+			Error::<Test>::BadSentAt,
+		);
 	});
 }
 
@@ -453,7 +473,10 @@ fn beacons_sent_outside_the_epoch_or_in_the_future_are_rejected() {
 fn only_drawn_active_coverage_beaconers_beacon() {
 	ExtBuilder.build_and_execute(|| {
 		beaconer_drawn();
-		assert_bundle_rejected(bundle(beacon_of(NEAR_BOB, 10, FREQUENCY), vec![]), Error::<Test>::NotBeaconer);
+		assert_bundle_rejected(
+			bundle(beacon_of(NEAR_BOB, 10, FREQUENCY), vec![]),
+			Error::<Test>::NotBeaconer,
+		);
 		System::reset_events();
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), BEACONER));
 		assert_bundle_rejected(
@@ -725,7 +748,8 @@ fn a_beacon_counts_at_most_max_witnesses() {
 		let mut witnesses = vec![];
 		for i in 0..=max as u64 {
 			let owner = 100 + i;
-			let key = pallet_devices::DevicePair::Sr25519(sp_core::Pair::from_seed(&[200 + i as u8; 32]));
+			let key =
+				pallet_devices::DevicePair::Sr25519(sp_core::Pair::from_seed(&[200 + i as u8; 32]));
 			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&owner, 10_000);
 			let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
 			let message = Devices::possession_message(
@@ -820,6 +844,9 @@ fn the_signed_messages_bind_the_chain_and_every_field() {
 		expected.extend(11u64.to_le_bytes());
 		expected.extend(location_of(NEAR_BOB).to_le_bytes());
 		assert_eq!(Coverage::receipt_message(&receipt), expected);
-		assert_eq!(Coverage::beacon_id(&beacon), H256(sp_io::hashing::blake2_256(&beacon.encode())));
+		assert_eq!(
+			Coverage::beacon_id(&beacon),
+			H256(sp_io::hashing::blake2_256(&beacon.encode()))
+		);
 	});
 }

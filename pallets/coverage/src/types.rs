@@ -47,18 +47,13 @@ pub fn draw_slot(seed: &H256, attempt: u32, size: u32) -> Option<RosterSlot> {
 
 /// A beaconer drawn for the epoch in progress, and what became of its beacon.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
+	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
 )]
 #[scale_info(skip_type_params(MaxWitnesses))]
-pub struct BeaconSlot<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxWitnesses: Get<u32>>
-{
+pub struct BeaconSlot<
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxWitnesses: Get<u32>,
+> {
 	/// The epoch the beaconer was drawn for.
 	pub epoch: EpochIndex,
 	/// The challenge it signs ([`beacon_challenge`]).

@@ -1,6 +1,6 @@
 //! `DepinApi`: what dApps, provider tools and the node's `depin_*` RPC methods ask the runtime
 //! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
-//! challenges and proving record, and its rewards (receipts, what is claimable now, what the
+//! challenges and proving record, the coverage beacons of the epoch, and its rewards (receipts, what is claimable now, what the
 //! epoch in progress may pay).
 //!
 //! Every call reads state at the block it is called at and writes nothing. Lists come in pages
@@ -14,6 +14,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 
+pub use pallet_coverage::{Beacon, BeaconStatus};
 pub use pallet_devices::{
 	AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus, MAX_PAGE,
 };
@@ -66,6 +67,10 @@ sp_api::decl_runtime_apis! {
 		/// A storage device's proving record brought up to the epoch in progress (faults not
 		/// recorded on chain yet included), or `None` if it is not a storage device.
 		fn proof_status(device: DeviceId) -> Option<ProofStatus>;
+
+		/// The beacons of the epoch in progress: the drawn beaconers with their challenges,
+		/// their beacons once submitted, the witnesses counted and the points earned.
+		fn coverage_beacons() -> Vec<BeaconStatus<BlockNumber>>;
 
 		/// A device's reward receipts from epoch `from_epoch` on (the oldest kept if `None`),
 		/// oldest first, at most `limit` (capped at [`MAX_PAGE`]).

@@ -1,11 +1,11 @@
-//! The DePIN pallets: the device registry, the proofs and the emission.
+//! The DePIN pallets: the device registry, the proofs (storage and coverage) and the emission.
 //!
 //! Their economic numbers are runtime parameters (`configs/parameters.rs`), changed by the
 //! parameters track within guards.
 
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, ConstU8, Randomness},
+	traits::{ConstU32, ConstU64, ConstU8, Randomness},
 	PalletId,
 };
 use frame_system::EnsureRoot;
@@ -82,6 +82,49 @@ impl pallet_proofs::Config for Runtime {
 	/// 1,000 proofs of two chunks at depth 20 are about 3.4 MB: inside the normal share of a block.
 	type MaxBatch = ConstU32<1_000>;
 	type WeightInfo = pallet_proofs::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Received signal strengths a LoRa-class radio can report, dBm.
+	pub const CoverageSignalRange: (i16, i16) = (-140, 0);
+	/// Signal-to-noise ratios it can report, tenths of a dB (-30 dB to +30 dB).
+	pub const CoverageSnrRange: (i16, i16) = (-300, 300);
+}
+
+impl pallet_coverage::Config for Runtime {
+	type Registry = Devices;
+	type Epochs = crate::Proofs;
+	/// Coverage points feed the emission pallet's coverage pool. As for proofs, the hook's own
+	/// benchmarked weight is added to ours, so our benchmarks run without it.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
+	/// 64 beacons an hour: 1,536 a day.
+	type BeaconsPerEpoch = ConstU32<64>;
+	type MaxBeacons = ConstU32<256>;
+	/// 25 witnesses a beacon, as Helium counted.
+	type MaxWitnesses = ConstU32<25>;
+	type MaxRoster = ConstU32<1_000_000>;
+	type MaxBatch = ConstU32<64>;
+	/// Resolution 8 cells average 0.74 km² (edges of about 530 m): a witness in the beaconer's
+	/// own cell proves nothing about coverage.
+	type ExclusionResolution = ConstU8<8>;
+	type DistanceResolution = ConstU8<8>;
+	/// 40 steps between resolution-8 cells: about 37 km, beyond which a LoRa receipt is not
+	/// plausible.
+	type MaxWitnessDistance = ConstU32<40>;
+	/// A receipt must be heard within 5 blocks (30 s) of the beacon.
+	type FreshnessWindow = ConstU32<5>;
+	type SignalRange = CoverageSignalRange;
+	type SnrRange = CoverageSnrRange;
+	type BeaconPoints = ConstU64<400>;
+	type WitnessPoints = ConstU64<100>;
+	/// Per resolution-7 cell (about 5 km², the registry's density cells): 4 hotspots earn in
+	/// full, up to 12 add half a hotspot's worth each, more add nothing.
+	type DensityTarget = ConstU32<4>;
+	type DensityMax = ConstU32<12>;
+	type WeightInfo = pallet_coverage::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
