@@ -54,6 +54,11 @@ const depin = {
 		params: [device, at],
 		type: "Vec<Json>",
 	},
+	coverageBeacons: {
+		description: "The coverage beaconers drawn for the epoch in progress and their beacons",
+		params: [at],
+		type: "Vec<Json>",
+	},
 	proofStatus: {
 		description: "A storage device's proving record, or null",
 		params: [device, at],

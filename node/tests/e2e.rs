@@ -857,6 +857,9 @@ async fn dev_node_answers_depin_rpc_queries() {
 	assert_eq!(status, Value::Null, "a coverage device has no storage record");
 	let open: Value = client.request("depin_openChallenges", rpc_params![0]).await.expect("open");
 	assert_eq!(open, serde_json::json!([]));
+	let beacons: Value =
+		client.request("depin_coverageBeacons", rpc_params![]).await.expect("beacons");
+	assert_eq!(beacons, serde_json::json!([]), "no hotspot joined the beacon roster");
 	let estimate: Value =
 		client.request("depin_rewardEstimate", rpc_params![0]).await.expect("estimate");
 	assert_eq!(

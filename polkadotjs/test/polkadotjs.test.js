@@ -59,7 +59,7 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "proofs", "emission"]) {
+		for (const pallet of ["devices", "proofs", "coverage", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
@@ -69,8 +69,10 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(typeof api.tx.devices.register, "function");
 		assert.equal(typeof api.tx.proofs.submitStorageProofs, "function");
 		assert.equal(typeof api.tx.emission.claim, "function");
+		assert.equal(typeof api.tx.coverage.submitBeacons, "function");
 		const methods = Object.keys(api.call.depinApi).sort();
 		assert.deepEqual(methods, [
+			"coverageBeacons",
 			"device",
 			"deviceByKey",
 			"devicesInArea",
@@ -86,7 +88,7 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("builds, encodes and decodes every type of our runtime", () => {
-		const ours = /^(pallet_devices|pallet_proofs|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
+		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
 		let checked = 0;
 		for (const { id, type } of api.registry.lookup.types) {
 			const path = type.path.map((p) => p.toString()).join("::");
@@ -225,6 +227,22 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(status.sectors.length, 1);
 		assert.equal(status.sectors[0].root, root);
 		assert.equal(status.committedBytes, 4 * 1024);
+	});
+
+	it("joins Alice's coverage hotspot to the beacon roster; a stranger cannot", async () => {
+		await assert.rejects(submit(api, api.tx.coverage.join(1), bob), /coverage\.NotDeviceOperator/);
+		assert.equal((await api.query.coverage.rosterSize()).toNumber(), 0);
+		const joinedIn = await submit(api, api.tx.coverage.join(1), alice);
+		const joined = (await eventsAt(api, joinedIn)).find((e) => api.events.coverage.Joined.is(e));
+		assert.ok(joined, "a Joined event");
+		assert.equal(joined.data.device.toNumber(), 1);
+		assert.equal((await api.query.coverage.rosterSlotOf(1)).unwrap().toNumber(), 0);
+		// Beaconers are drawn when an epoch starts: a list of the epoch's beacons, each with
+		// its challenge (empty until the next epoch after the join).
+		const beacons = await api.call.depinApi.coverageBeacons();
+		for (const b of beacons) assert.equal(b.challenge.length, 32);
+		const json = (await api.rpc.depin.coverageBeacons()).toJSON();
+		assert.deepEqual(json.map((b) => b.device), beacons.map((b) => b.device.toNumber()));
 	});
 
 	it("refuses bad input with a clear error and changes nothing", async () => {

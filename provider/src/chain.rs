@@ -5,7 +5,8 @@
 use anyhow::{anyhow, Context, Result};
 use codec::{Decode, Encode};
 use depin_runtime_api::{
-	Device, DeviceId, EpochStatus, OpenChallenge, PendingRewards, ProofStatus, RewardReceipt,
+	BeaconStatus, Device, DeviceId, EpochStatus, OpenChallenge, PendingRewards, ProofStatus,
+	RewardReceipt,
 };
 use sp_core::H256;
 use subxt::{
@@ -126,6 +127,11 @@ impl Chain {
 		Ok(all)
 	}
 
+	/// The coverage beacons of the epoch in progress.
+	pub async fn coverage_beacons(&self) -> Result<Vec<BeaconStatus<BlockNumber>>> {
+		self.api("coverage_beacons", ()).await
+	}
+
 	pub async fn epoch(&self) -> Result<EpochStatus<BlockNumber>> {
 		self.api("epoch", ()).await
 	}
@@ -160,6 +166,17 @@ impl Chain {
 			.decode()
 			.context("cannot decode the account")?;
 		Ok(info.data.free)
+	}
+
+	/// Whether a device is in the coverage beacon roster.
+	pub async fn in_roster(&self, device: DeviceId) -> Result<bool> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let slot = at
+			.storage()
+			.try_fetch(depin::storage().coverage().roster_slot_of(), (device,))
+			.await
+			.context("cannot read the beacon roster")?;
+		Ok(slot.is_some())
 	}
 
 	/// Sign `call` with `signer`, submit it, wait until it is in a finalized block and

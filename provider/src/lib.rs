@@ -4,6 +4,7 @@
 //! - [`chain`]: a subxt client typed from the runtime's metadata, with errors a person can act on.
 //! - [`sector`]: storage sectors — a file or a folder as chunks under a Merkle root.
 //! - [`prover`]: answers to the chain's storage challenges.
+//! - [`coverage`]: beacons and witness receipts, signed as the coverage pallet checks them.
 //! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
 //! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
 
@@ -14,6 +15,7 @@
 
 pub mod chain;
 pub mod commands;
+pub mod coverage;
 pub mod keystore;
 pub mod prover;
 pub mod report;

@@ -77,6 +77,9 @@ enum Command {
 	/// Storage sectors.
 	#[command(subcommand)]
 	Storage(StorageCommand),
+	/// Coverage hotspots: the beacon roster and the epoch's beacons.
+	#[command(subcommand)]
+	Coverage(CoverageCommand),
 	/// Answer the challenges of every committed sector as they come.
 	Daemon {
 		/// Stop after this many proving rounds (default: run until stopped).
@@ -96,12 +99,13 @@ enum Command {
 		device: u64,
 	},
 	/// Register simulated devices of every kind on a dev chain and keep the storage ones
-	/// proving, some of them cheating.
+	/// proving and the coverage ones beaconing and witnessing, some of them cheating.
 	Simulate {
 		/// How many devices to simulate (storage, coverage and compute in turn).
 		#[arg(long, default_value_t = 12)]
 		devices: u32,
-		/// The fraction of storage devices that answer with data they do not have.
+		/// The fraction of storage devices that answer with data they do not have, and of
+		/// coverage hotspots that witness implausibly.
 		#[arg(long, default_value_t = 0.25)]
 		cheaters: f64,
 		/// Stop after this many epochs (default: run until stopped).
@@ -130,6 +134,22 @@ enum KeysCommand {
 	},
 	/// List the stored keys (public halves).
 	List,
+}
+
+#[derive(Subcommand)]
+enum CoverageCommand {
+	/// Put a coverage device in the beacon roster, from which the chain draws beaconers.
+	Join {
+		#[arg(long)]
+		device: u64,
+	},
+	/// Take a device out of the beacon roster.
+	Leave {
+		#[arg(long)]
+		device: u64,
+	},
+	/// The epoch's beaconers, their challenges, beacons and witnesses.
+	Beacons,
 }
 
 #[derive(Subcommand)]
@@ -232,6 +252,15 @@ async fn run(cli: Cli) -> Result<Report> {
 					.await;
 					bar.finish_and_clear();
 					report
+				},
+				Command::Coverage(CoverageCommand::Join { device }) => {
+					commands::coverage_roster(&chain, &signer, *device, true).await
+				},
+				Command::Coverage(CoverageCommand::Leave { device }) => {
+					commands::coverage_roster(&chain, &signer, *device, false).await
+				},
+				Command::Coverage(CoverageCommand::Beacons) => {
+					commands::coverage_beacons(&chain).await
 				},
 				Command::Daemon { rounds } => {
 					commands::daemon(&chain, &home, &signer, *rounds, progress_line(cli.json)).await

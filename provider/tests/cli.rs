@@ -333,9 +333,10 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let home = tempfile::tempdir().expect("home");
 	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
 	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
-	// Six devices, two of them storage, one of those cheating; three epoch ends: the commit
-	// epoch, the first challenged one, and one more.
-	let out = alice.run(&["simulate", "--devices", "6", "--cheaters", "0.5", "--epochs", "3"]);
+	// Nine devices: three storage (one cheating), three coverage hotspots (one witnessing
+	// falsely), three compute; four epoch ends: the set-up epoch(s), then challenged and
+	// drawn ones.
+	let out = alice.run(&["simulate", "--devices", "9", "--cheaters", "0.34", "--epochs", "4"]);
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	if !out.status.success() {
 		node.fail(&format!("simulate failed: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
@@ -345,19 +346,38 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let started = lines.iter().find(|l| l["event"] == "started").expect("started");
 	assert_eq!(
 		(started["devices"].as_u64(), started["storage"].as_u64(), started["cheating"].as_u64()),
-		(Some(6), Some(2), Some(1))
+		(Some(9), Some(3), Some(1))
 	);
+	assert_eq!((started["hotspots"].as_u64(), started["lying"].as_u64()), (Some(3), Some(1)));
 	let epochs: Vec<&Value> = lines.iter().filter(|l| l["event"] == "epoch").collect();
-	assert_eq!(epochs.len(), 3);
+	assert_eq!(epochs.len(), 4);
 	// Proofs count for the epoch they answered: none in the epoch the sectors were committed in.
 	assert_eq!(epochs[0]["accepted"], 0, "{stdout}");
 	let sum = |field: &str| epochs.iter().filter_map(|e| e[field].as_u64()).sum::<u64>();
-	assert!(sum("accepted") >= 1, "the honest device proved: {stdout}");
+	assert!(sum("accepted") >= 1, "the honest devices proved: {stdout}");
 	assert!(sum("rejected") >= 1, "the cheater was caught: {stdout}");
 	assert!(epochs.last().and_then(|e| e["faults"].as_u64()).is_some_and(|f| f >= 1), "{stdout}");
+	// Coverage, end to end on the node: drawn hotspots beaconed, honest witnesses counted and
+	// earned points, the liar's receipts rejected with the chain's reasons.
+	let coverage =
+		|field: &str| epochs.iter().filter_map(|e| e["coverage"][field].as_u64()).sum::<u64>();
+	assert!(coverage("beacons") >= 1, "hotspots beaconed: {stdout}");
+	assert!(coverage("confirmed") >= 1 && coverage("witnesses") >= 1, "witnessed: {stdout}");
+	assert!(coverage("points") >= 1, "coverage points: {stdout}");
+	let reasons: Vec<String> = epochs
+		.iter()
+		.filter_map(|e| e["coverage"]["rejected"].as_object())
+		.flat_map(|r| r.keys().cloned())
+		.collect();
+	assert!(
+		reasons
+			.iter()
+			.any(|r| ["LocationMismatch", "ImplausibleSignal", "NotFresh"].contains(&r.as_str())),
+		"the lying hotspot's receipts were rejected with their reasons: {stdout}"
+	);
 	let summary = lines.last().expect("a summary");
 	assert_eq!(
 		summary["devices"],
-		serde_json::json!({ "storage": 2, "coverage": 2, "compute": 2 })
+		serde_json::json!({ "storage": 3, "coverage": 3, "compute": 3 })
 	);
 }

@@ -295,6 +295,70 @@ fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
 }
 
 #[test]
+fn a_full_batch_of_coverage_bundles_fits_one_block() {
+	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		traits::Get,
+	};
+	use pallet_coverage::WeightInfo as _;
+	use pallet_coverage::{BeaconBundle, BeaconReport, WitnessReceipt};
+	use pallet_devices::DeviceSignature;
+
+	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
+	let batch = <<Runtime as pallet_coverage::Config>::MaxBatch as Get<u32>>::get();
+	let ecdsa = || DeviceSignature::Ecdsa(Default::default());
+	let receipt = WitnessReceipt {
+		witness: 1,
+		beacon: Default::default(),
+		signal: -90,
+		snr: 50,
+		frequency: 868_100,
+		received_at: 1,
+		cell: 0,
+		signature: ecdsa(),
+	};
+	let bundle = BeaconBundle {
+		beacon: BeaconReport {
+			device: 0,
+			epoch: 1,
+			sent_at: 1,
+			frequency: 868_100,
+			signature: ecdsa(),
+		},
+		receipts: alloc::vec![receipt; witnesses as usize].try_into().expect("MaxWitnesses"),
+	};
+	let bundles: pallet_coverage::BeaconBundlesOf<Runtime> =
+		alloc::vec![bundle; batch as usize].try_into().expect("MaxBatch");
+	let call = crate::RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons { bundles });
+
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let room = normal
+		.max_extrinsic
+		.expect("normal extrinsics are limited")
+		.saturating_sub(normal.base_extrinsic);
+	let charged = call.get_dispatch_info().total_weight();
+	assert!(charged.all_lte(room), "{batch} bundles weigh {charged:?}, the limit is {room:?}");
+	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	let length = call.encoded_size() as u32 + 200;
+	assert!(length <= max_length, "{batch} bundles are {length} bytes, the limit is {max_length}");
+	// Drawing the most beaconers fits an epoch start's block too.
+	let draw = <Runtime as pallet_coverage::Config>::WeightInfo::draw_beaconers(
+		<<Runtime as pallet_coverage::Config>::MaxBeacons as Get<u32>>::get(),
+	);
+	assert!(draw.all_lte(weights.max_block / 10), "drawing weighs {draw:?}");
+	let ms = |w: frame_support::weights::Weight| w.ref_time() / 1_000_000_000;
+	std::eprintln!(
+		"{batch} coverage bundles of {witnesses} receipts: charged {} ms of {} ms, {length} \
+		 bytes; drawing 256 beaconers {} ms",
+		ms(charged),
+		ms(room),
+		ms(draw)
+	);
+}
+
+#[test]
 fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;

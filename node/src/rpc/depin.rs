@@ -98,6 +98,29 @@ pub struct ChallengeJson {
 	pub deadline: BlockNumber,
 }
 
+/// A coverage beacon of the epoch in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeaconJson {
+	/// The drawn beaconer.
+	pub device: DeviceId,
+	pub epoch: u32,
+	/// What the beaconer signs.
+	pub challenge: H256,
+	/// The beacon's id once submitted (what witnesses sign), else `null`.
+	pub beacon: Option<H256>,
+	/// The block it says it transmitted at, once submitted.
+	pub sent_at: Option<BlockNumber>,
+	/// Its frequency in kHz, once submitted.
+	pub frequency: Option<u32>,
+	/// Witnesses counted so far.
+	pub witnesses: Vec<DeviceId>,
+	/// Points the beaconer earned (after density scaling).
+	pub points: u64,
+	/// The last block beacons and receipts of the epoch are accepted at.
+	pub deadline: BlockNumber,
+}
+
 /// A live sector.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -205,6 +228,10 @@ pub trait DepinRpc {
 	/// The challenges a storage device can answer now.
 	#[method(name = "openChallenges")]
 	fn open_challenges(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<ChallengeJson>>;
+
+	/// The coverage beaconers drawn for the epoch in progress and their beacons.
+	#[method(name = "coverageBeacons")]
+	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>>;
 
 	/// A storage device's proving record; `null` if it is not a storage device.
 	#[method(name = "proofStatus")]
@@ -519,6 +546,25 @@ where
 			.open_challenges(self.at(at), device)
 			.map_err(runtime_error)?;
 		Ok(open.into_iter().map(challenge_json).collect())
+	}
+
+	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>> {
+		let beacons =
+			self.client.runtime_api().coverage_beacons(self.at(at)).map_err(runtime_error)?;
+		Ok(beacons
+			.into_iter()
+			.map(|b| BeaconJson {
+				device: b.device,
+				epoch: b.epoch,
+				challenge: b.challenge,
+				beacon: b.beacon.map(|x| x.id),
+				sent_at: b.beacon.map(|x| x.sent_at),
+				frequency: b.beacon.map(|x| x.frequency),
+				witnesses: b.witnesses,
+				points: b.points,
+				deadline: b.deadline,
+			})
+			.collect())
 	}
 
 	fn proof_status(

@@ -8,8 +8,16 @@
 //! records faults, and at the fault threshold suspends and slashes them. Every epoch the
 //! simulator claims what the honest devices earned and reports what happened.
 //!
-//! It is restartable: devices already registered by the account are reused. Coverage and
-//! compute devices have no on-chain proofs yet (they are registered and listed, not proven).
+//! Coverage devices are hotspots around Berlin, each with an owner of its own derived from
+//! `//depin-sim/owner/<n>` and funded by the signer (a witness may not share its beaconer's
+//! operator); they join the beacon roster, beacon when the chain draws them, and witness each
+//! other's beacons ([`hotspots`]); the `--cheaters` fraction of them witnesses implausibly
+//! and is rejected with the chain's reasons. Each hotspot's owner claims its rewards.
+//!
+//! It is restartable: devices already registered are reused. Compute devices have no
+//! on-chain proofs yet (they are registered and listed, not proven).
+
+mod hotspots;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -106,8 +114,11 @@ pub async fn run(
 		ids.push(chain.device_by_key(&pair.public()).await?.map(|(id, _)| id));
 	}
 
-	// Register the missing ones, 50 to a transaction.
-	let missing: Vec<u32> = (0..options.devices).filter(|&i| ids[i as usize].is_none()).collect();
+	// Register the missing storage and compute devices, 50 to a transaction, owned by the
+	// signer. Coverage hotspots have owners of their own (below).
+	let missing: Vec<u32> = (0..options.devices)
+		.filter(|&i| ids[i as usize].is_none() && kind(i) != Kind::Coverage)
+		.collect();
 	for batch in missing.chunks(50) {
 		let specs: Vec<commands::DeviceSpec> = batch
 			.iter()
@@ -129,6 +140,22 @@ pub async fn run(
 		let report = commands::register(chain, &home, signer, &specs).await?;
 		log(report.json.clone(), report.text.clone());
 	}
+
+	// Coverage hotspots: funded, registered and joined to the beacon roster by their owners.
+	let coverage: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Coverage).collect();
+	let lying = (options.cheaters * coverage.len() as f64).round() as usize;
+	let hotspots = hotspots::prepare(
+		chain,
+		&home,
+		signer,
+		coverage.iter().map(|&i| (format!("sim-{i}"), pairs[i as usize].clone())).collect(),
+		lying,
+		&mut log,
+	)
+	.await?;
+	for (&i, hotspot) in coverage.iter().zip(&hotspots) {
+		ids[i as usize] = Some(hotspot.id);
+	}
 	for (i, pair) in pairs.iter().enumerate() {
 		if ids[i].is_none() {
 			ids[i] = chain.device_by_key(&pair.public()).await?.map(|(id, _)| id);
@@ -138,6 +165,8 @@ pub async fn run(
 	if ids.len() != options.devices as usize {
 		bail!("only {} of {} simulated devices are registered", ids.len(), options.devices);
 	}
+	let hotspot_ids: Vec<u64> = hotspots.iter().map(|h| h.id).collect();
+	let owned: Vec<u64> = ids.iter().copied().filter(|id| !hotspot_ids.contains(id)).collect();
 
 	// Storage devices: commit their sectors (one batch), remember which cheat.
 	let storage: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Storage).collect();
@@ -201,12 +230,17 @@ pub async fn run(
 			"devices": ids.len(),
 			"storage": storage.len(),
 			"cheating": cheating,
+			"hotspots": hotspots.len(),
+			"lying": lying,
 			"owner": owner.to_string(),
 		}),
 		format!(
-			"simulating {} devices ({} storage, {cheating} of them cheating) owned by {owner}",
+			"simulating {} devices ({} storage, {cheating} of them cheating; {} coverage \
+			 hotspots, {lying} of them witnessing falsely) owned by {owner} and the hotspots' \
+			 owners",
 			ids.len(),
-			storage.len()
+			storage.len(),
+			hotspots.len()
 		),
 	);
 
@@ -217,6 +251,7 @@ pub async fn run(
 	// Accepted, rejected, points, by the epoch the proofs answered: a block's proofs are sent
 	// before its epoch change is reported, so they may belong to the next epoch's tally.
 	let mut tallies: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
+	let mut coverage_tallies: BTreeMap<u32, hotspots::Round> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
 	let mut blocks = chain.client.stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
@@ -226,6 +261,13 @@ pub async fn run(
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
+		let beacons = hotspots::round(chain, signer, &hotspots, number).await?;
+		let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
+		tally.beacons = tally.beacons.saturating_add(beacons.beacons);
+		tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
+		tally.witnesses = tally.witnesses.saturating_add(beacons.witnesses);
+		tally.points = tally.points.saturating_add(beacons.points);
+		tally.rejected.extend(beacons.rejected);
 		let now = chain.epoch().await?.index;
 		if now == epoch {
 			continue;
@@ -241,11 +283,31 @@ pub async fn run(
 				faults = faults.saturating_add(status.consecutive_faults);
 			}
 		}
-		let claim = commands::claim(chain, signer, &ids, Wait::InBlock).await?;
-		let claimed: u128 =
-			claim.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default();
+		let total = |report: &Report| -> u128 {
+			report.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default()
+		};
+		let claim = commands::claim(chain, signer, &owned, Wait::InBlock).await?;
+		let mut claimed: u128 = total(&claim);
+		// Each hotspot's owner claims its own rewards.
+		let claims = hotspots
+			.iter()
+			.map(|h| commands::claim(chain, &h.owner, std::slice::from_ref(&h.id), Wait::InBlock));
+		for report in futures::future::try_join_all(claims).await? {
+			claimed = claimed.saturating_add(total(&report));
+		}
 		claimed_total = claimed_total.saturating_add(claimed);
 		let tally = tallies.remove(&epoch).unwrap_or_default();
+		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
+		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
+		for (_, reason) in &beacons.rejected {
+			*reasons.entry(reason.as_str()).or_default() += 1;
+		}
+		let reasons_text = if reasons.is_empty() {
+			String::new()
+		} else {
+			let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+			format!(" ({})", list.join(", "))
+		};
 		log(
 			json!({
 				"event": "epoch",
@@ -256,14 +318,28 @@ pub async fn run(
 				"points": tally.2,
 				"faults": faults,
 				"suspended": suspended,
+				"coverage": {
+					"beacons": beacons.beacons,
+					"confirmed": beacons.confirmed,
+					"witnesses": beacons.witnesses,
+					"points": beacons.points,
+					"rejected": reasons,
+				},
 				"claimed": claimed.to_string(),
 			}),
 			format!(
 				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; \
-				 {faults} consecutive faults on record, {suspended} device(s) suspended; claimed {}",
+				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
+				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
+				 receipts rejected{reasons_text}; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,
+				beacons.beacons,
+				beacons.confirmed,
+				beacons.witnesses,
+				beacons.points,
+				beacons.rejected.len(),
 				dpn(claimed)
 			),
 		);

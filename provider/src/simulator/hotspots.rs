@@ -1,0 +1,288 @@
+//! Simulated coverage hotspots: real H3 cells around Berlin, one owner each (a beacon's
+//! witnesses must not share its operator), joined to the beacon roster. Whenever the chain
+//! draws one of them, it beacons; the others that "hear" it (the radio model of
+//! [`crate::coverage::hear`]) sign receipts, and the simulator relays the bundle.
+//!
+//! Cheating hotspots witness implausibly, a different way each epoch: from a cell they are not
+//! registered at, with a signal no radio reports, or for a moment before the beacon was sent.
+//! The chain rejects each of those receipts with its reason; hotspots sharing a
+//! resolution-8 cell (from the eighth on) are rejected as too close, as real ones would be.
+
+use anyhow::{Context, Result};
+use futures::future::try_join_all;
+use pallet_devices::DevicePair;
+use serde_json::json;
+use sp_core::H256;
+use subxt::utils::{AccountId32, MultiAddress};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+use crate::{
+	chain::{bridge, BlockNumber, Chain, Wait},
+	commands::{self, error_name, DeviceSpec, Home, Kind},
+	coverage::{self, BeaconParams, Measurement, FREQUENCY},
+	depin,
+};
+
+/// A resolution-12 cell in Berlin; hotspots take its resolution-8 and -9 digits from their
+/// number, so the first seven stand in seven neighbouring resolution-8 cells (one or two grid
+/// steps apart) of one resolution-7 cell.
+const BERLIN: u64 = 0x8c1f1d48945d9ff;
+/// Each hotspot owner's funds for its deposit and fees.
+const FUNDING: u128 = 50_000_000_000_000;
+/// How far a simulated hotspot hears, in resolution-8 grid steps.
+const RANGE: u32 = 10;
+
+/// The cell of hotspot number `n` (0, 1, …).
+pub fn cell(n: u32) -> u64 {
+	let near = u64::from(n % 7);
+	let far = u64::from((n / 7) % 7);
+	(BERLIN & !(0o77 << 18)) | (near << 21) | (far << 18)
+}
+
+/// A simulated hotspot.
+pub struct Hotspot {
+	/// The device's key name in the simulator's keystore.
+	pub name: String,
+	pub id: u64,
+	pub key: DevicePair,
+	pub owner: Keypair,
+	pub cell: u64,
+	pub cheats: bool,
+}
+
+/// What the hotspots did in one round.
+#[derive(Default, Debug, Clone)]
+pub struct Round {
+	/// The epoch the beacons belong to.
+	pub epoch: Option<u32>,
+	pub beacons: u32,
+	pub confirmed: u32,
+	pub witnesses: u32,
+	pub points: u64,
+	/// Rejected receipts and beacons, with their reasons.
+	pub rejected: Vec<(u64, String)>,
+}
+
+fn owner_of(n: u32) -> Result<Keypair> {
+	let uri: SecretUri = format!("//depin-sim/owner/{n}")
+		.parse()
+		.map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive a hotspot owner: {e}"))
+}
+
+/// Fund, register and join the hotspots `(key name, device key)`, in order; devices an
+/// earlier run registered are reused. The last `cheaters` of them cheat.
+pub async fn prepare(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	devices: Vec<(String, DevicePair)>,
+	cheaters: usize,
+	log: &mut impl FnMut(serde_json::Value, String),
+) -> Result<Vec<Hotspot>> {
+	let count = devices.len();
+	let mut owners = Vec::with_capacity(count);
+	for n in 0..count {
+		owners.push(owner_of(u32::try_from(n)?)?);
+	}
+
+	// Funds for the owners that need them, in one batch from the signer.
+	let mut transfers = Vec::new();
+	for owner in &owners {
+		let who: AccountId32 = owner.public_key().to_account_id();
+		if chain.free_balance(&who).await? < FUNDING / 2 {
+			transfers.push(depin::Call::Balances(
+				depin::runtime_types::pallet_balances::pallet::Call::transfer_keep_alive {
+					dest: MultiAddress::Id(who),
+					value: FUNDING,
+				},
+			));
+		}
+	}
+	if !transfers.is_empty() {
+		let funded = transfers.len();
+		chain
+			.submit_until(&depin::tx().utility().batch_all(transfers), signer, Wait::InBlock)
+			.await
+			.context("cannot fund the hotspot owners")?;
+		log(
+			json!({ "event": "funded", "owners": funded }),
+			format!("funded {funded} hotspot owner(s)"),
+		);
+	}
+
+	// Registrations, each by its own owner, all at once.
+	let mut ids = Vec::with_capacity(count);
+	for (_, key) in &devices {
+		ids.push(chain.device_by_key(&key.public()).await?.map(|(id, _)| id));
+	}
+	let registrations =
+		devices.iter().enumerate().filter(|(n, _)| ids[*n].is_none()).map(|(n, (name, _))| {
+			let spec = DeviceSpec {
+				key: name.clone(),
+				kind: Kind::Coverage,
+				location: format!("{:x}", cell(n as u32)),
+				capacity: 0,
+				model: "sim-hotspot".into(),
+				firmware: "1.0.0".into(),
+				serial: name.clone(),
+				manager: None,
+			};
+			let owner = &owners[n];
+			async move { commands::register(chain, home, owner, &[spec]).await }
+		});
+	for report in try_join_all(registrations).await? {
+		log(report.json.clone(), report.text.clone());
+	}
+	let mut hotspots = Vec::with_capacity(count);
+	for (n, ((name, key), owner)) in devices.into_iter().zip(owners).enumerate() {
+		let id = match ids[n] {
+			Some(id) => id,
+			None => chain
+				.device_by_key(&key.public())
+				.await?
+				.map(|(id, _)| id)
+				.with_context(|| format!("hotspot {name} did not register"))?,
+		};
+		let cheats = n >= count.saturating_sub(cheaters);
+		hotspots.push(Hotspot { name, id, key, owner, cell: cell(n as u32), cheats });
+	}
+
+	// Into the beacon roster.
+	let mut joins = Vec::new();
+	for hotspot in &hotspots {
+		if !chain.in_roster(hotspot.id).await? {
+			joins.push(async move {
+				let call = depin::tx().coverage().join(hotspot.id);
+				chain.submit_until(&call, &hotspot.owner, Wait::InBlock).await.map(|_| hotspot.id)
+			});
+		}
+	}
+	let joined = try_join_all(joins).await?;
+	if !joined.is_empty() {
+		log(
+			json!({ "event": "joined", "devices": joined }),
+			format!("{} hotspot(s) joined the beacon roster", joined.len()),
+		);
+	}
+	Ok(hotspots)
+}
+
+/// The receipt `witness` signs for a beacon from `from` sent at `sent_at`, honest or (for a
+/// cheater) implausible in the way of `epoch`; `None` if an honest witness did not hear it.
+fn witness(
+	genesis: H256,
+	beacon: H256,
+	from: u64,
+	sent_at: BlockNumber,
+	epoch: u32,
+	witness: &Hotspot,
+) -> Option<coverage::Receipt> {
+	let (signal, snr) = coverage::hear(from, witness.cell, RANGE)?;
+	let mut measured =
+		Measurement { signal, snr, frequency: FREQUENCY, received_at: sent_at, cell: witness.cell };
+	if witness.cheats {
+		match epoch % 3 {
+			// Claims to stand right next to the beaconer.
+			0 => measured.cell = from,
+			// A signal stronger than any radio reports.
+			1 => measured.signal = 20,
+			// Heard before it was sent.
+			_ => measured.received_at = sent_at.saturating_sub(1),
+		}
+	}
+	Some(coverage::receipt(genesis, beacon, witness.id, measured, &witness.key))
+}
+
+/// Beacon for every hotspot the chain drew and that has not beaconed yet, with the receipts
+/// of every other hotspot that hears it; relay all bundles in one transaction signed by
+/// `relayer`.
+pub async fn round(
+	chain: &Chain,
+	relayer: &Keypair,
+	hotspots: &[Hotspot],
+	now: BlockNumber,
+) -> Result<Round> {
+	let genesis = chain.genesis();
+	let mut bundles = Vec::new();
+	let mut round = Round::default();
+	for status in chain.coverage_beacons().await? {
+		if status.beacon.is_some() || now > status.deadline {
+			continue;
+		}
+		let Some(beaconer) = hotspots.iter().find(|h| h.id == status.device) else { continue };
+		round.epoch = round.epoch.max(Some(status.epoch));
+		let params = BeaconParams {
+			genesis,
+			device: beaconer.id,
+			epoch: status.epoch,
+			challenge: status.challenge,
+			sent_at: now,
+			frequency: FREQUENCY,
+		};
+		let beacon = coverage::beacon(&params, &beaconer.key);
+		let id = coverage::beacon_id(&beacon);
+		let receipts: Vec<coverage::Receipt> = hotspots
+			.iter()
+			.filter(|h| h.id != beaconer.id)
+			.filter_map(|h| witness(genesis, id, beaconer.cell, now, status.epoch, h))
+			.take(25)
+			.collect();
+		bundles.push(coverage::Bundle {
+			beacon,
+			receipts: receipts.try_into().map_err(|_| anyhow::anyhow!("more than 25 receipts"))?,
+		});
+	}
+	if bundles.is_empty() {
+		return Ok(round);
+	}
+	round.beacons = u32::try_from(bundles.len()).unwrap_or(u32::MAX);
+	let call = depin::tx().coverage().submit_beacons(bridge(&bundles)?);
+	let included = chain.submit_until(&call, relayer, Wait::InBlock).await?;
+	use depin::coverage::events::{
+		BeaconConfirmed, BeaconRejected, WitnessAccepted, WitnessRejected,
+	};
+	for event in included.events.find::<WitnessAccepted>() {
+		let event = event?;
+		round.witnesses = round.witnesses.saturating_add(1);
+		round.points = round.points.saturating_add(event.points);
+	}
+	for event in included.events.find::<BeaconConfirmed>() {
+		let event = event?;
+		round.confirmed = round.confirmed.saturating_add(1);
+		round.points = round.points.saturating_add(event.points);
+	}
+	for event in included.events.find::<WitnessRejected>() {
+		let event = event?;
+		let reason: pallet_coverage::WitnessRejection = bridge(&event.reason)?;
+		round.rejected.push((event.witness, format!("{reason:?}")));
+	}
+	for event in included.events.find::<BeaconRejected>() {
+		let event = event?;
+		round.rejected.push((event.device, error_name(&included, &event.error)));
+	}
+	Ok(round)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn hotspot_cells_are_valid_neighbours_in_one_density_cell() {
+		use pallet_devices::h3::H3Cell;
+		let first = H3Cell::new(cell(0)).expect("valid");
+		for n in 0..49 {
+			let c = H3Cell::new(cell(n)).expect("a valid cell");
+			assert_eq!(c.resolution(), 12);
+			assert_eq!(c.parent(7), first.parent(7), "one density cell");
+		}
+		for n in 1..7 {
+			let steps = first
+				.parent(8)
+				.and_then(|f| f.grid_distance(H3Cell::new(cell(n)).ok()?.parent(8)?));
+			assert!(matches!(steps, Some(1..=2)), "hotspot {n}: {steps:?}");
+			assert!(coverage::hear(cell(0), cell(n), RANGE).is_some());
+		}
+	}
+}
