@@ -41,8 +41,6 @@ pub fn cell(n: u32) -> u64 {
 
 /// A simulated hotspot.
 pub struct Hotspot {
-	/// The device's key name in the simulator's keystore.
-	pub name: String,
 	pub id: u64,
 	pub key: DevicePair,
 	pub owner: Keypair,
@@ -145,7 +143,7 @@ pub async fn prepare(
 				.with_context(|| format!("hotspot {name} did not register"))?,
 		};
 		let cheats = n >= count.saturating_sub(cheaters);
-		hotspots.push(Hotspot { name, id, key, owner, cell: cell(n as u32), cheats });
+		hotspots.push(Hotspot { id, key, owner, cell: cell(n as u32), cheats });
 	}
 
 	// Into the beacon roster.

@@ -261,7 +261,7 @@ pub async fn run(
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
-		let beacons = hotspots::round(chain, signer, &hotspots, number).await?;
+		let beacons = hotspots::round(chain, signer, &hotspots, u32::try_from(number)?).await?;
 		let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
 		tally.beacons = tally.beacons.saturating_add(beacons.beacons);
 		tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
