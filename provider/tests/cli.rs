@@ -356,7 +356,13 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let sum = |field: &str| epochs.iter().filter_map(|e| e[field].as_u64()).sum::<u64>();
 	assert!(sum("accepted") >= 1, "the honest devices proved: {stdout}");
 	assert!(sum("rejected") >= 1, "the cheater was caught: {stdout}");
-	assert!(epochs.last().and_then(|e| e["faults"].as_u64()).is_some_and(|f| f >= 1), "{stdout}");
+	// Its missed epochs are recorded, and at the third in a row it is suspended.
+	assert!(sum("faults") >= 1, "{stdout}");
+	let last = epochs.last().expect("epochs");
+	assert!(
+		last["faults"].as_u64().is_some_and(|f| f >= 1) || last["suspended"] == 1,
+		"{stdout}"
+	);
 	// Coverage, end to end on the node: drawn hotspots beaconed, honest witnesses counted and
 	// earned points, the liar's receipts rejected with the chain's reasons.
 	let coverage =
