@@ -3,8 +3,9 @@
 # living network on it: `depin-node --dev` (Alice authors a block every 6 s with BABE and
 # finalizes it with GRANDPA, ParityDB under a temporary folder; set DEPIN_BASE_PATH to keep
 # the chain) and `depin-provider simulate`, which registers simulated devices of every kind
-# and keeps the storage ones proving — a quarter of them cheating, so faults, suspensions and
-# slashes show up next to rewards. RPC on ws://127.0.0.1:9944.
+# and keeps the storage ones proving and the coverage hotspots beaconing and witnessing — a
+# quarter of each cheating, so faults, suspensions, slashes and rejected receipts show up next
+# to rewards. RPC on ws://127.0.0.1:9944.
 #
 #   ./scripts/dev.sh                      # node + 12 simulated devices
 #   DEPIN_SIM_DEVICES=30 ./scripts/dev.sh # more devices

@@ -204,6 +204,9 @@ pub async fn round(
 	let genesis = chain.genesis();
 	let mut bundles = Vec::new();
 	let mut round = Round::default();
+	// The block we heard of may trail the best block the node answers from: never date a
+	// beacon before its epoch started.
+	let now = now.max(chain.epoch().await?.start);
 	for status in chain.coverage_beacons().await? {
 		if status.beacon.is_some() || now > status.deadline {
 			continue;

@@ -211,8 +211,10 @@ pub async fn run(
 	if !commits.is_empty() {
 		let count = commits.len();
 		let included = chain.submit(&depin::tx().utility().batch_all(commits), signer).await?;
+		let mut first_challenge = None;
 		for event in included.events.find::<depin::proofs::events::SectorCommitted>() {
 			let event = event?;
+			first_challenge = first_challenge.max(Some(event.first_challenge));
 			for (loaded, _, _) in &mut sectors {
 				if loaded.local.device == event.device && loaded.tree.root() == event.root.0 {
 					loaded.local.sector = event.sector;
@@ -220,7 +222,12 @@ pub async fn run(
 			}
 		}
 		log(
-			json!({ "event": "committed", "sectors": count, "block": format!("{:?}", included.block) }),
+			json!({
+				"event": "committed",
+				"sectors": count,
+				"firstChallenge": first_challenge,
+				"block": format!("{:?}", included.block),
+			}),
 			format!("committed {count} sector(s) of 64 KiB"),
 		);
 	}
