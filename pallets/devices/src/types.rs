@@ -184,6 +184,18 @@ pub struct Device<AccountId, Balance, BlockNumber> {
 	pub faults: u32,
 }
 
+impl<AccountId: PartialEq, Balance, BlockNumber> Device<AccountId, Balance, BlockNumber> {
+	/// Whether `who` may operate the device: its owner or its manager.
+	pub fn is_operator(&self, who: &AccountId) -> bool {
+		self.owner == *who || self.manager.as_ref() == Some(who)
+	}
+
+	/// Whether the device is active.
+	pub fn is_active(&self) -> bool {
+		matches!(self.status, DeviceStatus::Active)
+	}
+}
+
 /// What a device key signs to prove that the owner holds it: it binds the chain, the owner,
 /// the key and the key's registration nonce, so the signature cannot be replayed on another
 /// chain, for another owner, or a second time.

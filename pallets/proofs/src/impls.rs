@@ -25,6 +25,11 @@ impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
 	fn deadline(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
 		Pallet::<T>::deadline(start)
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_benchmark_epoch(epoch: EpochInfoOf<T>) {
+		CurrentEpoch::<T>::put(epoch);
+	}
 }
 
 /// blake2-256 through the host, for Merkle checks in the runtime.

@@ -52,4 +52,8 @@ pub trait ProvingEpochs<BlockNumber> {
 
 	/// The last block at which proofs for the epoch that started at `start` are accepted.
 	fn deadline(start: BlockNumber) -> BlockNumber;
+
+	/// For other pallets' benchmarks: make `epoch` the epoch in progress.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_benchmark_epoch(epoch: EpochInfo<BlockNumber>);
 }

@@ -1,0 +1,573 @@
+//! Capacity challenges: enrolment, commitments, the reveal seed, reveals and faults.
+
+use crate::{pallet::*, types::*, weights::WeightInfo, work, WorkRevealOf};
+use codec::Encode;
+use frame_support::{
+	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
+	ensure,
+	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
+	traits::Randomness,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
+use pallet_proofs::{EpochInfo, OnProofAccepted, ProvingEpochs};
+use sp_core::H256;
+use sp_runtime::traits::{One, Saturating, Zero};
+
+/// blake2-256 through the host, for the workload and Merkle checks in the runtime.
+pub struct RuntimeHasher;
+
+impl depin_merkle::Hasher for RuntimeHasher {
+	fn hash(data: &[u8]) -> [u8; 32] {
+		sp_io::hashing::blake2_256(data)
+	}
+}
+
+/// A rejected item: why, and the weight spent on it.
+type Rejection = (DispatchError, Weight);
+
+/// What a checked reveal came to.
+pub(crate) enum Revealed {
+	/// The sampled segments recomputed: points earned.
+	Proven(u64),
+	/// Segment `segment` did not recompute to its checkpoint.
+	Faked { segment: u32 },
+}
+
+impl<T: Config> Pallet<T> {
+	// ---- Parameters ----------------------------------------------------------------------
+
+	/// Segments sampled per reveal, within the configured bound.
+	pub fn samples() -> u32 {
+		T::Samples::get().clamp(1, T::MaxSamples::get().max(1))
+	}
+
+	/// Hash steps per segment, within the configured bound.
+	pub fn segment_len() -> u32 {
+		T::SegmentLength::get().clamp(1, T::MaxSegmentLength::get().max(1))
+	}
+
+	/// The segments of a device of `capacity` units: `capacity × SegmentsPerUnit`, at most
+	/// `2^MaxTreeDepth`, at least one.
+	pub fn segments_for(capacity: u64) -> u32 {
+		let max = 1u64 << T::MaxTreeDepth::get().min(31);
+		let wanted = capacity.saturating_mul(u64::from(T::SegmentsPerUnit::get()));
+		u32::try_from(wanted.clamp(1, max)).unwrap_or(u32::MAX)
+	}
+
+	/// The block at which the epoch starting at `start` draws its reveal seed: commitments
+	/// are accepted before it, reveals from it to the deadline.
+	pub fn reveal_at(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		let deadline = T::Epochs::deadline(start);
+		start
+			.saturating_add(T::CommitWindow::get().max(One::one()))
+			.min(deadline)
+			.max(start.saturating_add(One::one()))
+	}
+
+	/// The first hash of `device`'s workload in `epoch`.
+	pub fn work_start(epoch: &EpochInfo<BlockNumberFor<T>>, device: DeviceId) -> H256 {
+		H256(work::work_start::<RuntimeHasher>(epoch.seed.as_fixed_bytes(), device, epoch.index))
+	}
+
+	/// The `i`-th segment sampled from `device`'s commitment.
+	pub fn sampled_segment(
+		reveal_seed: &H256,
+		device: DeviceId,
+		commitment: &WorkCommitment,
+		i: u32,
+	) -> Option<u32> {
+		work::sample_segment::<RuntimeHasher>(
+			reveal_seed.as_fixed_bytes(),
+			device,
+			commitment.root.as_fixed_bytes(),
+			i,
+			commitment.segments,
+		)
+	}
+
+	/// The bytes a device's key signs to commit.
+	pub fn commit_message(
+		device: DeviceId,
+		epoch: EpochIndex,
+		root: H256,
+		segments: u32,
+		segment_len: u32,
+	) -> alloc::vec::Vec<u8> {
+		CommitPayload {
+			context: COMMIT_CONTEXT,
+			genesis_hash: Self::genesis_hash(),
+			device,
+			epoch,
+			root,
+			segments,
+			segment_len,
+		}
+		.encode()
+	}
+
+	pub(crate) fn genesis_hash() -> H256 {
+		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		H256::from_slice(hash.as_ref())
+	}
+
+	// ---- The reveal seed -----------------------------------------------------------------
+
+	/// Draw the current epoch's reveal seed at its `reveal_at` block; O(1).
+	pub(crate) fn maybe_draw_reveal_seed(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let epoch = T::Epochs::current();
+		if epoch.index == 0 || now < Self::reveal_at(epoch.start) {
+			return db.reads(1);
+		}
+		if RevealSeeds::<T>::get().is_some_and(|s| s.epoch == epoch.index) {
+			return db.reads(2);
+		}
+		let (random, _known_since) = T::Randomness::random(REVEAL_SUBJECT);
+		let seed =
+			H256(sp_io::hashing::blake2_256(&(REVEAL_SUBJECT, epoch.index, random).encode()));
+		RevealSeeds::<T>::put(RevealSeed { epoch: epoch.index, seed });
+		Self::deposit_event(Event::RevealSeedDrawn { epoch: epoch.index, seed });
+		T::WeightInfo::draw_reveal_seed()
+	}
+
+	/// The current epoch's reveal seed, once drawn.
+	pub fn reveal_seed(epoch: EpochIndex) -> Option<H256> {
+		RevealSeeds::<T>::get().filter(|s| s.epoch == epoch).map(|s| s.seed)
+	}
+
+	// ---- Faults --------------------------------------------------------------------------
+
+	/// The most settling a worker can cost beyond its read and write: recording faults,
+	/// suspending and slashing, in the registry.
+	pub fn settle_weight() -> Weight {
+		T::Registry::record_faults_weight()
+			.saturating_add(T::Registry::suspend_weight())
+			.saturating_add(T::Registry::slash_weight())
+	}
+
+	/// Bring `state` up to epoch `current`: count the epochs missed since it was last settled,
+	/// suspend and slash at the threshold. O(1) whatever the gap. `active` is the device's
+	/// status as the caller read it. Returns whether the device was suspended.
+	pub(crate) fn settle(
+		device: DeviceId,
+		state: &mut WorkerState,
+		current: EpochIndex,
+		active: bool,
+	) -> bool {
+		let missed = Self::advance(state, current, active);
+		if missed == 0 {
+			return false;
+		}
+		// The device exists (it is active), so this cannot fail.
+		let _ = T::Registry::record_faults(device, missed);
+		Self::deposit_event(Event::FaultsRecorded {
+			device,
+			missed,
+			consecutive: state.consecutive_faults,
+		});
+		if state.consecutive_faults < T::FaultThreshold::get() {
+			return false;
+		}
+		let suspended = T::Registry::suspend(device).is_ok();
+		if suspended {
+			let _ = T::Registry::slash(device, T::FaultSlash::get());
+			Self::deposit_event(Event::SuspendedForFaults {
+				device,
+				consecutive: state.consecutive_faults,
+			});
+		}
+		state.consecutive_faults = 0;
+		state.status = WorkStatus::NotChallenged;
+		suspended
+	}
+
+	/// The counting part of [`Self::settle`]: move `state` to epoch `current`, adding the
+	/// epochs missed since it was last settled to its consecutive faults. Returns how many were
+	/// missed (none for an inactive device, which is not challenged).
+	pub(crate) fn advance(state: &mut WorkerState, current: EpochIndex, active: bool) -> u32 {
+		if state.epoch >= current {
+			return 0;
+		}
+		let mut missed: u32 = 0;
+		if active {
+			if state.status.missed() {
+				missed = 1;
+				state.consecutive_faults = state.consecutive_faults.saturating_add(1);
+			} else if state.status == WorkStatus::Proven {
+				state.consecutive_faults = 0;
+			}
+			// Epochs nobody touched the device in: challenged (they all follow its enrolment
+			// epoch), never answered.
+			let gap = current.saturating_sub(state.epoch).saturating_sub(1);
+			missed = missed.saturating_add(gap);
+			state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
+		}
+		state.epoch = current;
+		state.status = if active && state.enrolled_in < current {
+			WorkStatus::Challenged
+		} else {
+			WorkStatus::NotChallenged
+		};
+		missed
+	}
+
+	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
+	/// resuming where the last block stopped; one pass per epoch.
+	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let step = Self::settle_weight().saturating_add(db.reads_writes(2, 1));
+		let mut used = db.reads_writes(2, 1);
+		if !remaining.all_gte(used.saturating_add(step)) {
+			return Weight::zero();
+		}
+		let current = T::Epochs::current().index;
+		let mut sweep = Sweep::<T>::get();
+		if sweep.epoch != current {
+			sweep = SweepState { epoch: current, last: None, done: false };
+		}
+		if sweep.done {
+			return db.reads(2);
+		}
+		while remaining.all_gte(used.saturating_add(step)) {
+			// A fresh iterator per step: the map is written in between.
+			let next = match sweep.last {
+				Some(last) => Workers::<T>::iter_from(Workers::<T>::hashed_key_for(last)).next(),
+				None => Workers::<T>::iter().next(),
+			};
+			let Some((device, mut state)) = next else {
+				sweep.done = true;
+				break;
+			};
+			used = used.saturating_add(step);
+			sweep.last = Some(device);
+			if state.epoch < current {
+				Self::settle(device, &mut state, current, T::Registry::is_active(device));
+				Workers::<T>::insert(device, state);
+			}
+		}
+		Sweep::<T>::put(sweep);
+		used
+	}
+
+	// ---- Enrolment -----------------------------------------------------------------------
+
+	pub(crate) fn do_enroll(who: T::AccountId, device_id: DeviceId) -> DispatchResult {
+		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
+		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
+		ensure!(device.is_active(), Error::<T>::DeviceNotActive);
+		ensure!(!Workers::<T>::contains_key(device_id), Error::<T>::AlreadyEnrolled);
+		let current = T::Epochs::current().index;
+		Workers::<T>::insert(
+			device_id,
+			WorkerState { enrolled_in: current, epoch: current, ..Default::default() },
+		);
+		Self::deposit_event(Event::Enrolled {
+			device: device_id,
+			first_challenge: current.saturating_add(1),
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw(who: T::AccountId, device_id: DeviceId) -> DispatchResult {
+		let mut state = Workers::<T>::get(device_id).ok_or(Error::<T>::NotEnrolled)?;
+		let device = T::Registry::device(device_id);
+		if let Some(device) = &device {
+			ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
+		}
+		let active = device.as_ref().is_some_and(|d| d.is_active());
+		let epoch = T::Epochs::current();
+		let suspended = Self::settle(device_id, &mut state, epoch.index, active);
+		let active = active && !suspended;
+		let open = matches!(state.status, WorkStatus::Challenged | WorkStatus::Committed(_));
+		let past_deadline =
+			frame_system::Pallet::<T>::block_number() > T::Epochs::deadline(epoch.start);
+		ensure!(!active || !open || past_deadline, Error::<T>::ChallengeOpen);
+		Workers::<T>::remove(device_id);
+		Self::deposit_event(Event::Withdrawn { device: device_id });
+		Ok(())
+	}
+
+	/// Read and settle the worker of a compute device for the current epoch, for a
+	/// commitment or a reveal, and check that it is active and challenged. The settled record
+	/// is stored even if the item is then rejected: its past faults stand.
+	fn challenged_worker(
+		device_id: DeviceId,
+		current: EpochIndex,
+	) -> Result<(pallet_devices::DeviceKey, u64, WorkerState), Error<T>> {
+		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
+		let mut state = Workers::<T>::get(device_id).ok_or(Error::<T>::NotEnrolled)?;
+		let mut active = device.is_active();
+		if state.epoch < current {
+			// An inactive device is settled too: it is not challenged in this epoch, even if
+			// it is resumed during it.
+			let suspended = Self::settle(device_id, &mut state, current, active);
+			Workers::<T>::insert(device_id, state);
+			active = active && !suspended;
+		}
+		ensure!(active, Error::<T>::DeviceNotActive);
+		ensure!(state.status != WorkStatus::NotChallenged, Error::<T>::NotChallenged);
+		Ok((device.key, device.capacity, state))
+	}
+
+	/// The current epoch's index if `epoch` is it.
+	fn ensure_current(epoch: EpochIndex, current: EpochIndex) -> Result<(), Error<T>> {
+		ensure!(epoch <= current, Error::<T>::EpochNotStarted);
+		ensure!(epoch == current, Error::<T>::StaleEpoch);
+		Ok(())
+	}
+
+	// ---- Commitments ---------------------------------------------------------------------
+
+	/// The weight charged for a batch of `n` commitments.
+	pub fn commits_weight(n: u32) -> Weight {
+		T::WeightInfo::commit_work(n)
+			.saturating_add(Self::settle_weight().saturating_mul(u64::from(n)))
+	}
+
+	pub(crate) fn do_commit_work(commits: crate::WorkCommitsOf<T>) -> DispatchResult {
+		ensure!(!commits.is_empty(), Error::<T>::EmptyBatch);
+		let epoch = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		let (mut accepted, mut rejected) = (0u32, 0u32);
+		for (index, commit) in commits.iter().enumerate() {
+			match Self::process_commit(&epoch, now, commit) {
+				Ok(()) => accepted = accepted.saturating_add(1),
+				Err(error) => {
+					rejected = rejected.saturating_add(1);
+					Self::deposit_event(Event::Rejected {
+						index: index as u32,
+						device: commit.device,
+						error: error.into(),
+					});
+				},
+			}
+		}
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
+		Ok(())
+	}
+
+	/// Check and record one commitment: cheap checks, then the signature, then the write.
+	pub(crate) fn process_commit(
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		commit: &WorkCommit,
+	) -> Result<(), Error<T>> {
+		Self::ensure_current(commit.epoch, epoch.index)?;
+		ensure!(now < Self::reveal_at(epoch.start), Error::<T>::CommitWindowClosed);
+		let (key, capacity, mut state) = Self::challenged_worker(commit.device, epoch.index)?;
+		ensure!(state.status == WorkStatus::Challenged, Error::<T>::AlreadyCommitted);
+
+		let commitment = WorkCommitment {
+			root: commit.root,
+			segments: Self::segments_for(capacity),
+			segment_len: Self::segment_len(),
+		};
+		let message = Self::commit_message(
+			commit.device,
+			epoch.index,
+			commit.root,
+			commitment.segments,
+			commitment.segment_len,
+		);
+		ensure!(key.verify(&message, &commit.signature), Error::<T>::BadSignature);
+
+		state.status = WorkStatus::Committed(commitment);
+		Workers::<T>::insert(commit.device, state);
+		Self::deposit_event(Event::WorkCommitted {
+			device: commit.device,
+			epoch: epoch.index,
+			root: commit.root,
+			segments: commitment.segments,
+		});
+		Ok(())
+	}
+
+	// ---- Reveals -------------------------------------------------------------------------
+
+	/// The weight of checking one reveal of `samples` segments: everything but the hashing of
+	/// the segments (benchmarked at the deepest tree), plus `samples` recomputations of
+	/// `SegmentLength` steps.
+	pub fn reveal_weight(samples: u32) -> Weight {
+		let segment = T::WeightInfo::recompute_segment(Self::segment_len());
+		T::WeightInfo::reveal_work(samples).saturating_add(segment.saturating_mul(samples.into()))
+	}
+
+	/// The weight charged for one reveal: the check, settling, a fraud's suspension and
+	/// slash, and the points hook.
+	pub fn reveal_item_weight(samples: u32) -> Weight {
+		Self::reveal_weight(samples)
+			.saturating_add(Self::settle_weight())
+			.saturating_add(T::Registry::suspend_weight())
+			.saturating_add(T::Registry::slash_weight())
+			.saturating_add(T::OnProofAccepted::weight())
+	}
+
+	/// The weight a batch of reveals is charged before dispatch.
+	pub fn reveals_weight(reveals: &[WorkRevealOf<T>]) -> Weight {
+		reveals.iter().fold(Weight::zero(), |acc, r| {
+			acc.saturating_add(Self::reveal_item_weight(r.segments.len() as u32))
+		})
+	}
+
+	pub(crate) fn do_reveal_work(reveals: crate::WorkRevealsOf<T>) -> DispatchResultWithPostInfo {
+		ensure!(!reveals.is_empty(), Error::<T>::EmptyBatch);
+		let epoch = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut weight = Weight::zero();
+		let (mut accepted, mut rejected) = (0u32, 0u32);
+		for (index, reveal) in reveals.iter().enumerate() {
+			match Self::process_reveal(&epoch, now, reveal) {
+				Ok(spent) => {
+					accepted = accepted.saturating_add(1);
+					weight = weight.saturating_add(spent);
+				},
+				Err((error, spent)) => {
+					rejected = rejected.saturating_add(1);
+					weight = weight.saturating_add(spent);
+					Self::deposit_event(Event::Rejected {
+						index: index as u32,
+						device: reveal.device,
+						error,
+					});
+				},
+			}
+		}
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
+		Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Default::default() })
+	}
+
+	/// Check one reveal: cheap checks, then the sampled indices and Merkle paths of every
+	/// segment, then the recomputation of each, then the writes. A recomputation that misses
+	/// its checkpoint is recorded as faked work (and counts as accepted processing). Returns
+	/// the weight spent.
+	pub(crate) fn process_reveal(
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		reveal: &WorkRevealOf<T>,
+	) -> Result<Weight, Rejection> {
+		Self::process_reveal_of(epoch, now, reveal, Self::samples())
+	}
+
+	/// [`Self::process_reveal`] with the number of samples given: the benchmarks measure every
+	/// count up to the bound, whatever the configured one.
+	pub(crate) fn process_reveal_of(
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		reveal: &WorkRevealOf<T>,
+		expected_samples: u32,
+	) -> Result<Weight, Rejection> {
+		let samples = reveal.segments.len() as u32;
+		let cheap = T::WeightInfo::reveal_work(0).saturating_add(Self::settle_weight());
+		let full = Self::reveal_weight(samples).saturating_add(Self::settle_weight());
+		let reject = |error: Error<T>, weight: Weight| (error.into(), weight);
+
+		Self::ensure_current(reveal.epoch, epoch.index).map_err(|e| reject(e, cheap))?;
+		let seed =
+			Self::reveal_seed(epoch.index).ok_or(reject(Error::<T>::RevealNotOpen, cheap))?;
+		if now > T::Epochs::deadline(epoch.start) {
+			return Err(reject(Error::<T>::DeadlinePassed, cheap));
+		}
+		if samples != expected_samples {
+			return Err(reject(Error::<T>::WrongSampleCount, cheap));
+		}
+		let (_key, _capacity, mut state) =
+			Self::challenged_worker(reveal.device, epoch.index).map_err(|e| reject(e, cheap))?;
+		let commitment = match state.status {
+			WorkStatus::Committed(commitment) => commitment,
+			WorkStatus::Challenged => return Err(reject(Error::<T>::NotCommitted, cheap)),
+			_ => return Err(reject(Error::<T>::AlreadyRevealed, cheap)),
+		};
+
+		let outcome =
+			Self::check_reveal(epoch, &seed, reveal, &commitment).map_err(|e| reject(e, full))?;
+		match outcome {
+			Revealed::Proven(points) => {
+				state.status = WorkStatus::Proven;
+				Workers::<T>::insert(reveal.device, state);
+				T::OnProofAccepted::proof_accepted(
+					reveal.device,
+					DeviceKind::Compute,
+					epoch.index,
+					points,
+				);
+				Self::deposit_event(Event::WorkProven {
+					device: reveal.device,
+					epoch: epoch.index,
+					points,
+				});
+				Ok(full.saturating_add(T::OnProofAccepted::weight()))
+			},
+			Revealed::Faked { segment } => {
+				state.status = WorkStatus::Faked;
+				Workers::<T>::insert(reveal.device, state);
+				// The registry reports the suspension and the slash with their own events.
+				let _ = T::Registry::suspend(reveal.device);
+				let _ = T::Registry::slash(reveal.device, T::FraudSlash::get());
+				Self::deposit_event(Event::WorkFaked {
+					device: reveal.device,
+					epoch: epoch.index,
+					segment,
+				});
+				Ok(full
+					.saturating_add(T::Registry::suspend_weight())
+					.saturating_add(T::Registry::slash_weight()))
+			},
+		}
+	}
+
+	/// The checks of a reveal against its commitment, without storage: path lengths and
+	/// sampled indices, the start of segment 0, every Merkle path, then the recomputations.
+	pub(crate) fn check_reveal(
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+		reveal_seed: &H256,
+		reveal: &WorkRevealOf<T>,
+		commitment: &WorkCommitment,
+	) -> Result<Revealed, Error<T>> {
+		let depth = depin_merkle::depth_for(commitment.segments);
+		for (i, segment) in reveal.segments.iter().enumerate() {
+			let start_depth = if segment.index == 0 { 0 } else { depth };
+			ensure!(
+				segment.end_path.len() as u32 == depth
+					&& segment.start_path.len() as u32 == start_depth,
+				Error::<T>::WrongPathLength
+			);
+			let expected = Self::sampled_segment(reveal_seed, reveal.device, commitment, i as u32);
+			ensure!(expected == Some(segment.index), Error::<T>::WrongSegment);
+		}
+		let root = commitment.root.to_fixed_bytes();
+		let leads_to_root = |checkpoint: &H256, index: u32, path: &[H256]| {
+			let leaf = work::checkpoint_leaf::<RuntimeHasher>(checkpoint.as_fixed_bytes());
+			let path: alloc::vec::Vec<[u8; 32]> = path.iter().map(|h| h.to_fixed_bytes()).collect();
+			depin_merkle::root_from_path::<RuntimeHasher>(leaf, index, &path) == root
+		};
+		for segment in reveal.segments.iter() {
+			match segment.index.checked_sub(1) {
+				None => ensure!(
+					segment.start == Self::work_start(epoch, reveal.device),
+					Error::<T>::WrongStart
+				),
+				Some(previous) => ensure!(
+					leads_to_root(&segment.start, previous, &segment.start_path),
+					Error::<T>::InvalidMerkleProof
+				),
+			}
+			ensure!(
+				leads_to_root(&segment.end, segment.index, &segment.end_path),
+				Error::<T>::InvalidMerkleProof
+			);
+		}
+		for segment in reveal.segments.iter() {
+			let end = work::iterate::<RuntimeHasher>(
+				segment.start.as_fixed_bytes(),
+				commitment.segment_len,
+			);
+			if end != segment.end.to_fixed_bytes() {
+				return Ok(Revealed::Faked { segment: segment.index });
+			}
+		}
+		Ok(Revealed::Proven(u64::from(commitment.segments)))
+	}
+}

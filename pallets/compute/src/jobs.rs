@@ -1,0 +1,230 @@
+//! Jobs: payments held for a device's work, co-signed receipts, disputes and payouts.
+
+use crate::{pallet::*, types::*, BalanceOf, JobOf, JobReceiptOf, SignedReceiptOf};
+use codec::Encode;
+use frame_support::{
+	ensure,
+	pallet_prelude::{DispatchResult, Get},
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
+use pallet_proofs::{OnProofAccepted, ProvingEpochs};
+use sp_runtime::{
+	traits::{CheckedMul, Saturating, Verify, Zero},
+	Perbill,
+};
+
+impl<T: Config> Pallet<T> {
+	/// `units × price`, if it fits the balance type.
+	pub fn job_cost(units: u64, price: BalanceOf<T>) -> Option<BalanceOf<T>> {
+		BalanceOf::<T>::try_from(units).ok()?.checked_mul(&price)
+	}
+
+	/// The bytes consumer and device both sign for `receipt`.
+	pub fn receipt_message(receipt: &JobReceiptOf<T>) -> alloc::vec::Vec<u8> {
+		ReceiptPayload {
+			context: RECEIPT_CONTEXT,
+			genesis_hash: Self::genesis_hash(),
+			receipt: receipt.clone(),
+		}
+		.encode()
+	}
+
+	pub(crate) fn do_open_job(
+		who: T::AccountId,
+		device_id: DeviceId,
+		max_units: u64,
+		price: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(max_units > 0 && !price.is_zero(), Error::<T>::EmptyJob);
+		let held = Self::job_cost(max_units, price).ok_or(Error::<T>::Overflow)?;
+		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
+		ensure!(device.is_active(), Error::<T>::DeviceNotActive);
+		let job = NextJobId::<T>::get();
+		let next = job.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		T::Currency::hold(&HoldReason::JobPayment.into(), &who, held)?;
+		NextJobId::<T>::put(next);
+		Jobs::<T>::insert(
+			job,
+			Job {
+				consumer: who.clone(),
+				device: device_id,
+				max_units,
+				price,
+				held,
+				opened_at: frame_system::Pallet::<T>::block_number(),
+				status: JobStatus::Open,
+			},
+		);
+		Self::deposit_event(Event::JobOpened {
+			job,
+			consumer: who,
+			device: device_id,
+			max_units,
+			price,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_job(who: T::AccountId, id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.consumer == who, Error::<T>::NotConsumer);
+		ensure!(job.status == JobStatus::Open, Error::<T>::AlreadySubmitted);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now >= job.opened_at.saturating_add(T::JobTimeout::get()), Error::<T>::TooEarly);
+		T::Currency::release(
+			&HoldReason::JobPayment.into(),
+			&job.consumer,
+			job.held,
+			Precision::BestEffort,
+		)?;
+		Jobs::<T>::remove(id);
+		Self::deposit_event(Event::JobCancelled { job: id });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_receipts(receipts: crate::SignedReceiptsOf<T>) -> DispatchResult {
+		ensure!(!receipts.is_empty(), Error::<T>::EmptyBatch);
+		let (mut accepted, mut rejected) = (0u32, 0u32);
+		for (index, signed) in receipts.iter().enumerate() {
+			match Self::process_receipt(signed) {
+				Ok(()) => accepted = accepted.saturating_add(1),
+				Err(error) => {
+					rejected = rejected.saturating_add(1);
+					Self::deposit_event(Event::ReceiptRejected {
+						index: index as u32,
+						job: signed.receipt.job,
+						error: error.into(),
+					});
+				},
+			}
+		}
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
+		Ok(())
+	}
+
+	/// Check and record one receipt: the job and the receipt's terms, then both signatures,
+	/// then the write.
+	pub(crate) fn process_receipt(signed: &SignedReceiptOf<T>) -> Result<(), Error<T>> {
+		let receipt = &signed.receipt;
+		let mut job = Jobs::<T>::get(receipt.job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.status == JobStatus::Open, Error::<T>::AlreadySubmitted);
+		ensure!(
+			receipt.consumer == job.consumer
+				&& receipt.device == job.device
+				&& receipt.price == job.price,
+			Error::<T>::ReceiptMismatch
+		);
+		ensure!(receipt.units <= job.max_units, Error::<T>::TooManyUnits);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			receipt.timestamp >= job.opened_at && receipt.timestamp <= now,
+			Error::<T>::BadTimestamp
+		);
+		let amount = Self::job_cost(receipt.units, job.price).ok_or(Error::<T>::Overflow)?;
+		let key = T::Registry::key(job.device).ok_or(Error::<T>::UnknownDevice)?;
+
+		let message = Self::receipt_message(receipt);
+		ensure!(
+			signed.consumer_signature.verify(&message[..], &job.consumer),
+			Error::<T>::BadConsumerSignature
+		);
+		ensure!(key.verify(&message, &signed.device_signature), Error::<T>::BadSignature);
+
+		job.status = JobStatus::Submitted { units: receipt.units, amount, submitted_at: now };
+		let payable_at = Self::payable_at(now);
+		Jobs::<T>::insert(receipt.job, job);
+		Self::deposit_event(Event::ReceiptAccepted {
+			job: receipt.job,
+			device: receipt.device,
+			units: receipt.units,
+			amount,
+			payable_at,
+		});
+		Ok(())
+	}
+
+	/// The first block a receipt submitted at `submitted_at` can be released at.
+	pub fn payable_at(
+		submitted_at: frame_system::pallet_prelude::BlockNumberFor<T>,
+	) -> frame_system::pallet_prelude::BlockNumberFor<T> {
+		submitted_at
+			.saturating_add(T::DisputeWindow::get())
+			.saturating_add(sp_runtime::traits::One::one())
+	}
+
+	pub(crate) fn do_dispute(who: T::AccountId, id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.consumer == who, Error::<T>::NotConsumer);
+		let JobStatus::Submitted { units, amount, submitted_at } = job.status else {
+			return Err(Error::<T>::NotSubmitted.into());
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < Self::payable_at(submitted_at), Error::<T>::DisputeWindowClosed);
+		job.status = JobStatus::Disputed { units, amount };
+		Jobs::<T>::insert(id, job);
+		Self::deposit_event(Event::JobDisputed { job: id });
+		Ok(())
+	}
+
+	pub(crate) fn do_resolve_dispute(id: JobId, provider_share: Perbill) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let JobStatus::Disputed { units, amount } = job.status else {
+			return Err(Error::<T>::NotDisputed.into());
+		};
+		Self::settle_job(id, job, provider_share.mul_floor(amount), provider_share.mul_floor(units))
+	}
+
+	pub(crate) fn do_release_job(id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
+		let JobStatus::Submitted { units, amount, submitted_at } = job.status else {
+			return Err(Error::<T>::NotSubmitted.into());
+		};
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now >= Self::payable_at(submitted_at), Error::<T>::DisputeWindowOpen);
+		Self::settle_job(id, job, amount, units)
+	}
+
+	/// Pay `paid` of the hold to the device's owner, release the rest to the consumer and
+	/// record `points` usage points. A device that no longer exists is paid nothing.
+	fn settle_job(id: JobId, job: JobOf<T>, paid: BalanceOf<T>, points: u64) -> DispatchResult {
+		let reason = HoldReason::JobPayment.into();
+		let owner = T::Registry::owner(job.device);
+		let (paid, points) = match &owner {
+			Some(owner) if !paid.is_zero() => {
+				T::Currency::transfer_on_hold(
+					&reason,
+					&job.consumer,
+					owner,
+					paid,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)?;
+				(paid, points)
+			},
+			_ => (Zero::zero(), 0),
+		};
+		let refunded = job.held.saturating_sub(paid);
+		if !refunded.is_zero() {
+			T::Currency::release(&reason, &job.consumer, refunded, Precision::BestEffort)?;
+		}
+		if points > 0 {
+			let epoch = T::Epochs::current().index;
+			T::OnProofAccepted::proof_accepted(job.device, DeviceKind::Compute, epoch, points);
+		}
+		Jobs::<T>::remove(id);
+		Self::deposit_event(Event::JobSettled {
+			job: id,
+			device: job.device,
+			paid,
+			refunded,
+			points,
+		});
+		Ok(())
+	}
+}

@@ -1,0 +1,623 @@
+//! # Compute pallet
+//!
+//! Verifiable compute, checked on chain. See `README.md` for the design; in short:
+//!
+//! - **Capacity challenges.** A compute device's owner or manager `enroll`s it; from the next
+//!   proving epoch on (the proofs pallet's epochs, seeded by BABE's VRF output) it must run a
+//!   sequential workload sized by its declared capacity: a blake2 hash chain of
+//!   `segments × segment_len` steps from a start derived from the epoch seed ([`work`]). It
+//!   commits to the checkpoint at the end of every segment (a Merkle root, signed by its key)
+//!   within the epoch's **commit window**. Then `on_initialize` draws the epoch's **reveal
+//!   seed** from [`Config::Randomness`], which picks [`Config::Samples`] segments per device;
+//!   the device reveals them with their Merkle paths before the epoch's deadline and the
+//!   runtime recomputes each. A segment that does not recompute to its committed checkpoint
+//!   is proof of faked work, signed by the device: it is suspended and slashed at once.
+//! - **Faults.** A challenged epoch without a correct reveal is a fault, counted lazily as
+//!   for storage proofs, and by a weight-bounded sweep in `on_idle`;
+//!   [`Config::FaultThreshold`] in a row suspend the device and slash [`Config::FaultSlash`].
+//! - **Jobs.** A consumer opens a job for a device with its payment held; consumer and device
+//!   co-sign a [`JobReceipt`] when the work is done, and anyone submits it. After
+//!   [`Config::DisputeWindow`] blocks without a dispute it pays the device's owner from the
+//!   hold, refunds the rest and records the units as usage points; a disputed job is settled
+//!   by [`Config::DisputeOrigin`].
+//! - **Points.** Each proven capacity challenge earns one point per segment and each paid job
+//!   one point per unit, reported to [`Config::OnProofAccepted`] (the emission pallet's
+//!   compute pool).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod capacity;
+mod jobs;
+mod queries;
+pub mod types;
+pub mod weights;
+pub mod work;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use capacity::RuntimeHasher;
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+/// A job as stored.
+pub type JobOf<T> = Job<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A receipt as signed.
+pub type JobReceiptOf<T> = JobReceipt<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A co-signed receipt as the pallet's calls take it.
+pub type SignedReceiptOf<T> = SignedReceipt<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	<T as Config>::ConsumerSignature,
+>;
+
+/// A reveal as the pallet's calls take it.
+pub type WorkRevealOf<T> = WorkReveal<<T as Config>::MaxSamples, <T as Config>::MaxTreeDepth>;
+
+/// A batch of commitments.
+pub type WorkCommitsOf<T> = frame_support::BoundedVec<WorkCommit, <T as Config>::MaxBatch>;
+
+/// A batch of reveals.
+pub type WorkRevealsOf<T> =
+	frame_support::BoundedVec<WorkRevealOf<T>, <T as Config>::MaxRevealBatch>;
+
+/// A batch of receipts.
+pub type SignedReceiptsOf<T> =
+	frame_support::BoundedVec<SignedReceiptOf<T>, <T as Config>::MaxBatch>;
+
+/// What the benchmarks need to sign receipts as a consumer.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Signature> {
+	/// A consumer account whose key the benchmarks can sign with.
+	fn consumer() -> AccountId;
+	/// The consumer's signature of `message`.
+	fn sign(message: &[u8]) -> Signature;
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, Randomness},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_devices::{DeviceId, DeviceRegistry};
+	use pallet_proofs::{OnProofAccepted, ProvingEpochs};
+	use sp_core::H256;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		Perbill,
+	};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's payment, until it is paid out or refunded.
+		JobPayment,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The device registry: devices, keys, owners, faults, suspension and slashing.
+		type Registry: DeviceRegistry<Self::AccountId>;
+
+		/// The proving epochs (the proofs pallet): their indices, seeds and deadlines.
+		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
+
+		/// Where reveal seeds come from: BABE's VRF output in the runtime.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Told about the points of every proven challenge and paid job (the emission pallet).
+		type OnProofAccepted: OnProofAccepted;
+
+		/// Holds job payments and pays them out.
+		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// A consumer's signature of a receipt (`MultiSignature` in the runtime).
+		type ConsumerSignature: Verify<Signer = Self::ConsumerPublic>
+			+ Parameter
+			+ DecodeWithMemTracking;
+
+		/// The signer of a consumer's signature, which identifies its account.
+		type ConsumerPublic: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// Decides disputed jobs (root until governance provides a track).
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Blocks from an epoch's start during which commitments are accepted; the reveal seed
+		/// is drawn at the block after. Kept below the epoch's response window.
+		#[pallet::constant]
+		type CommitWindow: Get<BlockNumberFor<Self>>;
+
+		/// Hash steps per segment (the checkpoint interval `M`), at most
+		/// [`Config::MaxSegmentLength`].
+		#[pallet::constant]
+		type SegmentLength: Get<u32>;
+
+		/// The bound of [`Config::SegmentLength`]: the most hashes one sampled segment costs.
+		#[pallet::constant]
+		type MaxSegmentLength: Get<u32>;
+
+		/// Segments a device computes per unit of declared capacity.
+		#[pallet::constant]
+		type SegmentsPerUnit: Get<u32>;
+
+		/// The deepest checkpoint tree: a workload has at most `2^MaxTreeDepth` segments.
+		#[pallet::constant]
+		type MaxTreeDepth: Get<u32>;
+
+		/// Segments sampled per device and epoch (`s`), 1 to [`Config::MaxSamples`].
+		#[pallet::constant]
+		type Samples: Get<u32>;
+
+		/// The bound of [`Config::Samples`].
+		#[pallet::constant]
+		type MaxSamples: Get<u32>;
+
+		/// Epochs in a row with a missed challenge that suspend a device.
+		#[pallet::constant]
+		type FaultThreshold: Get<u32>;
+
+		/// The fraction of its deposit a device loses when faults suspend it.
+		#[pallet::constant]
+		type FaultSlash: Get<Perbill>;
+
+		/// The fraction of its deposit a device loses when it is caught faking work.
+		#[pallet::constant]
+		type FraudSlash: Get<Perbill>;
+
+		/// The most commitments or receipts in one batch.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// The most reveals in one batch.
+		#[pallet::constant]
+		type MaxRevealBatch: Get<u32>;
+
+		/// Blocks after a receipt's submission during which its consumer may dispute it.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after which the consumer may cancel a job that has no receipt.
+		#[pallet::constant]
+		type JobTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Weights of the calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Signs receipts for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::ConsumerSignature>;
+	}
+
+	/// The record of every enrolled compute device.
+	#[pallet::storage]
+	pub type Workers<T: Config> = StorageMap<_, Twox64Concat, DeviceId, WorkerState>;
+
+	/// The reveal seed of the epoch in progress, once drawn.
+	#[pallet::storage]
+	pub type RevealSeeds<T: Config> = StorageValue<_, RevealSeed, OptionQuery>;
+
+	/// Where the idle-time fault sweep is.
+	#[pallet::storage]
+	pub type Sweep<T: Config> = StorageValue<_, SweepState, ValueQuery>;
+
+	/// Jobs not settled yet.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A compute device enrolled for capacity challenges.
+		Enrolled {
+			/// The device.
+			device: DeviceId,
+			/// The first epoch that challenges it.
+			first_challenge: EpochIndex,
+		},
+		/// A compute device withdrew from capacity challenges.
+		Withdrawn {
+			/// The device.
+			device: DeviceId,
+		},
+		/// The segments of an epoch's commitments can be sampled: reveals are open.
+		RevealSeedDrawn {
+			/// The epoch.
+			epoch: EpochIndex,
+			/// The seed.
+			seed: H256,
+		},
+		/// A device committed to its workload.
+		WorkCommitted {
+			/// The device.
+			device: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// The root over its checkpoints.
+			root: H256,
+			/// The workload's segments.
+			segments: u32,
+		},
+		/// A device's sampled segments recomputed to its checkpoints.
+		WorkProven {
+			/// The device.
+			device: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// Points earned: one per segment of the workload.
+			points: u64,
+		},
+		/// A sampled segment did not recompute to the checkpoint the device committed to: the
+		/// device is suspended and slashed.
+		WorkFaked {
+			/// The device.
+			device: DeviceId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// The segment that gave it away.
+			segment: u32,
+		},
+		/// An item of a batch was rejected; nothing of it was stored.
+		Rejected {
+			/// Its position in the batch.
+			index: u32,
+			/// The device it claimed to be from.
+			device: DeviceId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A batch was processed.
+		BatchProcessed {
+			/// Items accepted.
+			accepted: u32,
+			/// Items rejected (each reported by `Rejected`).
+			rejected: u32,
+		},
+		/// A device missed capacity challenges.
+		FaultsRecorded {
+			/// The device.
+			device: DeviceId,
+			/// Epochs missed, counted now.
+			missed: u32,
+			/// Epochs in a row with a missed challenge.
+			consecutive: u32,
+		},
+		/// A device missed too many epochs in a row: it is suspended and its deposit slashed.
+		SuspendedForFaults {
+			/// The device.
+			device: DeviceId,
+			/// Epochs in a row with a missed challenge.
+			consecutive: u32,
+		},
+		/// A consumer opened a job and its payment is held.
+		JobOpened {
+			/// The job.
+			job: JobId,
+			/// The consumer.
+			consumer: T::AccountId,
+			/// The device.
+			device: DeviceId,
+			/// The most units it may bill.
+			max_units: u64,
+			/// The price of a unit.
+			price: BalanceOf<T>,
+		},
+		/// A job without a receipt was cancelled and its payment released.
+		JobCancelled {
+			/// The job.
+			job: JobId,
+		},
+		/// A job's co-signed receipt was recorded; it pays out after the dispute window.
+		ReceiptAccepted {
+			/// The job.
+			job: JobId,
+			/// The device.
+			device: DeviceId,
+			/// Units billed.
+			units: u64,
+			/// What the device's owner will be paid.
+			amount: BalanceOf<T>,
+			/// The first block at which it can be released.
+			payable_at: BlockNumberFor<T>,
+		},
+		/// A receipt in a batch was rejected; nothing of it was stored.
+		ReceiptRejected {
+			/// Its position in the batch.
+			index: u32,
+			/// The job it named.
+			job: JobId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// The consumer disputed a job's receipt.
+		JobDisputed {
+			/// The job.
+			job: JobId,
+		},
+		/// A job was settled: the device's owner was paid and the rest refunded.
+		JobSettled {
+			/// The job.
+			job: JobId,
+			/// The device.
+			device: DeviceId,
+			/// Paid to the device's owner.
+			paid: BalanceOf<T>,
+			/// Released to the consumer.
+			refunded: BalanceOf<T>,
+			/// Usage points recorded.
+			points: u64,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such device in the registry.
+		UnknownDevice,
+		/// Only the device's owner or manager may do this.
+		NotDeviceOperator,
+		/// Only compute devices run workloads and take jobs.
+		NotComputeDevice,
+		/// The device is suspended or retired; resume it first.
+		DeviceNotActive,
+		/// The device is already enrolled.
+		AlreadyEnrolled,
+		/// The device is not enrolled.
+		NotEnrolled,
+		/// The device's challenge of this epoch is still open: reveal, or wait for the
+		/// deadline, then withdraw.
+		ChallengeOpen,
+		/// The batch is empty.
+		EmptyBatch,
+		/// The epoch has not started.
+		EpochNotStarted,
+		/// The epoch is over; only the current epoch's challenges count.
+		StaleEpoch,
+		/// The device is not challenged in this epoch: it enrolled in it, or was resumed
+		/// during it. It is challenged from the next one.
+		NotChallenged,
+		/// The commit window of this epoch has closed.
+		CommitWindowClosed,
+		/// The device already committed in this epoch.
+		AlreadyCommitted,
+		/// The reveal seed is drawn when the commit window closes: wait for it.
+		RevealNotOpen,
+		/// The current epoch's response window has closed.
+		DeadlinePassed,
+		/// The device has not committed in this epoch, so it has nothing to reveal.
+		NotCommitted,
+		/// The device already revealed in this epoch.
+		AlreadyRevealed,
+		/// The reveal must carry exactly `Samples` segments.
+		WrongSampleCount,
+		/// A segment is not the one the reveal seed sampled.
+		WrongSegment,
+		/// A Merkle path does not have the commitment's tree depth (segment 0 has no start
+		/// path).
+		WrongPathLength,
+		/// Segment 0 must start at the workload's start.
+		WrongStart,
+		/// A checkpoint and its path do not lead to the committed root.
+		InvalidMerkleProof,
+		/// The device key did not sign this commitment (or receipt) for this chain, device,
+		/// epoch and workload.
+		BadSignature,
+		/// A job needs at least one unit at a positive price.
+		EmptyJob,
+		/// `max_units × price` overflows.
+		Overflow,
+		/// No such job (or it was settled).
+		UnknownJob,
+		/// Only the job's consumer may do this.
+		NotConsumer,
+		/// The job already has a receipt.
+		AlreadySubmitted,
+		/// The job has no receipt to dispute or release.
+		NotSubmitted,
+		/// The job is not disputed.
+		NotDisputed,
+		/// The job may only be cancelled `JobTimeout` blocks after it was opened.
+		TooEarly,
+		/// The dispute window has closed.
+		DisputeWindowClosed,
+		/// The dispute window is still open.
+		DisputeWindowOpen,
+		/// The receipt's consumer, device or price is not the job's.
+		ReceiptMismatch,
+		/// The receipt bills more units than the job allows.
+		TooManyUnits,
+		/// The receipt's timestamp is before the job was opened or after this block.
+		BadTimestamp,
+		/// The consumer's signature of the receipt is not valid.
+		BadConsumerSignature,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::maybe_draw_reveal_seed(now)
+		}
+
+		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep_faults(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::SegmentLength::get() >= 1
+					&& T::SegmentLength::get() <= T::MaxSegmentLength::get(),
+				"SegmentLength must be within 1..=MaxSegmentLength"
+			);
+			assert!(
+				T::Samples::get() >= 1 && T::Samples::get() <= T::MaxSamples::get(),
+				"Samples must be within 1..=MaxSamples"
+			);
+			assert!(T::MaxTreeDepth::get() < 32, "MaxTreeDepth must be below 32");
+			assert!(T::SegmentsPerUnit::get() >= 1, "SegmentsPerUnit must be at least 1");
+			assert!(!T::CommitWindow::get().is_zero(), "CommitWindow must be positive");
+			assert!(T::FaultThreshold::get() >= 1, "FaultThreshold must be at least 1");
+			assert!(
+				T::MaxBatch::get() >= 1 && T::MaxRevealBatch::get() >= 1,
+				"batches must hold at least one item"
+			);
+			assert!(!T::JobTimeout::get().is_zero(), "JobTimeout must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Enroll a compute device for capacity challenges, from the next epoch on. By its
+		/// owner or manager; the device must be active.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::enroll())]
+		pub fn enroll(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_enroll(who, device)
+		}
+
+		/// Withdraw a device from capacity challenges. By its owner or manager (anyone once
+		/// the device is gone), when its challenge of this epoch is answered or past its
+		/// deadline. Faults up to now are recorded first.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::withdraw().saturating_add(Pallet::<T>::settle_weight()))]
+		pub fn withdraw(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw(who, device)
+		}
+
+		/// Submit workload commitments for any devices, within the commit window. Each is
+		/// checked on its own (`WorkCommitted`, or `Rejected` with the reason).
+		#[pallet::call_index(2)]
+		#[pallet::weight(Pallet::<T>::commits_weight(commits.len() as u32))]
+		pub fn commit_work(origin: OriginFor<T>, commits: WorkCommitsOf<T>) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_commit_work(commits)
+		}
+
+		/// Reveal the sampled segments of committed workloads, once the reveal seed is drawn
+		/// and before the deadline. Each reveal is checked on its own: `WorkProven`,
+		/// `WorkFaked` (a segment did not recompute: the device is suspended and slashed), or
+		/// `Rejected` with the reason. Unused weight is refunded.
+		#[pallet::call_index(3)]
+		#[pallet::weight(Pallet::<T>::reveals_weight(reveals))]
+		pub fn reveal_work(
+			origin: OriginFor<T>,
+			reveals: WorkRevealsOf<T>,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::do_reveal_work(reveals)
+		}
+
+		/// Open a job for a compute device: `max_units × price` is held from the caller until
+		/// the job's receipt pays it out, or the job is cancelled.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::open_job())]
+		pub fn open_job(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			max_units: u64,
+			price: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_open_job(who, device, max_units, price)
+		}
+
+		/// Cancel a job that has no receipt `JobTimeout` blocks after it was opened, releasing
+		/// its payment. By its consumer.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_job(who, job)
+		}
+
+		/// Submit receipts co-signed by each job's consumer and device. Each is checked on its
+		/// own (`ReceiptAccepted`, or `ReceiptRejected` with the reason); a job takes one
+		/// receipt.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::submit_receipts(receipts.len() as u32))]
+		pub fn submit_receipts(
+			origin: OriginFor<T>,
+			receipts: SignedReceiptsOf<T>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_submit_receipts(receipts)
+		}
+
+		/// Dispute a job's receipt within the dispute window. By its consumer; the dispute
+		/// origin then decides.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::dispute())]
+		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_dispute(who, job)
+		}
+
+		/// Decide a disputed job: the device's owner gets `provider_share` of the billed
+		/// amount (and of the usage points), the consumer the rest of the hold.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::resolve_dispute().saturating_add(T::OnProofAccepted::weight()))]
+		pub fn resolve_dispute(
+			origin: OriginFor<T>,
+			job: JobId,
+			provider_share: Perbill,
+		) -> DispatchResult {
+			T::DisputeOrigin::ensure_origin(origin)?;
+			Self::do_resolve_dispute(job, provider_share)
+		}
+
+		/// Pay out a job whose dispute window has passed: the device's owner is paid, the rest
+		/// released to the consumer, the units recorded as usage points. By anyone.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::release_job().saturating_add(T::OnProofAccepted::weight()))]
+		pub fn release_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_release_job(job)
+		}
+	}
+}

@@ -1,0 +1,493 @@
+//! A test runtime: System, Balances, the real device registry, the real proofs pallet (for
+//! its epochs) and Compute, with an honest prover that really runs the workloads.
+
+// Test code: an overflow panics, which fails the test.
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use crate::{self as pallet_compute, types::*, work, RuntimeHasher, WorkRevealOf};
+use codec::Encode;
+use depin_merkle::MerkleTree;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, ConstU8, Hooks},
+	weights::Weight,
+	BoundedVec,
+};
+use frame_system::EnsureRoot;
+use pallet_devices::{DeviceId, DeviceKind};
+use pallet_proofs::{OnProofAccepted, ProvingEpochs};
+use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage, Perbill,
+};
+use std::cell::RefCell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Devices: pallet_devices,
+		Proofs: pallet_proofs,
+		Compute: pallet_compute,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+	pub const DepositBase: Balance = 100;
+	pub const DepositPerByte: Balance = 1;
+	pub const UnbondingPeriod: u64 = 10;
+	pub const FaultSlash: Perbill = Perbill::from_percent(10);
+	pub const FraudSlash: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_devices::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Slashed = ();
+	type SuspendOrigin = EnsureRoot<AccountId>;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
+	type UnbondingPeriod = UnbondingPeriod;
+	type MaxDevicesPerOwner = ConstU32<10>;
+	type MinResolution = ConstU8<7>;
+	type MaxResolution = ConstU8<12>;
+	type DensityResolution = ConstU8<7>;
+	type LocationChangeInterval = UnbondingPeriod;
+	type MaxBatch = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+thread_local! {
+	/// The "VRF output" of the block being built: unknown until the block exists.
+	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
+	/// Every point reported to the points hook.
+	static POINTS: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u64)>> =
+		const { RefCell::new(vec![]) };
+}
+
+/// Randomness that exists only once its block does, like BABE's VRF output.
+pub struct TestRandomness;
+
+impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
+		(H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())), System::block_number())
+	}
+}
+
+/// Records the points of every proven challenge and paid job.
+pub struct RecordPoints;
+
+impl OnProofAccepted for RecordPoints {
+	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
+		POINTS.with(|p| p.borrow_mut().push((device, kind, epoch, points)));
+	}
+
+	fn weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+}
+
+/// The points reported so far.
+pub fn points() -> Vec<(DeviceId, DeviceKind, EpochIndex, u64)> {
+	POINTS.with(|p| p.borrow().clone())
+}
+
+impl pallet_proofs::Config for Test {
+	type Registry = Devices;
+	type Randomness = TestRandomness;
+	type OnProofAccepted = ();
+	type OnEpochEnd = ();
+	type ProvingPeriod = ConstU64<10>;
+	type ResponseWindow = ConstU64<8>;
+	type ChallengesPerSector = ConstU32<2>;
+	type MaxChallengesPerSector = ConstU32<4>;
+	type MaxTreeDepth = ConstU32<12>;
+	type MaxSectorsPerDevice = ConstU32<3>;
+	type FaultThreshold = ConstU32<3>;
+	type FaultSlash = FaultSlash;
+	type MaxBatch = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+impl pallet_compute::Config for Test {
+	type Registry = Devices;
+	type Epochs = Proofs;
+	type Randomness = TestRandomness;
+	type OnProofAccepted = RecordPoints;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ConsumerSignature = TestSignature;
+	type ConsumerPublic = UintAuthorityId;
+	type DisputeOrigin = EnsureRoot<AccountId>;
+	/// Commitments in blocks `start..start + 4`, the seed at `start + 4`, reveals to
+	/// `start + 7`.
+	type CommitWindow = ConstU64<4>;
+	type SegmentLength = ConstU32<16>;
+	type MaxSegmentLength = ConstU32<64>;
+	type SegmentsPerUnit = ConstU32<2>;
+	type MaxTreeDepth = ConstU32<4>;
+	type Samples = ConstU32<3>;
+	type MaxSamples = ConstU32<4>;
+	type FaultThreshold = ConstU32<3>;
+	type FaultSlash = FaultSlash;
+	type FraudSlash = FraudSlash;
+	type MaxBatch = ConstU32<4>;
+	type MaxRevealBatch = ConstU32<3>;
+	type DisputeWindow = ConstU64<5>;
+	type JobTimeout = ConstU64<20>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkSigner;
+}
+
+/// Signs receipts for the benchmark tests with test signatures.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkSigner;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, TestSignature> for BenchmarkSigner {
+	fn consumer() -> AccountId {
+		CONSUMER
+	}
+
+	fn sign(message: &[u8]) -> TestSignature {
+		TestSignature(CONSUMER, message.to_vec())
+	}
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+/// Alice's fleet manager.
+pub const MANAGER: AccountId = 4;
+pub const DAVE: AccountId = 5;
+/// Who opens jobs.
+pub const CONSUMER: AccountId = 6;
+pub const INITIAL_BALANCE: Balance = 100_000;
+
+/// Alice's compute device, capacity 4: 8 segments (sr25519).
+pub const WORKER: DeviceId = 0;
+/// Bob's, capacity 100: capped at 16 segments (ed25519).
+pub const BIG_WORKER: DeviceId = 1;
+/// Charlie's storage device.
+pub const STORAGE: DeviceId = 2;
+/// Dave's compute device, capacity 1: 2 segments (ECDSA).
+pub const SMALL_WORKER: DeviceId = 3;
+
+/// Test keys.
+pub type TestKey = pallet_devices::DevicePair;
+
+/// The key of a genesis device.
+pub fn key_of(device: DeviceId) -> TestKey {
+	let seed = [device as u8 + 1; 32];
+	match device % 3 {
+		0 => TestKey::Sr25519(sr25519::Pair::from_seed(&seed)),
+		1 => TestKey::Ed25519(ed25519::Pair::from_seed(&seed)),
+		_ => TestKey::Ecdsa(ecdsa::Pair::from_seed(&seed)),
+	}
+}
+
+fn genesis_devices() -> Vec<(AccountId, pallet_devices::DeviceKey, DeviceKind, u64, u64)> {
+	// Berlin at resolution 12.
+	let berlin = 0x8c1f1d48945d9ff;
+	vec![
+		(ALICE, key_of(WORKER).public(), DeviceKind::Compute, berlin, 4),
+		(BOB, key_of(BIG_WORKER).public(), DeviceKind::Compute, berlin, 100),
+		(CHARLIE, key_of(STORAGE).public(), DeviceKind::Storage, berlin, 1 << 20),
+		(DAVE, key_of(SMALL_WORKER).public(), DeviceKind::Compute, berlin, 1),
+	]
+}
+
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: [ALICE, BOB, CHARLIE, MANAGER, DAVE, CONSUMER]
+				.map(|who| (who, INITIAL_BALANCE))
+				.to_vec(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		pallet_devices::GenesisConfig::<Test> { devices: genesis_devices() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			POINTS.with(|p| p.borrow_mut().clear());
+			run_to_block(1);
+			frame_support::assert_ok!(Devices::set_manager(
+				RuntimeOrigin::signed(ALICE),
+				WORKER,
+				Some(MANAGER)
+			));
+		});
+		ext
+	}
+
+	/// Build, run the test, then check every invariant.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			<Compute as Hooks<u64>>::integrity_test();
+			test();
+			Compute::do_try_state().expect("compute invariants hold");
+			#[cfg(feature = "try-runtime")]
+			{
+				Proofs::do_try_state().expect("proofs invariants hold");
+				Devices::do_try_state().expect("devices invariants hold");
+			}
+		});
+	}
+}
+
+/// An externality for the benchmark tests.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let mut ext = ExtBuilder.build();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
+/// The VRF output block `n` will have.
+pub fn vrf_output(n: u64) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(b"vrf", n).encode()))
+}
+
+/// Run blocks up to `n`: each gets its VRF output, then the hooks in runtime order, then
+/// `on_idle` with `idle` weight.
+pub fn run_to_block_with_idle(n: u64, idle: Weight) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(next));
+		Proofs::on_initialize(next);
+		Compute::on_initialize(next);
+		Compute::on_idle(next, idle);
+	}
+}
+
+/// Run blocks up to `n`, without idle time.
+pub fn run_to_block(n: u64) {
+	run_to_block_with_idle(n, Weight::zero());
+}
+
+/// Run to the first block of epoch `e` (10-block epochs from block 0).
+pub fn run_to_epoch(e: EpochIndex) {
+	run_to_block(u64::from(e) * 10);
+	assert_eq!(current_epoch(), e);
+}
+
+/// The epoch in progress.
+pub fn current_epoch() -> EpochIndex {
+	<Proofs as ProvingEpochs<u64>>::current().index
+}
+
+/// Run to the block the current epoch's reveal seed is drawn at.
+pub fn run_to_reveal() {
+	let start = <Proofs as ProvingEpochs<u64>>::current().start;
+	run_to_block(Compute::reveal_at(start));
+	assert!(Compute::reveal_seed(current_epoch()).is_some());
+}
+
+/// Enroll `device` as its owner.
+pub fn enroll(device: DeviceId) {
+	let owner = pallet_devices::Devices::<Test>::get(device).unwrap().owner;
+	frame_support::assert_ok!(Compute::enroll(RuntimeOrigin::signed(owner), device));
+}
+
+/// A device's workload of the current epoch, run in full: its checkpoints and their tree.
+/// `faked` checkpoints are replaced by made-up hashes, as a device that skipped their
+/// segments would.
+pub struct Workload {
+	pub device: DeviceId,
+	pub epoch: EpochIndex,
+	pub start: H256,
+	pub checkpoints: Vec<H256>,
+	pub tree: MerkleTree<RuntimeHasher>,
+}
+
+impl Workload {
+	pub fn run(device: DeviceId, faked: &[u32]) -> Self {
+		let epoch = <Proofs as ProvingEpochs<u64>>::current();
+		let capacity = pallet_devices::Devices::<Test>::get(device).unwrap().capacity;
+		let segments = Compute::segments_for(capacity);
+		let start = Compute::work_start(&epoch, device);
+		let mut checkpoints: Vec<H256> = work::checkpoints::<RuntimeHasher>(
+			start.as_fixed_bytes(),
+			segments,
+			Compute::segment_len(),
+		)
+		.into_iter()
+		.map(H256)
+		.collect();
+		for &i in faked {
+			checkpoints[i as usize] = H256::repeat_byte(0xfa);
+		}
+		let leaves = checkpoints
+			.iter()
+			.map(|c| work::checkpoint_leaf::<RuntimeHasher>(c.as_fixed_bytes()))
+			.collect();
+		let tree = MerkleTree::from_leaves(leaves).unwrap();
+		Self { device, epoch: epoch.index, start, checkpoints, tree }
+	}
+
+	pub fn root(&self) -> H256 {
+		H256(self.tree.root())
+	}
+
+	/// The signed commitment.
+	pub fn commit(&self) -> WorkCommit {
+		let message = Compute::commit_message(
+			self.device,
+			self.epoch,
+			self.root(),
+			self.checkpoints.len() as u32,
+			Compute::segment_len(),
+		);
+		WorkCommit {
+			device: self.device,
+			epoch: self.epoch,
+			root: self.root(),
+			signature: key_of(self.device).sign(&message),
+		}
+	}
+
+	fn path(&self, index: u32) -> BoundedVec<H256, ConstU32<4>> {
+		BoundedVec::truncate_from(self.tree.proof(index).unwrap().into_iter().map(H256).collect())
+	}
+
+	/// Segment `index` with its paths.
+	pub fn segment(&self, index: u32) -> SegmentProof<ConstU32<4>> {
+		let (start, start_path) = match index.checked_sub(1) {
+			None => (self.start, BoundedVec::new()),
+			Some(previous) => (self.checkpoints[previous as usize], self.path(previous)),
+		};
+		SegmentProof {
+			index,
+			start,
+			start_path,
+			end: self.checkpoints[index as usize],
+			end_path: self.path(index),
+		}
+	}
+
+	/// The reveal of the segments the chain sampled.
+	pub fn reveal(&self) -> WorkRevealOf<Test> {
+		let sampled = Compute::work_challenge(self.device).unwrap().sampled;
+		assert_eq!(sampled.len() as u32, Compute::samples(), "the reveal seed is drawn");
+		self.reveal_of(&sampled)
+	}
+
+	/// A reveal of the given segments.
+	pub fn reveal_of(&self, segments: &[u32]) -> WorkRevealOf<Test> {
+		WorkReveal {
+			device: self.device,
+			epoch: self.epoch,
+			segments: BoundedVec::truncate_from(
+				segments.iter().map(|&i| self.segment(i)).collect(),
+			),
+		}
+	}
+}
+
+/// Commit a workload in its own batch.
+pub fn commit(workload: &Workload) {
+	frame_support::assert_ok!(Compute::commit_work(
+		RuntimeOrigin::signed(CHARLIE),
+		BoundedVec::truncate_from(vec![workload.commit()])
+	));
+}
+
+/// Reveal in its own batch.
+pub fn reveal(reveal: WorkRevealOf<Test>) {
+	frame_support::assert_ok!(Compute::reveal_work(
+		RuntimeOrigin::signed(CHARLIE),
+		BoundedVec::truncate_from(vec![reveal])
+	));
+}
+
+/// Run, commit and reveal an honest workload for `device` in the current epoch.
+pub fn prove(device: DeviceId) {
+	let workload = Workload::run(device, &[]);
+	commit(&workload);
+	run_to_reveal();
+	reveal(workload.reveal());
+}
+
+/// The pallet's events so far.
+pub fn compute_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Compute(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// The rejections reported so far: `(device or job, error)`.
+pub fn rejections() -> Vec<(u64, sp_runtime::DispatchError)> {
+	compute_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			crate::Event::Rejected { device, error, .. } => Some((device, error)),
+			crate::Event::ReceiptRejected { job, error, .. } => Some((job, error)),
+			_ => None,
+		})
+		.collect()
+}
+
+/// The receipt of job `job` as the job stands, for `units` at `timestamp`, co-signed.
+pub fn signed_receipt(job: JobId, units: u64, timestamp: u64) -> crate::SignedReceiptOf<Test> {
+	let stored = Compute::job(job).unwrap();
+	let receipt = JobReceipt {
+		job,
+		consumer: stored.consumer,
+		device: stored.device,
+		units,
+		price: stored.price,
+		timestamp,
+	};
+	sign_receipt(receipt)
+}
+
+/// Co-sign a (possibly tampered) receipt by its consumer and its device.
+pub fn sign_receipt(receipt: crate::JobReceiptOf<Test>) -> crate::SignedReceiptOf<Test> {
+	let message = Compute::receipt_message(&receipt);
+	SignedReceipt {
+		consumer_signature: TestSignature(receipt.consumer, message.clone()),
+		device_signature: key_of(receipt.device).sign(&message),
+		receipt,
+	}
+}
+
+/// Submit receipts in one batch.
+pub fn submit(receipts: Vec<crate::SignedReceiptOf<Test>>) {
+	frame_support::assert_ok!(Compute::submit_receipts(
+		RuntimeOrigin::signed(CHARLIE),
+		BoundedVec::truncate_from(receipts)
+	));
+}

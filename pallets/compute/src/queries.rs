@@ -1,0 +1,108 @@
+//! Read-only views for the runtime API, and the pallet's invariants.
+
+use crate::{pallet::*, types::*, JobOf};
+use alloc::vec::Vec;
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_devices::{DeviceId, DeviceRegistry};
+use pallet_proofs::ProvingEpochs;
+
+impl<T: Config> Pallet<T> {
+	/// `device`'s capacity challenge in the epoch in progress, if it is enrolled: what to
+	/// compute, when to commit and reveal, and once the reveal seed is drawn, which segments.
+	pub fn work_challenge(device: DeviceId) -> Option<WorkChallenge<BlockNumberFor<T>>> {
+		let mut state = Workers::<T>::get(device)?;
+		let capacity = T::Registry::capacity(device)?;
+		let epoch = T::Epochs::current();
+		// As the next touch would settle it.
+		Self::advance(&mut state, epoch.index, T::Registry::is_active(device));
+		let sampled = match (state.status, Self::reveal_seed(epoch.index)) {
+			(WorkStatus::Committed(commitment), Some(seed)) => (0..Self::samples())
+				.filter_map(|i| Self::sampled_segment(&seed, device, &commitment, i))
+				.collect(),
+			_ => Vec::new(),
+		};
+		Some(WorkChallenge {
+			epoch: epoch.index,
+			start: Self::work_start(&epoch, device),
+			segments: Self::segments_for(capacity),
+			segment_len: Self::segment_len(),
+			reveal_at: Self::reveal_at(epoch.start),
+			deadline: T::Epochs::deadline(epoch.start),
+			status: state.status,
+			sampled,
+			consecutive_faults: state.consecutive_faults,
+		})
+	}
+
+	/// A job not settled yet.
+	pub fn job(id: JobId) -> Option<JobOf<T>> {
+		Jobs::<T>::get(id)
+	}
+
+	/// The pallet's invariants:
+	///
+	/// - every worker's record describes an epoch no later than the current one and no earlier
+	///   than its enrolment; it is challenged only after its enrolment epoch; a commitment has
+	///   at least one segment of at least one step, within `2^MaxTreeDepth` segments;
+	/// - the reveal seed and the sweep are never ahead of the current epoch;
+	/// - every job has an id below `NextJobId`, holds `max_units × price`, bills at most
+	///   `max_units` and at most what it holds;
+	/// - each consumer's funds on hold for jobs are exactly what its jobs hold.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use crate::BalanceOf;
+		use frame_support::{
+			ensure,
+			traits::{fungible::InspectHold, Get},
+		};
+		use sp_runtime::traits::Saturating;
+		let current = T::Epochs::current().index;
+		for (_, state) in Workers::<T>::iter() {
+			ensure!(state.epoch <= current, "a worker record from the future");
+			ensure!(state.enrolled_in <= state.epoch, "a worker record before its enrolment");
+			if state.status != WorkStatus::NotChallenged {
+				ensure!(state.enrolled_in < state.epoch, "challenged in its enrolment epoch");
+			}
+			if let WorkStatus::Committed(c) = state.status {
+				ensure!(
+					c.segments >= 1
+						&& c.segment_len >= 1
+						&& u64::from(c.segments) <= 1u64 << T::MaxTreeDepth::get().min(31),
+					"a commitment of an impossible workload"
+				);
+			}
+		}
+		if let Some(seed) = RevealSeeds::<T>::get() {
+			ensure!(seed.epoch <= current, "a reveal seed from the future");
+		}
+		ensure!(Sweep::<T>::get().epoch <= current, "the sweep is ahead of the epoch");
+
+		let next = NextJobId::<T>::get();
+		let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
+		for (id, job) in Jobs::<T>::iter() {
+			ensure!(id < next, "a job numbered past NextJobId");
+			ensure!(
+				Self::job_cost(job.max_units, job.price) == Some(job.held),
+				"a job holding other than max_units × price"
+			);
+			match job.status {
+				JobStatus::Open => {},
+				JobStatus::Submitted { units, amount, .. }
+				| JobStatus::Disputed { units, amount } => {
+					ensure!(units <= job.max_units, "a job billing beyond max_units");
+					ensure!(amount <= job.held, "a job billing beyond its hold");
+				},
+			}
+			let entry = held.entry(job.consumer.clone()).or_default();
+			*entry = entry.saturating_add(job.held);
+		}
+		let reason = HoldReason::JobPayment.into();
+		for (consumer, total) in held {
+			ensure!(
+				T::Currency::balance_on_hold(&reason, &consumer) == total,
+				"job holds out of step with the jobs"
+			);
+		}
+		Ok(())
+	}
+}
