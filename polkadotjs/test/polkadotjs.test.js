@@ -59,7 +59,7 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "proofs", "coverage", "emission"]) {
+		for (const pallet of ["devices", "proofs", "coverage", "compute", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
@@ -72,6 +72,8 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(typeof api.tx.coverage.submitBeacons, "function");
 		const methods = Object.keys(api.call.depinApi).sort();
 		assert.deepEqual(methods, [
+			"computeChallenge",
+			"computeJob",
 			"coverageBeacons",
 			"device",
 			"deviceByKey",
@@ -88,7 +90,7 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("builds, encodes and decodes every type of our runtime", () => {
-		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
+		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_compute|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
 		let checked = 0;
 		for (const { id, type } of api.registry.lookup.types) {
 			const path = type.path.map((p) => p.toString()).join("::");
@@ -243,6 +245,29 @@ describe("Polkadot.js against the dev node", () => {
 		for (const b of beacons) assert.equal(b.challenge.length, 32);
 		const json = (await api.rpc.depin.coverageBeacons()).toJSON();
 		assert.deepEqual(json.map((b) => b.device), beacons.map((b) => b.device.toNumber()));
+	});
+
+	it("enrolls Alice's compute device for capacity challenges and opens a job for it", async () => {
+		// Alice's dev compute device is device 2 (1,000 units).
+		await assert.rejects(submit(api, api.tx.compute.enroll(2), bob), /compute\.NotDeviceOperator/);
+		assert.ok((await api.call.depinApi.computeChallenge(2)).isNone);
+		const enrolledIn = await submit(api, api.tx.compute.enroll(2), alice);
+		const enrolled = (await eventsAt(api, enrolledIn)).find((e) => api.events.compute.Enrolled.is(e));
+		assert.ok(enrolled, "an Enrolled event");
+		const challenge = (await api.call.depinApi.computeChallenge(2)).unwrap();
+		assert.equal(challenge.segments.toNumber(), 1000);
+		assert.equal(challenge.segmentLen.toNumber(), 1024);
+		assert.equal(challenge.start.length, 32);
+		assert.ok(challenge.revealAt.toNumber() <= challenge.deadline.toNumber());
+		// Bob opens a job: 10 units at 1 DPN, held from his balance.
+		await assert.rejects(submit(api, api.tx.compute.openJob(2, 0, 10n ** 12n), bob), /compute\.EmptyJob/);
+		const openedIn = await submit(api, api.tx.compute.openJob(2, 10, 10n ** 12n), bob);
+		const opened = (await eventsAt(api, openedIn)).find((e) => api.events.compute.JobOpened.is(e));
+		assert.ok(opened, "a JobOpened event");
+		const job = (await api.call.depinApi.computeJob(opened.data.job)).unwrap();
+		assert.equal(job.held.toBigInt(), 10n * 10n ** 12n);
+		assert.ok(job.status.isOpen);
+		await assert.rejects(submit(api, api.tx.compute.cancelJob(opened.data.job), bob), /compute\.TooEarly/);
 	});
 
 	it("refuses bad input with a clear error and changes nothing", async () => {

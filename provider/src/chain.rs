@@ -132,6 +132,25 @@ impl Chain {
 		self.api("coverage_beacons", ()).await
 	}
 
+	/// A compute device's capacity challenge in the epoch in progress, if it is enrolled.
+	pub async fn compute_challenge(
+		&self,
+		device: DeviceId,
+	) -> Result<Option<pallet_compute::WorkChallenge<BlockNumber>>> {
+		self.api("compute_challenge", device).await
+	}
+
+	/// The best block's number.
+	pub async fn best_number(&self) -> Result<BlockNumber> {
+		let header: serde_json::Value = self
+			.rpc
+			.request("chain_getHeader", rpc_params![])
+			.await
+			.context("cannot read the best block")?;
+		let number = header["number"].as_str().unwrap_or("0x0").trim_start_matches("0x");
+		u32::from_str_radix(number, 16).context("the node reported a bad block number")
+	}
+
 	pub async fn epoch(&self) -> Result<EpochStatus<BlockNumber>> {
 		self.api("epoch", ()).await
 	}

@@ -5,6 +5,8 @@
 //! - [`sector`]: storage sectors — a file or a folder as chunks under a Merkle root.
 //! - [`prover`]: answers to the chain's storage challenges.
 //! - [`coverage`]: beacons and witness receipts, signed as the coverage pallet checks them.
+//! - [`compute`]: the sequential workload run, committed and revealed as the compute pallet
+//!   checks it.
 //! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
 //! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
 
@@ -15,6 +17,7 @@
 
 pub mod chain;
 pub mod commands;
+pub mod compute;
 pub mod coverage;
 pub mod keystore;
 pub mod prover;

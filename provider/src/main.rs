@@ -80,6 +80,10 @@ enum Command {
 	/// Coverage hotspots: the beacon roster and the epoch's beacons.
 	#[command(subcommand)]
 	Coverage(CoverageCommand),
+	/// Compute devices: capacity challenges (a sequential workload run, committed and
+	/// spot-checked by the chain each epoch).
+	#[command(subcommand)]
+	Compute(ComputeCommand),
 	/// Answer the challenges of every committed sector as they come.
 	Daemon {
 		/// Stop after this many proving rounds (default: run until stopped).
@@ -150,6 +154,35 @@ enum CoverageCommand {
 	},
 	/// The epoch's beaconers, their challenges, beacons and witnesses.
 	Beacons,
+}
+
+#[derive(Subcommand)]
+enum ComputeCommand {
+	/// Enroll a compute device for capacity challenges (from the next epoch on).
+	Enroll {
+		#[arg(long)]
+		device: u64,
+	},
+	/// Withdraw a compute device from capacity challenges.
+	Withdraw {
+		#[arg(long)]
+		device: u64,
+	},
+	/// A compute device's challenge in the epoch in progress.
+	Challenge {
+		#[arg(long)]
+		device: u64,
+	},
+	/// Run the workloads of these compute devices (keys in the keystore) each epoch: compute,
+	/// commit, and reveal the segments the chain samples.
+	Prove {
+		/// Device ids.
+		#[arg(long, required = true, num_args = 1..)]
+		devices: Vec<u64>,
+		/// Stop after this many epochs proven (default: run until stopped).
+		#[arg(long)]
+		epochs: Option<u32>,
+	},
 }
 
 #[derive(Subcommand)]
@@ -261,6 +294,26 @@ async fn run(cli: Cli) -> Result<Report> {
 				},
 				Command::Coverage(CoverageCommand::Beacons) => {
 					commands::coverage_beacons(&chain).await
+				},
+				Command::Compute(ComputeCommand::Enroll { device }) => {
+					commands::compute_enrolment(&chain, &signer, *device, true).await
+				},
+				Command::Compute(ComputeCommand::Withdraw { device }) => {
+					commands::compute_enrolment(&chain, &signer, *device, false).await
+				},
+				Command::Compute(ComputeCommand::Challenge { device }) => {
+					commands::compute_challenge(&chain, *device).await
+				},
+				Command::Compute(ComputeCommand::Prove { devices, epochs }) => {
+					commands::compute_prove(
+						&chain,
+						&home,
+						&signer,
+						devices,
+						*epochs,
+						progress_line(cli.json),
+					)
+					.await
 				},
 				Command::Daemon { rounds } => {
 					commands::daemon(&chain, &home, &signer, *rounds, progress_line(cli.json)).await

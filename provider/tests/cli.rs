@@ -334,8 +334,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
 	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
 	// Nine devices: three storage (one cheating), three coverage hotspots (one witnessing
-	// falsely), three compute; four epoch ends: the set-up epoch(s), then challenged and
-	// drawn ones.
+	// falsely), three compute (one skipping half its work); four epoch ends: the set-up
+	// epoch(s), then challenged and drawn ones.
 	let out = alice.run(&["simulate", "--devices", "9", "--cheaters", "0.34", "--epochs", "4"]);
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	if !out.status.success() {
@@ -382,6 +382,17 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 			.any(|r| ["LocationMismatch", "ImplausibleSignal", "NotFresh"].contains(&r.as_str())),
 		"the lying hotspot's receipts were rejected with their reasons: {stdout}"
 	);
+	// Compute, end to end: the honest devices ran a million sequential hashes each epoch,
+	// committed and revealed the sampled segments, which the runtime recomputed; the lazy one
+	// ran half and made up the rest, and a sample landed in the made-up half.
+	assert_eq!((started["compute"].as_u64(), started["lazy"].as_u64()), (Some(3), Some(1)));
+	let compute =
+		|field: &str| epochs.iter().filter_map(|e| e["compute"][field].as_u64()).sum::<u64>();
+	assert!(compute("committed") >= 3, "workloads committed: {stdout}");
+	assert!(compute("proven") >= 2 && compute("points") >= 2_000, "workloads proven: {stdout}");
+	let faked: usize =
+		epochs.iter().filter_map(|e| e["compute"]["faked"].as_array()).map(Vec::len).sum();
+	assert_eq!(faked, 1, "the lazy device was caught once, then suspended: {stdout}");
 	let summary = lines.last().expect("a summary");
 	assert_eq!(
 		summary["devices"],

@@ -25,8 +25,8 @@ use depin_runtime_api::{
 type Device = pallet_devices::DeviceOf<Runtime>;
 
 use crate::{
-	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Coverage, Devices,
-	Emission, Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall,
+	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Compute, Coverage,
+	Devices, Emission, Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG,
 	EPOCH_DURATION_IN_SLOTS, VERSION,
 };
@@ -144,6 +144,14 @@ impl_runtime_apis! {
 			Coverage::beacons()
 		}
 
+		fn compute_challenge(device: DeviceId) -> Option<depin_runtime_api::WorkChallenge<BlockNumber>> {
+			Compute::work_challenge(device)
+		}
+
+		fn compute_job(job: depin_runtime_api::JobId) -> Option<depin_runtime_api::Job<AccountId, Balance, BlockNumber>> {
+			Compute::job(job)
+		}
+
 		fn reward_receipts(device: DeviceId, from_epoch: Option<EpochIndex>, limit: u32) -> Vec<RewardReceipt<Balance>> {
 			Emission::reward_receipts(device, from_epoch, limit)
 		}
@@ -154,12 +162,12 @@ impl_runtime_apis! {
 
 		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>> {
 			let kind = pallet_devices::Devices::<Runtime>::get(device)?.kind;
-			// Compute devices earn points once their proofs land. Witnessing cannot be foreseen:
-			// a coverage device's estimate counts its own beacon, if it was drawn.
+			// Witnessing cannot be foreseen: a coverage device's estimate counts its own beacon,
+			// if it was drawn. A compute device's counts its capacity challenge, not its jobs.
 			let potential = match kind {
 				DeviceKind::Storage => Proofs::potential_points(device),
 				DeviceKind::Coverage => Coverage::potential_points(device),
-				DeviceKind::Compute => 0,
+				DeviceKind::Compute => Compute::potential_points(device),
 			};
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))

@@ -10,6 +10,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_devices, Devices]
 	[pallet_proofs, Proofs]
 	[pallet_coverage, Coverage]
+	[pallet_compute, Compute]
 	[pallet_emission, Emission]
 	[pallet_guarded_parameters, GuardedParameters]
 );

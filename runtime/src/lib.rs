@@ -222,6 +222,10 @@ mod runtime {
 	// After Proofs: it draws beaconers in the block the proofs pallet starts an epoch in.
 	#[runtime::pallet_index(32)]
 	pub type Coverage = pallet_coverage;
+	// After Proofs: it sees each new epoch in the block it starts, and draws the reveal seed
+	// when the commit window closes.
+	#[runtime::pallet_index(33)]
+	pub type Compute = pallet_compute;
 
 	// Governance: OpenGov.
 	#[runtime::pallet_index(40)]

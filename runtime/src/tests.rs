@@ -359,6 +359,108 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 }
 
 #[test]
+fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
+	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		traits::Get,
+		weights::Weight,
+	};
+	use pallet_compute::{Config, SegmentProof, WeightInfo as _, WorkCommit, WorkReveal};
+	use pallet_devices::DeviceSignature;
+	type C = <Runtime as Config>::WeightInfo;
+
+	let samples = <<Runtime as Config>::Samples as Get<u32>>::get();
+	let max_samples = <<Runtime as Config>::MaxSamples as Get<u32>>::get();
+	let depth = <<Runtime as Config>::MaxTreeDepth as Get<u32>>::get();
+	let reveals = <<Runtime as Config>::MaxRevealBatch as Get<u32>>::get();
+	let batch = <<Runtime as Config>::MaxBatch as Get<u32>>::get();
+	let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
+	let segment = SegmentProof {
+		index: 1,
+		start: Default::default(),
+		start_path: path(),
+		end: Default::default(),
+		end_path: path(),
+	};
+	let reveal = WorkReveal {
+		device: 0,
+		epoch: 1,
+		segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
+	};
+	let call = crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
+		reveals: alloc::vec![reveal; reveals as usize].try_into().expect("MaxRevealBatch"),
+	});
+	let commits = crate::RuntimeCall::Compute(pallet_compute::Call::commit_work {
+		commits: alloc::vec![
+			WorkCommit {
+				device: 0,
+				epoch: 1,
+				root: Default::default(),
+				signature: DeviceSignature::Ecdsa(Default::default())
+			};
+			batch as usize
+		]
+		.try_into()
+		.expect("MaxBatch"),
+	});
+	let receipts = crate::RuntimeCall::Compute(pallet_compute::Call::submit_receipts {
+		receipts: alloc::vec![
+			pallet_compute::SignedReceipt {
+				receipt: pallet_compute::JobReceipt {
+					job: 0,
+					consumer: account(Sr25519Keyring::Alice),
+					device: 0,
+					units: 1,
+					price: 1,
+					timestamp: 1,
+				},
+				consumer_signature: crate::Signature::Ecdsa(Default::default()),
+				device_signature: DeviceSignature::Ecdsa(Default::default()),
+			};
+			batch as usize
+		]
+		.try_into()
+		.expect("MaxBatch"),
+	});
+
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let room = normal
+		.max_extrinsic
+		.expect("normal extrinsics are limited")
+		.saturating_sub(normal.base_extrinsic);
+	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	let ms = |w: Weight| w.ref_time() / 1_000_000_000;
+	for (name, call) in [("reveals", &call), ("commitments", &commits), ("receipts", &receipts)] {
+		let charged = call.get_dispatch_info().total_weight();
+		let length = call.encoded_size() as u32 + 200;
+		assert!(
+			charged.all_lte(room),
+			"a batch of {name} weighs {charged:?}, the limit is {room:?}"
+		);
+		assert!(length <= max_length, "a batch of {name} is {length} bytes");
+		std::eprintln!(
+			"a full batch of {name}: charged {} ms of {} ms, {length} bytes",
+			ms(charged),
+			ms(room)
+		);
+	}
+	// The bounds: the most samples of the longest segments, in one reveal, fit too.
+	let worst = C::reveal_work(max_samples).saturating_add(
+		C::recompute_segment(<<Runtime as Config>::MaxSegmentLength as Get<u32>>::get())
+			.saturating_mul(max_samples.into()),
+	);
+	assert!(worst.all_lte(room), "the worst reveal weighs {worst:?}");
+	let one = pallet_compute::Pallet::<Runtime>::reveal_weight(samples);
+	std::eprintln!(
+		"one reveal of {samples} segments: {} µs; at the bounds: {} ms",
+		one.ref_time() / 1_000_000,
+		ms(worst)
+	);
+}
+
+#[test]
 fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;

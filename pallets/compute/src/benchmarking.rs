@@ -17,34 +17,20 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry, DeviceSignature};
+use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use pallet_proofs::{EpochInfo, ProvingEpochs};
-use sp_core::{crypto::KeyTypeId, H256};
+use sp_core::H256;
 use sp_runtime::{
 	traits::{One, Saturating},
 	Perbill,
 };
 
-/// Key type of the device keys generated in the benchmark keystore.
-const DEVICE_KEY_TYPE: KeyTypeId = KeyTypeId(*b"dpcm");
-
-fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
-	match key {
-		DeviceKey::Ecdsa(public) => {
-			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
-		},
-		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Sr25519),
-		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Ed25519),
-	}
-	.expect("the key is in the benchmark keystore; qed")
-}
+use pallet_devices::benchmark_keys::sign;
 
 /// A compute device with an ECDSA key, owned by its own funded account.
 fn compute_device<T: Config>(index: u32) -> (DeviceId, DeviceKey) {
 	let owner: T::AccountId = account("owner", index, 0);
-	let key = DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(DEVICE_KEY_TYPE, None));
+	let key = pallet_devices::benchmark_keys::ecdsa();
 	let id = T::Registry::register_benchmark_device(&owner, key, DeviceKind::Compute, 1_000)
 		.expect("a fresh key registers; qed");
 	(id, key)

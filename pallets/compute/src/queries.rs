@@ -34,6 +34,14 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// The points `device` earns in the epoch in progress if it answers its open capacity
+	/// challenge: one per segment, or none if it is not challenged or already answered.
+	pub fn potential_points(device: DeviceId) -> u64 {
+		Self::work_challenge(device)
+			.filter(|c| matches!(c.status, WorkStatus::Challenged | WorkStatus::Committed(_)))
+			.map_or(0, |c| u64::from(c.segments))
+	}
+
 	/// A job not settled yet.
 	pub fn job(id: JobId) -> Option<JobOf<T>> {
 		Jobs::<T>::get(id)

@@ -8,28 +8,12 @@ use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use pallet_devices::{
-	h3::H3Cell, DeviceId, DeviceKey, DeviceKind, DeviceRegistry, DeviceSignature,
-};
+use pallet_devices::{h3::H3Cell, DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use pallet_proofs::{EpochInfo, ProvingEpochs};
-use sp_core::{crypto::KeyTypeId, H256};
+use sp_core::H256;
 use sp_runtime::traits::{One, Saturating};
 
-/// Key type of the device keys generated in the benchmark keystore.
-const DEVICE_KEY_TYPE: KeyTypeId = KeyTypeId(*b"dpcv");
-
-fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
-	match key {
-		DeviceKey::Ecdsa(public) => {
-			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
-		},
-		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Sr25519),
-		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Ed25519),
-	}
-	.expect("the key is in the benchmark keystore; qed")
-}
+use pallet_devices::benchmark_keys::sign;
 
 /// The registry's benchmark location with its digit at `resolution` moved to a neighbouring
 /// child of the same parent: a different cell at that resolution, one grid step away.
@@ -44,7 +28,7 @@ fn neighbour<T: Config>(resolution: u8) -> H3Cell {
 /// A coverage device with an ECDSA key, owned by its own funded account, at `location`.
 fn coverage_device<T: Config>(index: u32, location: H3Cell) -> (DeviceId, DeviceKey) {
 	let owner: T::AccountId = account("owner", index, 0);
-	let key = DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(DEVICE_KEY_TYPE, None));
+	let key = pallet_devices::benchmark_keys::ecdsa();
 	let id =
 		T::Registry::register_benchmark_device_at(&owner, key, DeviceKind::Coverage, 0, location)
 			.expect("a fresh key registers at a valid location; qed");

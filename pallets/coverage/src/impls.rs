@@ -13,17 +13,10 @@ use frame_support::{
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use pallet_devices::{h3::H3Cell, Device, DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
+use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use pallet_proofs::{EpochInfo, OnProofAccepted, ProvingEpochs};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
-
-/// A device as the registry returns it.
-type DeviceOf<T> = Device<
-	<T as frame_system::Config>::AccountId,
-	<<T as Config>::Registry as DeviceRegistry<<T as frame_system::Config>::AccountId>>::Balance,
-	<<T as Config>::Registry as DeviceRegistry<<T as frame_system::Config>::AccountId>>::BlockNumber,
->;
 
 /// A rejected bundle: why, and the weight spent on it.
 type Rejection = (DispatchError, Weight);
@@ -93,14 +86,6 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Roster ----------------------------------------------------------------------------
 
-	fn ensure_operator(who: &T::AccountId, device: &DeviceOf<T>) -> DispatchResult {
-		ensure!(
-			device.owner == *who || device.manager.as_ref() == Some(who),
-			Error::<T>::NotDeviceOperator
-		);
-		Ok(())
-	}
-
 	/// The finest resolution coverage rules look at: a roster device must be located at
 	/// least this finely.
 	pub fn required_resolution() -> u8 {
@@ -109,7 +94,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_join(who: T::AccountId, id: DeviceId) -> DispatchResult {
 		let device = T::Registry::device(id).ok_or(Error::<T>::UnknownDevice)?;
-		Self::ensure_operator(&who, &device)?;
+		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 		ensure!(device.kind == DeviceKind::Coverage, Error::<T>::NotCoverageDevice);
 		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
 		ensure!(
@@ -130,7 +115,7 @@ impl<T: Config> Pallet<T> {
 		let slot = RosterSlotOf::<T>::get(id).ok_or(Error::<T>::NotJoined)?;
 		if let Some(device) = T::Registry::device(id) {
 			if !matches!(device.status, DeviceStatus::Retired { .. }) {
-				Self::ensure_operator(&who, &device)?;
+				ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 			}
 		}
 		// Swap-remove: the last device takes the freed slot.

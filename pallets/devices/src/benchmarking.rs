@@ -10,14 +10,10 @@ use frame_support::traits::{
 	EnsureOrigin, Get,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use sp_core::crypto::KeyTypeId;
 use sp_runtime::{
 	traits::{One, Saturating},
 	Perbill,
 };
-
-/// Key type of the device keys generated in the benchmark keystore.
-const DEVICE_KEY_TYPE: KeyTypeId = KeyTypeId(*b"dpdv");
 
 /// A resolution-15 cell in Berlin and one in Paris; benchmarks use their ancestors at the
 /// finest allowed resolution (the most digits to validate), in different density cells.
@@ -33,28 +29,13 @@ enum Scheme {
 
 fn generate_key(scheme: Scheme) -> DeviceKey {
 	match scheme {
-		Scheme::Sr25519 => {
-			DeviceKey::Sr25519(sp_io::crypto::sr25519_generate(DEVICE_KEY_TYPE, None))
-		},
-		Scheme::Ed25519 => {
-			DeviceKey::Ed25519(sp_io::crypto::ed25519_generate(DEVICE_KEY_TYPE, None))
-		},
-		Scheme::Ecdsa => DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(DEVICE_KEY_TYPE, None)),
+		Scheme::Sr25519 => benchmark_keys::sr25519(),
+		Scheme::Ed25519 => benchmark_keys::ed25519(),
+		Scheme::Ecdsa => benchmark_keys::ecdsa(),
 	}
 }
 
-fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
-	let signature = match key {
-		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Sr25519),
-		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Ed25519),
-		DeviceKey::Ecdsa(public) => {
-			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
-		},
-	};
-	signature.expect("the key was generated in the benchmark keystore; qed")
-}
+use crate::benchmark_keys::{self, sign};
 
 fn location<T: Config>(res_15: u64) -> u64 {
 	H3Cell::new(res_15)

@@ -23,6 +23,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmark_keys;
 pub mod h3;
 mod impls;
 #[cfg(feature = "std")]

@@ -10,34 +10,20 @@ use depin_merkle::{leaf_hash, node_hash, Hash};
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, traits::Hooks, BoundedVec};
 use frame_system::RawOrigin;
-use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry, DeviceSignature};
-use sp_core::{crypto::KeyTypeId, H256};
+use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
+use sp_core::H256;
 use sp_runtime::traits::{One, Saturating};
-
-/// Key type of the device keys generated in the benchmark keystore.
-const DEVICE_KEY_TYPE: KeyTypeId = KeyTypeId(*b"dppr");
 
 /// A storage device with an ECDSA key from the keystore, owned by a funded account.
 fn storage_device<T: Config>(index: u32) -> (T::AccountId, DeviceId, DeviceKey) {
 	let owner: T::AccountId = account("owner", index, 0);
-	let key = DeviceKey::Ecdsa(sp_io::crypto::ecdsa_generate(DEVICE_KEY_TYPE, None));
+	let key = pallet_devices::benchmark_keys::ecdsa();
 	let id = T::Registry::register_benchmark_device(&owner, key, DeviceKind::Storage, u64::MAX)
 		.expect("a fresh key registers; qed");
 	(owner, id, key)
 }
 
-fn sign(key: &DeviceKey, message: &[u8]) -> DeviceSignature {
-	match key {
-		DeviceKey::Ecdsa(public) => {
-			sp_io::crypto::ecdsa_sign(DEVICE_KEY_TYPE, public, message).map(DeviceSignature::Ecdsa)
-		},
-		DeviceKey::Sr25519(public) => sp_io::crypto::sr25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Sr25519),
-		DeviceKey::Ed25519(public) => sp_io::crypto::ed25519_sign(DEVICE_KEY_TYPE, public, message)
-			.map(DeviceSignature::Ed25519),
-	}
-	.expect("the key is in the benchmark keystore; qed")
-}
+use pallet_devices::benchmark_keys::sign;
 
 /// A full tree of `2^depth` copies of one chunk: its root and the path every index shares.
 fn uniform_tree(depth: u32) -> (H256, Chunk, Vec<H256>) {

@@ -259,17 +259,6 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Sectors -------------------------------------------------------------------------
 
-	fn ensure_operator<B, N>(
-		who: &T::AccountId,
-		device: &pallet_devices::Device<T::AccountId, B, N>,
-	) -> DispatchResult {
-		ensure!(
-			device.owner == *who || device.manager.as_ref() == Some(who),
-			Error::<T>::NotDeviceOperator
-		);
-		Ok(())
-	}
-
 	pub(crate) fn do_commit_sector(
 		who: T::AccountId,
 		device_id: DeviceId,
@@ -282,7 +271,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::SectorTooLarge
 		);
 		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
-		Self::ensure_operator(&who, &device)?;
+		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 		ensure!(device.kind == DeviceKind::Storage, Error::<T>::NotStorageDevice);
 		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
 
@@ -323,7 +312,7 @@ impl<T: Config> Pallet<T> {
 		let sector = Sectors::<T>::get(device_id, index).ok_or(Error::<T>::UnknownSector)?;
 		let device = T::Registry::device(device_id);
 		if let Some(device) = &device {
-			Self::ensure_operator(&who, device)?;
+			ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 		}
 		let active = device.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let epoch = CurrentEpoch::<T>::get();

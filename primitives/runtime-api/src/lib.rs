@@ -1,7 +1,8 @@
 //! `DepinApi`: what dApps, provider tools and the node's `depin_*` RPC methods ask the runtime
 //! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
-//! challenges and proving record, the coverage beacons of the epoch, and its rewards (receipts, what is claimable now, what the
-//! epoch in progress may pay).
+//! challenges and proving record, the coverage beacons of the epoch, a compute device's
+//! capacity challenge and compute jobs, and its rewards (receipts, what is claimable now, what
+//! the epoch in progress may pay).
 //!
 //! Every call reads state at the block it is called at and writes nothing. Lists come in pages
 //! of at most [`MAX_PAGE`] entries: pass the last id (or the epoch after the last one) to get
@@ -14,6 +15,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 
+pub use pallet_compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus};
 pub use pallet_coverage::{Beacon, BeaconStatus};
 pub use pallet_devices::{
 	AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus, MAX_PAGE,
@@ -71,6 +73,14 @@ sp_api::decl_runtime_apis! {
 		/// The beacons of the epoch in progress: the drawn beaconers with their challenges,
 		/// their beacons once submitted, the witnesses counted and the points earned.
 		fn coverage_beacons() -> Vec<BeaconStatus<BlockNumber>>;
+
+		/// A compute device's capacity challenge in the epoch in progress (what to compute,
+		/// when to commit and reveal, and once drawn the segments to reveal), or `None` if it
+		/// is not enrolled.
+		fn compute_challenge(device: DeviceId) -> Option<WorkChallenge<BlockNumber>>;
+
+		/// A compute job not settled yet.
+		fn compute_job(job: JobId) -> Option<Job<AccountId, Balance, BlockNumber>>;
 
 		/// A device's reward receipts from epoch `from_epoch` on (the oldest kept if `None`),
 		/// oldest first, at most `limit` (capped at [`MAX_PAGE`]).

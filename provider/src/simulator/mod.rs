@@ -14,8 +14,12 @@
 //! other's beacons ([`hotspots`]); the `--cheaters` fraction of them witnesses implausibly
 //! and is rejected with the chain's reasons. Each hotspot's owner claims its rewards.
 //!
-//! It is restartable: devices already registered are reused. Compute devices have no
-//! on-chain proofs yet (they are registered and listed, not proven).
+//! Compute devices enroll for capacity challenges and every epoch really run their workload
+//! (a million sequential blake2 steps for their 1,000 units), commit to its checkpoints and
+//! reveal the segments the chain samples ([`crate::compute`]); the `--cheaters` fraction runs
+//! only half of each workload and makes up the rest, and is caught when a sample lands there.
+//!
+//! It is restartable: devices already registered are reused.
 
 mod hotspots;
 
@@ -231,6 +235,39 @@ pub async fn run(
 			format!("committed {count} sector(s) of 64 KiB"),
 		);
 	}
+	// Compute devices: enrolled for capacity challenges; the cheating share runs only half of
+	// each workload and makes up the other half's checkpoints.
+	let compute: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Compute).collect();
+	let lazy = (options.cheaters * compute.len() as f64).round() as usize;
+	let mut workers = Vec::new();
+	let mut enrolments = Vec::new();
+	for (n, &i) in compute.iter().enumerate() {
+		let device = ids[i as usize];
+		if chain.compute_challenge(device).await?.is_none() {
+			enrolments.push(depin::Call::Compute(
+				depin::runtime_types::pallet_compute::pallet::Call::enroll { device },
+			));
+		}
+		workers.push(crate::compute::Worker {
+			device,
+			key: pairs[i as usize].clone(),
+			diligence: if n < lazy { 0.5 } else { 1.0 },
+			workload: None,
+		});
+	}
+	if !enrolments.is_empty() {
+		let count = enrolments.len();
+		let included = chain.submit(&depin::tx().utility().batch_all(enrolments), signer).await?;
+		let first = included
+			.events
+			.find::<depin::compute::events::Enrolled>()
+			.filter_map(|e| e.ok().map(|e| e.first_challenge))
+			.max();
+		log(
+			json!({ "event": "enrolled", "devices": count, "firstChallenge": first }),
+			format!("enrolled {count} compute device(s) for capacity challenges"),
+		);
+	}
 	log(
 		json!({
 			"event": "started",
@@ -239,15 +276,18 @@ pub async fn run(
 			"cheating": cheating,
 			"hotspots": hotspots.len(),
 			"lying": lying,
+			"compute": compute.len(),
+			"lazy": lazy,
 			"owner": owner.to_string(),
 		}),
 		format!(
 			"simulating {} devices ({} storage, {cheating} of them cheating; {} coverage \
-			 hotspots, {lying} of them witnessing falsely) owned by {owner} and the hotspots' \
-			 owners",
+			 hotspots, {lying} of them witnessing falsely; {} compute, {lazy} of them skipping \
+			 half their work) owned by {owner} and the hotspots' owners",
 			ids.len(),
 			storage.len(),
-			hotspots.len()
+			hotspots.len(),
+			compute.len()
 		),
 	);
 
@@ -259,6 +299,7 @@ pub async fn run(
 	// before its epoch change is reported, so they may belong to the next epoch's tally.
 	let mut tallies: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
 	let mut coverage_tallies: BTreeMap<u32, hotspots::Round> = BTreeMap::new();
+	let mut compute_tallies: BTreeMap<u32, crate::compute::Round> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
 	let mut blocks = chain.client.stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
@@ -275,6 +316,13 @@ pub async fn run(
 		tally.witnesses = tally.witnesses.saturating_add(beacons.witnesses);
 		tally.points = tally.points.saturating_add(beacons.points);
 		tally.rejected.extend(beacons.rejected);
+		let work = crate::compute::round(chain, signer, &mut workers).await?;
+		let tally = compute_tallies.entry(work.epoch.unwrap_or(epoch)).or_default();
+		tally.committed = tally.committed.saturating_add(work.committed);
+		tally.proven = tally.proven.saturating_add(work.proven);
+		tally.points = tally.points.saturating_add(work.points);
+		tally.faked.extend(work.faked);
+		tally.rejected.extend(work.rejected);
 		let now = chain.epoch().await?.index;
 		if now == epoch {
 			continue;
@@ -305,6 +353,7 @@ pub async fn run(
 		claimed_total = claimed_total.saturating_add(claimed);
 		let tally = tallies.remove(&epoch).unwrap_or_default();
 		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
+		let work = compute_tallies.remove(&epoch).unwrap_or_default();
 		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
 		for (_, reason) in &beacons.rejected {
 			*reasons.entry(reason.as_str()).or_default() += 1;
@@ -332,13 +381,21 @@ pub async fn run(
 					"points": beacons.points,
 					"rejected": reasons,
 				},
+				"compute": {
+					"committed": work.committed,
+					"proven": work.proven,
+					"points": work.points,
+					"faked": work.faked,
+					"rejected": work.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect::<Vec<_>>(),
+				},
 				"claimed": claimed.to_string(),
 			}),
 			format!(
 				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; \
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
 				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
-				 receipts rejected{reasons_text}; claimed {}",
+				 receipts rejected{reasons_text}; {} workloads committed, {} proven ({} compute \
+				 points), {} caught faking; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,
@@ -347,6 +404,10 @@ pub async fn run(
 				beacons.witnesses,
 				beacons.points,
 				beacons.rejected.len(),
+				work.committed,
+				work.proven,
+				work.points,
+				work.faked.len(),
 				dpn(claimed)
 			),
 		);

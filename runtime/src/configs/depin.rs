@@ -1,4 +1,5 @@
-//! The DePIN pallets: the device registry, the proofs (storage and coverage) and the emission.
+//! The DePIN pallets: the device registry, the proofs (storage, coverage and compute) and the
+//! emission.
 //!
 //! Their economic numbers are runtime parameters (`configs/parameters.rs`), changed by the
 //! parameters track within guards.
@@ -15,7 +16,8 @@ use crate::{
 		governance::TreasuryAccount,
 		parameters::{device_params, emission_params, proof_params},
 	},
-	AccountId, Balance, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason, UNITS,
+	AccountId, Balance, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason,
+	Signature, DAYS, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
@@ -125,6 +127,63 @@ impl pallet_coverage::Config for Runtime {
 	type DensityTarget = ConstU32<4>;
 	type DensityMax = ConstU32<12>;
 	type WeightInfo = pallet_coverage::weights::SubstrateWeight<Runtime>;
+}
+
+/// Compute commitments are accepted in the first half of the response window (the governed
+/// `proofs.ResponseWindow` parameter), reveals in the second.
+pub struct ComputeCommitWindow;
+
+impl frame_support::traits::Get<BlockNumber> for ComputeCommitWindow {
+	fn get() -> BlockNumber {
+		(proof_params::ResponseWindow::get() / 2).max(1)
+	}
+}
+
+impl pallet_compute::Config for Runtime {
+	type Registry = Devices;
+	type Epochs = crate::Proofs;
+	type Randomness = ChallengeRandomness;
+	/// Compute points feed the emission pallet's compute pool. As for proofs, the hook's own
+	/// benchmarked weight is added to ours, so our benchmarks run without it.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Consumers sign receipts with their account keys (sr25519, ed25519 or ECDSA).
+	type ConsumerSignature = Signature;
+	type ConsumerPublic = <Signature as sp_runtime::traits::Verify>::Signer;
+	/// Root until governance provides a dispute track.
+	type DisputeOrigin = EnsureRoot<AccountId>;
+	type CommitWindow = ComputeCommitWindow;
+	/// 1,024 blake2 steps a checkpoint: a sampled segment costs the runtime 1,024 hashes.
+	type SegmentLength = ConstU32<1_024>;
+	type MaxSegmentLength = ConstU32<16_384>;
+	/// A compute unit is one segment an epoch: the dev device's 1,000 units are about a
+	/// million sequential hashes.
+	type SegmentsPerUnit = ConstU32<1>;
+	/// At most 2^20 segments (a billion hashes at the current segment length) per epoch.
+	type MaxTreeDepth = ConstU32<20>;
+	/// 8 samples catch a device that skipped 10 % of its work with probability 57 %, and 3
+	/// epochs in a row with 92 %; one that skipped half with 99.6 %.
+	type Samples = ConstU32<8>;
+	type MaxSamples = ConstU32<16>;
+	type FaultThreshold = proof_params::FaultThreshold;
+	type FaultSlash = proof_params::FaultSlash;
+	/// Faked work is proven fraud, signed by the device: half its deposit.
+	type FraudSlash = ComputeFraudSlash;
+	type MaxBatch = ConstU32<64>;
+	type MaxRevealBatch = ConstU32<32>;
+	type DisputeWindow = ConstU32<DAYS>;
+	type JobTimeout = ConstU32<{ 3 * DAYS }>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_compute::Sr25519Consumer;
+}
+
+parameter_types! {
+	pub const ComputeFraudSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 }
 
 parameter_types! {
