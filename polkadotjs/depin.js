@@ -59,6 +59,11 @@ const depin = {
 		params: [at],
 		type: "Vec<Json>",
 	},
+	computeChallenge: {
+		description: "A compute device's capacity challenge in the epoch in progress, or null",
+		params: [device, at],
+		type: "Option<Json>",
+	},
 	proofStatus: {
 		description: "A storage device's proving record, or null",
 		params: [device, at],

@@ -860,6 +860,9 @@ async fn dev_node_answers_depin_rpc_queries() {
 	let beacons: Value =
 		client.request("depin_coverageBeacons", rpc_params![]).await.expect("beacons");
 	assert_eq!(beacons, serde_json::json!([]), "no hotspot joined the beacon roster");
+	let work: Value =
+		client.request("depin_computeChallenge", rpc_params![2]).await.expect("challenge");
+	assert_eq!(work, Value::Null, "Alice's compute device is not enrolled");
 	let estimate: Value =
 		client.request("depin_rewardEstimate", rpc_params![0]).await.expect("estimate");
 	assert_eq!(

@@ -259,6 +259,10 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(challenge.segmentLen.toNumber(), 1024);
 		assert.equal(challenge.start.length, 32);
 		assert.ok(challenge.revealAt.toNumber() <= challenge.deadline.toNumber());
+		const json = (await api.rpc.depin.computeChallenge(2)).unwrap().toJSON();
+		assert.equal(json.segments, 1000);
+		assert.equal(json.segmentLength, 1024);
+		assert.equal(json.start, challenge.start.toHex());
 		// Bob opens a job: 10 units at 1 DPN, held from his balance.
 		await assert.rejects(submit(api, api.tx.compute.openJob(2, 0, 10n ** 12n), bob), /compute\.EmptyJob/);
 		const openedIn = await submit(api, api.tx.compute.openJob(2, 10, 10n ** 12n), bob);

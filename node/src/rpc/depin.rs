@@ -121,6 +121,30 @@ pub struct BeaconJson {
 	pub deadline: BlockNumber,
 }
 
+/// A compute device's capacity challenge in the epoch in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkChallengeJson {
+	pub epoch: u32,
+	/// The workload's first hash.
+	pub start: H256,
+	/// Segments to compute, and blake2 steps in each.
+	pub segments: u32,
+	pub segment_length: u32,
+	/// Commitments are accepted before this block; the reveal seed is drawn at it.
+	pub reveal_at: BlockNumber,
+	/// The last block reveals are accepted at.
+	pub deadline: BlockNumber,
+	/// `notChallenged`, `challenged`, `committed`, `proven` or `faked`.
+	pub status: String,
+	/// The committed root, once committed.
+	pub root: Option<H256>,
+	/// The segments to reveal, once the reveal seed is drawn.
+	pub sampled: Vec<u32>,
+	/// Epochs missed in a row, counting those not recorded on chain yet.
+	pub consecutive_faults: u32,
+}
+
 /// A live sector.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -232,6 +256,15 @@ pub trait DepinRpc {
 	/// The coverage beaconers drawn for the epoch in progress and their beacons.
 	#[method(name = "coverageBeacons")]
 	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>>;
+
+	/// A compute device's capacity challenge in the epoch in progress; `null` if it is not
+	/// enrolled.
+	#[method(name = "computeChallenge")]
+	fn compute_challenge(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<WorkChallengeJson>>;
 
 	/// A storage device's proving record; `null` if it is not a storage device.
 	#[method(name = "proofStatus")]
@@ -565,6 +598,40 @@ where
 				deadline: b.deadline,
 			})
 			.collect())
+	}
+
+	fn compute_challenge(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<WorkChallengeJson>> {
+		use depin_runtime_api::WorkStatus;
+		let challenge = self
+			.client
+			.runtime_api()
+			.compute_challenge(self.at(at), device)
+			.map_err(runtime_error)?;
+		Ok(challenge.map(|c| {
+			let (status, root) = match c.status {
+				WorkStatus::NotChallenged => ("notChallenged", None),
+				WorkStatus::Challenged => ("challenged", None),
+				WorkStatus::Committed(w) => ("committed", Some(w.root)),
+				WorkStatus::Proven => ("proven", None),
+				WorkStatus::Faked => ("faked", None),
+			};
+			WorkChallengeJson {
+				epoch: c.epoch,
+				start: c.start,
+				segments: c.segments,
+				segment_length: c.segment_len,
+				reveal_at: c.reveal_at,
+				deadline: c.deadline,
+				status: status.into(),
+				root,
+				sampled: c.sampled,
+				consecutive_faults: c.consecutive_faults,
+			}
+		}))
 	}
 
 	fn proof_status(
