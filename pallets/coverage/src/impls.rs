@@ -287,11 +287,11 @@ impl<T: Config> Pallet<T> {
 		let full = Self::bundle_weight(bundle.receipts.len() as u32);
 		let id = Self::beacon_id(report);
 		let mut new_beacon = false;
-		match slot.beacon {
+		let beacon = match slot.beacon {
 			Some(recorded) if recorded.id != id => {
 				return Err((Error::<T>::BeaconMismatch.into(), full))
 			},
-			Some(_) => {},
+			Some(recorded) => recorded,
 			None => {
 				let message = Self::beacon_message(
 					report.device,
@@ -303,16 +303,12 @@ impl<T: Config> Pallet<T> {
 				if !device.key.verify(&message, &report.signature) {
 					return Err((Error::<T>::BadSignature.into(), full));
 				}
-				slot.beacon =
-					Some(Beacon { id, sent_at: report.sent_at, frequency: report.frequency });
+				let beacon = Beacon { id, sent_at: report.sent_at, frequency: report.frequency };
+				slot.beacon = Some(beacon);
 				new_beacon = true;
+				beacon
 			},
-		}
-		let beacon = slot.beacon.unwrap_or(Beacon {
-			id,
-			sent_at: report.sent_at,
-			frequency: report.frequency,
-		});
+		};
 		let context = BeaconContext::<T> {
 			device: report.device,
 			owner: device.owner,

@@ -317,7 +317,10 @@ impl<T: Config> Pallet<T> {
 		let active = device.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let epoch = CurrentEpoch::<T>::get();
 		let mut state = Provers::<T>::get(device_id).unwrap_or_default();
-		let active = active && !Self::settle(device_id, &mut state, epoch.index, active).suspended;
+		// Settled whatever its status: an inactive device moves to this epoch unchallenged, so
+		// the epochs it was inactive in never count as missed once it is resumed.
+		let suspended = Self::settle(device_id, &mut state, epoch.index, active).suspended;
+		let active = active && !suspended;
 
 		let challenged = sector.committed_in < epoch.index;
 		let answered = sector.proven_in == Some(epoch.index);

@@ -260,6 +260,28 @@ fn a_sector_is_removed_only_once_its_challenge_is_answered_or_missed() {
 }
 
 #[test]
+fn removing_a_sector_of_a_suspended_device_settles_it_without_faults() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(4, 1);
+		let kept = commit(BOB, STORAGE_B, &data);
+		let dropped = commit(BOB, STORAGE_B, &data);
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_B));
+		// No idle weight: nothing but the removal touches the device in epoch 2.
+		run_to_epoch(2);
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, dropped));
+		// The removal settled the inactive device into epoch 2: it is not challenged in it.
+		assert_eq!((prover(STORAGE_B).epoch, prover(STORAGE_B).challenged), (2, 0));
+
+		// Resumed, it is challenged from the next epoch on; the suspended epochs are no faults.
+		assert_ok!(Devices::resume(RuntimeOrigin::root(), STORAGE_B));
+		run_to_epoch(3);
+		submit(vec![honest_proof(STORAGE_B, kept, &data)]);
+		assert_eq!(prover(STORAGE_B).consecutive_faults, 0);
+		assert_eq!(device(STORAGE_B).faults, 0);
+	});
+}
+
+#[test]
 fn anyone_cleans_up_the_sectors_of_a_device_that_is_gone() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = sector_data(4, 1);
