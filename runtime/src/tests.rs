@@ -360,104 +360,108 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 
 #[test]
 fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
-	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
-	use frame_support::{
-		dispatch::{DispatchClass, GetDispatchInfo},
-		traits::Get,
-		weights::Weight,
-	};
-	use pallet_compute::{Config, SegmentProof, WeightInfo as _, WorkCommit, WorkReveal};
-	use pallet_devices::DeviceSignature;
-	type C = <Runtime as Config>::WeightInfo;
+	// The sample count is a governed parameter: read from (default) storage.
+	sp_io::TestExternalities::default().execute_with(|| {
+		use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
+		use frame_support::{
+			dispatch::{DispatchClass, GetDispatchInfo},
+			traits::Get,
+			weights::Weight,
+		};
+		use pallet_compute::{Config, SegmentProof, WeightInfo as _, WorkCommit, WorkReveal};
+		use pallet_devices::DeviceSignature;
+		type C = <Runtime as Config>::WeightInfo;
 
-	let samples = <<Runtime as Config>::Samples as Get<u32>>::get();
-	let max_samples = <<Runtime as Config>::MaxSamples as Get<u32>>::get();
-	let depth = <<Runtime as Config>::MaxTreeDepth as Get<u32>>::get();
-	let reveals = <<Runtime as Config>::MaxRevealBatch as Get<u32>>::get();
-	let batch = <<Runtime as Config>::MaxBatch as Get<u32>>::get();
-	let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
-	let segment = SegmentProof {
-		index: 1,
-		start: Default::default(),
-		start_path: path(),
-		end: Default::default(),
-		end_path: path(),
-	};
-	let reveal = WorkReveal {
-		device: 0,
-		epoch: 1,
-		segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
-	};
-	let call = crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
-		reveals: alloc::vec![reveal; reveals as usize].try_into().expect("MaxRevealBatch"),
-	});
-	let commits = crate::RuntimeCall::Compute(pallet_compute::Call::commit_work {
-		commits: alloc::vec![
-			WorkCommit {
-				device: 0,
-				epoch: 1,
-				root: Default::default(),
-				signature: DeviceSignature::Ecdsa(Default::default())
-			};
-			batch as usize
-		]
-		.try_into()
-		.expect("MaxBatch"),
-	});
-	let receipts = crate::RuntimeCall::Compute(pallet_compute::Call::submit_receipts {
-		receipts: alloc::vec![
-			pallet_compute::SignedReceipt {
-				receipt: pallet_compute::JobReceipt {
-					job: 0,
-					consumer: account(Sr25519Keyring::Alice),
+		let samples = <<Runtime as Config>::Samples as Get<u32>>::get();
+		let max_samples = <<Runtime as Config>::MaxSamples as Get<u32>>::get();
+		let depth = <<Runtime as Config>::MaxTreeDepth as Get<u32>>::get();
+		let reveals = <<Runtime as Config>::MaxRevealBatch as Get<u32>>::get();
+		let batch = <<Runtime as Config>::MaxBatch as Get<u32>>::get();
+		let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
+		let segment = SegmentProof {
+			index: 1,
+			start: Default::default(),
+			start_path: path(),
+			end: Default::default(),
+			end_path: path(),
+		};
+		let reveal = WorkReveal {
+			device: 0,
+			epoch: 1,
+			segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
+		};
+		let call = crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
+			reveals: alloc::vec![reveal; reveals as usize].try_into().expect("MaxRevealBatch"),
+		});
+		let commits = crate::RuntimeCall::Compute(pallet_compute::Call::commit_work {
+			commits: alloc::vec![
+				WorkCommit {
 					device: 0,
-					units: 1,
-					price: 1,
-					timestamp: 1,
-				},
-				consumer_signature: crate::Signature::Ecdsa(Default::default()),
-				device_signature: DeviceSignature::Ecdsa(Default::default()),
-			};
-			batch as usize
-		]
-		.try_into()
-		.expect("MaxBatch"),
-	});
+					epoch: 1,
+					root: Default::default(),
+					signature: DeviceSignature::Ecdsa(Default::default())
+				};
+				batch as usize
+			]
+			.try_into()
+			.expect("MaxBatch"),
+		});
+		let receipts = crate::RuntimeCall::Compute(pallet_compute::Call::submit_receipts {
+			receipts: alloc::vec![
+				pallet_compute::SignedReceipt {
+					receipt: pallet_compute::JobReceipt {
+						job: 0,
+						consumer: account(Sr25519Keyring::Alice),
+						device: 0,
+						units: 1,
+						price: 1,
+						timestamp: 1,
+					},
+					consumer_signature: crate::Signature::Ecdsa(Default::default()),
+					device_signature: DeviceSignature::Ecdsa(Default::default()),
+				};
+				batch as usize
+			]
+			.try_into()
+			.expect("MaxBatch"),
+		});
 
-	let weights = RuntimeBlockWeights::get();
-	let normal = weights.get(DispatchClass::Normal);
-	let room = normal
-		.max_extrinsic
-		.expect("normal extrinsics are limited")
-		.saturating_sub(normal.base_extrinsic);
-	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
-	let ms = |w: Weight| w.ref_time() / 1_000_000_000;
-	for (name, call) in [("reveals", &call), ("commitments", &commits), ("receipts", &receipts)] {
-		let charged = call.get_dispatch_info().total_weight();
-		let length = call.encoded_size() as u32 + 200;
-		assert!(
-			charged.all_lte(room),
-			"a batch of {name} weighs {charged:?}, the limit is {room:?}"
+		let weights = RuntimeBlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let room = normal
+			.max_extrinsic
+			.expect("normal extrinsics are limited")
+			.saturating_sub(normal.base_extrinsic);
+		let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+		let ms = |w: Weight| w.ref_time() / 1_000_000_000;
+		for (name, call) in [("reveals", &call), ("commitments", &commits), ("receipts", &receipts)]
+		{
+			let charged = call.get_dispatch_info().total_weight();
+			let length = call.encoded_size() as u32 + 200;
+			assert!(
+				charged.all_lte(room),
+				"a batch of {name} weighs {charged:?}, the limit is {room:?}"
+			);
+			assert!(length <= max_length, "a batch of {name} is {length} bytes");
+			std::eprintln!(
+				"a full batch of {name}: charged {} ms of {} ms, {length} bytes",
+				ms(charged),
+				ms(room)
+			);
+		}
+		// The bounds: the most samples of the longest segments, in one reveal, fit too.
+		let worst = C::reveal_work(max_samples).saturating_add(
+			C::recompute_segment(<<Runtime as Config>::MaxSegmentLength as Get<u32>>::get())
+				.saturating_mul(max_samples.into()),
 		);
-		assert!(length <= max_length, "a batch of {name} is {length} bytes");
+		assert!(worst.all_lte(room), "the worst reveal weighs {worst:?}");
+		let one = pallet_compute::Pallet::<Runtime>::reveal_weight(samples);
 		std::eprintln!(
-			"a full batch of {name}: charged {} ms of {} ms, {length} bytes",
-			ms(charged),
-			ms(room)
+			"one reveal of {samples} segments: {} µs; at the bounds: {} ms",
+			one.ref_time() / 1_000_000,
+			ms(worst)
 		);
-	}
-	// The bounds: the most samples of the longest segments, in one reveal, fit too.
-	let worst = C::reveal_work(max_samples).saturating_add(
-		C::recompute_segment(<<Runtime as Config>::MaxSegmentLength as Get<u32>>::get())
-			.saturating_mul(max_samples.into()),
-	);
-	assert!(worst.all_lte(room), "the worst reveal weighs {worst:?}");
-	let one = pallet_compute::Pallet::<Runtime>::reveal_weight(samples);
-	std::eprintln!(
-		"one reveal of {samples} segments: {} µs; at the bounds: {} ms",
-		one.ref_time() / 1_000_000,
-		ms(worst)
-	);
+	});
 }
 
 #[test]
@@ -789,6 +793,66 @@ mod governance {
 			);
 			assert_ok!(crate::Parameters::set_parameter(RuntimeOrigin::root(), period(5)));
 			assert_eq!(proof_params::ProvingPeriod::get(), 5);
+		});
+	}
+
+	#[test]
+	fn the_parameters_track_tunes_compute_within_its_guards() {
+		use crate::configs::{parameters::compute_params, RuntimeParameters};
+		use compute_params::Parameters as C;
+		use frame_support::traits::Get;
+		use pallet_guarded_parameters::Error;
+		use sp_runtime::Perbill;
+
+		dev().execute_with(|| {
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			let set =
+				|p| crate::GuardedParameters::set_parameter(track(), RuntimeParameters::Compute(p));
+			let samples = |v| C::Samples(compute_params::Samples, Some(v));
+			let slash =
+				|v| C::FraudSlash(compute_params::FraudSlash, Some(Perbill::from_percent(v)));
+			let window = |v| C::DisputeWindow(compute_params::DisputeWindow, Some(v));
+			let timeout = |v| C::JobTimeout(compute_params::JobTimeout, Some(v));
+			type Sampled = <Runtime as pallet_compute::Config>::Samples;
+			type Fraud = <Runtime as pallet_compute::Config>::FraudSlash;
+			type Dispute = <Runtime as pallet_compute::Config>::DisputeWindow;
+			type Timeout = <Runtime as pallet_compute::Config>::JobTimeout;
+
+			// The defaults, as the pallet reads them.
+			assert_eq!(Sampled::get(), 8);
+			assert_eq!(Fraud::get(), Perbill::from_percent(50));
+			assert_eq!((Dispute::get(), Timeout::get()), (DAYS, 3 * DAYS));
+
+			// Samples move by two, within [4, MaxSamples].
+			assert_noop!(set(samples(11)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(samples(10)));
+			assert_eq!(Sampled::get(), 10);
+			assert_noop!(set(samples(3)), Error::<Runtime>::OutOfBounds);
+			assert_ok!(set(samples(12)));
+			assert_ok!(set(samples(14)));
+			assert_ok!(set(samples(16)));
+			assert_noop!(set(samples(18)), Error::<Runtime>::OutOfBounds);
+			assert!(Sampled::get() <= <Runtime as pallet_compute::Config>::MaxSamples::get());
+
+			// The fraud slash by a fifth of itself, never under 10 %.
+			assert_noop!(set(slash(61)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(slash(40)));
+			assert_eq!(Fraud::get(), Perbill::from_percent(40));
+			assert_noop!(set(slash(5)), Error::<Runtime>::OutOfBounds);
+
+			// The job windows by half of themselves.
+			assert_ok!(set(window(DAYS + DAYS / 2)));
+			assert_eq!(Dispute::get(), DAYS + DAYS / 2);
+			assert_noop!(set(window(crate::HOURS / 2)), Error::<Runtime>::OutOfBounds);
+			assert_noop!(set(timeout(5 * DAYS)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(timeout(4 * DAYS)));
+			assert_eq!(Timeout::get(), 4 * DAYS);
+
+			// Governed, not guarded away from root.
+			assert_noop!(
+				crate::Parameters::set_parameter(track(), RuntimeParameters::Compute(samples(4))),
+				DispatchError::BadOrigin
+			);
 		});
 	}
 

@@ -14,10 +14,10 @@ use frame_system::EnsureRoot;
 use crate::{
 	configs::{
 		governance::TreasuryAccount,
-		parameters::{device_params, emission_params, proof_params},
+		parameters::{compute_params, device_params, emission_params, proof_params},
 	},
 	AccountId, Balance, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason,
-	Signature, DAYS, UNITS,
+	Signature, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
@@ -165,25 +165,21 @@ impl pallet_compute::Config for Runtime {
 	type SegmentsPerUnit = ConstU32<1>;
 	/// At most 2^20 segments (a billion hashes at the current segment length) per epoch.
 	type MaxTreeDepth = ConstU32<20>;
-	/// 8 samples catch a device that skipped 10 % of its work with probability 57 %, and 3
-	/// epochs in a row with 92 %; one that skipped half with 99.6 %.
-	type Samples = ConstU32<8>;
+	/// Governed (8 by default, see `compute_params`); the bound below caps what any
+	/// parameter change can ask of a reveal's weight.
+	type Samples = compute_params::Samples;
 	type MaxSamples = ConstU32<16>;
 	type FaultThreshold = proof_params::FaultThreshold;
 	type FaultSlash = proof_params::FaultSlash;
-	/// Faked work is proven fraud, signed by the device: half its deposit.
-	type FraudSlash = ComputeFraudSlash;
+	/// Faked work is proven fraud, signed by the device: half its deposit by default.
+	type FraudSlash = compute_params::FraudSlash;
 	type MaxBatch = ConstU32<64>;
 	type MaxRevealBatch = ConstU32<32>;
-	type DisputeWindow = ConstU32<DAYS>;
-	type JobTimeout = ConstU32<{ 3 * DAYS }>;
+	type DisputeWindow = compute_params::DisputeWindow;
+	type JobTimeout = compute_params::JobTimeout;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_compute::Sr25519Consumer;
-}
-
-parameter_types! {
-	pub const ComputeFraudSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 }
 
 parameter_types! {

@@ -92,6 +92,27 @@ pub mod dynamic_params {
 		pub static BurnSlashed: bool = false;
 	}
 
+	/// Compute capacity challenges and jobs.
+	#[dynamic_pallet_params]
+	#[codec(index = 4)]
+	pub mod compute {
+		/// Segments sampled from each capacity commitment: 8 catch a device that skipped
+		/// 10 % of its work with probability 57 %, one that skipped half with 99.6 %. At most
+		/// the runtime's `MaxSamples` (16), which bounds a reveal's weight.
+		#[codec(index = 0)]
+		pub static Samples: u32 = 8;
+		/// The part of its deposit a device loses when a revealed segment proves faked work.
+		#[codec(index = 1)]
+		pub static FraudSlash: Perbill = Perbill::from_percent(50);
+		/// A consumer may dispute a receipt this long after it was submitted; the device is
+		/// paid after it.
+		#[codec(index = 2)]
+		pub static DisputeWindow: BlockNumber = DAYS;
+		/// A consumer may cancel a job without a receipt this long after opening it.
+		#[codec(index = 3)]
+		pub static JobTimeout: BlockNumber = 3 * DAYS;
+	}
+
 	/// Governance timing: root only (no guard).
 	#[dynamic_pallet_params]
 	#[codec(index = 2)]
@@ -104,8 +125,8 @@ pub mod dynamic_params {
 }
 
 pub use dynamic_params::{
-	devices as device_params, emission as emission_params, governance as governance_params,
-	proofs as proof_params,
+	compute as compute_params, devices as device_params, emission as emission_params,
+	governance as governance_params, proofs as proof_params,
 };
 
 impl pallet_parameters::Config for Runtime {
@@ -158,6 +179,7 @@ impl DepinGuards {
 
 impl Guards<RuntimeParameters> for DepinGuards {
 	fn inspect(key_value: &RuntimeParameters) -> Option<(Guard, u128, Option<u128>)> {
+		use compute_params::Parameters as C;
 		use device_params::Parameters as D;
 		use emission_params::Parameters as E;
 		use proof_params::Parameters as P;
@@ -186,6 +208,33 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				D::LocationChangeInterval(_, v) => Self::view(
 					guard(blocks(HOURS), blocks(7 * DAYS), 50, blocks(HOURS)),
 					device_params::LocationChangeInterval::get(),
+					v,
+				),
+			},
+			RuntimeParameters::Compute(p) => match p {
+				// Never below 4 samples (a device skipping half its work caught with 94 %),
+				// never above `MaxSamples`.
+				C::Samples(_, v) => {
+					Self::view(guard(4, 16, 0, 2), compute_params::Samples::get(), v)
+				},
+				C::FraudSlash(_, v) => Self::view_perbill(
+					guard(
+						Perbill::from_percent(10).deconstruct() as u128,
+						Perbill::one().deconstruct() as u128,
+						20,
+						10_000_000,
+					),
+					compute_params::FraudSlash::get(),
+					v,
+				),
+				C::DisputeWindow(_, v) => Self::view(
+					guard(blocks(HOURS), blocks(7 * DAYS), 50, blocks(HOURS)),
+					compute_params::DisputeWindow::get(),
+					v,
+				),
+				C::JobTimeout(_, v) => Self::view(
+					guard(blocks(DAYS), blocks(30 * DAYS), 50, blocks(DAYS)),
+					compute_params::JobTimeout::get(),
 					v,
 				),
 			},
