@@ -19,6 +19,7 @@ pub mod chain;
 pub mod commands;
 pub mod compute;
 pub mod coverage;
+pub mod jobs;
 pub mod keystore;
 pub mod prover;
 pub mod report;

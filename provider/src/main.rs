@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use depin_provider::{
 	chain::{Chain, Wait},
-	commands::{self, DeviceSpec, Home, Kind},
+	commands::{self, DeviceSpec, Home, JobAction, Kind},
 	keystore::Scheme,
 	report::Report,
 	simulator,
@@ -183,6 +183,48 @@ enum ComputeCommand {
 		#[arg(long)]
 		epochs: Option<u32>,
 	},
+	/// Paid jobs: a consumer opens one (its payment held), signs a receipt of the units
+	/// delivered, the provider co-signs and submits it, and it pays out after the dispute
+	/// window.
+	#[command(subcommand)]
+	Job(JobCommand),
+}
+
+#[derive(Subcommand)]
+enum JobCommand {
+	/// Open a job on a compute device as its consumer: `units × price` is held until it
+	/// settles.
+	Open {
+		#[arg(long)]
+		device: u64,
+		/// The most units the job may bill.
+		#[arg(long)]
+		units: u64,
+		/// The price of a unit in DPN (e.g. 0.5).
+		#[arg(long)]
+		price: String,
+	},
+	/// A job as the chain holds it.
+	Show { job: u64 },
+	/// As the consumer: sign a receipt of the units delivered; prints it as one line of JSON
+	/// for the provider (`> receipt.json`).
+	Sign {
+		job: u64,
+		#[arg(long)]
+		units: u64,
+		/// The block the work was confirmed at (default: the best block).
+		#[arg(long)]
+		timestamp: Option<u32>,
+	},
+	/// As the provider: check a consumer's receipt, co-sign it with the device key from the
+	/// keystore, and submit it.
+	Submit { receipt: PathBuf },
+	/// As the consumer: dispute a job's receipt within the dispute window.
+	Dispute { job: u64 },
+	/// Pay a job's device owner once the dispute window has passed (anyone may).
+	Release { job: u64 },
+	/// As the consumer: cancel a job that got no receipt in time, releasing its payment.
+	Cancel { job: u64 },
 }
 
 #[derive(Subcommand)]
@@ -314,6 +356,28 @@ async fn run(cli: Cli) -> Result<Report> {
 						progress_line(cli.json),
 					)
 					.await
+				},
+				Command::Compute(ComputeCommand::Job(job)) => match job {
+					JobCommand::Open { device, units, price } => {
+						let price = depin_provider::report::parse_dpn(price)?;
+						commands::job_open(&chain, &signer, *device, *units, price).await
+					},
+					JobCommand::Show { job } => commands::job_show(&chain, *job).await,
+					JobCommand::Sign { job, units, timestamp } => {
+						commands::job_sign(&chain, &signer, *job, *units, *timestamp).await
+					},
+					JobCommand::Submit { receipt } => {
+						commands::job_submit(&chain, &home, &signer, receipt).await
+					},
+					JobCommand::Dispute { job } => {
+						commands::job_action(&chain, &signer, *job, JobAction::Dispute).await
+					},
+					JobCommand::Release { job } => {
+						commands::job_action(&chain, &signer, *job, JobAction::Release).await
+					},
+					JobCommand::Cancel { job } => {
+						commands::job_action(&chain, &signer, *job, JobAction::Cancel).await
+					},
 				},
 				Command::Daemon { rounds } => {
 					commands::daemon(&chain, &home, &signer, *rounds, progress_line(cli.json)).await

@@ -28,6 +28,24 @@ pub fn dpn(planck: u128) -> String {
 	}
 }
 
+/// An amount of DPN as people write it (`1`, `0.25`, `12.000000000001`), in planck.
+pub fn parse_dpn(text: &str) -> anyhow::Result<u128> {
+	const DECIMALS: usize = 12;
+	let bad = || anyhow::anyhow!("`{text}` is not an amount of DPN (e.g. 1 or 0.25)");
+	let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+	let (whole, frac) = match text.trim().split_once('.') {
+		Some((whole, frac)) if digits(frac) => (whole, frac),
+		Some(_) => return Err(bad()),
+		None => (text.trim(), ""),
+	};
+	if !digits(whole) || frac.len() > DECIMALS {
+		return Err(bad());
+	}
+	let whole: u128 = whole.parse().map_err(|_| bad())?;
+	let frac: u128 = format!("{frac:0<DECIMALS$}").parse().map_err(|_| bad())?;
+	whole.checked_mul(1_000_000_000_000).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
 	#[test]
@@ -35,5 +53,16 @@ mod tests {
 		assert_eq!(super::dpn(0), "0 DPN");
 		assert_eq!(super::dpn(1_500_000_000_000), "1.5 DPN");
 		assert_eq!(super::dpn(1), "0.000000000001 DPN");
+	}
+
+	#[test]
+	fn amounts_of_dpn_parse_to_planck() {
+		assert_eq!(super::parse_dpn("1").unwrap(), 1_000_000_000_000);
+		assert_eq!(super::parse_dpn("0.25").unwrap(), 250_000_000_000);
+		assert_eq!(super::parse_dpn("2.000000000001").unwrap(), 2_000_000_000_001);
+		for bad in ["", "-1", "1.", ".5", "1.2.3", "1e3", "0.0000000000001", "abc"] {
+			assert!(super::parse_dpn(bad).is_err(), "{bad}");
+		}
+		assert!(super::parse_dpn(&"9".repeat(40)).is_err());
 	}
 }

@@ -304,6 +304,123 @@ fn a_provider_registers_proves_earns_and_claims() {
 	assert!(commit.contains(&format!("device {device} is suspended")), "{commit}");
 	let daemon = bob.err(&["daemon", "--rounds", "1"]);
 	assert!(daemon.contains("none of the devices"), "{daemon}");
+
+	// A paid compute job on the dev chain's compute box (device 2, Alice's): Bob is the
+	// consumer, Alice the provider with the device key in her keystore.
+	let alice_home = tempfile::tempdir().expect("home");
+	let alice = Provider { node: &node, home: alice_home.path().to_path_buf(), suri: "//Alice" };
+	alice.ok(&[
+		"keys",
+		"import",
+		"--name",
+		"nairobi",
+		"--scheme",
+		"ecdsa",
+		"--secret",
+		"//depin-dev-compute",
+	]);
+	let price =
+		bob.err(&["compute", "job", "open", "--device", "2", "--units", "10", "--price", "1.2.3"]);
+	assert!(price.contains("not an amount of DPN"), "{price}");
+	let wrong_kind =
+		bob.err(&["compute", "job", "open", "--device", "1", "--units", "10", "--price", "1"]);
+	assert_eq!(wrong_kind.split(':').next(), Some("compute.NotComputeDevice"), "{wrong_kind}");
+	let opened =
+		bob.ok(&["compute", "job", "open", "--device", "2", "--units", "10", "--price", "0.5"]);
+	let job = opened["job"].as_u64().expect("a job id").to_string();
+	assert_eq!(opened["held"], "5000000000000");
+	assert_eq!(bob.ok(&["compute", "job", "show", &job])["status"], "open");
+
+	// Only the consumer signs, and only what the job allows.
+	let not_mine = alice.err(&["compute", "job", "sign", &job, "--units", "4"]);
+	assert!(not_mine.contains("only its consumer"), "{not_mine}");
+	let too_many = bob.err(&["compute", "job", "sign", &job, "--units", "11"]);
+	assert!(too_many.contains("1 to 10 units"), "{too_many}");
+	let receipt = bob.ok(&["compute", "job", "sign", &job, "--units", "4"]);
+	let file = home.path().join("receipt.json");
+	std::fs::write(&file, receipt.to_string()).expect("receipt");
+	let file = file.to_str().expect("utf-8 path");
+
+	// A receipt changed after signing is refused before it costs a transaction; a provider
+	// without the device key cannot co-sign.
+	let mut forged = receipt.clone();
+	forged["units"] = serde_json::json!(9);
+	let forged_file = home.path().join("forged.json");
+	std::fs::write(&forged_file, forged.to_string()).expect("receipt");
+	let forged = alice.err(&["compute", "job", "submit", forged_file.to_str().expect("utf-8")]);
+	assert!(forged.contains("signature does not match"), "{forged}");
+	let keyless = bob.err(&["compute", "job", "submit", file]);
+	assert!(keyless.contains("is not in the keystore"), "{keyless}");
+
+	// Co-signed and accepted: 4 units at 0.5 DPN, payable after the dispute window.
+	let accepted = alice.ok(&["compute", "job", "submit", file]);
+	assert_eq!(
+		(accepted["units"].as_u64(), accepted["amount"].as_str()),
+		(Some(4), Some("2000000000000"))
+	);
+	let again = alice.err(&["compute", "job", "submit", file]);
+	assert!(again.contains("already has a receipt"), "{again}");
+	let early = alice.err(&["compute", "job", "release", &job]);
+	assert!(early.starts_with("compute.DisputeWindowOpen"), "{early}");
+
+	// A job without a receipt is cancelled only after its timeout.
+	let other =
+		bob.ok(&["compute", "job", "open", "--device", "2", "--units", "1", "--price", "1"]);
+	let other = other["job"].as_u64().expect("a job id").to_string();
+	let cancel = bob.err(&["compute", "job", "cancel", &other]);
+	assert!(cancel.starts_with("compute.TooEarly"), "{cancel}");
+	assert!(alice.err(&["compute", "job", "dispute", &other]).starts_with("compute."));
+
+	// Root shortens the dispute window (a governed parameter) to two blocks; the receipt is
+	// then released: Alice is paid 2 DPN, Bob gets the other 3 back.
+	set_dispute_window(&node, 2);
+	let mut settled = Value::Null;
+	wait_until(&node, "the dispute window to pass", || {
+		let out = alice.run(&["compute", "job", "release", &job]);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		settled =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+		out.status.success()
+	});
+	assert_eq!(
+		(settled["paid"].as_str(), settled["refunded"].as_str()),
+		(Some("2000000000000"), Some("3000000000000"))
+	);
+	assert_eq!(settled["points"].as_u64(), Some(4));
+	let show = bob.err(&["compute", "job", "show", &job]);
+	assert!(show.contains(&format!("there is no job {job}")), "{show}");
+}
+
+/// Set `compute.DisputeWindow` through sudo (Alice on the dev chain), as a root referendum
+/// would.
+fn set_dispute_window(node: &Node, blocks: u32) {
+	use depin_provider::depin::{
+		self,
+		runtime_types::{
+			depin_runtime::configs::parameters::{dynamic_params::compute, RuntimeParameters},
+			pallet_parameters::pallet::Call as ParametersCall,
+		},
+	};
+	let runtime = tokio::runtime::Runtime::new().expect("tokio");
+	runtime
+		.block_on(async {
+			let chain = depin_provider::chain::Chain::connect(&node.url).await?;
+			let key_value = RuntimeParameters::Compute(compute::Parameters::DisputeWindow(
+				compute::DisputeWindow,
+				Some(blocks),
+			));
+			let call = depin::tx()
+				.sudo()
+				.sudo(depin::Call::Parameters(ParametersCall::set_parameter { key_value }));
+			let included = chain.submit(&call, &subxt_signer::sr25519::dev::alice()).await?;
+			included
+				.events
+				.find_first::<depin::sudo::events::Sudid>()
+				.ok_or_else(|| anyhow::anyhow!("no Sudid event"))??
+				.sudo_result
+				.map_err(|e| anyhow::anyhow!("sudo failed: {e:?}"))
+		})
+		.expect("the dispute window is set");
 }
 
 /// Suspend a device through sudo (Alice on the dev chain), as governance or the fault rule
