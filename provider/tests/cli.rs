@@ -394,46 +394,37 @@ fn a_provider_registers_proves_earns_and_claims() {
 /// Set `compute.DisputeWindow` through sudo (Alice on the dev chain), as a root referendum
 /// would.
 fn set_dispute_window(node: &Node, blocks: u32) {
-	use depin_provider::depin::{
-		self,
-		runtime_types::{
-			depin_runtime::configs::parameters::{dynamic_params::compute, RuntimeParameters},
-			pallet_parameters::pallet::Call as ParametersCall,
-		},
+	use depin_provider::depin::runtime_types::{
+		depin_runtime::configs::parameters::{dynamic_params::compute, RuntimeParameters},
+		pallet_parameters::pallet::Call as ParametersCall,
 	};
-	let runtime = tokio::runtime::Runtime::new().expect("tokio");
-	runtime
-		.block_on(async {
-			let chain = depin_provider::chain::Chain::connect(&node.url).await?;
-			let key_value = RuntimeParameters::Compute(compute::Parameters::DisputeWindow(
-				compute::DisputeWindow,
-				Some(blocks),
-			));
-			let call = depin::tx()
-				.sudo()
-				.sudo(depin::Call::Parameters(ParametersCall::set_parameter { key_value }));
-			let included = chain.submit(&call, &subxt_signer::sr25519::dev::alice()).await?;
-			included
-				.events
-				.find_first::<depin::sudo::events::Sudid>()
-				.ok_or_else(|| anyhow::anyhow!("no Sudid event"))??
-				.sudo_result
-				.map_err(|e| anyhow::anyhow!("sudo failed: {e:?}"))
-		})
-		.expect("the dispute window is set");
+	let key_value = RuntimeParameters::Compute(compute::Parameters::DisputeWindow(
+		compute::DisputeWindow,
+		Some(blocks),
+	));
+	sudo(
+		node,
+		depin_provider::depin::Call::Parameters(ParametersCall::set_parameter { key_value }),
+	);
 }
 
 /// Suspend a device through sudo (Alice on the dev chain), as governance or the fault rule
 /// would.
 fn suspend(node: &Node, device: u64) {
-	use depin_provider::depin::{self, runtime_types::pallet_devices::pallet::Call as DevicesCall};
+	use depin_provider::depin::{runtime_types::pallet_devices::pallet::Call as DevicesCall, Call};
+	sudo(node, Call::Devices(DevicesCall::suspend { device }));
+}
+
+/// Dispatch `call` as root through sudo (Alice on the dev chain); panics unless it succeeds.
+fn sudo(node: &Node, call: depin_provider::depin::Call) {
+	use depin_provider::depin;
 	let runtime = tokio::runtime::Runtime::new().expect("tokio");
 	runtime
 		.block_on(async {
 			let chain = depin_provider::chain::Chain::connect(&node.url).await?;
-			let call =
-				depin::tx().sudo().sudo(depin::Call::Devices(DevicesCall::suspend { device }));
-			let included = chain.submit(&call, &subxt_signer::sr25519::dev::alice()).await?;
+			let included = chain
+				.submit(&depin::tx().sudo().sudo(call), &subxt_signer::sr25519::dev::alice())
+				.await?;
 			included
 				.events
 				.find_first::<depin::sudo::events::Sudid>()
@@ -441,7 +432,7 @@ fn suspend(node: &Node, device: u64) {
 				.sudo_result
 				.map_err(|e| anyhow::anyhow!("sudo failed: {e:?}"))
 		})
-		.expect("the device is suspended");
+		.unwrap_or_else(|e| node.fail(&format!("a root call failed: {e}")));
 }
 
 #[test]
