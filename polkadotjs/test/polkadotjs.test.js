@@ -21,6 +21,13 @@ async function eventsAt(api, hash) {
 	return (await api.query.system.events.at(hash)).map(({ event }) => event);
 }
 
+/** The registry's name for the type at Rust path `path` (e.g. `depin_primitives::device::DeviceKey`). */
+function typeAt(api, path) {
+	const found = api.registry.lookup.types.find(({ type }) => type.path.map((p) => p.toString()).join("::") === path);
+	assert.ok(found, `no type ${path} in the metadata`);
+	return api.registry.createLookupType(found.id);
+}
+
 /** Sign and submit `tx` as `signer`; resolves with the block that included it. */
 function submit(api, tx, signer) {
 	return new Promise((resolve, reject) => {
@@ -90,7 +97,7 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("builds, encodes and decodes every type of our runtime", () => {
-		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_compute|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_merkle)::/;
+		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_compute|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_primitives|depin_merkle)::/;
 		let checked = 0;
 		for (const { id, type } of api.registry.lookup.types) {
 			const path = type.path.map((p) => p.toString()).join("::");
@@ -185,7 +192,9 @@ describe("Polkadot.js against the dev node", () => {
 		// The device proves possession of its key: it signs the SCALE payload
 		// (context, genesis hash, owner, key, nonce) — built here byte by byte.
 		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//polkadotjs-device");
-		const key = api.createType("PalletDevicesDeviceKey", { Sr25519: devicePair.publicKey });
+		const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), {
+			Sr25519: devicePair.publicKey,
+		});
 		const payload = u8aConcat(
 			REGISTER_CONTEXT,
 			api.genesisHash.toU8a(),

@@ -105,7 +105,7 @@ impl Chain {
 
 	pub async fn device_by_key(
 		&self,
-		key: &pallet_devices::DeviceKey,
+		key: &depin_primitives::DeviceKey,
 	) -> Result<Option<(DeviceId, ChainDevice)>> {
 		self.api("device_by_key", key).await
 	}
@@ -114,9 +114,10 @@ impl Chain {
 		let mut all = Vec::new();
 		let mut after: Option<DeviceId> = None;
 		loop {
-			let page: Vec<(DeviceId, ChainDevice)> =
-				self.api("devices_of", (account(owner), after, pallet_devices::MAX_PAGE)).await?;
-			let full = page.len() >= pallet_devices::MAX_PAGE as usize;
+			let page: Vec<(DeviceId, ChainDevice)> = self
+				.api("devices_of", (account(owner), after, depin_primitives::device::MAX_PAGE))
+				.await?;
+			let full = page.len() >= depin_primitives::device::MAX_PAGE as usize;
 			after = page.last().map(|(id, _)| *id);
 			all.extend(page);
 			if !full {
@@ -136,7 +137,7 @@ impl Chain {
 	pub async fn compute_challenge(
 		&self,
 		device: DeviceId,
-	) -> Result<Option<pallet_compute::WorkChallenge<BlockNumber>>> {
+	) -> Result<Option<depin_primitives::compute::WorkChallenge<BlockNumber>>> {
 		self.api("compute_challenge", device).await
 	}
 
@@ -171,7 +172,11 @@ impl Chain {
 	}
 
 	pub async fn reward_receipts(&self, device: DeviceId) -> Result<Vec<RewardReceipt<Balance>>> {
-		self.api("reward_receipts", (device, Option::<u32>::None, pallet_devices::MAX_PAGE)).await
+		self.api(
+			"reward_receipts",
+			(device, Option::<u32>::None, depin_primitives::device::MAX_PAGE),
+		)
+		.await
 	}
 
 	/// The free balance of an account.

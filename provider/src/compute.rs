@@ -1,6 +1,6 @@
 //! Compute proofs, the provider's side: the epoch's sequential workload really run, its
 //! checkpoints committed under a Merkle root, and the segments the chain samples revealed with
-//! their paths — built with `pallet-compute`'s own [`work`] functions and payload types, so the
+//! their paths — built with the chain's own [`work`] functions and statement types (`depin_primitives`), so the
 //! runtime recomputes exactly what was run here.
 //!
 //! The daemon's cycle per epoch (see `DepinApi::compute_challenge`): when the device is
@@ -12,12 +12,14 @@
 use anyhow::{anyhow, Context, Result};
 use codec::Encode;
 use depin_merkle::{Blake2, MerkleTree};
-use pallet_compute::{
-	work, CommitPayload, SegmentProof, WorkChallenge, WorkCommit, WorkReveal, WorkStatus,
-	COMMIT_CONTEXT,
+use depin_primitives::{
+	compute::{
+		CommitStatement, MaxSamples, MaxWorkTreeDepth, SegmentProof, WorkChallenge, WorkCommit,
+		WorkReveal, WorkStatus, COMMIT_CONTEXT,
+	},
+	work, DevicePair,
 };
-use pallet_devices::DevicePair;
-use sp_core::{ConstU32, H256};
+use sp_core::H256;
 
 use crate::{
 	chain::{bridge, BlockNumber, Chain, Wait},
@@ -26,10 +28,11 @@ use crate::{
 };
 use subxt_signer::sr25519::Keypair;
 
-/// A reveal with the runtime's bounds (`MaxSamples`, `MaxTreeDepth`).
-pub type Reveal = WorkReveal<ConstU32<16>, ConstU32<20>>;
+/// A reveal with the runtime's bounds (`MaxSamples`, `MaxTreeDepth`, which the runtime takes
+/// from `depin_primitives` too).
+pub type Reveal = WorkReveal<MaxSamples, MaxWorkTreeDepth>;
 /// A segment with the runtime's bound on paths.
-pub type Segment = SegmentProof<ConstU32<20>>;
+pub type Segment = SegmentProof<MaxWorkTreeDepth>;
 
 /// A workload run (or, for the simulator's cheaters, partly made up): its checkpoints and
 /// their tree.
@@ -81,9 +84,7 @@ impl Workload {
 
 	/// The commitment, signed with the device key.
 	pub fn commit(&self, genesis: H256, key: &DevicePair) -> WorkCommit {
-		let payload = CommitPayload {
-			context: COMMIT_CONTEXT,
-			genesis_hash: genesis,
+		let statement = CommitStatement {
 			device: self.device,
 			epoch: self.epoch,
 			root: self.root(),
@@ -94,7 +95,7 @@ impl Workload {
 			device: self.device,
 			epoch: self.epoch,
 			root: self.root(),
-			signature: key.sign(&payload.encode()),
+			signature: key.sign_statement(COMMIT_CONTEXT, genesis, &statement),
 		}
 	}
 

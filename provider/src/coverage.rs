@@ -1,23 +1,27 @@
 //! Coverage proofs, the provider's side: beacons and witness receipts, built and signed the
 //! way `pallet-coverage` checks them, and a simple radio model for the simulator.
 //!
-//! A drawn beaconer (see `DepinApi::coverage_beacons`) signs a [`BeaconPayload`] binding the
+//! A drawn beaconer (see `DepinApi::coverage_beacons`) signs a [`BeaconStatement`] binding the
 //! chain, itself, the epoch, its challenge, the block it transmits at and the frequency; the
 //! SCALE-encoded [`BeaconReport`] is the radio packet, and its blake2-256 hash the beacon id.
-//! A witness that hears the packet signs a [`ReceiptPayload`] with the id and what it measured.
+//! A witness that hears the packet signs a [`ReceiptStatement`] with the id and what it measured.
 //! Anyone then submits the beacon and the receipts together (`coverage.submit_beacons`).
 
-use codec::Encode;
-use pallet_coverage::{
-	BeaconPayload, BeaconReport, ReceiptPayload, WitnessReceipt, BEACON_CONTEXT, RECEIPT_CONTEXT,
+use depin_primitives::{
+	coverage::{
+		BeaconReport, BeaconStatement, MaxWitnesses, ReceiptStatement, WitnessReceipt,
+		BEACON_CONTEXT, RECEIPT_CONTEXT,
+	},
+	h3::H3Cell,
+	DevicePair,
 };
-use pallet_devices::{h3::H3Cell, DevicePair};
-use sp_core::{ConstU32, H256};
+use sp_core::H256;
 
 use crate::chain::BlockNumber;
 
-/// A bundle with the runtime's bound on receipts (`MaxWitnesses`).
-pub type Bundle = pallet_coverage::BeaconBundle<BlockNumber, ConstU32<25>>;
+/// A bundle with the runtime's bound on receipts (`MaxWitnesses`, which the runtime takes from
+/// `depin_primitives` too).
+pub type Bundle = depin_primitives::coverage::BeaconBundle<BlockNumber, MaxWitnesses>;
 /// A receipt as the chain takes it.
 pub type Receipt = WitnessReceipt<BlockNumber>;
 /// A beacon as transmitted.
@@ -38,9 +42,7 @@ pub struct BeaconParams {
 
 /// The beacon of a drawn beaconer, signed with its device key.
 pub fn beacon(params: &BeaconParams, key: &DevicePair) -> Beacon {
-	let payload = BeaconPayload {
-		context: BEACON_CONTEXT,
-		genesis_hash: params.genesis,
+	let statement = BeaconStatement {
 		device: params.device,
 		epoch: params.epoch,
 		challenge: params.challenge,
@@ -52,13 +54,13 @@ pub fn beacon(params: &BeaconParams, key: &DevicePair) -> Beacon {
 		epoch: params.epoch,
 		sent_at: params.sent_at,
 		frequency: params.frequency,
-		signature: key.sign(&payload.encode()),
+		signature: key.sign_statement(BEACON_CONTEXT, params.genesis, &statement),
 	}
 }
 
 /// A beacon's id: what witnesses sign.
 pub fn beacon_id(beacon: &Beacon) -> H256 {
-	H256(sp_crypto_hashing::blake2_256(&beacon.encode()))
+	beacon.id()
 }
 
 /// What a witness measured when it heard a beacon.
@@ -84,9 +86,7 @@ pub fn receipt(
 	measured: Measurement,
 	key: &DevicePair,
 ) -> Receipt {
-	let payload = ReceiptPayload {
-		context: RECEIPT_CONTEXT,
-		genesis_hash: genesis,
+	let statement = ReceiptStatement {
 		beacon,
 		witness,
 		signal: measured.signal,
@@ -95,15 +95,16 @@ pub fn receipt(
 		received_at: measured.received_at,
 		cell: measured.cell,
 	};
+	let signature = key.sign_statement(RECEIPT_CONTEXT, genesis, &statement);
 	WitnessReceipt {
 		witness,
 		beacon,
-		signal: measured.signal,
-		snr: measured.snr,
-		frequency: measured.frequency,
-		received_at: measured.received_at,
-		cell: measured.cell,
-		signature: key.sign(&payload.encode()),
+		signal: statement.signal,
+		snr: statement.snr,
+		frequency: statement.frequency,
+		received_at: statement.received_at,
+		cell: statement.cell,
+		signature,
 	}
 }
 
@@ -140,16 +141,19 @@ mod tests {
 				frequency: FREQUENCY,
 			};
 			let b = beacon(&params, &beaconer);
-			let payload = BeaconPayload {
-				context: BEACON_CONTEXT,
-				genesis_hash: params.genesis,
+			let statement = BeaconStatement {
 				device: 4,
 				epoch: 7,
 				challenge: params.challenge,
 				sent_at: 71,
 				frequency: FREQUENCY,
 			};
-			assert!(beaconer.public().verify(&payload.encode(), &b.signature));
+			assert!(beaconer.public().verify_statement(
+				BEACON_CONTEXT,
+				params.genesis,
+				&statement,
+				&b.signature
+			));
 			let measured = Measurement {
 				signal: -90,
 				snr: 40,
@@ -158,19 +162,21 @@ mod tests {
 				cell: 0x8c1f1d48945d9ff,
 			};
 			let r = receipt(params.genesis, beacon_id(&b), 9, measured, &witness);
-			let payload = ReceiptPayload {
-				context: RECEIPT_CONTEXT,
-				genesis_hash: params.genesis,
-				beacon: beacon_id(&b),
-				witness: 9,
-				signal: -90,
-				snr: 40,
-				frequency: FREQUENCY,
-				received_at: 71,
-				cell: 0x8c1f1d48945d9ff,
-			};
-			assert!(witness.public().verify(&payload.encode(), &r.signature));
-			assert!(!beaconer.public().verify(&payload.encode(), &r.signature));
+			let statement = r.statement();
+			assert_eq!(statement.beacon, beacon_id(&b));
+			assert_eq!((statement.witness, statement.signal, statement.snr), (9, -90, 40));
+			assert!(witness.public().verify_statement(
+				RECEIPT_CONTEXT,
+				params.genesis,
+				&statement,
+				&r.signature
+			));
+			assert!(!beaconer.public().verify_statement(
+				RECEIPT_CONTEXT,
+				params.genesis,
+				&statement,
+				&r.signature
+			));
 		}
 	}
 

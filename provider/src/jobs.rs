@@ -1,15 +1,14 @@
 //! Compute jobs, both parties' side. A consumer opens a job on a device (its payment held on
 //! chain); when the work is done the consumer signs a receipt of the units delivered with its
 //! account key and hands it to the provider, who co-signs it with the device key and submits
-//! it. Both sign `pallet-compute`'s own [`ReceiptPayload`], so what is signed here is what the
-//! runtime checks.
+//! it. Both sign the chain's own enveloped [`JobReceipt`] (`depin_primitives`), so what is signed
+//! here is what the runtime checks.
 //!
 //! The consumer's half travels as JSON ([`ConsumerReceipt`]): readable, and checked on arrival
 //! (the chain, the job, the signature) before the provider spends a transaction on it.
 
 use anyhow::{anyhow, bail, Context, Result};
-use codec::Encode;
-use pallet_compute::{JobReceipt, ReceiptPayload, SignedReceipt, RECEIPT_CONTEXT};
+use depin_primitives::compute::{self, JobReceipt, SignedReceipt, RECEIPT_CONTEXT};
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, sr25519, Pair as _, H256};
 use subxt_signer::sr25519::Keypair;
@@ -27,12 +26,11 @@ pub type Receipt = JobReceipt<AccountId32, Balance, BlockNumber>;
 /// A receipt both parties signed, ready for `compute.submit_receipts`.
 pub type CoSigned = SignedReceipt<AccountId32, Balance, BlockNumber, MultiSignature>;
 /// A job as `DepinApi::compute_job` returns it.
-pub type Job = pallet_compute::Job<AccountId32, Balance, BlockNumber>;
+pub type Job = compute::Job<AccountId32, Balance, BlockNumber>;
 
 /// The bytes both parties sign.
 pub fn receipt_message(genesis: H256, receipt: &Receipt) -> Vec<u8> {
-	ReceiptPayload { context: RECEIPT_CONTEXT, genesis_hash: genesis, receipt: receipt.clone() }
-		.encode()
+	depin_primitives::envelope::message(RECEIPT_CONTEXT, genesis, receipt)
 }
 
 /// A receipt signed by the consumer (sr25519 account key), as the consumer hands it over.
@@ -128,7 +126,7 @@ impl ConsumerReceipt {
 /// Check a receipt against its job as the chain holds it, so that a provider learns what is
 /// wrong before submitting: the same rules `submit_receipts` applies, cheapest first.
 pub fn check_against(job: &Job, receipt: &Receipt, best: BlockNumber) -> Result<()> {
-	if !matches!(job.status, pallet_compute::JobStatus::Open) {
+	if !matches!(job.status, compute::JobStatus::Open) {
 		bail!("job {} already has a receipt", receipt.job);
 	}
 	if job.consumer != receipt.consumer
@@ -181,14 +179,14 @@ mod tests {
 	}
 
 	fn job() -> Job {
-		pallet_compute::Job {
+		compute::Job {
 			consumer: AccountId32::new(alice().public_key().0),
 			device: 2,
 			max_units: 10,
 			price: 1_000_000_000_000,
 			held: 10_000_000_000_000,
 			opened_at: 30,
-			status: pallet_compute::JobStatus::Open,
+			status: compute::JobStatus::Open,
 		}
 	}
 
@@ -238,8 +236,7 @@ mod tests {
 		assert!(error(receipt(5), 39).contains("outside"));
 		assert!(error(Receipt { device: 4, ..receipt(5) }, 50).contains("does not match"));
 		let mut done = job();
-		done.status =
-			pallet_compute::JobStatus::Submitted { units: 5, amount: 5, submitted_at: 41 };
+		done.status = compute::JobStatus::Submitted { units: 5, amount: 5, submitted_at: 41 };
 		assert!(check_against(&done, &receipt(5), 50).unwrap_err().to_string().contains("already"));
 	}
 }

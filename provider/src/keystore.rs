@@ -14,8 +14,8 @@ use std::{
 };
 
 use anyhow::{anyhow, bail, Context, Result};
-use pallet_devices::DeviceKey;
-pub use pallet_devices::DevicePair;
+use depin_primitives::DeviceKey;
+pub use depin_primitives::DevicePair;
 use serde::{Deserialize, Serialize};
 use sp_core::{ecdsa, ed25519, sr25519, Pair};
 
@@ -205,7 +205,7 @@ impl Keystore {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use pallet_devices::DeviceSignature;
+	use depin_primitives::DeviceSignature;
 
 	#[test]
 	fn keys_are_saved_with_mode_0600_and_read_back() {

@@ -2,22 +2,26 @@
 //!
 //! For each open challenge (from `DepinApi::open_challenges`) the prover checks the challenge
 //! against the root it holds, reads the chunks the chain picked, adds their Merkle paths and
-//! signs the [`ProofPayload`] with the device key. The chain recomputes everything; a proof
+//! signs the [`StorageProofStatement`] with the device key. The chain recomputes everything; a proof
 //! built from data that is not there fails its Merkle check.
 
 use anyhow::{bail, Context, Result};
-use codec::Encode;
 use depin_merkle::{Blake2, MerkleTree};
-use pallet_proofs::{ChunkProof, OpenChallenge, ProofPayload, STORAGE_PROOF_CONTEXT};
-use sp_core::{ConstU32, H256};
+use depin_primitives::storage::{
+	ChunkProof, MaxChallengesPerSector, MaxTreeDepth, OpenChallenge, StorageProofStatement,
+	MAX_CHALLENGES_PER_SECTOR, MAX_TREE_DEPTH, STORAGE_PROOF_CONTEXT,
+};
+use sp_core::H256;
 
 use crate::{
 	keystore::DevicePair,
 	sector::{LocalSector, SectorData},
 };
 
-/// The runtime's bounds on a proof (`MaxChallengesPerSector`, `MaxTreeDepth`).
-pub type StorageProof = pallet_proofs::StorageProof<ConstU32<8>, ConstU32<30>>;
+/// A storage proof within the runtime's bounds (`MaxChallengesPerSector`, `MaxTreeDepth`,
+/// which the runtime takes from `depin_primitives` too).
+pub type StorageProof =
+	depin_primitives::storage::StorageProof<MaxChallengesPerSector, MaxTreeDepth>;
 
 /// Where a sector's bytes are: files on disk, or (the simulator's) memory.
 pub enum Data {
@@ -106,12 +110,12 @@ pub fn prove(
 		chunks.push(ChunkProof {
 			index,
 			chunk: data,
-			path: path.try_into().map_err(|_| anyhow::anyhow!("the tree is deeper than 30"))?,
+			path: path
+				.try_into()
+				.map_err(|_| anyhow::anyhow!("the tree is deeper than {MAX_TREE_DEPTH}"))?,
 		});
 	}
-	let payload = ProofPayload {
-		context: STORAGE_PROOF_CONTEXT,
-		genesis_hash: genesis,
+	let statement = StorageProofStatement {
 		device,
 		sector: challenge.sector,
 		epoch: challenge.epoch,
@@ -121,8 +125,10 @@ pub fn prove(
 		device,
 		sector: challenge.sector,
 		epoch: challenge.epoch,
-		chunks: chunks.try_into().map_err(|_| anyhow::anyhow!("more than 8 chunks asked"))?,
-		signature: key.sign(&payload.encode()),
+		chunks: chunks
+			.try_into()
+			.map_err(|_| anyhow::anyhow!("more than {MAX_CHALLENGES_PER_SECTOR} chunks asked"))?,
+		signature: key.sign_statement(STORAGE_PROOF_CONTEXT, genesis, &statement),
 	})
 }
 

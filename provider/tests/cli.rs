@@ -7,12 +7,12 @@
 #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::{
-	net::TcpListener,
 	path::{Path, PathBuf},
-	process::{Child, Command, Output, Stdio},
+	process::{Command, Output, Stdio},
 	time::{Duration, Instant},
 };
 
+use depin_node_harness::{free_port, Node};
 use serde_json::Value;
 
 const CLI: &str = env!("CARGO_BIN_EXE_depin-provider");
@@ -79,46 +79,14 @@ fn node_binary() -> PathBuf {
 	}
 }
 
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|l| l.local_addr())
-		.map(|a| a.port())
-		.expect("a free port")
+/// `depin-node --dev` ([`node_binary`]) on free ports, without Prometheus.
+trait DevNode {
+	fn start() -> Self;
 }
 
-struct Node {
-	child: Child,
-	url: String,
-	dir: tempfile::TempDir,
-}
-
-impl Node {
+impl DevNode for Node {
 	fn start() -> Node {
-		let dir = tempfile::tempdir().expect("temp dir");
-		let rpc = free_port();
-		let log = std::fs::File::create(dir.path().join("node.log")).expect("log");
-		let child = Command::new(node_binary())
-			.args(["--dev", "--no-telemetry", "--no-mdns", "--no-prometheus"])
-			.arg("--base-path")
-			.arg(dir.path().join("data"))
-			.args(["--rpc-port", &rpc.to_string(), "--port", &free_port().to_string()])
-			.stdout(log.try_clone().expect("log"))
-			.stderr(log)
-			.spawn()
-			.expect("depin-node starts");
-		Node { child, url: format!("ws://127.0.0.1:{rpc}"), dir }
-	}
-
-	fn fail(&self, what: &str) -> ! {
-		let log = std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default();
-		panic!("{what}\n--- node log ---\n{log}")
-	}
-}
-
-impl Drop for Node {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		Node::spawn(node_binary(), &["--dev", "--no-prometheus"])
 	}
 }
 

@@ -10,6 +10,8 @@
 use super::*;
 use crate::Pallet as Compute;
 use alloc::vec::Vec;
+use depin_primitives::epoch::EpochInfo;
+use depin_proving::ProvingEpochs;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::*,
@@ -18,7 +20,6 @@ use frame_support::{
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
-use pallet_proofs::{EpochInfo, ProvingEpochs};
 use sp_core::H256;
 use sp_runtime::{
 	traits::{One, Saturating},

@@ -1,30 +1,22 @@
 //! Capacity challenges: enrolment, commitments, the reveal seed, reveals and faults.
 
-use crate::{pallet::*, types::*, weights::WeightInfo, work, WorkRevealOf};
-use codec::Encode;
+use crate::{pallet::*, types::*, weights::WeightInfo, work, RuntimeHasher, WorkRevealOf};
+use depin_primitives::epoch::EpochInfo;
+use depin_proving::{
+	batch::{self, Rejection, Verdicts},
+	devices, epoch,
+	faults::{self, FaultEvent, FaultRules},
+	OnProofAccepted, ProvingEpochs,
+};
 use frame_support::{
 	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 	ensure,
-	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
-	traits::Randomness,
+	pallet_prelude::{DispatchResult, Get, Weight},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
-use pallet_proofs::{EpochInfo, OnProofAccepted, ProvingEpochs};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating, Zero};
-
-/// blake2-256 through the host, for the workload and Merkle checks in the runtime.
-pub struct RuntimeHasher;
-
-impl depin_merkle::Hasher for RuntimeHasher {
-	fn hash(data: &[u8]) -> [u8; 32] {
-		sp_io::hashing::blake2_256(data)
-	}
-}
-
-/// A rejected item: why, and the weight spent on it.
-type Rejection = (DispatchError, Weight);
+use sp_runtime::traits::{One, Saturating};
 
 /// What a checked reveal came to.
 pub(crate) enum Revealed {
@@ -33,6 +25,8 @@ pub(crate) enum Revealed {
 	/// Segment `segment` did not recompute to its checkpoint.
 	Faked { segment: u32 },
 }
+
+depin_proving::impl_refusal_errors!(NotComputeDevice);
 
 impl<T: Config> Pallet<T> {
 	// ---- Parameters ----------------------------------------------------------------------
@@ -94,21 +88,11 @@ impl<T: Config> Pallet<T> {
 		segments: u32,
 		segment_len: u32,
 	) -> alloc::vec::Vec<u8> {
-		CommitPayload {
-			context: COMMIT_CONTEXT,
-			genesis_hash: Self::genesis_hash(),
-			device,
-			epoch,
-			root,
-			segments,
-			segment_len,
-		}
-		.encode()
-	}
-
-	pub(crate) fn genesis_hash() -> H256 {
-		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		H256::from_slice(hash.as_ref())
+		depin_primitives::envelope::message(
+			COMMIT_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			&CommitStatement { device, epoch, root, segments, segment_len },
+		)
 	}
 
 	// ---- The reveal seed -----------------------------------------------------------------
@@ -123,9 +107,7 @@ impl<T: Config> Pallet<T> {
 		if RevealSeeds::<T>::get().is_some_and(|s| s.epoch == epoch.index) {
 			return db.reads(2);
 		}
-		let (random, _known_since) = T::Randomness::random(REVEAL_SUBJECT);
-		let seed =
-			H256(sp_io::hashing::blake2_256(&(REVEAL_SUBJECT, epoch.index, random).encode()));
+		let seed = epoch::draw_seed::<_, _, T::Randomness>(REVEAL_SUBJECT, epoch.index);
 		RevealSeeds::<T>::put(RevealSeed { epoch: epoch.index, seed });
 		Self::deposit_event(Event::RevealSeedDrawn { epoch: epoch.index, seed });
 		T::WeightInfo::draw_reveal_seed()
@@ -141,75 +123,31 @@ impl<T: Config> Pallet<T> {
 	/// The most settling a worker can cost beyond its read and write: recording faults,
 	/// suspending and slashing, in the registry.
 	pub fn settle_weight() -> Weight {
-		T::Registry::record_faults_weight()
-			.saturating_add(T::Registry::suspend_weight())
-			.saturating_add(T::Registry::slash_weight())
+		faults::max_settle_weight::<_, T::Registry>()
 	}
 
-	/// Bring `state` up to epoch `current`: count the epochs missed since it was last settled,
-	/// suspend and slash at the threshold. O(1) whatever the gap. `active` is the device's
-	/// status as the caller read it. Returns whether the device was suspended.
+	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
+	/// epochs missed since it was last settled, suspend and slash at the threshold. O(1)
+	/// whatever the gap. `active` is the device's status as the caller read it. Returns
+	/// whether the device was suspended.
 	pub(crate) fn settle(
 		device: DeviceId,
 		state: &mut WorkerState,
 		current: EpochIndex,
 		active: bool,
 	) -> bool {
-		let missed = Self::advance(state, current, active);
-		if missed == 0 {
-			return false;
-		}
-		// The device exists (it is active), so this cannot fail.
-		let _ = T::Registry::record_faults(device, missed);
-		Self::deposit_event(Event::FaultsRecorded {
-			device,
-			missed,
-			consecutive: state.consecutive_faults,
-		});
-		if state.consecutive_faults < T::FaultThreshold::get() {
-			return false;
-		}
-		let suspended = T::Registry::suspend(device).is_ok();
-		if suspended {
-			let _ = T::Registry::slash(device, T::FaultSlash::get());
-			Self::deposit_event(Event::SuspendedForFaults {
-				device,
-				consecutive: state.consecutive_faults,
-			});
-		}
-		state.consecutive_faults = 0;
-		state.status = WorkStatus::NotChallenged;
-		suspended
-	}
-
-	/// The counting part of [`Self::settle`]: move `state` to epoch `current`, adding the
-	/// epochs missed since it was last settled to its consecutive faults. Returns how many were
-	/// missed (none for an inactive device, which is not challenged).
-	pub(crate) fn advance(state: &mut WorkerState, current: EpochIndex, active: bool) -> u32 {
-		if state.epoch >= current {
-			return 0;
-		}
-		let mut missed: u32 = 0;
-		if active {
-			if state.status.missed() {
-				missed = 1;
-				state.consecutive_faults = state.consecutive_faults.saturating_add(1);
-			} else if state.status == WorkStatus::Proven {
-				state.consecutive_faults = 0;
-			}
-			// Epochs nobody touched the device in: challenged (they all follow its enrolment
-			// epoch), never answered.
-			let gap = current.saturating_sub(state.epoch).saturating_sub(1);
-			missed = missed.saturating_add(gap);
-			state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
-		}
-		state.epoch = current;
-		state.status = if active && state.enrolled_in < current {
-			WorkStatus::Challenged
-		} else {
-			WorkStatus::NotChallenged
-		};
-		missed
+		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
+		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
+			Self::deposit_event(match event {
+				FaultEvent::Recorded { missed, consecutive } => {
+					Event::FaultsRecorded { device, missed, consecutive }
+				},
+				FaultEvent::Suspended { consecutive } => {
+					Event::SuspendedForFaults { device, consecutive }
+				},
+			})
+		})
+		.suspended
 	}
 
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -217,46 +155,17 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let step = Self::settle_weight().saturating_add(db.reads_writes(2, 1));
-		let mut used = db.reads_writes(2, 1);
-		if !remaining.all_gte(used.saturating_add(step)) {
-			return Weight::zero();
-		}
 		let current = T::Epochs::current().index;
-		let mut sweep = Sweep::<T>::get();
-		if sweep.epoch != current {
-			sweep = SweepState { epoch: current, last: None, done: false };
-		}
-		if sweep.done {
-			return db.reads(2);
-		}
-		while remaining.all_gte(used.saturating_add(step)) {
-			// A fresh iterator per step: the map is written in between.
-			let next = match sweep.last {
-				Some(last) => Workers::<T>::iter_from(Workers::<T>::hashed_key_for(last)).next(),
-				None => Workers::<T>::iter().next(),
-			};
-			let Some((device, mut state)) = next else {
-				sweep.done = true;
-				break;
-			};
-			used = used.saturating_add(step);
-			sweep.last = Some(device);
-			if state.epoch < current {
-				Self::settle(device, &mut state, current, T::Registry::is_active(device));
-				Workers::<T>::insert(device, state);
-			}
-		}
-		Sweep::<T>::put(sweep);
-		used
+		faults::sweep::<Workers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
+			Self::settle(device, state, current, T::Registry::is_active(device));
+		})
 	}
 
 	// ---- Enrolment -----------------------------------------------------------------------
 
 	pub(crate) fn do_enroll(who: T::AccountId, device_id: DeviceId) -> DispatchResult {
-		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
-		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
-		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
-		ensure!(device.is_active(), Error::<T>::DeviceNotActive);
+		devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Compute)
+			.map_err(Error::<T>::from)?;
 		ensure!(!Workers::<T>::contains_key(device_id), Error::<T>::AlreadyEnrolled);
 		let current = T::Epochs::current().index;
 		Workers::<T>::insert(
@@ -312,13 +221,6 @@ impl<T: Config> Pallet<T> {
 		Ok((device.key, device.capacity, state))
 	}
 
-	/// The current epoch's index if `epoch` is it.
-	fn ensure_current(epoch: EpochIndex, current: EpochIndex) -> Result<(), Error<T>> {
-		ensure!(epoch <= current, Error::<T>::EpochNotStarted);
-		ensure!(epoch == current, Error::<T>::StaleEpoch);
-		Ok(())
-	}
-
 	// ---- Commitments ---------------------------------------------------------------------
 
 	/// The weight charged for a batch of `n` commitments.
@@ -331,20 +233,18 @@ impl<T: Config> Pallet<T> {
 		ensure!(!commits.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
-		let (mut accepted, mut rejected) = (0u32, 0u32);
-		for (index, commit) in commits.iter().enumerate() {
-			match Self::process_commit(&epoch, now, commit) {
-				Ok(()) => accepted = accepted.saturating_add(1),
-				Err(error) => {
-					rejected = rejected.saturating_add(1);
-					Self::deposit_event(Event::Rejected {
-						index: index as u32,
-						device: commit.device,
-						error: error.into(),
-					});
-				},
-			}
-		}
+		let Verdicts { accepted, rejected, .. } = batch::process(
+			&commits,
+			Weight::zero(),
+			|commit| {
+				Self::process_commit(&epoch, now, commit)
+					.map(|()| Weight::zero())
+					.map_err(|error| (error.into(), Weight::zero()))
+			},
+			|index, commit, error| {
+				Self::deposit_event(Event::Rejected { index, device: commit.device, error })
+			},
+		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(())
 	}
@@ -355,7 +255,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		commit: &WorkCommit,
 	) -> Result<(), Error<T>> {
-		Self::ensure_current(commit.epoch, epoch.index)?;
+		epoch::ensure_current(commit.epoch, epoch.index)?;
 		ensure!(now < Self::reveal_at(epoch.start), Error::<T>::CommitWindowClosed);
 		let (key, capacity, mut state) = Self::challenged_worker(commit.device, epoch.index)?;
 		ensure!(state.status == WorkStatus::Challenged, Error::<T>::AlreadyCommitted);
@@ -416,25 +316,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(!reveals.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut weight = Weight::zero();
-		let (mut accepted, mut rejected) = (0u32, 0u32);
-		for (index, reveal) in reveals.iter().enumerate() {
-			match Self::process_reveal(&epoch, now, reveal) {
-				Ok(spent) => {
-					accepted = accepted.saturating_add(1);
-					weight = weight.saturating_add(spent);
-				},
-				Err((error, spent)) => {
-					rejected = rejected.saturating_add(1);
-					weight = weight.saturating_add(spent);
-					Self::deposit_event(Event::Rejected {
-						index: index as u32,
-						device: reveal.device,
-						error,
-					});
-				},
-			}
-		}
+		let Verdicts { accepted, rejected, weight } = batch::process(
+			&reveals,
+			Weight::zero(),
+			|reveal| Self::process_reveal(&epoch, now, reveal),
+			|index, reveal, error| {
+				Self::deposit_event(Event::Rejected { index, device: reveal.device, error })
+			},
+		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Default::default() })
 	}
@@ -464,7 +353,7 @@ impl<T: Config> Pallet<T> {
 		let full = Self::reveal_weight(samples).saturating_add(Self::settle_weight());
 		let reject = |error: Error<T>, weight: Weight| (error.into(), weight);
 
-		Self::ensure_current(reveal.epoch, epoch.index).map_err(|e| reject(e, cheap))?;
+		epoch::ensure_current(reveal.epoch, epoch.index).map_err(|e| reject(e.into(), cheap))?;
 		let seed =
 			Self::reveal_seed(epoch.index).ok_or(reject(Error::<T>::RevealNotOpen, cheap))?;
 		if now > T::Epochs::deadline(epoch.start) {

@@ -1,7 +1,9 @@
 //! Jobs: payments held for a device's work, co-signed receipts, disputes and payouts.
 
 use crate::{pallet::*, types::*, BalanceOf, JobOf, JobReceiptOf, SignedReceiptOf};
-use codec::Encode;
+use depin_proving::batch::{self, Verdicts};
+use depin_proving::{OnProofAccepted, ProvingEpochs};
+use frame_support::weights::Weight;
 use frame_support::{
 	ensure,
 	pallet_prelude::{DispatchResult, Get},
@@ -11,7 +13,6 @@ use frame_support::{
 	},
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
-use pallet_proofs::{OnProofAccepted, ProvingEpochs};
 use sp_runtime::{
 	traits::{CheckedMul, Saturating, Verify, Zero},
 	Perbill,
@@ -25,12 +26,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The bytes consumer and device both sign for `receipt`.
 	pub fn receipt_message(receipt: &JobReceiptOf<T>) -> alloc::vec::Vec<u8> {
-		ReceiptPayload {
-			context: RECEIPT_CONTEXT,
-			genesis_hash: Self::genesis_hash(),
-			receipt: receipt.clone(),
-		}
-		.encode()
+		depin_primitives::envelope::message(
+			RECEIPT_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			receipt,
+		)
 	}
 
 	pub(crate) fn do_open_job(
@@ -41,9 +41,12 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(max_units > 0 && !price.is_zero(), Error::<T>::EmptyJob);
 		let held = Self::job_cost(max_units, price).ok_or(Error::<T>::Overflow)?;
-		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
-		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
-		ensure!(device.is_active(), Error::<T>::DeviceNotActive);
+		depin_proving::devices::usable_device::<_, T::Registry>(
+			device_id,
+			None,
+			DeviceKind::Compute,
+		)
+		.map_err(Error::<T>::from)?;
 		let job = NextJobId::<T>::get();
 		let next = job.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		T::Currency::hold(&HoldReason::JobPayment.into(), &who, held)?;
@@ -89,20 +92,19 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_submit_receipts(receipts: crate::SignedReceiptsOf<T>) -> DispatchResult {
 		ensure!(!receipts.is_empty(), Error::<T>::EmptyBatch);
-		let (mut accepted, mut rejected) = (0u32, 0u32);
-		for (index, signed) in receipts.iter().enumerate() {
-			match Self::process_receipt(signed) {
-				Ok(()) => accepted = accepted.saturating_add(1),
-				Err(error) => {
-					rejected = rejected.saturating_add(1);
-					Self::deposit_event(Event::ReceiptRejected {
-						index: index as u32,
-						job: signed.receipt.job,
-						error: error.into(),
-					});
-				},
-			}
-		}
+		let Verdicts { accepted, rejected, .. } = batch::process(
+			&receipts,
+			Weight::zero(),
+			|signed| {
+				Self::process_receipt(signed)
+					.map(|()| Weight::zero())
+					.map_err(|error| (error.into(), Weight::zero()))
+			},
+			|index, signed, error| {
+				let job = signed.receipt.job;
+				Self::deposit_event(Event::ReceiptRejected { index, job, error })
+			},
+		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(())
 	}

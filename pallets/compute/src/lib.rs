@@ -35,7 +35,6 @@ mod jobs;
 mod queries;
 pub mod types;
 pub mod weights;
-pub mod work;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -44,7 +43,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use capacity::RuntimeHasher;
+pub use depin_primitives::{work, RuntimeHasher};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -129,13 +128,13 @@ impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature> for Sr
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use depin_proving::{OnProofAccepted, ProvingEpochs};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{fungible, Randomness},
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
-	use pallet_proofs::{OnProofAccepted, ProvingEpochs};
 	use sp_core::H256;
 	use sp_runtime::{
 		traits::{IdentifyAccount, Verify},

@@ -5,7 +5,6 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{self as pallet_compute, types::*, work, RuntimeHasher, WorkRevealOf};
-use codec::Encode;
 use depin_merkle::MerkleTree;
 use frame_support::{
 	derive_impl, parameter_types,
@@ -15,13 +14,14 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use pallet_devices::{DeviceId, DeviceKind};
-use pallet_proofs::{OnProofAccepted, ProvingEpochs};
+use pallet_proofs::ProvingEpochs;
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
 	BuildStorage, Perbill,
 };
-use std::cell::RefCell;
+
+pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -74,41 +74,8 @@ impl pallet_devices::Config for Test {
 	type WeightInfo = ();
 }
 
-thread_local! {
-	/// The "VRF output" of the block being built: unknown until the block exists.
-	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
-	/// Every point reported to the points hook.
-	static POINTS: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u64)>> =
-		const { RefCell::new(vec![]) };
-}
-
 /// Randomness that exists only once its block does, like BABE's VRF output.
-pub struct TestRandomness;
-
-impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
-		(H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())), System::block_number())
-	}
-}
-
-/// Records the points of every proven challenge and paid job.
-pub struct RecordPoints;
-
-impl OnProofAccepted for RecordPoints {
-	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
-		POINTS.with(|p| p.borrow_mut().push((device, kind, epoch, points)));
-	}
-
-	fn weight() -> Weight {
-		Weight::from_parts(1_000, 0)
-	}
-}
-
-/// The points reported so far.
-pub fn points() -> Vec<(DeviceId, DeviceKind, EpochIndex, u64)> {
-	POINTS.with(|p| p.borrow().clone())
-}
+pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
 
 impl pallet_proofs::Config for Test {
 	type Registry = Devices;
@@ -235,7 +202,7 @@ impl ExtBuilder {
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
-			POINTS.with(|p| p.borrow_mut().clear());
+			clear_points();
 			run_to_block(1);
 			frame_support::assert_ok!(Devices::set_manager(
 				RuntimeOrigin::signed(ALICE),
@@ -271,18 +238,13 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// The VRF output block `n` will have.
-pub fn vrf_output(n: u64) -> H256 {
-	H256(sp_io::hashing::blake2_256(&(b"vrf", n).encode()))
-}
-
 /// Run blocks up to `n`: each gets its VRF output, then the hooks in runtime order, then
 /// `on_idle` with `idle` weight.
 pub fn run_to_block_with_idle(n: u64, idle: Weight) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
-		VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(next));
+		enter_block(next);
 		Proofs::on_initialize(next);
 		Compute::on_initialize(next);
 		Compute::on_idle(next, idle);

@@ -2,9 +2,9 @@
 
 use crate::{pallet::*, types::*, JobOf};
 use alloc::vec::Vec;
+use depin_proving::ProvingEpochs;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceRegistry};
-use pallet_proofs::ProvingEpochs;
 
 impl<T: Config> Pallet<T> {
 	/// `device`'s capacity challenge in the epoch in progress, if it is enrolled: what to
@@ -14,7 +14,7 @@ impl<T: Config> Pallet<T> {
 		let capacity = T::Registry::capacity(device)?;
 		let epoch = T::Epochs::current();
 		// As the next touch would settle it.
-		Self::advance(&mut state, epoch.index, T::Registry::is_active(device));
+		depin_proving::Ledger::advance(&mut state, epoch.index, T::Registry::is_active(device));
 		let sampled = match (state.status, Self::reveal_seed(epoch.index)) {
 			(WorkStatus::Committed(commitment), Some(seed)) => (0..Self::samples())
 				.filter_map(|i| Self::sampled_segment(&seed, device, &commitment, i))

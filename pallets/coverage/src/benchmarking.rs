@@ -5,11 +5,12 @@
 use super::*;
 use crate::Pallet as Coverage;
 use alloc::vec::Vec;
+use depin_primitives::epoch::EpochInfo;
+use depin_proving::ProvingEpochs;
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{h3::H3Cell, DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
-use pallet_proofs::{EpochInfo, ProvingEpochs};
 use sp_core::H256;
 use sp_runtime::traits::{One, Saturating};
 

@@ -5,21 +5,22 @@ use crate::{
 	BeaconBundlesOf, BeaconSlotOf, WitnessReceiptOf,
 };
 use alloc::vec::Vec;
-use codec::Encode;
+use depin_primitives::epoch::EpochInfo;
+use depin_proving::{
+	batch::{self, Rejection, Verdicts},
+	devices, epoch,
+};
+use depin_proving::{OnProofAccepted, ProvingEpochs};
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	ensure,
-	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
+	pallet_prelude::{DispatchResult, Get, Weight},
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
-use pallet_proofs::{EpochInfo, OnProofAccepted, ProvingEpochs};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, Zero};
-
-/// A rejected bundle: why, and the weight spent on it.
-type Rejection = (DispatchError, Weight);
 
 /// The beaconer, as every receipt of its bundle is checked against it.
 struct BeaconContext<T: Config> {
@@ -35,15 +36,12 @@ struct BeaconContext<T: Config> {
 	beacon: Beacon<BlockNumberFor<T>>,
 }
 
+depin_proving::impl_refusal_errors!(NotCoverageDevice);
+
 impl<T: Config> Pallet<T> {
 	// ---- Messages --------------------------------------------------------------------------
 
-	fn genesis_hash() -> H256 {
-		let hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		H256::from_slice(hash.as_ref())
-	}
-
-	/// The bytes a beaconer's key signs.
+	/// The bytes a beaconer's key signs: the enveloped [`BeaconStatement`].
 	pub fn beacon_message(
 		device: DeviceId,
 		epoch: EpochIndex,
@@ -51,37 +49,25 @@ impl<T: Config> Pallet<T> {
 		sent_at: BlockNumberFor<T>,
 		frequency: u32,
 	) -> Vec<u8> {
-		BeaconPayload {
-			context: BEACON_CONTEXT,
-			genesis_hash: Self::genesis_hash(),
-			device,
-			epoch,
-			challenge,
-			sent_at,
-			frequency,
-		}
-		.encode()
+		depin_primitives::envelope::message(
+			BEACON_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			&BeaconStatement { device, epoch, challenge, sent_at, frequency },
+		)
 	}
 
-	/// The bytes a witness's key signs.
+	/// The bytes a witness's key signs: the enveloped [`ReceiptStatement`].
 	pub fn receipt_message(receipt: &WitnessReceiptOf<T>) -> Vec<u8> {
-		ReceiptPayload {
-			context: RECEIPT_CONTEXT,
-			genesis_hash: Self::genesis_hash(),
-			beacon: receipt.beacon,
-			witness: receipt.witness,
-			signal: receipt.signal,
-			snr: receipt.snr,
-			frequency: receipt.frequency,
-			received_at: receipt.received_at,
-			cell: receipt.cell,
-		}
-		.encode()
+		depin_primitives::envelope::message(
+			RECEIPT_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			&receipt.statement(),
+		)
 	}
 
 	/// A beacon's id: `blake2_256` of its SCALE-encoded report.
 	pub fn beacon_id(report: &BeaconReport<BlockNumberFor<T>>) -> H256 {
-		H256(sp_io::hashing::blake2_256(&report.encode()))
+		report.id()
 	}
 
 	// ---- Roster ----------------------------------------------------------------------------
@@ -93,10 +79,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_join(who: T::AccountId, id: DeviceId) -> DispatchResult {
-		let device = T::Registry::device(id).ok_or(Error::<T>::UnknownDevice)?;
-		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
-		ensure!(device.kind == DeviceKind::Coverage, Error::<T>::NotCoverageDevice);
-		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
+		let device = devices::usable_device::<_, T::Registry>(id, Some(&who), DeviceKind::Coverage)
+			.map_err(Error::<T>::from)?;
 		ensure!(
 			device.location.resolution() >= Self::required_resolution(),
 			Error::<T>::LocationTooCoarse
@@ -219,25 +203,15 @@ impl<T: Config> Pallet<T> {
 		ensure!(!bundles.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut weight = T::WeightInfo::submit_beacons_rejected(0);
-		let (mut accepted, mut rejected) = (0u32, 0u32);
-		for (index, bundle) in bundles.iter().enumerate() {
-			match Self::process_bundle(&epoch, now, bundle) {
-				Ok(spent) => {
-					accepted = accepted.saturating_add(1);
-					weight = weight.saturating_add(spent);
-				},
-				Err((error, spent)) => {
-					rejected = rejected.saturating_add(1);
-					weight = weight.saturating_add(spent);
-					Self::deposit_event(Event::BeaconRejected {
-						index: index as u32,
-						device: bundle.beacon.device,
-						error,
-					});
-				},
-			}
-		}
+		let Verdicts { accepted, rejected, weight } = batch::process(
+			&bundles,
+			T::WeightInfo::submit_beacons_rejected(0),
+			|bundle| Self::process_bundle(&epoch, now, bundle),
+			|index, bundle, error| {
+				let device = bundle.beacon.device;
+				Self::deposit_event(Event::BeaconRejected { index, device, error })
+			},
+		);
 		Self::deposit_event(Event::BeaconsSubmitted { accepted, rejected });
 		Ok(Some(weight).into())
 	}
@@ -253,15 +227,8 @@ impl<T: Config> Pallet<T> {
 		let report = &bundle.beacon;
 
 		// Cheap: no storage.
-		if report.epoch > epoch.index {
-			return Err(cheap(Error::<T>::EpochNotStarted));
-		}
-		if report.epoch < epoch.index {
-			return Err(cheap(Error::<T>::StaleEpoch));
-		}
-		if now > T::Epochs::deadline(epoch.start) {
-			return Err(cheap(Error::<T>::DeadlinePassed));
-		}
+		epoch::ensure_on_time(report.epoch, epoch.index, now, T::Epochs::deadline(epoch.start))
+			.map_err(|refusal| cheap(refusal.into()))?;
 		if report.sent_at < epoch.start || report.sent_at > now {
 			return Err(cheap(Error::<T>::BadSentAt));
 		}
@@ -270,13 +237,9 @@ impl<T: Config> Pallet<T> {
 		let mut slot = Beaconers::<T>::get(report.device)
 			.filter(|slot| slot.epoch == epoch.index)
 			.ok_or(cheap(Error::<T>::NotBeaconer))?;
-		let device = T::Registry::device(report.device).ok_or(cheap(Error::<T>::UnknownDevice))?;
-		if device.kind != DeviceKind::Coverage {
-			return Err(cheap(Error::<T>::NotCoverageDevice));
-		}
-		if !matches!(device.status, DeviceStatus::Active) {
-			return Err(cheap(Error::<T>::DeviceNotActive));
-		}
+		let device =
+			devices::usable_device::<_, T::Registry>(report.device, None, DeviceKind::Coverage)
+				.map_err(|refusal| cheap(refusal.into()))?;
 		let (Some(exclusion_cell), Some(distance_cell)) = (
 			device.location.parent(T::ExclusionResolution::get()),
 			device.location.parent(T::DistanceResolution::get()),

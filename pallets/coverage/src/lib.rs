@@ -58,10 +58,10 @@ pub type WitnessReceiptOf<T> = WitnessReceipt<frame_system::pallet_prelude::Bloc
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use depin_proving::{OnProofAccepted, ProvingEpochs};
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
-	use pallet_proofs::{OnProofAccepted, ProvingEpochs};
 	use sp_core::H256;
 
 	/// The in-code storage version.

@@ -2,10 +2,10 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
+use depin_proving::ProvingEpochs;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceRegistry};
-use pallet_proofs::ProvingEpochs;
 
 impl<T: Config> Pallet<T> {
 	/// The beacons of the epoch in progress, in draw order: each beaconer's challenge, its

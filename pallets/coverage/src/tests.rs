@@ -7,13 +7,13 @@ use crate::{
 	WitnessRejection::*,
 };
 use codec::Encode;
+use depin_proving::ProvingEpochs;
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry};
-use pallet_proofs::ProvingEpochs;
 use sp_core::H256;
 use sp_runtime::DispatchError;
 
-fn epoch() -> pallet_proofs::EpochInfo<u64> {
+fn epoch() -> depin_primitives::epoch::EpochInfo<u64> {
 	<Proofs as ProvingEpochs<u64>>::current()
 }
 

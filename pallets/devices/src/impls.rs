@@ -4,11 +4,12 @@
 //! bounds, funds), then signatures, and writes last.
 
 use crate::{
-	h3::H3Cell, pallet::*, traits::DeviceRegistry, types::*, BalanceOf, DeviceOf, RegistrationsOf,
+	h3::H3Cell, pallet::*, types::*, BalanceOf, DeviceOf, DeviceRegistry, RegistrationsOf,
 	WeightInfo,
 };
 use alloc::vec::Vec;
-use codec::Encode;
+use depin_primitives::Domain;
+use depin_proving::batch;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -19,33 +20,31 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchError, DispatchResult, Perbill,
 };
 
 impl<T: Config> Pallet<T> {
-	/// The hash of block 0, which every possession proof binds.
-	pub fn genesis_hash() -> T::Hash {
-		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	/// The hash of block 0, which every signed statement's envelope binds.
+	pub fn genesis_hash() -> H256 {
+		crate::genesis_hash::<T>()
 	}
 
-	/// The bytes a device key signs to prove possession: the SCALE encoding of a
-	/// [`PossessionPayload`]. `context` is [`REGISTER_CONTEXT`] or [`ROTATE_CONTEXT`].
+	/// The bytes a device key signs to prove possession: the enveloped [`Possession`].
+	/// `context` is [`REGISTER_CONTEXT`] or [`ROTATE_CONTEXT`].
 	pub fn possession_message(
-		context: [u8; 16],
+		context: Domain,
 		owner: &T::AccountId,
 		key: &DeviceKey,
 		nonce: u32,
 	) -> Vec<u8> {
-		PossessionPayload {
+		depin_primitives::envelope::message(
 			context,
-			genesis_hash: Self::genesis_hash(),
-			owner: owner.clone(),
-			key: *key,
-			nonce,
-		}
-		.encode()
+			Self::genesis_hash(),
+			&Possession { owner: owner.clone(), key: *key, nonce },
+		)
 	}
 
 	/// The deposit for a device with `metadata`: `DepositBase + DepositPerByte * bytes`.
@@ -266,22 +265,18 @@ impl<T: Config> Pallet<T> {
 		registrations: RegistrationsOf<T>,
 	) -> DispatchResult {
 		ensure!(!registrations.is_empty(), Error::<T>::EmptyBatch);
-		let (mut registered, mut failed) = (0u32, 0u32);
-		for (index, registration) in registrations.into_iter().enumerate() {
-			// Each item in its own storage layer: a failed item leaves nothing behind.
-			let result = frame_support::storage::with_storage_layer(|| {
-				Self::do_register(owner.clone(), registration)
-			});
-			match result {
-				Ok(_) => registered = registered.saturating_add(1),
-				Err(error) => {
-					failed = failed.saturating_add(1);
-					// The batch is bounded by `MaxBatch`, a `u32`.
-					let index = u32::try_from(index).unwrap_or(u32::MAX);
-					Self::deposit_event(Event::BatchItemFailed { index, error });
-				},
-			}
-		}
+		// Each item in its own storage layer: a failed item leaves nothing behind.
+		let verdicts = batch::process(
+			&registrations,
+			Weight::zero(),
+			|registration| {
+				batch::isolated(|| Self::do_register(owner.clone(), registration.clone()))
+					.map(|_| Weight::zero())
+					.map_err(|error| (error, Weight::zero()))
+			},
+			|index, _, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+		);
+		let (registered, failed) = (verdicts.accepted, verdicts.rejected);
 		Self::deposit_event(Event::BatchRegistered { registered, failed });
 		Ok(())
 	}

@@ -5,7 +5,7 @@
 //!
 //! - A device is identified by its own key (sr25519, ed25519 or ECDSA secp256k1), distinct
 //!   from its owner's account. Registering one needs a **proof of possession**: the device key
-//!   signs a [`types::PossessionPayload`] binding the genesis hash, the owner, the key and the
+//!   signs a [`types::Possession`] (in the signed-payload envelope) binding the genesis hash, the owner, the key and the
 //!   key's nonce, so nobody can register hardware they do not hold, and a proof cannot be
 //!   replayed on another chain, for another owner, or twice.
 //! - The owner pays a **deposit**, held with `fungible` holds: a base plus a price per byte of
@@ -25,12 +25,8 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmark_keys;
-pub mod h3;
 mod impls;
-#[cfg(feature = "std")]
-pub mod pair;
 mod queries;
-pub mod traits;
 pub mod types;
 pub mod weights;
 
@@ -41,9 +37,10 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use depin_primitives::h3;
 #[cfg(feature = "std")]
-pub use pair::DevicePair;
-pub use traits::DeviceRegistry;
+pub use depin_primitives::DevicePair;
+pub use depin_proving::{genesis_hash, DeviceRegistry};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -435,7 +432,7 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Register a device owned by the caller. `proof` is the device key's signature of
-		/// the [`PossessionPayload`] for (genesis hash, caller, `key`, `nonce`). Holds the
+		/// the enveloped [`Possession`] for (genesis hash, caller, `key`, `nonce`). Holds the
 		/// deposit for `metadata`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::register_weight(&registration.key))]
@@ -486,7 +483,7 @@ pub mod pallet {
 		}
 
 		/// Replace a device's key; `proof` is the new key's signature of the rotation
-		/// [`PossessionPayload`] for (genesis hash, owner, `new_key`, `nonce`). Owner only.
+		/// enveloped [`Possession`] for (genesis hash, owner, `new_key`, `nonce`). Owner only.
 		#[pallet::call_index(4)]
 		#[pallet::weight(Pallet::<T>::rotate_weight(new_key))]
 		pub fn rotate_key(

@@ -429,7 +429,7 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> pallet_proofs::OnProofAccepted for Pallet<T> {
+impl<T: Config> depin_proving::OnProofAccepted for Pallet<T> {
 	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
 		Self::note_points(device, kind, epoch, points)
 	}
@@ -439,7 +439,7 @@ impl<T: Config> pallet_proofs::OnProofAccepted for Pallet<T> {
 	}
 }
 
-impl<T: Config> pallet_proofs::OnEpochEnd<BlockNumberFor<T>> for Pallet<T> {
+impl<T: Config> depin_proving::OnEpochEnd<BlockNumberFor<T>> for Pallet<T> {
 	fn epoch_ended(ended: EpochIndex, start: BlockNumberFor<T>, end: BlockNumberFor<T>) -> Weight {
 		Self::close_epoch(ended, start, end)
 	}

@@ -5,9 +5,9 @@
 //! total issuance.
 //!
 //! - **Epochs.** The proofs pallet's proving epochs. While an epoch runs, accepted proofs add
-//!   points to the device's [`Receipt`] and its category's tally ([`pallet_proofs::OnProofAccepted`]),
+//!   points to the device's [`Receipt`] and its category's tally ([`depin_proving::OnProofAccepted`]),
 //!   and each block adds one to its author's [`AuthorReceipt`] (`pallet_authorship`'s event
-//!   handler). When the epoch ends ([`pallet_proofs::OnEpochEnd`]) its points are final.
+//!   handler). When the epoch ends ([`depin_proving::OnEpochEnd`]) its points are final.
 //! - **Closing an epoch** (O(1)): its emission is split by parameters into a pool per provider
 //!   category (storage, coverage, compute), one for the validators, and the rest for the
 //!   treasury. The pools of categories that earned points, and the validators' pool, are minted

@@ -187,14 +187,14 @@ pub fn build_and_execute(test: impl FnOnce()) {
 pub fn end_epoch() -> EpochIndex {
 	let epoch = crate::CurrentEpoch::<Test>::get();
 	let start = u64::from(epoch) * EPOCH_LENGTH;
-	<Emission as pallet_proofs::OnEpochEnd<u64>>::epoch_ended(epoch, start, start + EPOCH_LENGTH);
+	<Emission as depin_proving::OnEpochEnd<u64>>::epoch_ended(epoch, start, start + EPOCH_LENGTH);
 	epoch
 }
 
 /// Accepted proofs worth `points` for `device` in the epoch in progress.
 pub fn prove(device: DeviceId, kind: DeviceKind, points: u64) {
 	let epoch = crate::CurrentEpoch::<Test>::get();
-	<Emission as pallet_proofs::OnProofAccepted>::proof_accepted(device, kind, epoch, points);
+	<Emission as depin_proving::OnProofAccepted>::proof_accepted(device, kind, epoch, points);
 }
 
 /// `author` authored `blocks` blocks in the epoch in progress.

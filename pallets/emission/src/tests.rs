@@ -98,7 +98,7 @@ fn emission_halves_on_schedule_even_inside_an_epoch() {
 	build_and_execute(|| {
 		// Blocks 95..105 straddle the first halving (block 100): 5 × 1,000 + 5 × 500.
 		prove(STORAGE_A, DeviceKind::Storage, 1);
-		<Emission as pallet_proofs::OnEpochEnd<u64>>::epoch_ended(0, 95, 105);
+		<Emission as depin_proving::OnEpochEnd<u64>>::epoch_ended(0, 95, 105);
 		let rewards = Rewards::<Test>::get(0).unwrap();
 		assert_eq!(rewards.emission, 7_500);
 		assert_eq!(rewards.pools.storage, 3_000);
@@ -587,11 +587,11 @@ fn the_hooks_report_their_weights() {
 	build_and_execute(|| {
 		use crate::WeightInfo;
 		assert_eq!(
-			<Emission as pallet_proofs::OnProofAccepted>::weight(),
+			<Emission as depin_proving::OnProofAccepted>::weight(),
 			<() as WeightInfo>::proof_accepted()
 		);
 		assert_eq!(
-			<Emission as pallet_proofs::OnEpochEnd<u64>>::weight(),
+			<Emission as depin_proving::OnEpochEnd<u64>>::weight(),
 			<() as WeightInfo>::close_epoch(EXPIRIES_PER_EPOCH)
 		);
 		let before = frame_system::Pallet::<Test>::block_weight().total();

@@ -4,9 +4,10 @@
 //! the same path, so any challenged index can be answered at any depth.
 
 use super::*;
-use crate::{impls::RuntimeHasher, Pallet as Proofs};
+use crate::Pallet as Proofs;
 use alloc::vec::Vec;
 use depin_merkle::{leaf_hash, node_hash, Hash};
+use depin_primitives::RuntimeHasher;
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, traits::Hooks, BoundedVec};
 use frame_system::RawOrigin;

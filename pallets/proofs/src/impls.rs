@@ -5,12 +5,16 @@ use crate::{
 	StorageProofOf,
 };
 use alloc::vec::Vec;
-use codec::Encode;
+use depin_primitives::RuntimeHasher;
+use depin_proving::{
+	batch::{self, Rejection, Verdicts},
+	devices, epoch,
+	faults::{self, FaultEvent, FaultRules, Settled},
+};
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	ensure,
 	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
-	traits::Randomness,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
@@ -32,25 +36,7 @@ impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
 	}
 }
 
-/// blake2-256 through the host, for Merkle checks in the runtime.
-pub struct RuntimeHasher;
-
-impl depin_merkle::Hasher for RuntimeHasher {
-	fn hash(data: &[u8]) -> [u8; 32] {
-		sp_io::hashing::blake2_256(data)
-	}
-}
-
-/// A rejected proof: why, and the weight spent on it.
-type Rejection = (DispatchError, Weight);
-
-/// What settling a device did.
-pub(crate) struct Settled {
-	/// The registry weight spent (zero without faults).
-	pub weight: Weight,
-	/// Whether the faults suspended the device.
-	pub suspended: bool,
-}
+depin_proving::impl_refusal_errors!(NotStorageDevice);
 
 impl<T: Config> Pallet<T> {
 	/// The number of chunks each sector is challenged on, within the configured bound.
@@ -75,8 +61,7 @@ impl<T: Config> Pallet<T> {
 		epoch: EpochIndex,
 	) -> Result<(H256, Vec<u32>), DispatchError> {
 		let current = CurrentEpoch::<T>::get();
-		ensure!(epoch <= current.index, Error::<T>::EpochNotStarted);
-		ensure!(epoch == current.index, Error::<T>::StaleEpoch);
+		epoch::ensure_current(epoch, current.index).map_err(Error::<T>::from)?;
 		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
 		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
 		let challenge = Self::challenge_of(&current.seed, device, sector, &sector_info);
@@ -87,12 +72,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn challenge_of(seed: &H256, device: DeviceId, sector: SectorIndex, info: &Sector) -> H256 {
-		H256(depin_merkle::storage_challenge::<RuntimeHasher>(
-			seed.as_fixed_bytes(),
-			device,
-			sector,
-			info.root.as_fixed_bytes(),
-		))
+		challenge(seed, device, sector, &info.root)
 	}
 
 	fn challenge_index(challenge: &H256, i: u32, chunks: u32) -> Result<u32, DispatchError> {
@@ -100,23 +80,19 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| Error::<T>::EmptySector.into())
 	}
 
-	/// The bytes a device's key signs to answer a challenge.
+	/// The bytes a device's key signs to answer a challenge: the enveloped
+	/// [`StorageProofStatement`].
 	pub fn proof_message(
 		device: DeviceId,
 		sector: SectorIndex,
 		epoch: EpochIndex,
 		challenge: H256,
 	) -> Vec<u8> {
-		let genesis_hash = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		ProofPayload {
-			context: STORAGE_PROOF_CONTEXT,
-			genesis_hash: H256::from_slice(genesis_hash.as_ref()),
-			device,
-			sector,
-			epoch,
-			challenge,
-		}
-		.encode()
+		depin_primitives::envelope::message(
+			STORAGE_PROOF_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			&StorageProofStatement { device, sector, epoch, challenge },
+		)
 	}
 
 	// ---- Epochs --------------------------------------------------------------------------
@@ -129,8 +105,7 @@ impl<T: Config> Pallet<T> {
 			return T::DbWeight::get().reads(1);
 		}
 		let index = current.index.saturating_add(1);
-		let (random, _known_since) = T::Randomness::random(SEED_SUBJECT);
-		let seed = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, index, random).encode()));
+		let seed = epoch::draw_seed::<_, _, T::Randomness>(SEED_SUBJECT, index);
 		CurrentEpoch::<T>::put(EpochInfo { index, start: now, seed });
 		Self::deposit_event(Event::EpochStarted { epoch: index, seed });
 		let ended = T::OnEpochEnd::epoch_ended(current.index, current.start, now);
@@ -145,9 +120,9 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::settle_faults()
 	}
 
-	/// Bring `state` up to epoch `current`: count the epochs it missed since it was last
-	/// settled, suspend and slash at the threshold, and reset the counters for `current`.
-	/// O(1) whatever the gap. `active` is the device's status as the caller read it.
+	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
+	/// epochs it missed since it was last settled, suspend and slash at the threshold. O(1)
+	/// whatever the gap. `active` is the device's status as the caller read it.
 	///
 	/// Only a device active when it is settled into an epoch is challenged in it, so an
 	/// inactive one collects no faults, and one resumed mid-epoch is challenged from the next.
@@ -157,66 +132,17 @@ impl<T: Config> Pallet<T> {
 		current: EpochIndex,
 		active: bool,
 	) -> Settled {
-		let mut settled = Settled { weight: Weight::zero(), suspended: false };
-		let missed = Self::advance(state, current, active);
-		if missed == 0 {
-			return settled;
-		}
-		settled.weight = settled.weight.saturating_add(T::Registry::record_faults_weight());
-		// The device exists (it is active), so this cannot fail.
-		let _ = T::Registry::record_faults(device, missed);
-		Self::deposit_event(Event::FaultsRecorded {
-			device,
-			missed,
-			consecutive: state.consecutive_faults,
-		});
-		if state.consecutive_faults >= T::FaultThreshold::get() {
-			settled.weight = settled
-				.weight
-				.saturating_add(T::Registry::suspend_weight())
-				.saturating_add(T::Registry::slash_weight());
-			settled.suspended = T::Registry::suspend(device).is_ok();
-			if settled.suspended {
-				let _ = T::Registry::slash(device, T::FaultSlash::get());
-				Self::deposit_event(Event::SuspendedForFaults {
-					device,
-					consecutive: state.consecutive_faults,
-				});
-			}
-			state.consecutive_faults = 0;
-		}
-		settled
-	}
-
-	/// The counting part of [`Self::settle`], without its effects: move `state` to epoch
-	/// `current`, adding the epochs missed since it was last settled to its consecutive faults.
-	/// Returns how many epochs were missed (zero for an inactive device).
-	pub(crate) fn advance(state: &mut ProverState, current: EpochIndex, active: bool) -> u32 {
-		if state.epoch >= current {
-			return 0;
-		}
-		let mut missed: u32 = 0;
-		if active {
-			// The epoch the counters describe.
-			if state.challenged > state.proven {
-				missed = 1;
-				state.consecutive_faults = state.consecutive_faults.saturating_add(1);
-			} else if state.challenged > 0 {
-				state.consecutive_faults = 0;
-			}
-			// Epochs nobody touched the device in: every live sector was challenged, none
-			// proven.
-			let gap = current.saturating_sub(state.epoch).saturating_sub(1);
-			if state.sectors > 0 && gap > 0 {
-				missed = missed.saturating_add(gap);
-				state.consecutive_faults = state.consecutive_faults.saturating_add(gap);
-			}
-		}
-		// An inactive device is not challenged in `current`, even if it is resumed during it.
-		state.epoch = current;
-		state.challenged = if active { state.sectors } else { 0 };
-		state.proven = 0;
-		missed
+		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
+		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
+			Self::deposit_event(match event {
+				FaultEvent::Recorded { missed, consecutive } => {
+					Event::FaultsRecorded { device, missed, consecutive }
+				},
+				FaultEvent::Suspended { consecutive } => {
+					Event::SuspendedForFaults { device, consecutive }
+				},
+			})
+		})
 	}
 
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -224,37 +150,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let step = T::WeightInfo::settle_faults().saturating_add(db.reads(1));
-		let mut used = db.reads_writes(2, 1);
-		if !remaining.all_gte(used.saturating_add(step)) {
-			return Weight::zero();
-		}
 		let current = CurrentEpoch::<T>::get().index;
-		let mut sweep = Sweep::<T>::get();
-		if sweep.epoch != current {
-			sweep = SweepState { epoch: current, last: None, done: false };
-		}
-		if sweep.done {
-			return db.reads(2);
-		}
-		while remaining.all_gte(used.saturating_add(step)) {
-			// A fresh iterator per step: the map is written in between.
-			let next = match sweep.last {
-				Some(last) => Provers::<T>::iter_from(Provers::<T>::hashed_key_for(last)).next(),
-				None => Provers::<T>::iter().next(),
-			};
-			let Some((device, mut state)) = next else {
-				sweep.done = true;
-				break;
-			};
-			used = used.saturating_add(step);
-			sweep.last = Some(device);
-			if state.epoch < current {
-				Self::settle(device, &mut state, current, T::Registry::is_active(device));
-				Provers::<T>::insert(device, state);
-			}
-		}
-		Sweep::<T>::put(sweep);
-		used
+		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
+			Self::settle(device, state, current, T::Registry::is_active(device));
+		})
 	}
 
 	// ---- Sectors -------------------------------------------------------------------------
@@ -270,10 +169,9 @@ impl<T: Config> Pallet<T> {
 			depin_merkle::depth_for(chunks) <= T::MaxTreeDepth::get(),
 			Error::<T>::SectorTooLarge
 		);
-		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
-		ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
-		ensure!(device.kind == DeviceKind::Storage, Error::<T>::NotStorageDevice);
-		ensure!(matches!(device.status, DeviceStatus::Active), Error::<T>::DeviceNotActive);
+		let device =
+			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Storage)
+				.map_err(Error::<T>::from)?;
 
 		let current = CurrentEpoch::<T>::get().index;
 		let mut state = Provers::<T>::get(device_id)
@@ -379,25 +277,15 @@ impl<T: Config> Pallet<T> {
 		ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = CurrentEpoch::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut weight = T::WeightInfo::submit_storage_proofs_rejected(0);
-		let (mut accepted, mut rejected) = (0u32, 0u32);
-		for (index, proof) in proofs.iter().enumerate() {
-			match Self::process_storage_proof(&epoch, now, proof) {
-				Ok(spent) => {
-					accepted = accepted.saturating_add(1);
-					weight = weight.saturating_add(spent);
-				},
-				Err((error, spent)) => {
-					rejected = rejected.saturating_add(1);
-					weight = weight.saturating_add(spent);
-					Self::deposit_event(Event::ProofRejected {
-						index: index as u32,
-						device: proof.device,
-						error,
-					});
-				},
-			}
-		}
+		let verdicts = batch::process(
+			&proofs,
+			T::WeightInfo::submit_storage_proofs_rejected(0),
+			|proof| Self::process_storage_proof(&epoch, now, proof),
+			|index, proof, error| {
+				Self::deposit_event(Event::ProofRejected { index, device: proof.device, error })
+			},
+		);
+		let Verdicts { accepted, rejected, weight } = verdicts;
 		Self::deposit_event(Event::ProofsSubmitted { accepted, rejected });
 		Ok(Some(weight).into())
 	}
@@ -424,27 +312,16 @@ impl<T: Config> Pallet<T> {
 		let cheap = |error: Error<T>| (error.into(), Self::cheap_rejection_weight());
 
 		// Cheap: no storage.
-		if proof.epoch > epoch.index {
-			return Err(cheap(Error::<T>::EpochNotStarted));
-		}
-		if proof.epoch < epoch.index {
-			return Err(cheap(Error::<T>::StaleEpoch));
-		}
-		if now > Self::deadline(epoch.start) {
-			return Err(cheap(Error::<T>::DeadlinePassed));
-		}
+		epoch::ensure_on_time(proof.epoch, epoch.index, now, Self::deadline(epoch.start))
+			.map_err(|refusal| cheap(refusal.into()))?;
 		if proof.chunks.len() as u32 != challenges {
 			return Err(cheap(Error::<T>::WrongChallengeCount));
 		}
 
 		// Cheap: two reads.
-		let device = T::Registry::device(proof.device).ok_or(cheap(Error::<T>::UnknownDevice))?;
-		if device.kind != DeviceKind::Storage {
-			return Err(cheap(Error::<T>::NotStorageDevice));
-		}
-		if !matches!(device.status, DeviceStatus::Active) {
-			return Err(cheap(Error::<T>::DeviceNotActive));
-		}
+		let device =
+			devices::usable_device::<_, T::Registry>(proof.device, None, DeviceKind::Storage)
+				.map_err(|refusal| cheap(refusal.into()))?;
 		let mut sector = Sectors::<T>::get(proof.device, proof.sector)
 			.ok_or(cheap(Error::<T>::UnknownSector))?;
 		if sector.committed_in >= epoch.index {

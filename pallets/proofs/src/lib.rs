@@ -31,7 +31,6 @@ pub use pallet::*;
 
 mod impls;
 mod queries;
-pub mod traits;
 pub mod types;
 pub mod weights;
 
@@ -42,7 +41,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use traits::{OnEpochEnd, OnProofAccepted, ProvingEpochs};
+pub use depin_proving::{OnEpochEnd, OnProofAccepted, ProvingEpochs};
 pub use types::*;
 pub use weights::WeightInfo;
 

@@ -3,8 +3,7 @@
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{self as pallet_proofs, types::*, OnEpochEnd, OnProofAccepted, StorageProofOf};
-use codec::Encode;
+use crate::{self as pallet_proofs, types::*, OnEpochEnd, StorageProofOf};
 use depin_merkle::{Blake2, MerkleTree};
 use frame_support::{
 	derive_impl, parameter_types,
@@ -18,6 +17,8 @@ use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, Perbill};
 use std::cell::RefCell;
+
+pub use depin_test_utils::{clear_points, enter_block, points, vrf_output, RecordPoints};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -68,42 +69,12 @@ impl pallet_devices::Config for Test {
 }
 
 thread_local! {
-	/// The "VRF output" of the block being built: unknown until the block exists.
-	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
-	/// Every accepted proof reported to the points hook.
-	static POINTS: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u64)>> =
-		const { RefCell::new(vec![]) };
 	/// Every ended epoch reported to the epoch hook: (epoch, first block, end block).
 	static ENDED: RefCell<Vec<(EpochIndex, u64, u64)>> = const { RefCell::new(vec![]) };
 }
 
 /// Randomness that exists only once its block does, like BABE's VRF output.
-pub struct TestRandomness;
-
-impl frame_support::traits::Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
-		(H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())), System::block_number())
-	}
-}
-
-/// The VRF output block `n` will have.
-pub fn vrf_output(n: u64) -> H256 {
-	H256(sp_io::hashing::blake2_256(&(b"vrf", n).encode()))
-}
-
-/// Records the points of every accepted proof.
-pub struct RecordPoints;
-
-impl OnProofAccepted for RecordPoints {
-	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
-		POINTS.with(|p| p.borrow_mut().push((device, kind, epoch, points)));
-	}
-
-	fn weight() -> Weight {
-		Weight::from_parts(1_000, 0)
-	}
-}
+pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
 
 /// Records every ended epoch.
 pub struct RecordEpochEnds;
@@ -122,11 +93,6 @@ impl OnEpochEnd<u64> for RecordEpochEnds {
 /// The ended epochs reported so far.
 pub fn ended_epochs() -> Vec<(EpochIndex, u64, u64)> {
 	ENDED.with(|e| e.borrow().clone())
-}
-
-/// The points reported so far.
-pub fn points() -> Vec<(DeviceId, DeviceKind, EpochIndex, u64)> {
-	POINTS.with(|p| p.borrow().clone())
 }
 
 parameter_types! {
@@ -222,7 +188,7 @@ impl ExtBuilder {
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
-			POINTS.with(|p| p.borrow_mut().clear());
+			clear_points();
 			ENDED.with(|e| e.borrow_mut().clear());
 			run_to_block(1);
 			frame_support::assert_ok!(Devices::set_manager(
@@ -262,7 +228,7 @@ pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
-		VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(next));
+		enter_block(next);
 		Proofs::on_initialize(next);
 	}
 }
@@ -365,20 +331,17 @@ pub fn proof_for(
 			}
 		})
 		.collect::<Vec<_>>();
-	let payload = ProofPayload {
-		context: STORAGE_PROOF_CONTEXT,
-		genesis_hash: H256::from_slice(System::block_hash(0).as_ref()),
-		device,
-		sector: index,
-		epoch,
-		challenge,
-	};
+	let statement = StorageProofStatement { device, sector: index, epoch, challenge };
 	StorageProof {
 		device,
 		sector: index,
 		epoch,
 		chunks: BoundedVec::truncate_from(chunks),
-		signature: key_of(device).sign(&payload.encode()),
+		signature: key_of(device).sign_statement(
+			STORAGE_PROOF_CONTEXT,
+			depin_proving::genesis_hash::<Test>(),
+			&statement,
+		),
 	}
 }
 

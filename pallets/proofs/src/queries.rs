@@ -32,7 +32,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let active = matches!(T::Registry::status(device), Some(DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
-		let missed = Self::advance(&mut state, CurrentEpoch::<T>::get().index, active);
+		let missed =
+			depin_proving::Ledger::advance(&mut state, CurrentEpoch::<T>::get().index, active);
 		Some((state, missed, active))
 	}
 

@@ -457,15 +457,12 @@ fn a_proof_signed_for_another_chain_is_rejected() {
 		let data = proving_setup();
 		let mut proof = honest_proof(STORAGE_A, 0, &data);
 		let (challenge, _) = Proofs::storage_challenge(STORAGE_A, 0, 1).unwrap();
-		let payload = ProofPayload {
-			context: STORAGE_PROOF_CONTEXT,
-			genesis_hash: H256::repeat_byte(0x42),
-			device: STORAGE_A,
-			sector: 0,
-			epoch: 1,
-			challenge,
-		};
-		proof.signature = key_of(STORAGE_A).sign(&payload.encode());
+		let statement = StorageProofStatement { device: STORAGE_A, sector: 0, epoch: 1, challenge };
+		proof.signature = key_of(STORAGE_A).sign_statement(
+			STORAGE_PROOF_CONTEXT,
+			H256::repeat_byte(0x42),
+			&statement,
+		);
 		assert_rejected(proof, Error::<Test>::BadSignature);
 	});
 }

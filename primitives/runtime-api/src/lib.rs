@@ -15,15 +15,17 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 
-pub use pallet_compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus};
-pub use pallet_coverage::{Beacon, BeaconStatus};
-pub use pallet_devices::{
-	AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus, MAX_PAGE,
+pub use depin_primitives::{
+	compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus},
+	coverage::{Beacon, BeaconStatus},
+	device::{
+		AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus,
+		MAX_PAGE,
+	},
+	epoch::{EpochIndex, EpochStatus},
+	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
+	storage::{OpenChallenge, ProofStatus, Sector, SectorStatus},
 };
-pub use pallet_emission::{
-	EpochIndex, PendingRewards, RewardEstimate, RewardReceipt, RewardStatus,
-};
-pub use pallet_proofs::{EpochStatus, OpenChallenge, ProofStatus, Sector, SectorStatus};
 
 /// A page of devices with their ids.
 pub type DevicePage<AccountId, Balance, BlockNumber> =

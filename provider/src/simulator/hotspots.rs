@@ -9,8 +9,8 @@
 //! resolution-8 cell (from the eighth on) are rejected as too close, as real ones would be.
 
 use anyhow::{Context, Result};
+use depin_primitives::DevicePair;
 use futures::future::try_join_all;
-use pallet_devices::DevicePair;
 use serde_json::json;
 use sp_core::H256;
 use subxt::utils::{AccountId32, MultiAddress};
@@ -255,7 +255,7 @@ pub async fn round(
 	}
 	for event in included.events.find::<WitnessRejected>() {
 		let event = event?;
-		let reason: pallet_coverage::WitnessRejection = bridge(&event.reason)?;
+		let reason: depin_primitives::coverage::WitnessRejection = bridge(&event.reason)?;
 		round.rejected.push((event.witness, format!("{reason:?}")));
 	}
 	for event in included.events.find::<BeaconRejected>() {
@@ -271,7 +271,7 @@ mod tests {
 
 	#[test]
 	fn hotspot_cells_are_valid_neighbours_in_one_density_cell() {
-		use pallet_devices::h3::H3Cell;
+		use depin_primitives::h3::H3Cell;
 		let first = H3Cell::new(cell(0)).expect("valid");
 		for n in 0..49 {
 			let c = H3Cell::new(cell(n)).expect("a valid cell");

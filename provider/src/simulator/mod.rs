@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 use depin_merkle::{Blake2, MerkleTree};
-use pallet_devices::{DeviceKind, DeviceStatus};
+use depin_primitives::device::{DeviceKind, DeviceStatus};
 use serde_json::{json, Value};
 use sp_core::H256;
 use subxt_signer::sr25519::Keypair;
@@ -448,7 +448,7 @@ mod tests {
 		let cells: BTreeSet<u64> = (0..147).map(cell).collect();
 		assert_eq!(cells.len(), 147);
 		for c in cells {
-			let valid = pallet_devices::h3::H3Cell::new(c).expect("a valid cell");
+			let valid = depin_primitives::h3::H3Cell::new(c).expect("a valid cell");
 			assert_eq!(valid.resolution(), 12);
 		}
 	}

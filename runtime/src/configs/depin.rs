@@ -75,9 +75,9 @@ impl pallet_proofs::Config for Runtime {
 	/// Two chunks per sector per epoch: a provider keeping a fraction `f` of a sector passes
 	/// an epoch with probability `f^2`, and a day of epochs with `f^48`.
 	type ChallengesPerSector = proof_params::ChallengesPerSector;
-	type MaxChallengesPerSector = ConstU32<8>;
+	type MaxChallengesPerSector = depin_primitives::storage::MaxChallengesPerSector;
 	/// Sectors up to 2^30 chunks: 1 TiB.
-	type MaxTreeDepth = ConstU32<30>;
+	type MaxTreeDepth = depin_primitives::storage::MaxTreeDepth;
 	type MaxSectorsPerDevice = ConstU32<64>;
 	type FaultThreshold = proof_params::FaultThreshold;
 	type FaultSlash = proof_params::FaultSlash;
@@ -106,7 +106,7 @@ impl pallet_coverage::Config for Runtime {
 	type BeaconsPerEpoch = ConstU32<64>;
 	type MaxBeacons = ConstU32<256>;
 	/// 25 witnesses a beacon, as Helium counted.
-	type MaxWitnesses = ConstU32<25>;
+	type MaxWitnesses = depin_primitives::coverage::MaxWitnesses;
 	type MaxRoster = ConstU32<1_000_000>;
 	type MaxBatch = ConstU32<64>;
 	/// Resolution 8 cells average 0.74 km² (edges of about 530 m): a witness in the beaconer's
@@ -164,11 +164,11 @@ impl pallet_compute::Config for Runtime {
 	/// million sequential hashes.
 	type SegmentsPerUnit = ConstU32<1>;
 	/// At most 2^20 segments (a billion hashes at the current segment length) per epoch.
-	type MaxTreeDepth = ConstU32<20>;
+	type MaxTreeDepth = depin_primitives::compute::MaxWorkTreeDepth;
 	/// Governed (8 by default, see `compute_params`); the bound below caps what any
 	/// parameter change can ask of a reveal's weight.
 	type Samples = compute_params::Samples;
-	type MaxSamples = ConstU32<16>;
+	type MaxSamples = depin_primitives::compute::MaxSamples;
 	type FaultThreshold = proof_params::FaultThreshold;
 	type FaultSlash = proof_params::FaultSlash;
 	/// Faked work is proven fraud, signed by the device: half its deposit by default.

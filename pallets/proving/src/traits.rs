@@ -1,11 +1,14 @@
-//! What the proofs pallet tells others.
+//! How proof pallets and the pallets around them talk: the proving epochs every kind shares,
+//! accepted proofs turned into reward points, and the end of an epoch.
 
-use crate::types::{EpochIndex, EpochInfo};
+use depin_primitives::{
+	epoch::{EpochIndex, EpochInfo},
+	DeviceId, DeviceKind,
+};
 use frame_support::weights::Weight;
-use pallet_devices::{DeviceId, DeviceKind};
 
 /// Told about every accepted proof: the emission pallet turns proof points into rewards.
-/// The proofs pallet knows nothing about money.
+/// Proof pallets know nothing about money.
 pub trait OnProofAccepted {
 	/// `device` (of `kind`) earned `points` in `epoch`. Storage proofs earn one point per
 	/// KiB of the proven sector.
@@ -44,8 +47,9 @@ impl<BlockNumber> OnEpochEnd<BlockNumber> for () {
 	}
 }
 
-/// The proving epochs, as the other proof pallets (coverage, compute) see them: they draw
-/// their challenges from the same seed and close with the same deadline as storage proofs.
+/// The proving epochs, as every proof pallet sees them: each kind draws its challenges from
+/// the same seed and closes with the same deadline (today the storage-proofs pallet keeps the
+/// clock).
 pub trait ProvingEpochs<BlockNumber> {
 	/// The epoch in progress: its index, first block and challenge seed.
 	fn current() -> EpochInfo<BlockNumber>;

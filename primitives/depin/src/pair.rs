@@ -1,6 +1,10 @@
 //! Device key pairs, for tools and tests (`std` only): sign as a device of any key scheme.
 
-use crate::types::{DeviceKey, DeviceSignature};
+use crate::{
+	device::{DeviceKey, DeviceSignature},
+	envelope::{self, Domain},
+};
+use codec::Encode;
 use sp_core::{ecdsa, ed25519, sr25519, Pair};
 
 /// The secret half of a [`DeviceKey`].
@@ -33,6 +37,17 @@ impl DevicePair {
 			Self::Ed25519(pair) => DeviceSignature::Ed25519(pair.sign(message)),
 			Self::Ecdsa(pair) => DeviceSignature::Ecdsa(pair.sign(message)),
 		}
+	}
+
+	/// Sign `body` as a statement of kind `context` for the chain with `genesis_hash` (see
+	/// [`crate::envelope`]), the way [`DeviceKey::verify_statement`] checks it.
+	pub fn sign_statement<Body: Encode>(
+		&self,
+		context: Domain,
+		genesis_hash: sp_core::H256,
+		body: &Body,
+	) -> DeviceSignature {
+		self.sign(&envelope::message(context, genesis_hash, body))
 	}
 }
 

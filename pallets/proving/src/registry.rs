@@ -1,11 +1,14 @@
-//! The interface other pallets use to find devices and to act on them.
+//! The device registry as proof pallets see it: look-ups, faults, suspension, slashing. The
+//! devices pallet implements it.
 
-use crate::h3::H3Cell;
-use crate::types::{Device, DeviceId, DeviceKey, DeviceKind, DeviceStatus};
+use depin_primitives::{
+	device::{Device, DeviceId, DeviceKey, DeviceKind, DeviceStatus},
+	h3::H3Cell,
+};
 use frame_support::weights::Weight;
 use sp_runtime::{DispatchError, DispatchResult, Perbill};
 
-/// The device registry, as other pallets (proofs, emission) see it.
+/// The device registry, as other pallets (the proof pallets, emission) see it.
 ///
 /// Look-ups are cheap single reads. The mutating methods keep the registry's invariants
 /// (indexes, counts, held deposits) and emit the same events as the privileged calls.

@@ -1,0 +1,169 @@
+//! The node's `depin_*` RPC methods: devices, areas, epochs, proofs and rewards, and their
+//! errors.
+
+use depin_runtime::AccountId;
+use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClient};
+use pallet_devices::DeviceKey;
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+
+use crate::harness::{hex, wait_for_blocks, Node};
+
+/// A `depin_*` call that must fail; its JSON-RPC error code and message.
+async fn rpc_error(
+	client: &WsClient,
+	method: &str,
+	params: jsonrpsee::core::params::ArrayParams,
+) -> (i32, String) {
+	match client.request::<Value, _>(method, params).await {
+		Err(jsonrpsee::core::client::Error::Call(error)) => {
+			(error.code(), error.message().to_owned())
+		},
+		other => panic!("{method} should fail with a call error, got {other:?}"),
+	}
+}
+
+#[tokio::test]
+async fn dev_node_answers_depin_rpc_queries() {
+	use depin_runtime::genesis_config_presets::{dev_devices, DEV_PROVING_PERIOD};
+	use pallet_devices::h3::H3Cell;
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let account =
+		|v: &Value| -> AccountId { serde_json::from_value(v.clone()).expect("an SS58 address") };
+
+	// Devices by id: Alice's three genesis devices, one of each kind and key scheme.
+	let devices = dev_devices();
+	for (id, expected) in devices.iter().enumerate() {
+		let device: Value =
+			client.request("depin_device", rpc_params![id]).await.expect("depin_device");
+		assert_eq!(device["id"], id, "{device}");
+		assert_eq!(account(&device["owner"]), alice);
+		assert_eq!(device["manager"], Value::Null);
+		assert_eq!(device["location"], format!("{:x}", expected.location));
+		assert_eq!(device["locationResolution"], 12);
+		assert_eq!(device["capacity"], expected.capacity);
+		assert_eq!(device["status"], "active");
+		assert_eq!(device["faults"], 0);
+		assert!(device["deposit"]
+			.as_str()
+			.and_then(|d| d.parse::<u128>().ok())
+			.is_some_and(|d| d > 0));
+	}
+	let storage: Value = client.request("depin_device", rpc_params![0]).await.expect("device");
+	assert_eq!(storage["kind"], "storage");
+	assert_eq!(storage["key"]["scheme"], "sr25519");
+	let none: Value = client.request("depin_device", rpc_params![99]).await.expect("device");
+	assert_eq!(none, Value::Null);
+
+	// By key, by owner.
+	let DeviceKey::Ed25519(coverage_key) = devices[1].key else { panic!("ed25519") };
+	let by_key: Value = client
+		.request(
+			"depin_deviceByKey",
+			rpc_params![
+				serde_json::json!({"scheme": "ed25519", "public": format!("0x{}", hex(&coverage_key.0))})
+			],
+		)
+		.await
+		.expect("depin_deviceByKey");
+	assert_eq!((by_key["id"].as_u64(), by_key["kind"].as_str()), (Some(1), Some("coverage")));
+	let ids = |list: &Value| -> Vec<u64> {
+		let mut ids: Vec<u64> =
+			list.as_array().expect("a list").iter().filter_map(|d| d["id"].as_u64()).collect();
+		ids.sort();
+		ids
+	};
+	let alice_ss58 = serde_json::to_value(&alice).expect("serializes");
+	let owned: Value = client
+		.request("depin_devicesOf", rpc_params![alice_ss58.clone()])
+		.await
+		.expect("devicesOf");
+	assert_eq!(ids(&owned), [0, 1, 2]);
+	let page: Value = client
+		.request("depin_devicesOf", rpc_params![alice_ss58, Option::<u64>::None, 2])
+		.await
+		.expect("devicesOf");
+	assert_eq!(page.as_array().map(Vec::len), Some(2));
+	let bob = serde_json::to_value(Sr25519Keyring::Bob.to_account_id()).expect("serializes");
+	let none: Value = client.request("depin_devicesOf", rpc_params![bob]).await.expect("devicesOf");
+	assert_eq!(none, serde_json::json!([]));
+
+	// By area: the storage device's resolution-7 density cell, and its own cell.
+	let berlin = H3Cell::new(devices[0].location).expect("a cell");
+	let area = format!("{:x}", berlin.parent(7).expect("coarser").raw());
+	let found: Value =
+		client.request("depin_devicesInArea", rpc_params![area.clone()]).await.expect("area");
+	assert_eq!(ids(&found), [0]);
+	let found: Value = client
+		.request("depin_devicesInArea", rpc_params![area.clone(), "coverage"])
+		.await
+		.expect("area");
+	assert_eq!(found, serde_json::json!([]));
+	let paris = format!("{:x}", devices[1].location);
+	let found: Value =
+		client.request("depin_devicesInArea", rpc_params![paris]).await.expect("area");
+	assert_eq!(ids(&found), [1]);
+
+	// Bad input: clear errors, as invalid params.
+	let coarse = format!("{:x}", berlin.parent(3).expect("coarser").raw());
+	let (code, message) = rpc_error(&client, "depin_devicesInArea", rpc_params![coarse]).await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("coarser than the indexed resolution 7"), "{message}");
+	let (code, _) = rpc_error(&client, "depin_devicesInArea", rpc_params!["zz"]).await;
+	assert_eq!(code, -32602);
+	let (code, message) =
+		rpc_error(&client, "depin_devicesInArea", rpc_params![area, "toaster"]).await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("unknown device kind"), "{message}");
+	let (code, message) = rpc_error(
+		&client,
+		"depin_deviceByKey",
+		rpc_params![serde_json::json!({"scheme": "sr25519", "public": "0x0102"})],
+	)
+	.await;
+	assert_eq!(code, -32602);
+	assert!(message.contains("wrong public key length"), "{message}");
+
+	// The epoch, proving records, rewards.
+	let epoch: Value = client.request("depin_epoch", rpc_params![]).await.expect("depin_epoch");
+	let start = epoch["start"].as_u64().expect("a number");
+	assert_eq!(epoch["nextStart"].as_u64(), Some(start + u64::from(DEV_PROVING_PERIOD)));
+	assert!(epoch["deadline"].as_u64().is_some_and(|d| d >= start && d < start + 10));
+	assert_eq!(epoch["challengesPerSector"], 2);
+	let status: Value = client.request("depin_proofStatus", rpc_params![0]).await.expect("status");
+	assert_eq!(
+		(status["sectors"].clone(), status["faultThreshold"].as_u64()),
+		(serde_json::json!([]), Some(3))
+	);
+	let status: Value = client.request("depin_proofStatus", rpc_params![1]).await.expect("status");
+	assert_eq!(status, Value::Null, "a coverage device has no storage record");
+	let open: Value = client.request("depin_openChallenges", rpc_params![0]).await.expect("open");
+	assert_eq!(open, serde_json::json!([]));
+	let beacons: Value =
+		client.request("depin_coverageBeacons", rpc_params![]).await.expect("beacons");
+	assert_eq!(beacons, serde_json::json!([]), "no hotspot joined the beacon roster");
+	let work: Value =
+		client.request("depin_computeChallenge", rpc_params![2]).await.expect("challenge");
+	assert_eq!(work, Value::Null, "Alice's compute device is not enrolled");
+	let estimate: Value =
+		client.request("depin_rewardEstimate", rpc_params![0]).await.expect("estimate");
+	assert_eq!(
+		(estimate["points"].as_u64(), estimate["potentialPoints"].as_u64()),
+		(Some(0), Some(0))
+	);
+	assert_eq!(estimate["amount"], "0");
+	assert!(estimate["pool"].as_str().and_then(|p| p.parse::<u128>().ok()).is_some_and(|p| p > 0));
+	let estimate: Value =
+		client.request("depin_rewardEstimate", rpc_params![99]).await.expect("estimate");
+	assert_eq!(estimate, Value::Null);
+	let pending: Value =
+		client.request("depin_pendingRewards", rpc_params![0]).await.expect("pending");
+	assert_eq!(pending, serde_json::json!({"total": "0", "receipts": []}));
+	let receipts: Value =
+		client.request("depin_rewardReceipts", rpc_params![0]).await.expect("receipts");
+	assert_eq!(receipts, serde_json::json!([]));
+}

@@ -1,0 +1,285 @@
+//! Storage proofs: a sector committed, challenged, proven (and a tampered proof rejected),
+//! then its epoch's rewards paid out and claimed.
+
+use std::time::{Duration, Instant};
+
+use codec::Encode;
+use depin_runtime::{Balance, Runtime, RuntimeCall, RuntimeEvent};
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use pallet_devices::DeviceSignature;
+use serde_json::Value;
+use sp_core::{crypto::Pair as _, sr25519, H256};
+use sp_keyring::Sr25519Keyring;
+
+use crate::harness::{
+	best_hash, chain_info, events, hex, next_nonce, signed, storage, submit_and_finalize,
+	wait_for_blocks, wait_for_storage, Node, DEADLINE,
+};
+
+#[tokio::test]
+async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
+	use depin_merkle::{Blake2, MerkleTree};
+	use depin_runtime::configs::{parameters::proof_params, RuntimeParameters};
+	use pallet_emission::{EpochRewards, Event as EmissionEvent};
+	use pallet_proofs::{
+		Call as ProofsCall, ChunkProof, EpochInfo, Event as ProofsEvent, Sector, StorageProof,
+		StorageProofStatement, STORAGE_PROOF_CONTEXT,
+	};
+
+	let mut node = Node::start(&["--dev"]);
+	let client = node.client().await;
+	wait_for_blocks(&node, &client, 1, 0).await;
+	let chain = chain_info(&client).await;
+	let alice = Sr25519Keyring::Alice;
+	let mut nonce = next_nonce(&client, &alice.to_account_id()).await;
+
+	// Root shortens the proving epochs to 5 blocks (6 s each) for the test: root may set any
+	// parameter directly; only the parameters track is held to the guards.
+	let param =
+		|kv| RuntimeCall::Parameters(pallet_parameters::Call::set_parameter { key_value: kv });
+	let set = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![
+			param(RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+				proof_params::ProvingPeriod,
+				Some(5),
+			))),
+			param(RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+				proof_params::ResponseWindow,
+				Some(5),
+			))),
+		],
+	});
+	let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(set) });
+	submit_and_finalize(&node, &client, &signed(sudo, &alice.pair(), nonce, &chain)).await;
+	nonce += 1;
+
+	// Alice commits 100 KiB and a bit of real data on her genesis storage device (id 0).
+	let data: Vec<u8> = (0..100 * 1024 + 17u32).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
+	let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
+	assert_eq!((tree.chunks(), tree.depth()), (101, 7));
+	let commit = RuntimeCall::Proofs(ProofsCall::commit_sector {
+		device: 0,
+		root: H256(tree.root()),
+		chunks: tree.chunks(),
+	});
+	let committed_in =
+		submit_and_finalize(&node, &client, &signed(commit, &alice.pair(), nonce, &chain)).await;
+	let first_challenge = events(&client, committed_in)
+		.await
+		.iter()
+		.find_map(|r| match &r.event {
+			RuntimeEvent::Proofs(ProofsEvent::SectorCommitted { first_challenge, .. }) => {
+				Some(*first_challenge)
+			},
+			_ => None,
+		})
+		.expect("a SectorCommitted event");
+
+	// Wait for the epoch that challenges it; its seed comes from BABE's VRF output.
+	let epoch_key = pallet_proofs::CurrentEpoch::<Runtime>::hashed_key().to_vec();
+	let start = Instant::now();
+	let epoch = loop {
+		let epoch: EpochInfo<u32> =
+			storage(&client, epoch_key.clone(), best_hash(&client).await).await.unwrap_or_default();
+		if epoch.index >= first_challenge {
+			break epoch;
+		}
+		if start.elapsed() > DEADLINE {
+			node.fail("the challenging epoch did not start");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	};
+	assert_eq!(epoch.index, first_challenge);
+	assert_ne!(epoch.seed, H256::zero());
+
+	// The provider's side: the node says what is challenged (`depin_openChallenges`); the
+	// provider checks it against the seed, takes the chunks and paths from its tree and signs
+	// with the device key.
+	let challenge = depin_merkle::storage_challenge::<Blake2>(&epoch.seed.0, 0, 0, &tree.root());
+	let indices: Vec<u32> = (0..2)
+		.map(|i| {
+			depin_merkle::challenge_index::<Blake2>(&challenge, i, tree.chunks()).expect("chunks")
+		})
+		.collect();
+	let open: Value =
+		client.request("depin_openChallenges", rpc_params![0]).await.expect("depin_openChallenges");
+	assert_eq!(open.as_array().map(Vec::len), Some(1), "one open challenge: {open}");
+	assert_eq!(open[0]["sector"], 0);
+	assert_eq!(open[0]["epoch"], epoch.index);
+	assert_eq!(open[0]["chunks"], 101);
+	assert_eq!(open[0]["root"], format!("0x{}", hex(&tree.root())));
+	assert_eq!(open[0]["challenge"], format!("0x{}", hex(&challenge)));
+	assert_eq!(open[0]["indices"], serde_json::json!(indices));
+	let chunks: Vec<ChunkProof<_>> = indices
+		.iter()
+		.map(|&at| ChunkProof {
+			index: at,
+			chunk: depin_merkle::chunk_at(&data, at).expect("in range"),
+			path: tree
+				.proof(at)
+				.expect("in range")
+				.into_iter()
+				.map(H256)
+				.collect::<Vec<_>>()
+				.try_into()
+				.expect("depth 7"),
+		})
+		.collect();
+	let payload = depin_primitives::Envelope {
+		context: STORAGE_PROOF_CONTEXT,
+		genesis_hash: chain.genesis,
+		body: StorageProofStatement {
+			device: 0,
+			sector: 0,
+			epoch: epoch.index,
+			challenge: H256(challenge),
+		},
+	};
+	let device_key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
+	let honest: pallet_proofs::StorageProofOf<Runtime> = StorageProof {
+		device: 0,
+		sector: 0,
+		epoch: epoch.index,
+		chunks: chunks.try_into().expect("2 chunks"),
+		signature: DeviceSignature::Sr25519(device_key.sign(&payload.encode())),
+	};
+	let mut tampered = honest.clone();
+	tampered.chunks[0].chunk[0] ^= 1;
+
+	// Bob relays both in one batch: the tampered one is rejected, the honest one accepted.
+	let bob = Sr25519Keyring::Bob;
+	let batch = RuntimeCall::Proofs(ProofsCall::submit_storage_proofs {
+		proofs: vec![tampered, honest].try_into().expect("2 proofs"),
+	});
+	let bob_nonce = next_nonce(&client, &bob.to_account_id()).await;
+	let proven_in =
+		submit_and_finalize(&node, &client, &signed(batch, &bob.pair(), bob_nonce, &chain)).await;
+	let proof_events: Vec<_> = events(&client, proven_in)
+		.await
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Proofs(e) => Some(e),
+			_ => None,
+		})
+		.filter(|e| !matches!(e, ProofsEvent::EpochStarted { .. }))
+		.collect();
+	let invalid =
+		sp_runtime::DispatchError::from(pallet_proofs::Error::<Runtime>::InvalidMerkleProof);
+	assert_eq!(
+		proof_events.iter().map(|e| e.encode()).collect::<Vec<_>>(),
+		[
+			ProofsEvent::<Runtime>::ProofRejected { index: 0, device: 0, error: invalid },
+			ProofsEvent::StorageProofAccepted {
+				device: 0,
+				sector: 0,
+				epoch: epoch.index,
+				points: 101,
+			},
+			ProofsEvent::ProofsSubmitted { accepted: 1, rejected: 1 },
+		]
+		.iter()
+		.map(|e| e.encode())
+		.collect::<Vec<_>>()
+	);
+	let sector: Sector =
+		storage(&client, pallet_proofs::Sectors::<Runtime>::hashed_key_for(0u64, 0u32), proven_in)
+			.await
+			.expect("the sector is stored");
+	assert_eq!(sector.proven_in, Some(epoch.index));
+	let status: Value = client
+		.request("depin_proofStatus", rpc_params![0, proven_in])
+		.await
+		.expect("depin_proofStatus");
+	assert_eq!((status["challenged"].as_u64(), status["proven"].as_u64()), (Some(1), Some(1)));
+	assert_eq!(status["sectors"][0]["provenIn"], epoch.index);
+	assert_eq!(status["sectors"][0]["open"], false);
+	let open: Value = client
+		.request("depin_openChallenges", rpc_params![0, proven_in])
+		.await
+		.expect("depin_openChallenges");
+	assert_eq!(open, serde_json::json!([]));
+
+	// When the epoch ends its points are final: the emission pallet pays it out. Alice's
+	// device earned every storage point, and Alice (the only validator) authored every block.
+	let rewards_key = pallet_emission::Rewards::<Runtime>::hashed_key_for(epoch.index);
+	let rewards: EpochRewards<Balance> =
+		wait_for_storage(&node, &client, &rewards_key, "the epoch's rewards", |r| r.is_some())
+			.await
+			.expect("waited for it");
+	assert_eq!(rewards.points.storage, 101);
+	assert!(rewards.blocks > 0);
+	assert!(rewards.pools.storage > 0 && rewards.validators > 0);
+	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
+	let pending: Value =
+		client.request("depin_pendingRewards", rpc_params![0]).await.expect("depin_pendingRewards");
+	assert_eq!(pending["total"], rewards.pools.storage.to_string(), "{pending}");
+	assert_eq!(pending["receipts"][0]["epoch"], epoch.index);
+	assert_eq!(pending["receipts"][0]["points"], 101);
+	assert_eq!(pending["receipts"][0]["status"], "claimable");
+
+	// Alice claims both: the device's reward as its owner, the blocks' as their author.
+	let claim_device =
+		RuntimeCall::Emission(pallet_emission::Call::claim { device: 0, epoch: epoch.index });
+	let claim_blocks =
+		RuntimeCall::Emission(pallet_emission::Call::claim_validator { epoch: epoch.index });
+	let claims = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![claim_device, claim_blocks],
+	});
+	let nonce = next_nonce(&client, &alice.to_account_id()).await;
+	let claimed_in =
+		submit_and_finalize(&node, &client, &signed(claims, &alice.pair(), nonce, &chain)).await;
+	let paid: Vec<_> = events(&client, claimed_in)
+		.await
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Emission(e @ EmissionEvent::RewardClaimed { .. })
+			| RuntimeEvent::Emission(e @ EmissionEvent::ValidatorRewardClaimed { .. }) => Some(e.encode()),
+			_ => None,
+		})
+		.collect();
+	let alice_id = alice.to_account_id();
+	assert_eq!(
+		paid,
+		[
+			EmissionEvent::<Runtime>::RewardClaimed {
+				epoch: epoch.index,
+				device: 0,
+				owner: alice_id.clone(),
+				amount: rewards.pools.storage,
+			},
+			EmissionEvent::ValidatorRewardClaimed {
+				epoch: epoch.index,
+				validator: alice_id,
+				amount: rewards.validators,
+			},
+		]
+		.iter()
+		.map(|e| e.encode())
+		.collect::<Vec<_>>()
+	);
+	let receipt: pallet_emission::Receipt<Balance> =
+		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
+	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.storage)));
+	let receipts: Value = client
+		.request("depin_rewardReceipts", rpc_params![0, epoch.index, 1, claimed_in])
+		.await
+		.expect("depin_rewardReceipts");
+	assert_eq!(
+		receipts,
+		serde_json::json!([{
+			"epoch": epoch.index,
+			"kind": "storage",
+			"points": 101,
+			"categoryPoints": 101,
+			"pool": rewards.pools.storage.to_string(),
+			"amount": rewards.pools.storage.to_string(),
+			"status": "claimed",
+			"claimableUntil": null,
+		}])
+	);
+	let pending: Value = client
+		.request("depin_pendingRewards", rpc_params![0, claimed_in])
+		.await
+		.expect("depin_pendingRewards");
+	assert_eq!(pending["total"], "0");
+}

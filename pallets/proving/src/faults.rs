@@ -1,0 +1,165 @@
+//! The fault ledger and its idle sweep.
+//!
+//! A proof kind keeps one record per device ([`Ledger`]) describing one epoch. Nothing walks
+//! the devices when an epoch ends: a record is brought up to the epoch in progress when the
+//! device is next touched (a proof, a commitment, a withdrawal), and [`settle`] then counts
+//! every epoch missed since — the one the record describes, if the kind's rule says it was
+//! missed, and every untouched one after it — in O(1) whatever the gap. The count goes to
+//! the registry; at `threshold` consecutive faults the device is suspended and a fraction of
+//! its deposit slashed. Devices nobody touches are settled by [`sweep`] in `on_idle`, as many
+//! as the block's spare weight allows, one pass per epoch.
+
+use crate::registry::DeviceRegistry;
+use codec::{Decode, Encode, FullCodec, MaxEncodedLen};
+use depin_primitives::{DeviceId, EpochIndex};
+use frame_support::{
+	storage::{IterableStorageMap, StorageMap, StorageValue},
+	weights::{RuntimeDbWeight, Weight},
+};
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// A proof kind's record of one device, describing one epoch.
+pub trait Ledger {
+	/// The epoch the record describes.
+	fn epoch(&self) -> EpochIndex;
+
+	/// Move the record to epoch `current`, adding the epochs the device missed since it was
+	/// last settled to its consecutive faults, by the kind's rule. Returns how many epochs
+	/// were missed: none for an inactive device, which is not challenged. A record already at
+	/// `current` is left as it is.
+	fn advance(&mut self, current: EpochIndex, active: bool) -> u32;
+
+	/// Epochs missed in a row, up to the epoch the record describes.
+	fn consecutive_faults(&self) -> u32;
+
+	/// Start afresh once the device has been suspended for its faults.
+	fn reset_faults(&mut self);
+}
+
+/// The fault rules of a proof kind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FaultRules {
+	/// Consecutive faults that suspend the device.
+	pub threshold: u32,
+	/// The fraction of its deposit slashed when it is suspended for faults.
+	pub slash: Perbill,
+}
+
+/// What settling a device did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settled {
+	/// The registry weight spent (zero without faults).
+	pub weight: Weight,
+	/// Whether the faults suspended the device.
+	pub suspended: bool,
+}
+
+/// What a pallet reports of a settlement, each in its own event of this shape
+/// (`FaultsRecorded { device, missed, consecutive }`, `SuspendedForFaults { device,
+/// consecutive }`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FaultEvent {
+	/// `missed` epochs were counted against the device; it has missed `consecutive` in a row.
+	Recorded { missed: u32, consecutive: u32 },
+	/// The device reached the threshold: it is suspended and its deposit slashed.
+	Suspended { consecutive: u32 },
+}
+
+/// Bring `state` up to epoch `current` ([`Ledger::advance`]), record the missed epochs in the
+/// registry `R`, and at `rules.threshold` consecutive faults suspend the device and slash
+/// `rules.slash` of its deposit. `active` is the device's status as the caller read it.
+/// `report` hears what happened, in order, for the pallet's events.
+pub fn settle<AccountId, R: DeviceRegistry<AccountId>, L: Ledger>(
+	device: DeviceId,
+	state: &mut L,
+	current: EpochIndex,
+	active: bool,
+	rules: FaultRules,
+	mut report: impl FnMut(FaultEvent),
+) -> Settled {
+	let mut settled = Settled { weight: Weight::zero(), suspended: false };
+	let missed = state.advance(current, active);
+	if missed == 0 {
+		return settled;
+	}
+	settled.weight = R::record_faults_weight();
+	// The device exists (it has a record), so this cannot fail.
+	let _ = R::record_faults(device, missed);
+	report(FaultEvent::Recorded { missed, consecutive: state.consecutive_faults() });
+	if state.consecutive_faults() >= rules.threshold {
+		settled.weight =
+			settled.weight.saturating_add(R::suspend_weight()).saturating_add(R::slash_weight());
+		settled.suspended = R::suspend(device).is_ok();
+		if settled.suspended {
+			let _ = R::slash(device, rules.slash);
+			report(FaultEvent::Suspended { consecutive: state.consecutive_faults() });
+		}
+		state.reset_faults();
+	}
+	settled
+}
+
+/// The most [`settle`] can spend in the registry: recording faults, suspending, slashing.
+pub fn max_settle_weight<AccountId, R: DeviceRegistry<AccountId>>() -> Weight {
+	R::record_faults_weight().saturating_add(R::suspend_weight()).saturating_add(R::slash_weight())
+}
+
+/// Where the idle-time sweep of a proof kind is.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct SweepState {
+	/// The epoch the sweep settles devices for.
+	pub epoch: EpochIndex,
+	/// The last device settled in this pass (`None`: from the start).
+	pub last: Option<DeviceId>,
+	/// Whether every device has been settled in this epoch.
+	pub done: bool,
+}
+
+/// Settle the records in `Ledgers` for epoch `current` with `settle_one`, as many as
+/// `remaining` allows at `step` each, resuming after the device `Cursor` says the last block
+/// stopped at; one pass per epoch. Returns the weight used (`step` per record visited plus
+/// the cursor's reads and write).
+pub fn sweep<Ledgers, Cursor, L>(
+	remaining: Weight,
+	db: RuntimeDbWeight,
+	step: Weight,
+	current: EpochIndex,
+	mut settle_one: impl FnMut(DeviceId, &mut L),
+) -> Weight
+where
+	L: Ledger + FullCodec,
+	Ledgers: IterableStorageMap<DeviceId, L> + StorageMap<DeviceId, L>,
+	Cursor: StorageValue<SweepState, Query = SweepState>,
+{
+	let mut used = db.reads_writes(2, 1);
+	if !remaining.all_gte(used.saturating_add(step)) {
+		return Weight::zero();
+	}
+	let mut cursor = Cursor::get();
+	if cursor.epoch != current {
+		cursor = SweepState { epoch: current, last: None, done: false };
+	}
+	if cursor.done {
+		return db.reads(2);
+	}
+	while remaining.all_gte(used.saturating_add(step)) {
+		// A fresh iterator per step: the map is written in between.
+		let next = match cursor.last {
+			Some(last) => Ledgers::iter_from(Ledgers::hashed_key_for(last)).next(),
+			None => Ledgers::iter().next(),
+		};
+		let Some((device, mut state)) = next else {
+			cursor.done = true;
+			break;
+		};
+		used = used.saturating_add(step);
+		cursor.last = Some(device);
+		if state.epoch() < current {
+			settle_one(device, &mut state);
+			Ledgers::insert(device, state);
+		}
+	}
+	Cursor::put(cursor);
+	used
+}

@@ -1,0 +1,73 @@
+//! What the pallets' test runtimes (`mock.rs`) share, so each mock holds only its own
+//! configuration:
+//!
+//! - [`TestRandomness`]: randomness that exists only once its block does, like BABE's VRF
+//!   output; [`enter_block`] gives block `n` its output ([`vrf_output`]).
+//! - [`RecordPoints`]: a points hook that records every reported point ([`points`],
+//!   [`clear_points`]).
+//!
+//! Test code only (`std`).
+
+use codec::Encode;
+use depin_primitives::{DeviceId, DeviceKind, EpochIndex};
+use frame_support::{traits::Randomness, weights::Weight};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::H256;
+use std::{cell::RefCell, marker::PhantomData};
+
+/// A reported point: the device, its kind, the epoch and the points.
+pub type Points = (DeviceId, DeviceKind, EpochIndex, u64);
+
+thread_local! {
+	/// The "VRF output" of the block being built: unknown until the block exists.
+	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
+	/// Every point reported to the points hook.
+	static POINTS: RefCell<Vec<Points>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The VRF output block `n` will have.
+pub fn vrf_output(n: u64) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(b"vrf", n).encode()))
+}
+
+/// Block `n` is being built: from now on [`TestRandomness`] draws from its VRF output.
+pub fn enter_block(n: u64) {
+	VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(n));
+}
+
+/// Randomness that exists only once its block does, like BABE's VRF output:
+/// `blake2_256(subject ‖ the block's VRF output)`, known since the current block of `T`.
+pub struct TestRandomness<T>(PhantomData<T>);
+
+impl<T: frame_system::Config> Randomness<H256, BlockNumberFor<T>> for TestRandomness<T> {
+	fn random(subject: &[u8]) -> (H256, BlockNumberFor<T>) {
+		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
+		(
+			H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())),
+			frame_system::Pallet::<T>::block_number(),
+		)
+	}
+}
+
+/// A points hook that records every point reported to it.
+pub struct RecordPoints;
+
+impl depin_proving::OnProofAccepted for RecordPoints {
+	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
+		POINTS.with(|p| p.borrow_mut().push((device, kind, epoch, points)));
+	}
+
+	fn weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+}
+
+/// The points reported so far (on this thread: each test runs on its own).
+pub fn points() -> Vec<Points> {
+	POINTS.with(|p| p.borrow().clone())
+}
+
+/// Forget the points reported so far (a test's externalities start with none).
+pub fn clear_points() {
+	POINTS.with(|p| p.borrow_mut().clear());
+}

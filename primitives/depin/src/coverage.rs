@@ -1,0 +1,261 @@
+//! Coverage proofs: beacons drawn from the epoch's seed, and the receipts of the hotspots
+//! that heard them.
+//!
+//! Each epoch the chain draws beaconers from the roster ([`draw_slot`]) and gives each a
+//! [`beacon_challenge`]. A drawn hotspot transmits a [`BeaconReport`] signed over a
+//! [`BeaconStatement`]; hotspots that hear it sign a [`ReceiptStatement`] about what they
+//! measured. A provider submits a [`BeaconBundle`]: a beacon and the receipts of its
+//! witnesses.
+
+use crate::{
+	device::{DeviceId, DeviceSignature},
+	envelope::Domain,
+	epoch::EpochIndex,
+};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use derive_where::derive_where;
+use scale_info::TypeInfo;
+use sp_core::{ConstU32, Get, H256};
+use sp_runtime::BoundedVec;
+
+/// The most witnesses a beacon counts: the bound of [`BeaconBundle::receipts`] in the
+/// runtime (`MaxWitnesses`) and in provider tools.
+pub const MAX_WITNESSES: u32 = 25;
+
+/// [`MAX_WITNESSES`] as a type.
+pub type MaxWitnesses = ConstU32<MAX_WITNESSES>;
+
+/// A position in the beacon roster (`0..RosterSize`).
+pub type RosterSlot = u32;
+
+/// Context of a beacon's signature.
+pub const BEACON_CONTEXT: Domain = *b"depin/cov/beacon";
+
+/// Context of a witness receipt's signature.
+pub const RECEIPT_CONTEXT: Domain = *b"depin/cov/receip";
+
+/// Domain of a beaconer's challenge (see [`beacon_challenge`]).
+pub const CHALLENGE_DOMAIN: &[u8] = b"depin/cov/challenge";
+
+/// Domain of the roster draws (see [`draw_slot`]).
+pub const DRAW_DOMAIN: &[u8] = b"depin/cov/draw";
+
+/// The challenge a drawn beaconer signs: `blake2_256(CHALLENGE_DOMAIN ‖ seed ‖ epoch ‖ device)`
+/// (SCALE). It exists only once the epoch's seed does, so no beacon can be made in advance.
+pub fn beacon_challenge(seed: &H256, epoch: EpochIndex, device: DeviceId) -> H256 {
+	H256(sp_io::hashing::blake2_256(&(CHALLENGE_DOMAIN, seed, epoch, device).encode()))
+}
+
+/// The roster slot of the `attempt`-th draw of an epoch among `size` slots: the first 8 bytes
+/// (little endian) of `blake2_256(DRAW_DOMAIN ‖ seed ‖ attempt)` modulo `size`. `None` for an
+/// empty roster.
+pub fn draw_slot(seed: &H256, attempt: u32, size: u32) -> Option<RosterSlot> {
+	if size == 0 {
+		return None;
+	}
+	let hash = sp_io::hashing::blake2_256(&(DRAW_DOMAIN, seed, attempt).encode());
+	let mut first = [0u8; 8];
+	first.copy_from_slice(hash.get(..8)?);
+	let slot = u64::from_le_bytes(first).checked_rem(u64::from(size))?;
+	RosterSlot::try_from(slot).ok()
+}
+
+/// A beacon as recorded: what the radio packet said, and its id.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Beacon<BlockNumber> {
+	/// `blake2_256` of the SCALE-encoded [`BeaconReport`]: what witnesses sign.
+	pub id: H256,
+	/// The block the beaconer says it transmitted at.
+	pub sent_at: BlockNumber,
+	/// The frequency it transmitted on, in kHz.
+	pub frequency: u32,
+}
+
+/// A beacon as transmitted over the radio and submitted on chain. Its id is
+/// `blake2_256(SCALE(report))`; it depends on the beaconer's signature, so only the beaconer
+/// can make it and a witness only learns it by hearing the packet.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct BeaconReport<BlockNumber> {
+	/// The beaconer.
+	pub device: DeviceId,
+	/// The epoch it was drawn for.
+	pub epoch: EpochIndex,
+	/// The block it transmitted at (at or after the epoch's start, not after the block the
+	/// report is submitted in).
+	pub sent_at: BlockNumber,
+	/// The frequency it transmitted on, in kHz.
+	pub frequency: u32,
+	/// The device key's signature of the enveloped [`BeaconStatement`].
+	pub signature: DeviceSignature,
+}
+
+impl<BlockNumber: Encode> BeaconReport<BlockNumber> {
+	/// The beacon's id: `blake2_256` of the SCALE-encoded report, what witnesses sign.
+	pub fn id(&self) -> H256 {
+		H256(sp_io::hashing::blake2_256(&self.encode()))
+	}
+}
+
+/// What a beaconer signs, under [`BEACON_CONTEXT`].
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct BeaconStatement<BlockNumber> {
+	/// The beaconer.
+	pub device: DeviceId,
+	/// The epoch.
+	pub epoch: EpochIndex,
+	/// The beaconer's challenge in that epoch ([`beacon_challenge`]).
+	pub challenge: H256,
+	/// When and where it transmits.
+	pub sent_at: BlockNumber,
+	pub frequency: u32,
+}
+
+/// A witness's signed statement that it heard a beacon.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct WitnessReceipt<BlockNumber> {
+	/// The witness.
+	pub witness: DeviceId,
+	/// The id of the beacon it heard.
+	pub beacon: H256,
+	/// Received signal strength, in dBm.
+	pub signal: i16,
+	/// Signal-to-noise ratio, in tenths of a dB.
+	pub snr: i16,
+	/// The frequency it heard the beacon on, in kHz.
+	pub frequency: u32,
+	/// The latest block the witness knew when it heard the beacon.
+	pub received_at: BlockNumber,
+	/// Where the witness was: a raw H3 cell index, inside its registered location.
+	pub cell: u64,
+	/// The witness key's signature of the enveloped [`ReceiptStatement`].
+	pub signature: DeviceSignature,
+}
+
+impl<BlockNumber: Clone> WitnessReceipt<BlockNumber> {
+	/// What the witness signed: the receipt without its signature.
+	pub fn statement(&self) -> ReceiptStatement<BlockNumber> {
+		ReceiptStatement {
+			beacon: self.beacon,
+			witness: self.witness,
+			signal: self.signal,
+			snr: self.snr,
+			frequency: self.frequency,
+			received_at: self.received_at.clone(),
+			cell: self.cell,
+		}
+	}
+}
+
+/// What a witness signs, under [`RECEIPT_CONTEXT`].
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ReceiptStatement<BlockNumber> {
+	/// The beacon's id.
+	pub beacon: H256,
+	/// The witness and what it measured.
+	pub witness: DeviceId,
+	pub signal: i16,
+	pub snr: i16,
+	pub frequency: u32,
+	pub received_at: BlockNumber,
+	pub cell: u64,
+}
+
+/// One beacon and receipts of witnesses that heard it. The first bundle of a beacon records
+/// it; later bundles of the same beacon (same report) add receipts, up to `MaxWitnesses` in
+/// all.
+#[derive_where(Clone, PartialEq, Eq, Debug; BlockNumber)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[scale_info(skip_type_params(MaxWitnesses))]
+pub struct BeaconBundle<
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxWitnesses: Get<u32>,
+> {
+	/// The beacon, as transmitted.
+	pub beacon: BeaconReport<BlockNumber>,
+	/// Receipts of witnesses that heard it.
+	pub receipts: BoundedVec<WitnessReceipt<BlockNumber>, MaxWitnesses>,
+}
+
+/// Why a witness receipt did not count. Each is reported in a `WitnessRejected` event; the
+/// other receipts of the bundle are unaffected.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum WitnessRejection {
+	/// The beacon already has `MaxWitnesses` witnesses.
+	WitnessLimit,
+	/// The beaconer cannot witness its own beacon.
+	SelfWitness,
+	/// The same witness appears twice in the bundle.
+	DuplicateWitness,
+	/// The witness was already counted for this beacon (a duplicate receipt).
+	AlreadyWitnessed,
+	/// The receipt is for another beacon.
+	WrongBeacon,
+	/// The receipt's frequency is not the beacon's.
+	WrongFrequency,
+	/// The signal strength or SNR is outside what a radio can report
+	/// (`SignalRange`, `SnrRange`).
+	ImplausibleSignal,
+	/// Received before the beacon was sent or more than `FreshnessWindow` blocks after.
+	NotFresh,
+	/// Received at a block that has not happened yet.
+	FromTheFuture,
+	/// No such device.
+	UnknownWitness,
+	/// Only coverage devices witness beacons.
+	NotCoverageDevice,
+	/// The witness is suspended or retired.
+	WitnessNotActive,
+	/// The witness is owned or managed by the beaconer's owner or manager.
+	SameOperator,
+	/// The receipt's cell is not a valid H3 cell.
+	InvalidCell,
+	/// The receipt's cell is not inside the witness's registered location (or vice versa).
+	LocationMismatch,
+	/// The witness's position is coarser than `DistanceResolution`: its distance cannot be
+	/// measured.
+	LocationTooCoarse,
+	/// The witness is in the beaconer's own cell at `ExclusionResolution`.
+	TooClose,
+	/// The witness is more than `MaxWitnessDistance` grid steps away.
+	TooFar,
+	/// The distance cannot be measured on chain: the two cells lie in different H3 base
+	/// cells or in a pentagon base cell.
+	DistanceUnknown,
+	/// The witness key did not sign this receipt for this chain.
+	BadSignature,
+}
+
+/// A beacon of the epoch in progress, as provider tools and dApps see it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct BeaconStatus<BlockNumber> {
+	/// The beaconer.
+	pub device: DeviceId,
+	/// The epoch.
+	pub epoch: EpochIndex,
+	/// The challenge the beaconer signs.
+	pub challenge: H256,
+	/// The beacon, once submitted.
+	pub beacon: Option<Beacon<BlockNumber>>,
+	/// Witnesses counted so far.
+	pub witnesses: Vec<DeviceId>,
+	/// Points the beaconer earned.
+	pub points: u64,
+	/// The last block beacons and receipts of the epoch are accepted at.
+	pub deadline: BlockNumber,
+}

@@ -1,0 +1,51 @@
+//! # DePIN primitives
+//!
+//! The chain's shared vocabulary, `no_std` and without FRAME, so that the runtime, the
+//! runtime API (`depin-runtime-api`) and the provider tools (`depin-provider`) speak exactly
+//! the same types and derive challenges with exactly the same code:
+//!
+//! - [`device`]: device ids, keys, signatures, kinds, lifecycle, metadata, registration;
+//!   [`h3`]: H3 cells validated without floating point; [`pair`] (`std`): device key pairs.
+//! - [`envelope`]: the signed-payload envelope (domain tag, genesis hash, body) every device
+//!   signature covers.
+//! - [`epoch`]: the proving epoch as tools see it.
+//! - One module per proof kind with its wire types (what is submitted, signed and queried)
+//!   and its challenge derivation: [`storage`], [`coverage`], [`compute`] (with [`work`], the
+//!   sequential workload).
+//! - [`rewards`]: reward receipts, what can be claimed, what an epoch may pay.
+//!
+//! Pallets re-export these types, so `pallet_devices::DeviceKey` and
+//! `depin_primitives::device::DeviceKey` are one type.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod compute;
+pub mod coverage;
+pub mod device;
+pub mod envelope;
+pub mod epoch;
+pub mod h3;
+#[cfg(feature = "std")]
+pub mod pair;
+pub mod rewards;
+pub mod storage;
+pub mod work;
+
+pub use device::{DeviceId, DeviceKey, DeviceKind, DeviceSignature};
+pub use envelope::{Domain, Envelope};
+pub use epoch::EpochIndex;
+#[cfg(feature = "std")]
+pub use pair::DevicePair;
+
+/// blake2-256 through the host's hashing functions: in the runtime a host call, in a `std`
+/// program the same function natively. Merkle checks, challenge derivations and the
+/// sequential workload all hash with it on chain.
+pub struct RuntimeHasher;
+
+impl depin_merkle::Hasher for RuntimeHasher {
+	fn hash(data: &[u8]) -> [u8; 32] {
+		sp_io::hashing::blake2_256(data)
+	}
+}

@@ -1,0 +1,73 @@
+//! Rewards as devices' owners see them: receipts per epoch, what can be claimed, and what the
+//! epoch in progress may pay.
+
+use crate::{device::DeviceKind, epoch::EpochIndex};
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+
+/// Where a device's reward for one epoch stands.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum RewardStatus {
+	/// The epoch is in progress: points still come in, and the pool is not minted yet (see
+	/// [`RewardEstimate`] for a projection).
+	InProgress,
+	/// The epoch has ended and the reward can be claimed while the epoch in progress is at
+	/// most `until`.
+	Claimable {
+		/// The last epoch during which the claim is accepted.
+		until: EpochIndex,
+	},
+	/// Paid to the device's owner.
+	Claimed,
+	/// Not claimed in time: the epoch's unclaimed rewards went to the treasury.
+	Expired,
+}
+
+/// A device's reward receipt for one epoch, as the runtime API reports it: the answer to
+/// "where are my rewards?".
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RewardReceipt<Balance> {
+	/// The epoch.
+	pub epoch: EpochIndex,
+	/// The category the points count in.
+	pub kind: DeviceKind,
+	/// Proof points the device earned in the epoch.
+	pub points: u64,
+	/// Proof points of the whole category in the epoch (so far, while it is in progress).
+	pub category_points: u64,
+	/// The category's pool, minted at the epoch's end (zero while the epoch is in progress and
+	/// once it has expired).
+	pub pool: Balance,
+	/// What was paid, or else `pool × points / category_points`, rounded down.
+	pub amount: Balance,
+	/// Where it stands.
+	pub status: RewardStatus,
+}
+
+/// A device's rewards that can be claimed now.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct PendingRewards<Balance> {
+	/// The sum of `receipts`' amounts.
+	pub total: Balance,
+	/// The claimable receipts, oldest first (the first expires first).
+	pub receipts: Vec<RewardReceipt<Balance>>,
+}
+
+/// What a device can expect from the epoch in progress.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RewardEstimate<Balance> {
+	/// The epoch in progress.
+	pub epoch: EpochIndex,
+	/// Points the device has earned in it so far.
+	pub points: u64,
+	/// Points it would have if it answered every challenge still open.
+	pub potential_points: u64,
+	/// Points its category has earned so far.
+	pub category_points: u64,
+	/// The category's pool, projected from the schedule for the epoch's planned length.
+	pub pool: Balance,
+	/// `pool × potential / (category points + what the device has still to earn)`: its reward
+	/// if it answers every open challenge and no other device earns more points.
+	pub amount: Balance,
+}

@@ -1,0 +1,153 @@
+//! Compute: enrolment for capacity challenges, and running, committing and revealing the
+//! workloads.
+
+use anyhow::{anyhow, bail, Context, Result};
+use depin_primitives::compute::WorkStatus;
+use serde_json::{json, Value};
+use subxt_signer::sr25519::Keypair;
+
+use super::Home;
+use crate::{chain::Chain, depin, report::Report};
+
+/// Enroll a compute device for capacity challenges (`enroll`) or withdraw it.
+pub async fn compute_enrolment(
+	chain: &Chain,
+	signer: &Keypair,
+	device: u64,
+	enroll: bool,
+) -> Result<Report> {
+	let included = if enroll {
+		chain.submit(&depin::tx().compute().enroll(device), signer).await?
+	} else {
+		chain.submit(&depin::tx().compute().withdraw(device), signer).await?
+	};
+	let first = included
+		.events
+		.find_first::<depin::compute::events::Enrolled>()
+		.transpose()?
+		.map(|e| e.first_challenge);
+	let text = match first {
+		Some(epoch) => format!("device {device} enrolled; challenged from epoch {epoch}"),
+		None => format!("device {device} withdrawn"),
+	};
+	Ok(Report::new(
+		text,
+		json!({
+			"event": if enroll { "enrolled" } else { "withdrawn" },
+			"device": device,
+			"firstChallenge": first,
+			"block": format!("{:?}", included.block),
+		}),
+	))
+}
+
+/// A compute device's challenge in the epoch in progress.
+pub async fn compute_challenge(chain: &Chain, device: u64) -> Result<Report> {
+	let Some(c) = chain.compute_challenge(device).await? else {
+		bail!("device {device} is not enrolled for capacity challenges (`compute enroll`)");
+	};
+	let status = match c.status {
+		WorkStatus::NotChallenged => "not challenged".to_string(),
+		WorkStatus::Challenged => "challenged, not committed".to_string(),
+		WorkStatus::Committed(w) => {
+			format!("committed to 0x{}", hex::encode(w.root))
+		},
+		WorkStatus::Proven => "proven".to_string(),
+		WorkStatus::Faked => "caught faking work".to_string(),
+	};
+	Ok(Report::new(
+		format!(
+			"epoch {}: {} segments of {} steps from 0x{}; commit before block {}, reveal by {}; \
+			 {status}; sampled {:?}; {} consecutive fault(s)",
+			c.epoch,
+			c.segments,
+			c.segment_len,
+			hex::encode(c.start),
+			c.reveal_at,
+			c.deadline,
+			c.sampled,
+			c.consecutive_faults
+		),
+		json!({
+			"epoch": c.epoch,
+			"start": format!("0x{}", hex::encode(c.start)),
+			"segments": c.segments,
+			"segmentLength": c.segment_len,
+			"revealAt": c.reveal_at,
+			"deadline": c.deadline,
+			"status": status,
+			"sampled": c.sampled,
+			"consecutiveFaults": c.consecutive_faults,
+		}),
+	))
+}
+
+/// Run, commit and reveal the workloads of `devices` every epoch, until `epochs` epochs have
+/// been proven (forever if `None`).
+pub async fn compute_prove(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	devices: &[u64],
+	epochs: Option<u32>,
+	mut log: impl FnMut(Value, String),
+) -> Result<Report> {
+	let store = home.keystore()?;
+	let mut workers = Vec::new();
+	for &device in devices {
+		let on_chain = chain
+			.device(device)
+			.await?
+			.ok_or_else(|| anyhow!("device {device} is not registered"))?;
+		let (_, key) = store.find(&on_chain.key).ok_or_else(|| {
+			anyhow!("the key of device {device} is not in the keystore ({})", home.0.display())
+		})?;
+		if chain.compute_challenge(device).await?.is_none() {
+			bail!("device {device} is not enrolled for capacity challenges (`compute enroll`)");
+		}
+		workers.push(crate::compute::Worker { device, key, diligence: 1.0, workload: None });
+	}
+	let mut proven_epochs = 0u32;
+	let mut totals = (0u32, 0u64, 0u32);
+	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
+	while let Some(block) = blocks.next().await {
+		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
+		let round = crate::compute::round(chain, signer, &mut workers).await?;
+		if round.committed > 0 {
+			log(
+				json!({ "event": "committed", "block": number, "epoch": round.epoch, "devices": round.committed }),
+				format!("#{number}: {} workload(s) run and committed", round.committed),
+			);
+		}
+		for (device, error) in &round.rejected {
+			log(
+				json!({ "event": "rejected", "block": number, "device": device, "error": error }),
+				format!("#{number}: device {device} rejected: {error}"),
+			);
+		}
+		if round.proven > 0 || !round.faked.is_empty() {
+			totals.0 = totals.0.saturating_add(round.proven);
+			totals.1 = totals.1.saturating_add(round.points);
+			totals.2 = totals.2.saturating_add(round.faked.len() as u32);
+			proven_epochs = proven_epochs.saturating_add(1);
+			log(
+				json!({
+					"event": "proved",
+					"block": number,
+					"epoch": round.epoch,
+					"proven": round.proven,
+					"points": round.points,
+					"faked": round.faked,
+				}),
+				format!("#{number}: {} workload(s) proven ({} points)", round.proven, round.points),
+			);
+			if epochs.is_some_and(|e| proven_epochs >= e) {
+				break;
+			}
+		}
+	}
+	Ok(Report::new(
+		format!("{proven_epochs} epoch(s): {} workloads proven, {} points", totals.0, totals.1),
+		json!({ "epochs": proven_epochs, "proven": totals.0, "points": totals.1, "faked": totals.2 }),
+	))
+}

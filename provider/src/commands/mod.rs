@@ -1,0 +1,92 @@
+//! The commands of `depin-provider`, one function each, returning a
+//! [`Report`](crate::report::Report).
+
+mod compute;
+mod coverage;
+mod devices;
+mod jobs;
+mod keys;
+mod rewards;
+mod status;
+mod storage;
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::{bail, Result};
+use depin_primitives::device::{DeviceKind, DeviceStatus};
+
+use crate::{
+	chain::{Chain, Included},
+	depin,
+	keystore::Keystore,
+	sector::Sectors,
+};
+
+pub use compute::{compute_challenge, compute_enrolment, compute_prove};
+pub use coverage::{coverage_beacons, coverage_roster};
+pub use devices::{parse_account, parse_cell, register, registration, DeviceSpec, Kind};
+pub use jobs::{job_action, job_open, job_show, job_sign, job_submit, JobAction};
+pub use keys::{keys_generate, keys_import, keys_list};
+pub use rewards::{claim, rewards};
+pub use status::status;
+pub use storage::{daemon, load_sectors, prove_round, storage_commit, Round};
+
+/// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
+#[derive(Clone)]
+pub struct Home(pub PathBuf);
+
+impl Home {
+	pub fn keystore(&self) -> Result<Keystore> {
+		Keystore::open(&self.0.join("keystore.json"))
+	}
+	pub fn sectors(&self) -> Result<Sectors> {
+		Sectors::open(&self.0.join("sectors.json"))
+	}
+}
+
+pub fn kind_name(kind: DeviceKind) -> &'static str {
+	match kind {
+		DeviceKind::Storage => "storage",
+		DeviceKind::Coverage => "coverage",
+		DeviceKind::Compute => "compute",
+	}
+}
+
+pub fn status_name(status: &DeviceStatus<u32>) -> String {
+	match status {
+		DeviceStatus::Active => "active".into(),
+		DeviceStatus::Suspended => "suspended".into(),
+		DeviceStatus::Retired { unbonds_at } => format!("retired (unbonds at #{unbonds_at})"),
+	}
+}
+
+/// The name of an error an event carries (`Pallet.Error`), looked up in the metadata of the
+/// block it happened in.
+pub fn error_name(
+	included: &Included,
+	error: &depin::runtime_types::sp_runtime::DispatchError,
+) -> String {
+	let depin::runtime_types::sp_runtime::DispatchError::Module(module) = error else {
+		return format!("{error:?}");
+	};
+	let (pallet, error) = (module.index, module.error[0]);
+	included
+		.metadata
+		.pallet_by_error_index(pallet)
+		.and_then(|p| p.error_variant_by_index(error).map(|v| format!("{}.{}", p.name(), v.name)))
+		.unwrap_or_else(|| format!("error {error} of pallet {pallet}"))
+}
+
+/// Wait until the chain has finalized a block past `number`.
+pub async fn wait_past(chain: &Chain, number: u32, timeout: Duration) -> Result<()> {
+	let start = std::time::Instant::now();
+	loop {
+		if chain.finalized().await?.1 > number {
+			return Ok(());
+		}
+		if start.elapsed() > timeout {
+			bail!("the chain did not reach block #{number} within {timeout:?}");
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}

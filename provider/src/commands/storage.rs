@@ -1,0 +1,276 @@
+//! Storage: committing sectors, and the daemon proving them.
+
+use std::{collections::BTreeSet, path::Path};
+
+use anyhow::{anyhow, bail, Context, Result};
+use depin_primitives::device::{DeviceKind, DeviceStatus};
+use serde_json::{json, Value};
+use sp_core::H256;
+use subxt_signer::sr25519::Keypair;
+
+use super::{error_name, kind_name, Home};
+use crate::{
+	chain::{bridge, Chain, Wait},
+	depin,
+	keystore::{public_hex, DevicePair},
+	prover::{self, Honesty, LoadedSector},
+	report::Report,
+	sector::{LocalSector, SectorData},
+};
+
+/// Build the Merkle tree of a file or folder and commit it as a sector of `device`.
+pub async fn storage_commit(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	device: u64,
+	path: &Path,
+	progress: impl FnMut(u64, u64),
+) -> Result<Report> {
+	let found = chain.device(device).await?.ok_or_else(|| anyhow!("no device {device}"))?;
+	if found.kind != DeviceKind::Storage {
+		bail!(
+			"device {device} is a {} device: only storage devices commit sectors",
+			kind_name(found.kind)
+		);
+	}
+	if let Some(why) = cannot_prove(device, &found.status) {
+		bail!("{why}: it cannot commit sectors");
+	}
+	let path = path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
+	let mut data = SectorData::open(&path)?;
+	let len = data.len();
+	let mut progress = progress;
+	let tree = data.tree(|n| progress(n, len))?;
+	let call = depin::tx().proofs().commit_sector(device, H256(tree.root()), tree.chunks());
+	let included = chain.submit(&call, signer).await?;
+	let committed = included
+		.events
+		.find_first::<depin::proofs::events::SectorCommitted>()
+		.ok_or_else(|| anyhow!("the chain did not report the sector"))??;
+	let local = LocalSector {
+		device,
+		sector: committed.sector,
+		root: format!("0x{}", hex::encode(tree.root())),
+		chunks: tree.chunks(),
+		path: path.clone(),
+	};
+	home.sectors()?.add(local.clone())?;
+	Ok(Report::new(
+		format!(
+			"committed {} ({} bytes, {} chunks) as sector {} of device {device}, root {}; \
+			 first challenged in epoch {}",
+			path.display(),
+			len,
+			tree.chunks(),
+			committed.sector,
+			local.root,
+			committed.first_challenge
+		),
+		json!({
+			"device": device,
+			"sector": committed.sector,
+			"root": local.root,
+			"chunks": tree.chunks(),
+			"bytes": len,
+			"firstChallenge": committed.first_challenge,
+			"block": format!("{:?}", included.block),
+		}),
+	))
+}
+
+// ---- Proving ---------------------------------------------------------------------------------
+
+/// What one round of proving did.
+#[derive(Default, Debug)]
+pub struct Round {
+	/// The epoch the proofs answered (the one in progress when they were built).
+	pub epoch: Option<u32>,
+	pub submitted: u32,
+	pub accepted: u32,
+	pub rejected: Vec<(u64, String)>,
+	pub points: u64,
+}
+
+/// Answer every open challenge of the given sectors in one `submit_storage_proofs`.
+pub async fn prove_round(
+	chain: &Chain,
+	signer: &Keypair,
+	sectors: &mut [(LoadedSector, DevicePair, Honesty)],
+	answered: &mut BTreeSet<(u64, u32, u32)>,
+) -> Result<Round> {
+	let genesis = chain.genesis();
+	let mut proofs = Vec::new();
+	let mut epoch = None;
+	let devices: BTreeSet<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
+	for device in devices {
+		for open in chain.open_challenges(device).await? {
+			if answered.contains(&(device, open.sector, open.epoch)) {
+				continue;
+			}
+			let Some((loaded, key, honesty)) = sectors
+				.iter_mut()
+				.find(|(s, _, _)| s.local.device == device && s.local.sector == open.sector)
+			else {
+				continue;
+			};
+			let data = &mut loaded.data;
+			let proof = prover::prove(
+				genesis,
+				device,
+				&open,
+				&loaded.tree,
+				|i| data.chunk(i),
+				key,
+				*honesty,
+			)?;
+			answered.insert((device, open.sector, open.epoch));
+			epoch = epoch.max(Some(open.epoch));
+			proofs.push(proof);
+		}
+	}
+	let mut round = Round { epoch, ..Round::default() };
+	if proofs.is_empty() {
+		return Ok(round);
+	}
+	round.submitted = u32::try_from(proofs.len()).unwrap_or(u32::MAX);
+	let call = depin::tx().proofs().submit_storage_proofs(bridge(&proofs)?);
+	// In the best block is enough: the response window is only a few blocks longer than
+	// finality's lag, and the next round reads the challenges again.
+	let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
+	for accepted in included.events.find::<depin::proofs::events::StorageProofAccepted>() {
+		let accepted = accepted?;
+		round.accepted = round.accepted.saturating_add(1);
+		round.points = round.points.saturating_add(accepted.points);
+	}
+	for rejected in included.events.find::<depin::proofs::events::ProofRejected>() {
+		let rejected = rejected?;
+		let error = error_name(&included, &rejected.error);
+		round.rejected.push((rejected.device, error));
+	}
+	Ok(round)
+}
+
+/// Why `device` cannot prove or commit now, or `None` if it is active.
+fn cannot_prove(device: u64, status: &DeviceStatus<u32>) -> Option<String> {
+	match status {
+		DeviceStatus::Active => None,
+		DeviceStatus::Suspended => Some(format!(
+			"device {device} is suspended (too many missed epochs, or by governance) and is \
+			 not challenged until it is resumed"
+		)),
+		DeviceStatus::Retired { .. } => Some(format!("device {device} is retired")),
+	}
+}
+
+/// Load the sectors this provider committed, with the keys of their devices.
+pub async fn load_sectors(
+	chain: &Chain,
+	home: &Home,
+) -> Result<Vec<(LoadedSector, DevicePair, Honesty)>> {
+	let store = home.keystore()?;
+	let mut loaded = Vec::new();
+	for local in home.sectors()?.sectors {
+		let device = chain
+			.device(local.device)
+			.await?
+			.ok_or_else(|| anyhow!("device {} is not on this chain", local.device))?;
+		let (_, pair) = store.find(&device.key).ok_or_else(|| {
+			anyhow!(
+				"the key of device {} ({}) is not in the keystore",
+				local.device,
+				public_hex(&device.key)
+			)
+		})?;
+		loaded.push((LoadedSector::load(local)?, pair, Honesty::Honest));
+	}
+	Ok(loaded)
+}
+
+/// Watch the chain and answer the challenges of every committed sector, until `rounds`
+/// proving rounds have been submitted (forever if `None`). Each line of `log` says what
+/// happened.
+pub async fn daemon(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	rounds: Option<u32>,
+	mut log: impl FnMut(Value, String),
+) -> Result<Report> {
+	let mut sectors = load_sectors(chain, home).await?;
+	if sectors.is_empty() {
+		bail!("no sectors to prove: commit one first (`depin-provider storage commit`)");
+	}
+	// Say which devices are not challenged now; keep their sectors for when they are resumed.
+	let mut devices: Vec<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
+	devices.sort_unstable();
+	devices.dedup();
+	let mut idle = 0usize;
+	for device in &devices {
+		let status = chain.device(*device).await?.map(|d| d.status);
+		let why = match &status {
+			Some(status) => cannot_prove(*device, status),
+			None => Some(format!("device {device} is no longer registered")),
+		};
+		if let Some(why) = why {
+			idle = idle.saturating_add(1);
+			log(json!({ "event": "idle", "device": device, "reason": why }), why);
+		}
+	}
+	if rounds.is_some() && idle == devices.len() {
+		bail!("none of the devices with committed sectors can prove now");
+	}
+	log(
+		json!({ "event": "started", "sectors": sectors.len() }),
+		format!(
+			"proving {} sector(s); compute devices prove with `compute prove`, coverage ones by radio",
+			sectors.len()
+		),
+	);
+	let mut answered = BTreeSet::new();
+	let mut done = 0u32;
+	let mut totals = (0u32, 0u32, 0u64);
+	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
+	while let Some(block) = blocks.next().await {
+		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
+		let round = prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		if round.submitted == 0 {
+			continue;
+		}
+		done = done.saturating_add(1);
+		totals.0 = totals.0.saturating_add(round.accepted);
+		totals.1 = totals.1.saturating_add(u32::try_from(round.rejected.len()).unwrap_or(0));
+		totals.2 = totals.2.saturating_add(round.points);
+		let rejected: Vec<Value> =
+			round.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect();
+		log(
+			json!({
+				"event": "proved",
+				"block": number,
+				"accepted": round.accepted,
+				"points": round.points,
+				"rejected": rejected,
+			}),
+			format!(
+				"#{number}: {} proof(s) accepted ({} points){}",
+				round.accepted,
+				round.points,
+				round
+					.rejected
+					.iter()
+					.map(|(d, e)| format!(", device {d} rejected: {e}"))
+					.collect::<String>()
+			),
+		);
+		if rounds.is_some_and(|r| done >= r) {
+			break;
+		}
+	}
+	Ok(Report::new(
+		format!(
+			"{done} round(s): {} accepted, {} rejected, {} points",
+			totals.0, totals.1, totals.2
+		),
+		json!({ "rounds": done, "accepted": totals.0, "rejected": totals.1, "points": totals.2 }),
+	))
+}
