@@ -5,7 +5,7 @@ use depin_primitives::epoch::EpochInfo;
 use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
-	faults::{self, FaultEvent, FaultRules},
+	faults::{self, FaultRules},
 	OnProofAccepted, ProvingEpochs,
 };
 use frame_support::{
@@ -26,6 +26,7 @@ pub(crate) enum Revealed {
 	Faked { segment: u32 },
 }
 
+depin_proving::impl_fault_events!();
 depin_proving::impl_refusal_errors!(NotComputeDevice);
 
 impl<T: Config> Pallet<T> {
@@ -138,14 +139,7 @@ impl<T: Config> Pallet<T> {
 	) -> bool {
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
 		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
-			Self::deposit_event(match event {
-				FaultEvent::Recorded { missed, consecutive } => {
-					Event::FaultsRecorded { device, missed, consecutive }
-				},
-				FaultEvent::Suspended { consecutive } => {
-					Event::SuspendedForFaults { device, consecutive }
-				},
-			})
+			Self::deposit_event((device, event).into())
 		})
 		.suspended
 	}

@@ -82,6 +82,7 @@ impl pallet_proofs::Config for Test {
 	type Randomness = TestRandomness;
 	type OnProofAccepted = ();
 	type OnEpochEnd = ();
+	type OnEpochStart = ();
 	type ProvingPeriod = ConstU64<10>;
 	type ResponseWindow = ConstU64<8>;
 	type ChallengesPerSector = ConstU32<2>;

@@ -45,29 +45,27 @@ impl depin_proving::Ledger for WorkerState {
 	/// A compute device misses an epoch it was challenged in and did not prove; every
 	/// untouched epoch after it (they all follow its enrolment epoch) was challenged and never
 	/// answered.
-	fn advance(&mut self, current: EpochIndex, active: bool) -> u32 {
-		if self.epoch >= current {
-			return 0;
-		}
+	fn count_missed(&mut self, current: EpochIndex) -> u32 {
 		let mut missed: u32 = 0;
-		if active {
-			if self.status.missed() {
-				missed = 1;
-				self.consecutive_faults = self.consecutive_faults.saturating_add(1);
-			} else if self.status == WorkStatus::Proven {
-				self.consecutive_faults = 0;
-			}
-			let gap = current.saturating_sub(self.epoch).saturating_sub(1);
-			missed = missed.saturating_add(gap);
-			self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
+		if self.status.missed() {
+			missed = 1;
+			self.consecutive_faults = self.consecutive_faults.saturating_add(1);
+		} else if self.status == WorkStatus::Proven {
+			self.consecutive_faults = 0;
 		}
+		let gap = current.saturating_sub(self.epoch).saturating_sub(1);
+		self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
+		missed.saturating_add(gap)
+	}
+
+	/// An active device is challenged from the epoch after its enrolment.
+	fn enter(&mut self, current: EpochIndex, active: bool) {
 		self.epoch = current;
 		self.status = if active && self.enrolled_in < current {
 			WorkStatus::Challenged
 		} else {
 			WorkStatus::NotChallenged
 		};
-		missed
 	}
 
 	fn consecutive_faults(&self) -> u32 {

@@ -10,7 +10,7 @@ use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
 };
-use depin_proving::{OnProofAccepted, ProvingEpochs};
+use depin_proving::{OnEpochStart, OnProofAccepted, ProvingEpochs};
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	ensure,
@@ -37,6 +37,22 @@ struct BeaconContext<T: Config> {
 }
 
 depin_proving::impl_refusal_errors!(NotCoverageDevice);
+
+/// Each epoch draws its beaconers when it starts, from its seed.
+impl<T: Config> OnEpochStart<BlockNumberFor<T>> for Pallet<T> {
+	fn epoch_started(epoch: &EpochInfo<BlockNumberFor<T>>) -> Weight {
+		if epoch.index.is_zero() {
+			return Weight::zero();
+		}
+		let want = Self::beacons_per_epoch();
+		Self::draw_beaconers(epoch, want);
+		T::WeightInfo::draw_beaconers(want)
+	}
+
+	fn weight() -> Weight {
+		T::WeightInfo::draw_beaconers(T::MaxBeacons::get())
+	}
+}
 
 impl<T: Config> Pallet<T> {
 	// ---- Messages --------------------------------------------------------------------------
@@ -119,17 +135,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Drawing beaconers -----------------------------------------------------------------
 
-	/// Draw the epoch's beaconers once the proofs pallet has started a new epoch: two reads
-	/// in other blocks.
-	pub(crate) fn maybe_draw_beaconers() -> Weight {
-		let epoch = T::Epochs::current();
-		let idle = T::DbWeight::get().reads(2);
-		if epoch.index.is_zero() || DrawnEpoch::<T>::get() == Some(epoch.index) {
-			return idle;
-		}
-		let want = T::BeaconsPerEpoch::get().min(T::MaxBeacons::get());
-		Self::draw_beaconers(&epoch, want);
-		idle.saturating_add(T::WeightInfo::draw_beaconers(want))
+	/// The beaconers an epoch draws: `BeaconsPerEpoch`, within `MaxBeacons`.
+	pub fn beacons_per_epoch() -> u32 {
+		T::BeaconsPerEpoch::get().min(T::MaxBeacons::get())
 	}
 
 	/// Forget the previous epoch's beaconers and draw up to `want` for `epoch`: slot

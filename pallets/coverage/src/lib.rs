@@ -5,7 +5,7 @@
 //! - **Roster.** A coverage device's owner or manager `join`s it to the beacon roster (a
 //!   dense, bounded index of devices ready to beacon) and may `leave` it.
 //! - **Beaconers.** When a proving epoch starts (the proofs pallet's epochs, seeded by BABE's
-//!   VRF output), `on_initialize` draws up to [`Config::BeaconsPerEpoch`] active devices from
+//!   VRF output), the `OnEpochStart` hook draws up to [`Config::BeaconsPerEpoch`] active devices from
 //!   the roster, deterministically from the seed. Each gets a **challenge** derived from the
 //!   seed, which it signs into its beacon: no beacon exists before its epoch.
 //! - **Beacons and witnesses.** The beaconer transmits a [`BeaconReport`]; its id, the hash of
@@ -292,10 +292,6 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
-			Self::maybe_draw_beaconers()
-		}
-
 		fn integrity_test() {
 			assert!(
 				T::BeaconsPerEpoch::get() <= T::MaxBeacons::get(),

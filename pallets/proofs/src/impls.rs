@@ -1,15 +1,15 @@
 //! The logic behind the calls and hooks.
 
 use crate::{
-	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnEpochEnd, OnProofAccepted,
-	StorageProofOf,
+	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnEpochEnd, OnEpochStart,
+	OnProofAccepted, StorageProofOf,
 };
 use alloc::vec::Vec;
 use depin_primitives::RuntimeHasher;
 use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
-	faults::{self, FaultEvent, FaultRules, Settled},
+	faults::{self, FaultRules, Settled},
 };
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
@@ -36,6 +36,7 @@ impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
 	}
 }
 
+depin_proving::impl_fault_events!();
 depin_proving::impl_refusal_errors!(NotStorageDevice);
 
 impl<T: Config> Pallet<T> {
@@ -106,10 +107,12 @@ impl<T: Config> Pallet<T> {
 		}
 		let index = current.index.saturating_add(1);
 		let seed = epoch::draw_seed::<_, _, T::Randomness>(SEED_SUBJECT, index);
-		CurrentEpoch::<T>::put(EpochInfo { index, start: now, seed });
+		let epoch = EpochInfo { index, start: now, seed };
+		CurrentEpoch::<T>::put(epoch);
 		Self::deposit_event(Event::EpochStarted { epoch: index, seed });
 		let ended = T::OnEpochEnd::epoch_ended(current.index, current.start, now);
-		T::WeightInfo::start_epoch().saturating_add(ended)
+		let started = T::OnEpochStart::epoch_started(&epoch);
+		T::WeightInfo::start_epoch().saturating_add(ended).saturating_add(started)
 	}
 
 	// ---- Faults --------------------------------------------------------------------------
@@ -134,14 +137,7 @@ impl<T: Config> Pallet<T> {
 	) -> Settled {
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
 		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
-			Self::deposit_event(match event {
-				FaultEvent::Recorded { missed, consecutive } => {
-					Event::FaultsRecorded { device, missed, consecutive }
-				},
-				FaultEvent::Suspended { consecutive } => {
-					Event::SuspendedForFaults { device, consecutive }
-				},
-			})
+			Self::deposit_event((device, event).into())
 		})
 	}
 

@@ -41,7 +41,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use depin_proving::{OnEpochEnd, OnProofAccepted, ProvingEpochs};
+pub use depin_proving::{OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -85,6 +85,10 @@ pub mod pallet {
 
 		/// Told when an epoch ends and its points are final (the emission pallet).
 		type OnEpochEnd: OnEpochEnd<BlockNumberFor<Self>>;
+
+		/// Told when an epoch starts, after the previous one's end (the proof kinds that draw
+		/// from its seed: coverage).
+		type OnEpochStart: OnEpochStart<BlockNumberFor<Self>>;
 
 		/// The length of a proving epoch, in blocks. A change applies from the next epoch.
 		#[pallet::constant]

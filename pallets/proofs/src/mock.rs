@@ -109,6 +109,7 @@ impl pallet_proofs::Config for Test {
 	type Randomness = TestRandomness;
 	type OnProofAccepted = RecordPoints;
 	type OnEpochEnd = RecordEpochEnds;
+	type OnEpochStart = ();
 	type ProvingPeriod = ProvingPeriod;
 	type ResponseWindow = ResponseWindow;
 	type ChallengesPerSector = ChallengesPerSector;

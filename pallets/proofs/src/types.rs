@@ -44,32 +44,28 @@ impl depin_proving::Ledger for ProverState {
 
 	/// A storage device misses an epoch when a sector challenged in it went unproven; every
 	/// untouched epoch after it challenged every live sector and saw none proven.
-	fn advance(&mut self, current: EpochIndex, active: bool) -> u32 {
-		if self.epoch >= current {
-			return 0;
-		}
+	fn count_missed(&mut self, current: EpochIndex) -> u32 {
 		let mut missed: u32 = 0;
-		if active {
-			// The epoch the counters describe.
-			if self.challenged > self.proven {
-				missed = 1;
-				self.consecutive_faults = self.consecutive_faults.saturating_add(1);
-			} else if self.challenged > 0 {
-				self.consecutive_faults = 0;
-			}
-			// Epochs nobody touched the device in: every live sector was challenged, none
-			// proven.
-			let gap = current.saturating_sub(self.epoch).saturating_sub(1);
-			if self.sectors > 0 && gap > 0 {
-				missed = missed.saturating_add(gap);
-				self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
-			}
+		// The epoch the counters describe.
+		if self.challenged > self.proven {
+			missed = 1;
+			self.consecutive_faults = self.consecutive_faults.saturating_add(1);
+		} else if self.challenged > 0 {
+			self.consecutive_faults = 0;
 		}
-		// An inactive device is not challenged in `current`, even if it is resumed during it.
+		let gap = current.saturating_sub(self.epoch).saturating_sub(1);
+		if self.sectors > 0 && gap > 0 {
+			missed = missed.saturating_add(gap);
+			self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
+		}
+		missed
+	}
+
+	/// Every live sector of an active device is challenged.
+	fn enter(&mut self, current: EpochIndex, active: bool) {
 		self.epoch = current;
 		self.challenged = if active { self.sectors } else { 0 };
 		self.proven = 0;
-		missed
 	}
 
 	fn consecutive_faults(&self) -> u32 {

@@ -24,17 +24,33 @@ pub trait Ledger {
 	/// The epoch the record describes.
 	fn epoch(&self) -> EpochIndex;
 
-	/// Move the record to epoch `current`, adding the epochs the device missed since it was
-	/// last settled to its consecutive faults, by the kind's rule. Returns how many epochs
-	/// were missed: none for an inactive device, which is not challenged. A record already at
-	/// `current` is left as it is.
-	fn advance(&mut self, current: EpochIndex, active: bool) -> u32;
+	/// The kind's rule: the epochs an active device missed from the one the record describes
+	/// up to `current` (excluded), added to its consecutive faults (or the count reset by an
+	/// epoch it proved). Only called for a record behind `current`.
+	fn count_missed(&mut self, current: EpochIndex) -> u32;
+
+	/// Move the record into epoch `current`, challenged in it if the device is `active` (and
+	/// the kind challenges it then).
+	fn enter(&mut self, current: EpochIndex, active: bool);
 
 	/// Epochs missed in a row, up to the epoch the record describes.
 	fn consecutive_faults(&self) -> u32;
 
 	/// Start afresh once the device has been suspended for its faults.
 	fn reset_faults(&mut self);
+
+	/// Move the record to epoch `current`, adding the epochs the device missed since it was
+	/// last settled to its consecutive faults. Returns how many epochs were missed: none for
+	/// an inactive device, which is not challenged (and is not challenged in `current` either,
+	/// even if it is resumed during it). A record already at `current` is left as it is.
+	fn advance(&mut self, current: EpochIndex, active: bool) -> u32 {
+		if self.epoch() >= current {
+			return 0;
+		}
+		let missed = if active { self.count_missed(current) } else { 0 };
+		self.enter(current, active);
+		missed
+	}
 }
 
 /// The fault rules of a proof kind.

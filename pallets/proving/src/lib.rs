@@ -10,7 +10,8 @@
 //!   gap, the registry's fault count, suspension and slash at a threshold — and the
 //!   weight-bounded `on_idle` sweep that settles devices nobody touched;
 //! - [`traits`]: the proving epochs every kind shares ([`ProvingEpochs`]), accepted proofs
-//!   turned into reward points ([`OnProofAccepted`]) and the end of an epoch ([`OnEpochEnd`]);
+//!   turned into reward points ([`OnProofAccepted`]), the start of an epoch ([`OnEpochStart`],
+//!   instead of each kind polling for it) and its end ([`OnEpochEnd`]);
 //! - [`registry`]: the device registry as proof pallets see it ([`DeviceRegistry`], which the
 //!   devices pallet implements), and [`genesis_hash`], which every signed statement binds;
 //! - [`batch`]: batches with a verdict per item (an item's rejection is an event, not the
@@ -47,7 +48,7 @@ pub use devices::DeviceRefusal;
 pub use epoch::EpochRefusal;
 pub use faults::{FaultEvent, Ledger, Settled, SweepState};
 pub use registry::DeviceRegistry;
-pub use traits::{OnEpochEnd, OnProofAccepted, ProvingEpochs};
+pub use traits::{OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs};
 
 /// Implement `From<EpochRefusal>` and `From<DeviceRefusal>` for the calling pallet's
 /// `Error<T>`, naming its errors the kit's way: `EpochNotStarted`, `StaleEpoch`,
@@ -78,3 +79,33 @@ macro_rules! impl_refusal_errors {
 		}
 	};
 }
+
+/// Implement `From<(DeviceId, FaultEvent)>` for the calling pallet's `Event<T>`, with its
+/// events of the kit's shape: `FaultsRecorded { device, missed, consecutive }` and
+/// `SuspendedForFaults { device, consecutive }`. Invoke it where `Config` and `Event` are in
+/// scope; then `faults::settle` reports with `|event| Self::deposit_event((device,
+/// event).into())`.
+#[macro_export]
+macro_rules! impl_fault_events {
+	() => {
+		impl<T: Config> From<($crate::depin_primitives::DeviceId, $crate::FaultEvent)>
+			for Event<T>
+		{
+			fn from(
+				(device, event): ($crate::depin_primitives::DeviceId, $crate::FaultEvent),
+			) -> Self {
+				match event {
+					$crate::FaultEvent::Recorded { missed, consecutive } => {
+						Event::<T>::FaultsRecorded { device, missed, consecutive }
+					},
+					$crate::FaultEvent::Suspended { consecutive } => {
+						Event::<T>::SuspendedForFaults { device, consecutive }
+					},
+				}
+			}
+		}
+	};
+}
+
+#[doc(hidden)]
+pub use depin_primitives;

@@ -47,6 +47,27 @@ impl<BlockNumber> OnEpochEnd<BlockNumber> for () {
 	}
 }
 
+/// Told when a proving epoch starts, in the block that starts it, with its seed: a proof kind
+/// draws what it needs for the epoch here (coverage draws its beaconers) rather than checking
+/// for a new epoch in every block's `on_initialize`.
+pub trait OnEpochStart<BlockNumber> {
+	/// Epoch `epoch` has started. Returns the weight it used.
+	fn epoch_started(epoch: &EpochInfo<BlockNumber>) -> Weight;
+
+	/// The most [`OnEpochStart::epoch_started`] costs.
+	fn weight() -> Weight;
+}
+
+impl<BlockNumber> OnEpochStart<BlockNumber> for () {
+	fn epoch_started(_: &EpochInfo<BlockNumber>) -> Weight {
+		Weight::zero()
+	}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 /// The proving epochs, as every proof pallet sees them: each kind draws its challenges from
 /// the same seed and closes with the same deadline (today the storage-proofs pallet keeps the
 /// clock).

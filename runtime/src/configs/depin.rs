@@ -70,6 +70,12 @@ impl pallet_proofs::Config for Runtime {
 	type OnEpochEnd = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
 	type OnEpochEnd = ();
+	/// Coverage draws each epoch's beaconers when the epoch starts; its draw is benchmarked in
+	/// the coverage pallet and added the same way.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnEpochStart = crate::Coverage;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnEpochStart = ();
 	type ProvingPeriod = proof_params::ProvingPeriod;
 	type ResponseWindow = proof_params::ResponseWindow;
 	/// Two chunks per sector per epoch: a provider keeping a fraction `f` of a sector passes
