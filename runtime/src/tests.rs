@@ -551,7 +551,7 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 		crate::Proofs::on_initialize(10);
 		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
 		assert_eq!(rewards.emission, 40 * crate::UNITS);
-		assert_eq!(rewards.pools.storage, 16 * crate::UNITS);
+		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Storage), 16 * crate::UNITS);
 		let before = Balances::free_balance(&alice);
 		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
 		assert_eq!(Balances::free_balance(&alice) - before, 16 * crate::UNITS);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use codec::Encode;
 use depin_runtime::{Balance, Runtime, RuntimeCall, RuntimeEvent};
 use jsonrpsee::{core::client::ClientT, rpc_params};
-use pallet_devices::DeviceSignature;
+use pallet_devices::{DeviceKind, DeviceSignature};
 use serde_json::Value;
 use sp_core::{crypto::Pair as _, sr25519, H256};
 use sp_keyring::Sr25519Keyring;
@@ -206,13 +206,13 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		wait_for_storage(&node, &client, &rewards_key, "the epoch's rewards", |r| r.is_some())
 			.await
 			.expect("waited for it");
-	assert_eq!(rewards.points.storage, 101);
+	assert_eq!(rewards.points.get(DeviceKind::Storage), 101);
 	assert!(rewards.blocks > 0);
-	assert!(rewards.pools.storage > 0 && rewards.validators > 0);
+	assert!(rewards.pools.get(DeviceKind::Storage) > 0 && rewards.validators > 0);
 	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
 	let pending: Value =
 		client.request("depin_pendingRewards", rpc_params![0]).await.expect("depin_pendingRewards");
-	assert_eq!(pending["total"], rewards.pools.storage.to_string(), "{pending}");
+	assert_eq!(pending["total"], rewards.pools.get(DeviceKind::Storage).to_string(), "{pending}");
 	assert_eq!(pending["receipts"][0]["epoch"], epoch.index);
 	assert_eq!(pending["receipts"][0]["points"], 101);
 	assert_eq!(pending["receipts"][0]["status"], "claimable");
@@ -245,7 +245,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 				epoch: epoch.index,
 				device: 0,
 				owner: alice_id.clone(),
-				amount: rewards.pools.storage,
+				amount: rewards.pools.get(DeviceKind::Storage),
 			},
 			EmissionEvent::ValidatorRewardClaimed {
 				epoch: epoch.index,
@@ -259,7 +259,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	);
 	let receipt: pallet_emission::Receipt<Balance> =
 		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
-	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.storage)));
+	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.get(DeviceKind::Storage))));
 	let receipts: Value = client
 		.request("depin_rewardReceipts", rpc_params![0, epoch.index, 1, claimed_in])
 		.await
@@ -271,8 +271,8 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 			"kind": "storage",
 			"points": 101,
 			"categoryPoints": 101,
-			"pool": rewards.pools.storage.to_string(),
-			"amount": rewards.pools.storage.to_string(),
+			"pool": rewards.pools.get(DeviceKind::Storage).to_string(),
+			"amount": rewards.pools.get(DeviceKind::Storage).to_string(),
 			"status": "claimed",
 			"claimableUntil": null,
 		}])

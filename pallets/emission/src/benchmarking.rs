@@ -26,11 +26,11 @@ fn device<T: Config>(index: u32, kind: DeviceKind) -> (T::AccountId, DeviceId) {
 /// Closed epoch `epoch` with `pool` in every category and for validators, all unclaimed, the
 /// pot funded for it.
 fn closed_epoch<T: Config>(epoch: EpochIndex, pool: BalanceOf<T>, points: u64, blocks: u32) {
-	let pools = PerKind { storage: pool, coverage: pool, compute: pool };
+	let pools = PerKind([pool; DeviceKind::COUNT]);
 	Rewards::<T>::insert(
 		epoch,
 		EpochRewards {
-			points: PerKind { storage: points, coverage: points, compute: points },
+			points: PerKind([points; DeviceKind::COUNT]),
 			blocks,
 			emission: pool.saturating_mul(5u32.into()),
 			pools,
@@ -63,10 +63,7 @@ mod benchmarks {
 		// Ending this epoch expires epochs 0..n.
 		let ended = window.saturating_add(n).saturating_sub(1);
 		CurrentEpoch::<T>::put(ended);
-		Tallies::<T>::insert(
-			ended,
-			Tally { points: PerKind { storage: 1, coverage: 1, compute: 1 }, blocks: 1 },
-		);
+		Tallies::<T>::insert(ended, Tally { points: PerKind([1; DeviceKind::COUNT]), blocks: 1 });
 		let end = BlockNumberFor::<T>::unique_saturated_from(600u32);
 
 		#[block]

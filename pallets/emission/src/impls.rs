@@ -61,10 +61,7 @@ impl<T: Config> Pallet<T> {
 			let receipt = receipt.get_or_insert(Receipt { kind, points: 0, paid: None });
 			receipt.points = receipt.points.saturating_add(points);
 		});
-		Tallies::<T>::mutate(epoch, |tally| {
-			let total = tally.points.get_mut(kind);
-			*total = total.saturating_add(points);
-		});
+		Tallies::<T>::mutate(epoch, |tally| tally.points.add(kind, points));
 	}
 
 	pub(crate) fn note_block(author: T::AccountId) {
@@ -107,11 +104,7 @@ impl<T: Config> Pallet<T> {
 				Zero::zero()
 			}
 		};
-		let mut pools = PerKind {
-			storage: earned(DeviceKind::Storage),
-			coverage: earned(DeviceKind::Coverage),
-			compute: earned(DeviceKind::Compute),
-		};
+		let mut pools = PerKind::from_fn(earned);
 		let mut validators = if tally.blocks > 0 { validators_nominal } else { Zero::zero() };
 		if !Self::mint(&Self::pot(), pools.total().saturating_add(validators)) {
 			pools = PerKind::default();
@@ -162,11 +155,7 @@ impl<T: Config> Pallet<T> {
 			left = left.saturating_sub(part);
 			part
 		};
-		let pools = PerKind {
-			storage: take(T::StorageShare::get()),
-			coverage: take(T::CoverageShare::get()),
-			compute: take(T::ComputeShare::get()),
-		};
+		let pools = PerKind::from_fn(|kind| take(T::PoolShares::share(kind)));
 		let validators = take(T::ValidatorShare::get());
 		(pools, validators, left)
 	}
@@ -407,8 +396,7 @@ impl<T: Config> Pallet<T> {
 			);
 			let points: PerKind<u64> =
 				Receipts::<T>::iter_prefix_values(epoch).fold(PerKind::default(), |mut sum, r| {
-					let total = sum.get_mut(r.kind);
-					*total = total.saturating_add(r.points);
+					sum.add(r.kind, r.points);
 					sum
 				});
 			ensure!(points == rewards.points, "receipts do not add up to the epoch's points");

@@ -65,7 +65,7 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{pallet_prelude::*, PalletId};
 	use frame_system::pallet_prelude::*;
-	use pallet_devices::{DeviceId, DeviceRegistry};
+	use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
@@ -107,21 +107,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSupply: Get<BalanceOf<Self>>;
 
-		/// The share of each epoch's emission for storage providers.
-		#[pallet::constant]
-		type StorageShare: Get<Perbill>;
+		/// The share of each epoch's emission for each kind's providers (the `PoolShares`
+		/// constant lists them).
+		type PoolShares: PoolShares;
 
-		/// The share for coverage providers.
-		#[pallet::constant]
-		type CoverageShare: Get<Perbill>;
-
-		/// The share for compute providers.
-		#[pallet::constant]
-		type ComputeShare: Get<Perbill>;
-
-		/// The share for block authors. The treasury gets what the four shares leave. Should
-		/// the shares add up to more than 100 %, they are served in this order (storage,
-		/// coverage, compute, validators) until the emission runs out.
+		/// The share for block authors. The treasury gets what the pools' and this share
+		/// leave. Should the shares add up to more than 100 %, they are served in this order
+		/// (the kinds' pools in the order of `DeviceKind::ALL`, then the validators) until the
+		/// emission runs out.
 		#[pallet::constant]
 		type ValidatorShare: Get<Perbill>;
 
@@ -257,6 +250,16 @@ pub mod pallet {
 		AlreadyClaimed,
 		/// The pot cannot pay (it should always hold every claimable reward).
 		PotExhausted,
+	}
+
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The share of each epoch's emission for each kind's pool, in the order of
+		/// `DeviceKind::ALL`.
+		#[pallet::constant_name(PoolShares)]
+		fn pool_shares() -> [(DeviceKind, Perbill); DeviceKind::COUNT] {
+			DeviceKind::ALL.map(|kind| (kind, T::PoolShares::share(kind)))
+		}
 	}
 
 	#[pallet::hooks]

@@ -88,6 +88,19 @@ parameter_types! {
 	pub static BurnSlashed: bool = false;
 }
 
+/// The three kinds' shares, each a parameter a test may change.
+pub struct Shares;
+
+impl crate::PoolShares for Shares {
+	fn share(kind: DeviceKind) -> Perbill {
+		match kind {
+			DeviceKind::Storage => StorageShare::get(),
+			DeviceKind::Coverage => CoverageShare::get(),
+			DeviceKind::Compute => ComputeShare::get(),
+		}
+	}
+}
+
 impl pallet_emission::Config for Test {
 	type Currency = Balances;
 	type Registry = Devices;
@@ -96,9 +109,7 @@ impl pallet_emission::Config for Test {
 	type BlockReward = BlockReward;
 	type HalvingPeriod = HalvingPeriod;
 	type MaxSupply = MaxSupply;
-	type StorageShare = StorageShare;
-	type CoverageShare = CoverageShare;
-	type ComputeShare = ComputeShare;
+	type PoolShares = Shares;
 	type ValidatorShare = ValidatorShare;
 	type ClaimWindow = ClaimWindow;
 	type BurnSlashed = BurnSlashed;

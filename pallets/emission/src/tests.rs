@@ -46,7 +46,7 @@ fn an_ended_epoch_is_split_by_the_shares_and_minted() {
 		a_busy_epoch();
 		// 10 blocks of 1,000: 40 % storage, 25 % coverage, 15 % compute, 10 % validators,
 		// the remaining 10 % to the treasury.
-		let pools = PerKind { storage: 4_000, coverage: 2_500, compute: 1_500 };
+		let pools = PerKind([4_000, 2_500, 1_500]);
 		assert_eq!(
 			last_event(),
 			Event::EpochRewarded {
@@ -64,7 +64,7 @@ fn an_ended_epoch_is_split_by_the_shares_and_minted() {
 		assert_eq!(CurrentEpoch::<Test>::get(), 1);
 		assert!(!Tallies::<Test>::contains_key(0));
 		let rewards = Rewards::<Test>::get(0).unwrap();
-		assert_eq!(rewards.points, PerKind { storage: 4, coverage: 5, compute: 2 });
+		assert_eq!(rewards.points, PerKind([4, 5, 2]));
 		assert_eq!((rewards.blocks, rewards.claimed), (4, 0));
 		assert_eq!((Minted::<Test>::get(), Scheduled::<Test>::get()), (10_000, 10_000));
 	});
@@ -82,7 +82,7 @@ fn categories_without_points_and_epochs_without_blocks_get_nothing_minted() {
 				epoch: 0,
 				emission: 10_000,
 				minted: 5_000,
-				pools: PerKind { storage: 4_000, coverage: 0, compute: 0 },
+				pools: PerKind([4_000, 0, 0]),
 				validators: 0,
 				treasury: 1_000
 			}
@@ -101,7 +101,7 @@ fn emission_halves_on_schedule_even_inside_an_epoch() {
 		<Emission as depin_proving::OnEpochEnd<u64>>::epoch_ended(0, 95, 105);
 		let rewards = Rewards::<Test>::get(0).unwrap();
 		assert_eq!(rewards.emission, 7_500);
-		assert_eq!(rewards.pools.storage, 3_000);
+		assert_eq!(rewards.pools.get(DeviceKind::Storage), 3_000);
 	});
 }
 
@@ -114,7 +114,7 @@ fn issuance_never_passes_the_supply_cap() {
 		// The epoch was scheduled 10,000 but only 2,500 fit under the cap, split as usual.
 		let rewards = Rewards::<Test>::get(0).unwrap();
 		assert_eq!(rewards.emission, 2_500);
-		assert_eq!(rewards.pools, PerKind { storage: 1_000, coverage: 625, compute: 375 });
+		assert_eq!(rewards.pools, PerKind([1_000, 625, 375]));
 		assert_eq!((rewards.validators, rewards.treasury), (250, 250));
 		assert_eq!(Balances::total_issuance(), cap);
 		// At the cap nothing more is minted, work or not.
@@ -142,7 +142,7 @@ fn shares_above_a_hundred_percent_are_served_in_order() {
 		CoverageShare::set(Perbill::from_percent(30));
 		a_busy_epoch();
 		let rewards = Rewards::<Test>::get(0).unwrap();
-		assert_eq!(rewards.pools, PerKind { storage: 8_000, coverage: 2_000, compute: 0 });
+		assert_eq!(rewards.pools, PerKind([8_000, 2_000, 0]));
 		assert_eq!((rewards.validators, rewards.treasury), (0, 0));
 	});
 }

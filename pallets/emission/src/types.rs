@@ -3,14 +3,15 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use pallet_devices::DeviceKind;
 use scale_info::TypeInfo;
-use sp_runtime::traits::Saturating;
+use sp_runtime::{traits::Saturating, Perbill};
 
 pub use depin_primitives::{
 	epoch::EpochIndex,
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
 };
 
-/// One value per provider category (the device kinds).
+/// One value per device kind (each kind has its own reward pool), in the order of
+/// [`DeviceKind::ALL`]: a new kind adds an entry, not a field.
 #[derive(
 	Clone,
 	Copy,
@@ -24,42 +25,44 @@ pub use depin_primitives::{
 	TypeInfo,
 	Debug,
 )]
-pub struct PerKind<T> {
-	pub storage: T,
-	pub coverage: T,
-	pub compute: T,
-}
+pub struct PerKind<T>(pub [T; DeviceKind::COUNT]);
 
-impl<T: Copy> PerKind<T> {
-	/// The value of `kind`'s category.
+impl<T: Copy + Default> PerKind<T> {
+	/// The value of every kind, from `f`.
+	pub fn from_fn(f: impl FnMut(DeviceKind) -> T) -> Self {
+		Self(DeviceKind::ALL.map(f))
+	}
+
+	/// The value of `kind`'s pool.
 	pub fn get(&self, kind: DeviceKind) -> T {
-		match kind {
-			DeviceKind::Storage => self.storage,
-			DeviceKind::Coverage => self.coverage,
-			DeviceKind::Compute => self.compute,
-		}
+		self.0.get(kind.index()).copied().unwrap_or_default()
 	}
 
-	/// The value of `kind`'s category, to change.
-	pub fn get_mut(&mut self, kind: DeviceKind) -> &mut T {
-		match kind {
-			DeviceKind::Storage => &mut self.storage,
-			DeviceKind::Coverage => &mut self.coverage,
-			DeviceKind::Compute => &mut self.compute,
-		}
-	}
-
-	/// The three values, storage first.
-	pub fn values(&self) -> [T; 3] {
-		[self.storage, self.coverage, self.compute]
+	/// The values, in the order of [`DeviceKind::ALL`].
+	pub fn values(&self) -> [T; DeviceKind::COUNT] {
+		self.0
 	}
 }
 
 impl<T: Copy + Saturating + Default> PerKind<T> {
-	/// The sum of the three values (saturating).
-	pub fn total(&self) -> T {
-		self.values().into_iter().fold(T::default(), |sum, v| sum.saturating_add(v))
+	/// Add `amount` to `kind`'s value (saturating: points, which are bounded per epoch).
+	pub fn add(&mut self, kind: DeviceKind, amount: T) {
+		if let Some(value) = self.0.get_mut(kind.index()) {
+			*value = value.saturating_add(amount);
+		}
 	}
+
+	/// The sum of the values (saturating).
+	pub fn total(&self) -> T {
+		self.0.iter().fold(T::default(), |sum, v| sum.saturating_add(*v))
+	}
+}
+
+/// The share of each epoch's emission for each kind's providers: a pool per kind, configured
+/// by the runtime (a guarded parameter each).
+pub trait PoolShares {
+	/// The share of `kind`'s pool.
+	fn share(kind: DeviceKind) -> Perbill;
 }
 
 /// What the epoch in progress has earned so far.

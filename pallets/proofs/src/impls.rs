@@ -66,9 +66,9 @@ impl<T: Config> Pallet<T> {
 		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
 		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
 		let challenge = Self::challenge_of(&current.seed, device, sector, &sector_info);
-		let indices = (0..Self::challenges_per_sector())
-			.map(|i| Self::challenge_index(&challenge, i, sector_info.chunks))
-			.collect::<Result<Vec<_>, _>>()?;
+		let indices =
+			challenge_indices(&challenge, Self::challenges_per_sector(), sector_info.chunks)
+				.ok_or(Error::<T>::EmptySector)?;
 		Ok((challenge, indices))
 	}
 

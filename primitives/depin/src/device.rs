@@ -108,6 +108,24 @@ pub enum DeviceKind {
 	Compute,
 }
 
+impl DeviceKind {
+	/// Every kind, in the order of their reward pools. A new kind is added here (and as a
+	/// variant above); everything sized by kinds follows from it.
+	pub const ALL: [DeviceKind; 3] = [Self::Storage, Self::Coverage, Self::Compute];
+
+	/// The number of kinds.
+	pub const COUNT: usize = Self::ALL.len();
+
+	/// The kind's position in [`Self::ALL`].
+	pub const fn index(self) -> usize {
+		match self {
+			Self::Storage => 0,
+			Self::Coverage => 1,
+			Self::Compute => 2,
+		}
+	}
+}
+
 /// Where a device is in its life.
 #[derive(
 	Clone,
@@ -263,4 +281,17 @@ pub enum AreaQueryError {
 		/// The coarsest resolution a query may use.
 		min_resolution: u8,
 	},
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn every_kind_is_listed_once_at_its_index() {
+		for (i, kind) in DeviceKind::ALL.iter().enumerate() {
+			assert_eq!(kind.index(), i);
+		}
+		assert_eq!(DeviceKind::COUNT, 3);
+	}
 }

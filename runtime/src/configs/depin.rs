@@ -6,7 +6,7 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, ConstU64, ConstU8, Randomness},
+	traits::{ConstU32, ConstU64, ConstU8, Get, Randomness},
 	PalletId,
 };
 use frame_system::EnsureRoot;
@@ -195,6 +195,22 @@ parameter_types! {
 	pub const MaxSupply: Balance = 1_000_000_000 * UNITS;
 }
 
+/// Each kind's pool: its share of every epoch's emission is a guarded parameter of its own
+/// (`emission.storageShare`, …). The match is exhaustive: a new kind does not compile until its
+/// pool is configured here (and its guard's maximum in `configs/parameters.rs`).
+pub struct PoolShares;
+
+impl pallet_emission::PoolShares for PoolShares {
+	fn share(kind: pallet_devices::DeviceKind) -> sp_runtime::Perbill {
+		use pallet_devices::DeviceKind::*;
+		match kind {
+			Storage => emission_params::StorageShare::get(),
+			Coverage => emission_params::CoverageShare::get(),
+			Compute => emission_params::ComputeShare::get(),
+		}
+	}
+}
+
 impl pallet_emission::Config for Runtime {
 	type Currency = Balances;
 	type Registry = Devices;
@@ -203,9 +219,7 @@ impl pallet_emission::Config for Runtime {
 	type BlockReward = emission_params::BlockReward;
 	type HalvingPeriod = emission_params::HalvingPeriod;
 	type MaxSupply = MaxSupply;
-	type StorageShare = emission_params::StorageShare;
-	type CoverageShare = emission_params::CoverageShare;
-	type ComputeShare = emission_params::ComputeShare;
+	type PoolShares = PoolShares;
 	type ValidatorShare = emission_params::ValidatorShare;
 	type ClaimWindow = emission_params::ClaimWindow;
 	type BurnSlashed = emission_params::BurnSlashed;

@@ -8,6 +8,7 @@ use frame_support::{
 	traits::{AsEnsureOriginWithArg, Get},
 };
 use frame_system::EnsureRoot;
+use pallet_devices::DeviceKind;
 use pallet_guarded_parameters::{Guard, Guards};
 use sp_runtime::Perbill;
 
@@ -146,6 +147,32 @@ const fn guard(min: u128, max: u128, step_percent: u32, min_step: u128) -> Guard
 	Guard { min, max, max_change: Perbill::from_percent(step_percent), min_step }
 }
 
+/// The most the parameters track may set a kind's pool share to, in percent of an epoch's
+/// emission. A new kind gets its maximum here; the match is exhaustive.
+pub const fn max_pool_share_percent(kind: DeviceKind) -> u32 {
+	match kind {
+		DeviceKind::Storage => 50,
+		DeviceKind::Coverage => 25,
+		DeviceKind::Compute => 15,
+	}
+}
+
+/// The most the parameters track may set the validators' share to, in percent.
+pub const MAX_VALIDATOR_SHARE_PERCENT: u32 = 10;
+
+// Every pool's maximum and the validators' add up to at most 100 %, so no guarded change can
+// overcommit an epoch's emission: checked when the runtime compiles, over every kind.
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+const _: () = {
+	let mut sum = MAX_VALIDATOR_SHARE_PERCENT;
+	let mut i = 0;
+	while i < DeviceKind::COUNT {
+		sum += max_pool_share_percent(DeviceKind::ALL[i]);
+		i += 1;
+	}
+	assert!(sum <= 100, "the shares' maxima must not add up to more than 100 %");
+};
+
 /// An emission share: 0 to `max_percent`, moving by a fifth of itself or 1 % per change.
 const fn share_guard(max_percent: u32) -> Guard {
 	guard(0, Perbill::from_percent(max_percent).deconstruct() as u128, 20, 10_000_000)
@@ -240,8 +267,8 @@ impl Guards<RuntimeParameters> for DepinGuards {
 			},
 			// Root only.
 			RuntimeParameters::Governance(_) => None,
-			// The four shares' maxima add up to 100 %, so no guarded change can overcommit an
-			// epoch's emission.
+			// The shares' maxima add up to at most 100 % (checked at compile time above), so no
+			// guarded change can overcommit an epoch's emission.
 			RuntimeParameters::Emission(p) => match p {
 				E::BlockReward(_, v) => Self::view(
 					guard(0, 16 * UNITS, 10, 100 * MILLI_UNITS),
@@ -253,18 +280,26 @@ impl Guards<RuntimeParameters> for DepinGuards {
 					emission_params::HalvingPeriod::get(),
 					v,
 				),
-				E::StorageShare(_, v) => {
-					Self::view_perbill(share_guard(50), emission_params::StorageShare::get(), v)
-				},
-				E::CoverageShare(_, v) => {
-					Self::view_perbill(share_guard(25), emission_params::CoverageShare::get(), v)
-				},
-				E::ComputeShare(_, v) => {
-					Self::view_perbill(share_guard(15), emission_params::ComputeShare::get(), v)
-				},
-				E::ValidatorShare(_, v) => {
-					Self::view_perbill(share_guard(10), emission_params::ValidatorShare::get(), v)
-				},
+				E::StorageShare(_, v) => Self::view_perbill(
+					share_guard(max_pool_share_percent(DeviceKind::Storage)),
+					emission_params::StorageShare::get(),
+					v,
+				),
+				E::CoverageShare(_, v) => Self::view_perbill(
+					share_guard(max_pool_share_percent(DeviceKind::Coverage)),
+					emission_params::CoverageShare::get(),
+					v,
+				),
+				E::ComputeShare(_, v) => Self::view_perbill(
+					share_guard(max_pool_share_percent(DeviceKind::Compute)),
+					emission_params::ComputeShare::get(),
+					v,
+				),
+				E::ValidatorShare(_, v) => Self::view_perbill(
+					share_guard(MAX_VALIDATOR_SHARE_PERCENT),
+					emission_params::ValidatorShare::get(),
+					v,
+				),
 				E::ClaimWindow(_, v) => {
 					Self::view(guard(24, 90 * 24, 50, 24), emission_params::ClaimWindow::get(), v)
 				},
