@@ -227,7 +227,7 @@ pub async fn round(chain: &Chain, signer: &Keypair, workers: &mut [Worker]) -> R
 }
 
 fn collect_rejections(included: &crate::chain::Included, round: &mut Round) -> Result<()> {
-	for rejected in included.events.find::<depin::compute::events::Rejected>() {
+	for rejected in included.events.find::<depin::compute::events::ItemRejected>() {
 		let rejected = rejected?;
 		round.rejected.push((rejected.device, error_name(included, &rejected.error)));
 	}

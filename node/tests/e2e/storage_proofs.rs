@@ -168,14 +168,14 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	assert_eq!(
 		proof_events.iter().map(|e| e.encode()).collect::<Vec<_>>(),
 		[
-			ProofsEvent::<Runtime>::ProofRejected { index: 0, device: 0, error: invalid },
+			ProofsEvent::<Runtime>::ItemRejected { index: 0, device: 0, error: invalid },
 			ProofsEvent::StorageProofAccepted {
 				device: 0,
 				sector: 0,
 				epoch: epoch.index,
 				points: 101,
 			},
-			ProofsEvent::ProofsSubmitted { accepted: 1, rejected: 1 },
+			ProofsEvent::BatchProcessed { accepted: 1, rejected: 1 },
 		]
 		.iter()
 		.map(|e| e.encode())

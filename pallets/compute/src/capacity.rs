@@ -236,7 +236,7 @@ impl<T: Config> Pallet<T> {
 					.map_err(|error| (error.into(), Weight::zero()))
 			},
 			|index, commit, error| {
-				Self::deposit_event(Event::Rejected { index, device: commit.device, error })
+				Self::deposit_event(Event::ItemRejected { index, device: commit.device, error })
 			},
 		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
@@ -315,7 +315,7 @@ impl<T: Config> Pallet<T> {
 			Weight::zero(),
 			|reveal| Self::process_reveal(&epoch, now, reveal),
 			|index, reveal, error| {
-				Self::deposit_event(Event::Rejected { index, device: reveal.device, error })
+				Self::deposit_event(Event::ItemRejected { index, device: reveal.device, error })
 			},
 		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });

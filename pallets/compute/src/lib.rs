@@ -326,7 +326,7 @@ pub mod pallet {
 			segment: u32,
 		},
 		/// An item of a batch was rejected; nothing of it was stored.
-		Rejected {
+		ItemRejected {
 			/// Its position in the batch.
 			index: u32,
 			/// The device it claimed to be from.
@@ -338,7 +338,7 @@ pub mod pallet {
 		BatchProcessed {
 			/// Items accepted.
 			accepted: u32,
-			/// Items rejected (each reported by `Rejected`).
+			/// Items rejected (each reported by `ItemRejected`).
 			rejected: u32,
 		},
 		/// A device missed capacity challenges.
@@ -558,7 +558,7 @@ pub mod pallet {
 		}
 
 		/// Submit workload commitments for any devices, within the commit window. Each is
-		/// checked on its own (`WorkCommitted`, or `Rejected` with the reason).
+		/// checked on its own (`WorkCommitted`, or `ItemRejected` with the reason).
 		#[pallet::call_index(2)]
 		#[pallet::weight(Pallet::<T>::commits_weight(commits.len() as u32))]
 		pub fn commit_work(origin: OriginFor<T>, commits: WorkCommitsOf<T>) -> DispatchResult {
@@ -569,7 +569,7 @@ pub mod pallet {
 		/// Reveal the sampled segments of committed workloads, once the reveal seed is drawn
 		/// and before the deadline. Each reveal is checked on its own: `WorkProven`,
 		/// `WorkFaked` (a segment did not recompute: the device is suspended and slashed), or
-		/// `Rejected` with the reason. Unused weight is refunded.
+		/// `ItemRejected` with the reason. Unused weight is refunded.
 		#[pallet::call_index(3)]
 		#[pallet::weight(Pallet::<T>::reveals_weight(reveals))]
 		pub fn reveal_work(

@@ -416,7 +416,7 @@ pub fn rejections() -> Vec<(u64, sp_runtime::DispatchError)> {
 	compute_events()
 		.into_iter()
 		.filter_map(|e| match e {
-			crate::Event::Rejected { device, error, .. } => Some((device, error)),
+			crate::Event::ItemRejected { device, error, .. } => Some((device, error)),
 			crate::Event::ReceiptRejected { job, error, .. } => Some((job, error)),
 			_ => None,
 		})

@@ -217,10 +217,10 @@ impl<T: Config> Pallet<T> {
 			|bundle| Self::process_bundle(&epoch, now, bundle),
 			|index, bundle, error| {
 				let device = bundle.beacon.device;
-				Self::deposit_event(Event::BeaconRejected { index, device, error })
+				Self::deposit_event(Event::ItemRejected { index, device, error })
 			},
 		);
-		Self::deposit_event(Event::BeaconsSubmitted { accepted, rejected });
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(Some(weight).into())
 	}
 

@@ -235,7 +235,7 @@ pub mod pallet {
 			reason: WitnessRejection,
 		},
 		/// A bundle in a batch was rejected as a whole; nothing of it was stored.
-		BeaconRejected {
+		ItemRejected {
 			/// Its position in the batch.
 			index: u32,
 			/// The beaconer it claimed to be from.
@@ -244,10 +244,10 @@ pub mod pallet {
 			error: DispatchError,
 		},
 		/// A batch was processed.
-		BeaconsSubmitted {
+		BatchProcessed {
 			/// Bundles accepted.
 			accepted: u32,
-			/// Bundles rejected (each reported by `BeaconRejected`).
+			/// Bundles rejected (each reported by `ItemRejected`).
 			rejected: u32,
 		},
 	}
@@ -343,7 +343,7 @@ pub mod pallet {
 		}
 
 		/// Submit beacons with their witness receipts, for any beaconers. Each bundle is
-		/// checked on its own (`BeaconRejected` with the reason, or its beacon recorded), and
+		/// checked on its own (`ItemRejected` with the reason, or its beacon recorded), and
 		/// each receipt of an accepted bundle too (`WitnessAccepted` or `WitnessRejected`
 		/// with the reason). The weight of rejected bundles is refunded.
 		#[pallet::call_index(2)]

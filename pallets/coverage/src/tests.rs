@@ -31,7 +31,7 @@ fn submit(bundle: crate::BeaconBundleOf<Test>) {
 
 fn rejected_bundle() -> Option<DispatchError> {
 	coverage_events().into_iter().find_map(|e| match e {
-		Event::BeaconRejected { error, .. } => Some(error),
+		Event::ItemRejected { error, .. } => Some(error),
 		_ => None,
 	})
 }
@@ -287,7 +287,7 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 					epoch: 1,
 					points: witness_charlie
 				},
-				Event::BeaconsSubmitted { accepted: 1, rejected: 0 },
+				Event::BatchProcessed { accepted: 1, rejected: 0 },
 			]
 		);
 		assert_eq!(
@@ -392,12 +392,12 @@ fn a_batch_checks_each_bundle_on_its_own_and_refunds_rejections() {
 			)
 		);
 		assert!(info.actual_weight.unwrap().all_lte(charged));
-		assert!(coverage_events().contains(&Event::BeaconRejected {
+		assert!(coverage_events().contains(&Event::ItemRejected {
 			index: 0,
 			device: NEAR_BOB,
 			error: Error::<Test>::NotBeaconer.into()
 		}));
-		assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 1, rejected: 1 });
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 1, rejected: 1 });
 		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
 	});
 }
@@ -419,14 +419,14 @@ fn assert_bundle_rejected(bundle: crate::BeaconBundleOf<Test>, error: Error<Test
 	assert_eq!(rejected_bundle(), Some(error.into()));
 	assert_eq!(Beaconers::<Test>::get(rejected_device()), before);
 	assert!(points().is_empty());
-	assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 0, rejected: 1 });
+	assert_eq!(last_event(), Event::BatchProcessed { accepted: 0, rejected: 1 });
 }
 
 fn rejected_device() -> DeviceId {
 	coverage_events()
 		.into_iter()
 		.find_map(|e| match e {
-			Event::BeaconRejected { device, .. } => Some(device),
+			Event::ItemRejected { device, .. } => Some(device),
 			_ => None,
 		})
 		.unwrap()
@@ -811,7 +811,7 @@ fn one_bad_receipt_does_not_spoil_the_others() {
 		submit(bundle(beacon, receipts));
 		assert_eq!(rejections(), vec![(FAR_EVE, TooFar), (ALICES_OTHER, SameOperator)]);
 		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
-		assert_eq!(last_event(), Event::BeaconsSubmitted { accepted: 1, rejected: 0 });
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 1, rejected: 0 });
 	});
 }
 

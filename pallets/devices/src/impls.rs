@@ -274,10 +274,10 @@ impl<T: Config> Pallet<T> {
 					.map(|_| Weight::zero())
 					.map_err(|error| (error, Weight::zero()))
 			},
-			|index, _, error| Self::deposit_event(Event::BatchItemFailed { index, error }),
+			|index, _, error| Self::deposit_event(Event::ItemRejected { index, error }),
 		);
-		let (registered, failed) = (verdicts.accepted, verdicts.rejected);
-		Self::deposit_event(Event::BatchRegistered { registered, failed });
+		let (accepted, rejected) = (verdicts.accepted, verdicts.rejected);
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(())
 	}
 

@@ -217,19 +217,20 @@ pub mod pallet {
 			/// The deposit held from the owner.
 			deposit: BalanceOf<T>,
 		},
-		/// A registration in a batch failed; the other items were processed.
-		BatchItemFailed {
+		/// A registration in a batch was rejected; nothing of it was stored, and the other
+		/// items were processed.
+		ItemRejected {
 			/// The item's position in the batch.
 			index: u32,
-			/// Why it failed.
+			/// Why it was rejected.
 			error: DispatchError,
 		},
 		/// A batch was processed.
-		BatchRegistered {
+		BatchProcessed {
 			/// Devices registered.
-			registered: u32,
-			/// Items that failed (each reported by `BatchItemFailed`).
-			failed: u32,
+			accepted: u32,
+			/// Items rejected (each reported by `ItemRejected`).
+			rejected: u32,
 		},
 		/// A device's metadata changed, and its deposit with it.
 		MetadataUpdated {
@@ -445,7 +446,7 @@ pub mod pallet {
 		}
 
 		/// Register several devices owned by the caller, each with its own proof. An item
-		/// that fails is reported in a `BatchItemFailed` event and leaves no trace; the others
+		/// that fails is reported in a `ItemRejected` event and leaves no trace; the others
 		/// are registered.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::register_batch(registrations.len() as u32))]

@@ -278,11 +278,11 @@ impl<T: Config> Pallet<T> {
 			T::WeightInfo::submit_storage_proofs_rejected(0),
 			|proof| Self::process_storage_proof(&epoch, now, proof),
 			|index, proof, error| {
-				Self::deposit_event(Event::ProofRejected { index, device: proof.device, error })
+				Self::deposit_event(Event::ItemRejected { index, device: proof.device, error })
 			},
 		);
 		let Verdicts { accepted, rejected, weight } = verdicts;
-		Self::deposit_event(Event::ProofsSubmitted { accepted, rejected });
+		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
 		Ok(Some(weight).into())
 	}
 

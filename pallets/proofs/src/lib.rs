@@ -191,7 +191,7 @@ pub mod pallet {
 			points: u64,
 		},
 		/// A proof in a batch was rejected; nothing of it was stored.
-		ProofRejected {
+		ItemRejected {
 			/// Its position in the batch.
 			index: u32,
 			/// The device it claimed to be from.
@@ -200,10 +200,10 @@ pub mod pallet {
 			error: DispatchError,
 		},
 		/// A batch was processed.
-		ProofsSubmitted {
+		BatchProcessed {
 			/// Proofs accepted.
 			accepted: u32,
-			/// Proofs rejected (each reported by `ProofRejected`).
+			/// Proofs rejected (each reported by `ItemRejected`).
 			rejected: u32,
 		},
 		/// A device missed proofs.
@@ -344,7 +344,7 @@ pub mod pallet {
 		}
 
 		/// Submit storage proofs for any devices. Each proof is checked on its own: an accepted
-		/// one emits `StorageProofAccepted`, a rejected one `ProofRejected` with the reason,
+		/// one emits `StorageProofAccepted`, a rejected one `ItemRejected` with the reason,
 		/// and the weight of the work not done is refunded.
 		#[pallet::call_index(2)]
 		#[pallet::weight(Pallet::<T>::storage_proofs_weight(proofs))]

@@ -37,8 +37,8 @@ fn assert_rejected(proof: crate::StorageProofOf<Test>, error: Error<Test>) {
 	assert_eq!(
 		events,
 		vec![
-			Event::ProofRejected { index: 0, device: device_id, error: error.into() },
-			Event::ProofsSubmitted { accepted: 0, rejected: 1 },
+			Event::ItemRejected { index: 0, device: device_id, error: error.into() },
+			Event::BatchProcessed { accepted: 0, rejected: 1 },
 		]
 	);
 	assert_eq!(Sectors::<Test>::get(device_id, index), sector);
@@ -323,7 +323,7 @@ fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
 					points: 1000
 				},
 				Event::StorageProofAccepted { device: STORAGE_C, sector: 0, epoch: 1, points: 1 },
-				Event::ProofsSubmitted { accepted: 3, rejected: 0 },
+				Event::BatchProcessed { accepted: 3, rejected: 0 },
 			]
 		);
 		assert_eq!(Sectors::<Test>::get(STORAGE_B, 0).unwrap().proven_in, Some(1));
@@ -426,7 +426,7 @@ fn proofs_for_the_wrong_sector_or_device_are_rejected() {
 		stolen.device = STORAGE_A;
 		stolen.signature = honest_proof(STORAGE_A, 0, &data).signature;
 		let error = match submit(vec![stolen])[0].clone() {
-			Event::ProofRejected { error, .. } => error,
+			Event::ItemRejected { error, .. } => error,
 			other => panic!("not rejected: {other:?}"),
 		};
 		assert!(
@@ -498,12 +498,12 @@ fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
 		assert_eq!(
 			events[1..],
 			[
-				Event::ProofRejected {
+				Event::ItemRejected {
 					index: 1,
 					device: STORAGE_A,
 					error: Error::<Test>::AlreadyProven.into()
 				},
-				Event::ProofsSubmitted { accepted: 1, rejected: 1 },
+				Event::BatchProcessed { accepted: 1, rejected: 1 },
 			]
 		);
 		assert_rejected(proof.clone(), Error::<Test>::AlreadyProven);
@@ -515,7 +515,7 @@ fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
 		let mut redated = proof;
 		redated.epoch = 2;
 		let error = match submit(vec![redated])[0].clone() {
-			Event::ProofRejected { error, .. } => error,
+			Event::ItemRejected { error, .. } => error,
 			other => panic!("not rejected: {other:?}"),
 		};
 		assert!(
@@ -638,12 +638,12 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 			vec![
 				Event::FaultsRecorded { device: STORAGE_A, missed: 3, consecutive: 3 },
 				Event::SuspendedForFaults { device: STORAGE_A, consecutive: 3 },
-				Event::ProofRejected {
+				Event::ItemRejected {
 					index: 0,
 					device: STORAGE_A,
 					error: Error::<Test>::DeviceNotActive.into()
 				},
-				Event::ProofsSubmitted { accepted: 0, rejected: 1 },
+				Event::BatchProcessed { accepted: 0, rejected: 1 },
 			]
 		);
 		assert_eq!(device(STORAGE_A).status, DeviceStatus::Suspended);

@@ -138,7 +138,7 @@ pub async fn register(
 }
 
 fn registered_report(included: &Included, names: &[(DeviceKey, String)]) -> Result<Report> {
-	use depin::devices::events::{BatchItemFailed, DeviceRegistered};
+	use depin::devices::events::{DeviceRegistered, ItemRejected};
 	let mut lines = Vec::new();
 	let mut devices = Vec::new();
 	for event in included.events.find::<DeviceRegistered>() {
@@ -150,7 +150,7 @@ fn registered_report(included: &Included, names: &[(DeviceKey, String)]) -> Resu
 		devices.push(json!({ "device": event.device, "key": name }));
 	}
 	let mut failures = Vec::new();
-	for event in included.events.find::<BatchItemFailed>() {
+	for event in included.events.find::<ItemRejected>() {
 		let event = event?;
 		let name = names.get(event.index as usize).map(|(_, n)| n.clone()).unwrap_or_default();
 		let error = error_name(included, &event.error);

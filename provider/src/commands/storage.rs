@@ -143,7 +143,7 @@ pub async fn prove_round(
 		round.accepted = round.accepted.saturating_add(1);
 		round.points = round.points.saturating_add(accepted.points);
 	}
-	for rejected in included.events.find::<depin::proofs::events::ProofRejected>() {
+	for rejected in included.events.find::<depin::proofs::events::ItemRejected>() {
 		let rejected = rejected?;
 		let error = error_name(&included, &rejected.error);
 		round.rejected.push((rejected.device, error));

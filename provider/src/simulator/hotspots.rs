@@ -241,7 +241,7 @@ pub async fn round(
 	let call = depin::tx().coverage().submit_beacons(bridge(&bundles)?);
 	let included = chain.submit_until(&call, relayer, Wait::InBlock).await?;
 	use depin::coverage::events::{
-		BeaconConfirmed, BeaconRejected, WitnessAccepted, WitnessRejected,
+		BeaconConfirmed, ItemRejected, WitnessAccepted, WitnessRejected,
 	};
 	for event in included.events.find::<WitnessAccepted>() {
 		let event = event?;
@@ -258,7 +258,7 @@ pub async fn round(
 		let reason: depin_primitives::coverage::WitnessRejection = bridge(&event.reason)?;
 		round.rejected.push((event.witness, format!("{reason:?}")));
 	}
-	for event in included.events.find::<BeaconRejected>() {
+	for event in included.events.find::<ItemRejected>() {
 		let event = event?;
 		round.rejected.push((event.device, error_name(&included, &event.error)));
 	}

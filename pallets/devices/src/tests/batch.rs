@@ -27,11 +27,11 @@ fn register_batch_registers_every_valid_item_and_reports_the_others() {
 			events.iter().filter(|e| matches!(e, Event::DeviceRegistered { .. })).count(),
 			3
 		);
-		assert!(events.contains(&Event::BatchItemFailed {
+		assert!(events.contains(&Event::ItemRejected {
 			index: 1,
 			error: Error::<Test>::BadPossessionProof.into(),
 		}));
-		assert_eq!(last_event(), Event::BatchRegistered { registered: 3, failed: 1 });
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 3, rejected: 1 });
 		// The failed item left nothing: no device, no nonce, no deposit.
 		assert_eq!(DeviceByKey::<Test>::get(TestKey::sr25519(4).public()), None);
 		assert_eq!(KeyNonces::<Test>::get(TestKey::sr25519(4).public()), 0);
@@ -56,19 +56,16 @@ fn register_batch_reports_the_reason_of_each_failure() {
 		assert_ok!(Devices::register_batch(RuntimeOrigin::signed(ALICE), batch(items)));
 		let failures: Vec<_> = device_events()
 			.into_iter()
-			.filter(|e| matches!(e, Event::BatchItemFailed { .. }))
+			.filter(|e| matches!(e, Event::ItemRejected { .. }))
 			.collect();
 		assert_eq!(
 			failures,
 			vec![
-				Event::BatchItemFailed {
-					index: 1,
-					error: Error::<Test>::KeyAlreadyRegistered.into()
-				},
-				Event::BatchItemFailed { index: 2, error: Error::<Test>::InvalidLocation.into() },
+				Event::ItemRejected { index: 1, error: Error::<Test>::KeyAlreadyRegistered.into() },
+				Event::ItemRejected { index: 2, error: Error::<Test>::InvalidLocation.into() },
 			]
 		);
-		assert_eq!(last_event(), Event::BatchRegistered { registered: 1, failed: 2 });
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 1, rejected: 2 });
 	});
 }
 
@@ -79,7 +76,7 @@ fn register_batch_stops_at_the_owner_limit() {
 		let items = (1..=4).map(|seed| registration(ALICE, &TestKey::sr25519(seed))).collect();
 		assert_ok!(Devices::register_batch(RuntimeOrigin::signed(ALICE), batch(items)));
 		assert_eq!(OwnerDeviceCount::<Test>::get(ALICE), 4);
-		assert!(device_events().contains(&Event::BatchItemFailed {
+		assert!(device_events().contains(&Event::ItemRejected {
 			index: 3,
 			error: Error::<Test>::TooManyDevices.into()
 		}));
