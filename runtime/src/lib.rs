@@ -156,7 +156,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// All migrations of the runtime, aside from the ones declared in the pallets. Add the storage
 /// migrations of a release here (as `VersionedMigration`s).
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_coverage::migrations::V0ToV1<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

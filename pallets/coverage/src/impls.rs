@@ -81,7 +81,7 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// A beacon's id: `blake2_256` of its SCALE-encoded report.
+	/// A beacon's id ([`BeaconReport::id`]): not derived from the signature's bytes.
 	pub fn beacon_id(report: &BeaconReport<BlockNumberFor<T>>) -> H256 {
 		report.id()
 	}
@@ -274,7 +274,12 @@ impl<T: Config> Pallet<T> {
 				if !device.key.verify(&message, &report.signature) {
 					return Err((Error::<T>::BadSignature.into(), full));
 				}
-				let beacon = Beacon { id, sent_at: report.sent_at, frequency: report.frequency };
+				let beacon = Beacon {
+					id,
+					sent_at: report.sent_at,
+					frequency: report.frequency,
+					recorded_at: now,
+				};
 				slot.beacon = Some(beacon);
 				new_beacon = true;
 				beacon
@@ -386,11 +391,14 @@ impl<T: Config> Pallet<T> {
 				&& receipt.received_at <= beacon.sent_at.saturating_add(T::FreshnessWindow::get()),
 			NotFresh
 		);
+		ensure!(now <= beacon.recorded_at.saturating_add(T::ReceiptWindow::get()), TooLate);
 
 		// The witness: one read.
 		let witness = T::Registry::device(receipt.witness).ok_or(UnknownWitness)?;
 		ensure!(witness.kind == DeviceKind::Coverage, NotCoverageDevice);
 		ensure!(matches!(witness.status, DeviceStatus::Active), WitnessNotActive);
+		// Where it is now is where it was when the beacon was sent.
+		ensure!(witness.location_changed_at < beacon.sent_at, JoinedAfterBeacon);
 		let operated_by =
 			|who: &T::AccountId| witness.owner == *who || witness.manager.as_ref() == Some(who);
 		ensure!(

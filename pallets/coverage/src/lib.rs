@@ -27,6 +27,7 @@ pub use pallet::*;
 
 pub mod density;
 mod impls;
+pub mod migrations;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -65,7 +66,7 @@ pub mod pallet {
 	use sp_core::H256;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -74,7 +75,7 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The device registry: devices, keys, owners, locations and per-cell counts.
-		type Registry: DeviceRegistry<Self::AccountId>;
+		type Registry: DeviceRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
 		/// The proving epochs (the proofs pallet): their indices, seeds and deadlines.
 		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
@@ -120,6 +121,12 @@ pub mod pallet {
 		/// How many blocks after a beacon's transmission a receipt may say it was heard.
 		#[pallet::constant]
 		type FreshnessWindow: Get<BlockNumberFor<Self>>;
+
+		/// How many blocks after the block that first recorded a beacon its receipts are taken.
+		/// The recorded beacon's id is public, so a later receipt proves nothing: anyone who
+		/// read the chain could sign one.
+		#[pallet::constant]
+		type ReceiptWindow: Get<BlockNumberFor<Self>>;
 
 		/// The signal strengths (dBm) a receipt may report, inclusive.
 		#[pallet::constant]

@@ -112,6 +112,7 @@ impl pallet_coverage::Config for Test {
 	type DistanceResolution = ConstU8<8>;
 	type MaxWitnessDistance = ConstU32<10>;
 	type FreshnessWindow = ConstU64<3>;
+	type ReceiptWindow = ConstU64<2>;
 	type SignalRange = SignalRange;
 	type SnrRange = SnrRange;
 	type BeaconPoints = ConstU64<400>;

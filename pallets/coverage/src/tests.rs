@@ -6,7 +6,6 @@ use crate::{
 	density::scaled_points, mock::*, pallet::*, types::*, Error, Event, WeightInfo,
 	WitnessRejection::*,
 };
-use codec::Encode;
 use depin_proving::ProvingEpochs;
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry};
@@ -15,6 +14,27 @@ use sp_runtime::DispatchError;
 
 fn epoch() -> depin_primitives::epoch::EpochInfo<u64> {
 	<Proofs as ProvingEpochs<u64>>::current()
+}
+
+/// Register a coverage device with `key` at `location` for `owner`; its id.
+fn register_hotspot(owner: u64, key: &pallet_devices::DevicePair, location: u64) -> DeviceId {
+	let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+	let message =
+		Devices::possession_message(pallet_devices::REGISTER_CONTEXT, &owner, &key.public(), nonce);
+	assert_ok!(Devices::register(
+		RuntimeOrigin::signed(owner),
+		pallet_devices::Registration {
+			key: key.public(),
+			proof: key.sign(&message),
+			nonce,
+			kind: DeviceKind::Coverage,
+			location,
+			capacity: 0,
+			metadata: Default::default(),
+			manager: None,
+		}
+	));
+	Devices::device_by_key(&key.public()).unwrap()
 }
 
 /// `BEACONER` alone in the roster, drawn in epoch 1, which has just started.
@@ -299,7 +319,10 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 			]
 		);
 		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
-		assert_eq!(slot.beacon, Some(Beacon { id, sent_at: 10, frequency: FREQUENCY }));
+		assert_eq!(
+			slot.beacon,
+			Some(Beacon { id, sent_at: 10, frequency: FREQUENCY, recorded_at: 12 })
+		);
 		assert_eq!(slot.witnesses.into_inner(), vec![NEAR_BOB, NEAR_CHARLIE]);
 		assert_eq!(slot.points, beaconer);
 		assert_eq!(Coverage::potential_points(BEACONER), 0, "confirmed: nothing more to earn");
@@ -317,26 +340,7 @@ fn crowded_cells_earn_less_per_device() {
 		// Crowd the beaconer's density cell with Eve's devices: 3 or more beyond the target.
 		for i in 0..4u8 {
 			let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[100 + i; 32]));
-			let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
-			let message = Devices::possession_message(
-				pallet_devices::REGISTER_CONTEXT,
-				&EVE,
-				&key.public(),
-				nonce,
-			);
-			assert_ok!(Devices::register(
-				RuntimeOrigin::signed(EVE),
-				pallet_devices::Registration {
-					key: key.public(),
-					proof: key.sign(&message),
-					nonce,
-					kind: DeviceKind::Coverage,
-					location: location_of(BEACONER),
-					capacity: 0,
-					metadata: Default::default(),
-					manager: None,
-				}
-			));
+			register_hotspot(EVE, &key, location_of(BEACONER));
 		}
 		let crowd = Devices::devices_in_cell(cell, DeviceKind::Coverage);
 		assert_eq!(crowd, before + 4);
@@ -556,6 +560,100 @@ fn a_second_beacon_of_the_same_beaconer_is_rejected() {
 	});
 }
 
+#[test]
+fn a_re_encoded_beacon_signature_is_refused_and_cannot_displace_the_honest_beacon() {
+	ExtBuilder.build_and_execute(|| {
+		// Charlie's hotspot signs with ECDSA.
+		assert!(matches!(key_of(NEAR_CHARLIE), TestKey::Ecdsa(_)));
+		join(NEAR_CHARLIE);
+		run_to_epoch(1);
+		assert_eq!(BeaconList::<Test>::get().into_inner(), vec![NEAR_CHARLIE]);
+		let honest = beacon_of(NEAR_CHARLIE, 10, FREQUENCY);
+		run_to_block(12);
+
+		// An observer copies the honest report and re-encodes its signature (v + 27): key
+		// recovery takes it, and an id over the signature's bytes would differ.
+		let mut copy = honest.clone();
+		let pallet_devices::DeviceSignature::Ecdsa(signature) = &mut copy.signature else {
+			panic!("an ECDSA signature")
+		};
+		signature.0[64] += 27;
+		assert_eq!(copy.id(), honest.id(), "the id does not depend on the signature's bytes");
+		assert_bundle_rejected(bundle(copy, vec![]), Error::<Test>::BadSignature);
+
+		// The honest bundle still records the beacon and its witness.
+		System::reset_events();
+		submit(bundle(honest.clone(), vec![receipt_of(NEAR_BOB, &honest, 11)]));
+		assert_eq!(witnesses_of(NEAR_CHARLIE), vec![NEAR_BOB]);
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 1, rejected: 0 });
+	});
+}
+
+#[test]
+fn receipts_come_within_the_receipt_window_of_the_block_that_recorded_the_beacon() {
+	// Recorded in block 12 with Bob's receipt; the window is 2 blocks: Charlie's receipt (heard
+	// in time, at 13) is taken up to block 14, and refused from 15, when anyone could have read
+	// the beacon's id on chain and signed a receipt for it.
+	for (submitted_at, accepted) in [(14, true), (15, false)] {
+		ExtBuilder.build_and_execute(|| {
+			beaconer_drawn();
+			let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+			run_to_block(12);
+			submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
+			assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().beacon.unwrap().recorded_at, 12);
+			clear_points();
+			System::reset_events();
+
+			run_to_block(submitted_at);
+			submit(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 13)]));
+			if accepted {
+				assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
+				assert!(rejections().is_empty());
+			} else {
+				assert_eq!(rejections(), vec![(NEAR_CHARLIE, TooLate)]);
+				assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+				assert!(points().is_empty(), "a late receipt earned points");
+			}
+		});
+	}
+}
+
+#[test]
+fn a_witness_registered_or_moved_after_the_beacon_was_sent_did_not_hear_it() {
+	// Registered in the block the beacon was sent in, or later.
+	for registered_in in [10, 11] {
+		with_beaconer(|| {
+			run_to_block(registered_in);
+			let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[150; 32]));
+			let newcomer = register_hotspot(EVE, &key, location_of(NEAR_BOB));
+			let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+			let mut receipt = receipt_of(NEAR_BOB, &beacon, 11);
+			receipt.witness = newcomer;
+			receipt.signature = key.sign(&Coverage::receipt_message(&receipt));
+			run_to_block(12);
+			submit(bundle(beacon, vec![receipt]));
+			assert_eq!(rejections(), vec![(newcomer, JoinedAfterBeacon)]);
+			assert!(witnesses_of(BEACONER).is_empty() && points().is_empty());
+		});
+	}
+	// Moved next to the beaconer after the beacon was sent.
+	with_beaconer(|| {
+		run_to_block(11);
+		assert_ok!(Devices::update_location(
+			RuntimeOrigin::signed(BOB),
+			NEAR_BOB,
+			location_of(NEAR_CHARLIE)
+		));
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let mut receipt = receipt_of(NEAR_BOB, &beacon, 11);
+		receipt.cell = location_of(NEAR_CHARLIE);
+		resign(&mut receipt);
+		run_to_block(12);
+		submit(bundle(beacon, vec![receipt]));
+		assert_eq!(rejections(), vec![(NEAR_BOB, JoinedAfterBeacon)]);
+	});
+}
+
 // ---- Witness rules, each with its reason ------------------------------------------------
 
 fn with_beaconer(test: impl FnOnce()) {
@@ -751,44 +849,26 @@ fn a_beacon_counts_at_most_max_witnesses() {
 			let key =
 				pallet_devices::DevicePair::Sr25519(sp_core::Pair::from_seed(&[200 + i as u8; 32]));
 			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&owner, 10_000);
-			let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
-			let message = Devices::possession_message(
-				pallet_devices::REGISTER_CONTEXT,
-				&owner,
-				&key.public(),
-				nonce,
-			);
-			assert_ok!(Devices::register(
-				RuntimeOrigin::signed(owner),
-				pallet_devices::Registration {
-					key: key.public(),
-					proof: key.sign(&message),
-					nonce,
-					kind: DeviceKind::Coverage,
-					location: location_of(NEAR_CHARLIE),
-					capacity: 0,
-					metadata: Default::default(),
-					manager: None,
-				}
-			));
-			witnesses.push((Devices::device_by_key(&key.public()).unwrap(), key));
+			witnesses.push((register_hotspot(owner, &key, location_of(NEAR_CHARLIE)), key));
 		}
-		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		// Registered in block 10: there to hear a beacon sent in block 11.
+		run_to_block(11);
+		let beacon = beacon_of(BEACONER, 11, FREQUENCY);
 		let receipts = witnesses
 			.iter()
 			.take(max as usize)
 			.map(|(id, key)| {
-				let mut receipt = receipt_of(NEAR_CHARLIE, &beacon, 10);
+				let mut receipt = receipt_of(NEAR_CHARLIE, &beacon, 11);
 				receipt.witness = *id;
 				receipt.signature = key.sign(&Coverage::receipt_message(&receipt));
 				receipt
 			})
 			.collect::<Vec<_>>();
-		run_to_block(11);
+		run_to_block(12);
 		submit(bundle(beacon.clone(), receipts));
 		assert_eq!(witnesses_of(BEACONER).len(), max as usize);
 		let (last, key) = witnesses.last().unwrap();
-		let mut one_more = receipt_of(NEAR_CHARLIE, &beacon, 10);
+		let mut one_more = receipt_of(NEAR_CHARLIE, &beacon, 11);
 		one_more.witness = *last;
 		one_more.signature = key.sign(&Coverage::receipt_message(&one_more));
 		submit(bundle(beacon, vec![one_more]));
@@ -844,9 +924,11 @@ fn the_signed_messages_bind_the_chain_and_every_field() {
 		expected.extend(11u64.to_le_bytes());
 		expected.extend(location_of(NEAR_BOB).to_le_bytes());
 		assert_eq!(Coverage::receipt_message(&receipt), expected);
-		assert_eq!(
-			Coverage::beacon_id(&beacon),
-			H256(sp_io::hashing::blake2_256(&beacon.encode()))
-		);
+		let mut fields = b"depin/cov/beacid".to_vec();
+		fields.extend(BEACONER.to_le_bytes());
+		fields.extend(1u32.to_le_bytes());
+		fields.extend(10u64.to_le_bytes());
+		fields.extend(FREQUENCY.to_le_bytes());
+		assert_eq!(Coverage::beacon_id(&beacon), H256(sp_io::hashing::blake2_256(&fields)));
 	});
 }

@@ -1,6 +1,7 @@
 //! The pallet's logic: tallying, closing and expiring epochs, claims, burns and invariants.
 
 use crate::{pallet::*, schedule, types::*, BalanceOf, CreditOf, WeightInfo};
+use depin_primitives::rewards::{MAX_DEVICE_POINTS_PER_EPOCH, MAX_POINTS_PER_PROOF};
 use frame_support::{
 	defensive,
 	dispatch::DispatchClass,
@@ -51,17 +52,47 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Tallies -----------------------------------------------------------------------------
 
+	/// Count `points` for `device` in `epoch`, within the bounds: at most
+	/// [`MAX_POINTS_PER_PROOF`] per proof and [`MAX_DEVICE_POINTS_PER_EPOCH`] per device and
+	/// epoch; points that would overflow the kind's tally are refused rather than saturated.
+	/// The receipt and the tally change together or not at all, so the receipts of an epoch
+	/// always add up to its tally and its claims to at most its pool.
 	pub(crate) fn note_points(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
 		if epoch < CurrentEpoch::<T>::get() {
 			// The proofs pallet only accepts proofs for the epoch in progress.
 			defensive!("points for an epoch that has ended");
 			return;
 		}
-		Receipts::<T>::mutate(epoch, device, |receipt| {
-			let receipt = receipt.get_or_insert(Receipt { kind, points: 0, paid: None });
-			receipt.points = receipt.points.saturating_add(points);
-		});
-		Tallies::<T>::mutate(epoch, |tally| tally.points.add(kind, points));
+		let mut receipt =
+			Receipts::<T>::get(epoch, device).unwrap_or(Receipt { kind, points: 0, paid: None });
+		if receipt.kind != kind {
+			defensive!("a device earns points in one kind");
+			return;
+		}
+		let room = MAX_DEVICE_POINTS_PER_EPOCH.saturating_sub(receipt.points);
+		let counted = points.min(MAX_POINTS_PER_PROOF).min(room);
+		let mut tally = Tallies::<T>::get(epoch);
+		let (Some(sum), Some(total)) =
+			(receipt.points.checked_add(counted), tally.points.checked_add(kind, counted))
+		else {
+			Self::deposit_event(Event::PointsCapped {
+				device,
+				epoch,
+				reported: points,
+				counted: 0,
+			});
+			return;
+		};
+		if counted < points {
+			Self::deposit_event(Event::PointsCapped { device, epoch, reported: points, counted });
+		}
+		if counted == 0 {
+			return;
+		}
+		receipt.points = sum;
+		tally.points = total;
+		Receipts::<T>::insert(epoch, device, receipt);
+		Tallies::<T>::insert(epoch, tally);
 	}
 
 	pub(crate) fn note_block(author: T::AccountId) {
@@ -308,6 +339,7 @@ impl<T: Config> Pallet<T> {
 			rewards.points.get(receipt.kind),
 		);
 		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
+		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
 
 		Self::pay(&owner, amount)?;
 		receipt.paid = Some(amount);
@@ -328,6 +360,7 @@ impl<T: Config> Pallet<T> {
 			u64::from(rewards.blocks),
 		);
 		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
+		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
 
 		Self::pay(who, amount)?;
 		receipt.paid = Some(amount);
@@ -400,6 +433,18 @@ impl<T: Config> Pallet<T> {
 					sum
 				});
 			ensure!(points == rewards.points, "receipts do not add up to the epoch's points");
+			let paid: PerKind<BalanceOf<T>> =
+				Receipts::<T>::iter_prefix_values(epoch).fold(PerKind::default(), |mut sum, r| {
+					sum.add(r.kind, r.paid.unwrap_or_default());
+					sum
+				});
+			for kind in DeviceKind::ALL {
+				ensure!(
+					paid.get(kind) <= rewards.pools.get(kind),
+					"a kind paid more than its pool"
+				);
+			}
+			ensure!(paid_authors <= rewards.validators, "validators paid more than their pool");
 			outstanding = outstanding.saturating_add(rewards.unclaimed());
 		}
 		let spendable = T::Currency::reducible_balance(

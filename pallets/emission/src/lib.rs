@@ -232,6 +232,9 @@ pub mod pallet {
 		SlashToTreasury { amount: BalanceOf<T> },
 		/// Funds were burned (slashed deposits when `BurnSlashed`, dust).
 		Burned { amount: BalanceOf<T> },
+		/// A proof reported more points than are counted: `counted` of `reported`, cut to the
+		/// per-proof or per-device-and-epoch bound, or 0 if the kind's tally would overflow.
+		PointsCapped { device: DeviceId, epoch: EpochIndex, reported: u64, counted: u64 },
 	}
 
 	#[pallet::error]
@@ -250,6 +253,9 @@ pub mod pallet {
 		AlreadyClaimed,
 		/// The pot cannot pay (it should always hold every claimable reward).
 		PotExhausted,
+		/// The claim would take the epoch's pools past what they hold (never expected: the
+		/// points of an epoch are bounded so that its claims add up to at most its pools).
+		PoolExhausted,
 	}
 
 	#[pallet::extra_constants]

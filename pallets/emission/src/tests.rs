@@ -516,6 +516,112 @@ fn a_drained_pot_refuses_claims_and_changes_nothing() {
 	});
 }
 
+// ---- Bounds on points ------------------------------------------------------------------------
+
+use depin_primitives::rewards::{MAX_DEVICE_POINTS_PER_EPOCH, MAX_POINTS_PER_PROOF};
+
+#[test]
+fn points_at_the_bounds_never_let_the_claims_of_an_epoch_pass_its_pool() {
+	build_and_execute(|| {
+		// Self-dealt work of u64::MAX units, twice for A, once for B: unbounded, A's receipt
+		// and the tally would both saturate at u64::MAX and each claim take the whole pool.
+		for device in [STORAGE_A, STORAGE_A, STORAGE_B] {
+			prove(device, DeviceKind::Storage, u64::MAX);
+			assert_eq!(
+				last_event(),
+				Event::PointsCapped {
+					device,
+					epoch: 0,
+					reported: u64::MAX,
+					counted: MAX_POINTS_PER_PROOF
+				}
+			);
+		}
+		prove(COVERAGE, DeviceKind::Coverage, 5);
+		author(VAL_1, 1);
+		end_epoch();
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.points.get(DeviceKind::Storage), 3 * MAX_POINTS_PER_PROOF);
+
+		let (alice, bob) = (balance(ALICE), balance(BOB));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), STORAGE_B, 0));
+		// 2/3 and 1/3 of the 4,000 storage pool, rounded down: never more than the pool.
+		assert_eq!((balance(ALICE) - alice, balance(BOB) - bob), (2_666, 1_333));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0));
+		assert_eq!(balance(ALICE) - alice, 2_666 + 2_500);
+	});
+}
+
+#[test]
+fn a_device_counts_at_most_the_per_epoch_bound() {
+	build_and_execute(|| {
+		let proofs = MAX_DEVICE_POINTS_PER_EPOCH / MAX_POINTS_PER_PROOF;
+		for _ in 0..proofs {
+			prove(STORAGE_A, DeviceKind::Storage, MAX_POINTS_PER_PROOF);
+		}
+		prove(STORAGE_A, DeviceKind::Storage, 7);
+		assert_eq!(
+			last_event(),
+			Event::PointsCapped { device: STORAGE_A, epoch: 0, reported: 7, counted: 0 }
+		);
+		assert_eq!(
+			Receipts::<Test>::get(0, STORAGE_A).unwrap().points,
+			MAX_DEVICE_POINTS_PER_EPOCH
+		);
+		assert_eq!(
+			Tallies::<Test>::get(0).points.get(DeviceKind::Storage),
+			MAX_DEVICE_POINTS_PER_EPOCH
+		);
+		// Other devices still count.
+		prove(STORAGE_B, DeviceKind::Storage, 7);
+		assert_eq!(Receipts::<Test>::get(0, STORAGE_B).unwrap().points, 7);
+	});
+}
+
+#[test]
+fn points_that_would_overflow_a_tally_are_refused_whole() {
+	build_and_execute(|| {
+		// A tally within 10 points of u64::MAX (2^24 devices at the bound could get it there).
+		Tallies::<Test>::mutate(0, |tally| {
+			tally.points = PerKind::from_fn(|_| 0);
+			tally.points.add(DeviceKind::Storage, u64::MAX - 10);
+		});
+		prove(STORAGE_B, DeviceKind::Storage, 20);
+		assert_eq!(
+			last_event(),
+			Event::PointsCapped { device: STORAGE_B, epoch: 0, reported: 20, counted: 0 }
+		);
+		assert_eq!(Receipts::<Test>::get(0, STORAGE_B), None);
+		assert_eq!(Tallies::<Test>::get(0).points.get(DeviceKind::Storage), u64::MAX - 10);
+		// What still fits counts.
+		prove(STORAGE_B, DeviceKind::Storage, 10);
+		assert_eq!(Tallies::<Test>::get(0).points.get(DeviceKind::Storage), u64::MAX);
+		Tallies::<Test>::remove(0);
+	});
+}
+
+#[test]
+fn a_claim_the_pools_cannot_cover_is_refused_and_changes_nothing() {
+	// No invariant check at the end: the test breaks the books on purpose.
+	build().execute_with(|| {
+		a_busy_epoch();
+		// Books that say nearly everything was paid already.
+		Rewards::<Test>::mutate(0, |r| {
+			let r = r.as_mut().unwrap();
+			r.claimed = r.pools.total() + r.validators - 1;
+		});
+		assert_noop!(
+			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
+			Error::<Test>::PoolExhausted
+		);
+		assert_noop!(
+			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
+			Error::<Test>::PoolExhausted
+		);
+	});
+}
+
 // ---- Burns ---------------------------------------------------------------------------------------
 
 #[test]
@@ -570,6 +676,25 @@ fn try_state_catches_broken_books() {
 		Receipts::<Test>::mutate(0, STORAGE_A, |r| r.as_mut().unwrap().points += 1);
 		assert!(Emission::do_try_state().is_err());
 		Receipts::<Test>::mutate(0, STORAGE_A, |r| r.as_mut().unwrap().points -= 1);
+
+		// Claims that add up, but one kind paid more than its pool.
+		for (device, owner) in [(STORAGE_A, ALICE), (STORAGE_B, BOB), (COVERAGE, ALICE)] {
+			assert_ok!(Emission::claim(RuntimeOrigin::signed(owner), device, 0));
+		}
+		assert_ok!(Emission::do_try_state());
+		Receipts::<Test>::mutate(0, STORAGE_B, |r| {
+			*r.as_mut().unwrap().paid.as_mut().unwrap() += 1_000
+		});
+		Receipts::<Test>::mutate(0, COVERAGE, |r| {
+			*r.as_mut().unwrap().paid.as_mut().unwrap() -= 1_000
+		});
+		assert_eq!(Emission::do_try_state(), Err("a kind paid more than its pool".into()));
+		Receipts::<Test>::mutate(0, STORAGE_B, |r| {
+			*r.as_mut().unwrap().paid.as_mut().unwrap() -= 1_000
+		});
+		Receipts::<Test>::mutate(0, COVERAGE, |r| {
+			*r.as_mut().unwrap().paid.as_mut().unwrap() += 1_000
+		});
 	});
 }
 

@@ -3,7 +3,10 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use pallet_devices::DeviceKind;
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Saturating, Perbill};
+use sp_runtime::{
+	traits::{CheckedAdd, Saturating},
+	Perbill,
+};
 
 pub use depin_primitives::{
 	epoch::EpochIndex,
@@ -53,6 +56,17 @@ impl<T: Copy + Saturating + Default> PerKind<T> {
 	}
 
 	/// The sum of the values (saturating).
+	/// `self` with `amount` added to `kind`, if it does not overflow.
+	pub fn checked_add(&self, kind: DeviceKind, amount: T) -> Option<Self>
+	where
+		T: CheckedAdd,
+	{
+		let mut sum = *self;
+		let value = sum.0.get_mut(kind.index())?;
+		*value = value.checked_add(&amount)?;
+		Some(sum)
+	}
+
 	pub fn total(&self) -> T {
 		self.0.iter().fold(T::default(), |sum, v| sum.saturating_add(*v))
 	}

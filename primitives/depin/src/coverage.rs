@@ -64,17 +64,21 @@ pub fn draw_slot(seed: &H256, attempt: u32, size: u32) -> Option<RosterSlot> {
 /// A beacon as recorded: what the radio packet said, and its id.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Beacon<BlockNumber> {
-	/// `blake2_256` of the SCALE-encoded [`BeaconReport`]: what witnesses sign.
+	/// The beacon's id ([`BeaconReport::id`]): what witnesses sign.
 	pub id: H256,
 	/// The block the beaconer says it transmitted at.
 	pub sent_at: BlockNumber,
 	/// The frequency it transmitted on, in kHz.
 	pub frequency: u32,
+	/// The block whose bundle first recorded it: receipts are taken for `ReceiptWindow`
+	/// blocks after it, no later.
+	pub recorded_at: BlockNumber,
 }
 
-/// A beacon as transmitted over the radio and submitted on chain. Its id is
-/// `blake2_256(SCALE(report))`; it depends on the beaconer's signature, so only the beaconer
-/// can make it and a witness only learns it by hearing the packet.
+/// A beacon as transmitted over the radio and submitted on chain. Only the beaconer can sign
+/// it; once a bundle records it, its id is public, so receipts are taken only from devices
+/// registered where they are before the beacon was sent, and only for a few blocks after it was
+/// recorded (see [`WitnessRejection::JoinedAfterBeacon`] and [`WitnessRejection::TooLate`]).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -92,10 +96,19 @@ pub struct BeaconReport<BlockNumber> {
 	pub signature: DeviceSignature,
 }
 
+/// Domain of beacon ids.
+pub const BEACON_ID_DOMAIN: &[u8; 16] = b"depin/cov/beacid";
+
 impl<BlockNumber: Encode> BeaconReport<BlockNumber> {
-	/// The beacon's id: `blake2_256` of the SCALE-encoded report, what witnesses sign.
+	/// The beacon's id, what witnesses sign: `blake2_256` of [`BEACON_ID_DOMAIN`] and the
+	/// SCALE-encoded device, epoch, `sent_at` and frequency. The signature is left out on
+	/// purpose: an id must not change with the signature's encoding, or an observer could
+	/// re-encode an honest beacon's signature, get its copy recorded first and have the honest
+	/// bundle refused. (Device signatures are canonical anyway: see
+	/// [`crate::device::is_canonical_ecdsa`].)
 	pub fn id(&self) -> H256 {
-		H256(sp_io::hashing::blake2_256(&self.encode()))
+		let fields = (BEACON_ID_DOMAIN, self.device, self.epoch, &self.sent_at, self.frequency);
+		H256(sp_io::hashing::blake2_256(&fields.encode()))
 	}
 }
 
@@ -239,6 +252,12 @@ pub enum WitnessRejection {
 	DistanceUnknown,
 	/// The witness key did not sign this receipt for this chain.
 	BadSignature,
+	/// The witness was registered, or last moved, at or after the block the beacon was sent:
+	/// it was not there to hear it.
+	JoinedAfterBeacon,
+	/// The receipt came more than `ReceiptWindow` blocks after the block that recorded the
+	/// beacon (whose id is public from then on).
+	TooLate,
 }
 
 /// A beacon of the epoch in progress, as provider tools and dApps see it.

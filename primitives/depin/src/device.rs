@@ -64,7 +64,9 @@ impl DeviceKey {
 		match (self, signature) {
 			(Self::Sr25519(key), DeviceSignature::Sr25519(sig)) => sig.verify(message, key),
 			(Self::Ed25519(key), DeviceSignature::Ed25519(sig)) => sig.verify(message, key),
-			(Self::Ecdsa(key), DeviceSignature::Ecdsa(sig)) => sig.verify(message, key),
+			(Self::Ecdsa(key), DeviceSignature::Ecdsa(sig)) => {
+				is_canonical_ecdsa(sig) && sig.verify(message, key)
+			},
 			_ => false,
 		}
 	}
@@ -80,6 +82,23 @@ impl DeviceKey {
 	) -> bool {
 		self.verify(&crate::envelope::message(context, genesis_hash, body), signature)
 	}
+}
+
+/// Half the order of secp256k1's group, big-endian: a canonical signature's `s` is at most this.
+const SECP256K1_HALF_ORDER: [u8; 32] = [
+	0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+];
+
+/// Whether a recoverable ECDSA signature (`r ‖ s ‖ v`) is in its one canonical encoding: `s` in
+/// the lower half of the group order (low-S, as BIP-62 and Ethereum's EIP-2 require) and the
+/// recovery id `v` 0 or 1. Key recovery also takes `v` as 27/28 and a high `s` (`n − s` signs the
+/// same message), so without this check anyone could re-encode a device's signature into a
+/// second valid one with other bytes.
+pub fn is_canonical_ecdsa(signature: &ecdsa::Signature) -> bool {
+	let bytes: &[u8] = signature.as_ref();
+	let (Some(s), Some(&v)) = (bytes.get(32..64), bytes.get(64)) else { return false };
+	v <= 1 && s <= &SECP256K1_HALF_ORDER[..]
 }
 
 /// What a device does for the network.
@@ -286,6 +305,51 @@ pub enum AreaQueryError {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// `n − s` for a big-endian `s` below the secp256k1 order `n`.
+	fn negate_s(s: &[u8]) -> [u8; 32] {
+		const ORDER: [u8; 32] = [
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c,
+			0xd0, 0x36, 0x41, 0x41,
+		];
+		let mut out = [0u8; 32];
+		let mut borrow = 0i16;
+		for i in (0..32).rev() {
+			let d = i16::from(ORDER[i]) - i16::from(s[i]) - borrow;
+			borrow = i16::from(d < 0);
+			out[i] = (d + 256 * borrow) as u8;
+		}
+		out
+	}
+
+	#[test]
+	fn only_the_canonical_encoding_of_an_ecdsa_signature_verifies() {
+		use sp_core::Pair;
+		let pair = ecdsa::Pair::from_seed(&[7u8; 32]);
+		let key = DeviceKey::Ecdsa(pair.public());
+		let message = b"a beacon";
+		let signature = pair.sign(message);
+		assert!(is_canonical_ecdsa(&signature));
+		assert!(key.verify(message, &DeviceSignature::Ecdsa(signature)));
+
+		// The same signature with v = 27/28: key recovery accepts it, we do not.
+		let mut legacy_v = signature.0;
+		legacy_v[64] += 27;
+		let legacy_v = ecdsa::Signature::from_raw(legacy_v);
+		assert!(legacy_v.verify(&message[..], &pair.public()), "recovery takes v = 27/28");
+		assert!(!key.verify(message, &DeviceSignature::Ecdsa(legacy_v)));
+
+		// The high-S twin (n − s, recovery id flipped): valid for the curve, refused here.
+		let mut high_s = signature.0;
+		let negated = negate_s(&signature.0[32..64]);
+		high_s[32..64].copy_from_slice(&negated);
+		high_s[64] ^= 1;
+		let high_s = ecdsa::Signature::from_raw(high_s);
+		assert!(high_s.verify(&message[..], &pair.public()), "recovery takes the high-S twin");
+		assert!(!is_canonical_ecdsa(&high_s));
+		assert!(!key.verify(message, &DeviceSignature::Ecdsa(high_s)));
+	}
 
 	#[test]
 	fn every_kind_is_listed_once_at_its_index() {

@@ -6,6 +6,18 @@ use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 
+/// The most points one accepted proof earns: a proof pallet that reports more (for example a
+/// compute job of `u64::MAX` units) has its points cut to this.
+pub const MAX_POINTS_PER_PROOF: u64 = 1 << 32;
+
+/// The most points one device earns in one epoch: points beyond it are not counted.
+///
+/// With it, no sum of points can overflow before a kind has 2^24 (about 16.7 million) devices
+/// at the cap in one epoch, and the emission pallet refuses points that would overflow a
+/// tally rather than saturate it, so `Σ receipts = tally` always holds and the claims of an
+/// epoch (`pool × receipt / tally`, rounded down) never add up to more than its pool.
+pub const MAX_DEVICE_POINTS_PER_EPOCH: u64 = 1 << 40;
+
 /// Where a device's reward for one epoch stands.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub enum RewardStatus {

@@ -124,6 +124,10 @@ impl pallet_coverage::Config for Runtime {
 	type MaxWitnessDistance = ConstU32<40>;
 	/// A receipt must be heard within 5 blocks (30 s) of the beacon.
 	type FreshnessWindow = ConstU32<5>;
+	/// Receipts of a recorded beacon are taken for 2 blocks (12 s) after the block that recorded
+	/// it: honest hotspots' receipts travel with the beacon; later ones could come from anyone
+	/// who read the beacon's id on chain.
+	type ReceiptWindow = ConstU32<2>;
 	type SignalRange = CoverageSignalRange;
 	type SnrRange = CoverageSnrRange;
 	type BeaconPoints = ConstU64<400>;
