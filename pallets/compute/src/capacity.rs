@@ -121,27 +121,50 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Faults --------------------------------------------------------------------------
 
-	/// The most settling a worker can cost beyond its read and write: recording faults,
-	/// suspending and slashing, in the registry.
+	/// The most settling a worker can cost beyond its read and write: the penalty of an
+	/// unrevealed commitment (suspending and slashing), then recording faults, suspending and
+	/// slashing, in the registry.
 	pub fn settle_weight() -> Weight {
 		faults::max_settle_weight::<_, T::Registry>()
+			.saturating_add(T::Registry::suspend_weight())
+			.saturating_add(T::Registry::slash_weight())
 	}
 
 	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
 	/// epochs missed since it was last settled, suspend and slash at the threshold. O(1)
-	/// whatever the gap. `active` is the device's status as the caller read it. Returns
-	/// whether the device was suspended.
+	/// whatever the gap. A commitment left unrevealed in the epoch the record describes is
+	/// first punished as a caught fake is ([`Self::punish_unrevealed`]), whatever the device's
+	/// status now. `active` is the device's status as the caller read it. Returns whether the
+	/// device was suspended.
 	pub(crate) fn settle(
 		device: DeviceId,
 		state: &mut WorkerState,
 		current: EpochIndex,
 		active: bool,
 	) -> bool {
+		let mut suspended = false;
+		if state.epoch < current && matches!(state.status, WorkStatus::Committed(_)) {
+			suspended = Self::punish_unrevealed(device, state.epoch);
+		}
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
-		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
-			Self::deposit_event((device, event).into())
-		})
-		.suspended
+		let settled =
+			faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
+				Self::deposit_event((device, event).into())
+			});
+		suspended || settled.suspended
+	}
+
+	/// A device committed to a workload in `epoch` and did not reveal it by the deadline. The
+	/// sampled segments are public before the reveal, so a device that would be caught faking
+	/// could otherwise just stay silent and take an ordinary fault: not revealing costs what a
+	/// caught fake costs (suspension and `FraudSlash`), also to a device that has retired
+	/// since (its deposit stays held while it unbonds). Returns whether it was suspended.
+	pub(crate) fn punish_unrevealed(device: DeviceId, epoch: EpochIndex) -> bool {
+		// The registry reports the suspension and the slash with their own events.
+		let suspended = T::Registry::suspend(device).is_ok();
+		let _ = T::Registry::slash(device, T::FraudSlash::get());
+		Self::deposit_event(Event::WorkUnrevealed { device, epoch });
+		suspended
 	}
 
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -187,6 +210,10 @@ impl<T: Config> Pallet<T> {
 		let past_deadline =
 			frame_system::Pallet::<T>::block_number() > T::Epochs::deadline(epoch.start);
 		ensure!(!active || !open || past_deadline, Error::<T>::ChallengeOpen);
+		if past_deadline && matches!(state.status, WorkStatus::Committed(_)) {
+			// Leaving does not dodge the penalty of a workload committed and not revealed.
+			Self::punish_unrevealed(device_id, epoch.index);
+		}
 		Workers::<T>::remove(device_id);
 		Self::deposit_event(Event::Withdrawn { device: device_id });
 		Ok(())

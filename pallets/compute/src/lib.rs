@@ -325,6 +325,14 @@ pub mod pallet {
 			/// The segment that gave it away.
 			segment: u32,
 		},
+		/// A device committed to a workload and did not reveal it by the deadline: it is
+		/// suspended and slashed `FraudSlash`, as if caught faking.
+		WorkUnrevealed {
+			/// The device.
+			device: DeviceId,
+			/// The epoch of the commitment.
+			epoch: EpochIndex,
+		},
 		/// An item of a batch was rejected; nothing of it was stored.
 		ItemRejected {
 			/// Its position in the batch.

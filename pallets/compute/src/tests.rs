@@ -539,6 +539,69 @@ fn segment_zero_must_start_at_the_workload_start() {
 	});
 }
 
+// ---- Unrevealed commitments ------------------------------------------------------------
+
+/// `device` committed to a workload in epoch 1 whose every checkpoint is made up, saw from
+/// the public challenge that revealing would get it caught, and kept quiet.
+fn commit_and_stay_quiet(device: u64) {
+	enroll(device);
+	run_to_epoch(1);
+	let all: Vec<u32> = (0..8).collect();
+	commit(&Workload::run(device, &all));
+	run_to_reveal();
+	assert!(!Compute::work_challenge(device).unwrap().sampled.is_empty());
+}
+
+#[test]
+fn an_unrevealed_commitment_costs_what_a_caught_fake_costs() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		commit_and_stay_quiet(WORKER);
+		// Settled by the idle sweep once the epoch is over.
+		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
+		// The fraud slash of a caught fake (50 %), as `a_wrong_checkpoint_is_caught_when_sampled`.
+		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
+		assert!(points().is_empty());
+	});
+}
+
+#[test]
+fn withdrawing_after_the_deadline_does_not_dodge_the_unrevealed_penalty() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		commit_and_stay_quiet(WORKER);
+		run_to_block(18);
+		assert_ok!(Compute::withdraw(RuntimeOrigin::signed(ALICE), WORKER));
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
+		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
+		assert!(Workers::<Test>::get(WORKER).is_none());
+	});
+}
+
+#[test]
+fn retiring_does_not_dodge_the_unrevealed_penalty() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		commit_and_stay_quiet(WORKER);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), WORKER));
+		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		// Slashed out of the deposit it unbonds.
+		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
+		assert!(matches!(status_of(WORKER), DeviceStatus::Retired { .. }));
+	});
+}
+
 // ---- Faults -----------------------------------------------------------------------------
 
 #[test]
@@ -546,8 +609,7 @@ fn missed_epochs_are_faults_counted_when_the_device_is_next_touched() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
 		run_to_epoch(1);
-		// Committed, never revealed: a fault.
-		commit(&Workload::run(WORKER, &[]));
+		// Challenged, never answered: a fault (in epochs 1 and 2).
 		run_to_epoch(3);
 		let challenge = Compute::work_challenge(WORKER).unwrap();
 		assert_eq!(challenge.consecutive_faults, 2, "epochs 1 and 2, not recorded yet");
