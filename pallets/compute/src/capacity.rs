@@ -6,7 +6,7 @@ use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
 	faults::{self, FaultRules},
-	OnProofAccepted, ProvingEpochs,
+	DeviceChange, OnProofAccepted, ProvingEpochs,
 };
 use frame_support::{
 	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
@@ -142,16 +142,44 @@ impl<T: Config> Pallet<T> {
 		current: EpochIndex,
 		active: bool,
 	) -> bool {
+		Self::settle_for(device, state, current, active, None)
+	}
+
+	/// [`Self::settle`], or before the device changes (`change`): then, if it retires, the
+	/// epoch in progress is settled too, a commitment in it left unrevealed included (a retired
+	/// device reveals nothing).
+	fn settle_for(
+		device: DeviceId,
+		state: &mut WorkerState,
+		current: EpochIndex,
+		active: bool,
+		change: Option<DeviceChange>,
+	) -> bool {
+		let retiring = change == Some(DeviceChange::Retire) && active;
 		let mut suspended = false;
-		if state.epoch < current && matches!(state.status, WorkStatus::Committed(_)) {
+		if matches!(state.status, WorkStatus::Committed(_)) && (state.epoch < current || retiring) {
 			suspended = Self::punish_unrevealed(device, state.epoch);
 		}
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
-		let settled =
-			faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
-				Self::deposit_event((device, event).into())
-			});
+		let report = |event| Self::deposit_event((device, event).into());
+		let settled = match change {
+			Some(change) => faults::settle_before_change::<_, T::Registry, _>(
+				device, state, current, active, change, rules, report,
+			),
+			None => {
+				faults::settle::<_, T::Registry, _>(device, state, current, active, rules, report)
+			},
+		};
 		suspended || settled.suspended
+	}
+
+	/// Settle a worker before its device retires, moves or changes hands (the registry's
+	/// [`depin_proving::OnDeviceChange`] hook).
+	pub(crate) fn settle_before_change(device: DeviceId, change: DeviceChange) {
+		let Some(mut state) = Workers::<T>::get(device) else { return };
+		let current = T::Epochs::current().index;
+		Self::settle_for(device, &mut state, current, T::Registry::is_active(device), Some(change));
+		Workers::<T>::insert(device, state);
 	}
 
 	/// A device committed to a workload in `epoch` and did not reveal it by the deadline. The
@@ -479,5 +507,19 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Ok(Revealed::Proven(u64::from(commitment.segments)))
+	}
+}
+
+impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
+	fn before_change(device: DeviceId, change: DeviceChange) {
+		Self::settle_before_change(device, change)
+	}
+
+	/// A settlement (the worker's and the device's reads, the worker's write, the registry),
+	/// and the epoch in progress charged on top when the device retires.
+	fn weight() -> Weight {
+		Self::settle_weight()
+			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 }

@@ -58,6 +58,15 @@ impl depin_proving::Ledger for WorkerState {
 		missed.saturating_add(gap)
 	}
 
+	/// A challenge not proven is missed, and no longer open.
+	fn close(&mut self) -> u32 {
+		let missed = self.count_missed(self.epoch.saturating_add(1));
+		if self.status.missed() {
+			self.status = WorkStatus::NotChallenged;
+		}
+		missed
+	}
+
 	/// An active device is challenged from the epoch after its enrolment.
 	fn enter(&mut self, current: EpochIndex, active: bool) {
 		self.epoch = current;

@@ -9,7 +9,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use depin_primitives::Domain;
-use depin_proving::batch;
+use depin_proving::{batch, DeviceChange, OnDeviceChange};
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -310,7 +310,7 @@ impl<T: Config> Pallet<T> {
 		id: DeviceId,
 		location: u64,
 	) -> DispatchResult {
-		let mut device = Self::operated_device(&who, id)?;
+		let device = Self::operated_device(&who, id)?;
 		let to = Self::validate_location(location)?;
 		ensure!(to != device.location, Error::<T>::SameLocation);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -318,6 +318,9 @@ impl<T: Config> Pallet<T> {
 			now >= device.location_changed_at.saturating_add(T::LocationChangeInterval::get()),
 			Error::<T>::LocationChangeTooSoon
 		);
+		// What it owes where it was is settled first (this may suspend and slash it).
+		T::OnDeviceChange::before_change(id, DeviceChange::Move);
+		let mut device = Devices::<T>::get(id).ok_or(Error::<T>::UnknownDevice)?;
 		let from = device.location;
 		Self::leave_cell(id, from, device.kind);
 		Self::enter_cell(id, to, device.kind);
@@ -371,11 +374,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_accept_ownership(who: T::AccountId, id: DeviceId) -> DispatchResult {
-		let mut device = Self::live_device(id)?;
+		let device = Self::live_device(id)?;
 		ensure!(PendingOwner::<T>::get(id).as_ref() == Some(&who), Error::<T>::NotOfferedToYou);
 		Self::ensure_can_own_another(&who)?;
 		let deposit = Self::deposit_for(&device.metadata);
 		Self::ensure_can_hold(&who, deposit)?;
+		// What it owes is settled with its previous owner, out of the deposit about to be
+		// released (this may suspend and slash it).
+		T::OnDeviceChange::before_change(id, DeviceChange::Transfer);
+		let mut device = Self::live_device(id)?;
 
 		let reason = HoldReason::DeviceDeposit.into();
 		let from = device.owner.clone();
@@ -418,6 +425,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_deregister(who: T::AccountId, id: DeviceId) -> DispatchResult {
+		Self::owned_device(&who, id)?;
+		// What it owes is settled before it retires, including a challenge of the epoch in
+		// progress it has not answered (this may suspend and slash it).
+		T::OnDeviceChange::before_change(id, DeviceChange::Retire);
 		let mut device = Self::owned_device(&who, id)?;
 		let unbonds_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());

@@ -105,6 +105,10 @@ pub mod pallet {
 		/// Where slashed deposits go (the treasury, or dropped to burn them).
 		type Slashed: OnUnbalanced<CreditOf<Self>>;
 
+		/// The proof kinds, told before a device retires, moves or changes hands so they settle
+		/// what it owes first (`depin_proving::OnDeviceChange`).
+		type OnDeviceChange: depin_proving::OnDeviceChange;
+
 		/// Who may suspend and resume devices (governance).
 		type SuspendOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
@@ -473,7 +477,7 @@ pub mod pallet {
 		/// Move a device to another H3 cell, at most once per `LocationChangeInterval`.
 		/// Owner or manager.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::update_location())]
+		#[pallet::weight(T::WeightInfo::update_location().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
 		pub fn update_location(
 			origin: OriginFor<T>,
 			device: DeviceId,
@@ -514,7 +518,7 @@ pub mod pallet {
 		/// Accept a device offered to the caller: the caller's deposit is held and the previous
 		/// owner's released.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::accept_ownership())]
+		#[pallet::weight(T::WeightInfo::accept_ownership().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
 		pub fn accept_ownership(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_accept_ownership(who, device)
@@ -535,7 +539,7 @@ pub mod pallet {
 		/// Retire a device. Its deposit stays held, and slashable, for `UnbondingPeriod`
 		/// blocks; then `claim_deposit` releases it. Owner only.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::deregister())]
+		#[pallet::weight(T::WeightInfo::deregister().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
 		pub fn deregister(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_deregister(who, device)

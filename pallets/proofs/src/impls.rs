@@ -21,6 +21,20 @@ use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
 use sp_runtime::traits::{One, Saturating, Zero};
 
+impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
+	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
+		Self::settle_before_change(device, change)
+	}
+
+	/// A settlement as the benchmark measured it (record, registry), and the epoch in progress
+	/// charged on top when the device retires.
+	fn weight() -> Weight {
+		T::WeightInfo::settle_faults()
+			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+}
+
 impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
 	fn current() -> EpochInfoOf<T> {
 		CurrentEpoch::<T>::get()
@@ -139,6 +153,26 @@ impl<T: Config> Pallet<T> {
 		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
 			Self::deposit_event((device, event).into())
 		})
+	}
+
+	/// Settle a device before it retires, moves or changes hands (the registry's
+	/// [`depin_proving::OnDeviceChange`] hook): its missed epochs, and if it retires, the epoch
+	/// in progress if a sector challenged in it is unproven.
+	pub(crate) fn settle_before_change(device: DeviceId, change: depin_proving::DeviceChange) {
+		let Some(mut state) = Provers::<T>::get(device) else { return };
+		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
+		let current = CurrentEpoch::<T>::get().index;
+		let active = T::Registry::is_active(device);
+		faults::settle_before_change::<_, T::Registry, _>(
+			device,
+			&mut state,
+			current,
+			active,
+			change,
+			rules,
+			|event| Self::deposit_event((device, event).into()),
+		);
+		Provers::<T>::insert(device, state);
 	}
 
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,

@@ -611,6 +611,111 @@ fn a_missed_deadline_is_a_fault() {
 	});
 }
 
+// ---- Faults are settled before a device retires, moves or changes hands ---------------------
+
+fn held_by(who: AccountId) -> Balance {
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::Devices(pallet_devices::HoldReason::DeviceDeposit),
+		&who,
+	)
+}
+
+#[test]
+fn retiring_settles_the_missed_epochs_and_the_open_challenge_first() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		// Alice misses epochs 1 and 2 (nobody settles them), and in epoch 3, one miss from the
+		// threshold with its challenge open, retires to keep her deposit.
+		run_to_epoch(3);
+		let deposit = device(STORAGE_A).deposit;
+		let held = held_by(ALICE);
+		System::reset_events();
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), STORAGE_A));
+		assert_eq!(
+			proof_events(),
+			vec![
+				Event::FaultsRecorded { device: STORAGE_A, missed: 2, consecutive: 2 },
+				Event::FaultsRecorded { device: STORAGE_A, missed: 1, consecutive: 3 },
+				Event::SuspendedForFaults { device: STORAGE_A, consecutive: 3 },
+			]
+		);
+		let slashed = deposit / 10;
+		assert_eq!(device(STORAGE_A).deposit, deposit - slashed);
+		assert_eq!(held_by(ALICE), held - slashed);
+		assert!(matches!(device(STORAGE_A).status, DeviceStatus::Retired { .. }));
+		assert_eq!(device(STORAGE_A).faults, 3);
+		// Retired, it is never charged again.
+		run_to_epoch(5);
+		idle(Weight::MAX);
+		assert_eq!(device(STORAGE_A).faults, 3);
+	});
+}
+
+#[test]
+fn a_device_that_answered_its_challenge_retires_without_a_fault() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = proving_setup();
+		submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		System::reset_events();
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), STORAGE_A));
+		assert!(proof_events().is_empty());
+		assert_eq!(device(STORAGE_A).faults, 0);
+	});
+}
+
+#[test]
+fn a_sale_settles_the_missed_epochs_out_of_the_sellers_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		// Charlie misses epochs 1 to 3 and sells before anyone settles them.
+		run_to_epoch(4);
+		let deposit = device(STORAGE_C).deposit;
+		let charlie =
+			<Balances as frame_support::traits::fungible::Inspect<AccountId>>::total_balance(
+				&CHARLIE,
+			);
+		assert_ok!(Devices::transfer_ownership(
+			RuntimeOrigin::signed(CHARLIE),
+			STORAGE_C,
+			Some(BOB)
+		));
+		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(BOB), STORAGE_C));
+		assert!(proof_events()
+			.contains(&Event::SuspendedForFaults { device: STORAGE_C, consecutive: 3 }));
+		// The slash came out of Charlie's deposit; the rest of it was released to him.
+		assert_eq!(
+			<Balances as frame_support::traits::fungible::Inspect<AccountId>>::total_balance(
+				&CHARLIE
+			),
+			charlie - deposit / 10
+		);
+		assert_eq!(held_by(CHARLIE), 0);
+		assert_eq!(device(STORAGE_C).owner, BOB);
+		assert_eq!(device(STORAGE_C).status, DeviceStatus::Suspended);
+	});
+}
+
+#[test]
+fn a_move_settles_the_missed_epochs_first() {
+	ExtBuilder::default().build_and_execute(|| {
+		proving_setup();
+		run_to_epoch(3);
+		let elsewhere = {
+			use h3o::{LatLng, Resolution};
+			u64::from(LatLng::new(48.85, 2.35).unwrap().to_cell(Resolution::try_from(9).unwrap()))
+		};
+		System::reset_events();
+		assert_ok!(Devices::update_location(RuntimeOrigin::signed(ALICE), STORAGE_A, elsewhere));
+		assert_eq!(
+			proof_events(),
+			vec![Event::FaultsRecorded { device: STORAGE_A, missed: 2, consecutive: 2 }]
+		);
+		// Still active and challenged in this epoch, where it is now.
+		assert_eq!(device(STORAGE_A).status, DeviceStatus::Active);
+		assert_eq!(prover(STORAGE_A).epoch, 3);
+	});
+}
+
 #[test]
 fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 	ExtBuilder::default().build_and_execute(|| {

@@ -61,6 +61,13 @@ impl depin_proving::Ledger for ProverState {
 		missed
 	}
 
+	/// A sector challenged and unproven is missed; the rest are no longer challenged.
+	fn close(&mut self) -> u32 {
+		let missed = self.count_missed(self.epoch.saturating_add(1));
+		self.challenged = self.proven;
+		missed
+	}
+
 	/// Every live sector of an active device is challenged.
 	fn enter(&mut self, current: EpochIndex, active: bool) {
 		self.epoch = current;

@@ -33,6 +33,11 @@ pub trait Ledger {
 	/// the kind challenges it then).
 	fn enter(&mut self, current: EpochIndex, active: bool);
 
+	/// The device retires during the epoch the record describes and answers nothing more in
+	/// it: count that epoch as [`Ledger::count_missed`] would once it ended, and leave nothing
+	/// open in it. Returns the epochs missed (0 or 1).
+	fn close(&mut self) -> u32;
+
 	/// Epochs missed in a row, up to the epoch the record describes.
 	fn consecutive_faults(&self) -> u32;
 
@@ -92,10 +97,53 @@ pub fn settle<AccountId, R: DeviceRegistry<AccountId>, L: Ledger>(
 	current: EpochIndex,
 	active: bool,
 	rules: FaultRules,
+	report: impl FnMut(FaultEvent),
+) -> Settled {
+	let missed = state.advance(current, active);
+	charge::<_, R, _>(device, state, missed, rules, report)
+}
+
+/// Settle `state` before the device changes ([`crate::DeviceChange`]): up to `current` as
+/// [`settle`] does; and, if the device is retiring, the epoch in progress too: a retired device
+/// answers no challenge, so a challenge of the epoch in progress still open is missed now, and
+/// the record is left unchallenged for the rest of the epoch (a retired device is never
+/// challenged again). `active` is the device's status before the change.
+pub fn settle_before_change<AccountId, R: DeviceRegistry<AccountId>, L: Ledger>(
+	device: DeviceId,
+	state: &mut L,
+	current: EpochIndex,
+	active: bool,
+	change: crate::DeviceChange,
+	rules: FaultRules,
+	mut report: impl FnMut(FaultEvent),
+) -> Settled {
+	let mut settled = settle::<_, R, _>(device, state, current, active, rules, &mut report);
+	if change == crate::DeviceChange::Retire && active && !settled.suspended {
+		let missed = state.close();
+		let closed = charge::<_, R, _>(device, state, missed, rules, report);
+		settled = Settled {
+			weight: settled.weight.saturating_add(closed.weight),
+			suspended: closed.suspended,
+		};
+	}
+	settled
+}
+
+/// The most [`settle_before_change`] can spend in the registry.
+pub fn max_settle_before_change_weight<AccountId, R: DeviceRegistry<AccountId>>() -> Weight {
+	max_settle_weight::<AccountId, R>().saturating_mul(2)
+}
+
+/// Record `missed` epochs of `device` in the registry, and at `rules.threshold` consecutive
+/// faults suspend it and slash `rules.slash` of its deposit.
+fn charge<AccountId, R: DeviceRegistry<AccountId>, L: Ledger>(
+	device: DeviceId,
+	state: &mut L,
+	missed: u32,
+	rules: FaultRules,
 	mut report: impl FnMut(FaultEvent),
 ) -> Settled {
 	let mut settled = Settled { weight: Weight::zero(), suspended: false };
-	let missed = state.advance(current, active);
 	if missed == 0 {
 		return settled;
 	}

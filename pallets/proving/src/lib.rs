@@ -48,7 +48,9 @@ pub use devices::DeviceRefusal;
 pub use epoch::EpochRefusal;
 pub use faults::{FaultEvent, Ledger, Settled, SweepState};
 pub use registry::DeviceRegistry;
-pub use traits::{OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs};
+pub use traits::{
+	DeviceChange, OnDeviceChange, OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs,
+};
 
 /// Implement `From<EpochRefusal>` and `From<DeviceRefusal>` for the calling pallet's
 /// `Error<T>`, naming its errors the kit's way: `EpochNotStarted`, `StaleEpoch`,

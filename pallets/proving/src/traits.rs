@@ -68,6 +68,57 @@ impl<BlockNumber> OnEpochStart<BlockNumber> for () {
 	}
 }
 
+/// A change to a device after which its past can no longer be charged to it as it stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DeviceChange {
+	/// It retires: it can answer no challenge any more, and its deposit only unbonds.
+	Retire,
+	/// It moves to another location.
+	Move,
+	/// It changes hands: the previous owner's deposit is released.
+	Transfer,
+}
+
+/// Told by the device registry before a device changes ([`DeviceChange`]): each proof kind
+/// settles what the device owes first (the epochs it missed, and the suspension and slash they
+/// trigger), so a device cannot escape a fault by leaving, moving or being sold before it is
+/// settled. Implemented for tuples: the runtime lists its proof pallets.
+pub trait OnDeviceChange {
+	/// `device` is about to undergo `change`; settle it. Errors are the kinds' own business:
+	/// the change goes ahead.
+	fn before_change(device: DeviceId, change: DeviceChange);
+
+	/// The most [`OnDeviceChange::before_change`] costs.
+	fn weight() -> Weight;
+}
+
+impl OnDeviceChange for () {
+	fn before_change(_: DeviceId, _: DeviceChange) {}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+macro_rules! impl_on_device_change_for_tuples {
+	($($kind:ident),+) => {
+		impl<$($kind: OnDeviceChange),+> OnDeviceChange for ($($kind,)+) {
+			fn before_change(device: DeviceId, change: DeviceChange) {
+				$($kind::before_change(device, change);)+
+			}
+
+			fn weight() -> Weight {
+				Weight::zero()$(.saturating_add($kind::weight()))+
+			}
+		}
+	};
+}
+
+impl_on_device_change_for_tuples!(A);
+impl_on_device_change_for_tuples!(A, B);
+impl_on_device_change_for_tuples!(A, B, C);
+impl_on_device_change_for_tuples!(A, B, C, D);
+
 /// The proving epochs, as every proof pallet sees them: each kind draws its challenges from
 /// the same seed and closes with the same deadline (today the storage-proofs pallet keeps the
 /// clock).

@@ -26,6 +26,9 @@ impl pallet_devices::Config for Runtime {
 	/// Slashed deposits go to the treasury.
 	/// To the treasury, or burned: the `emission.BurnSlashed` parameter.
 	type Slashed = pallet_emission::SlashedFunds<Runtime>;
+	/// Storage proofs and compute keep fault ledgers: settled before a device retires, moves
+	/// or changes hands.
+	type OnDeviceChange = (Proofs, Compute);
 	/// Root until governance provides a dedicated track.
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = device_params::DepositBase;
