@@ -16,8 +16,8 @@ use crate::{
 		governance::TreasuryAccount,
 		parameters::{compute_params, device_params, emission_params, proof_params},
 	},
-	AccountId, Balance, Balances, BlockNumber, Devices, Hash, Runtime, RuntimeHoldReason,
-	Signature, UNITS,
+	AccountId, Balance, Balances, BlockNumber, Compute, Devices, Hash, Proofs, Runtime,
+	RuntimeHoldReason, Signature, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
