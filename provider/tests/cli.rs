@@ -459,6 +459,12 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 			.any(|r| ["LocationMismatch", "ImplausibleSignal", "NotFresh"].contains(&r.as_str())),
 		"the lying hotspot's receipts were rejected with their reasons: {stdout}"
 	);
+	// Across blocks: the liar read recorded beacons on chain and, once their receipt window
+	// had closed, claimed to have heard them; refused.
+	assert!(
+		reasons.iter().any(|r| r == "TooLate"),
+		"late receipts for a recorded beacon were refused: {stdout}"
+	);
 	// Compute, end to end: the honest devices ran a million sequential hashes each epoch,
 	// committed and revealed the sampled segments, which the runtime recomputed; the lazy one
 	// ran half and made up the rest, and a sample landed in the made-up half.

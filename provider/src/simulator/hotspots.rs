@@ -8,6 +8,8 @@
 //! The chain rejects each of those receipts with its reason; hotspots sharing a
 //! resolution-8 cell (from the eighth on) are rejected as too close, as real ones would be.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result};
 use depin_primitives::DevicePair;
 use futures::future::try_join_all;
@@ -22,6 +24,9 @@ use crate::{
 	coverage::{self, BeaconParams, Measurement, FREQUENCY},
 	depin,
 };
+
+type BeaconStatus = depin_primitives::coverage::BeaconStatus<BlockNumber>;
+type RecordedBeacon = depin_primitives::coverage::Beacon<BlockNumber>;
 
 /// A resolution-12 cell in Berlin; hotspots take its resolution-8 and -9 digits from their
 /// number, so the first seven stand in seven neighbouring resolution-8 cells (one or two grid
@@ -192,14 +197,47 @@ fn witness(
 	Some(coverage::receipt(genesis, beacon, witness.id, measured, &witness.key))
 }
 
+/// The receipts the cheating hotspots sign for a beacon they read on chain after it was
+/// recorded, once its receipt window has closed: each claims to have heard it when it was sent.
+/// The chain refuses them (`TooLate`): a recorded beacon's id is public, so a late receipt
+/// proves nothing.
+fn late_receipts(
+	genesis: H256,
+	status: &BeaconStatus,
+	recorded: &RecordedBeacon,
+	hotspots: &[Hotspot],
+) -> Vec<coverage::Receipt> {
+	hotspots
+		.iter()
+		.filter(|h| h.cheats && h.id != status.device && !status.witnesses.contains(&h.id))
+		.filter_map(|h| {
+			let (signal, snr) = coverage::hear(cell_of(hotspots, status.device)?, h.cell, RANGE)?;
+			let measured = Measurement {
+				signal,
+				snr,
+				frequency: recorded.frequency,
+				received_at: recorded.sent_at,
+				cell: h.cell,
+			};
+			Some(coverage::receipt(genesis, recorded.id, h.id, measured, &h.key))
+		})
+		.collect()
+}
+
+fn cell_of(hotspots: &[Hotspot], device: u64) -> Option<u64> {
+	hotspots.iter().find(|h| h.id == device).map(|h| h.cell)
+}
+
 /// Beacon for every hotspot the chain drew and that has not beaconed yet, with the receipts
 /// of every other hotspot that hears it; relay all bundles in one transaction signed by
-/// `relayer`.
+/// `relayer`. Beacons recorded earlier get the cheaters' late receipts once (`replayed`
+/// remembers which).
 pub async fn round(
 	chain: &Chain,
 	relayer: &Keypair,
 	hotspots: &[Hotspot],
 	now: BlockNumber,
+	replayed: &mut BTreeSet<(u64, u32)>,
 ) -> Result<Round> {
 	let genesis = chain.genesis();
 	let mut bundles = Vec::new();
@@ -207,8 +245,43 @@ pub async fn round(
 	// The block we heard of may trail the best block the node answers from: never date a
 	// beacon before its epoch started.
 	let now = now.max(chain.epoch().await?.start);
+	let window: BlockNumber = chain
+		.client
+		.at_current_block()
+		.await
+		.context("cannot read the chain")?
+		.constants()
+		.entry(depin::constants().coverage().receipt_window())
+		.context("the runtime has no coverage receipt window")?;
 	for status in chain.coverage_beacons().await? {
-		if status.beacon.is_some() || now > status.deadline {
+		if now > status.deadline {
+			continue;
+		}
+		if let Some(recorded) = &status.beacon {
+			let Some(beaconer) = hotspots.iter().find(|h| h.id == status.device) else { continue };
+			if now <= recorded.recorded_at.saturating_add(window)
+				|| !replayed.insert((status.device, status.epoch))
+			{
+				continue;
+			}
+			let receipts = late_receipts(genesis, &status, recorded, hotspots);
+			if receipts.is_empty() {
+				continue;
+			}
+			let params = BeaconParams {
+				genesis,
+				device: beaconer.id,
+				epoch: status.epoch,
+				challenge: status.challenge,
+				sent_at: recorded.sent_at,
+				frequency: recorded.frequency,
+			};
+			bundles.push(coverage::Bundle {
+				beacon: coverage::beacon(&params, &beaconer.key),
+				receipts: receipts
+					.try_into()
+					.map_err(|_| anyhow::anyhow!("more than 25 receipts"))?,
+			});
 			continue;
 		}
 		let Some(beaconer) = hotspots.iter().find(|h| h.id == status.device) else { continue };
@@ -223,6 +296,7 @@ pub async fn round(
 		};
 		let beacon = coverage::beacon(&params, &beaconer.key);
 		let id = coverage::beacon_id(&beacon);
+		round.beacons = round.beacons.saturating_add(1);
 		let receipts: Vec<coverage::Receipt> = hotspots
 			.iter()
 			.filter(|h| h.id != beaconer.id)
@@ -237,7 +311,6 @@ pub async fn round(
 	if bundles.is_empty() {
 		return Ok(round);
 	}
-	round.beacons = u32::try_from(bundles.len()).unwrap_or(u32::MAX);
 	let call = depin::tx().coverage().submit_beacons(bridge(&bundles)?);
 	let included = chain.submit_until(&call, relayer, Wait::InBlock).await?;
 	use depin::coverage::events::{

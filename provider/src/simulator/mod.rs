@@ -293,6 +293,8 @@ pub async fn run(
 
 	// Prove every block, report and claim every epoch.
 	let mut answered = BTreeSet::new();
+	// Beacons the cheating hotspots have replayed late, by beaconer and epoch.
+	let mut replayed = BTreeSet::new();
 	let mut epoch = chain.epoch().await?.index;
 	let mut seen = 0u32;
 	// Accepted, rejected, points, by the epoch the proofs answered: a block's proofs are sent
@@ -309,7 +311,9 @@ pub async fn run(
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
-		let beacons = hotspots::round(chain, signer, &hotspots, u32::try_from(number)?).await?;
+		let beacons =
+			hotspots::round(chain, signer, &hotspots, u32::try_from(number)?, &mut replayed)
+				.await?;
 		let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
 		tally.beacons = tally.beacons.saturating_add(beacons.beacons);
 		tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
