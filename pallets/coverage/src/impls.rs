@@ -186,9 +186,11 @@ impl<T: Config> Pallet<T> {
 	/// The weight of checking and recording one bundle of `witnesses` receipts, with the
 	/// points hook of every witness and of the beaconer.
 	pub fn bundle_weight(witnesses: u32) -> Weight {
-		T::WeightInfo::submit_beacon(witnesses).saturating_add(
-			T::OnProofAccepted::weight().saturating_mul(witnesses.saturating_add(1).into()),
-		)
+		// Each device that earns is counted in its cell: two reads and two writes.
+		let earner =
+			T::OnProofAccepted::weight().saturating_add(T::DbWeight::get().reads_writes(2, 2));
+		T::WeightInfo::submit_beacon(witnesses)
+			.saturating_add(earner.saturating_mul(witnesses.saturating_add(1).into()))
 	}
 
 	/// The weight a batch is charged before dispatch (refunded after for rejected bundles).
@@ -318,7 +320,12 @@ impl<T: Config> Pallet<T> {
 						// `check_receipt` refused a full list; kept for safety.
 						continue;
 					}
-					let points = Self::points_at(T::WitnessPoints::get(), witness_cell);
+					let points = Self::earn(
+						receipt.witness,
+						witness_cell,
+						epoch.index,
+						T::WitnessPoints::get(),
+					);
 					T::OnProofAccepted::proof_accepted(
 						receipt.witness,
 						DeviceKind::Coverage,
@@ -332,7 +339,12 @@ impl<T: Config> Pallet<T> {
 						points,
 					});
 					if confirms {
-						let points = Self::points_at(T::BeaconPoints::get(), context.density_cell);
+						let points = Self::earn(
+							report.device,
+							context.density_cell,
+							epoch.index,
+							T::BeaconPoints::get(),
+						);
 						slot.points = points;
 						T::OnProofAccepted::proof_accepted(
 							report.device,
@@ -353,11 +365,32 @@ impl<T: Config> Pallet<T> {
 		Ok(full)
 	}
 
-	/// `points` scaled by the number of coverage devices in `cell` (a density cell).
+	/// `points` scaled by the coverage devices heard in `cell` (a density cell) as of the
+	/// epoch in progress, without counting anyone: what a device would earn there.
 	pub(crate) fn points_at(points: u64, cell: Option<H3Cell>) -> u64 {
-		let devices =
-			cell.map_or(1, |cell| T::Registry::devices_in_cell(cell, DeviceKind::Coverage));
+		let epoch = T::Epochs::current().index;
+		let devices = cell.map_or(1, |cell| HeardInCell::<T>::get(cell).at(epoch).density());
 		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
+	}
+
+	/// `device` was heard in `cell` (its density cell) in `epoch`: count it there (once per
+	/// epoch) and return `points` scaled by the cell's density.
+	pub(crate) fn earn(
+		device: DeviceId,
+		cell: Option<H3Cell>,
+		epoch: EpochIndex,
+		points: u64,
+	) -> u64 {
+		let Some(cell) = cell else {
+			return scaled_points(points, 1, T::DensityTarget::get(), T::DensityMax::get());
+		};
+		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
+		if LastHeard::<T>::get(device) != Some(epoch) {
+			heard.current = heard.current.saturating_add(1);
+			LastHeard::<T>::insert(device, epoch);
+		}
+		HeardInCell::<T>::insert(cell, heard);
+		scaled_points(points, heard.density(), T::DensityTarget::get(), T::DensityMax::get())
 	}
 
 	/// Every rule a receipt must pass, cheapest first; the witness's density cell if it
@@ -440,7 +473,9 @@ impl<T: Config> Pallet<T> {
 	/// - the beaconers are exactly the devices of `BeaconList`, without repeats, all drawn
 	///   for `DrawnEpoch`, which is not ahead of the current epoch;
 	/// - a beacon's witnesses are distinct, never the beaconer, at most `MaxWitnesses`, and
-	///   only recorded once the beacon is; a beaconer has points only if it has witnesses.
+	///   only recorded once the beacon is; a beaconer has points only if it has witnesses;
+	/// - no device or cell is heard in a future epoch, and every device heard in the epoch in
+	///   progress is counted in a cell.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let size = RosterSize::<T>::get();
@@ -487,6 +522,34 @@ impl<T: Config> Pallet<T> {
 			ensure!(slot.points == 0 || !slot.witnesses.is_empty(), "points without a witness");
 		}
 		ensure!(beaconers == list.len() as u32, "the beacon list out of step");
+
+		let current = T::Epochs::current().index;
+		let mut heard_now: u32 = 0;
+		for (_, epoch) in LastHeard::<T>::iter() {
+			ensure!(epoch <= current, "a device heard in a future epoch");
+			heard_now = heard_now.saturating_add(u32::from(epoch == current));
+		}
+		let mut counted_now: u32 = 0;
+		for (_, heard) in HeardInCell::<T>::iter() {
+			ensure!(heard.epoch <= current, "a cell heard in a future epoch");
+			counted_now = counted_now.saturating_add(heard.at(current).current);
+		}
+		// Retired devices leave `LastHeard` but stay counted where they were heard.
+		ensure!(heard_now <= counted_now, "devices heard this epoch but not counted");
 		Ok(())
+	}
+}
+
+/// A retiring device is heard no more: its [`LastHeard`] entry goes with it (its count in its
+/// cell stands for the epoch it was heard in).
+impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
+	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
+		if change == depin_proving::DeviceChange::Retire {
+			LastHeard::<T>::remove(device);
+		}
+	}
+
+	fn weight() -> Weight {
+		T::DbWeight::get().writes(1)
 	}
 }

@@ -8,15 +8,19 @@
 //!   VRF output), the `OnEpochStart` hook draws up to [`Config::BeaconsPerEpoch`] active devices from
 //!   the roster, deterministically from the seed. Each gets a **challenge** derived from the
 //!   seed, which it signs into its beacon: no beacon exists before its epoch.
-//! - **Beacons and witnesses.** The beaconer transmits a [`BeaconReport`]; its id, the hash of
-//!   the report, includes the beaconer's signature, so a witness learns it only by hearing
-//!   the packet. Witnesses sign [`WitnessReceipt`]s (signal, SNR, frequency, block, cell).
+//! - **Beacons and witnesses.** The beaconer transmits a [`BeaconReport`] signed with its
+//!   device key; its id is a hash of the report's fields (never of the signature's bytes). Once
+//!   recorded the id is public, so receipts are taken only from devices registered where they
+//!   are before the beacon was sent, and only for [`Config::ReceiptWindow`] blocks after the
+//!   block that recorded it. Witnesses sign [`WitnessReceipt`]s (signal, SNR, frequency, block,
+//!   cell).
 //!   Anyone submits [`BeaconBundle`]s (a beacon and up to [`Config::MaxWitnesses`] receipts)
 //!   in batches; every receipt is checked against the registry and a set of anti-collusion
 //!   and plausibility rules, and every rejected one is reported with its reason.
 //! - **Points.** Each valid witness, and the beaconer once a valid witness confirms its
-//!   beacon, earn points scaled down where coverage devices crowd one H3 cell
-//!   ([`density::density_scale`]), reported to [`Config::OnProofAccepted`] (the emission
+//!   beacon, earn points scaled down where coverage devices that are heard crowd one H3 cell
+//!   ([`density::density_scale`] of [`HeardCount::density`]: devices heard this epoch or the
+//!   one before; registered devices never heard do not count), reported to [`Config::OnProofAccepted`] (the emission
 //!   pallet's coverage pool).
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -180,6 +184,17 @@ pub mod pallet {
 	/// The epoch beaconers were last drawn for.
 	#[pallet::storage]
 	pub type DrawnEpoch<T: Config> = StorageValue<_, EpochIndex, OptionQuery>;
+
+	/// The coverage devices heard per density cell, this epoch and the one before: what
+	/// points scale by.
+	#[pallet::storage]
+	pub type HeardInCell<T: Config> =
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
+
+	/// The last epoch each coverage device was heard in (counted in [`HeardInCell`] once per
+	/// epoch). Removed when the device retires.
+	#[pallet::storage]
+	pub type LastHeard<T: Config> = StorageMap<_, Twox64Concat, DeviceId, EpochIndex>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

@@ -55,7 +55,7 @@ impl pallet_devices::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = ();
-	type OnDeviceChange = Proofs;
+	type OnDeviceChange = (Proofs, Coverage);
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;

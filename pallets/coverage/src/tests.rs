@@ -60,11 +60,29 @@ fn witnesses_of(device: DeviceId) -> Vec<DeviceId> {
 	Beaconers::<Test>::get(device).map(|s| s.witnesses.into_inner()).unwrap_or_default()
 }
 
-/// Points the density scaling gives `base` for a device at `device`'s location.
+fn density_cell_of(device: DeviceId) -> H3Cell {
+	Devices::density_cell(H3Cell::new(location_of(device)).unwrap()).unwrap()
+}
+
+/// Points the density scaling gives `base` for a device at `device`'s location, as the cell's
+/// heard devices stand now.
 fn expected_points(base: u64, device: DeviceId) -> u64 {
-	let cell = Devices::density_cell(H3Cell::new(location_of(device)).unwrap()).unwrap();
-	let n = Devices::devices_in_cell(cell, DeviceKind::Coverage);
+	let n = HeardInCell::<Test>::get(density_cell_of(device)).at(epoch().index).density();
 	scaled_points(base, n, 2, 4)
+}
+
+/// The points `earners` (device, base points) earn in this order, each counted as heard in its
+/// density cell before its points are scaled.
+fn points_in_order(earners: &[(DeviceId, u64)]) -> Vec<u64> {
+	let mut heard: std::collections::BTreeMap<H3Cell, u32> = Default::default();
+	earners
+		.iter()
+		.map(|&(device, base)| {
+			let count = heard.entry(density_cell_of(device)).or_default();
+			*count += 1;
+			scaled_points(base, *count, 2, 4)
+		})
+		.collect()
 }
 
 /// Submit a bundle of `BEACONER`'s beacon (sent at the epoch's start) with one receipt
@@ -286,9 +304,11 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 			vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_of(NEAR_CHARLIE, &beacon, 11)];
 		submit(bundle(beacon, receipts));
 
-		let witness_bob = expected_points(100, NEAR_BOB);
-		let witness_charlie = expected_points(100, NEAR_CHARLIE);
-		let beaconer = expected_points(400, BEACONER);
+		let [witness_bob, beaconer, witness_charlie] =
+			points_in_order(&[(NEAR_BOB, 100), (BEACONER, 400), (NEAR_CHARLIE, 100)])[..]
+		else {
+			unreachable!()
+		};
 		assert!(beaconer > 0 && witness_bob > 0 && witness_charlie > 0);
 		assert_eq!(
 			coverage_events()[coverage_events().len() - 5..],
@@ -332,24 +352,71 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 }
 
 #[test]
-fn crowded_cells_earn_less_per_device() {
+fn decoys_registered_in_a_cell_but_never_heard_do_not_dilute_it() {
 	ExtBuilder.build_and_execute(|| {
 		beaconer_drawn();
-		let cell = Devices::density_cell(H3Cell::new(location_of(BEACONER)).unwrap()).unwrap();
+		let cell = density_cell_of(BEACONER);
+		// A rival parks refundable decoys in the beaconer's density cell.
 		let before = Devices::devices_in_cell(cell, DeviceKind::Coverage);
-		// Crowd the beaconer's density cell with Eve's devices: 3 or more beyond the target.
-		for i in 0..4u8 {
+		for i in 0..8u8 {
 			let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[100 + i; 32]));
 			register_hotspot(EVE, &key, location_of(BEACONER));
 		}
-		let crowd = Devices::devices_in_cell(cell, DeviceKind::Coverage);
-		assert_eq!(crowd, before + 4);
+		assert_eq!(Devices::devices_in_cell(cell, DeviceKind::Coverage), before + 8);
 		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
 		run_to_block(11);
 		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 10)]));
 		let beaconer = points().into_iter().find(|p| p.0 == BEACONER).unwrap().3;
-		assert_eq!(beaconer, scaled_points(400, crowd, 2, 4));
+		let expected = points_in_order(&[(NEAR_BOB, 100), (BEACONER, 400)])[1];
+		assert_eq!(beaconer, expected);
+		assert_eq!(beaconer, 400, "the beaconer's cell is not crowded by devices nobody heard");
+	});
+}
+
+#[test]
+fn cells_crowded_with_devices_heard_last_epoch_earn_less_per_device() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let cell = density_cell_of(BEACONER);
+		// Six devices of the beaconer's cell were heard in epoch 0.
+		HeardInCell::<Test>::insert(cell, HeardCount { epoch: 0, current: 6, previous: 0 });
+		assert_eq!(HeardInCell::<Test>::get(cell).at(1).density(), 6);
+		assert_eq!(Coverage::potential_points(BEACONER), scaled_points(400, 6, 2, 4));
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 10)]));
+		let beaconer = points().into_iter().find(|p| p.0 == BEACONER).unwrap().3;
+		assert_eq!(beaconer, scaled_points(400, 6, 2, 4));
 		assert!(beaconer < 400 * 3 / 4, "a crowded cell earns less: {beaconer}");
+		// A device counts once per epoch, however often it is heard.
+		let heard = HeardInCell::<Test>::get(cell);
+		assert_eq!((heard.epoch, heard.previous), (1, 6));
+		assert_eq!(LastHeard::<Test>::get(BEACONER), Some(1));
+	});
+}
+
+#[test]
+fn heard_counts_roll_over_one_epoch_and_are_forgotten_after_two() {
+	let heard = HeardCount { epoch: 4, current: 5, previous: 2 };
+	assert_eq!(heard.at(4), heard);
+	assert_eq!(heard.at(5), HeardCount { epoch: 5, current: 0, previous: 5 });
+	assert_eq!(heard.at(6), HeardCount { epoch: 6, current: 0, previous: 0 });
+	assert_eq!(heard.density(), 5);
+	assert_eq!(heard.at(6).density(), 1, "at least 1");
+}
+
+#[test]
+fn a_retiring_device_is_forgotten_but_stays_counted_where_it_was_heard() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 10)]));
+		assert_eq!(LastHeard::<Test>::get(NEAR_BOB), Some(1));
+		let counted = HeardInCell::<Test>::get(density_cell_of(NEAR_BOB)).current;
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		assert_eq!(LastHeard::<Test>::get(NEAR_BOB), None);
+		assert_eq!(HeardInCell::<Test>::get(density_cell_of(NEAR_BOB)).current, counted);
 	});
 }
 

@@ -16,7 +16,7 @@ use crate::{
 		governance::TreasuryAccount,
 		parameters::{compute_params, device_params, emission_params, proof_params},
 	},
-	AccountId, Balance, Balances, BlockNumber, Compute, Devices, Hash, Proofs, Runtime,
+	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Hash, Proofs, Runtime,
 	RuntimeHoldReason, Signature, UNITS,
 };
 
@@ -27,8 +27,8 @@ impl pallet_devices::Config for Runtime {
 	/// To the treasury, or burned: the `emission.BurnSlashed` parameter.
 	type Slashed = pallet_emission::SlashedFunds<Runtime>;
 	/// Storage proofs and compute keep fault ledgers: settled before a device retires, moves
-	/// or changes hands.
-	type OnDeviceChange = (Proofs, Compute);
+	/// or changes hands. Coverage forgets when a retiring device was last heard.
+	type OnDeviceChange = (Proofs, Compute, Coverage);
 	/// Root until governance provides a dedicated track.
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = device_params::DepositBase;
