@@ -797,6 +797,44 @@ mod governance {
 	}
 
 	#[test]
+	fn the_response_window_stays_within_its_proving_period() {
+		use crate::configs::{
+			parameters::{compute_commit_window, proof_params, MIN_REVEAL_WINDOW},
+			RuntimeParameters,
+		};
+		use frame_support::traits::Get;
+		use pallet_guarded_parameters::{Error, Refusal};
+
+		dev().execute_with(|| {
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			let window = |v| {
+				RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+					proof_params::ResponseWindow,
+					Some(v),
+				))
+			};
+			// The dev preset: 10-block epochs, 8-block windows (reveals: the last 4 blocks).
+			assert_eq!(
+				(proof_params::ProvingPeriod::get(), proof_params::ResponseWindow::get()),
+				(10, 8)
+			);
+			assert_eq!(8 - compute_commit_window(8), MIN_REVEAL_WINDOW);
+			// 12 is one step from 8, but longer than the 10-block epoch: the reveals would be
+			// cut off by the next epoch.
+			assert_eq!(crate::GuardedParameters::check(&window(12)), Err(Refusal::BreaksRelation));
+			assert_noop!(
+				crate::GuardedParameters::set_parameter(track(), window(12)),
+				Error::<Runtime>::BreaksRelation
+			);
+			assert_ok!(crate::GuardedParameters::set_parameter(track(), window(10)));
+			// Every window the guard allows leaves at least the floor for reveals.
+			for w in 10..=100 {
+				assert!(w - compute_commit_window(w) >= MIN_REVEAL_WINDOW);
+			}
+		});
+	}
+
+	#[test]
 	fn the_parameters_track_tunes_compute_within_its_guards() {
 		use crate::configs::{parameters::compute_params, RuntimeParameters};
 		use compute_params::Parameters as C;
@@ -828,9 +866,16 @@ mod governance {
 			assert_ok!(set(samples(10)));
 			assert_eq!(Sampled::get(), 10);
 			assert_noop!(set(samples(3)), Error::<Runtime>::OutOfBounds);
-			assert_ok!(set(samples(12)));
-			assert_ok!(set(samples(14)));
-			assert_ok!(set(samples(16)));
+			// Steps do not compound within a change window (a week): 12 is two steps from 8.
+			assert_noop!(set(samples(12)), Error::<Runtime>::ChangeTooLarge);
+			let next_window = || {
+				let now = frame_system::Pallet::<Runtime>::block_number();
+				frame_system::Pallet::<Runtime>::set_block_number(now + 7 * DAYS);
+			};
+			for v in [12, 14, 16] {
+				next_window();
+				assert_ok!(set(samples(v)));
+			}
 			assert_noop!(set(samples(18)), Error::<Runtime>::OutOfBounds);
 			assert!(Sampled::get() <= <Runtime as pallet_compute::Config>::MaxSamples::get());
 

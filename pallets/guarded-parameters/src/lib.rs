@@ -4,8 +4,13 @@
 //! [`Pallet::set_parameter`], which enforces each parameter's [`Guard`] on chain:
 //!
 //! - the new value lies within `[min, max]`;
-//! - it moves at most `max(max_change × current, min_step)` away from the current value in
-//!   one enactment, so even a captured referendum can only nudge the network.
+//! - it moves at most `max(max_change × baseline, min_step)` away from the **baseline**: the
+//!   value the parameter had when its current change window opened. A window opens with the
+//!   first change after the last one closed and lasts [`Config::ChangeWindow`] blocks, so
+//!   several referenda enacted together (or one after another within the window) cannot
+//!   compound their steps: even a captured track can only nudge the network, once per window;
+//! - the parameters' relations still hold ([`Guards::relations_hold`]: for example a response
+//!   window within its proving period, and the compute reveal window above a floor).
 //!
 //! A change that breaks a guard fails with a clear error and changes nothing. Parameters
 //! without a guard (for example the governance timing itself) are not settable here at all:
@@ -87,6 +92,18 @@ pub struct Change {
 	pub current: u128,
 	/// The proposed value.
 	pub proposed: u128,
+	/// The value the step is measured from: the value when the parameter's change window
+	/// opened, or the current one if no window is open.
+	pub baseline: u128,
+}
+
+/// Where a parameter's change window started: its value then, and the block.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Baseline<BlockNumber> {
+	/// The value when the window opened.
+	pub value: u128,
+	/// The block the window opened at.
+	pub since: BlockNumber,
 }
 
 /// The guards of a runtime's parameters.
@@ -94,6 +111,13 @@ pub trait Guards<P: AggregatedKeyValue> {
 	/// For a proposed key-value: the parameter's guard, its current value, and the proposed
 	/// value (`None` when the proposal unsets it). `None` for a parameter without a guard.
 	fn inspect(key_value: &P) -> Option<(Guard, u128, Option<u128>)>;
+
+	/// Whether the relations between parameters still hold with the proposed key-value set
+	/// (the others at their current values). Guards bound each parameter alone; this bounds
+	/// them together. Every relation holds by default.
+	fn relations_hold(_key_value: &P) -> bool {
+		true
+	}
 }
 
 /// Why a change was refused, for the runtime API.
@@ -116,8 +140,11 @@ pub enum Refusal {
 	CannotUnset,
 	/// The value is outside `[min, max]`.
 	OutOfBounds,
-	/// The value moves further than the guard allows in one enactment.
+	/// The value moves further from the baseline than the guard allows within one change
+	/// window.
 	ChangeTooLarge,
+	/// The value would break a relation between parameters.
+	BreaksRelation,
 }
 
 #[frame_support::pallet]
@@ -125,6 +152,7 @@ pub mod pallet {
 	use super::*;
 	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Saturating;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -137,6 +165,11 @@ pub mod pallet {
 		/// The guard of every parameter.
 		type Guards: Guards<Self::RuntimeParameters>;
 
+		/// How long a parameter's change window lasts, in blocks: within it, every change is
+		/// measured from the value the window opened with.
+		#[pallet::constant]
+		type ChangeWindow: Get<BlockNumberFor<Self>>;
+
 		/// Weights.
 		type WeightInfo: WeightInfo;
 
@@ -144,6 +177,16 @@ pub mod pallet {
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: Get<Self::RuntimeParameters>;
 	}
+
+	/// The key of a runtime parameter.
+	pub type KeyOf<T> =
+		<<T as pallet_parameters::Config>::RuntimeParameters as AggregatedKeyValue>::Key;
+
+	/// The open change window of each parameter changed lately. One entry per guarded
+	/// parameter at most; a closed window's entry is replaced by the next change's.
+	#[pallet::storage]
+	pub type Baselines<T: Config> =
+		StorageMap<_, Blake2_128Concat, KeyOf<T>, Baseline<BlockNumberFor<T>>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -165,9 +208,12 @@ pub mod pallet {
 		CannotUnset,
 		/// The value is outside the parameter's `[min, max]`.
 		OutOfBounds,
-		/// The value moves further than the guard allows in one enactment; change it in
-		/// smaller steps.
+		/// The value moves further from the value its change window opened with than the
+		/// guard allows; wait for the window to close.
 		ChangeTooLarge,
+		/// The value would break a relation between parameters (for example a response
+		/// window longer than its proving period).
+		BreaksRelation,
 	}
 
 	impl<T> From<Refusal> for Error<T> {
@@ -177,6 +223,7 @@ pub mod pallet {
 				Refusal::CannotUnset => Error::CannotUnset,
 				Refusal::OutOfBounds => Error::OutOfBounds,
 				Refusal::ChangeTooLarge => Error::ChangeTooLarge,
+				Refusal::BreaksRelation => Error::BreaksRelation,
 			}
 		}
 	}
@@ -207,13 +254,21 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Set a parameter within its guard.
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::set_parameter())]
+		/// The benchmark's weight, with the change window's read and write (`Baselines`, not
+		/// yet in the generated weights).
+		#[pallet::weight(<T as Config>::WeightInfo::set_parameter()
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn set_parameter(
 			origin: OriginFor<T>,
 			key_value: T::RuntimeParameters,
 		) -> DispatchResult {
 			T::GuardedOrigin::ensure_origin(origin)?;
 			let change = Self::check(&key_value).map_err(Error::<T>::from)?;
+			let key = key_value.clone().into_parts().0;
+			if Self::open_window(&key).is_none() {
+				let since = frame_system::Pallet::<T>::block_number();
+				Baselines::<T>::insert(key, Baseline { value: change.current, since });
+			}
 			pallet_parameters::Pallet::<T>::set_parameter(
 				frame_system::RawOrigin::Root.into(),
 				key_value,
@@ -232,10 +287,22 @@ pub mod pallet {
 			if proposed < guard.min || proposed > guard.max {
 				return Err(Refusal::OutOfBounds);
 			}
-			if proposed.abs_diff(current) > guard.max_delta(current) {
+			let key = key_value.clone().into_parts().0;
+			let baseline = Self::open_window(&key).map_or(current, |window| window.value);
+			if proposed.abs_diff(baseline) > guard.max_delta(baseline) {
 				return Err(Refusal::ChangeTooLarge);
 			}
-			Ok(Change { guard, current, proposed })
+			if !T::Guards::relations_hold(key_value) {
+				return Err(Refusal::BreaksRelation);
+			}
+			Ok(Change { guard, current, proposed, baseline })
+		}
+
+		/// The parameter's change window, if one is open.
+		pub fn open_window(key: &KeyOf<T>) -> Option<Baseline<BlockNumberFor<T>>> {
+			let now = frame_system::Pallet::<T>::block_number();
+			Baselines::<T>::get(key)
+				.filter(|window| now < window.since.saturating_add(T::ChangeWindow::get()))
 		}
 	}
 }

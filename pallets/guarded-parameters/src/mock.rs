@@ -93,6 +93,26 @@ impl Guards<RuntimeParameters> for TestGuards {
 			P::Unguarded(..) => None,
 		}
 	}
+
+	/// A fault threshold of `n` epochs needs epochs of at least `10 n` blocks.
+	fn relations_hold(key_value: &RuntimeParameters) -> bool {
+		use network::Parameters as P;
+		let RuntimeParameters::Network(p) = key_value;
+		let (threshold, epoch) = match p {
+			P::Threshold(_, Some(v)) => (*v, network::EpochLength::get()),
+			P::EpochLength(_, Some(v)) => (network::Threshold::get(), *v),
+			_ => return true,
+		};
+		threshold.saturating_mul(10) <= epoch
+	}
+}
+
+/// Blocks a change window lasts.
+pub const WINDOW: u64 = 10;
+
+/// Move past the open change windows.
+pub fn next_window() {
+	System::set_block_number(System::block_number() + WINDOW);
 }
 
 /// An `EpochLength` change, for the benchmarks.
@@ -112,6 +132,7 @@ impl frame_support::traits::Get<RuntimeParameters> for BenchmarkChange {
 impl pallet_guarded_parameters::Config for Test {
 	type GuardedOrigin = EnsureSignedBy<TrackMembers, u64>;
 	type Guards = TestGuards;
+	type ChangeWindow = frame_support::traits::ConstU64<WINDOW>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkChange;

@@ -148,7 +148,7 @@ pub struct ComputeCommitWindow;
 
 impl frame_support::traits::Get<BlockNumber> for ComputeCommitWindow {
 	fn get() -> BlockNumber {
-		(proof_params::ResponseWindow::get() / 2).max(1)
+		crate::configs::parameters::compute_commit_window(proof_params::ResponseWindow::get())
 	}
 }
 

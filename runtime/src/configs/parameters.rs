@@ -5,7 +5,7 @@
 
 use frame_support::{
 	dynamic_params::{dynamic_pallet_params, dynamic_params},
-	traits::{AsEnsureOriginWithArg, Get},
+	traits::{AsEnsureOriginWithArg, ConstU32, Get},
 };
 use frame_system::EnsureRoot;
 use pallet_devices::DeviceKind;
@@ -204,7 +204,39 @@ impl DepinGuards {
 	}
 }
 
+/// The shortest compute reveal window the parameters may leave: the blocks between the
+/// reveal seed (half-way through the response window) and the deadline.
+pub const MIN_REVEAL_WINDOW: BlockNumber = 4;
+
+/// The compute commit window a response window gives: its first half (at least a block).
+pub const fn compute_commit_window(response_window: BlockNumber) -> BlockNumber {
+	let half = response_window / 2;
+	if half == 0 {
+		1
+	} else {
+		half
+	}
+}
+
 impl Guards<RuntimeParameters> for DepinGuards {
+	/// What one guard per parameter cannot see: the response window stays within its proving
+	/// period (else a short period cuts the reveals off), and leaves a compute reveal window
+	/// of at least [`MIN_REVEAL_WINDOW`] blocks.
+	fn relations_hold(key_value: &RuntimeParameters) -> bool {
+		use proof_params::Parameters as P;
+		let (period, window) = match key_value {
+			RuntimeParameters::Proofs(P::ProvingPeriod(_, Some(v))) => {
+				(*v, proof_params::ResponseWindow::get())
+			},
+			RuntimeParameters::Proofs(P::ResponseWindow(_, Some(v))) => {
+				(proof_params::ProvingPeriod::get(), *v)
+			},
+			_ => return true,
+		};
+		window <= period
+			&& window.saturating_sub(compute_commit_window(window)) >= MIN_REVEAL_WINDOW
+	}
+
 	fn inspect(key_value: &RuntimeParameters) -> Option<(Guard, u128, Option<u128>)> {
 		use compute_params::Parameters as C;
 		use device_params::Parameters as D;
@@ -351,6 +383,8 @@ impl Get<RuntimeParameters> for GuardedBenchmarkChange {
 impl pallet_guarded_parameters::Config for Runtime {
 	type GuardedOrigin = pallet_custom_origins::ParameterAdmin;
 	type Guards = DepinGuards;
+	/// A parameter moves at most one guard step a week, however many referenda pass.
+	type ChangeWindow = ConstU32<{ 7 * DAYS }>;
 	type WeightInfo = pallet_guarded_parameters::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = GuardedBenchmarkChange;
