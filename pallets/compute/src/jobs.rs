@@ -135,7 +135,13 @@ impl<T: Config> Pallet<T> {
 			signed.consumer_signature.verify(&message[..], &job.consumer),
 			Error::<T>::BadConsumerSignature
 		);
-		ensure!(key.verify(&message, &signed.device_signature), Error::<T>::BadSignature);
+		// A receipt dated before the device's last key rotation may carry the old key's
+		// signature: rotating does not void work co-signed but not yet submitted.
+		let signed_by_device = key.verify(&message, &signed.device_signature)
+			|| T::Registry::previous_key(job.device).is_some_and(|(old, rotated_at)| {
+				receipt.timestamp < rotated_at && old.verify(&message, &signed.device_signature)
+			});
+		ensure!(signed_by_device, Error::<T>::BadSignature);
 
 		job.status = JobStatus::Submitted { units: receipt.units, amount, submitted_at: now };
 		let payable_at = Self::payable_at(now);

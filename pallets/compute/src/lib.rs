@@ -158,7 +158,7 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The device registry: devices, keys, owners, faults, suspension and slashing.
-		type Registry: DeviceRegistry<Self::AccountId>;
+		type Registry: DeviceRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
 		/// The proving epochs (the proofs pallet): their indices, seeds and deadlines.
 		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;

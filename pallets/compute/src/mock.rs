@@ -62,6 +62,7 @@ impl pallet_devices::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = ();
 	type OnDeviceChange = Compute;
+	type Rewards = ();
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;

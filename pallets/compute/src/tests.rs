@@ -905,6 +905,46 @@ fn receipts_need_both_signatures() {
 	});
 }
 
+/// Rotate `device`'s key (owned by Alice) to a fresh ed25519 key.
+fn rotate_key_of(device: u64) -> pallet_devices::DevicePair {
+	let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[77; 32]));
+	let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+	let message =
+		Devices::possession_message(pallet_devices::ROTATE_CONTEXT, &ALICE, &key.public(), nonce);
+	assert_ok!(Devices::rotate_key(
+		RuntimeOrigin::signed(ALICE),
+		device,
+		key.public(),
+		key.sign(&message),
+		nonce
+	));
+	key
+}
+
+#[test]
+fn a_receipt_co_signed_before_a_key_rotation_still_pays() {
+	ExtBuilder.build_and_execute(|| {
+		let job = open(WORKER, 100);
+		run_to_block(3);
+		// Co-signed at block 2 with the device's key, then the key is rotated at block 3.
+		let before = signed_receipt(job, 10, 2);
+		let new_key = rotate_key_of(WORKER);
+		submit(vec![before]);
+		assert!(matches!(
+			Compute::job(job).unwrap().status,
+			JobStatus::Submitted { units: 10, .. }
+		));
+
+		// The old key cannot sign for anything dated from the rotation on.
+		let second = open(WORKER, 100);
+		let mut after = signed_receipt(second, 10, 3);
+		assert_receipt_rejected(after.clone(), Error::<Test>::BadSignature);
+		// The new key can.
+		after.device_signature = new_key.sign(&Compute::receipt_message(&after.receipt));
+		submit(vec![after]);
+	});
+}
+
 #[test]
 fn a_disputed_job_is_settled_by_the_dispute_origin() {
 	ExtBuilder.build_and_execute(|| {

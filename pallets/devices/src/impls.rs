@@ -9,7 +9,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use depin_primitives::Domain;
-use depin_proving::{batch, DeviceChange, OnDeviceChange};
+use depin_proving::{batch, DeviceChange, OnDeviceChange, UnclaimedRewards};
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -346,6 +346,7 @@ impl<T: Config> Pallet<T> {
 		let old_key = device.key;
 		DeviceByKey::<T>::remove(old_key);
 		DeviceByKey::<T>::insert(new_key, id);
+		PreviousKeys::<T>::insert(id, (old_key, frame_system::Pallet::<T>::block_number()));
 		device.key = new_key;
 		Devices::<T>::insert(id, device);
 		Self::deposit_event(Event::KeyRotated { device: id, old_key, new_key });
@@ -449,6 +450,7 @@ impl<T: Config> Pallet<T> {
 			frame_system::Pallet::<T>::block_number() >= unbonds_at,
 			Error::<T>::StillUnbonding
 		);
+		ensure!(!T::Rewards::has_unclaimed(id), Error::<T>::UnclaimedRewards);
 		let amount = T::Currency::release(
 			&HoldReason::DeviceDeposit.into(),
 			&device.owner,
@@ -457,6 +459,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Devices::<T>::remove(id);
 		DeviceByKey::<T>::remove(device.key);
+		PreviousKeys::<T>::remove(id);
 		OwnerDevices::<T>::remove(&device.owner, id);
 		Self::decrement_owner_count(&device.owner);
 		Self::deposit_event(Event::DepositClaimed { device: id, owner: device.owner, amount });
@@ -595,6 +598,10 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 
 	fn device_by_key(key: &DeviceKey) -> Option<DeviceId> {
 		DeviceByKey::<T>::get(key)
+	}
+
+	fn previous_key(id: DeviceId) -> Option<(DeviceKey, BlockNumberFor<T>)> {
+		PreviousKeys::<T>::get(id)
 	}
 
 	fn devices_in_cell(cell: H3Cell, kind: DeviceKind) -> u32 {

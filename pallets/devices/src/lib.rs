@@ -109,6 +109,10 @@ pub mod pallet {
 		/// what it owes first (`depin_proving::OnDeviceChange`).
 		type OnDeviceChange: depin_proving::OnDeviceChange;
 
+		/// Rewards the device earned and its owner has not claimed yet: the device is not
+		/// removed (`claim_deposit`) while there are any, so they can still be paid to its owner.
+		type Rewards: depin_proving::UnclaimedRewards;
+
 		/// Who may suspend and resume devices (governance).
 		type SuspendOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
@@ -165,6 +169,12 @@ pub mod pallet {
 	/// The device registered with a key.
 	#[pallet::storage]
 	pub type DeviceByKey<T> = StorageMap<_, Blake2_128Concat, DeviceKey, DeviceId>;
+
+	/// The key each device signed with before its last rotation, and the block of the
+	/// rotation (see `DeviceRegistry::previous_key`). Removed with the device.
+	#[pallet::storage]
+	pub type PreviousKeys<T: Config> =
+		StorageMap<_, Twox64Concat, DeviceId, (DeviceKey, BlockNumberFor<T>)>;
 
 	/// The nonce the next possession proof of a key must carry. It starts at 0 and goes up
 	/// with every registration or rotation that uses the key, so each proof works once.
@@ -371,6 +381,9 @@ pub mod pallet {
 		NotRetired,
 		/// The deposit is still unbonding; claim it at the block in the device's status.
 		StillUnbonding,
+		/// The device has rewards its owner has not claimed: claim them first (or wait until
+		/// they expire), or they could no longer be paid.
+		UnclaimedRewards,
 		/// The device is already suspended.
 		AlreadySuspended,
 		/// The device is not suspended.
@@ -548,7 +561,8 @@ pub mod pallet {
 		/// Release the deposit of a retired device whose unbonding period is over and remove
 		/// the device. Anyone may call it; the deposit goes back to the owner.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::claim_deposit())]
+		#[pallet::weight(T::WeightInfo::claim_deposit()
+			.saturating_add(<T::Rewards as depin_proving::UnclaimedRewards>::weight()))]
 		pub fn claim_deposit(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_claim_deposit(device)

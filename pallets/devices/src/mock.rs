@@ -54,6 +54,7 @@ impl pallet_devices::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = ResolveTo<SlashDestination, Balances>;
 	type OnDeviceChange = ();
+	type Rewards = ();
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;

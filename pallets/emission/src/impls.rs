@@ -63,8 +63,9 @@ impl<T: Config> Pallet<T> {
 			defensive!("points for an epoch that has ended");
 			return;
 		}
-		let mut receipt =
-			Receipts::<T>::get(epoch, device).unwrap_or(Receipt { kind, points: 0, paid: None });
+		let existing = Receipts::<T>::get(epoch, device);
+		let new_receipt = existing.is_none();
+		let mut receipt = existing.unwrap_or(Receipt { kind, points: 0, paid: None });
 		if receipt.kind != kind {
 			defensive!("a device earns points in one kind");
 			return;
@@ -93,6 +94,16 @@ impl<T: Config> Pallet<T> {
 		tally.points = total;
 		Receipts::<T>::insert(epoch, device, receipt);
 		Tallies::<T>::insert(epoch, tally);
+		if new_receipt {
+			UnpaidReceipts::<T>::mutate(device, |count| *count = count.saturating_add(1));
+		}
+	}
+
+	/// One receipt of `device` is paid (or deleted unpaid with its expired epoch).
+	fn receipt_settled(device: DeviceId) {
+		UnpaidReceipts::<T>::mutate_exists(device, |count| {
+			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
+		});
 	}
 
 	pub(crate) fn note_block(author: T::AccountId) {
@@ -254,7 +265,10 @@ impl<T: Config> Pallet<T> {
 			return check;
 		}
 		let base = T::WeightInfo::clean_receipts(0);
-		let per_receipt = T::WeightInfo::clean_receipts(1).saturating_sub(base);
+		// Each receipt also settles its device's unpaid count (not in the benchmark yet).
+		let settle = T::DbWeight::get().reads_writes(1, 1);
+		let per_receipt =
+			T::WeightInfo::clean_receipts(1).saturating_sub(base).saturating_add(settle);
 		let Some(room) = remaining.checked_sub(&base.saturating_add(check)) else {
 			return Weight::zero();
 		};
@@ -272,7 +286,10 @@ impl<T: Config> Pallet<T> {
 			epoch = epoch.saturating_add(1);
 		}
 		CleanedBefore::<T>::put(epoch);
-		T::WeightInfo::clean_receipts(planned.saturating_sub(budget)).saturating_add(check)
+		let cleaned = planned.saturating_sub(budget);
+		T::WeightInfo::clean_receipts(cleaned)
+			.saturating_add(settle.saturating_mul(u64::from(cleaned)))
+			.saturating_add(check)
 	}
 
 	/// Remove up to `budget` receipts of `epoch`, counting them off. True once none is left.
@@ -282,8 +299,9 @@ impl<T: Config> Pallet<T> {
 			if *budget == 0 {
 				return false;
 			}
-			if devices.next().is_none() {
-				break;
+			let Some((device, receipt)) = devices.next() else { break };
+			if receipt.paid.is_none() {
+				Self::receipt_settled(device);
 			}
 			*budget = budget.saturating_sub(1);
 		}
@@ -338,14 +356,18 @@ impl<T: Config> Pallet<T> {
 			receipt.points,
 			rewards.points.get(receipt.kind),
 		);
-		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
 		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
 
-		Self::pay(&owner, amount)?;
+		// A share that rounds to nothing settles the receipt with nothing paid, so it does
+		// not keep the device from being removed.
+		if !amount.is_zero() {
+			Self::pay(&owner, amount)?;
+		}
 		receipt.paid = Some(amount);
 		rewards.claimed = rewards.claimed.saturating_add(amount);
 		Receipts::<T>::insert(epoch, device, receipt);
 		Rewards::<T>::insert(epoch, rewards);
+		Self::receipt_settled(device);
 		Self::deposit_event(Event::RewardClaimed { epoch, device, owner, amount });
 		Ok(())
 	}
@@ -458,6 +480,17 @@ impl<T: Config> Pallet<T> {
 			Receipts::<T>::iter_keys().all(|(epoch, _)| epoch >= cleaned),
 			"receipts left of a cleaned epoch"
 		);
+		let mut unpaid: alloc::collections::BTreeMap<DeviceId, u32> = Default::default();
+		for (_, device, receipt) in Receipts::<T>::iter() {
+			if receipt.paid.is_none() {
+				let count = unpaid.entry(device).or_default();
+				*count = count.saturating_add(1);
+			}
+		}
+		ensure!(
+			UnpaidReceipts::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>() == unpaid,
+			"unpaid receipt counts out of step"
+		);
 		Ok(())
 	}
 }
@@ -467,8 +500,20 @@ impl<T: Config> depin_proving::OnProofAccepted for Pallet<T> {
 		Self::note_points(device, kind, epoch, points)
 	}
 
+	/// The benchmark's weight, with the device's unpaid count (not in the benchmark yet).
 	fn weight() -> Weight {
-		T::WeightInfo::proof_accepted()
+		T::WeightInfo::proof_accepted().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+}
+
+/// A device is kept in the registry while it has unpaid receipts.
+impl<T: Config> depin_proving::UnclaimedRewards for Pallet<T> {
+	fn has_unclaimed(device: DeviceId) -> bool {
+		UnpaidReceipts::<T>::contains_key(device)
+	}
+
+	fn weight() -> Weight {
+		T::DbWeight::get().reads(1)
 	}
 }
 

@@ -166,6 +166,11 @@ pub mod pallet {
 	>;
 
 	/// Epochs before this one have expired: their unclaimed rewards went to the treasury.
+	/// Receipts of each device with points, not paid and not yet deleted with their expired
+	/// epoch. While a device has any, the registry keeps it (and so its owner, to pay).
+	#[pallet::storage]
+	pub type UnpaidReceipts<T: Config> = StorageMap<_, Twox64Concat, DeviceId, u32, ValueQuery>;
+
 	#[pallet::storage]
 	pub type ExpiredBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 

@@ -59,6 +59,7 @@ impl pallet_devices::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = SlashedFunds<Test>;
 	type OnDeviceChange = ();
+	type Rewards = Emission;
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;

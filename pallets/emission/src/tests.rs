@@ -398,10 +398,19 @@ fn claiming_without_earnings_fails() {
 			Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0),
 			Error::<Test>::NothingToClaim
 		);
-		// Points worth less than one unit.
+		// Points worth less than one unit: the receipt is settled with nothing paid (so it
+		// does not keep the device from being removed), once.
+		let alice = balance(ALICE);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_eq!(balance(ALICE), alice);
+		assert_eq!(
+			last_event(),
+			Event::RewardClaimed { epoch: 0, device: STORAGE_A, owner: ALICE, amount: 0 }
+		);
+		assert_eq!(UnpaidReceipts::<Test>::get(STORAGE_A), 0);
 		assert_noop!(
 			Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0),
-			Error::<Test>::NothingToClaim
+			Error::<Test>::AlreadyClaimed
 		);
 		// No blocks authored.
 		assert_noop!(
@@ -513,6 +522,48 @@ fn a_drained_pot_refuses_claims_and_changes_nothing() {
 			Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0),
 			Error::<Test>::PotExhausted
 		);
+	});
+}
+
+// ---- Rewards are kept when a device leaves ------------------------------------------------------
+
+#[test]
+fn a_device_with_unclaimed_rewards_is_kept_until_its_owner_claims_them() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		assert_eq!(UnpaidReceipts::<Test>::get(STORAGE_A), 1);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), STORAGE_A));
+		let unbonds_at = match Devices::device(STORAGE_A).unwrap().status {
+			pallet_devices::DeviceStatus::Retired { unbonds_at } => unbonds_at,
+			other => panic!("retired, not {other:?}"),
+		};
+		System::set_block_number(unbonds_at);
+		// Removing it now would leave its 3,000 unclaimable (UnknownDevice): refused.
+		assert_noop!(
+			Devices::claim_deposit(RuntimeOrigin::signed(BOB), STORAGE_A),
+			pallet_devices::Error::<Test>::UnclaimedRewards
+		);
+		let alice = balance(ALICE);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_eq!(balance(ALICE) - alice, 3_000);
+		assert!(!UnpaidReceipts::<Test>::contains_key(STORAGE_A));
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(BOB), STORAGE_A));
+		assert!(Devices::device(STORAGE_A).is_none());
+	});
+}
+
+#[test]
+fn expired_receipts_no_longer_keep_a_device() {
+	build_and_execute(|| {
+		a_busy_epoch();
+		ClaimWindow::set(1);
+		end_epoch();
+		end_epoch();
+		// Epoch 0 expired; its receipts go in idle time, and with them the unpaid counts.
+		assert!(UnpaidReceipts::<Test>::contains_key(STORAGE_A));
+		<Emission as Hooks<u64>>::on_idle(1, Weight::MAX);
+		assert!(!UnpaidReceipts::<Test>::contains_key(STORAGE_A));
+		ClaimWindow::set(3);
 	});
 }
 

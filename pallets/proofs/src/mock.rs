@@ -56,6 +56,7 @@ impl pallet_devices::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = ();
 	type OnDeviceChange = Proofs;
+	type Rewards = ();
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;

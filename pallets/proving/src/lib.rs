@@ -50,6 +50,7 @@ pub use faults::{FaultEvent, Ledger, Settled, SweepState};
 pub use registry::DeviceRegistry;
 pub use traits::{
 	DeviceChange, OnDeviceChange, OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs,
+	UnclaimedRewards,
 };
 
 /// Implement `From<EpochRefusal>` and `From<DeviceRefusal>` for the calling pallet's

@@ -24,6 +24,11 @@ pub trait DeviceRegistry<AccountId> {
 	/// The id of the device registered with `key`.
 	fn device_by_key(key: &DeviceKey) -> Option<DeviceId>;
 
+	/// The key the device signed with before its last rotation, and the block it was
+	/// rotated at: statements the device signed before then (a receipt co-signed with a
+	/// consumer but not yet submitted) still verify against it.
+	fn previous_key(id: DeviceId) -> Option<(DeviceKey, Self::BlockNumber)>;
+
 	/// The number of non-retired devices of `kind` in `cell`, where `cell` is at the
 	/// registry's density resolution (see [`DeviceRegistry::density_cell`]).
 	fn devices_in_cell(cell: H3Cell, kind: DeviceKind) -> u32;

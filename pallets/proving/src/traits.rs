@@ -119,6 +119,28 @@ impl_on_device_change_for_tuples!(A, B);
 impl_on_device_change_for_tuples!(A, B, C);
 impl_on_device_change_for_tuples!(A, B, C, D);
 
+/// Asked by the device registry before it removes a device for good (`claim_deposit`):
+/// whether rewards the device earned are still waiting to be claimed. Claims are paid to the
+/// device's owner, whom the registry forgets with the device, so it is kept until they are
+/// claimed (or expire).
+pub trait UnclaimedRewards {
+	/// Whether `device` has rewards not yet claimed.
+	fn has_unclaimed(device: DeviceId) -> bool;
+
+	/// The most [`UnclaimedRewards::has_unclaimed`] costs.
+	fn weight() -> Weight;
+}
+
+impl UnclaimedRewards for () {
+	fn has_unclaimed(_: DeviceId) -> bool {
+		false
+	}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 /// The proving epochs, as every proof pallet sees them: each kind draws its challenges from
 /// the same seed and closes with the same deadline (today the storage-proofs pallet keeps the
 /// clock).

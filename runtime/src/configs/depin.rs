@@ -29,6 +29,8 @@ impl pallet_devices::Config for Runtime {
 	/// Storage proofs and compute keep fault ledgers: settled before a device retires, moves
 	/// or changes hands. Coverage forgets when a retiring device was last heard.
 	type OnDeviceChange = (Proofs, Compute, Coverage);
+	/// A device is removed only once its rewards are claimed (or expired).
+	type Rewards = crate::Emission;
 	/// Root until governance provides a dedicated track.
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = device_params::DepositBase;
