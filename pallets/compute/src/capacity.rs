@@ -512,12 +512,21 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: DeviceChange) {
+		if change == DeviceChange::Remove {
+			// Retired and settled then: nothing is left to settle.
+			Workers::<T>::remove(device);
+			return;
+		}
 		Self::settle_before_change(device, change)
 	}
 
 	/// A settlement (the worker's and the device's reads, the worker's write, the registry),
-	/// and the epoch in progress charged on top when the device retires.
-	fn weight() -> Weight {
+	/// and the epoch in progress charged on top when the device retires; one deletion when it
+	/// is removed.
+	fn weight(change: DeviceChange) -> Weight {
+		if change == DeviceChange::Remove {
+			return T::DbWeight::get().writes(1);
+		}
 		Self::settle_weight()
 			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))

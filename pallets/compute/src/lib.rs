@@ -603,12 +603,13 @@ pub mod pallet {
 		}
 
 		/// Cancel a job that has no receipt `JobTimeout` blocks after it was opened, releasing
-		/// its payment. By its consumer.
+		/// its payment to its consumer. By anyone: a job nobody delivered expires, and whoever
+		/// cleans it up frees its storage.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::cancel_job())]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_cancel_job(who, job)
+			ensure_signed(origin)?;
+			Self::do_cancel_job(job)
 		}
 
 		/// Submit receipts co-signed by each job's consumer and device. Each is checked on its

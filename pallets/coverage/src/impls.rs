@@ -549,7 +549,7 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 		}
 	}
 
-	fn weight() -> Weight {
+	fn weight(_: depin_proving::DeviceChange) -> Weight {
 		T::DbWeight::get().writes(1)
 	}
 }

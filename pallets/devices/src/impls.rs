@@ -451,6 +451,8 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::StillUnbonding
 		);
 		ensure!(!T::Rewards::has_unclaimed(id), Error::<T>::UnclaimedRewards);
+		// The proof kinds delete what they keep of it.
+		T::OnDeviceChange::before_change(id, DeviceChange::Remove);
 		let amount = T::Currency::release(
 			&HoldReason::DeviceDeposit.into(),
 			&device.owner,

@@ -490,7 +490,9 @@ pub mod pallet {
 		/// Move a device to another H3 cell, at most once per `LocationChangeInterval`.
 		/// Owner or manager.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::update_location().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
+		#[pallet::weight(T::WeightInfo::update_location().saturating_add(
+			<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight(depin_proving::DeviceChange::Move)
+		))]
 		pub fn update_location(
 			origin: OriginFor<T>,
 			device: DeviceId,
@@ -531,7 +533,9 @@ pub mod pallet {
 		/// Accept a device offered to the caller: the caller's deposit is held and the previous
 		/// owner's released.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::accept_ownership().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
+		#[pallet::weight(T::WeightInfo::accept_ownership().saturating_add(
+			<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight(depin_proving::DeviceChange::Transfer)
+		))]
 		pub fn accept_ownership(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_accept_ownership(who, device)
@@ -552,7 +556,9 @@ pub mod pallet {
 		/// Retire a device. Its deposit stays held, and slashable, for `UnbondingPeriod`
 		/// blocks; then `claim_deposit` releases it. Owner only.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::deregister().saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight()))]
+		#[pallet::weight(T::WeightInfo::deregister().saturating_add(
+			<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight(depin_proving::DeviceChange::Retire)
+		))]
 		pub fn deregister(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_deregister(who, device)
@@ -562,7 +568,10 @@ pub mod pallet {
 		/// the device. Anyone may call it; the deposit goes back to the owner.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::claim_deposit()
-			.saturating_add(<T::Rewards as depin_proving::UnclaimedRewards>::weight()))]
+			.saturating_add(<T::Rewards as depin_proving::UnclaimedRewards>::weight())
+			.saturating_add(<T::OnDeviceChange as depin_proving::OnDeviceChange>::weight(
+				depin_proving::DeviceChange::Remove
+			)))]
 		pub fn claim_deposit(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_claim_deposit(device)

@@ -23,12 +23,24 @@ use sp_runtime::traits::{One, Saturating, Zero};
 
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
+		if change == depin_proving::DeviceChange::Remove {
+			// Its sectors and record: nobody would remove them, and the sweep would visit
+			// them every epoch.
+			let _ = Sectors::<T>::clear_prefix(device, T::MaxSectorsPerDevice::get(), None);
+			Provers::<T>::remove(device);
+			return;
+		}
 		Self::settle_before_change(device, change)
 	}
 
 	/// A settlement as the benchmark measured it (record, registry), and the epoch in progress
-	/// charged on top when the device retires.
-	fn weight() -> Weight {
+	/// charged on top when the device retires; deleting every sector and the record when it
+	/// is removed.
+	fn weight(change: depin_proving::DeviceChange) -> Weight {
+		if change == depin_proving::DeviceChange::Remove {
+			return T::DbWeight::get()
+				.writes(u64::from(T::MaxSectorsPerDevice::get()).saturating_add(1));
+		}
 		T::WeightInfo::settle_faults()
 			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
 			.saturating_add(T::DbWeight::get().reads(1))

@@ -282,16 +282,23 @@ fn removing_a_sector_of_a_suspended_device_settles_it_without_faults() {
 }
 
 #[test]
-fn anyone_cleans_up_the_sectors_of_a_device_that_is_gone() {
+fn the_sectors_of_a_removed_device_go_with_it() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = sector_data(4, 1);
 		let sector = commit(CHARLIE, STORAGE_C, &data);
+		commit(CHARLIE, STORAGE_C, &data);
 		assert_ok!(Devices::deregister(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
 		run_to_block(1 + UnbondingPeriod::get());
+		assert!(Provers::<Test>::contains_key(STORAGE_C));
 		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
-		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_C, sector));
+		// Before, the sectors and the record stayed until someone removed them one by one,
+		// and the sweep visited them every epoch.
 		assert!(Provers::<Test>::get(STORAGE_C).is_none());
-		assert!(Sectors::<Test>::get(STORAGE_C, sector).is_none());
+		assert_eq!(Sectors::<Test>::iter_prefix(STORAGE_C).count(), 0);
+		assert_noop!(
+			Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_C, sector),
+			Error::<Test>::UnknownSector
+		);
 	});
 }
 

@@ -77,6 +77,9 @@ pub enum DeviceChange {
 	Move,
 	/// It changes hands: the previous owner's deposit is released.
 	Transfer,
+	/// Its deposit is claimed back and it is removed for good (it retired earlier): a proof
+	/// kind deletes what it still keeps of it.
+	Remove,
 }
 
 /// Told by the device registry before a device changes ([`DeviceChange`]): each proof kind
@@ -88,14 +91,14 @@ pub trait OnDeviceChange {
 	/// the change goes ahead.
 	fn before_change(device: DeviceId, change: DeviceChange);
 
-	/// The most [`OnDeviceChange::before_change`] costs.
-	fn weight() -> Weight;
+	/// The most [`OnDeviceChange::before_change`] costs for `change`.
+	fn weight(change: DeviceChange) -> Weight;
 }
 
 impl OnDeviceChange for () {
 	fn before_change(_: DeviceId, _: DeviceChange) {}
 
-	fn weight() -> Weight {
+	fn weight(_: DeviceChange) -> Weight {
 		Weight::zero()
 	}
 }
@@ -107,8 +110,8 @@ macro_rules! impl_on_device_change_for_tuples {
 				$($kind::before_change(device, change);)+
 			}
 
-			fn weight() -> Weight {
-				Weight::zero()$(.saturating_add($kind::weight()))+
+			fn weight(change: DeviceChange) -> Weight {
+				Weight::zero()$(.saturating_add($kind::weight(change)))+
 			}
 		}
 	};
