@@ -43,6 +43,8 @@ pub struct Workload {
 	pub segment_len: u32,
 	pub checkpoints: Vec<[u8; 32]>,
 	pub tree: MerkleTree<Blake2>,
+	/// The segments really run (the first ones); the rest were made up.
+	pub honest: u32,
 }
 
 impl Workload {
@@ -75,7 +77,14 @@ impl Workload {
 			segment_len: challenge.segment_len,
 			checkpoints,
 			tree,
+			honest,
 		})
+	}
+
+	/// Whether revealing `sampled` would give a made-up checkpoint away: segment `s` ends at
+	/// checkpoint `s`, made up from `honest` on.
+	pub fn would_be_caught(&self, sampled: &[u32]) -> bool {
+		sampled.iter().any(|&s| s >= self.honest)
 	}
 
 	pub fn root(&self) -> H256 {
@@ -144,6 +153,8 @@ pub struct Worker {
 	pub diligence: f64,
 	/// This epoch's workload, once run.
 	pub workload: Option<Workload>,
+	/// The epoch a cheating device last kept its reveal back in.
+	pub withheld_in: Option<u32>,
 }
 
 /// What one round of commitments and reveals came to.
@@ -156,6 +167,9 @@ pub struct Round {
 	pub points: u64,
 	/// Devices caught faking work.
 	pub faked: Vec<u64>,
+	/// Cheating devices that saw the sample would catch them and did not reveal (the chain
+	/// punishes that as a caught fake once the deadline has passed).
+	pub withheld: Vec<u64>,
 	/// `(device, pallet error)` of rejected items.
 	pub rejected: Vec<(u64, String)>,
 }
@@ -196,8 +210,17 @@ pub async fn round(chain: &Chain, signer: &Keypair, workers: &mut [Worker]) -> R
 			},
 			WorkStatus::Committed(_) if !challenge.sampled.is_empty() => {
 				if let Some(workload) = &worker.workload {
-					reveals.push(workload.reveal(&challenge.sampled)?);
 					round.epoch = Some(challenge.epoch);
+					// A cheater that sees the public sample would catch it keeps quiet, the
+					// cheapest way out if the chain let it.
+					if worker.diligence < 1.0 && workload.would_be_caught(&challenge.sampled) {
+						if worker.withheld_in != Some(challenge.epoch) {
+							worker.withheld_in = Some(challenge.epoch);
+							round.withheld.push(worker.device);
+						}
+						continue;
+					}
+					reveals.push(workload.reveal(&challenge.sampled)?);
 				}
 			},
 			_ => {},

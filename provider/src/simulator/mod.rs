@@ -253,6 +253,7 @@ pub async fn run(
 			key: pairs[i as usize].clone(),
 			diligence: if n < lazy { 0.5 } else { 1.0 },
 			workload: None,
+			withheld_in: None,
 		});
 	}
 	if !enrolments.is_empty() {
@@ -326,6 +327,7 @@ pub async fn run(
 		tally.proven = tally.proven.saturating_add(work.proven);
 		tally.points = tally.points.saturating_add(work.points);
 		tally.faked.extend(work.faked);
+		tally.withheld.extend(work.withheld);
 		tally.rejected.extend(work.rejected);
 		let now = chain.epoch().await?.index;
 		if now == epoch {
@@ -390,6 +392,7 @@ pub async fn run(
 					"proven": work.proven,
 					"points": work.points,
 					"faked": work.faked,
+					"withheld": work.withheld,
 					"rejected": work.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect::<Vec<_>>(),
 				},
 				"claimed": claimed.to_string(),
@@ -399,7 +402,7 @@ pub async fn run(
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
 				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
 				 receipts rejected{reasons_text}; {} workloads committed, {} proven ({} compute \
-				 points), {} caught faking; claimed {}",
+				 points), {} caught faking, {} kept a reveal back; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,
@@ -412,6 +415,7 @@ pub async fn run(
 				work.proven,
 				work.points,
 				work.faked.len(),
+				work.withheld.len(),
 				dpn(claimed)
 			),
 		);
