@@ -295,6 +295,88 @@ fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
 }
 
 #[test]
+fn proofs_keep_block_space_when_normal_transactions_fill_the_block() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+
+	preset_ext("development").execute_with(|| {
+		let weights = crate::configs::system::RuntimeBlockWeights::get();
+		// A block whose normal share someone has filled (cheap transactions just before a
+		// proof deadline).
+		let normal_max = weights.get(DispatchClass::Normal).max_total.expect("normal is limited");
+		frame_system::BlockWeight::<Runtime>::mutate(|used| {
+			used.set(normal_max, DispatchClass::Normal)
+		});
+		let fits = |call: &crate::RuntimeCall| {
+			let info = call.get_dispatch_info();
+			let len = call.encoded_size() + 200;
+			let next_len = len as u32;
+			frame_system::CheckWeight::<Runtime>::do_prepare(&info, len, next_len)
+		};
+
+		let transfer = crate::RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: account(Sr25519Keyring::Bob).into(),
+			value: UNITS,
+		});
+		assert_eq!(transfer.get_dispatch_info().class, DispatchClass::Normal);
+		assert_eq!(
+			fits(&transfer),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources))
+		);
+
+		// A batch of 100 storage proofs still goes in: proof submissions are operational and
+		// have the share of the block normal transactions cannot take.
+		let proofs: pallet_proofs::StorageProofsOf<Runtime> =
+			alloc::vec![storage_proof_at_depth_20(); 100].try_into().expect("within MaxBatch");
+		let call =
+			crate::RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs { proofs });
+		assert_eq!(call.get_dispatch_info().class, DispatchClass::Operational);
+		assert_eq!(fits(&call), Ok(()));
+		for call in [
+			crate::RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons {
+				bundles: Default::default(),
+			}),
+			crate::RuntimeCall::Compute(pallet_compute::Call::commit_work {
+				commits: Default::default(),
+			}),
+			crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
+				reveals: Default::default(),
+			}),
+		] {
+			assert_eq!(call.get_dispatch_info().class, DispatchClass::Operational, "{call:?}");
+		}
+	});
+}
+
+#[test]
+fn filling_the_blocks_of_a_response_window_costs_at_least_the_documented_amount() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+
+	// The fee multiplier never falls below 1: a normal block's worth of weight always costs at
+	// least its base fee, however quiet the chain was.
+	assert_eq!(
+		crate::configs::MinimumMultiplier::get(),
+		<pallet_transaction_payment::Multiplier as sp_runtime::FixedPointNumber>::saturating_from_integer(1)
+	);
+	let weights = crate::configs::system::RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal).max_total.expect("normal is limited");
+	// The production default window (no parameter set).
+	sp_io::TestExternalities::default().execute_with(|| {
+		let window = crate::configs::parameters::proof_params::ResponseWindow::get();
+		assert_eq!(window, 450);
+		let per_block = pallet_transaction_payment::Pallet::<Runtime>::weight_to_fee(normal);
+		let total = per_block * u128::from(window);
+		std::eprintln!(
+			"filling the normal share of {window} blocks (a response window) costs at least {} DPN \
+			 in weight fees ({} DPN a block), before the multiplier rises",
+			total / UNITS,
+			per_block as f64 / UNITS as f64
+		);
+		assert!(total >= 500 * UNITS, "{total}");
+	});
+}
+
+#[test]
 fn a_full_batch_of_coverage_bundles_fits_one_block() {
 	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
 	use frame_support::{

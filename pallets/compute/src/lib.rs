@@ -568,7 +568,7 @@ pub mod pallet {
 		/// Submit workload commitments for any devices, within the commit window. Each is
 		/// checked on its own (`WorkCommitted`, or `ItemRejected` with the reason).
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::commits_weight(commits.len() as u32))]
+		#[pallet::weight((Pallet::<T>::commits_weight(commits.len() as u32), DispatchClass::Operational))]
 		pub fn commit_work(origin: OriginFor<T>, commits: WorkCommitsOf<T>) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_commit_work(commits)
@@ -579,7 +579,7 @@ pub mod pallet {
 		/// `WorkFaked` (a segment did not recompute: the device is suspended and slashed), or
 		/// `ItemRejected` with the reason. Unused weight is refunded.
 		#[pallet::call_index(3)]
-		#[pallet::weight(Pallet::<T>::reveals_weight(reveals))]
+		#[pallet::weight((Pallet::<T>::reveals_weight(reveals), DispatchClass::Operational))]
 		pub fn reveal_work(
 			origin: OriginFor<T>,
 			reveals: WorkRevealsOf<T>,

@@ -369,7 +369,7 @@ pub mod pallet {
 		/// each receipt of an accepted bundle too (`WitnessAccepted` or `WitnessRejected`
 		/// with the reason). The weight of rejected bundles is refunded.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::bundles_weight(bundles))]
+		#[pallet::weight((Pallet::<T>::bundles_weight(bundles), DispatchClass::Operational))]
 		pub fn submit_beacons(
 			origin: OriginFor<T>,
 			bundles: BeaconBundlesOf<T>,

@@ -345,9 +345,11 @@ pub mod pallet {
 
 		/// Submit storage proofs for any devices. Each proof is checked on its own: an accepted
 		/// one emits `StorageProofAccepted`, a rejected one `ItemRejected` with the reason,
-		/// and the weight of the work not done is refunded.
+		/// and the weight of the work not done is refunded. Operational: proofs have deadlines,
+		/// so they keep the block space normal transactions cannot fill (see the runtime's
+		/// `proofs_keep_block_space_when_normal_transactions_fill_the_block`).
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::storage_proofs_weight(proofs))]
+		#[pallet::weight((Pallet::<T>::storage_proofs_weight(proofs), DispatchClass::Operational))]
 		pub fn submit_storage_proofs(
 			origin: OriginFor<T>,
 			proofs: StorageProofsOf<T>,

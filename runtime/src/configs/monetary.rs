@@ -63,8 +63,13 @@ parameter_types! {
 	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
 	/// How fast the multiplier reacts to full or empty blocks.
 	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(1, 100_000);
-	/// Fees never fall below a billionth of their base.
-	pub MinimumMultiplier: Multiplier = Multiplier::saturating_from_rational(1, 1_000_000_000u128);
+	/// Fees never fall below their base: weight stays priced after a quiet period, so
+	/// stuffing the normal share of the blocks of a response window (450 blocks) costs at
+	/// least 675 DPN in weight fees (`filling_the_blocks_of_a_response_window_costs_at_least_the_documented_amount`),
+	/// and proof submissions are operational anyway (they keep the share normal transactions
+	/// cannot fill). It was a billionth: after a quiet period a full block cost 0.0000000015
+	/// DPN, and the slow adjustment took weeks of full blocks to reprice it.
+	pub MinimumMultiplier: Multiplier = Multiplier::saturating_from_integer(1);
 	/// No upper limit on the multiplier.
 	pub MaximumMultiplier: Multiplier = Bounded::max_value();
 }
