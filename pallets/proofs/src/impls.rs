@@ -149,6 +149,11 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::settle_faults()
 	}
 
+	/// The storage kind's fault rules, from its (governed) parameters.
+	fn fault_rules() -> FaultRules {
+		FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() }
+	}
+
 	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
 	/// epochs it missed since it was last settled, suspend and slash at the threshold. O(1)
 	/// whatever the gap. `active` is the device's status as the caller read it.
@@ -161,10 +166,14 @@ impl<T: Config> Pallet<T> {
 		current: EpochIndex,
 		active: bool,
 	) -> Settled {
-		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
-		faults::settle::<_, T::Registry, _>(device, state, current, active, rules, |event| {
-			Self::deposit_event((device, event).into())
-		})
+		faults::settle::<_, T::Registry, _>(
+			device,
+			state,
+			current,
+			active,
+			Self::fault_rules(),
+			|event| Self::deposit_event((device, event).into()),
+		)
 	}
 
 	/// Settle a device before it retires, moves or changes hands (the registry's
@@ -172,7 +181,6 @@ impl<T: Config> Pallet<T> {
 	/// in progress if a sector challenged in it is unproven.
 	pub(crate) fn settle_before_change(device: DeviceId, change: depin_proving::DeviceChange) {
 		let Some(mut state) = Provers::<T>::get(device) else { return };
-		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
 		let current = CurrentEpoch::<T>::get().index;
 		let active = T::Registry::is_active(device);
 		faults::settle_before_change::<_, T::Registry, _>(
@@ -181,7 +189,7 @@ impl<T: Config> Pallet<T> {
 			current,
 			active,
 			change,
-			rules,
+			Self::fault_rules(),
 			|event| Self::deposit_event((device, event).into()),
 		);
 		Provers::<T>::insert(device, state);

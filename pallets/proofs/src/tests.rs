@@ -735,13 +735,7 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 		run_to_epoch(4);
 		assert_eq!(device(STORAGE_A).status, DeviceStatus::Active);
 		let deposit = device(STORAGE_A).deposit;
-		let held = || {
-			Balances::balance_on_hold(
-				&RuntimeHoldReason::Devices(pallet_devices::HoldReason::DeviceDeposit),
-				&ALICE,
-			)
-		};
-		let held_before = held();
+		let held_before = held_by(ALICE);
 
 		// Alice comes back with a proof: her three missed epochs are settled first.
 		let events = submit(vec![honest_proof(STORAGE_A, 0, &data)]);
@@ -763,7 +757,7 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 		// 10% of the deposit, gone from Alice's hold.
 		let slashed = deposit / 10;
 		assert_eq!(device(STORAGE_A).deposit, deposit - slashed);
-		assert_eq!(held(), held_before - slashed);
+		assert_eq!(held_by(ALICE), held_before - slashed);
 		assert_eq!(prover(STORAGE_A).consecutive_faults, 0);
 		assert_eq!(device(STORAGE_B).faults, 0);
 
