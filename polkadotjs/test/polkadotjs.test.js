@@ -128,7 +128,7 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal((await api.query.devices.nextDeviceId()).toNumber(), 3);
 		assert.equal((await api.query.devices.ownerDeviceCount(alice.address)).toNumber(), 3);
 		assert.equal((await api.query.devices.cellDevices.entries()).length, 3);
-		const epoch = await api.query.proofs.currentEpoch();
+		const epoch = await api.query.epochs.currentEpoch();
 		assert.ok(epoch.index.toNumber() >= 0);
 		assert.ok((await api.query.emission.genesisIssuance()).toBigInt() > 0n);
 		const pot = await api.query.emission.minted();

@@ -333,7 +333,7 @@ impl_runtime_apis! {
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
 			use crate::{
-				Balances, Devices, Emission, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
 				ValidatorSet,
 			};
 			list_benchmarks!(list, extra);
@@ -360,7 +360,7 @@ impl_runtime_apis! {
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
 			use crate::{
-				Balances, Devices, Emission, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
 				ValidatorSet,
 			};
 			add_benchmarks!(params, batches);

@@ -8,6 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_collator_selection, ValidatorSet]
 	[pallet_devices, Devices]
+	[pallet_epochs, Epochs]
 	[pallet_proofs, Proofs]
 	[pallet_coverage, Coverage]
 	[pallet_compute, Compute]

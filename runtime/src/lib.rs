@@ -156,7 +156,15 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// All migrations of the runtime, aside from the ones declared in the pallets. Add the storage
 /// migrations of a release here (as `VersionedMigration`s).
 #[allow(unused_parens)]
-type Migrations = (pallet_coverage::migrations::V0ToV1<Runtime>,);
+type Migrations = (
+	pallet_coverage::migrations::V0ToV1<Runtime>,
+	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
+);
+
+frame_support::parameter_types! {
+	/// The pallet the proving clock was deployed under before it had its own.
+	pub const ProofsPalletName: &'static str = "Proofs";
+}
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
@@ -217,12 +225,17 @@ mod runtime {
 	// DePIN. After Balances, so genesis devices can hold their deposits.
 	#[runtime::pallet_index(30)]
 	pub type Devices = pallet_devices;
+	// The proving clock (added after the others, hence its index): declared before every
+	// proof pallet, so its `on_initialize` runs first and each sees a new epoch in the block
+	// that starts it.
+	#[runtime::pallet_index(34)]
+	pub type Epochs = pallet_epochs;
 	#[runtime::pallet_index(31)]
 	pub type Proofs = pallet_proofs;
-	// After Proofs: it draws beaconers in the block the proofs pallet starts an epoch in.
+	// After Epochs (whose `OnEpochStart` hook makes it draw its beaconers).
 	#[runtime::pallet_index(32)]
 	pub type Coverage = pallet_coverage;
-	// After Proofs: it sees each new epoch in the block it starts, and draws the reveal seed
+	// After Epochs: it sees each new epoch in the block it starts, and draws the reveal seed
 	// when the commit window closes.
 	#[runtime::pallet_index(33)]
 	pub type Compute = pallet_compute;

@@ -550,7 +550,8 @@ fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
 fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;
-	use pallet_proofs::{ChunkProof, CurrentEpoch, StorageProof};
+	use pallet_epochs::CurrentEpoch;
+	use pallet_proofs::{ChunkProof, StorageProof};
 	use sp_core::{sr25519, Pair, H256};
 
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
@@ -586,10 +587,10 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 		let vrf = [7u8; 32];
 		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some(vrf));
 		System::set_block_number(5);
-		crate::Proofs::on_initialize(5);
+		crate::Epochs::on_initialize(5);
 		let epoch = CurrentEpoch::<Runtime>::get();
 		assert_eq!((epoch.index, epoch.start), (1, 5));
-		let subject = pallet_proofs::SEED_SUBJECT;
+		let subject = pallet_epochs::SEED_SUBJECT;
 		let babe: H256 = sp_io::hashing::blake2_256(&[subject, &vrf[..]].concat()).into();
 		let expected: H256 = sp_io::hashing::blake2_256(&(subject, 1u32, babe).encode()).into();
 		assert_eq!(epoch.seed, expected, "the seed is BABE's parent-block randomness");
@@ -630,7 +631,7 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 		// Block 10 ends epoch 1: its 5 blocks of 8 DPN are paid out, and Alice's device, the
 		// only one with points, has the whole storage pool (40 %) to claim.
 		System::set_block_number(10);
-		crate::Proofs::on_initialize(10);
+		crate::Epochs::on_initialize(10);
 		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
 		assert_eq!(rewards.emission, 40 * crate::UNITS);
 		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Storage), 16 * crate::UNITS);
@@ -855,7 +856,7 @@ mod governance {
 			run_to(40);
 			assert_eq!(proof_params::ProvingPeriod::get(), 15);
 			// The proofs pallet reads it.
-			assert_eq!(<Runtime as pallet_proofs::Config>::ProvingPeriod::get(), 15);
+			assert_eq!(<Runtime as pallet_epochs::Config>::ProvingPeriod::get(), 15);
 
 			// Out of bounds, or too big a step: refused, nothing changes.
 			assert_eq!(crate::GuardedParameters::check(&period(5)), Err(Refusal::OutOfBounds));

@@ -76,7 +76,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		.expect("a SectorCommitted event");
 
 	// Wait for the epoch that challenges it; its seed comes from BABE's VRF output.
-	let epoch_key = pallet_proofs::CurrentEpoch::<Runtime>::hashed_key().to_vec();
+	let epoch_key = pallet_epochs::CurrentEpoch::<Runtime>::hashed_key().to_vec();
 	let start = Instant::now();
 	let epoch = loop {
 		let epoch: EpochInfo<u32> =
@@ -161,7 +161,6 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 			RuntimeEvent::Proofs(e) => Some(e),
 			_ => None,
 		})
-		.filter(|e| !matches!(e, ProofsEvent::EpochStarted { .. }))
 		.collect();
 	let invalid =
 		sp_runtime::DispatchError::from(pallet_proofs::Error::<Runtime>::InvalidMerkleProof);

@@ -1,11 +1,11 @@
-//! A test runtime: System, Balances, the real device registry, the real proofs pallet (for
-//! its epochs) and Compute, with an honest prover that really runs the workloads.
+//! A test runtime: System, Balances, the real device registry, the real epochs pallet and Compute, with an honest prover that really runs the workloads.
 
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{self as pallet_compute, types::*, work, RuntimeHasher, WorkRevealOf};
 use depin_merkle::MerkleTree;
+use depin_proving::ProvingEpochs;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, ConstU8, Hooks},
@@ -14,7 +14,6 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use pallet_devices::{DeviceId, DeviceKind};
-use pallet_proofs::ProvingEpochs;
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
@@ -32,7 +31,7 @@ frame_support::construct_runtime!(
 		System: frame_system,
 		Balances: pallet_balances,
 		Devices: pallet_devices,
-		Proofs: pallet_proofs,
+		Epochs: pallet_epochs,
 		Compute: pallet_compute,
 	}
 );
@@ -79,27 +78,18 @@ impl pallet_devices::Config for Test {
 /// Randomness that exists only once its block does, like BABE's VRF output.
 pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
 
-impl pallet_proofs::Config for Test {
-	type Registry = Devices;
+impl pallet_epochs::Config for Test {
 	type Randomness = TestRandomness;
-	type OnProofAccepted = ();
 	type OnEpochEnd = ();
 	type OnEpochStart = ();
 	type ProvingPeriod = ConstU64<10>;
 	type ResponseWindow = ConstU64<8>;
-	type ChallengesPerSector = ConstU32<2>;
-	type MaxChallengesPerSector = ConstU32<4>;
-	type MaxTreeDepth = ConstU32<12>;
-	type MaxSectorsPerDevice = ConstU32<3>;
-	type FaultThreshold = ConstU32<3>;
-	type FaultSlash = FaultSlash;
-	type MaxBatch = ConstU32<8>;
 	type WeightInfo = ();
 }
 
 impl pallet_compute::Config for Test {
 	type Registry = Devices;
-	type Epochs = Proofs;
+	type Epochs = Epochs;
 	type Randomness = TestRandomness;
 	type OnProofAccepted = RecordPoints;
 	type Currency = Balances;
@@ -224,7 +214,7 @@ impl ExtBuilder {
 			Compute::do_try_state().expect("compute invariants hold");
 			#[cfg(feature = "try-runtime")]
 			{
-				Proofs::do_try_state().expect("proofs invariants hold");
+				Epochs::do_try_state(System::block_number()).expect("epochs invariants hold");
 				Devices::do_try_state().expect("devices invariants hold");
 			}
 		});
@@ -248,7 +238,7 @@ pub fn run_to_block_with_idle(n: u64, idle: Weight) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		enter_block(next);
-		Proofs::on_initialize(next);
+		Epochs::on_initialize(next);
 		Compute::on_initialize(next);
 		Compute::on_idle(next, idle);
 	}
@@ -267,12 +257,12 @@ pub fn run_to_epoch(e: EpochIndex) {
 
 /// The epoch in progress.
 pub fn current_epoch() -> EpochIndex {
-	<Proofs as ProvingEpochs<u64>>::current().index
+	<Epochs as ProvingEpochs<u64>>::current().index
 }
 
 /// Run to the block the current epoch's reveal seed is drawn at.
 pub fn run_to_reveal() {
-	let start = <Proofs as ProvingEpochs<u64>>::current().start;
+	let start = <Epochs as ProvingEpochs<u64>>::current().start;
 	run_to_block(Compute::reveal_at(start));
 	assert!(Compute::reveal_seed(current_epoch()).is_some());
 }
@@ -296,7 +286,7 @@ pub struct Workload {
 
 impl Workload {
 	pub fn run(device: DeviceId, faked: &[u32]) -> Self {
-		let epoch = <Proofs as ProvingEpochs<u64>>::current();
+		let epoch = <Epochs as ProvingEpochs<u64>>::current();
 		let capacity = pallet_devices::Devices::<Test>::get(device).unwrap().capacity;
 		let segments = Compute::segments_for(capacity);
 		let start = Compute::work_start(&epoch, device);

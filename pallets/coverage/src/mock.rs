@@ -1,10 +1,10 @@
-//! A test runtime: System, Balances, the real device registry, the real proofs pallet (for
-//! its epochs) and Coverage, with coverage devices on real H3 cells around Berlin.
+//! A test runtime: System, Balances, the real device registry, the real epochs pallet and Coverage, with coverage devices on real H3 cells around Berlin.
 
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{self as pallet_coverage, types::*, BeaconBundleOf, WitnessReceiptOf};
+use depin_proving::ProvingEpochs;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU8, Hooks},
@@ -13,9 +13,8 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use h3o::{LatLng, Resolution};
 use pallet_devices::{DeviceId, DeviceKind};
-use pallet_proofs::ProvingEpochs;
 use sp_core::{ecdsa, ed25519, sr25519, Pair};
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::BuildStorage;
 
 pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
 
@@ -28,7 +27,7 @@ frame_support::construct_runtime!(
 		System: frame_system,
 		Balances: pallet_balances,
 		Devices: pallet_devices,
-		Proofs: pallet_proofs,
+		Epochs: pallet_epochs,
 		Coverage: pallet_coverage,
 	}
 );
@@ -55,7 +54,7 @@ impl pallet_devices::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = ();
-	type OnDeviceChange = (Proofs, Coverage);
+	type OnDeviceChange = Coverage;
 	type Rewards = ();
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;
@@ -73,28 +72,18 @@ impl pallet_devices::Config for Test {
 /// Randomness that exists only once its block does, like BABE's VRF output.
 pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
 
-impl pallet_proofs::Config for Test {
-	type Registry = Devices;
+impl pallet_epochs::Config for Test {
 	type Randomness = TestRandomness;
-	type OnProofAccepted = ();
 	type OnEpochEnd = ();
 	type OnEpochStart = Coverage;
 	type ProvingPeriod = ConstU64<10>;
 	type ResponseWindow = ConstU64<8>;
-	type ChallengesPerSector = ConstU32<2>;
-	type MaxChallengesPerSector = ConstU32<4>;
-	type MaxTreeDepth = ConstU32<12>;
-	type MaxSectorsPerDevice = ConstU32<3>;
-	type FaultThreshold = ConstU32<3>;
-	type FaultSlash = FaultSlash;
-	type MaxBatch = ConstU32<8>;
 	type WeightInfo = ();
 }
 
 use frame_support::traits::ConstU64;
 
 parameter_types! {
-	pub const FaultSlash: Perbill = Perbill::from_percent(10);
 	pub static BeaconsPerEpoch: u32 = 4;
 	pub static MaxRoster: u32 = 16;
 	pub const SignalRange: (i16, i16) = (-140, 0);
@@ -103,7 +92,7 @@ parameter_types! {
 
 impl pallet_coverage::Config for Test {
 	type Registry = Devices;
-	type Epochs = Proofs;
+	type Epochs = Epochs;
 	type OnProofAccepted = RecordPoints;
 	type BeaconsPerEpoch = BeaconsPerEpoch;
 	type MaxBeacons = ConstU32<8>;
@@ -245,7 +234,7 @@ impl ExtBuilder {
 			Coverage::do_try_state().expect("coverage invariants hold");
 			#[cfg(feature = "try-runtime")]
 			{
-				Proofs::do_try_state().expect("proofs invariants hold");
+				Epochs::do_try_state(System::block_number()).expect("epochs invariants hold");
 				Devices::do_try_state().expect("devices invariants hold");
 			}
 		});
@@ -268,15 +257,15 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		enter_block(next);
-		// The proofs pallet starts epochs; its `OnEpochStart` hook draws the beaconers.
-		Proofs::on_initialize(next);
+		// The epochs pallet starts epochs; its `OnEpochStart` hook draws the beaconers.
+		Epochs::on_initialize(next);
 	}
 }
 
 /// Run to the first block of epoch `e` (10-block epochs from block 0).
 pub fn run_to_epoch(e: EpochIndex) {
 	run_to_block(u64::from(e) * 10);
-	assert_eq!(<Proofs as ProvingEpochs<u64>>::current().index, e);
+	assert_eq!(<Epochs as ProvingEpochs<u64>>::current().index, e);
 }
 
 /// Join `device` as its owner.
@@ -287,7 +276,7 @@ pub fn join(device: DeviceId) {
 
 /// The beacon `device` transmits in the current epoch at `sent_at` on `frequency` kHz.
 pub fn beacon_of(device: DeviceId, sent_at: u64, frequency: u32) -> BeaconReport<u64> {
-	let epoch = <Proofs as ProvingEpochs<u64>>::current();
+	let epoch = <Epochs as ProvingEpochs<u64>>::current();
 	let challenge = beacon_challenge(&epoch.seed, epoch.index, device);
 	let message = Coverage::beacon_message(device, epoch.index, challenge, sent_at, frequency);
 	BeaconReport {

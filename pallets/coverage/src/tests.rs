@@ -13,7 +13,7 @@ use sp_core::H256;
 use sp_runtime::DispatchError;
 
 fn epoch() -> depin_primitives::epoch::EpochInfo<u64> {
-	<Proofs as ProvingEpochs<u64>>::current()
+	<Epochs as ProvingEpochs<u64>>::current()
 }
 
 /// Register a coverage device with `key` at `location` for `owner`; its id.

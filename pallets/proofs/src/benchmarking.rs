@@ -9,11 +9,11 @@ use alloc::vec::Vec;
 use depin_merkle::{leaf_hash, node_hash, Hash};
 use depin_primitives::RuntimeHasher;
 use frame_benchmarking::v2::*;
-use frame_support::{pallet_prelude::*, traits::Hooks, BoundedVec};
-use frame_system::RawOrigin;
+use frame_support::{pallet_prelude::*, BoundedVec};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::One;
 
 /// A storage device with an ECDSA key from the keystore, owned by a funded account.
 fn storage_device<T: Config>(index: u32) -> (T::AccountId, DeviceId, DeviceKey) {
@@ -38,14 +38,16 @@ fn uniform_tree(depth: u32) -> (H256, Chunk, Vec<H256>) {
 	(H256(node), chunk, path)
 }
 
-/// Move to the start of a new epoch whose seed exists.
-fn next_epoch<T: Config>() -> EpochInfoOf<T> {
-	let start = frame_system::Pallet::<T>::block_number()
-		.max(One::one())
-		.saturating_add(T::ProvingPeriod::get());
+/// Move to the start of the next epoch, with a seed of its own.
+fn next_epoch<T: Config>() -> EpochInfo<BlockNumberFor<T>> {
+	let current = T::Epochs::current();
+	let start = T::Epochs::next_start(frame_system::Pallet::<T>::block_number().max(One::one()));
+	let index = current.index.saturating_add(1);
+	let seed = H256(sp_io::hashing::blake2_256(&(b"bench-seed", index).encode()));
+	let epoch = EpochInfo { index, start, seed };
+	T::Epochs::set_benchmark_epoch(epoch);
 	frame_system::Pallet::<T>::set_block_number(start);
-	Proofs::<T>::maybe_start_epoch(start);
-	CurrentEpoch::<T>::get()
+	epoch
 }
 
 /// A device with one sector of depth `depth` committed in the previous epoch, and a record
@@ -53,7 +55,7 @@ fn next_epoch<T: Config>() -> EpochInfoOf<T> {
 /// work an accepted proof does.
 fn proving_device<T: Config>(
 	depth: u32,
-) -> (DeviceId, DeviceKey, EpochInfoOf<T>, Chunk, Vec<H256>) {
+) -> (DeviceId, DeviceKey, EpochInfo<BlockNumberFor<T>>, Chunk, Vec<H256>) {
 	let (owner, id, key) = storage_device::<T>(0);
 	let (root, chunk, path) = uniform_tree(depth);
 	Proofs::<T>::do_commit_sector(owner, id, root, 1u32 << depth)
@@ -74,7 +76,7 @@ fn proving_device<T: Config>(
 fn proof<T: Config>(
 	id: DeviceId,
 	key: &DeviceKey,
-	epoch: &EpochInfoOf<T>,
+	epoch: &EpochInfo<BlockNumberFor<T>>,
 	chunk: &Chunk,
 	path: &[H256],
 	k: u32,
@@ -111,20 +113,6 @@ fn proof<T: Config>(
 #[benchmarks]
 mod benchmarks {
 	use super::*;
-
-	/// `on_initialize` when an epoch starts: the randomness read and the new epoch.
-	#[benchmark]
-	fn start_epoch() {
-		let now = T::ProvingPeriod::get().saturating_add(One::one());
-		frame_system::Pallet::<T>::set_block_number(now);
-
-		#[block]
-		{
-			Proofs::<T>::on_initialize(now);
-		}
-
-		assert_eq!(CurrentEpoch::<T>::get().start, now);
-	}
 
 	/// A commitment, settling the device's past epoch first.
 	#[benchmark]

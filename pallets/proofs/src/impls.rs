@@ -1,8 +1,7 @@
 //! The logic behind the calls and hooks.
 
 use crate::{
-	pallet::*, types::*, weights::WeightInfo, EpochInfoOf, OnEpochEnd, OnEpochStart,
-	OnProofAccepted, StorageProofOf,
+	pallet::*, types::*, weights::WeightInfo, OnProofAccepted, ProvingEpochs, StorageProofOf,
 };
 use alloc::vec::Vec;
 use depin_primitives::RuntimeHasher;
@@ -19,7 +18,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating, Zero};
+use sp_runtime::traits::Zero;
 
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
@@ -47,21 +46,6 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	}
 }
 
-impl<T: Config> crate::ProvingEpochs<BlockNumberFor<T>> for Pallet<T> {
-	fn current() -> EpochInfoOf<T> {
-		CurrentEpoch::<T>::get()
-	}
-
-	fn deadline(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		Pallet::<T>::deadline(start)
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn set_benchmark_epoch(epoch: EpochInfoOf<T>) {
-		CurrentEpoch::<T>::put(epoch);
-	}
-}
-
 depin_proving::impl_fault_events!();
 depin_proving::impl_refusal_errors!(NotStorageDevice);
 
@@ -73,8 +57,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The last block at which proofs for the epoch starting at `start` are accepted.
 	pub fn deadline(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let window = T::ResponseWindow::get().min(T::ProvingPeriod::get()).max(One::one());
-		start.saturating_add(window).saturating_sub(One::one())
+		T::Epochs::deadline(start)
 	}
 
 	/// The challenge of `sector` of `device` in `epoch` and the chunk indices it asks for.
@@ -87,7 +70,7 @@ impl<T: Config> Pallet<T> {
 		sector: SectorIndex,
 		epoch: EpochIndex,
 	) -> Result<(H256, Vec<u32>), DispatchError> {
-		let current = CurrentEpoch::<T>::get();
+		let current = T::Epochs::current();
 		epoch::ensure_current(epoch, current.index).map_err(Error::<T>::from)?;
 		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
 		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
@@ -120,25 +103,6 @@ impl<T: Config> Pallet<T> {
 			depin_proving::genesis_hash::<T>(),
 			&StorageProofStatement { device, sector, epoch, challenge },
 		)
-	}
-
-	// ---- Epochs --------------------------------------------------------------------------
-
-	/// Start the next epoch if the current one has run its course; O(1).
-	pub(crate) fn maybe_start_epoch(now: BlockNumberFor<T>) -> Weight {
-		let current = CurrentEpoch::<T>::get();
-		let period = T::ProvingPeriod::get().max(One::one());
-		if now < current.start.saturating_add(period) {
-			return T::DbWeight::get().reads(1);
-		}
-		let index = current.index.saturating_add(1);
-		let seed = epoch::draw_seed::<_, _, T::Randomness>(SEED_SUBJECT, index);
-		let epoch = EpochInfo { index, start: now, seed };
-		CurrentEpoch::<T>::put(epoch);
-		Self::deposit_event(Event::EpochStarted { epoch: index, seed });
-		let ended = T::OnEpochEnd::epoch_ended(current.index, current.start, now);
-		let started = T::OnEpochStart::epoch_started(&epoch);
-		T::WeightInfo::start_epoch().saturating_add(ended).saturating_add(started)
 	}
 
 	// ---- Faults --------------------------------------------------------------------------
@@ -181,7 +145,7 @@ impl<T: Config> Pallet<T> {
 	/// in progress if a sector challenged in it is unproven.
 	pub(crate) fn settle_before_change(device: DeviceId, change: depin_proving::DeviceChange) {
 		let Some(mut state) = Provers::<T>::get(device) else { return };
-		let current = CurrentEpoch::<T>::get().index;
+		let current = T::Epochs::current().index;
 		let active = T::Registry::is_active(device);
 		faults::settle_before_change::<_, T::Registry, _>(
 			device,
@@ -200,7 +164,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let step = T::WeightInfo::settle_faults().saturating_add(db.reads(1));
-		let current = CurrentEpoch::<T>::get().index;
+		let current = T::Epochs::current().index;
 		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
 			Self::settle(device, state, current, T::Registry::is_active(device));
 		})
@@ -223,7 +187,7 @@ impl<T: Config> Pallet<T> {
 			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Storage)
 				.map_err(Error::<T>::from)?;
 
-		let current = CurrentEpoch::<T>::get().index;
+		let current = T::Epochs::current().index;
 		let mut state = Provers::<T>::get(device_id)
 			.unwrap_or(ProverState { epoch: current, ..Default::default() });
 		// Settling may suspend it; then this fails and nothing changes (the sweep records the
@@ -263,7 +227,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 		}
 		let active = device.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
-		let epoch = CurrentEpoch::<T>::get();
+		let epoch = T::Epochs::current();
 		let mut state = Provers::<T>::get(device_id).unwrap_or_default();
 		// Settled whatever its status: an inactive device moves to this epoch unchallenged, so
 		// the epochs it was inactive in never count as missed once it is resumed.
@@ -325,7 +289,7 @@ impl<T: Config> Pallet<T> {
 		proofs: crate::StorageProofsOf<T>,
 	) -> DispatchResultWithPostInfo {
 		ensure!(!proofs.is_empty(), Error::<T>::EmptyBatch);
-		let epoch = CurrentEpoch::<T>::get();
+		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
 		let verdicts = batch::process(
 			&proofs,
@@ -344,7 +308,7 @@ impl<T: Config> Pallet<T> {
 	/// settling the device's past epochs, then hashing and the signature, writes last.
 	/// Returns the weight spent, whether accepted or not.
 	pub(crate) fn process_storage_proof(
-		epoch: &EpochInfoOf<T>,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 		proof: &StorageProofOf<T>,
 	) -> Result<Weight, Rejection> {
@@ -354,7 +318,7 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::process_storage_proof`] with the number of challenged chunks given: the
 	/// benchmarks measure every count up to the bound, whatever the configured one.
 	pub(crate) fn process_storage_proof_of(
-		epoch: &EpochInfoOf<T>,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 		proof: &StorageProofOf<T>,
 		challenges: u32,
@@ -469,7 +433,7 @@ impl<T: Config> Pallet<T> {
 	/// - the sweep never looks at an epoch ahead of the current one.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let current = CurrentEpoch::<T>::get();
+		let current = T::Epochs::current();
 		ensure!(
 			current.start <= frame_system::Pallet::<T>::block_number(),
 			"the current epoch starts in the future"

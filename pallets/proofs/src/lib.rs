@@ -2,16 +2,15 @@
 //!
 //! The chain checks that hardware does its job. See `README.md` for the design; in short:
 //!
-//! - **Epochs.** Time is cut into proving epochs of [`Config::ProvingPeriod`] blocks. When an
-//!   epoch starts, `on_initialize` draws its **seed** from [`Config::Randomness`] (BABE's VRF
-//!   output in the runtime). Every challenge of the epoch derives from the seed and from the
-//!   commitment it checks, so nobody knows a challenge before the epoch starts, and data
-//!   committed in an epoch is only challenged from the next one.
+//! - **Epochs.** The proving epochs and their seeds come from [`Config::Epochs`] (the epochs
+//!   pallet, `pallet-epochs`, in the runtime). Every challenge of an epoch derives from its
+//!   seed and from the commitment it checks, so nobody knows a challenge before the epoch
+//!   starts, and data committed in an epoch is only challenged from the next one.
 //! - **Storage proofs.** A storage device commits **sectors**: the root of a blake2-256 Merkle
 //!   tree over 1 KiB chunks and the chunk count, within its declared capacity. Each epoch the
 //!   chain asks [`Config::ChallengesPerSector`] chunk indices per sector; the device answers
 //!   with the chunks and their paths, signed with its key, before the epoch's deadline
-//!   ([`Config::ResponseWindow`] blocks after its start). The runtime recomputes the root.
+//!   (the response window of the epochs pallet). The runtime recomputes the root.
 //! - **Batches.** Anyone (a relayer, an aggregator) may submit up to [`Config::MaxBatch`]
 //!   proofs for many devices in one call. Each is checked on its own; a rejected one is
 //!   reported in an event and refunded, and does not fail the others.
@@ -20,8 +19,7 @@
 //!   `on_idle`. [`Config::FaultThreshold`] epochs in a row suspend the device through the
 //!   registry and slash [`Config::FaultSlash`] of its deposit.
 //! - **Points.** Each accepted proof reports points to [`Config::OnProofAccepted`] (the
-//!   emission pallet), and each ended epoch is reported to [`Config::OnEpochEnd`], after which
-//!   its points are final: this pallet knows nothing about money.
+//!   emission pallet): this pallet knows nothing about money.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -41,7 +39,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use depin_proving::{OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs};
+pub use depin_proving::{OnProofAccepted, ProvingEpochs};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -52,13 +50,10 @@ pub type StorageProofOf<T> =
 /// A batch of storage proofs.
 pub type StorageProofsOf<T> = frame_support::BoundedVec<StorageProofOf<T>, <T as Config>::MaxBatch>;
 
-/// The epoch record as stored.
-pub type EpochInfoOf<T> = EpochInfo<frame_system::pallet_prelude::BlockNumberFor<T>>;
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
 	use sp_core::H256;
@@ -76,28 +71,11 @@ pub mod pallet {
 		/// The device registry: look-ups, faults, suspension and slashing.
 		type Registry: DeviceRegistry<Self::AccountId>;
 
-		/// Where epoch seeds come from: BABE's VRF output in the runtime. Never a source the
-		/// block author alone controls, such as the parent hash.
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// The proving epochs: their seeds and deadlines (the epochs pallet).
+		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
 
 		/// Told about every accepted proof (the emission pallet).
 		type OnProofAccepted: OnProofAccepted;
-
-		/// Told when an epoch ends and its points are final (the emission pallet).
-		type OnEpochEnd: OnEpochEnd<BlockNumberFor<Self>>;
-
-		/// Told when an epoch starts, after the previous one's end (the proof kinds that draw
-		/// from its seed: coverage).
-		type OnEpochStart: OnEpochStart<BlockNumberFor<Self>>;
-
-		/// The length of a proving epoch, in blocks. A change applies from the next epoch.
-		#[pallet::constant]
-		type ProvingPeriod: Get<BlockNumberFor<Self>>;
-
-		/// How many blocks after an epoch's start its proofs are accepted (at most the
-		/// proving period). Later ones are too late and the challenge counts as missed.
-		#[pallet::constant]
-		type ResponseWindow: Get<BlockNumberFor<Self>>;
 
 		/// How many chunks each sector is challenged on per epoch (1 to
 		/// [`Config::MaxChallengesPerSector`]).
@@ -132,10 +110,6 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
-	/// The proving epoch in progress.
-	#[pallet::storage]
-	pub type CurrentEpoch<T: Config> = StorageValue<_, EpochInfoOf<T>, ValueQuery>;
-
 	/// Committed sectors, by device and sector number.
 	#[pallet::storage]
 	pub type Sectors<T: Config> =
@@ -152,13 +126,6 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A proving epoch started; its challenges derive from `seed`.
-		EpochStarted {
-			/// The epoch.
-			epoch: EpochIndex,
-			/// Its challenge seed.
-			seed: H256,
-		},
 		/// A storage device committed a sector.
 		SectorCommitted {
 			/// The device.
@@ -277,10 +244,6 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::maybe_start_epoch(now)
-		}
-
 		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::sweep_faults(remaining)
 		}
@@ -294,12 +257,6 @@ pub mod pallet {
 			assert!(
 				T::MaxTreeDepth::get() < depin_merkle::MAX_DEPTH,
 				"MaxTreeDepth must be below 32, so that 2^depth chunks fit a u32"
-			);
-			assert!(!T::ProvingPeriod::get().is_zero(), "ProvingPeriod must be positive");
-			assert!(
-				!T::ResponseWindow::get().is_zero()
-					&& T::ResponseWindow::get() <= T::ProvingPeriod::get(),
-				"ResponseWindow must be within 1..=ProvingPeriod"
 			);
 			assert!(T::FaultThreshold::get() >= 1, "FaultThreshold must be at least 1");
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");

@@ -3,7 +3,7 @@
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{self as pallet_proofs, types::*, OnEpochEnd, StorageProofOf};
+use crate::{self as pallet_proofs, types::*, StorageProofOf};
 use depin_merkle::{Blake2, MerkleTree};
 use frame_support::{
 	derive_impl, parameter_types,
@@ -16,9 +16,8 @@ use h3o::{LatLng, Resolution};
 use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, Perbill};
-use std::cell::RefCell;
 
-pub use depin_test_utils::{clear_points, enter_block, points, vrf_output, RecordPoints};
+pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -29,6 +28,7 @@ frame_support::construct_runtime!(
 		System: frame_system,
 		Balances: pallet_balances,
 		Devices: pallet_devices,
+		Epochs: pallet_epochs,
 		Proofs: pallet_proofs,
 	}
 );
@@ -70,32 +70,8 @@ impl pallet_devices::Config for Test {
 	type WeightInfo = ();
 }
 
-thread_local! {
-	/// Every ended epoch reported to the epoch hook: (epoch, first block, end block).
-	static ENDED: RefCell<Vec<(EpochIndex, u64, u64)>> = const { RefCell::new(vec![]) };
-}
-
 /// Randomness that exists only once its block does, like BABE's VRF output.
 pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
-
-/// Records every ended epoch.
-pub struct RecordEpochEnds;
-
-impl OnEpochEnd<u64> for RecordEpochEnds {
-	fn epoch_ended(ended: EpochIndex, start: u64, end: u64) -> Weight {
-		ENDED.with(|e| e.borrow_mut().push((ended, start, end)));
-		Self::weight()
-	}
-
-	fn weight() -> Weight {
-		Weight::from_parts(2_000, 0)
-	}
-}
-
-/// The ended epochs reported so far.
-pub fn ended_epochs() -> Vec<(EpochIndex, u64, u64)> {
-	ENDED.with(|e| e.borrow().clone())
-}
 
 parameter_types! {
 	pub static ProvingPeriod: u64 = 10;
@@ -106,14 +82,19 @@ parameter_types! {
 	pub static FaultSlash: Perbill = Perbill::from_percent(10);
 }
 
-impl pallet_proofs::Config for Test {
-	type Registry = Devices;
+impl pallet_epochs::Config for Test {
 	type Randomness = TestRandomness;
-	type OnProofAccepted = RecordPoints;
-	type OnEpochEnd = RecordEpochEnds;
+	type OnEpochEnd = ();
 	type OnEpochStart = ();
 	type ProvingPeriod = ProvingPeriod;
 	type ResponseWindow = ResponseWindow;
+	type WeightInfo = ();
+}
+
+impl pallet_proofs::Config for Test {
+	type Registry = Devices;
+	type Epochs = Epochs;
+	type OnProofAccepted = RecordPoints;
 	type ChallengesPerSector = ChallengesPerSector;
 	type MaxChallengesPerSector = ConstU32<4>;
 	type MaxTreeDepth = ConstU32<12>;
@@ -192,7 +173,6 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			clear_points();
-			ENDED.with(|e| e.borrow_mut().clear());
 			run_to_block(1);
 			frame_support::assert_ok!(Devices::set_manager(
 				RuntimeOrigin::signed(ALICE),
@@ -206,6 +186,7 @@ impl ExtBuilder {
 	/// Build, run the test, then check every invariant of both pallets.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		self.build().execute_with(|| {
+			<Epochs as Hooks<u64>>::integrity_test();
 			<Proofs as Hooks<u64>>::integrity_test();
 			test();
 			Proofs::do_try_state().expect("proofs invariants hold");
@@ -232,7 +213,7 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		enter_block(next);
-		Proofs::on_initialize(next);
+		Epochs::on_initialize(next);
 	}
 }
 
@@ -252,7 +233,7 @@ pub fn idle(weight: Weight) -> Weight {
 	Proofs::on_idle(System::block_number(), weight)
 }
 
-use crate::pallet::CurrentEpoch;
+use pallet_epochs::CurrentEpoch;
 
 /// Data and its tree, as a provider keeps them.
 pub struct SectorData {

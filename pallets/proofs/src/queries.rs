@@ -1,23 +1,21 @@
 //! Read-only queries for the runtime API (`depin-runtime-api`): the epoch, a device's open
 //! challenges and its proving record. They never write and are not used by extrinsics.
 
-use crate::{pallet::*, types::*};
+use crate::{pallet::*, types::*, ProvingEpochs};
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
-use sp_runtime::traits::{One, Saturating};
 
 impl<T: Config> Pallet<T> {
 	/// The epoch in progress.
 	pub fn epoch_status() -> EpochStatus<BlockNumberFor<T>> {
-		let epoch = CurrentEpoch::<T>::get();
-		let period = T::ProvingPeriod::get().max(One::one());
+		let epoch = T::Epochs::current();
 		EpochStatus {
 			index: epoch.index,
 			start: epoch.start,
-			deadline: Self::deadline(epoch.start),
-			next_start: epoch.start.saturating_add(period),
+			deadline: T::Epochs::deadline(epoch.start),
+			next_start: T::Epochs::next_start(epoch.start),
 			seed: epoch.seed,
 			challenges_per_sector: Self::challenges_per_sector(),
 		}
@@ -32,8 +30,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let active = matches!(T::Registry::status(device), Some(DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
-		let missed =
-			depin_proving::Ledger::advance(&mut state, CurrentEpoch::<T>::get().index, active);
+		let missed = depin_proving::Ledger::advance(&mut state, T::Epochs::current().index, active);
 		Some((state, missed, active))
 	}
 
@@ -71,7 +68,7 @@ impl<T: Config> Pallet<T> {
 	/// is not a registered storage device.
 	pub fn proof_status(device: DeviceId) -> Option<ProofStatus> {
 		let (state, unrecorded_faults, active) = Self::settled_state(device)?;
-		let epoch = CurrentEpoch::<T>::get().index;
+		let epoch = T::Epochs::current().index;
 		let mut sectors: Vec<SectorStatus> = Sectors::<T>::iter_prefix(device)
 			.map(|(index, sector)| SectorStatus {
 				index,
@@ -102,7 +99,7 @@ impl<T: Config> Pallet<T> {
 		if state.challenged == 0 {
 			return 0;
 		}
-		let epoch = CurrentEpoch::<T>::get().index;
+		let epoch = T::Epochs::current().index;
 		Sectors::<T>::iter_prefix_values(device)
 			.filter(|sector| sector.committed_in < epoch)
 			.fold(0u64, |sum, sector| sum.saturating_add(u64::from(sector.chunks)))

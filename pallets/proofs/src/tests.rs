@@ -1,9 +1,8 @@
-//! Tests of the proofs pallet: epochs and randomness, sectors, storage proofs, faults.
+//! Tests of the proofs pallet: challenges, sectors, storage proofs, faults.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{mock::*, pallet::*, types::*, weights::WeightInfo};
-use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::fungible::InspectHold, traits::Get,
 	weights::Weight,
@@ -48,45 +47,6 @@ fn assert_rejected(proof: crate::StorageProofOf<Test>, error: Error<Test>) {
 // ---- Epochs and randomness ------------------------------------------------------------------
 
 #[test]
-fn epochs_start_every_proving_period_with_a_seed_from_the_randomness() {
-	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(
-			CurrentEpoch::<Test>::get(),
-			EpochInfo { index: 0, start: 0, seed: H256::zero() }
-		);
-		run_to_block(9);
-		assert_eq!(CurrentEpoch::<Test>::get().index, 0);
-		run_to_block(10);
-		let random = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, vrf_output(10)).encode()));
-		let seed = H256(sp_io::hashing::blake2_256(&(SEED_SUBJECT, 1u32, random).encode()));
-		assert_eq!(CurrentEpoch::<Test>::get(), EpochInfo { index: 1, start: 10, seed });
-		assert_eq!(last_event(), Event::EpochStarted { epoch: 1, seed });
-		run_to_block(20);
-		let second = CurrentEpoch::<Test>::get();
-		assert_eq!((second.index, second.start), (2, 20));
-		assert_ne!(second.seed, seed);
-		// The epoch hook hears of each ended epoch and the blocks it covered.
-		assert_eq!(ended_epochs(), vec![(0, 0, 10), (1, 10, 20)]);
-	});
-}
-
-#[test]
-fn a_new_proving_period_applies_from_the_next_epoch_boundary() {
-	ExtBuilder::default().build_and_execute(|| {
-		run_to_epoch(1);
-		ProvingPeriod::set(4);
-		ResponseWindow::set(3);
-		run_to_block(13);
-		assert_eq!(CurrentEpoch::<Test>::get().index, 1);
-		run_to_block(14);
-		assert_eq!(CurrentEpoch::<Test>::get().index, 2);
-		run_to_block(18);
-		assert_eq!(CurrentEpoch::<Test>::get().index, 3);
-		assert_eq!(Proofs::deadline(18), 20);
-	});
-}
-
-#[test]
 fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = sector_data(16, 1);
@@ -112,7 +72,7 @@ fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
 		run_to_epoch(1);
 		// The challenge follows from the VRF output of block 10, which did not exist before.
 		let (challenge, indices) = Proofs::storage_challenge(STORAGE_A, sector, 1).unwrap();
-		let seed = CurrentEpoch::<Test>::get().seed;
+		let seed = pallet_epochs::CurrentEpoch::<Test>::get().seed;
 		assert_eq!(
 			challenge.0,
 			depin_merkle::storage_challenge::<depin_merkle::Blake2>(
@@ -478,7 +438,7 @@ fn a_proof_signed_for_another_chain_is_rejected() {
 fn early_late_and_stale_proofs_are_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = proving_setup();
-		let seed = CurrentEpoch::<Test>::get().seed;
+		let seed = pallet_epochs::CurrentEpoch::<Test>::get().seed;
 		let mut early = proof_for(STORAGE_A, 0, &data, 2, seed);
 		resign(&mut early);
 		assert_rejected(early, Error::<Test>::EpochNotStarted);
@@ -849,15 +809,6 @@ fn try_state_catches_counters_out_of_step() {
 	});
 }
 
-#[test]
-#[should_panic(expected = "ResponseWindow must be within 1..=ProvingPeriod")]
-fn integrity_test_refuses_a_window_longer_than_the_period() {
-	ExtBuilder::default().build().execute_with(|| {
-		ResponseWindow::set(11);
-		<Proofs as frame_support::traits::Hooks<u64>>::integrity_test();
-	});
-}
-
 // ---- Queries (runtime API) ------------------------------------------------------------------
 
 #[test]
@@ -872,7 +823,7 @@ fn epoch_status_reports_the_window_and_the_next_start() {
 				start: 10,
 				deadline: 17,
 				next_start: 20,
-				seed: CurrentEpoch::<Test>::get().seed,
+				seed: pallet_epochs::CurrentEpoch::<Test>::get().seed,
 				challenges_per_sector: 2,
 			}
 		);

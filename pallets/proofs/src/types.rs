@@ -34,9 +34,6 @@ pub struct ProverState {
 	pub consecutive_faults: u32,
 }
 
-/// The randomness subject the epoch seeds are drawn with.
-pub const SEED_SUBJECT: &[u8] = b"depin/proofs/epoch-seed";
-
 impl depin_proving::Ledger for ProverState {
 	fn epoch(&self) -> EpochIndex {
 		self.epoch

@@ -145,14 +145,18 @@ impl UnclaimedRewards for () {
 }
 
 /// The proving epochs, as every proof pallet sees them: each kind draws its challenges from
-/// the same seed and closes with the same deadline (today the storage-proofs pallet keeps the
-/// clock).
+/// the same seed and closes with the same deadline. The epochs pallet (`pallet-epochs`) keeps
+/// the clock.
 pub trait ProvingEpochs<BlockNumber> {
 	/// The epoch in progress: its index, first block and challenge seed.
 	fn current() -> EpochInfo<BlockNumber>;
 
 	/// The last block at which proofs for the epoch that started at `start` are accepted.
 	fn deadline(start: BlockNumber) -> BlockNumber;
+
+	/// The first block of the epoch after the one that started at `start`, with the proving
+	/// period as it stands now.
+	fn next_start(start: BlockNumber) -> BlockNumber;
 
 	/// For other pallets' benchmarks: make `epoch` the epoch in progress.
 	#[cfg(feature = "runtime-benchmarks")]

@@ -61,16 +61,13 @@ impl Randomness<Hash, BlockNumber> for ChallengeRandomness {
 	}
 }
 
-impl pallet_proofs::Config for Runtime {
-	type Registry = Devices;
+/// The proving clock every proof kind reads. Its period and window are governed parameters
+/// (kept under `proofs`, where they were set before the clock had a pallet of its own).
+impl pallet_epochs::Config for Runtime {
 	type Randomness = ChallengeRandomness;
-	/// Points become rewards, and ended epochs are paid out, by the emission pallet. The
-	/// proofs pallet adds the hooks' own benchmarked weights to its own, so its benchmarks run
-	/// without them (else they would count twice).
-	#[cfg(not(feature = "runtime-benchmarks"))]
-	type OnProofAccepted = crate::Emission;
-	#[cfg(feature = "runtime-benchmarks")]
-	type OnProofAccepted = ();
+	/// Ended epochs are paid out by the emission pallet. The clock adds the hooks' own
+	/// benchmarked weights to its own, so its benchmark runs without them (else they would
+	/// count twice).
 	#[cfg(not(feature = "runtime-benchmarks"))]
 	type OnEpochEnd = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -83,6 +80,19 @@ impl pallet_proofs::Config for Runtime {
 	type OnEpochStart = ();
 	type ProvingPeriod = proof_params::ProvingPeriod;
 	type ResponseWindow = proof_params::ResponseWindow;
+	type WeightInfo = pallet_epochs::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_proofs::Config for Runtime {
+	type Registry = Devices;
+	type Epochs = crate::Epochs;
+	/// Points become rewards by the emission pallet. The proofs pallet adds the hook's own
+	/// benchmarked weight to its own, so its benchmarks run without it (else it would count
+	/// twice).
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
 	/// Two chunks per sector per epoch: a provider keeping a fraction `f` of a sector passes
 	/// an epoch with probability `f^2`, and a day of epochs with `f^48`.
 	type ChallengesPerSector = proof_params::ChallengesPerSector;
@@ -106,7 +116,7 @@ parameter_types! {
 
 impl pallet_coverage::Config for Runtime {
 	type Registry = Devices;
-	type Epochs = crate::Proofs;
+	type Epochs = crate::Epochs;
 	/// Coverage points feed the emission pallet's coverage pool. As for proofs, the hook's own
 	/// benchmarked weight is added to ours, so our benchmarks run without it.
 	#[cfg(not(feature = "runtime-benchmarks"))]
@@ -156,7 +166,7 @@ impl frame_support::traits::Get<BlockNumber> for ComputeCommitWindow {
 
 impl pallet_compute::Config for Runtime {
 	type Registry = Devices;
-	type Epochs = crate::Proofs;
+	type Epochs = crate::Epochs;
 	type Randomness = ChallengeRandomness;
 	/// Compute points feed the emission pallet's compute pool. As for proofs, the hook's own
 	/// benchmarked weight is added to ours, so our benchmarks run without it.
