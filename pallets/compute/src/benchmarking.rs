@@ -196,6 +196,35 @@ mod benchmarks {
 		}
 	}
 
+	/// `n` commitments of different devices, each refused by the last check before the
+	/// signature (the device has committed already): the batch's base cost and the cost of a
+	/// cheap refusal.
+	#[benchmark]
+	fn commit_work_rejected(n: Linear<1, { T::MaxBatch::get() }>) {
+		let epoch = epoch_one::<T>(One::one());
+		let commitment = WorkCommitment { root: H256::zero(), segments: 1, segment_len: 1 };
+		let commits: Vec<_> = (0..n)
+			.map(|i| {
+				let (device, key) = compute_device::<T>(i);
+				worker::<T>(device, WorkStatus::Committed(commitment));
+				let root = H256::repeat_byte(i as u8);
+				let message = Compute::<T>::commit_message(device, epoch.index, root, 1, 1);
+				WorkCommit { device, epoch: epoch.index, root, signature: sign(&key, &message) }
+			})
+			.collect();
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		commit_work(RawOrigin::Signed(caller), BoundedVec::truncate_from(commits.clone()));
+
+		for commit in commits {
+			assert_eq!(
+				Workers::<T>::get(commit.device).map(|w| w.status),
+				Some(WorkStatus::Committed(commitment))
+			);
+		}
+	}
+
 	/// A reveal of `s` segments at the deepest tree, without the segments' hashing.
 	#[benchmark]
 	fn reveal_work(s: Linear<0, { T::MaxSamples::get() }>) {
@@ -301,6 +330,34 @@ mod benchmarks {
 				Jobs::<T>::get(receipt.receipt.job).map(|j| j.status),
 				Some(JobStatus::Submitted { .. })
 			));
+		}
+	}
+
+	/// `n` receipts of different jobs, each refused by the last check before the signatures
+	/// it can be made to fail (dated after the block): the batch's base cost and the cost of
+	/// a cheap refusal.
+	#[benchmark]
+	fn submit_receipts_rejected(n: Linear<1, { T::MaxBatch::get() }>) {
+		let (device, key) = compute_device::<T>(0);
+		let receipts: Vec<_> = (0..n)
+			.map(|_| {
+				let (who, job) = open::<T>(device);
+				let mut receipt = co_signed::<T>(job, &who, device, &key);
+				receipt.receipt.timestamp =
+					frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+				receipt
+			})
+			.collect();
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		submit_receipts(RawOrigin::Signed(caller), BoundedVec::truncate_from(receipts.clone()));
+
+		for receipt in receipts {
+			assert_eq!(
+				Jobs::<T>::get(receipt.receipt.job).map(|j| j.status),
+				Some(JobStatus::Open)
+			);
 		}
 	}
 

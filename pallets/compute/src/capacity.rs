@@ -195,6 +195,22 @@ impl<T: Config> Pallet<T> {
 		suspended
 	}
 
+	/// Settle `device`'s worker for the current epoch now, with its status as the registry
+	/// has it, if it is enrolled and behind: before a batch item of it is checked (outside the
+	/// item's storage layer, so its faults stand whatever the item is worth). Returns the
+	/// weight spent.
+	pub(crate) fn settle_now(device: DeviceId) -> Weight {
+		let read = T::DbWeight::get().reads(1);
+		let Some(mut state) = Workers::<T>::get(device) else { return read };
+		let current = T::Epochs::current().index;
+		if state.epoch >= current {
+			return read;
+		}
+		Self::settle(device, &mut state, current, T::Registry::is_active(device));
+		Workers::<T>::insert(device, state);
+		Self::settle_weight().saturating_add(T::DbWeight::get().reads_writes(2, 1))
+	}
+
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
 	/// resuming where the last block stopped; one pass per epoch.
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
@@ -249,7 +265,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Read and settle the worker of a compute device for the current epoch, for a
 	/// commitment or a reveal, and check that it is active and challenged. The settled record
-	/// is stored even if the item is then rejected: its past faults stand.
+	/// is stored; if the item is then rejected, its storage layer rolls it back, and the next
+	/// touch or the sweep settles the same faults again.
 	fn challenged_worker(
 		device_id: DeviceId,
 		current: EpochIndex,
@@ -272,42 +289,65 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Commitments ---------------------------------------------------------------------
 
-	/// The weight charged for a batch of `n` commitments.
-	pub fn commits_weight(n: u32) -> Weight {
-		T::WeightInfo::commit_work(n)
-			.saturating_add(Self::settle_weight().saturating_mul(u64::from(n)))
+	/// One commitment checked in full (signature, write, event), its device settled: the
+	/// benchmark's marginal cost of one more accepted commitment.
+	pub fn commit_full_weight() -> Weight {
+		T::WeightInfo::commit_work(1).saturating_sub(T::WeightInfo::commit_work(0))
 	}
 
-	pub(crate) fn do_commit_work(commits: crate::WorkCommitsOf<T>) -> DispatchResult {
+	/// One commitment refused before its signature, its device settled: the benchmark's
+	/// marginal cost of one more refused by the last cheap check (device and worker read).
+	pub fn commit_cheap_weight() -> Weight {
+		T::WeightInfo::commit_work_rejected(1)
+			.saturating_sub(T::WeightInfo::commit_work_rejected(0))
+	}
+
+	/// The weight charged for a batch of `n` commitments before dispatch: every one settled
+	/// at the most settling can cost and checked in full. What the items did not use (cheap
+	/// refusals, devices with nothing to settle) is refunded.
+	pub fn commits_weight(n: u32) -> Weight {
+		let item = Self::commit_full_weight()
+			.saturating_add(Self::settle_weight())
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+		T::WeightInfo::commit_work(0).saturating_add(item.saturating_mul(u64::from(n)))
+	}
+
+	pub(crate) fn do_commit_work(commits: crate::WorkCommitsOf<T>) -> DispatchResultWithPostInfo {
 		ensure!(!commits.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
-		let Verdicts { accepted, rejected, .. } = batch::process(
+		let Verdicts { accepted, rejected, weight } = batch::process(
 			&commits,
-			Weight::zero(),
-			|commit| {
-				Self::process_commit(&epoch, now, commit)
-					.map(|()| Weight::zero())
-					.map_err(|error| (error.into(), Weight::zero()))
-			},
+			T::WeightInfo::commit_work(0),
+			|commit| Self::settle_now(commit.device),
+			|commit| Self::process_commit(&epoch, now, commit),
 			|index, commit, error| {
 				Self::deposit_event(Event::ItemRejected { index, device: commit.device, error })
 			},
 		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
-		Ok(())
+		Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Default::default() })
 	}
 
 	/// Check and record one commitment: cheap checks, then the signature, then the write.
+	/// Returns the weight spent: [`Self::commit_cheap_weight`] for a refusal before the
+	/// signature, [`Self::commit_full_weight`] otherwise.
 	pub(crate) fn process_commit(
 		epoch: &EpochInfo<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 		commit: &WorkCommit,
-	) -> Result<(), Error<T>> {
-		epoch::ensure_current(commit.epoch, epoch.index)?;
-		ensure!(now < Self::reveal_at(epoch.start), Error::<T>::CommitWindowClosed);
-		let (key, capacity, mut state) = Self::challenged_worker(commit.device, epoch.index)?;
-		ensure!(state.status == WorkStatus::Challenged, Error::<T>::AlreadyCommitted);
+	) -> Result<Weight, Rejection> {
+		let (cheap, full) = (Self::commit_cheap_weight(), Self::commit_full_weight());
+		let reject = |error: Error<T>, weight: Weight| (error.into(), weight);
+		epoch::ensure_current(commit.epoch, epoch.index).map_err(|e| reject(e.into(), cheap))?;
+		if now >= Self::reveal_at(epoch.start) {
+			return Err(reject(Error::<T>::CommitWindowClosed, cheap));
+		}
+		let (key, capacity, mut state) =
+			Self::challenged_worker(commit.device, epoch.index).map_err(|e| reject(e, cheap))?;
+		if state.status != WorkStatus::Challenged {
+			return Err(reject(Error::<T>::AlreadyCommitted, cheap));
+		}
 
 		let commitment = WorkCommitment {
 			root: commit.root,
@@ -321,7 +361,9 @@ impl<T: Config> Pallet<T> {
 			commitment.segments,
 			commitment.segment_len,
 		);
-		ensure!(key.verify(&message, &commit.signature), Error::<T>::BadSignature);
+		if !key.verify(&message, &commit.signature) {
+			return Err(reject(Error::<T>::BadSignature, full));
+		}
 
 		state.status = WorkStatus::Committed(commitment);
 		Workers::<T>::insert(commit.device, state);
@@ -331,7 +373,7 @@ impl<T: Config> Pallet<T> {
 			root: commit.root,
 			segments: commitment.segments,
 		});
-		Ok(())
+		Ok(full)
 	}
 
 	// ---- Reveals -------------------------------------------------------------------------
@@ -349,6 +391,7 @@ impl<T: Config> Pallet<T> {
 	pub fn reveal_item_weight(samples: u32) -> Weight {
 		Self::reveal_weight(samples)
 			.saturating_add(Self::settle_weight())
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 			.saturating_add(T::OnProofAccepted::weight())
@@ -368,6 +411,7 @@ impl<T: Config> Pallet<T> {
 		let Verdicts { accepted, rejected, weight } = batch::process(
 			&reveals,
 			Weight::zero(),
+			|reveal| Self::settle_now(reveal.device),
 			|reveal| Self::process_reveal(&epoch, now, reveal),
 			|index, reveal, error| {
 				Self::deposit_event(Event::ItemRejected { index, device: reveal.device, error })
@@ -398,8 +442,9 @@ impl<T: Config> Pallet<T> {
 		expected_samples: u32,
 	) -> Result<Weight, Rejection> {
 		let samples = reveal.segments.len() as u32;
-		let cheap = T::WeightInfo::reveal_work(0).saturating_add(Self::settle_weight());
-		let full = Self::reveal_weight(samples).saturating_add(Self::settle_weight());
+		// Settling is charged by the batch, before the item (`settle_now`).
+		let cheap = T::WeightInfo::reveal_work(0);
+		let full = Self::reveal_weight(samples);
 		let reject = |error: Error<T>, weight: Weight| (error.into(), weight);
 
 		epoch::ensure_current(reveal.epoch, epoch.index).map_err(|e| reject(e.into(), cheap))?;

@@ -1,10 +1,13 @@
 //! Jobs: payments held for a device's work, co-signed receipts, disputes and payouts.
 
-use crate::{pallet::*, types::*, BalanceOf, JobOf, JobReceiptOf, SignedReceiptOf};
-use depin_proving::batch::{self, Verdicts};
+use crate::{
+	pallet::*, types::*, weights::WeightInfo, BalanceOf, JobOf, JobReceiptOf, SignedReceiptOf,
+};
+use depin_proving::batch::{self, Rejection, Verdicts};
 use depin_proving::{OnProofAccepted, ProvingEpochs};
 use frame_support::weights::Weight;
 use frame_support::{
+	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 	ensure,
 	pallet_prelude::{DispatchResult, Get},
 	traits::{
@@ -91,30 +94,83 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_submit_receipts(receipts: crate::SignedReceiptsOf<T>) -> DispatchResult {
+	/// One receipt checked in full (both signatures, write, event): the benchmark's marginal
+	/// cost of one more accepted receipt.
+	pub fn receipt_full_weight() -> Weight {
+		T::WeightInfo::submit_receipts(1).saturating_sub(T::WeightInfo::submit_receipts(0))
+	}
+
+	/// One receipt refused before its signatures: the benchmark's marginal cost of one more
+	/// refused by the last cheap check it measures (the job read), and the device key read
+	/// that follows it.
+	pub fn receipt_cheap_weight() -> Weight {
+		T::WeightInfo::submit_receipts_rejected(1)
+			.saturating_sub(T::WeightInfo::submit_receipts_rejected(0))
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	pub(crate) fn do_submit_receipts(
+		receipts: crate::SignedReceiptsOf<T>,
+	) -> DispatchResultWithPostInfo {
 		ensure!(!receipts.is_empty(), Error::<T>::EmptyBatch);
-		let Verdicts { accepted, rejected, .. } = batch::process(
+		let Verdicts { accepted, rejected, weight } = batch::process(
 			&receipts,
-			Weight::zero(),
-			|signed| {
-				Self::process_receipt(signed)
-					.map(|()| Weight::zero())
-					.map_err(|error| (error.into(), Weight::zero()))
-			},
+			T::WeightInfo::submit_receipts(0),
+			batch::nothing_to_settle,
+			|signed| Self::process_receipt(signed),
 			|index, signed, error| {
 				let job = signed.receipt.job;
 				Self::deposit_event(Event::ReceiptRejected { index, job, error })
 			},
 		);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
-		Ok(())
+		Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Default::default() })
 	}
 
 	/// Check and record one receipt: the job and the receipt's terms, then both signatures,
-	/// then the write.
-	pub(crate) fn process_receipt(signed: &SignedReceiptOf<T>) -> Result<(), Error<T>> {
+	/// then the write. Returns the weight spent: [`Self::receipt_cheap_weight`] for a refusal
+	/// before the signatures, [`Self::receipt_full_weight`] otherwise.
+	pub(crate) fn process_receipt(signed: &SignedReceiptOf<T>) -> Result<Weight, Rejection> {
+		let (cheap, full) = (Self::receipt_cheap_weight(), Self::receipt_full_weight());
+		let (mut job, amount, key) =
+			Self::check_receipt_terms(signed).map_err(|e| (e.into(), cheap))?;
 		let receipt = &signed.receipt;
-		let mut job = Jobs::<T>::get(receipt.job).ok_or(Error::<T>::UnknownJob)?;
+		let now = frame_system::Pallet::<T>::block_number();
+
+		let message = Self::receipt_message(receipt);
+		if !signed.consumer_signature.verify(&message[..], &job.consumer) {
+			return Err((Error::<T>::BadConsumerSignature.into(), full));
+		}
+		// A receipt dated before the device's last key rotation may carry the old key's
+		// signature: rotating does not void work co-signed but not yet submitted.
+		let signed_by_device = key.verify(&message, &signed.device_signature)
+			|| T::Registry::previous_key(job.device).is_some_and(|(old, rotated_at)| {
+				receipt.timestamp < rotated_at && old.verify(&message, &signed.device_signature)
+			});
+		if !signed_by_device {
+			return Err((Error::<T>::BadSignature.into(), full));
+		}
+
+		job.status = JobStatus::Submitted { units: receipt.units, amount, submitted_at: now };
+		let payable_at = Self::payable_at(now);
+		Jobs::<T>::insert(receipt.job, job);
+		Self::deposit_event(Event::ReceiptAccepted {
+			job: receipt.job,
+			device: receipt.device,
+			units: receipt.units,
+			amount,
+			payable_at,
+		});
+		Ok(full)
+	}
+
+	/// The cheap checks of a receipt: its job is open, the receipt matches its terms, and the
+	/// device has a key. The job, the amount to pay and the device's key.
+	fn check_receipt_terms(
+		signed: &SignedReceiptOf<T>,
+	) -> Result<(JobOf<T>, BalanceOf<T>, pallet_devices::DeviceKey), Error<T>> {
+		let receipt = &signed.receipt;
+		let job = Jobs::<T>::get(receipt.job).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.status == JobStatus::Open, Error::<T>::AlreadySubmitted);
 		ensure!(
 			receipt.consumer == job.consumer
@@ -130,31 +186,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let amount = Self::job_cost(receipt.units, job.price).ok_or(Error::<T>::Overflow)?;
 		let key = T::Registry::key(job.device).ok_or(Error::<T>::UnknownDevice)?;
-
-		let message = Self::receipt_message(receipt);
-		ensure!(
-			signed.consumer_signature.verify(&message[..], &job.consumer),
-			Error::<T>::BadConsumerSignature
-		);
-		// A receipt dated before the device's last key rotation may carry the old key's
-		// signature: rotating does not void work co-signed but not yet submitted.
-		let signed_by_device = key.verify(&message, &signed.device_signature)
-			|| T::Registry::previous_key(job.device).is_some_and(|(old, rotated_at)| {
-				receipt.timestamp < rotated_at && old.verify(&message, &signed.device_signature)
-			});
-		ensure!(signed_by_device, Error::<T>::BadSignature);
-
-		job.status = JobStatus::Submitted { units: receipt.units, amount, submitted_at: now };
-		let payable_at = Self::payable_at(now);
-		Jobs::<T>::insert(receipt.job, job);
-		Self::deposit_event(Event::ReceiptAccepted {
-			job: receipt.job,
-			device: receipt.device,
-			units: receipt.units,
-			amount,
-			payable_at,
-		});
-		Ok(())
+		Ok((job, amount, key))
 	}
 
 	/// The first block a receipt submitted at `submitted_at` can be released at.

@@ -566,10 +566,14 @@ pub mod pallet {
 		}
 
 		/// Submit workload commitments for any devices, within the commit window. Each is
-		/// checked on its own (`WorkCommitted`, or `ItemRejected` with the reason).
+		/// checked on its own (`WorkCommitted`, or `ItemRejected` with the reason). What the
+		/// items refused before their signature did not use is refunded.
 		#[pallet::call_index(2)]
 		#[pallet::weight((Pallet::<T>::commits_weight(commits.len() as u32), DispatchClass::Operational))]
-		pub fn commit_work(origin: OriginFor<T>, commits: WorkCommitsOf<T>) -> DispatchResult {
+		pub fn commit_work(
+			origin: OriginFor<T>,
+			commits: WorkCommitsOf<T>,
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_commit_work(commits)
 		}
@@ -614,13 +618,13 @@ pub mod pallet {
 
 		/// Submit receipts co-signed by each job's consumer and device. Each is checked on its
 		/// own (`ReceiptAccepted`, or `ReceiptRejected` with the reason); a job takes one
-		/// receipt.
+		/// receipt. What the receipts refused before their signatures did not use is refunded.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::submit_receipts(receipts.len() as u32))]
 		pub fn submit_receipts(
 			origin: OriginFor<T>,
 			receipts: SignedReceiptsOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_submit_receipts(receipts)
 		}

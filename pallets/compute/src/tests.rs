@@ -33,7 +33,7 @@ fn assert_commit_rejected(commit: WorkCommit, error: Error<Test>) {
 		RuntimeOrigin::signed(CHARLIE),
 		BoundedVec::truncate_from(vec![commit])
 	));
-	assert_eq!(rejections(), vec![(device, DispatchError::from(error))]);
+	assert_eq!(rejections(), vec![(device, DispatchError::from(error))], "{:?}", System::events());
 	assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 0, rejected: 1 });
 	assert_eq!(Compute::work_challenge(device).map(|c| c.status), before, "nothing recorded");
 }
@@ -47,7 +47,7 @@ fn assert_reveal_rejected(reveal: crate::WorkRevealOf<Test>, error: Error<Test>)
 		RuntimeOrigin::signed(CHARLIE),
 		BoundedVec::truncate_from(vec![reveal])
 	));
-	assert_eq!(rejections(), vec![(device, DispatchError::from(error))]);
+	assert_eq!(rejections(), vec![(device, DispatchError::from(error))], "{:?}", System::events());
 	assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 0, rejected: 1 });
 	assert_eq!(Compute::work_challenge(device).map(|c| c.status), before, "nothing recorded");
 	assert!(points().is_empty());
@@ -1060,5 +1060,58 @@ fn configured_bounds_hold() {
 		assert_eq!(Compute::samples(), 3);
 		assert_eq!(Compute::segment_len(), 16);
 		assert_eq!(Compute::reveal_at(10), 14);
+	});
+}
+
+// ---- Refunds ----------------------------------------------------------------------------
+
+fn db() -> frame_support::weights::RuntimeDbWeight {
+	<<Test as frame_system::Config>::DbWeight as frame_support::traits::Get<_>>::get()
+}
+
+#[test]
+fn a_batch_of_commitments_pays_for_what_its_items_used() {
+	use crate::weights::WeightInfo;
+	ExtBuilder.build_and_execute(|| {
+		enroll(WORKER);
+		run_to_epoch(1);
+		let good = Workload::run(WORKER, &[]).commit();
+		let mut stale = good.clone();
+		stale.epoch = 0;
+		let commits = BoundedVec::truncate_from(vec![good, stale]);
+		let charged = Compute::commits_weight(2);
+		let post = Compute::commit_work(RuntimeOrigin::signed(CHARLIE), commits).unwrap();
+		assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 1, rejected: 1 });
+		// The first item settles the worker (behind since epoch 0) and is checked in full;
+		// the second finds it settled (one read) and is refused before its signature.
+		let used = <() as WeightInfo>::commit_work(0)
+			+ Compute::settle_weight()
+			+ db().reads_writes(2, 1)
+			+ Compute::commit_full_weight()
+			+ db().reads(1)
+			+ Compute::commit_cheap_weight();
+		assert_eq!(post.actual_weight, Some(used));
+		assert!(used.all_lt(charged));
+	});
+}
+
+#[test]
+fn a_batch_of_receipts_pays_for_what_its_items_used() {
+	use crate::weights::WeightInfo;
+	ExtBuilder.build_and_execute(|| {
+		let job = open(WORKER, 100);
+		let other = open(WORKER, 100);
+		run_to_block(3);
+		// Dated after the block: refused before its signatures.
+		let future = signed_receipt(other, 10, 4);
+		let receipts = BoundedVec::truncate_from(vec![signed_receipt(job, 60, 2), future]);
+		let charged = <() as WeightInfo>::submit_receipts(2);
+		let post = Compute::submit_receipts(RuntimeOrigin::signed(CHARLIE), receipts).unwrap();
+		assert_eq!(rejections(), vec![(other, Error::<Test>::BadTimestamp.into())]);
+		let used = <() as WeightInfo>::submit_receipts(0)
+			+ Compute::receipt_full_weight()
+			+ Compute::receipt_cheap_weight();
+		assert_eq!(post.actual_weight, Some(used));
+		assert!(used.all_lte(charged));
 	});
 }

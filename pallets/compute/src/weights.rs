@@ -48,11 +48,13 @@ pub trait WeightInfo {
 	fn withdraw() -> Weight;
 	fn draw_reveal_seed() -> Weight;
 	fn commit_work(n: u32, ) -> Weight;
+	fn commit_work_rejected(n: u32, ) -> Weight;
 	fn reveal_work(s: u32, ) -> Weight;
 	fn recompute_segment(m: u32, ) -> Weight;
 	fn open_job() -> Weight;
 	fn cancel_job() -> Weight;
 	fn submit_receipts(n: u32, ) -> Weight;
+	fn submit_receipts_rejected(n: u32, ) -> Weight;
 	fn dispute() -> Weight;
 	fn resolve_dispute() -> Weight;
 	fn release_job() -> Weight;
@@ -126,6 +128,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
+	fn commit_work_rejected(n: u32, ) -> Weight {
+		Self::commit_work(n)
+	}
 	fn commit_work(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `570 + n * (204 ±0)`
@@ -210,6 +215,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
+	fn submit_receipts_rejected(n: u32, ) -> Weight {
+		Self::submit_receipts(n)
+	}
 	fn submit_receipts(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `602 + n * (51 ±0)`
@@ -340,6 +348,9 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
+	fn commit_work_rejected(n: u32, ) -> Weight {
+		Self::commit_work(n)
+	}
 	fn commit_work(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `570 + n * (204 ±0)`
@@ -424,6 +435,9 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
+	fn submit_receipts_rejected(n: u32, ) -> Weight {
+		Self::submit_receipts(n)
+	}
 	fn submit_receipts(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `602 + n * (51 ±0)`

@@ -216,6 +216,7 @@ impl<T: Config> Pallet<T> {
 		let Verdicts { accepted, rejected, weight } = batch::process(
 			&bundles,
 			T::WeightInfo::submit_beacons_rejected(0),
+			batch::nothing_to_settle,
 			|bundle| Self::process_bundle(&epoch, now, bundle),
 			|index, bundle, error| {
 				let device = bundle.beacon.device;

@@ -199,6 +199,21 @@ mod benchmarks {
 		assert_eq!(OwnerDeviceCount::<T>::get(&caller), n);
 	}
 
+	/// Every item refused by the last check before its proof of possession (the caller has
+	/// nothing to hold as deposit): the batch's base cost and the cost of a cheap refusal.
+	#[benchmark]
+	fn register_batch_rejected(n: Linear<1, { T::MaxBatch::get() }>) {
+		let caller: T::AccountId = whitelisted_caller();
+		let items: alloc::vec::Vec<_> =
+			(0..n).map(|_| registration::<T>(&caller, Scheme::Ecdsa)).collect();
+		let batch = RegistrationsOf::<T>::try_from(items).expect("n is at most MaxBatch; qed");
+
+		#[extrinsic_call]
+		register_batch(RawOrigin::Signed(caller.clone()), batch);
+
+		assert_eq!(OwnerDeviceCount::<T>::get(&caller), 0);
+	}
+
 	/// From no metadata to the largest: a deposit top-up.
 	#[benchmark]
 	fn update_metadata() {

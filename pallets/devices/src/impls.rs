@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use depin_primitives::Domain;
 use depin_proving::{batch, DeviceChange, OnDeviceChange, UnclaimedRewards};
 use frame_support::{
+	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 	ensure,
 	pallet_prelude::*,
 	traits::{
@@ -251,34 +252,74 @@ impl<T: Config> Pallet<T> {
 		owner: T::AccountId,
 		registration: Registration<T::AccountId>,
 	) -> Result<DeviceId, DispatchError> {
-		let Registration { key, proof, nonce, kind, location, capacity, metadata, manager } =
+		let (cell, deposit) = Self::check_registration(&owner, &registration)?;
+		Self::complete_registration(owner, registration, cell, deposit)
+	}
+
+	/// The cheap checks of a registration (everything but the proof of possession): the
+	/// device's cell and deposit.
+	fn check_registration(
+		owner: &T::AccountId,
+		r: &Registration<T::AccountId>,
+	) -> Result<(H3Cell, BalanceOf<T>), DispatchError> {
+		Self::check_new_device(owner, &r.key, r.kind, r.location, r.capacity, &r.metadata)
+	}
+
+	/// A registration that passed [`Self::check_registration`]: the proof of possession, then
+	/// the writes.
+	fn complete_registration(
+		owner: T::AccountId,
+		registration: Registration<T::AccountId>,
+		cell: H3Cell,
+		deposit: BalanceOf<T>,
+	) -> Result<DeviceId, DispatchError> {
+		let Registration { key, proof, nonce, kind, capacity, metadata, manager, .. } =
 			registration;
-		let (cell, deposit) =
-			Self::check_new_device(&owner, &key, kind, location, capacity, &metadata)?;
 		Self::check_possession(REGISTER_CONTEXT, &owner, &key, nonce, &proof)?;
 		KeyNonces::<T>::insert(key, nonce.saturating_add(1));
 		Self::store_new_device(owner, key, kind, cell, capacity, metadata, manager, deposit)
 	}
 
+	/// One registration refused before its proof of possession: the benchmark's marginal cost
+	/// of one more refused by the last cheap check (the deposit cannot be held).
+	pub(crate) fn register_cheap_weight() -> Weight {
+		T::WeightInfo::register_batch_rejected(1)
+			.saturating_sub(T::WeightInfo::register_batch_rejected(0))
+	}
+
+	/// The weight charged for a batch of registrations before dispatch: the batch's base and
+	/// each item as a registration with its key's scheme. What the items refused before their
+	/// proof did not use is refunded.
+	pub(crate) fn registrations_weight(registrations: &[Registration<T::AccountId>]) -> Weight {
+		registrations.iter().fold(T::WeightInfo::register_batch(0), |acc, r| {
+			acc.saturating_add(Self::register_weight(&r.key))
+		})
+	}
+
 	pub(crate) fn do_register_batch(
 		owner: T::AccountId,
 		registrations: RegistrationsOf<T>,
-	) -> DispatchResult {
+	) -> DispatchResultWithPostInfo {
 		ensure!(!registrations.is_empty(), Error::<T>::EmptyBatch);
-		// Each item in its own storage layer: a failed item leaves nothing behind.
+		let cheap = Self::register_cheap_weight();
+		// Each item in its own storage layer (the kit's batch): a failed item leaves nothing.
 		let verdicts = batch::process(
 			&registrations,
-			Weight::zero(),
+			T::WeightInfo::register_batch(0),
+			batch::nothing_to_settle,
 			|registration| {
-				batch::isolated(|| Self::do_register(owner.clone(), registration.clone()))
-					.map(|_| Weight::zero())
-					.map_err(|error| (error, Weight::zero()))
+				let full = Self::register_weight(&registration.key);
+				let (cell, deposit) =
+					Self::check_registration(&owner, registration).map_err(|e| (e, cheap))?;
+				Self::complete_registration(owner.clone(), registration.clone(), cell, deposit)
+					.map(|_| full)
+					.map_err(|error| (error, full))
 			},
 			|index, _, error| Self::deposit_event(Event::ItemRejected { index, error }),
 		);
 		let (accepted, rejected) = (verdicts.accepted, verdicts.rejected);
 		Self::deposit_event(Event::BatchProcessed { accepted, rejected });
-		Ok(())
+		Ok(PostDispatchInfo { actual_weight: Some(verdicts.weight), pays_fee: Default::default() })
 	}
 
 	pub(crate) fn do_update_metadata(

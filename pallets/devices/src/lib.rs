@@ -464,13 +464,13 @@ pub mod pallet {
 
 		/// Register several devices owned by the caller, each with its own proof. An item
 		/// that fails is reported in a `ItemRejected` event and leaves no trace; the others
-		/// are registered.
+		/// are registered. What the items refused before their proof did not use is refunded.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::register_batch(registrations.len() as u32))]
+		#[pallet::weight(Pallet::<T>::registrations_weight(registrations))]
 		pub fn register_batch(
 			origin: OriginFor<T>,
 			registrations: RegistrationsOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let owner = ensure_signed(origin)?;
 			Self::do_register_batch(owner, registrations)
 		}

@@ -48,6 +48,7 @@ pub trait WeightInfo {
 	fn register_ed25519() -> Weight;
 	fn register_ecdsa() -> Weight;
 	fn register_batch(n: u32, ) -> Weight;
+	fn register_batch_rejected(n: u32, ) -> Weight;
 	fn update_metadata() -> Weight;
 	fn update_location() -> Weight;
 	fn rotate_key_sr25519() -> Weight;
@@ -184,6 +185,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Devices::OwnerDevices` (r:0 w:50)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 50]`.
+	fn register_batch_rejected(n: u32, ) -> Weight {
+		Self::register_batch(n)
+	}
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `718 + n * (1 ±0)`
@@ -538,6 +542,9 @@ impl WeightInfo for () {
 	/// Storage: `Devices::OwnerDevices` (r:0 w:50)
 	/// Proof: `Devices::OwnerDevices` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 50]`.
+	fn register_batch_rejected(n: u32, ) -> Weight {
+		Self::register_batch(n)
+	}
 	fn register_batch(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `718 + n * (1 ±0)`

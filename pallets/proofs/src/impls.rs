@@ -159,6 +159,22 @@ impl<T: Config> Pallet<T> {
 		Provers::<T>::insert(device, state);
 	}
 
+	/// Settle `device`'s past epochs now, with its status as the registry has it, if it has a
+	/// proving record: before a batch item of it is checked (outside the item's storage
+	/// layer, so its faults stand whatever the item is worth). Returns the weight spent.
+	pub(crate) fn settle_now(device: DeviceId) -> Weight {
+		let read = T::DbWeight::get().reads(1);
+		let Some(mut state) = Provers::<T>::get(device) else { return read };
+		let current = T::Epochs::current().index;
+		let Settled { weight, .. } =
+			Self::settle(device, &mut state, current, T::Registry::is_active(device));
+		if weight.is_zero() {
+			return read;
+		}
+		Provers::<T>::insert(device, state);
+		weight.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+	}
+
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,
 	/// resuming where the last block stopped; one pass per epoch.
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
@@ -294,6 +310,7 @@ impl<T: Config> Pallet<T> {
 		let verdicts = batch::process(
 			&proofs,
 			T::WeightInfo::submit_storage_proofs_rejected(0),
+			|proof| Self::settle_now(proof.device),
 			|proof| Self::process_storage_proof(&epoch, now, proof),
 			|index, proof, error| {
 				Self::deposit_event(Event::ItemRejected { index, device: proof.device, error })
@@ -349,7 +366,8 @@ impl<T: Config> Pallet<T> {
 			return Err(cheap(Error::<T>::WrongPathLength));
 		}
 
-		// Past epochs first: their faults stand whatever this proof is worth.
+		// Past epochs first (the batch settled them before the item's storage layer; a proof
+		// checked on its own, as the benchmarks do, settles here).
 		let mut state = Provers::<T>::get(proof.device).unwrap_or_default();
 		let Settled { weight: settled, suspended } =
 			Self::settle(proof.device, &mut state, epoch.index, true);

@@ -4,7 +4,10 @@
 //! receipts, registrations). Each item is checked on its own: a bad item is rejected with its
 //! reason in a per-item event (`index`, the item's device or job, `error`), the good ones
 //! count, and the batch ends with one summary event (`accepted`, `rejected`). The call
-//! itself succeeds, so one bad item never costs the others their place.
+//! itself succeeds, so one bad item never costs the others their place. Each item runs in
+//! its own storage layer, and each is charged what its check spent: a pallet measures a
+//! cheap rejection (before the signature) and a full check with its benchmarks, and refunds
+//! the rest of the worst case it charged before dispatch.
 
 use frame_support::weights::Weight;
 use sp_runtime::DispatchError;
@@ -23,19 +26,41 @@ pub struct Verdicts {
 	pub weight: Weight,
 }
 
+/// A rejection inside an item's storage layer (which needs an error it can make from a
+/// `DispatchError`: the layer's own, when storage layers nest too deep).
+struct Rolled(Rejection);
+
+impl From<DispatchError> for Rolled {
+	fn from(error: DispatchError) -> Self {
+		// Nothing of the item ran: it spent nothing.
+		Rolled((error, Weight::zero()))
+	}
+}
+
 /// Check each of `items` on its own with `check`, which returns the weight it spent, whether
 /// it accepted the item (`Ok`) or rejected it (`Err`); tell `rejected` the index of each
 /// rejected item and why (for the pallet's per-item event). `base` is what the batch costs
 /// beyond its items.
+///
+/// Each item is checked in its own storage layer: whatever a rejected item wrote is rolled
+/// back, so the chain is as if the item had not been sent. What must stand whatever the item
+/// is worth, the device's settlement (the faults of the epochs it missed, and the suspension
+/// and slash they trigger), is done first, outside the layer, by `settle`, which returns the
+/// weight it spent ([`nothing_to_settle`] for a kind without a fault ledger). A device cannot
+/// escape its faults by sending a bad item.
 pub fn process<Item>(
 	items: &[Item],
 	base: Weight,
+	mut settle: impl FnMut(&Item) -> Weight,
 	mut check: impl FnMut(&Item) -> Result<Weight, Rejection>,
 	mut rejected: impl FnMut(u32, &Item, DispatchError),
 ) -> Verdicts {
 	let mut verdicts = Verdicts { accepted: 0, rejected: 0, weight: base };
 	for (index, item) in items.iter().enumerate() {
-		match check(item) {
+		verdicts.weight = verdicts.weight.saturating_add(settle(item));
+		let verdict = frame_support::storage::with_storage_layer(|| check(item).map_err(Rolled))
+			.map_err(|Rolled(rejection)| rejection);
+		match verdict {
 			Ok(spent) => {
 				verdicts.accepted = verdicts.accepted.saturating_add(1);
 				verdicts.weight = verdicts.weight.saturating_add(spent);
@@ -51,39 +76,76 @@ pub fn process<Item>(
 	verdicts
 }
 
-/// Run `check` in its own storage layer: whatever a rejected item wrote is rolled back.
-pub fn isolated<R, E: From<DispatchError>>(check: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
-	frame_support::storage::with_storage_layer(check)
+/// The `settle` of [`process`] for items that touch no fault ledger.
+pub fn nothing_to_settle<Item>(_: &Item) -> Weight {
+	Weight::zero()
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use frame_support::storage::unhashed;
 
 	#[test]
 	fn every_item_gets_a_verdict_and_its_weight() {
-		let items = [1u32, 2, 3, 4];
-		let mut rejections = Vec::new();
-		let verdicts = process(
-			&items,
-			Weight::from_parts(100, 0),
-			|item| {
-				let spent = Weight::from_parts(u64::from(*item), 0);
-				if item % 2 == 0 {
-					Err((DispatchError::Other("even"), spent))
-				} else {
-					Ok(spent)
-				}
-			},
-			|index, item, error| rejections.push((index, *item, error)),
-		);
-		assert_eq!(
-			verdicts,
-			Verdicts { accepted: 2, rejected: 2, weight: Weight::from_parts(110, 0) }
-		);
-		assert_eq!(
-			rejections,
-			vec![(1, 2, DispatchError::Other("even")), (3, 4, DispatchError::Other("even"))]
-		);
+		sp_io::TestExternalities::default().execute_with(|| {
+			let items = [1u32, 2, 3, 4];
+			let mut rejections = Vec::new();
+			let verdicts = process(
+				&items,
+				Weight::from_parts(100, 0),
+				nothing_to_settle,
+				|item| {
+					let spent = Weight::from_parts(u64::from(*item), 0);
+					if item % 2 == 0 {
+						Err((DispatchError::Other("even"), spent))
+					} else {
+						Ok(spent)
+					}
+				},
+				|index, item, error| rejections.push((index, *item, error)),
+			);
+			assert_eq!(
+				verdicts,
+				Verdicts { accepted: 2, rejected: 2, weight: Weight::from_parts(110, 0) }
+			);
+			assert_eq!(
+				rejections,
+				vec![(1, 2, DispatchError::Other("even")), (3, 4, DispatchError::Other("even"))]
+			);
+		});
+	}
+
+	#[test]
+	fn a_rejected_item_leaves_nothing_behind_but_its_settlement() {
+		sp_io::TestExternalities::default().execute_with(|| {
+			let items = [1u8, 2, 3];
+			let verdicts = process(
+				&items,
+				Weight::zero(),
+				|item| {
+					// Settled outside the item's layer: it stays, whatever the verdict.
+					unhashed::put(&[item + 10], item);
+					Weight::from_parts(10, 0)
+				},
+				|item| {
+					unhashed::put(&[*item], item);
+					if *item == 2 {
+						Err((DispatchError::Other("two"), Weight::from_parts(5, 0)))
+					} else {
+						Ok(Weight::from_parts(1, 0))
+					}
+				},
+				|_, _, _| {},
+			);
+			assert_eq!(
+				verdicts,
+				Verdicts { accepted: 2, rejected: 1, weight: Weight::from_parts(37, 0) }
+			);
+			assert_eq!(unhashed::get::<u8>(&[12]), Some(2));
+			assert_eq!(unhashed::get::<u8>(&[1]), Some(1));
+			assert_eq!(unhashed::get::<u8>(&[2]), None);
+			assert_eq!(unhashed::get::<u8>(&[3]), Some(3));
+		});
 	}
 }

@@ -112,3 +112,30 @@ fn register_batch_is_bounded_by_max_batch() {
 		assert!(RegistrationsOf::<Test>::try_from(items).is_err());
 	});
 }
+
+#[test]
+fn register_batch_pays_for_what_its_items_used() {
+	use crate::weights::WeightInfo;
+	ExtBuilder::default().build_and_execute(|| {
+		let good = registration(ALICE, &TestKey::sr25519(1));
+		let mut nowhere = registration(ALICE, &TestKey::ecdsa(2));
+		nowhere.location = 0;
+		let items = batch(vec![good, nowhere]);
+		let charged = Devices::registrations_weight(&items);
+		let post = Devices::register_batch(RuntimeOrigin::signed(ALICE), items).unwrap();
+		assert_eq!(last_event(), Event::BatchProcessed { accepted: 1, rejected: 1 });
+		// Each item is charged as a registration with its key's scheme; the one refused
+		// before its proof (a location that is no cell) pays for the cheap checks only.
+		assert_eq!(
+			charged,
+			<() as WeightInfo>::register_batch(0)
+				+ <() as WeightInfo>::register_sr25519()
+				+ <() as WeightInfo>::register_ecdsa()
+		);
+		let used = <() as WeightInfo>::register_batch(0)
+			+ <() as WeightInfo>::register_sr25519()
+			+ Devices::register_cheap_weight();
+		assert_eq!(post.actual_weight, Some(used));
+		assert!(used.all_lte(charged));
+	});
+}
