@@ -16,8 +16,8 @@ use sp_core::H256;
 fn last_event() -> Event<Test> {
 	System::events()
 		.into_iter()
-		.filter_map(|r| if let RuntimeEvent::Epochs(e) = r.event { Some(e) } else { None })
-		.last()
+		.rev()
+		.find_map(|r| if let RuntimeEvent::Epochs(e) = r.event { Some(e) } else { None })
 		.unwrap()
 }
 
