@@ -121,11 +121,12 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Faults --------------------------------------------------------------------------
 
-	/// The most settling a worker can cost beyond its read and write: the penalty of an
-	/// unrevealed commitment (suspending and slashing), then recording faults, suspending and
-	/// slashing, in the registry.
+	/// The most settling a worker can cost: the kit's one settle weight (its record read and
+	/// written, the registry's benchmarked settlement), the device's status read, and the
+	/// penalty of an unrevealed commitment before it (suspending and slashing).
 	pub fn settle_weight() -> Weight {
-		faults::max_settle_weight::<_, T::Registry>()
+		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
+			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 	}
@@ -208,14 +209,14 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::settle(device, &mut state, current, T::Registry::is_active(device));
 		Workers::<T>::insert(device, state);
-		Self::settle_weight().saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		Self::settle_weight()
 	}
 
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
 	/// resuming where the last block stopped; one pass per epoch.
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
-		let step = Self::settle_weight().saturating_add(db.reads_writes(2, 1));
+		let step = Self::settle_weight();
 		let current = T::Epochs::current().index;
 		faults::sweep::<Workers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
 			Self::settle(device, state, current, T::Registry::is_active(device));
@@ -306,9 +307,7 @@ impl<T: Config> Pallet<T> {
 	/// at the most settling can cost and checked in full. What the items did not use (cheap
 	/// refusals, devices with nothing to settle) is refunded.
 	pub fn commits_weight(n: u32) -> Weight {
-		let item = Self::commit_full_weight()
-			.saturating_add(Self::settle_weight())
-			.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+		let item = Self::commit_full_weight().saturating_add(Self::settle_weight());
 		T::WeightInfo::commit_work(0).saturating_add(item.saturating_mul(u64::from(n)))
 	}
 
@@ -391,7 +390,6 @@ impl<T: Config> Pallet<T> {
 	pub fn reveal_item_weight(samples: u32) -> Weight {
 		Self::reveal_weight(samples)
 			.saturating_add(Self::settle_weight())
-			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 			.saturating_add(T::OnProofAccepted::weight())
@@ -572,8 +570,6 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 		if change == DeviceChange::Remove {
 			return T::DbWeight::get().writes(1);
 		}
-		Self::settle_weight()
-			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
-			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		Self::settle_weight().saturating_add(faults::max_settle_weight::<_, T::Registry>())
 	}
 }

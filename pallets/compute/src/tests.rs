@@ -1086,7 +1086,6 @@ fn a_batch_of_commitments_pays_for_what_its_items_used() {
 		// the second finds it settled (one read) and is refused before its signature.
 		let used = <() as WeightInfo>::commit_work(0)
 			+ Compute::settle_weight()
-			+ db().reads_writes(2, 1)
 			+ Compute::commit_full_weight()
 			+ db().reads(1)
 			+ Compute::commit_cheap_weight();

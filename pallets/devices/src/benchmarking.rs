@@ -145,6 +145,40 @@ fn advance<T: Config>(blocks: BlockNumberFor<T>) {
 	);
 }
 
+/// A ledger that misses every epoch: what a proof kind's record of a silent device does.
+struct BenchLedger {
+	epoch: depin_proving::depin_primitives::EpochIndex,
+	consecutive: u32,
+}
+
+impl depin_proving::faults::Ledger for BenchLedger {
+	fn epoch(&self) -> depin_proving::depin_primitives::EpochIndex {
+		self.epoch
+	}
+
+	fn count_missed(&mut self, current: depin_proving::depin_primitives::EpochIndex) -> u32 {
+		let missed = current.saturating_sub(self.epoch);
+		self.consecutive = self.consecutive.saturating_add(missed);
+		missed
+	}
+
+	fn enter(&mut self, current: depin_proving::depin_primitives::EpochIndex, _active: bool) {
+		self.epoch = current;
+	}
+
+	fn close(&mut self) -> u32 {
+		0
+	}
+
+	fn consecutive_faults(&self) -> u32 {
+		self.consecutive
+	}
+
+	fn reset_faults(&mut self) {
+		self.consecutive = 0;
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -384,6 +418,31 @@ mod benchmarks {
 		}
 
 		assert_eq!(Devices::<T>::device(id).map(|d| d.faults), Some(3));
+	}
+
+	/// A fault settlement through the proving kit at its worst: the device misses the epochs
+	/// that reach the threshold, so its faults are recorded, it is suspended and its deposit
+	/// slashed. Every proof kind's ledger is charged this (`DeviceRegistry::settle_weight`).
+	#[benchmark]
+	fn settle_faults() {
+		let id = device_of::<T>(&funded_account::<T>("owner", 0));
+		let mut ledger = BenchLedger { epoch: 0, consecutive: 0 };
+		let rules =
+			depin_proving::faults::FaultRules { threshold: 3, slash: Perbill::from_percent(10) };
+
+		#[block]
+		{
+			depin_proving::faults::settle::<_, Devices<T>, _>(
+				id,
+				&mut ledger,
+				3,
+				true,
+				rules,
+				|_| {},
+			);
+		}
+
+		assert_eq!(Devices::<T>::device(id).map(|d| d.status), Some(DeviceStatus::Suspended));
 	}
 
 	#[benchmark]

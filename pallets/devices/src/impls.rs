@@ -687,6 +687,10 @@ impl<T: Config> DeviceRegistry<T::AccountId> for Pallet<T> {
 		T::WeightInfo::slash()
 	}
 
+	fn settle_weight() -> Weight {
+		T::WeightInfo::settle_faults()
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_benchmark_device(
 		owner: &T::AccountId,

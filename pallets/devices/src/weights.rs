@@ -62,6 +62,7 @@ pub trait WeightInfo {
 	fn suspend() -> Weight;
 	fn resume() -> Weight;
 	fn record_fault() -> Weight;
+	fn settle_faults() -> Weight;
 	fn slash() -> Weight;
 }
 
@@ -396,6 +397,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	fn settle_faults() -> Weight {
+		Self::record_fault().saturating_add(Self::suspend()).saturating_add(Self::slash())
+	}
 	fn record_fault() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `606`
@@ -753,6 +757,9 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Devices::Devices` (r:1 w:1)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	fn settle_faults() -> Weight {
+		Self::record_fault().saturating_add(Self::suspend()).saturating_add(Self::slash())
+	}
 	fn record_fault() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `606`

@@ -186,28 +186,6 @@ mod benchmarks {
 		assert_eq!(Sectors::<T>::get(id, 0).and_then(|s| s.proven_in), Some(epoch.index));
 	}
 
-	/// Settling a device that missed epochs up to the threshold: faults recorded, the device
-	/// suspended and slashed.
-	#[benchmark]
-	fn settle_faults() {
-		let (id, _, epoch, _, _) = proving_device::<T>(1);
-		Provers::<T>::mutate(id, |state| {
-			if let Some(state) = state {
-				state.proven = 0;
-				state.consecutive_faults = T::FaultThreshold::get().saturating_sub(1);
-			}
-		});
-
-		#[block]
-		{
-			let mut state = Provers::<T>::get(id).unwrap_or_default();
-			Proofs::<T>::settle(id, &mut state, epoch.index, T::Registry::is_active(id));
-			Provers::<T>::insert(id, state);
-		}
-
-		assert!(!T::Registry::is_active(id));
-	}
-
 	/// One chunk checked against a root at depth `d`: a leaf hash over 1 KiB and `d` node
 	/// hashes (for the README's comparison with `blake2_hashes`).
 	#[benchmark]

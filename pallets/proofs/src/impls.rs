@@ -40,7 +40,7 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 			return T::DbWeight::get()
 				.writes(u64::from(T::MaxSectorsPerDevice::get()).saturating_add(1));
 		}
-		T::WeightInfo::settle_faults()
+		Self::settle_weight()
 			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
@@ -107,10 +107,11 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Faults --------------------------------------------------------------------------
 
-	/// The most settling a device can cost beyond a plain read and write: recording faults,
-	/// suspending and slashing.
+	/// The most settling a device can cost: its record read and written, and the registry's
+	/// benchmarked settlement (recording faults, suspending, slashing): the kit's one settle
+	/// weight.
 	pub fn settle_weight() -> Weight {
-		T::WeightInfo::settle_faults()
+		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
 	}
 
 	/// The storage kind's fault rules, from its (governed) parameters.
@@ -179,7 +180,7 @@ impl<T: Config> Pallet<T> {
 	/// resuming where the last block stopped; one pass per epoch.
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
-		let step = T::WeightInfo::settle_faults().saturating_add(db.reads(1));
+		let step = Self::settle_weight().saturating_add(db.reads(1));
 		let current = T::Epochs::current().index;
 		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
 			Self::settle(device, state, current, T::Registry::is_active(device));
@@ -440,7 +441,6 @@ impl<T: Config> Pallet<T> {
 
 	/// The pallet's invariants:
 	///
-	/// - the current epoch started at or before the current block;
 	/// - every sector belongs to a prover record, was committed no later than the current
 	///   epoch, was proven (if ever) after its commitment epoch and no later than now, and
 	///   has a number below its device's `next_sector`;
@@ -452,10 +452,6 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let current = T::Epochs::current();
-		ensure!(
-			current.start <= frame_system::Pallet::<T>::block_number(),
-			"the current epoch starts in the future"
-		);
 		for (device, _, sector) in Sectors::<T>::iter() {
 			ensure!(Provers::<T>::contains_key(device), "a sector without a prover record");
 			ensure!(sector.committed_in <= current.index, "a sector committed in the future");

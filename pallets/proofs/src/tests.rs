@@ -776,7 +776,7 @@ fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
 		run_to_epoch(2);
 		let db: frame_support::weights::RuntimeDbWeight =
 			<Test as frame_system::Config>::DbWeight::get();
-		let step = <() as WeightInfo>::settle_faults() + db.reads(1);
+		let step = Proofs::settle_weight() + db.reads(1);
 		let overhead = db.reads_writes(2, 1);
 		// Not even one step fits: nothing happens.
 		assert_eq!(idle(overhead), Weight::zero());

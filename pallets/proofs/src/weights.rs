@@ -48,7 +48,6 @@ pub trait WeightInfo {
 	fn remove_sector() -> Weight;
 	fn submit_storage_proofs_rejected(n: u32, ) -> Weight;
 	fn prove_storage(k: u32, ) -> Weight;
-	fn settle_faults() -> Weight;
 	fn merkle_chunk_check(d: u32, ) -> Weight;
 	fn blake2_hashes(n: u32, ) -> Weight;
 }
@@ -133,25 +132,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(2_137_669, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	/// Storage: `Proofs::Provers` (r:1 w:1)
-	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::Devices` (r:1 w:1)
-	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn settle_faults() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1065`
-		//  Estimated: `8523`
-		// Minimum execution time: 118_382_000 picoseconds.
-		Weight::from_parts(121_929_000, 8523)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
 	fn merkle_chunk_check(d: u32, ) -> Weight {
@@ -253,25 +233,6 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(2_137_669, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	/// Storage: `Proofs::Provers` (r:1 w:1)
-	/// Proof: `Proofs::Provers` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Devices::Devices` (r:1 w:1)
-	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Parameters::Parameters` (r:3 w:0)
-	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	fn settle_faults() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1065`
-		//  Estimated: `8523`
-		// Minimum execution time: 118_382_000 picoseconds.
-		Weight::from_parts(121_929_000, 8523)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	/// The range of component `d` is `[0, 30]`.
 	fn merkle_chunk_check(d: u32, ) -> Weight {

@@ -164,9 +164,16 @@ fn charge<AccountId, R: DeviceRegistry<AccountId>, L: Ledger>(
 	settled
 }
 
-/// The most [`settle`] can spend in the registry: recording faults, suspending, slashing.
+/// The most [`settle`] can spend in the registry: recording faults, suspending, slashing (the
+/// registry's one benchmark of a settlement).
 pub fn max_settle_weight<AccountId, R: DeviceRegistry<AccountId>>() -> Weight {
-	R::record_faults_weight().saturating_add(R::suspend_weight()).saturating_add(R::slash_weight())
+	R::settle_weight()
+}
+
+/// The most settling one device costs a proof kind: reading and writing its record, and the
+/// most [`settle`] can spend in the registry. The one settle weight every ledger charges.
+pub fn settle_weight<AccountId, R: DeviceRegistry<AccountId>>(db: RuntimeDbWeight) -> Weight {
+	max_settle_weight::<AccountId, R>().saturating_add(db.reads_writes(1, 1))
 }
 
 /// Where the idle-time sweep of a proof kind is.

@@ -62,6 +62,12 @@ pub trait DeviceRegistry<AccountId> {
 	/// The weight of [`DeviceRegistry::slash`].
 	fn slash_weight() -> Weight;
 
+	/// The most a fault settlement ([`crate::faults::settle`]) spends in the registry:
+	/// recording the faults, suspending the device and slashing its deposit, benchmarked as
+	/// one settlement. Every proof kind's ledger is charged with it
+	/// ([`crate::faults::settle_weight`]).
+	fn settle_weight() -> Weight;
+
 	/// For other pallets' benchmarks: fund `owner` and register an active device with `key`,
 	/// without a possession proof, at a valid location.
 	#[cfg(feature = "runtime-benchmarks")]
