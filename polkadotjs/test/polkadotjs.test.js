@@ -66,7 +66,7 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "proofs", "coverage", "compute", "emission"]) {
+		for (const pallet of ["devices", "epochs", "proofs", "coverage", "compute", "jobs", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
@@ -97,7 +97,7 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("builds, encodes and decodes every type of our runtime", () => {
-		const ours = /^(pallet_devices|pallet_proofs|pallet_coverage|pallet_compute|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_primitives|depin_merkle)::/;
+		const ours = /^(pallet_devices|pallet_epochs|pallet_proofs|pallet_coverage|pallet_compute|pallet_jobs|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_primitives|depin_merkle)::/;
 		let checked = 0;
 		for (const { id, type } of api.registry.lookup.types) {
 			const path = type.path.map((p) => p.toString()).join("::");
@@ -273,14 +273,14 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(json.segmentLength, 1024);
 		assert.equal(json.start, challenge.start.toHex());
 		// Bob opens a job: 10 units at 1 DPN, held from his balance.
-		await assert.rejects(submit(api, api.tx.compute.openJob(2, 0, 10n ** 12n), bob), /compute\.EmptyJob/);
-		const openedIn = await submit(api, api.tx.compute.openJob(2, 10, 10n ** 12n), bob);
-		const opened = (await eventsAt(api, openedIn)).find((e) => api.events.compute.JobOpened.is(e));
+		await assert.rejects(submit(api, api.tx.jobs.openJob(2, 0, 10n ** 12n), bob), /jobs\.EmptyJob/);
+		const openedIn = await submit(api, api.tx.jobs.openJob(2, 10, 10n ** 12n), bob);
+		const opened = (await eventsAt(api, openedIn)).find((e) => api.events.jobs.JobOpened.is(e));
 		assert.ok(opened, "a JobOpened event");
 		const job = (await api.call.depinApi.computeJob(opened.data.job)).unwrap();
 		assert.equal(job.held.toBigInt(), 10n * 10n ** 12n);
 		assert.ok(job.status.isOpen);
-		await assert.rejects(submit(api, api.tx.compute.cancelJob(opened.data.job), bob), /compute\.TooEarly/);
+		await assert.rejects(submit(api, api.tx.jobs.cancelJob(opened.data.job), bob), /jobs\.TooEarly/);
 	});
 
 	it("refuses bad input with a clear error and changes nothing", async () => {

@@ -23,7 +23,7 @@ use crate::{
 pub type Balance = u128;
 /// A receipt, with the runtime's types.
 pub type Receipt = JobReceipt<AccountId32, Balance, BlockNumber>;
-/// A receipt both parties signed, ready for `compute.submit_receipts`.
+/// A receipt both parties signed, ready for `jobs.submit_receipts`.
 pub type CoSigned = SignedReceipt<AccountId32, Balance, BlockNumber, MultiSignature>;
 /// A job as `DepinApi::compute_job` returns it.
 pub type Job = compute::Job<AccountId32, Balance, BlockNumber>;
@@ -111,7 +111,7 @@ impl ConsumerReceipt {
 		Ok(receipt)
 	}
 
-	/// Add the device key's signature: the receipt as `compute.submit_receipts` takes it.
+	/// Add the device key's signature: the receipt as `jobs.submit_receipts` takes it.
 	pub fn co_sign(&self, genesis: H256, device_key: &DevicePair) -> Result<CoSigned> {
 		let receipt = self.verify(genesis)?;
 		let device_signature = device_key.sign(&receipt_message(genesis, &receipt));

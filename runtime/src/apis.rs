@@ -26,9 +26,9 @@ type Device = pallet_devices::DeviceOf<Runtime>;
 
 use crate::{
 	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Compute, Coverage,
-	Devices, Emission, Executive, Grandpa, InherentDataExt, Nonce, Proofs, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG,
-	EPOCH_DURATION_IN_SLOTS, VERSION,
+	Devices, Emission, Executive, Grandpa, InherentDataExt, Jobs, Nonce, Proofs, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	BABE_GENESIS_EPOCH_CONFIG, EPOCH_DURATION_IN_SLOTS, VERSION,
 };
 
 impl_runtime_apis! {
@@ -149,7 +149,7 @@ impl_runtime_apis! {
 		}
 
 		fn compute_job(job: depin_runtime_api::JobId) -> Option<depin_runtime_api::Job<AccountId, Balance, BlockNumber>> {
-			Compute::job(job)
+			Jobs::job(job)
 		}
 
 		fn reward_receipts(device: DeviceId, from_epoch: Option<EpochIndex>, limit: u32) -> Vec<RewardReceipt<Balance>> {

@@ -12,6 +12,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_proofs, Proofs]
 	[pallet_coverage, Coverage]
 	[pallet_compute, Compute]
+	[pallet_jobs, Jobs]
 	[pallet_emission, Emission]
 	[pallet_guarded_parameters, GuardedParameters]
 );

@@ -159,11 +159,17 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_coverage::migrations::V0ToV1<Runtime>,
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
+	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,
 );
 
 frame_support::parameter_types! {
 	/// The pallet the proving clock was deployed under before it had its own.
 	pub const ProofsPalletName: &'static str = "Proofs";
+	/// The pallet jobs were deployed under before they had their own.
+	pub const ComputePalletName: &'static str = "Compute";
+	/// What job payments were held for before jobs had a pallet of their own.
+	pub ComputeJobHold: RuntimeHoldReason =
+		RuntimeHoldReason::Compute(pallet_compute::HoldReason::JobPayment);
 }
 
 /// Executive: handles dispatch to the various modules.
@@ -239,6 +245,9 @@ mod runtime {
 	// when the commit window closes.
 	#[runtime::pallet_index(33)]
 	pub type Compute = pallet_compute;
+	// Jobs, moved out of Compute (hence its index).
+	#[runtime::pallet_index(35)]
+	pub type Jobs = pallet_jobs;
 
 	// Governance: OpenGov.
 	#[runtime::pallet_index(40)]

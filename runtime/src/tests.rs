@@ -488,10 +488,10 @@ fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
 			.try_into()
 			.expect("MaxBatch"),
 		});
-		let receipts = crate::RuntimeCall::Compute(pallet_compute::Call::submit_receipts {
+		let receipts = crate::RuntimeCall::Jobs(pallet_jobs::Call::submit_receipts {
 			receipts: alloc::vec![
-				pallet_compute::SignedReceipt {
-					receipt: pallet_compute::JobReceipt {
+				pallet_jobs::SignedReceipt {
+					receipt: pallet_jobs::JobReceipt {
 						job: 0,
 						consumer: account(Sr25519Keyring::Alice),
 						device: 0,
@@ -936,8 +936,8 @@ mod governance {
 			let timeout = |v| C::JobTimeout(compute_params::JobTimeout, Some(v));
 			type Sampled = <Runtime as pallet_compute::Config>::Samples;
 			type Fraud = <Runtime as pallet_compute::Config>::FraudSlash;
-			type Dispute = <Runtime as pallet_compute::Config>::DisputeWindow;
-			type Timeout = <Runtime as pallet_compute::Config>::JobTimeout;
+			type Dispute = <Runtime as pallet_jobs::Config>::DisputeWindow;
+			type Timeout = <Runtime as pallet_jobs::Config>::JobTimeout;
 
 			// The defaults, as the pallet reads them.
 			assert_eq!(Sampled::get(), 8);
@@ -1018,4 +1018,56 @@ mod governance {
 			assert_eq!(Balances::balance(&dave), before + limit);
 		});
 	}
+}
+
+#[test]
+fn the_upgrade_moves_the_clock_and_the_open_jobs_with_their_payments() {
+	use frame_support::{
+		storage::migration::{get_storage_value, put_storage_value},
+		traits::{
+			fungible::{InspectHold, MutateHold},
+			OnRuntimeUpgrade,
+		},
+		StorageHasher, Twox64Concat,
+	};
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		// The chain as the previous runtime left it: the clock in Proofs, a job in Compute
+		// with its payment held for Compute's reason.
+		let epoch = depin_primitives::epoch::EpochInfo {
+			index: 4,
+			start: 40u32,
+			seed: sp_core::H256::repeat_byte(4),
+		};
+		put_storage_value(b"Proofs", b"CurrentEpoch", &[], epoch);
+		let bob = account(Sr25519Keyring::Bob);
+		let job = pallet_jobs::Job {
+			consumer: bob.clone(),
+			device: 2,
+			max_units: 10,
+			price: crate::UNITS,
+			held: 10 * crate::UNITS,
+			opened_at: 0,
+			status: pallet_jobs::JobStatus::Open,
+		};
+		put_storage_value(b"Compute", b"Jobs", &Twox64Concat::hash(&0u64.encode()), job.clone());
+		put_storage_value(b"Compute", b"NextJobId", &[], 1u64);
+		assert_ok!(Balances::hold(&crate::ComputeJobHold::get(), &bob, 10 * crate::UNITS));
+
+		<crate::Migrations as OnRuntimeUpgrade>::on_runtime_upgrade();
+
+		assert_eq!(pallet_epochs::CurrentEpoch::<Runtime>::get(), epoch);
+		assert_eq!(
+			get_storage_value::<depin_primitives::epoch::EpochInfo<u32>>(
+				b"Proofs",
+				b"CurrentEpoch",
+				&[]
+			),
+			None
+		);
+		assert_eq!(pallet_jobs::Jobs::<Runtime>::get(0), Some(job));
+		assert_eq!(pallet_jobs::NextJobId::<Runtime>::get(), 1);
+		let jobs_hold = crate::RuntimeHoldReason::Jobs(pallet_jobs::HoldReason::JobPayment);
+		assert_eq!(Balances::balance_on_hold(&jobs_hold, &bob), 10 * crate::UNITS);
+		assert_eq!(Balances::balance_on_hold(&crate::ComputeJobHold::get(), &bob), 0);
+	});
 }

@@ -3,7 +3,7 @@
 //! Verifiable compute, checked on chain. See `README.md` for the design; in short:
 //!
 //! - **Capacity challenges.** A compute device's owner or manager `enroll`s it; from the next
-//!   proving epoch on (the proofs pallet's epochs, seeded by BABE's VRF output) it must run a
+//!   proving epoch on (the epochs pallet's epochs, seeded by BABE's VRF output) it must run a
 //!   sequential workload sized by its declared capacity: a blake2 hash chain of
 //!   `segments × segment_len` steps from a start derived from the epoch seed ([`work`]). It
 //!   commits to the checkpoint at the end of every segment (a Merkle root, signed by its key)
@@ -15,14 +15,10 @@
 //! - **Faults.** A challenged epoch without a correct reveal is a fault, counted lazily as
 //!   for storage proofs, and by a weight-bounded sweep in `on_idle`;
 //!   [`Config::FaultThreshold`] in a row suspend the device and slash [`Config::FaultSlash`].
-//! - **Jobs.** A consumer opens a job for a device with its payment held; consumer and device
-//!   co-sign a [`JobReceipt`] when the work is done, and anyone submits it. After
-//!   [`Config::DisputeWindow`] blocks without a dispute it pays the device's owner from the
-//!   hold, refunds the rest and records the units as usage points; a disputed job is settled
-//!   by [`Config::DisputeOrigin`].
-//! - **Points.** Each proven capacity challenge earns one point per segment and each paid job
-//!   one point per unit, reported to [`Config::OnProofAccepted`] (the emission pallet's
-//!   compute pool).
+//! - **Points.** Each proven capacity challenge earns one point per segment, reported to
+//!   [`Config::OnProofAccepted`] (the emission pallet's compute pool).
+//!
+//! Jobs that consumers pay devices for are the jobs pallet's (`pallet-jobs`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -31,7 +27,6 @@ extern crate alloc;
 pub use pallet::*;
 
 mod capacity;
-mod jobs;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -47,33 +42,6 @@ pub use depin_primitives::{work, RuntimeHasher};
 pub use types::*;
 pub use weights::WeightInfo;
 
-/// The balance type of the pallet's currency.
-pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
-	<T as frame_system::Config>::AccountId,
->>::Balance;
-
-/// A job as stored.
-pub type JobOf<T> = Job<
-	<T as frame_system::Config>::AccountId,
-	BalanceOf<T>,
-	frame_system::pallet_prelude::BlockNumberFor<T>,
->;
-
-/// A receipt as signed.
-pub type JobReceiptOf<T> = JobReceipt<
-	<T as frame_system::Config>::AccountId,
-	BalanceOf<T>,
-	frame_system::pallet_prelude::BlockNumberFor<T>,
->;
-
-/// A co-signed receipt as the pallet's calls take it.
-pub type SignedReceiptOf<T> = SignedReceipt<
-	<T as frame_system::Config>::AccountId,
-	BalanceOf<T>,
-	frame_system::pallet_prelude::BlockNumberFor<T>,
-	<T as Config>::ConsumerSignature,
->;
-
 /// A reveal as the pallet's calls take it.
 pub type WorkRevealOf<T> = WorkReveal<<T as Config>::MaxSamples, <T as Config>::MaxTreeDepth>;
 
@@ -84,62 +52,15 @@ pub type WorkCommitsOf<T> = frame_support::BoundedVec<WorkCommit, <T as Config>:
 pub type WorkRevealsOf<T> =
 	frame_support::BoundedVec<WorkRevealOf<T>, <T as Config>::MaxRevealBatch>;
 
-/// A batch of receipts.
-pub type SignedReceiptsOf<T> =
-	frame_support::BoundedVec<SignedReceiptOf<T>, <T as Config>::MaxBatch>;
-
-/// What the benchmarks need to sign receipts as a consumer.
-#[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId, Signature> {
-	/// A consumer account whose key the benchmarks can sign with.
-	fn consumer() -> AccountId;
-	/// The consumer's signature of `message`.
-	fn sign(message: &[u8]) -> Signature;
-}
-
-/// A [`BenchmarkHelper`] for runtimes with `MultiSignature` accounts: a consumer whose sr25519
-/// key is in the benchmark keystore.
-#[cfg(feature = "runtime-benchmarks")]
-pub struct Sr25519Consumer;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl Sr25519Consumer {
-	const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"dpcn");
-
-	fn key() -> sp_core::sr25519::Public {
-		sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(b"//depin-bench-consumer".to_vec()))
-	}
-}
-
-#[cfg(feature = "runtime-benchmarks")]
-impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature> for Sr25519Consumer {
-	fn consumer() -> sp_runtime::AccountId32 {
-		use sp_runtime::traits::IdentifyAccount;
-		sp_runtime::MultiSigner::from(Self::key()).into_account()
-	}
-
-	fn sign(message: &[u8]) -> sp_runtime::MultiSignature {
-		sp_io::crypto::sr25519_sign(Self::KEY_TYPE, &Self::key(), message)
-			.map(sp_runtime::MultiSignature::Sr25519)
-			.expect("the key is in the benchmark keystore; qed")
-	}
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use depin_proving::{OnProofAccepted, ProvingEpochs};
-	use frame_support::{
-		pallet_prelude::*,
-		traits::{fungible, Randomness},
-	};
+	use frame_support::{pallet_prelude::*, traits::Randomness};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
 	use sp_core::H256;
-	use sp_runtime::{
-		traits::{IdentifyAccount, Verify},
-		Perbill,
-	};
+	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -148,10 +69,12 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// Why the pallet holds funds.
+	/// Why the pallet held funds: job payments, before jobs moved to the jobs pallet. Kept so
+	/// that the runtime upgrade moving them (`pallet_jobs::migrations::MoveFromCompute`) can
+	/// release what is held for it; remove it in the release after that upgrade.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// A job's payment, until it is paid out or refunded.
+		/// A job's payment (moved to `pallet_jobs::HoldReason::JobPayment`).
 		JobPayment,
 	}
 
@@ -160,32 +83,14 @@ pub mod pallet {
 		/// The device registry: devices, keys, owners, faults, suspension and slashing.
 		type Registry: DeviceRegistry<Self::AccountId, BlockNumber = BlockNumberFor<Self>>;
 
-		/// The proving epochs (the proofs pallet): their indices, seeds and deadlines.
+		/// The proving epochs (the epochs pallet): their indices, seeds and deadlines.
 		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
 
 		/// Where reveal seeds come from: BABE's VRF output in the runtime.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
-		/// Told about the points of every proven challenge and paid job (the emission pallet).
+		/// Told about the points of every proven challenge (the emission pallet).
 		type OnProofAccepted: OnProofAccepted;
-
-		/// Holds job payments and pays them out.
-		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ fungible::Mutate<Self::AccountId>;
-
-		/// The overarching hold reason.
-		type RuntimeHoldReason: From<HoldReason>;
-
-		/// A consumer's signature of a receipt (`MultiSignature` in the runtime).
-		type ConsumerSignature: Verify<Signer = Self::ConsumerPublic>
-			+ Parameter
-			+ DecodeWithMemTracking;
-
-		/// The signer of a consumer's signature, which identifies its account.
-		type ConsumerPublic: IdentifyAccount<AccountId = Self::AccountId>;
-
-		/// Decides disputed jobs (root until governance provides a track).
-		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Blocks from an epoch's start during which commitments are accepted; the reveal seed
 		/// is drawn at the block after. Kept below the epoch's response window.
@@ -229,7 +134,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type FraudSlash: Get<Perbill>;
 
-		/// The most commitments or receipts in one batch.
+		/// The most commitments in one batch.
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
@@ -237,20 +142,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRevealBatch: Get<u32>;
 
-		/// Blocks after a receipt's submission during which its consumer may dispute it.
-		#[pallet::constant]
-		type DisputeWindow: Get<BlockNumberFor<Self>>;
-
-		/// Blocks after which the consumer may cancel a job that has no receipt.
-		#[pallet::constant]
-		type JobTimeout: Get<BlockNumberFor<Self>>;
-
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
-
-		/// Signs receipts for the benchmarks.
-		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::ConsumerSignature>;
 	}
 
 	/// The record of every enrolled compute device.
@@ -264,14 +157,6 @@ pub mod pallet {
 	/// Where the idle-time fault sweep is.
 	#[pallet::storage]
 	pub type Sweep<T: Config> = StorageValue<_, SweepState, ValueQuery>;
-
-	/// Jobs not settled yet.
-	#[pallet::storage]
-	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
-
-	/// The id the next job gets.
-	#[pallet::storage]
-	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -365,64 +250,6 @@ pub mod pallet {
 			/// Epochs in a row with a missed challenge.
 			consecutive: u32,
 		},
-		/// A consumer opened a job and its payment is held.
-		JobOpened {
-			/// The job.
-			job: JobId,
-			/// The consumer.
-			consumer: T::AccountId,
-			/// The device.
-			device: DeviceId,
-			/// The most units it may bill.
-			max_units: u64,
-			/// The price of a unit.
-			price: BalanceOf<T>,
-		},
-		/// A job without a receipt was cancelled and its payment released.
-		JobCancelled {
-			/// The job.
-			job: JobId,
-		},
-		/// A job's co-signed receipt was recorded; it pays out after the dispute window.
-		ReceiptAccepted {
-			/// The job.
-			job: JobId,
-			/// The device.
-			device: DeviceId,
-			/// Units billed.
-			units: u64,
-			/// What the device's owner will be paid.
-			amount: BalanceOf<T>,
-			/// The first block at which it can be released.
-			payable_at: BlockNumberFor<T>,
-		},
-		/// A receipt in a batch was rejected; nothing of it was stored.
-		ReceiptRejected {
-			/// Its position in the batch.
-			index: u32,
-			/// The job it named.
-			job: JobId,
-			/// Why.
-			error: DispatchError,
-		},
-		/// The consumer disputed a job's receipt.
-		JobDisputed {
-			/// The job.
-			job: JobId,
-		},
-		/// A job was settled: the device's owner was paid and the rest refunded.
-		JobSettled {
-			/// The job.
-			job: JobId,
-			/// The device.
-			device: DeviceId,
-			/// Paid to the device's owner.
-			paid: BalanceOf<T>,
-			/// Released to the consumer.
-			refunded: BalanceOf<T>,
-			/// Usage points recorded.
-			points: u64,
-		},
 	}
 
 	#[pallet::error]
@@ -474,37 +301,9 @@ pub mod pallet {
 		WrongStart,
 		/// A checkpoint and its path do not lead to the committed root.
 		InvalidMerkleProof,
-		/// The device key did not sign this commitment (or receipt) for this chain, device,
-		/// epoch and workload.
+		/// The device key did not sign this commitment for this chain, device, epoch and
+		/// workload.
 		BadSignature,
-		/// A job needs at least one unit at a positive price.
-		EmptyJob,
-		/// `max_units × price` overflows.
-		Overflow,
-		/// No such job (or it was settled).
-		UnknownJob,
-		/// Only the job's consumer may do this.
-		NotConsumer,
-		/// The job already has a receipt.
-		AlreadySubmitted,
-		/// The job has no receipt to dispute or release.
-		NotSubmitted,
-		/// The job is not disputed.
-		NotDisputed,
-		/// The job may only be cancelled `JobTimeout` blocks after it was opened.
-		TooEarly,
-		/// The dispute window has closed.
-		DisputeWindowClosed,
-		/// The dispute window is still open.
-		DisputeWindowOpen,
-		/// The receipt's consumer, device or price is not the job's.
-		ReceiptMismatch,
-		/// The receipt bills more units than the job allows.
-		TooManyUnits,
-		/// The receipt's timestamp is before the job was opened or after this block.
-		BadTimestamp,
-		/// The consumer's signature of the receipt is not valid.
-		BadConsumerSignature,
 	}
 
 	#[pallet::hooks]
@@ -535,7 +334,6 @@ pub mod pallet {
 				T::MaxBatch::get() >= 1 && T::MaxRevealBatch::get() >= 1,
 				"batches must hold at least one item"
 			);
-			assert!(!T::JobTimeout::get().is_zero(), "JobTimeout must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -590,74 +388,6 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_reveal_work(reveals)
-		}
-
-		/// Open a job for a compute device: `max_units × price` is held from the caller until
-		/// the job's receipt pays it out, or the job is cancelled.
-		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::open_job())]
-		pub fn open_job(
-			origin: OriginFor<T>,
-			device: DeviceId,
-			max_units: u64,
-			price: BalanceOf<T>,
-		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_open_job(who, device, max_units, price)
-		}
-
-		/// Cancel a job that has no receipt `JobTimeout` blocks after it was opened, releasing
-		/// its payment to its consumer. By anyone: a job nobody delivered expires, and whoever
-		/// cleans it up frees its storage.
-		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
-		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
-			ensure_signed(origin)?;
-			Self::do_cancel_job(job)
-		}
-
-		/// Submit receipts co-signed by each job's consumer and device. Each is checked on its
-		/// own (`ReceiptAccepted`, or `ReceiptRejected` with the reason); a job takes one
-		/// receipt. What the receipts refused before their signatures did not use is refunded.
-		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::submit_receipts(receipts.len() as u32))]
-		pub fn submit_receipts(
-			origin: OriginFor<T>,
-			receipts: SignedReceiptsOf<T>,
-		) -> DispatchResultWithPostInfo {
-			ensure_signed(origin)?;
-			Self::do_submit_receipts(receipts)
-		}
-
-		/// Dispute a job's receipt within the dispute window. By its consumer; the dispute
-		/// origin then decides.
-		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::dispute())]
-		pub fn dispute(origin: OriginFor<T>, job: JobId) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_dispute(who, job)
-		}
-
-		/// Decide a disputed job: the device's owner gets `provider_share` of the billed
-		/// amount (and of the usage points), the consumer the rest of the hold.
-		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::resolve_dispute().saturating_add(T::OnProofAccepted::weight()))]
-		pub fn resolve_dispute(
-			origin: OriginFor<T>,
-			job: JobId,
-			provider_share: Perbill,
-		) -> DispatchResult {
-			T::DisputeOrigin::ensure_origin(origin)?;
-			Self::do_resolve_dispute(job, provider_share)
-		}
-
-		/// Pay out a job whose dispute window has passed: the device's owner is paid, the rest
-		/// released to the consumer, the units recorded as usage points. By anyone.
-		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::release_job().saturating_add(T::OnProofAccepted::weight()))]
-		pub fn release_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
-			ensure_signed(origin)?;
-			Self::do_release_job(job)
 		}
 	}
 }

@@ -15,10 +15,7 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
-use sp_runtime::{
-	testing::{TestSignature, UintAuthorityId},
-	BuildStorage, Perbill,
-};
+use sp_runtime::{BuildStorage, Perbill};
 
 pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
 
@@ -92,11 +89,6 @@ impl pallet_compute::Config for Test {
 	type Epochs = Epochs;
 	type Randomness = TestRandomness;
 	type OnProofAccepted = RecordPoints;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type ConsumerSignature = TestSignature;
-	type ConsumerPublic = UintAuthorityId;
-	type DisputeOrigin = EnsureRoot<AccountId>;
 	/// Commitments in blocks `start..start + 4`, the seed at `start + 4`, reveals to
 	/// `start + 7`.
 	type CommitWindow = ConstU64<4>;
@@ -111,26 +103,7 @@ impl pallet_compute::Config for Test {
 	type FraudSlash = FraudSlash;
 	type MaxBatch = ConstU32<4>;
 	type MaxRevealBatch = ConstU32<3>;
-	type DisputeWindow = ConstU64<5>;
-	type JobTimeout = ConstU64<20>;
 	type WeightInfo = ();
-	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = BenchmarkSigner;
-}
-
-/// Signs receipts for the benchmark tests with test signatures.
-#[cfg(feature = "runtime-benchmarks")]
-pub struct BenchmarkSigner;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId, TestSignature> for BenchmarkSigner {
-	fn consumer() -> AccountId {
-		CONSUMER
-	}
-
-	fn sign(message: &[u8]) -> TestSignature {
-		TestSignature(CONSUMER, message.to_vec())
-	}
 }
 
 pub const ALICE: AccountId = 1;
@@ -403,46 +376,13 @@ pub fn compute_events() -> Vec<crate::Event<Test>> {
 		.collect()
 }
 
-/// The rejections reported so far: `(device or job, error)`.
+/// The rejections reported so far: `(device, error)`.
 pub fn rejections() -> Vec<(u64, sp_runtime::DispatchError)> {
 	compute_events()
 		.into_iter()
 		.filter_map(|e| match e {
 			crate::Event::ItemRejected { device, error, .. } => Some((device, error)),
-			crate::Event::ReceiptRejected { job, error, .. } => Some((job, error)),
 			_ => None,
 		})
 		.collect()
-}
-
-/// The receipt of job `job` as the job stands, for `units` at `timestamp`, co-signed.
-pub fn signed_receipt(job: JobId, units: u64, timestamp: u64) -> crate::SignedReceiptOf<Test> {
-	let stored = Compute::job(job).unwrap();
-	let receipt = JobReceipt {
-		job,
-		consumer: stored.consumer,
-		device: stored.device,
-		units,
-		price: stored.price,
-		timestamp,
-	};
-	sign_receipt(receipt)
-}
-
-/// Co-sign a (possibly tampered) receipt by its consumer and its device.
-pub fn sign_receipt(receipt: crate::JobReceiptOf<Test>) -> crate::SignedReceiptOf<Test> {
-	let message = Compute::receipt_message(&receipt);
-	SignedReceipt {
-		consumer_signature: TestSignature(receipt.consumer, message.clone()),
-		device_signature: key_of(receipt.device).sign(&message),
-		receipt,
-	}
-}
-
-/// Submit receipts in one batch.
-pub fn submit(receipts: Vec<crate::SignedReceiptOf<Test>>) {
-	frame_support::assert_ok!(Compute::submit_receipts(
-		RuntimeOrigin::signed(CHARLIE),
-		BoundedVec::truncate_from(receipts)
-	));
 }

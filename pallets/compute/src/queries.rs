@@ -1,6 +1,6 @@
 //! Read-only views for the runtime API, and the pallet's invariants.
 
-use crate::{pallet::*, types::*, JobOf};
+use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use depin_proving::ProvingEpochs;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -42,28 +42,15 @@ impl<T: Config> Pallet<T> {
 			.map_or(0, |c| u64::from(c.segments))
 	}
 
-	/// A job not settled yet.
-	pub fn job(id: JobId) -> Option<JobOf<T>> {
-		Jobs::<T>::get(id)
-	}
-
 	/// The pallet's invariants:
 	///
 	/// - every worker's record describes an epoch no later than the current one and no earlier
 	///   than its enrolment; it is challenged only after its enrolment epoch; a commitment has
 	///   at least one segment of at least one step, within `2^MaxTreeDepth` segments;
-	/// - the reveal seed and the sweep are never ahead of the current epoch;
-	/// - every job has an id below `NextJobId`, holds `max_units × price`, bills at most
-	///   `max_units` and at most what it holds;
-	/// - each consumer's funds on hold for jobs are exactly what its jobs hold.
+	/// - the reveal seed and the sweep are never ahead of the current epoch.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use crate::BalanceOf;
-		use frame_support::{
-			ensure,
-			traits::{fungible::InspectHold, Get},
-		};
-		use sp_runtime::traits::Saturating;
+		use frame_support::{ensure, traits::Get};
 		let current = T::Epochs::current().index;
 		for (_, state) in Workers::<T>::iter() {
 			ensure!(state.epoch <= current, "a worker record from the future");
@@ -85,32 +72,6 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(Sweep::<T>::get().epoch <= current, "the sweep is ahead of the epoch");
 
-		let next = NextJobId::<T>::get();
-		let mut held: alloc::collections::BTreeMap<T::AccountId, BalanceOf<T>> = Default::default();
-		for (id, job) in Jobs::<T>::iter() {
-			ensure!(id < next, "a job numbered past NextJobId");
-			ensure!(
-				Self::job_cost(job.max_units, job.price) == Some(job.held),
-				"a job holding other than max_units × price"
-			);
-			match job.status {
-				JobStatus::Open => {},
-				JobStatus::Submitted { units, amount, .. }
-				| JobStatus::Disputed { units, amount } => {
-					ensure!(units <= job.max_units, "a job billing beyond max_units");
-					ensure!(amount <= job.held, "a job billing beyond its hold");
-				},
-			}
-			let entry = held.entry(job.consumer.clone()).or_default();
-			*entry = entry.saturating_add(job.held);
-		}
-		let reason = HoldReason::JobPayment.into();
-		for (consumer, total) in held {
-			ensure!(
-				T::Currency::balance_on_hold(&reason, &consumer) == total,
-				"job holds out of step with the jobs"
-			);
-		}
 		Ok(())
 	}
 }

@@ -51,11 +51,10 @@ pub async fn job_open(
 	units: u64,
 	price: u128,
 ) -> Result<Report> {
-	let included =
-		chain.submit(&depin::tx().compute().open_job(device, units, price), signer).await?;
+	let included = chain.submit(&depin::tx().jobs().open_job(device, units, price), signer).await?;
 	let opened = included
 		.events
-		.find_first::<depin::compute::events::JobOpened>()
+		.find_first::<depin::jobs::events::JobOpened>()
 		.transpose()?
 		.ok_or_else(|| anyhow!("the chain reported no JobOpened event"))?;
 	let held = price.saturating_mul(u128::from(units));
@@ -167,16 +166,16 @@ pub async fn job_submit(
 		)
 	})?;
 	let co_signed = consumer.co_sign(genesis, &key)?;
-	let call = depin::tx().compute().submit_receipts(bridge(&vec![co_signed])?);
+	let call = depin::tx().jobs().submit_receipts(bridge(&vec![co_signed])?);
 	let included = chain.submit(&call, signer).await?;
 	if let Some(rejected) =
-		included.events.find_first::<depin::compute::events::ReceiptRejected>().transpose()?
+		included.events.find_first::<depin::jobs::events::ReceiptRejected>().transpose()?
 	{
 		bail!("the chain rejected the receipt: {}", error_name(&included, &rejected.error));
 	}
 	let accepted = included
 		.events
-		.find_first::<depin::compute::events::ReceiptAccepted>()
+		.find_first::<depin::jobs::events::ReceiptAccepted>()
 		.transpose()?
 		.ok_or_else(|| anyhow!("the chain reported no ReceiptAccepted event"))?;
 	Ok(Report::new(
@@ -208,13 +207,13 @@ pub async fn job_action(
 	action: JobAction,
 ) -> Result<Report> {
 	let included = match action {
-		JobAction::Dispute => chain.submit(&depin::tx().compute().dispute(job), signer).await?,
-		JobAction::Release => chain.submit(&depin::tx().compute().release_job(job), signer).await?,
-		JobAction::Cancel => chain.submit(&depin::tx().compute().cancel_job(job), signer).await?,
+		JobAction::Dispute => chain.submit(&depin::tx().jobs().dispute(job), signer).await?,
+		JobAction::Release => chain.submit(&depin::tx().jobs().release_job(job), signer).await?,
+		JobAction::Cancel => chain.submit(&depin::tx().jobs().cancel_job(job), signer).await?,
 	};
 	let block = format!("{:?}", included.block);
 	if let Some(settled) =
-		included.events.find_first::<depin::compute::events::JobSettled>().transpose()?
+		included.events.find_first::<depin::jobs::events::JobSettled>().transpose()?
 	{
 		return Ok(Report::new(
 			format!(

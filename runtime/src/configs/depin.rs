@@ -174,13 +174,6 @@ impl pallet_compute::Config for Runtime {
 	type OnProofAccepted = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
 	type OnProofAccepted = ();
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Consumers sign receipts with their account keys (sr25519, ed25519 or ECDSA).
-	type ConsumerSignature = Signature;
-	type ConsumerPublic = <Signature as sp_runtime::traits::Verify>::Signer;
-	/// Root until governance provides a dispute track.
-	type DisputeOrigin = EnsureRoot<AccountId>;
 	type CommitWindow = ComputeCommitWindow;
 	/// 1,024 blake2 steps a checkpoint: a sampled segment costs the runtime 1,024 hashes.
 	type SegmentLength = ConstU32<1_024>;
@@ -200,11 +193,34 @@ impl pallet_compute::Config for Runtime {
 	type FraudSlash = compute_params::FraudSlash;
 	type MaxBatch = ConstU32<64>;
 	type MaxRevealBatch = ConstU32<32>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+}
+
+/// Compute jobs: consumers pay devices on co-signed receipts. The dispute window and the job
+/// timeout are governed parameters (kept under `compute`, where they were set before jobs had a
+/// pallet of their own).
+impl pallet_jobs::Config for Runtime {
+	type Registry = Devices;
+	type Epochs = crate::Epochs;
+	/// Paid units feed the emission pallet's compute pool as usage points; as for proofs, the
+	/// hook's own benchmarked weight is added to ours.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Consumers sign receipts with their account keys (sr25519, ed25519 or ECDSA).
+	type ConsumerSignature = Signature;
+	type ConsumerPublic = <Signature as sp_runtime::traits::Verify>::Signer;
+	/// Root until governance provides a dispute track.
+	type DisputeOrigin = EnsureRoot<AccountId>;
+	type MaxBatch = ConstU32<64>;
 	type DisputeWindow = compute_params::DisputeWindow;
 	type JobTimeout = compute_params::JobTimeout;
-	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_compute::Sr25519Consumer;
+	type BenchmarkHelper = pallet_jobs::Sr25519Consumer;
 }
 
 parameter_types! {
