@@ -292,7 +292,7 @@ fn a_provider_registers_proves_earns_and_claims() {
 	assert!(price.contains("not an amount of DPN"), "{price}");
 	let wrong_kind =
 		bob.err(&["compute", "job", "open", "--device", "1", "--units", "10", "--price", "1"]);
-	assert_eq!(wrong_kind.split(':').next(), Some("compute.NotComputeDevice"), "{wrong_kind}");
+	assert_eq!(wrong_kind.split(':').next(), Some("jobs.NotComputeDevice"), "{wrong_kind}");
 	let opened =
 		bob.ok(&["compute", "job", "open", "--device", "2", "--units", "10", "--price", "0.5"]);
 	let job = opened["job"].as_u64().expect("a job id").to_string();
@@ -329,15 +329,15 @@ fn a_provider_registers_proves_earns_and_claims() {
 	let again = alice.err(&["compute", "job", "submit", file]);
 	assert!(again.contains("already has a receipt"), "{again}");
 	let early = alice.err(&["compute", "job", "release", &job]);
-	assert!(early.starts_with("compute.DisputeWindowOpen"), "{early}");
+	assert!(early.starts_with("jobs.DisputeWindowOpen"), "{early}");
 
 	// A job without a receipt is cancelled only after its timeout.
 	let other =
 		bob.ok(&["compute", "job", "open", "--device", "2", "--units", "1", "--price", "1"]);
 	let other = other["job"].as_u64().expect("a job id").to_string();
 	let cancel = bob.err(&["compute", "job", "cancel", &other]);
-	assert!(cancel.starts_with("compute.TooEarly"), "{cancel}");
-	assert!(alice.err(&["compute", "job", "dispute", &other]).starts_with("compute."));
+	assert!(cancel.starts_with("jobs.TooEarly"), "{cancel}");
+	assert!(alice.err(&["compute", "job", "dispute", &other]).starts_with("jobs."));
 
 	// Root shortens the dispute window (a governed parameter) to two blocks; the receipt is
 	// then released: Alice is paid 2 DPN, Bob gets the other 3 back.
