@@ -66,11 +66,14 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "epochs", "proofs", "coverage", "compute", "jobs", "emission"]) {
+		for (const pallet of ["devices", "proofs", "coverage", "compute", "jobs", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
 		}
+		// The proving clock: storage and events, no calls.
+		assert.ok(api.query.epochs?.currentEpoch, "storage of epochs");
+		assert.ok(api.events.epochs?.EpochStarted, "events of epochs");
 		// The governance guard over pallet-parameters: calls only, no storage of its own.
 		assert.equal(typeof api.tx.guardedParameters.setParameter, "function");
 		assert.equal(typeof api.tx.devices.register, "function");
