@@ -14,7 +14,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use pallet_devices::{DeviceId, DeviceKind};
-use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
+use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
 
 pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
@@ -130,12 +130,7 @@ pub type TestKey = pallet_devices::DevicePair;
 
 /// The key of a genesis device.
 pub fn key_of(device: DeviceId) -> TestKey {
-	let seed = [device as u8 + 1; 32];
-	match device % 3 {
-		0 => TestKey::Sr25519(sr25519::Pair::from_seed(&seed)),
-		1 => TestKey::Ed25519(ed25519::Pair::from_seed(&seed)),
-		_ => TestKey::Ecdsa(ecdsa::Pair::from_seed(&seed)),
-	}
+	depin_test_utils::device_key(device)
 }
 
 fn genesis_devices() -> Vec<(AccountId, pallet_devices::DeviceKey, DeviceKind, u64, u64)> {

@@ -5,6 +5,8 @@
 //!   output; [`enter_block`] gives block `n` its output ([`vrf_output`]).
 //! - [`RecordPoints`]: a points hook that records every reported point ([`points`],
 //!   [`clear_points`]).
+//! - [`device_key`]: the seeded key pair of a mock's genesis device, its scheme cycling
+//!   through sr25519, ed25519 and ECDSA.
 //!
 //! Test code only (`std`).
 
@@ -70,4 +72,16 @@ pub fn points() -> Vec<Points> {
 /// Forget the points reported so far (a test's externalities start with none).
 pub fn clear_points() {
 	POINTS.with(|p| p.borrow_mut().clear());
+}
+
+/// The key pair of genesis device `device` in a mock: seeded with `device + 1`, sr25519,
+/// ed25519 or ECDSA by `device % 3`, so a mock's devices cover every scheme.
+pub fn device_key(device: DeviceId) -> depin_primitives::DevicePair {
+	use sp_core::{ecdsa, ed25519, sr25519, Pair};
+	let seed = [(device as u8).wrapping_add(1); 32];
+	match device % 3 {
+		0 => depin_primitives::DevicePair::Sr25519(sr25519::Pair::from_seed(&seed)),
+		1 => depin_primitives::DevicePair::Ed25519(ed25519::Pair::from_seed(&seed)),
+		_ => depin_primitives::DevicePair::Ecdsa(ecdsa::Pair::from_seed(&seed)),
+	}
 }
