@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 # The same build as the tests and scripts/dev.sh: nothing is compiled twice.
-cargo build --locked --workspace --all-targets
+cargo build --locked --workspace --bins
 node="$CARGO_TARGET_DIR/debug/depin-node"
 for chain in local testnet; do
 	"$node" export-chain-spec --chain "$chain" > "chain-specs/$chain.json"

@@ -17,9 +17,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 "$here/setup.sh"
 . "$here/env.sh"
-# Built with every target so that the binaries and their dependencies are the very artifacts
-# the tests use (same profile, same features): running the tests afterwards compiles nothing.
-cargo build --locked --workspace --all-targets
+# Only the two binaries, so the chain starts first; with the same profile and features as the
+# test build (scripts/check-unified.sh checks it), so the tests reuse every artifact built here.
+cargo build --locked --workspace --bins
 node="$CARGO_TARGET_DIR/debug/depin-node"
 provider="$CARGO_TARGET_DIR/debug/depin-provider"
 if [ -n "${DEPIN_BASE_PATH:-}" ]; then

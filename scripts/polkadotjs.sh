@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 # The same build as the tests: after `cargo test` there is nothing to compile.
-cargo build --locked --workspace --all-targets
+cargo build --locked --workspace --bins
 export DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node"
 cd polkadotjs
 [ -d node_modules/@polkadot/api ] || npm ci --no-audit --no-fund

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Sets up the machine if needed, checks formatting (rustfmt) and lints (clippy, every warning
-# an error, with and without the benchmark and try-runtime features), then runs every test of
-# the workspace: pallet and runtime
-# unit tests, the runtime's generated integrity tests, and the end-to-end tests that start the
-# `depin-node` binary built by this same command; then the pallets again with their
-# benchmarks (each benchmark runs once against the pallet's mock) and try-runtime checks; then
-# the Polkadot.js suite (@polkadot/api against a dev node); and last the zombienet network
-# tests (four validators and more). Both use the node binary the first command built.
-# Extra arguments go to the first `cargo test`.
+# Sets up the machine if needed, checks formatting (rustfmt) and that the binaries' build is
+# one the tests reuse (scripts/check-unified.sh), then builds and runs every test of the
+# workspace: pallet and runtime unit tests, the runtime's generated integrity tests, and the
+# end-to-end tests that start the `depin-node` binary built by this same command. Our crates
+# are compiled by clippy-driver (scripts/lint-rustc, set by scripts/env.sh), so the same build
+# lints them, every warning an error. Then the pallets again with their benchmarks (each
+# benchmark runs once against the pallet's mock) and try-runtime checks, and the runtime
+# compiled and linted with those features too; then the Polkadot.js suite (@polkadot/api
+# against a dev node); and last the zombienet network tests (four validators and more). Both
+# use the node binary the first command built. Extra arguments go to the first `cargo test`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
@@ -25,17 +26,18 @@ done
 
 echo "[test] rustfmt" >&2
 cargo fmt --all --check
-# Lints need no Wasm runtime: clippy checks the runtime crates natively.
-echo "[test] clippy" >&2
-SKIP_WASM_BUILD=1 cargo clippy --locked --workspace --all-targets -- -D warnings
-echo "[test] clippy with the benchmark and try-runtime features (runtime crates)" >&2
-SKIP_WASM_BUILD=1 cargo clippy --locked "${pallets[@]}" -p depin-runtime --all-targets \
-	--features runtime-benchmarks,try-runtime -- -D warnings
+echo "[test] the binaries' build is a subset of the test build" >&2
+"$here/check-unified.sh"
 
+echo "[test] build, lint (clippy) and run the workspace's tests" >&2
 cargo test --locked --workspace "$@"
 
-echo "[test] benchmarks and try-runtime checks of the pallets" >&2
-cargo test --locked "${pallets[@]}" --features runtime-benchmarks,try-runtime
+# One build with the features for the pallets and the runtime: FRAME compiles once more, not
+# twice. The runtime's own tests run above (they assume the production configuration); here
+# it is compiled, linted and its generated integrity tests run. No Wasm: nothing here runs it.
+echo "[test] benchmarks and try-runtime checks of the pallets; the runtime with both features" >&2
+SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
+	--features runtime-benchmarks,try-runtime
 
 echo "[test] Polkadot.js suite" >&2
 "$here/polkadotjs.sh"

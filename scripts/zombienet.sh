@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-cargo build --locked --workspace --all-targets
+cargo build --locked --workspace --bins
 export DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node"
 # The upgrade test sets this runtime (with a higher spec_version) on the live network.
 export DEPIN_RUNTIME_WASM="$CARGO_TARGET_DIR/debug/wbuild/depin-runtime/depin_runtime.wasm"

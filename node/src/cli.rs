@@ -34,9 +34,17 @@ pub enum Subcommand {
 	Revert(sc_cli::RevertCmd),
 
 	/// Sub-commands concerned with benchmarking (pallet weights, storage, block overhead,
-	/// machine).
+	/// extrinsic, machine): a node built with `--features runtime-benchmarks`
+	/// (`scripts/weights.sh`).
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
+
+	/// Benchmark this machine (`benchmark machine`). The weight, storage and block benchmarks
+	/// need a node built with `--features runtime-benchmarks` (`scripts/weights.sh`).
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	#[command(subcommand)]
+	Benchmark(crate::hardware::BenchmarkCmd),
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),

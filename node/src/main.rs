@@ -1,9 +1,12 @@
 //! `depin-node`: the validator and full node of the DePIN appchain.
 
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+#[cfg(not(feature = "runtime-benchmarks"))]
+mod hardware;
 mod rpc;
 mod service;
 
