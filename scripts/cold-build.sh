@@ -27,22 +27,19 @@ stamp() { while IFS= read -r line; do printf '%5d %s\n' "$SECONDS" "$line"; done
 
 echo "[cold] $commit: ./scripts/dev.sh until the first finalized block" >&2
 SECONDS=0
-setsid bash -c 'scripts/dev.sh 2>&1' | stamp >"$work/dev.out" &
+setsid scripts/dev.sh > >(stamp >"$work/dev.out") 2>&1 &
+dev_pid=$!
 node_log="$TMPDIR/depin-dev-node.log"
 until grep -q 'finalized #[1-9]' "$node_log" 2>/dev/null; do
-	if ! pgrep -f "$work/clone/scripts/dev.sh" >/dev/null && ! pgrep -f "$target/debug/depin-node" >/dev/null; then
-		if grep -q 'depin-node running' "$work/dev.out"; then :; else
-			echo "[cold] dev.sh stopped before the node ran; see $work/dev.out" >&2
-			exit 1
-		fi
+	if ! kill -0 "$dev_pid" 2>/dev/null; then
+		echo "[cold] dev.sh stopped before the first finalized block; see $work/dev.out" >&2
+		exit 1
 	fi
 	sleep 2
 done
 dev_finalized=$SECONDS
 dev_built="$(sed -n 's/^ *\([0-9]*\) .*depin-node running.*/\1/p' "$work/dev.out" | head -n 1)"
-pkill -f "$target/debug/depin-provider" || true
-pkill -f "$target/debug/depin-node" || true
-pkill -f "$work/clone/scripts/dev.sh" || true
+kill -- "-$dev_pid" 2>/dev/null || true
 sleep 3
 
 echo "[cold] $commit: ./scripts/test.sh --timings after it" >&2
