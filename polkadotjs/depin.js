@@ -35,14 +35,15 @@ const depin = {
 		type: "Vec<Json>",
 	},
 	devicesInArea: {
-		description: "A page of the devices inside an H3 cell (hex), of one kind if given",
+		description:
+			"A page of the devices inside an H3 cell (hex), of one kind if given: {devices, next}; go on from next until it is null",
 		params: [
 			{ name: "cell", type: "Text" },
 			{ name: "kind", type: "Option<Text>", isOptional: true },
 			...page,
 			at,
 		],
-		type: "Vec<Json>",
+		type: "Json",
 	},
 	epoch: {
 		description: "The proving epoch in progress",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks that the binaries' build (`cargo build --workspace --bins`: what scripts/dev.sh,
-# polkadotjs.sh, zombienet.sh and chain-specs.sh build) is a subset of the test build (`cargo
+# Checks that the binaries' build (`cargo build --workspace --bins`, which polkadotjs.sh,
+# zombienet.sh and chain-specs.sh run; scripts/dev.sh builds the same two binaries one at a
+# time) is a subset of the test build (`cargo
 # test --workspace`): every unit the first compiles, with the same features, profile and
 # dependencies, is one the second compiles too, so running the tests after ./scripts/dev.sh
 # reuses the binaries' artifacts and compiles only the test targets and dev-dependencies. A

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building depin-node needs; safe to run again (it only installs what is missing).
 #
-#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen); Node.js and
+#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen), chromium (the
+#     explorer's browser tests); Node.js and
 #     npm (the zombienet network tests) when there is no `node` and `npm` yet;
 #   - the Wasm target of the pinned toolchain (rust-toolchain.toml): `rustup target add
 #     wasm32v1-none`. When rustup cannot download it, falls back to Debian's rustc-web
@@ -37,6 +38,8 @@ apt_install() {
 
 # 1. System packages.
 apt_install protobuf-compiler clang libclang-dev
+# Chromium for the explorer's browser tests (playwright-core drives it; it downloads no browser).
+apt_install chromium
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt_install nodejs npm
 fi

@@ -7,8 +7,9 @@
 # lints them, every warning an error. Then the pallets again with their benchmarks (each
 # benchmark runs once against the pallet's mock) and try-runtime checks, and the runtime
 # compiled and linted with those features too; then the Polkadot.js suite (@polkadot/api
-# against a dev node); and last the zombienet network tests (four validators and more). Both
-# use the node binary the first command built. Extra arguments go to the first `cargo test`.
+# against a dev node); the explorer's browser tests (headless Chromium on the explorer against a
+# dev node with the simulator); and last the zombienet network tests (four validators and
+# more). All use the node binary the first command built. Extra arguments go to the first `cargo test`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
@@ -41,6 +42,14 @@ SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
 
 echo "[test] Polkadot.js suite" >&2
 "$here/polkadotjs.sh"
+
+echo "[test] explorer: headless Chromium against a dev node with simulated devices" >&2
+(
+	cd explorer
+	[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node" \
+		DEPIN_PROVIDER="$CARGO_TARGET_DIR/debug/depin-provider" npm test
+)
 
 echo "[test] zombienet network tests" >&2
 "$here/zombienet.sh"

@@ -2,8 +2,9 @@
 // processes started next to the zombienet network (a late joiner, a node of another chain).
 const { spawn } = require("child_process");
 const fs = require("fs");
-const net = require("net");
 const path = require("path");
+// One copy of the helpers every JavaScript test of the repository uses.
+const { freePort } = require("../polkadotjs/test/node.js");
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,19 +46,6 @@ async function waitUntil(what, seconds, check) {
 	}
 }
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-// A listen address of a network node that another local process can dial.
 async function bootnode(uri) {
 	const addresses = await rpc(uri, "system_localListenAddresses");
 	const local = addresses.find((a) => a.startsWith("/ip4/127.0.0.1/"));

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use sc_sysinfo::{gather_hwbench, Requirements};
+use sc_sysinfo::{gather_hwbench, HwBench, Metric, Requirement, Requirements};
 
 /// `depin-node benchmark …` without the benchmarking features.
 #[derive(Debug, clap::Subcommand)]
@@ -34,6 +34,11 @@ pub struct MachineCmd {
 	/// Check the requirements marked `validator_only` too.
 	#[arg(long)]
 	pub validator: bool,
+
+	/// Write this machine's scores as requirements to this file: how a reference machine's
+	/// figures (the one the weights were measured on) become `--requirements` for others.
+	#[arg(long)]
+	pub save_requirements: Option<PathBuf>,
 }
 
 impl BenchmarkCmd {
@@ -67,6 +72,12 @@ impl MachineCmd {
 		let json = serde_json::to_string_pretty(&hwbench)
 			.map_err(|error| format!("cannot encode the scores: {error}"))?;
 		println!("{json}");
+		if let Some(path) = &self.save_requirements {
+			let json = serde_json::to_string_pretty(&as_requirements(&hwbench))
+				.map_err(|error| format!("cannot encode the requirements: {error}"))?;
+			std::fs::write(path, json + "\n")
+				.map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+		}
 		if self.requirements.is_some() {
 			requirements
 				.check_hardware(&hwbench, self.validator)
@@ -75,4 +86,27 @@ impl MachineCmd {
 		}
 		Ok(())
 	}
+}
+
+/// A machine's scores as the minimums of a reference: every metric measured, the parallel
+/// hashing one for validators only (a full node needs no spare cores).
+fn as_requirements(hwbench: &HwBench) -> Requirements {
+	let requirement =
+		|metric, minimum, validator_only| Requirement { metric, minimum, validator_only };
+	let mut list = vec![
+		requirement(Metric::Blake2256, hwbench.cpu_hashrate_score, false),
+		requirement(
+			Metric::Blake2256Parallel { num_cores: hwbench.parallel_cpu_cores },
+			hwbench.parallel_cpu_hashrate_score,
+			true,
+		),
+		requirement(Metric::MemCopy, hwbench.memory_memcpy_score, false),
+	];
+	if let Some(score) = hwbench.disk_sequential_write_score {
+		list.push(requirement(Metric::DiskSeqWrite, score, false));
+	}
+	if let Some(score) = hwbench.disk_random_write_score {
+		list.push(requirement(Metric::DiskRndWrite, score, false));
+	}
+	Requirements(list)
 }

@@ -1,5 +1,7 @@
 // Starts the real `depin-node --dev` the Rust build produced, on free ports with a temporary
-// base path, and stops it (and removes its folder) when the tests are done.
+// base path, and stops it (and removes its folder) when the tests are done; and the small
+// helpers every JavaScript test of the repository uses (a free port, one JSON-RPC call, a type
+// of the metadata by its Rust path).
 
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
@@ -81,4 +83,13 @@ async function startDevNode() {
 	return { ws: `ws://127.0.0.1:${rpcPort}`, http, stop, log: logText };
 }
 
-module.exports = { startDevNode, rpc };
+/** The registry's name for the type at Rust path `path` (e.g. `depin_primitives::device::DeviceKey`). */
+function typeAt(api, path) {
+	const found = api.registry.lookup.types.find(({ type }) => type.path.map((p) => p.toString()).join("::") === path);
+	if (!found) throw new Error(`no type ${path} in the metadata`);
+	return api.registry.createLookupType(found.id);
+}
+
+// Shared with the explorer's browser tests (explorer/test/harness.mjs) and the zombienet
+// js-scripts (zombienet/lib.js): one copy of each helper.
+module.exports = { startDevNode, rpc, freePort, typeAt };

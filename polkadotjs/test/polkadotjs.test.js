@@ -8,7 +8,7 @@ const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
 const { cryptoWaitReady, decodeAddress } = require("@polkadot/util-crypto");
 const { u8aConcat, stringToU8a, u8aToHex } = require("@polkadot/util");
 const { rpc } = require("../depin");
-const { startDevNode } = require("./node");
+const { startDevNode, typeAt } = require("./node");
 
 // Alice's genesis storage device is in Berlin (resolution 12); its resolution-7 parent is the
 // density cell the registry indexes.
@@ -19,13 +19,6 @@ const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
 /** The events of the block `hash`. */
 async function eventsAt(api, hash) {
 	return (await api.query.system.events.at(hash)).map(({ event }) => event);
-}
-
-/** The registry's name for the type at Rust path `path` (e.g. `depin_primitives::device::DeviceKey`). */
-function typeAt(api, path) {
-	const found = api.registry.lookup.types.find(({ type }) => type.path.map((p) => p.toString()).join("::") === path);
-	assert.ok(found, `no type ${path} in the metadata`);
-	return api.registry.createLookupType(found.id);
 }
 
 /** Sign and submit `tx` as `signer`; resolves with the block that included it. */
@@ -150,7 +143,8 @@ describe("Polkadot.js against the dev node", () => {
 		assert.deepEqual(owned.map(([id]) => id.toNumber()).sort(), [0, 1, 2]);
 		const area = await api.call.depinApi.devicesInArea(`0x${BERLIN_AREA}`, null, null, 10);
 		assert.ok(area.isOk);
-		assert.deepEqual(area.asOk.map(([id]) => id.toNumber()), [0]);
+		assert.deepEqual(area.asOk.devices.map(([id]) => id.toNumber()), [0]);
+		assert.ok(area.asOk.next.isNone);
 		const coarse = await api.call.depinApi.devicesInArea(0x831f1dfffffffffn, null, null, 10);
 		assert.ok(coarse.isErr && coarse.asErr.isCellTooCoarse);
 		assert.equal(coarse.asErr.asCellTooCoarse.minResolution.toNumber(), 7);
@@ -180,7 +174,8 @@ describe("Polkadot.js against the dev node", () => {
 		const owned = (await api.rpc.depin.devicesOf(alice.address)).toJSON();
 		assert.deepEqual(owned.map((d) => d.id).sort(), [0, 1, 2]);
 		const area = (await api.rpc.depin.devicesInArea(BERLIN_AREA, "storage")).toJSON();
-		assert.deepEqual(area.map((d) => d.id), [0]);
+		assert.deepEqual(area.devices.map((d) => d.id), [0]);
+		assert.equal(area.next, null);
 		await assert.rejects(api.rpc.depin.devicesInArea("831f1dfffffffff"), /coarser than the indexed resolution 7/);
 		const epoch = (await api.rpc.depin.epoch()).toJSON();
 		assert.equal(epoch.nextStart - epoch.start, 10);
@@ -228,7 +223,14 @@ describe("Polkadot.js against the dev node", () => {
 		const owned = await api.call.depinApi.devicesOf(bob.address, null, 10);
 		assert.deepEqual(owned.map(([d]) => d.toNumber()), [id]);
 		const area = (await api.rpc.depin.devicesInArea(BERLIN_AREA)).toJSON();
-		assert.deepEqual(area.map((d) => d.id).sort(), [0, id]);
+		assert.deepEqual(area.devices.map((d) => d.id).sort(), [0, id]);
+		// A page of one says where the next starts; the next holds the other device.
+		const first = (await api.rpc.depin.devicesInArea(BERLIN_AREA, null, null, 1)).toJSON();
+		assert.equal(first.devices.length, 1);
+		assert.equal(first.next, first.devices[0].id);
+		const second = (await api.rpc.depin.devicesInArea(BERLIN_AREA, null, first.next, 1)).toJSON();
+		assert.deepEqual([first.devices[0].id, second.devices[0].id].sort(), [0, id]);
+		assert.equal(second.next, null);
 
 		const root = `0x${"ab".repeat(32)}`;
 		const committedIn = await submit(api, api.tx.proofs.commitSector(id, root, 4), bob);

@@ -17,8 +17,8 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use depin_runtime_api::{
-	AreaQueryError, DeviceId, DeviceKey, DeviceKind, EpochIndex, EpochStatus, OpenChallenge,
-	PendingRewards, ProofStatus, RewardEstimate, RewardReceipt,
+	AreaPage, AreaQueryError, DeviceId, DeviceKey, DeviceKind, EpochIndex, EpochStatus,
+	OpenChallenge, PendingRewards, ProofStatus, RewardEstimate, RewardReceipt,
 };
 
 /// A device record as the runtime stores it.
@@ -124,7 +124,7 @@ impl_runtime_apis! {
 			kind: Option<DeviceKind>,
 			start_after: Option<DeviceId>,
 			limit: u32,
-		) -> Result<Vec<(DeviceId, Device)>, AreaQueryError> {
+		) -> Result<AreaPage<Device>, AreaQueryError> {
 			Devices::devices_in_area(cell, kind, start_after, limit)
 		}
 

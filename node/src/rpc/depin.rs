@@ -20,7 +20,7 @@ use jsonrpsee::{
 	types::{error::ErrorCode, ErrorObjectOwned},
 };
 use serde::{Deserialize, Serialize};
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::{ecdsa, ed25519, sr25519, ByteArray, H256};
 
@@ -69,6 +69,16 @@ pub struct DeviceJson {
 	/// Planck held.
 	pub deposit: String,
 	pub faults: u32,
+}
+
+/// A page of the devices in an area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaPageJson {
+	pub devices: Vec<DeviceJson>,
+	/// The id to pass as `startAfter` for the next page; `null` when nothing is left. A page
+	/// filtered by kind or by a finer cell may hold fewer devices than asked, or none, and
+	/// still have a next: each call walks at most `MAX_AREA_SCAN` (2,000) devices of the cell.
+	pub next: Option<DeviceId>,
 }
 
 /// The proving epoch in progress.
@@ -234,7 +244,8 @@ pub trait DepinRpc {
 		at: Option<Hash>,
 	) -> RpcResult<Vec<DeviceJson>>;
 
-	/// A page of the devices inside an H3 cell, of one kind if given.
+	/// A page of the devices inside an H3 cell, of one kind if given, and where the next page
+	/// starts.
 	#[method(name = "devicesInArea")]
 	fn devices_in_area(
 		&self,
@@ -243,7 +254,7 @@ pub trait DepinRpc {
 		start_after: Option<DeviceId>,
 		limit: Option<u32>,
 		at: Option<Hash>,
-	) -> RpcResult<Vec<DeviceJson>>;
+	) -> RpcResult<AreaPageJson>;
 
 	/// The proving epoch in progress.
 	#[method(name = "epoch")]
@@ -555,16 +566,32 @@ where
 		start_after: Option<DeviceId>,
 		limit: Option<u32>,
 		at: Option<Hash>,
-	) -> RpcResult<Vec<DeviceJson>> {
+	) -> RpcResult<AreaPageJson> {
 		let cell = parse_cell(&cell)?;
 		let kind = kind.as_deref().map(parse_kind).transpose()?;
-		let devices = self
-			.client
-			.runtime_api()
-			.devices_in_area(self.at(at), cell, kind, start_after, limit.unwrap_or(DEFAULT_LIMIT))
+		let (api, at, limit) =
+			(self.client.runtime_api(), self.at(at), limit.unwrap_or(DEFAULT_LIMIT));
+		let version = api
+			.api_version::<dyn DepinApi<Block, AccountId, Balance, BlockNumber>>(at)
 			.map_err(runtime_error)?
-			.map_err(area_error)?;
-		Ok(devices.into_iter().map(|(id, device)| device_json(id, device)).collect())
+			.unwrap_or(1);
+		let page = if version >= 2 {
+			api.devices_in_area(at, cell, kind, start_after, limit)
+				.map_err(runtime_error)?
+				.map_err(area_error)?
+		} else {
+			// A block of a runtime from before the bounded walk: a plain list, no cursor.
+			#[allow(deprecated)]
+			let devices = api
+				.devices_in_area_before_version_2(at, cell, kind, start_after, limit)
+				.map_err(runtime_error)?
+				.map_err(area_error)?;
+			depin_runtime_api::AreaPage { devices, next: None }
+		};
+		Ok(AreaPageJson {
+			devices: page.devices.into_iter().map(|(id, device)| device_json(id, device)).collect(),
+			next: page.next,
+		})
 	}
 
 	fn epoch(&self, at: Option<Hash>) -> RpcResult<EpochJson> {

@@ -92,21 +92,29 @@ async fn dev_node_answers_depin_rpc_queries() {
 	let none: Value = client.request("depin_devicesOf", rpc_params![bob]).await.expect("devicesOf");
 	assert_eq!(none, serde_json::json!([]));
 
-	// By area: the storage device's resolution-7 density cell, and its own cell.
+	// By area: the storage device's resolution-7 density cell, and its own cell; a page of the
+	// area and where the next starts (`null`: nothing left).
 	let berlin = H3Cell::new(devices[0].location).expect("a cell");
 	let area = format!("{:x}", berlin.parent(7).expect("coarser").raw());
 	let found: Value =
 		client.request("depin_devicesInArea", rpc_params![area.clone()]).await.expect("area");
-	assert_eq!(ids(&found), [0]);
+	assert_eq!(ids(&found["devices"]), [0]);
+	assert_eq!(found["next"], Value::Null);
 	let found: Value = client
 		.request("depin_devicesInArea", rpc_params![area.clone(), "coverage"])
 		.await
 		.expect("area");
-	assert_eq!(found, serde_json::json!([]));
+	assert_eq!(found, serde_json::json!({"devices": [], "next": null}));
 	let paris = format!("{:x}", devices[1].location);
 	let found: Value =
-		client.request("depin_devicesInArea", rpc_params![paris]).await.expect("area");
-	assert_eq!(ids(&found), [1]);
+		client.request("depin_devicesInArea", rpc_params![paris.clone()]).await.expect("area");
+	assert_eq!(ids(&found["devices"]), [1]);
+	let found: Value = client
+		.request("depin_devicesInArea", rpc_params![paris, Value::Null, Value::Null, 1])
+		.await
+		.expect("area");
+	assert_eq!(ids(&found["devices"]), [1]);
+	assert_eq!(found["next"], Value::Null, "the cell's only device: a full page, nothing after");
 
 	// Bad input: clear errors, as invalid params.
 	let coarse = format!("{:x}", berlin.parent(3).expect("coarser").raw());

@@ -184,6 +184,12 @@ impl Default for ExtBuilder {
 }
 
 impl ExtBuilder {
+	/// Give each of `owners` [`INITIAL_BALANCE`] at genesis.
+	pub fn with_funded_owners(mut self, owners: impl IntoIterator<Item = AccountId>) -> Self {
+		self.balances.extend(owners.into_iter().map(|owner| (owner, INITIAL_BALANCE)));
+		self
+	}
+
 	/// Register devices at genesis.
 	pub fn with_genesis_devices(
 		mut self,

@@ -1,6 +1,7 @@
 //! Read-only queries for the runtime API (`depin-runtime-api`): they never write and are not
 //! used by extrinsics. Lists come in pages of at most [`MAX_PAGE`] entries, in storage order;
-//! the next page starts after the last id of the previous one.
+//! the next page starts after the last id of the previous one (for `devices_in_area`, after
+//! the page's `next`).
 
 use crate::{h3::H3Cell, pallet::*, types::*, DeviceOf};
 use alloc::vec::Vec;
@@ -26,17 +27,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The non-retired devices located in `cell` (of `kind`, if given), at most `limit`
-	/// (capped at [`MAX_PAGE`]), after device `start_after` if given.
+	/// (capped at [`MAX_PAGE`], at least 1), after device `start_after` if given.
 	///
 	/// `cell` may have any resolution from [`Config::DensityResolution`] (the index is kept
 	/// per cell of that resolution) to the finest; a device is in `cell` when its location is
-	/// `cell` or inside it.
+	/// `cell` or inside it. The walk of the index is bounded: at most [`MAX_AREA_SCAN`] entries
+	/// per call, however many devices the cell holds, so a filtered query may return fewer
+	/// devices than asked and a `next` cursor to continue from.
 	pub fn devices_in_area(
 		cell: u64,
 		kind: Option<DeviceKind>,
 		start_after: Option<DeviceId>,
 		limit: u32,
-	) -> Result<Vec<(DeviceId, DeviceOf<T>)>, AreaQueryError> {
+	) -> Result<AreaPage<DeviceOf<T>>, AreaQueryError> {
 		let cell = H3Cell::new(cell).map_err(|_| AreaQueryError::InvalidCell)?;
 		let density_resolution = T::DensityResolution::get();
 		let resolution = cell.resolution();
@@ -44,7 +47,7 @@ impl<T: Config> Pallet<T> {
 			return Err(AreaQueryError::CellTooCoarse { min_resolution: density_resolution });
 		}
 		let indexed = cell.parent(density_resolution).ok_or(AreaQueryError::InvalidCell)?;
-		let limit = limit.min(MAX_PAGE) as usize;
+		let limit = limit.clamp(1, MAX_PAGE) as usize;
 		let ids = match start_after {
 			Some(after) => CellDevices::<T>::iter_key_prefix_from(
 				indexed,
@@ -52,11 +55,22 @@ impl<T: Config> Pallet<T> {
 			),
 			None => CellDevices::<T>::iter_key_prefix(indexed),
 		};
-		Ok(ids
-			.filter_map(|id| Devices::<T>::get(id).map(|device| (id, device)))
-			.filter(|(_, device)| kind.is_none_or(|kind| device.kind == kind))
-			.filter(|(_, device)| device.location.parent(resolution) == Some(cell))
-			.take(limit)
-			.collect())
+		let mut devices = Vec::new();
+		let mut walked = 0u32;
+		let mut last = None;
+		for id in ids {
+			if devices.len() >= limit || walked >= MAX_AREA_SCAN {
+				return Ok(AreaPage { devices, next: last });
+			}
+			walked = walked.saturating_add(1);
+			last = Some(id);
+			let Some(device) = Devices::<T>::get(id) else { continue };
+			if kind.is_none_or(|kind| device.kind == kind)
+				&& device.location.parent(resolution) == Some(cell)
+			{
+				devices.push((id, device));
+			}
+		}
+		Ok(AreaPage { devices, next: None })
 	}
 }

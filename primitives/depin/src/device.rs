@@ -289,6 +289,22 @@ pub struct Registration<AccountId> {
 /// The most entries a query of the runtime API returns at once.
 pub const MAX_PAGE: u32 = 1_000;
 
+/// The most entries of a cell's device index one `devices_in_area` call walks: its work is
+/// bounded by this, not by how many devices someone parked in the cell. A filtered query (by
+/// kind or by a finer cell) may so return fewer devices than asked, and a cursor to go on.
+pub const MAX_AREA_SCAN: u32 = 2 * MAX_PAGE;
+
+/// A page of the runtime API's `devices_in_area`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct AreaPage<Device> {
+	/// The devices found, with their ids, in index order.
+	pub devices: alloc::vec::Vec<(DeviceId, Device)>,
+	/// Where the next page starts (pass it as `start_after`) when the walk stopped before
+	/// the end of the cell's index: the page was full, or [`MAX_AREA_SCAN`] entries were
+	/// walked. `None`: nothing is left.
+	pub next: Option<DeviceId>,
+}
+
 /// Why a query by area (the runtime API's `devices_in_area`) has no answer.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub enum AreaQueryError {

@@ -19,8 +19,8 @@ pub use depin_primitives::{
 	compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus},
 	coverage::{Beacon, BeaconStatus},
 	device::{
-		AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata, DeviceStatus,
-		MAX_PAGE,
+		AreaPage, AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata,
+		DeviceStatus, MAX_AREA_SCAN, MAX_PAGE,
 	},
 	epoch::{EpochIndex, EpochStatus},
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
@@ -33,6 +33,11 @@ pub type DevicePage<AccountId, Balance, BlockNumber> =
 
 sp_api::decl_runtime_apis! {
 	/// Queries about devices, proofs and rewards.
+	///
+	/// Version 2: `devices_in_area` walks at most [`MAX_AREA_SCAN`] entries of the cell's
+	/// index per call and returns an [`AreaPage`] with a cursor (version 1 returned a plain
+	/// list and walked the whole cell for a filtered query).
+	#[api_version(2)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -54,13 +59,26 @@ sp_api::decl_runtime_apis! {
 		) -> DevicePage<AccountId, Balance, BlockNumber>;
 
 		/// A page of the non-retired devices inside an H3 cell (raw index, at the registry's
-		/// density resolution or finer), of one kind if given.
+		/// density resolution or finer), of one kind if given (version 1).
+		#[changed_in(2)]
 		fn devices_in_area(
 			cell: u64,
 			kind: Option<DeviceKind>,
 			start_after: Option<DeviceId>,
 			limit: u32,
 		) -> Result<DevicePage<AccountId, Balance, BlockNumber>, AreaQueryError>;
+
+		/// A page of the non-retired devices inside an H3 cell (raw index, at the registry's
+		/// density resolution or finer), of one kind if given, after `start_after`, at most
+		/// `limit` (1 to [`MAX_PAGE`]). One call walks at most [`MAX_AREA_SCAN`] entries of
+		/// the cell's index, so a filtered page may hold fewer devices than asked (none,
+		/// even): go on from its `next` until it is `None`.
+		fn devices_in_area(
+			cell: u64,
+			kind: Option<DeviceKind>,
+			start_after: Option<DeviceId>,
+			limit: u32,
+		) -> Result<AreaPage<Device<AccountId, Balance, BlockNumber>>, AreaQueryError>;
 
 		/// The proving epoch in progress: index, start, proof deadline, next start, seed.
 		fn epoch() -> EpochStatus<BlockNumber>;
