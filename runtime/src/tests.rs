@@ -547,6 +547,41 @@ fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
 }
 
 #[test]
+fn the_compute_reveal_seed_comes_from_the_vrf_output_of_a_block_without_commitments() {
+	use frame_support::traits::Hooks;
+	use sp_core::H256;
+
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		// The dev chain's epoch 1 starts at block 10.
+		let start = genesis_config_presets::DEV_PROVING_PERIOD;
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([1u8; 32]));
+		System::set_block_number(start);
+		crate::Epochs::on_initialize(start);
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get();
+		assert_eq!((epoch.index, epoch.start), (1, start));
+		let reveal_at = crate::Compute::reveal_at(start);
+		assert!(reveal_at < crate::Epochs::deadline(start), "reveals have blocks left");
+
+		// At `reveal_at` the parent block's output is that of the commit window's last block,
+		// which its author knew while choosing its commitments: no seed from it.
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([2u8; 32]));
+		System::set_block_number(reveal_at);
+		crate::Compute::on_initialize(reveal_at);
+		assert_eq!(crate::Compute::reveal_seed(1), None);
+
+		// The next block draws it from block `reveal_at`'s output: commitments were closed.
+		let vrf = [3u8; 32];
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some(vrf));
+		System::set_block_number(reveal_at + 1);
+		crate::Compute::on_initialize(reveal_at + 1);
+		let subject = pallet_compute::REVEAL_SUBJECT;
+		let babe: H256 = sp_io::hashing::blake2_256(&[subject, &vrf[..]].concat()).into();
+		let expected: H256 = sp_io::hashing::blake2_256(&(subject, 1u32, babe).encode()).into();
+		assert_eq!(crate::Compute::reveal_seed(1), Some(expected));
+	});
+}
+
+#[test]
 fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;

@@ -50,8 +50,10 @@ impl<T: Config> Pallet<T> {
 		u32::try_from(wanted.clamp(1, max)).unwrap_or(u32::MAX)
 	}
 
-	/// The block at which the epoch starting at `start` draws its reveal seed: commitments
-	/// are accepted before it, reveals from it to the deadline.
+	/// The block at which the commit window of the epoch starting at `start` closes:
+	/// commitments are accepted before it; the reveal seed is drawn from it on, from the first
+	/// randomness nobody knew before it (its own block's with the mock's randomness, the next
+	/// with BABE's parent-block output), and reveals are taken from then to the deadline.
 	pub fn reveal_at(start: BlockNumberFor<T>) -> BlockNumberFor<T> {
 		let deadline = T::Epochs::deadline(start);
 		start
@@ -98,17 +100,26 @@ impl<T: Config> Pallet<T> {
 
 	// ---- The reveal seed -----------------------------------------------------------------
 
-	/// Draw the current epoch's reveal seed at its `reveal_at` block; O(1).
+	/// Draw the current epoch's reveal seed once commitments have closed (`reveal_at`), from
+	/// randomness nobody knew before: a seed from the VRF output of a block that took
+	/// commitments would let that block's author commit a workload faked everywhere but the
+	/// sample. With BABE's parent-block randomness that is one block after `reveal_at`. O(1).
 	pub(crate) fn maybe_draw_reveal_seed(now: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
 		let epoch = T::Epochs::current();
-		if epoch.index == 0 || now < Self::reveal_at(epoch.start) {
+		let reveal_at = Self::reveal_at(epoch.start);
+		if epoch.index == 0 || now < reveal_at {
 			return db.reads(1);
 		}
 		if RevealSeeds::<T>::get().is_some_and(|s| s.epoch == epoch.index) {
 			return db.reads(2);
 		}
-		let seed = epoch::draw_seed::<_, _, T::Randomness>(REVEAL_SUBJECT, epoch.index);
+		let Some(seed) =
+			epoch::draw_seed_after::<_, _, T::Randomness>(REVEAL_SUBJECT, epoch.index, reveal_at)
+		else {
+			// The randomness read (BABE's is one storage item).
+			return db.reads(3);
+		};
 		RevealSeeds::<T>::put(RevealSeed { epoch: epoch.index, seed });
 		Self::deposit_event(Event::RevealSeedDrawn { epoch: epoch.index, seed });
 		T::WeightInfo::draw_reveal_seed()

@@ -2,6 +2,7 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate::{mock::*, pallet::*, types::*, work};
+use codec::Encode;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use pallet_devices::{DeviceKind, DeviceStatus};
 use sp_core::H256;
@@ -419,6 +420,40 @@ fn reveals_are_rejected_outside_the_reveal_window() {
 		// The deadline is block 17.
 		run_to_block(18);
 		assert_reveal_rejected(honest, Error::<Test>::DeadlinePassed);
+	});
+}
+
+#[test]
+fn the_reveal_seed_comes_from_a_block_that_took_no_commitment() {
+	ExtBuilder.build_and_execute(|| {
+		// As in the runtime: the parent block's VRF output, which its author knew while
+		// choosing the block's transactions.
+		depin_test_utils::randomness_from_parent(true);
+		enroll(WORKER);
+		run_to_epoch(1);
+		let reveal_at = Compute::reveal_at(10);
+		// A commitment in the commit window's last block is accepted...
+		run_to_block(reveal_at - 1);
+		let workload = Workload::run(WORKER, &[]);
+		commit(&workload);
+		// ...so that block's output must not seed the sample: no seed at `reveal_at`...
+		run_to_block(reveal_at);
+		assert_eq!(Compute::reveal_seed(1), None);
+		assert_reveal_rejected(workload.reveal_of(&[0, 1, 2]), Error::<Test>::RevealNotOpen);
+		// ...but at the next block, from the output of block `reveal_at`, which took none.
+		run_to_block(reveal_at + 1);
+		let random = H256(sp_io::hashing::blake2_256(
+			&(REVEAL_SUBJECT, depin_test_utils::vrf_output(reveal_at)).encode(),
+		));
+		let expected = H256(sp_io::hashing::blake2_256(&(REVEAL_SUBJECT, 1u32, random).encode()));
+		assert_eq!(Compute::reveal_seed(1), Some(expected));
+		assert_eq!(last_event(), crate::Event::RevealSeedDrawn { epoch: 1, seed: expected });
+		assert_ok!(Compute::reveal_work(
+			RuntimeOrigin::signed(CHARLIE),
+			BoundedVec::truncate_from(vec![workload.reveal()])
+		));
+		assert_eq!(worker(WORKER).status, WorkStatus::Proven);
+		depin_test_utils::randomness_from_parent(false);
 	});
 }
 

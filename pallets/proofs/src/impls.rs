@@ -204,7 +204,8 @@ impl<T: Config> Pallet<T> {
 			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Storage)
 				.map_err(Error::<T>::from)?;
 
-		let current = T::Epochs::current().index;
+		let info = T::Epochs::current();
+		let current = info.index;
 		let mut state = Provers::<T>::get(device_id)
 			.unwrap_or(ProverState { epoch: current, ..Default::default() });
 		// Settling may suspend it; then this fails and nothing changes (the sweep records the
@@ -212,7 +213,12 @@ impl<T: Config> Pallet<T> {
 		let settled = Self::settle(device_id, &mut state, current, true);
 		ensure!(!settled.suspended, Error::<T>::DeviceNotActive);
 		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
-		let sector = Sector { root, chunks, committed_in: current, proven_in: None };
+		// Committed in the epoch's last block, whose VRF output seeds the next epoch's
+		// challenges: its author would know the sector's first challenge, so it counts from
+		// the epoch after.
+		let now = frame_system::Pallet::<T>::block_number();
+		let committed_in = epoch::counts_from(current, now, T::Epochs::next_start(info.start));
+		let sector = Sector { root, chunks, committed_in, proven_in: None };
 		let committed =
 			state.committed_bytes.checked_add(sector.bytes()).ok_or(Error::<T>::Overflow)?;
 		ensure!(committed <= device.capacity, Error::<T>::CapacityExceeded);
@@ -228,7 +234,7 @@ impl<T: Config> Pallet<T> {
 			sector: index,
 			root,
 			chunks,
-			first_challenge: current.saturating_add(1),
+			first_challenge: committed_in.saturating_add(1),
 		});
 		Ok(())
 	}
@@ -454,7 +460,11 @@ impl<T: Config> Pallet<T> {
 		let current = T::Epochs::current();
 		for (device, _, sector) in Sectors::<T>::iter() {
 			ensure!(Provers::<T>::contains_key(device), "a sector without a prover record");
-			ensure!(sector.committed_in <= current.index, "a sector committed in the future");
+			// A sector of the last block of an epoch counts from the next.
+			ensure!(
+				sector.committed_in <= current.index.saturating_add(1),
+				"a sector committed past the next epoch"
+			);
 			if let Some(proven) = sector.proven_in {
 				ensure!(
 					proven > sector.committed_in && proven <= current.index,

@@ -507,6 +507,44 @@ fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
 }
 
 #[test]
+fn a_sector_committed_in_the_block_that_seeds_the_next_epoch_is_challenged_an_epoch_later() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Block 9 is epoch 0's last: in the runtime its VRF output seeds epoch 1, and its
+		// author knows it while choosing the block's transactions.
+		run_to_block(8);
+		let early = sector_data(16, 1);
+		let early_index = commit(ALICE, STORAGE_A, &early);
+		run_to_block(9);
+		let late = sector_data(16, 2);
+		assert_ok!(Proofs::commit_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, late.root(), 16));
+		assert_eq!(
+			last_event(),
+			Event::SectorCommitted {
+				device: STORAGE_A,
+				sector: 1,
+				root: late.root(),
+				chunks: 16,
+				first_challenge: 2,
+			}
+		);
+		assert_eq!(Sectors::<Test>::get(STORAGE_A, 1).unwrap().committed_in, 1);
+
+		run_to_epoch(1);
+		// The sector of block 8 is challenged; the one of block 9 is not, and is not counted.
+		assert_ok!(Proofs::storage_challenge(STORAGE_A, early_index, 1));
+		assert_noop!(
+			Proofs::storage_challenge(STORAGE_A, 1, 1),
+			Error::<Test>::SectorNotChallenged
+		);
+		assert_rejected(honest_proof(STORAGE_A, 1, &late), Error::<Test>::SectorNotChallenged);
+		assert_eq!(Proofs::open_challenges(STORAGE_A).len(), 1);
+
+		run_to_epoch(2);
+		assert_ok!(Proofs::storage_challenge(STORAGE_A, 1, 2));
+	});
+}
+
+#[test]
 fn suspended_devices_and_fresh_sectors_cannot_prove() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = proving_setup();

@@ -3,6 +3,19 @@
 //! A proof answers the epoch in progress: a later epoch's challenge does not exist yet, an
 //! earlier one is closed. Every kind checks the same three things in the same order, with
 //! the same names in its errors: `EpochNotStarted`, `StaleEpoch`, `DeadlinePassed`.
+//!
+//! Seeds and what they bind. A draw is fair only to inputs made before anyone could know its
+//! randomness. The runtime's randomness is BABE's VRF output of the parent block, and that
+//! block's author knows it while choosing the block's transactions. So:
+//! - a draw that may wait waits for randomness nobody knew when its inputs closed
+//!   ([`draw_seed_after`]: the compute reveal seed is drawn from a block that took no
+//!   commitment);
+//! - a draw that cannot wait, an epoch's challenge seed (drawn in the epoch's first block),
+//!   binds nothing made in the block whose randomness it uses: an input of the previous
+//!   epoch's last block counts from the epoch after ([`counts_from`]).
+//!
+//! What remains is withholding: the author of the block whose output seeds a draw may drop
+//! that block to get another draw, once per block it gives up (docs/security.md, finding 12).
 
 use codec::Encode;
 use depin_primitives::EpochIndex;
@@ -55,7 +68,48 @@ where
 	R: Randomness<Output, BlockNumber>,
 {
 	let (random, _known_since) = R::random(subject);
+	seed_of(subject, index, random)
+}
+
+/// [`draw_seed`], but only from randomness nobody could know before block `cutoff`, the first
+/// block after the inputs the seed binds closed: `None` while `R`'s randomness is known since
+/// an earlier block (with BABE's parent-block output, until the block after `cutoff`).
+pub fn draw_seed_after<Output, BlockNumber, R>(
+	subject: &[u8],
+	index: EpochIndex,
+	cutoff: BlockNumber,
+) -> Option<H256>
+where
+	Output: Encode,
+	BlockNumber: PartialOrd,
+	R: Randomness<Output, BlockNumber>,
+{
+	let (random, known_since) = R::random(subject);
+	(known_since >= cutoff).then(|| seed_of(subject, index, random))
+}
+
+fn seed_of<Output: Encode>(subject: &[u8], index: EpochIndex, random: Output) -> H256 {
 	H256(sp_io::hashing::blake2_256(&(subject, index, random).encode()))
+}
+
+/// The epoch an input made at block `now` of epoch `current` counts from, when the next epoch
+/// starts at `next_start` and draws its seed there: `current`, or the next epoch if `now` is
+/// the last block before it. That block's randomness seeds the next epoch's challenges (see the
+/// module's notes), so a sector its author committed in it would have a challenge known in
+/// advance; it is first challenged an epoch later.
+pub fn counts_from<BlockNumber>(
+	current: EpochIndex,
+	now: BlockNumber,
+	next_start: BlockNumber,
+) -> EpochIndex
+where
+	BlockNumber: sp_runtime::traits::AtLeast32BitUnsigned,
+{
+	if now.saturating_add(BlockNumber::one()) >= next_start {
+		current.saturating_add(1)
+	} else {
+		current
+	}
 }
 
 #[cfg(test)]
@@ -82,6 +136,34 @@ mod tests {
 		fn random(subject: &[u8]) -> (H256, u32) {
 			(H256(sp_io::hashing::blake2_256(subject)), 0)
 		}
+	}
+
+	struct Parent;
+	impl Randomness<H256, u32> for Parent {
+		fn random(subject: &[u8]) -> (H256, u32) {
+			(H256(sp_io::hashing::blake2_256(subject)), 9)
+		}
+	}
+
+	#[test]
+	fn a_seed_after_a_cutoff_waits_for_randomness_known_only_since_the_cutoff() {
+		// Randomness known since block 9 binds nothing that closed at block 10...
+		assert_eq!(draw_seed_after::<H256, u32, Parent>(b"a", 1, 10), None);
+		// ...and is the plain seed for inputs that closed by block 9.
+		assert_eq!(
+			draw_seed_after::<H256, u32, Parent>(b"a", 1, 9),
+			Some(draw_seed::<H256, u32, Parent>(b"a", 1))
+		);
+	}
+
+	#[test]
+	fn an_input_of_an_epochs_last_block_counts_from_the_epoch_after() {
+		// The next epoch starts at block 20, so block 19's randomness seeds it.
+		assert_eq!(counts_from(3, 18u32, 20), 3);
+		assert_eq!(counts_from(3, 19u32, 20), 4);
+		// Past the nominal start (the epoch starts in the next block's initialisation).
+		assert_eq!(counts_from(3, 20u32, 20), 4);
+		assert_eq!(counts_from(u32::MAX, 19u32, 20), u32::MAX);
 	}
 
 	#[test]

@@ -2,7 +2,8 @@
 //! configuration:
 //!
 //! - [`TestRandomness`]: randomness that exists only once its block does, like BABE's VRF
-//!   output; [`enter_block`] gives block `n` its output ([`vrf_output`]).
+//!   output; [`enter_block`] gives block `n` its output ([`vrf_output`]);
+//!   [`randomness_from_parent`] makes it the parent block's, as the runtime's is.
 //! - [`RecordPoints`]: a points hook that records every reported point ([`points`],
 //!   [`clear_points`]).
 //! - [`device_key`]: the seeded key pair of a mock's genesis device, its scheme cycling
@@ -23,6 +24,8 @@ pub type Points = (DeviceId, DeviceKind, EpochIndex, u64);
 thread_local! {
 	/// The "VRF output" of the block being built: unknown until the block exists.
 	static VRF_OUTPUT: RefCell<H256> = const { RefCell::new(H256::zero()) };
+	/// Whether [`TestRandomness`] plays BABE's parent-block randomness.
+	static FROM_PARENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 	/// Every point reported to the points hook.
 	static POINTS: RefCell<Vec<Points>> = const { RefCell::new(Vec::new()) };
 }
@@ -37,17 +40,29 @@ pub fn enter_block(n: u64) {
 	VRF_OUTPUT.with(|v| *v.borrow_mut() = vrf_output(n));
 }
 
+/// From now on (on this thread) [`TestRandomness`] plays the runtime's source, BABE's VRF
+/// output of the parent block, known since the parent block (`true`), or the current block's
+/// output (`false`, the default).
+pub fn randomness_from_parent(on: bool) {
+	FROM_PARENT.with(|f| f.set(on));
+}
+
 /// Randomness that exists only once its block does, like BABE's VRF output:
-/// `blake2_256(subject ‖ the block's VRF output)`, known since the current block of `T`.
+/// `blake2_256(subject ‖ the block's VRF output)`, known since the current block of `T`; or,
+/// after [`randomness_from_parent`], the parent block's output, known since the parent block.
 pub struct TestRandomness<T>(PhantomData<T>);
 
 impl<T: frame_system::Config> Randomness<H256, BlockNumberFor<T>> for TestRandomness<T> {
 	fn random(subject: &[u8]) -> (H256, BlockNumberFor<T>) {
-		let vrf = VRF_OUTPUT.with(|v| *v.borrow());
-		(
-			H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())),
-			frame_system::Pallet::<T>::block_number(),
-		)
+		use frame_support::sp_runtime::traits::{One, Saturating, UniqueSaturatedInto};
+		let now = frame_system::Pallet::<T>::block_number();
+		let (vrf, known_since) = if FROM_PARENT.with(|f| f.get()) {
+			let parent = now.saturating_sub(One::one());
+			(vrf_output(parent.unique_saturated_into()), parent)
+		} else {
+			(VRF_OUTPUT.with(|v| *v.borrow()), now)
+		};
+		(H256(sp_io::hashing::blake2_256(&(subject, vrf).encode())), known_since)
 	}
 }
 

@@ -224,7 +224,8 @@ pub struct WorkChallenge<BlockNumber> {
 	/// Segments to compute, and hash steps in each.
 	pub segments: u32,
 	pub segment_len: u32,
-	/// Commitments are accepted before this block; the reveal seed is drawn at it.
+	/// Commitments are accepted before this block; the reveal seed is drawn from randomness
+	/// known only since it (BABE's: at the block after).
 	pub reveal_at: BlockNumber,
 	/// The last block reveals are accepted at.
 	pub deadline: BlockNumber,

@@ -44,7 +44,9 @@ pub struct Sector {
 	pub root: H256,
 	/// The number of chunks (leaves).
 	pub chunks: u32,
-	/// The epoch it was committed in; it is challenged from the next one on.
+	/// The epoch it counts as committed in: the epoch of its block, or the next one if that
+	/// was the epoch's last block (whose VRF output seeds the next epoch's challenges). It is
+	/// challenged from the epoch after this one on.
 	pub committed_in: EpochIndex,
 	/// The last epoch it was proven in.
 	pub proven_in: Option<EpochIndex>,
