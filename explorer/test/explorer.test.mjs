@@ -151,12 +151,12 @@ describe("the explorer against a dev chain with simulated devices", () => {
 		await page.locator('[data-testid="device-map"] circle[data-device]').first().waitFor({ timeout: 60_000 });
 		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//explorer-test-device");
 		const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), { Sr25519: devicePair.publicKey });
-		const nonce = (await api.query.devices.keyNonces(key)).toNumber();
-		const payload = u8aConcat(REGISTER_CONTEXT, api.genesisHash.toU8a(), decodeAddress(bob.address), key.toU8a(), api.createType("u32", nonce).toU8a());
+		const signedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+		const payload = u8aConcat(REGISTER_CONTEXT, api.genesisHash.toU8a(), decodeAddress(bob.address), key.toU8a(), api.createType("u32", signedAt).toU8a());
 		const registration = {
 			key,
 			proof: { Sr25519: devicePair.sign(payload) },
-			nonce,
+			signedAt,
 			kind: "Compute",
 			location: NEW_DEVICE_CELL,
 			capacity: 500,

@@ -188,8 +188,10 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("signs extrinsics with the keyring: Bob registers a device and commits a sector", async () => {
 		// The device proves possession of its key: it signs the SCALE payload
-		// (context, genesis hash, owner, key, nonce) — built here byte by byte.
+		// (context, genesis hash, owner, key, signed_at: the best block) — built here byte by
+		// byte.
 		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//polkadotjs-device");
+		const signedAt = (await api.rpc.chain.getHeader()).number.toNumber();
 		const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), {
 			Sr25519: devicePair.publicKey,
 		});
@@ -198,12 +200,12 @@ describe("Polkadot.js against the dev node", () => {
 			api.genesisHash.toU8a(),
 			decodeAddress(bob.address),
 			key.toU8a(),
-			api.createType("u32", 0).toU8a(),
+			api.createType("u32", signedAt).toU8a(),
 		);
 		const registration = {
 			key,
 			proof: { Sr25519: devicePair.sign(payload) },
-			nonce: 0,
+			signedAt,
 			kind: "Storage",
 			location: BERLIN,
 			capacity: 1n << 30n,
@@ -294,7 +296,7 @@ describe("Polkadot.js against the dev node", () => {
 		const registration = {
 			key: { Sr25519: devicePair.publicKey },
 			proof: { Sr25519: devicePair.sign(stringToU8a("not the payload")) },
-			nonce: 0,
+			signedAt: (await api.rpc.chain.getHeader()).number.toNumber(),
 			kind: "Storage",
 			location: BERLIN,
 			capacity: 1n << 30n,

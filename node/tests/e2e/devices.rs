@@ -13,8 +13,8 @@ use sp_core::{crypto::Pair as _, ed25519, H256};
 use sp_keyring::Sr25519Keyring;
 
 use crate::harness::{
-	chain_info, events, hash, next_nonce, parent_of, signed, storage, submit_and_finalize,
-	wait_for_blocks, Node,
+	best_number, chain_info, events, hash, next_nonce, parent_of, signed, storage,
+	submit_and_finalize, wait_for_blocks, Node,
 };
 
 async fn account_data(
@@ -58,19 +58,21 @@ async fn dev_node_registers_a_device_with_proof_of_possession() {
 	}
 
 	// Charlie registers his own hotspot: its key proves possession over this chain's genesis
-	// hash, Charlie's account, the key and nonce 0.
+	// hash, Charlie's account, the key and the best block (the proof goes stale after
+	// `MaxProofAge` blocks).
 	let charlie = Sr25519Keyring::Charlie;
 	let device_pair = ed25519::Pair::from_string("//CharliesHotspot", None).expect("seed");
 	let key = DeviceKey::Ed25519(device_pair.public());
+	let signed_at = u32::try_from(best_number(&client).await).expect("a u32 block number");
 	let payload = Envelope {
 		context: REGISTER_CONTEXT,
 		genesis_hash: chain.genesis,
-		body: Possession { owner: charlie.to_account_id(), key, nonce: 0 },
+		body: Possession { owner: charlie.to_account_id(), key, signed_at },
 	};
 	let registration = |proof| Registration {
 		key,
 		proof,
-		nonce: 0,
+		signed_at,
 		kind: DeviceKind::Coverage,
 		// Resolution 12, in Berlin.
 		location: 0x8c1f1d48945d9ff,

@@ -12,9 +12,31 @@ use sp_core::{crypto::Pair as _, sr25519, H256};
 use sp_keyring::Sr25519Keyring;
 
 use crate::harness::{
-	best_hash, chain_info, events, hex, next_nonce, signed, storage, submit_and_finalize,
-	wait_for_blocks, wait_for_storage, Node, DEADLINE,
+	best_hash, best_number, chain_info, events, hash, hex, hex_number, next_nonce, signed, storage,
+	submit_and_finalize, wait_for_blocks, wait_for_storage, Node, DEADLINE,
 };
+
+/// The remarks that stuff blocks: four fit in the normal class (3.75 MiB), so sixteen fill it
+/// for four blocks.
+const STUFFING: usize = 16;
+const REMARK_BYTES: usize = 900_000;
+
+/// The encoded lengths of the stuffing remarks in block `at`.
+async fn remark_bytes(client: &jsonrpsee::ws_client::WsClient, at: H256) -> Vec<usize> {
+	let block: Value = client.request("chain_getBlock", rpc_params![at]).await.expect("a block");
+	block["block"]["extrinsics"]
+		.as_array()
+		.expect("extrinsics")
+		.iter()
+		.filter_map(|xt| xt.as_str().map(|hex| hex.len().saturating_sub(2) / 2))
+		.filter(|len| *len > REMARK_BYTES)
+		.collect()
+}
+
+async fn block_number(client: &jsonrpsee::ws_client::WsClient, at: H256) -> u64 {
+	let header: Value = client.request("chain_getHeader", rpc_params![at]).await.expect("a header");
+	hex_number(&header["number"])
+}
 
 #[tokio::test]
 async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
@@ -146,7 +168,29 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	let mut tampered = honest.clone();
 	tampered.chunks[0].chunk[0] ^= 1;
 
-	// Bob relays both in one batch: the tampered one is rejected, the honest one accepted.
+	// Charlie floods the pool with more 900 kB remarks than the normal class holds in
+	// several blocks: cheap block stuffing inside the response window (docs/security.md,
+	// finding 6).
+	let charlie = Sr25519Keyring::Charlie;
+	let mut charlie_nonce = next_nonce(&client, &charlie.to_account_id()).await;
+	for _ in 0..STUFFING {
+		let remark =
+			RuntimeCall::System(frame_system::Call::remark { remark: vec![0xab; REMARK_BYTES] });
+		let xt = signed(remark, &charlie.pair(), charlie_nonce, &chain);
+		let _: Value = client
+			.request(
+				"author_submitExtrinsic",
+				rpc_params![sp_core::bytes::to_hex(&xt.encode(), false)],
+			)
+			.await
+			.expect("the pool takes the remark");
+		charlie_nonce += 1;
+	}
+	let submitted_at = best_number(&client).await;
+
+	// Bob relays both proofs in one batch: the tampered one is rejected, the honest one
+	// accepted. Proof submissions are Operational: the normal class is full, and they still
+	// land in the next block.
 	let bob = Sr25519Keyring::Bob;
 	let batch = RuntimeCall::Proofs(ProofsCall::submit_storage_proofs {
 		proofs: vec![tampered, honest].try_into().expect("2 proofs"),
@@ -154,6 +198,39 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	let bob_nonce = next_nonce(&client, &bob.to_account_id()).await;
 	let proven_in =
 		submit_and_finalize(&node, &client, &signed(batch, &bob.pair(), bob_nonce, &chain)).await;
+	let stuffed = remark_bytes(&client, proven_in).await;
+	let normal = usize::try_from(
+		*depin_runtime::configs::RuntimeBlockLength::get()
+			.max
+			.get(frame_support::dispatch::DispatchClass::Normal),
+	)
+	.expect("fits");
+	assert!(
+		stuffed.len() >= 2 && stuffed.iter().sum::<usize>() + stuffed[0] > normal,
+		"the proofs' block is full of remarks: {stuffed:?} of {normal} bytes"
+	);
+	let proof_block = block_number(&client, proven_in).await;
+	assert!(
+		proof_block <= submitted_at + 2,
+		"the proofs waited for the flood: submitted at {submitted_at}, in {proof_block}"
+	);
+	// The flood went on past it: the next block is full of remarks too.
+	let next: Value = client
+		.request("chain_getBlockHash", rpc_params![proof_block + 1])
+		.await
+		.expect("a block hash");
+	let next = if next.is_null() {
+		wait_for_blocks(&node, &client, proof_block + 1, 0).await;
+		hash(
+			&client
+				.request("chain_getBlockHash", rpc_params![proof_block + 1])
+				.await
+				.expect("hash"),
+		)
+	} else {
+		hash(&next)
+	};
+	assert!(remark_bytes(&client, next).await.len() >= 2, "the flood outlasts the proofs' block");
 	let proof_events: Vec<_> = events(&client, proven_in)
 		.await
 		.into_iter()

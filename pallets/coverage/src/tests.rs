@@ -18,15 +18,15 @@ fn epoch() -> depin_primitives::epoch::EpochInfo<u64> {
 
 /// Register a coverage device with `key` at `location` for `owner`; its id.
 fn register_hotspot(owner: u64, key: &pallet_devices::DevicePair, location: u64) -> DeviceId {
-	let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+	let at = u32::try_from(System::block_number()).unwrap();
 	let message =
-		Devices::possession_message(pallet_devices::REGISTER_CONTEXT, &owner, &key.public(), nonce);
+		Devices::possession_message(pallet_devices::REGISTER_CONTEXT, &owner, &key.public(), at);
 	assert_ok!(Devices::register(
 		RuntimeOrigin::signed(owner),
 		pallet_devices::Registration {
 			key: key.public(),
 			proof: key.sign(&message),
-			nonce,
+			signed_at: at,
 			kind: DeviceKind::Coverage,
 			location,
 			capacity: 0,

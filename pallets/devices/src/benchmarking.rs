@@ -11,7 +11,7 @@ use frame_support::traits::{
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::{
-	traits::{One, Saturating},
+	traits::{One, SaturatedConversion, Saturating},
 	Perbill,
 };
 
@@ -112,12 +112,12 @@ fn funded_caller<T: Config>() -> T::AccountId {
 
 fn registration<T: Config>(owner: &T::AccountId, scheme: Scheme) -> Registration<T::AccountId> {
 	let key = generate_key(scheme);
-	let nonce = KeyNonces::<T>::get(key);
-	let proof = sign(&key, &Devices::<T>::possession_message(REGISTER_CONTEXT, owner, &key, nonce));
+	let at = signed_at::<T>();
+	let proof = sign(&key, &Devices::<T>::possession_message(REGISTER_CONTEXT, owner, &key, at));
 	Registration {
 		key,
 		proof,
-		nonce,
+		signed_at: at,
 		kind: DeviceKind::Storage,
 		location: location::<T>(BERLIN_RES_15),
 		capacity: u64::MAX,
@@ -132,9 +132,15 @@ fn device_of<T: Config>(owner: &T::AccountId) -> DeviceId {
 		.expect("a funded owner registers a valid device; qed")
 }
 
+/// The current block, as a proof of possession signed now names it.
+fn signed_at<T: Config>() -> u32 {
+	frame_system::Pallet::<T>::block_number().saturated_into()
+}
+
 fn rotation<T: Config>(owner: &T::AccountId, scheme: Scheme) -> (DeviceKey, DeviceSignature) {
 	let key = generate_key(scheme);
-	let proof = sign(&key, &Devices::<T>::possession_message(ROTATE_CONTEXT, owner, &key, 0));
+	let at = signed_at::<T>();
+	let proof = sign(&key, &Devices::<T>::possession_message(ROTATE_CONTEXT, owner, &key, at));
 	(key, proof)
 }
 
@@ -283,7 +289,7 @@ mod benchmarks {
 		let (key, proof) = rotation::<T>(&caller, Scheme::Sr25519);
 
 		#[extrinsic_call]
-		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, signed_at::<T>());
 
 		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
 	}
@@ -295,7 +301,7 @@ mod benchmarks {
 		let (key, proof) = rotation::<T>(&caller, Scheme::Ed25519);
 
 		#[extrinsic_call]
-		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, signed_at::<T>());
 
 		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
 	}
@@ -307,7 +313,7 @@ mod benchmarks {
 		let (key, proof) = rotation::<T>(&caller, Scheme::Ecdsa);
 
 		#[extrinsic_call]
-		rotate_key(RawOrigin::Signed(caller), id, key, proof, 0);
+		rotate_key(RawOrigin::Signed(caller), id, key, proof, signed_at::<T>());
 
 		assert_eq!(DeviceByKey::<T>::get(key), Some(id));
 	}

@@ -23,7 +23,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{SaturatedConversion, Saturating, Zero},
 	DispatchError, DispatchResult, Perbill,
 };
 
@@ -39,12 +39,12 @@ impl<T: Config> Pallet<T> {
 		context: Domain,
 		owner: &T::AccountId,
 		key: &DeviceKey,
-		nonce: u32,
+		signed_at: u32,
 	) -> Vec<u8> {
 		depin_primitives::envelope::message(
 			context,
 			Self::genesis_hash(),
-			&Possession { owner: owner.clone(), key: *key, nonce },
+			&Possession { owner: owner.clone(), key: *key, signed_at },
 		)
 	}
 
@@ -115,11 +115,16 @@ impl<T: Config> Pallet<T> {
 		context: [u8; 16],
 		owner: &T::AccountId,
 		key: &DeviceKey,
-		nonce: u32,
+		signed_at: u32,
 		proof: &DeviceSignature,
 	) -> DispatchResult {
-		ensure!(KeyNonces::<T>::get(key) == nonce, Error::<T>::WrongNonce);
-		let message = Self::possession_message(context, owner, key, nonce);
+		let now: u32 = frame_system::Pallet::<T>::block_number().saturated_into();
+		let max_age: u32 = T::MaxProofAge::get().saturated_into();
+		ensure!(
+			signed_at <= now && now.saturating_sub(signed_at) <= max_age,
+			Error::<T>::StalePossessionProof
+		);
+		let message = Self::possession_message(context, owner, key, signed_at);
 		ensure!(key.verify(&message, proof), Error::<T>::BadPossessionProof);
 		Ok(())
 	}
@@ -273,10 +278,9 @@ impl<T: Config> Pallet<T> {
 		cell: H3Cell,
 		deposit: BalanceOf<T>,
 	) -> Result<DeviceId, DispatchError> {
-		let Registration { key, proof, nonce, kind, capacity, metadata, manager, .. } =
+		let Registration { key, proof, signed_at, kind, capacity, metadata, manager, .. } =
 			registration;
-		Self::check_possession(REGISTER_CONTEXT, &owner, &key, nonce, &proof)?;
-		KeyNonces::<T>::insert(key, nonce.saturating_add(1));
+		Self::check_possession(REGISTER_CONTEXT, &owner, &key, signed_at, &proof)?;
 		Self::store_new_device(owner, key, kind, cell, capacity, metadata, manager, deposit)
 	}
 
@@ -377,13 +381,12 @@ impl<T: Config> Pallet<T> {
 		id: DeviceId,
 		new_key: DeviceKey,
 		proof: DeviceSignature,
-		nonce: u32,
+		signed_at: u32,
 	) -> DispatchResult {
 		let mut device = Self::owned_device(&who, id)?;
 		ensure!(device.key != new_key, Error::<T>::SameKey);
 		ensure!(!DeviceByKey::<T>::contains_key(new_key), Error::<T>::KeyAlreadyRegistered);
-		Self::check_possession(ROTATE_CONTEXT, &who, &new_key, nonce, &proof)?;
-		KeyNonces::<T>::insert(new_key, nonce.saturating_add(1));
+		Self::check_possession(ROTATE_CONTEXT, &who, &new_key, signed_at, &proof)?;
 		let old_key = device.key;
 		DeviceByKey::<T>::remove(old_key);
 		DeviceByKey::<T>::insert(new_key, id);

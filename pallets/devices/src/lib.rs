@@ -5,9 +5,10 @@
 //!
 //! - A device is identified by its own key (sr25519, ed25519 or ECDSA secp256k1), distinct
 //!   from its owner's account. Registering one needs a **proof of possession**: the device key
-//!   signs a [`types::Possession`] (in the signed-payload envelope) binding the genesis hash, the owner, the key and the
-//!   key's nonce, so nobody can register hardware they do not hold, and a proof cannot be
-//!   replayed on another chain, for another owner, or twice.
+//!   signs a [`types::Possession`] (in the signed-payload envelope) binding the genesis hash,
+//!   the owner, the key and the block it was signed at, so nobody can register hardware they
+//!   do not hold, and a proof cannot be used on another chain, for another owner, or after
+//!   `MaxProofAge` blocks. The registry keeps no per-key record once a device is gone.
 //! - The owner pays a **deposit**, held with `fungible` holds: a base plus a price per byte of
 //!   metadata. Deregistering retires the device; the deposit stays held (and slashable) for an
 //!   unbonding period, then the owner claims it back.
@@ -26,6 +27,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmark_keys;
 mod impls;
+pub mod migrations;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -78,7 +80,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -129,6 +131,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
+		/// How many blocks after the block it names (`signed_at`) a proof of possession is
+		/// taken. Shorter than `UnbondingPeriod`: a retired device keeps its key registered for
+		/// that long, so every proof of the key is stale before the key is free again.
+		#[pallet::constant]
+		type MaxProofAge: Get<BlockNumberFor<Self>>;
+
 		/// The most devices one account may own (retired ones count until claimed).
 		#[pallet::constant]
 		type MaxDevicesPerOwner: Get<u32>;
@@ -175,11 +183,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PreviousKeys<T: Config> =
 		StorageMap<_, Twox64Concat, DeviceId, (DeviceKey, BlockNumberFor<T>)>;
-
-	/// The nonce the next possession proof of a key must carry. It starts at 0 and goes up
-	/// with every registration or rotation that uses the key, so each proof works once.
-	#[pallet::storage]
-	pub type KeyNonces<T> = StorageMap<_, Blake2_128Concat, DeviceKey, u32, ValueQuery>;
 
 	/// The devices of each owner.
 	#[pallet::storage]
@@ -359,11 +362,11 @@ pub mod pallet {
 		InvalidCapacity,
 		/// The key is already registered to a device.
 		KeyAlreadyRegistered,
-		/// The proof's nonce is not the key's current nonce (see `KeyNonces`): the proof was
-		/// used before or signed for another nonce. Sign again with the current nonce.
-		WrongNonce,
+		/// The proof's `signed_at` is not one of the last `MaxProofAge` blocks (it is older, or
+		/// ahead of the chain). Sign again at the best block.
+		StalePossessionProof,
 		/// The proof of possession does not verify: it was not signed by the device key over
-		/// this chain's genesis hash, this owner, this key and this nonce.
+		/// this chain's genesis hash, this owner, this key and this `signed_at`.
 		BadPossessionProof,
 		/// The account owns the most devices allowed (`MaxDevicesPerOwner`).
 		TooManyDevices,
@@ -439,6 +442,10 @@ pub mod pallet {
 			assert!(density <= min, "DensityResolution must not be finer than MinResolution");
 			assert!(T::MaxBatch::get() > 0, "MaxBatch must allow at least one registration");
 			assert!(T::MaxDevicesPerOwner::get() > 0, "owners must be able to own a device");
+			assert!(
+				T::MaxProofAge::get() < T::UnbondingPeriod::get(),
+				"a proof of possession must go stale before a retired key is free"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -450,7 +457,7 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Register a device owned by the caller. `proof` is the device key's signature of
-		/// the enveloped [`Possession`] for (genesis hash, caller, `key`, `nonce`). Holds the
+		/// the enveloped [`Possession`] for (genesis hash, caller, `key`, `signed_at`). Holds the
 		/// deposit for `metadata`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::register_weight(&registration.key))]
@@ -503,7 +510,7 @@ pub mod pallet {
 		}
 
 		/// Replace a device's key; `proof` is the new key's signature of the rotation
-		/// enveloped [`Possession`] for (genesis hash, owner, `new_key`, `nonce`). Owner only.
+		/// enveloped [`Possession`] for (genesis hash, owner, `new_key`, `signed_at`). Owner only.
 		#[pallet::call_index(4)]
 		#[pallet::weight(Pallet::<T>::rotate_weight(new_key))]
 		pub fn rotate_key(
@@ -511,10 +518,10 @@ pub mod pallet {
 			device: DeviceId,
 			new_key: DeviceKey,
 			proof: DeviceSignature,
-			nonce: u32,
+			signed_at: u32,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_rotate_key(who, device, new_key, proof, nonce)
+			Self::do_rotate_key(who, device, new_key, proof, signed_at)
 		}
 
 		/// Offer a device to another account (`Some`), or withdraw the offer (`None`). The

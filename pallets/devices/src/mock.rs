@@ -43,6 +43,7 @@ parameter_types! {
 	pub static DepositBase: Balance = 100;
 	pub static DepositPerByte: Balance = 2;
 	pub static UnbondingPeriod: u64 = 10;
+	pub static MaxProofAge: u64 = 6;
 	pub static MaxDevicesPerOwner: u32 = 4;
 	pub static MinResolution: u8 = 5;
 	pub static MaxResolution: u8 = 12;
@@ -59,6 +60,7 @@ impl pallet_devices::Config for Test {
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type UnbondingPeriod = UnbondingPeriod;
+	type MaxProofAge = MaxProofAge;
 	type MaxDevicesPerOwner = MaxDevicesPerOwner;
 	type MinResolution = MinResolution;
 	type MaxResolution = MaxResolution;
@@ -113,8 +115,9 @@ pub trait TestKeyExt {
 	fn sr25519(seed: u8) -> Self;
 	fn ed25519(seed: u8) -> Self;
 	fn ecdsa(seed: u8) -> Self;
-	/// Sign the possession payload for `context`, `owner` and `nonce` on the test chain.
-	fn prove(&self, context: [u8; 16], owner: AccountId, nonce: u32) -> DeviceSignature;
+	/// Sign the possession payload for `context`, `owner` and block `signed_at` on the test
+	/// chain.
+	fn prove(&self, context: [u8; 16], owner: AccountId, signed_at: u32) -> DeviceSignature;
 }
 
 impl TestKeyExt for TestKey {
@@ -130,8 +133,8 @@ impl TestKeyExt for TestKey {
 		Self::Ecdsa(ecdsa::Pair::from_seed(&[seed; 32]))
 	}
 
-	fn prove(&self, context: [u8; 16], owner: AccountId, nonce: u32) -> DeviceSignature {
-		self.sign(&Devices::possession_message(context, &owner, &self.public(), nonce))
+	fn prove(&self, context: [u8; 16], owner: AccountId, signed_at: u32) -> DeviceSignature {
+		self.sign(&Devices::possession_message(context, &owner, &self.public(), signed_at))
 	}
 }
 
@@ -149,12 +152,17 @@ pub fn deposit_of(metadata: &DeviceMetadata) -> Balance {
 	DepositBase::get() + DepositPerByte::get() * metadata.deposit_bytes() as Balance
 }
 
-/// A valid registration of a storage device with `key` for `owner`.
+/// The current block, as a proof of possession names it (`signed_at`).
+pub fn now() -> u32 {
+	u32::try_from(System::block_number()).expect("test blocks fit")
+}
+
+/// A valid registration of a storage device with `key` for `owner`, signed at this block.
 pub fn registration(owner: AccountId, key: &TestKey) -> Registration<AccountId> {
 	Registration {
 		key: key.public(),
-		proof: key.prove(REGISTER_CONTEXT, owner, 0),
-		nonce: 0,
+		proof: key.prove(REGISTER_CONTEXT, owner, now()),
+		signed_at: now(),
 		kind: DeviceKind::Storage,
 		location: berlin(),
 		capacity: 1 << 40,

@@ -61,6 +61,7 @@ impl pallet_devices::Config for Test {
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type UnbondingPeriod = UnbondingPeriod;
+	type MaxProofAge = frame_support::traits::ConstU64<5>;
 	type MaxDevicesPerOwner = ConstU32<10>;
 	type MinResolution = ConstU8<7>;
 	type MaxResolution = ConstU8<12>;

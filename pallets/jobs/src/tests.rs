@@ -202,15 +202,15 @@ fn receipts_need_both_signatures() {
 /// Rotate `device`'s key (owned by Alice) to a fresh ed25519 key.
 fn rotate_key_of(device: u64) -> pallet_devices::DevicePair {
 	let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[77; 32]));
-	let nonce = pallet_devices::KeyNonces::<Test>::get(key.public());
+	let at = u32::try_from(System::block_number()).unwrap();
 	let message =
-		Devices::possession_message(pallet_devices::ROTATE_CONTEXT, &ALICE, &key.public(), nonce);
+		Devices::possession_message(pallet_devices::ROTATE_CONTEXT, &ALICE, &key.public(), at);
 	assert_ok!(Devices::rotate_key(
 		RuntimeOrigin::signed(ALICE),
 		device,
 		key.public(),
 		key.sign(&message),
-		nonce
+		at
 	));
 	key
 }

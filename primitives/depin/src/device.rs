@@ -246,16 +246,19 @@ impl<AccountId: PartialEq, Balance, BlockNumber> Device<AccountId, Balance, Bloc
 
 /// What a device key signs (inside the [`crate::envelope::Envelope`], under
 /// [`REGISTER_CONTEXT`] or [`ROTATE_CONTEXT`]) to prove that the owner holds it: it binds the
-/// owner, the key and the key's registration nonce, and the envelope binds the chain, so the
-/// signature cannot be replayed on another chain, for another owner, or a second time.
+/// owner, the key and the block it was signed at, and the envelope binds the chain, so the
+/// signature cannot be used on another chain, for another owner, or once it is older than the
+/// registry's `MaxProofAge` (shorter than the unbonding period that keeps a retired key
+/// registered, so no proof outlives its device).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct Possession<AccountId> {
 	/// The account that will own the device.
 	pub owner: AccountId,
 	/// The key being registered.
 	pub key: DeviceKey,
-	/// The key's registration nonce: the registry's nonce for the key, 0 for a new key.
-	pub nonce: u32,
+	/// A recent block number (the best block when signing): the registry takes the proof
+	/// until `MaxProofAge` blocks after it, never before it.
+	pub signed_at: u32,
 }
 
 /// Context of a registration proof.
@@ -272,8 +275,8 @@ pub struct Registration<AccountId> {
 	pub key: DeviceKey,
 	/// The device key's signature of the enveloped [`Possession`].
 	pub proof: DeviceSignature,
-	/// The nonce the proof was signed with.
-	pub nonce: u32,
+	/// The block number the proof was signed at ([`Possession::signed_at`]).
+	pub signed_at: u32,
 	/// What the device does.
 	pub kind: DeviceKind,
 	/// Raw H3 cell index of the device's location.

@@ -1,6 +1,6 @@
 //! Registration: one device, or many in one batch.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use depin_primitives::device::{
 	DeviceKey, DeviceKind, DeviceMetadata, Possession, Registration, REGISTER_CONTEXT,
 };
@@ -71,7 +71,8 @@ pub fn parse_account(text: &str) -> Result<AccountId32> {
 }
 
 /// The registration of a device: its key proves possession by signing the payload that
-/// binds it to this chain, this owner and the key's nonce.
+/// binds it to this chain, this owner and the best block (the chain takes the proof for the
+/// registry's `MaxProofAge` blocks after it).
 pub async fn registration(
 	chain: &Chain,
 	store: &Keystore,
@@ -80,15 +81,8 @@ pub async fn registration(
 ) -> Result<Registration<sp_core::crypto::AccountId32>> {
 	let pair = store.pair(&spec.key)?;
 	let key = pair.public();
-	let at = chain.client.at_current_block().await.context("cannot read the chain")?;
-	let nonce = at
-		.storage()
-		.fetch(depin::storage().devices().key_nonces(), (bridge(&key)?,))
-		.await
-		.context("cannot read the key's nonce")?
-		.decode()
-		.context("cannot decode the key's nonce")?;
-	let possession = Possession { owner: account(owner), key, nonce };
+	let signed_at = chain.best_number().await?;
+	let possession = Possession { owner: account(owner), key, signed_at };
 	let field = |text: &str, what: &str| {
 		text.as_bytes()
 			.to_vec()
@@ -98,7 +92,7 @@ pub async fn registration(
 	Ok(Registration {
 		key,
 		proof: pair.sign_statement(REGISTER_CONTEXT, chain.genesis(), &possession),
-		nonce,
+		signed_at,
 		kind: spec.kind.into(),
 		location: parse_cell(&spec.location)?,
 		capacity: spec.capacity,

@@ -17,7 +17,7 @@ use crate::{
 		parameters::{compute_params, device_params, emission_params, proof_params},
 	},
 	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Hash, Proofs, Runtime,
-	RuntimeHoldReason, Signature, UNITS,
+	RuntimeHoldReason, Signature, HOURS, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
@@ -36,6 +36,9 @@ impl pallet_devices::Config for Runtime {
 	type DepositBase = device_params::DepositBase;
 	type DepositPerByte = device_params::DepositPerByte;
 	type UnbondingPeriod = device_params::UnbondingPeriod;
+	/// A proof of possession is taken for an hour after the block it names; the unbonding
+	/// period's guard keeps it at a day or more.
+	type MaxProofAge = ConstU32<HOURS>;
 	type MaxDevicesPerOwner = device_params::MaxDevicesPerOwner;
 	/// Resolution 7 cells average 5.2 km²; resolution 12 cells 307 m².
 	type MinResolution = ConstU8<7>;

@@ -32,9 +32,8 @@ fn register_batch_registers_every_valid_item_and_reports_the_others() {
 			error: Error::<Test>::BadPossessionProof.into(),
 		}));
 		assert_eq!(last_event(), Event::BatchProcessed { accepted: 3, rejected: 1 });
-		// The failed item left nothing: no device, no nonce, no deposit.
+		// The failed item left nothing: no device, no deposit.
 		assert_eq!(DeviceByKey::<Test>::get(TestKey::sr25519(4).public()), None);
-		assert_eq!(KeyNonces::<Test>::get(TestKey::sr25519(4).public()), 0);
 		assert_eq!(held(ALICE), deposits - bad_deposit);
 		assert_eq!(OwnerDeviceCount::<Test>::get(ALICE), 3);
 		assert_eq!((0..3).map(|id| device(id).key).collect::<Vec<_>>(), good.map(|k| k.public()));

@@ -6,8 +6,8 @@
 
 use crate::{
 	h3::H3Cell, mock::*, types::*, CellDeviceCount, CellDevices, DeviceByKey, DeviceOf,
-	DeviceRegistry, Error, Event, HoldReason, KeyNonces, NextDeviceId, OwnerDeviceCount,
-	OwnerDevices, PendingOwner, RegistrationsOf,
+	DeviceRegistry, Error, Event, HoldReason, NextDeviceId, OwnerDeviceCount, OwnerDevices,
+	PendingOwner, RegistrationsOf,
 };
 use codec::Encode;
 use frame_support::{

@@ -30,7 +30,6 @@ fn register_works_for_every_key_scheme() {
 			assert_eq!(stored.metadata, reg.metadata);
 			assert_eq!(stored.deposit, deposit);
 			assert_eq!(DeviceByKey::<Test>::get(key.public()), Some(id));
-			assert_eq!(KeyNonces::<Test>::get(key.public()), 1);
 			assert!(OwnerDevices::<Test>::contains_key(ALICE, id));
 		}
 		assert_eq!(OwnerDeviceCount::<Test>::get(ALICE), 3);
@@ -137,8 +136,7 @@ fn register_fails_when_key_already_registered() {
 		register(ALICE, &key);
 		// Even with a fresh, valid proof from the key, for another owner.
 		let mut reg = registration(BOB, &key);
-		reg.nonce = 1;
-		reg.proof = key.prove(REGISTER_CONTEXT, BOB, 1);
+		reg.proof = key.prove(REGISTER_CONTEXT, BOB, now());
 		assert_noop!(
 			Devices::register(RuntimeOrigin::signed(BOB), reg),
 			Error::<Test>::KeyAlreadyRegistered
@@ -210,7 +208,7 @@ fn register_fails_when_proof_is_for_another_chain() {
 		let mut reg = registration(ALICE, &key);
 		let other_chain = sp_core::H256::repeat_byte(1);
 		assert_ne!(other_chain, Devices::genesis_hash());
-		let possession = Possession { owner: ALICE, key: key.public(), nonce: 0 };
+		let possession = Possession { owner: ALICE, key: key.public(), signed_at: now() };
 		reg.proof = key.sign_statement(REGISTER_CONTEXT, other_chain, &possession);
 		assert_noop!(
 			Devices::register(RuntimeOrigin::signed(ALICE), reg),
@@ -224,7 +222,7 @@ fn register_fails_when_proof_is_a_rotation_proof() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = TestKey::sr25519(1);
 		let mut reg = registration(ALICE, &key);
-		reg.proof = key.prove(ROTATE_CONTEXT, ALICE, 0);
+		reg.proof = key.prove(ROTATE_CONTEXT, ALICE, now());
 		assert_noop!(
 			Devices::register(RuntimeOrigin::signed(ALICE), reg),
 			Error::<Test>::BadPossessionProof
@@ -238,7 +236,7 @@ fn register_fails_when_signature_scheme_does_not_match_key() {
 		let key = TestKey::sr25519(1);
 		let mut reg = registration(ALICE, &key);
 		// Same seed, other scheme: never a valid signature for the sr25519 key.
-		reg.proof = TestKey::ed25519(1).prove(REGISTER_CONTEXT, ALICE, 0);
+		reg.proof = TestKey::ed25519(1).prove(REGISTER_CONTEXT, ALICE, now());
 		assert_noop!(
 			Devices::register(RuntimeOrigin::signed(ALICE), reg),
 			Error::<Test>::BadPossessionProof
@@ -247,33 +245,42 @@ fn register_fails_when_signature_scheme_does_not_match_key() {
 }
 
 #[test]
-fn register_fails_when_nonce_is_reused() {
+fn a_proof_of_possession_is_taken_for_max_proof_age_blocks_and_never_after_its_device() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = TestKey::sr25519(1);
+		// Signed at block 1: taken up to block 1 + MaxProofAge.
 		let reg = registration(ALICE, &key);
-		let id = register(ALICE, &key);
-		// Retire the device and claim the deposit: the key is free again...
-		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), id));
-		run_to_block(1 + UnbondingPeriod::get());
-		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(ALICE), id));
-		// ...but the old proof (nonce 0) cannot be replayed.
+		run_to_block(1 + MaxProofAge::get() + 1);
 		assert_noop!(
 			Devices::register(RuntimeOrigin::signed(ALICE), reg.clone()),
-			Error::<Test>::WrongNonce
+			Error::<Test>::StalePossessionProof
 		);
-		// A proof with a made-up nonce fails as well; a fresh one with nonce 1 works.
-		let mut future = reg.clone();
-		future.nonce = 5;
-		future.proof = key.prove(REGISTER_CONTEXT, ALICE, 5);
+		// A proof naming a block the chain has not reached is refused too.
+		let mut ahead = registration(ALICE, &key);
+		ahead.signed_at = now() + 1;
+		ahead.proof = key.prove(REGISTER_CONTEXT, ALICE, now() + 1);
 		assert_noop!(
-			Devices::register(RuntimeOrigin::signed(ALICE), future),
-			Error::<Test>::WrongNonce
+			Devices::register(RuntimeOrigin::signed(ALICE), ahead),
+			Error::<Test>::StalePossessionProof
 		);
-		let mut fresh = reg;
-		fresh.nonce = 1;
-		fresh.proof = key.prove(REGISTER_CONTEXT, ALICE, 1);
-		assert_ok!(Devices::register(RuntimeOrigin::signed(ALICE), fresh));
-		assert_eq!(KeyNonces::<Test>::get(key.public()), 2);
+		// At the last block of its age a proof is taken.
+		let fresh = registration(ALICE, &key);
+		run_to_block(System::block_number() + MaxProofAge::get());
+		let id = NextDeviceId::<Test>::get();
+		assert_ok!(Devices::register(RuntimeOrigin::signed(ALICE), fresh.clone()));
+
+		// Retire the device and claim the deposit: the key is free again, and the registry
+		// keeps nothing of it...
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), id));
+		run_to_block(System::block_number() + UnbondingPeriod::get());
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(DeviceByKey::<Test>::get(key.public()), None);
+		// ...yet its proof cannot be replayed: the unbonding period outlasts every proof.
+		assert_noop!(
+			Devices::register(RuntimeOrigin::signed(ALICE), fresh),
+			Error::<Test>::StalePossessionProof
+		);
+		assert_ok!(Devices::register(RuntimeOrigin::signed(ALICE), registration(ALICE, &key)));
 	});
 }
 

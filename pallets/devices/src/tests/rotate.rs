@@ -24,7 +24,6 @@ fn rotate_key_replaces_the_key_for_every_scheme() {
 			assert_eq!(device(id).key, new.public());
 			assert_eq!(DeviceByKey::<Test>::get(new.public()), Some(id));
 			assert_eq!(DeviceByKey::<Test>::get(current), None);
-			assert_eq!(KeyNonces::<Test>::get(new.public()), 1);
 			current = new.public();
 		}
 	});
@@ -59,11 +58,18 @@ fn rotate_key_fails_on_bad_proofs() {
 			Devices::rotate_key(signed(ALICE), id, new.public(), wrong_signer, 0),
 			Error::<Test>::BadPossessionProof
 		);
-		// Wrong nonce.
-		let wrong_nonce = new.prove(ROTATE_CONTEXT, ALICE, 1);
+		// Signed at a block the chain has not reached.
+		let ahead = new.prove(ROTATE_CONTEXT, ALICE, 2);
 		assert_noop!(
-			Devices::rotate_key(signed(ALICE), id, new.public(), wrong_nonce, 1),
-			Error::<Test>::WrongNonce
+			Devices::rotate_key(signed(ALICE), id, new.public(), ahead, 2),
+			Error::<Test>::StalePossessionProof
+		);
+		// Older than MaxProofAge.
+		let old = new.prove(ROTATE_CONTEXT, ALICE, 1);
+		run_to_block(2 + MaxProofAge::get());
+		assert_noop!(
+			Devices::rotate_key(signed(ALICE), id, new.public(), old, 1),
+			Error::<Test>::StalePossessionProof
 		);
 	});
 }
