@@ -9,7 +9,8 @@
 # compiled and linted with those features too; then the Polkadot.js suite (@polkadot/api
 # against a dev node); the explorer's browser tests (headless Chromium on the explorer against a
 # dev node with the simulator); and last the zombienet network tests (four validators and
-# more). All use the node binary the first command built. Extra arguments go to the first `cargo test`.
+# more). All use the node binary the first command built. Extra arguments go to the first
+# build (`cargo test --no-run`: cargo's options, such as `--timings`).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
@@ -30,8 +31,30 @@ cargo fmt --all --check
 echo "[test] the binaries' build is a subset of the test build" >&2
 "$here/check-unified.sh"
 
-echo "[test] build, lint (clippy) and run the workspace's tests" >&2
-cargo test --locked --workspace "$@"
+echo "[test] build and lint (clippy) the workspace and its tests" >&2
+cargo test --locked --workspace --no-run "$@"
+
+# The provider's end-to-end tests (`--test cli`) spend their minutes waiting for their dev
+# nodes' epochs, so they run beside the rest rather than after it; their output follows.
+echo "[test] run the workspace's tests (the provider's end-to-end tests alongside)" >&2
+cli_log="$(mktemp)"
+cli_skips=()
+while read -r name; do
+	cli_skips+=(--skip "$name")
+done < <(cargo test --locked --workspace --test cli -- --list --format terse 2>/dev/null |
+	sed -n 's/: test$//p')
+[ "${#cli_skips[@]}" -gt 0 ] || { echo "[test] no provider end-to-end tests found" >&2; exit 1; }
+cargo test --locked --workspace --test cli >"$cli_log" 2>&1 &
+cli_pid=$!
+# Several end-to-end tests at a time: they wait on block production more than they compute.
+status=0
+RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}" cargo test --locked --workspace -- "${cli_skips[@]}" ||
+	status=$?
+wait "$cli_pid" || status=$?
+echo "[test] the provider's end-to-end tests:" >&2
+cat "$cli_log"
+rm -f "$cli_log"
+[ "$status" -eq 0 ] || exit "$status"
 
 # One build with the features for the pallets and the runtime: FRAME compiles once more, not
 # twice. The runtime's own tests run above (they assume the production configuration); here
