@@ -210,6 +210,26 @@ impl Chain {
 		self.submit_until(call, signer, Wait::Finalized).await
 	}
 
+	/// [`Self::submit_until`] for a change to the beacon roster (`coverage.join`, `leave`),
+	/// submitted again, up to three times, while the chain answers `RosterClosed`: the roster
+	/// does not change in an epoch's last block, and the next block is the next epoch's first.
+	pub async fn submit_roster_change<C: Payload>(
+		&self,
+		call: &C,
+		signer: &Keypair,
+		wait: Wait,
+	) -> Result<Included> {
+		let mut tries = 0;
+		loop {
+			match self.submit_until(call, signer, wait).await {
+				Err(error) if tries < 3 && error.to_string().contains("RosterClosed") => {
+					tries += 1;
+				},
+				other => return other,
+			}
+		}
+	}
+
 	/// [`Self::submit`], returning as soon as the transaction is in a block of the kind `wait`
 	/// asks for.
 	pub async fn submit_until<C: Payload>(

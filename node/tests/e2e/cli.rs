@@ -22,6 +22,17 @@ fn unknown_chain_is_refused_with_a_one_line_error() {
 }
 
 #[test]
+fn a_validator_does_not_serve_rpc_on_every_interface_unless_told_the_risk() {
+	let dir = tempfile::tempdir().expect("temp dir");
+	let base = dir.path().to_str().expect("utf-8 path");
+	let output = run(&["--dev", "--validator", "--rpc-external", "--base-path", base]);
+	assert_one_line_error(
+		&output,
+		"--rpc-external option shouldn't be used if the node is running as a validator",
+	);
+}
+
+#[test]
 fn malformed_chain_spec_files_are_refused_with_a_one_line_error() {
 	let dir = tempfile::tempdir().expect("temp dir");
 	let cases: [(&str, &str); 3] = [

@@ -28,7 +28,7 @@ async fn dev_node_answers_depin_rpc_queries() {
 	use depin_runtime::genesis_config_presets::{dev_devices, DEV_PROVING_PERIOD};
 	use pallet_devices::h3::H3Cell;
 
-	let mut node = Node::start(&["--dev"]);
+	let mut node = Node::start(&["--dev", "--rpc-external"]);
 	let client = node.client().await;
 	wait_for_blocks(&node, &client, 1, 0).await;
 	let alice = Sr25519Keyring::Alice.to_account_id();
@@ -174,4 +174,102 @@ async fn dev_node_answers_depin_rpc_queries() {
 	let receipts: Value =
 		client.request("depin_rewardReceipts", rpc_params![0]).await.expect("receipts");
 	assert_eq!(receipts, serde_json::json!([]));
+
+	// The node listens on every interface (`--rpc-external`): only the safe methods are served.
+	let (_, message) = rpc_error(&client, "author_rotateKeys", rpc_params![]).await;
+	assert!(message.contains("unsafe"), "author_rotateKeys is refused: {message}");
+
+	// Malformed parameters, from a fixed seed: every `depin_*` method answers each with a
+	// result or a JSON-RPC error, never a dropped connection, and the node goes on.
+	let mut rng = Xorshift(0x005e_ed0f_de91);
+	let mut errors = 0;
+	for round in 0..FUZZ_ROUNDS {
+		for method in DEPIN_METHODS {
+			let mut params = jsonrpsee::core::params::ArrayParams::new();
+			for _ in 0..rng.below(7) {
+				params.insert(rng.value(2)).expect("a JSON value");
+			}
+			match client.request::<Value, _>(method, params).await {
+				Ok(_) => {},
+				Err(jsonrpsee::core::client::Error::Call(error)) => {
+					errors += 1;
+					// Invalid parameters, or a runtime API call that failed (an unknown block).
+					assert!(
+						matches!(error.code(), -32602 | 1),
+						"{method} (round {round}): an unexpected error {error:?}"
+					);
+				},
+				Err(other) => {
+					node.fail(&format!("{method} (round {round}) broke the link: {other}"))
+				},
+			}
+		}
+	}
+	assert!(errors > FUZZ_ROUNDS, "most malformed calls are refused ({errors})");
+	let best = crate::harness::best_number(&client).await;
+	wait_for_blocks(&node, &client, best + 1, 0).await;
+}
+
+/// Every `depin_*` method (node/src/rpc/depin.rs).
+const DEPIN_METHODS: [&str; 12] = [
+	"depin_device",
+	"depin_deviceByKey",
+	"depin_devicesOf",
+	"depin_devicesInArea",
+	"depin_epoch",
+	"depin_openChallenges",
+	"depin_coverageBeacons",
+	"depin_computeChallenge",
+	"depin_proofStatus",
+	"depin_rewardReceipts",
+	"depin_pendingRewards",
+	"depin_rewardEstimate",
+];
+
+/// Rounds of random parameters for each method.
+const FUZZ_ROUNDS: usize = 40;
+
+/// A small deterministic generator of awkward JSON.
+struct Xorshift(u64);
+
+impl Xorshift {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 << 13;
+		self.0 ^= self.0 >> 7;
+		self.0 ^= self.0 << 17;
+		self.0
+	}
+
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n
+	}
+
+	/// A value: numbers at and past every bound, strings that almost parse, hashes of
+	/// unknown blocks, huge strings, and (down to `depth`) arrays and objects of them.
+	fn value(&mut self, depth: u32) -> Value {
+		use serde_json::json;
+		let hex32 = format!("0x{:064x}", self.next());
+		match self.below(if depth == 0 { 14 } else { 16 }) {
+			0 => Value::Null,
+			1 => json!(true),
+			2 => json!(0),
+			3 => json!(-1),
+			4 => json!(u64::MAX),
+			5 => json!(self.next()),
+			6 => json!(1.5e308),
+			7 => json!(""),
+			8 => json!("zz"),
+			9 => json!(hex32),
+			10 => json!("0x"),
+			11 => json!("8c1f1d48945d9ff"),
+			12 => json!("x".repeat(100_000)),
+			13 => json!(Sr25519Keyring::Bob.to_account_id().to_string()),
+			14 => Value::Array((0..self.below(4)).map(|_| self.value(depth - 1)).collect()),
+			_ => json!({
+				"sr25519": hex32,
+				"scheme": self.value(depth - 1),
+				"public": self.value(depth - 1),
+			}),
+		}
+	}
 }

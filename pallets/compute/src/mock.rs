@@ -51,6 +51,7 @@ parameter_types! {
 	pub const UnbondingPeriod: u64 = 10;
 	pub const FaultSlash: Perbill = Perbill::from_percent(10);
 	pub const FraudSlash: Perbill = Perbill::from_percent(50);
+	pub static CommitWindow: u64 = 4;
 }
 
 impl pallet_devices::Config for Test {
@@ -92,7 +93,7 @@ impl pallet_compute::Config for Test {
 	type OnProofAccepted = RecordPoints;
 	/// Commitments in blocks `start..start + 4`, the seed at `start + 4`, reveals to
 	/// `start + 7`.
-	type CommitWindow = ConstU64<4>;
+	type CommitWindow = CommitWindow;
 	type SegmentLength = ConstU32<16>;
 	type MaxSegmentLength = ConstU32<64>;
 	type SegmentsPerUnit = ConstU32<2>;

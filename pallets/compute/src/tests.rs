@@ -331,6 +331,23 @@ fn commitments_are_rejected_outside_the_epoch_and_window() {
 }
 
 #[test]
+fn commitments_close_once_the_reveal_seed_is_drawn_even_if_the_window_grows() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(WORKER);
+		run_to_epoch(1);
+		let workload = Workload::run(WORKER, &[]);
+		run_to_reveal();
+		// Governance lengthens the commit window after the seed was drawn: `reveal_at` moves
+		// past the current block...
+		CommitWindow::set(6);
+		assert!(System::block_number() < Compute::reveal_at(10));
+		// ...but the sample is public, and a commitment could be made to fit it.
+		assert_commit_rejected(workload.commit(), Error::<Test>::CommitWindowClosed);
+		CommitWindow::set(4);
+	});
+}
+
+#[test]
 fn commitments_are_rejected_for_devices_not_challenged() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);

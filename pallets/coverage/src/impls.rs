@@ -94,6 +94,26 @@ impl<T: Config> Pallet<T> {
 		T::ExclusionResolution::get().max(T::DistanceResolution::get())
 	}
 
+	/// The weight of `join` or `leave`: the benchmark's, and the epoch and proving period read
+	/// to keep the roster closed in the block that seeds the next draw (the benchmarks predate
+	/// that check).
+	pub fn roster_change_weight(benchmarked: Weight) -> Weight {
+		benchmarked.saturating_add(T::DbWeight::get().reads(2))
+	}
+
+	/// The roster is what the next epoch's beaconers are drawn from, with the VRF output of
+	/// the epoch's last block: it does not change in that block, whose author could otherwise
+	/// arrange it (join, leave, censor) knowing the draw.
+	fn ensure_roster_open() -> DispatchResult {
+		let epoch = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			!epoch::seeds_next(now, T::Epochs::next_start(epoch.start)),
+			Error::<T>::RosterClosed
+		);
+		Ok(())
+	}
+
 	pub(crate) fn do_join(who: T::AccountId, id: DeviceId) -> DispatchResult {
 		let device = devices::usable_device::<_, T::Registry>(id, Some(&who), DeviceKind::Coverage)
 			.map_err(Error::<T>::from)?;
@@ -104,6 +124,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!RosterSlotOf::<T>::contains_key(id), Error::<T>::AlreadyJoined);
 		let slot = RosterSize::<T>::get();
 		ensure!(slot < T::MaxRoster::get(), Error::<T>::RosterFull);
+		Self::ensure_roster_open()?;
 		Roster::<T>::insert(slot, id);
 		RosterSlotOf::<T>::insert(id, slot);
 		RosterSize::<T>::put(slot.saturating_add(1));
@@ -118,6 +139,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 			}
 		}
+		Self::ensure_roster_open()?;
 		// Swap-remove: the last device takes the freed slot.
 		let last = RosterSize::<T>::get().saturating_sub(1);
 		if slot != last {

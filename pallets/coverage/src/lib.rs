@@ -310,6 +310,9 @@ pub mod pallet {
 		/// Another beacon of this beaconer is already recorded in this epoch: receipts must
 		/// come with that one.
 		BeaconMismatch,
+		/// This is the epoch's last block, whose VRF output draws the next epoch's beaconers
+		/// from the roster: the roster does not change in it. Join or leave in the next block.
+		RosterClosed,
 	}
 
 	#[pallet::hooks]
@@ -349,7 +352,7 @@ pub mod pallet {
 		/// epoch. By its owner or manager; the device must be active and located at least as
 		/// finely as the exclusion and distance resolutions.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::join())]
+		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::join()))]
 		pub fn join(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_join(who, device)
@@ -358,7 +361,7 @@ pub mod pallet {
 		/// Take a device out of the beacon roster. By its owner or manager, or by anyone once
 		/// the device is retired or gone. A beaconer drawn in this epoch may still beacon.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::leave())]
+		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::leave()))]
 		pub fn leave(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_leave(who, device)

@@ -152,6 +152,32 @@ fn join_fails_for_bad_devices_and_callers() {
 }
 
 #[test]
+fn the_roster_does_not_change_in_the_block_that_draws_the_next_beaconers() {
+	ExtBuilder.build_and_execute(|| {
+		join(BEACONER);
+		// Block 9 is epoch 0's last: in the runtime its VRF output draws epoch 1's beaconers
+		// from the roster, and its author knows it while choosing the block's transactions.
+		run_to_block(9);
+		assert_noop!(
+			Coverage::join(RuntimeOrigin::signed(BOB), NEAR_BOB),
+			Error::<Test>::RosterClosed
+		);
+		assert_noop!(
+			Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER),
+			Error::<Test>::RosterClosed
+		);
+		// Bad calls still get their own errors.
+		assert_noop!(
+			Coverage::join(RuntimeOrigin::signed(BOB), BEACONER),
+			Error::<Test>::NotDeviceOperator
+		);
+		run_to_block(10);
+		assert_ok!(Coverage::join(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));
+	});
+}
+
+#[test]
 fn leaving_keeps_the_roster_dense() {
 	ExtBuilder.build_and_execute(|| {
 		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE] {
@@ -214,7 +240,7 @@ fn anyone_removes_a_retired_or_vanished_device_from_the_roster() {
 fn nobody_is_drawn_in_epoch_zero_or_from_an_empty_roster() {
 	ExtBuilder.build_and_execute(|| {
 		join(BEACONER);
-		run_to_block(9);
+		run_to_block(8);
 		assert!(BeaconList::<Test>::get().is_empty());
 		assert_eq!(DrawnEpoch::<Test>::get(), None);
 		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));

@@ -378,7 +378,7 @@ mod benchmarks {
 		let owner = funded_account::<T>("owner", 0);
 		let id = device_of::<T>(&owner);
 		Devices::<T>::do_deregister(owner, id).expect("the owner retires its device; qed");
-		advance::<T>(T::UnbondingPeriod::get());
+		advance::<T>(Devices::<T>::unbonding_period());
 		let caller = funded_caller::<T>();
 
 		#[extrinsic_call]

@@ -23,7 +23,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{SaturatedConversion, Saturating, Zero},
+	traits::{One, SaturatedConversion, Saturating, Zero},
 	DispatchError, DispatchResult, Perbill,
 };
 
@@ -469,6 +469,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// How long a retired device stays registered: `UnbondingPeriod`, and never less than
+	/// `MaxProofAge + 1`, so no proof of possession of its key is still fresh when the key is
+	/// free (root may set the parameter directly, past its guard).
+	pub fn unbonding_period() -> BlockNumberFor<T> {
+		T::UnbondingPeriod::get().max(T::MaxProofAge::get().saturating_add(One::one()))
+	}
+
 	pub(crate) fn do_deregister(who: T::AccountId, id: DeviceId) -> DispatchResult {
 		Self::owned_device(&who, id)?;
 		// What it owes is settled before it retires, including a challenge of the epoch in
@@ -476,7 +483,7 @@ impl<T: Config> Pallet<T> {
 		T::OnDeviceChange::before_change(id, DeviceChange::Retire);
 		let mut device = Self::owned_device(&who, id)?;
 		let unbonds_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			frame_system::Pallet::<T>::block_number().saturating_add(Self::unbonding_period());
 		Self::leave_cell(id, device.location, device.kind);
 		PendingOwner::<T>::remove(id);
 		device.status = DeviceStatus::Retired { unbonds_at };

@@ -105,11 +105,21 @@ pub fn counts_from<BlockNumber>(
 where
 	BlockNumber: sp_runtime::traits::AtLeast32BitUnsigned,
 {
-	if now.saturating_add(BlockNumber::one()) >= next_start {
+	if seeds_next(now, next_start) {
 		current.saturating_add(1)
 	} else {
 		current
 	}
+}
+
+/// Whether block `now` is the last before the next epoch starts at `next_start`: its
+/// randomness seeds the next epoch, so what the next epoch's draws read (the beacon roster)
+/// does not change in it.
+pub fn seeds_next<BlockNumber>(now: BlockNumber, next_start: BlockNumber) -> bool
+where
+	BlockNumber: sp_runtime::traits::AtLeast32BitUnsigned,
+{
+	now.saturating_add(BlockNumber::one()) >= next_start
 }
 
 #[cfg(test)]

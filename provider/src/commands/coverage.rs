@@ -4,7 +4,11 @@ use anyhow::Result;
 use serde_json::json;
 use subxt_signer::sr25519::Keypair;
 
-use crate::{chain::Chain, depin, report::Report};
+use crate::{
+	chain::{Chain, Wait},
+	depin,
+	report::Report,
+};
 
 /// Put a coverage device in the beacon roster (`join`) or take it out.
 pub async fn coverage_roster(
@@ -14,9 +18,13 @@ pub async fn coverage_roster(
 	join: bool,
 ) -> Result<Report> {
 	let included = if join {
-		chain.submit(&depin::tx().coverage().join(device), signer).await?
+		chain
+			.submit_roster_change(&depin::tx().coverage().join(device), signer, Wait::Finalized)
+			.await?
 	} else {
-		chain.submit(&depin::tx().coverage().leave(device), signer).await?
+		chain
+			.submit_roster_change(&depin::tx().coverage().leave(device), signer, Wait::Finalized)
+			.await?
 	};
 	let (verb, event) = if join { ("joined", "joined") } else { ("left", "left") };
 	Ok(Report::new(

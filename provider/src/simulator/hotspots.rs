@@ -157,7 +157,10 @@ pub async fn prepare(
 		if !chain.in_roster(hotspot.id).await? {
 			joins.push(async move {
 				let call = depin::tx().coverage().join(hotspot.id);
-				chain.submit_until(&call, &hotspot.owner, Wait::InBlock).await.map(|_| hotspot.id)
+				chain
+					.submit_roster_change(&call, &hotspot.owner, Wait::InBlock)
+					.await
+					.map(|_| hotspot.id)
 			});
 		}
 	}

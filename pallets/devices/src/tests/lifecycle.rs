@@ -3,6 +3,29 @@
 use super::*;
 
 #[test]
+fn a_retired_key_stays_registered_longer_than_any_proof_of_it_lives() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = TestKey::sr25519(1);
+		let fresh = registration(ALICE, &key);
+		let id = register(ALICE, &key);
+		// Root sets the unbonding period below the proofs' age (it may, past the guard)...
+		UnbondingPeriod::set(2);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), id));
+		// ...the device still unbonds for MaxProofAge + 1 blocks...
+		let unbonds_at = 1 + MaxProofAge::get() + 1;
+		assert_eq!(device(id).status, DeviceStatus::Retired { unbonds_at });
+		run_to_block(unbonds_at);
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(ALICE), id));
+		// ...so the proof it was registered with is stale once the key is free.
+		assert_noop!(
+			Devices::register(RuntimeOrigin::signed(ALICE), fresh),
+			Error::<Test>::StalePossessionProof
+		);
+		UnbondingPeriod::set(10);
+	});
+}
+
+#[test]
 fn deregister_retires_and_claim_releases_after_unbonding() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = TestKey::sr25519(1);
