@@ -12,7 +12,7 @@ import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import { cryptoWaitReady, decodeAddress } from "@polkadot/util-crypto";
 import { stringToU8a, u8aConcat } from "@polkadot/util";
 import { cellToParent, isValidCell } from "h3-js";
-import { eventually, freePort, launchBrowser, rpc as rawRpc, openPage, screenshot, serveDist, startDevNode, startSimulator, typeAt } from "./harness.mjs";
+import { eventually, freePort, launchBrowser, rpc as rawRpc, openPage, screenshot, serveDist, startDevNode, startSimulator, submit, typeAt } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const { rpc } = require("../../polkadotjs/depin.js");
@@ -21,21 +21,6 @@ const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
 // A resolution-12 cell in Nairobi, away from the simulator's devices.
 const NEW_DEVICE_CELL = 0x8c7a6e428b2d1ffn;
 assert.ok(isValidCell(NEW_DEVICE_CELL.toString(16)), "the test's cell is an H3 cell");
-
-function submit(api, tx, signer) {
-	return new Promise((resolve, reject) => {
-		tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-			if (dispatchError) {
-				const detail = dispatchError.isModule
-					? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-					: dispatchError.toString();
-				reject(new Error(`dispatch failed: ${detail}`));
-			} else if (status.isInBlock) {
-				resolve({ block: status.asInBlock, events: events.map((e) => e.event) });
-			}
-		}).catch(reject);
-	});
-}
 
 /** The integer in an element's data-planck (or its text). */
 async function planck(page, selector) {

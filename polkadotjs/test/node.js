@@ -92,4 +92,23 @@ function typeAt(api, path) {
 
 // Shared with the explorer's browser tests (explorer/test/harness.mjs) and the zombienet
 // js-scripts (zombienet/lib.js): one copy of each helper.
-module.exports = { startDevNode, rpc, freePort, typeAt };
+/**
+ * Sign and submit `tx` as `signer`; resolves with the block that included it and the
+ * events it emitted, or rejects with `dispatch failed: <pallet>.<Error>`.
+ */
+function submit(api, tx, signer) {
+	return new Promise((resolve, reject) => {
+		tx.signAndSend(signer, ({ status, dispatchError, events }) => {
+			if (dispatchError) {
+				const detail = dispatchError.isModule
+					? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
+					: dispatchError.toString();
+				reject(new Error(`dispatch failed: ${detail}`));
+			} else if (status.isInBlock) {
+				resolve({ block: status.asInBlock, events: events.map((e) => e.event) });
+			}
+		}).catch(reject);
+	});
+}
+
+module.exports = { startDevNode, rpc, freePort, typeAt, submit };

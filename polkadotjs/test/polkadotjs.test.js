@@ -8,7 +8,7 @@ const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
 const { cryptoWaitReady, decodeAddress } = require("@polkadot/util-crypto");
 const { u8aConcat, stringToU8a, u8aToHex } = require("@polkadot/util");
 const { rpc } = require("../depin");
-const { startDevNode, typeAt } = require("./node");
+const { startDevNode, submit, typeAt } = require("./node");
 
 // Alice's genesis storage device is in Berlin (resolution 12); its resolution-7 parent is the
 // density cell the registry indexes.
@@ -19,22 +19,6 @@ const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
 /** The events of the block `hash`. */
 async function eventsAt(api, hash) {
 	return (await api.query.system.events.at(hash)).map(({ event }) => event);
-}
-
-/** Sign and submit `tx` as `signer`; resolves with the block that included it. */
-function submit(api, tx, signer) {
-	return new Promise((resolve, reject) => {
-		tx.signAndSend(signer, ({ status, dispatchError }) => {
-			if (dispatchError) {
-				const detail = dispatchError.isModule
-					? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-					: dispatchError.toString();
-				reject(new Error(`dispatch failed: ${detail}`));
-			} else if (status.isInBlock) {
-				resolve(status.asInBlock);
-			}
-		}).catch(reject);
-	});
 }
 
 describe("Polkadot.js against the dev node", () => {
@@ -212,7 +196,7 @@ describe("Polkadot.js against the dev node", () => {
 			metadata: { model: "pjs-box", firmware: "1.0.0", serialHash: `0x${"11".repeat(32)}` },
 			manager: null,
 		};
-		const registeredIn = await submit(api, api.tx.devices.register(registration), bob);
+		const { block: registeredIn } = await submit(api, api.tx.devices.register(registration), bob);
 		const events = await eventsAt(api, registeredIn);
 		const registered = events.find((e) => api.events.devices.DeviceRegistered.is(e));
 		assert.ok(registered, "a DeviceRegistered event");
@@ -235,7 +219,7 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(second.next, null);
 
 		const root = `0x${"ab".repeat(32)}`;
-		const committedIn = await submit(api, api.tx.proofs.commitSector(id, root, 4), bob);
+		const { block: committedIn } = await submit(api, api.tx.proofs.commitSector(id, root, 4), bob);
 		const committed = (await eventsAt(api, committedIn)).find((e) =>
 			api.events.proofs.SectorCommitted.is(e),
 		);
@@ -254,7 +238,7 @@ describe("Polkadot.js against the dev node", () => {
 		let joinedIn;
 		for (let tries = 0; joinedIn === undefined; tries++) {
 			try {
-				joinedIn = await submit(api, api.tx.coverage.join(1), alice);
+				({ block: joinedIn } = await submit(api, api.tx.coverage.join(1), alice));
 			} catch (error) {
 				if (tries >= 3 || !/coverage\.RosterClosed/.test(String(error))) throw error;
 			}
@@ -275,7 +259,7 @@ describe("Polkadot.js against the dev node", () => {
 		// Alice's dev compute device is device 2 (1,000 units).
 		await assert.rejects(submit(api, api.tx.compute.enroll(2), bob), /compute\.NotDeviceOperator/);
 		assert.ok((await api.call.depinApi.computeChallenge(2)).isNone);
-		const enrolledIn = await submit(api, api.tx.compute.enroll(2), alice);
+		const { block: enrolledIn } = await submit(api, api.tx.compute.enroll(2), alice);
 		const enrolled = (await eventsAt(api, enrolledIn)).find((e) => api.events.compute.Enrolled.is(e));
 		assert.ok(enrolled, "an Enrolled event");
 		const challenge = (await api.call.depinApi.computeChallenge(2)).unwrap();
@@ -289,7 +273,7 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(json.start, challenge.start.toHex());
 		// Bob opens a job: 10 units at 1 DPN, held from his balance.
 		await assert.rejects(submit(api, api.tx.jobs.openJob(2, 0, 10n ** 12n), bob), /jobs\.EmptyJob/);
-		const openedIn = await submit(api, api.tx.jobs.openJob(2, 10, 10n ** 12n), bob);
+		const { block: openedIn } = await submit(api, api.tx.jobs.openJob(2, 10, 10n ** 12n), bob);
 		const opened = (await eventsAt(api, openedIn)).find((e) => api.events.jobs.JobOpened.is(e));
 		assert.ok(opened, "a JobOpened event");
 		const job = (await api.call.depinApi.computeJob(opened.data.job)).unwrap();
