@@ -9,15 +9,14 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
-import { cryptoWaitReady, decodeAddress } from "@polkadot/util-crypto";
+import { cryptoWaitReady } from "@polkadot/util-crypto";
 import { stringToU8a, u8aConcat } from "@polkadot/util";
 import { cellToParent, isValidCell } from "h3-js";
-import { eventually, freePort, launchBrowser, rpc as rawRpc, openPage, screenshot, serveDist, startDevNode, startSimulator, submit, typeAt } from "./harness.mjs";
+import { eventually, freePort, launchBrowser, rpc as rawRpc, openPage, screenshot, serveDist, startDevNode, startSimulator, submit, registration } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const { rpc } = require("../../polkadotjs/depin.js");
 
-const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
 // A resolution-12 cell in Nairobi, away from the simulator's devices.
 const NEW_DEVICE_CELL = 0x8c7a6e428b2d1ffn;
 assert.ok(isValidCell(NEW_DEVICE_CELL.toString(16)), "the test's cell is an H3 cell");
@@ -135,20 +134,14 @@ describe("the explorer against a dev chain with simulated devices", () => {
 		const page = await open("#/devices");
 		await page.locator('[data-testid="device-map"] circle[data-device]').first().waitFor({ timeout: 60_000 });
 		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//explorer-test-device");
-		const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), { Sr25519: devicePair.publicKey });
-		const signedAt = (await api.rpc.chain.getHeader()).number.toNumber();
-		const payload = u8aConcat(REGISTER_CONTEXT, api.genesisHash.toU8a(), decodeAddress(bob.address), key.toU8a(), api.createType("u32", signedAt).toU8a());
-		const registration = {
-			key,
-			proof: { Sr25519: devicePair.sign(payload) },
-			signedAt,
+		const reg = await registration(api, devicePair, bob.address, {
 			kind: "Compute",
 			location: NEW_DEVICE_CELL,
 			capacity: 500,
 			metadata: { model: "explorer-box", firmware: "2.0.0", serialHash: `0x${"22".repeat(32)}` },
 			manager: null,
-		};
-		const { events } = await submit(api, api.tx.devices.register(registration), bob);
+		});
+		const { events } = await submit(api, api.tx.devices.register(reg), bob);
 		const registered = events.find((e) => api.events.devices.DeviceRegistered.is(e));
 		assert.ok(registered, "DeviceRegistered");
 		const id = registered.data.device.toNumber();

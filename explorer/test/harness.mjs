@@ -20,8 +20,8 @@ export const PROVIDER = process.env.DEPIN_PROVIDER || path.join(targetDir, "debu
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 // One copy of these for every JavaScript test of the repository: polkadotjs/test/node.js.
-import { freePort, rpc, submit, typeAt } from "../../polkadotjs/test/node.js";
-export { freePort, rpc, submit, typeAt };
+import { freePort, registration, rpc, submit, typeAt } from "../../polkadotjs/test/node.js";
+export { freePort, registration, rpc, submit, typeAt };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -111,4 +111,24 @@ function submit(api, tx, signer) {
 	});
 }
 
-module.exports = { startDevNode, rpc, freePort, typeAt, submit };
+/**
+ * A registration of a device with sr25519 key pair `pair` for `owner` (an SS58 address), with
+ * the registration's other `fields`. The key proves possession by signing the SCALE payload
+ * (context "depin/dev/regist", genesis hash, owner, key, signed_at: the best block), built
+ * here byte by byte.
+ */
+async function registration(api, pair, owner, fields) {
+	const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), { Sr25519: pair.publicKey });
+	const signedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+	const parts = [
+		new TextEncoder().encode("depin/dev/regist"),
+		api.genesisHash.toU8a(),
+		api.createType("AccountId", owner).toU8a(),
+		key.toU8a(),
+		api.createType("u32", signedAt).toU8a(),
+	];
+	const payload = Uint8Array.from(parts.flatMap((part) => [...part]));
+	return { key, proof: { Sr25519: pair.sign(payload) }, signedAt, ...fields };
+}
+
+module.exports = { startDevNode, rpc, freePort, typeAt, submit, registration };

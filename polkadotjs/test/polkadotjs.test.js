@@ -5,16 +5,15 @@
 const { describe, it, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
-const { cryptoWaitReady, decodeAddress } = require("@polkadot/util-crypto");
-const { u8aConcat, stringToU8a, u8aToHex } = require("@polkadot/util");
+const { cryptoWaitReady } = require("@polkadot/util-crypto");
+const { stringToU8a, u8aToHex } = require("@polkadot/util");
 const { rpc } = require("../depin");
-const { startDevNode, submit, typeAt } = require("./node");
+const { startDevNode, registration, submit } = require("./node");
 
 // Alice's genesis storage device is in Berlin (resolution 12); its resolution-7 parent is the
 // density cell the registry indexes.
 const BERLIN = 0x8c1f1d48945d9ffn;
 const BERLIN_AREA = "871f1d489ffffff";
-const REGISTER_CONTEXT = stringToU8a("depin/dev/regist");
 
 /** The events of the block `hash`. */
 async function eventsAt(api, hash) {
@@ -171,32 +170,16 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("signs extrinsics with the keyring: Bob registers a device and commits a sector", async () => {
-		// The device proves possession of its key: it signs the SCALE payload
-		// (context, genesis hash, owner, key, signed_at: the best block) — built here byte by
-		// byte.
+		// The device proves possession of its key (node.js: `registration`).
 		const devicePair = new Keyring({ type: "sr25519" }).addFromUri("//polkadotjs-device");
-		const signedAt = (await api.rpc.chain.getHeader()).number.toNumber();
-		const key = api.createType(typeAt(api, "depin_primitives::device::DeviceKey"), {
-			Sr25519: devicePair.publicKey,
-		});
-		const payload = u8aConcat(
-			REGISTER_CONTEXT,
-			api.genesisHash.toU8a(),
-			decodeAddress(bob.address),
-			key.toU8a(),
-			api.createType("u32", signedAt).toU8a(),
-		);
-		const registration = {
-			key,
-			proof: { Sr25519: devicePair.sign(payload) },
-			signedAt,
+		const reg = await registration(api, devicePair, bob.address, {
 			kind: "Storage",
 			location: BERLIN,
 			capacity: 1n << 30n,
 			metadata: { model: "pjs-box", firmware: "1.0.0", serialHash: `0x${"11".repeat(32)}` },
 			manager: null,
-		};
-		const { block: registeredIn } = await submit(api, api.tx.devices.register(registration), bob);
+		});
+		const { block: registeredIn } = await submit(api, api.tx.devices.register(reg), bob);
 		const events = await eventsAt(api, registeredIn);
 		const registered = events.find((e) => api.events.devices.DeviceRegistered.is(e));
 		assert.ok(registered, "a DeviceRegistered event");
