@@ -18,6 +18,11 @@ const page = [
 	{ name: "limit", type: "Option<u32>", isOptional: true },
 ];
 
+const dealPage = [
+	{ name: "startAfter", type: "Option<H256>", isOptional: true },
+	{ name: "limit", type: "Option<u32>", isOptional: true },
+];
+
 const depin = {
 	device: {
 		description: "A device by id, or null",
@@ -89,6 +94,26 @@ const depin = {
 		description: "What the epoch in progress may pay a device, or null",
 		params: [device, at],
 		type: "Option<Json>",
+	},
+	deal: {
+		description: "A storage deal by id (its proposal's hash), or null",
+		params: [{ name: "id", type: "H256" }, at],
+		type: "Option<Json>",
+	},
+	dealByRoot: {
+		description: "The published or active deal of a data root on a device, or null",
+		params: [{ name: "device", type: "u64" }, { name: "root", type: "H256" }, at],
+		type: "Option<Json>",
+	},
+	dealsOfClient: {
+		description: "A page of a client's deals",
+		params: [{ name: "client", type: "AccountId" }, ...dealPage, at],
+		type: "Vec<Json>",
+	},
+	dealsOfDevice: {
+		description: "A page of a storage device's deals",
+		params: [device, ...dealPage, at],
+		type: "Vec<Json>",
 	},
 };
 

@@ -8,7 +8,8 @@ const { ApiPromise, WsProvider, Keyring } = require("@polkadot/api");
 const { cryptoWaitReady } = require("@polkadot/util-crypto");
 const { stringToU8a, u8aToHex } = require("@polkadot/util");
 const { rpc } = require("../depin");
-const { startDevNode, registration, submit } = require("./node");
+const { startDevNode, registration, submit, typeAt } = require("./node");
+const { blake2AsHex } = require("@polkadot/util-crypto");
 
 // Alice's genesis storage device is in Berlin (resolution 12); its resolution-7 parent is the
 // density cell the registry indexes.
@@ -61,6 +62,10 @@ describe("Polkadot.js against the dev node", () => {
 			"computeChallenge",
 			"computeJob",
 			"coverageBeacons",
+			"deal",
+			"dealByRoot",
+			"dealsOfClient",
+			"dealsOfDevice",
 			"device",
 			"deviceByKey",
 			"devicesInArea",
@@ -212,6 +217,63 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(status.sectors.length, 1);
 		assert.equal(status.sectors[0].root, root);
 		assert.equal(status.committedBytes, 4 * 1024);
+	});
+
+	it("publishes Bob's signed storage deal for Alice's device and activates it by committing its root", async () => {
+		// Bob, a storage client, signs a proposal with his account key: the envelope is the
+		// context "depin/stor/deal_", the genesis hash and the SCALE proposal.
+		const root = `0x${"cd".repeat(32)}`;
+		const best = (await api.rpc.chain.getHeader()).number.toNumber();
+		const proposal = api.createType(typeAt(api, "depin_primitives::deals::DealProposal"), {
+			client: bob.address,
+			device: 0,
+			root,
+			chunks: 4,
+			// 4 KiB at 262,144 × 10⁶ planck per GiB: 10⁶ planck an epoch.
+			pricePerGib: 262_144n * 10n ** 6n,
+			activationDeadline: best + 100,
+			duration: 5,
+			providerCollateral: 10n ** 12n,
+			clientCollateral: 10n ** 11n,
+		});
+		const payload = Uint8Array.from([
+			...new TextEncoder().encode("depin/stor/deal_"),
+			...api.genesisHash.toU8a(),
+			...proposal.toU8a(),
+		]);
+		const signed = { proposal, signature: { Sr25519: bob.sign(payload) } };
+		const id = blake2AsHex(proposal.toU8a());
+		// Only the device's operator publishes; a tampered proposal is refused item by item.
+		const { events: refused } = await submit(api, api.tx.proofs.publishDeals([{ ...signed, signature: { Sr25519: bob.sign(stringToU8a("other")) } }]), alice);
+		const rejected = refused.find((e) => api.events.proofs.ProposalRejected.is(e));
+		assert.equal(rejected.data.deal.toHex(), id);
+		const { events } = await submit(api, api.tx.proofs.publishDeals([signed]), alice);
+		const published = events.find((e) => api.events.proofs.DealPublished.is(e));
+		assert.ok(published, "a DealPublished event");
+		assert.equal(published.data.deal.toHex(), id);
+		assert.equal(published.data.client.toString(), bob.address);
+		const deal = (await api.rpc.depin.deal(id)).toJSON();
+		assert.equal(deal.state, "published");
+		assert.equal(deal.epochPrice, "1000000");
+		assert.equal(deal.epochFee, "200000");
+		// Alice published it: her collateral and the deal's storage deposit are held; each missed
+		// epoch would pay Bob a tenth of her collateral.
+		assert.equal(deal.provider, alice.address);
+		assert.equal(deal.deposit, api.consts.proofs.dealDeposit.toString());
+		assert.equal(deal.missPenalty, (10n ** 11n).toString());
+		// Committing the root activates it.
+		const { events: committed } = await submit(api, api.tx.proofs.commitSector(0, root, 4), alice);
+		const activated = committed.find((e) => api.events.proofs.DealActivated.is(e));
+		assert.ok(activated, "a DealActivated event");
+		const active = (await api.rpc.depin.dealByRoot(0, root)).toJSON();
+		assert.equal(active.id, id);
+		assert.equal(active.state, "active");
+		assert.equal(active.firstEpoch, activated.data.firstEpoch.toNumber());
+		assert.deepEqual((await api.rpc.depin.dealsOfClient(bob.address)).toJSON().map((d) => d.id), [id]);
+		assert.deepEqual((await api.rpc.depin.dealsOfDevice(0)).toJSON().map((d) => d.id), [id]);
+		assert.ok((await api.call.depinApi.deal(id)).isSome);
+		// The root is the deal's on this device now: it is not committed again.
+		await assert.rejects(submit(api, api.tx.proofs.commitSector(0, root, 4), alice), /proofs\.DuplicateRoot/);
 	});
 
 	it("joins Alice's coverage hotspot to the beacon roster; a stranger cannot", async () => {

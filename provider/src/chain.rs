@@ -5,8 +5,8 @@
 use anyhow::{anyhow, Context, Result};
 use codec::{Decode, Encode};
 use depin_runtime_api::{
-	BeaconStatus, Device, DeviceId, EpochStatus, OpenChallenge, PendingRewards, ProofStatus,
-	RewardReceipt,
+	BeaconStatus, DataRoot, Deal, DealId, Device, DeviceId, EpochStatus, OpenChallenge,
+	PendingRewards, ProofStatus, RewardReceipt,
 };
 use sp_core::H256;
 use subxt::{
@@ -26,6 +26,8 @@ pub type Config = PolkadotConfig;
 pub type Balance = u128;
 pub type BlockNumber = u32;
 pub type ChainDevice = Device<sp_core::crypto::AccountId32, Balance, BlockNumber>;
+/// A storage deal as the runtime API returns it (the same type as [`crate::deals::Deal`]).
+pub type ChainDeal = Deal<sp_core::crypto::AccountId32, Balance, BlockNumber>;
 
 /// A block a transaction made it into, and what it did there.
 pub struct Included {
@@ -111,12 +113,49 @@ impl Chain {
 	}
 
 	pub async fn devices_of(&self, owner: &AccountId32) -> Result<Vec<(DeviceId, ChainDevice)>> {
+		let mut all: Vec<(DeviceId, ChainDevice)> =
+			self.pages("devices_of", account(owner)).await?;
+		all.sort_by_key(|(id, _)| *id);
+		Ok(all)
+	}
+
+	/// A storage deal by id, while the chain keeps it (published, active, or closed until its
+	/// activation deadline).
+	pub async fn deal(&self, id: DealId) -> Result<Option<ChainDeal>> {
+		self.api("deal", id).await
+	}
+
+	/// The published or active deal of a data root on a device, if any.
+	pub async fn deal_by_root(
+		&self,
+		device: u64,
+		root: DataRoot,
+	) -> Result<Option<(DealId, ChainDeal)>> {
+		self.api("deal_by_root", (device, root)).await
+	}
+
+	/// Every deal of a client, all pages.
+	pub async fn deals_of_client(&self, client: &AccountId32) -> Result<Vec<(DealId, ChainDeal)>> {
+		self.pages("deals_of_client", account(client)).await
+	}
+
+	/// Every deal of a storage device, all pages.
+	pub async fn deals_of_device(&self, device: DeviceId) -> Result<Vec<(DealId, ChainDeal)>> {
+		self.pages("deals_of_device", device).await
+	}
+
+	/// Every page of a `DepinApi` listing keyed by `key` (`devices_of`, `deals_of_client`,
+	/// …): each page starts after the last id of the one before.
+	async fn pages<K: Encode + Clone, Id: Encode + Decode + Copy, V: Decode>(
+		&self,
+		method: &str,
+		key: K,
+	) -> Result<Vec<(Id, V)>> {
 		let mut all = Vec::new();
-		let mut after: Option<DeviceId> = None;
+		let mut after: Option<Id> = None;
 		loop {
-			let page: Vec<(DeviceId, ChainDevice)> = self
-				.api("devices_of", (account(owner), after, depin_primitives::device::MAX_PAGE))
-				.await?;
+			let page: Vec<(Id, V)> =
+				self.api(method, (key.clone(), after, depin_primitives::device::MAX_PAGE)).await?;
 			let full = page.len() >= depin_primitives::device::MAX_PAGE as usize;
 			after = page.last().map(|(id, _)| *id);
 			all.extend(page);
@@ -124,7 +163,6 @@ impl Chain {
 				break;
 			}
 		}
-		all.sort_by_key(|(id, _)| *id);
 		Ok(all)
 	}
 

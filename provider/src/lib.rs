@@ -7,6 +7,9 @@
 //! - [`coverage`]: beacons and witness receipts, signed as the coverage pallet checks them.
 //! - [`compute`]: the sequential workload run, committed and revealed as the compute pallet
 //!   checks it.
+//! - [`jobs`]: compute jobs' receipts, signed by the consumer and co-signed by the device.
+//! - [`deals`]: storage deal proposals, signed by the client, checked before they are
+//!   published.
 //! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
 //! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
 
@@ -19,6 +22,7 @@ pub mod chain;
 pub mod commands;
 pub mod compute;
 pub mod coverage;
+pub mod deals;
 pub mod jobs;
 pub mod keystore;
 pub mod prover;
@@ -34,3 +38,7 @@ pub mod simulator;
 )]
 #[allow(clippy::all, missing_docs)]
 pub mod depin {}
+
+/// The metadata file, included so that cargo rebuilds this crate when it changes (the subxt
+/// macro reads it without telling cargo).
+const _METADATA: &[u8] = include_bytes!("../metadata/depin.scale");

@@ -1,5 +1,5 @@
-//! `depin-provider`: keys, registration, storage sectors, the proving daemon, rewards and a
-//! device simulator, against a DePIN node. `depin-provider --help` lists the commands; every
+//! `depin-provider`: keys, registration, storage sectors and deals, the proving daemon, rewards
+//! and a device simulator, against a DePIN node. `depin-provider --help` lists the commands; every
 //! command takes `--json` for machine-readable output.
 
 use std::{path::PathBuf, process::ExitCode};
@@ -77,6 +77,9 @@ enum Command {
 	/// Storage sectors.
 	#[command(subcommand)]
 	Storage(StorageCommand),
+	/// Storage deals: a client pays a storage device, epoch by epoch, for keeping its data.
+	#[command(subcommand)]
+	Deal(DealCommand),
 	/// Coverage hotspots: the beacon roster and the epoch's beacons.
 	#[command(subcommand)]
 	Coverage(CoverageCommand),
@@ -238,6 +241,75 @@ enum StorageCommand {
 	},
 }
 
+#[derive(Subcommand)]
+enum DealCommand {
+	/// As the client (--suri): propose a deal for a file or folder to a storage device. Writes
+	/// the signed proposal (JSON) to --out, or prints it as one line (`> proposal.json`).
+	Propose {
+		/// The data: a file, or a folder read as one stream (as `storage commit` reads it).
+		path: PathBuf,
+		/// The storage device to keep it.
+		#[arg(long)]
+		device: u64,
+		/// The price of a GiB for an epoch, in planck (an epoch pays at least 1 planck).
+		#[arg(long, default_value_t = 1_000_000_000_000)]
+		price_per_gib: u128,
+		/// Epochs paid for, counted from the sector's first challenge.
+		#[arg(long, default_value_t = 24)]
+		duration: u32,
+		/// Planck held from the operator that publishes the deal: a slice is paid to you for each
+		/// missed epoch.
+		#[arg(long, default_value_t = 1_000_000_000_000)]
+		provider_collateral: u128,
+		/// Planck held from you: paid to the provider if you end the deal early.
+		#[arg(long, default_value_t = 0)]
+		client_collateral: u128,
+		/// Blocks from now until the sector must be committed (at most a day of blocks).
+		#[arg(long, default_value_t = 600)]
+		deadline_blocks: u32,
+		/// Where to write the proposal (default: standard output).
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+	/// As the provider (the devices' owner or manager): check clients' proposals, publish them
+	/// in one transaction, and commit the sector of each one whose data is given with --path
+	/// (which activates the deal; the daemon proves it).
+	Publish {
+		/// Proposal files (`deal propose` writes them).
+		#[arg(required = true)]
+		proposals: Vec<PathBuf>,
+		/// The data of a proposal, a file or folder (repeat for several).
+		#[arg(long)]
+		path: Vec<PathBuf>,
+	},
+	/// The deals of a client (default: the --suri account) or of a storage device.
+	List {
+		/// A client's SS58 address.
+		#[arg(long, conflicts_with = "device")]
+		client: Option<String>,
+		/// A storage device's id.
+		#[arg(long)]
+		device: Option<u64>,
+	},
+	/// A deal as the chain holds it.
+	Show {
+		/// The deal's id (0x…).
+		deal: String,
+	},
+	/// End a deal early, as its client (your collateral goes to the provider) or its
+	/// device's operator (your remaining collateral goes to the client).
+	Terminate {
+		/// The deal's id (0x…).
+		deal: String,
+	},
+	/// Bring a deal up to date (anyone may): count its missed epochs, fail it if its sector
+	/// came too late, complete it, or forget it once it is over.
+	Settle {
+		/// The deal's id (0x…).
+		deal: String,
+	},
+}
+
 fn home(cli: &Cli) -> Result<Home> {
 	match &cli.home {
 		Some(dir) => Ok(Home(dir.clone())),
@@ -254,18 +326,37 @@ fn signer(suri: &str) -> Result<Keypair> {
 	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("--suri is not an sr25519 secret: {e}"))
 }
 
-fn progress_bar(json: bool, what: &str) -> ProgressBar {
-	if json {
-		return ProgressBar::hidden();
+/// A progress bar of the bytes a command reads (hidden with `--json`), cleared when dropped.
+struct Progress(ProgressBar);
+
+impl Progress {
+	fn new(json: bool, what: &str) -> Self {
+		if json {
+			return Self(ProgressBar::hidden());
+		}
+		let bar = ProgressBar::new(0);
+		if let Ok(style) = ProgressStyle::with_template(
+			"{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+		) {
+			bar.set_style(style.progress_chars("=> "));
+		}
+		bar.set_message(what.to_string());
+		Self(bar)
 	}
-	let bar = ProgressBar::new(0);
-	if let Ok(style) = ProgressStyle::with_template(
-		"{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-	) {
-		bar.set_style(style.progress_chars("=> "));
+
+	/// The callback a command reports `(done, total)` bytes to.
+	fn callback(&self) -> impl FnMut(u64, u64) + '_ {
+		|done, total| {
+			self.0.set_length(total);
+			self.0.set_position(done);
+		}
 	}
-	bar.set_message(what.to_string());
-	bar
+}
+
+impl Drop for Progress {
+	fn drop(&mut self) {
+		self.0.finish_and_clear();
+	}
 }
 
 async fn run(cli: Cli) -> Result<Report> {
@@ -312,22 +403,11 @@ async fn run(cli: Cli) -> Result<Report> {
 					commands::register(&chain, &home, &signer, &specs).await
 				},
 				Command::Storage(StorageCommand::Commit { device, path }) => {
-					let bar = progress_bar(cli.json, "hashing");
-					let report = commands::storage_commit(
-						&chain,
-						&home,
-						&signer,
-						*device,
-						path,
-						|n, total| {
-							bar.set_length(total);
-							bar.set_position(n);
-						},
-					)
-					.await;
-					bar.finish_and_clear();
-					report
+					let bar = Progress::new(cli.json, "hashing");
+					commands::storage_commit(&chain, &home, &signer, *device, path, bar.callback())
+						.await
 				},
+				Command::Deal(deal) => run_deal(&chain, &home, &signer, deal, cli.json).await,
 				Command::Coverage(CoverageCommand::Join { device }) => {
 					commands::coverage_roster(&chain, &signer, *device, true).await
 				},
@@ -397,6 +477,62 @@ async fn run(cli: Cli) -> Result<Report> {
 				},
 				Command::Keys(_) => unreachable_keys(),
 			}
+		},
+	}
+}
+
+async fn run_deal(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	command: &DealCommand,
+	json: bool,
+) -> Result<Report> {
+	use depin_provider::deals::parse_deal_id;
+	match command {
+		DealCommand::Propose {
+			path,
+			device,
+			price_per_gib,
+			duration,
+			provider_collateral,
+			client_collateral,
+			deadline_blocks,
+			out,
+		} => {
+			let terms = commands::Terms {
+				price_per_gib: *price_per_gib,
+				duration: *duration,
+				provider_collateral: *provider_collateral,
+				client_collateral: *client_collateral,
+				deadline_blocks: *deadline_blocks,
+			};
+			let bar = Progress::new(json, "hashing");
+			commands::deal_propose(
+				chain,
+				signer,
+				path,
+				*device,
+				terms,
+				out.as_deref(),
+				bar.callback(),
+			)
+			.await
+		},
+		DealCommand::Publish { proposals, path } => {
+			let bar = Progress::new(json, "hashing");
+			commands::deal_publish(chain, home, signer, proposals, path, bar.callback()).await
+		},
+		DealCommand::List { client, device } => {
+			let client = client.as_deref().map(commands::parse_account).transpose()?;
+			commands::deal_list(chain, signer, client, *device).await
+		},
+		DealCommand::Show { deal } => commands::deal_show(chain, parse_deal_id(deal)?).await,
+		DealCommand::Terminate { deal } => {
+			commands::deal_terminate(chain, signer, parse_deal_id(deal)?).await
+		},
+		DealCommand::Settle { deal } => {
+			commands::deal_settle(chain, signer, parse_deal_id(deal)?).await
 		},
 	}
 }

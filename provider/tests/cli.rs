@@ -1,6 +1,7 @@
 //! `depin-provider` end to end, against the real `depin-node` (the binary this workspace's
 //! `cargo test` builds, found next to this test's own binary, or at `$DEPIN_NODE`): keys,
-//! registration, a storage sector committed, proven by the daemon, rewarded and claimed;
+//! registration, a storage deal proposed by a client and published by the provider, its
+//! sector committed, proven by the daemon, paid, rewarded and claimed;
 //! the errors a provider meets; the simulator's living network. And the metadata file the
 //! CLI's types are generated from, checked against the runtime.
 
@@ -224,15 +225,68 @@ fn a_provider_registers_proves_earns_and_claims() {
 	]);
 	assert!(funds.contains("insufficient funds"), "{funds}");
 
-	// Commit 100 KiB: 101 chunks under one root.
-	let committed = bob.ok(&["storage", "commit", "--device", &device.to_string(), data]);
-	assert_eq!((committed["sector"].as_u64(), committed["chunks"].as_u64()), (Some(0), Some(101)));
-	let first = committed["firstChallenge"].as_u64().expect("an epoch");
+	// Only deal-backed sectors earn. Charlie, a client, proposes a deal for 100 KiB (101
+	// chunks under one root) at 16,384 DPN a GiB: 1.578125 DPN an epoch, for 10 epochs.
+	let charlie = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Charlie" };
+	let device_id = device.to_string();
+	let proposal = home.path().join("proposal.json");
+	let proposal = proposal.to_str().expect("utf-8 path");
+	let proposed = charlie.ok(&[
+		"deal",
+		"propose",
+		data,
+		"--device",
+		&device_id,
+		"--price-per-gib",
+		"16384000000000000",
+		"--duration",
+		"10",
+		"--provider-collateral",
+		"1000000000000",
+		"--client-collateral",
+		"1000000000000",
+		"--out",
+		proposal,
+	]);
+	let deal = proposed["deal"].as_str().expect("a deal id").to_string();
+	assert_eq!(proposed["epochPrice"], "1578125000000");
+	assert_eq!(proposed["held"], "16781250000000");
 
-	// The daemon answers the sector's first challenge.
+	// A proposal changed after signing, or published by a stranger, is refused before it
+	// costs a transaction.
+	let mut forged: Value =
+		serde_json::from_str(&std::fs::read_to_string(proposal).expect("proposal")).expect("JSON");
+	forged["pricePerGib"] = serde_json::json!("1");
+	let forged_file = home.path().join("forged-proposal.json");
+	std::fs::write(&forged_file, forged.to_string()).expect("proposal");
+	let forged =
+		bob.err(&["deal", "publish", forged_file.to_str().expect("utf-8"), "--path", data]);
+	assert!(forged.contains("signature does not match"), "{forged}");
+	let stranger = alice.err(&["deal", "publish", proposal]);
+	assert!(stranger.contains("only its owner or manager"), "{stranger}");
+
+	// Bob, the provider, publishes it and commits the data as a sector, which activates the
+	// deal; the sector is remembered for the daemon.
+	let published = bob.ok(&["deal", "publish", proposal, "--path", data]);
+	assert_eq!(published["published"][0]["deal"], deal.as_str());
+	assert_eq!(published["rejected"].as_array().map(Vec::len), Some(0));
+	let committed = &published["committed"][0];
+	assert_eq!((committed["sector"].as_u64(), committed["chunks"].as_u64()), (Some(0), Some(101)));
+	assert_eq!(committed["deal"], deal.as_str());
+	let first = committed["firstChallenge"].as_u64().expect("an epoch");
+	assert_eq!(charlie.ok(&["deal", "show", &deal])["status"], "active");
+	assert_eq!(charlie.ok(&["deal", "list"]).as_array().map(Vec::len), Some(1));
+	assert_eq!(bob.ok(&["deal", "list", "--device", &device_id])[0]["deal"], deal.as_str());
+	let again = bob.err(&["deal", "publish", proposal]);
+	assert!(again.contains("published already"), "{again}");
+
+	// The daemon answers the sector's first challenge: the deal pays Bob the epoch's price
+	// less the 20 % fee, burned.
 	let proved = bob.ok(&["daemon", "--rounds", "1"]);
 	assert_eq!((proved["accepted"].as_u64(), proved["rejected"].as_u64()), (Some(1), Some(0)));
-	assert_eq!(proved["points"].as_u64(), Some(101));
+	assert_eq!(proved["dealsPaid"], "1262500000000");
+	// Its points are the epoch's fee (a fifth of the price), a point a micro-DPN.
+	assert_eq!(proved["points"].as_u64(), Some(1_262_500_000_000 / 4 / 1_000_000));
 
 	// When the epoch ends the device's reward becomes claimable; Bob claims it.
 	wait_until(&node, "a claimable reward", || {
@@ -272,6 +326,16 @@ fn a_provider_registers_proves_earns_and_claims() {
 	assert!(commit.contains(&format!("device {device} is suspended")), "{commit}");
 	let daemon = bob.err(&["daemon", "--rounds", "1"]);
 	assert!(daemon.contains("none of the devices"), "{daemon}");
+
+	// Only the deal's parties end it; the client does, at the cost of its collateral (unless
+	// its missed epochs ended it first).
+	let outsider = alice.err(&["deal", "terminate", &deal]);
+	assert!(outsider.contains("only its client"), "{outsider}");
+	let ended = charlie.ok(&["deal", "terminate", &deal]);
+	assert!(
+		["clientTerminated", "faulted"].contains(&ended["ended"]["reason"].as_str().unwrap_or("")),
+		"{ended}"
+	);
 
 	// A paid compute job on the dev chain's compute box (device 2, Alice's): Bob is the
 	// consumer, Alice the provider with the device key in her keystore.
@@ -435,6 +499,16 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	}
 	let sum = |field: &str| epochs.iter().filter_map(|e| e[field].as_u64()).sum::<u64>();
 	assert!(sum("accepted") >= 1, "the honest devices proved: {stdout}");
+	// Every storage device keeps its sector under a deal: the honest ones' are paid, the
+	// cheater's misses are settled and cost it collateral.
+	assert_eq!(started["deals"].as_u64(), Some(3), "{stdout}");
+	let paid: u128 = epochs
+		.iter()
+		.filter_map(|e| e["deals"]["paid"].as_str().and_then(|p| p.parse::<u128>().ok()))
+		.sum();
+	assert!(paid > 0, "the honest devices' deals paid: {stdout}");
+	let missed: u64 = epochs.iter().filter_map(|e| e["deals"]["missed"].as_u64()).sum();
+	assert!(missed >= 1, "the cheater's deal missed epochs: {stdout}");
 	assert!(sum("rejected") >= 1, "the cheater was caught: {stdout}");
 	// Its missed epochs are recorded, and at the third in a row it is suspended.
 	assert!(sum("faults") >= 1, "{stdout}");

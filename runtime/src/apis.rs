@@ -172,6 +172,30 @@ impl_runtime_apis! {
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))
 		}
+
+		fn deal(id: depin_runtime_api::DealId) -> Option<depin_runtime_api::Deal<AccountId, Balance, BlockNumber>> {
+			Proofs::deal(id)
+		}
+
+		fn deal_by_root(device: DeviceId, root: depin_runtime_api::DataRoot) -> Option<(depin_runtime_api::DealId, depin_runtime_api::Deal<AccountId, Balance, BlockNumber>)> {
+			Proofs::deal_by_root(device, root)
+		}
+
+		fn deals_of_client(
+			client: AccountId,
+			start_after: Option<depin_runtime_api::DealId>,
+			limit: u32,
+		) -> depin_runtime_api::DealPage<AccountId, Balance, BlockNumber> {
+			Proofs::deals_of_client(&client, start_after, limit)
+		}
+
+		fn deals_of_device(
+			device: DeviceId,
+			start_after: Option<depin_runtime_api::DealId>,
+			limit: u32,
+		) -> depin_runtime_api::DealPage<AccountId, Balance, BlockNumber> {
+			Proofs::deals_of_device(device, start_after, limit)
+		}
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {

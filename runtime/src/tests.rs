@@ -582,7 +582,11 @@ fn the_compute_reveal_seed_comes_from_the_vrf_output_of_a_block_without_commitme
 }
 
 #[test]
-fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
+/// Alice's dev storage device proves a sector with BABE's randomness, and since Alice is her
+/// own storage client (the cheapest way to get a deal), the rule against self-dealing holds on
+/// the real runtime: the storage pool pays her exactly the fee her deal burned, however large
+/// the pool, so the deal leaves her no richer.
+fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_it_burned() {
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;
 	use pallet_epochs::CurrentEpoch;
@@ -611,6 +615,28 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 
 		let data: Vec<u8> = (0..40 * 1024u32).map(|i| (i % 251) as u8).collect();
 		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
+		// Alice's deal with herself: 40 KiB at a price that makes an epoch cost 1 DPN.
+		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
+			client: alice.clone(),
+			device: 0,
+			root: H256(tree.root()),
+			chunks: tree.chunks(),
+			price_per_gib: 26_214_400 * crate::UNITS / 1_000,
+			activation_deadline: 100,
+			duration: 10,
+			provider_collateral: crate::UNITS,
+			client_collateral: 0,
+		};
+		let message = crate::Proofs::proposal_message(&proposal);
+		let signature =
+			sp_runtime::MultiSignature::Sr25519(Sr25519Keyring::Alice.pair().sign(&message));
+		let before = Balances::total_balance(&alice);
+		assert_ok!(crate::Proofs::publish_deals(
+			RuntimeOrigin::signed(alice.clone()),
+			alloc::vec![pallet_depin_deal(proposal.clone(), signature)].try_into().expect("1")
+		));
+		let deal = pallet_proofs::Deals::<Runtime>::get(proposal.id()).expect("published");
+		assert_eq!((deal.epoch_price, deal.epoch_fee), (crate::UNITS, crate::UNITS / 5));
 		assert_ok!(crate::Proofs::commit_sector(
 			RuntimeOrigin::signed(alice.clone()),
 			0,
@@ -663,19 +689,46 @@ fn alices_dev_storage_device_proves_a_sector_with_babe_randomness() {
 		));
 		assert_eq!(pallet_proofs::Sectors::<Runtime>::get(0, 0).and_then(|s| s.proven_in), Some(1));
 
-		// Block 10 ends epoch 1: its 5 blocks of 8 DPN are paid out, and Alice's device, the
-		// only one with points, has the whole storage pool (40 %) to claim.
+		// Block 10 ends epoch 1: its 5 blocks of 8 DPN are paid out, and Alice's device is the
+		// only one with points: the whole storage pool (40 %, 16 DPN) is its share. But the
+		// pool pays a deal-backed sector at most the fee its deal burned: 0.2 DPN.
 		System::set_block_number(10);
 		crate::Epochs::on_initialize(10);
 		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
 		assert_eq!(rewards.emission, 40 * crate::UNITS);
 		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Storage), 16 * crate::UNITS);
-		let before = Balances::free_balance(&alice);
+		let free = Balances::free_balance(&alice);
 		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
-		assert_eq!(Balances::free_balance(&alice) - before, 16 * crate::UNITS);
+		assert_eq!(Balances::free_balance(&alice) - free, crate::UNITS / 5);
+		// Settled, the deal moved 0.8 DPN from Alice to Alice and burned 0.2: with the reward,
+		// she is exactly where she started (less the transaction fees a real chain charges).
+		assert_ok!(crate::Proofs::settle_deal(RuntimeOrigin::signed(alice.clone()), proposal.id()));
+		assert_eq!(Balances::total_balance(&alice), before);
 		#[cfg(feature = "try-runtime")]
 		crate::Emission::do_try_state().expect("the emission books balance");
 	});
+}
+
+/// A storage deal's deposit is the device registry's price of a byte of state for the bytes the
+/// deal keeps: its record at its largest and its three index entries (the figure in
+/// pallets/proofs/README.md).
+#[test]
+fn a_deals_storage_deposit_is_the_byte_price_of_its_record_and_indexes() {
+	use codec::MaxEncodedLen;
+	preset_ext("development").execute_with(|| {
+		let record = pallet_proofs::DealOf::<Runtime>::max_encoded_len();
+		let deposit = <crate::configs::depin::DealDeposit as frame_support::traits::Get<_>>::get();
+		assert_eq!(deposit, (record as u128 + 64 + 3 * 112) * 10 * MILLI_UNITS);
+		assert_eq!((record, deposit), (277, 6_770 * MILLI_UNITS), "the README's figures");
+	});
+}
+
+/// A signed deal proposal of the runtime's types.
+fn pallet_depin_deal(
+	proposal: pallet_proofs::DealProposalOf<Runtime>,
+	signature: sp_runtime::MultiSignature,
+) -> pallet_proofs::SignedProposalOf<Runtime> {
+	depin_primitives::deals::SignedProposal { proposal, signature }
 }
 
 #[test]

@@ -223,6 +223,53 @@ pub struct EstimateJson {
 	pub amount: String,
 }
 
+/// A storage deal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DealJson {
+	/// The deal's id: its proposal's blake2-256 hash.
+	pub id: H256,
+	pub client: AccountId,
+	pub device: DeviceId,
+	pub root: H256,
+	pub chunks: u32,
+	/// Planck per GiB and epoch, as proposed.
+	pub price_per_gib: String,
+	pub activation_deadline: BlockNumber,
+	/// Epochs paid for.
+	pub duration: u32,
+	/// Planck.
+	pub provider_collateral: String,
+	/// Planck.
+	pub client_collateral: String,
+	/// The operator that published the deal: the provider's collateral and the deposit are
+	/// held from it.
+	pub provider: AccountId,
+	/// Planck held from `provider` while the deal's record is kept.
+	pub deposit: String,
+	/// Planck per proven epoch, and the protocol fee out of it (burned).
+	pub epoch_price: String,
+	pub epoch_fee: String,
+	/// Planck of provider collateral paid to the client for each missed epoch.
+	pub miss_penalty: String,
+	/// Planck of provider collateral still held.
+	pub collateral_left: String,
+	/// `published`, `active` or `closed`.
+	pub state: String,
+	/// For an active deal: its sector, first and last epochs, and its counts.
+	pub sector: Option<u32>,
+	pub first_epoch: Option<u32>,
+	pub last_epoch: Option<u32>,
+	pub settled_through: Option<u32>,
+	pub paid: u32,
+	pub missed: u32,
+	pub misses_in_row: u32,
+	/// Paid epochs whose money has moved (`depin_*` callers settle the rest with
+	/// `proofs.settleDeal`).
+	pub collected: u32,
+	pub refunded: u32,
+}
+
 /// The `depin_*` methods.
 #[rpc(server, namespace = "depin")]
 pub trait DepinRpc {
@@ -306,6 +353,41 @@ pub trait DepinRpc {
 		device: DeviceId,
 		at: Option<Hash>,
 	) -> RpcResult<Option<EstimateJson>>;
+
+	/// A storage deal by id; `null` if it is not kept (never published, or over and past its
+	/// activation deadline).
+	#[method(name = "deal")]
+	fn deal(&self, id: H256, at: Option<Hash>) -> RpcResult<Option<DealJson>>;
+
+	/// The published or active deal of a data root on a device; `null` if none.
+	#[method(name = "dealByRoot")]
+	fn deal_by_root(
+		&self,
+		device: DeviceId,
+		root: H256,
+		at: Option<Hash>,
+	) -> RpcResult<Option<DealJson>>;
+
+	/// A client's deals, a page after `startAfter` (a deal id), at most `limit` (default 100,
+	/// at most 100).
+	#[method(name = "dealsOfClient")]
+	fn deals_of_client(
+		&self,
+		client: AccountId,
+		start_after: Option<H256>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DealJson>>;
+
+	/// A storage device's deals, a page after `startAfter`, at most `limit`.
+	#[method(name = "dealsOfDevice")]
+	fn deals_of_device(
+		&self,
+		device: DeviceId,
+		start_after: Option<H256>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DealJson>>;
 }
 
 /// The `depin_*` methods over a client.
@@ -507,6 +589,44 @@ fn estimate_json(estimate: RewardEstimate<Balance>) -> EstimateJson {
 	}
 }
 
+fn deal_json(id: H256, deal: depin_runtime_api::Deal<AccountId, Balance, BlockNumber>) -> DealJson {
+	use depin_runtime_api::DealState;
+	let p = deal.proposal;
+	let (state, progress) = match deal.state {
+		DealState::Published => ("published", None),
+		DealState::Active(progress) => ("active", Some(progress)),
+		DealState::Closed => ("closed", None),
+	};
+	DealJson {
+		id,
+		client: p.client,
+		device: p.device,
+		root: p.root,
+		chunks: p.chunks,
+		price_per_gib: p.price_per_gib.to_string(),
+		activation_deadline: p.activation_deadline,
+		duration: p.duration,
+		provider_collateral: p.provider_collateral.to_string(),
+		client_collateral: p.client_collateral.to_string(),
+		provider: deal.provider,
+		deposit: deal.deposit.to_string(),
+		epoch_price: deal.epoch_price.to_string(),
+		epoch_fee: deal.epoch_fee.to_string(),
+		miss_penalty: deal.miss_penalty.to_string(),
+		collateral_left: deal.collateral_left.to_string(),
+		state: state.into(),
+		sector: progress.map(|x| x.sector),
+		first_epoch: progress.map(|x| x.first_epoch),
+		last_epoch: progress.map(|x| x.last_epoch(p.duration)),
+		settled_through: progress.map(|x| x.settled_through),
+		paid: progress.map_or(0, |x| x.paid),
+		missed: progress.map_or(0, |x| x.missed),
+		misses_in_row: progress.map_or(0, |x| x.misses_in_row),
+		collected: progress.map_or(0, |x| x.collected),
+		refunded: progress.map_or(0, |x| x.refunded),
+	}
+}
+
 fn area_error(error: AreaQueryError) -> ErrorObjectOwned {
 	match error {
 		AreaQueryError::InvalidCell => invalid_params("not a valid H3 cell"),
@@ -522,8 +642,15 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: DepinApi<Block, AccountId, Balance, BlockNumber>,
 {
-	fn at(&self, at: Option<Hash>) -> Hash {
-		at.unwrap_or_else(|| self.client.info().best_hash)
+	/// Calls the runtime API at `at` (the best block if `None`); a failed call is the JSON-RPC
+	/// error [`RUNTIME_ERROR`]. Every method below is one such call and a conversion to JSON.
+	fn query<R>(
+		&self,
+		at: Option<Hash>,
+		call: impl FnOnce(&C::Api, Hash) -> Result<R, sp_api::ApiError>,
+	) -> RpcResult<R> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		call(&self.client.runtime_api(), at).map_err(runtime_error)
 	}
 }
 
@@ -533,14 +660,12 @@ where
 	C::Api: DepinApi<Block, AccountId, Balance, BlockNumber>,
 {
 	fn device(&self, id: DeviceId, at: Option<Hash>) -> RpcResult<Option<DeviceJson>> {
-		let device = self.client.runtime_api().device(self.at(at), id).map_err(runtime_error)?;
-		Ok(device.map(|device| device_json(id, device)))
+		Ok(self.query(at, |api, at| api.device(at, id))?.map(|device| device_json(id, device)))
 	}
 
 	fn device_by_key(&self, key: KeyJson, at: Option<Hash>) -> RpcResult<Option<DeviceJson>> {
 		let key = parse_key(&key)?;
-		let found =
-			self.client.runtime_api().device_by_key(self.at(at), key).map_err(runtime_error)?;
+		let found = self.query(at, |api, at| api.device_by_key(at, key))?;
 		Ok(found.map(|(id, device)| device_json(id, device)))
 	}
 
@@ -551,11 +676,8 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<DeviceJson>> {
-		let devices = self
-			.client
-			.runtime_api()
-			.devices_of(self.at(at), owner, start_after, limit.unwrap_or(DEFAULT_LIMIT))
-			.map_err(runtime_error)?;
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let devices = self.query(at, |api, at| api.devices_of(at, owner, start_after, limit))?;
 		Ok(devices.into_iter().map(|(id, device)| device_json(id, device)).collect())
 	}
 
@@ -569,25 +691,21 @@ where
 	) -> RpcResult<AreaPageJson> {
 		let cell = parse_cell(&cell)?;
 		let kind = kind.as_deref().map(parse_kind).transpose()?;
-		let (api, at, limit) =
-			(self.client.runtime_api(), self.at(at), limit.unwrap_or(DEFAULT_LIMIT));
-		let version = api
-			.api_version::<dyn DepinApi<Block, AccountId, Balance, BlockNumber>>(at)
-			.map_err(runtime_error)?
-			.unwrap_or(1);
-		let page = if version >= 2 {
-			api.devices_in_area(at, cell, kind, start_after, limit)
-				.map_err(runtime_error)?
-				.map_err(area_error)?
-		} else {
-			// A block of a runtime from before the bounded walk: a plain list, no cursor.
-			#[allow(deprecated)]
-			let devices = api
-				.devices_in_area_before_version_2(at, cell, kind, start_after, limit)
-				.map_err(runtime_error)?
-				.map_err(area_error)?;
-			depin_runtime_api::AreaPage { devices, next: None }
-		};
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let page = self.query(at, |api, at| {
+			let version = api
+				.api_version::<dyn DepinApi<Block, AccountId, Balance, BlockNumber>>(at)?
+				.unwrap_or(1);
+			if version >= 2 {
+				api.devices_in_area(at, cell, kind, start_after, limit)
+			} else {
+				// A block of a runtime from before the bounded walk: a plain list, no cursor.
+				#[allow(deprecated)]
+				let devices = api.devices_in_area_before_version_2(at, cell, kind, start_after, limit)?;
+				Ok(devices.map(|devices| depin_runtime_api::AreaPage { devices, next: None }))
+			}
+		})?;
+		let page = page.map_err(area_error)?;
 		Ok(AreaPageJson {
 			devices: page.devices.into_iter().map(|(id, device)| device_json(id, device)).collect(),
 			next: page.next,
@@ -595,22 +713,16 @@ where
 	}
 
 	fn epoch(&self, at: Option<Hash>) -> RpcResult<EpochJson> {
-		let epoch = self.client.runtime_api().epoch(self.at(at)).map_err(runtime_error)?;
-		Ok(epoch_json(epoch))
+		Ok(epoch_json(self.query(at, |api, at| api.epoch(at))?))
 	}
 
 	fn open_challenges(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<ChallengeJson>> {
-		let open = self
-			.client
-			.runtime_api()
-			.open_challenges(self.at(at), device)
-			.map_err(runtime_error)?;
+		let open = self.query(at, |api, at| api.open_challenges(at, device))?;
 		Ok(open.into_iter().map(challenge_json).collect())
 	}
 
 	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>> {
-		let beacons =
-			self.client.runtime_api().coverage_beacons(self.at(at)).map_err(runtime_error)?;
+		let beacons = self.query(at, |api, at| api.coverage_beacons(at))?;
 		Ok(beacons
 			.into_iter()
 			.map(|b| BeaconJson {
@@ -633,11 +745,7 @@ where
 		at: Option<Hash>,
 	) -> RpcResult<Option<WorkChallengeJson>> {
 		use depin_runtime_api::WorkStatus;
-		let challenge = self
-			.client
-			.runtime_api()
-			.compute_challenge(self.at(at), device)
-			.map_err(runtime_error)?;
+		let challenge = self.query(at, |api, at| api.compute_challenge(at, device))?;
 		Ok(challenge.map(|c| {
 			let (status, root) = match c.status {
 				WorkStatus::NotChallenged => ("notChallenged", None),
@@ -666,9 +774,7 @@ where
 		device: DeviceId,
 		at: Option<Hash>,
 	) -> RpcResult<Option<ProofStatusJson>> {
-		let status =
-			self.client.runtime_api().proof_status(self.at(at), device).map_err(runtime_error)?;
-		Ok(status.map(proof_status_json))
+		Ok(self.query(at, |api, at| api.proof_status(at, device))?.map(proof_status_json))
 	}
 
 	fn reward_receipts(
@@ -678,21 +784,14 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<ReceiptJson>> {
-		let receipts = self
-			.client
-			.runtime_api()
-			.reward_receipts(self.at(at), device, from_epoch, limit.unwrap_or(DEFAULT_LIMIT))
-			.map_err(runtime_error)?;
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let receipts =
+			self.query(at, |api, at| api.reward_receipts(at, device, from_epoch, limit))?;
 		Ok(receipts.into_iter().map(receipt_json).collect())
 	}
 
 	fn pending_rewards(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<PendingJson> {
-		let pending = self
-			.client
-			.runtime_api()
-			.pending_rewards(self.at(at), device)
-			.map_err(runtime_error)?;
-		Ok(pending_json(pending))
+		Ok(pending_json(self.query(at, |api, at| api.pending_rewards(at, device))?))
 	}
 
 	fn reward_estimate(
@@ -700,12 +799,47 @@ where
 		device: DeviceId,
 		at: Option<Hash>,
 	) -> RpcResult<Option<EstimateJson>> {
-		let estimate = self
-			.client
-			.runtime_api()
-			.reward_estimate(self.at(at), device)
-			.map_err(runtime_error)?;
-		Ok(estimate.map(estimate_json))
+		Ok(self.query(at, |api, at| api.reward_estimate(at, device))?.map(estimate_json))
+	}
+
+	fn deal(&self, id: H256, at: Option<Hash>) -> RpcResult<Option<DealJson>> {
+		Ok(self.query(at, |api, at| api.deal(at, id))?.map(|deal| deal_json(id, deal)))
+	}
+
+	fn deal_by_root(
+		&self,
+		device: DeviceId,
+		root: H256,
+		at: Option<Hash>,
+	) -> RpcResult<Option<DealJson>> {
+		let found = self.query(at, |api, at| api.deal_by_root(at, device, root))?;
+		Ok(found.map(|(id, deal)| deal_json(id, deal)))
+	}
+
+	fn deals_of_client(
+		&self,
+		client: AccountId,
+		start_after: Option<H256>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DealJson>> {
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let deals =
+			self.query(at, |api, at| api.deals_of_client(at, client, start_after, limit))?;
+		Ok(deals.into_iter().map(|(id, deal)| deal_json(id, deal)).collect())
+	}
+
+	fn deals_of_device(
+		&self,
+		device: DeviceId,
+		start_after: Option<H256>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<DealJson>> {
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let deals =
+			self.query(at, |api, at| api.deals_of_device(at, device, start_after, limit))?;
+		Ok(deals.into_iter().map(|(id, deal)| deal_json(id, deal)).collect())
 	}
 }
 

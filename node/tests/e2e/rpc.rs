@@ -1,4 +1,4 @@
-//! The node's `depin_*` RPC methods: devices, areas, epochs, proofs and rewards, and their
+//! The node's `depin_*` RPC methods: devices, areas, epochs, proofs, rewards and deals, and their
 //! errors.
 
 use depin_runtime::AccountId;
@@ -174,6 +174,19 @@ async fn dev_node_answers_depin_rpc_queries() {
 	let receipts: Value =
 		client.request("depin_rewardReceipts", rpc_params![0]).await.expect("receipts");
 	assert_eq!(receipts, serde_json::json!([]));
+	// No deal yet.
+	let unknown = format!("0x{}", "ab".repeat(32));
+	let deal: Value = client.request("depin_deal", rpc_params![&unknown]).await.expect("deal");
+	assert_eq!(deal, Value::Null);
+	let deal: Value =
+		client.request("depin_dealByRoot", rpc_params![0, &unknown]).await.expect("deal by root");
+	assert_eq!(deal, Value::Null);
+	let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id().to_string();
+	let deals: Value =
+		client.request("depin_dealsOfClient", rpc_params![&alice]).await.expect("deals");
+	assert_eq!(deals, serde_json::json!([]));
+	let deals: Value = client.request("depin_dealsOfDevice", rpc_params![0]).await.expect("deals");
+	assert_eq!(deals, serde_json::json!([]));
 
 	// The node listens on every interface (`--rpc-external`): only the safe methods are served.
 	let (_, message) = rpc_error(&client, "author_rotateKeys", rpc_params![]).await;
@@ -211,7 +224,7 @@ async fn dev_node_answers_depin_rpc_queries() {
 }
 
 /// Every `depin_*` method (node/src/rpc/depin.rs).
-const DEPIN_METHODS: [&str; 12] = [
+const DEPIN_METHODS: [&str; 16] = [
 	"depin_device",
 	"depin_deviceByKey",
 	"depin_devicesOf",
@@ -224,6 +237,10 @@ const DEPIN_METHODS: [&str; 12] = [
 	"depin_rewardReceipts",
 	"depin_pendingRewards",
 	"depin_rewardEstimate",
+	"depin_deal",
+	"depin_dealByRoot",
+	"depin_dealsOfClient",
+	"depin_dealsOfDevice",
 ];
 
 /// Rounds of random parameters for each method.

@@ -1,5 +1,6 @@
-//! Storage proofs: a sector committed, challenged, proven (and a tampered proof rejected),
-//! then its epoch's rewards paid out and claimed.
+//! Storage proofs: a client's deal published, its sector committed, challenged, proven (and a
+//! tampered proof rejected), then its epoch's rewards paid out (capped at the deal's fee) and
+//! claimed, and the deal's payment settled.
 
 use std::time::{Duration, Instant};
 
@@ -75,17 +76,64 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	submit_and_finalize(&node, &client, &signed(sudo, &alice.pair(), nonce, &chain)).await;
 	nonce += 1;
 
-	// Alice commits 100 KiB and a bit of real data on her genesis storage device (id 0).
+	// Bob, a storage client, offers Alice's genesis storage device (id 0) a deal for 100 KiB
+	// and a bit of real data: 10 DPN per GiB and epoch, for 10 epochs. Alice publishes it and
+	// commits the data in one batch: the commitment activates the deal.
 	let data: Vec<u8> = (0..100 * 1024 + 17u32).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
 	let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
 	assert_eq!((tree.chunks(), tree.depth()), (101, 7));
+	let bob = Sr25519Keyring::Bob;
+	let proposal = pallet_proofs::DealProposalOf::<Runtime> {
+		client: bob.to_account_id(),
+		device: 0,
+		root: H256(tree.root()),
+		chunks: tree.chunks(),
+		price_per_gib: 10 * depin_runtime::UNITS,
+		activation_deadline: u32::try_from(best_number(&client).await).expect("fits") + 100,
+		duration: 10,
+		provider_collateral: depin_runtime::UNITS,
+		client_collateral: depin_runtime::UNITS / 10,
+	};
+	let deal = proposal.id();
+	let epoch_price: Balance = depin_primitives::deals::epoch_price(
+		10 * depin_runtime::UNITS,
+		u64::from(tree.chunks()) * 1024,
+	)
+	.expect("fits");
+	let fee = sp_runtime::Perbill::from_percent(20).mul_floor(epoch_price);
+	// A deal-backed proof earns its epoch's fee in points: a point a micro-DPN.
+	let points = u64::try_from(fee / depin_runtime::MICRO_UNITS).expect("fits");
+	assert!(points > 0);
+	let client_signature =
+		sp_runtime::MultiSignature::Sr25519(bob.pair().sign(&depin_primitives::envelope::message(
+			depin_primitives::deals::DEAL_CONTEXT,
+			chain.genesis,
+			&proposal,
+		)));
+	let publish = RuntimeCall::Proofs(ProofsCall::publish_deals {
+		proposals: vec![depin_primitives::deals::SignedProposal {
+			proposal,
+			signature: client_signature,
+		}]
+		.try_into()
+		.expect("1 proposal"),
+	});
 	let commit = RuntimeCall::Proofs(ProofsCall::commit_sector {
 		device: 0,
 		root: H256(tree.root()),
 		chunks: tree.chunks(),
 	});
+	let both =
+		RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: vec![publish, commit] });
 	let committed_in =
-		submit_and_finalize(&node, &client, &signed(commit, &alice.pair(), nonce, &chain)).await;
+		submit_and_finalize(&node, &client, &signed(both, &alice.pair(), nonce, &chain)).await;
+	assert!(
+		events(&client, committed_in).await.iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Proofs(ProofsEvent::DealActivated { deal: d, device: 0, .. }) if *d == deal
+		)),
+		"the deal is active"
+	);
 	let first_challenge = events(&client, committed_in)
 		.await
 		.iter()
@@ -191,7 +239,6 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	// Bob relays both proofs in one batch: the tampered one is rejected, the honest one
 	// accepted. Proof submissions are Operational: the normal class is full, and they still
 	// land in the next block.
-	let bob = Sr25519Keyring::Bob;
 	let batch = RuntimeCall::Proofs(ProofsCall::submit_storage_proofs {
 		proofs: vec![tampered, honest].try_into().expect("2 proofs"),
 	});
@@ -245,12 +292,8 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		proof_events.iter().map(|e| e.encode()).collect::<Vec<_>>(),
 		[
 			ProofsEvent::<Runtime>::ItemRejected { index: 0, device: 0, error: invalid },
-			ProofsEvent::StorageProofAccepted {
-				device: 0,
-				sector: 0,
-				epoch: epoch.index,
-				points: 101,
-			},
+			ProofsEvent::DealPaid { deal, epoch: epoch.index, paid: epoch_price - fee, fee },
+			ProofsEvent::StorageProofAccepted { device: 0, sector: 0, epoch: epoch.index, points },
 			ProofsEvent::BatchProcessed { accepted: 1, rejected: 1 },
 		]
 		.iter()
@@ -277,20 +320,22 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 
 	// When the epoch ends its points are final: the emission pallet pays it out. Alice's
 	// device earned every storage point, and Alice (the only validator) authored every block.
+	// A deal-backed sector's points draw at most the fee its deal burned (HIP-10): the rest of
+	// the storage pool stays for the treasury.
 	let rewards_key = pallet_emission::Rewards::<Runtime>::hashed_key_for(epoch.index);
 	let rewards: EpochRewards<Balance> =
 		wait_for_storage(&node, &client, &rewards_key, "the epoch's rewards", |r| r.is_some())
 			.await
 			.expect("waited for it");
-	assert_eq!(rewards.points.get(DeviceKind::Storage), 101);
+	assert_eq!(rewards.points.get(DeviceKind::Storage), points);
 	assert!(rewards.blocks > 0);
-	assert!(rewards.pools.get(DeviceKind::Storage) > 0 && rewards.validators > 0);
+	assert!(rewards.pools.get(DeviceKind::Storage) > fee && rewards.validators > 0);
 	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
 	let pending: Value =
 		client.request("depin_pendingRewards", rpc_params![0]).await.expect("depin_pendingRewards");
-	assert_eq!(pending["total"], rewards.pools.get(DeviceKind::Storage).to_string(), "{pending}");
+	assert_eq!(pending["total"], fee.to_string(), "{pending}");
 	assert_eq!(pending["receipts"][0]["epoch"], epoch.index);
-	assert_eq!(pending["receipts"][0]["points"], 101);
+	assert_eq!(pending["receipts"][0]["points"], points);
 	assert_eq!(pending["receipts"][0]["status"], "claimable");
 
 	// Alice claims both: the device's reward as its owner, the blocks' as their author.
@@ -321,7 +366,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 				epoch: epoch.index,
 				device: 0,
 				owner: alice_id.clone(),
-				amount: rewards.pools.get(DeviceKind::Storage),
+				amount: fee,
 			},
 			EmissionEvent::ValidatorRewardClaimed {
 				epoch: epoch.index,
@@ -335,7 +380,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	);
 	let receipt: pallet_emission::Receipt<Balance> =
 		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
-	assert_eq!((receipt.points, receipt.paid), (101, Some(rewards.pools.get(DeviceKind::Storage))));
+	assert_eq!((receipt.points, receipt.paid), (points, Some(fee)));
 	let receipts: Value = client
 		.request("depin_rewardReceipts", rpc_params![0, epoch.index, 1, claimed_in])
 		.await
@@ -345,10 +390,10 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		serde_json::json!([{
 			"epoch": epoch.index,
 			"kind": "storage",
-			"points": 101,
-			"categoryPoints": 101,
+			"points": points,
+			"categoryPoints": points,
 			"pool": rewards.pools.get(DeviceKind::Storage).to_string(),
-			"amount": rewards.pools.get(DeviceKind::Storage).to_string(),
+			"amount": fee.to_string(),
 			"status": "claimed",
 			"claimableUntil": null,
 		}])
@@ -358,4 +403,34 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		.await
 		.expect("depin_pendingRewards");
 	assert_eq!(pending["total"], "0");
+
+	// Anyone settles the deal: the proven epoch's price moves from Bob's hold to Alice, its
+	// fee is burned.
+	let settle = RuntimeCall::Proofs(ProofsCall::settle_deal { deal });
+	let charlie_nonce = next_nonce(&client, &charlie.to_account_id()).await;
+	let settled_in = submit_and_finalize(
+		&node,
+		&client,
+		&signed(settle, &charlie.pair(), charlie_nonce, &chain),
+	)
+	.await;
+	let settled: Vec<_> = events(&client, settled_in)
+		.await
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Proofs(e @ ProofsEvent::DealSettled { .. }) => Some(e.encode()),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(
+		settled,
+		vec![ProofsEvent::<Runtime>::DealSettled {
+			deal,
+			paid: epoch_price - fee,
+			fee,
+			refunded: 0,
+			penalty: 0,
+		}
+		.encode()]
+	);
 }

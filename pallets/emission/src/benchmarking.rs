@@ -114,6 +114,8 @@ mod benchmarks {
 		.expect("the owner sets a manager");
 		closed_epoch::<T>(0, a_large_reward::<T>(), 3, 1);
 		Receipts::<T>::insert(0, id, Receipt { kind: DeviceKind::Storage, points: 1, paid: None });
+		// Fees burned above the share: a kind capped by usage reads its cap and still pays.
+		UsageCaps::<T>::insert(0, id, a_large_reward::<T>());
 		CurrentEpoch::<T>::put(1);
 
 		#[extrinsic_call]

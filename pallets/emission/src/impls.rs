@@ -9,7 +9,7 @@ use frame_support::{
 	traits::{
 		fungible::{Balanced, Inspect, Mutate},
 		tokens::Preservation,
-		Get, Imbalance, OnUnbalanced,
+		Contains, Get, Imbalance, OnUnbalanced,
 	},
 	weights::Weight,
 };
@@ -296,6 +296,7 @@ impl<T: Config> Pallet<T> {
 				return false;
 			}
 			let Some((device, receipt)) = devices.next() else { break };
+			UsageCaps::<T>::remove(epoch, device);
 			if receipt.paid.is_none() {
 				Self::receipt_settled(device);
 			}
@@ -319,6 +320,37 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn expired(epoch: EpochIndex, current: EpochIndex) -> bool {
 		epoch < ExpiredBefore::<T>::get()
 			|| epoch.saturating_add(T::ClaimWindow::get().max(1)) < current
+	}
+
+	/// What `device`'s `receipt` of `epoch` pays: `pool × points / category points`, and for a
+	/// kind capped by usage at most the fees its usage burned in the epoch.
+	pub(crate) fn receipt_amount(
+		epoch: EpochIndex,
+		device: DeviceId,
+		receipt: &Receipt<BalanceOf<T>>,
+		rewards: &EpochRewards<BalanceOf<T>>,
+	) -> BalanceOf<T> {
+		let share = Self::pro_rata(
+			rewards.pools.get(receipt.kind),
+			receipt.points,
+			rewards.points.get(receipt.kind),
+		);
+		if T::UsageCapped::contains(&receipt.kind) {
+			share.min(UsageCaps::<T>::get(epoch, device))
+		} else {
+			share
+		}
+	}
+
+	/// `device` burned `amount` in fees on usage it was paid for in `epoch`: its cap grows.
+	pub(crate) fn note_fee(device: DeviceId, epoch: EpochIndex, amount: u128) {
+		if epoch < CurrentEpoch::<T>::get() {
+			defensive!("fees for an epoch that has ended");
+			return;
+		}
+		// Bounded by the total issuance: the fees are real balance taken from clients.
+		let amount = BalanceOf::<T>::unique_saturated_from(amount);
+		UsageCaps::<T>::mutate(epoch, device, |cap| *cap = cap.saturating_add(amount));
 	}
 
 	fn claimable_rewards(epoch: EpochIndex) -> Result<EpochRewards<BalanceOf<T>>, Error<T>> {
@@ -347,11 +379,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let mut receipt = Receipts::<T>::get(epoch, device).ok_or(Error::<T>::NothingToClaim)?;
 		ensure!(receipt.paid.is_none(), Error::<T>::AlreadyClaimed);
-		let amount = Self::pro_rata(
-			rewards.pools.get(receipt.kind),
-			receipt.points,
-			rewards.points.get(receipt.kind),
-		);
+		let amount = Self::receipt_amount(epoch, device, &receipt, &rewards);
 		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
 
 		// A share that rounds to nothing settles the receipt with nothing paid, so it does
@@ -494,6 +522,15 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> depin_proving::OnProofAccepted for Pallet<T> {
 	fn proof_accepted(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
 		Self::note_points(device, kind, epoch, points)
+	}
+
+	fn fee_burned(device: DeviceId, _kind: DeviceKind, epoch: EpochIndex, amount: u128) {
+		Self::note_fee(device, epoch, amount)
+	}
+
+	/// The epoch read and the cap read and written.
+	fn fee_weight() -> Weight {
+		T::DbWeight::get().reads_writes(2, 1)
 	}
 
 	/// The benchmark's weight (a device's first points in an epoch: its receipt, the tally and

@@ -14,7 +14,8 @@
 //!   into the pallet's pot; the treasury's part is minted to the treasury. A category without
 //!   points in the epoch gets nothing minted.
 //! - **Claims** (O(1), no iteration anywhere): a device's owner or manager claims
-//!   `pool × points / category points` of one epoch for the owner; a validator claims
+//!   `pool × points / category points` of one epoch for the owner (for a kind capped by
+//!   usage, [`Config::UsageCapped`], at most the fees its paid usage burned in the epoch); a validator claims
 //!   `pool × blocks / epoch blocks`. Receipts record what was paid, so an operator can always
 //!   answer "where are my rewards?" ([`Pallet::reward_receipt`], through the runtime API `DepinApi`).
 //! - **Expiry.** An epoch is claimable for `ClaimWindow` epochs after it ends. Then what is
@@ -63,7 +64,7 @@ pub type CreditOf<T> =
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, PalletId};
+	use frame_support::{pallet_prelude::*, traits::Contains, PalletId};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 	use sp_runtime::Perbill;
@@ -126,6 +127,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type BurnSlashed: Get<bool>;
 
+		/// The kinds whose rewards are capped by usage (HIP-10): a device's claim for an epoch
+		/// is at most the protocol fees its paid usage burned in it
+		/// ([`depin_proving::OnProofAccepted::fee_burned`]). What the cap holds back stays in
+		/// the pot and goes to the treasury when the epoch expires.
+		type UsageCapped: Contains<DeviceKind>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -173,6 +180,20 @@ pub mod pallet {
 
 	#[pallet::storage]
 	pub type ExpiredBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
+
+	/// The protocol fees each device's paid usage burned, by epoch then device: the most a
+	/// device of a [`Config::UsageCapped`] kind may claim for the epoch. Deleted with the
+	/// epoch's receipts.
+	#[pallet::storage]
+	pub type UsageCaps<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EpochIndex,
+		Twox64Concat,
+		DeviceId,
+		BalanceOf<T>,
+		ValueQuery,
+	>;
 
 	/// Epochs before this one have no receipts left (idle-time cleanup follows expiry).
 	#[pallet::storage]

@@ -89,6 +89,17 @@ parameter_types! {
 	pub static ValidatorShare: Perbill = Perbill::from_percent(10);
 	pub static ClaimWindow: EpochIndex = 3;
 	pub static BurnSlashed: bool = false;
+	/// The kind whose rewards are capped by usage fees, if any (none by default).
+	pub static CappedKind: Option<DeviceKind> = None;
+}
+
+/// [`CappedKind`], as the pallet asks it.
+pub struct UsageCapped;
+
+impl frame_support::traits::Contains<DeviceKind> for UsageCapped {
+	fn contains(kind: &DeviceKind) -> bool {
+		CappedKind::get() == Some(*kind)
+	}
 }
 
 /// The three kinds' shares, each a parameter a test may change.
@@ -116,6 +127,7 @@ impl pallet_emission::Config for Test {
 	type ValidatorShare = ValidatorShare;
 	type ClaimWindow = ClaimWindow;
 	type BurnSlashed = BurnSlashed;
+	type UsageCapped = UsageCapped;
 	type WeightInfo = ();
 }
 

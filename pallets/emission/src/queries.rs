@@ -3,7 +3,7 @@
 
 use crate::{pallet::*, schedule, types::*, BalanceOf};
 use alloc::vec::Vec;
-use frame_support::traits::{fungible::Inspect, Get};
+use frame_support::traits::{fungible::Inspect, Contains, Get};
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, MAX_PAGE};
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
@@ -33,7 +33,7 @@ impl<T: Config> Pallet<T> {
 			report.category_points = rewards.points.get(receipt.kind);
 			report.pool = rewards.pools.get(receipt.kind);
 			if receipt.paid.is_none() {
-				report.amount = Self::pro_rata(report.pool, receipt.points, report.category_points);
+				report.amount = Self::receipt_amount(epoch, device, &receipt, &rewards);
 			}
 		}
 		report.status = match (report.status, receipt.paid) {
@@ -74,7 +74,9 @@ impl<T: Config> Pallet<T> {
 
 	/// What a device of `kind` can expect from the epoch in progress, planned to run over
 	/// blocks `start..end`, if it earns `potential_points` in it (its points so far plus those
-	/// of the challenges it has still to answer) and no other device earns more.
+	/// of the challenges it has still to answer) and no other device earns more. For a kind
+	/// capped by usage ([`Config::UsageCapped`]) it is at most the fees the device's usage has
+	/// burned in the epoch so far: what a claim would pay if the epoch ended now.
 	pub fn reward_estimate(
 		device: DeviceId,
 		kind: DeviceKind,
@@ -97,13 +99,10 @@ impl<T: Config> Pallet<T> {
 		let (pools, _, _) = Self::split(emission);
 		let pool = pools.get(kind);
 		let whole = category_points.saturating_sub(points).saturating_add(potential_points);
-		RewardEstimate {
-			epoch,
-			points,
-			potential_points,
-			category_points,
-			pool,
-			amount: Self::pro_rata(pool, potential_points, whole),
+		let mut amount = Self::pro_rata(pool, potential_points, whole);
+		if T::UsageCapped::contains(&kind) {
+			amount = amount.min(UsageCaps::<T>::get(epoch, device));
 		}
+		RewardEstimate { epoch, points, potential_points, category_points, pool, amount }
 	}
 }

@@ -188,6 +188,86 @@ fn providers_and_validators_claim_their_pro_rata_rewards() {
 	});
 }
 
+/// HIP-10: a kind capped by usage pays each device at most the fees its paid usage burned in
+/// the epoch, so a provider paying itself can never draw more than it burned. What the cap
+/// holds back stays in the pot and goes to the treasury when the epoch expires.
+#[test]
+fn a_usage_capped_kind_pays_at_most_the_fees_its_usage_burned() {
+	build_and_execute(|| {
+		CappedKind::set(Some(DeviceKind::Storage));
+		let fee = |device, amount| {
+			<Emission as depin_proving::OnProofAccepted>::fee_burned(
+				device,
+				DeviceKind::Storage,
+				0,
+				amount,
+			)
+		};
+		// A burned 300 + 200 on its deals; B burned nothing.
+		fee(STORAGE_A, 300);
+		fee(STORAGE_A, 200);
+		assert_eq!(UsageCaps::<Test>::get(0, STORAGE_A), 500);
+		a_busy_epoch();
+		// A's 3 of 4 storage points would be 3,000 of the 4,000 pool.
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0).unwrap().amount, 500);
+		assert_eq!(Emission::reward_receipt(STORAGE_B, 0).unwrap().amount, 0);
+		let (alice, bob) = (balance(ALICE), balance(BOB));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A, 0));
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), STORAGE_B, 0));
+		assert_eq!((balance(ALICE) - alice, balance(BOB) - bob), (500, 0));
+		// Coverage is not capped: its whole pool.
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE, 0));
+		assert_eq!(balance(ALICE) - alice, 500 + 2_500);
+
+		// Held back: 3,500 of the storage pool, with the unclaimed compute and validator
+		// pools, to the treasury at expiry; the caps are deleted with the receipts.
+		let treasury = balance(TREASURY);
+		for _ in 0..3 {
+			end_epoch();
+		}
+		assert_eq!(ExpiredBefore::<Test>::get(), 1);
+		assert_eq!(balance(TREASURY) - treasury, 3_500 + 1_500 + 1_000 + 3 * 1_000);
+		Emission::on_idle(10, Weight::MAX);
+		assert_eq!(UsageCaps::<Test>::iter_prefix(0).count(), 0);
+	});
+}
+
+/// With storage points equal to the fees burned (the proofs pallet's `FeePerPoint`), a deal
+/// never returns more than its own fee: a device with fees `b` of the epoch's `T` draws
+/// `min(pool × b / T, b)`. Device A, with an honest deal, adds a self-deal of fee 500 on
+/// fake data, next to device B: when the cap binds (`pool > T`) it gains exactly the 500 it
+/// burned; when it does not, less.
+#[test]
+fn a_self_deal_never_returns_more_than_its_fee() {
+	let reward_of_a = |a_deals: &[u64], b_fee: u64| {
+		let mut reward = 0;
+		build_and_execute(|| {
+			CappedKind::set(Some(DeviceKind::Storage));
+			for (device, fee) in a_deals.iter().map(|f| (STORAGE_A, *f)).chain([(STORAGE_B, b_fee)])
+			{
+				prove(device, DeviceKind::Storage, fee);
+				<Emission as depin_proving::OnProofAccepted>::fee_burned(
+					device,
+					DeviceKind::Storage,
+					0,
+					u128::from(fee),
+				);
+			}
+			author(VAL_1, 1);
+			end_epoch();
+			assert_eq!(Rewards::<Test>::get(0).unwrap().pools.get(DeviceKind::Storage), 4_000);
+			reward = Emission::reward_receipt(STORAGE_A, 0).unwrap().amount;
+		});
+		reward
+	};
+	// The cap binds (T = 2,000 < 4,000): 1,000, then 1,500.
+	assert_eq!(reward_of_a(&[1_000], 1_000), 1_000);
+	assert_eq!(reward_of_a(&[1_000, 500], 1_000), 1_500);
+	// It does not (T = 11,000 > 4,000): 4,000 × 1,000 / 11,000, then × 1,500 / 11,500.
+	assert_eq!(reward_of_a(&[1_000], 10_000), 363);
+	assert_eq!(reward_of_a(&[1_000, 500], 10_000), 521, "158 more for 500 burned");
+}
+
 #[test]
 fn the_manager_claims_for_the_owner() {
 	build_and_execute(|| {
@@ -325,6 +405,34 @@ fn the_estimate_projects_the_epochs_pool_over_the_points_still_to_earn() {
 		prove(STORAGE_A, DeviceKind::Storage, 4);
 		end_epoch();
 		assert_eq!(Emission::reward_receipt(STORAGE_A, 0).unwrap().amount, 2_400);
+	});
+}
+
+#[test]
+fn the_estimate_of_a_usage_capped_kind_is_at_most_the_fees_burned_so_far() {
+	build_and_execute(|| {
+		CappedKind::set(Some(DeviceKind::Storage));
+		prove(STORAGE_A, DeviceKind::Storage, 2);
+		prove(STORAGE_B, DeviceKind::Storage, 4);
+		let estimate = |device| Emission::reward_estimate(device, DeviceKind::Storage, 6, 0, 10);
+		// Nothing burned yet: nothing to expect, whatever the points.
+		assert_eq!(estimate(STORAGE_A).amount, 0);
+		<Emission as depin_proving::OnProofAccepted>::fee_burned(
+			STORAGE_A,
+			DeviceKind::Storage,
+			0,
+			700,
+		);
+		// 700 burned, under the 2,400 share: the cap is the estimate, and what the claim pays.
+		assert_eq!(estimate(STORAGE_A).amount, 700);
+		// Coverage is not capped: alone, its whole pool.
+		assert_eq!(
+			Emission::reward_estimate(COVERAGE, DeviceKind::Coverage, 1, 0, 10).amount,
+			2_500
+		);
+		prove(STORAGE_A, DeviceKind::Storage, 4);
+		end_epoch();
+		assert_eq!(Emission::reward_receipt(STORAGE_A, 0).unwrap().amount, 700);
 	});
 }
 

@@ -1,9 +1,10 @@
 //! Benchmarks at the worst case of every input. Device keys and signatures come from the
 //! benchmark keystore (ECDSA, the dearest scheme to verify) and consumer signatures from the
-//! runtime's [`crate::BenchmarkHelper`], so every signature check is real.
+//! runtime's `BenchmarkHelper` ([`depin_proving::AccountSigner`]), so every signature check is real.
 
 use super::*;
 use alloc::vec::Vec;
+use depin_proving::AccountSigner;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	pallet_prelude::*,
@@ -30,7 +31,7 @@ fn compute_device<T: Config>(index: u32) -> (DeviceId, DeviceKey) {
 
 /// A funded consumer (the helper's, which can sign receipts).
 fn consumer<T: Config>() -> T::AccountId {
-	let who = T::BenchmarkHelper::consumer();
+	let who = T::BenchmarkHelper::account();
 	let _ = T::Currency::set_balance(
 		&who,
 		T::Currency::minimum_balance().saturating_mul(1_000_000u32.into()),

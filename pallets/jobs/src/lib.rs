@@ -69,43 +69,6 @@ pub type SignedReceiptOf<T> = SignedReceipt<
 pub type SignedReceiptsOf<T> =
 	frame_support::BoundedVec<SignedReceiptOf<T>, <T as Config>::MaxBatch>;
 
-/// What the benchmarks need to sign receipts as a consumer.
-#[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId, Signature> {
-	/// A consumer account whose key the benchmarks can sign with.
-	fn consumer() -> AccountId;
-	/// The consumer's signature of `message`.
-	fn sign(message: &[u8]) -> Signature;
-}
-
-/// A [`BenchmarkHelper`] for runtimes with `MultiSignature` accounts: a consumer whose sr25519
-/// key is in the benchmark keystore.
-#[cfg(feature = "runtime-benchmarks")]
-pub struct Sr25519Consumer;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl Sr25519Consumer {
-	const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"dpcn");
-
-	fn key() -> sp_core::sr25519::Public {
-		sp_io::crypto::sr25519_generate(Self::KEY_TYPE, Some(b"//depin-bench-consumer".to_vec()))
-	}
-}
-
-#[cfg(feature = "runtime-benchmarks")]
-impl BenchmarkHelper<sp_runtime::AccountId32, sp_runtime::MultiSignature> for Sr25519Consumer {
-	fn consumer() -> sp_runtime::AccountId32 {
-		use sp_runtime::traits::IdentifyAccount;
-		sp_runtime::MultiSigner::from(Self::key()).into_account()
-	}
-
-	fn sign(message: &[u8]) -> sp_runtime::MultiSignature {
-		sp_io::crypto::sr25519_sign(Self::KEY_TYPE, &Self::key(), message)
-			.map(sp_runtime::MultiSignature::Sr25519)
-			.expect("the key is in the benchmark keystore; qed")
-	}
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -178,7 +141,7 @@ pub mod pallet {
 
 		/// Signs receipts for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: crate::BenchmarkHelper<Self::AccountId, Self::ConsumerSignature>;
+		type BenchmarkHelper: depin_proving::AccountSigner<Self::AccountId, Self::ConsumerSignature>;
 	}
 
 	/// Jobs not settled yet.

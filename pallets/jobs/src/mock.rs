@@ -102,8 +102,8 @@ impl pallet_jobs::Config for Test {
 pub struct BenchmarkSigner;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<AccountId, TestSignature> for BenchmarkSigner {
-	fn consumer() -> AccountId {
+impl depin_proving::AccountSigner<AccountId, TestSignature> for BenchmarkSigner {
+	fn account() -> AccountId {
 		CONSUMER
 	}
 

@@ -7,13 +7,15 @@ use super::*;
 use crate::Pallet as Proofs;
 use alloc::vec::Vec;
 use depin_merkle::{leaf_hash, node_hash, Hash};
+use depin_primitives::deals::{DealEnd, DealState};
 use depin_primitives::RuntimeHasher;
+use depin_proving::AccountSigner;
 use frame_benchmarking::v2::*;
 use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use sp_core::H256;
-use sp_runtime::traits::One;
+use sp_runtime::traits::{One, Saturating};
 
 /// A storage device with an ECDSA key from the keystore, owned by a funded account.
 fn storage_device<T: Config>(index: u32) -> (T::AccountId, DeviceId, DeviceKey) {
@@ -110,35 +112,108 @@ fn proof<T: Config>(
 	}
 }
 
+/// Give `who` a large free balance.
+fn fund<T: Config>(who: &T::AccountId) {
+	use frame_support::traits::fungible::{Inspect, Mutate};
+	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());
+	T::Currency::mint_into(who, amount).expect("minting into an account works; qed");
+}
+
+/// A proposal from the benchmark client for `device` to keep `chunks` chunks under `root`,
+/// for `duration` epochs, signed.
+fn signed_proposal<T: Config>(
+	device: DeviceId,
+	root: H256,
+	chunks: u32,
+	duration: EpochIndex,
+) -> SignedProposalOf<T> {
+	use frame_support::traits::fungible::Inspect;
+	let client = T::BenchmarkHelper::account();
+	let ed = T::Currency::minimum_balance().max(One::one());
+	let proposal = DealProposalOf::<T> {
+		client,
+		device,
+		root,
+		chunks,
+		// An epoch of a GiB costs a million existential deposits.
+		price_per_gib: ed.saturating_mul(1_000_000u32.into()),
+		activation_deadline: frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::MaxActivationDelay::get()),
+		duration,
+		provider_collateral: ed.saturating_mul(1_000u32.into()),
+		client_collateral: ed.saturating_mul(100u32.into()),
+	};
+	let signature = T::BenchmarkHelper::sign(&Proofs::<T>::proposal_message(&proposal));
+	depin_primitives::deals::SignedProposal { proposal, signature }
+}
+
+/// Publish a deal for `root` on `device` (operated by `owner`), the client funded.
+fn published<T: Config>(
+	owner: &T::AccountId,
+	device: DeviceId,
+	root: H256,
+	chunks: u32,
+	duration: EpochIndex,
+) -> depin_primitives::deals::DealId {
+	fund::<T>(&T::BenchmarkHelper::account());
+	fund::<T>(owner);
+	let signed = signed_proposal::<T>(device, root, chunks, duration);
+	let id = signed.proposal.id();
+	Proofs::<T>::do_publish_deals(owner.clone(), BoundedVec::truncate_from(alloc::vec![signed]))
+		.expect("a valid proposal; qed");
+	assert!(Deals::<T>::contains_key(id), "published");
+	id
+}
+
+/// A device with a deal of `duration` epochs active on its sector 0, committed in the previous
+/// epoch: the deal's first epoch is the current one.
+fn dealing_device<T: Config>(
+	duration: EpochIndex,
+) -> (T::AccountId, DeviceId, depin_primitives::deals::DealId) {
+	let (owner, id, _) = storage_device::<T>(0);
+	let root = H256::repeat_byte(0xde);
+	let deal = published::<T>(&owner, id, root, 1024, duration);
+	Proofs::<T>::do_commit_sector(owner.clone(), id, root, 1024).expect("room; qed");
+	next_epoch::<T>();
+	(owner, id, deal)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
-	/// A commitment, settling the device's past epoch first.
+	/// A commitment that activates a deal, settling the device's past epoch first.
 	#[benchmark]
 	fn commit_sector() {
 		let (id, ..) = proving_device::<T>(1);
 		let owner = T::Registry::owner(id).expect("registered; qed");
 		let depth = T::MaxTreeDepth::get();
+		let root = H256::repeat_byte(1);
+		let deal = published::<T>(&owner, id, root, 1u32 << depth, 10);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), id, H256::repeat_byte(1), 1u32 << depth);
+		_(RawOrigin::Signed(owner), id, root, 1u32 << depth);
 
 		assert_eq!(Provers::<T>::get(id).map(|p| p.sectors), Some(2));
+		assert_eq!(SectorDeals::<T>::get(id, 1), Some(deal));
 	}
 
-	/// A removal of a sector answered in this epoch, settling the past epoch first.
+	/// A removal of a sector answered in this epoch, ending its deal (the provider's collateral
+	/// paid to the client), settling the past epoch first.
 	#[benchmark]
 	fn remove_sector() {
-		let (id, key, epoch, chunk, path) = proving_device::<T>(2);
-		let owner = T::Registry::owner(id).expect("registered; qed");
-		let answer =
-			proof::<T>(id, &key, &epoch, &chunk, &path, Proofs::<T>::challenges_per_sector());
-		let now = frame_system::Pallet::<T>::block_number();
-		Proofs::<T>::process_storage_proof(&epoch, now, &answer).expect("honest; qed");
+		let (owner, id, deal) = dealing_device::<T>(10);
+		let epoch = T::Epochs::current();
+		Sectors::<T>::mutate(id, 0, |sector| {
+			if let Some(sector) = sector {
+				sector.proven_in = Some(epoch.index);
+			}
+		});
 		Provers::<T>::mutate(id, |state| {
 			if let Some(state) = state {
 				state.epoch = epoch.index.saturating_sub(1);
+				state.challenged = 1;
+				state.proven = 1;
 			}
 		});
 
@@ -146,6 +221,100 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), id, 0);
 
 		assert!(Sectors::<T>::get(id, 0).is_none());
+		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+	}
+
+	/// `n` valid proposals published in one batch: each checked, its client's signature
+	/// verified, both holds taken.
+	#[benchmark]
+	fn publish_deals(n: Linear<0, { T::MaxBatch::get() }>) {
+		let (owner, id, _) = storage_device::<T>(0);
+		fund::<T>(&T::BenchmarkHelper::account());
+		fund::<T>(&owner);
+		let items: Vec<_> = (0..n)
+			.map(|i| {
+				signed_proposal::<T>(id, H256(sp_io::hashing::blake2_256(&i.encode())), 1024, 10)
+			})
+			.collect();
+		let proposals: SignedProposalsOf<T> = BoundedVec::truncate_from(items);
+
+		#[block]
+		{
+			// The call refuses an empty batch; its base cost is what is left at n = 0.
+			if n > 0 {
+				Proofs::<T>::do_publish_deals(owner.clone(), proposals)
+					.expect("valid proposals; qed");
+			}
+		}
+
+		assert_eq!(Deals::<T>::iter().count() as u32, n);
+	}
+
+	/// A proven epoch counted on its deal after one missed epoch (the proof's part: counters
+	/// only, no money moves).
+	#[benchmark]
+	fn pay_deal_epoch() {
+		let (_, id, deal) = dealing_device::<T>(10);
+		let epoch = next_epoch::<T>();
+		let paid;
+
+		#[block]
+		{
+			paid = Proofs::<T>::pay_epoch(id, 0, epoch.index);
+		}
+
+		assert!(paid.is_some());
+		assert!(matches!(
+			Deals::<T>::get(deal).map(|d| d.state),
+			Some(DealState::Active(p)) if p.paid == 1 && p.missed == 1
+		));
+	}
+
+	/// A provider ending an active deal with a paid and a missed epoch to settle first.
+	#[benchmark]
+	fn terminate_deal() {
+		let (owner, id, deal) = dealing_device::<T>(10);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		next_epoch::<T>();
+		next_epoch::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), deal);
+
+		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+	}
+
+	/// Anyone settling a deal with a paid epoch and the missed epochs that end it: every
+	/// hold moves.
+	#[benchmark]
+	fn settle_deal() {
+		let (_, id, deal) = dealing_device::<T>(100);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		for _ in 0..=T::MaxMissesInRow::get() {
+			next_epoch::<T>();
+		}
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), deal);
+
+		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+	}
+
+	/// Ending an active deal for its provider's failure, with a paid epoch to settle first
+	/// (what removing a device does per sector).
+	#[benchmark]
+	fn end_deal() {
+		let (_, id, deal) = dealing_device::<T>(10);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		let record = Deals::<T>::get(deal).expect("published; qed");
+
+		#[block]
+		{
+			Proofs::<T>::end_deal(deal, record, DealEnd::ProviderTerminated);
+		}
+
+		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
 	}
 
 	/// A batch of `n` proofs all refused by the last cheap check (two reads each): the

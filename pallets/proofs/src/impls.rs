@@ -18,16 +18,26 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
-use sp_runtime::traits::Zero;
+use sp_runtime::traits::{UniqueSaturatedInto, Zero};
 
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
 		if change == depin_proving::DeviceChange::Remove {
 			// Its sectors and record: nobody would remove them, and the sweep would visit
-			// them every epoch.
-			let _ = Sectors::<T>::clear_prefix(device, T::MaxSectorsPerDevice::get(), None);
+			// them every epoch. Their roots are free again; their deals end, failed by the
+			// provider.
+			let sectors: Vec<_> =
+				Sectors::<T>::drain_prefix(device).map(|(index, _)| index).collect();
+			for index in sectors {
+				Self::sector_gone(device, index);
+			}
 			Provers::<T>::remove(device);
 			return;
+		}
+		if change == depin_proving::DeviceChange::Transfer {
+			// The epochs its deals counted so far were earned under the seller: paid to it
+			// now, not to the buyer at the next settlement.
+			Self::settle_device_deals(device);
 		}
 		Self::settle_before_change(device, change)
 	}
@@ -37,12 +47,20 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	/// is removed.
 	fn weight(change: depin_proving::DeviceChange) -> Weight {
 		if change == depin_proving::DeviceChange::Remove {
-			return T::DbWeight::get()
-				.writes(u64::from(T::MaxSectorsPerDevice::get()).saturating_add(1));
+			let sector = T::DbWeight::get().writes(1).saturating_add(Self::deal_end_weight());
+			return sector
+				.saturating_mul(u64::from(T::MaxSectorsPerDevice::get()))
+				.saturating_add(T::DbWeight::get().writes(1));
 		}
+		let deals = if change == depin_proving::DeviceChange::Transfer {
+			T::WeightInfo::settle_deal().saturating_mul(u64::from(T::MaxSectorsPerDevice::get()))
+		} else {
+			Weight::zero()
+		};
 		Self::settle_weight()
 			.saturating_add(faults::max_settle_weight::<_, T::Registry>())
 			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(deals)
 	}
 }
 
@@ -204,6 +222,9 @@ impl<T: Config> Pallet<T> {
 			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Storage)
 				.map_err(Error::<T>::from)?;
 
+		// A root in a live deal is committed once: by the deal's device, at the deal's size.
+		let deal = Self::deal_for_commit(device_id, root, chunks)?;
+
 		let info = T::Epochs::current();
 		let current = info.index;
 		let mut state = Provers::<T>::get(device_id)
@@ -236,6 +257,9 @@ impl<T: Config> Pallet<T> {
 			chunks,
 			first_challenge: committed_in.saturating_add(1),
 		});
+		if let Some((id, deal)) = deal {
+			Self::activate(id, deal, device_id, index, committed_in);
+		}
 		Ok(())
 	}
 
@@ -248,6 +272,8 @@ impl<T: Config> Pallet<T> {
 		let device = T::Registry::device(device_id);
 		if let Some(device) = &device {
 			ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
+			// Removing a deal's sector ends the deal at its publisher's cost: its call.
+			ensure!(Self::may_end_sector_deal(&who, device_id, index), Error::<T>::NotDealParty);
 		}
 		let active = device.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let epoch = T::Epochs::current();
@@ -265,6 +291,7 @@ impl<T: Config> Pallet<T> {
 		state.sectors = state.sectors.saturating_sub(1);
 		state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
 		Sectors::<T>::remove(device_id, index);
+		Self::sector_gone(device_id, index);
 		if state.sectors == 0 && device.is_none() {
 			Provers::<T>::remove(device_id);
 		} else {
@@ -285,10 +312,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The weight charged for one proof of `chunks` chunks with paths of `depth`: the full
-	/// check, the most settling can cost, and the points hook.
+	/// check, the most settling can cost, its deal's payment and the points hook.
 	pub fn storage_proof_weight(chunks: u32, depth: u32) -> Weight {
 		Self::prove_weight(chunks, depth)
 			.saturating_add(Self::settle_weight())
+			.saturating_add(crate::deals::deal_payment_weight::<T>())
 			.saturating_add(T::OnProofAccepted::weight())
 	}
 
@@ -432,15 +460,35 @@ impl<T: Config> Pallet<T> {
 		state.proven = state.proven.saturating_add(1);
 		Sectors::<T>::insert(proof.device, proof.sector, sector);
 		Provers::<T>::insert(proof.device, state);
-		let points = u64::from(sector.chunks);
-		T::OnProofAccepted::proof_accepted(proof.device, DeviceKind::Storage, epoch.index, points);
+		// Only a deal-backed sector earns: its epoch is paid, and the fee burned caps what
+		// its points may draw from the pool.
+		let paid = Self::pay_epoch(proof.device, proof.sector, epoch.index);
+		let mut spent = full.saturating_add(T::WeightInfo::pay_deal_epoch());
+		let points = match paid {
+			Some(fee) => {
+				let points = Self::fee_points(fee);
+				let (device, kind) = (proof.device, DeviceKind::Storage);
+				T::OnProofAccepted::proof_accepted(device, kind, epoch.index, points);
+				T::OnProofAccepted::fee_burned(
+					device,
+					kind,
+					epoch.index,
+					fee.unique_saturated_into(),
+				);
+				spent = spent
+					.saturating_add(T::OnProofAccepted::weight())
+					.saturating_add(T::OnProofAccepted::fee_weight());
+				points
+			},
+			None => 0,
+		};
 		Self::deposit_event(Event::StorageProofAccepted {
 			device: proof.device,
 			sector: proof.sector,
 			epoch: epoch.index,
 			points,
 		});
-		Ok(full.saturating_add(T::OnProofAccepted::weight()))
+		Ok(spent)
 	}
 
 	// ---- Invariants ----------------------------------------------------------------------
@@ -496,6 +544,6 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(Sweep::<T>::get().epoch <= current.index, "the sweep is ahead of the epoch");
-		Ok(())
+		Self::do_try_state_deals()
 	}
 }

@@ -18,8 +18,17 @@
 //!   O(1) per device, whenever the device is next touched, and by a weight-bounded sweep in
 //!   `on_idle`. [`Config::FaultThreshold`] epochs in a row suspend the device through the
 //!   registry and slash [`Config::FaultSlash`] of its deposit.
-//! - **Points.** Each accepted proof reports points to [`Config::OnProofAccepted`] (the
-//!   emission pallet): this pallet knows nothing about money.
+//! - **Deals** ([`deals`]). A client pays a device, epoch by epoch, for a replica of its
+//!   data: the device's operator publishes the client's signed proposal (payment and both
+//!   collaterals held), commits the replica as a sector before the activation deadline, and
+//!   each proven epoch moves that epoch's price from the client to the device's owner, less a
+//!   burned protocol fee ([`Config::DealFee`]). A root is in at most one live deal of a
+//!   device.
+//! - **Points.** Only a proof of a deal-backed sector earns points: its epoch's fee in
+//!   [`Config::FeePerPoint`]s (so a deal never returns more than its fee), reported to
+//!   [`Config::OnProofAccepted`] (the emission pallet) with the fee the epoch's payment
+//!   burned, which caps what the points may draw from the storage pool. A provider acting as
+//!   its own client burns at least what it can earn.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -27,6 +36,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+pub mod deals;
 mod impls;
 mod queries;
 pub mod types;
@@ -34,6 +44,8 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod deal_tests;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -50,21 +62,76 @@ pub type StorageProofOf<T> =
 /// A batch of storage proofs.
 pub type StorageProofsOf<T> = frame_support::BoundedVec<StorageProofOf<T>, <T as Config>::MaxBatch>;
 
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+/// A credit (an amount taken out of accounts, not yet placed) of the pallet's currency.
+pub type CreditOf<T> = frame_support::traits::fungible::Credit<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::Currency,
+>;
+
+/// A deal proposal with the runtime's types.
+pub type DealProposalOf<T> = depin_primitives::deals::DealProposal<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A published deal with the runtime's types.
+pub type DealOf<T> = depin_primitives::deals::Deal<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+/// A proposal with its client's signature, as `publish_deals` takes it.
+pub type SignedProposalOf<T> = depin_primitives::deals::SignedProposal<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	<T as Config>::ClientSignature,
+>;
+
+/// A batch of signed proposals.
+pub type SignedProposalsOf<T> =
+	frame_support::BoundedVec<SignedProposalOf<T>, <T as Config>::MaxBatch>;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::pallet_prelude::*;
+	use depin_primitives::deals::{DealEnd, DealId};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, OnUnbalanced},
+	};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
 	use sp_core::H256;
-	use sp_runtime::Perbill;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		Perbill,
+	};
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A client's prepaid deal payments and its collateral.
+		DealPayment,
+		/// A provider's deal collateral.
+		DealCollateral,
+		/// The storage deposit of a deal's record, from the operator that published it.
+		DealDeposit,
+	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
@@ -102,12 +169,77 @@ pub mod pallet {
 		#[pallet::constant]
 		type FaultSlash: Get<Perbill>;
 
-		/// The most proofs in one batch.
+		/// The most proofs (or deal proposals) in one batch.
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
+		/// Holds deal payments and collaterals, pays providers, takes the protocol fee.
+		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Takes the protocol fee of every deal payment (the runtime burns it).
+		type FeeDestination: OnUnbalanced<CreditOf<Self>>;
+
+		/// A client's signature of a deal proposal (`MultiSignature` in the runtime).
+		type ClientSignature: Verify<Signer = Self::ClientPublic>
+			+ Parameter
+			+ DecodeWithMemTracking;
+
+		/// The signer of a client's signature, which identifies its account.
+		type ClientPublic: IdentifyAccount<AccountId = Self::AccountId>;
+
+		/// The share of each deal payment taken as the protocol fee (and reported burned,
+		/// which caps the storage rewards of the epoch's points).
+		#[pallet::constant]
+		type DealFee: Get<Perbill>;
+
+		/// The share of its provider collateral a deal pays its client for each missed epoch.
+		#[pallet::constant]
+		type MissSlash: Get<Perbill>;
+
+		/// Missed epochs in a row that end a deal, its provider collateral paid to the client.
+		#[pallet::constant]
+		type MaxMissesInRow: Get<u32>;
+
+		/// How far ahead of its publication a proposal's activation deadline may be.
+		#[pallet::constant]
+		type MaxActivationDelay: Get<BlockNumberFor<Self>>;
+
+		/// The longest deal, in epochs.
+		#[pallet::constant]
+		type MaxDealDuration: Get<EpochIndex>;
+
+		/// The lowest price of a GiB for an epoch a deal may offer. Deal-backed bytes earn
+		/// storage points, and a deal's reward is capped by the fees it burned: without a
+		/// floor, a provider paying itself next to nothing would still dilute the pool the
+		/// honest providers share. With it, each point costs at least its fee.
+		#[pallet::constant]
+		type MinDealPrice: Get<BalanceOf<Self>>;
+
+		/// The deal fee that earns one storage point. A deal-backed sector's proof earns its
+		/// epoch's fee in points, so a device's share of the storage pool follows the fees its
+		/// deals burn, and with the emission pallet's cap (at most the fees burned) adding a
+		/// deal never returns more than its own fee, however much room another deal left under
+		/// the cap.
+		#[pallet::constant]
+		type FeePerPoint: Get<BalanceOf<Self>>;
+
+		/// Held from the publishing operator for each deal while its record is kept (a closed
+		/// deal is kept until its activation deadline, so that its proposal cannot be
+		/// published again): the reason to forget it (`settle_deal`) once it may be.
+		#[pallet::constant]
+		type DealDeposit: Get<BalanceOf<Self>>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
+
+		/// Signs deal proposals as a client for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: depin_proving::AccountSigner<Self::AccountId, Self::ClientSignature>;
 	}
 
 	/// Committed sectors, by device and sector number.
@@ -122,6 +254,33 @@ pub mod pallet {
 	/// Where the idle-time fault sweep is.
 	#[pallet::storage]
 	pub type Sweep<T: Config> = StorageValue<_, SweepState, ValueQuery>;
+
+	/// Published deals (and closed ones until their proposal's activation deadline), by id.
+	#[pallet::storage]
+	pub type Deals<T: Config> = StorageMap<_, Identity, DealId, DealOf<T>, OptionQuery>;
+
+	/// The published or active deal of each root on each device: a root is in at most one live
+	/// deal of a device, and a sector with the root on the device activates it. Only the
+	/// device's operators publish its deals, so nobody else can reserve a root on it. (Roots
+	/// are the clients' choice: hashed.)
+	#[pallet::storage]
+	pub type DealByRoot<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DeviceId, Blake2_128Concat, H256, DealId, OptionQuery>;
+
+	/// Every deal kept in [`Deals`], by client: the runtime API's pages of a client's deals.
+	#[pallet::storage]
+	pub type ClientDeals<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Identity, DealId, (), OptionQuery>;
+
+	/// Every deal kept in [`Deals`], by device.
+	#[pallet::storage]
+	pub type DeviceDeals<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DeviceId, Identity, DealId, (), OptionQuery>;
+
+	/// The active deal of each sector.
+	#[pallet::storage]
+	pub type SectorDeals<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DeviceId, Twox64Concat, SectorIndex, DealId, OptionQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -154,7 +313,8 @@ pub mod pallet {
 			sector: SectorIndex,
 			/// The epoch it answers.
 			epoch: EpochIndex,
-			/// Points earned (one per KiB of the sector).
+			/// Points earned: the fee of the epoch its sector's deal paid, in `FeePerPoint`s;
+			/// none for a sector without a deal paying the epoch.
 			points: u64,
 		},
 		/// A proof in a batch was rejected; nothing of it was stored.
@@ -188,6 +348,93 @@ pub mod pallet {
 			device: DeviceId,
 			/// Epochs in a row with a missed proof.
 			consecutive: u32,
+		},
+		/// A deal was published: the client's payment and both collaterals are held.
+		DealPublished {
+			/// The deal (its proposal's hash).
+			deal: DealId,
+			/// The client.
+			client: T::AccountId,
+			/// The device.
+			device: DeviceId,
+			/// The replica's root.
+			root: H256,
+			/// What each proven epoch pays.
+			epoch_price: BalanceOf<T>,
+		},
+		/// A proposal in a batch was refused; nothing of it was stored or held.
+		ProposalRejected {
+			/// Its position in the batch.
+			index: u32,
+			/// The deal it would have been.
+			deal: DealId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A publication batch was processed.
+		ProposalsProcessed {
+			/// Deals published.
+			accepted: u32,
+			/// Proposals refused (each reported by `ProposalRejected`).
+			rejected: u32,
+		},
+		/// A deal's sector was committed: it pays from `first_epoch` on.
+		DealActivated {
+			/// The deal.
+			deal: DealId,
+			/// The device.
+			device: DeviceId,
+			/// The sector.
+			sector: SectorIndex,
+			/// The first epoch it pays for.
+			first_epoch: EpochIndex,
+		},
+		/// A proven epoch of a deal was counted as paid: `paid` is owed to the device's owner
+		/// and `fee` is to be burned, out of the client's hold, moved when the deal is next
+		/// settled (`settle_deal`) or ends.
+		DealPaid {
+			/// The deal.
+			deal: DealId,
+			/// The epoch.
+			epoch: EpochIndex,
+			/// Owed to the device's owner.
+			paid: BalanceOf<T>,
+			/// The protocol fee.
+			fee: BalanceOf<T>,
+		},
+		/// Epochs of a deal went unproven: their prices go back to the client, with a slice of
+		/// the provider's collateral each, when the deal is next settled.
+		DealMissed {
+			/// The deal.
+			deal: DealId,
+			/// Epochs missed, counted now.
+			epochs: u32,
+			/// Missed in a row.
+			in_row: u32,
+		},
+		/// What a deal's counted epochs owed has moved.
+		DealSettled {
+			/// The deal.
+			deal: DealId,
+			/// Paid to the device's owner for the proven epochs.
+			paid: BalanceOf<T>,
+			/// Their protocol fees, burned.
+			fee: BalanceOf<T>,
+			/// Released to the client for the missed epochs.
+			refunded: BalanceOf<T>,
+			/// Provider collateral paid to the client for them.
+			penalty: BalanceOf<T>,
+		},
+		/// A deal ended; every hold it had is settled.
+		DealEnded {
+			/// The deal.
+			deal: DealId,
+			/// Why.
+			reason: DealEnd,
+			/// Paid out of the provider's collateral to the client.
+			provider_penalty: BalanceOf<T>,
+			/// Paid out of the client's collateral to the provider.
+			client_fee: BalanceOf<T>,
 		},
 	}
 
@@ -240,6 +487,35 @@ pub mod pallet {
 		InvalidMerkleProof,
 		/// The sector has more chunks than a `u32` index reaches, or another overflow.
 		Overflow,
+		/// The root is in a live deal (published or active) of this device: each replica must
+		/// be distinct (the client tool seals each with its own key).
+		DuplicateRoot,
+		/// The sector's size is not its deal's.
+		DealSizeMismatch,
+		/// The proposal was published before (or ended and awaits its deadline).
+		DuplicateProposal,
+		/// The proposal's activation deadline has passed.
+		ProposalExpired,
+		/// The proposal's activation deadline is further ahead than `MaxActivationDelay`.
+		DeadlineTooFar,
+		/// A deal lasts 1 to `MaxDealDuration` epochs.
+		BadDuration,
+		/// The proposal's price per GiB is below `MinDealPrice`.
+		PriceTooLow,
+		/// The client's signature of the proposal is not valid.
+		BadClientSignature,
+		/// The client cannot cover the deal's payment and collateral.
+		ClientCannotPay,
+		/// The publishing operator cannot cover the provider's collateral and the deposit.
+		ProviderCannotPay,
+		/// No such deal.
+		UnknownDeal,
+		/// Only the deal's client, its publisher or its device's operator may end it.
+		NotDealParty,
+		/// The deal is over.
+		DealClosed,
+		/// Nothing to settle: the deal is up to date.
+		NothingToSettle,
 	}
 
 	#[pallet::hooks]
@@ -273,9 +549,14 @@ pub mod pallet {
 		/// Commit a sector of a storage device: the Merkle `root` of `chunks` 1 KiB chunks.
 		///
 		/// By the device's owner or manager; the device must be active and the sectors must
-		/// fit its declared capacity. The sector is challenged from the next epoch on.
+		/// fit its declared capacity. The sector is challenged from the next epoch on. A root in
+		/// a live deal is committed once: if a published deal is waiting for it, the deal must
+		/// be this device's and of this size, and it activates. (Charged the most a deal's end
+		/// costs on top: a deal past its deadline fails here.)
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::commit_sector().saturating_add(Pallet::<T>::settle_weight()))]
+		#[pallet::weight(T::WeightInfo::commit_sector()
+			.saturating_add(Pallet::<T>::settle_weight())
+			.saturating_add(Pallet::<T>::deal_end_weight()))]
 		pub fn commit_sector(
 			origin: OriginFor<T>,
 			device: DeviceId,
@@ -288,9 +569,12 @@ pub mod pallet {
 
 		/// Remove a sector. Its challenge of this epoch must be answered or past its deadline
 		/// (or the sector committed in this epoch). Anyone may clean up the sectors of a
-		/// device that no longer exists.
+		/// device that no longer exists. A deal on the sector ends, failed by the provider:
+		/// its collateral goes to the client, so only the deal's publisher may remove it.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::remove_sector().saturating_add(Pallet::<T>::settle_weight()))]
+		#[pallet::weight(T::WeightInfo::remove_sector()
+			.saturating_add(Pallet::<T>::settle_weight())
+			.saturating_add(Pallet::<T>::deal_end_weight()))]
 		pub fn remove_sector(
 			origin: OriginFor<T>,
 			device: DeviceId,
@@ -313,6 +597,44 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_submit_storage_proofs(proofs)
+		}
+
+		/// Publish deal proposals signed by their clients, for devices the caller operates.
+		/// Each is checked on its own (`DealPublished`, or `ProposalRejected` with the reason):
+		/// the client's payment for the whole duration and its collateral are held, and from
+		/// the caller the provider's collateral and the deal's storage deposit.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::publish_deals(proposals.len() as u32))]
+		pub fn publish_deals(
+			origin: OriginFor<T>,
+			proposals: SignedProposalsOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_publish_deals(who, proposals)
+		}
+
+		/// End a deal early: by its client (the client's collateral goes to the provider), or
+		/// by its publisher or its device's operator (the provider's collateral goes to the
+		/// client). The client's unspent payment is released either way; the sector stays,
+		/// unpaid.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::terminate_deal())]
+		pub fn terminate_deal(origin: OriginFor<T>, deal: DealId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_terminate_deal(who, deal)
+		}
+
+		/// Bring a deal up to date, by anyone: count the epochs it missed, move what its
+		/// counted epochs owe (the proven ones' prices to the device's owner, their fees
+		/// burned; the missed ones' back to the client with the collateral slices), end it at
+		/// `MaxMissesInRow` misses in a row or once its last epoch is counted, fail it if its
+		/// activation deadline passed without its sector, and forget a closed deal whose
+		/// deadline has passed.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::settle_deal())]
+		pub fn settle_deal(origin: OriginFor<T>, deal: DealId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_settle_deal(deal)
 		}
 	}
 }

@@ -15,9 +15,12 @@ use frame_system::EnsureRoot;
 use h3o::{LatLng, Resolution};
 use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage, Perbill,
+};
 
-pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
+pub use depin_test_utils::{clear_points, enter_block, fees, points, RecordPoints};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -92,6 +95,16 @@ impl pallet_epochs::Config for Test {
 	type WeightInfo = ();
 }
 
+parameter_types! {
+	pub static DealFee: Perbill = Perbill::from_percent(20);
+	pub static MissSlash: Perbill = Perbill::from_percent(10);
+	pub static MaxMissesInRow: u32 = 3;
+	pub static MaxActivationDelay: u64 = 30;
+	pub static MaxDealDuration: EpochIndex = 100;
+	pub static MinDealPrice: Balance = 1;
+	pub static DealDeposit: Balance = 5;
+}
+
 impl pallet_proofs::Config for Test {
 	type Registry = Devices;
 	type Epochs = Epochs;
@@ -103,7 +116,38 @@ impl pallet_proofs::Config for Test {
 	type FaultThreshold = FaultThreshold;
 	type FaultSlash = FaultSlash;
 	type MaxBatch = ConstU32<8>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Fees are burned (dropped): total issuance falls by them.
+	type FeeDestination = ();
+	type ClientSignature = TestSignature;
+	type ClientPublic = UintAuthorityId;
+	type DealFee = DealFee;
+	type MissSlash = MissSlash;
+	type MaxMissesInRow = MaxMissesInRow;
+	type MaxActivationDelay = MaxActivationDelay;
+	type MaxDealDuration = MaxDealDuration;
+	type MinDealPrice = MinDealPrice;
+	type FeePerPoint = frame_support::traits::ConstU64<1>;
+	type DealDeposit = DealDeposit;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkClient;
+}
+
+/// Signs deal proposals for the benchmark tests with test signatures.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkClient;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl depin_proving::AccountSigner<AccountId, TestSignature> for BenchmarkClient {
+	fn account() -> AccountId {
+		CLIENT
+	}
+
+	fn sign(message: &[u8]) -> TestSignature {
+		TestSignature(CLIENT, message.to_vec())
+	}
 }
 
 pub const ALICE: AccountId = 1;
@@ -111,6 +155,8 @@ pub const BOB: AccountId = 2;
 pub const CHARLIE: AccountId = 3;
 /// Alice's fleet manager.
 pub const MANAGER: AccountId = 4;
+/// A storage client.
+pub const CLIENT: AccountId = 5;
 pub const INITIAL_BALANCE: Balance = 10_000;
 
 /// Alice's storage device (sr25519), 64 KiB.
@@ -156,7 +202,9 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: [ALICE, BOB, CHARLIE, MANAGER].map(|who| (who, self.balance)).to_vec(),
+			balances: [ALICE, BOB, CHARLIE, MANAGER, CLIENT]
+				.map(|who| (who, self.balance))
+				.to_vec(),
 			..Default::default()
 		}
 		.assimilate_storage(&mut storage)
@@ -362,4 +410,68 @@ pub fn proof_events() -> Vec<crate::Event<Test>> {
 
 pub fn last_event() -> crate::Event<Test> {
 	proof_events().pop().expect("an event")
+}
+
+// ---- Deals ---------------------------------------------------------------------------------
+
+/// A proposal from [`CLIENT`] for `device` to keep `sector`: each chunk costs 10 an epoch (a
+/// 4-chunk sector 40, see [`deal_price`]), for 10 epochs, with a deadline 20 blocks ahead, a
+/// provider collateral of 100 and a client collateral of 30.
+pub fn proposal(device: DeviceId, sector: &SectorData) -> crate::DealProposalOf<Test> {
+	depin_primitives::deals::DealProposal {
+		client: CLIENT,
+		device,
+		root: sector.root(),
+		chunks: sector.tree.chunks(),
+		price_per_gib: deal_price(10),
+		activation_deadline: System::block_number() + 20,
+		duration: 10,
+		provider_collateral: 100,
+		client_collateral: 30,
+	}
+}
+
+/// The price per GiB that makes each KiB-chunk of a sector cost `per_chunk` an epoch.
+pub fn deal_price(per_chunk: Balance) -> Balance {
+	per_chunk * (1 << 20)
+}
+
+/// `proposal` signed by its client.
+pub fn signed(proposal: crate::DealProposalOf<Test>) -> crate::SignedProposalOf<Test> {
+	let message = Proofs::proposal_message(&proposal);
+	depin_primitives::deals::SignedProposal {
+		signature: TestSignature(proposal.client, message),
+		proposal,
+	}
+}
+
+/// A batch of signed proposals.
+pub fn proposals(items: Vec<crate::SignedProposalOf<Test>>) -> crate::SignedProposalsOf<Test> {
+	BoundedVec::truncate_from(items)
+}
+
+/// Publish `proposal` as `who` and check it was accepted; its deal id.
+pub fn publish(who: AccountId, proposal: crate::DealProposalOf<Test>) -> H256 {
+	let id = proposal.id();
+	frame_support::assert_ok!(Proofs::publish_deals(
+		RuntimeOrigin::signed(who),
+		proposals(vec![signed(proposal)])
+	));
+	assert!(
+		proof_events().contains(&crate::Event::ProposalsProcessed { accepted: 1, rejected: 0 }),
+		"the proposal was published: {:?}",
+		proof_events()
+	);
+	id
+}
+
+/// What `who` has held for `reason`.
+pub fn held(reason: crate::HoldReason, who: AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&RuntimeHoldReason::Proofs(reason), &who)
+}
+
+/// `who`'s free balance.
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
 }

@@ -90,7 +90,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The points `device` would have in the epoch in progress if it answered every
-	/// challenge: one per chunk of each challenged sector.
+	/// challenge: the epoch fee, in points, of each challenged sector whose deal pays it.
 	pub fn potential_points(device: DeviceId) -> u64 {
 		let Some((state, _, active)) = Self::settled_state(device) else { return 0 };
 		if !active {
@@ -100,9 +100,12 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		let epoch = T::Epochs::current().index;
-		Sectors::<T>::iter_prefix_values(device)
-			.filter(|sector| sector.committed_in < epoch)
-			.fold(0u64, |sum, sector| sum.saturating_add(u64::from(sector.chunks)))
+		// Only a sector whose deal pays the epoch earns: its epoch's fee in points.
+		Sectors::<T>::iter_prefix(device)
+			.filter(|(_, sector)| sector.committed_in < epoch)
+			.filter_map(|(index, _)| SectorDeals::<T>::get(device, index))
+			.filter_map(Deals::<T>::get)
+			.fold(0u64, |sum, deal| sum.saturating_add(Self::fee_points(deal.epoch_fee)))
 	}
 
 	/// Whether `sector` is challenged in `epoch` and not proven in it yet.

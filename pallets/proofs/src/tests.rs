@@ -49,8 +49,8 @@ fn assert_rejected(proof: crate::StorageProofOf<Test>, error: Error<Test>) {
 #[test]
 fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = sector_data(16, 1);
-		let sector = commit(ALICE, STORAGE_A, &data);
+		let data = &sector_data(16, 1);
+		let sector = commit(ALICE, STORAGE_A, data);
 		// Committed in epoch 0: challenged from epoch 1, whose seed does not exist yet.
 		assert_noop!(
 			Proofs::storage_challenge(STORAGE_A, sector, 1),
@@ -61,7 +61,7 @@ fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
 			Error::<Test>::SectorNotChallenged
 		);
 		// A provider that guesses the seed gets nowhere: the proof is early.
-		let guess = proof_for(STORAGE_A, sector, &data, 1, H256::repeat_byte(7));
+		let guess = proof_for(STORAGE_A, sector, data, 1, H256::repeat_byte(7));
 		assert_rejected(guess, Error::<Test>::EpochNotStarted);
 
 		run_to_block(9);
@@ -104,7 +104,7 @@ fn a_challenge_cannot_be_computed_before_its_randomness_exists() {
 #[test]
 fn owners_and_managers_commit_sectors_within_capacity() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = sector_data(16, 1);
+		let data = &sector_data(16, 1);
 		assert_ok!(Proofs::commit_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, data.root(), 16));
 		assert_eq!(
 			last_event(),
@@ -124,7 +124,7 @@ fn owners_and_managers_commit_sectors_within_capacity() {
 		assert_ok!(Proofs::commit_sector(
 			RuntimeOrigin::signed(MANAGER),
 			STORAGE_A,
-			data.root(),
+			sector_data(48, 2).root(),
 			48
 		));
 		assert_eq!(
@@ -145,8 +145,11 @@ fn owners_and_managers_commit_sectors_within_capacity() {
 #[test]
 fn commit_sector_refuses_bad_input_and_changes_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
-		let root = H256::repeat_byte(1);
+		// A new root each time: a root is committed once.
+		let roots = core::cell::Cell::new(0u8);
 		let commit_as = |who, device, chunks| {
+			roots.set(roots.get() + 1);
+			let root = H256::repeat_byte(roots.get());
 			Proofs::commit_sector(RuntimeOrigin::signed(who), device, root, chunks)
 		};
 		assert_noop!(commit_as(ALICE, STORAGE_A, 0), Error::<Test>::EmptySector);
@@ -165,7 +168,7 @@ fn commit_sector_refuses_bad_input_and_changes_nothing() {
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_C));
 		assert_noop!(commit_as(CHARLIE, STORAGE_C, 1), Error::<Test>::DeviceNotActive);
 		assert_noop!(
-			Proofs::commit_sector(RuntimeOrigin::none(), STORAGE_A, root, 1),
+			Proofs::commit_sector(RuntimeOrigin::none(), STORAGE_A, H256::zero(), 1),
 			DispatchError::BadOrigin
 		);
 	});
@@ -174,16 +177,16 @@ fn commit_sector_refuses_bad_input_and_changes_nothing() {
 #[test]
 fn a_sector_is_removed_only_once_its_challenge_is_answered_or_missed() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = sector_data(8, 1);
+		let data = &sector_data(8, 1);
 		// Committed in this epoch: not challenged yet, free to go.
-		let fresh = commit(BOB, STORAGE_B, &data);
+		let fresh = commit(BOB, STORAGE_B, data);
 		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, fresh));
 		assert_eq!(last_event(), Event::SectorRemoved { device: STORAGE_B, sector: fresh });
 		assert_eq!(prover(STORAGE_B).sectors, 0);
 		assert_eq!(prover(STORAGE_B).committed_bytes, 0);
 
-		let answered = commit(BOB, STORAGE_B, &data);
-		let missed = commit(BOB, STORAGE_B, &data);
+		let answered = commit(BOB, STORAGE_B, data);
+		let missed = commit(BOB, STORAGE_B, &sector_data(8, 2));
 		assert_eq!((answered, missed), (1, 2));
 		run_to_epoch(1);
 		assert_noop!(
@@ -198,7 +201,7 @@ fn a_sector_is_removed_only_once_its_challenge_is_answered_or_missed() {
 			Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, 7),
 			Error::<Test>::UnknownSector
 		);
-		submit(vec![honest_proof(STORAGE_B, answered, &data)]);
+		submit(vec![honest_proof(STORAGE_B, answered, data)]);
 		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, answered));
 
 		// The other one is still open until the deadline (block 17), then it is missed.
@@ -215,16 +218,16 @@ fn a_sector_is_removed_only_once_its_challenge_is_answered_or_missed() {
 		assert_eq!(device(STORAGE_B).faults, 1);
 		assert_eq!(prover(STORAGE_B).sectors, 0);
 		// Sector numbers are never reused.
-		assert_eq!(commit(BOB, STORAGE_B, &data), 3);
+		assert_eq!(commit(BOB, STORAGE_B, data), 3);
 	});
 }
 
 #[test]
 fn removing_a_sector_of_a_suspended_device_settles_it_without_faults() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = sector_data(4, 1);
-		let kept = commit(BOB, STORAGE_B, &data);
-		let dropped = commit(BOB, STORAGE_B, &data);
+		let data = &sector_data(4, 1);
+		let kept = commit(BOB, STORAGE_B, data);
+		let dropped = commit(BOB, STORAGE_B, &sector_data(4, 2));
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_B));
 		// No idle weight: nothing but the removal touches the device in epoch 2.
 		run_to_epoch(2);
@@ -235,7 +238,7 @@ fn removing_a_sector_of_a_suspended_device_settles_it_without_faults() {
 		// Resumed, it is challenged from the next epoch on; the suspended epochs are no faults.
 		assert_ok!(Devices::resume(RuntimeOrigin::root(), STORAGE_B));
 		run_to_epoch(3);
-		submit(vec![honest_proof(STORAGE_B, kept, &data)]);
+		submit(vec![honest_proof(STORAGE_B, kept, data)]);
 		assert_eq!(prover(STORAGE_B).consecutive_faults, 0);
 		assert_eq!(device(STORAGE_B).faults, 0);
 	});
@@ -244,9 +247,9 @@ fn removing_a_sector_of_a_suspended_device_settles_it_without_faults() {
 #[test]
 fn the_sectors_of_a_removed_device_go_with_it() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = sector_data(4, 1);
-		let sector = commit(CHARLIE, STORAGE_C, &data);
-		commit(CHARLIE, STORAGE_C, &data);
+		let data = &sector_data(4, 1);
+		let sector = commit(CHARLIE, STORAGE_C, data);
+		commit(CHARLIE, STORAGE_C, &sector_data(4, 2));
 		assert_ok!(Devices::deregister(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
 		run_to_block(1 + UnbondingPeriod::get());
 		assert!(Provers::<Test>::contains_key(STORAGE_C));
@@ -270,6 +273,15 @@ fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
 		let a = sector_data(64, 1);
 		let b = sector_data(1000, 2);
 		let c = sector_data(1, 3);
+		// Only A's and C's sectors have deals: only they earn.
+		let deal_a = publish(
+			ALICE,
+			crate::DealProposalOf::<Test> {
+				price_per_gib: deal_price(1),
+				..proposal(STORAGE_A, &a)
+			},
+		);
+		let deal_c = publish(CHARLIE, proposal(STORAGE_C, &c));
 		commit(ALICE, STORAGE_A, &a);
 		commit(BOB, STORAGE_B, &b);
 		commit(CHARLIE, STORAGE_C, &c);
@@ -282,14 +294,11 @@ fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
 		assert_eq!(
 			events,
 			vec![
-				Event::StorageProofAccepted { device: STORAGE_A, sector: 0, epoch: 1, points: 64 },
-				Event::StorageProofAccepted {
-					device: STORAGE_B,
-					sector: 0,
-					epoch: 1,
-					points: 1000
-				},
-				Event::StorageProofAccepted { device: STORAGE_C, sector: 0, epoch: 1, points: 1 },
+				Event::DealPaid { deal: deal_a, epoch: 1, paid: 52, fee: 12 },
+				Event::StorageProofAccepted { device: STORAGE_A, sector: 0, epoch: 1, points: 12 },
+				Event::StorageProofAccepted { device: STORAGE_B, sector: 0, epoch: 1, points: 0 },
+				Event::DealPaid { deal: deal_c, epoch: 1, paid: 8, fee: 2 },
+				Event::StorageProofAccepted { device: STORAGE_C, sector: 0, epoch: 1, points: 2 },
 				Event::BatchProcessed { accepted: 3, rejected: 0 },
 			]
 		);
@@ -297,11 +306,7 @@ fn honest_proofs_of_every_key_scheme_are_accepted_in_one_batch() {
 		assert_eq!((prover(STORAGE_B).challenged, prover(STORAGE_B).proven), (1, 1));
 		assert_eq!(
 			points(),
-			vec![
-				(STORAGE_A, DeviceKind::Storage, 1, 64),
-				(STORAGE_B, DeviceKind::Storage, 1, 1000),
-				(STORAGE_C, DeviceKind::Storage, 1, 1),
-			]
+			vec![(STORAGE_A, DeviceKind::Storage, 1, 12), (STORAGE_C, DeviceKind::Storage, 1, 2)]
 		);
 		// Proven every epoch, the device never faults.
 		for epoch in 2..6 {
@@ -328,38 +333,49 @@ fn the_signed_payload_layout_is_stable() {
 	});
 }
 
-/// One committed 16-chunk sector per storage device, in epoch 1.
-fn proving_setup() -> SectorData {
-	let data = sector_data(16, 9);
-	commit(ALICE, STORAGE_A, &data);
-	commit(BOB, STORAGE_B, &data);
-	commit(CHARLIE, STORAGE_C, &data);
+/// The data of each storage device's sector in [`proving_setup`].
+struct Setup {
+	a: SectorData,
+	b: SectorData,
+}
+
+/// One committed 16-chunk sector per storage device, each with a deal, in epoch 1.
+fn proving_setup() -> Setup {
+	let setup = Setup { a: sector_data(16, 9), b: sector_data(16, 10) };
+	let c = sector_data(16, 11);
+	for (who, device, data) in
+		[(ALICE, STORAGE_A, &setup.a), (BOB, STORAGE_B, &setup.b), (CHARLIE, STORAGE_C, &c)]
+	{
+		publish(who, proposal(device, data));
+		commit(who, device, data);
+	}
 	run_to_epoch(1);
-	data
+	setup
 }
 
 #[test]
 fn tampered_chunks_and_paths_are_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let mut leaf = honest_proof(STORAGE_A, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let mut leaf = honest_proof(STORAGE_A, 0, data);
 		leaf.chunks[1].chunk[100] ^= 1;
 		assert_rejected(leaf, Error::<Test>::InvalidMerkleProof);
 
-		let mut path = honest_proof(STORAGE_A, 0, &data);
+		let mut path = honest_proof(STORAGE_A, 0, data);
 		path.chunks[0].path[2].0[0] ^= 1;
 		assert_rejected(path, Error::<Test>::InvalidMerkleProof);
 
-		let mut short = honest_proof(STORAGE_A, 0, &data);
+		let mut short = honest_proof(STORAGE_A, 0, data);
 		short.chunks[0].path.pop();
 		assert_rejected(short, Error::<Test>::WrongPathLength);
 
-		let mut few = honest_proof(STORAGE_A, 0, &data);
+		let mut few = honest_proof(STORAGE_A, 0, data);
 		few.chunks.pop();
 		assert_rejected(few, Error::<Test>::WrongChallengeCount);
 
-		// The honest proof still goes through afterwards.
-		assert_eq!(submit(vec![honest_proof(STORAGE_A, 0, &data)]).len(), 2);
+		// The honest proof still goes through afterwards (paid by its deal).
+		assert_eq!(submit(vec![honest_proof(STORAGE_A, 0, data)]).len(), 3);
 		assert_eq!(Sectors::<Test>::get(STORAGE_A, 0).unwrap().proven_in, Some(1));
 	});
 }
@@ -367,8 +383,9 @@ fn tampered_chunks_and_paths_are_rejected() {
 #[test]
 fn a_chunk_for_another_index_is_rejected_even_with_a_valid_path() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let mut proof = honest_proof(STORAGE_A, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let mut proof = honest_proof(STORAGE_A, 0, data);
 		// A real chunk with its real path, but not the one the challenge asked for.
 		let other = (proof.chunks[0].index + 1) % 16;
 		proof.chunks[0].index = other;
@@ -383,15 +400,16 @@ fn a_chunk_for_another_index_is_rejected_even_with_a_valid_path() {
 #[test]
 fn proofs_for_the_wrong_sector_or_device_are_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let mut unknown = honest_proof(STORAGE_A, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let mut unknown = honest_proof(STORAGE_A, 0, data);
 		unknown.sector = 5;
 		assert_rejected(unknown, Error::<Test>::UnknownSector);
 
-		// Bob's proof of the same data, presented as Alice's: another challenge and key.
-		let mut stolen = honest_proof(STORAGE_B, 0, &data);
+		// Bob's proof, presented as Alice's: another challenge and key.
+		let mut stolen = honest_proof(STORAGE_B, 0, &setup.b);
 		stolen.device = STORAGE_A;
-		stolen.signature = honest_proof(STORAGE_A, 0, &data).signature;
+		stolen.signature = honest_proof(STORAGE_A, 0, data).signature;
 		let error = match submit(vec![stolen])[0].clone() {
 			Event::ItemRejected { error, .. } => error,
 			other => panic!("not rejected: {other:?}"),
@@ -402,14 +420,14 @@ fn proofs_for_the_wrong_sector_or_device_are_rejected() {
 		);
 
 		// Signed by another key.
-		let mut forged = honest_proof(STORAGE_A, 0, &data);
+		let mut forged = honest_proof(STORAGE_A, 0, data);
 		forged.signature = key_of(STORAGE_C).sign(&[0u8; 4]);
 		assert_rejected(forged, Error::<Test>::BadSignature);
 
-		assert_rejected(honest_proof(99, 0, &data), Error::<Test>::UnknownDevice);
+		assert_rejected(honest_proof(99, 0, data), Error::<Test>::UnknownDevice);
 		assert_rejected(
 			{
-				let mut p = honest_proof(STORAGE_A, 0, &data);
+				let mut p = honest_proof(STORAGE_A, 0, data);
 				p.device = COVERAGE;
 				p
 			},
@@ -421,8 +439,9 @@ fn proofs_for_the_wrong_sector_or_device_are_rejected() {
 #[test]
 fn a_proof_signed_for_another_chain_is_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let mut proof = honest_proof(STORAGE_A, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let mut proof = honest_proof(STORAGE_A, 0, data);
 		let (challenge, _) = Proofs::storage_challenge(STORAGE_A, 0, 1).unwrap();
 		let statement = StorageProofStatement { device: STORAGE_A, sector: 0, epoch: 1, challenge };
 		proof.signature = key_of(STORAGE_A).sign_statement(
@@ -437,17 +456,18 @@ fn a_proof_signed_for_another_chain_is_rejected() {
 #[test]
 fn early_late_and_stale_proofs_are_rejected() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
+		let setup = proving_setup();
+		let data = &setup.a;
 		let seed = pallet_epochs::CurrentEpoch::<Test>::get().seed;
-		let mut early = proof_for(STORAGE_A, 0, &data, 2, seed);
+		let mut early = proof_for(STORAGE_A, 0, data, 2, seed);
 		resign(&mut early);
 		assert_rejected(early, Error::<Test>::EpochNotStarted);
 
 		// The response window is 8 blocks: blocks 10..=17 of epoch 1.
-		let on_time = honest_proof(STORAGE_B, 0, &data);
-		let late = honest_proof(STORAGE_A, 0, &data);
+		let on_time = honest_proof(STORAGE_B, 0, &setup.b);
+		let late = honest_proof(STORAGE_A, 0, data);
 		run_to_block(17);
-		assert_eq!(submit(vec![on_time]).len(), 2);
+		assert_eq!(submit(vec![on_time]).len(), 3);
 		run_to_block(18);
 		assert_rejected(late.clone(), Error::<Test>::DeadlinePassed);
 
@@ -473,11 +493,13 @@ fn early_late_and_stale_proofs_are_rejected() {
 #[test]
 fn a_replayed_proof_is_rejected_in_the_same_or_a_later_batch() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let proof = honest_proof(STORAGE_A, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let proof = honest_proof(STORAGE_A, 0, data);
 		let events = submit(vec![proof.clone(), proof.clone()]);
+		// (The accepted proof's deal payment and acceptance come first.)
 		assert_eq!(
-			events[1..],
+			events[2..],
 			[
 				Event::ItemRejected {
 					index: 1,
@@ -547,13 +569,15 @@ fn a_sector_committed_in_the_block_that_seeds_the_next_epoch_is_challenged_an_ep
 #[test]
 fn suspended_devices_and_fresh_sectors_cannot_prove() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let fresh = commit(BOB, STORAGE_B, &data);
-		let mut proof = honest_proof(STORAGE_B, fresh, &data);
-		proof.chunks = honest_proof(STORAGE_B, 0, &data).chunks;
+		let setup = proving_setup();
+		let data = &setup.a;
+		let fresh_data = sector_data(16, 12);
+		let fresh = commit(BOB, STORAGE_B, &fresh_data);
+		let mut proof = honest_proof(STORAGE_B, fresh, &fresh_data);
+		proof.chunks = honest_proof(STORAGE_B, 0, &setup.b).chunks;
 		assert_rejected(proof, Error::<Test>::SectorNotChallenged);
 
-		let proof = honest_proof(STORAGE_A, 0, &data);
+		let proof = honest_proof(STORAGE_A, 0, data);
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_A));
 		assert_rejected(proof, Error::<Test>::DeviceNotActive);
 	});
@@ -576,9 +600,10 @@ fn an_empty_batch_is_refused() {
 #[test]
 fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		let good = honest_proof(STORAGE_A, 0, &data);
-		let mut bad = honest_proof(STORAGE_B, 0, &data);
+		let setup = proving_setup();
+		let data = &setup.a;
+		let good = honest_proof(STORAGE_A, 0, data);
+		let mut bad = honest_proof(STORAGE_B, 0, &setup.b);
 		bad.sector = 9;
 		let proofs = batch(vec![good.clone(), bad]);
 		let call = crate::Call::<Test>::submit_storage_proofs { proofs: proofs.clone() };
@@ -591,9 +616,16 @@ fn a_batch_is_charged_for_the_worst_case_and_refunded_for_rejected_proofs() {
 		assert_eq!(cheap, <() as WeightInfo>::submit_storage_proofs_rejected(1) - base);
 		let path =
 			<() as WeightInfo>::merkle_chunk_check(4) - <() as WeightInfo>::merkle_chunk_check(0);
-		let accepted =
-			<() as WeightInfo>::prove_storage(2) + path.saturating_mul(2) + RecordPoints::weight();
-		assert_eq!(Proofs::prove_weight(2, 4), accepted - RecordPoints::weight());
+		// The check, the deal's payment, the points and the fee reported.
+		let accepted = <() as WeightInfo>::prove_storage(2)
+			+ path.saturating_mul(2)
+			+ <() as WeightInfo>::pay_deal_epoch()
+			+ RecordPoints::weight()
+			+ RecordPoints::fee_weight();
+		assert_eq!(
+			Proofs::prove_weight(2, 4),
+			<() as WeightInfo>::prove_storage(2) + path.saturating_mul(2)
+		);
 		assert_eq!(post.actual_weight, Some(base + accepted + cheap));
 		assert!(
 			post.actual_weight.unwrap().ref_time()
@@ -673,8 +705,9 @@ fn retiring_settles_the_missed_epochs_and_the_open_challenge_first() {
 #[test]
 fn a_device_that_answered_its_challenge_retires_without_a_fault() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		let setup = proving_setup();
+		let data = &setup.a;
+		submit(vec![honest_proof(STORAGE_A, 0, data)]);
 		System::reset_events();
 		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), STORAGE_A));
 		assert!(proof_events().is_empty());
@@ -701,12 +734,18 @@ fn a_sale_settles_the_missed_epochs_out_of_the_sellers_deposit() {
 		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(BOB), STORAGE_C));
 		assert!(proof_events()
 			.contains(&Event::SuspendedForFaults { device: STORAGE_C, consecutive: 3 }));
-		// The slash came out of Charlie's deposit; the rest of it was released to him.
+		// The slash came out of Charlie's deposit; the rest of it was released to him. His
+		// sector's deal was settled too: the same three misses ended it, and his collateral
+		// (100) went to its client.
+		assert!(proof_events().iter().any(|e| matches!(
+			e,
+			Event::DealEnded { reason: depin_primitives::deals::DealEnd::Faulted, .. }
+		)));
 		assert_eq!(
 			<Balances as frame_support::traits::fungible::Inspect<AccountId>>::total_balance(
 				&CHARLIE
 			),
-			charlie - deposit / 10
+			charlie - deposit / 10 - 100
 		);
 		assert_eq!(held_by(CHARLIE), 0);
 		assert_eq!(device(STORAGE_C).owner, BOB);
@@ -738,11 +777,12 @@ fn a_move_settles_the_missed_epochs_first() {
 #[test]
 fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
+		let setup = proving_setup();
+		let data = &setup.a;
 		// Bob proves; Alice goes quiet for three epochs. Nobody sweeps: all lazily counted.
 		for epoch in 1..4 {
 			run_to_epoch(epoch);
-			submit(vec![honest_proof(STORAGE_B, 0, &data)]);
+			submit(vec![honest_proof(STORAGE_B, 0, &setup.b)]);
 		}
 		run_to_epoch(4);
 		assert_eq!(device(STORAGE_A).status, DeviceStatus::Active);
@@ -750,7 +790,7 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 		let held_before = held_by(ALICE);
 
 		// Alice comes back with a proof: her three missed epochs are settled first.
-		let events = submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		let events = submit(vec![honest_proof(STORAGE_A, 0, data)]);
 		assert_eq!(
 			events,
 			vec![
@@ -779,9 +819,16 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 		assert_eq!(device(STORAGE_A).faults, 3);
 		// Resumed mid-epoch, it is challenged from the next epoch on.
 		assert_ok!(Devices::resume(RuntimeOrigin::root(), STORAGE_A));
-		assert_rejected(honest_proof(STORAGE_A, 0, &data), Error::<Test>::SectorNotChallenged);
+		assert_rejected(honest_proof(STORAGE_A, 0, data), Error::<Test>::SectorNotChallenged);
 		run_to_epoch(7);
-		assert_eq!(submit(vec![honest_proof(STORAGE_A, 0, &data)]).len(), 2);
+		// Its deal is over with its misses: the proof counts, and earns nothing.
+		let events = submit(vec![honest_proof(STORAGE_A, 0, data)]);
+		assert!(events.contains(&Event::StorageProofAccepted {
+			device: STORAGE_A,
+			sector: 0,
+			epoch: 7,
+			points: 0
+		}));
 		assert_eq!(device(STORAGE_A).faults, 3);
 	});
 }
@@ -789,9 +836,10 @@ fn repeated_faults_suspend_the_device_and_slash_its_deposit() {
 #[test]
 fn a_proven_epoch_resets_the_consecutive_count() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
+		let setup = proving_setup();
+		let data = &setup.a;
 		run_to_epoch(2); // missed epoch 1
-		submit(vec![honest_proof(STORAGE_A, 0, &data)]);
+		submit(vec![honest_proof(STORAGE_A, 0, data)]);
 		assert_eq!(prover(STORAGE_A).consecutive_faults, 1);
 		run_to_epoch(3); // proved epoch 2
 		idle(Weight::MAX);
@@ -886,7 +934,8 @@ fn epoch_status_reports_the_window_and_the_next_start() {
 #[test]
 fn open_challenges_are_the_unproven_challenged_sectors_while_the_window_is_open() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
+		let setup = proving_setup();
+		let data = &setup.a;
 		// A sector committed now is not challenged before the next epoch.
 		commit(ALICE, STORAGE_A, &sector_data(4, 1));
 
@@ -906,7 +955,7 @@ fn open_challenges_are_the_unproven_challenged_sectors_while_the_window_is_open(
 			}
 		);
 		// The provider answers it from the open challenge alone.
-		let proof = honest_proof(STORAGE_A, 0, &data);
+		let proof = honest_proof(STORAGE_A, 0, data);
 		assert_eq!(proof.chunks.iter().map(|c| c.index).collect::<Vec<_>>(), open[0].indices);
 		submit(vec![proof]);
 		assert!(Proofs::open_challenges(STORAGE_A).is_empty());
@@ -925,7 +974,7 @@ fn open_challenges_are_the_unproven_challenged_sectors_while_the_window_is_open(
 #[test]
 fn a_device_suspended_mid_epoch_has_nothing_open() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
+		let setup = proving_setup();
 		// A commit settles Bob's device into epoch 1: its first sector is challenged in it.
 		commit(BOB, STORAGE_B, &sector_data(4, 2));
 		assert_eq!((prover(STORAGE_B).epoch, prover(STORAGE_B).challenged), (1, 1));
@@ -938,15 +987,15 @@ fn a_device_suspended_mid_epoch_has_nothing_open() {
 		assert_eq!(status.challenged, 1);
 		assert!(!status.sectors[0].open);
 		assert_eq!(Proofs::potential_points(STORAGE_B), 0);
-		assert_rejected(honest_proof(STORAGE_B, 0, &data), Error::<Test>::DeviceNotActive);
+		assert_rejected(honest_proof(STORAGE_B, 0, &setup.b), Error::<Test>::DeviceNotActive);
 	});
 }
 
 #[test]
 fn proof_status_counts_the_faults_not_recorded_yet_without_writing() {
 	ExtBuilder::default().build_and_execute(|| {
-		let data = proving_setup();
-		submit(vec![honest_proof(STORAGE_B, 0, &data)]);
+		let setup = proving_setup();
+		submit(vec![honest_proof(STORAGE_B, 0, &setup.b)]);
 		let proven = Proofs::proof_status(STORAGE_B).unwrap();
 		assert_eq!((proven.challenged, proven.proven, proven.consecutive_faults), (1, 1, 0));
 		assert!(!proven.sectors[0].open);
@@ -976,11 +1025,16 @@ fn proof_status_counts_the_faults_not_recorded_yet_without_writing() {
 fn potential_points_count_the_challenged_sectors_only() {
 	ExtBuilder::default().build_and_execute(|| {
 		proving_setup();
-		commit(ALICE, STORAGE_A, &sector_data(4, 1));
-		assert_eq!(Proofs::potential_points(STORAGE_A), 16);
+		// A sector committed now, with a deal, and one without: only the first counts, and
+		// only from the next epoch.
+		let dealt = sector_data(4, 1);
+		publish(ALICE, proposal(STORAGE_A, &dealt));
+		commit(ALICE, STORAGE_A, &dealt);
+		commit(ALICE, STORAGE_A, &sector_data(2, 3));
+		assert_eq!(Proofs::potential_points(STORAGE_A), 32, "the setup deal's fee");
 		assert_eq!(Proofs::potential_points(COVERAGE), 0);
 		assert_eq!(Proofs::potential_points(99), 0);
 		run_to_epoch(2);
-		assert_eq!(Proofs::potential_points(STORAGE_A), 20);
+		assert_eq!(Proofs::potential_points(STORAGE_A), 32 + 8, "the fees of both deals");
 	});
 }

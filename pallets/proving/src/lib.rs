@@ -42,12 +42,16 @@ pub mod devices;
 pub mod epoch;
 pub mod faults;
 pub mod registry;
+#[cfg(feature = "runtime-benchmarks")]
+pub mod signer;
 pub mod traits;
 
 pub use devices::DeviceRefusal;
 pub use epoch::EpochRefusal;
 pub use faults::{FaultEvent, Ledger, Settled, SweepState};
 pub use registry::DeviceRegistry;
+#[cfg(feature = "runtime-benchmarks")]
+pub use signer::{AccountSigner, Sr25519Account};
 pub use traits::{
 	DeviceChange, OnDeviceChange, OnEpochEnd, OnEpochStart, OnProofAccepted, ProvingEpochs,
 	UnclaimedRewards,

@@ -16,6 +16,17 @@ pub trait OnProofAccepted {
 
 	/// The most [`OnProofAccepted::proof_accepted`] costs.
 	fn weight() -> Weight;
+
+	/// `device` (of `kind`) burned `amount` in protocol fees in `epoch` on usage it was paid
+	/// for (a storage deal's epoch). For kinds whose rewards are capped by usage (HIP-10
+	/// style), this is the most the device's points may draw from its pool that epoch: paying
+	/// yourself for usage can never earn more than it burns.
+	fn fee_burned(_device: DeviceId, _kind: DeviceKind, _epoch: EpochIndex, _amount: u128) {}
+
+	/// The most [`OnProofAccepted::fee_burned`] costs.
+	fn fee_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 impl OnProofAccepted for () {

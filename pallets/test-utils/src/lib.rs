@@ -4,8 +4,8 @@
 //! - [`TestRandomness`]: randomness that exists only once its block does, like BABE's VRF
 //!   output; [`enter_block`] gives block `n` its output ([`vrf_output`]);
 //!   [`randomness_from_parent`] makes it the parent block's, as the runtime's is.
-//! - [`RecordPoints`]: a points hook that records every reported point ([`points`],
-//!   [`clear_points`]).
+//! - [`RecordPoints`]: a points hook that records every reported point and burned usage fee
+//!   ([`points`], [`fees`], [`clear_points`]).
 //! - [`device_key`]: the seeded key pair of a mock's genesis device, its scheme cycling
 //!   through sr25519, ed25519 and ECDSA.
 //!
@@ -28,6 +28,9 @@ thread_local! {
 	static FROM_PARENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 	/// Every point reported to the points hook.
 	static POINTS: RefCell<Vec<Points>> = const { RefCell::new(Vec::new()) };
+	/// Every usage fee reported burned to the points hook.
+	static FEES: RefCell<Vec<(DeviceId, DeviceKind, EpochIndex, u128)>> =
+		const { RefCell::new(Vec::new()) };
 }
 
 /// The VRF output block `n` will have.
@@ -77,6 +80,14 @@ impl depin_proving::OnProofAccepted for RecordPoints {
 	fn weight() -> Weight {
 		Weight::from_parts(1_000, 0)
 	}
+
+	fn fee_burned(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, amount: u128) {
+		FEES.with(|f| f.borrow_mut().push((device, kind, epoch, amount)));
+	}
+
+	fn fee_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
 }
 
 /// The points reported so far (on this thread: each test runs on its own).
@@ -84,9 +95,15 @@ pub fn points() -> Vec<Points> {
 	POINTS.with(|p| p.borrow().clone())
 }
 
-/// Forget the points reported so far (a test's externalities start with none).
+/// The usage fees reported burned so far: device, kind, epoch, amount.
+pub fn fees() -> Vec<(DeviceId, DeviceKind, EpochIndex, u128)> {
+	FEES.with(|f| f.borrow().clone())
+}
+
+/// Forget the points and fees reported so far (a test's externalities start with none).
 pub fn clear_points() {
 	POINTS.with(|p| p.borrow_mut().clear());
+	FEES.with(|f| f.borrow_mut().clear());
 }
 
 /// The key pair of genesis device `device` in a mock: seeded with `device + 1`, sr25519,

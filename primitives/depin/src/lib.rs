@@ -12,6 +12,7 @@
 //! - One module per proof kind with its wire types (what is submitted, signed and queried)
 //!   and its challenge derivation: [`storage`], [`coverage`], [`compute`] (with [`work`], the
 //!   sequential workload).
+//! - [`deals`]: storage deals, clients paying devices per proven epoch.
 //! - [`rewards`]: reward receipts, what can be claimed, what an epoch may pay.
 //!
 //! Pallets re-export these types, so `pallet_devices::DeviceKey` and
@@ -23,6 +24,7 @@ extern crate alloc;
 
 pub mod compute;
 pub mod coverage;
+pub mod deals;
 pub mod device;
 pub mod envelope;
 pub mod epoch;

@@ -1,8 +1,8 @@
 //! `DepinApi`: what dApps, provider tools and the node's `depin_*` RPC methods ask the runtime
 //! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
 //! challenges and proving record, the coverage beacons of the epoch, a compute device's
-//! capacity challenge and compute jobs, and its rewards (receipts, what is claimable now, what
-//! the epoch in progress may pay).
+//! capacity challenge and compute jobs, storage deals (by id, data root, client or device),
+//! and its rewards (receipts, what is claimable now, what the epoch in progress may pay).
 //!
 //! Every call reads state at the block it is called at and writes nothing. Lists come in pages
 //! of at most [`MAX_PAGE`] entries: pass the last id (or the epoch after the last one) to get
@@ -18,6 +18,7 @@ use codec::Codec;
 pub use depin_primitives::{
 	compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus},
 	coverage::{Beacon, BeaconStatus},
+	deals::{DataRoot, Deal, DealEnd, DealId, DealProgress, DealProposal, DealState},
 	device::{
 		AreaPage, AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata,
 		DeviceStatus, MAX_AREA_SCAN, MAX_PAGE,
@@ -26,6 +27,10 @@ pub use depin_primitives::{
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
 	storage::{OpenChallenge, ProofStatus, Sector, SectorStatus},
 };
+
+/// A page of deals with their ids.
+pub type DealPage<AccountId, Balance, BlockNumber> =
+	Vec<(DealId, Deal<AccountId, Balance, BlockNumber>)>;
 
 /// A page of devices with their ids.
 pub type DevicePage<AccountId, Balance, BlockNumber> =
@@ -37,7 +42,10 @@ sp_api::decl_runtime_apis! {
 	/// Version 2: `devices_in_area` walks at most [`MAX_AREA_SCAN`] entries of the cell's
 	/// index per call and returns an [`AreaPage`] with a cursor (version 1 returned a plain
 	/// list and walked the whole cell for a filtered query).
-	#[api_version(2)]
+	///
+	/// Version 3: storage deals (`deal`, `deal_by_root`, `deals_of_client`,
+	/// `deals_of_device`).
+	#[api_version(3)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -116,5 +124,35 @@ sp_api::decl_runtime_apis! {
 		/// What the epoch in progress may pay a device if it answers its open challenges, or
 		/// `None` if the device is unknown.
 		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>>;
+
+		/// A storage deal by id (its proposal's hash), while it is kept: published, active,
+		/// or closed before its activation deadline.
+		#[api_version(3)]
+		fn deal(id: DealId) -> Option<Deal<AccountId, Balance, BlockNumber>>;
+
+		/// The published or active deal of a data root on a device, if any.
+		#[api_version(3)]
+		fn deal_by_root(
+			device: DeviceId,
+			root: DataRoot,
+		) -> Option<(DealId, Deal<AccountId, Balance, BlockNumber>)>;
+
+		/// A page of a client's deals after `start_after`, at most `limit` (capped at
+		/// [`MAX_PAGE`]), in storage order.
+		#[api_version(3)]
+		fn deals_of_client(
+			client: AccountId,
+			start_after: Option<DealId>,
+			limit: u32,
+		) -> DealPage<AccountId, Balance, BlockNumber>;
+
+		/// A page of a storage device's deals after `start_after`, at most `limit` (capped at
+		/// [`MAX_PAGE`]), in storage order.
+		#[api_version(3)]
+		fn deals_of_device(
+			device: DeviceId,
+			start_after: Option<DealId>,
+			limit: u32,
+		) -> DealPage<AccountId, Balance, BlockNumber>;
 	}
 }

@@ -3,6 +3,7 @@
 
 mod compute;
 mod coverage;
+mod deals;
 mod devices;
 mod jobs;
 mod keys;
@@ -24,12 +25,18 @@ use crate::{
 
 pub use compute::{compute_challenge, compute_enrolment, compute_prove};
 pub use coverage::{coverage_beacons, coverage_roster};
+pub use deals::{
+	deal_list, deal_propose, deal_publish, deal_settle, deal_show, deal_terminate, Terms,
+};
 pub use devices::{parse_account, parse_cell, register, registration, DeviceSpec, Kind};
 pub use jobs::{job_action, job_open, job_show, job_sign, job_submit, JobAction};
 pub use keys::{keys_generate, keys_import, keys_list};
 pub use rewards::{claim, rewards};
 pub use status::status;
-pub use storage::{daemon, load_sectors, prove_round, storage_commit, Round};
+pub use storage::{
+	check_can_commit, commit_tree, daemon, hash_data, load_sectors, prove_round, storage_commit,
+	Hashed, Round,
+};
 
 /// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
 #[derive(Clone)]

@@ -1,8 +1,12 @@
 //! Storage: committing sectors, and the daemon proving them.
 
-use std::{collections::BTreeSet, path::Path};
+use std::{
+	collections::BTreeSet,
+	path::{Path, PathBuf},
+};
 
 use anyhow::{anyhow, bail, Context, Result};
+use depin_merkle::{Blake2, MerkleTree};
 use depin_primitives::device::{DeviceKind, DeviceStatus};
 use serde_json::{json, Value};
 use sp_core::H256;
@@ -14,7 +18,7 @@ use crate::{
 	depin,
 	keystore::{public_hex, DevicePair},
 	prover::{self, Honesty, LoadedSector},
-	report::Report,
+	report::{dpn, Report},
 	sector::{LocalSector, SectorData},
 };
 
@@ -27,6 +31,28 @@ pub async fn storage_commit(
 	path: &Path,
 	progress: impl FnMut(u64, u64),
 ) -> Result<Report> {
+	check_can_commit(chain, device).await?;
+	let hashed = hash_data(path, progress)?;
+	commit_tree(chain, home, signer, device, &hashed).await
+}
+
+/// Data read for a sector: where it is, its length, its Merkle tree.
+pub struct Hashed {
+	/// The canonical path of the file or folder.
+	pub path: PathBuf,
+	pub len: u64,
+	pub tree: MerkleTree<Blake2>,
+}
+
+impl Hashed {
+	/// The root as the chain takes it.
+	pub fn root(&self) -> H256 {
+		H256(self.tree.root())
+	}
+}
+
+/// Check that `device` is a storage device that can commit a sector now.
+pub async fn check_can_commit(chain: &Chain, device: u64) -> Result<()> {
 	let found = chain.device(device).await?.ok_or_else(|| anyhow!("no device {device}"))?;
 	if found.kind != DeviceKind::Storage {
 		bail!(
@@ -37,17 +63,39 @@ pub async fn storage_commit(
 	if let Some(why) = cannot_prove(device, &found.status) {
 		bail!("{why}: it cannot commit sectors");
 	}
+	Ok(())
+}
+
+/// Read the file or folder at `path` and build its Merkle tree, `progress` called with the
+/// bytes read and the total.
+pub fn hash_data(path: &Path, progress: impl FnMut(u64, u64)) -> Result<Hashed> {
 	let path = path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
 	let mut data = SectorData::open(&path)?;
 	let len = data.len();
 	let mut progress = progress;
 	let tree = data.tree(|n| progress(n, len))?;
-	let call = depin::tx().proofs().commit_sector(device, H256(tree.root()), tree.chunks());
+	Ok(Hashed { path, len, tree })
+}
+
+/// Commit the data `hashed` as a sector of `device` and remember it in `sectors.json`, so that
+/// the daemon proves it. A deal published for its root is activated by the commitment; the
+/// report names it.
+pub async fn commit_tree(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	device: u64,
+	hashed: &Hashed,
+) -> Result<Report> {
+	let Hashed { path, len, tree } = hashed;
+	let call = depin::tx().proofs().commit_sector(device, hashed.root(), tree.chunks());
 	let included = chain.submit(&call, signer).await?;
 	let committed = included
 		.events
 		.find_first::<depin::proofs::events::SectorCommitted>()
 		.ok_or_else(|| anyhow!("the chain did not report the sector"))??;
+	let activated =
+		included.events.find_first::<depin::proofs::events::DealActivated>().transpose()?;
 	let local = LocalSector {
 		device,
 		sector: committed.sector,
@@ -56,10 +104,16 @@ pub async fn storage_commit(
 		path: path.clone(),
 	};
 	home.sectors()?.add(local.clone())?;
+	let deal_text = match &activated {
+		Some(deal) => {
+			format!("; it activates deal {:?}, paid from epoch {}", deal.deal, deal.first_epoch)
+		},
+		None => String::new(),
+	};
 	Ok(Report::new(
 		format!(
 			"committed {} ({} bytes, {} chunks) as sector {} of device {device}, root {}; \
-			 first challenged in epoch {}",
+			 first challenged in epoch {}{deal_text}",
 			path.display(),
 			len,
 			tree.chunks(),
@@ -74,6 +128,7 @@ pub async fn storage_commit(
 			"chunks": tree.chunks(),
 			"bytes": len,
 			"firstChallenge": committed.first_challenge,
+			"deal": activated.as_ref().map(|deal| format!("{:?}", deal.deal)),
 			"block": format!("{:?}", included.block),
 		}),
 	))
@@ -90,6 +145,13 @@ pub struct Round {
 	pub accepted: u32,
 	pub rejected: Vec<(u64, String)>,
 	pub points: u64,
+	/// What the proven epochs' deals owe the devices' owners (`DealPaid`: counted now, moved
+	/// when the deal is settled), planck.
+	pub deal_paid: u128,
+	/// The protocol fees those epochs owe (burned when settled), planck.
+	pub deal_fees: u128,
+	/// Deal epochs the proofs found missed before them (`DealMissed`).
+	pub deal_missed: u32,
 }
 
 /// Answer every open challenge of the given sectors in one `submit_storage_proofs`.
@@ -147,6 +209,15 @@ pub async fn prove_round(
 		let rejected = rejected?;
 		let error = error_name(&included, &rejected.error);
 		round.rejected.push((rejected.device, error));
+	}
+	for paid in included.events.find::<depin::proofs::events::DealPaid>() {
+		let paid = paid?;
+		round.deal_paid = round.deal_paid.saturating_add(paid.paid);
+		round.deal_fees = round.deal_fees.saturating_add(paid.fee);
+	}
+	for missed in included.events.find::<depin::proofs::events::DealMissed>() {
+		let missed = missed?;
+		round.deal_missed = round.deal_missed.saturating_add(missed.epochs);
 	}
 	Ok(round)
 }
@@ -230,6 +301,7 @@ pub async fn daemon(
 	let mut answered = BTreeSet::new();
 	let mut done = 0u32;
 	let mut totals = (0u32, 0u32, 0u64);
+	let mut deals_paid: u128 = 0;
 	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
@@ -241,6 +313,7 @@ pub async fn daemon(
 		totals.0 = totals.0.saturating_add(round.accepted);
 		totals.1 = totals.1.saturating_add(u32::try_from(round.rejected.len()).unwrap_or(0));
 		totals.2 = totals.2.saturating_add(round.points);
+		deals_paid = deals_paid.saturating_add(round.deal_paid);
 		let rejected: Vec<Value> =
 			round.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect();
 		log(
@@ -249,12 +322,14 @@ pub async fn daemon(
 				"block": number,
 				"accepted": round.accepted,
 				"points": round.points,
+				"dealsPaid": round.deal_paid.to_string(),
 				"rejected": rejected,
 			}),
 			format!(
-				"#{number}: {} proof(s) accepted ({} points){}",
+				"#{number}: {} proof(s) accepted ({} points, deals paid {}){}",
 				round.accepted,
 				round.points,
+				dpn(round.deal_paid),
 				round
 					.rejected
 					.iter()
@@ -268,9 +343,18 @@ pub async fn daemon(
 	}
 	Ok(Report::new(
 		format!(
-			"{done} round(s): {} accepted, {} rejected, {} points",
-			totals.0, totals.1, totals.2
+			"{done} round(s): {} accepted, {} rejected, {} points; deals paid {}",
+			totals.0,
+			totals.1,
+			totals.2,
+			dpn(deals_paid)
 		),
-		json!({ "rounds": done, "accepted": totals.0, "rejected": totals.1, "points": totals.2 }),
+		json!({
+			"rounds": done,
+			"accepted": totals.0,
+			"rejected": totals.1,
+			"points": totals.2,
+			"dealsPaid": deals_paid.to_string(),
+		}),
 	))
 }

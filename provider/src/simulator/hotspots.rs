@@ -73,6 +73,33 @@ fn owner_of(n: u32) -> Result<Keypair> {
 	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive a hotspot owner: {e}"))
 }
 
+/// Fund simulated accounts from the signer, in one batch: each `(account, floor, amount)`
+/// whose free balance is below `floor` gets `amount`. Returns how many were funded.
+pub async fn fund(
+	chain: &Chain,
+	signer: &Keypair,
+	wants: &[(AccountId32, u128, u128)],
+) -> Result<usize> {
+	let mut transfers = Vec::new();
+	for (who, floor, amount) in wants {
+		if chain.free_balance(who).await? < *floor {
+			transfers.push(depin::Call::Balances(
+				depin::runtime_types::pallet_balances::pallet::Call::transfer_keep_alive {
+					dest: MultiAddress::Id(*who),
+					value: *amount,
+				},
+			));
+		}
+	}
+	let funded = transfers.len();
+	if funded > 0 {
+		chain
+			.submit_until(&depin::tx().utility().batch_all(transfers), signer, Wait::InBlock)
+			.await?;
+	}
+	Ok(funded)
+}
+
 /// Fund, register and join the hotspots `(key name, device key)`, in order; devices an
 /// earlier run registered are reused. The last `cheaters` of them cheat.
 pub async fn prepare(
@@ -90,24 +117,12 @@ pub async fn prepare(
 	}
 
 	// Funds for the owners that need them, in one batch from the signer.
-	let mut transfers = Vec::new();
-	for owner in &owners {
-		let who: AccountId32 = owner.public_key().to_account_id();
-		if chain.free_balance(&who).await? < FUNDING / 2 {
-			transfers.push(depin::Call::Balances(
-				depin::runtime_types::pallet_balances::pallet::Call::transfer_keep_alive {
-					dest: MultiAddress::Id(who),
-					value: FUNDING,
-				},
-			));
-		}
-	}
-	if !transfers.is_empty() {
-		let funded = transfers.len();
-		chain
-			.submit_until(&depin::tx().utility().batch_all(transfers), signer, Wait::InBlock)
-			.await
-			.context("cannot fund the hotspot owners")?;
+	let wants: Vec<(AccountId32, u128, u128)> = owners
+		.iter()
+		.map(|owner| (owner.public_key().to_account_id(), FUNDING / 2, FUNDING))
+		.collect();
+	let funded = fund(chain, signer, &wants).await.context("cannot fund the hotspot owners")?;
+	if funded > 0 {
 		log(
 			json!({ "event": "funded", "owners": funded }),
 			format!("funded {funded} hotspot owner(s)"),

@@ -5,8 +5,13 @@
 //! Nairobi, owned by the signing account. Each storage device commits a 64 KiB sector of
 //! its own pseudo-random data and answers its challenges every epoch — honestly, or, for
 //! the `--cheaters` fraction, with chunks it does not have, so the chain rejects their proofs,
-//! records faults, and at the fault threshold suspends and slashes them. Every epoch the
-//! simulator claims what the honest devices earned and reports what happened.
+//! records faults, and at the fault threshold suspends and slashes them. Only deal-backed
+//! sectors earn, so every sector is kept under a storage deal ([`deals`]): a simulated client
+//! derived from `//depin-sim/client`, funded by the signer, signs a proposal per device (1 DPN
+//! an epoch), the signer publishes them and then commits the sectors, which activates the
+//! deals; each proven epoch pays the owner, each missed one pays the client out of the
+//! provider's collateral. Every epoch the simulator claims what the honest devices earned and
+//! reports what happened, the deals' payments and misses included.
 //!
 //! Coverage devices are hotspots around Berlin, each with an owner of its own derived from
 //! `//depin-sim/owner/<n>` and funded by the signer (a witness may not share its beaconer's
@@ -19,8 +24,10 @@
 //! reveal the segments the chain samples ([`crate::compute`]); the `--cheaters` fraction runs
 //! only half of each workload and makes up the rest, and is caught when a sample lands there.
 //!
-//! It is restartable: devices already registered are reused.
+//! It is restartable: devices already registered, sectors already committed and their live
+//! deals are reused.
 
+mod deals;
 mod hotspots;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -172,11 +179,13 @@ pub async fn run(
 	let hotspot_ids: Vec<u64> = hotspots.iter().map(|h| h.id).collect();
 	let owned: Vec<u64> = ids.iter().copied().filter(|id| !hotspot_ids.contains(id)).collect();
 
-	// Storage devices: commit their sectors (one batch), remember which cheat.
+	// Storage devices: put their sectors under deals, commit them (one batch), remember which
+	// cheat.
 	let storage: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Storage).collect();
 	let cheating = (options.cheaters * storage.len() as f64).round() as usize;
 	let mut sectors = Vec::new();
 	let mut commits = Vec::new();
+	let mut replicas = Vec::new();
 	for (n, &i) in storage.iter().enumerate() {
 		let device = ids[i as usize];
 		let bytes = sector_bytes(i);
@@ -187,6 +196,12 @@ pub async fn run(
 		let status = chain.proof_status(device).await?;
 		let committed = status.as_ref().and_then(|s| {
 			s.sectors.iter().find(|x| x.sector.root == H256(tree.root())).map(|x| x.index)
+		});
+		replicas.push(deals::Replica {
+			device,
+			root: H256(tree.root()),
+			chunks: tree.chunks(),
+			committed: committed.is_some(),
 		});
 		if committed.is_none() {
 			commits.push(depin::Call::Proofs(
@@ -212,9 +227,15 @@ pub async fn run(
 			honesty,
 		));
 	}
+	// The deals first: committing a sector activates the deal published for its root.
+	let deal_of = deals::prepare(chain, signer, &replicas, &mut log).await?;
+	// Every deal, settled at each epoch end: the honest devices' proven epochs are paid out,
+	// the cheaters' (their proofs rejected, nothing counted) missed epochs counted.
+	let all_deals: Vec<H256> = deal_of.values().copied().collect();
 	if !commits.is_empty() {
 		let count = commits.len();
 		let included = chain.submit(&depin::tx().utility().batch_all(commits), signer).await?;
+		let activated = included.events.find::<depin::proofs::events::DealActivated>().count();
 		let mut first_challenge = None;
 		for event in included.events.find::<depin::proofs::events::SectorCommitted>() {
 			let event = event?;
@@ -230,9 +251,10 @@ pub async fn run(
 				"event": "committed",
 				"sectors": count,
 				"firstChallenge": first_challenge,
+				"deals": activated,
 				"block": format!("{:?}", included.block),
 			}),
-			format!("committed {count} sector(s) of 64 KiB"),
+			format!("committed {count} sector(s) of 64 KiB, activating {activated} deal(s)"),
 		);
 	}
 	// Compute devices: enrolled for capacity challenges; the cheating share runs only half of
@@ -275,6 +297,7 @@ pub async fn run(
 			"devices": ids.len(),
 			"storage": storage.len(),
 			"cheating": cheating,
+			"deals": deal_of.len(),
 			"hotspots": hotspots.len(),
 			"lying": lying,
 			"compute": compute.len(),
@@ -282,11 +305,12 @@ pub async fn run(
 			"owner": owner.to_string(),
 		}),
 		format!(
-			"simulating {} devices ({} storage, {cheating} of them cheating; {} coverage \
-			 hotspots, {lying} of them witnessing falsely; {} compute, {lazy} of them skipping \
-			 half their work) owned by {owner} and the hotspots' owners",
+			"simulating {} devices ({} storage, {cheating} of them cheating, {} under deals; {} \
+			 coverage hotspots, {lying} of them witnessing falsely; {} compute, {lazy} of them \
+			 skipping half their work) owned by {owner} and the hotspots' owners",
 			ids.len(),
 			storage.len(),
+			deal_of.len(),
 			hotspots.len(),
 			compute.len()
 		),
@@ -301,6 +325,7 @@ pub async fn run(
 	// Accepted, rejected, points, by the epoch the proofs answered: a block's proofs are sent
 	// before its epoch change is reported, so they may belong to the next epoch's tally.
 	let mut tallies: BTreeMap<u32, (u32, u32, u64)> = BTreeMap::new();
+	let mut deal_tallies: BTreeMap<u32, deals::Tally> = BTreeMap::new();
 	let mut coverage_tallies: BTreeMap<u32, hotspots::Round> = BTreeMap::new();
 	let mut compute_tallies: BTreeMap<u32, crate::compute::Round> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
@@ -312,6 +337,7 @@ pub async fn run(
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
+		deal_tallies.entry(round.epoch.unwrap_or(epoch)).or_default().add_round(&round);
 		let beacons =
 			hotspots::round(chain, signer, &hotspots, u32::try_from(number)?, &mut replayed)
 				.await?;
@@ -333,7 +359,11 @@ pub async fn run(
 		if now == epoch {
 			continue;
 		}
-		// An epoch ended: count what the devices look like now, claim what they earned.
+		// An epoch ended: settle the deals (the proven epochs paid out, the cheaters' misses
+		// counted: they belong to the epoch that ended), count what the devices look like now,
+		// claim what they earned.
+		let settled = deals::settle(chain, signer, &all_deals, now).await?;
+		deal_tallies.entry(epoch).or_default().add(settled);
 		let devices = chain.devices_of(&owner).await?;
 		let mine: Vec<_> = devices.iter().filter(|(id, _)| ids.contains(id)).collect();
 		let suspended = mine.iter().filter(|(_, d)| d.status == DeviceStatus::Suspended).count();
@@ -358,6 +388,7 @@ pub async fn run(
 		}
 		claimed_total = claimed_total.saturating_add(claimed);
 		let tally = tallies.remove(&epoch).unwrap_or_default();
+		let deal_tally = deal_tallies.remove(&epoch).unwrap_or_default();
 		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
 		let work = compute_tallies.remove(&epoch).unwrap_or_default();
 		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
@@ -380,6 +411,7 @@ pub async fn run(
 				"points": tally.2,
 				"faults": faults,
 				"suspended": suspended,
+				"deals": deal_tally.json(),
 				"coverage": {
 					"beacons": beacons.beacons,
 					"confirmed": beacons.confirmed,
@@ -398,7 +430,7 @@ pub async fn run(
 				"claimed": claimed.to_string(),
 			}),
 			format!(
-				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; \
+				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; {}; \
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
 				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
 				 receipts rejected{reasons_text}; {} workloads committed, {} proven ({} compute \
@@ -406,6 +438,7 @@ pub async fn run(
 				tally.0,
 				tally.2,
 				tally.1,
+				deal_tally.text(),
 				beacons.beacons,
 				beacons.confirmed,
 				beacons.witnesses,

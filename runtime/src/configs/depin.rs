@@ -107,7 +107,27 @@ impl pallet_proofs::Config for Runtime {
 	type FaultSlash = proof_params::FaultSlash;
 	/// 1,000 proofs of two chunks at depth 20 are about 3.4 MB: inside the normal share of a block.
 	type MaxBatch = ConstU32<1_000>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Deal fees are burned (and counted by the emission pallet).
+	type FeeDestination = pallet_emission::Burn<Runtime>;
+	/// Clients sign proposals with their account keys (sr25519, ed25519 or ECDSA).
+	type ClientSignature = Signature;
+	type ClientPublic = <Signature as sp_runtime::traits::Verify>::Signer;
+	type DealFee = proof_params::DealFee;
+	type MissSlash = proof_params::DealMissSlash;
+	type MaxMissesInRow = proof_params::DealMaxMisses;
+	/// A proposal may wait a day for its sector.
+	type MaxActivationDelay = ConstU32<{ crate::DAYS }>;
+	/// Deals of up to five years of hourly epochs.
+	type MaxDealDuration = ConstU32<{ 5 * 365 * 24 }>;
+	type MinDealPrice = proof_params::DealMinPrice;
+	/// A storage point is a micro-DPN of deal fee burned.
+	type FeePerPoint = frame_support::traits::ConstU128<{ crate::MICRO_UNITS }>;
+	type DealDeposit = DealDeposit;
 	type WeightInfo = pallet_proofs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = depin_proving::Sr25519Account;
 }
 
 parameter_types! {
@@ -223,10 +243,29 @@ impl pallet_jobs::Config for Runtime {
 	type JobTimeout = compute_params::JobTimeout;
 	type WeightInfo = pallet_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_jobs::Sr25519Consumer;
+	type BenchmarkHelper = depin_proving::Sr25519Account;
+}
+
+/// A deal's storage deposit: the device registry's price of a byte of state
+/// (`devices.DepositPerByte`) for the bytes a deal keeps, its record and its three index
+/// entries (by root, client and device), each at its largest.
+pub struct DealDeposit;
+
+impl Get<Balance> for DealDeposit {
+	fn get() -> Balance {
+		use codec::MaxEncodedLen;
+		// An index entry's key: the map's prefix (32 bytes), a hashed key of at most 48 bytes
+		// (an account or a root under Blake2_128Concat) and the deal id (32 bytes).
+		const INDEX_ENTRY: usize = 32 + 48 + 32;
+		let bytes = pallet_proofs::DealOf::<Runtime>::max_encoded_len()
+			.saturating_add(32 + 32)
+			.saturating_add(INDEX_ENTRY.saturating_mul(3));
+		device_params::DepositPerByte::get().saturating_mul(bytes as Balance)
+	}
 }
 
 parameter_types! {
+	pub const StorageKind: pallet_devices::DeviceKind = pallet_devices::DeviceKind::Storage;
 	pub const EmissionPalletId: PalletId = PalletId(*b"dpn/emis");
 	/// The hard cap on total issuance: one billion DPN. A constant: only a runtime upgrade
 	/// (the root track) can move it.
@@ -261,5 +300,8 @@ impl pallet_emission::Config for Runtime {
 	type ValidatorShare = emission_params::ValidatorShare;
 	type ClaimWindow = emission_params::ClaimWindow;
 	type BurnSlashed = emission_params::BurnSlashed;
+	/// Storage rewards are capped by the deal fees burned (HIP-10): a provider paying itself
+	/// for storage can never earn more from the pool than its deals burned.
+	type UsageCapped = frame_support::traits::Equals<StorageKind>;
 	type WeightInfo = pallet_emission::weights::SubstrateWeight<Runtime>;
 }

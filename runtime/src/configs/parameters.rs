@@ -61,6 +61,21 @@ pub mod dynamic_params {
 		/// The part of its deposit a device loses when faults suspend it.
 		#[codec(index = 4)]
 		pub static FaultSlash: Perbill = Perbill::from_percent(5);
+		/// The protocol fee of every storage deal payment, burned. It is also the most a
+		/// deal-backed sector's points may draw from the storage pool in the epoch (HIP-10),
+		/// so self-dealing never pays: see pallets/proofs/README.md.
+		#[codec(index = 5)]
+		pub static DealFee: Perbill = Perbill::from_percent(20);
+		/// The part of its provider collateral a deal pays its client for each missed epoch.
+		#[codec(index = 6)]
+		pub static DealMissSlash: Perbill = Perbill::from_percent(10);
+		/// Missed epochs in a row that end a deal, its provider collateral paid to the client.
+		#[codec(index = 7)]
+		pub static DealMaxMisses: u32 = 6;
+		/// The lowest price of a GiB for an epoch a storage deal may offer: every storage
+		/// point costs its deal at least the fee on this (see `pallet_proofs::Config`).
+		#[codec(index = 8)]
+		pub static DealMinPrice: Balance = MILLI_UNITS;
 	}
 
 	/// Token emission.
@@ -359,6 +374,32 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				P::FaultSlash(_, v) => Self::view_perbill(
 					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
 					proof_params::FaultSlash::get(),
+					v,
+				),
+				// 5 % to 50 %: a fee of nothing would let deals draw nothing from the pool, and
+				// a fee of half the price makes honest deals dear.
+				P::DealFee(_, v) => Self::view_perbill(
+					guard(
+						Perbill::from_percent(5).deconstruct() as u128,
+						Perbill::from_percent(50).deconstruct() as u128,
+						20,
+						10_000_000,
+					),
+					proof_params::DealFee::get(),
+					v,
+				),
+				P::DealMissSlash(_, v) => Self::view_perbill(
+					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
+					proof_params::DealMissSlash::get(),
+					v,
+				),
+				P::DealMaxMisses(_, v) => {
+					Self::view(guard(1, 48, 50, 1), proof_params::DealMaxMisses::get(), v)
+				},
+				// A hundredth of a milli-DPN to one DPN a GiB-hour: never free.
+				P::DealMinPrice(_, v) => Self::view(
+					guard(MILLI_UNITS / 100, UNITS, 50, MILLI_UNITS / 100),
+					proof_params::DealMinPrice::get(),
 					v,
 				),
 			},

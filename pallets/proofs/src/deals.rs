@@ -1,0 +1,784 @@
+//! Storage deals: clients pay devices, epoch by epoch, for distinct replicas of their data.
+//!
+//! - **Publish.** A client signs a [`DealProposal`](depin_primitives::deals::DealProposal)
+//!   with its account key; the device's operator publishes it (`publish_deals`, a batch with a
+//!   verdict per proposal). The client's payment for every epoch of the deal and its
+//!   collateral are held ([`HoldReason::DealPayment`]); from the publishing operator, the
+//!   provider's collateral ([`HoldReason::DealCollateral`]) and a storage deposit
+//!   ([`HoldReason::DealDeposit`]). The publisher, not the device's owner, stakes the
+//!   collateral: a manager can commit only its own money. A deal's id is its proposal's hash:
+//!   a proposal is published once, and a deal that ends before its activation deadline is kept
+//!   (closed, holding only its deposit) until the deadline passes; `settle_deal` then forgets
+//!   it and returns the deposit. The price per GiB is at least [`Config::MinDealPrice`].
+//! - **Activate.** Committing a sector whose root is a published deal's root, on the deal's
+//!   device, with the deal's size, before the activation deadline activates it: it pays for
+//!   the `duration` epochs from the sector's first challenge on. A deal not activated in time
+//!   fails: its provider collateral goes to the client.
+//! - **Distinct replicas.** A root is in at most one live deal per device, and only the
+//!   device's operators publish its deals: nobody else can reserve a root on it (a global
+//!   reservation could be squatted by anyone who saw a client's root in a pending
+//!   `publish_deals`). The client tool makes each replica distinct, so n replicas have n
+//!   roots. One data set on many devices gains nothing: only deal-backed sectors earn, and each
+//!   device's storage reward is capped by the fees its own deals burned.
+//! - **Pay.** Each epoch the sector is proven, the deal counts the epoch as paid: its price is
+//!   owed to the device's owner out of the client's hold, less the protocol fee
+//!   ([`Config::DealFee`], fixed at publication), which is owed to
+//!   [`Config::FeeDestination`] (burned in the runtime) and reported with the proof's points
+//!   to [`Config::OnProofAccepted`]: the emission pallet pays the points at most that fee, so
+//!   a provider paying itself burns at least what it earns. The proof itself only updates the
+//!   deal's counters (one read and one write): the money moves, every epoch owed at once, when
+//!   anyone settles the deal (`settle_deal`) or it ends. The client's hold always covers what
+//!   is owed, so a counted epoch is as good as paid.
+//! - **Miss.** Epochs are counted lazily (O(1) whatever the gap): when the sector is next
+//!   proven, or the deal settled or ended. A missed epoch's price goes back to the client with
+//!   [`Config::MissSlash`] of the provider's collateral (fixed at publication) when the deal is
+//!   settled;
+//!   [`Config::MaxMissesInRow`] in a row end the deal (at its next settlement) with the rest of
+//!   that collateral paid to the client, and no later proof is paid.
+//! - **End.** After its last epoch the deal completes: both collaterals are released. The
+//!   provider may end it early (`terminate_deal`, or removing the sector, or the device being
+//!   removed) at the cost of its remaining collateral; the client, at the cost of its own
+//!   collateral, paid to the provider. The client's unspent payment always comes back.
+//!   Holds move with `Fortitude::Force`: a freeze on a party's balance (a conviction vote's
+//!   lock) cannot stop a payment, a fee or a penalty the deal owes.
+
+use crate::{
+	pallet::*, BalanceOf, DealOf, DealProposalOf, OnProofAccepted, ProvingEpochs, SignedProposalOf,
+};
+use alloc::vec::Vec;
+use depin_primitives::deals::{
+	self as wire, DealEnd, DealId, DealProgress, DealState, DEAL_CONTEXT,
+};
+use depin_proving::{
+	batch::{self, Verdicts},
+	devices,
+};
+use frame_support::{
+	dispatch::DispatchResultWithPostInfo,
+	ensure,
+	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
+	traits::{
+		fungible::{BalancedHold, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		OnUnbalanced,
+	},
+};
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
+use sp_core::H256;
+use sp_runtime::traits::{
+	CheckedAdd, CheckedDiv, CheckedMul, One, Saturating, UniqueSaturatedInto, Verify, Zero,
+};
+
+use crate::types::{EpochIndex, SectorIndex};
+use crate::weights::WeightInfo;
+
+impl<T: Config> Pallet<T> {
+	/// The bytes a client's key signs for `proposal`: the enveloped proposal.
+	pub fn proposal_message(proposal: &DealProposalOf<T>) -> Vec<u8> {
+		depin_primitives::envelope::message(
+			DEAL_CONTEXT,
+			depin_proving::genesis_hash::<T>(),
+			proposal,
+		)
+	}
+
+	/// What each proven epoch of `proposal` pays, if it fits the balance type.
+	pub fn epoch_price_of(proposal: &DealProposalOf<T>) -> Option<BalanceOf<T>> {
+		let price: u128 = proposal.price_per_gib.unique_saturated_into();
+		let per_epoch = wire::epoch_price(price, proposal.bytes())?;
+		BalanceOf::<T>::try_from(per_epoch).ok()
+	}
+
+	/// What the client must still have held for `deal`: the price of every epoch neither
+	/// collected by the provider nor refunded, and its collateral.
+	pub fn client_held(deal: &DealOf<T>) -> BalanceOf<T> {
+		let open = match deal.state {
+			DealState::Published => deal.proposal.duration,
+			DealState::Active(p) => {
+				deal.proposal.duration.saturating_sub(p.collected).saturating_sub(p.refunded)
+			},
+			DealState::Closed => return Zero::zero(),
+		};
+		deal.epoch_price.saturating_mul(open.into()).saturating_add(deal.proposal.client_collateral)
+	}
+
+	// ---- Publishing ----------------------------------------------------------------------
+
+	pub(crate) fn do_publish_deals(
+		who: T::AccountId,
+		proposals: crate::SignedProposalsOf<T>,
+	) -> DispatchResultWithPostInfo {
+		ensure!(!proposals.is_empty(), Error::<T>::EmptyBatch);
+		let item = T::WeightInfo::publish_deals(1).saturating_sub(T::WeightInfo::publish_deals(0));
+		let Verdicts { accepted, rejected, weight } = batch::process(
+			&proposals,
+			T::WeightInfo::publish_deals(0),
+			batch::nothing_to_settle,
+			|signed| Self::publish(&who, signed).map(|()| item).map_err(|e| (e, item)),
+			|index, signed, error| {
+				let deal = signed.proposal.id();
+				Self::deposit_event(Event::ProposalRejected { index, deal, error })
+			},
+		);
+		Self::deposit_event(Event::ProposalsProcessed { accepted, rejected });
+		Ok(Some(weight).into())
+	}
+
+	/// Check and publish one proposal: its terms, the device, the root, the signature, then
+	/// the holds.
+	fn publish(who: &T::AccountId, signed: &SignedProposalOf<T>) -> Result<(), DispatchError> {
+		let proposal = &signed.proposal;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= proposal.activation_deadline, Error::<T>::ProposalExpired);
+		ensure!(
+			proposal.activation_deadline <= now.saturating_add(T::MaxActivationDelay::get()),
+			Error::<T>::DeadlineTooFar
+		);
+		ensure!(
+			proposal.duration >= 1 && proposal.duration <= T::MaxDealDuration::get(),
+			Error::<T>::BadDuration
+		);
+		ensure!(proposal.chunks > 0, Error::<T>::EmptySector);
+		ensure!(
+			depin_merkle::depth_for(proposal.chunks) <= T::MaxTreeDepth::get(),
+			Error::<T>::SectorTooLarge
+		);
+		ensure!(proposal.price_per_gib >= T::MinDealPrice::get(), Error::<T>::PriceTooLow);
+		let epoch_price = Self::epoch_price_of(proposal).ok_or(Error::<T>::Overflow)?;
+		ensure!(!epoch_price.is_zero(), Error::<T>::PriceTooLow);
+		let payment = epoch_price
+			.checked_mul(&proposal.duration.into())
+			.and_then(|p| p.checked_add(&proposal.client_collateral))
+			.ok_or(Error::<T>::Overflow)?;
+		devices::usable_device::<_, T::Registry>(proposal.device, Some(who), DeviceKind::Storage)
+			.map_err(Error::<T>::from)?;
+		let id = proposal.id();
+		ensure!(!Deals::<T>::contains_key(id), Error::<T>::DuplicateProposal);
+		ensure!(
+			!DealByRoot::<T>::contains_key(proposal.device, proposal.root),
+			Error::<T>::DuplicateRoot
+		);
+		let message = Self::proposal_message(proposal);
+		ensure!(
+			signed.signature.verify(&message[..], &proposal.client),
+			Error::<T>::BadClientSignature
+		);
+
+		// (An item is published in its own storage layer: a failed hold rolls back the others.)
+		let deposit = T::DealDeposit::get();
+		T::Currency::hold(&HoldReason::DealPayment.into(), &proposal.client, payment)
+			.map_err(|_| Error::<T>::ClientCannotPay)?;
+		for (reason, amount) in [
+			(HoldReason::DealCollateral, proposal.provider_collateral),
+			(HoldReason::DealDeposit, deposit),
+		] {
+			if !amount.is_zero() {
+				T::Currency::hold(&reason.into(), who, amount)
+					.map_err(|_| Error::<T>::ProviderCannotPay)?;
+			}
+		}
+		Deals::<T>::insert(
+			id,
+			DealOf::<T> {
+				proposal: proposal.clone(),
+				provider: who.clone(),
+				deposit,
+				epoch_price,
+				epoch_fee: T::DealFee::get().mul_floor(epoch_price),
+				miss_penalty: T::MissSlash::get().mul_floor(proposal.provider_collateral),
+				collateral_left: proposal.provider_collateral,
+				state: DealState::Published,
+			},
+		);
+		DealByRoot::<T>::insert(proposal.device, proposal.root, id);
+		ClientDeals::<T>::insert(&proposal.client, id, ());
+		DeviceDeals::<T>::insert(proposal.device, id, ());
+		Self::deposit_event(Event::DealPublished {
+			deal: id,
+			client: proposal.client.clone(),
+			device: proposal.device,
+			root: proposal.root,
+			epoch_price,
+		});
+		Ok(())
+	}
+
+	// ---- Sectors -------------------------------------------------------------------------
+
+	/// Before `device` commits `root` of `chunks` chunks: if a live deal of the device has the
+	/// root, it must be waiting for its sector and be of this size. Returns the deal to
+	/// activate, if any; a deal whose activation deadline has passed fails now, and the sector
+	/// is committed without it.
+	pub(crate) fn deal_for_commit(
+		device: DeviceId,
+		root: H256,
+		chunks: u32,
+	) -> Result<Option<(DealId, DealOf<T>)>, Error<T>> {
+		let Some(id) = DealByRoot::<T>::get(device, root) else { return Ok(None) };
+		let Some(deal) = Deals::<T>::get(id) else { return Ok(None) };
+		if deal.state != DealState::Published {
+			return Err(Error::<T>::DuplicateRoot);
+		}
+		if frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline {
+			Self::end_deal(id, deal, DealEnd::NotActivated);
+			return Ok(None);
+		}
+		ensure!(deal.proposal.chunks == chunks, Error::<T>::DealSizeMismatch);
+		Ok(Some((id, deal)))
+	}
+
+	/// `device` committed sector `index` for deal `id`, counted from epoch `committed_in`.
+	pub(crate) fn activate(
+		id: DealId,
+		mut deal: DealOf<T>,
+		device: DeviceId,
+		index: SectorIndex,
+		committed_in: EpochIndex,
+	) {
+		let first_epoch = committed_in.saturating_add(1);
+		deal.state = DealState::Active(DealProgress {
+			sector: index,
+			first_epoch,
+			settled_through: committed_in,
+			..Default::default()
+		});
+		Deals::<T>::insert(id, deal);
+		SectorDeals::<T>::insert(device, index, id);
+		Self::deposit_event(Event::DealActivated { deal: id, device, sector: index, first_epoch });
+	}
+
+	/// Settle every active deal of `device` (at most one per sector): what their counted
+	/// epochs owe moves now, to the device's current owner.
+	pub(crate) fn settle_device_deals(device: DeviceId) {
+		let ids: Vec<DealId> = SectorDeals::<T>::iter_prefix_values(device).collect();
+		for id in ids {
+			if let Some(deal) = Deals::<T>::get(id) {
+				Self::settle_deal_epochs(id, deal);
+			}
+		}
+	}
+
+	/// Whether `who` may remove sector `index` of `device`, ending its deal if it has one: only
+	/// the deal's publisher, whose collateral the deal stakes.
+	pub(crate) fn may_end_sector_deal(
+		who: &T::AccountId,
+		device: DeviceId,
+		index: SectorIndex,
+	) -> bool {
+		SectorDeals::<T>::get(device, index)
+			.and_then(Deals::<T>::get)
+			.is_none_or(|deal| deal.provider == *who)
+	}
+
+	/// Sector `index` of `device` is gone (removed, or its device removed): its deal, if any,
+	/// is ended by the provider (after what it owes is settled), which frees its root.
+	pub(crate) fn sector_gone(device: DeviceId, index: SectorIndex) {
+		let Some(id) = SectorDeals::<T>::take(device, index) else { return };
+		let Some(deal) = Deals::<T>::get(id) else { return };
+		Self::settle_and_end(id, deal, DealEnd::ProviderTerminated);
+	}
+
+	/// The deal of sector `index` of `device`, proven in `epoch`: count its missed epochs, then
+	/// count `epoch` as paid. Returns the protocol fee the epoch owes (so the proof is
+	/// deal-backed), `None` if the sector has no deal paying for `epoch` (none, not yet, no
+	/// longer, or one its misses have ended). Only the deal's counters change: one write.
+	pub(crate) fn pay_epoch(
+		device: DeviceId,
+		index: SectorIndex,
+		epoch: EpochIndex,
+	) -> Option<BalanceOf<T>> {
+		let id = SectorDeals::<T>::get(device, index)?;
+		let mut deal = Deals::<T>::get(id)?;
+		let DealState::Active(mut progress) = deal.state else { return None };
+		let last = progress.last_epoch(deal.proposal.duration);
+		if epoch < progress.first_epoch || epoch > last {
+			return None;
+		}
+		let missed = Self::count_misses(&mut progress, epoch.saturating_sub(1), last);
+		if progress.misses_in_row >= T::MaxMissesInRow::get() {
+			// Ended by its misses: whoever settles it next ends it; nothing is written here.
+			return None;
+		}
+		if progress.settled_through.saturating_add(1) != epoch {
+			return None;
+		}
+		if missed > 0 {
+			Self::deposit_event(Event::DealMissed {
+				deal: id,
+				epochs: missed,
+				in_row: progress.misses_in_row,
+			});
+		}
+		progress.settled_through = epoch;
+		progress.paid = progress.paid.saturating_add(1);
+		progress.misses_in_row = 0;
+		deal.state = DealState::Active(progress);
+		let fee = deal.epoch_fee;
+		let paid = deal.epoch_price.saturating_sub(fee);
+		Deals::<T>::insert(id, deal);
+		Self::deposit_event(Event::DealPaid { deal: id, epoch, paid, fee });
+		Some(fee)
+	}
+
+	// ---- Accounting ----------------------------------------------------------------------
+
+	/// Count every epoch of `progress` after `settled_through` up to `through` (at most the
+	/// deal's `last`) as missed, in O(1): an epoch proven is counted when its proof is taken,
+	/// so any epoch not counted by then was not proven. Returns the epochs counted now.
+	fn count_misses(progress: &mut DealProgress, through: EpochIndex, last: EpochIndex) -> u32 {
+		let upto = through.min(last);
+		if upto <= progress.settled_through {
+			return 0;
+		}
+		let epochs = upto.saturating_sub(progress.settled_through);
+		progress.settled_through = upto;
+		progress.missed = progress.missed.saturating_add(epochs);
+		progress.misses_in_row = progress.misses_in_row.saturating_add(epochs);
+		epochs
+	}
+
+	/// Move what `deal`'s counters owe: the paid epochs not collected yet to the device's
+	/// owner (less their fee, burned), the missed epochs not refunded yet back to the client,
+	/// each with a slice of the provider's collateral. Returns whether anything moved.
+	fn collect(id: DealId, deal: &mut DealOf<T>) -> bool {
+		let DealState::Active(mut progress) = deal.state else { return false };
+		let client = deal.proposal.client.clone();
+		let payment = HoldReason::DealPayment.into();
+
+		let owed = progress.paid.saturating_sub(progress.collected);
+		let mut paid: BalanceOf<T> = Zero::zero();
+		let mut fee: BalanceOf<T> = Zero::zero();
+		if owed > 0 {
+			fee = deal.epoch_fee.saturating_mul(owed.into());
+			let share = deal.epoch_price.saturating_sub(deal.epoch_fee).saturating_mul(owed.into());
+			let owner =
+				T::Registry::owner(deal.proposal.device).unwrap_or_else(|| deal.provider.clone());
+			paid = T::Currency::transfer_on_hold(
+				&payment,
+				&client,
+				&owner,
+				share,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero());
+			let (credit, _) = <T::Currency as BalancedHold<_>>::slash(&payment, &client, fee);
+			T::FeeDestination::on_unbalanced(credit);
+			progress.collected = progress.paid;
+		}
+
+		let missed = progress.missed.saturating_sub(progress.refunded);
+		let mut refunded: BalanceOf<T> = Zero::zero();
+		let mut penalty: BalanceOf<T> = Zero::zero();
+		if missed > 0 {
+			let refund = deal.epoch_price.saturating_mul(missed.into());
+			refunded = T::Currency::release(&payment, &client, refund, Precision::BestEffort)
+				.unwrap_or_else(|_| Zero::zero());
+			let due = deal.miss_penalty.saturating_mul(missed.into()).min(deal.collateral_left);
+			penalty = Self::pay_collateral_to_client(deal, due);
+			progress.refunded = progress.missed;
+		}
+		deal.state = DealState::Active(progress);
+		let moved = owed > 0 || missed > 0;
+		if moved {
+			Self::deposit_event(Event::DealSettled { deal: id, paid, fee, refunded, penalty });
+		}
+		moved
+	}
+
+	/// Count `deal`'s closed epochs (those before the current one) and settle what they owe.
+	/// Ends it if its misses in a row reached `MaxMissesInRow` (`Faulted`), if its last epoch
+	/// is counted (`Completed`), or if it was never activated and its deadline passed
+	/// (`NotActivated`). Returns whether it changed, and whether it ended; a deal that did not
+	/// end is written back.
+	fn settle_deal_epochs(id: DealId, mut deal: DealOf<T>) -> (bool, bool) {
+		let state = deal.state;
+		match state {
+			DealState::Closed => (false, false),
+			DealState::Published => {
+				if frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline {
+					Self::end_deal(id, deal, DealEnd::NotActivated);
+					return (true, true);
+				}
+				(false, false)
+			},
+			DealState::Active(mut progress) => {
+				let current = T::Epochs::current().index;
+				let last = progress.last_epoch(deal.proposal.duration);
+				let missed = Self::count_misses(&mut progress, current.saturating_sub(1), last);
+				if missed > 0 {
+					Self::deposit_event(Event::DealMissed {
+						deal: id,
+						epochs: missed,
+						in_row: progress.misses_in_row,
+					});
+				}
+				deal.state = DealState::Active(progress);
+				if progress.misses_in_row >= T::MaxMissesInRow::get() {
+					Self::end_deal(id, deal, DealEnd::Faulted);
+					return (true, true);
+				}
+				if progress.settled_through >= last {
+					Self::end_deal(id, deal, DealEnd::Completed);
+					return (true, true);
+				}
+				let moved = Self::collect(id, &mut deal);
+				let changed = moved || missed > 0;
+				if changed {
+					Deals::<T>::insert(id, deal);
+				}
+				(changed, false)
+			},
+		}
+	}
+
+	/// Settle `deal`, then end it for `reason` unless settling ended it.
+	fn settle_and_end(id: DealId, deal: DealOf<T>, reason: DealEnd) {
+		let (_, ended) = Self::settle_deal_epochs(id, deal);
+		if !ended {
+			if let Some(deal) = Deals::<T>::get(id) {
+				Self::end_deal(id, deal, reason);
+			}
+		}
+	}
+
+	/// Move up to `amount` of the provider's collateral to the client; what was moved.
+	fn pay_collateral_to_client(deal: &mut DealOf<T>, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::DealCollateral.into(),
+			&deal.provider,
+			&deal.proposal.client,
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		deal.collateral_left = deal.collateral_left.saturating_sub(moved);
+		moved
+	}
+
+	/// End deal `id` for `reason`: settle what its counters owe, then every hold it has,
+	/// forget its root and sector, and keep it closed until its activation deadline (or
+	/// forget it).
+	pub(crate) fn end_deal(id: DealId, mut deal: DealOf<T>, reason: DealEnd) {
+		Self::collect(id, &mut deal);
+		let client = deal.proposal.client.clone();
+		let payment = HoldReason::DealPayment.into();
+		let collateral = HoldReason::DealCollateral.into();
+
+		// What the client has held for the deal comes back; its collateral too, unless it
+		// ended the deal, when it pays the provider.
+		let back = Self::client_held(&deal);
+		let mut client_fee = Zero::zero();
+		if reason == DealEnd::ClientTerminated {
+			client_fee = T::Currency::transfer_on_hold(
+				&payment,
+				&client,
+				&deal.provider,
+				deal.proposal.client_collateral,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero());
+		}
+		let _ = T::Currency::release(
+			&payment,
+			&client,
+			back.saturating_sub(client_fee),
+			Precision::BestEffort,
+		);
+
+		// The provider's collateral: its own again if the deal completed or the client ended
+		// it; the client's if the provider failed it.
+		let provider_penalty = match reason {
+			DealEnd::Completed | DealEnd::ClientTerminated => {
+				let _ = T::Currency::release(
+					&collateral,
+					&deal.provider,
+					deal.collateral_left,
+					Precision::BestEffort,
+				);
+				Zero::zero()
+			},
+			DealEnd::NotActivated | DealEnd::Faulted | DealEnd::ProviderTerminated => {
+				let left = deal.collateral_left;
+				Self::pay_collateral_to_client(&mut deal, left)
+			},
+		};
+
+		if DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id) {
+			DealByRoot::<T>::remove(deal.proposal.device, deal.proposal.root);
+		}
+		if let DealState::Active(progress) = deal.state {
+			if SectorDeals::<T>::get(deal.proposal.device, progress.sector) == Some(id) {
+				SectorDeals::<T>::remove(deal.proposal.device, progress.sector);
+			}
+		}
+		if frame_system::Pallet::<T>::block_number() <= deal.proposal.activation_deadline {
+			deal.state = DealState::Closed;
+			deal.collateral_left = Zero::zero();
+			Deals::<T>::insert(id, deal);
+		} else {
+			Self::forget(id, &deal);
+		}
+		Self::deposit_event(Event::DealEnded { deal: id, reason, provider_penalty, client_fee });
+	}
+
+	/// Delete deal `id` and its index entries, and return its deposit.
+	fn forget(id: DealId, deal: &DealOf<T>) {
+		let _ = T::Currency::release(
+			&HoldReason::DealDeposit.into(),
+			&deal.provider,
+			deal.deposit,
+			Precision::BestEffort,
+		);
+		Deals::<T>::remove(id);
+		ClientDeals::<T>::remove(&deal.proposal.client, id);
+		DeviceDeals::<T>::remove(deal.proposal.device, id);
+	}
+
+	// ---- Calls ---------------------------------------------------------------------------
+
+	pub(crate) fn do_terminate_deal(who: T::AccountId, id: DealId) -> DispatchResult {
+		let deal = Deals::<T>::get(id).ok_or(Error::<T>::UnknownDeal)?;
+		ensure!(deal.state != DealState::Closed, Error::<T>::DealClosed);
+		// The provider's side is its publisher's, whose collateral it stakes: another operator
+		// of the device cannot end it and hand that collateral to a client of its own.
+		let by_client = who == deal.proposal.client;
+		let by_provider = who == deal.provider;
+		ensure!(by_client || by_provider, Error::<T>::NotDealParty);
+		// What the past epochs owe first: a provider cannot end a deal to escape its misses,
+		// and is paid for the epochs it proved.
+		let reason =
+			if by_provider { DealEnd::ProviderTerminated } else { DealEnd::ClientTerminated };
+		Self::settle_and_end(id, deal, reason);
+		Ok(())
+	}
+
+	pub(crate) fn do_settle_deal(id: DealId) -> DispatchResult {
+		let deal = Deals::<T>::get(id).ok_or(Error::<T>::UnknownDeal)?;
+		if deal.state == DealState::Closed {
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now > deal.proposal.activation_deadline, Error::<T>::NothingToSettle);
+			Self::forget(id, &deal);
+			return Ok(());
+		}
+		let (changed, _) = Self::settle_deal_epochs(id, deal);
+		ensure!(changed, Error::<T>::NothingToSettle);
+		Ok(())
+	}
+
+	// ---- Queries and invariants ----------------------------------------------------------
+
+	/// The deal `id`, if it is kept (live, or closed before its activation deadline).
+	pub fn deal(id: DealId) -> Option<DealOf<T>> {
+		Deals::<T>::get(id)
+	}
+
+	/// The published or active deal of `root` on `device`, if any.
+	pub fn deal_by_root(device: DeviceId, root: H256) -> Option<(DealId, DealOf<T>)> {
+		let id = DealByRoot::<T>::get(device, root)?;
+		Deals::<T>::get(id).map(|deal| (id, deal))
+	}
+
+	/// A page of `client`'s deals after `start_after`, at most `limit` (capped at `MAX_PAGE`).
+	pub fn deals_of_client(
+		client: &T::AccountId,
+		start_after: Option<DealId>,
+		limit: u32,
+	) -> Vec<(DealId, DealOf<T>)> {
+		let ids = match start_after {
+			Some(after) => ClientDeals::<T>::iter_key_prefix_from(
+				client,
+				ClientDeals::<T>::hashed_key_for(client, after),
+			),
+			None => ClientDeals::<T>::iter_key_prefix(client),
+		};
+		Self::page(ids, limit)
+	}
+
+	/// A page of `device`'s deals after `start_after`, at most `limit` (capped at `MAX_PAGE`).
+	pub fn deals_of_device(
+		device: DeviceId,
+		start_after: Option<DealId>,
+		limit: u32,
+	) -> Vec<(DealId, DealOf<T>)> {
+		let ids = match start_after {
+			Some(after) => DeviceDeals::<T>::iter_key_prefix_from(
+				device,
+				DeviceDeals::<T>::hashed_key_for(device, after),
+			),
+			None => DeviceDeals::<T>::iter_key_prefix(device),
+		};
+		Self::page(ids, limit)
+	}
+
+	fn page(ids: impl Iterator<Item = DealId>, limit: u32) -> Vec<(DealId, DealOf<T>)> {
+		let limit = limit.min(pallet_devices::MAX_PAGE) as usize;
+		ids.filter_map(|id| Deals::<T>::get(id).map(|deal| (id, deal))).take(limit).collect()
+	}
+
+	/// The deals' invariants:
+	///
+	/// - every root in [`DealByRoot`] names a published or active deal with that root, and
+	///   every such deal's root names it;
+	/// - every active deal's sector is live, has the deal's root and is mapped to it in
+	///   [`SectorDeals`], and every entry there names an active deal of that sector;
+	/// - a deal's price and fee are its proposal's; a live deal's counts stay within its
+	///   duration and up to the current epoch, add up, never settle more than they counted,
+	///   and its collateral left stays within its proposal's;
+	/// - the holds, exactly: every client has what its live deals owe held (every epoch not
+	///   collected or refunded, and its collateral), every publisher its deals' collateral left
+	///   and their deposits.
+	pub fn do_try_state_deals() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+
+		for (device, root, id) in DealByRoot::<T>::iter() {
+			let deal = Deals::<T>::get(id).ok_or("a root's deal does not exist")?;
+			ensure!(
+				deal.proposal.root == root && deal.proposal.device == device,
+				"a root names another root's or device's deal"
+			);
+			ensure!(deal.state != DealState::Closed, "a root names a closed deal");
+		}
+		for (device, index, id) in SectorDeals::<T>::iter() {
+			let deal = Deals::<T>::get(id).ok_or("a sector's deal does not exist")?;
+			ensure!(
+				matches!(deal.state, DealState::Active(p) if p.sector == index)
+					&& deal.proposal.device == device,
+				"a sector names a deal of another sector"
+			);
+		}
+
+		let current = T::Epochs::current().index;
+		let mut client_holds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut provider_holds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		ensure!(
+			ClientDeals::<T>::iter().count() == Deals::<T>::iter().count()
+				&& DeviceDeals::<T>::iter().count() == Deals::<T>::iter().count(),
+			"the deal indexes out of step"
+		);
+		for (id, deal) in Deals::<T>::iter() {
+			ensure!(deal.proposal.id() == id, "a deal stored under another id");
+			ensure!(
+				ClientDeals::<T>::contains_key(&deal.proposal.client, id)
+					&& DeviceDeals::<T>::contains_key(deal.proposal.device, id),
+				"a deal missing from its indexes"
+			);
+			ensure!(
+				deal.collateral_left <= deal.proposal.provider_collateral,
+				"a deal's collateral grew"
+			);
+			ensure!(
+				Self::epoch_price_of(&deal.proposal) == Some(deal.epoch_price)
+					&& deal.epoch_fee <= deal.epoch_price
+					&& deal.miss_penalty <= deal.proposal.provider_collateral,
+				"a deal's price or fee is not its proposal's"
+			);
+			let deposit = deposits.entry(deal.provider.clone()).or_default();
+			*deposit = deposit.saturating_add(deal.deposit);
+			match deal.state {
+				DealState::Closed => {
+					// Counted below at nothing: a party with only closed deals holds nothing.
+					ensure!(deal.collateral_left.is_zero(), "a closed deal holds collateral");
+				},
+				DealState::Published => {
+					ensure!(
+						DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id),
+						"a published deal's root is not reserved"
+					);
+				},
+				DealState::Active(p) => {
+					let live = Sectors::<T>::get(deal.proposal.device, p.sector)
+						.ok_or("an active deal without its sector")?;
+					ensure!(
+						live.root == deal.proposal.root,
+						"an active deal's sector has another root"
+					);
+					ensure!(
+						SectorDeals::<T>::get(deal.proposal.device, p.sector) == Some(id),
+						"an active deal's sector does not name it"
+					);
+					ensure!(
+						p.paid.saturating_add(p.missed) <= deal.proposal.duration,
+						"a deal counted past its duration"
+					);
+					ensure!(
+						p.settled_through.saturating_add(1).saturating_sub(p.first_epoch)
+							== p.paid.saturating_add(p.missed),
+						"a deal's counted epochs out of step"
+					);
+					ensure!(
+						p.collected <= p.paid && p.refunded <= p.missed,
+						"a deal settled epochs it has not counted"
+					);
+					// (A sector committed in an epoch's last block counts from the next.)
+					ensure!(
+						p.settled_through <= current.saturating_add(1),
+						"a deal counted a future epoch"
+					);
+					ensure!(
+						DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id),
+						"an active deal's root is not reserved"
+					);
+				},
+			}
+			let client = client_holds.entry(deal.proposal.client.clone()).or_default();
+			*client = client.saturating_add(Self::client_held(&deal));
+			let provider = provider_holds.entry(deal.provider.clone()).or_default();
+			*provider = provider.saturating_add(deal.collateral_left);
+		}
+		let held = |reason: HoldReason, who: &T::AccountId| {
+			T::Currency::balance_on_hold(&reason.into(), who)
+		};
+		for (who, owed) in client_holds {
+			ensure!(
+				held(HoldReason::DealPayment, &who) == owed,
+				"a client's deal payments are not what is held"
+			);
+		}
+		for (who, owed) in provider_holds {
+			ensure!(
+				held(HoldReason::DealCollateral, &who) == owed,
+				"a provider's deal collateral is not what is held"
+			);
+		}
+		for (who, owed) in deposits {
+			ensure!(
+				held(HoldReason::DealDeposit, &who) == owed,
+				"a publisher's deal deposits are not what is held"
+			);
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The storage points an epoch's deal `fee` earns: whole `FeePerPoint`s of it. (Past
+	/// `u64::MAX` it saturates, far above the emission pallet's cap on a proof's points,
+	/// `MAX_POINTS_PER_PROOF`, which is all it counts anyway.)
+	pub fn fee_points(fee: BalanceOf<T>) -> u64 {
+		let unit = T::FeePerPoint::get().max(One::one());
+		fee.checked_div(&unit).unwrap_or_default().unique_saturated_into()
+	}
+
+	/// The most ending a sector's deal costs: settling it (its misses may end it) or ending
+	/// it after a settlement, as the benchmarks measured them.
+	pub fn deal_end_weight() -> Weight {
+		T::WeightInfo::settle_deal().max(T::WeightInfo::end_deal())
+	}
+}
+
+/// The weight a deal adds to a storage proof: the sector's deal and the deal read, the deal's
+/// counters written (no money moves), and the fee reported.
+pub(crate) fn deal_payment_weight<T: Config>() -> Weight {
+	T::WeightInfo::pay_deal_epoch().saturating_add(T::OnProofAccepted::fee_weight())
+}
