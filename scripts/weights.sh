@@ -36,6 +36,10 @@ else
 	done
 fi
 
+# `benchmark storage`'s own test runtime (frame-storage-access-test-runtime) is a second Wasm
+# build that `benchmark pallet` never uses, and it fails under our WASM_BUILD_WORKSPACE_HINT
+# (.cargo/config.toml): its builder reads our workspace's metadata, where it is no member.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 cargo build --locked --profile "$PROFILE" -p depin-node --features runtime-benchmarks
 node="$CARGO_TARGET_DIR/$profile_dir/depin-node"
 wbuild="$CARGO_TARGET_DIR/$profile_dir/wbuild/depin-runtime"

@@ -10,6 +10,9 @@
 //! - [`jobs`]: compute jobs' receipts, signed by the consumer and co-signed by the device.
 //! - [`deals`]: storage deal proposals, signed by the client, checked before they are
 //!   published.
+//! - [`shards`]: a client's file encrypted and erasure-coded into distinct shards, and
+//!   restored from any `k` of them.
+//! - [`retrieval`]: providers serve their sectors over HTTP; clients fetch them back.
 //! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
 //! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
 
@@ -27,7 +30,9 @@ pub mod jobs;
 pub mod keystore;
 pub mod prover;
 pub mod report;
+pub mod retrieval;
 pub mod sector;
+pub mod shards;
 pub mod simulator;
 
 /// The chain's interface, generated at build time from the runtime's metadata (v16), which

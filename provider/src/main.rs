@@ -11,7 +11,7 @@ use depin_provider::{
 	commands::{self, DeviceSpec, Home, JobAction, Kind},
 	keystore::Scheme,
 	report::Report,
-	simulator,
+	retrieval, shards, simulator,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use subxt_signer::{sr25519::Keypair, SecretUri};
@@ -92,6 +92,10 @@ enum Command {
 		/// Stop after this many proving rounds (default: run until stopped).
 		#[arg(long)]
 		rounds: Option<u32>,
+		/// Serve the sectors' data to clients over HTTP at this address (`deal retrieve
+		/// --from http://ADDRESS`), as 0.0.0.0:8480 to open it to the network.
+		#[arg(long)]
+		serve: Option<std::net::SocketAddr>,
 	},
 	/// Claim every claimable reward of these devices (default: all of the account's).
 	Claim {
@@ -243,14 +247,28 @@ enum StorageCommand {
 
 #[derive(Subcommand)]
 enum DealCommand {
-	/// As the client (--suri): propose a deal for a file or folder to a storage device. Writes
-	/// the signed proposal (JSON) to --out, or prints it as one line (`> proposal.json`).
+	/// As the client (--suri): propose deals for a file. With --providers, the file is
+	/// encrypted and cut into shards (--replicas n or --erasure k-of-n), one deal per shard
+	/// and device, written to the folder --out with the manifest that retrieves it. With
+	/// --device, the data as it is goes to one device, and the signed proposal (JSON) is
+	/// written to --out or printed as one line (`> proposal.json`).
 	Propose {
-		/// The data: a file, or a folder read as one stream (as `storage commit` reads it).
+		/// The data: a file (or, with --device, a folder read as one stream, as `storage
+		/// commit` reads it).
 		path: PathBuf,
-		/// The storage device to keep it.
-		#[arg(long)]
-		device: u64,
+		/// The storage device to keep the data as it is.
+		#[arg(long, required_unless_present = "providers", conflicts_with = "providers")]
+		device: Option<u64>,
+		/// The storage devices to keep the shards, one each, in shard order (1,2,3).
+		#[arg(long, value_delimiter = ',')]
+		providers: Vec<u64>,
+		/// Full encrypted replicas, one per provider (the default with --providers: one per
+		/// listed device).
+		#[arg(long, requires = "providers", conflicts_with = "erasure")]
+		replicas: Option<u16>,
+		/// Reed-Solomon shards: any k of n restore the file (3-of-5).
+		#[arg(long, requires = "providers")]
+		erasure: Option<String>,
 		/// The price of a GiB for an epoch, in planck (an epoch pays at least 1 planck).
 		#[arg(long, default_value_t = 1_000_000_000_000)]
 		price_per_gib: u128,
@@ -267,9 +285,33 @@ enum DealCommand {
 		/// Blocks from now until the sector must be committed (at most a day of blocks).
 		#[arg(long, default_value_t = 600)]
 		deadline_blocks: u32,
-		/// Where to write the proposal (default: standard output).
+		/// Where to write the proposal (default: standard output); with --providers, the
+		/// folder for the shards, their proposals and the manifest.
 		#[arg(long)]
 		out: Option<PathBuf>,
+	},
+	/// As the client: fetch a file stored with `deal propose --providers` from the providers
+	/// that answer, verify every shard against its root, and write the original bytes.
+	Retrieve {
+		/// The manifest `deal propose --providers` wrote (it holds the key).
+		manifest: PathBuf,
+		/// A provider's retrieval address (`daemon --serve`), as http://host:port; repeat for
+		/// several. Each is asked for every shard it may hold.
+		#[arg(long, required = true)]
+		from: Vec<String>,
+		/// Where to write the file (must not exist).
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Measure, on this machine, sealing, restoring and retrieving a file of random bytes
+	/// from a local provider, against copying it (no node needed).
+	Bench {
+		/// The file's size in MiB.
+		#[arg(long, default_value_t = 64)]
+		mib: u32,
+		/// The erasure code.
+		#[arg(long, default_value = "3-of-5")]
+		erasure: String,
 	},
 	/// As the provider (the devices' owner or manager): check clients' proposals, publish them
 	/// in one transaction, and commit the sector of each one whose data is given with --path
@@ -369,6 +411,14 @@ async fn run(cli: Cli) -> Result<Report> {
 			commands::keys_import(&home, name, *scheme, secret)
 		},
 		Command::Keys(KeysCommand::List) => commands::keys_list(&home),
+		// Retrieval needs the providers, not the chain.
+		Command::Deal(DealCommand::Retrieve { manifest, from, out }) => {
+			let bar = Progress::new(cli.json, "fetching");
+			commands::deal_retrieve(manifest, from, out, bar.callback()).await
+		},
+		Command::Deal(DealCommand::Bench { mib, erasure }) => {
+			commands::deal_bench(*mib, shards::Layout::parse(erasure)?).await
+		},
 		command => {
 			let signer = signer(&cli.suri)?;
 			let chain = Chain::connect(&cli.url).await?;
@@ -459,8 +509,27 @@ async fn run(cli: Cli) -> Result<Report> {
 						commands::job_action(&chain, &signer, *job, JobAction::Cancel).await
 					},
 				},
-				Command::Daemon { rounds } => {
-					commands::daemon(&chain, &home, &signer, *rounds, progress_line(cli.json)).await
+				Command::Daemon { rounds, serve } => {
+					let mut log = progress_line(cli.json);
+					let server = match serve {
+						Some(address) => {
+							let (listener, bound) = retrieval::bind(*address).await?;
+							log(
+								serde_json::json!({ "event": "serving", "address": bound.to_string() }),
+								format!("serving sectors at http://{bound}/v1/sectors/0x<root>"),
+							);
+							Some(tokio::spawn(retrieval::serve(
+								listener,
+								home.0.join("sectors.json"),
+							)))
+						},
+						None => None,
+					};
+					let result = commands::daemon(&chain, &home, &signer, *rounds, log).await;
+					if let Some(server) = server {
+						server.abort();
+					}
+					result
 				},
 				Command::Claim { devices } => {
 					commands::claim(&chain, &signer, devices, Wait::Finalized).await
@@ -493,6 +562,9 @@ async fn run_deal(
 		DealCommand::Propose {
 			path,
 			device,
+			providers,
+			replicas,
+			erasure,
 			price_per_gib,
 			duration,
 			provider_collateral,
@@ -507,6 +579,27 @@ async fn run_deal(
 				client_collateral: *client_collateral,
 				deadline_blocks: *deadline_blocks,
 			};
+			let Some(device) = device else {
+				let layout = match (erasure, replicas) {
+					(Some(code), _) => shards::Layout::parse(code)?,
+					(None, Some(n)) => shards::Layout::replicas(*n)?,
+					(None, None) => shards::Layout::replicas(
+						u16::try_from(providers.len()).context("too many --providers")?,
+					)?,
+				};
+				let out = out.as_deref().context("--providers needs --out FOLDER")?;
+				let bar = Progress::new(json, "sealing");
+				return commands::deal_store(
+					chain,
+					signer,
+					path,
+					commands::Placement { providers, layout },
+					terms,
+					out,
+					bar.callback(),
+				)
+				.await;
+			};
 			let bar = Progress::new(json, "hashing");
 			commands::deal_propose(
 				chain,
@@ -518,6 +611,13 @@ async fn run_deal(
 				bar.callback(),
 			)
 			.await
+		},
+		DealCommand::Retrieve { manifest, from, out } => {
+			let bar = Progress::new(json, "fetching");
+			commands::deal_retrieve(manifest, from, out, bar.callback()).await
+		},
+		DealCommand::Bench { mib, erasure } => {
+			commands::deal_bench(*mib, shards::Layout::parse(erasure)?).await
 		},
 		DealCommand::Publish { proposals, path } => {
 			let bar = Progress::new(json, "hashing");

@@ -253,16 +253,15 @@ fn storage_proof_at_depth_20() -> pallet_proofs::StorageProofOf<Runtime> {
 	}
 }
 
-#[test]
-fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
+/// What `call` is charged, the weight a normal extrinsic may use (after the base extrinsic
+/// weight) and the call's length with a signed extrinsic's overhead, once checked that it fits
+/// one normal extrinsic by weight and by length; `what` names it in the failure.
+fn fits_one_normal_extrinsic(
+	call: &crate::RuntimeCall,
+	what: &str,
+) -> (frame_support::weights::Weight, frame_support::weights::Weight, u32) {
 	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
-
-	let proofs: pallet_proofs::StorageProofsOf<Runtime> =
-		alloc::vec![storage_proof_at_depth_20(); 1_000].try_into().expect("MaxBatch is 1,000");
-	let call = crate::RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs { proofs });
-
-	// Weight: the generated weights, charged before dispatch (the worst case of each proof).
 	let weights = RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal);
 	let room = normal
@@ -272,13 +271,23 @@ fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
 	let charged = call.get_dispatch_info().total_weight();
 	assert!(
 		charged.all_lte(room),
-		"1,000 proofs weigh {charged:?}, a normal extrinsic may weigh {room:?}"
+		"{what} weigh {charged:?}, a normal extrinsic may weigh {room:?}"
 	);
-
-	// Length: the extrinsic fits the normal share of a block.
 	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	let length = call.encoded_size() as u32 + 200;
-	assert!(length <= max_length, "1,000 proofs are {length} bytes, the limit is {max_length}");
+	assert!(length <= max_length, "{what} are {length} bytes, the limit is {max_length}");
+	(charged, room, length)
+}
+
+#[test]
+fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
+	let proofs: pallet_proofs::StorageProofsOf<Runtime> =
+		alloc::vec![storage_proof_at_depth_20(); 1_000].try_into().expect("MaxBatch is 1,000");
+	let call = crate::RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs { proofs });
+
+	// The generated weights, charged before dispatch (the worst case of each proof), and the
+	// length fit one normal extrinsic.
+	let (charged, room, length) = fits_one_normal_extrinsic(&call, "1,000 proofs");
 
 	// After refunds (no faults to settle), each proof costs its check and the points hook.
 	let accepted = crate::Proofs::prove_weight(2, 20)
@@ -291,6 +300,64 @@ fn a_batch_of_a_thousand_storage_proofs_fits_one_block() {
 		ms(charged),
 		ms(room),
 		ms(accepted)
+	);
+}
+
+/// A full `publish_deals` batch fits one normal extrinsic, and how many deals a block takes
+/// (printed: `cargo test --locked --workspace --lib deals_per_block -- --nocapture`).
+#[test]
+fn a_full_batch_of_deal_proposals_fits_one_block_and_gives_the_deals_per_block() {
+	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+
+	let most = <<Runtime as pallet_proofs::Config>::MaxProposals as Get<u32>>::get();
+	let signed = depin_primitives::deals::SignedProposal {
+		proposal: depin_primitives::deals::DealProposal {
+			client: account(Sr25519Keyring::Charlie),
+			device: 7,
+			root: sp_core::H256::repeat_byte(1),
+			chunks: 1 << 20,
+			price_per_gib: UNITS,
+			activation_deadline: 1_000,
+			duration: 720,
+			provider_collateral: 10 * UNITS,
+			client_collateral: UNITS,
+		},
+		signature: sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw(
+			[0; 64],
+		)),
+	};
+	let proposals: pallet_proofs::SignedProposalsOf<Runtime> =
+		alloc::vec![signed; most as usize].try_into().expect("MaxProposals");
+	let call = crate::RuntimeCall::Proofs(pallet_proofs::Call::publish_deals { proposals });
+
+	let (charged, _, length) = fits_one_normal_extrinsic(&call, &format!("{most} proposals"));
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+
+	// Full batches in the normal share of a block, by weight and by length.
+	let total = normal.max_total.expect("normal is limited");
+	let per_batch = charged.saturating_add(normal.base_extrinsic);
+	let by_time = total.ref_time() / per_batch.ref_time().max(1);
+	let by_proof = total.proof_size() / per_batch.proof_size().max(1);
+	let by_length = u64::from(max_length / length);
+	let batches = by_time.min(by_proof).min(by_length);
+	assert!(batches >= 1);
+	let ms = |w: frame_support::weights::Weight| w.ref_time() / 1_000_000_000;
+	std::eprintln!(
+		"publish_deals({most}): charged {} ms, {} KiB of proof, {length} bytes; a block takes \
+		 {batches} such batches: {} deals (limited by {})",
+		ms(charged),
+		charged.proof_size() / 1024,
+		batches * u64::from(most),
+		if batches == by_time {
+			"time"
+		} else if batches == by_proof {
+			"proof size"
+		} else {
+			"length"
+		}
 	);
 }
 
@@ -378,11 +445,8 @@ fn filling_the_blocks_of_a_response_window_costs_at_least_the_documented_amount(
 
 #[test]
 fn a_full_batch_of_coverage_bundles_fits_one_block() {
-	use crate::configs::system::{RuntimeBlockLength, RuntimeBlockWeights};
-	use frame_support::{
-		dispatch::{DispatchClass, GetDispatchInfo},
-		traits::Get,
-	};
+	use crate::configs::system::RuntimeBlockWeights;
+	use frame_support::traits::Get;
 	use pallet_coverage::WeightInfo as _;
 	use pallet_coverage::{BeaconBundle, BeaconReport, WitnessReceipt};
 	use pallet_devices::DeviceSignature;
@@ -414,17 +478,8 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 		alloc::vec![bundle; batch as usize].try_into().expect("MaxBatch");
 	let call = crate::RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons { bundles });
 
+	let (charged, room, length) = fits_one_normal_extrinsic(&call, &format!("{batch} bundles"));
 	let weights = RuntimeBlockWeights::get();
-	let normal = weights.get(DispatchClass::Normal);
-	let room = normal
-		.max_extrinsic
-		.expect("normal extrinsics are limited")
-		.saturating_sub(normal.base_extrinsic);
-	let charged = call.get_dispatch_info().total_weight();
-	assert!(charged.all_lte(room), "{batch} bundles weigh {charged:?}, the limit is {room:?}");
-	let max_length = *RuntimeBlockLength::get().max.get(DispatchClass::Normal);
-	let length = call.encoded_size() as u32 + 200;
-	assert!(length <= max_length, "{batch} bundles are {length} bytes, the limit is {max_length}");
 	// Drawing the most beaconers fits an epoch start's block too.
 	let draw = <Runtime as pallet_coverage::Config>::WeightInfo::draw_beaconers(
 		<<Runtime as pallet_coverage::Config>::MaxBeacons as Get<u32>>::get(),

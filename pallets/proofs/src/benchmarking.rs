@@ -115,7 +115,11 @@ fn proof<T: Config>(
 /// Give `who` a large free balance.
 fn fund<T: Config>(who: &T::AccountId) {
 	use frame_support::traits::fungible::{Inspect, Mutate};
-	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());
+	// A million million existential deposits: enough for ten epochs of the largest sector
+	// (1 TiB at a million existential deposits a GiB) and the collaterals.
+	let amount = T::Currency::minimum_balance()
+		.saturating_mul(1_000_000u32.into())
+		.saturating_mul(1_000_000u32.into());
 	T::Currency::mint_into(who, amount).expect("minting into an account works; qed");
 }
 
@@ -227,7 +231,7 @@ mod benchmarks {
 	/// `n` valid proposals published in one batch: each checked, its client's signature
 	/// verified, both holds taken.
 	#[benchmark]
-	fn publish_deals(n: Linear<0, { T::MaxBatch::get() }>) {
+	fn publish_deals(n: Linear<0, { T::MaxProposals::get() }>) {
 		let (owner, id, _) = storage_device::<T>(0);
 		fund::<T>(&T::BenchmarkHelper::account());
 		fund::<T>(&owner);

@@ -97,7 +97,7 @@ pub type SignedProposalOf<T> = depin_primitives::deals::SignedProposal<
 
 /// A batch of signed proposals.
 pub type SignedProposalsOf<T> =
-	frame_support::BoundedVec<SignedProposalOf<T>, <T as Config>::MaxBatch>;
+	frame_support::BoundedVec<SignedProposalOf<T>, <T as Config>::MaxProposals>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -169,9 +169,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type FaultSlash: Get<Perbill>;
 
-		/// The most proofs (or deal proposals) in one batch.
+		/// The most proofs in one batch.
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
+
+		/// The most deal proposals in one `publish_deals`. Each costs a signature check and
+		/// two holds, several times a proof's work, so the bound is smaller than
+		/// [`Config::MaxBatch`]: it keeps one transaction's worst case a small share of a block.
+		#[pallet::constant]
+		type MaxProposals: Get<u32>;
 
 		/// Holds deal payments and collaterals, pays providers, takes the protocol fee.
 		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -536,6 +542,7 @@ pub mod pallet {
 			);
 			assert!(T::FaultThreshold::get() >= 1, "FaultThreshold must be at least 1");
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
+			assert!(T::MaxProposals::get() >= 1, "MaxProposals must be at least 1");
 		}
 
 		#[cfg(feature = "try-runtime")]

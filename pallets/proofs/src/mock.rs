@@ -116,6 +116,7 @@ impl pallet_proofs::Config for Test {
 	type FaultThreshold = FaultThreshold;
 	type FaultSlash = FaultSlash;
 	type MaxBatch = ConstU32<8>;
+	type MaxProposals = ConstU32<8>;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Fees are burned (dropped): total issuance falls by them.

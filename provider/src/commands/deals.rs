@@ -37,6 +37,32 @@ pub struct Terms {
 	pub deadline_blocks: u32,
 }
 
+impl Terms {
+	/// `client`'s proposal on these terms for `device` to keep `data` (root, chunk count),
+	/// its deadline counted from block `best`; checked as the chain will check it.
+	pub fn proposal(
+		&self,
+		client: &AccountId32,
+		device: u64,
+		(root, chunks): (H256, u32),
+		best: crate::chain::BlockNumber,
+	) -> Result<Proposal> {
+		let proposal = Proposal {
+			client: account(client),
+			device,
+			root,
+			chunks,
+			price_per_gib: self.price_per_gib,
+			activation_deadline: best.saturating_add(self.deadline_blocks),
+			duration: self.duration,
+			provider_collateral: self.provider_collateral,
+			client_collateral: self.client_collateral,
+		};
+		crate::deals::check_terms(&proposal, best)?;
+		Ok(proposal)
+	}
+}
+
 /// As the client (the signer): propose a deal for the data at `path` to storage device
 /// `device`. The proposal, signed with the signer's account key, is written to `out` or is
 /// the report's text (one line of JSON for the provider, `> proposal.json`; the summary then
@@ -60,18 +86,7 @@ pub async fn deal_propose(
 	let hashed = storage::hash_data(path, progress)?;
 	let best = chain.best_number().await?;
 	let me = signer.public_key().to_account_id();
-	let proposal = Proposal {
-		client: account(&me),
-		device,
-		root: hashed.root(),
-		chunks: hashed.tree.chunks(),
-		price_per_gib: terms.price_per_gib,
-		activation_deadline: best.saturating_add(terms.deadline_blocks),
-		duration: terms.duration,
-		provider_collateral: terms.provider_collateral,
-		client_collateral: terms.client_collateral,
-	};
-	crate::deals::check_terms(&proposal, best)?;
+	let proposal = terms.proposal(&me, device, (hashed.root(), hashed.tree.chunks()), best)?;
 	if let Some((id, _)) = chain.deal_by_root(proposal.device, proposal.root).await? {
 		bail!(
 			"the data at {} is already in deal {id:?} on this device: each replica needs data \
@@ -149,9 +164,10 @@ fn read_proposal(file: &Path) -> Result<ClientProposal> {
 }
 
 /// As the provider (the signer, the devices' owner or manager): check the clients' proposals
-/// (chain, signature, terms, device), publish them in one `publish_deals`, then commit the
-/// sector of each published deal whose data is among `data`, which activates the deal, and
-/// remember it in `sectors.json` as `storage commit` does, so that the daemon proves it.
+/// (chain, signature, terms, device), publish them in `publish_deals` batches (at most the
+/// runtime's `MaxProposals` each), then commit the sector of each published deal whose data is
+/// among `data`, which activates the deal, and remember it in `sectors.json` as `storage
+/// commit` does, so that the daemon proves it.
 pub async fn deal_publish(
 	chain: &Chain,
 	home: &Home,
@@ -226,43 +242,40 @@ pub async fn deal_publish(
 	}
 
 	let count = signed.len();
-	let call = depin::tx().proofs().publish_deals(bridge(&signed)?);
-	let included = chain.submit(&call, signer).await?;
+	let publication = publish(chain, signer, &signed).await?;
 	let mut lines = Vec::new();
 	let mut published = Vec::new();
 	let mut published_ids = Vec::new();
-	for event in included.events.find::<depin::proofs::events::DealPublished>() {
-		let event = event?;
+	for deal in &publication.published {
 		lines.push(format!(
 			"deal {:?} published on device {}: {} an epoch",
-			event.deal,
-			event.device,
-			dpn(event.epoch_price)
+			deal.deal,
+			deal.device,
+			dpn(deal.epoch_price)
 		));
 		published.push(json!({
-			"deal": format!("{:?}", event.deal),
-			"device": event.device,
-			"root": format!("{:?}", event.root),
-			"epochPrice": event.epoch_price.to_string(),
+			"deal": format!("{:?}", deal.deal),
+			"device": deal.device,
+			"root": format!("{:?}", deal.root),
+			"epochPrice": deal.epoch_price.to_string(),
 		}));
-		published_ids.push(event.deal);
+		published_ids.push(deal.deal);
 	}
 	let mut rejected = Vec::new();
-	for event in included.events.find::<depin::proofs::events::ProposalRejected>() {
-		let event = event?;
-		let error = error_name(&included, &event.error);
+	for refusal in &publication.rejected {
 		let file = files
-			.get(event.index as usize)
+			.get(refusal.index)
 			.map(|f| f.display().to_string())
-			.unwrap_or_else(|| format!("proposal {}", event.index));
-		lines.push(format!("{file} (deal {:?}) rejected: {error}", event.deal));
+			.unwrap_or_else(|| format!("proposal {}", refusal.index));
+		lines.push(format!("{file} (deal {:?}) rejected: {}", refusal.deal, refusal.error));
 		rejected.push(json!({
-			"index": event.index,
+			"index": refusal.index,
 			"file": file,
-			"deal": format!("{:?}", event.deal),
-			"error": error,
+			"deal": format!("{:?}", refusal.deal),
+			"error": refusal.error,
 		}));
 	}
+	let blocks: Vec<String> = publication.blocks.iter().map(|b| format!("{b:?}")).collect();
 	if published_ids.is_empty() {
 		bail!("the chain rejected every proposal: {}", lines.join("; "));
 	}
@@ -306,9 +319,63 @@ pub async fn deal_publish(
 			"published": published,
 			"rejected": rejected,
 			"committed": committed,
-			"block": format!("{:?}", included.block),
+			"block": blocks.last(),
+			"blocks": blocks,
 		}),
 	))
+}
+
+/// What `publish_deals` made of a list of proposals.
+#[derive(Debug, Default)]
+pub struct Publication {
+	pub published: Vec<depin::proofs::events::DealPublished>,
+	pub rejected: Vec<Refusal>,
+	/// The blocks of the transactions, one per batch.
+	pub blocks: Vec<H256>,
+}
+
+/// A proposal the chain refused, with its position in the list and the chain's reason.
+#[derive(Debug)]
+pub struct Refusal {
+	pub index: usize,
+	pub deal: H256,
+	pub error: String,
+}
+
+/// Publishes `signed` as the signer, in `publish_deals` transactions of at most the
+/// runtime's `MaxProposals` each, and gathers each proposal's verdict.
+pub async fn publish(
+	chain: &Chain,
+	signer: &Keypair,
+	signed: &[crate::deals::Signed],
+) -> Result<Publication> {
+	let most: u32 = chain
+		.client
+		.at_current_block()
+		.await
+		.context("cannot read the chain")?
+		.constants()
+		.entry(depin::constants().proofs().max_proposals())
+		.context("the runtime has no MaxProposals")?;
+	let most = most.max(1) as usize;
+	let mut publication = Publication::default();
+	for (batch, items) in signed.chunks(most).enumerate() {
+		let call = depin::tx().proofs().publish_deals(bridge(&items.to_vec())?);
+		let included = chain.submit(&call, signer).await?;
+		publication.blocks.push(included.block);
+		for event in included.events.find::<depin::proofs::events::DealPublished>() {
+			publication.published.push(event?);
+		}
+		for event in included.events.find::<depin::proofs::events::ProposalRejected>() {
+			let event = event?;
+			publication.rejected.push(Refusal {
+				index: batch * most + event.index as usize,
+				deal: event.deal,
+				error: error_name(&included, &event.error),
+			});
+		}
+	}
+	Ok(publication)
 }
 
 /// A deal in a line of text and as JSON.

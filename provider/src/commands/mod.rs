@@ -10,6 +10,7 @@ mod keys;
 mod rewards;
 mod status;
 mod storage;
+mod store;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -26,7 +27,8 @@ use crate::{
 pub use compute::{compute_challenge, compute_enrolment, compute_prove};
 pub use coverage::{coverage_beacons, coverage_roster};
 pub use deals::{
-	deal_list, deal_propose, deal_publish, deal_settle, deal_show, deal_terminate, Terms,
+	deal_list, deal_propose, deal_publish, deal_settle, deal_show, deal_terminate,
+	publish as publish_deals, Publication, Refusal, Terms,
 };
 pub use devices::{parse_account, parse_cell, register, registration, DeviceSpec, Kind};
 pub use jobs::{job_action, job_open, job_show, job_sign, job_submit, JobAction};
@@ -37,6 +39,7 @@ pub use storage::{
 	check_can_commit, commit_tree, daemon, hash_data, load_sectors, prove_round, storage_commit,
 	Hashed, Round,
 };
+pub use store::{deal_bench, deal_retrieve, deal_store, read_manifest, Placement};
 
 /// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 //! derived from `//depin-sim/client` and funded by the signer, signs a proposal per device for
 //! its sector's data (1 DPN an epoch for a 64 KiB sector, 1,000 epochs, 5 DPN of provider
 //! collateral and 1 DPN of client collateral), and the signer, the devices' owner, publishes
-//! them in one `publish_deals` before it commits the sectors, which activates the deals.
+//! them (`publish_deals` batches) before it commits the sectors, which activates the deals.
 //!
 //! Each epoch a device proves its sector, its deal counts the epoch as paid; at every epoch
 //! end the simulator settles the deals (anyone may), which moves the proven epochs' prices to
@@ -22,8 +22,8 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 
 use super::hotspots;
 use crate::{
-	chain::{account, bridge, BlockNumber, Chain, Included, Wait},
-	commands::{error_name, Round},
+	chain::{account, BlockNumber, Chain, Included, Wait},
+	commands::{self, Round},
 	deals::Proposal,
 	depin,
 	report::dpn,
@@ -210,20 +210,17 @@ pub async fn prepare(
 	let genesis = chain.genesis();
 	let signed: Vec<crate::deals::Signed> =
 		proposals.iter().map(|p| crate::deals::sign(genesis, p, &client)).collect();
-	let call = depin::tx().proofs().publish_deals(bridge(&signed)?);
-	let included = chain.submit(&call, signer).await?;
+	let publication = commands::publish_deals(chain, signer, &signed).await?;
 	let mut published = 0u32;
-	for event in included.events.find::<depin::proofs::events::DealPublished>() {
-		let event = event?;
+	for event in &publication.published {
 		deals.insert(event.device, event.deal);
 		published = published.saturating_add(1);
 	}
-	let mut rejected = Vec::new();
-	for event in included.events.find::<depin::proofs::events::ProposalRejected>() {
-		let event = event?;
-		let device = proposals.get(event.index as usize).map(|p| p.device);
-		rejected.push((device, error_name(&included, &event.error)));
-	}
+	let rejected: Vec<(Option<u64>, String)> = publication
+		.rejected
+		.iter()
+		.map(|r| (proposals.get(r.index).map(|p| p.device), r.error.clone()))
+		.collect();
 	let reasons: Vec<String> = rejected
 		.iter()
 		.map(|(device, error)| match device {
@@ -240,7 +237,7 @@ pub async fn prepare(
 				.map(|(device, error)| json!({ "device": device, "error": error }))
 				.collect::<Vec<_>>(),
 			"client": client_id.to_string(),
-			"block": format!("{:?}", included.block),
+			"blocks": publication.blocks.iter().map(|b| format!("{b:?}")).collect::<Vec<_>>(),
 		}),
 		format!(
 			"the client {client_id} has {published} deal(s) published, 1 DPN an epoch for \

@@ -107,6 +107,8 @@ impl pallet_proofs::Config for Runtime {
 	type FaultSlash = proof_params::FaultSlash;
 	/// 1,000 proofs of two chunks at depth 20 are about 3.4 MB: inside the normal share of a block.
 	type MaxBatch = ConstU32<1_000>;
+	/// 100 proposals, each a signature check and two holds: a few percent of a block.
+	type MaxProposals = ConstU32<100>;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Deal fees are burned (and counted by the emission pallet).

@@ -1,0 +1,330 @@
+//! Retrieval: a provider serves its sectors over HTTP, a client fetches them back.
+//!
+//! The provider's daemon (`daemon --serve ADDRESS`) answers `GET` and `HEAD` on
+//! `/v1/sectors/0x<root>` for every sector in its `sectors.json`, with `Range: bytes=a-b`
+//! requests (one range) answered `206 Partial Content`. The data streams from disk in
+//! [`PIECE`]-sized reads; nothing about the client is trusted or needed: the root names the
+//! data, and the client checks what it gets against it.
+//!
+//! The client ([`fetch_sector`]) downloads a sector in [`PIECE`]-sized ranges, so a large
+//! shard never needs one long response, and hands the bytes back only for the caller to
+//! verify against the root before any of it is used (`shards::restore` does).
+
+use std::{
+	convert::Infallible,
+	io::{Read, Seek, SeekFrom},
+	net::SocketAddr,
+	path::PathBuf,
+	time::Duration,
+};
+
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use hyper::{
+	body::{Frame, Incoming},
+	header, Method, Request, Response, StatusCode,
+};
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client},
+	rt::{TokioExecutor, TokioIo},
+};
+use sp_core::H256;
+use tokio::net::TcpListener;
+
+use crate::sector::{SectorData, Sectors};
+
+/// Bytes per read on the server and per range request on the client.
+pub const PIECE: u64 = 1 << 20;
+/// How long the client waits for one range before trying another provider.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
+
+/// The most connections served at once; more wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a connection may take to send a request's headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves the sectors listed in `sectors` (the provider's `sectors.json`, re-read on each
+/// request, so newly committed sectors are served at once) on `listener` until the task is
+/// dropped. At most [`MAX_CONNECTIONS`] at once, each given [`HEADER_TIMEOUT`] for its
+/// headers; a failed accept (out of file descriptors, say) is retried, not fatal.
+pub async fn serve(listener: TcpListener, sectors: PathBuf) -> Result<()> {
+	let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+	loop {
+		let slot = slots.clone().acquire_owned().await.context("the server is closing")?;
+		let stream = match listener.accept().await {
+			Ok((stream, _)) => stream,
+			Err(error) => {
+				eprintln!("retrieval: cannot accept a connection ({error}); retrying");
+				tokio::time::sleep(Duration::from_millis(100)).await;
+				continue;
+			},
+		};
+		let sectors = sectors.clone();
+		tokio::spawn(async move {
+			let service = hyper::service::service_fn(move |request| {
+				let sectors = sectors.clone();
+				async move {
+					let answer = tokio::task::spawn_blocking(move || answer(&request, &sectors))
+						.await
+						.unwrap_or_else(|_| text(StatusCode::INTERNAL_SERVER_ERROR, "failed"));
+					Ok::<_, Infallible>(answer)
+				}
+			});
+			// A client that goes away mid-response is its own business.
+			let _ = hyper::server::conn::http1::Builder::new()
+				.timer(hyper_util::rt::TokioTimer::new())
+				.header_read_timeout(HEADER_TIMEOUT)
+				.serve_connection(TokioIo::new(stream), service)
+				.await;
+			drop(slot);
+		});
+	}
+}
+
+/// Binds `address` for [`serve`] (port 0 picks a free port: the bound address says which).
+pub async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
+	let listener =
+		TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+	let bound = listener.local_addr()?;
+	Ok((listener, bound))
+}
+
+fn text(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+	let body =
+		Full::new(Bytes::from(message.into() + "\n")).map_err(|never| match never {}).boxed();
+	Response::builder()
+		.status(status)
+		.header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+		.body(body)
+		.unwrap_or_else(|_| Response::new(Empty::new().map_err(|never| match never {}).boxed()))
+}
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n` within `len`, as an inclusive range; `None` for a
+/// header that asks for none of the data or for several ranges.
+pub fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
+	let spec = value.trim().strip_prefix("bytes=")?;
+	if spec.contains(',') || len == 0 {
+		return None;
+	}
+	let (start, end) = spec.split_once('-')?;
+	let (start, end) = match (start.trim(), end.trim()) {
+		("", suffix) => {
+			let n: u64 = suffix.parse().ok()?;
+			if n == 0 {
+				return None;
+			}
+			(len.saturating_sub(n), len - 1)
+		},
+		(start, "") => (start.parse().ok()?, len - 1),
+		(start, end) => (start.parse().ok()?, end.parse::<u64>().ok()?.min(len - 1)),
+	};
+	(start <= end && start < len).then_some((start, end))
+}
+
+fn answer(request: &Request<Incoming>, sectors: &std::path::Path) -> Response<Body> {
+	if request.method() != Method::GET && request.method() != Method::HEAD {
+		return text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
+	}
+	let Some(root) = request.uri().path().strip_prefix("/v1/sectors/") else {
+		return text(StatusCode::NOT_FOUND, "sectors are at /v1/sectors/0x<root>");
+	};
+	let Some(root) = parse_root(root) else {
+		return text(
+			StatusCode::BAD_REQUEST,
+			format!("`{root}` is not a root (0x and 64 hex digits)"),
+		);
+	};
+	let found = Sectors::open(sectors).ok().and_then(|all| {
+		all.sectors.into_iter().find(|s| parse_root(&s.root) == Some(root)).map(|s| s.path)
+	});
+	let Some(path) = found else {
+		return text(StatusCode::NOT_FOUND, format!("no sector with root {root:?} here"));
+	};
+	let data = match SectorData::open(&path) {
+		Ok(data) => data,
+		Err(error) => return text(StatusCode::INTERNAL_SERVER_ERROR, format!("{error:#}")),
+	};
+	let len = data.len();
+	let (status, start, end) = match request.headers().get(header::RANGE) {
+		None => (StatusCode::OK, 0, len - 1),
+		Some(value) => match value.to_str().ok().and_then(|v| parse_range(v, len)) {
+			Some((start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
+			None => {
+				let mut response =
+					text(StatusCode::RANGE_NOT_SATISFIABLE, "one byte range within the sector");
+				if let Ok(value) = header::HeaderValue::from_str(&format!("bytes */{len}")) {
+					response.headers_mut().insert(header::CONTENT_RANGE, value);
+				}
+				return response;
+			},
+		},
+	};
+	let count = end - start + 1;
+	let body = if request.method() == Method::HEAD {
+		Empty::new().map_err(|never| match never {}).boxed()
+	} else {
+		stream_body(data, start, count)
+	};
+	let mut builder = Response::builder()
+		.status(status)
+		.header(header::CONTENT_TYPE, "application/octet-stream")
+		.header(header::CONTENT_LENGTH, count)
+		.header(header::ACCEPT_RANGES, "bytes");
+	if status == StatusCode::PARTIAL_CONTENT {
+		builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
+	}
+	builder
+		.body(body)
+		.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
+}
+
+/// `count` bytes of `data` from `start`, read on a blocking thread in [`PIECE`]s.
+fn stream_body(mut data: SectorData, start: u64, count: u64) -> Body {
+	let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(2);
+	tokio::task::spawn_blocking(move || {
+		if let Err(error) = data.seek(SeekFrom::Start(start)) {
+			let _ = sender.blocking_send(Err(error));
+			return;
+		}
+		let mut left = count;
+		while left > 0 {
+			let mut piece = vec![0u8; left.min(PIECE) as usize];
+			let result = data.read_exact(&mut piece).map(|()| Bytes::from(piece));
+			let failed = result.is_err();
+			if sender.blocking_send(result).is_err() || failed {
+				return;
+			}
+			left -= PIECE.min(left);
+		}
+	});
+	let frames = futures::stream::unfold(receiver, |mut receiver| async move {
+		receiver.recv().await.map(|item| (item.map(Frame::data), receiver))
+	});
+	BodyExt::boxed(StreamBody::new(frames))
+}
+
+fn parse_root(text: &str) -> Option<H256> {
+	let bytes = hex::decode(text.strip_prefix("0x")?).ok()?;
+	Some(H256(<[u8; 32]>::try_from(bytes).ok()?))
+}
+
+/// An HTTP client for [`fetch_sector`].
+pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
+
+pub fn client() -> HttpClient {
+	Client::builder(TokioExecutor::new()).build(HttpConnector::new())
+}
+
+/// The `len` bytes of the sector with `root` from the provider at `base` (`http://host:port`),
+/// in [`PIECE`]-sized range requests; `progress` is told each piece's length. Unverified: the
+/// caller checks the bytes against the root.
+pub async fn fetch_sector(
+	client: &HttpClient,
+	base: &str,
+	root: H256,
+	len: u64,
+	mut progress: impl FnMut(u64),
+) -> Result<Vec<u8>> {
+	let url = format!("{}/v1/sectors/{root:?}", base.trim_end_matches('/'));
+	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
+	// Grown as verified-length pieces arrive: `len` comes from the manifest, not trusted to
+	// size an allocation.
+	let mut out = Vec::new();
+	let mut start = 0u64;
+	while start < len {
+		let end = (start + PIECE).min(len) - 1;
+		let request = Request::get(uri.clone())
+			.header(header::RANGE, format!("bytes={start}-{end}"))
+			.body(Empty::new())?;
+		let response = tokio::time::timeout(TIMEOUT, client.request(request))
+			.await
+			.map_err(|_| anyhow!("{url}: no answer in {} s", TIMEOUT.as_secs()))?
+			.with_context(|| format!("{url}: cannot connect"))?;
+		let status = response.status();
+		if status != StatusCode::PARTIAL_CONTENT {
+			bail!("{url}: {status} for bytes {start}-{end}");
+		}
+		let expected = end - start + 1;
+		let range = response
+			.headers()
+			.get(header::CONTENT_RANGE)
+			.and_then(|v| v.to_str().ok())
+			.unwrap_or_default();
+		if !range.starts_with(&format!("bytes {start}-{end}/")) {
+			bail!("{url}: the answer is `{range}`, not bytes {start}-{end}");
+		}
+		// Never more than the range asked for is read, whatever the provider sends.
+		let limited = http_body_util::Limited::new(response.into_body(), expected as usize);
+		let body = tokio::time::timeout(TIMEOUT, limited.collect())
+			.await
+			.map_err(|_| anyhow!("{url}: the answer stalled"))?
+			.map_err(|e| anyhow!("{url}: the answer broke off or overran its range: {e}"))?
+			.to_bytes();
+		if body.len() as u64 != expected {
+			bail!("{url}: {} bytes for a range of {expected}", body.len());
+		}
+		progress(expected);
+		out.extend_from_slice(&body);
+		start = end + 1;
+	}
+	Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn ranges_are_read_as_http_says() {
+		assert_eq!(parse_range("bytes=0-99", 1000), Some((0, 99)));
+		assert_eq!(parse_range("bytes=900-", 1000), Some((900, 999)));
+		assert_eq!(parse_range("bytes=-100", 1000), Some((900, 999)));
+		assert_eq!(parse_range("bytes=990-2000", 1000), Some((990, 999)));
+		assert_eq!(parse_range("bytes=-5000", 1000), Some((0, 999)));
+		for bad in
+			["bytes=1000-", "bytes=5-4", "bytes=0-1,5-6", "items=0-1", "bytes=-0", "bytes=x-"]
+		{
+			assert_eq!(parse_range(bad, 1000), None, "{bad}");
+		}
+	}
+
+	#[tokio::test]
+	async fn a_served_sector_comes_back_in_ranges_and_unknown_roots_are_not_found() {
+		let dir = tempfile::tempdir().unwrap();
+		let data: Vec<u8> = (0..(PIECE as usize * 2 + 5000)).map(|i| (i % 251) as u8).collect();
+		let file = dir.path().join("shard.bin");
+		std::fs::write(&file, &data).unwrap();
+		let (root, chunks) = crate::shards::sector_root(&data).unwrap();
+		let mut sectors = Sectors::open(&dir.path().join("sectors.json")).unwrap();
+		sectors
+			.add(crate::sector::LocalSector {
+				device: 1,
+				sector: 0,
+				root: format!("{root:?}"),
+				chunks,
+				path: file,
+			})
+			.unwrap();
+		let (listener, address) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+		let server = tokio::spawn(serve(listener, dir.path().join("sectors.json")));
+		let base = format!("http://{address}");
+		let http = client();
+
+		let mut pieces = 0;
+		let got =
+			fetch_sector(&http, &base, root, data.len() as u64, |_| pieces += 1).await.unwrap();
+		assert_eq!(got, data);
+		assert_eq!(pieces, 3);
+
+		let error = fetch_sector(&http, &base, H256::repeat_byte(7), 10, |_| ()).await.unwrap_err();
+		assert!(error.to_string().contains("404"), "{error}");
+		// Asking past the end is refused, not padded.
+		let error =
+			fetch_sector(&http, &base, root, data.len() as u64 + 1, |_| ()).await.unwrap_err();
+		assert!(error.to_string().contains("not bytes"), "{error}");
+		server.abort();
+	}
+}
