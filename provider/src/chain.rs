@@ -219,7 +219,15 @@ impl Chain {
 
 	/// The free balance of an account.
 	pub async fn free_balance(&self, who: &AccountId32) -> Result<Balance> {
-		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		Ok(self.balances(who).await?.0)
+	}
+
+	/// An account's free balance and what it has on hold (deposits, collaterals, payments
+	/// held): what it owns, together. As of the best block, so that what a transaction just
+	/// included in it moved is counted.
+	pub async fn balances(&self, who: &AccountId32) -> Result<(Balance, Balance)> {
+		let best = u64::from(self.best_number().await?);
+		let at = self.client.at_block(best).await.context("cannot read the chain")?;
 		let info = at
 			.storage()
 			.fetch(depin::storage().system().account(), (*who,))
@@ -227,7 +235,7 @@ impl Chain {
 			.context("cannot read the account")?
 			.decode()
 			.context("cannot decode the account")?;
-		Ok(info.data.free)
+		Ok((info.data.free, info.data.reserved))
 	}
 
 	/// Whether a device is in the coverage beacon roster.

@@ -163,8 +163,10 @@ pub struct Round {
 	/// The epoch the items answered.
 	pub epoch: Option<u32>,
 	pub committed: u32,
+	/// Audits passed (they earn nothing: compute rewards follow paid jobs).
 	pub proven: u32,
-	pub points: u64,
+	/// Time spent running workloads (each on one core).
+	pub work: std::time::Duration,
 	/// Devices caught faking work.
 	pub faked: Vec<u64>,
 	/// Cheating devices that saw the sample would catch them and did not reveal (the chain
@@ -196,11 +198,13 @@ pub async fn round(chain: &Chain, signer: &Keypair, workers: &mut [Worker]) -> R
 					let device = worker.device;
 					let diligence = worker.diligence;
 					let c = challenge.clone();
+					let started = std::time::Instant::now();
 					let workload = tokio::task::spawn_blocking(move || {
 						Workload::run_partly(device, &c, diligence)
 					})
 					.await
 					.context("the workload thread failed")??;
+					round.work = round.work.saturating_add(started.elapsed());
 					worker.workload = Some(workload);
 				}
 				if let Some(workload) = &worker.workload {
@@ -237,9 +241,8 @@ pub async fn round(chain: &Chain, signer: &Keypair, workers: &mut [Worker]) -> R
 		let call = depin::tx().compute().reveal_work(bridge(&reveals)?);
 		let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
 		for proven in included.events.find::<depin::compute::events::WorkProven>() {
-			let proven = proven?;
+			proven?;
 			round.proven = round.proven.saturating_add(1);
-			round.points = round.points.saturating_add(proven.points);
 		}
 		for faked in included.events.find::<depin::compute::events::WorkFaked>() {
 			round.faked.push(faked?.device);

@@ -95,7 +95,8 @@ pub struct ClientProposal {
 	pub activation_deadline: BlockNumber,
 	/// Epochs paid for.
 	pub duration: u32,
-	/// Planck held from the device's owner, a decimal string.
+	/// Planck held from the operator who publishes the deal (the device's owner or manager),
+	/// a decimal string.
 	pub provider_collateral: String,
 	/// Planck held from the client, a decimal string.
 	pub client_collateral: String,

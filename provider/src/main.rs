@@ -122,6 +122,11 @@ enum Command {
 		/// Stop after this many epochs (default: run until stopped).
 		#[arg(long)]
 		epochs: Option<u32>,
+		/// Adversaries to play next to the honest devices, each with an account of its own,
+		/// their books reported every epoch: `self-deal`, `self-job`, `compute-sybil`,
+		/// `relay-grief` (comma-separated), or `all`.
+		#[arg(long)]
+		adversary: Option<String>,
 	},
 }
 
@@ -536,11 +541,16 @@ async fn run(cli: Cli) -> Result<Report> {
 				},
 				Command::Status => commands::status(&chain, &signer).await,
 				Command::Rewards { device } => commands::rewards(&chain, *device).await,
-				Command::Simulate { devices, cheaters, epochs } => {
+				Command::Simulate { devices, cheaters, epochs, adversary } => {
+					let adversaries = match adversary {
+						Some(list) => simulator::Strategy::parse_list(list)?,
+						None => Vec::new(),
+					};
 					let options = simulator::Options {
 						devices: *devices,
 						cheaters: *cheaters,
 						epochs: *epochs,
+						adversaries,
 					};
 					simulator::run(&chain, &signer, options, progress_line(cli.json)).await
 				},

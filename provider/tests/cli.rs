@@ -415,11 +415,13 @@ fn a_provider_registers_proves_earns_and_claims() {
 			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
 		out.status.success()
 	});
+	// Of the 2 DPN billed a fifth is the protocol fee, burned: 0.4 DPN, a compute point a
+	// micro-DPN of it (and the most those points are paid).
 	assert_eq!(
-		(settled["paid"].as_str(), settled["refunded"].as_str()),
-		(Some("2000000000000"), Some("3000000000000"))
+		(settled["paid"].as_str(), settled["fee"].as_str(), settled["refunded"].as_str()),
+		(Some("1600000000000"), Some("400000000000"), Some("3000000000000"))
 	);
-	assert_eq!(settled["points"].as_u64(), Some(4));
+	assert_eq!(settled["points"].as_u64(), Some(400_000));
 	let show = bob.err(&["compute", "job", "show", &job]);
 	assert!(show.contains(&format!("there is no job {job}")), "{show}");
 }
@@ -477,7 +479,18 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	// Nine devices: three storage (one cheating), three coverage hotspots (one witnessing
 	// falsely), three compute (one skipping half its work); four epoch ends: the set-up
 	// epoch(s), then challenged and drawn ones.
-	let out = alice.run(&["simulate", "--devices", "9", "--cheaters", "0.34", "--epochs", "4"]);
+	// Every adversary plays next to them, each with an account of its own.
+	let out = alice.run(&[
+		"simulate",
+		"--devices",
+		"9",
+		"--cheaters",
+		"0.34",
+		"--epochs",
+		"4",
+		"--adversary",
+		"all",
+	]);
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	if !out.status.success() {
 		node.fail(&format!("simulate failed: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
@@ -547,7 +560,18 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let compute =
 		|field: &str| epochs.iter().filter_map(|e| e["compute"][field].as_u64()).sum::<u64>();
 	assert!(compute("committed") >= 3, "workloads committed: {stdout}");
-	assert!(compute("proven") >= 2 && compute("points") >= 2_000, "workloads proven: {stdout}");
+	assert!(compute("proven") >= 2, "workloads proven: {stdout}");
+	// An audit earns nothing; the consumer's paid jobs do: a job of 1 DPN burns 0.2 DPN,
+	// 200,000 compute points.
+	let jobs = |field: &str| {
+		epochs.iter().filter_map(|e| e["compute"]["jobs"][field].as_u64()).sum::<u64>()
+	};
+	assert!(jobs("opened") >= 3 && jobs("settled") >= 2, "jobs bought and paid: {stdout}");
+	assert_eq!(
+		compute("points"),
+		jobs("settled") * 200_000,
+		"a job's points are its fee: {stdout}"
+	);
 	let count = |field: &str| -> usize {
 		epochs.iter().filter_map(|e| e["compute"][field].as_array()).map(Vec::len).sum()
 	};
@@ -564,6 +588,34 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		summary["devices"],
 		serde_json::json!({ "storage": 3, "coverage": 3, "compute": 3 })
 	);
+
+	// The adversaries, by their books: every one spent more than it earned.
+	assert!(
+		!lines.iter().any(|l| l["event"] == "adversaryError"),
+		"no adversary's transaction failed: {stdout}"
+	);
+	let books: Vec<&Value> = summary["adversaries"].as_array().expect("books").iter().collect();
+	let of = |strategy: &str| -> &Value {
+		books.iter().find(|b| b["strategy"] == strategy).unwrap_or_else(|| {
+			panic!("the {strategy} adversary's books: {stdout}");
+		})
+	};
+	let planck = |v: &Value, field: &str| -> u128 {
+		v[field].as_str().and_then(|x| x.parse().ok()).expect("an amount")
+	};
+	for strategy in ["self-deal", "self-job", "compute-sybil", "relay-grief"] {
+		let b = of(strategy);
+		assert!(planck(b, "spent") > 0, "{strategy} paid its way: {b}");
+		assert!(planck(b, "earned") < planck(b, "spent"), "{strategy} lost money: {b}");
+	}
+	// The self-dealers were paid from the pools: at most their fees, so less than they spent.
+	assert!(planck(of("self-deal"), "earned") > 0, "{stdout}");
+	assert!(planck(of("self-job"), "earned") > 0, "{stdout}");
+	// The sybil passed audits and earned nothing; the griefer's items were all refused.
+	assert!(of("compute-sybil")["audits"].as_u64() >= Some(1), "{stdout}");
+	assert_eq!(planck(of("compute-sybil"), "earned"), 0, "{stdout}");
+	assert!(of("relay-grief")["refusedItems"].as_u64() >= Some(16), "{stdout}");
+	assert_eq!(planck(of("relay-grief"), "earned"), 0, "{stdout}");
 }
 
 /// A daemon proving and serving one provider's sectors until it is killed.

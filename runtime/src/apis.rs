@@ -163,11 +163,12 @@ impl_runtime_apis! {
 		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>> {
 			let kind = pallet_devices::Devices::<Runtime>::get(device)?.kind;
 			// Witnessing cannot be foreseen: a coverage device's estimate counts its own beacon,
-			// if it was drawn. A compute device's counts its capacity challenge, not its jobs.
+			// if it was drawn. A compute device earns only from the jobs released so far (a
+			// capacity audit earns nothing, and when a job pays out is the consumer's business).
 			let potential = match kind {
 				DeviceKind::Storage => Proofs::potential_points(device),
 				DeviceKind::Coverage => Coverage::potential_points(device),
-				DeviceKind::Compute => Compute::potential_points(device),
+				DeviceKind::Compute => 0,
 			};
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))

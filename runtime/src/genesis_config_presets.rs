@@ -17,7 +17,7 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	configs::{
-		parameters::{governance_params, proof_params},
+		parameters::{compute_params, governance_params, proof_params},
 		RuntimeParameters,
 	},
 	AccountId, BabeConfig, Balance, BalancesConfig, BlockNumber, DevicesConfig,
@@ -123,6 +123,16 @@ pub fn dev_parameters() -> Vec<RuntimeParameters> {
 		RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
 			proof_params::ResponseWindow,
 			Some(DEV_PROVING_PERIOD - 2),
+		)),
+		// A compute job's receipt may be disputed for an epoch, and a job nobody delivered is
+		// cancelled after three: the simulator's jobs pay within a few minutes.
+		RuntimeParameters::Compute(compute_params::Parameters::DisputeWindow(
+			compute_params::DisputeWindow,
+			Some(DEV_PROVING_PERIOD),
+		)),
+		RuntimeParameters::Compute(compute_params::Parameters::JobTimeout(
+			compute_params::JobTimeout,
+			Some(3 * DEV_PROVING_PERIOD),
 		)),
 	]
 }

@@ -764,6 +764,86 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 	});
 }
 
+#[test]
+/// Alice opens a compute job on her own dev compute box (device 2) and pays it: the cheapest
+/// way to buy compute points. On the real runtime the rule against self-dealing holds: the
+/// job's points are its burned fee, and the compute pool pays them at most that fee, however
+/// large the pool, so the job leaves her no richer. A capacity audit passed earns nothing.
+fn a_self_paid_compute_job_earns_no_more_than_it_burned() {
+	use frame_support::traits::Hooks;
+	use sp_core::{ecdsa, Pair};
+
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		use crate::configs::parameters::{compute_params, proof_params};
+		use crate::configs::RuntimeParameters;
+		for parameter in [
+			RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+				proof_params::ProvingPeriod,
+				Some(5),
+			)),
+			RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+				proof_params::ResponseWindow,
+				Some(5),
+			)),
+			RuntimeParameters::Compute(compute_params::Parameters::DisputeWindow(
+				compute_params::DisputeWindow,
+				Some(1),
+			)),
+		] {
+			assert_ok!(crate::Parameters::set_parameter(RuntimeOrigin::root(), parameter));
+		}
+		System::set_block_number(5);
+		crate::Epochs::on_initialize(5);
+		assert_eq!(pallet_epochs::CurrentEpoch::<Runtime>::get().index, 1);
+		let before = Balances::total_balance(&alice);
+
+		// 100 units at 0.1 DPN: a job of 10 DPN, paid by Alice to Alice's device.
+		let (units, price) = (100u64, crate::UNITS / 10);
+		assert_ok!(crate::Jobs::open_job(RuntimeOrigin::signed(alice.clone()), 2, units, price));
+		let receipt = pallet_jobs::JobReceipt {
+			job: 0,
+			consumer: alice.clone(),
+			device: 2,
+			units,
+			price,
+			timestamp: 5,
+		};
+		let message = crate::Jobs::receipt_message(&receipt);
+		let device_key = ecdsa::Pair::from_string("//depin-dev-compute", None).expect("seed");
+		let signed = pallet_jobs::SignedReceipt {
+			receipt,
+			consumer_signature: sp_runtime::MultiSignature::Sr25519(
+				Sr25519Keyring::Alice.pair().sign(&message),
+			),
+			device_signature: pallet_devices::DeviceSignature::Ecdsa(device_key.sign(&message)),
+		};
+		assert_ok!(crate::Jobs::submit_receipts(
+			RuntimeOrigin::signed(alice.clone()),
+			alloc::vec![signed].try_into().expect("1 receipt")
+		));
+		System::set_block_number(7);
+		assert_ok!(crate::Jobs::release_job(RuntimeOrigin::signed(alice.clone()), 0));
+		// 10 DPN billed: 8 DPN from Alice to Alice, 2 DPN burned, 2,000,000 compute points.
+		assert_eq!(Balances::total_balance(&alice), before - 2 * crate::UNITS);
+		let tally = pallet_emission::Tallies::<Runtime>::get(1);
+		assert_eq!(tally.points.get(pallet_devices::DeviceKind::Compute), 2_000_000);
+
+		// Block 10 ends epoch 1: its 5 blocks of 8 DPN, and the compute pool (15 %, 6 DPN) is
+		// all Alice's device's, the only one with compute points. But it pays at most the fee
+		// the job burned: 2 DPN.
+		System::set_block_number(10);
+		crate::Epochs::on_initialize(10);
+		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
+		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Compute), 6 * crate::UNITS);
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 2, 1));
+		// Exactly where she started (less the transaction fees a real chain charges).
+		assert_eq!(Balances::total_balance(&alice), before);
+		#[cfg(feature = "try-runtime")]
+		crate::Emission::do_try_state().expect("the emission books balance");
+	});
+}
+
 /// A storage deal's deposit is the device registry's price of a byte of state for the bytes the
 /// deal keeps: its record at its largest and its three index entries (the figure in
 /// pallets/proofs/README.md).
@@ -1077,11 +1157,25 @@ mod governance {
 				|v| C::FraudSlash(compute_params::FraudSlash, Some(Perbill::from_percent(v)));
 			let window = |v| C::DisputeWindow(compute_params::DisputeWindow, Some(v));
 			let timeout = |v| C::JobTimeout(compute_params::JobTimeout, Some(v));
+			let fee = |v| C::JobFee(compute_params::JobFee, Some(Perbill::from_percent(v)));
+			type JobFee = <Runtime as pallet_jobs::Config>::JobFee;
 			type Sampled = <Runtime as pallet_compute::Config>::Samples;
 			type Fraud = <Runtime as pallet_compute::Config>::FraudSlash;
 			type Dispute = <Runtime as pallet_jobs::Config>::DisputeWindow;
 			type Timeout = <Runtime as pallet_jobs::Config>::JobTimeout;
 
+			// The dev chain shortens the job windows to epochs of a minute; root takes them back
+			// to the production values the guards are checked from.
+			assert_eq!((Dispute::get(), Timeout::get()), (10, 30));
+			for unset in [
+				C::DisputeWindow(compute_params::DisputeWindow, None),
+				C::JobTimeout(compute_params::JobTimeout, None),
+			] {
+				assert_ok!(crate::Parameters::set_parameter(
+					RuntimeOrigin::root(),
+					RuntimeParameters::Compute(unset)
+				));
+			}
 			// The defaults, as the pallet reads them.
 			assert_eq!(Sampled::get(), 8);
 			assert_eq!(Fraud::get(), Perbill::from_percent(50));
@@ -1118,6 +1212,13 @@ mod governance {
 			assert_noop!(set(timeout(5 * DAYS)), Error::<Runtime>::ChangeTooLarge);
 			assert_ok!(set(timeout(4 * DAYS)));
 			assert_eq!(Timeout::get(), 4 * DAYS);
+
+			// The job fee by a fifth of itself, within [5 %, 50 %].
+			assert_eq!(JobFee::get(), Perbill::from_percent(20));
+			assert_noop!(set(fee(25)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(fee(24)));
+			assert_eq!(JobFee::get(), Perbill::from_percent(24));
+			assert_noop!(set(fee(4)), Error::<Runtime>::OutOfBounds);
 
 			// Governed, not guarded away from root.
 			assert_noop!(

@@ -19,6 +19,8 @@ interface JobRow {
 	amount: bigint | null;
 	paid: bigint | null;
 	refunded: bigint | null;
+	/** The protocol fee burned at settlement: the job's compute points, and the most they are paid. */
+	fee: bigint | null;
 	payableAt: number | null;
 }
 
@@ -60,6 +62,7 @@ export const computePage: Page = async (el, ctx) => {
 				amount: detail.amount !== undefined ? BigInt(detail.amount) : null,
 				paid: null,
 				refunded: null,
+				fee: null,
 				payableAt: null,
 			});
 		}
@@ -68,7 +71,7 @@ export const computePage: Page = async (el, ctx) => {
 			const id = Number(d.job);
 			let row = jobs.get(id);
 			if (e.method === "JobOpened" && !row) {
-				row = { id, consumer: d.consumer, device: d.device, maxUnits: Number(d.maxUnits), price: BigInt(d.price), held: null, openedAt: e.block, status: "open", units: null, amount: null, paid: null, refunded: null, payableAt: null };
+				row = { id, consumer: d.consumer, device: d.device, maxUnits: Number(d.maxUnits), price: BigInt(d.price), held: null, openedAt: e.block, status: "open", units: null, amount: null, paid: null, refunded: null, fee: null, payableAt: null };
 				jobs.set(id, row);
 			}
 			if (!row) continue;
@@ -80,6 +83,7 @@ export const computePage: Page = async (el, ctx) => {
 				row.status = "settled";
 				row.paid = BigInt(d.paid);
 				row.refunded = BigInt(d.refunded);
+				row.fee = d.fee !== undefined ? BigInt(d.fee) : null;
 			} else if (e.method === "JobCancelled" && !stored.some(([k]: [any]) => k.args[0].toNumber() === id)) {
 				row.status = "cancelled";
 			}
@@ -89,8 +93,8 @@ export const computePage: Page = async (el, ctx) => {
 		for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
 		const paidTotal = rows.reduce((s, r) => s + (r.paid ?? 0n), 0n);
 		$("#jobs").innerHTML = html`<p><b data-testid="jobs-total">${nextJob.toNumber()}</b> job(s) opened on this chain; <b data-testid="jobs-stored">${stored.length}</b> not settled yet (in storage). ${[...counts.entries()].map(([s, n]) => html`<span data-testid="jobs-${s}">${n}</span> ${s}; `)} paid out in the logged blocks: <b data-testid="jobs-paid">${dpn(paidTotal)}</b>.</p>
-			${rows.length ? html`<table class="list" data-testid="job-table"><tr><th>job</th><th>device</th><th>consumer</th><th>max units</th><th>price / unit</th><th>held</th><th>status</th><th>units billed</th><th>amount</th><th>payable at</th><th>paid</th><th>refunded</th></tr>${rows.map(
-				(r) => html`<tr data-job="${r.id}"><td>${r.id}</td><td><a href="#/device/${r.device}">${r.device}</a></td><td class="mono" title="${r.consumer}">${r.consumer.slice(0, 8)}…</td><td>${num(r.maxUnits)}</td><td>${dpn(r.price)}</td><td class="held" data-planck="${r.held ?? ""}">${r.held !== null ? dpn(r.held) : "–"}</td><td class="job-status">${r.status}</td><td>${r.units ?? "–"}</td><td>${r.amount !== null ? dpn(r.amount) : "–"}</td><td>${r.payableAt ?? "–"}</td><td>${r.paid !== null ? dpn(r.paid) : "–"}</td><td>${r.refunded !== null ? dpn(r.refunded) : "–"}</td></tr>`,
+			${rows.length ? html`<table class="list" data-testid="job-table"><tr><th>job</th><th>device</th><th>consumer</th><th>max units</th><th>price / unit</th><th>held</th><th>status</th><th>units billed</th><th>amount</th><th>payable at</th><th>paid</th><th>fee burned</th><th>refunded</th></tr>${rows.map(
+				(r) => html`<tr data-job="${r.id}"><td>${r.id}</td><td><a href="#/device/${r.device}">${r.device}</a></td><td class="mono" title="${r.consumer}">${r.consumer.slice(0, 8)}…</td><td>${num(r.maxUnits)}</td><td>${dpn(r.price)}</td><td class="held" data-planck="${r.held ?? ""}">${r.held !== null ? dpn(r.held) : "–"}</td><td class="job-status">${r.status}</td><td>${r.units ?? "–"}</td><td>${r.amount !== null ? dpn(r.amount) : "–"}</td><td>${r.payableAt ?? "–"}</td><td>${r.paid !== null ? dpn(r.paid) : "–"}</td><td>${r.fee !== null ? dpn(r.fee) : "–"}</td><td>${r.refunded !== null ? dpn(r.refunded) : "–"}</td></tr>`,
 			)}</table>` : html`<p class="muted">No jobs yet: a consumer opens one with <code>depin-provider compute job open --device ID --units N --price DPN</code>.</p>`}`.html;
 		// Capacity challenges.
 		const enrolled = computeDevices.map((d, i) => ({ d, c: challenges[i] })).filter((x) => x.c);

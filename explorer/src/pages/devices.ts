@@ -124,10 +124,14 @@ function history(events: LoggedEvent[], id: number, epochAt: (block: number) => 
 		const epoch = typeof d.epoch === "number" ? d.epoch : epochAt(e.block);
 		switch (kind) {
 			case "proofs.StorageProofAccepted":
-			case "compute.WorkProven":
 			case "coverage.BeaconConfirmed":
+			case "jobs.JobSettled":
 				row(epoch).accepted += 1;
 				row(epoch).points += Number(d.points);
+				break;
+			// A capacity audit passed: it earns nothing (compute rewards follow paid jobs).
+			case "compute.WorkProven":
+				row(epoch).accepted += 1;
 				break;
 			case "coverage.WitnessAccepted":
 				if (d.witness === id) {

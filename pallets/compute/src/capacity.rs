@@ -6,7 +6,7 @@ use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
 	faults::{self, FaultRules},
-	DeviceChange, OnProofAccepted, ProvingEpochs,
+	DeviceChange, ProvingEpochs,
 };
 use frame_support::{
 	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
@@ -20,8 +20,8 @@ use sp_runtime::traits::{One, Saturating};
 
 /// What a checked reveal came to.
 pub(crate) enum Revealed {
-	/// The sampled segments recomputed: points earned.
-	Proven(u64),
+	/// The sampled segments recomputed.
+	Proven,
 	/// Segment `segment` did not recompute to its checkpoint.
 	Faked { segment: u32 },
 }
@@ -407,14 +407,13 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::reveal_work(samples).saturating_add(segment.saturating_mul(samples.into()))
 	}
 
-	/// The weight charged for one reveal: the check, settling, a fraud's suspension and
-	/// slash, and the points hook.
+	/// The weight charged for one reveal: the check, settling, and a fraud's suspension and
+	/// slash.
 	pub fn reveal_item_weight(samples: u32) -> Weight {
 		Self::reveal_weight(samples)
 			.saturating_add(Self::settle_weight())
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
-			.saturating_add(T::OnProofAccepted::weight())
 	}
 
 	/// The weight a batch of reveals is charged before dispatch.
@@ -487,21 +486,17 @@ impl<T: Config> Pallet<T> {
 		let outcome =
 			Self::check_reveal(epoch, &seed, reveal, &commitment).map_err(|e| reject(e, full))?;
 		match outcome {
-			Revealed::Proven(points) => {
+			Revealed::Proven => {
+				// An audit passed: no reward. Compute rewards follow paid jobs only
+				// (`pallet-jobs`); capacity nobody pays for earns nothing.
 				state.status = WorkStatus::Proven;
 				Workers::<T>::insert(reveal.device, state);
-				T::OnProofAccepted::proof_accepted(
-					reveal.device,
-					DeviceKind::Compute,
-					epoch.index,
-					points,
-				);
 				Self::deposit_event(Event::WorkProven {
 					device: reveal.device,
 					epoch: epoch.index,
-					points,
+					segments: commitment.segments,
 				});
-				Ok(full.saturating_add(T::OnProofAccepted::weight()))
+				Ok(full)
 			},
 			Revealed::Faked { segment } => {
 				state.status = WorkStatus::Faked;
@@ -571,7 +566,7 @@ impl<T: Config> Pallet<T> {
 				return Ok(Revealed::Faked { segment: segment.index });
 			}
 		}
-		Ok(Revealed::Proven(u64::from(commitment.segments)))
+		Ok(Revealed::Proven)
 	}
 }
 

@@ -15,10 +15,10 @@
 //! - **Faults.** A challenged epoch without a correct reveal is a fault, counted lazily as
 //!   for storage proofs, and by a weight-bounded sweep in `on_idle`;
 //!   [`Config::FaultThreshold`] in a row suspend the device and slash [`Config::FaultSlash`].
-//! - **Points.** Each proven capacity challenge earns one point per segment, reported to
-//!   [`Config::OnProofAccepted`] (the emission pallet's compute pool).
-//!
-//! Jobs that consumers pay devices for are the jobs pallet's (`pallet-jobs`).
+//! - **No reward.** A capacity challenge is an honesty and liveness audit, not a source of
+//!   points: work nobody asked for is work anyone can fake the need for (one core can run the
+//!   workloads of thousands of idle "devices"). Compute rewards follow paid jobs only, capped
+//!   by the fees they burn: the jobs pallet's (`pallet-jobs`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -55,7 +55,7 @@ pub type WorkRevealsOf<T> =
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use depin_proving::{OnProofAccepted, ProvingEpochs};
+	use depin_proving::ProvingEpochs;
 	use frame_support::{pallet_prelude::*, traits::Randomness};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
@@ -88,9 +88,6 @@ pub mod pallet {
 
 		/// Where reveal seeds come from: BABE's VRF output in the runtime.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
-
-		/// Told about the points of every proven challenge (the emission pallet).
-		type OnProofAccepted: OnProofAccepted;
 
 		/// Blocks from an epoch's start during which commitments are accepted; the reveal seed
 		/// is drawn at the block after. Kept below the epoch's response window.
@@ -191,14 +188,15 @@ pub mod pallet {
 			/// The workload's segments.
 			segments: u32,
 		},
-		/// A device's sampled segments recomputed to its checkpoints.
+		/// A device's sampled segments recomputed to its checkpoints: its capacity audit of
+		/// the epoch passed. (It earns nothing: compute rewards follow paid jobs.)
 		WorkProven {
 			/// The device.
 			device: DeviceId,
 			/// The epoch.
 			epoch: EpochIndex,
-			/// Points earned: one per segment of the workload.
-			points: u64,
+			/// The workload's segments.
+			segments: u32,
 		},
 		/// A sampled segment did not recompute to the checkpoint the device committed to: the
 		/// device is suspended and slashed.

@@ -17,7 +17,7 @@ use pallet_devices::{DeviceId, DeviceKind};
 use sp_core::H256;
 use sp_runtime::{BuildStorage, Perbill};
 
-pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
+pub use depin_test_utils::enter_block;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -90,7 +90,6 @@ impl pallet_compute::Config for Test {
 	type Registry = Devices;
 	type Epochs = Epochs;
 	type Randomness = TestRandomness;
-	type OnProofAccepted = RecordPoints;
 	/// Commitments in blocks `start..start + 4`, the seed at `start + 4`, reveals to
 	/// `start + 7`.
 	type CommitWindow = CommitWindow;
@@ -165,7 +164,6 @@ impl ExtBuilder {
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
-			clear_points();
 			run_to_block(1);
 			frame_support::assert_ok!(Devices::set_manager(
 				RuntimeOrigin::signed(ALICE),

@@ -34,14 +34,6 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The points `device` earns in the epoch in progress if it answers its open capacity
-	/// challenge: one per segment, or none if it is not challenged or already answered.
-	pub fn potential_points(device: DeviceId) -> u64 {
-		Self::work_challenge(device)
-			.filter(|c| matches!(c.status, WorkStatus::Challenged | WorkStatus::Committed(_)))
-			.map_or(0, |c| u64::from(c.segments))
-	}
-
 	/// The pallet's invariants:
 	///
 	/// - every worker's record describes an epoch no later than the current one and no earlier

@@ -4,7 +4,7 @@
 use crate::{mock::*, pallet::*, types::*, work};
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
-use pallet_devices::{DeviceKind, DeviceStatus};
+use pallet_devices::DeviceStatus;
 use sp_core::H256;
 use sp_runtime::{DispatchError, Perbill};
 
@@ -51,7 +51,18 @@ fn assert_reveal_rejected(reveal: crate::WorkRevealOf<Test>, error: Error<Test>)
 	assert_eq!(rejections(), vec![(device, DispatchError::from(error))], "{:?}", System::events());
 	assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 0, rejected: 1 });
 	assert_eq!(Compute::work_challenge(device).map(|c| c.status), before, "nothing recorded");
-	assert!(points().is_empty());
+	assert!(proven().is_empty());
+}
+
+/// The audits passed so far: device, epoch, segments (`WorkProven`).
+fn proven() -> Vec<(u64, EpochIndex, u32)> {
+	compute_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			crate::Event::WorkProven { device, epoch, segments } => Some((device, epoch, segments)),
+			_ => None,
+		})
+		.collect()
 }
 
 // ---- Enrolment ---------------------------------------------------------------------------
@@ -118,7 +129,7 @@ fn workload_size_follows_capacity_within_bounds() {
 // ---- Honest work ------------------------------------------------------------------------
 
 #[test]
-fn an_honest_workload_is_proven_and_earns_a_point_per_segment() {
+fn a_proven_workload_passes_the_audit_and_earns_nothing() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
 		run_to_epoch(1);
@@ -148,10 +159,10 @@ fn an_honest_workload_is_proven_and_earns_a_point_per_segment() {
 		assert!(compute_events().contains(&crate::Event::WorkProven {
 			device: WORKER,
 			epoch: 1,
-			points: 8
+			segments: 8
 		}));
 		assert_eq!(worker(WORKER).status, WorkStatus::Proven);
-		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 1, 8)]);
+		assert_eq!(proven(), vec![(WORKER, 1, 8)]);
 	});
 }
 
@@ -197,10 +208,7 @@ fn reveals_and_commitments_are_batched_for_many_devices() {
 		));
 		assert_eq!(rejections(), vec![(BIG_WORKER, Error::<Test>::InvalidMerkleProof.into())]);
 		assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 2, rejected: 1 });
-		assert_eq!(
-			points(),
-			vec![(WORKER, DeviceKind::Compute, 1, 8), (SMALL_WORKER, DeviceKind::Compute, 1, 2)]
-		);
+		assert_eq!(proven(), vec![(WORKER, 1, 8), (SMALL_WORKER, 1, 2)]);
 	});
 }
 
@@ -227,7 +235,7 @@ fn a_wrong_checkpoint_is_caught_when_sampled() {
 		assert_eq!(worker(WORKER).status, WorkStatus::Faked);
 		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
 		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
-		assert!(points().is_empty());
+		assert!(proven().is_empty());
 		// No second try.
 		assert_reveal_rejected(
 			Workload::run(WORKER, &[]).reveal_of(&sampled),
@@ -496,13 +504,14 @@ fn reveals_are_rejected_without_a_commitment_or_twice() {
 		assert_reveal_rejected(unknown, Error::<Test>::UnknownDevice);
 		let honest = workload.reveal();
 		reveal(honest.clone());
+		assert_eq!(proven().len(), 1);
 		System::reset_events();
 		assert_ok!(Compute::reveal_work(
 			RuntimeOrigin::signed(CHARLIE),
 			BoundedVec::truncate_from(vec![honest])
 		));
 		assert_eq!(rejections(), vec![(WORKER, Error::<Test>::AlreadyRevealed.into())]);
-		assert_eq!(points().len(), 1, "paid once");
+		assert!(proven().is_empty(), "proven once");
 	});
 }
 
@@ -608,7 +617,7 @@ fn an_unrevealed_commitment_costs_what_a_caught_fake_costs() {
 		// The fraud slash of a caught fake (50 %), as `a_wrong_checkpoint_is_caught_when_sampled`.
 		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
 		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
-		assert!(points().is_empty());
+		assert!(proven().is_empty());
 	});
 }
 

@@ -6,16 +6,13 @@ use crate::{
 	SignedReceiptOf, RECEIPT_CONTEXT,
 };
 use depin_proving::batch::{self, Rejection, Verdicts};
-use depin_proving::{DeviceRefusal, OnProofAccepted, ProvingEpochs};
+use depin_proving::{usage, DeviceRefusal, ProvingEpochs};
 use frame_support::weights::Weight;
 use frame_support::{
 	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
 	ensure,
 	pallet_prelude::{DispatchResult, Get},
-	traits::{
-		fungible::MutateHold,
-		tokens::{Fortitude, Precision, Restriction},
-	},
+	traits::{fungible::MutateHold, tokens::Precision},
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_runtime::{
@@ -221,55 +218,64 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_resolve_dispute(id: JobId, provider_share: Perbill) -> DispatchResult {
 		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
-		let JobStatus::Disputed { units, amount } = job.status else {
+		let JobStatus::Disputed { amount, .. } = job.status else {
 			return Err(Error::<T>::NotDisputed.into());
 		};
-		Self::settle_job(id, job, provider_share.mul_floor(amount), provider_share.mul_floor(units))
+		Self::settle_job(id, job, provider_share.mul_floor(amount))
 	}
 
 	pub(crate) fn do_release_job(id: JobId) -> DispatchResult {
 		let job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
-		let JobStatus::Submitted { units, amount, submitted_at } = job.status else {
+		let JobStatus::Submitted { amount, submitted_at, .. } = job.status else {
 			return Err(Error::<T>::NotSubmitted.into());
 		};
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now >= Self::payable_at(submitted_at), Error::<T>::DisputeWindowOpen);
-		Self::settle_job(id, job, amount, units)
+		Self::settle_job(id, job, amount)
 	}
 
-	/// Pay `paid` of the hold to the device's owner, release the rest to the consumer and
-	/// record `points` usage points. A device that no longer exists is paid nothing.
-	fn settle_job(id: JobId, job: JobOf<T>, paid: BalanceOf<T>, points: u64) -> DispatchResult {
+	/// The most reporting a paid job's usage costs (points and fee to the reward hook).
+	pub fn report_weight() -> Weight {
+		usage::report_weight::<T::OnProofAccepted>()
+	}
+
+	/// Pay `billed` of the hold to the device's owner less the protocol fee (`JobFee` of it,
+	/// to `FeeDestination`), release the rest to the consumer, and report the fee as the job's
+	/// usage: its compute points, and the most they may be paid. A device that no longer
+	/// exists is paid nothing.
+	fn settle_job(id: JobId, job: JobOf<T>, billed: BalanceOf<T>) -> DispatchResult {
 		let reason = HoldReason::JobPayment.into();
-		let owner = T::Registry::owner(job.device);
-		let (paid, points) = match &owner {
-			Some(owner) if !paid.is_zero() => {
-				T::Currency::transfer_on_hold(
-					&reason,
-					&job.consumer,
-					owner,
-					paid,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Polite,
-				)?;
-				(paid, points)
-			},
-			_ => (Zero::zero(), 0),
-		};
-		let refunded = job.held.saturating_sub(paid);
+		let (mut paid, mut fee, mut points) = (Zero::zero(), Zero::zero(), 0);
+		if let Some(owner) = T::Registry::owner(job.device).filter(|_| !billed.is_zero()) {
+			let due = T::JobFee::get().mul_floor(billed);
+			let moved = usage::pay_from_hold::<_, T::Currency, T::FeeDestination>(
+				&reason,
+				&job.consumer,
+				&owner,
+				billed.saturating_sub(due),
+				due,
+			);
+			(paid, fee) = (moved.paid, moved.fee);
+			if !fee.is_zero() {
+				points = usage::report::<T::OnProofAccepted, _>(
+					job.device,
+					DeviceKind::Compute,
+					T::Epochs::current().index,
+					fee,
+					T::FeePerPoint::get(),
+				);
+			}
+		}
+		let refunded = job.held.saturating_sub(paid).saturating_sub(fee);
 		if !refunded.is_zero() {
 			T::Currency::release(&reason, &job.consumer, refunded, Precision::BestEffort)?;
-		}
-		if points > 0 {
-			let epoch = T::Epochs::current().index;
-			T::OnProofAccepted::proof_accepted(job.device, DeviceKind::Compute, epoch, points);
 		}
 		Jobs::<T>::remove(id);
 		Self::deposit_event(Event::JobSettled {
 			job: id,
 			device: job.device,
 			paid,
+			fee,
 			refunded,
 			points,
 		});

@@ -7,10 +7,14 @@
 //!   account key, the device with its device key, over the same envelope), and anyone submits
 //!   it, in batches with a verdict per receipt.
 //! - After [`Config::DisputeWindow`] blocks without a dispute the job pays the device's owner
-//!   from the hold, refunds the rest and records the units as usage points
-//!   ([`Config::OnProofAccepted`]: the emission pallet's compute pool); a disputed job is
+//!   from the hold less the protocol fee ([`Config::JobFee`], taken to
+//!   [`Config::FeeDestination`]: burned in the runtime) and refunds the rest; a disputed job is
 //!   settled by [`Config::DisputeOrigin`]; a job nobody delivered is cancelled after
 //!   [`Config::JobTimeout`] blocks.
+//! - **Rewards follow paid usage only** (`depin_proving::usage`): a paid job's fee, in whole
+//!   [`Config::FeePerPoint`]s, is the device's points in the compute pool
+//!   ([`Config::OnProofAccepted`]), and the emission pallet pays them at most the fee burned.
+//!   A provider paying its own device burns at least what the job earns it.
 //!
 //! Capacity challenges (the proof that a compute device can compute) are the compute pallet's;
 //! this pallet only pays for work a consumer vouches for.
@@ -65,6 +69,12 @@ pub type SignedReceiptOf<T> = SignedReceipt<
 	<T as Config>::ConsumerSignature,
 >;
 
+/// A credit (an amount taken out of accounts, not yet placed) of the pallet's currency.
+pub type CreditOf<T> = frame_support::traits::fungible::Credit<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::Currency,
+>;
+
 /// A batch of receipts.
 pub type SignedReceiptsOf<T> =
 	frame_support::BoundedVec<SignedReceiptOf<T>, <T as Config>::MaxBatch>;
@@ -73,7 +83,10 @@ pub type SignedReceiptsOf<T> =
 pub mod pallet {
 	use super::*;
 	use depin_proving::{OnProofAccepted, ProvingEpochs};
-	use frame_support::{pallet_prelude::*, traits::fungible};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, OnUnbalanced},
+	};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
 	use sp_runtime::{
@@ -103,12 +116,27 @@ pub mod pallet {
 		/// The proving epochs: the epoch a paid job's usage points count in.
 		type Epochs: ProvingEpochs<BlockNumberFor<Self>>;
 
-		/// Told about the usage points of every paid job (the emission pallet).
+		/// Told about the usage points of every paid job and the fee it burned (the emission
+		/// pallet: its compute pool, each device's reward capped by its fees).
 		type OnProofAccepted: OnProofAccepted;
 
-		/// Holds job payments and pays them out.
+		/// Holds job payments, pays them out and takes the protocol fee.
 		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>;
+
+		/// Takes the protocol fee of every paid job (the runtime burns it).
+		type FeeDestination: OnUnbalanced<CreditOf<Self>>;
+
+		/// The share of every payment to a device's owner taken as the protocol fee, at
+		/// settlement. The fee is what the job earns in compute points and the most those
+		/// points are paid.
+		#[pallet::constant]
+		type JobFee: Get<Perbill>;
+
+		/// The job fee that earns one compute point.
+		#[pallet::constant]
+		type FeePerPoint: Get<BalanceOf<Self>>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -207,7 +235,8 @@ pub mod pallet {
 			/// The job.
 			job: JobId,
 		},
-		/// A job was settled: the device's owner was paid and the rest refunded.
+		/// A job was settled: the device's owner was paid, the protocol fee taken and the rest
+		/// refunded.
 		JobSettled {
 			/// The job.
 			job: JobId,
@@ -215,9 +244,11 @@ pub mod pallet {
 			device: DeviceId,
 			/// Paid to the device's owner.
 			paid: BalanceOf<T>,
+			/// The protocol fee taken (burned in the runtime): the most the job's points earn.
+			fee: BalanceOf<T>,
 			/// Released to the consumer.
 			refunded: BalanceOf<T>,
-			/// Usage points recorded.
+			/// Compute points recorded: the fee in `FeePerPoint`s.
 			points: u64,
 		},
 	}
@@ -326,9 +357,9 @@ pub mod pallet {
 		}
 
 		/// Decide a disputed job: the device's owner gets `provider_share` of the billed
-		/// amount (and of the usage points), the consumer the rest of the hold.
+		/// amount less the protocol fee, which earns its points; the consumer the rest.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::resolve_dispute().saturating_add(T::OnProofAccepted::weight()))]
+		#[pallet::weight(T::WeightInfo::resolve_dispute().saturating_add(Pallet::<T>::report_weight()))]
 		pub fn resolve_dispute(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -338,10 +369,11 @@ pub mod pallet {
 			Self::do_resolve_dispute(job, provider_share)
 		}
 
-		/// Pay out a job whose dispute window has passed: the device's owner is paid, the rest
-		/// released to the consumer, the units recorded as usage points. By anyone.
+		/// Pay out a job whose dispute window has passed: the device's owner is paid less the
+		/// protocol fee, which earns the job's compute points; the rest is released to the
+		/// consumer. By anyone.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::release_job().saturating_add(T::OnProofAccepted::weight()))]
+		#[pallet::weight(T::WeightInfo::release_job().saturating_add(Pallet::<T>::report_weight()))]
 		pub fn release_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_release_job(job)

@@ -17,7 +17,7 @@ use sp_runtime::{
 	BuildStorage,
 };
 
-pub use depin_test_utils::{clear_points, enter_block, points, RecordPoints};
+pub use depin_test_utils::{clear_points, enter_block, fees, points, RecordPoints};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -46,6 +46,8 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
+	/// The protocol fee of paid jobs; a test may change it.
+	pub static JobFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(20);
 	pub const DepositBase: Balance = 100;
 	pub const DepositPerByte: Balance = 1;
 	pub const UnbondingPeriod: u64 = 10;
@@ -86,6 +88,10 @@ impl pallet_jobs::Config for Test {
 	type OnProofAccepted = RecordPoints;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	// The fee's credit is dropped: burned.
+	type FeeDestination = ();
+	type JobFee = JobFee;
+	type FeePerPoint = ConstU64<10>;
 	type ConsumerSignature = TestSignature;
 	type ConsumerPublic = UintAuthorityId;
 	type DisputeOrigin = EnsureRoot<AccountId>;

@@ -8,7 +8,11 @@ use crate::{
 	pallet::{Error, HoldReason, NextJobId},
 	JobId, JobReceipt, JobStatus,
 };
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold, BoundedVec};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
 use pallet_devices::DeviceKind;
 use sp_runtime::{DispatchError, Perbill, TokenError};
 
@@ -104,17 +108,88 @@ fn a_co_signed_receipt_pays_the_owner_after_the_dispute_window() {
 		);
 		run_to_block(9);
 		let alice = Balances::free_balance(ALICE);
+		let issuance = Balances::total_issuance();
+		assert_ok!(Jobs::release_job(RuntimeOrigin::signed(BOB), job));
+		// 600 billed: a fifth of it is the protocol fee, burned; its 120 are 12 points (a
+		// point per 10), which the emission pallet pays at most the 120 burned.
+		assert_eq!(
+			last_event(),
+			crate::Event::JobSettled {
+				job,
+				device: WORKER,
+				paid: 480,
+				fee: 120,
+				refunded: 400,
+				points: 12
+			}
+		);
+		assert_eq!(Balances::free_balance(ALICE), alice + 480);
+		assert_eq!(Balances::total_issuance(), issuance - 120);
+		assert_eq!(held(CONSUMER), 0);
+		assert_eq!(Balances::free_balance(CONSUMER), INITIAL_BALANCE - 600);
+		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 0, 12)]);
+		assert_eq!(fees(), vec![(WORKER, DeviceKind::Compute, 0, 120)]);
+		assert!(Jobs::job(job).is_none());
+		assert_noop!(Jobs::release_job(RuntimeOrigin::signed(BOB), job), Error::<Test>::UnknownJob);
+	});
+}
+
+#[test]
+fn a_provider_paying_its_own_device_burns_the_fee_and_earns_at_most_it() {
+	ExtBuilder.build_and_execute(|| {
+		// Alice opens a job on her own device: the cheapest way to buy compute points.
+		let job = NextJobId::<Test>::get();
+		assert_ok!(Jobs::open_job(RuntimeOrigin::signed(ALICE), WORKER, 100, PRICE));
+		let alice = Balances::total_balance(&ALICE);
+		submit(vec![signed_receipt(job, 100, 1)]);
+		run_to_block(7);
+		assert_ok!(Jobs::release_job(RuntimeOrigin::signed(ALICE), job));
+		// 1,000 from Alice to Alice, of which 200 burned: 20 points, capped at the 200 by the
+		// emission pallet. The loop cannot return more than it burned.
+		assert_eq!(Balances::total_balance(&ALICE), alice - 200);
+		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 0, 20)]);
+		assert_eq!(fees(), vec![(WORKER, DeviceKind::Compute, 0, 200)]);
+	});
+}
+
+#[test]
+fn the_fee_is_taken_at_the_rate_in_force_at_settlement() {
+	ExtBuilder.build_and_execute(|| {
+		let job = open(WORKER, 100);
+		submit(vec![signed_receipt(job, 100, 1)]);
+		JobFee::set(Perbill::from_percent(50));
+		run_to_block(7);
+		let alice = Balances::free_balance(ALICE);
 		assert_ok!(Jobs::release_job(RuntimeOrigin::signed(BOB), job));
 		assert_eq!(
 			last_event(),
-			crate::Event::JobSettled { job, device: WORKER, paid: 600, refunded: 400, points: 60 }
+			crate::Event::JobSettled {
+				job,
+				device: WORKER,
+				paid: 500,
+				fee: 500,
+				refunded: 0,
+				points: 50
+			}
 		);
-		assert_eq!(Balances::free_balance(ALICE), alice + 600);
-		assert_eq!(held(CONSUMER), 0);
-		assert_eq!(Balances::free_balance(CONSUMER), INITIAL_BALANCE - 600);
-		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 0, 60)]);
-		assert!(Jobs::job(job).is_none());
-		assert_noop!(Jobs::release_job(RuntimeOrigin::signed(BOB), job), Error::<Test>::UnknownJob);
+		assert_eq!(Balances::free_balance(ALICE), alice + 500);
+		// A fee that rounds down to nothing: the owner is paid in full, and nothing is earned.
+		JobFee::set(Perbill::from_percent(5));
+		let small = open(WORKER, 1);
+		submit(vec![signed_receipt(small, 1, 7)]);
+		run_to_block(13);
+		assert_ok!(Jobs::release_job(RuntimeOrigin::signed(BOB), small));
+		assert_eq!(
+			last_event(),
+			crate::Event::JobSettled {
+				job: small,
+				device: WORKER,
+				paid: 10,
+				fee: 0,
+				refunded: 0,
+				points: 0
+			}
+		);
 	});
 }
 
@@ -269,13 +344,22 @@ fn a_disputed_job_is_settled_by_the_dispute_origin() {
 		);
 		let alice = Balances::free_balance(ALICE);
 		assert_ok!(Jobs::resolve_dispute(RuntimeOrigin::root(), job, Perbill::from_percent(30)));
+		// 30 % of the 500 billed: 150, of which the fee is 30 (3 points).
 		assert_eq!(
 			last_event(),
-			crate::Event::JobSettled { job, device: WORKER, paid: 150, refunded: 850, points: 15 }
+			crate::Event::JobSettled {
+				job,
+				device: WORKER,
+				paid: 120,
+				fee: 30,
+				refunded: 850,
+				points: 3
+			}
 		);
-		assert_eq!(Balances::free_balance(ALICE), alice + 150);
+		assert_eq!(Balances::free_balance(ALICE), alice + 120);
 		assert_eq!(held(CONSUMER), 0);
-		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 3, 15)]);
+		assert_eq!(points(), vec![(WORKER, DeviceKind::Compute, 3, 3)]);
+		assert_eq!(fees(), vec![(WORKER, DeviceKind::Compute, 3, 30)]);
 		assert_noop!(
 			Jobs::resolve_dispute(RuntimeOrigin::root(), job, Perbill::one()),
 			Error::<Test>::UnknownJob

@@ -58,16 +58,13 @@ use frame_support::{
 	ensure,
 	pallet_prelude::{DispatchError, DispatchResult, Get, Weight},
 	traits::{
-		fungible::{BalancedHold, MutateHold},
+		fungible::MutateHold,
 		tokens::{Fortitude, Precision, Restriction},
-		OnUnbalanced,
 	},
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_core::H256;
-use sp_runtime::traits::{
-	CheckedAdd, CheckedDiv, CheckedMul, One, Saturating, UniqueSaturatedInto, Verify, Zero,
-};
+use sp_runtime::traits::{CheckedAdd, CheckedMul, Saturating, UniqueSaturatedInto, Verify, Zero};
 
 use crate::types::{EpochIndex, SectorIndex};
 use crate::weights::WeightInfo;
@@ -353,18 +350,10 @@ impl<T: Config> Pallet<T> {
 			let share = deal.epoch_price.saturating_sub(deal.epoch_fee).saturating_mul(owed.into());
 			let owner =
 				T::Registry::owner(deal.proposal.device).unwrap_or_else(|| deal.provider.clone());
-			paid = T::Currency::transfer_on_hold(
-				&payment,
-				&client,
-				&owner,
-				share,
-				Precision::BestEffort,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.unwrap_or_else(|_| Zero::zero());
-			let (credit, _) = <T::Currency as BalancedHold<_>>::slash(&payment, &client, fee);
-			T::FeeDestination::on_unbalanced(credit);
+			let moved = depin_proving::usage::pay_from_hold::<_, T::Currency, T::FeeDestination>(
+				&payment, &client, &owner, share, fee,
+			);
+			(paid, fee) = (moved.paid, moved.fee);
 			progress.collected = progress.paid;
 		}
 
@@ -766,8 +755,7 @@ impl<T: Config> Pallet<T> {
 	/// `u64::MAX` it saturates, far above the emission pallet's cap on a proof's points,
 	/// `MAX_POINTS_PER_PROOF`, which is all it counts anyway.)
 	pub fn fee_points(fee: BalanceOf<T>) -> u64 {
-		let unit = T::FeePerPoint::get().max(One::one());
-		fee.checked_div(&unit).unwrap_or_default().unique_saturated_into()
+		depin_proving::usage::fee_points(fee, T::FeePerPoint::get())
 	}
 
 	/// The most ending a sector's deal costs: settling it (its misses may end it) or ending

@@ -9,6 +9,7 @@ use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
 	faults::{self, FaultRules, Settled},
+	usage,
 };
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
@@ -18,7 +19,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
-use sp_runtime::traits::{UniqueSaturatedInto, Zero};
+use sp_runtime::traits::Zero;
 
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
@@ -466,19 +467,14 @@ impl<T: Config> Pallet<T> {
 		let mut spent = full.saturating_add(T::WeightInfo::pay_deal_epoch());
 		let points = match paid {
 			Some(fee) => {
-				let points = Self::fee_points(fee);
-				let (device, kind) = (proof.device, DeviceKind::Storage);
-				T::OnProofAccepted::proof_accepted(device, kind, epoch.index, points);
-				T::OnProofAccepted::fee_burned(
-					device,
-					kind,
+				spent = spent.saturating_add(usage::report_weight::<T::OnProofAccepted>());
+				usage::report::<T::OnProofAccepted, _>(
+					proof.device,
+					DeviceKind::Storage,
 					epoch.index,
-					fee.unique_saturated_into(),
-				);
-				spent = spent
-					.saturating_add(T::OnProofAccepted::weight())
-					.saturating_add(T::OnProofAccepted::fee_weight());
-				points
+					fee,
+					T::FeePerPoint::get(),
+				)
 			},
 			None => 0,
 		};

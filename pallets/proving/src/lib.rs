@@ -17,7 +17,9 @@
 //! - [`batch`]: batches with a verdict per item (an item's rejection is an event, not the
 //!   batch's failure) and the weight each item's check spent;
 //! - [`devices`]: the registry checks a call makes before it touches a device (it exists, the
-//!   caller operates it, it is of the pallet's kind, it is active).
+//!   caller operates it, it is of the pallet's kind, it is active);
+//! - [`usage`]: paid usage (a deal's epoch, a compute job): the payment out of the client's
+//!   hold less a burned protocol fee, and the fee as the device's points, capped by it.
 //!
 //! The kit is a library, not a pallet: it has no storage of its own. A pallet keeps its
 //! ledger and sweep cursor in its own storage and passes them in, and reports what happened
@@ -45,6 +47,7 @@ pub mod registry;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod signer;
 pub mod traits;
+pub mod usage;
 
 pub use devices::DeviceRefusal;
 pub use epoch::EpochRefusal;

@@ -114,7 +114,7 @@ pub async fn compute_prove(
 		});
 	}
 	let mut proven_epochs = 0u32;
-	let mut totals = (0u32, 0u64, 0u32);
+	let mut totals = (0u32, 0u32);
 	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
@@ -133,8 +133,7 @@ pub async fn compute_prove(
 		}
 		if round.proven > 0 || !round.faked.is_empty() {
 			totals.0 = totals.0.saturating_add(round.proven);
-			totals.1 = totals.1.saturating_add(round.points);
-			totals.2 = totals.2.saturating_add(round.faked.len() as u32);
+			totals.1 = totals.1.saturating_add(round.faked.len() as u32);
 			proven_epochs = proven_epochs.saturating_add(1);
 			log(
 				json!({
@@ -142,10 +141,9 @@ pub async fn compute_prove(
 					"block": number,
 					"epoch": round.epoch,
 					"proven": round.proven,
-					"points": round.points,
 					"faked": round.faked,
 				}),
-				format!("#{number}: {} workload(s) proven ({} points)", round.proven, round.points),
+				format!("#{number}: {} workload(s) proven (audits passed)", round.proven),
 			);
 			if epochs.is_some_and(|e| proven_epochs >= e) {
 				break;
@@ -153,7 +151,11 @@ pub async fn compute_prove(
 		}
 	}
 	Ok(Report::new(
-		format!("{proven_epochs} epoch(s): {} workloads proven, {} points", totals.0, totals.1),
-		json!({ "epochs": proven_epochs, "proven": totals.0, "points": totals.1, "faked": totals.2 }),
+		format!(
+			"{proven_epochs} epoch(s): {} workloads proven (capacity audits earn nothing: compute \
+			 rewards follow paid jobs)",
+			totals.0
+		),
+		json!({ "epochs": proven_epochs, "proven": totals.0, "faked": totals.1 }),
 	))
 }

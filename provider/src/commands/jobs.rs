@@ -217,9 +217,11 @@ pub async fn job_action(
 	{
 		return Ok(Report::new(
 			format!(
-				"job {job} settled: {} paid to device {}'s owner, {} refunded, {} usage points",
+				"job {job} settled: {} paid to device {}'s owner, {} burned as the protocol fee, \
+				 {} refunded, {} compute points",
 				dpn(settled.paid),
 				settled.device,
+				dpn(settled.fee),
 				dpn(settled.refunded),
 				settled.points
 			),
@@ -228,6 +230,7 @@ pub async fn job_action(
 				"job": job,
 				"device": settled.device,
 				"paid": settled.paid.to_string(),
+				"fee": settled.fee.to_string(),
 				"refunded": settled.refunded.to_string(),
 				"points": settled.points,
 				"block": block,

@@ -19,16 +19,23 @@
 //! other's beacons ([`hotspots`]); the `--cheaters` fraction of them witnesses implausibly
 //! and is rejected with the chain's reasons. Each hotspot's owner claims its rewards.
 //!
-//! Compute devices enroll for capacity challenges and every epoch really run their workload
+//! Compute devices enroll for capacity audits and every epoch really run their workload
 //! (a million sequential blake2 steps for their 1,000 units), commit to its checkpoints and
 //! reveal the segments the chain samples ([`crate::compute`]); the `--cheaters` fraction runs
 //! only half of each workload and makes up the rest, and is caught when a sample lands there.
+//! An audit earns nothing: compute rewards follow paid jobs, so a simulated consumer buys a
+//! job from every active compute device each epoch ([`jobs`]), and the burned fees of the
+//! jobs released are the compute points.
 //!
 //! It is restartable: devices already registered, sectors already committed and their live
 //! deals are reused.
 
+mod adversary;
 mod deals;
 mod hotspots;
+mod jobs;
+
+pub use adversary::Strategy;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,13 +57,15 @@ use crate::{
 };
 
 /// What to simulate.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Options {
 	pub devices: u32,
 	/// Fraction (0..=1) of the storage devices that cheat.
 	pub cheaters: f64,
 	/// Stop after this many epochs.
 	pub epochs: Option<u32>,
+	/// Adversaries to play next to the honest devices, each with an account of its own.
+	pub adversaries: Vec<Strategy>,
 }
 
 /// Cells the simulated devices stand in (resolution 12, non-pentagon base cells).
@@ -228,7 +237,7 @@ pub async fn run(
 		));
 	}
 	// The deals first: committing a sector activates the deal published for its root.
-	let deal_of = deals::prepare(chain, signer, &replicas, &mut log).await?;
+	let deal_of = deals::prepare(chain, signer, &deals::client()?, &replicas, &mut log).await?;
 	// Every deal, settled at each epoch end: the honest devices' proven epochs are paid out,
 	// the cheaters' (their proofs rejected, nothing counted) missed epochs counted.
 	let all_deals: Vec<H256> = deal_of.values().copied().collect();
@@ -291,6 +300,47 @@ pub async fn run(
 			format!("enrolled {count} compute device(s) for capacity challenges"),
 		);
 	}
+	let mut consumer = jobs::Consumer::prepare(chain, signer, &mut log).await?;
+	// The compute workers' relayer (anyone may send commitments and reveals): an account of
+	// its own, so that they go out beside the owner's transactions.
+	let relayer = relayer()?;
+	hotspots::fund(
+		chain,
+		signer,
+		&[(relayer.public_key().to_account_id(), RELAYER_FLOOR, RELAYER_FUNDS)],
+	)
+	.await?;
+	// The adversaries: funded here (the signer's transactions are this task's), then each
+	// set up and played in a task of its own, with a keystore of its own, so that none slows
+	// the honest devices down. Their lines arrive on `adversary_lines`.
+	let funded = adversary::fund(chain, signer, &options.adversaries, &mut log).await?;
+	let (adversary_out, mut adversary_lines) = tokio::sync::mpsc::unbounded_channel();
+	let mut playing = Vec::new();
+	for &strategy in &options.adversaries {
+		let home = Home(dir.join(format!("adversary-{}", strategy.name())));
+		std::fs::create_dir_all(&home.0)?;
+		playing.push(tokio::spawn(adversary::run(
+			strategy,
+			chain.clone(),
+			home,
+			funded.contains(&strategy),
+			adversary_out.clone(),
+		)));
+	}
+	let mut books: BTreeMap<String, Value> = BTreeMap::new();
+	let take_lines = |lines: &mut tokio::sync::mpsc::UnboundedReceiver<(Value, String)>,
+	                  books: &mut BTreeMap<String, Value>,
+	                  log: &mut dyn FnMut(Value, String)| {
+		while let Ok((json, text)) = lines.try_recv() {
+			if json["event"] == "adversaryBooks" {
+				books.insert(
+					json["strategy"].as_str().unwrap_or_default().to_string(),
+					json.clone(),
+				);
+			}
+			log(json, text);
+		}
+	};
 	log(
 		json!({
 			"event": "started",
@@ -302,6 +352,7 @@ pub async fn run(
 			"lying": lying,
 			"compute": compute.len(),
 			"lazy": lazy,
+			"adversaries": options.adversaries.iter().map(|s| s.name()).collect::<Vec<_>>(),
 			"owner": owner.to_string(),
 		}),
 		format!(
@@ -328,42 +379,74 @@ pub async fn run(
 	let mut deal_tallies: BTreeMap<u32, deals::Tally> = BTreeMap::new();
 	let mut coverage_tallies: BTreeMap<u32, hotspots::Round> = BTreeMap::new();
 	let mut compute_tallies: BTreeMap<u32, crate::compute::Round> = BTreeMap::new();
+	let mut job_tallies: BTreeMap<u32, jobs::Tally> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
 	let mut blocks = chain.client.stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow::anyhow!("lost the chain: {e}"))?.number();
-		let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		take_lines(&mut adversary_lines, &mut books, &mut log);
+		if u32::try_from(number)? < chain.best_number().await? {
+			// A notification that queued up while the last block was played: act on the
+			// latest block only.
+			continue;
+		}
+		// The owner's proofs and bundles, and beside them (other accounts, so no nonce is
+		// shared) the compute workers' commitments and reveals, sent by the relayer, whose
+		// windows are the shortest, and the consumer's releases of jobs whose dispute window
+		// has passed (their points count in the epoch in progress).
+		let block_number = u32::try_from(number)?;
+		let owners = async {
+			let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
+			let beacons =
+				hotspots::round(chain, signer, &hotspots, block_number, &mut replayed).await?;
+			anyhow::Ok((round, beacons))
+		};
+		let (owners, work, released) = futures::join!(
+			owners,
+			crate::compute::round(chain, &relayer, &mut workers),
+			consumer.release(chain, block_number)
+		);
+		let (round, beacons) = owners?;
 		let tally = tallies.entry(round.epoch.unwrap_or(epoch)).or_default();
 		tally.0 = tally.0.saturating_add(round.accepted);
 		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
 		tally.2 = tally.2.saturating_add(round.points);
 		deal_tallies.entry(round.epoch.unwrap_or(epoch)).or_default().add_round(&round);
-		let beacons =
-			hotspots::round(chain, signer, &hotspots, u32::try_from(number)?, &mut replayed)
-				.await?;
 		let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
 		tally.beacons = tally.beacons.saturating_add(beacons.beacons);
 		tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
 		tally.witnesses = tally.witnesses.saturating_add(beacons.witnesses);
 		tally.points = tally.points.saturating_add(beacons.points);
 		tally.rejected.extend(beacons.rejected);
-		let work = crate::compute::round(chain, signer, &mut workers).await?;
+		let (work, released) = (work?, released?);
 		let tally = compute_tallies.entry(work.epoch.unwrap_or(epoch)).or_default();
 		tally.committed = tally.committed.saturating_add(work.committed);
 		tally.proven = tally.proven.saturating_add(work.proven);
-		tally.points = tally.points.saturating_add(work.points);
 		tally.faked.extend(work.faked);
 		tally.withheld.extend(work.withheld);
 		tally.rejected.extend(work.rejected);
 		let now = chain.epoch().await?.index;
+		job_tallies.entry(now).or_default().add(released);
 		if now == epoch {
 			continue;
 		}
 		// An epoch ended: settle the deals (the proven epochs paid out, the cheaters' misses
-		// counted: they belong to the epoch that ended), count what the devices look like now,
+		// counted: they belong to the epoch that ended), while the consumer buys a job from
+		// every active compute device for the new one; count what the devices look like now,
 		// claim what they earned.
-		let settled = deals::settle(chain, signer, &all_deals, now).await?;
-		deal_tallies.entry(epoch).or_default().add(settled);
+		consumer.top_up(chain, signer).await?;
+		hotspots::fund(
+			chain,
+			signer,
+			&[(relayer.public_key().to_account_id(), RELAYER_FLOOR, RELAYER_FUNDS)],
+		)
+		.await?;
+		let (settled, bought) = futures::join!(
+			deals::settle(chain, signer, &all_deals, now),
+			consumer.buy(chain, &workers)
+		);
+		job_tallies.entry(now).or_default().add(bought?);
+		deal_tallies.entry(epoch).or_default().add(settled?);
 		let devices = chain.devices_of(&owner).await?;
 		let mine: Vec<_> = devices.iter().filter(|(id, _)| ids.contains(id)).collect();
 		let suspended = mine.iter().filter(|(_, d)| d.status == DeviceStatus::Suspended).count();
@@ -391,6 +474,7 @@ pub async fn run(
 		let deal_tally = deal_tallies.remove(&epoch).unwrap_or_default();
 		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
 		let work = compute_tallies.remove(&epoch).unwrap_or_default();
+		let jobs = job_tallies.remove(&epoch).unwrap_or_default();
 		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
 		for (_, reason) in &beacons.rejected {
 			*reasons.entry(reason.as_str()).or_default() += 1;
@@ -422,7 +506,8 @@ pub async fn run(
 				"compute": {
 					"committed": work.committed,
 					"proven": work.proven,
-					"points": work.points,
+					"points": jobs.points,
+					"jobs": jobs.json(),
 					"faked": work.faked,
 					"withheld": work.withheld,
 					"rejected": work.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect::<Vec<_>>(),
@@ -433,8 +518,8 @@ pub async fn run(
 				"epoch {epoch} ended: {} proofs accepted ({} points), {} rejected; {}; \
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
 				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
-				 receipts rejected{reasons_text}; {} workloads committed, {} proven ({} compute \
-				 points), {} caught faking, {} kept a reveal back; claimed {}",
+				 receipts rejected{reasons_text}; {} workloads committed, {} audits passed, {} \
+				 caught faking, {} kept a reveal back; {}; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,
@@ -446,17 +531,38 @@ pub async fn run(
 				beacons.rejected.len(),
 				work.committed,
 				work.proven,
-				work.points,
 				work.faked.len(),
 				work.withheld.len(),
+				jobs.text(),
 				dpn(claimed)
 			),
 		);
+		take_lines(&mut adversary_lines, &mut books, &mut log);
+		let ended = epoch;
 		epoch = now;
 		seen = seen.saturating_add(1);
 		if options.epochs.is_some_and(|e| seen >= e) {
+			// The adversaries' books of the last epoch, as they close them (a minute at most).
+			let wait = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+			while options.adversaries.iter().any(|s| {
+				books.get(s.name()).and_then(|b| b["epoch"].as_u64()) < Some(u64::from(ended))
+			}) {
+				match tokio::time::timeout_at(wait, adversary_lines.recv()).await {
+					Ok(Some(line)) => {
+						if line.0["event"] == "adversaryBooks" {
+							let name = line.0["strategy"].as_str().unwrap_or_default().to_string();
+							books.insert(name, line.0.clone());
+						}
+						log(line.0, line.1);
+					},
+					_ => break,
+				}
+			}
 			break;
 		}
+	}
+	for task in playing {
+		task.abort();
 	}
 	let kinds =
 		|k: DeviceKind| (0..options.devices).filter(|&i| DeviceKind::from(kind(i)) == k).count();
@@ -466,8 +572,20 @@ pub async fn run(
 			"epochs": seen,
 			"claimed": claimed_total.to_string(),
 			"devices": { "storage": kinds(DeviceKind::Storage), "coverage": kinds(DeviceKind::Coverage), "compute": kinds(DeviceKind::Compute) },
+			"adversaries": books.into_values().collect::<Vec<_>>(),
 		}),
 	))
+}
+
+/// What the compute relayer is topped up to, below its floor.
+const RELAYER_FUNDS: u128 = 20_000_000_000_000;
+const RELAYER_FLOOR: u128 = 5_000_000_000_000;
+
+/// The account that sends the compute workers' commitments and reveals.
+fn relayer() -> Result<Keypair> {
+	let uri: subxt_signer::SecretUri =
+		"//depin-sim/relayer".parse().map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive the relayer: {e}"))
 }
 
 /// The simulator's throwaway keystore (derived keys; nothing secret).

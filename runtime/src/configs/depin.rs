@@ -193,12 +193,6 @@ impl pallet_compute::Config for Runtime {
 	type Registry = Devices;
 	type Epochs = crate::Epochs;
 	type Randomness = ChallengeRandomness;
-	/// Compute points feed the emission pallet's compute pool. As for proofs, the hook's own
-	/// benchmarked weight is added to ours, so our benchmarks run without it.
-	#[cfg(not(feature = "runtime-benchmarks"))]
-	type OnProofAccepted = crate::Emission;
-	#[cfg(feature = "runtime-benchmarks")]
-	type OnProofAccepted = ();
 	type CommitWindow = ComputeCommitWindow;
 	/// 1,024 blake2 steps a checkpoint: a sampled segment costs the runtime 1,024 hashes.
 	type SegmentLength = ConstU32<1_024>;
@@ -227,14 +221,19 @@ impl pallet_compute::Config for Runtime {
 impl pallet_jobs::Config for Runtime {
 	type Registry = Devices;
 	type Epochs = crate::Epochs;
-	/// Paid units feed the emission pallet's compute pool as usage points; as for proofs, the
-	/// hook's own benchmarked weight is added to ours.
+	/// Paid jobs are the compute pool's only points: their fees, burned, in micro-DPN (as for
+	/// storage deals); as for proofs, the hook's own benchmarked weight is added to ours.
 	#[cfg(not(feature = "runtime-benchmarks"))]
 	type OnProofAccepted = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
 	type OnProofAccepted = ();
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Job fees are burned (and counted by the emission pallet).
+	type FeeDestination = pallet_emission::Burn<Runtime>;
+	type JobFee = compute_params::JobFee;
+	/// A compute point is a micro-DPN of job fee burned.
+	type FeePerPoint = frame_support::traits::ConstU128<{ crate::MICRO_UNITS }>;
 	/// Consumers sign receipts with their account keys (sr25519, ed25519 or ECDSA).
 	type ConsumerSignature = Signature;
 	type ConsumerPublic = <Signature as sp_runtime::traits::Verify>::Signer;
@@ -266,8 +265,18 @@ impl Get<Balance> for DealDeposit {
 	}
 }
 
+/// The kinds rewarded for paid usage, whose rewards the fees of that usage cap: storage (deal
+/// fees) and compute (job fees). Coverage is rewarded for proofs of presence, which nobody pays
+/// for.
+pub struct PaidUsageKinds;
+
+impl frame_support::traits::Contains<pallet_devices::DeviceKind> for PaidUsageKinds {
+	fn contains(kind: &pallet_devices::DeviceKind) -> bool {
+		matches!(kind, pallet_devices::DeviceKind::Storage | pallet_devices::DeviceKind::Compute)
+	}
+}
+
 parameter_types! {
-	pub const StorageKind: pallet_devices::DeviceKind = pallet_devices::DeviceKind::Storage;
 	pub const EmissionPalletId: PalletId = PalletId(*b"dpn/emis");
 	/// The hard cap on total issuance: one billion DPN. A constant: only a runtime upgrade
 	/// (the root track) can move it.
@@ -302,8 +311,9 @@ impl pallet_emission::Config for Runtime {
 	type ValidatorShare = emission_params::ValidatorShare;
 	type ClaimWindow = emission_params::ClaimWindow;
 	type BurnSlashed = emission_params::BurnSlashed;
-	/// Storage rewards are capped by the deal fees burned (HIP-10): a provider paying itself
-	/// for storage can never earn more from the pool than its deals burned.
-	type UsageCapped = frame_support::traits::Equals<StorageKind>;
+	/// Storage and compute rewards are capped by the deal and job fees burned (HIP-10): a
+	/// provider paying itself for storage or compute can never earn more from the pool than
+	/// its usage burned.
+	type UsageCapped = PaidUsageKinds;
 	type WeightInfo = pallet_emission::weights::SubstrateWeight<Runtime>;
 }

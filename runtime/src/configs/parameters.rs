@@ -127,6 +127,11 @@ pub mod dynamic_params {
 		/// A consumer may cancel a job without a receipt this long after opening it.
 		#[codec(index = 3)]
 		pub static JobTimeout: BlockNumber = 3 * DAYS;
+		/// The protocol fee of every paid job, burned at settlement: what the job earns in
+		/// compute points and the most they are paid (a provider paying itself never earns
+		/// more than it burns).
+		#[codec(index = 4)]
+		pub static JobFee: Perbill = Perbill::from_percent(20);
 	}
 
 	/// Governance timing: root only (no guard).
@@ -160,6 +165,19 @@ impl pallet_parameters::Config for Runtime {
 /// `min_step`.
 const fn guard(min: u128, max: u128, step_percent: u32, min_step: u128) -> Guard {
 	Guard { min, max, max_change: Perbill::from_percent(step_percent), min_step }
+}
+
+/// The guard of a protocol fee on paid usage (`proofs.DealFee`, `compute.JobFee`): 5 % to 50 %,
+/// a fifth of itself at a time. The fee is what paid usage earns in points and the most those
+/// points are paid: with no fee paid usage would draw nothing from its pool, and with half the
+/// price honest usage is dear.
+fn protocol_fee_guard() -> Guard {
+	guard(
+		Perbill::from_percent(5).deconstruct() as u128,
+		Perbill::from_percent(50).deconstruct() as u128,
+		20,
+		10_000_000,
+	)
 }
 
 /// The most the parameters track may set a kind's pool share to, in percent of an epoch's
@@ -311,6 +329,9 @@ impl Guards<RuntimeParameters> for DepinGuards {
 					compute_params::JobTimeout::get(),
 					v,
 				),
+				C::JobFee(_, v) => {
+					Self::view_perbill(protocol_fee_guard(), compute_params::JobFee::get(), v)
+				},
 			},
 			// Root only.
 			RuntimeParameters::Governance(_) => None,
@@ -376,18 +397,9 @@ impl Guards<RuntimeParameters> for DepinGuards {
 					proof_params::FaultSlash::get(),
 					v,
 				),
-				// 5 % to 50 %: a fee of nothing would let deals draw nothing from the pool, and
-				// a fee of half the price makes honest deals dear.
-				P::DealFee(_, v) => Self::view_perbill(
-					guard(
-						Perbill::from_percent(5).deconstruct() as u128,
-						Perbill::from_percent(50).deconstruct() as u128,
-						20,
-						10_000_000,
-					),
-					proof_params::DealFee::get(),
-					v,
-				),
+				P::DealFee(_, v) => {
+					Self::view_perbill(protocol_fee_guard(), proof_params::DealFee::get(), v)
+				},
 				P::DealMissSlash(_, v) => Self::view_perbill(
 					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
 					proof_params::DealMissSlash::get(),
