@@ -157,6 +157,13 @@ pub struct Worker {
 	pub withheld_in: Option<u32>,
 }
 
+impl Worker {
+	/// A worker for `device` with its `key`, running `diligence` (1.0: all) of each workload.
+	pub fn new(device: u64, key: DevicePair, diligence: f64) -> Self {
+		Self { device, key, diligence, workload: None, withheld_in: None }
+	}
+}
+
 /// What one round of commitments and reveals came to.
 #[derive(Default, Debug)]
 pub struct Round {

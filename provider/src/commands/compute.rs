@@ -105,13 +105,7 @@ pub async fn compute_prove(
 		if chain.compute_challenge(device).await?.is_none() {
 			bail!("device {device} is not enrolled for capacity challenges (`compute enroll`)");
 		}
-		workers.push(crate::compute::Worker {
-			device,
-			key,
-			diligence: 1.0,
-			workload: None,
-			withheld_in: None,
-		});
+		workers.push(crate::compute::Worker::new(device, key, 1.0));
 	}
 	let mut proven_epochs = 0u32;
 	let mut totals = (0u32, 0u32);

@@ -600,13 +600,7 @@ fn workers(devices: &[u64], pairs: Vec<DevicePair>) -> Vec<crate::compute::Worke
 	devices
 		.iter()
 		.zip(pairs)
-		.map(|(&device, key)| crate::compute::Worker {
-			device,
-			key,
-			diligence: 1.0,
-			workload: None,
-			withheld_in: None,
-		})
+		.map(|(&device, key)| crate::compute::Worker::new(device, key, 1.0))
 		.collect()
 }
 

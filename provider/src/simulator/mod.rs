@@ -279,13 +279,8 @@ pub async fn run(
 				depin::runtime_types::pallet_compute::pallet::Call::enroll { device },
 			));
 		}
-		workers.push(crate::compute::Worker {
-			device,
-			key: pairs[i as usize].clone(),
-			diligence: if n < lazy { 0.5 } else { 1.0 },
-			workload: None,
-			withheld_in: None,
-		});
+		let diligence = if n < lazy { 0.5 } else { 1.0 };
+		workers.push(crate::compute::Worker::new(device, pairs[i as usize].clone(), diligence));
 	}
 	if !enrolments.is_empty() {
 		let count = enrolments.len();
@@ -304,12 +299,7 @@ pub async fn run(
 	// The compute workers' relayer (anyone may send commitments and reveals): an account of
 	// its own, so that they go out beside the owner's transactions.
 	let relayer = relayer()?;
-	hotspots::fund(
-		chain,
-		signer,
-		&[(relayer.public_key().to_account_id(), RELAYER_FLOOR, RELAYER_FUNDS)],
-	)
-	.await?;
+	fund_relayer(chain, signer, &relayer).await?;
 	// The adversaries: funded here (the signer's transactions are this task's), then each
 	// set up and played in a task of its own, with a keystore of its own, so that none slows
 	// the honest devices down. Their lines arrive on `adversary_lines`.
@@ -331,14 +321,8 @@ pub async fn run(
 	let take_lines = |lines: &mut tokio::sync::mpsc::UnboundedReceiver<(Value, String)>,
 	                  books: &mut BTreeMap<String, Value>,
 	                  log: &mut dyn FnMut(Value, String)| {
-		while let Ok((json, text)) = lines.try_recv() {
-			if json["event"] == "adversaryBooks" {
-				books.insert(
-					json["strategy"].as_str().unwrap_or_default().to_string(),
-					json.clone(),
-				);
-			}
-			log(json, text);
+		while let Ok(line) = lines.try_recv() {
+			note_adversary_line(line, books, log);
 		}
 	};
 	log(
@@ -435,12 +419,7 @@ pub async fn run(
 		// every active compute device for the new one; count what the devices look like now,
 		// claim what they earned.
 		consumer.top_up(chain, signer).await?;
-		hotspots::fund(
-			chain,
-			signer,
-			&[(relayer.public_key().to_account_id(), RELAYER_FLOOR, RELAYER_FUNDS)],
-		)
-		.await?;
+		fund_relayer(chain, signer, &relayer).await?;
 		let (settled, bought) = futures::join!(
 			deals::settle(chain, signer, &all_deals, now),
 			consumer.buy(chain, &workers)
@@ -548,13 +527,7 @@ pub async fn run(
 				books.get(s.name()).and_then(|b| b["epoch"].as_u64()) < Some(u64::from(ended))
 			}) {
 				match tokio::time::timeout_at(wait, adversary_lines.recv()).await {
-					Ok(Some(line)) => {
-						if line.0["event"] == "adversaryBooks" {
-							let name = line.0["strategy"].as_str().unwrap_or_default().to_string();
-							books.insert(name, line.0.clone());
-						}
-						log(line.0, line.1);
-					},
+					Ok(Some(line)) => note_adversary_line(line, &mut books, &mut log),
 					_ => break,
 				}
 			}
@@ -586,6 +559,25 @@ fn relayer() -> Result<Keypair> {
 	let uri: subxt_signer::SecretUri =
 		"//depin-sim/relayer".parse().map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
 	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive the relayer: {e}"))
+}
+
+/// Top the relayer up from `signer` when it runs below its floor.
+async fn fund_relayer(chain: &Chain, signer: &Keypair, relayer: &Keypair) -> Result<()> {
+	let id = relayer.public_key().to_account_id();
+	hotspots::fund(chain, signer, &[(id, RELAYER_FLOOR, RELAYER_FUNDS)]).await?;
+	Ok(())
+}
+
+/// Log a line an adversary reported, keeping its books (the last `adversaryBooks` of each).
+fn note_adversary_line(
+	(json, text): (Value, String),
+	books: &mut BTreeMap<String, Value>,
+	log: &mut dyn FnMut(Value, String),
+) {
+	if json["event"] == "adversaryBooks" {
+		books.insert(json["strategy"].as_str().unwrap_or_default().to_string(), json.clone());
+	}
+	log(json, text);
 }
 
 /// The simulator's throwaway keystore (derived keys; nothing secret).
