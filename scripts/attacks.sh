@@ -38,7 +38,7 @@ DEPIN_PROVIDER_HOME="$work/home" "$provider" --url "$url" --json simulate --devi
 python3 - "$work/run.jsonl" "$out" "$epochs" "$started" <<'EOF'
 import json, sys
 run, out, epochs, started = sys.argv[1:]
-order = ["self-deal", "self-job", "compute-sybil", "relay-grief"]
+order = ["self-deal", "self-job", "compute-sybil", "relay-grief", "witness-ring", "location-spoof"]
 lines = [json.loads(l) for l in open(run) if l.strip()]
 plans = {l["strategy"]: l["plan"] for l in lines if l.get("event") == "adversary"}
 rules = {l["strategy"]: (l["rule"], l["tests"]) for l in lines if l.get("event") == "adversary"}
@@ -59,6 +59,10 @@ for strategy, plan in sorted(plans.items(), key=lambda p: order.index(p[0]) if p
         extra = f" ({b['audits']} audits passed, {b['workSeconds']:.1f} s of work)"
     if strategy == "relay-grief":
         extra = f" ({b['refusedItems']} items refused)"
+    if strategy == "witness-ring":
+        extra = f" ({b['refusedItems']} receipts refused once its hotspots lost their share)"
+    if strategy == "location-spoof":
+        extra = f" ({b['refusedItems']} receipts refused once it lost its share)"
     rows.append(
         f"| `{strategy}` | {plan}{extra} | {dpn(b['spent'])} | {dpn(b['earned'])} | {ratio} | "
         f"{dpn(b['locked'])} | {rule} | {tests} |"
@@ -91,6 +95,14 @@ paying itself can do is get its fee back, and it pays the transaction fees on to
 take anything from honest providers while it breaks even: each of them is capped by its own
 fees too, and what the caps hold back goes to the treasury. It dilutes their shares only when
 the fees paid in an epoch outgrow the pool, and then it gets back less than it burned.
+
+The witness ring arrives among established hotspots: its newcomers are on probation (they earn
+nothing where vouched hotspots are heard) until the vouched hotspots of their cell witness a
+beacon of theirs, which they never do; and once its beacons have been judged unheard
+`UnheardLimit` times in a row, its receipts are refused. Where no vouched hotspot is heard it
+would earn like an honest cluster of its size: see pallets/coverage/README.md, "Rings". The
+location spoofer is a ring of one: its receipts (copied beacons, within their receipt window)
+are taken and pay nothing while it is on probation, and refused once it has lost its share.
 """)
     if errors:
         f.write("\nErrors during the run (an adversary's failed transaction):\n\n")
@@ -99,9 +111,7 @@ the fees paid in an epoch outgrow the pool, and then it gets back less than it b
     f.write("""
 Not played yet (issue 24): `storage-regenerate` and `storage-duplicate` (self-chosen data
 earns nothing since only deal-backed storage earns: see pallets/proofs/README.md),
-`witness-ring` and `location-spoof` (coverage rings: what stops them today and what does not is
-in pallets/coverage/README.md, "What this does not prove"), `fault-dodge` (docs/security.md,
-row 4).
+`fault-dodge` (docs/security.md, row 4).
 """)
 print(f"[attacks] wrote {out}", file=sys.stderr)
 EOF

@@ -249,6 +249,32 @@ impl Chain {
 		Ok(slot.is_some())
 	}
 
+	/// Whether vouched coverage hotspots in good standing were heard in the density cell of
+	/// `location` this epoch or the one before (`Coverage::VouchedInCell`): newcomers there
+	/// are on probation.
+	pub async fn vouched_heard_around(&self, location: u64) -> Result<bool> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let resolution = at
+			.constants()
+			.entry(depin::constants().devices().density_resolution())
+			.context("the runtime has no density resolution")?;
+		let cell = depin_primitives::h3::H3Cell::new(location)
+			.ok()
+			.and_then(|cell| cell.parent(resolution))
+			.context("a location finer than the density resolution")?;
+		let key = depin::runtime_types::depin_primitives::h3::H3Cell(cell.raw());
+		let heard = at
+			.storage()
+			.try_fetch(depin::storage().coverage().vouched_in_cell(), (key,))
+			.await
+			.context("cannot read the vouched hotspots")?;
+		let heard = match heard {
+			Some(value) => value.decode().context("cannot decode the vouched hotspots")?,
+			None => return Ok(false),
+		};
+		Ok(heard.current.max(heard.previous) > 0)
+	}
+
 	/// Sign `call` with `signer`, submit it, wait until it is in a finalized block and
 	/// succeeded there. Errors say what went wrong in words: an invalid transaction (fees the
 	/// account cannot pay, a stale nonce), or the pallet error and its documentation.

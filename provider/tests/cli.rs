@@ -603,7 +603,9 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let planck = |v: &Value, field: &str| -> u128 {
 		v[field].as_str().and_then(|x| x.parse().ok()).expect("an amount")
 	};
-	for strategy in ["self-deal", "self-job", "compute-sybil", "relay-grief"] {
+	for strategy in
+		["self-deal", "self-job", "compute-sybil", "relay-grief", "witness-ring", "location-spoof"]
+	{
 		let b = of(strategy);
 		assert!(planck(b, "spent") > 0, "{strategy} paid its way: {b}");
 		assert!(planck(b, "earned") < planck(b, "spent"), "{strategy} lost money: {b}");
@@ -616,6 +618,13 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	assert_eq!(planck(of("compute-sybil"), "earned"), 0, "{stdout}");
 	assert!(of("relay-grief")["refusedItems"].as_u64() >= Some(16), "{stdout}");
 	assert_eq!(planck(of("relay-grief"), "earned"), 0, "{stdout}");
+	// The ring arrived among vouched hotspots: on probation, none of its beacons or receipts
+	// earned, while the honest hotspots kept theirs.
+	// So did the hotspot claiming to stand among them, witnessing beacons it read on chain.
+	for strategy in ["witness-ring", "location-spoof"] {
+		assert_eq!(planck(of(strategy), "earned"), 0, "{stdout}");
+		assert!(planck(of(strategy), "locked") > 0, "its deposits: {stdout}");
+	}
 }
 
 /// A daemon proving and serving one provider's sectors until it is killed.

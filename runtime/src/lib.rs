@@ -160,6 +160,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 #[allow(unused_parens)]
 type Migrations = (
 	pallet_coverage::migrations::V0ToV1<Runtime>,
+	pallet_coverage::migrations::V1ToV2<Runtime>,
 	pallet_devices::migrations::V0ToV1<Runtime>,
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
 	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,

@@ -1229,6 +1229,55 @@ mod governance {
 	}
 
 	#[test]
+	fn the_parameters_track_tunes_the_coverage_ring_rules_within_their_guards() {
+		use crate::configs::{parameters::coverage_params, RuntimeParameters};
+		use coverage_params::Parameters as V;
+		use frame_support::traits::Get;
+		use pallet_guarded_parameters::Error;
+		use sp_runtime::Perbill;
+
+		dev().execute_with(|| {
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			let set = |p| {
+				crate::GuardedParameters::set_parameter(track(), RuntimeParameters::Coverage(p))
+			};
+			type Free = <Runtime as pallet_coverage::Config>::ReciprocityFree;
+			type HalfLife = <Runtime as pallet_coverage::Config>::ReciprocityHalfLife;
+			type Cap = <Runtime as pallet_coverage::Config>::WitnessCap;
+			type Quorum = <Runtime as pallet_coverage::Config>::NeighbourQuorum;
+			type Limit = <Runtime as pallet_coverage::Config>::UnheardLimit;
+			// The defaults, as the pallet reads them.
+			assert_eq!((Free::get(), HalfLife::get(), Cap::get(), Limit::get()), (4, 24, 10, 3));
+			assert_eq!(Quorum::get(), Perbill::from_percent(50));
+
+			// Counts by half of themselves, never to zero.
+			let free = |v| V::ReciprocityFree(coverage_params::ReciprocityFree, Some(v));
+			assert_noop!(set(free(7)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(free(6)));
+			assert_eq!(Free::get(), 6);
+			let cap = |v| V::WitnessCap(coverage_params::WitnessCap, Some(v));
+			assert_ok!(set(cap(15)));
+			assert_eq!(Cap::get(), 15);
+			let limit = |v| V::UnheardLimit(coverage_params::UnheardLimit, Some(v));
+			assert_noop!(set(limit(0)), Error::<Runtime>::OutOfBounds);
+			assert_ok!(set(limit(2)));
+			assert_eq!(Limit::get(), 2);
+			let half_life =
+				|v| V::ReciprocityHalfLife(coverage_params::ReciprocityHalfLife, Some(v));
+			assert_ok!(set(half_life(36)));
+			assert_eq!(HalfLife::get(), 36);
+			// The quorum by a fifth of itself, within [10 %, 90 %].
+			let quorum = |v| {
+				V::NeighbourQuorum(coverage_params::NeighbourQuorum, Some(Perbill::from_percent(v)))
+			};
+			assert_noop!(set(quorum(61)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(quorum(60)));
+			assert_eq!(Quorum::get(), Perbill::from_percent(60));
+			assert_noop!(set(quorum(95)), Error::<Runtime>::OutOfBounds);
+		});
+	}
+
+	#[test]
 	fn the_treasury_track_spends_up_to_its_limit() {
 		dev().execute_with(|| {
 			let treasurer = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::Treasurer));

@@ -16,14 +16,34 @@ use sp_runtime::traits::{One, Saturating};
 
 use pallet_devices::benchmark_keys::sign;
 
-/// The registry's benchmark location with its digit at `resolution` moved to a neighbouring
-/// child of the same parent: a different cell at that resolution, one grid step away.
-fn neighbour<T: Config>(resolution: u8) -> H3Cell {
+/// The cell of the `i`-th witness (`i` < 48): the registry's benchmark location with its
+/// resolution-7 and -8 digits changed, each witness in a resolution-8 cell of its own, none
+/// the beaconer's, all a few grid steps from it.
+fn witness_location<T: Config>(i: u32) -> H3Cell {
 	let home = T::Registry::benchmark_location();
-	let shift = u32::from(pallet_devices::h3::MAX_RESOLUTION.saturating_sub(resolution)) * 3;
-	let digit = (home.raw() >> shift) & 0b111;
-	let moved = (home.raw() & !(0b111u64 << shift)) | (u64::from(digit == 0) << shift);
-	H3Cell::new(moved).expect("a sibling of a hexagon's child is a valid cell; qed")
+	let shift = |resolution: u8| {
+		u32::from(pallet_devices::h3::MAX_RESOLUTION.saturating_sub(resolution)) * 3
+	};
+	let digit = |resolution: u8| (home.raw() >> shift(resolution)) & 0b111;
+	// Pairs of digits (resolution 7, resolution 8) in 0..7, skipping the beaconer's own pair.
+	let own = digit(7).saturating_mul(7).saturating_add(digit(8));
+	let pair = u64::from(i).saturating_add(u64::from(u64::from(i) >= own));
+	let moved = (home.raw() & !(0b111u64 << shift(7)) & !(0b111u64 << shift(8)))
+		| ((pair / 7) << shift(7))
+		| ((pair % 7) << shift(8));
+	H3Cell::new(moved).expect("digits 0..7 of a hexagon's descendants are valid; qed")
+}
+
+/// Give `device` a full list of partners it met long ago, none of them a device of the
+/// benchmark: meeting a new one evicts one, the dearest path.
+fn crowded<T: Config>(device: DeviceId) {
+	let mut standing = Standing::<T::MaxPartners> { vouched: true, ..Default::default() };
+	for partner in 0..T::MaxPartners::get() {
+		let met =
+			Partner { device: DeviceId::MAX.saturating_sub(partner.into()), count: 1, epoch: 0 };
+		standing.partners.try_push(met).expect("within MaxPartners; qed");
+	}
+	Standings::<T>::insert(device, standing);
 }
 
 /// A coverage device with an ECDSA key, owned by its own funded account, at `location`.
@@ -49,13 +69,7 @@ fn drawn<T: Config>(device: DeviceId) {
 	let epoch = T::Epochs::current();
 	Beaconers::<T>::insert(
 		device,
-		BeaconSlot {
-			epoch: epoch.index,
-			challenge: beacon_challenge(&epoch.seed, epoch.index, device),
-			beacon: None,
-			witnesses: BoundedVec::new(),
-			points: 0,
-		},
+		BeaconSlot::drawn(epoch.index, beacon_challenge(&epoch.seed, epoch.index, device)),
 	);
 	BeaconList::<T>::mutate(|list| list.try_push(device).expect("room for one; qed"));
 	DrawnEpoch::<T>::put(epoch.index);
@@ -81,10 +95,11 @@ fn bundle<T: Config>(
 		signature: sign(key, &message),
 	};
 	let id = Coverage::<T>::beacon_id(&beacon);
-	let cell = neighbour::<T>(T::ExclusionResolution::get()).raw();
 	let receipts = witnesses
 		.iter()
 		.map(|(witness, witness_key)| {
+			let cell =
+				T::Registry::device(*witness).expect("a registered witness; qed").location.raw();
 			let mut receipt = WitnessReceipt {
 				witness: *witness,
 				beacon: id,
@@ -120,11 +135,13 @@ mod benchmarks {
 		assert_eq!(RosterSlotOf::<T>::get(id), Some(1));
 	}
 
-	/// The first of two devices leaves: the last moves into its slot.
+	/// The first of two devices leaves: the last moves into its slot, and the leaver (vouched
+	/// for, with a full list of partners) is vouched for no more.
 	#[benchmark]
 	fn leave() {
 		let (id, _) = coverage_device::<T>(0, T::Registry::benchmark_location());
 		let (other, _) = coverage_device::<T>(1, T::Registry::benchmark_location());
+		crowded::<T>(id);
 		let owner: T::AccountId = account("owner", 0, 0);
 		Coverage::<T>::do_join(owner.clone(), id).expect("a coverage device; qed");
 		Coverage::<T>::do_join(account("owner", 1, 0), other).expect("a coverage device; qed");
@@ -133,19 +150,43 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), id);
 
 		assert_eq!(RosterSlotOf::<T>::get(other), Some(0));
+		assert!(!Standings::<T>::get(id).vouched);
 	}
 
 	/// Drawing `n` beaconers from a roster of `n` active devices (repeats make the draw use
-	/// most of its `2n` attempts) after forgetting `n` beaconers of the previous epoch.
+	/// most of its `2n` attempts) after forgetting `n` beaconers of the previous epoch, each
+	/// with a beacon its heard neighbours did not witness: judged, its standing written.
 	#[benchmark]
 	fn draw_beaconers(n: Linear<1, { T::MaxBeacons::get() }>) {
 		let mut devices = Vec::new();
+		let location = T::Registry::benchmark_location();
 		for i in 0..n {
-			let (id, _) = coverage_device::<T>(i, T::Registry::benchmark_location());
+			let (id, _) = coverage_device::<T>(i, location);
 			Coverage::<T>::do_join(account("owner", i, 0), id).expect("a coverage device; qed");
 			drawn::<T>(id);
+			Beaconers::<T>::mutate(id, |slot| {
+				if let Some(slot) = slot {
+					slot.beacon = Some(Beacon {
+						id: H256::repeat_byte(1),
+						// After the device took its place: judged where it stands.
+						sent_at: frame_system::Pallet::<T>::block_number()
+							.saturating_add(One::one()),
+						frequency: 868_100,
+						recorded_at: One::one(),
+					});
+				}
+			});
+			crowded::<T>(id);
 			devices.push(id);
 		}
+		// Vouched hotspots were heard in the beaconers' exclusion cell and in one other of
+		// their density cell: each beacon, witnessed by neither, is judged unheard.
+		let current = T::Epochs::current().index;
+		let cell = T::Registry::density_cell(location).expect("a fine location; qed");
+		let exclusion =
+			location.parent(T::ExclusionResolution::get()).expect("a fine location; qed");
+		VouchedCellsIn::<T>::insert(cell, HeardCount { epoch: current, current: 2, previous: 0 });
+		LastVouchedIn::<T>::insert(exclusion, current);
 		let epoch = EpochInfo {
 			index: T::Epochs::current().index.saturating_add(1),
 			start: frame_system::Pallet::<T>::block_number(),
@@ -159,16 +200,24 @@ mod benchmarks {
 
 		assert!(!BeaconList::<T>::get().is_empty());
 		assert!(Beaconers::<T>::iter().all(|(_, slot)| slot.epoch == epoch.index));
+		assert!(devices.iter().all(|d| Standings::<T>::get(d).unheard == 1));
 	}
 
 	/// One new beacon (its signature checked) with `w` receipts that pass every rule: each
-	/// witness read, its geometry, its signature, its points and event.
+	/// witness read, its geometry and diversity (every earlier witness compared), its standing
+	/// (a full list of partners: one evicted), its signature, its points and event.
 	#[benchmark]
 	fn submit_beacon(w: Linear<0, { T::MaxWitnesses::get() }>) {
 		let (beaconer, key) = coverage_device::<T>(0, T::Registry::benchmark_location());
 		drawn::<T>(beaconer);
-		let location = neighbour::<T>(T::ExclusionResolution::get());
-		let witnesses = (1..=w).map(|i| coverage_device::<T>(i, location)).collect::<Vec<_>>();
+		crowded::<T>(beaconer);
+		let witnesses = (1..=w)
+			.map(|i| {
+				let witness = coverage_device::<T>(i, witness_location::<T>(i.saturating_sub(1)));
+				crowded::<T>(witness.0);
+				witness
+			})
+			.collect::<Vec<_>>();
 		let (epoch, now) = in_window::<T>();
 		let bundle = bundle::<T>(beaconer, &key, &witnesses, now);
 

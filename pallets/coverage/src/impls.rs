@@ -36,6 +36,15 @@ struct BeaconContext<T: Config> {
 	beacon: Beacon<BlockNumberFor<T>>,
 }
 
+/// A receipt that passed every rule: the witness's density cell, its mark for the diversity
+/// rules, and its standing (written back with its points).
+struct Accepted<T: Config> {
+	cell: Option<H3Cell>,
+	exclusion: H3Cell,
+	mark: WitnessMark,
+	standing: Standing<T::MaxPartners>,
+}
+
 depin_proving::impl_refusal_errors!(NotCoverageDevice);
 
 /// Each epoch draws its beaconers when it starts, from its seed.
@@ -151,8 +160,20 @@ impl<T: Config> Pallet<T> {
 		Roster::<T>::remove(last);
 		RosterSlotOf::<T>::remove(id);
 		RosterSize::<T>::put(last);
+		// Out of the draw it is judged no more: it keeps no vouching to witness with.
+		Self::unvouch(id);
 		Self::deposit_event(Event::Left { device: id });
 		Ok(())
+	}
+
+	/// `device` is vouched for no more (its other standing kept); a device without a standing
+	/// is left without one.
+	pub(crate) fn unvouch(device: DeviceId) {
+		Standings::<T>::mutate_exists(device, |standing| {
+			if let Some(standing) = standing {
+				standing.vouched = false;
+			}
+		});
 	}
 
 	// ---- Drawing beaconers -----------------------------------------------------------------
@@ -167,7 +188,9 @@ impl<T: Config> Pallet<T> {
 	/// devices that are not active coverage devices. Bounded by `MaxBeacons`.
 	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) {
 		for device in BeaconList::<T>::take() {
-			Beaconers::<T>::remove(device);
+			if let Some(slot) = Beaconers::<T>::take(device) {
+				Self::judge_neighbours(device, &slot);
+			}
 		}
 		let size = RosterSize::<T>::get();
 		let want = want.min(T::MaxBeacons::get()).min(size);
@@ -188,13 +211,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Beaconers::<T>::insert(
 				device,
-				BeaconSlot {
-					epoch: epoch.index,
-					challenge: beacon_challenge(&epoch.seed, epoch.index, device),
-					beacon: None,
-					witnesses: BoundedVec::new(),
-					points: 0,
-				},
+				BeaconSlot::drawn(epoch.index, beacon_challenge(&epoch.seed, epoch.index, device)),
 			);
 		}
 		let count = drawn.len() as u32;
@@ -203,16 +220,70 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::BeaconersDrawn { epoch: epoch.index, count });
 	}
 
+	/// Judge an ended epoch's beaconer by the hotspots heard around it
+	/// ([`crate::rings::neighbour_verdict`]): the exclusion cells of its density cell where a
+	/// vouched device in good standing was heard in the beacon's epoch or the one before (its
+	/// own not counted: no witness of it stands there), against its witnesses of that kind
+	/// from that density cell. A beaconer that sent nothing where such hotspots were heard is
+	/// unheard too, so a device cannot keep its standing by never beaconing. A beacon with
+	/// nobody around to judge it makes its beaconer a pioneer (again): vouched for, and its
+	/// unheard count cleared. A device no longer active is not judged, nor one that moved
+	/// after its beacon (its neighbours then are not the ones it claimed).
+	pub(crate) fn judge_neighbours(device: DeviceId, slot: &BeaconSlotOf<T>) {
+		use crate::rings::NeighbourVerdict::*;
+		let Some(info) = T::Registry::device(device)
+			.filter(|d| d.kind == DeviceKind::Coverage && matches!(d.status, DeviceStatus::Active))
+		else {
+			return;
+		};
+		if slot.beacon.is_some_and(|beacon| info.location_changed_at >= beacon.sent_at) {
+			return;
+		}
+		let (Some(cell), Some(exclusion)) = (
+			T::Registry::density_cell(info.location),
+			info.location.parent(T::ExclusionResolution::get()),
+		) else {
+			return;
+		};
+		let others = VouchedCellsIn::<T>::get(cell)
+			.at(slot.epoch)
+			.heard_without(LastVouchedIn::<T>::get(exclusion));
+		let witnessed = if slot.beacon.is_some() { slot.neighbours } else { 0 };
+		let mut standing = Standings::<T>::get(device);
+		match crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get()) {
+			// Silent, and nobody around who could have heard it: nothing to judge.
+			Untested if slot.beacon.is_none() => return,
+			Untested if standing.vouched && standing.unheard == 0 => return,
+			// Nobody vouched for was heard around it: a pioneer, vouched for by its beacon.
+			Untested | Heard => {
+				standing.unheard = 0;
+				standing.vouched = true;
+			},
+			Unheard => standing.unheard = standing.unheard.saturating_add(1),
+		}
+		let unheard = standing.unheard;
+		Standings::<T>::insert(device, standing);
+		Self::deposit_event(Event::NeighboursJudged {
+			device,
+			epoch: slot.epoch,
+			heard: others,
+			witnessed,
+			unheard,
+		});
+	}
+
 	// ---- Beacons ---------------------------------------------------------------------------
 
 	/// The weight of checking and recording one bundle of `witnesses` receipts, with the
 	/// points hook of every witness and of the beaconer.
 	pub fn bundle_weight(witnesses: u32) -> Weight {
-		// Each device that earns is counted in its cell (`HeardInCell`) and marked heard
-		// (`LastHeard`). The benchmark measures a `LastHeard` per earner but one cell (its
-		// witnesses share a cell), so each earner's cell count is added: a read and a write.
+		// Each device that earns is marked heard (`LastHeard`) and counted in its density
+		// cell (`HeardInCell`, `VouchedInCell`) and exclusion cell (`LastVouchedIn`,
+		// `VouchedCellsIn`). The benchmark measures one of each per earner, but its witnesses
+		// share seven density cells, so the three density-cell counts are added per earner: a
+		// read and a write each.
 		let earner =
-			T::OnProofAccepted::weight().saturating_add(T::DbWeight::get().reads_writes(1, 1));
+			T::OnProofAccepted::weight().saturating_add(T::DbWeight::get().reads_writes(3, 3));
 		T::WeightInfo::submit_beacon(witnesses)
 			.saturating_add(earner.saturating_mul(witnesses.saturating_add(1).into()))
 	}
@@ -329,62 +400,113 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 
+		let half_life = T::ReciprocityHalfLife::get();
+		let free = T::ReciprocityFree::get();
+		let mut beaconer = Standings::<T>::get(report.device);
+		let silenced = beaconer.silenced(T::UnheardLimit::get());
 		let mut in_bundle: Vec<DeviceId> = Vec::with_capacity(bundle.receipts.len());
 		for receipt in bundle.receipts.iter() {
 			let outcome = Self::check_receipt(&context, &slot, &in_bundle, now, receipt);
 			in_bundle.push(receipt.witness);
-			match outcome {
-				Err(reason) => Self::deposit_event(Event::WitnessRejected {
-					beaconer: report.device,
-					witness: receipt.witness,
-					reason,
-				}),
-				Ok(witness_cell) => {
-					let confirms = slot.witnesses.is_empty();
-					if slot.witnesses.try_push(receipt.witness).is_err() {
-						// `check_receipt` refused a full list; kept for safety.
-						continue;
-					}
-					let points = Self::earn(
-						receipt.witness,
-						witness_cell,
-						epoch.index,
-						T::WitnessPoints::get(),
-					);
-					T::OnProofAccepted::proof_accepted(
-						receipt.witness,
-						DeviceKind::Coverage,
-						epoch.index,
-						points,
-					);
-					Self::deposit_event(Event::WitnessAccepted {
+			let Accepted { cell: witness_cell, exclusion, mark, mut standing } = match outcome {
+				Err(reason) => {
+					Self::deposit_event(Event::WitnessRejected {
 						beaconer: report.device,
 						witness: receipt.witness,
-						epoch: epoch.index,
-						points,
+						reason,
 					});
-					if confirms {
-						let points = Self::earn(
-							report.device,
-							context.density_cell,
-							epoch.index,
-							T::BeaconPoints::get(),
-						);
-						slot.points = points;
-						T::OnProofAccepted::proof_accepted(
-							report.device,
-							DeviceKind::Coverage,
-							epoch.index,
-							points,
-						);
-						Self::deposit_event(Event::BeaconConfirmed {
-							device: report.device,
-							epoch: epoch.index,
-							points,
-						});
-					}
+					continue;
 				},
+				Ok(accepted) => accepted,
+			};
+			let confirms = slot.witnesses.is_empty();
+			if slot.witnesses.try_push(receipt.witness).is_err()
+				|| slot.marks.try_push(mark).is_err()
+			{
+				// `check_receipt` refused a full list; kept for safety.
+				continue;
 			}
+			// A device in good standing is a neighbour that heard the beaconer, and counts
+			// where it is heard; one whose last beacon its own neighbours did not witness is
+			// neither, so a ring failing the check stops weighing on its cell at once.
+			let good = standing.in_good_standing();
+			if good
+				&& standing.vouched
+				&& witness_cell.is_some()
+				&& witness_cell == context.density_cell
+			{
+				slot.neighbours = slot.neighbours.saturating_add(1);
+			}
+
+			// The witness: density, its cap for the epoch, and how often it met the beaconer.
+			let pair =
+				crate::rings::pair_scale(standing.met(report.device, epoch.index, half_life), free);
+			let mut points = Self::earn(
+				receipt.witness,
+				witness_cell,
+				exclusion,
+				epoch.index,
+				T::WitnessPoints::get(),
+				&standing,
+			);
+			if standing.witnessed_in(epoch.index) >= T::WitnessCap::get() {
+				points = 0;
+			} else {
+				standing.count_witnessed(epoch.index);
+				points = pair.mul_floor(points);
+			}
+			standing.meet(report.device, epoch.index, half_life);
+			beaconer.meet(receipt.witness, epoch.index, half_life);
+			Standings::<T>::insert(receipt.witness, standing);
+			T::OnProofAccepted::proof_accepted(
+				receipt.witness,
+				DeviceKind::Coverage,
+				epoch.index,
+				points,
+			);
+			Self::deposit_event(Event::WitnessAccepted {
+				beaconer: report.device,
+				witness: receipt.witness,
+				epoch: epoch.index,
+				points,
+			});
+
+			// The beaconer: its beacon's points, scaled by its freshest witness so far.
+			if confirms && !silenced {
+				slot.full_points = Self::earn(
+					report.device,
+					context.density_cell,
+					context.exclusion_cell,
+					epoch.index,
+					T::BeaconPoints::get(),
+					&beaconer,
+				);
+			}
+			let earned = pair.mul_floor(slot.full_points);
+			if earned > slot.points {
+				let added = earned.saturating_sub(slot.points);
+				slot.points = earned;
+				T::OnProofAccepted::proof_accepted(
+					report.device,
+					DeviceKind::Coverage,
+					epoch.index,
+					added,
+				);
+				Self::deposit_event(Event::BeaconConfirmed {
+					device: report.device,
+					epoch: epoch.index,
+					points: added,
+				});
+			} else if confirms {
+				Self::deposit_event(Event::BeaconConfirmed {
+					device: report.device,
+					epoch: epoch.index,
+					points: 0,
+				});
+			}
+		}
+		if !slot.witnesses.is_empty() {
+			Standings::<T>::insert(report.device, beaconer);
 		}
 		Beaconers::<T>::insert(report.device, slot);
 		Ok(full)
@@ -398,35 +520,76 @@ impl<T: Config> Pallet<T> {
 		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
 	}
 
-	/// `device` was heard in `cell` (its density cell) in `epoch`: count it there (once per
-	/// epoch) and return `points` scaled by the cell's density.
+	/// `device` (of `standing`) was heard in `cell` (its density cell) and `exclusion` (its
+	/// exclusion cell) in `epoch`: count it there (once per epoch) if it is in good standing
+	/// and not on probation, and return `points` scaled by the cell's density; nothing while
+	/// it is on probation (no beacon of it judged heard yet, and vouched hotspots heard in its
+	/// cell to judge it by).
 	pub(crate) fn earn(
 		device: DeviceId,
 		cell: Option<H3Cell>,
+		exclusion: H3Cell,
 		epoch: EpochIndex,
 		points: u64,
+		standing: &Standing<T::MaxPartners>,
 	) -> u64 {
 		let Some(cell) = cell else {
 			return scaled_points(points, 1, T::DensityTarget::get(), T::DensityMax::get());
 		};
 		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
-		if LastHeard::<T>::get(device) != Some(epoch) {
+		let mut vouched = VouchedInCell::<T>::get(cell).at(epoch);
+		let others = Self::others_vouched(vouched, device, epoch, standing);
+		// On probation it earns nothing, and it dilutes nobody: decoys registered among
+		// vouched hotspots and heard through a ring's beacons do not count.
+		let on_probation = !standing.vouched && others > 0;
+		if standing.in_good_standing()
+			&& !on_probation
+			&& LastHeard::<T>::get(device) != Some(epoch)
+		{
 			heard.current = heard.current.saturating_add(1);
 			LastHeard::<T>::insert(device, epoch);
+			if standing.vouched {
+				vouched.current = vouched.current.saturating_add(1);
+				VouchedInCell::<T>::insert(cell, vouched);
+				if LastVouchedIn::<T>::get(exclusion) != Some(epoch) {
+					LastVouchedIn::<T>::insert(exclusion, epoch);
+					VouchedCellsIn::<T>::mutate(cell, |cells| {
+						*cells = cells.at(epoch);
+						cells.current = cells.current.saturating_add(1);
+					});
+				}
+			}
 		}
 		HeardInCell::<T>::insert(cell, heard);
+		if on_probation {
+			return 0;
+		}
 		scaled_points(points, heard.density(), T::DensityTarget::get(), T::DensityMax::get())
 	}
 
-	/// Every rule a receipt must pass, cheapest first; the witness's density cell if it
-	/// passes them all.
+	/// The vouched devices in good standing `vouched` counts in a cell as of `epoch` (this
+	/// epoch or the one before), `device` (of `standing`) not counted if it was heard then as
+	/// one of them.
+	fn others_vouched(
+		vouched: HeardCount,
+		device: DeviceId,
+		epoch: EpochIndex,
+		standing: &Standing<T::MaxPartners>,
+	) -> u32 {
+		let itself = standing.vouched
+			&& LastHeard::<T>::get(device).is_some_and(|last| last.saturating_add(1) >= epoch);
+		vouched.heard().saturating_sub(u32::from(itself))
+	}
+
+	/// Every rule a receipt must pass, cheapest first; what the pallet keeps of the witness if
+	/// it passes them all.
 	fn check_receipt(
 		context: &BeaconContext<T>,
 		slot: &BeaconSlotOf<T>,
 		in_bundle: &[DeviceId],
 		now: BlockNumberFor<T>,
 		receipt: &WitnessReceiptOf<T>,
-	) -> Result<Option<H3Cell>, WitnessRejection> {
+	) -> Result<Accepted<T>, WitnessRejection> {
 		use WitnessRejection::*;
 		let beacon = &context.beacon;
 
@@ -478,15 +641,23 @@ impl<T: Config> Pallet<T> {
 		let distance_cell =
 			position.parent(T::DistanceResolution::get()).ok_or(LocationTooCoarse)?;
 		ensure!(exclusion != context.exclusion_cell, TooClose);
+		// Diversity: no other witness of this beacon shares its operator or its cell.
+		let mark = WitnessMark::new(&witness.owner, witness.manager.as_ref(), exclusion);
+		ensure!(!slot.marks.iter().any(|m| m.same_operator(&mark)), SameWitnessOperator);
+		ensure!(!slot.marks.iter().any(|m| m.cell == exclusion), SameWitnessCell);
 		let distance = distance_cell.grid_distance(context.distance_cell).ok_or(DistanceUnknown)?;
 		ensure!(distance <= T::MaxWitnessDistance::get(), TooFar);
+
+		// Its standing: one read.
+		let standing = Standings::<T>::get(receipt.witness);
+		ensure!(!standing.silenced(T::UnheardLimit::get()), UnheardByNeighbours);
 
 		// The signature.
 		ensure!(
 			witness.key.verify(&Self::receipt_message(receipt), &receipt.signature),
 			BadSignature
 		);
-		Ok(T::Registry::density_cell(registered))
+		Ok(Accepted { cell: T::Registry::density_cell(registered), exclusion, mark, standing })
 	}
 
 	// ---- Invariants ------------------------------------------------------------------------
@@ -499,8 +670,12 @@ impl<T: Config> Pallet<T> {
 	///   for `DrawnEpoch`, which is not ahead of the current epoch;
 	/// - a beacon's witnesses are distinct, never the beaconer, at most `MaxWitnesses`, and
 	///   only recorded once the beacon is; a beaconer has points only if it has witnesses;
+	/// - a beaconer is never paid more than its beacon's points; each witness has its mark,
+	///   and no two witnesses of a beacon share an operator or a cell;
 	/// - no device or cell is heard in a future epoch, and every device heard in the epoch in
-	///   progress is counted in a cell.
+	///   progress is counted in a cell; no more cells of a density cell count a vouched device
+	///   heard than vouched devices were heard there;
+	/// - a device's partners are distinct, never itself, and met in no future epoch.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let size = RosterSize::<T>::get();
@@ -545,6 +720,23 @@ impl<T: Config> Pallet<T> {
 				"witnesses without a beacon"
 			);
 			ensure!(slot.points == 0 || !slot.witnesses.is_empty(), "points without a witness");
+			ensure!(slot.points <= slot.full_points, "a beaconer paid more than its beacon");
+			// Slots migrated to version 2 in their epoch have no marks for earlier witnesses.
+			ensure!(slot.marks.len() <= slot.witnesses.len(), "a mark without its witness");
+			ensure!(
+				slot.neighbours as usize <= slot.witnesses.len(),
+				"more neighbours than witnesses"
+			);
+			for (i, mark) in slot.marks.iter().enumerate() {
+				ensure!(
+					!slot
+						.marks
+						.iter()
+						.skip(i.saturating_add(1))
+						.any(|m| m.cell == mark.cell || m.same_operator(mark)),
+					"two witnesses of a beacon share an operator or a cell"
+				);
+			}
 		}
 		ensure!(beaconers == list.len() as u32, "the beacon list out of step");
 
@@ -555,26 +747,62 @@ impl<T: Config> Pallet<T> {
 			heard_now = heard_now.saturating_add(u32::from(epoch == current));
 		}
 		let mut counted_now: u32 = 0;
-		for (_, heard) in HeardInCell::<T>::iter() {
+		for (cell, heard) in HeardInCell::<T>::iter() {
 			ensure!(heard.epoch <= current, "a cell heard in a future epoch");
 			counted_now = counted_now.saturating_add(heard.at(current).current);
+			ensure!(
+				VouchedInCell::<T>::get(cell).at(current).current <= heard.at(current).current,
+				"more vouched devices heard in a cell than devices"
+			);
+			ensure!(
+				VouchedCellsIn::<T>::get(cell).at(current).current
+					<= VouchedInCell::<T>::get(cell).at(current).current,
+				"more cells with a vouched device heard than vouched devices heard"
+			);
+		}
+		for (_, epoch) in LastVouchedIn::<T>::iter() {
+			ensure!(epoch <= current, "a cell vouched for in a future epoch");
 		}
 		// Retired devices leave `LastHeard` but stay counted where they were heard.
 		ensure!(heard_now <= counted_now, "devices heard this epoch but not counted");
+
+		for (device, standing) in Standings::<T>::iter() {
+			ensure!(standing.epoch <= current, "a standing counted for a future epoch");
+			for (i, partner) in standing.partners.iter().enumerate() {
+				ensure!(partner.device != device, "a device its own partner");
+				ensure!(partner.epoch <= current, "a partner met in a future epoch");
+				ensure!(
+					!standing
+						.partners
+						.iter()
+						.skip(i.saturating_add(1))
+						.any(|p| p.device == partner.device),
+					"a partner twice"
+				);
+			}
+		}
 		Ok(())
 	}
 }
 
-/// A retiring device is heard no more: its [`LastHeard`] entry goes with it (its count in its
-/// cell stands for the epoch it was heard in).
+/// A retiring device is heard no more: its [`LastHeard`] entry and its standing go with it (its
+/// count in its cell stands for the epoch it was heard in). A moving device is vouched for no
+/// more: where it stands now, it is on probation until its new neighbours hear it (or it is a
+/// pioneer there), so a hotspot vouched for where it is cannot carry that to a place it claims
+/// on paper. What it was not heard in stays counted against it: moving does not lift silence.
 impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
-		if change == depin_proving::DeviceChange::Retire {
-			LastHeard::<T>::remove(device);
+		match change {
+			depin_proving::DeviceChange::Retire => {
+				LastHeard::<T>::remove(device);
+				Standings::<T>::remove(device);
+			},
+			depin_proving::DeviceChange::Move => Self::unvouch(device),
+			_ => {},
 		}
 	}
 
 	fn weight(_: depin_proving::DeviceChange) -> Weight {
-		T::DbWeight::get().writes(1)
+		T::DbWeight::get().reads_writes(1, 2)
 	}
 }

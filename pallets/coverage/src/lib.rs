@@ -22,6 +22,10 @@
 //!   ([`density::density_scale`] of [`HeardCount::density`]: devices heard this epoch or the
 //!   one before; registered devices never heard do not count), reported to [`Config::OnProofAccepted`] (the emission
 //!   pallet's coverage pool).
+//! - **Rings** ([`rings`]). Pairs that keep meeting earn less and less, one device's receipts
+//!   earn at most [`Config::WitnessCap`] times an epoch, a beacon's witnesses have distinct
+//!   operators and cells, and a hotspot the heard hotspots of its cell keep not witnessing
+//!   loses its coverage share.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -33,6 +37,7 @@ pub mod density;
 mod impls;
 pub mod migrations;
 mod queries;
+pub mod rings;
 pub mod types;
 pub mod weights;
 
@@ -70,7 +75,7 @@ pub mod pallet {
 	use sp_core::H256;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -156,6 +161,33 @@ pub mod pallet {
 		#[pallet::constant]
 		type DensityMax: Get<u32>;
 
+		/// Meetings of two devices (one witnessing the other's beacon) that pay in full before
+		/// reciprocity scales them down ([`rings::pair_scale`]).
+		#[pallet::constant]
+		type ReciprocityFree: Get<u32>;
+
+		/// Epochs after which a pair's count of meetings halves.
+		#[pallet::constant]
+		type ReciprocityHalfLife: Get<u32>;
+
+		/// The most partners a device's [`Standing`] remembers.
+		#[pallet::constant]
+		type MaxPartners: Get<u32>;
+
+		/// The most receipts of one device that earn points in one epoch.
+		#[pallet::constant]
+		type WitnessCap: Get<u32>;
+
+		/// The share of the hotspots heard in a beaconer's density cell that must witness its
+		/// beacon for it to count as heard by its neighbours ([`rings::neighbour_verdict`]).
+		#[pallet::constant]
+		type NeighbourQuorum: Get<sp_runtime::Perbill>;
+
+		/// Beacons in a row unheard by its neighbours after which a device loses its coverage
+		/// share.
+		#[pallet::constant]
+		type UnheardLimit: Get<u32>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -191,10 +223,37 @@ pub mod pallet {
 	pub type HeardInCell<T: Config> =
 		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
 
+	/// The vouched devices in good standing heard per density cell, this epoch and the one
+	/// before: what a beacon is judged by, and what keeps a newcomer on probation.
+	#[pallet::storage]
+	pub type VouchedInCell<T: Config> =
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
+
+	/// The exclusion cells (`ExclusionResolution`) of each density cell in which a vouched
+	/// device in good standing was heard, this epoch and the one before: the neighbours a
+	/// beacon there is judged by. Cells, not devices: a beacon's witnesses stand in distinct
+	/// exclusion cells, none in its own, so hotspots packed into one cell count once.
+	#[pallet::storage]
+	pub type VouchedCellsIn<T: Config> =
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
+
+	/// The last epoch a vouched device in good standing was heard in each exclusion cell
+	/// (counted in [`VouchedCellsIn`] once per epoch).
+	#[pallet::storage]
+	pub type LastVouchedIn<T: Config> =
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, EpochIndex>;
+
 	/// The last epoch each coverage device was heard in (counted in [`HeardInCell`] once per
 	/// epoch). Removed when the device retires.
 	#[pallet::storage]
 	pub type LastHeard<T: Config> = StorageMap<_, Twox64Concat, DeviceId, EpochIndex>;
+
+	/// What the ring rules remember of each coverage device: its earning receipts this epoch,
+	/// its beacons unheard by its neighbours in a row, its recent partners. Removed when the
+	/// device retires.
+	#[pallet::storage]
+	pub type Standings<T: Config> =
+		StorageMap<_, Twox64Concat, DeviceId, Standing<T::MaxPartners>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -227,7 +286,8 @@ pub mod pallet {
 			/// The beacon's id.
 			beacon: H256,
 		},
-		/// A valid witness confirmed a beacon: the beaconer earned its points.
+		/// A valid witness confirmed a beacon: the beaconer earned its points. Emitted again,
+		/// with the points added, when a witness the beaconer met less often raises them.
 		BeaconConfirmed {
 			/// The beaconer.
 			device: DeviceId,
@@ -264,6 +324,20 @@ pub mod pallet {
 			device: DeviceId,
 			/// Why.
 			error: DispatchError,
+		},
+		/// An ended epoch judged a beacon by the hotspots heard around its beaconer.
+		NeighboursJudged {
+			/// The beaconer.
+			device: DeviceId,
+			/// The beacon's epoch.
+			epoch: EpochIndex,
+			/// The exclusion cells of its density cell, its own aside, where a vouched device
+			/// in good standing was heard in that epoch or the one before.
+			heard: u32,
+			/// How many of them witnessed the beacon (0 if it sent none).
+			witnessed: u32,
+			/// Its beacons unheard by its neighbours in a row, this one included (0 if heard).
+			unheard: u32,
 		},
 		/// A batch was processed.
 		BatchProcessed {
@@ -338,6 +412,7 @@ pub mod pallet {
 				T::DensityMax::get() >= T::DensityTarget::get(),
 				"DensityMax must not be below DensityTarget"
 			);
+			assert!(T::MaxPartners::get() >= 1, "MaxPartners must be at least 1");
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -1,6 +1,8 @@
 //! Storage migrations of the coverage pallet.
 
 use crate::{pallet::*, BeaconSlot};
+#[cfg(feature = "try-runtime")]
+use alloc::vec::Vec;
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
@@ -35,6 +37,25 @@ pub mod v1 {
 		pub points: u64,
 	}
 
+	/// A beaconer's slot as version 1 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct BeaconSlotV1<BlockNumber, MaxWitnesses: Get<u32>> {
+		pub epoch: EpochIndex,
+		pub challenge: H256,
+		pub beacon: Option<Beacon<BlockNumber>>,
+		pub witnesses: BoundedVec<DeviceId, MaxWitnesses>,
+		pub points: u64,
+	}
+
+	/// `Beaconers` as version 1 typed it.
+	#[frame_support::storage_alias]
+	pub type Beaconers<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		DeviceId,
+		BeaconSlotV1<BlockNumberFor<T>, <T as Config>::MaxWitnesses>,
+	>;
+
 	pub struct Migrate<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for Migrate<T> {
@@ -43,7 +64,7 @@ pub mod v1 {
 			Beaconers::<T>::translate::<OldBeaconSlot<BlockNumberFor<T>, T::MaxWitnesses>, _>(
 				|_, old| {
 					slots = slots.saturating_add(1);
-					Some(BeaconSlot {
+					Some(BeaconSlotV1 {
 						epoch: old.epoch,
 						challenge: old.challenge,
 						beacon: old.beacon.map(|b| Beacon {
@@ -58,6 +79,72 @@ pub mod v1 {
 				},
 			);
 			T::DbWeight::get().reads_writes(slots, slots)
+		}
+	}
+}
+
+/// Version 1 to 2: a beacon's slot keeps its witnesses' marks (operators and cells, for the
+/// diversity rules), its neighbours among them and its points before reciprocity
+/// (`BeaconSlot::{marks, neighbours, full_points}`). Only the epoch in progress has slots:
+/// theirs start with no marks and no neighbours (the diversity rules see the witnesses added
+/// after the upgrade, and the neighbour check counts only those, for that one epoch), and
+/// with `full_points` the points already paid. Every device heard before the upgrade (in
+/// `LastHeard`) is vouched for: the network already there is what newcomers are judged by,
+/// rather than each cell waiting for a pioneer, whoever beacons first. One pass over
+/// `LastHeard` in the upgrade block: fine for the hotspots this chain has (thousands); a
+/// network of hundreds of thousands would need a multi-block migration.
+pub type V1ToV2<T> =
+	VersionedMigration<1, 2, v2::Migrate<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+pub mod v2 {
+	use super::*;
+
+	/// A beaconer's slot as version 1 stored it.
+	pub use super::v1::BeaconSlotV1 as OldBeaconSlot;
+
+	pub struct Migrate<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for Migrate<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut slots: u64 = 0;
+			Beaconers::<T>::translate::<OldBeaconSlot<BlockNumberFor<T>, T::MaxWitnesses>, _>(
+				|_, old| {
+					slots = slots.saturating_add(1);
+					let mut slot = BeaconSlot::drawn(old.epoch, old.challenge);
+					slot.beacon = old.beacon;
+					slot.witnesses = old.witnesses;
+					slot.points = old.points;
+					slot.full_points = old.points;
+					Some(slot)
+				},
+			);
+			let mut heard: u64 = 0;
+			for device in LastHeard::<T>::iter_keys() {
+				heard = heard.saturating_add(1);
+				Standings::<T>::mutate(device, |standing| standing.vouched = true);
+			}
+			T::DbWeight::get().reads_writes(
+				slots.saturating_add(heard.saturating_mul(2)),
+				slots.saturating_add(heard),
+			)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((Beaconers::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u64::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("the pre-upgrade count"))?;
+			let after = Beaconers::<T>::iter().count() as u64;
+			ensure!(before == after, "a beaconer's slot lost in the migration");
+			ensure!(
+				LastHeard::<T>::iter_keys().all(|device| Standings::<T>::get(device).vouched),
+				"a device heard before the upgrade left on probation"
+			);
+			Ok(())
 		}
 	}
 }
@@ -92,7 +179,7 @@ mod tests {
 			V0ToV1::<Test>::on_runtime_upgrade();
 
 			assert_eq!(StorageVersion::get::<Coverage>(), 1);
-			let slot = Beaconers::<Test>::get(1).expect("kept");
+			let slot = v1::Beaconers::<Test>::get(1).expect("kept");
 			assert_eq!(
 				slot.beacon,
 				Some(depin_primitives::coverage::Beacon {
@@ -103,7 +190,7 @@ mod tests {
 				})
 			);
 			assert_eq!((slot.epoch, slot.witnesses.into_inner(), slot.points), (3, vec![2, 3], 40));
-			assert_eq!(Beaconers::<Test>::get(4).expect("kept").beacon, None);
+			assert_eq!(v1::Beaconers::<Test>::get(4).expect("kept").beacon, None);
 			// Run again: nothing changes (the version is already 1).
 			let weight = V0ToV1::<Test>::on_runtime_upgrade();
 			assert_eq!(
@@ -115,6 +202,57 @@ mod tests {
 			);
 			// The slots are no beaconers of the current draw: clear them for the invariants.
 			let _ = Beaconers::<Test>::clear(u32::MAX, None);
+		});
+	}
+
+	#[test]
+	fn v2_keeps_every_slot_with_its_witnesses_and_points() {
+		ExtBuilder.build_and_execute(|| {
+			StorageVersion::new(1).put::<Coverage>();
+			let beacon = depin_primitives::coverage::Beacon {
+				id: H256::repeat_byte(1),
+				sent_at: 31u64,
+				frequency: 868_100,
+				recorded_at: 32,
+			};
+			let old = |beacon, witnesses: Vec<u64>, points| v2::OldBeaconSlot::<
+				u64,
+				<Test as Config>::MaxWitnesses,
+			> {
+				epoch: 3,
+				challenge: H256::repeat_byte(7),
+				beacon,
+				witnesses: witnesses.try_into().unwrap(),
+				points,
+			};
+			let key = |device: u64| Beaconers::<Test>::hashed_key_for(device);
+			frame_support::storage::unhashed::put(&key(1), &old(Some(beacon), vec![2, 3], 40));
+			frame_support::storage::unhashed::put(&key(4), &old(None, vec![], 0));
+			// A device heard before the upgrade, and one that never was.
+			let (heard, unheard) = (97, 98);
+			LastHeard::<Test>::insert(heard, 2);
+
+			V1ToV2::<Test>::on_runtime_upgrade();
+
+			assert_eq!(StorageVersion::get::<Coverage>(), 2);
+			let slot = Beaconers::<Test>::get(1).expect("kept");
+			assert_eq!(slot.beacon, Some(beacon));
+			assert_eq!(
+				(slot.epoch, slot.challenge, slot.witnesses.into_inner(), slot.points),
+				(3, H256::repeat_byte(7), vec![2, 3], 40)
+			);
+			assert_eq!((slot.full_points, slot.marks.len(), slot.neighbours), (40, 0, 0));
+			assert_eq!(
+				Beaconers::<Test>::get(4).expect("kept"),
+				BeaconSlot::drawn(3, H256::repeat_byte(7))
+			);
+			assert!(Standings::<Test>::get(heard).vouched, "the network there is vouched for");
+			assert!(!Standings::<Test>::contains_key(unheard));
+			// Again: nothing changes (the version is already 2).
+			V1ToV2::<Test>::on_runtime_upgrade();
+			assert_eq!(Beaconers::<Test>::get(1).expect("kept").points, 40);
+			let _ = Beaconers::<Test>::clear(u32::MAX, None);
+			LastHeard::<Test>::remove(heard);
 		});
 	}
 }

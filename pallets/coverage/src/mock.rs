@@ -88,6 +88,13 @@ parameter_types! {
 	pub static MaxRoster: u32 = 16;
 	pub const SignalRange: (i16, i16) = (-140, 0);
 	pub const SnrRange: (i16, i16) = (-300, 300);
+	pub static DensityTarget: u32 = 2;
+	pub static DensityMax: u32 = 4;
+	// The ring rules, loose unless a test tightens them.
+	pub static ReciprocityFree: u32 = 1_000;
+	pub static WitnessCap: u32 = 1_000;
+	pub static NeighbourQuorum: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
+	pub static UnheardLimit: u32 = u32::MAX;
 }
 
 impl pallet_coverage::Config for Test {
@@ -108,8 +115,14 @@ impl pallet_coverage::Config for Test {
 	type SnrRange = SnrRange;
 	type BeaconPoints = ConstU64<400>;
 	type WitnessPoints = ConstU64<100>;
-	type DensityTarget = ConstU32<2>;
-	type DensityMax = ConstU32<4>;
+	type DensityTarget = DensityTarget;
+	type DensityMax = DensityMax;
+	type ReciprocityFree = ReciprocityFree;
+	type ReciprocityHalfLife = ConstU32<4>;
+	type MaxPartners = ConstU32<4>;
+	type WitnessCap = WitnessCap;
+	type NeighbourQuorum = NeighbourQuorum;
+	type UnheardLimit = UnheardLimit;
 	type WeightInfo = ();
 }
 
@@ -210,6 +223,10 @@ impl ExtBuilder {
 		ext.execute_with(|| {
 			clear_points();
 			run_to_block(1);
+			// The genesis hotspots have been heard by their neighbours before: no probation.
+			for device in (0..=COARSE_BOB).filter(|d| *d != STORAGE_BOB) {
+				crate::Standings::<Test>::mutate(device, |s| s.vouched = true);
+			}
 			for (owner, device) in [(ALICE, BEACONER), (DAVE, MANAGED_DAVE)] {
 				frame_support::assert_ok!(Devices::set_manager(
 					RuntimeOrigin::signed(owner),
@@ -271,16 +288,20 @@ pub fn join(device: DeviceId) {
 
 /// The beacon `device` transmits in the current epoch at `sent_at` on `frequency` kHz.
 pub fn beacon_of(device: DeviceId, sent_at: u64, frequency: u32) -> BeaconReport<u64> {
+	signed_beacon(device, &key_of(device), sent_at, frequency)
+}
+
+/// The beacon `device`, whose key is `key`, transmits in the current epoch.
+pub fn signed_beacon(
+	device: DeviceId,
+	key: &TestKey,
+	sent_at: u64,
+	frequency: u32,
+) -> BeaconReport<u64> {
 	let epoch = <Epochs as ProvingEpochs<u64>>::current();
 	let challenge = beacon_challenge(&epoch.seed, epoch.index, device);
 	let message = Coverage::beacon_message(device, epoch.index, challenge, sent_at, frequency);
-	BeaconReport {
-		device,
-		epoch: epoch.index,
-		sent_at,
-		frequency,
-		signature: key_of(device).sign(&message),
-	}
+	BeaconReport { device, epoch: epoch.index, sent_at, frequency, signature: key.sign(&message) }
 }
 
 /// The frequency beacons use in tests, kHz.

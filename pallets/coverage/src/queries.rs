@@ -36,13 +36,15 @@ impl<T: Config> Pallet<T> {
 
 	/// The points `device` earns in the epoch in progress if it beacons and a valid witness
 	/// confirms it: its density-scaled beacon points if it was drawn and is not confirmed
-	/// yet, else 0 (witnessing cannot be foreseen).
+	/// yet and it has not lost its coverage share, else 0 (witnessing cannot be foreseen).
 	pub fn potential_points(device: DeviceId) -> u64 {
 		let epoch = T::Epochs::current();
 		let Some(slot) = Beaconers::<T>::get(device).filter(|s| s.epoch == epoch.index) else {
 			return 0;
 		};
-		if !slot.witnesses.is_empty() {
+		if !slot.witnesses.is_empty()
+			|| Standings::<T>::get(device).silenced(T::UnheardLimit::get())
+		{
 			return 0;
 		}
 		let Some(location) = T::Registry::location(device) else { return 0 };

@@ -934,15 +934,19 @@ fn duplicate_witnesses_and_receipts_are_rejected() {
 #[test]
 fn a_beacon_counts_at_most_max_witnesses() {
 	with_beaconer(|| {
-		// Register enough honest witnesses in Bob's spot, each with its own owner.
+		// Register enough honest witnesses around the beaconer, each with its own owner and
+		// cell (the last, refused anyway, where Charlie is).
 		let max: u32 = <Test as crate::Config>::MaxWitnesses::get();
+		let mut cells = next_doors(BEACONER);
+		assert_eq!(cells.len(), max as usize);
+		cells.push(location_of(NEAR_CHARLIE));
 		let mut witnesses = vec![];
-		for i in 0..=max as u64 {
-			let owner = 100 + i;
+		for (i, cell) in cells.into_iter().enumerate() {
+			let owner = 100 + i as u64;
 			let key =
 				pallet_devices::DevicePair::Sr25519(sp_core::Pair::from_seed(&[200 + i as u8; 32]));
 			<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(&owner, 10_000);
-			witnesses.push((register_hotspot(owner, &key, location_of(NEAR_CHARLIE)), key));
+			witnesses.push((register_hotspot(owner, &key, cell), key));
 		}
 		// Registered in block 10: there to hear a beacon sent in block 11.
 		run_to_block(11);
@@ -950,20 +954,13 @@ fn a_beacon_counts_at_most_max_witnesses() {
 		let receipts = witnesses
 			.iter()
 			.take(max as usize)
-			.map(|(id, key)| {
-				let mut receipt = receipt_of(NEAR_CHARLIE, &beacon, 11);
-				receipt.witness = *id;
-				receipt.signature = key.sign(&Coverage::receipt_message(&receipt));
-				receipt
-			})
+			.map(|(id, key)| receipt_by(*id, key, &beacon, 11))
 			.collect::<Vec<_>>();
 		run_to_block(12);
 		submit(bundle(beacon.clone(), receipts));
 		assert_eq!(witnesses_of(BEACONER).len(), max as usize);
 		let (last, key) = witnesses.last().unwrap();
-		let mut one_more = receipt_of(NEAR_CHARLIE, &beacon, 11);
-		one_more.witness = *last;
-		one_more.signature = key.sign(&Coverage::receipt_message(&one_more));
+		let one_more = receipt_by(*last, key, &beacon, 11);
 		submit(bundle(beacon, vec![one_more]));
 		assert_eq!(rejections(), vec![(*last, WitnessLimit)]);
 		assert_eq!(witnesses_of(BEACONER).len(), max as usize);
@@ -1023,5 +1020,644 @@ fn the_signed_messages_bind_the_chain_and_every_field() {
 		fields.extend(10u64.to_le_bytes());
 		fields.extend(FREQUENCY.to_le_bytes());
 		assert_eq!(Coverage::beacon_id(&beacon), H256(sp_io::hashing::blake2_256(&fields)));
+	});
+}
+
+// ---- Ring rules -------------------------------------------------------------------------
+
+/// `device`'s registered location moved to each of the six other resolution-8 cells of its
+/// resolution-7 parent: places a grid step or two away, in its density cell.
+fn next_doors(device: DeviceId) -> Vec<u64> {
+	let home = H3Cell::new(location_of(device)).unwrap();
+	let shift = u32::from(pallet_devices::h3::MAX_RESOLUTION - 8) * 3;
+	let digit = (home.raw() >> shift) & 0b111;
+	(1..7)
+		.map(|step| {
+			let moved = (home.raw() & !(0b111u64 << shift)) | (((digit + step) % 7) << shift);
+			let cell = H3Cell::new(moved).unwrap();
+			assert_eq!(cell.parent(7), home.parent(7), "the same density cell");
+			assert_ne!(cell.parent(8), home.parent(8), "another exclusion cell");
+			cell.raw()
+		})
+		.collect()
+}
+
+/// The first of [`next_doors`].
+fn next_door(device: DeviceId) -> u64 {
+	next_doors(device)[0]
+}
+
+/// A new coverage hotspot of `owner` at `location` (registered now, so before any beacon of
+/// a later block), with an ed25519 key from `seed`.
+fn hotspot_at(owner: u64, seed: u8, location: u64) -> (DeviceId, pallet_devices::DevicePair) {
+	let key = pallet_devices::DevicePair::Ed25519(sp_core::Pair::from_seed(&[seed; 32]));
+	(register_hotspot(owner, &key, location), key)
+}
+
+/// A receipt of `beacon` by a hotspot that is no genesis device.
+fn receipt_by(
+	witness: DeviceId,
+	key: &pallet_devices::DevicePair,
+	beacon: &BeaconReport<u64>,
+	received_at: u64,
+) -> crate::WitnessReceiptOf<Test> {
+	let mut receipt = receipt_of(NEAR_BOB, beacon, received_at);
+	receipt.witness = witness;
+	receipt.cell = Devices::device(witness).unwrap().location.raw();
+	receipt.signature = key.sign(&Coverage::receipt_message(&receipt));
+	receipt
+}
+
+/// `BEACONER`'s beacon, sent at block 10, witnessed by Bob and then by `other` (no genesis
+/// device, signing with `key`), relayed at block 11.
+fn heard_by_bob_and(other: DeviceId, key: &pallet_devices::DevicePair) {
+	let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+	run_to_block(11);
+	let receipts = vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_by(other, key, &beacon, 10)];
+	submit(bundle(beacon, receipts));
+}
+
+/// The points `device` was reported in this test so far.
+fn points_of(device: DeviceId) -> Vec<u64> {
+	points().into_iter().filter(|p| p.0 == device).map(|p| p.3).collect()
+}
+
+#[test]
+fn a_beacons_witnesses_are_of_distinct_operators() {
+	ExtBuilder.build_and_execute(|| {
+		// Bob's second hotspot, next door to Charlie's.
+		let (bobs_other, key) = hotspot_at(BOB, 160, next_door(NEAR_CHARLIE));
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		let receipts =
+			vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_by(bobs_other, &key, &beacon, 10)];
+		submit(bundle(beacon.clone(), receipts));
+		assert_eq!(rejections(), vec![(bobs_other, SameWitnessOperator)]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+		// A witness managed by an earlier witness's owner shares its operator too, in a later
+		// bundle as well.
+		assert_ok!(Devices::set_manager(RuntimeOrigin::signed(CHARLIE), NEAR_CHARLIE, Some(BOB)));
+		let late = receipt_of(NEAR_CHARLIE, &beacon, 11);
+		submit(bundle(beacon, vec![late]));
+		assert_eq!(rejections().last(), Some(&(NEAR_CHARLIE, SameWitnessOperator)));
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+	});
+}
+
+#[test]
+fn a_beacons_witnesses_stand_in_distinct_cells() {
+	ExtBuilder.build_and_execute(|| {
+		// Eve's hotspot in Bob's resolution-8 cell.
+		let (eves, key) = hotspot_at(EVE, 161, location_of(NEAR_BOB));
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		let receipts = vec![
+			receipt_of(NEAR_BOB, &beacon, 10),
+			receipt_by(eves, &key, &beacon, 10),
+			receipt_of(NEAR_CHARLIE, &beacon, 10),
+		];
+		submit(bundle(beacon, receipts));
+		assert_eq!(rejections(), vec![(eves, SameWitnessCell)]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
+		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		assert_eq!(slot.marks.len(), 2);
+	});
+}
+
+#[test]
+fn a_witness_earns_for_at_most_witness_cap_receipts_an_epoch() {
+	ExtBuilder.build_and_execute(|| {
+		WitnessCap::set(1);
+		join(BEACONER);
+		join(NEAR_CHARLIE);
+		run_to_epoch(1);
+		assert_eq!(BeaconList::<Test>::get().len(), 2);
+		run_to_block(11);
+		let first = beacon_of(BEACONER, 10, FREQUENCY);
+		let second = beacon_of(NEAR_CHARLIE, 10, FREQUENCY);
+		let receipts = |beacon: &BeaconReport<u64>| vec![receipt_of(NEAR_BOB, beacon, 10)];
+		submit(bundle(first.clone(), receipts(&first)));
+		submit(bundle(second.clone(), receipts(&second)));
+		let bob = points_of(NEAR_BOB);
+		assert_eq!(bob.len(), 2);
+		assert!(bob[0] > 0, "the first receipt earns");
+		assert_eq!(bob[1], 0, "the second, over the cap, earns nothing");
+		// It still confirms the beacon: Charlie is paid.
+		assert_eq!(witnesses_of(NEAR_CHARLIE), vec![NEAR_BOB]);
+		assert!(points_of(NEAR_CHARLIE)[0] > 0);
+		assert_eq!(Standings::<Test>::get(NEAR_BOB).witnessed_in(1), 1);
+		// A new epoch, a new allowance.
+		run_to_epoch(2);
+		assert_eq!(Standings::<Test>::get(NEAR_BOB).witnessed_in(2), 0);
+	});
+}
+
+/// `BEACONER` beacons in the current epoch, heard by `witnesses`; the points reported.
+fn beacon_heard_by(witnesses: &[DeviceId]) -> Vec<(DeviceId, u64)> {
+	clear_points();
+	let start = epoch().start;
+	let beacon = beacon_of(BEACONER, start, FREQUENCY);
+	run_to_block(start + 1);
+	let receipts = witnesses.iter().map(|w| receipt_of(*w, &beacon, start)).collect();
+	submit(bundle(beacon, receipts));
+	points().into_iter().map(|p| (p.0, p.3)).collect()
+}
+
+#[test]
+fn pairs_that_keep_meeting_earn_less_and_less() {
+	ExtBuilder.build_and_execute(|| {
+		// One free meeting a pair; counts halve every 4 epochs; no density scaling.
+		ReciprocityFree::set(1);
+		DensityTarget::set(100);
+		DensityMax::set(100);
+		join(BEACONER);
+		let mut earned = Vec::new();
+		for e in 1..=3 {
+			run_to_epoch(e);
+			earned.push(beacon_heard_by(&[NEAR_BOB]));
+		}
+		assert_eq!(
+			earned,
+			vec![
+				vec![(NEAR_BOB, 100), (BEACONER, 400)],
+				vec![(NEAR_BOB, 50), (BEACONER, 200)],
+				vec![(NEAR_BOB, 33), (BEACONER, 133)],
+			]
+		);
+		assert_eq!(Standings::<Test>::get(NEAR_BOB).met(BEACONER, 3, 4), 3);
+		assert_eq!(Standings::<Test>::get(BEACONER).met(NEAR_BOB, 3, 4), 3);
+		// Four epochs apart, their count halves (3 → 1): the next meeting pays a half.
+		run_to_epoch(7);
+		assert_eq!(Standings::<Test>::get(NEAR_BOB).met(BEACONER, 7, 4), 1);
+		assert_eq!(beacon_heard_by(&[NEAR_BOB]), vec![(NEAR_BOB, 50), (BEACONER, 200)]);
+	});
+}
+
+#[test]
+fn a_fresher_witness_raises_the_beaconers_points() {
+	ExtBuilder.build_and_execute(|| {
+		ReciprocityFree::set(1);
+		DensityTarget::set(100);
+		DensityMax::set(100);
+		join(BEACONER);
+		run_to_epoch(1);
+		beacon_heard_by(&[NEAR_BOB]);
+		run_to_epoch(2);
+		// Bob met the beaconer once: a half. Charlie never did: the beacon's full points.
+		let earned = beacon_heard_by(&[NEAR_BOB, NEAR_CHARLIE]);
+		assert_eq!(
+			earned,
+			vec![(NEAR_BOB, 50), (BEACONER, 200), (NEAR_CHARLIE, 100), (BEACONER, 200)]
+		);
+		let confirmed: Vec<u64> = coverage_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::BeaconConfirmed { epoch: 2, points, .. } => Some(points),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(confirmed, vec![200, 200]);
+		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		assert_eq!((slot.points, slot.full_points), (400, 400));
+	});
+}
+
+#[test]
+fn a_full_list_of_partners_forgets_the_one_met_least() {
+	let mut standing = Standing::<frame_support::traits::ConstU32<3>>::default();
+	for (device, times) in [(10, 3), (11, 1), (12, 2)] {
+		for _ in 0..times {
+			standing.meet(device, 5, 4);
+		}
+	}
+	assert_eq!(standing.met(11, 5, 4), 1);
+	standing.meet(13, 6, 4);
+	let partners: Vec<_> = standing.partners.iter().map(|p| (p.device, p.count)).collect();
+	assert_eq!(partners, vec![(10, 3), (13, 1), (12, 2)]);
+	assert_eq!(standing.met(11, 6, 4), 0, "forgotten");
+	// Counts halve with time: 3 met at epoch 5 is 1 at epoch 13 (two half-lives of 4).
+	assert_eq!(standing.met(10, 13, 4), 0);
+	assert_eq!(standing.met(10, 9, 4), 1);
+	assert_eq!(standing.met(10, 8, 4), 3);
+}
+
+/// Three more vouched hotspots heard in `BEACONER`'s density cell in the current epoch
+/// (besides any really heard): a beacon of it that its neighbours do not witness is then
+/// unheard.
+fn crowd_the_beaconers_cell() {
+	let e = epoch().index;
+	for counts in [VouchedInCell::<Test>::mutate, VouchedCellsIn::<Test>::mutate] {
+		counts(density_cell_of(BEACONER), |heard: &mut HeardCount| {
+			*heard = heard.at(e);
+			heard.current += 3;
+		});
+	}
+}
+
+/// `count` more vouched hotspots heard in `BEACONER`'s own exclusion cell in the current
+/// epoch: none of them can witness it.
+fn pack_the_beaconers_cell(count: u32) {
+	let e = epoch().index;
+	let cell = density_cell_of(BEACONER);
+	for counts in [HeardInCell::<Test>::mutate, VouchedInCell::<Test>::mutate] {
+		counts(cell, |heard: &mut HeardCount| {
+			*heard = heard.at(e);
+			heard.current += count;
+		});
+	}
+	let own = H3Cell::new(location_of(BEACONER)).unwrap().parent(8).unwrap();
+	if LastVouchedIn::<Test>::get(own) != Some(e) {
+		LastVouchedIn::<Test>::insert(own, e);
+		VouchedCellsIn::<Test>::mutate(cell, |cells| {
+			*cells = cells.at(e);
+			cells.current += 1;
+		});
+	}
+}
+
+/// The judgements of `device`.
+fn judged_of(device: DeviceId) -> Vec<(DeviceId, EpochIndex, u32, u32, u32)> {
+	judged().into_iter().filter(|j| j.0 == device).collect()
+}
+
+fn judged() -> Vec<(DeviceId, EpochIndex, u32, u32, u32)> {
+	coverage_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::NeighboursJudged { device, epoch, heard, witnessed, unheard } => {
+				Some((device, epoch, heard, witnessed, unheard))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do() {
+	ExtBuilder.build_and_execute(|| {
+		UnheardLimit::set(2);
+		let (neighbour, neighbour_key) = hotspot_at(EVE, 162, next_door(BEACONER));
+		Standings::<Test>::mutate(neighbour, |s| s.vouched = true);
+		join(BEACONER);
+		join(NEAR_CHARLIE);
+		// Epochs 1 and 2: the beaconer's cell hears three others, none of which hears it.
+		for e in 1..=2 {
+			run_to_epoch(e);
+			crowd_the_beaconers_cell();
+			let earned = beacon_heard_by(&[NEAR_BOB]);
+			assert!(earned.iter().any(|(d, p)| *d == BEACONER && *p > 0), "not silenced yet");
+		}
+		run_to_epoch(3);
+		let mine = judged_of(BEACONER);
+		assert_eq!(mine.len(), 2);
+		assert!(mine.iter().all(|j| j.2 >= 3 && j.3 < j.2), "{mine:?}");
+		assert_eq!(mine.iter().map(|j| j.4).collect::<Vec<_>>(), vec![1, 2]);
+		assert!(Standings::<Test>::get(BEACONER).silenced(2));
+
+		// Epoch 3: silenced. Its beacon still counts Bob's receipt (Bob is paid) but earns
+		// the beaconer nothing, and its own receipts are refused.
+		let earned = beacon_heard_by(&[NEAR_BOB]);
+		assert_eq!(earned.iter().filter(|(d, _)| *d == BEACONER).count(), 0);
+		assert!(earned.iter().any(|(d, p)| *d == NEAR_BOB && *p > 0));
+		assert!(coverage_events().contains(&Event::BeaconConfirmed {
+			device: BEACONER,
+			epoch: 3,
+			points: 0
+		}));
+		let charlies = beacon_of(NEAR_CHARLIE, 31, FREQUENCY);
+		let refused = receipt_of(BEACONER, &charlies, 31);
+		submit(bundle(charlies, vec![refused]));
+		assert_eq!(rejections().last(), Some(&(BEACONER, UnheardByNeighbours)));
+
+		// Epoch 4 is quiet; in epoch 5 its neighbour next door witnesses it: heard again.
+		run_to_epoch(5);
+		clear_points();
+		let beacon = beacon_of(BEACONER, 50, FREQUENCY);
+		run_to_block(51);
+		submit(bundle(beacon.clone(), vec![receipt_by(neighbour, &neighbour_key, &beacon, 50)]));
+		assert!(points_of(BEACONER).is_empty(), "still silenced in this epoch");
+		run_to_epoch(6);
+		assert_eq!(judged_of(BEACONER).last().map(|j| (j.1, j.3, j.4)), Some((5, 1, 0)));
+		assert!(!Standings::<Test>::get(BEACONER).silenced(2));
+		assert!(beacon_heard_by(&[NEAR_BOB]).iter().any(|(d, p)| *d == BEACONER && *p > 0));
+	});
+}
+
+#[test]
+fn a_beacon_in_a_cell_where_nobody_else_was_heard_is_not_judged() {
+	ExtBuilder.build_and_execute(|| {
+		join(BEACONER);
+		run_to_epoch(1);
+		// Nobody was heard in the beaconer's cell: nothing to judge its beacon by.
+		let heard = beacon_heard_by(&[]);
+		assert!(heard.is_empty());
+		run_to_epoch(2);
+		assert!(judged().is_empty());
+		assert_eq!(Standings::<Test>::get(BEACONER).unheard, 0);
+	});
+}
+
+#[test]
+fn a_retiring_device_loses_its_standing() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		beacon_heard_by(&[NEAR_BOB]);
+		assert_eq!(Standings::<Test>::get(NEAR_BOB).met(BEACONER, 1, 4), 1);
+		assert!(Standings::<Test>::contains_key(NEAR_BOB));
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		assert!(!Standings::<Test>::contains_key(NEAR_BOB));
+	});
+}
+
+#[test]
+fn a_device_out_of_good_standing_counts_neither_where_it_is_heard_nor_as_a_neighbour() {
+	ExtBuilder.build_and_execute(|| {
+		let (neighbour, key) = hotspot_at(EVE, 163, next_door(BEACONER));
+		beaconer_drawn();
+		// Vouched for once, but its last judged beacon was unheard: out of good standing, not
+		// yet silenced.
+		Standings::<Test>::mutate(neighbour, |s| {
+			s.vouched = true;
+			s.unheard = 1;
+		});
+		let cell = density_cell_of(BEACONER);
+		let before = HeardInCell::<Test>::get(cell).at(1).current;
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		submit(bundle(beacon.clone(), vec![receipt_by(neighbour, &key, &beacon, 10)]));
+		assert_eq!(witnesses_of(BEACONER), vec![neighbour]);
+		assert!(points_of(neighbour)[0] > 0, "it still earns");
+		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		assert_eq!(slot.neighbours, 0, "not a neighbour that heard it");
+		assert_eq!(LastHeard::<Test>::get(neighbour), None);
+		// The beaconer, in good standing, is counted; the neighbour is not.
+		assert_eq!(HeardInCell::<Test>::get(cell).at(1).current, before + 1);
+		assert_eq!(LastHeard::<Test>::get(BEACONER), Some(1));
+	});
+}
+
+/// The beacon of a hotspot that is no genesis device, sent at `sent_at`.
+fn beacon_by(
+	device: DeviceId,
+	key: &pallet_devices::DevicePair,
+	sent_at: u64,
+) -> BeaconReport<u64> {
+	signed_beacon(device, key, sent_at, FREQUENCY)
+}
+
+/// Make `device` a beaconer of the epoch in progress if the draw left it out (a roster of
+/// two gets four attempts).
+fn drawn_now(device: DeviceId) {
+	if BeaconList::<Test>::get().contains(&device) {
+		return;
+	}
+	let e = epoch();
+	Beaconers::<Test>::insert(
+		device,
+		BeaconSlot::drawn(e.index, beacon_challenge(&e.seed, e.index, device)),
+	);
+	BeaconList::<Test>::mutate(|list| list.try_push(device).unwrap());
+}
+
+#[test]
+fn a_newcomer_among_heard_hotspots_earns_once_its_neighbours_have_heard_it() {
+	ExtBuilder.build_and_execute(|| {
+		let (newcomer, key) = hotspot_at(EVE, 164, next_door(BEACONER));
+		assert!(!Standings::<Test>::get(newcomer).vouched);
+		join(BEACONER);
+		join(newcomer);
+		run_to_epoch(1);
+		// It witnesses the beaconer, heard in its cell before it: on probation, no points.
+		heard_by_bob_and(newcomer, &key);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, newcomer]);
+		assert_eq!(points_of(newcomer), vec![0]);
+
+		// Its own beacon, witnessed by the beaconer next door: confirmed, still no points.
+		run_to_epoch(2);
+		drawn_now(newcomer);
+		clear_points();
+		let own = beacon_by(newcomer, &key, 20);
+		run_to_block(21);
+		submit(bundle(own.clone(), vec![receipt_of(BEACONER, &own, 20)]));
+		assert!(points_of(BEACONER)[0] > 0);
+		assert!(coverage_events().contains(&Event::BeaconConfirmed {
+			device: newcomer,
+			epoch: 2,
+			points: 0
+		}));
+
+		// Judged heard by its neighbours when the epoch ends: vouched, it earns from then on.
+		run_to_epoch(3);
+		assert_eq!(judged_of(newcomer).last().map(|j| (j.1, j.4)), Some((2, 0)));
+		assert!(Standings::<Test>::get(newcomer).vouched);
+		drawn_now(newcomer);
+		clear_points();
+		let own = beacon_by(newcomer, &key, 30);
+		run_to_block(31);
+		submit(bundle(own.clone(), vec![receipt_of(BEACONER, &own, 30)]));
+		assert!(points_of(newcomer)[0] > 0);
+	});
+}
+
+#[test]
+fn a_newcomer_neither_counts_where_it_is_heard_nor_vouches_for_others() {
+	ExtBuilder.build_and_execute(|| {
+		let (newcomer, key) = hotspot_at(EVE, 165, next_door(BEACONER));
+		beaconer_drawn();
+		let cell = density_cell_of(BEACONER);
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(11);
+		submit(bundle(beacon.clone(), vec![receipt_by(newcomer, &key, &beacon, 10)]));
+		// Accepted (and, nobody vouched for heard in its cell yet, paid as a pioneer), but no
+		// neighbour that heard the beaconer, and not counted among the vouched.
+		assert_eq!(witnesses_of(BEACONER), vec![newcomer]);
+		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
+		assert_eq!(HeardInCell::<Test>::get(cell).at(1).current, 2, "both heard");
+		assert_eq!(VouchedInCell::<Test>::get(cell).at(1).current, 1, "only the beaconer vouched");
+	});
+}
+
+#[test]
+fn a_pioneer_is_vouched_for_by_its_first_beacon() {
+	ExtBuilder.build_and_execute(|| {
+		// Far from everyone, alone in its cell.
+		let (pioneer, key) = hotspot_at(EVE, 166, location_of(FAR_EVE));
+		join(pioneer);
+		run_to_epoch(1);
+		drawn_now(pioneer);
+		let own = beacon_by(pioneer, &key, 10);
+		run_to_block(11);
+		submit(bundle(own, vec![]));
+		run_to_epoch(2);
+		assert!(Standings::<Test>::get(pioneer).vouched);
+		assert_eq!(judged().last().map(|j| (j.0, j.2, j.4)), Some((pioneer, 0, 0)));
+	});
+}
+
+#[test]
+fn a_hotspot_that_moves_is_on_probation_where_it_stands_now() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(11);
+		// Vouched for where it stood, far from the beaconer, and once unheard there.
+		assert!(Standings::<Test>::get(FAR_EVE).vouched);
+		Standings::<Test>::mutate(FAR_EVE, |s| s.unheard = 1);
+		let to = next_door(BEACONER);
+		assert_ok!(Devices::update_location(RuntimeOrigin::signed(EVE), FAR_EVE, to));
+		let standing = Standings::<Test>::get(FAR_EVE);
+		assert!(!standing.vouched, "vouched for where it stood, not where it stands");
+		assert_eq!(standing.unheard, 1, "moving does not lift what it was not heard in");
+
+		// Next to the beaconer, where a vouched hotspot is heard before it: it earns nothing.
+		Standings::<Test>::mutate(FAR_EVE, |s| s.unheard = 0);
+		let beacon = beacon_of(BEACONER, 12, FREQUENCY);
+		run_to_block(13);
+		let mut moved = receipt_of(FAR_EVE, &beacon, 12);
+		moved.cell = to;
+		resign(&mut moved);
+		let bob = receipt_of(NEAR_BOB, &beacon, 12);
+		submit(bundle(beacon, vec![bob, moved]));
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, FAR_EVE]);
+		assert!(points_of(NEAR_BOB)[0] > 0);
+		assert_eq!(points_of(FAR_EVE), vec![0]);
+	});
+}
+
+#[test]
+fn a_device_without_a_standing_moves_without_one() {
+	ExtBuilder.build_and_execute(|| {
+		let (newcomer, _) = hotspot_at(EVE, 167, location_of(FAR_EVE));
+		assert!(!Standings::<Test>::contains_key(newcomer));
+		run_to_block(20);
+		assert_ok!(Devices::update_location(
+			RuntimeOrigin::signed(EVE),
+			newcomer,
+			next_door(BEACONER)
+		));
+		assert!(!Standings::<Test>::contains_key(newcomer), "no standing made up for it");
+	});
+}
+
+#[test]
+fn hotspots_packed_into_one_exclusion_cell_count_once_among_the_neighbours() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		// Four vouched hotspots heard on the beaconer's own block, which cannot witness it,
+		// and Bob next door, who does.
+		pack_the_beaconers_cell(4);
+		assert!(beacon_heard_by(&[NEAR_BOB]).iter().any(|(d, p)| *d == BEACONER && *p > 0));
+		run_to_epoch(2);
+		// Judged by the one other place vouched hotspots were heard, Bob's: heard.
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 1, 1, 0)]);
+		assert_eq!(Standings::<Test>::get(BEACONER).unheard, 0);
+	});
+}
+
+#[test]
+fn a_drawn_beaconer_that_sends_nothing_where_its_neighbours_are_heard_is_unheard() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		crowd_the_beaconers_cell();
+		run_to_epoch(2);
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 3, 0, 1)]);
+		assert_eq!(Standings::<Test>::get(BEACONER).unheard, 1);
+		// Silent again in epoch 2, judged by the hotspots heard in epoch 1; silent in epoch 3,
+		// when nobody was heard in epochs 2 and 3, it is not judged.
+		run_to_epoch(4);
+		let judgements: Vec<_> = judged_of(BEACONER).iter().map(|j| (j.1, j.2, j.4)).collect();
+		assert_eq!(judgements, vec![(1, 3, 1), (2, 3, 2)]);
+	});
+}
+
+#[test]
+fn a_silenced_hotspot_whose_cell_empties_is_a_pioneer_again() {
+	ExtBuilder.build_and_execute(|| {
+		UnheardLimit::set(2);
+		Standings::<Test>::mutate(BEACONER, |s| s.unheard = 2);
+		beaconer_drawn();
+		// Silenced: its beacon is recorded and earns nothing; nobody is heard around it.
+		assert!(beacon_heard_by(&[]).is_empty());
+		run_to_epoch(2);
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 0, 0, 0)]);
+		let standing = Standings::<Test>::get(BEACONER);
+		assert!(standing.vouched && !standing.silenced(2));
+	});
+}
+
+#[test]
+fn a_beaconer_that_moved_after_its_beacon_or_retired_is_not_judged() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		crowd_the_beaconers_cell();
+		beacon_heard_by(&[]);
+		assert_ok!(Devices::update_location(
+			RuntimeOrigin::signed(ALICE),
+			BEACONER,
+			location_of(FAR_EVE)
+		));
+		run_to_epoch(2);
+		assert!(judged_of(BEACONER).is_empty());
+		assert_eq!(Standings::<Test>::get(BEACONER).unheard, 0);
+	});
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		crowd_the_beaconers_cell();
+		beacon_heard_by(&[]);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), BEACONER));
+		run_to_epoch(2);
+		assert!(judged_of(BEACONER).is_empty());
+		assert!(!Standings::<Test>::contains_key(BEACONER), "no standing made up for it");
+	});
+}
+
+#[test]
+fn a_count_leaves_out_an_entry_only_from_the_epoch_it_reads() {
+	let count = HeardCount { epoch: 5, current: 3, previous: 2 };
+	assert_eq!(count.heard_without(None), 3);
+	assert_eq!(count.heard_without(Some(5)), 2);
+	assert_eq!(count.heard_without(Some(4)), 3, "the previous epoch's count is not read");
+	assert_eq!(count.heard_without(Some(3)), 3);
+	let fading = HeardCount { epoch: 5, current: 1, previous: 2 };
+	assert_eq!(fading.heard_without(Some(4)), 1);
+	assert_eq!(fading.heard_without(Some(5)), 2);
+	assert_eq!(HeardCount::default().heard_without(Some(0)), 0);
+}
+
+#[test]
+fn a_device_that_leaves_the_roster_is_vouched_for_no_more() {
+	ExtBuilder.build_and_execute(|| {
+		// Out of the draw, it would never be judged again: it keeps no vouching to witness
+		// with (nor to be counted among its neighbours by).
+		join(NEAR_BOB);
+		Standings::<Test>::mutate(NEAR_BOB, |s| s.unheard = 1);
+		assert_ok!(Coverage::leave(RuntimeOrigin::signed(BOB), NEAR_BOB));
+		let standing = Standings::<Test>::get(NEAR_BOB);
+		assert!(!standing.vouched);
+		assert_eq!(standing.unheard, 1, "the rest of its standing is kept");
+		// In good standing but unvouched, it witnesses: no neighbour that heard the beaconer,
+		// and not counted among the vouched of its cell.
+		Standings::<Test>::mutate(NEAR_BOB, |s| s.unheard = 0);
+		beaconer_drawn();
+		beacon_heard_by(&[NEAR_BOB]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
+		assert_eq!(VouchedInCell::<Test>::get(density_cell_of(BEACONER)).at(1).current, 1);
+	});
+}
+
+#[test]
+fn a_newcomer_on_probation_dilutes_nobody() {
+	ExtBuilder.build_and_execute(|| {
+		let (newcomer, key) = hotspot_at(EVE, 168, next_door(BEACONER));
+		beaconer_drawn();
+		heard_by_bob_and(newcomer, &key);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, newcomer]);
+		assert_eq!(points_of(newcomer), vec![0]);
+		// Bob and the beaconer are heard in the cell; the newcomer, on probation, is not.
+		assert_eq!(HeardInCell::<Test>::get(density_cell_of(BEACONER)).at(1).current, 2);
+		assert_eq!(LastHeard::<Test>::get(newcomer), None);
+		assert_eq!(LastHeard::<Test>::get(NEAR_BOB), Some(1));
 	});
 }

@@ -258,6 +258,16 @@ pub enum WitnessRejection {
 	/// The receipt came more than `ReceiptWindow` blocks after the block that recorded the
 	/// beacon (whose id is public from then on).
 	TooLate,
+	/// Another witness of this beacon is owned or managed by this witness's owner or manager:
+	/// a beacon's witnesses are of distinct operators.
+	SameWitnessOperator,
+	/// Another witness of this beacon stands in this witness's cell at `ExclusionResolution`:
+	/// a beacon's witnesses are in distinct cells.
+	SameWitnessCell,
+	/// The witness has lost its coverage share: the hotspots heard around its registered
+	/// location did not witness its last `UnheardLimit` beacons. Its receipts count again once
+	/// a beacon of its own is witnessed by its neighbours.
+	UnheardByNeighbours,
 }
 
 /// A beacon of the epoch in progress, as provider tools and dApps see it.

@@ -18,7 +18,12 @@
 //! - `compute-sybil`: one process passing the capacity audits of [`SYBILS`] compute devices, to
 //!   draw the compute pool without serving anyone;
 //! - `relay-grief`: a relayer flooding the chain with batches of invalid storage proofs, to
-//!   make the chain do work it is not paid for.
+//!   make the chain do work it is not paid for;
+//! - `witness-ring`: [`RING`] coverage hotspots under unrelated accounts, registered on paper
+//!   among the honest hotspots (each in a cell of its own), that beacon and witness each other
+//!   from one process, to draw the coverage pool without a radio;
+//! - `location-spoof`: a hotspot registered among the honest ones where it is not, that hears
+//!   nothing and witnesses the beacons it reads on chain while their receipt window is open.
 
 use std::{collections::BTreeSet, time::Duration};
 
@@ -47,6 +52,13 @@ pub const FUNDS: u128 = 2_000 * DPN;
 pub const SYBILS: u32 = 4;
 /// Invalid proofs in each `relay-grief` batch (one batch a block).
 pub const GRIEF_ITEMS: u32 = 16;
+/// The hotspots of the `witness-ring`.
+pub const RING: u32 = 3;
+/// Where the ring's hotspots stand: cells 4, 5 and 6 of the honest hotspots' density cell
+/// ([`hotspots::cell`]), next to the honest ones (cells 0, 1, …).
+const RING_FIRST_CELL: u32 = 4;
+/// Where the `location-spoof` hotspot claims to stand: the cell after the ring's.
+const SPOOF_CELL: u32 = RING_FIRST_CELL + RING;
 
 /// A way to earn without serving anyone, or to make the chain work for nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,12 +67,20 @@ pub enum Strategy {
 	SelfJob,
 	ComputeSybil,
 	RelayGrief,
+	WitnessRing,
+	LocationSpoof,
 }
 
 impl Strategy {
 	/// Every strategy, in the order they are reported.
-	pub const ALL: [Strategy; 4] =
-		[Strategy::SelfDeal, Strategy::SelfJob, Strategy::ComputeSybil, Strategy::RelayGrief];
+	pub const ALL: [Strategy; 6] = [
+		Strategy::SelfDeal,
+		Strategy::SelfJob,
+		Strategy::ComputeSybil,
+		Strategy::RelayGrief,
+		Strategy::WitnessRing,
+		Strategy::LocationSpoof,
+	];
 
 	/// Its name on the command line and in the reports.
 	pub fn name(self) -> &'static str {
@@ -69,6 +89,8 @@ impl Strategy {
 			Strategy::SelfJob => "self-job",
 			Strategy::ComputeSybil => "compute-sybil",
 			Strategy::RelayGrief => "relay-grief",
+			Strategy::WitnessRing => "witness-ring",
+			Strategy::LocationSpoof => "location-spoof",
 		}
 	}
 
@@ -110,6 +132,16 @@ impl Strategy {
 				"a relayer sends a batch of 16 invalid storage proofs every block, naming other \
 				 providers' devices"
 			},
+			Strategy::WitnessRing => {
+				"three hotspots under three unrelated accounts, registered on paper among the \
+				 honest hotspots two epochs after them, beacon and witness each other from one \
+				 process"
+			},
+			Strategy::LocationSpoof => {
+				"a hotspot registered among the honest ones two epochs after them, where it is \
+				 not: it hears nothing, witnesses the beacons it reads on chain within their \
+				 receipt window, and beacons to nobody"
+			},
 		}
 	}
 
@@ -132,6 +164,17 @@ impl Strategy {
 				"every batch pays the fee of the weight its items used; a refused item is charged \
 				 the cheap checks it ran"
 			},
+			Strategy::WitnessRing => {
+				"location consistency: witnesses from half the places around a beaconer where \
+				 vouched hotspots were heard must hear its beacon, and a newcomer earns nothing \
+				 where vouched hotspots are heard until they have; where nobody else is heard, \
+				 reciprocity, a cap per witness and distinct witnesses bound it"
+			},
+			Strategy::LocationSpoof => {
+				"location consistency: a newcomer earns nothing where vouched hotspots are heard \
+				 until they witness a beacon of it, and after three beacons they did not witness \
+				 its receipts are refused"
+			},
 		}
 	}
 
@@ -153,6 +196,16 @@ impl Strategy {
 				"`a_batch_of_receipts_pays_for_what_its_items_used` (pallet-jobs), \
 				 `a_batch_of_commitments_pays_for_what_its_items_used` (pallet-compute)"
 			},
+			Strategy::WitnessRing => {
+				"`a_newcomer_among_heard_hotspots_earns_once_its_neighbours_have_heard_it`, \
+				 `a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do`, \
+				 `pairs_that_keep_meeting_earn_less_and_less` (pallet-coverage)"
+			},
+			Strategy::LocationSpoof => {
+				"`a_newcomer_neither_counts_where_it_is_heard_nor_vouches_for_others`, \
+				 `a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do`, \
+				 `a_hotspot_that_moves_is_on_probation_where_it_stands_now` (pallet-coverage)"
+			},
 		}
 	}
 }
@@ -171,6 +224,11 @@ pub struct Adversary {
 	workers: Vec<crate::compute::Worker>,
 	/// `self-job`: itself as a consumer, and the device it buys from.
 	consumer: Option<jobs::Consumer>,
+	/// `witness-ring`: its hotspots, each with its owner, and the beacons it replayed.
+	/// `location-spoof`: the same for its one hotspot, and the beacons it overheard.
+	ring: Vec<hotspots::Hotspot>,
+	replayed: BTreeSet<(u64, u32)>,
+	overheard: BTreeSet<(u64, u32)>,
 	/// What it owned when it started (free and held).
 	start: u128,
 	/// Rewards claimed.
@@ -270,6 +328,9 @@ impl Adversary {
 			deals: Vec::new(),
 			workers: Vec::new(),
 			consumer: None,
+			ring: Vec::new(),
+			replayed: BTreeSet::new(),
+			overheard: BTreeSet::new(),
 			start,
 			claimed: 0,
 			work: Duration::ZERO,
@@ -305,6 +366,18 @@ impl Adversary {
 				}
 			},
 			Strategy::RelayGrief => {},
+			Strategy::WitnessRing | Strategy::LocationSpoof => {
+				let (count, first) = match strategy {
+					Strategy::WitnessRing => (RING, RING_FIRST_CELL),
+					_ => (1, SPOOF_CELL),
+				};
+				adversary.prepare_hotspots(chain, home, count, first, log).await?;
+				if !funded {
+					// An earlier run's ring: its owners' funds count from the start too.
+					let (free, held) = adversary.owned(chain).await?;
+					adversary.start = free.saturating_add(held);
+				}
+			},
 		}
 		log(
 			json!({
@@ -377,6 +450,43 @@ impl Adversary {
 			self.devices.push(id);
 		}
 		Ok(pairs)
+	}
+
+	/// `count` hotspots, each owned by an account of its own (funded by the adversary, so its
+	/// books count them), registered in cells `first..` of the honest hotspots' density cell
+	/// ([`hotspots::cell`]) and joined to the beacon roster.
+	async fn prepare_hotspots(
+		&mut self,
+		chain: &Chain,
+		home: &Home,
+		count: u32,
+		first: u32,
+		log: &mut impl FnMut(Value, String),
+	) -> Result<()> {
+		// It attacks an established network: it arrives two epochs after the honest hotspots,
+		// and not before their beacons have been judged and they are heard vouched for in the
+		// cell it claims (else it would be a pioneer there: first come, first trusted, see
+		// pallets/coverage/README.md).
+		let arrival = chain.epoch().await?.index.saturating_add(2);
+		while chain.epoch().await?.index < arrival
+			|| !chain.vouched_heard_around(hotspots::cell(first)).await?
+		{
+			tokio::time::sleep(Duration::from_secs(3)).await;
+		}
+		let mut store = home.keystore()?;
+		let mut devices = Vec::new();
+		for i in 0..count {
+			let name = format!("adv-{}-{i}", self.strategy.name());
+			let uri = format!("//depin-sim/adversary/{}/{i}", self.strategy.name());
+			let pair = Scheme::Sr25519.pair(&uri)?;
+			store.add(&name, &uri, &pair)?;
+			devices.push((name, pair));
+		}
+		let owners = format!("//depin-sim/adversary/{}/owner", self.strategy.name());
+		let placement = hotspots::Placement { owners: &owners, first };
+		self.ring = hotspots::prepare(chain, home, &self.key, devices, 0, placement, log).await?;
+		self.devices = self.ring.iter().map(|h| h.id).collect();
+		Ok(())
 	}
 
 	/// One storage device, a sector of the adversary's own data under a deal with itself as
@@ -453,6 +563,21 @@ impl Adversary {
 			Strategy::RelayGrief => {
 				self.refused = self.refused.saturating_add(self.grief(chain).await?)
 			},
+			Strategy::WitnessRing => {
+				let round =
+					hotspots::round(chain, &self.key, &self.ring, number, &mut self.replayed)
+						.await?;
+				self.refused = self.refused.saturating_add(round.rejected.len() as u32);
+			},
+			Strategy::LocationSpoof => {
+				let own = hotspots::round(chain, &self.key, &self.ring, number, &mut self.replayed)
+					.await?;
+				let overheard =
+					hotspots::overhear(chain, &self.key, &self.ring, number, &mut self.overheard)
+						.await?;
+				let refused = own.rejected.len().saturating_add(overheard.rejected.len());
+				self.refused = self.refused.saturating_add(refused as u32);
+			},
 		}
 		Ok(())
 	}
@@ -496,8 +621,14 @@ impl Adversary {
 			},
 			_ => {},
 		}
-		if !self.devices.is_empty() {
-			let claim = commands::claim(chain, &self.key, &self.devices, Wait::InBlock).await?;
+		// Each device's owner claims it: the adversary, or each ring hotspot's own account.
+		let mut claims: Vec<(&Keypair, Vec<u64>)> =
+			self.ring.iter().map(|hotspot| (&hotspot.owner, vec![hotspot.id])).collect();
+		if self.ring.is_empty() && !self.devices.is_empty() {
+			claims.push((&self.key, self.devices.clone()));
+		}
+		for (owner, devices) in claims {
+			let claim = commands::claim(chain, owner, &devices, Wait::InBlock).await?;
 			let total: u128 =
 				claim.json["total"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default();
 			self.claimed = self.claimed.saturating_add(total);
@@ -505,9 +636,20 @@ impl Adversary {
 		self.books(chain, ended).await
 	}
 
+	/// What the adversary owns, free and held: its account's, and its ring's owners'.
+	async fn owned(&self, chain: &Chain) -> Result<(u128, u128)> {
+		let (mut free, mut held) = chain.balances(&self.account).await?;
+		for hotspot in &self.ring {
+			let (f, h) = chain.balances(&hotspot.owner.public_key().to_account_id()).await?;
+			free = free.saturating_add(f);
+			held = held.saturating_add(h);
+		}
+		Ok((free, held))
+	}
+
 	/// What the adversary spent, earned and locked so far, as a report line.
 	async fn books(&self, chain: &Chain, epoch: u32) -> Result<(Value, String)> {
-		let (free, held) = chain.balances(&self.account).await?;
+		let (free, held) = self.owned(chain).await?;
 		let owned = free.saturating_add(held);
 		let spent = self.start.saturating_add(self.claimed).saturating_sub(owned);
 		let ratio = if spent == 0 { 0.0 } else { self.claimed as f64 / spent as f64 };
@@ -536,6 +678,9 @@ impl Adversary {
 					self.work.as_secs_f64()
 				),
 				Strategy::RelayGrief => format!(", {} items refused", self.refused),
+				Strategy::WitnessRing | Strategy::LocationSpoof => {
+					format!(", {} receipts refused", self.refused)
+				},
 				_ => String::new(),
 			}
 		);

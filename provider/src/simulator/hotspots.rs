@@ -66,10 +66,12 @@ pub struct Round {
 	pub rejected: Vec<(u64, String)>,
 }
 
-fn owner_of(n: u32) -> Result<Keypair> {
-	let uri: SecretUri = format!("//depin-sim/owner/{n}")
-		.parse()
-		.map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
+/// The honest hotspots' owners: `//depin-sim/owner/<n>`.
+pub const OWNERS: &str = "//depin-sim/owner";
+
+fn owner_of(owners: &str, n: u32) -> Result<Keypair> {
+	let uri: SecretUri =
+		format!("{owners}/{n}").parse().map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
 	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive a hotspot owner: {e}"))
 }
 
@@ -100,21 +102,30 @@ pub async fn fund(
 	Ok(funded)
 }
 
-/// Fund, register and join the hotspots `(key name, device key)`, in order; devices an
-/// earlier run registered are reused. The last `cheaters` of them cheat.
+/// Where hotspots stand and who owns them: hotspot `n` (0, 1, …) stands in cell
+/// `cell(first + n)` and is owned by `<owners>/<n>`, funded by `signer`.
+pub struct Placement<'a> {
+	pub owners: &'a str,
+	pub first: u32,
+}
+
+/// Fund, register and join the hotspots `(key name, device key)`, in order, as `placement`
+/// says; devices an earlier run registered are reused. The last `cheaters` of them cheat.
 pub async fn prepare(
 	chain: &Chain,
 	home: &Home,
 	signer: &Keypair,
 	devices: Vec<(String, DevicePair)>,
 	cheaters: usize,
+	placement: Placement<'_>,
 	log: &mut impl FnMut(serde_json::Value, String),
 ) -> Result<Vec<Hotspot>> {
 	let count = devices.len();
 	let mut owners = Vec::with_capacity(count);
 	for n in 0..count {
-		owners.push(owner_of(u32::try_from(n)?)?);
+		owners.push(owner_of(placement.owners, u32::try_from(n)?)?);
 	}
+	let cell_of = |n: usize| cell(placement.first.saturating_add(n as u32));
 
 	// Funds for the owners that need them, in one batch from the signer.
 	let wants: Vec<(AccountId32, u128, u128)> = owners
@@ -139,7 +150,7 @@ pub async fn prepare(
 			let spec = DeviceSpec {
 				key: name.clone(),
 				kind: Kind::Coverage,
-				location: format!("{:x}", cell(n as u32)),
+				location: format!("{:x}", cell_of(n)),
 				capacity: 0,
 				model: "sim-hotspot".into(),
 				firmware: "1.0.0".into(),
@@ -163,7 +174,7 @@ pub async fn prepare(
 				.with_context(|| format!("hotspot {name} did not register"))?,
 		};
 		let cheats = n >= count.saturating_sub(cheaters);
-		hotspots.push(Hotspot { id, key, owner, cell: cell(n as u32), cheats });
+		hotspots.push(Hotspot { id, key, owner, cell: cell_of(n), cheats });
 	}
 
 	// Into the beacon roster.
@@ -242,6 +253,78 @@ fn late_receipts(
 		.collect()
 }
 
+/// What `spoofers` (hotspots registered somewhere they are not) do: they hear no radio, so
+/// they read the beacons other hotspots have just recorded and, while a beacon's receipt
+/// window is open, relay it again (its report rebuilt from the recorded fields: a recorded
+/// beacon is matched by its id, not its signature) with a receipt of their own that claims a
+/// plausible signal. The chain takes the receipts (the rules cannot tell them from heard ones)
+/// and pays them nothing while the spoofers are on probation. `overheard` remembers the
+/// beacons already answered.
+pub async fn overhear(
+	chain: &Chain,
+	relayer: &Keypair,
+	spoofers: &[Hotspot],
+	now: BlockNumber,
+	overheard: &mut BTreeSet<(u64, u32)>,
+) -> Result<Round> {
+	let genesis = chain.genesis();
+	let window = receipt_window(chain).await?;
+	let mut bundles = Vec::new();
+	for status in chain.coverage_beacons().await? {
+		let Some(recorded) = &status.beacon else { continue };
+		if spoofers.iter().any(|s| s.id == status.device)
+			|| now > recorded.recorded_at.saturating_add(window)
+			|| !overheard.insert((status.device, status.epoch))
+		{
+			continue;
+		}
+		let receipts: Vec<coverage::Receipt> = spoofers
+			.iter()
+			.filter(|s| !status.witnesses.contains(&s.id))
+			.map(|s| {
+				let measured = Measurement {
+					signal: -95,
+					snr: 40,
+					frequency: recorded.frequency,
+					received_at: recorded.sent_at,
+					cell: s.cell,
+				};
+				coverage::receipt(genesis, recorded.id, s.id, measured, &s.key)
+			})
+			.collect();
+		if receipts.is_empty() {
+			continue;
+		}
+		// The report as recorded; its signature is not checked again (nor known).
+		let beacon = coverage::Beacon {
+			device: status.device,
+			epoch: status.epoch,
+			sent_at: recorded.sent_at,
+			frequency: recorded.frequency,
+			signature: depin_primitives::DeviceSignature::Sr25519(
+				sp_core::sr25519::Signature::from_raw([0; 64]),
+			),
+		};
+		bundles.push(coverage::Bundle {
+			beacon,
+			receipts: receipts.try_into().map_err(|_| anyhow::anyhow!("more than 25 receipts"))?,
+		});
+	}
+	submit(chain, relayer, bundles, Round::default()).await
+}
+
+/// The blocks after a beacon is recorded during which receipts for it are taken.
+async fn receipt_window(chain: &Chain) -> Result<BlockNumber> {
+	chain
+		.client
+		.at_current_block()
+		.await
+		.context("cannot read the chain")?
+		.constants()
+		.entry(depin::constants().coverage().receipt_window())
+		.context("the runtime has no coverage receipt window")
+}
+
 fn cell_of(hotspots: &[Hotspot], device: u64) -> Option<u64> {
 	hotspots.iter().find(|h| h.id == device).map(|h| h.cell)
 }
@@ -263,14 +346,7 @@ pub async fn round(
 	// The block we heard of may trail the best block the node answers from: never date a
 	// beacon before its epoch started.
 	let now = now.max(chain.epoch().await?.start);
-	let window: BlockNumber = chain
-		.client
-		.at_current_block()
-		.await
-		.context("cannot read the chain")?
-		.constants()
-		.entry(depin::constants().coverage().receipt_window())
-		.context("the runtime has no coverage receipt window")?;
+	let window = receipt_window(chain).await?;
 	for status in chain.coverage_beacons().await? {
 		if now > status.deadline {
 			continue;
@@ -326,6 +402,17 @@ pub async fn round(
 			receipts: receipts.try_into().map_err(|_| anyhow::anyhow!("more than 25 receipts"))?,
 		});
 	}
+	submit(chain, relayer, bundles, round).await
+}
+
+/// Relay `bundles` in one transaction signed by `relayer`, and add what the chain made of them
+/// to `round`.
+async fn submit(
+	chain: &Chain,
+	relayer: &Keypair,
+	bundles: Vec<coverage::Bundle>,
+	mut round: Round,
+) -> Result<Round> {
 	if bundles.is_empty() {
 		return Ok(round);
 	}
@@ -339,9 +426,13 @@ pub async fn round(
 		round.witnesses = round.witnesses.saturating_add(1);
 		round.points = round.points.saturating_add(event.points);
 	}
+	// A beacon is confirmed once; a fresher witness may add to its points in a second event.
+	let mut confirmed = BTreeSet::new();
 	for event in included.events.find::<BeaconConfirmed>() {
 		let event = event?;
-		round.confirmed = round.confirmed.saturating_add(1);
+		if confirmed.insert(event.device) {
+			round.confirmed = round.confirmed.saturating_add(1);
+		}
 		round.points = round.points.saturating_add(event.points);
 	}
 	for event in included.events.find::<WitnessRejected>() {

@@ -170,6 +170,7 @@ pub async fn run(
 		signer,
 		coverage.iter().map(|&i| (format!("sim-{i}"), pairs[i as usize].clone())).collect(),
 		lying,
+		hotspots::Placement { owners: hotspots::OWNERS, first: 0 },
 		&mut log,
 	)
 	.await?;

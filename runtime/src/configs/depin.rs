@@ -14,7 +14,9 @@ use frame_system::EnsureRoot;
 use crate::{
 	configs::{
 		governance::TreasuryAccount,
-		parameters::{compute_params, device_params, emission_params, proof_params},
+		parameters::{
+			compute_params, coverage_params, device_params, emission_params, proof_params,
+		},
 	},
 	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Hash, Proofs, Runtime,
 	RuntimeHoldReason, Signature, HOURS, UNITS,
@@ -176,6 +178,13 @@ impl pallet_coverage::Config for Runtime {
 	/// full, up to 12 add half a hotspot's worth each, more add nothing.
 	type DensityTarget = ConstU32<4>;
 	type DensityMax = ConstU32<12>;
+	type ReciprocityFree = coverage_params::ReciprocityFree;
+	type ReciprocityHalfLife = coverage_params::ReciprocityHalfLife;
+	/// 32 partners (a hotspot's neighbours within 37 km, in all but the densest places).
+	type MaxPartners = ConstU32<32>;
+	type WitnessCap = coverage_params::WitnessCap;
+	type NeighbourQuorum = coverage_params::NeighbourQuorum;
+	type UnheardLimit = coverage_params::UnheardLimit;
 	type WeightInfo = pallet_coverage::weights::SubstrateWeight<Runtime>;
 }
 

@@ -134,6 +134,30 @@ pub mod dynamic_params {
 		pub static JobFee: Perbill = Perbill::from_percent(20);
 	}
 
+	/// The coverage rules against rings of hotspots (see pallets/coverage/README.md).
+	#[dynamic_pallet_params]
+	#[codec(index = 5)]
+	pub mod coverage {
+		/// Meetings of two hotspots (one witnessing the other's beacon, either way round) that
+		/// pay in full; the `n`-th after them pays `free / n`.
+		#[codec(index = 0)]
+		pub static ReciprocityFree: u32 = 4;
+		/// Epochs after which a pair's count of meetings halves: a day of hourly epochs.
+		#[codec(index = 1)]
+		pub static ReciprocityHalfLife: u32 = 24;
+		/// The most receipts of one hotspot that earn points in an epoch.
+		#[codec(index = 2)]
+		pub static WitnessCap: u32 = 10;
+		/// The share of the hotspots heard in a beaconer's density cell that must witness its
+		/// beacon: half, so a ring must outnumber the honest hotspots of every cell it claims.
+		#[codec(index = 3)]
+		pub static NeighbourQuorum: Perbill = Perbill::from_percent(50);
+		/// Beacons in a row its neighbours did not witness after which a hotspot loses its
+		/// coverage share.
+		#[codec(index = 4)]
+		pub static UnheardLimit: u32 = 3;
+	}
+
 	/// Governance timing: root only (no guard).
 	#[dynamic_pallet_params]
 	#[codec(index = 2)]
@@ -146,8 +170,8 @@ pub mod dynamic_params {
 }
 
 pub use dynamic_params::{
-	compute as compute_params, devices as device_params, emission as emission_params,
-	governance as governance_params, proofs as proof_params,
+	compute as compute_params, coverage as coverage_params, devices as device_params,
+	emission as emission_params, governance as governance_params, proofs as proof_params,
 };
 
 impl pallet_parameters::Config for Runtime {
@@ -272,6 +296,7 @@ impl Guards<RuntimeParameters> for DepinGuards {
 
 	fn inspect(key_value: &RuntimeParameters) -> Option<(Guard, u128, Option<u128>)> {
 		use compute_params::Parameters as C;
+		use coverage_params::Parameters as V;
 		use device_params::Parameters as D;
 		use emission_params::Parameters as E;
 		use proof_params::Parameters as P;
@@ -331,6 +356,32 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				),
 				C::JobFee(_, v) => {
 					Self::view_perbill(protocol_fee_guard(), compute_params::JobFee::get(), v)
+				},
+			},
+			RuntimeParameters::Coverage(p) => match p {
+				V::ReciprocityFree(_, v) => {
+					Self::view(guard(1, 64, 50, 1), coverage_params::ReciprocityFree::get(), v)
+				},
+				// An hour to a month of hourly epochs.
+				V::ReciprocityHalfLife(_, v) => {
+					Self::view(guard(1, 720, 50, 1), coverage_params::ReciprocityHalfLife::get(), v)
+				},
+				V::WitnessCap(_, v) => {
+					Self::view(guard(1, 256, 50, 1), coverage_params::WitnessCap::get(), v)
+				},
+				// A tenth to nine tenths of the neighbours heard.
+				V::NeighbourQuorum(_, v) => Self::view_perbill(
+					guard(
+						Perbill::from_percent(10).deconstruct() as u128,
+						Perbill::from_percent(90).deconstruct() as u128,
+						20,
+						10_000_000,
+					),
+					coverage_params::NeighbourQuorum::get(),
+					v,
+				),
+				V::UnheardLimit(_, v) => {
+					Self::view(guard(1, 48, 50, 1), coverage_params::UnheardLimit::get(), v)
 				},
 			},
 			// Root only.
