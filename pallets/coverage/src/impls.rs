@@ -538,14 +538,16 @@ impl<T: Config> Pallet<T> {
 		};
 		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
 		let mut vouched = VouchedInCell::<T>::get(cell).at(epoch);
-		let others = Self::others_vouched(vouched, device, epoch, standing);
+		// The vouched devices heard in the cell this epoch or the one before, itself aside if
+		// it was heard then as one of them.
+		let last_heard = LastHeard::<T>::get(device);
+		let itself =
+			standing.vouched && last_heard.is_some_and(|last| last.saturating_add(1) >= epoch);
+		let others = vouched.heard().saturating_sub(u32::from(itself));
 		// On probation it earns nothing, and it dilutes nobody: decoys registered among
 		// vouched hotspots and heard through a ring's beacons do not count.
 		let on_probation = !standing.vouched && others > 0;
-		if standing.in_good_standing()
-			&& !on_probation
-			&& LastHeard::<T>::get(device) != Some(epoch)
-		{
+		if standing.in_good_standing() && !on_probation && last_heard != Some(epoch) {
 			heard.current = heard.current.saturating_add(1);
 			LastHeard::<T>::insert(device, epoch);
 			if standing.vouched {
@@ -565,20 +567,6 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		scaled_points(points, heard.density(), T::DensityTarget::get(), T::DensityMax::get())
-	}
-
-	/// The vouched devices in good standing `vouched` counts in a cell as of `epoch` (this
-	/// epoch or the one before), `device` (of `standing`) not counted if it was heard then as
-	/// one of them.
-	fn others_vouched(
-		vouched: HeardCount,
-		device: DeviceId,
-		epoch: EpochIndex,
-		standing: &Standing<T::MaxPartners>,
-	) -> u32 {
-		let itself = standing.vouched
-			&& LastHeard::<T>::get(device).is_some_and(|last| last.saturating_add(1) >= epoch);
-		vouched.heard().saturating_sub(u32::from(itself))
 	}
 
 	/// Every rule a receipt must pass, cheapest first; what the pallet keeps of the witness if
