@@ -7,6 +7,7 @@
 #
 #   ./scripts/attacks.sh                   # 8 epochs, writes docs/attacks.md
 #   DEPIN_ATTACK_EPOCHS=3 ./scripts/attacks.sh /tmp/attacks.md   # a short run elsewhere
+#   DEPIN_ATTACK_KEEP=/tmp/run.jsonl ./scripts/attacks.sh          # keep the run's JSON lines
 #
 # Builds the node and the provider (debug, the test build's profile) if needed.
 set -euo pipefail
@@ -35,10 +36,15 @@ started="$(date -u +%Y-%m-%dT%H:%MZ)"
 echo "[attacks] $epochs epochs of every adversary next to 9 honest devices ($url)" >&2
 DEPIN_PROVIDER_HOME="$work/home" "$provider" --url "$url" --json simulate --devices 9 --cheaters 0.34 --adversary all \
 	--epochs "$epochs" >"$work/run.jsonl"
+# The run's JSON lines, kept where DEPIN_ATTACK_KEEP says (to read the adversaries' own lines).
+if [ -n "${DEPIN_ATTACK_KEEP:-}" ]; then cp "$work/run.jsonl" "$DEPIN_ATTACK_KEEP"; fi
 python3 - "$work/run.jsonl" "$out" "$epochs" "$started" <<'EOF'
 import json, sys
 run, out, epochs, started = sys.argv[1:]
-order = ["self-deal", "self-job", "compute-sybil", "relay-grief", "witness-ring", "location-spoof"]
+order = [
+    "self-deal", "storage-regenerate", "storage-duplicate", "self-job", "compute-sybil",
+    "fault-dodge", "relay-grief", "witness-ring", "location-spoof",
+]
 lines = [json.loads(l) for l in open(run) if l.strip()]
 plans = {l["strategy"]: l["plan"] for l in lines if l.get("event") == "adversary"}
 rules = {l["strategy"]: (l["rule"], l["tests"]) for l in lines if l.get("event") == "adversary"}
@@ -55,6 +61,17 @@ for strategy, plan in sorted(plans.items(), key=lambda p: order.index(p[0]) if p
         continue
     ratio = f"{b['rewardPerCost']:.3f}"
     extra = ""
+    if strategy == "storage-regenerate":
+        extra = f" ({b['proofs']} proofs accepted, keeping {b['bytesStored']} bytes for 64 KiB of data)"
+    if strategy == "storage-duplicate":
+        extra = f" ({b['proofs']} proofs accepted for three sectors, keeping one copy of {b['bytesStored']} bytes)"
+    if strategy == "fault-dodge":
+        def escape(e):
+            steps = ", ".join(f"`{s['call']}` {s['answer']}" for s in e["steps"])
+            slashed = f"slashed {dpn(e['slashed'])} DPN" if int(e["slashed"]) else "not slashed by the end of the run"
+            return f"{e['route']}: {steps}; {slashed}"
+        tried = "; ".join(escape(e) for e in b["escapes"])
+        extra = f" ({b['escapesTried']} escapes tried" + (f": {tried}" if tried else "") + ")"
     if strategy == "compute-sybil":
         extra = f" ({b['audits']} audits passed, {b['workSeconds']:.1f} s of work)"
     if strategy == "relay-grief":
@@ -104,14 +121,28 @@ would earn like an honest cluster of its size: see pallets/coverage/README.md, "
 location spoofer is a ring of one: its receipts (copied beacons, within their receipt window)
 are taken and pay nothing while it is on probation, and refused once it has lost its share.
 """)
+    f.write("""
+The storage regenerator and the duplicator have their proofs accepted: the chain cannot tell
+data regenerated from a seed, or one copy shared by three devices, from data stored. They earn
+nothing all the same, because only deal-backed storage earns (pallets/proofs/README.md), and a
+client's deal cannot be served that way: the client chose its data, and the client tool seals
+each replica with a key of its own, so replicas share no root and none regenerates from
+another. (The chain does not yet refuse one root committed by several devices: issue 23.)
+
+The fault dodger's ways out are refused (`withdraw` while its challenge is open, a move within
+a day of the last) or do not help: a commitment it does not reveal is punished as a caught
+fake at once when the device retires or changes hands (out of the seller's deposit: the buyer
+cannot reveal checkpoints it never ran), otherwise at the deadline wherever the device stands.
+
+The compute sybil passes every audit it is drawn for and earns nothing; what it pays is the
+work: a declared unit is about a tenth of a second of a core per audit
+([compute-audits.md](compute-audits.md)), so a process carrying many devices pays their time
+whenever the draw audits them together (every device every epoch on the dev chain, a quarter
+of them at random by default).
+""")
     if errors:
         f.write("\nErrors during the run (an adversary's failed transaction):\n\n")
         for e in errors:
             f.write(f"- `{e['strategy']}`: {e['error']}\n")
-    f.write("""
-Not played yet (issue 24): `storage-regenerate` and `storage-duplicate` (self-chosen data
-earns nothing since only deal-backed storage earns: see pallets/proofs/README.md),
-`fault-dodge` (docs/security.md, row 4).
-""")
 print(f"[attacks] wrote {out}", file=sys.stderr)
 EOF

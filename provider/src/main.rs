@@ -123,8 +123,9 @@ enum Command {
 		#[arg(long)]
 		epochs: Option<u32>,
 		/// Adversaries to play next to the honest devices, each with an account of its own,
-		/// their books reported every epoch: `self-deal`, `self-job`, `compute-sybil`,
-		/// `relay-grief` (comma-separated), or `all`.
+		/// their books reported every epoch: `self-deal`, `storage-regenerate`,
+		/// `storage-duplicate`, `self-job`, `compute-sybil`, `fault-dodge`, `relay-grief`,
+		/// `witness-ring`, `location-spoof` (comma-separated), or `all`.
 		#[arg(long)]
 		adversary: Option<String>,
 	},
@@ -184,6 +185,17 @@ enum ComputeCommand {
 	Challenge {
 		#[arg(long)]
 		device: u64,
+	},
+	/// What a unit of declared capacity costs this machine: the workload of `--units` units
+	/// run and timed on one core, as an audited device runs it (no chain needed).
+	Calibrate {
+		/// Units to run.
+		#[arg(long, default_value_t = 100)]
+		units: u32,
+		/// The commit window to size against, in seconds (production: half of the 45-minute
+		/// response window).
+		#[arg(long, default_value_t = 1_350.0)]
+		window_seconds: f64,
 	},
 	/// Run the workloads of these compute devices (keys in the keystore) each epoch: compute,
 	/// commit, and reveal the segments the chain samples.
@@ -424,6 +436,10 @@ async fn run(cli: Cli) -> Result<Report> {
 		Command::Deal(DealCommand::Bench { mib, erasure }) => {
 			commands::deal_bench(*mib, shards::Layout::parse(erasure)?).await
 		},
+		// Calibration times this machine, not the chain.
+		Command::Compute(ComputeCommand::Calibrate { units, window_seconds }) => {
+			commands::compute_calibrate(*units, *window_seconds)
+		},
 		command => {
 			let signer = signer(&cli.suri)?;
 			let chain = Chain::connect(&cli.url).await?;
@@ -554,7 +570,9 @@ async fn run(cli: Cli) -> Result<Report> {
 					};
 					simulator::run(&chain, &signer, options, progress_line(cli.json)).await
 				},
-				Command::Keys(_) => unreachable_keys(),
+				Command::Keys(_) | Command::Compute(ComputeCommand::Calibrate { .. }) => {
+					unreachable_offline()
+				},
 			}
 		},
 	}
@@ -658,8 +676,8 @@ fn progress_line(json: bool) -> impl FnMut(serde_json::Value, String) {
 	}
 }
 
-fn unreachable_keys() -> Result<Report> {
-	Err(anyhow::anyhow!("key commands run without a node"))
+fn unreachable_offline() -> Result<Report> {
+	Err(anyhow::anyhow!("key and calibration commands run without a node"))
 }
 
 /// Print a line of output. A reader that went away (`depin-provider status | head`) ends the

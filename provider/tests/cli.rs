@@ -553,7 +553,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		reasons.iter().any(|r| r == "TooLate"),
 		"late receipts for a recorded beacon were refused: {stdout}"
 	);
-	// Compute, end to end: the honest devices ran a million sequential hashes each epoch,
+	// Compute, end to end: the honest devices ran 8.4 million sequential hashes (16 units) in
+	// each epoch that audited them (every epoch on the dev chain),
 	// committed and revealed the sampled segments, which the runtime recomputed; the lazy one
 	// ran half and made up the rest, and a sample landed in the made-up half.
 	assert_eq!((started["compute"].as_u64(), started["lazy"].as_u64()), (Some(3), Some(1)));
@@ -603,9 +604,17 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let planck = |v: &Value, field: &str| -> u128 {
 		v[field].as_str().and_then(|x| x.parse().ok()).expect("an amount")
 	};
-	for strategy in
-		["self-deal", "self-job", "compute-sybil", "relay-grief", "witness-ring", "location-spoof"]
-	{
+	for strategy in [
+		"self-deal",
+		"storage-regenerate",
+		"storage-duplicate",
+		"self-job",
+		"compute-sybil",
+		"fault-dodge",
+		"relay-grief",
+		"witness-ring",
+		"location-spoof",
+	] {
 		let b = of(strategy);
 		assert!(planck(b, "spent") > 0, "{strategy} paid its way: {b}");
 		assert!(planck(b, "earned") < planck(b, "spent"), "{strategy} lost money: {b}");
@@ -613,6 +622,38 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	// The self-dealers were paid from the pools: at most their fees, so less than they spent.
 	assert!(planck(of("self-deal"), "earned") > 0, "{stdout}");
 	assert!(planck(of("self-job"), "earned") > 0, "{stdout}");
+	assert_eq!(of("self-deal")["bytesStored"].as_u64(), Some(64 * 1024), "{stdout}");
+	// Data nobody pays for is proven and earns nothing: regenerated from a seed and the top of
+	// its tree (a few hundred bytes kept for 64 KiB), or one copy proven on three devices.
+	for strategy in ["storage-regenerate", "storage-duplicate"] {
+		let b = of(strategy);
+		assert!(b["proofs"].as_u64() >= Some(1), "the chain took its proofs: {b}");
+		assert_eq!(b["refusedItems"].as_u64(), Some(0), "none refused: {b}");
+		assert_eq!(planck(b, "earned"), 0, "{b}");
+	}
+	assert!(
+		of("storage-regenerate")["bytesStored"].as_u64().is_some_and(|b| b > 0 && b < 1024),
+		"{stdout}"
+	);
+	assert_eq!(of("storage-duplicate")["bytesStored"].as_u64(), Some(64 * 1024), "{stdout}");
+	// The fault dodger faked a workload, kept quiet once the sample would catch it, and tried
+	// to leave: `withdraw` was refused while its challenge was open, and retiring the device
+	// punished the unrevealed commitment at once (its later ways out are punished at their
+	// deadlines).
+	let dodge = of("fault-dodge");
+	assert_eq!(planck(dodge, "earned"), 0, "{stdout}");
+	assert!(dodge["escapesTried"].as_u64() >= Some(1), "{stdout}");
+	assert!(dodge["slashes"].as_u64() >= Some(1), "{stdout}");
+	let leave = &dodge["escapes"][0];
+	assert_eq!(leave["route"], "withdraw, then deregister", "{stdout}");
+	assert_eq!(leave["steps"][0]["answer"], "refused (compute.ChallengeOpen)", "{stdout}");
+	assert!(
+		leave["steps"][1]["answer"]
+			.as_str()
+			.is_some_and(|a| a.starts_with("done, the commitment punished at once (WorkUnrevealed")),
+		"{stdout}"
+	);
+	assert!(planck(leave, "slashed") > 0, "{stdout}");
 	// The sybil passed audits and earned nothing; the griefer's items were all refused.
 	assert!(of("compute-sybil")["audits"].as_u64() >= Some(1), "{stdout}");
 	assert_eq!(planck(of("compute-sybil"), "earned"), 0, "{stdout}");

@@ -14,6 +14,7 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_core::{ecdsa, ed25519, sr25519};
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::Perbill;
 
 use crate::{
 	configs::{
@@ -99,8 +100,8 @@ pub fn dev_devices() -> Vec<DevDevice> {
 			kind: DeviceKind::Compute,
 			// Nairobi, 1.2921 S 36.8219 E.
 			location: 0x8c7a6e42ca207ff,
-			// Compute units.
-			capacity: 1_000,
+			// Compute units: 16 are about 1.5 s of one core a workload.
+			capacity: 16,
 		},
 	]
 }
@@ -133,6 +134,12 @@ pub fn dev_parameters() -> Vec<RuntimeParameters> {
 		RuntimeParameters::Compute(compute_params::Parameters::JobTimeout(
 			compute_params::JobTimeout,
 			Some(3 * DEV_PROVING_PERIOD),
+		)),
+		// Every compute device audited every epoch: a dev chain has a handful, and its tests
+		// and simulator follow each one's audits epoch by epoch.
+		RuntimeParameters::Compute(compute_params::Parameters::AuditRate(
+			compute_params::AuditRate,
+			Some(Perbill::one()),
 		)),
 	]
 }

@@ -1220,6 +1220,21 @@ mod governance {
 			assert_eq!(JobFee::get(), Perbill::from_percent(24));
 			assert_noop!(set(fee(4)), Error::<Runtime>::OutOfBounds);
 
+			// The audit rate: every device on the dev chain; a quarter by default; by half of
+			// itself at a time, within [5 %, 100 %].
+			type Audits = <Runtime as pallet_compute::Config>::AuditRate;
+			let rate = |v| C::AuditRate(compute_params::AuditRate, Some(Perbill::from_percent(v)));
+			assert_eq!(Audits::get(), Perbill::one());
+			assert_ok!(crate::Parameters::set_parameter(
+				RuntimeOrigin::root(),
+				RuntimeParameters::Compute(C::AuditRate(compute_params::AuditRate, None))
+			));
+			assert_eq!(Audits::get(), Perbill::from_percent(25));
+			assert_noop!(set(rate(38)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(rate(37)));
+			assert_eq!(Audits::get(), Perbill::from_percent(37));
+			assert_noop!(set(rate(4)), Error::<Runtime>::OutOfBounds);
+
 			// Governed, not guarded away from root.
 			assert_noop!(
 				crate::Parameters::set_parameter(track(), RuntimeParameters::Compute(samples(4))),

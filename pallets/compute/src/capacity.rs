@@ -138,13 +138,17 @@ impl<T: Config> Pallet<T> {
 	pub fn settle_weight() -> Weight {
 		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
 			.saturating_add(T::DbWeight::get().reads(1))
+			// The audit draw: the epoch read and one blake2 of a few dozen bytes, as dear as one
+			// benchmarked workload step.
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::WeightInfo::recompute_segment(1))
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 	}
 
 	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
-	/// epochs missed since it was last settled, suspend and slash at the threshold. O(1)
-	/// whatever the gap. A commitment left unrevealed in the epoch the record describes is
+	/// epochs missed since it was last settled, suspend and slash at the threshold, and enter
+	/// the epoch in progress audited or not ([`Self::enter_audit`]). O(1) whatever the gap. A commitment left unrevealed in the epoch the record describes is
 	/// first punished as a caught fake is ([`Self::punish_unrevealed`]), whatever the device's
 	/// status now. `active` is the device's status as the caller read it. Returns whether the
 	/// device was suspended.
@@ -159,7 +163,8 @@ impl<T: Config> Pallet<T> {
 
 	/// [`Self::settle`], or before the device changes (`change`): then, if it retires, the
 	/// epoch in progress is settled too, a commitment in it left unrevealed included (a retired
-	/// device reveals nothing).
+	/// device reveals nothing); if it changes hands, a commitment of the epoch in progress not
+	/// yet revealed is punished at once, out of the seller's deposit.
 	fn settle_for(
 		device: DeviceId,
 		state: &mut WorkerState,
@@ -173,16 +178,66 @@ impl<T: Config> Pallet<T> {
 			suspended = Self::punish_unrevealed(device, state.epoch);
 		}
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
-		let report = |event| Self::deposit_event((device, event).into());
-		let settled = match change {
-			Some(change) => faults::settle_before_change::<_, T::Registry, _>(
-				device, state, current, active, change, rules, report,
-			),
-			None => {
-				faults::settle::<_, T::Registry, _>(device, state, current, active, rules, report)
-			},
-		};
-		suspended || settled.suspended
+		let mut report = |event| Self::deposit_event((device, event).into());
+		// Up to the epoch in progress, entering it as audited or not, and only then the change:
+		// a device retiring in an epoch it is not audited in misses nothing in it.
+		let entering = state.epoch < current;
+		let settled =
+			faults::settle::<_, T::Registry, _>(device, state, current, active, rules, &mut report);
+		if entering {
+			Self::enter_audit(device, state, current);
+		}
+		if change == Some(DeviceChange::Transfer)
+			&& matches!(state.status, WorkStatus::Committed(_))
+		{
+			// Sold with a workload committed and not revealed: the reveal needs the checkpoints
+			// its seller ran, which do not change hands, so it would go unrevealed and the
+			// penalty would fall on the buyer's deposit at the deadline. It is punished now, out
+			// of the deposit about to be released to the seller.
+			suspended = Self::punish_unrevealed(device, state.epoch) || suspended;
+			state.status = WorkStatus::NotChallenged;
+		}
+		let mut changed = false;
+		if let Some(change) = change {
+			// The record is at `current` now: this settles nothing more, and closes the epoch
+			// in progress if the device retires.
+			let still_active = active && !settled.suspended;
+			changed = faults::settle_before_change::<_, T::Registry, _>(
+				device,
+				state,
+				current,
+				still_active,
+				change,
+				rules,
+				report,
+			)
+			.suspended;
+		}
+		suspended || settled.suspended || changed
+	}
+
+	/// Whether `device` is audited in `epoch`: drawn at [`Config::AuditRate`] from the seed of
+	/// `epoch` ([`work::audited`]).
+	pub fn audited(epoch: &EpochInfo<BlockNumberFor<T>>, device: DeviceId) -> bool {
+		work::audited::<RuntimeHasher>(
+			epoch.seed.as_fixed_bytes(),
+			device,
+			epoch.index,
+			T::AuditRate::get().deconstruct(),
+		)
+	}
+
+	/// A record that has just entered epoch `current` as challenged stays challenged only if
+	/// the epoch's draw audits the device. `current` is the epoch in progress (whose seed the
+	/// epochs pallet gives); a record entering any other epoch is left as it is.
+	pub(crate) fn enter_audit(device: DeviceId, state: &mut WorkerState, current: EpochIndex) {
+		let epoch = T::Epochs::current();
+		if state.status == WorkStatus::Challenged
+			&& epoch.index == current
+			&& !Self::audited(&epoch, device)
+		{
+			state.status = WorkStatus::NotChallenged;
+		}
 	}
 
 	/// Settle a worker before its device retires, moves or changes hands (the registry's

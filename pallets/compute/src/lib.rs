@@ -5,15 +5,21 @@
 //! - **Capacity challenges.** A compute device's owner or manager `enroll`s it; from the next
 //!   proving epoch on (the epochs pallet's epochs, seeded by BABE's VRF output) it must run a
 //!   sequential workload sized by its declared capacity: a blake2 hash chain of
-//!   `segments × segment_len` steps from a start derived from the epoch seed ([`work`]). It
+//!   `segments × segment_len` steps from a start derived from the epoch seed ([`work`]),
+//!   `SegmentsPerUnit × SegmentLength` steps a unit, calibrated to a tenth of a second of one
+//!   core on the reference machine (docs/compute-audits.md). Not every device every epoch:
+//!   each is **audited** in an epoch with probability [`Config::AuditRate`], drawn on its own
+//!   from the epoch's seed when its record enters the epoch ([`work::audited`]). It
 //!   commits to the checkpoint at the end of every segment (a Merkle root, signed by its key)
 //!   within the epoch's **commit window**. Then `on_initialize` draws the epoch's **reveal
 //!   seed** from [`Config::Randomness`], which picks [`Config::Samples`] segments per device;
 //!   the device reveals them with their Merkle paths before the epoch's deadline and the
 //!   runtime recomputes each. A segment that does not recompute to its committed checkpoint
 //!   is proof of faked work, signed by the device: it is suspended and slashed at once.
-//! - **Faults.** A challenged epoch without a correct reveal is a fault, counted lazily as
-//!   for storage proofs, and by a weight-bounded sweep in `on_idle`;
+//! - **Faults.** An audited epoch without a correct reveal is a fault, counted lazily as
+//!   for storage proofs, and by a weight-bounded sweep in `on_idle` (which enters every
+//!   worker into each epoch; an epoch nobody entered a worker into is not held against it,
+//!   since whether it was audited then is no longer known);
 //!   [`Config::FaultThreshold`] in a row suspend the device and slash [`Config::FaultSlash`].
 //! - **No reward.** A capacity challenge is an honesty and liveness audit, not a source of
 //!   points: work nobody asked for is work anyone can fake the need for (one core can run the
@@ -110,6 +116,12 @@ pub mod pallet {
 		/// The deepest checkpoint tree: a workload has at most `2^MaxTreeDepth` segments.
 		#[pallet::constant]
 		type MaxTreeDepth: Get<u32>;
+
+		/// The share of enrolled devices audited in an epoch, each drawn on its own from the
+		/// epoch's seed ([`work::audited`]): a device is challenged in an epoch only if drawn.
+		/// Nothing walks the devices to draw them.
+		#[pallet::constant]
+		type AuditRate: Get<Perbill>;
 
 		/// Segments sampled per device and epoch (`s`), 1 to [`Config::MaxSamples`].
 		#[pallet::constant]

@@ -52,6 +52,8 @@ parameter_types! {
 	pub const FaultSlash: Perbill = Perbill::from_percent(10);
 	pub const FraudSlash: Perbill = Perbill::from_percent(50);
 	pub static CommitWindow: u64 = 4;
+	/// Every device audited every epoch, unless a test samples them.
+	pub static AuditRate: Perbill = Perbill::one();
 }
 
 impl pallet_devices::Config for Test {
@@ -97,6 +99,7 @@ impl pallet_compute::Config for Test {
 	type MaxSegmentLength = ConstU32<64>;
 	type SegmentsPerUnit = ConstU32<2>;
 	type MaxTreeDepth = ConstU32<4>;
+	type AuditRate = AuditRate;
 	type Samples = ConstU32<3>;
 	type MaxSamples = ConstU32<4>;
 	type FaultThreshold = ConstU32<3>;

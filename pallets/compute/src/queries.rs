@@ -14,7 +14,10 @@ impl<T: Config> Pallet<T> {
 		let capacity = T::Registry::capacity(device)?;
 		let epoch = T::Epochs::current();
 		// As the next touch would settle it.
-		depin_proving::Ledger::advance(&mut state, epoch.index, T::Registry::is_active(device));
+		if state.epoch < epoch.index {
+			depin_proving::Ledger::advance(&mut state, epoch.index, T::Registry::is_active(device));
+			Self::enter_audit(device, &mut state, epoch.index);
+		}
 		let sampled = match (state.status, Self::reveal_seed(epoch.index)) {
 			(WorkStatus::Committed(commitment), Some(seed)) => (0..Self::samples())
 				.filter_map(|i| Self::sampled_segment(&seed, device, &commitment, i))

@@ -3,6 +3,7 @@
 
 use crate::{mock::*, pallet::*, types::*, work};
 use codec::Encode;
+use depin_proving::ProvingEpochs;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
 use pallet_devices::DeviceStatus;
 use sp_core::H256;
@@ -653,32 +654,95 @@ fn retiring_does_not_dodge_the_unrevealed_penalty() {
 	});
 }
 
+#[test]
+fn selling_a_device_does_not_pass_an_unrevealed_commitment_to_the_buyer() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		commit_and_stay_quiet(WORKER);
+		let seller = Balances::free_balance(ALICE);
+		assert_ok!(Devices::transfer_ownership(RuntimeOrigin::signed(ALICE), WORKER, Some(BOB)));
+		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(BOB), WORKER));
+		// Punished at the sale, out of the seller's deposit: it gets back half.
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		let slashed = Perbill::from_percent(50).mul_floor(deposit);
+		assert_eq!(Balances::free_balance(ALICE), seller + deposit - slashed);
+		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
+		// The buyer's deposit is whole, and stays so past the deadline.
+		let bought = deposit_of(WORKER);
+		System::reset_events();
+		run_to_block_with_idle(31, frame_support::weights::Weight::MAX);
+		assert_eq!(deposit_of(WORKER), bought);
+		let unrevealed = compute_events()
+			.iter()
+			.filter(|e| matches!(e, crate::Event::WorkUnrevealed { .. }))
+			.count();
+		assert_eq!(unrevealed, 0, "punished once, at the sale");
+	});
+}
+
+#[test]
+fn moving_does_not_dodge_the_unrevealed_penalty() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		commit_and_stay_quiet(WORKER);
+		assert_ok!(Devices::update_location(
+			RuntimeOrigin::signed(ALICE),
+			WORKER,
+			0x8c1fb46625551ff
+		));
+		// The commitment stays with the device; unrevealed at the deadline, it is punished.
+		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
+	});
+}
+
 // ---- Faults -----------------------------------------------------------------------------
 
 #[test]
 fn missed_epochs_are_faults_counted_when_the_device_is_next_touched() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
-		run_to_epoch(1);
-		// Challenged, never answered: a fault (in epochs 1 and 2).
-		run_to_epoch(3);
+		// The idle sweep enters it into epoch 1, where it is audited and never answers.
+		run_to_block_with_idle(11, frame_support::weights::Weight::MAX);
+		assert_eq!(worker(WORKER).status, WorkStatus::Challenged);
+		run_to_epoch(2);
 		let challenge = Compute::work_challenge(WORKER).unwrap();
-		assert_eq!(challenge.consecutive_faults, 2, "epochs 1 and 2, not recorded yet");
+		assert_eq!(challenge.consecutive_faults, 1, "epoch 1, not recorded yet");
 		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
 		System::reset_events();
 		commit(&Workload::run(WORKER, &[]));
 		assert!(compute_events().contains(&crate::Event::FaultsRecorded {
 			device: WORKER,
-			missed: 2,
-			consecutive: 2
+			missed: 1,
+			consecutive: 1
 		}));
-		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 2);
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
 		// Proving resets the run.
 		run_to_reveal();
 		reveal(Workload::run(WORKER, &[]).reveal());
-		run_to_epoch(4);
+		run_to_epoch(3);
 		commit(&Workload::run(WORKER, &[]));
 		assert_eq!(worker(WORKER).consecutive_faults, 0);
+	});
+}
+
+#[test]
+fn an_epoch_nobody_entered_a_worker_into_is_not_held_against_it() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(WORKER);
+		// No touch and no idle time in epochs 1 and 2: whether it was audited in them is not
+		// known any more (only the current seed is), so they are not counted.
+		run_to_epoch(3);
+		assert_eq!(Compute::work_challenge(WORKER).unwrap().consecutive_faults, 0);
+		System::reset_events();
+		commit(&Workload::run(WORKER, &[]));
+		assert!(!compute_events().iter().any(|e| matches!(e, crate::Event::FaultsRecorded { .. })));
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
 	});
 }
 
@@ -687,6 +751,9 @@ fn the_fault_threshold_suspends_and_slashes() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
 		let deposit = deposit_of(WORKER);
+		// The sweep enters it into epochs 1, 2 and 3 and records the first two.
+		run_to_block_with_idle(39, frame_support::weights::Weight::MAX);
+		assert_eq!(worker(WORKER).consecutive_faults, 2);
 		run_to_epoch(4);
 		System::reset_events();
 		assert_ok!(Compute::commit_work(
@@ -699,6 +766,71 @@ fn the_fault_threshold_suspends_and_slashes() {
 		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
 		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(10).mul_floor(deposit));
 		assert_eq!(worker(WORKER).consecutive_faults, 0);
+	});
+}
+
+// ---- Sampled audits ---------------------------------------------------------------------
+
+/// Whether the pallet's draw audits `device` in the epoch in progress.
+fn drawn(device: pallet_devices::DeviceId) -> bool {
+	Compute::audited(&<Epochs as ProvingEpochs<u64>>::current(), device)
+}
+
+#[test]
+fn only_the_devices_an_epochs_draw_audits_are_challenged_in_it() {
+	ExtBuilder.build_and_execute(|| {
+		AuditRate::set(Perbill::from_percent(50));
+		enroll(WORKER);
+		let mut audited = 0u32;
+		for epoch in 1..=24 {
+			run_to_epoch(epoch);
+			// The draw, the runtime API and what a commitment meets agree.
+			let challenge = Compute::work_challenge(WORKER).unwrap();
+			if drawn(WORKER) {
+				audited += 1;
+				assert_eq!(challenge.status, WorkStatus::Challenged, "epoch {epoch}");
+				prove(WORKER);
+			} else {
+				assert_eq!(challenge.status, WorkStatus::NotChallenged, "epoch {epoch}");
+				assert_commit_rejected(
+					Workload::run(WORKER, &[]).commit(),
+					Error::<Test>::NotChallenged,
+				);
+				// Not audited: nothing is open, so it may leave (and come back, challenged
+				// from the epoch after, if drawn then).
+				assert_ok!(Compute::withdraw(RuntimeOrigin::signed(ALICE), WORKER));
+				enroll(WORKER);
+			}
+		}
+		// About half of the 24 epochs, at random; none missed.
+		assert!((6..=18).contains(&audited), "{audited} epochs audited");
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
+	});
+}
+
+#[test]
+fn no_device_is_audited_at_a_zero_rate_and_misses_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		AuditRate::set(Perbill::zero());
+		enroll(WORKER);
+		run_to_block_with_idle(60, frame_support::weights::Weight::MAX);
+		assert_eq!(worker(WORKER).status, WorkStatus::NotChallenged);
+		assert_commit_rejected(Workload::run(WORKER, &[]).commit(), Error::<Test>::NotChallenged);
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
+		// Retiring in an epoch it is not audited in misses nothing either.
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), WORKER));
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
+	});
+}
+
+#[test]
+fn a_device_retiring_in_an_epoch_it_is_audited_in_misses_it() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(WORKER);
+		run_to_epoch(1);
+		assert!(drawn(WORKER));
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), WORKER));
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
 	});
 }
 

@@ -42,20 +42,20 @@ impl depin_proving::Ledger for WorkerState {
 		self.epoch
 	}
 
-	/// A compute device misses an epoch it was challenged in and did not prove; every
-	/// untouched epoch after it (they all follow its enrolment epoch) was challenged and never
-	/// answered.
-	fn count_missed(&mut self, current: EpochIndex) -> u32 {
-		let mut missed: u32 = 0;
+	/// A compute device misses an epoch it was audited in and did not prove. An untouched
+	/// epoch after it (nobody entered the record into it: not the device, not the idle sweep)
+	/// is not counted: only the epoch's seed tells whether the device was audited in it, and
+	/// the pallet keeps the current one only. The sweep enters every worker into every epoch
+	/// while blocks have room, so only an epoch of full blocks leaves such a gap.
+	fn count_missed(&mut self, _current: EpochIndex) -> u32 {
 		if self.status.missed() {
-			missed = 1;
 			self.consecutive_faults = self.consecutive_faults.saturating_add(1);
-		} else if self.status == WorkStatus::Proven {
+			return 1;
+		}
+		if self.status == WorkStatus::Proven {
 			self.consecutive_faults = 0;
 		}
-		let gap = current.saturating_sub(self.epoch).saturating_sub(1);
-		self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
-		missed.saturating_add(gap)
+		0
 	}
 
 	/// A challenge not proven is missed, and no longer open.
@@ -67,7 +67,9 @@ impl depin_proving::Ledger for WorkerState {
 		missed
 	}
 
-	/// An active device is challenged from the epoch after its enrolment.
+	/// An active device is challenged from the epoch after its enrolment, if the epoch's draw
+	/// audits it: the pallet applies the draw when the record enters an epoch
+	/// (`Pallet::enter_audit`), which needs the epoch's seed.
 	fn enter(&mut self, current: EpochIndex, active: bool) {
 		self.epoch = current;
 		self.status = if active && self.enrolled_in < current {

@@ -21,6 +21,18 @@ pub const MAX_SAMPLES: u32 = 16;
 /// runtime (`MaxTreeDepth`) and in provider tools.
 pub const MAX_WORK_TREE_DEPTH: u32 = 20;
 
+/// Hash steps per segment (the checkpoint interval): a sampled segment costs the runtime this
+/// many blake2 host calls.
+pub const SEGMENT_LENGTH: u32 = 1_024;
+
+/// Segments per unit of declared capacity: a unit is `SEGMENTS_PER_UNIT × SEGMENT_LENGTH`
+/// sequential blake2-256 steps, calibrated so that it costs a tenth of a second of one core on
+/// the reference machine (`depin-provider compute calibrate`, `scripts/calibrate-compute.sh`,
+/// docs/compute-audits.md). A device audited in an epoch runs its whole declared capacity
+/// within the commit window; a process carrying many devices pays their time when they are
+/// audited together.
+pub const SEGMENTS_PER_UNIT: u32 = 512;
+
 /// [`MAX_SAMPLES`] as a type.
 pub type MaxSamples = ConstU32<MAX_SAMPLES>;
 
@@ -33,7 +45,8 @@ pub type JobId = u64;
 /// Where a worker stands in the epoch its record describes.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub enum WorkStatus {
-	/// Not challenged in the epoch: enrolled during it, or inactive when it was settled.
+	/// Not challenged in the epoch: enrolled during it, not drawn for audit in it, or inactive
+	/// when it was settled.
 	#[default]
 	NotChallenged,
 	/// Challenged; no commitment yet.

@@ -23,6 +23,10 @@ pub const START_DOMAIN: &[u8] = b"depin/compute/start";
 pub const SAMPLE_DOMAIN: &[u8] = b"depin/compute/sample";
 /// Leaf prefix of a checkpoint (storage leaves use 0x00, nodes 0x01).
 pub const CHECKPOINT_LEAF: u8 = 0x02;
+/// Domain of the audit draw.
+pub const AUDIT_DOMAIN: &[u8] = b"depin/compute/audit";
+/// Parts per billion: the scale of [`audited`]'s rate (`Perbill`'s).
+pub const BILLION: u64 = 1_000_000_000;
 
 /// The first hash of `device`'s workload in `epoch`.
 pub fn work_start<H: Hasher>(seed: &Hash, device: u64, epoch: u32) -> Hash {
@@ -36,6 +40,21 @@ pub fn iterate<H: Hasher>(start: &Hash, steps: u32) -> Hash {
 		h = H::hash(&h);
 	}
 	h
+}
+
+/// Whether `device` is audited in `epoch`: drawn from the epoch's seed, which nobody knows
+/// before the epoch starts, with probability `rate_ppb` parts per billion (every device at a
+/// billion or more). The first 8 bytes (LE) of `blake2_256(AUDIT_DOMAIN ‖ seed ‖ device ‖
+/// epoch)`, modulo a billion, must fall below the rate. Each device is drawn on its own: no
+/// roster, no O(devices) draw; whoever holds the seed can tell whether a device is audited.
+pub fn audited<H: Hasher>(seed: &Hash, device: u64, epoch: u32, rate_ppb: u32) -> bool {
+	if u64::from(rate_ppb) >= BILLION {
+		return true;
+	}
+	let hash = H::hash(&(AUDIT_DOMAIN, seed, device, epoch).encode());
+	let mut first = [0u8; 8];
+	first.copy_from_slice(&hash[..8]);
+	u64::from_le_bytes(first) % BILLION < u64::from(rate_ppb)
 }
 
 /// The Merkle leaf of a checkpoint.
@@ -81,4 +100,36 @@ pub fn checkpoints<H: Hasher>(start: &Hash, segments: u32, segment_len: u32) -> 
 		out.push(h);
 	}
 	out
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::RuntimeHasher as H;
+
+	#[test]
+	fn the_audit_draw_follows_its_rate_and_differs_by_epoch_and_device() {
+		let seed = [9u8; 32];
+		let drawn = |rate: u32, epoch: u32| {
+			(0..10_000u64).filter(|&device| audited::<H>(&seed, device, epoch, rate)).count()
+		};
+		// A quarter of 10,000 devices, within five standard deviations (about 43).
+		let quarter = drawn(250_000_000, 1);
+		assert!((2_280..=2_720).contains(&quarter), "{quarter}");
+		assert_eq!(drawn(0, 1), 0);
+		assert_eq!(drawn(1_000_000_000, 1), 10_000);
+		assert_eq!(drawn(u32::MAX, 1), 10_000);
+		// Another epoch draws other devices.
+		let both = (0..10_000u64)
+			.filter(|&d| audited::<H>(&seed, d, 1, 250_000_000))
+			.filter(|&d| audited::<H>(&seed, d, 2, 250_000_000))
+			.count();
+		assert!(both < 1_000, "{both}");
+		// Another seed too.
+		let other = (0..10_000u64)
+			.filter(|&d| audited::<H>(&seed, d, 1, 250_000_000))
+			.filter(|&d| audited::<H>(&[8; 32], d, 1, 250_000_000))
+			.count();
+		assert!(other < 1_000, "{other}");
+	}
 }

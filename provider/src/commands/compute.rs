@@ -41,6 +41,61 @@ pub async fn compute_enrolment(
 	))
 }
 
+/// What one unit of declared capacity costs this machine: the workload of `units` units run as
+/// a device runs it when audited (`SEGMENTS_PER_UNIT × SEGMENT_LENGTH` sequential blake2-256
+/// steps a unit on one core, and the Merkle tree over its checkpoints), timed. Reports the
+/// steps per second, the seconds a unit costs, and the most units this machine can prove
+/// within a commit window of `window_seconds`. Offline: it needs no chain.
+pub fn compute_calibrate(units: u32, window_seconds: f64) -> Result<Report> {
+	use depin_primitives::compute::{WorkChallenge, SEGMENTS_PER_UNIT, SEGMENT_LENGTH};
+	if units == 0 {
+		bail!("--units must be at least 1");
+	}
+	let segments = units
+		.checked_mul(SEGMENTS_PER_UNIT)
+		.filter(|&s| u64::from(s) <= 1u64 << depin_primitives::compute::MAX_WORK_TREE_DEPTH)
+		.ok_or_else(|| anyhow!("{units} units are more segments than a workload may have"))?;
+	let challenge = WorkChallenge::<crate::chain::BlockNumber> {
+		epoch: 1,
+		start: sp_core::H256([7; 32]),
+		segments,
+		segment_len: SEGMENT_LENGTH,
+		reveal_at: 0,
+		deadline: 0,
+		status: WorkStatus::Challenged,
+		sampled: Vec::new(),
+		consecutive_faults: 0,
+	};
+	let began = std::time::Instant::now();
+	let workload = crate::compute::Workload::run(0, &challenge)?;
+	let seconds = began.elapsed().as_secs_f64().max(f64::EPSILON);
+	let steps = u64::from(segments) * u64::from(SEGMENT_LENGTH);
+	let per_second = steps as f64 / seconds;
+	let unit_seconds = seconds / f64::from(units);
+	let most_units = (window_seconds / unit_seconds).floor();
+	Ok(Report::new(
+		format!(
+			"{units} unit(s): {steps} sequential blake2-256 steps ({segments} segments of \
+			 {SEGMENT_LENGTH}) and their tree in {seconds:.3} s on one core: {:.2} M steps/s, \
+			 {unit_seconds:.4} s a unit; a {window_seconds:.0} s commit window holds {most_units} \
+			 unit(s) (root 0x{})",
+			per_second / 1e6,
+			hex::encode(workload.root()),
+		),
+		json!({
+			"units": units,
+			"segmentsPerUnit": SEGMENTS_PER_UNIT,
+			"segmentLength": SEGMENT_LENGTH,
+			"steps": steps,
+			"seconds": seconds,
+			"stepsPerSecond": per_second,
+			"unitSeconds": unit_seconds,
+			"windowSeconds": window_seconds,
+			"unitsInWindow": most_units,
+		}),
+	))
+}
+
 /// A compute device's challenge in the epoch in progress.
 pub async fn compute_challenge(chain: &Chain, device: u64) -> Result<Report> {
 	let Some(c) = chain.compute_challenge(device).await? else {

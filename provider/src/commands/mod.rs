@@ -24,7 +24,7 @@ use crate::{
 	sector::Sectors,
 };
 
-pub use compute::{compute_challenge, compute_enrolment, compute_prove};
+pub use compute::{compute_calibrate, compute_challenge, compute_enrolment, compute_prove};
 pub use coverage::{coverage_beacons, coverage_roster};
 pub use deals::{
 	deal_list, deal_propose, deal_publish, deal_settle, deal_show, deal_terminate,

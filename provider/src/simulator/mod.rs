@@ -19,8 +19,9 @@
 //! other's beacons ([`hotspots`]); the `--cheaters` fraction of them witnesses implausibly
 //! and is rejected with the chain's reasons. Each hotspot's owner claims its rewards.
 //!
-//! Compute devices enroll for capacity audits and every epoch really run their workload
-//! (a million sequential blake2 steps for their 1,000 units), commit to its checkpoints and
+//! Compute devices enroll for capacity audits and, in every epoch the chain audits them, really
+//! run their workload ([`COMPUTE_UNITS`] units: 8.4 million sequential blake2 steps, about 1.5 s
+//! of a core in a release build), commit to its checkpoints and
 //! reveal the segments the chain samples ([`crate::compute`]); the `--cheaters` fraction runs
 //! only half of each workload and makes up the rest, and is caught when a sample lands there.
 //! An audit earns nothing: compute rewards follow paid jobs, so a simulated consumer buys a
@@ -51,7 +52,7 @@ use crate::{
 	commands::{self, Home, Kind},
 	depin,
 	keystore::Scheme,
-	prover::{Data, Honesty, LoadedSector},
+	prover::{Data, Honesty, LoadedSector, SectorTree},
 	report::{dpn, Report},
 	sector::LocalSector,
 };
@@ -72,6 +73,9 @@ pub struct Options {
 const CITIES: [u64; 3] = [0x8c1f1d48945d9ff, 0x8c1fb46625551ff, 0x8c7a6e42ca207ff];
 /// Bytes in each simulated sector.
 const SECTOR_BYTES: usize = 64 * 1024;
+/// The capacity every simulated compute device declares (the dev chain's own compute device's
+/// too): 16 units of `depin_primitives::compute::SEGMENTS_PER_UNIT` segments.
+pub const COMPUTE_UNITS: u64 = 16;
 
 /// The H3 cell of simulated device `i`: its city's cell with the resolution-11 and -12
 /// digits (bits 12..15 and 9..12, each 0..=6) set from `i`.
@@ -149,7 +153,7 @@ pub async fn run(
 				capacity: match kind(i) {
 					Kind::Storage => 1 << 20,
 					Kind::Coverage => 0,
-					Kind::Compute => 1_000,
+					Kind::Compute => COMPUTE_UNITS,
 				},
 				model: format!("sim-{}", commands::kind_name(kind(i).into())),
 				firmware: "1.0.0".into(),
@@ -232,7 +236,7 @@ pub async fn run(
 			path: format!("memory:sim-{i}").into(),
 		};
 		sectors.push((
-			LoadedSector { local, data: Data::Memory(bytes), tree },
+			LoadedSector { local, data: Data::Memory(bytes.into()), tree: SectorTree::Whole(tree) },
 			pairs[i as usize].clone(),
 			honesty,
 		));

@@ -204,13 +204,17 @@ impl pallet_compute::Config for Runtime {
 	type Randomness = ChallengeRandomness;
 	type CommitWindow = ComputeCommitWindow;
 	/// 1,024 blake2 steps a checkpoint: a sampled segment costs the runtime 1,024 hashes.
-	type SegmentLength = ConstU32<1_024>;
+	type SegmentLength = ConstU32<{ depin_primitives::compute::SEGMENT_LENGTH }>;
 	type MaxSegmentLength = ConstU32<16_384>;
-	/// A compute unit is one segment an epoch: the dev device's 1,000 units are about a
-	/// million sequential hashes.
-	type SegmentsPerUnit = ConstU32<1>;
-	/// At most 2^20 segments (a billion hashes at the current segment length) per epoch.
+	/// A compute unit is 512 segments: 524,288 sequential hashes, about a tenth of a second of
+	/// one core of the reference machine (docs/compute-audits.md, measured by
+	/// `scripts/calibrate-compute.sh`).
+	type SegmentsPerUnit = ConstU32<{ depin_primitives::compute::SEGMENTS_PER_UNIT }>;
+	/// At most 2^20 segments (a billion hashes: 2,048 units, about three minutes of a core)
+	/// per audit; a device declaring more is audited for that much.
 	type MaxTreeDepth = depin_primitives::compute::MaxWorkTreeDepth;
+	/// Governed (a quarter by default, every device on the dev chains, see `compute_params`).
+	type AuditRate = compute_params::AuditRate;
 	/// Governed (8 by default, see `compute_params`); the bound below caps what any
 	/// parameter change can ask of a reveal's weight.
 	type Samples = compute_params::Samples;

@@ -132,6 +132,12 @@ pub mod dynamic_params {
 		/// more than it burns).
 		#[codec(index = 4)]
 		pub static JobFee: Perbill = Perbill::from_percent(20);
+		/// The share of enrolled compute devices audited in an epoch, each drawn on its own
+		/// from the epoch's seed: a quarter, so a device is audited about six times a day and
+		/// a process carrying many devices pays the work of a quarter of them every hour, at
+		/// random. The dev chains audit every device every epoch.
+		#[codec(index = 5)]
+		pub static AuditRate: Perbill = Perbill::from_percent(25);
 	}
 
 	/// The coverage rules against rings of hotspots (see pallets/coverage/README.md).
@@ -357,6 +363,18 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				C::JobFee(_, v) => {
 					Self::view_perbill(protocol_fee_guard(), compute_params::JobFee::get(), v)
 				},
+				// Never below 5 % (a device audited about once a day on hourly epochs), up to
+				// every device every epoch; half of itself at a time.
+				C::AuditRate(_, v) => Self::view_perbill(
+					guard(
+						Perbill::from_percent(5).deconstruct() as u128,
+						Perbill::one().deconstruct() as u128,
+						50,
+						10_000_000,
+					),
+					compute_params::AuditRate::get(),
+					v,
+				),
 			},
 			RuntimeParameters::Coverage(p) => match p {
 				V::ReciprocityFree(_, v) => {
