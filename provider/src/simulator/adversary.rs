@@ -777,10 +777,7 @@ impl Adversary {
 		home: &Home,
 		log: &mut impl FnMut(Value, String),
 	) -> Result<()> {
-		let pairs = self.register(chain, home, Kind::Storage, 0..1, log).await?;
-		let (Some(&device), Some(pair)) = (self.devices.first(), pairs.into_iter().next()) else {
-			bail!("the self-dealing adversary has no device");
-		};
+		let (device, pair) = self.one_storage_device(chain, home, log).await?;
 		let bytes = sector_bytes(1_000_000);
 		let tree =
 			MerkleTree::<Blake2>::from_bytes(&bytes).ok_or_else(|| anyhow!("empty sector"))?;
@@ -797,15 +794,7 @@ impl Adversary {
 		let sectors = self.commit_sectors(chain, &[device], root, tree.chunks()).await?;
 		let sector = sectors.first().copied().unwrap_or_default();
 		self.stored = bytes.len() as u64;
-		self.sectors.push((
-			LoadedSector {
-				local: local(device, sector, root, tree.chunks()),
-				data: Data::Memory(bytes.into()),
-				tree: SectorTree::Whole(tree),
-			},
-			pair,
-			Honesty::Honest,
-		));
+		self.keep_sector(device, sector, Data::Memory(bytes.into()), SectorTree::Whole(tree), pair);
 		Ok(())
 	}
 
@@ -817,10 +806,7 @@ impl Adversary {
 		home: &Home,
 		log: &mut impl FnMut(Value, String),
 	) -> Result<()> {
-		let pairs = self.register(chain, home, Kind::Storage, 0..1, log).await?;
-		let (Some(&device), Some(pair)) = (self.devices.first(), pairs.into_iter().next()) else {
-			bail!("the regenerating adversary has no device");
-		};
+		let (device, pair) = self.one_storage_device(chain, home, log).await?;
 		let seeded = Seeded {
 			seed: sp_crypto_hashing::blake2_256(b"//depin-sim/adversary/storage-regenerate"),
 			chunks: (SECTOR_BYTES / depin_merkle::CHUNK_SIZE) as u32,
@@ -831,15 +817,7 @@ impl Adversary {
 		let sectors = self.commit_sectors(chain, &[device], root, seeded.chunks).await?;
 		let sector = sectors.first().copied().unwrap_or_default();
 		self.stored = (seeded.seed.len() as u64).saturating_add(top.bytes());
-		self.sectors.push((
-			LoadedSector {
-				local: local(device, sector, root, seeded.chunks),
-				data: Data::Seeded(seeded),
-				tree: SectorTree::Top(top),
-			},
-			pair,
-			Honesty::Honest,
-		));
+		self.keep_sector(device, sector, Data::Seeded(seeded), SectorTree::Top(top), pair);
 		Ok(())
 	}
 
@@ -860,17 +838,37 @@ impl Adversary {
 		let sectors = self.commit_sectors(chain, &devices, root, tree.chunks()).await?;
 		self.stored = bytes.len() as u64;
 		for ((device, sector), pair) in devices.into_iter().zip(sectors).zip(pairs) {
-			self.sectors.push((
-				LoadedSector {
-					local: local(device, sector, root, tree.chunks()),
-					data: Data::Memory(bytes.clone()),
-					tree: SectorTree::Whole(tree.clone()),
-				},
-				pair,
-				Honesty::Honest,
-			));
+			let data = Data::Memory(bytes.clone());
+			self.keep_sector(device, sector, data, SectorTree::Whole(tree.clone()), pair);
 		}
 		Ok(())
+	}
+
+	/// The adversary's one storage device, registered or found: its id and key pair.
+	async fn one_storage_device(
+		&mut self,
+		chain: &Chain,
+		home: &Home,
+		log: &mut impl FnMut(Value, String),
+	) -> Result<(u64, DevicePair)> {
+		let pairs = self.register(chain, home, Kind::Storage, 0..1, log).await?;
+		match (self.devices.first(), pairs.into_iter().next()) {
+			(Some(&device), Some(pair)) => Ok((device, pair)),
+			_ => bail!("the {} adversary has no device", self.strategy.name()),
+		}
+	}
+
+	/// Prove `device`'s committed sector `sector` (of `tree`'s root) every block from `data`.
+	fn keep_sector(
+		&mut self,
+		device: u64,
+		sector: u32,
+		data: Data,
+		tree: SectorTree,
+		pair: DevicePair,
+	) {
+		let local = local(device, sector, H256(tree.root()), tree.chunks());
+		self.sectors.push((LoadedSector { local, data, tree }, pair, Honesty::Honest));
 	}
 
 	/// `fault-dodge`: the device of the first way out not tried yet (by an earlier run: its

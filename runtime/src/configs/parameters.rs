@@ -197,17 +197,23 @@ const fn guard(min: u128, max: u128, step_percent: u32, min_step: u128) -> Guard
 	Guard { min, max, max_change: Perbill::from_percent(step_percent), min_step }
 }
 
+/// A guard of a share (a `Perbill`) between `min` and `max` percent, a relative step of
+/// `step_percent` per change and an absolute step of one percent.
+const fn percent_guard(min: u32, max: u32, step_percent: u32) -> Guard {
+	guard(parts(min), parts(max), step_percent, parts(1))
+}
+
+/// `percent` in a `Perbill`'s parts.
+const fn parts(percent: u32) -> u128 {
+	Perbill::from_percent(percent).deconstruct() as u128
+}
+
 /// The guard of a protocol fee on paid usage (`proofs.DealFee`, `compute.JobFee`): 5 % to 50 %,
 /// a fifth of itself at a time. The fee is what paid usage earns in points and the most those
 /// points are paid: with no fee paid usage would draw nothing from its pool, and with half the
 /// price honest usage is dear.
-fn protocol_fee_guard() -> Guard {
-	guard(
-		Perbill::from_percent(5).deconstruct() as u128,
-		Perbill::from_percent(50).deconstruct() as u128,
-		20,
-		10_000_000,
-	)
+const fn protocol_fee_guard() -> Guard {
+	percent_guard(5, 50, 20)
 }
 
 /// The most the parameters track may set a kind's pool share to, in percent of an epoch's
@@ -238,7 +244,7 @@ const _: () = {
 
 /// An emission share: 0 to `max_percent`, moving by a fifth of itself or 1 % per change.
 const fn share_guard(max_percent: u32) -> Guard {
-	guard(0, Perbill::from_percent(max_percent).deconstruct() as u128, 20, 10_000_000)
+	percent_guard(0, max_percent, 20)
 }
 
 const fn blocks(n: BlockNumber) -> u128 {
@@ -341,12 +347,7 @@ impl Guards<RuntimeParameters> for DepinGuards {
 					Self::view(guard(4, 16, 0, 2), compute_params::Samples::get(), v)
 				},
 				C::FraudSlash(_, v) => Self::view_perbill(
-					guard(
-						Perbill::from_percent(10).deconstruct() as u128,
-						Perbill::one().deconstruct() as u128,
-						20,
-						10_000_000,
-					),
+					percent_guard(10, 100, 20),
 					compute_params::FraudSlash::get(),
 					v,
 				),
@@ -366,12 +367,7 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				// Never below 5 % (a device audited about once a day on hourly epochs), up to
 				// every device every epoch; half of itself at a time.
 				C::AuditRate(_, v) => Self::view_perbill(
-					guard(
-						Perbill::from_percent(5).deconstruct() as u128,
-						Perbill::one().deconstruct() as u128,
-						50,
-						10_000_000,
-					),
+					percent_guard(5, 100, 50),
 					compute_params::AuditRate::get(),
 					v,
 				),
@@ -389,12 +385,7 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				},
 				// A tenth to nine tenths of the neighbours heard.
 				V::NeighbourQuorum(_, v) => Self::view_perbill(
-					guard(
-						Perbill::from_percent(10).deconstruct() as u128,
-						Perbill::from_percent(90).deconstruct() as u128,
-						20,
-						10_000_000,
-					),
+					percent_guard(10, 90, 20),
 					coverage_params::NeighbourQuorum::get(),
 					v,
 				),
@@ -461,16 +452,14 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				P::FaultThreshold(_, v) => {
 					Self::view(guard(1, 10, 0, 1), proof_params::FaultThreshold::get(), v)
 				},
-				P::FaultSlash(_, v) => Self::view_perbill(
-					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
-					proof_params::FaultSlash::get(),
-					v,
-				),
+				P::FaultSlash(_, v) => {
+					Self::view_perbill(percent_guard(0, 50, 20), proof_params::FaultSlash::get(), v)
+				},
 				P::DealFee(_, v) => {
 					Self::view_perbill(protocol_fee_guard(), proof_params::DealFee::get(), v)
 				},
 				P::DealMissSlash(_, v) => Self::view_perbill(
-					guard(0, Perbill::from_percent(50).deconstruct() as u128, 20, 10_000_000),
+					percent_guard(0, 50, 20),
 					proof_params::DealMissSlash::get(),
 					v,
 				),
