@@ -138,27 +138,27 @@ impl<T: Config> Pallet<T> {
 	pub fn settle_weight() -> Weight {
 		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
 			.saturating_add(T::DbWeight::get().reads(1))
-			// The audit draw: the epoch read and one blake2 of a few dozen bytes, as dear as one
-			// benchmarked workload step.
-			.saturating_add(T::DbWeight::get().reads(1))
+			// The audit draw: one blake2 of a few dozen bytes, as dear as one benchmarked
+			// workload step.
 			.saturating_add(T::WeightInfo::recompute_segment(1))
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 	}
 
-	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
-	/// epochs missed since it was last settled, suspend and slash at the threshold, and enter
-	/// the epoch in progress audited or not ([`Self::enter_audit`]). O(1) whatever the gap. A commitment left unrevealed in the epoch the record describes is
+	/// Bring `state` up to `epoch`, the epoch in progress, with the proving kit's fault ledger:
+	/// count the epochs missed since it was last settled, suspend and slash at the threshold,
+	/// and enter `epoch` audited or not ([`Self::enter_audit`]). O(1) whatever the gap. A
+	/// commitment left unrevealed in the epoch the record describes is
 	/// first punished as a caught fake is ([`Self::punish_unrevealed`]), whatever the device's
 	/// status now. `active` is the device's status as the caller read it. Returns whether the
 	/// device was suspended.
 	pub(crate) fn settle(
 		device: DeviceId,
 		state: &mut WorkerState,
-		current: EpochIndex,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 		active: bool,
 	) -> bool {
-		Self::settle_for(device, state, current, active, None)
+		Self::settle_for(device, state, epoch, active, None)
 	}
 
 	/// [`Self::settle`], or before the device changes (`change`): then, if it retires, the
@@ -168,10 +168,11 @@ impl<T: Config> Pallet<T> {
 	fn settle_for(
 		device: DeviceId,
 		state: &mut WorkerState,
-		current: EpochIndex,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 		active: bool,
 		change: Option<DeviceChange>,
 	) -> bool {
+		let current = epoch.index;
 		let retiring = change == Some(DeviceChange::Retire) && active;
 		let mut suspended = false;
 		if matches!(state.status, WorkStatus::Committed(_)) && (state.epoch < current || retiring) {
@@ -185,7 +186,7 @@ impl<T: Config> Pallet<T> {
 		let settled =
 			faults::settle::<_, T::Registry, _>(device, state, current, active, rules, &mut report);
 		if entering {
-			Self::enter_audit(device, state, current);
+			Self::enter_audit(device, state, epoch);
 		}
 		if change == Some(DeviceChange::Transfer)
 			&& matches!(state.status, WorkStatus::Committed(_))
@@ -227,15 +228,14 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// A record that has just entered epoch `current` as challenged stays challenged only if
-	/// the epoch's draw audits the device. `current` is the epoch in progress (whose seed the
-	/// epochs pallet gives); a record entering any other epoch is left as it is.
-	pub(crate) fn enter_audit(device: DeviceId, state: &mut WorkerState, current: EpochIndex) {
-		let epoch = T::Epochs::current();
-		if state.status == WorkStatus::Challenged
-			&& epoch.index == current
-			&& !Self::audited(&epoch, device)
-		{
+	/// A record that has just entered `epoch` as challenged stays challenged only if the
+	/// epoch's draw audits the device.
+	pub(crate) fn enter_audit(
+		device: DeviceId,
+		state: &mut WorkerState,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+	) {
+		if state.status == WorkStatus::Challenged && !Self::audited(epoch, device) {
 			state.status = WorkStatus::NotChallenged;
 		}
 	}
@@ -244,8 +244,8 @@ impl<T: Config> Pallet<T> {
 	/// [`depin_proving::OnDeviceChange`] hook).
 	pub(crate) fn settle_before_change(device: DeviceId, change: DeviceChange) {
 		let Some(mut state) = Workers::<T>::get(device) else { return };
-		let current = T::Epochs::current().index;
-		Self::settle_for(device, &mut state, current, T::Registry::is_active(device), Some(change));
+		let epoch = T::Epochs::current();
+		Self::settle_for(device, &mut state, &epoch, T::Registry::is_active(device), Some(change));
 		Workers::<T>::insert(device, state);
 	}
 
@@ -269,11 +269,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle_now(device: DeviceId) -> Weight {
 		let read = T::DbWeight::get().reads(1);
 		let Some(mut state) = Workers::<T>::get(device) else { return read };
-		let current = T::Epochs::current().index;
-		if state.epoch >= current {
+		let epoch = T::Epochs::current();
+		if state.epoch >= epoch.index {
 			return read;
 		}
-		Self::settle(device, &mut state, current, T::Registry::is_active(device));
+		Self::settle(device, &mut state, &epoch, T::Registry::is_active(device));
 		Workers::<T>::insert(device, state);
 		Self::settle_weight()
 	}
@@ -283,10 +283,16 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let step = Self::settle_weight();
-		let current = T::Epochs::current().index;
-		faults::sweep::<Workers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
-			Self::settle(device, state, current, T::Registry::is_active(device));
-		})
+		let epoch = T::Epochs::current();
+		faults::sweep::<Workers<T>, Sweep<T>, _>(
+			remaining,
+			db,
+			step,
+			epoch.index,
+			|device, state| {
+				Self::settle(device, state, &epoch, T::Registry::is_active(device));
+			},
+		)
 	}
 
 	// ---- Enrolment -----------------------------------------------------------------------
@@ -315,7 +321,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let active = device.as_ref().is_some_and(|d| d.is_active());
 		let epoch = T::Epochs::current();
-		let suspended = Self::settle(device_id, &mut state, epoch.index, active);
+		let suspended = Self::settle(device_id, &mut state, &epoch, active);
 		let active = active && !suspended;
 		let open = matches!(state.status, WorkStatus::Challenged | WorkStatus::Committed(_));
 		let past_deadline =
@@ -336,16 +342,16 @@ impl<T: Config> Pallet<T> {
 	/// touch or the sweep settles the same faults again.
 	fn challenged_worker(
 		device_id: DeviceId,
-		current: EpochIndex,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 	) -> Result<(pallet_devices::DeviceKey, u64, WorkerState), Error<T>> {
 		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
 		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
 		let mut state = Workers::<T>::get(device_id).ok_or(Error::<T>::NotEnrolled)?;
 		let mut active = device.is_active();
-		if state.epoch < current {
+		if state.epoch < epoch.index {
 			// An inactive device is settled too: it is not challenged in this epoch, even if
 			// it is resumed during it.
-			let suspended = Self::settle(device_id, &mut state, current, active);
+			let suspended = Self::settle(device_id, &mut state, epoch, active);
 			Workers::<T>::insert(device_id, state);
 			active = active && !suspended;
 		}
@@ -420,7 +426,7 @@ impl<T: Config> Pallet<T> {
 			return Err(reject(Error::<T>::CommitWindowClosed, cheap));
 		}
 		let (key, capacity, mut state) =
-			Self::challenged_worker(commit.device, epoch.index).map_err(|e| reject(e, cheap))?;
+			Self::challenged_worker(commit.device, epoch).map_err(|e| reject(e, cheap))?;
 		if state.status != WorkStatus::Challenged {
 			return Err(reject(Error::<T>::AlreadyCommitted, cheap));
 		}
@@ -531,7 +537,7 @@ impl<T: Config> Pallet<T> {
 			return Err(reject(Error::<T>::WrongSampleCount, cheap));
 		}
 		let (_key, _capacity, mut state) =
-			Self::challenged_worker(reveal.device, epoch.index).map_err(|e| reject(e, cheap))?;
+			Self::challenged_worker(reveal.device, epoch).map_err(|e| reject(e, cheap))?;
 		let commitment = match state.status {
 			WorkStatus::Committed(commitment) => commitment,
 			WorkStatus::Challenged => return Err(reject(Error::<T>::NotCommitted, cheap)),

@@ -16,7 +16,7 @@ impl<T: Config> Pallet<T> {
 		// As the next touch would settle it.
 		if state.epoch < epoch.index {
 			depin_proving::Ledger::advance(&mut state, epoch.index, T::Registry::is_active(device));
-			Self::enter_audit(device, &mut state, epoch.index);
+			Self::enter_audit(device, &mut state, &epoch);
 		}
 		let sampled = match (state.status, Self::reveal_seed(epoch.index)) {
 			(WorkStatus::Committed(commitment), Some(seed)) => (0..Self::samples())
