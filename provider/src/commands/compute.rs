@@ -208,3 +208,24 @@ pub async fn compute_prove(
 		json!({ "epochs": proven_epochs, "proven": totals.0, "faked": totals.1 }),
 	))
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn calibration_times_the_workload_of_the_units_asked_for_and_refuses_impossible_ones() {
+		let report = compute_calibrate(1, 24.0).expect("one unit runs");
+		let steps = u64::from(depin_primitives::compute::SEGMENTS_PER_UNIT)
+			* u64::from(depin_primitives::compute::SEGMENT_LENGTH);
+		assert_eq!(report.json["steps"].as_u64(), Some(steps));
+		assert!(report.json["unitSeconds"].as_f64().is_some_and(|s| s > 0.0));
+		let refusal = |units| compute_calibrate(units, 24.0).err().expect("refused").to_string();
+		let error = refusal(0);
+		assert!(error.contains("--units must be at least 1"), "{error}");
+		let error = refusal(u32::MAX);
+		assert!(error.contains("more segments than a workload may have"), "{error}");
+		// Past 2^20 segments: 2,049 units of 512.
+		assert!(refusal(2_049).contains("more segments than a workload may have"));
+	}
+}
