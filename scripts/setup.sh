@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building depin-node needs; safe to run again (it only installs what is missing).
 #
-#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen), chromium (the
+#   - Debian packages: protobuf-compiler (libp2p), clang + libclang-dev (bindgen), libssl-dev +
+#     pkg-config (litep2p's WebRTC links the system's OpenSSL: .cargo/config.toml), chromium (the
 #     explorer's browser tests); Node.js and
 #     npm (the zombienet network tests) when there is no `node` and `npm` yet;
 #   - the Wasm target of the pinned toolchain (rust-toolchain.toml): `rustup target add
@@ -37,7 +38,7 @@ apt_install() {
 }
 
 # 1. System packages.
-apt_install protobuf-compiler clang libclang-dev
+apt_install protobuf-compiler clang libclang-dev libssl-dev pkg-config
 # Chromium for the explorer's browser tests (playwright-core drives it; it downloads no browser).
 apt_install chromium
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
