@@ -24,7 +24,9 @@ cd "$here/.."
 # Only the binaries, the node first so the chain starts as early as it can, then the provider
 # while the chain runs; with the same profile and features as the test build
 # (scripts/check-unified.sh checks it), so the tests reuse every artifact built here.
-cargo build --locked --workspace --bin depin-node
+# DEPIN_CARGO_ARGS: extra arguments for both builds (scripts/cold-build.sh passes --timings).
+read -r -a cargo_args <<<"${DEPIN_CARGO_ARGS:-}"
+cargo build --locked --workspace --bin depin-node "${cargo_args[@]}"
 node="$CARGO_TARGET_DIR/debug/depin-node"
 provider="$CARGO_TARGET_DIR/debug/depin-provider"
 if [ -n "${DEPIN_BASE_PATH:-}" ]; then
@@ -48,7 +50,7 @@ if [ "${DEPIN_EXPLORER:-1}" != 0 ]; then
 	trap 'kill "$node_pid" "$explorer_pid" 2>/dev/null; wait "$node_pid" "$explorer_pid" 2>/dev/null' EXIT INT TERM
 	echo "[dev] explorer on http://127.0.0.1:${EXPLORER_PORT:-4173}/ (log $explorer_log; DEPIN_EXPLORER=0 skips it)" >&2
 fi
-cargo build --locked --workspace --bin depin-provider
+cargo build --locked --workspace --bin depin-provider "${cargo_args[@]}"
 for _ in $(seq 1 120); do
 	"$provider" status >/dev/null 2>&1 && break
 	kill -0 "$node_pid" 2>/dev/null || { echo "[dev] the node exited; see $log" >&2; exit 1; }
