@@ -6,7 +6,8 @@
 # are compiled by clippy-driver (scripts/lint-rustc, set by scripts/env.sh), so the same build
 # lints them, every warning an error. Then the pallets again with their benchmarks (each
 # benchmark runs once against the pallet's mock) and try-runtime checks, and the runtime
-# compiled and linted with those features too; then the Polkadot.js suite (@polkadot/api
+# compiled and linted with those features too; the runtime fuzzer's short fixed seed (the
+# runtime with try-runtime alone); then the Polkadot.js suite (@polkadot/api
 # against a dev node); the explorer's browser tests (headless Chromium on the explorer against a
 # dev node with the simulator); and last the zombienet network tests (four validators and
 # more). All use the node binary the first command built. Extra arguments go to the first
@@ -62,6 +63,13 @@ rm -f "$cli_log"
 echo "[test] benchmarks and try-runtime checks of the pallets; the runtime with both features" >&2
 SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
 	--features runtime-benchmarks,try-runtime
+
+# The runtime fuzzer (runtime/src/tests/fuzz.rs), one short fixed seed: random transactions
+# from every pallet, every invariant after every block. It needs try_state on the runtime as it
+# runs, not in its benchmark configuration above. scripts/fuzz.sh runs a million calls.
+echo "[test] the runtime fuzzer: a short fixed seed" >&2
+SKIP_WASM_BUILD=1 cargo test --locked -p depin-runtime --features try-runtime tests::fuzz -- \
+	--nocapture
 
 echo "[test] Polkadot.js suite" >&2
 "$here/polkadotjs.sh"

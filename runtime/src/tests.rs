@@ -38,6 +38,10 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 	ext
 }
 
+/// The runtime fuzzer: random calls, invariants after every block (issue 28).
+#[cfg(feature = "try-runtime")]
+mod fuzz;
+
 fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
 		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {

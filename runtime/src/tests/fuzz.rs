@@ -1,0 +1,966 @@
+//! The runtime fuzzer (issue 28): random sequences of signed transactions from every pallet of
+//! the real runtime, natively, in blocks built the way the node builds them (a BABE pre-digest
+//! with a real VRF output by Alice's key, the timestamp inherent, `Executive`), across block
+//! and proving-epoch boundaries, on the development chain's genesis. Its calls are random but
+//! plausible: most are sent by the account that may make them, about devices, sectors, deals
+//! and jobs that exist, with storage proofs that answer the epoch's real challenge and deal
+//! proposals signed by their client; the rest are sent by anyone, about anything, with broken
+//! signatures and out-of-range numbers.
+//!
+//! After every block it checks:
+//! - every pallet's `try_state`;
+//! - the total issuance against the sum of every account's balance;
+//! - each account's holds against its reserved balance, and its freezes against its frozen
+//!   balance;
+//! - the block's weight (each class within its limit, the transactions within the block's,
+//!   and the hooks too, but in a block that rotates the session, which FRAME's session pallet
+//!   claims whole) and its size;
+//! - and, by running at all, that nothing panicked: a panic fails the test with the seed, the
+//!   block and the call that caused it.
+//!
+//! `cargo test -p depin-runtime --features try-runtime fuzz` runs the short fixed seed that CI
+//! runs; `DEPIN_FUZZ_SEED` and `DEPIN_FUZZ_CALLS` choose others (`scripts/fuzz.sh` runs a
+//! million calls over many seeds and prints the figures).
+
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::panic
+)]
+
+use alloc::{collections::BTreeMap, format, string::String, vec, vec::Vec};
+use std::time::Instant;
+
+use codec::Encode;
+use depin_merkle::{Blake2, MerkleTree, CHUNK_SIZE};
+use depin_primitives::DevicePair;
+use frame_support::{
+	dispatch::DispatchClass,
+	traits::{GetCallMetadata, TryState, TryStateSelect},
+};
+use pallet_devices::{DeviceKey, DeviceKind};
+use sp_consensus_babe::{
+	digests::{CompatibleDigestItem, PreDigest, SecondaryVRFPreDigest},
+	Slot,
+};
+use sp_core::{crypto::VrfSecret, ecdsa, ed25519, sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::Era, traits::Header as _, Digest, DigestItem, MultiAddress, MultiSignature,
+};
+
+use super::preset_ext;
+use crate::{
+	genesis_config_presets, AllPalletsWithSystem, BlockNumber, Executive, Header, Runtime,
+	RuntimeCall, SignedPayload, System, UncheckedExtrinsic, SLOT_DURATION, UNITS,
+};
+
+/// What a run did, and the invariants it checked.
+#[derive(Default, Debug)]
+struct Stats {
+	calls: u64,
+	succeeded: u64,
+	failed: u64,
+	invalid: u64,
+	blocks: u64,
+	epochs: u32,
+	invariants: u64,
+	/// The calls made and how many of them succeeded, by pallet and call name.
+	by_call: BTreeMap<String, (u64, u64)>,
+}
+
+/// SplitMix64: a fixed seed replays the same run.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+		let mut z = self.0;
+		z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+		z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+		z ^ (z >> 31)
+	}
+	fn below(&mut self, n: u64) -> u64 {
+		if n == 0 {
+			0
+		} else {
+			self.next() % n
+		}
+	}
+	fn chance(&mut self, percent: u64) -> bool {
+		self.below(100) < percent
+	}
+	fn pick<T: Clone>(&mut self, items: &[T]) -> Option<T> {
+		if items.is_empty() {
+			None
+		} else {
+			Some(items[self.below(items.len() as u64) as usize].clone())
+		}
+	}
+	/// An amount of plausible size: from a thousandth of a DPN to a hundred thousand, now and
+	/// then zero or more than anyone has.
+	fn amount(&mut self) -> u128 {
+		match self.below(20) {
+			0 => 0,
+			1 => u128::MAX / 2,
+			_ => (UNITS / 1_000) * 10u128.pow(self.below(9) as u32) * (1 + self.below(9) as u128),
+		}
+	}
+}
+
+/// A device key of any scheme, from a secret URI.
+fn device_pair(scheme: u64, seed: &str) -> DevicePair {
+	match scheme % 3 {
+		0 => sr25519::Pair::from_string(seed, None).unwrap().into(),
+		1 => ed25519::Pair::from_string(seed, None).unwrap().into(),
+		_ => ecdsa::Pair::from_string(seed, None).unwrap().into(),
+	}
+}
+
+/// The fuzzer: the chain is the truth; it keeps only what it needs to make plausible calls
+/// (the device keys and the sector data it created) and the block it is building on.
+struct Fuzzer {
+	rng: Rng,
+	actors: Vec<sr25519::Pair>,
+	keys: BTreeMap<u64, DevicePair>,
+	data: BTreeMap<H256, Vec<u8>>,
+	cells: Vec<u64>,
+	babe: sr25519::Pair,
+	parent: H256,
+	number: BlockNumber,
+	first_slot: u64,
+	stats: Stats,
+	seed: u64,
+	next_key: u64,
+	/// The session index and the proving epoch before the block.
+	session: u32,
+	epoch: u32,
+}
+
+impl Fuzzer {
+	fn new(seed: u64) -> Self {
+		let mut actors: Vec<sr25519::Pair> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+			Sr25519Keyring::Eve,
+			Sr25519Keyring::Ferdie,
+		]
+		.into_iter()
+		.map(|k| k.pair())
+		.collect();
+		// An account with nothing, which others may fund.
+		actors.push(sr25519::Pair::from_string("//depin-fuzz//pauper", None).unwrap());
+		let mut keys = BTreeMap::new();
+		for (id, device) in genesis_config_presets::dev_devices().into_iter().enumerate() {
+			let pair = device_pair(
+				match device.key {
+					DeviceKey::Sr25519(_) => 0,
+					DeviceKey::Ed25519(_) => 1,
+					DeviceKey::Ecdsa(_) => 2,
+				},
+				device.seed,
+			);
+			assert!(pair.public() == device.key, "the dev device's seed gives its key");
+			keys.insert(id as u64, pair);
+		}
+		// Cells around three cities, some far apart and some neighbours.
+		let mut cells = Vec::new();
+		for (lat, lng) in [(52.52, 13.405), (48.8566, 2.3522), (-1.2921, 36.8219)] {
+			for step in 0..4 {
+				let offset = f64::from(step) * 0.01;
+				let cell = h3o::LatLng::new(lat + offset, lng - offset)
+					.unwrap()
+					.to_cell(h3o::Resolution::Twelve);
+				cells.push(u64::from(cell));
+			}
+		}
+		Self {
+			rng: Rng(seed),
+			actors,
+			keys,
+			data: BTreeMap::new(),
+			cells,
+			babe: Sr25519Keyring::Alice.pair(),
+			parent: H256::zero(),
+			number: 0,
+			first_slot: 0,
+			stats: Stats::default(),
+			seed,
+			next_key: 0,
+			session: 0,
+			epoch: 0,
+		}
+	}
+
+	/// Runs `f`; if it panics, fails with the seed, the block and what was running (`what`),
+	/// so that the run can be replayed.
+	fn guard<R>(&self, what: impl FnOnce() -> String, f: impl FnOnce() -> R) -> R {
+		std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|cause| {
+			let message = cause
+				.downcast_ref::<String>()
+				.cloned()
+				.or_else(|| cause.downcast_ref::<&str>().map(|m| String::from(*m)))
+				.unwrap_or_default();
+			panic!(
+				"[fuzz] seed {} block {}: {} panicked: {message}",
+				self.seed,
+				self.number + 1,
+				what()
+			)
+		})
+	}
+
+	// ---- Blocks ---------------------------------------------------------------------------
+
+	fn begin_block(&mut self) {
+		self.session = pallet_session::CurrentIndex::<Runtime>::get();
+		self.epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		if self.number == 0 {
+			self.parent = System::block_hash(0);
+			self.first_slot = 1_000_000;
+		}
+		let number = self.number + 1;
+		let slot = Slot::from(self.first_slot + u64::from(number));
+		// The VRF input is that of the BABE epoch the slot is in: when this block starts a new
+		// one (the session rotates in `on_initialize`), its index and its randomness (the
+		// current epoch's `NextRandomness`) are the new epoch's.
+		let mut epoch_index = pallet_babe::EpochIndex::<Runtime>::get();
+		let mut randomness = pallet_babe::Randomness::<Runtime>::get();
+		let genesis_slot = *pallet_babe::GenesisSlot::<Runtime>::get();
+		if number > 1 && *slot >= genesis_slot + (epoch_index + 1) * crate::EPOCH_DURATION_IN_SLOTS
+		{
+			epoch_index = (*slot - genesis_slot) / crate::EPOCH_DURATION_IN_SLOTS;
+			randomness = pallet_babe::NextRandomness::<Runtime>::get();
+		}
+		let sign_data = sp_consensus_babe::make_vrf_sign_data(&randomness, slot, epoch_index);
+		let pre = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+			authority_index: 0,
+			slot,
+			vrf_signature: self.babe.vrf_sign(&sign_data),
+		});
+		let digest =
+			Digest { logs: vec![<DigestItem as CompatibleDigestItem>::babe_pre_digest(pre)] };
+		let header =
+			Header::new(number, Default::default(), Default::default(), self.parent, digest);
+		self.guard(|| String::from("initialize_block"), || Executive::initialize_block(&header));
+		let now = *slot * SLOT_DURATION;
+		let inherent =
+			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+				now,
+			}));
+		Executive::apply_extrinsic(inherent)
+			.expect("the timestamp inherent is valid")
+			.expect("the timestamp inherent applies");
+	}
+
+	fn end_block(&mut self) {
+		let rotated = pallet_session::CurrentIndex::<Runtime>::get() != self.session;
+		// The block's size (header and extrinsics) before `finalize_block` forgets it.
+		let size = System::block_size();
+		let limits = <Runtime as frame_system::Config>::BlockLength::get();
+		assert!(
+			size <= *limits.max.get(DispatchClass::Mandatory),
+			"block {}: {size} bytes, over the block's limit",
+			self.number + 1
+		);
+		let header = self.guard(|| String::from("finalize_block"), Executive::finalize_block);
+		self.parent = header.hash();
+		self.number = *header.number();
+		self.stats.blocks += 1;
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		self.stats.epochs += epoch.saturating_sub(self.epoch);
+		self.check_invariants(rotated);
+	}
+
+	fn check_invariants(&mut self, rotated: bool) {
+		let n = self.number;
+		AllPalletsWithSystem::try_state(n, TryStateSelect::All)
+			.unwrap_or_else(|e| panic!("block {n}: try_state: {e:?}"));
+
+		// Balances: the issuance is what the accounts hold; holds and freezes within them.
+		let mut total: u128 = 0;
+		for (who, info) in frame_system::Account::<Runtime>::iter() {
+			let data = info.data;
+			total += data.free + data.reserved;
+			let held: u128 =
+				pallet_balances::Holds::<Runtime>::get(&who).iter().map(|h| h.amount).sum();
+			assert!(held <= data.reserved, "block {n}: {who} holds {held} > reserved {data:?}");
+			let frozen = pallet_balances::Freezes::<Runtime>::get(&who)
+				.iter()
+				.map(|f| f.amount)
+				.max()
+				.unwrap_or(0);
+			assert!(frozen <= data.frozen, "block {n}: {who} freezes {frozen} > frozen {data:?}");
+		}
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		assert_eq!(
+			total, issuance,
+			"block {n}: the accounts hold {total}, the issuance is {issuance}"
+		);
+
+		// The block's weight, by class and in all.
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let consumed = frame_system::BlockWeight::<Runtime>::get();
+		for class in [DispatchClass::Normal, DispatchClass::Operational] {
+			if let Some(max) = weights.get(class).max_total {
+				assert!(
+					consumed.get(class).all_lte(max),
+					"block {n}: {class:?} weight {:?} over {max:?}",
+					consumed.get(class)
+				);
+			}
+		}
+		let transactions =
+			*consumed.get(DispatchClass::Normal) + *consumed.get(DispatchClass::Operational);
+		assert!(
+			transactions.all_lte(weights.max_block),
+			"block {n}: transactions weigh {transactions:?}, over the block's {:?}",
+			weights.max_block
+		);
+		// The hooks' own (mandatory) weight fits the block, except in a block that rotates the
+		// session: FRAME's session pallet claims the whole block for it.
+		if !rotated {
+			assert!(
+				consumed.get(DispatchClass::Mandatory).all_lte(weights.max_block),
+				"block {n}: the hooks weigh {:?}, over the block's {:?}",
+				consumed.get(DispatchClass::Mandatory),
+				weights.max_block
+			);
+		}
+		self.stats.invariants += 5;
+	}
+
+	// ---- Transactions ---------------------------------------------------------------------
+
+	fn apply(&mut self, signer: usize, call: RuntimeCall) {
+		let pair = self.actors[signer].clone();
+		let account = crate::AccountId::from(pair.public());
+		let nonce = System::account_nonce(&account);
+		let extension = crate::tx_extension(Era::Immortal, nonce, 0);
+		let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit");
+		let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+		let name = {
+			let meta = call.get_call_metadata();
+			format!("{}.{}", meta.pallet_name, meta.function_name)
+		};
+		let described = format!("{call:?} from {account}");
+		let uxt = UncheckedExtrinsic::new_signed(
+			call,
+			MultiAddress::Id(account),
+			MultiSignature::Sr25519(signature),
+			extension,
+		);
+		self.stats.calls += 1;
+		let outcome = self.guard(|| described, || Executive::apply_extrinsic(uxt));
+		let counts = self.stats.by_call.entry(name).or_default();
+		counts.0 += 1;
+		match outcome {
+			Ok(Ok(())) => {
+				counts.1 += 1;
+				self.stats.succeeded += 1
+			},
+			Ok(Err(_)) => self.stats.failed += 1,
+			Err(_) => self.stats.invalid += 1,
+		}
+	}
+
+	/// A signer: the account that may make the call most of the time, anyone otherwise.
+	fn signer_or_anyone(&mut self, owner: Option<&crate::AccountId>) -> usize {
+		let anyone = self.anyone();
+		match owner {
+			Some(owner) if self.rng.chance(85) => self
+				.actors
+				.iter()
+				.position(|p| crate::AccountId::from(p.public()) == *owner)
+				.unwrap_or(anyone),
+			_ => anyone,
+		}
+	}
+
+	fn account(&self, actor: usize) -> crate::AccountId {
+		crate::AccountId::from(self.actors[actor].public())
+	}
+
+	/// Any of the actors.
+	fn anyone(&mut self) -> usize {
+		self.rng.below(self.actors.len() as u64) as usize
+	}
+
+	fn any_account(&mut self) -> crate::AccountId {
+		let actor = self.anyone();
+		self.account(actor)
+	}
+
+	fn devices(&self) -> Vec<(u64, pallet_devices::DeviceOf<Runtime>)> {
+		pallet_devices::Devices::<Runtime>::iter().collect()
+	}
+
+	/// A device of `kind` (any kind if `None`), usually one that exists.
+	fn device(&mut self, kind: Option<DeviceKind>) -> (u64, Option<crate::AccountId>) {
+		let devices: Vec<_> =
+			self.devices().into_iter().filter(|(_, d)| kind.is_none_or(|k| d.kind == k)).collect();
+		match self.rng.pick(&devices) {
+			Some((id, device)) if self.rng.chance(95) => (id, Some(device.owner)),
+			_ => (self.rng.below(pallet_devices::NextDeviceId::<Runtime>::get() + 2), None),
+		}
+	}
+
+	fn step(&mut self) {
+		let choice = self.rng.below(100);
+		match choice {
+			0..=7 => self.transfer(),
+			8..=15 => self.register(),
+			16..=27 => self.manage_device(),
+			28..=37 => self.commit_sector(),
+			38..=41 => self.remove_sector(),
+			42..=55 => self.prove(),
+			56..=63 => self.publish_deal(),
+			64..=67 => self.settle_or_terminate_deal(),
+			68..=73 => self.claim(),
+			74..=77 => self.enrol(),
+			78..=80 => self.commit_work(),
+			81..=85 => self.job(),
+			86..=91 => self.beacon(),
+			92..=94 => self.sudo(),
+			_ => self.batch(),
+		}
+	}
+
+	fn transfer(&mut self) {
+		let from = self.anyone();
+		let to = self.any_account();
+		let value = self.rng.amount();
+		let call = if self.rng.chance(50) {
+			pallet_balances::Call::transfer_keep_alive { dest: MultiAddress::Id(to), value }
+		} else {
+			pallet_balances::Call::transfer_allow_death { dest: MultiAddress::Id(to), value }
+		};
+		self.apply(from, RuntimeCall::Balances(call));
+	}
+
+	fn register(&mut self) {
+		let owner = self.anyone();
+		let scheme = self.rng.below(3);
+		let key = device_pair(scheme, &format!("//depin-fuzz//device//{}", self.next_key));
+		self.next_key += 1;
+		let kind = [DeviceKind::Storage, DeviceKind::Coverage, DeviceKind::Compute]
+			[self.rng.below(3) as usize];
+		let capacity: u64 = match kind {
+			DeviceKind::Storage => 1 << (10 + self.rng.below(32)),
+			DeviceKind::Compute => 1 + self.rng.below(64),
+			_ => 0,
+		};
+		let location =
+			if self.rng.chance(95) { self.rng.pick(&self.cells).unwrap() } else { self.rng.next() };
+		// Usually signed now; now and then too long ago, or in the future.
+		let signed_at = match self.rng.below(20) {
+			0 => self.number + 1_000_000,
+			1 => 0,
+			_ => self.number,
+		};
+		let account = self.account(owner);
+		let message = crate::Devices::possession_message(
+			pallet_devices::REGISTER_CONTEXT,
+			&account,
+			&key.public(),
+			signed_at,
+		);
+		let proof = if self.rng.chance(95) { key.sign(&message) } else { key.sign(b"forged") };
+		let registration = pallet_devices::Registration {
+			key: key.public(),
+			proof,
+			signed_at,
+			kind,
+			location,
+			capacity,
+			metadata: Default::default(),
+			manager: None,
+		};
+		let next = pallet_devices::NextDeviceId::<Runtime>::get();
+		self.apply(owner, RuntimeCall::Devices(pallet_devices::Call::register { registration }));
+		if pallet_devices::NextDeviceId::<Runtime>::get() > next {
+			self.keys.insert(next, key);
+		}
+	}
+
+	fn manage_device(&mut self) {
+		let (device, owner) = self.device(None);
+		let signer = self.signer_or_anyone(owner.as_ref());
+		let other = self.any_account();
+		let call = match self.rng.below(8) {
+			0 => pallet_devices::Call::deregister { device },
+			1 => pallet_devices::Call::claim_deposit { device },
+			2 => pallet_devices::Call::update_location {
+				device,
+				location: self.rng.pick(&self.cells).unwrap(),
+			},
+			3 => pallet_devices::Call::transfer_ownership { device, to: Some(other) },
+			4 => {
+				// The pending owner accepts.
+				let pending = pallet_devices::PendingOwner::<Runtime>::get(device);
+				let signer = self.signer_or_anyone(pending.as_ref());
+				self.apply(
+					signer,
+					RuntimeCall::Devices(pallet_devices::Call::accept_ownership { device }),
+				);
+				return;
+			},
+			5 => pallet_devices::Call::set_manager {
+				device,
+				manager: if self.rng.chance(50) { Some(other) } else { None },
+			},
+			6 => pallet_devices::Call::update_metadata { device, metadata: Default::default() },
+			_ => pallet_devices::Call::transfer_ownership { device, to: None },
+		};
+		self.apply(signer, RuntimeCall::Devices(call));
+	}
+
+	fn commit_sector(&mut self) {
+		let (device, owner) = self.device(Some(DeviceKind::Storage));
+		let signer = self.signer_or_anyone(owner.as_ref());
+		// Data the fuzzer keeps; now and then a root it does not know the data of, or one it
+		// committed before.
+		let (root, chunks) = if self.rng.chance(10) && !self.data.is_empty() {
+			let roots: Vec<H256> = self.data.keys().copied().collect();
+			let root = self.rng.pick(&roots).unwrap();
+			(root, depin_merkle::chunks_for(self.data[&root].len() as u64).unwrap())
+		} else if self.rng.chance(5) {
+			(H256::from_low_u64_be(self.rng.next()), self.rng.below(1 << 22) as u32)
+		} else {
+			let chunks = 1 + self.rng.below(8) as usize;
+			let len = chunks * CHUNK_SIZE - self.rng.below(CHUNK_SIZE as u64) as usize;
+			let fill = self.rng.next();
+			let data: Vec<u8> =
+				(0..len).map(|i| (fill.wrapping_add(i as u64 * 31) >> 3) as u8).collect();
+			let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
+			let root = H256(tree.root());
+			self.data.insert(root, data);
+			(root, tree.chunks())
+		};
+		self.apply(
+			signer,
+			RuntimeCall::Proofs(pallet_proofs::Call::commit_sector { device, root, chunks }),
+		);
+	}
+
+	fn remove_sector(&mut self) {
+		let sectors: Vec<(u64, u32)> = pallet_proofs::Sectors::<Runtime>::iter_keys().collect();
+		let Some((device, sector)) = self.rng.pick(&sectors) else { return };
+		let owner = pallet_devices::Devices::<Runtime>::get(device).map(|d| d.owner);
+		let signer = self.signer_or_anyone(owner.as_ref());
+		self.apply(
+			signer,
+			RuntimeCall::Proofs(pallet_proofs::Call::remove_sector { device, sector }),
+		);
+	}
+
+	/// A batch of storage proofs for the current epoch: answers to the real challenges of the
+	/// sectors whose data the fuzzer has, now and then a forged or stale one.
+	fn prove(&mut self) {
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let sectors: Vec<(u64, u32, H256)> =
+			pallet_proofs::Sectors::<Runtime>::iter().map(|(d, s, x)| (d, s, x.root)).collect();
+		let mut proofs = Vec::new();
+		for (device, index, root) in sectors {
+			if proofs.len() >= 16 || !self.rng.chance(60) {
+				continue;
+			}
+			let (Some(data), Some(key)) = (self.data.get(&root), self.keys.get(&device)) else {
+				continue;
+			};
+			let answer_epoch = if self.rng.chance(5) { epoch.saturating_sub(1) } else { epoch };
+			let Ok((challenge, indices)) =
+				crate::Proofs::storage_challenge(device, index, answer_epoch)
+			else {
+				continue;
+			};
+			let tree = MerkleTree::<Blake2>::from_bytes(data).unwrap();
+			let corrupt = self.rng.chance(5);
+			let chunks = indices
+				.iter()
+				.map(|at| {
+					let mut chunk = depin_merkle::chunk_at(data, *at).unwrap();
+					if corrupt {
+						chunk[0] ^= 1;
+					}
+					pallet_proofs::ChunkProof {
+						index: *at,
+						chunk,
+						path: tree
+							.proof(*at)
+							.unwrap()
+							.into_iter()
+							.map(H256)
+							.collect::<Vec<_>>()
+							.try_into()
+							.unwrap(),
+					}
+				})
+				.collect::<Vec<_>>();
+			let message = crate::Proofs::proof_message(device, index, answer_epoch, challenge);
+			let signature = if self.rng.chance(97) {
+				key.sign(&message)
+			} else {
+				key.sign(b"not the statement")
+			};
+			proofs.push(pallet_proofs::StorageProof {
+				device,
+				sector: index,
+				epoch: answer_epoch,
+				chunks: chunks.try_into().unwrap(),
+				signature,
+			});
+		}
+		if proofs.is_empty() {
+			return;
+		}
+		let relayer = self.anyone();
+		self.apply(
+			relayer,
+			RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs {
+				proofs: proofs.try_into().unwrap(),
+			}),
+		);
+	}
+
+	/// A client signs a proposal for data the fuzzer makes, on a storage device; its operator
+	/// (usually) publishes it, and the data is kept so that the device can commit and prove
+	/// it.
+	fn publish_deal(&mut self) {
+		let (device, owner) = self.device(Some(DeviceKind::Storage));
+		let client = self.anyone();
+		let chunks = 1 + self.rng.below(8) as usize;
+		let fill = self.rng.next();
+		let data: Vec<u8> = (0..chunks * CHUNK_SIZE)
+			.map(|i| (fill.wrapping_add(i as u64 * 7) >> 5) as u8)
+			.collect();
+		let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
+		let root = H256(tree.root());
+		self.data.insert(root, data);
+		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
+			client: self.account(client),
+			device,
+			root,
+			chunks: tree.chunks(),
+			price_per_gib: (UNITS / 1_000) * 10u128.pow(self.rng.below(10) as u32),
+			activation_deadline: self.number + self.rng.below(60) as u32,
+			duration: self.rng.below(40) as u32,
+			provider_collateral: self.rng.amount() / 1_000,
+			client_collateral: self.rng.amount() / 1_000,
+		};
+		let message = crate::Proofs::proposal_message(&proposal);
+		let signature = if self.rng.chance(95) {
+			MultiSignature::Sr25519(self.actors[client].sign(&message))
+		} else {
+			MultiSignature::Sr25519(self.actors[client].sign(b"another proposal"))
+		};
+		let signer = self.signer_or_anyone(owner.as_ref());
+		let signed = depin_primitives::deals::SignedProposal { proposal, signature };
+		self.apply(
+			signer,
+			RuntimeCall::Proofs(pallet_proofs::Call::publish_deals {
+				proposals: vec![signed].try_into().unwrap(),
+			}),
+		);
+	}
+
+	fn settle_or_terminate_deal(&mut self) {
+		let deals: Vec<(H256, crate::AccountId, crate::AccountId)> =
+			pallet_proofs::Deals::<Runtime>::iter()
+				.map(|(id, d)| (id, d.provider, d.proposal.client))
+				.collect();
+		let Some((deal, provider, client)) = self.rng.pick(&deals) else { return };
+		if self.rng.chance(70) {
+			let signer = self.anyone();
+			self.apply(signer, RuntimeCall::Proofs(pallet_proofs::Call::settle_deal { deal }));
+		} else {
+			let party = if self.rng.chance(50) { provider } else { client };
+			let signer = self.signer_or_anyone(Some(&party));
+			self.apply(signer, RuntimeCall::Proofs(pallet_proofs::Call::terminate_deal { deal }));
+		}
+	}
+
+	fn claim(&mut self) {
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let past = epoch.saturating_sub(self.rng.below(4) as u32 + 1);
+		if self.rng.chance(20) {
+			let signer = self.anyone();
+			self.apply(
+				signer,
+				RuntimeCall::Emission(pallet_emission::Call::claim_validator { epoch: past }),
+			);
+			return;
+		}
+		let (device, owner) = self.device(None);
+		let signer = self.signer_or_anyone(owner.as_ref());
+		self.apply(
+			signer,
+			RuntimeCall::Emission(pallet_emission::Call::claim { device, epoch: past }),
+		);
+	}
+
+	fn enrol(&mut self) {
+		if self.rng.chance(50) {
+			let (device, owner) = self.device(Some(DeviceKind::Compute));
+			let signer = self.signer_or_anyone(owner.as_ref());
+			let call = if self.rng.chance(70) {
+				pallet_compute::Call::enroll { device }
+			} else {
+				pallet_compute::Call::withdraw { device }
+			};
+			self.apply(signer, RuntimeCall::Compute(call));
+		} else {
+			let (device, owner) = self.device(Some(DeviceKind::Coverage));
+			let signer = self.signer_or_anyone(owner.as_ref());
+			let call = if self.rng.chance(70) {
+				pallet_coverage::Call::join { device }
+			} else {
+				pallet_coverage::Call::leave { device }
+			};
+			self.apply(signer, RuntimeCall::Coverage(call));
+		}
+	}
+
+	/// A beacon of a hotspot, usually one drawn to beacon in this epoch, signed with its key
+	/// for the epoch's challenge, with receipts signed by other hotspots the fuzzer holds keys
+	/// of, each where it is registered.
+	fn beacon(&mut self) {
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get();
+		let drawn: Vec<u64> = pallet_coverage::Beaconers::<Runtime>::iter_keys().collect();
+		let beaconer = match self.rng.pick(&drawn) {
+			Some(device) if self.rng.chance(80) => device,
+			_ => self.device(Some(DeviceKind::Coverage)).0,
+		};
+		let Some(key) = self.keys.get(&beaconer).cloned() else { return };
+		let challenge =
+			depin_primitives::coverage::beacon_challenge(&epoch.seed, epoch.index, beaconer);
+		let sent_at = self.number.max(epoch.start);
+		let frequency = 868_100;
+		let message =
+			crate::Coverage::beacon_message(beaconer, epoch.index, challenge, sent_at, frequency);
+		let report = pallet_coverage::BeaconReport {
+			device: beaconer,
+			epoch: epoch.index,
+			sent_at,
+			frequency,
+			signature: key.sign(&message),
+		};
+		let beacon = report.id();
+		let hotspots: Vec<(u64, u64)> = self
+			.devices()
+			.into_iter()
+			.filter(|(id, d)| {
+				d.kind == DeviceKind::Coverage && *id != beaconer && self.keys.contains_key(id)
+			})
+			.map(|(id, d)| (id, d.location.raw()))
+			.collect();
+		let mut receipts = Vec::new();
+		for (witness, cell) in hotspots {
+			if receipts.len() >= 6 || !self.rng.chance(70) {
+				continue;
+			}
+			let mut receipt = pallet_coverage::WitnessReceipt {
+				witness,
+				beacon,
+				signal: -40 - self.rng.below(80) as i16,
+				snr: self.rng.below(300) as i16 - 100,
+				frequency,
+				received_at: self.number,
+				cell,
+				signature: key.sign(b"replaced below"),
+			};
+			receipt.signature =
+				self.keys[&witness].sign(&crate::Coverage::receipt_message(&receipt));
+			receipts.push(receipt);
+		}
+		let bundle = pallet_coverage::BeaconBundle {
+			beacon: report,
+			receipts: receipts.try_into().unwrap(),
+		};
+		let relayer = self.anyone();
+		self.apply(
+			relayer,
+			RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons {
+				bundles: vec![bundle].try_into().unwrap(),
+			}),
+		);
+	}
+
+	/// A commitment of an enrolled compute device, signed by its key for the workload the
+	/// chain asks of it, to a root the fuzzer made up: computing the workload would take a
+	/// second of a core per unit, so the fuzzer commits and never reveals (the path of a fake
+	/// caught by its audit, or punished at the deadline, or on leaving).
+	fn commit_work(&mut self) {
+		let (device, _) = self.device(Some(DeviceKind::Compute));
+		let Some(key) = self.keys.get(&device).cloned() else { return };
+		let capacity = pallet_devices::Devices::<Runtime>::get(device).map_or(0, |d| d.capacity);
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let root = H256::from_low_u64_be(self.rng.next());
+		let message = crate::Compute::commit_message(
+			device,
+			epoch,
+			root,
+			crate::Compute::segments_for(capacity),
+			crate::Compute::segment_len(),
+		);
+		let commit =
+			pallet_compute::WorkCommit { device, epoch, root, signature: key.sign(&message) };
+		let relayer = self.anyone();
+		self.apply(
+			relayer,
+			RuntimeCall::Compute(pallet_compute::Call::commit_work {
+				commits: vec![commit].try_into().unwrap(),
+			}),
+		);
+	}
+
+	fn job(&mut self) {
+		let jobs: Vec<(u64, crate::AccountId)> =
+			pallet_jobs::Jobs::<Runtime>::iter().map(|(id, j)| (id, j.consumer)).collect();
+		let picked = self.rng.pick(&jobs);
+		match (self.rng.below(4), picked) {
+			(1, Some((job, consumer))) => {
+				let signer = self.signer_or_anyone(Some(&consumer));
+				self.apply(signer, RuntimeCall::Jobs(pallet_jobs::Call::release_job { job }));
+			},
+			(2, Some((job, consumer))) => {
+				let signer = self.signer_or_anyone(Some(&consumer));
+				self.apply(signer, RuntimeCall::Jobs(pallet_jobs::Call::dispute { job }));
+			},
+			(3, Some((job, _))) => {
+				let signer = self.anyone();
+				self.apply(signer, RuntimeCall::Jobs(pallet_jobs::Call::cancel_job { job }));
+			},
+			_ => {
+				let (device, _) = self.device(Some(DeviceKind::Compute));
+				let consumer = self.anyone();
+				let max_units = self.rng.below(1_000);
+				let price = self.rng.amount() / 100;
+				self.apply(
+					consumer,
+					RuntimeCall::Jobs(pallet_jobs::Call::open_job { device, max_units, price }),
+				);
+			},
+		}
+	}
+
+	/// Root's calls (Alice is the dev chain's sudo key): suspending and resuming devices,
+	/// resolving disputes.
+	fn sudo(&mut self) {
+		let (device, _) = self.device(None);
+		let call = match self.rng.below(3) {
+			0 => RuntimeCall::Devices(pallet_devices::Call::suspend { device }),
+			1 => RuntimeCall::Devices(pallet_devices::Call::resume { device }),
+			_ => {
+				let jobs: Vec<u64> = pallet_jobs::Jobs::<Runtime>::iter_keys().collect();
+				let Some(job) = self.rng.pick(&jobs) else { return };
+				RuntimeCall::Jobs(pallet_jobs::Call::resolve_dispute {
+					job,
+					provider_share: sp_runtime::Perbill::from_percent(self.rng.below(101) as u32),
+				})
+			},
+		};
+		let signer = if self.rng.chance(90) { 0 } else { 1 + self.rng.below(5) as usize };
+		self.apply(
+			signer,
+			RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: alloc::boxed::Box::new(call) }),
+		);
+	}
+
+	/// A `utility.batch_all` of two transfers from one account: all or nothing.
+	fn batch(&mut self) {
+		let from = self.anyone();
+		let calls = (0..2)
+			.map(|_| {
+				let to = self.any_account();
+				RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+					dest: MultiAddress::Id(to),
+					value: self.rng.amount(),
+				})
+			})
+			.collect();
+		self.apply(from, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }));
+	}
+}
+
+/// Plays `calls` random transactions from `seed`, a random number of them (up to 24) per
+/// block, checking the invariants after every block.
+fn fuzz(seed: u64, calls: u64) -> Stats {
+	let mut ext = preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET);
+	// The genesis block, as the node leaves it (the tests' helper sets block 1 for dispatching
+	// without blocks).
+	ext.execute_with(|| System::set_block_number(0));
+	let mut fuzzer = Fuzzer::new(seed);
+	let started = Instant::now();
+	while fuzzer.stats.calls < calls {
+		// The overlay is committed every 50 blocks, so that it does not grow with the run.
+		ext.execute_with(|| {
+			for _ in 0..50 {
+				if fuzzer.stats.calls >= calls {
+					break;
+				}
+				fuzzer.begin_block();
+				let in_block = fuzzer.rng.below(25);
+				for _ in 0..in_block {
+					fuzzer.step();
+				}
+				fuzzer.end_block();
+			}
+		});
+		ext.commit_all().expect("the overlay commits");
+	}
+	let seconds = started.elapsed().as_secs_f64();
+	std::println!(
+		"[fuzz] seed {seed}: {} calls ({} succeeded, {} failed, {} invalid) in {} blocks and {} \
+		 epochs, {} invariants checked, {:.0} calls/s",
+		fuzzer.stats.calls,
+		fuzzer.stats.succeeded,
+		fuzzer.stats.failed,
+		fuzzer.stats.invalid,
+		fuzzer.stats.blocks,
+		fuzzer.stats.epochs,
+		fuzzer.stats.invariants,
+		fuzzer.stats.calls as f64 / seconds
+	);
+	for (call, (made, succeeded)) in &fuzzer.stats.by_call {
+		std::println!("[fuzz]   {call}: {made} made, {succeeded} succeeded");
+	}
+	fuzzer.stats
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+	std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The fixed seed CI runs (or `DEPIN_FUZZ_SEED`, `DEPIN_FUZZ_CALLS`): the run crosses epochs,
+/// makes every kind of call named below, and every invariant holds after every block.
+#[test]
+fn random_calls_keep_every_invariant() {
+	let seed = env_u64("DEPIN_FUZZ_SEED", 1);
+	let calls = env_u64("DEPIN_FUZZ_CALLS", 3_000);
+	let stats = fuzz(seed, calls);
+	assert!(stats.calls >= calls);
+	assert!(stats.epochs >= 2, "the run crosses proving epochs: {stats:?}");
+	assert!(
+		stats.succeeded > stats.calls / 10,
+		"a run of mostly failing calls tests little: {stats:?}"
+	);
+	for call in [
+		"Balances.transfer_keep_alive",
+		"Devices.register",
+		"Proofs.commit_sector",
+		"Proofs.submit_storage_proofs",
+		"Proofs.publish_deals",
+		"Emission.claim",
+		"Jobs.open_job",
+		"Coverage.submit_beacons",
+		"Compute.commit_work",
+		"Sudo.sudo",
+	] {
+		assert!(stats.by_call.contains_key(call), "{call} was never called: {stats:?}");
+	}
+}
