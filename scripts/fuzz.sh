@@ -32,7 +32,7 @@ started=$SECONDS
 while [ "$calls" -lt "$total" ]; do
 	if DEPIN_FUZZ_SEED="$seed" DEPIN_FUZZ_CALLS="$per_seed" "${build[@]}" \
 		tests::fuzz -- --nocapture --test-threads 1 >"$log" 2>&1; then
-		line="$(grep '^\[fuzz\] seed' "$log")"
+		line="$(grep -o '\[fuzz\] seed .*' "$log")"
 		echo "$line"
 		calls=$((calls + $(sed 's/.*: \([0-9]*\) calls.*/\1/' <<<"$line")))
 		invariants=$((invariants + $(sed 's/.* \([0-9]*\) invariants.*/\1/' <<<"$line")))
