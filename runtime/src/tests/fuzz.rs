@@ -385,6 +385,13 @@ impl Fuzzer {
 		crate::AccountId::from(self.actors[actor].public())
 	}
 
+	/// Sends `call` from anyone: device-signed batches (proofs, beacons, commitments) may be
+	/// relayed by any account.
+	fn relay(&mut self, call: RuntimeCall) {
+		let relayer = self.anyone();
+		self.apply(relayer, call);
+	}
+
 	/// Any of the actors.
 	fn anyone(&mut self) -> usize {
 		self.rng.below(self.actors.len() as u64) as usize
@@ -618,13 +625,9 @@ impl Fuzzer {
 		if proofs.is_empty() {
 			return;
 		}
-		let relayer = self.anyone();
-		self.apply(
-			relayer,
-			RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs {
-				proofs: proofs.try_into().unwrap(),
-			}),
-		);
+		self.relay(RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs {
+			proofs: proofs.try_into().unwrap(),
+		}));
 	}
 
 	/// A client signs a proposal for data the fuzzer makes, on a storage device; its operator
@@ -781,13 +784,9 @@ impl Fuzzer {
 			beacon: report,
 			receipts: receipts.try_into().unwrap(),
 		};
-		let relayer = self.anyone();
-		self.apply(
-			relayer,
-			RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons {
-				bundles: vec![bundle].try_into().unwrap(),
-			}),
-		);
+		self.relay(RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons {
+			bundles: vec![bundle].try_into().unwrap(),
+		}));
 	}
 
 	/// A commitment of an enrolled compute device, signed by its key for the workload the
@@ -809,13 +808,9 @@ impl Fuzzer {
 		);
 		let commit =
 			pallet_compute::WorkCommit { device, epoch, root, signature: key.sign(&message) };
-		let relayer = self.anyone();
-		self.apply(
-			relayer,
-			RuntimeCall::Compute(pallet_compute::Call::commit_work {
-				commits: vec![commit].try_into().unwrap(),
-			}),
-		);
+		self.relay(RuntimeCall::Compute(pallet_compute::Call::commit_work {
+			commits: vec![commit].try_into().unwrap(),
+		}));
 	}
 
 	fn job(&mut self) {
