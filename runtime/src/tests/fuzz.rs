@@ -706,26 +706,23 @@ impl Fuzzer {
 		);
 	}
 
+	/// A compute device enrolling in or withdrawing from the audits, or a hotspot joining or
+	/// leaving the beacon roster.
 	fn enrol(&mut self) {
-		if self.rng.chance(50) {
-			let (device, owner) = self.device(Some(DeviceKind::Compute));
-			let signer = self.signer_or_anyone(owner.as_ref());
-			let call = if self.rng.chance(70) {
-				pallet_compute::Call::enroll { device }
-			} else {
-				pallet_compute::Call::withdraw { device }
-			};
-			self.apply(signer, RuntimeCall::Compute(call));
-		} else {
-			let (device, owner) = self.device(Some(DeviceKind::Coverage));
-			let signer = self.signer_or_anyone(owner.as_ref());
-			let call = if self.rng.chance(70) {
-				pallet_coverage::Call::join { device }
-			} else {
-				pallet_coverage::Call::leave { device }
-			};
-			self.apply(signer, RuntimeCall::Coverage(call));
-		}
+		let kind = if self.rng.chance(50) { DeviceKind::Compute } else { DeviceKind::Coverage };
+		let (device, owner) = self.device(Some(kind));
+		let signer = self.signer_or_anyone(owner.as_ref());
+		let call = match (kind, self.rng.chance(70)) {
+			(DeviceKind::Compute, true) => {
+				RuntimeCall::Compute(pallet_compute::Call::enroll { device })
+			},
+			(DeviceKind::Compute, false) => {
+				RuntimeCall::Compute(pallet_compute::Call::withdraw { device })
+			},
+			(_, true) => RuntimeCall::Coverage(pallet_coverage::Call::join { device }),
+			(_, false) => RuntimeCall::Coverage(pallet_coverage::Call::leave { device }),
+		};
+		self.apply(signer, call);
 	}
 
 	/// A beacon of a hotspot, usually one drawn to beacon in this epoch, signed with its key
