@@ -624,13 +624,20 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	assert!(planck(of("self-job"), "earned") > 0, "{stdout}");
 	assert_eq!(of("self-deal")["bytesStored"].as_u64(), Some(64 * 1024), "{stdout}");
 	// Data nobody pays for is proven and earns nothing: regenerated from a seed and the top of
-	// its tree (a few hundred bytes kept for 64 KiB), or one copy proven on three devices.
-	for strategy in ["storage-regenerate", "storage-duplicate"] {
+	// its tree (a few hundred bytes kept for 64 KiB), or one copy, which the chain takes as one
+	// sector only (the same root on two more devices is refused).
+	for (strategy, refused) in [("storage-regenerate", 0), ("storage-duplicate", 2)] {
 		let b = of(strategy);
 		assert!(b["proofs"].as_u64() >= Some(1), "the chain took its proofs: {b}");
-		assert_eq!(b["refusedItems"].as_u64(), Some(0), "none refused: {b}");
+		assert_eq!(b["refusedItems"].as_u64(), Some(refused), "{b}");
 		assert_eq!(planck(b, "earned"), 0, "{b}");
 	}
+	assert!(
+		lines
+			.iter()
+			.any(|l| l["event"] == "duplicateRefused" && l["error"] == "proofs.DuplicateRoot"),
+		"{stdout}"
+	);
 	assert!(
 		of("storage-regenerate")["bytesStored"].as_u64().is_some_and(|b| b > 0 && b < 1024),
 		"{stdout}"
@@ -827,6 +834,23 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		&devices[0].to_string(),
 	]);
 	assert!(duplicate.contains("already in deal"), "{duplicate}");
+	// And to another provider's device: the chain keeps a root once, whichever device holds
+	// it, so one stored copy cannot back two deals.
+	let copy = dir.path().join("copy.proposal.json");
+	let shard0 = deals_dir.join("shard-0.bin");
+	let shard0 = shard0.to_str().expect("utf-8");
+	charlie.ok(&[
+		"deal",
+		"propose",
+		shard0,
+		"--device",
+		&devices[1].to_string(),
+		"--out",
+		copy.to_str().expect("utf-8"),
+	]);
+	let refused =
+		providers[1].err(&["deal", "publish", copy.to_str().expect("utf-8"), "--path", shard0]);
+	assert!(refused.contains("Proofs.DuplicateRoot"), "{refused}");
 
 	// The providers' daemons prove each epoch and serve their shards.
 	let mut daemons: Vec<Option<Daemon>> = providers.iter().map(|p| Some(p.daemon())).collect();

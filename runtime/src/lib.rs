@@ -163,6 +163,7 @@ type Migrations = (
 	pallet_coverage::migrations::V1ToV2<Runtime>,
 	pallet_devices::migrations::V0ToV1<Runtime>,
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
+	pallet_proofs::migrations::V0ToV1<Runtime>,
 	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,
 );
 

@@ -857,8 +857,16 @@ fn a_deals_storage_deposit_is_the_byte_price_of_its_record_and_indexes() {
 	preset_ext("development").execute_with(|| {
 		let record = pallet_proofs::DealOf::<Runtime>::max_encoded_len();
 		let deposit = <crate::configs::depin::DealDeposit as frame_support::traits::Get<_>>::get();
-		assert_eq!(deposit, (record as u128 + 64 + 3 * 112) * 10 * MILLI_UNITS);
-		assert_eq!((record, deposit), (277, 6_770 * MILLI_UNITS), "the README's figures");
+		let holder = pallet_proofs::RootHolder::max_encoded_len();
+		assert_eq!(
+			deposit,
+			(record as u128 + 64 + 2 * 112 + 80 + holder as u128) * 10 * MILLI_UNITS
+		);
+		assert_eq!(
+			(record, holder, deposit),
+			(277, 46, 6_910 * MILLI_UNITS),
+			"the README's figures"
+		);
 	});
 }
 

@@ -276,27 +276,206 @@ fn committing_a_deals_root_activates_it_and_a_root_is_committed_once_by_any_devi
 }
 
 /// An attacker who sees a client's root in a pending `publish_deals` commits it first on its
-/// own device, and deals it to itself there: roots are reserved per device, so the client's
-/// deal is published and activated all the same, and the attacker's copies earn only what
-/// its own deal burned.
+/// own device: the root is then kept once on the chain (nobody commits it again, not even the
+/// client's provider), but the client's deal comes before a copy nobody pays for, so
+/// publishing it evicts the attacker's sector (once its challenge of the epoch is answered or
+/// past its deadline), and the deal is activated all the same. The squatter's unanswered
+/// challenge is its miss.
 #[test]
-fn nobody_can_squat_a_clients_root_from_another_device() {
+fn a_deal_evicts_a_squatted_copy_and_a_root_is_kept_once_on_the_chain() {
 	ExtBuilder::default().build_and_execute(|| {
 		let data = sector_data(4, 1);
 		commit(BOB, STORAGE_B, &data);
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_B, sector: Some(0), deal: None })
+		);
+		// One copy, one sector: no other device commits the root, nor Bob's again.
+		for (who, device) in [(ALICE, STORAGE_A), (BOB, STORAGE_B)] {
+			assert_noop!(
+				Proofs::commit_sector(RuntimeOrigin::signed(who), device, data.root(), 4),
+				Error::<Test>::DuplicateRoot
+			);
+		}
+		run_to_epoch(1);
+		// Bob's sector is challenged in epoch 1: while the challenge is open, it stays (an
+		// eviction must not cost an honest provider the proof it is about to give).
+		let offer = signed(proposal(STORAGE_A, &data));
+		let id = offer.proposal.id();
+		let events = publish_batch(ALICE, vec![offer.clone()]);
+		assert_eq!(
+			events[0],
+			Event::ProposalRejected {
+				index: 0,
+				deal: id,
+				error: Error::<Test>::ChallengeOpen.into()
+			}
+		);
+		// Past the deadline, unanswered, it is evicted.
+		run_to_block(Proofs::deadline(epoch_start(1)) + 1);
+		let events = publish_batch(ALICE, vec![offer]);
+		assert_eq!(
+			events[0],
+			Event::SectorEvicted { device: STORAGE_B, sector: 0, root: data.root(), deal: id }
+		);
+		assert!(events.contains(&Event::ProposalsProcessed { accepted: 1, rejected: 0 }));
+		assert!(Sectors::<Test>::get(STORAGE_B, 0).is_none());
+		let bob = Provers::<Test>::get(STORAGE_B).unwrap();
+		assert_eq!((bob.sectors, bob.committed_bytes, bob.challenged, bob.proven), (0, 0, 1, 0));
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_A, sector: None, deal: Some(id) })
+		);
+		// The deal's root is its own now: Bob cannot take it back, by sector or by a deal.
+		assert_noop!(
+			Proofs::commit_sector(RuntimeOrigin::signed(BOB), STORAGE_B, data.root(), 4),
+			Error::<Test>::DuplicateRoot
+		);
 		let squat = crate::DealProposalOf::<Test> { client: BOB, ..proposal(STORAGE_B, &data) };
-		publish(BOB, squat);
-		let id = publish(ALICE, proposal(STORAGE_A, &data));
+		let events = publish_batch(BOB, vec![signed(squat.clone())]);
+		assert_eq!(
+			events[0],
+			Event::ProposalRejected {
+				index: 0,
+				deal: squat.id(),
+				error: Error::<Test>::DuplicateRoot.into()
+			}
+		);
 		let sector = commit(ALICE, STORAGE_A, &data);
 		assert_eq!(SectorDeals::<Test>::get(STORAGE_A, sector), Some(id));
-		// Bob's dealless copy is proven but unpaid; Alice's earns.
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_A, sector: Some(sector), deal: Some(id) })
+		);
+		// Bob's unanswered challenge counts when he is next settled.
+		run_to_epoch(2);
+		assert_ok!(Proofs::commit_sector(
+			RuntimeOrigin::signed(BOB),
+			STORAGE_B,
+			sector_data(2, 9).root(),
+			2
+		));
+		assert!(proof_events().contains(&Event::FaultsRecorded {
+			device: STORAGE_B,
+			missed: 1,
+			consecutive: 1
+		}));
+	});
+}
+
+/// Squatting a client's root with a deal of one's own holds the root until that deal's
+/// activation deadline: then it fails (its holds back to the squatter, who was its own
+/// client), anyone may settle it, and the root is free again.
+#[test]
+fn a_root_squatted_by_a_deal_is_free_again_at_its_deadline() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(4, 1);
+		let squat = crate::DealProposalOf::<Test> { client: BOB, ..proposal(STORAGE_B, &data) };
+		let squatted = publish(BOB, squat.clone());
+		let events = publish_batch(ALICE, vec![signed(proposal(STORAGE_A, &data))]);
+		assert_eq!(
+			events[0],
+			Event::ProposalRejected {
+				index: 0,
+				deal: proposal(STORAGE_A, &data).id(),
+				error: Error::<Test>::DuplicateRoot.into()
+			}
+		);
+		assert_noop!(
+			Proofs::commit_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, data.root(), 4),
+			Error::<Test>::DuplicateRoot
+		);
+		// Past its deadline, the client's next proposal fails the squatting deal (nobody needs
+		// to settle it first) and takes the root.
+		run_to_block(squat.activation_deadline + 1);
+		let offer = proposal(STORAGE_A, &data);
+		let id = publish(ALICE, offer);
+		assert!(proof_events().contains(&Event::DealEnded {
+			deal: squatted,
+			reason: DealEnd::NotActivated,
+			provider_penalty: 100,
+			client_fee: 0,
+		}));
+		let sector = commit(ALICE, STORAGE_A, &data);
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_A, sector: Some(sector), deal: Some(id) })
+		);
+
+		// So does a commitment: another squat, past its deadline, fails when the root is
+		// committed.
+		let other = sector_data(4, 2);
+		let squat = crate::DealProposalOf::<Test> { client: BOB, ..proposal(STORAGE_B, &other) };
+		let squatted = publish(BOB, squat.clone());
+		run_to_block(squat.activation_deadline + 1);
+		let sector = commit(ALICE, STORAGE_A, &other);
+		assert!(proof_events().iter().any(|e| matches!(
+			e,
+			Event::DealEnded { deal, reason: DealEnd::NotActivated, .. } if *deal == squatted
+		)));
+		assert_eq!(
+			RootHolders::<Test>::get(other.root()),
+			Some(RootHolder { device: STORAGE_A, sector: Some(sector), deal: None })
+		);
+	});
+}
+
+/// A deal that ended leaves its sector keeping the root: the client renews it with the same
+/// provider (the new deal activates on the sector at once, paying from the next epoch) or
+/// deals it to another provider (which evicts the old copy once the new one is published).
+#[test]
+fn an_ended_deals_sector_is_renewed_in_place_or_re_dealt_elsewhere() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(4, 1);
+		let (first, sector) = active_deal(&data);
+		assert_ok!(Proofs::terminate_deal(RuntimeOrigin::signed(CLIENT), first));
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_A, sector: Some(sector), deal: None })
+		);
+		// A renewal at another size is refused.
+		let wrong = crate::DealProposalOf::<Test> { chunks: 5, ..proposal(STORAGE_A, &data) };
+		let events = publish_batch(ALICE, vec![signed(wrong.clone())]);
+		assert_eq!(
+			events[0],
+			Event::ProposalRejected {
+				index: 0,
+				deal: wrong.id(),
+				error: Error::<Test>::DealSizeMismatch.into()
+			}
+		);
 		run_to_epoch(1);
-		submit(vec![honest_proof(STORAGE_B, 0, &data), honest_proof(STORAGE_A, sector, &data)]);
-		assert_eq!(points(), vec![(STORAGE_A, DeviceKind::Storage, 1, 8)]);
-		// Removing Bob's copy leaves Alice's deal and its root as they were.
-		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(BOB), STORAGE_B, 0));
-		assert_eq!(DealByRoot::<Test>::get(STORAGE_A, data.root()), Some(id));
-		assert!(matches!(deal(id).state, DealState::Active(_)));
+		let renewal = crate::DealProposalOf::<Test> { duration: 4, ..proposal(STORAGE_A, &data) };
+		let renewed = publish(ALICE, renewal);
+		assert!(proof_events().contains(&Event::DealActivated {
+			deal: renewed,
+			device: STORAGE_A,
+			sector,
+			first_epoch: 2,
+		}));
+		assert_eq!(SectorDeals::<Test>::get(STORAGE_A, sector), Some(renewed));
+		run_to_epoch(2);
+		let events = submit(vec![honest_proof(STORAGE_A, sector, &data)]);
+		assert!(events
+			.iter()
+			.any(|e| matches!(e, Event::DealPaid { deal, epoch: 2, .. } if *deal == renewed)));
+
+		// Re-dealt to Bob's device once the renewal ends: Alice's copy is evicted, once she
+		// has answered the epoch's challenge.
+		assert_ok!(Proofs::terminate_deal(RuntimeOrigin::signed(CLIENT), renewed));
+		run_to_epoch(3);
+		submit(vec![honest_proof(STORAGE_A, sector, &data)]);
+		let moved = crate::DealProposalOf::<Test> { duration: 3, ..proposal(STORAGE_B, &data) };
+		let moved_id = moved.id();
+		let events = publish_batch(BOB, vec![signed(moved)]);
+		assert!(events.contains(&Event::SectorEvicted {
+			device: STORAGE_A,
+			sector,
+			root: data.root(),
+			deal: moved_id
+		}));
+		let on_bob = commit(BOB, STORAGE_B, &data);
+		assert_eq!(SectorDeals::<Test>::get(STORAGE_B, on_bob), Some(moved_id));
 	});
 }
 
@@ -376,7 +555,7 @@ fn a_deal_not_activated_by_its_deadline_fails_and_pays_the_client_the_collateral
 		assert_eq!((free(ALICE), held(COLLATERAL, ALICE)), (alice - 100, 0));
 		// Past its deadline it is forgotten: its root is free, and it cannot come back.
 		assert!(Deals::<Test>::get(id).is_none());
-		assert!(DealByRoot::<Test>::get(STORAGE_A, data.root()).is_none());
+		assert!(RootHolders::<Test>::get(data.root()).is_none());
 		let events = publish_batch(ALICE, vec![signed(offer)]);
 		assert_eq!(
 			events[0],
@@ -700,7 +879,7 @@ fn a_provider_ending_a_deal_or_removing_its_sector_pays_its_collateral_to_the_cl
 			client_fee: 0,
 		}));
 		assert_eq!(free(CLIENT), client + 600 + 30 + 100);
-		assert!(DealByRoot::<Test>::get(STORAGE_A, other.root()).is_none(), "the root is free");
+		assert!(RootHolders::<Test>::get(other.root()).is_none(), "the root is free");
 	});
 }
 
@@ -811,8 +990,32 @@ fn a_removed_device_ends_its_deals_and_frees_its_roots() {
 			Event::DealEnded { deal, reason: DealEnd::ProviderTerminated, .. } if *deal == id
 		)));
 		assert!(free(CLIENT) > client);
-		assert!(DealByRoot::<Test>::get(STORAGE_C, data.root()).is_none());
+		assert!(RootHolders::<Test>::get(data.root()).is_none());
 		assert!(SectorDeals::<Test>::iter().next().is_none());
+	});
+}
+
+/// A deal published on a device that is then removed can never be activated: its root is free
+/// for the next proposal, which ends it (the provider collateral to its client).
+#[test]
+fn a_removed_devices_waiting_deal_frees_its_root_for_the_next_proposal() {
+	ExtBuilder::default().build_and_execute(|| {
+		let data = sector_data(4, 1);
+		let waiting = publish(CHARLIE, proposal(STORAGE_C, &data));
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
+		run_to_block(1 + UnbondingPeriod::get());
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(CHARLIE), STORAGE_C));
+		let elsewhere = publish(ALICE, proposal(STORAGE_A, &data));
+		assert!(proof_events().contains(&Event::DealEnded {
+			deal: waiting,
+			reason: DealEnd::NotActivated,
+			provider_penalty: 100,
+			client_fee: 0,
+		}));
+		assert_eq!(
+			RootHolders::<Test>::get(data.root()),
+			Some(RootHolder { device: STORAGE_A, sector: None, deal: Some(elsewhere) })
+		);
 	});
 }
 
@@ -858,6 +1061,21 @@ fn try_state_catches_a_deal_whose_payment_is_not_held() {
 			1,
 			Precision::Exact
 		));
+		assert!(Proofs::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn try_state_catches_a_root_on_two_sectors() {
+	ExtBuilder::default().build().execute_with(|| {
+		let data = sector_data(4, 1);
+		commit(ALICE, STORAGE_A, &data);
+		assert_ok!(Proofs::do_try_state());
+		// A second sector with the root, as if the index had not refused it.
+		let copy = Sectors::<Test>::get(STORAGE_A, 0).unwrap();
+		commit(BOB, STORAGE_B, &sector_data(4, 2));
+		Sectors::<Test>::insert(STORAGE_B, 0, copy);
+		RootHolders::<Test>::remove(sector_data(4, 2).root());
 		assert!(Proofs::do_try_state().is_err());
 	});
 }

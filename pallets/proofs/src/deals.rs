@@ -14,12 +14,20 @@
 //!   device, with the deal's size, before the activation deadline activates it: it pays for
 //!   the `duration` epochs from the sector's first challenge on. A deal not activated in time
 //!   fails: its provider collateral goes to the client.
-//! - **Distinct replicas.** A root is in at most one live deal per device, and only the
-//!   device's operators publish its deals: nobody else can reserve a root on it (a global
-//!   reservation could be squatted by anyone who saw a client's root in a pending
-//!   `publish_deals`). The client tool makes each replica distinct, so n replicas have n
-//!   roots. One data set on many devices gains nothing: only deal-backed sectors earn, and each
-//!   device's storage reward is capped by the fees its own deals burned.
+//! - **Unique replicas.** A root is kept by one device of the whole chain at a time
+//!   ([`RootHolders`]: a live sector, a live deal, or an active deal and its sector): a
+//!   commitment of a root kept elsewhere, or a proposal for a root another deal has, is
+//!   refused (`DuplicateRoot`), so one stored copy backs one sector, and the client tool
+//!   makes each replica distinct (sealed with its own key), so n replicas have n roots. A
+//!   root seen in a pending `publish_deals` cannot be squatted with a sector: a deal comes
+//!   before a sector nobody pays for, and publishing it evicts that sector from the other
+//!   device (`SectorEvicted`), once the sector's challenge of the epoch is answered or past
+//!   its deadline (`ChallengeOpen` until then: an eviction never costs an honest provider a
+//!   proof, nor lets one escape a miss). Squatting it with a deal of one's own holds it until
+//!   that deal's activation deadline; then the next proposal or commitment of the root fails
+//!   the deal (as it does a waiting deal whose device is gone). A proposal for a root its own
+//!   device keeps in a sector without a deal (a deal that ended: renewed) activates on that
+//!   sector at once.
 //! - **Pay.** Each epoch the sector is proven, the deal counts the epoch as paid: its price is
 //!   owed to the device's owner out of the client's hold, less the protocol fee
 //!   ([`Config::DealFee`], fixed at publication), which is owed to
@@ -66,7 +74,19 @@ use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_core::H256;
 use sp_runtime::traits::{CheckedAdd, CheckedMul, Saturating, UniqueSaturatedInto, Verify, Zero};
 
-use crate::types::{EpochIndex, SectorIndex};
+use crate::types::{EpochIndex, RootHolder, SectorIndex};
+
+/// How a publication takes its root: see [`Pallet::root_claim`].
+enum RootClaim {
+	/// Nobody keeps it.
+	Free,
+	/// A published deal kept it that can no longer be activated: it was ended.
+	Lapsed,
+	/// Its own device keeps it in this sector, without a deal: the deal activates on it.
+	Renew(SectorIndex),
+	/// Only this sector of another device keeps it, without a deal: it is evicted.
+	Evict(DeviceId, SectorIndex),
+}
 use crate::weights::WeightInfo;
 
 impl<T: Config> Pallet<T> {
@@ -111,7 +131,11 @@ impl<T: Config> Pallet<T> {
 			&proposals,
 			T::WeightInfo::publish_deals(0),
 			batch::nothing_to_settle,
-			|signed| Self::publish(&who, signed).map(|()| item).map_err(|e| (e, item)),
+			|signed| {
+				Self::publish(&who, signed)
+					.map(|claimed| item.saturating_add(claimed))
+					.map_err(|e| (e, item))
+			},
 			|index, signed, error| {
 				let deal = signed.proposal.id();
 				Self::deposit_event(Event::ProposalRejected { index, deal, error })
@@ -122,8 +146,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Check and publish one proposal: its terms, the device, the root, the signature, then
-	/// the holds.
-	fn publish(who: &T::AccountId, signed: &SignedProposalOf<T>) -> Result<(), DispatchError> {
+	/// the holds. Returns the weight taking its root over added (none if it was free).
+	fn publish(who: &T::AccountId, signed: &SignedProposalOf<T>) -> Result<Weight, DispatchError> {
 		let proposal = &signed.proposal;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= proposal.activation_deadline, Error::<T>::ProposalExpired);
@@ -151,10 +175,7 @@ impl<T: Config> Pallet<T> {
 			.map_err(Error::<T>::from)?;
 		let id = proposal.id();
 		ensure!(!Deals::<T>::contains_key(id), Error::<T>::DuplicateProposal);
-		ensure!(
-			!DealByRoot::<T>::contains_key(proposal.device, proposal.root),
-			Error::<T>::DuplicateRoot
-		);
+		let claim = Self::root_claim(proposal)?;
 		let message = Self::proposal_message(proposal);
 		ensure!(
 			signed.signature.verify(&message[..], &proposal.client),
@@ -174,20 +195,28 @@ impl<T: Config> Pallet<T> {
 					.map_err(|_| Error::<T>::ProviderCannotPay)?;
 			}
 		}
-		Deals::<T>::insert(
-			id,
-			DealOf::<T> {
-				proposal: proposal.clone(),
-				provider: who.clone(),
-				deposit,
-				epoch_price,
-				epoch_fee: T::DealFee::get().mul_floor(epoch_price),
-				miss_penalty: T::MissSlash::get().mul_floor(proposal.provider_collateral),
-				collateral_left: proposal.provider_collateral,
-				state: DealState::Published,
-			},
+		let deal = DealOf::<T> {
+			proposal: proposal.clone(),
+			provider: who.clone(),
+			deposit,
+			epoch_price,
+			epoch_fee: T::DealFee::get().mul_floor(epoch_price),
+			miss_penalty: T::MissSlash::get().mul_floor(proposal.provider_collateral),
+			collateral_left: proposal.provider_collateral,
+			state: DealState::Published,
+		};
+		if let RootClaim::Evict(device, sector) = claim {
+			Self::evict_sector(device, sector, id);
+		}
+		let sector = match claim {
+			RootClaim::Renew(sector) => Some(sector),
+			_ => None,
+		};
+		RootHolders::<T>::insert(
+			proposal.root,
+			RootHolder { device: proposal.device, sector, deal: Some(id) },
 		);
-		DealByRoot::<T>::insert(proposal.device, proposal.root, id);
+		Deals::<T>::insert(id, &deal);
 		ClientDeals::<T>::insert(&proposal.client, id, ());
 		DeviceDeals::<T>::insert(proposal.device, id, ());
 		Self::deposit_event(Event::DealPublished {
@@ -197,29 +226,85 @@ impl<T: Config> Pallet<T> {
 			root: proposal.root,
 			epoch_price,
 		});
-		Ok(())
+		if let Some(sector) = sector {
+			Self::activate(id, deal, proposal.device, sector, Self::commitment_epoch());
+		}
+		Ok(match claim {
+			RootClaim::Free => Weight::zero(),
+			RootClaim::Lapsed | RootClaim::Renew(_) | RootClaim::Evict(..) => {
+				Self::root_claim_weight()
+			},
+		})
+	}
+
+	/// Whether `proposal` may have its root, and how: the root is free (or its deal, waiting
+	/// for a sector, has failed: see [`Self::lapsed_holder`]); or the proposal's device keeps
+	/// it in a sector without a deal, which the deal renews (at the sector's size); or only
+	/// another device's sector keeps it, without a deal, and is evicted, once its challenge of
+	/// the epoch is answered or its deadline past (`ChallengeOpen`). Refused if a live deal
+	/// has it (`DuplicateRoot`).
+	fn root_claim(proposal: &DealProposalOf<T>) -> Result<RootClaim, Error<T>> {
+		let Some(holder) = RootHolders::<T>::get(proposal.root) else { return Ok(RootClaim::Free) };
+		if Self::lapsed_holder(&holder) {
+			return Ok(RootClaim::Lapsed);
+		}
+		ensure!(holder.deal.is_none(), Error::<T>::DuplicateRoot);
+		let Some(index) = holder.sector else { return Ok(RootClaim::Free) };
+		let sector = Sectors::<T>::get(holder.device, index).ok_or(Error::<T>::UnknownSector)?;
+		if holder.device != proposal.device {
+			let active = T::Registry::is_active(holder.device);
+			ensure!(!active || !Self::challenge_open(&sector), Error::<T>::ChallengeOpen);
+			return Ok(RootClaim::Evict(holder.device, index));
+		}
+		ensure!(sector.chunks == proposal.chunks, Error::<T>::DealSizeMismatch);
+		Ok(RootClaim::Renew(index))
+	}
+
+	/// If `holder` is a published deal that can no longer be activated (its activation
+	/// deadline has passed, or its device is gone), end it now (`NotActivated`: its provider
+	/// collateral to its client) and return true: the root is free. Nobody needs to settle a
+	/// failed deal before its root can be used again.
+	pub(crate) fn lapsed_holder(holder: &RootHolder) -> bool {
+		let (None, Some(id)) = (holder.sector, holder.deal) else { return false };
+		let Some(deal) = Deals::<T>::get(id) else { return false };
+		let expired = frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline;
+		if !expired && T::Registry::device(holder.device).is_some() {
+			return false;
+		}
+		Self::end_deal(id, deal, DealEnd::NotActivated);
+		true
+	}
+
+	/// The most taking a root over adds to a publication: evicting another device's sector
+	/// (a removal without a deal to end, and the most settling its device can cost), ending a
+	/// lapsed deal (less than a removal, which ends a deal and more) or renewing on the
+	/// device's own sector (a read and three writes).
+	pub fn root_claim_weight() -> Weight {
+		T::WeightInfo::remove_sector().saturating_add(Self::settle_weight())
 	}
 
 	// ---- Sectors -------------------------------------------------------------------------
 
-	/// Before `device` commits `root` of `chunks` chunks: if a live deal of the device has the
-	/// root, it must be waiting for its sector and be of this size. Returns the deal to
-	/// activate, if any; a deal whose activation deadline has passed fails now, and the sector
-	/// is committed without it.
+	/// Before `device` commits `root` of `chunks` chunks: the root must be free, or a
+	/// published deal of the device must be waiting for it at this size (returned, to
+	/// activate). A published deal that can no longer be activated (past its deadline, or its
+	/// device gone) fails now, whichever device it is on, and the root is free.
 	pub(crate) fn deal_for_commit(
 		device: DeviceId,
 		root: H256,
 		chunks: u32,
 	) -> Result<Option<(DealId, DealOf<T>)>, Error<T>> {
-		let Some(id) = DealByRoot::<T>::get(device, root) else { return Ok(None) };
-		let Some(deal) = Deals::<T>::get(id) else { return Ok(None) };
-		if deal.state != DealState::Published {
-			return Err(Error::<T>::DuplicateRoot);
-		}
-		if frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline {
-			Self::end_deal(id, deal, DealEnd::NotActivated);
+		let Some(holder) = RootHolders::<T>::get(root) else { return Ok(None) };
+		if Self::lapsed_holder(&holder) {
 			return Ok(None);
 		}
+		// A live sector keeps it (with or without a deal).
+		ensure!(holder.sector.is_none(), Error::<T>::DuplicateRoot);
+		let Some((id, deal)) = holder.deal.and_then(|id| Deals::<T>::get(id).map(|d| (id, d)))
+		else {
+			return Ok(None);
+		};
+		ensure!(holder.device == device, Error::<T>::DuplicateRoot);
 		ensure!(deal.proposal.chunks == chunks, Error::<T>::DealSizeMismatch);
 		Ok(Some((id, deal)))
 	}
@@ -267,12 +352,20 @@ impl<T: Config> Pallet<T> {
 			.is_none_or(|deal| deal.provider == *who)
 	}
 
-	/// Sector `index` of `device` is gone (removed, or its device removed): its deal, if any,
-	/// is ended by the provider (after what it owes is settled), which frees its root.
-	pub(crate) fn sector_gone(device: DeviceId, index: SectorIndex) {
-		let Some(id) = SectorDeals::<T>::take(device, index) else { return };
-		let Some(deal) = Deals::<T>::get(id) else { return };
-		Self::settle_and_end(id, deal, DealEnd::ProviderTerminated);
+	/// Sector `index` of `device`, of `root`, is gone (removed, evicted, or its device
+	/// removed): its deal, if any, is ended by the provider (after what it owes is settled),
+	/// and its root is free.
+	pub(crate) fn sector_gone(device: DeviceId, index: SectorIndex, root: H256) {
+		if let Some(id) = SectorDeals::<T>::take(device, index) {
+			if let Some(deal) = Deals::<T>::get(id) {
+				Self::settle_and_end(id, deal, DealEnd::ProviderTerminated);
+			}
+		}
+		RootHolders::<T>::mutate_exists(root, |holder| {
+			if holder.is_some_and(|h| h.device == device && h.sector == Some(index)) {
+				*holder = None;
+			}
+		});
 	}
 
 	/// The deal of sector `index` of `device`, proven in `epoch`: count its missed epochs, then
@@ -501,9 +594,17 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 
-		if DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id) {
-			DealByRoot::<T>::remove(deal.proposal.device, deal.proposal.root);
-		}
+		// The root: kept on by the sector if it stays, free otherwise.
+		RootHolders::<T>::mutate_exists(deal.proposal.root, |holder| {
+			if let Some(h) = holder {
+				if h.deal == Some(id) {
+					h.deal = None;
+					if h.sector.is_none() {
+						*holder = None;
+					}
+				}
+			}
+		});
 		if let DealState::Active(progress) = deal.state {
 			if SectorDeals::<T>::get(deal.proposal.device, progress.sector) == Some(id) {
 				SectorDeals::<T>::remove(deal.proposal.device, progress.sector);
@@ -572,7 +673,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The published or active deal of `root` on `device`, if any.
 	pub fn deal_by_root(device: DeviceId, root: H256) -> Option<(DealId, DealOf<T>)> {
-		let id = DealByRoot::<T>::get(device, root)?;
+		let id = RootHolders::<T>::get(root).filter(|h| h.device == device)?.deal?;
 		Deals::<T>::get(id).map(|deal| (id, deal))
 	}
 
@@ -615,8 +716,9 @@ impl<T: Config> Pallet<T> {
 
 	/// The deals' invariants:
 	///
-	/// - every root in [`DealByRoot`] names a published or active deal with that root, and
-	///   every such deal's root names it;
+	/// - every root in [`RootHolders`] is kept by something: a live sector with that root, a
+	///   published deal with that root and no sector yet, or an active deal with that root
+	///   and its sector; every published or active deal's root names it;
 	/// - every active deal's sector is live, has the deal's root and is mapped to it in
 	///   [`SectorDeals`], and every entry there names an active deal of that sector;
 	/// - a deal's price and fee are its proposal's; a live deal's counts stay within its
@@ -629,13 +731,30 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
 
-		for (device, root, id) in DealByRoot::<T>::iter() {
-			let deal = Deals::<T>::get(id).ok_or("a root's deal does not exist")?;
-			ensure!(
-				deal.proposal.root == root && deal.proposal.device == device,
-				"a root names another root's or device's deal"
-			);
-			ensure!(deal.state != DealState::Closed, "a root names a closed deal");
+		for (root, holder) in RootHolders::<T>::iter() {
+			ensure!(holder.sector.is_some() || holder.deal.is_some(), "a root kept by nothing");
+			if let Some(index) = holder.sector {
+				let sector = Sectors::<T>::get(holder.device, index)
+					.ok_or("a root's sector does not exist")?;
+				ensure!(sector.root == root, "a root names a sector of another root");
+			}
+			if let Some(id) = holder.deal {
+				let deal = Deals::<T>::get(id).ok_or("a root's deal does not exist")?;
+				ensure!(
+					deal.proposal.root == root && deal.proposal.device == holder.device,
+					"a root names another root's or device's deal"
+				);
+				match deal.state {
+					DealState::Closed => return Err("a root names a closed deal".into()),
+					DealState::Published => {
+						ensure!(holder.sector.is_none(), "a published deal's root has a sector")
+					},
+					DealState::Active(p) => ensure!(
+						holder.sector == Some(p.sector),
+						"an active deal's root is kept by another sector"
+					),
+				}
+			}
 		}
 		for (device, index, id) in SectorDeals::<T>::iter() {
 			let deal = Deals::<T>::get(id).ok_or("a sector's deal does not exist")?;
@@ -681,7 +800,7 @@ impl<T: Config> Pallet<T> {
 				},
 				DealState::Published => {
 					ensure!(
-						DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id),
+						RootHolders::<T>::get(deal.proposal.root).and_then(|h| h.deal) == Some(id),
 						"a published deal's root is not reserved"
 					);
 				},
@@ -715,7 +834,7 @@ impl<T: Config> Pallet<T> {
 						"a deal counted a future epoch"
 					);
 					ensure!(
-						DealByRoot::<T>::get(deal.proposal.device, deal.proposal.root) == Some(id),
+						RootHolders::<T>::get(deal.proposal.root).and_then(|h| h.deal) == Some(id),
 						"an active deal's root is not reserved"
 					);
 				},

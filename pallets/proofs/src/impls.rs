@@ -4,7 +4,7 @@ use crate::{
 	pallet::*, types::*, weights::WeightInfo, OnProofAccepted, ProvingEpochs, StorageProofOf,
 };
 use alloc::vec::Vec;
-use depin_primitives::RuntimeHasher;
+use depin_primitives::{deals::DealId, RuntimeHasher};
 use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
@@ -28,9 +28,9 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 			// them every epoch. Their roots are free again; their deals end, failed by the
 			// provider.
 			let sectors: Vec<_> =
-				Sectors::<T>::drain_prefix(device).map(|(index, _)| index).collect();
-			for index in sectors {
-				Self::sector_gone(device, index);
+				Sectors::<T>::drain_prefix(device).map(|(index, s)| (index, s.root)).collect();
+			for (index, root) in sectors {
+				Self::sector_gone(device, index, root);
 			}
 			Provers::<T>::remove(device);
 			return;
@@ -223,11 +223,11 @@ impl<T: Config> Pallet<T> {
 			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Storage)
 				.map_err(Error::<T>::from)?;
 
-		// A root in a live deal is committed once: by the deal's device, at the deal's size.
+		// A root is kept once on the chain: free, or a deal of this device waiting for it at
+		// this size.
 		let deal = Self::deal_for_commit(device_id, root, chunks)?;
 
-		let info = T::Epochs::current();
-		let current = info.index;
+		let current = T::Epochs::current().index;
 		let mut state = Provers::<T>::get(device_id)
 			.unwrap_or(ProverState { epoch: current, ..Default::default() });
 		// Settling may suspend it; then this fails and nothing changes (the sweep records the
@@ -235,11 +235,7 @@ impl<T: Config> Pallet<T> {
 		let settled = Self::settle(device_id, &mut state, current, true);
 		ensure!(!settled.suspended, Error::<T>::DeviceNotActive);
 		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
-		// Committed in the epoch's last block, whose VRF output seeds the next epoch's
-		// challenges: its author would know the sector's first challenge, so it counts from
-		// the epoch after.
-		let now = frame_system::Pallet::<T>::block_number();
-		let committed_in = epoch::counts_from(current, now, T::Epochs::next_start(info.start));
+		let committed_in = Self::commitment_epoch();
 		let sector = Sector { root, chunks, committed_in, proven_in: None };
 		let committed =
 			state.committed_bytes.checked_add(sector.bytes()).ok_or(Error::<T>::Overflow)?;
@@ -251,6 +247,9 @@ impl<T: Config> Pallet<T> {
 
 		Sectors::<T>::insert(device_id, index, sector);
 		Provers::<T>::insert(device_id, state);
+		let holder =
+			RootHolder { device: device_id, sector: Some(index), deal: deal.as_ref().map(|d| d.0) };
+		RootHolders::<T>::insert(root, holder);
 		Self::deposit_event(Event::SectorCommitted {
 			device: device_id,
 			sector: index,
@@ -284,22 +283,72 @@ impl<T: Config> Pallet<T> {
 		let suspended = Self::settle(device_id, &mut state, epoch.index, active).suspended;
 		let active = active && !suspended;
 
+		ensure!(!active || !Self::challenge_open(&sector), Error::<T>::ChallengeOpen);
+
+		Self::drop_sector(device_id, index, &sector, state, device.is_some());
+		Self::deposit_event(Event::SectorRemoved { device: device_id, sector: index });
+		Ok(())
+	}
+
+	/// Whether `sector`'s challenge of the current epoch is open: it is challenged in it, not
+	/// answered yet, and the deadline has not passed. (Of an active device: an inactive one is
+	/// not challenged.) Such a sector is neither removed nor evicted: its proof is due.
+	pub(crate) fn challenge_open(sector: &Sector) -> bool {
+		let epoch = T::Epochs::current();
 		let challenged = sector.committed_in < epoch.index;
 		let answered = sector.proven_in == Some(epoch.index);
 		let past_deadline = frame_system::Pallet::<T>::block_number() > Self::deadline(epoch.start);
-		ensure!(!active || !challenged || answered || past_deadline, Error::<T>::ChallengeOpen);
+		challenged && !answered && !past_deadline
+	}
 
+	/// Remove sector `index` of `device`, kept without a deal, for `deal`, which claimed its
+	/// root: settled first, as a removal is. Only when its challenge of this epoch is not open
+	/// ([`Self::challenge_open`], checked by the publication): an eviction neither costs an
+	/// honest provider a proof it was about to give, nor lets a provider that lost the data
+	/// escape the miss.
+	pub(crate) fn evict_sector(device: DeviceId, index: SectorIndex, deal: DealId) {
+		let Some(sector) = Sectors::<T>::get(device, index) else { return };
+		let exists = T::Registry::device(device).is_some();
+		let mut state = Provers::<T>::get(device).unwrap_or_default();
+		let current = T::Epochs::current().index;
+		Self::settle(device, &mut state, current, T::Registry::is_active(device));
+		Self::drop_sector(device, index, &sector, state, exists);
+		Self::deposit_event(Event::SectorEvicted {
+			device,
+			sector: index,
+			root: sector.root,
+			deal,
+		});
+	}
+
+	/// Forget `sector` (number `index`) of `device`, whose record `state` is settled: its
+	/// counters, its deal (ended by the provider) and its root. The record goes with the last
+	/// sector of a device that no longer `exists`.
+	fn drop_sector(
+		device: DeviceId,
+		index: SectorIndex,
+		sector: &Sector,
+		mut state: ProverState,
+		exists: bool,
+	) {
 		state.sectors = state.sectors.saturating_sub(1);
 		state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
-		Sectors::<T>::remove(device_id, index);
-		Self::sector_gone(device_id, index);
-		if state.sectors == 0 && device.is_none() {
-			Provers::<T>::remove(device_id);
+		Sectors::<T>::remove(device, index);
+		Self::sector_gone(device, index, sector.root);
+		if state.sectors == 0 && !exists {
+			Provers::<T>::remove(device);
 		} else {
-			Provers::<T>::insert(device_id, state);
+			Provers::<T>::insert(device, state);
 		}
-		Self::deposit_event(Event::SectorRemoved { device: device_id, sector: index });
-		Ok(())
+	}
+
+	/// The epoch a sector committed now counts as committed in. Committed in an epoch's last
+	/// block, whose VRF output seeds the next epoch's challenges, its author would know the
+	/// sector's first challenge: it counts from the epoch after.
+	pub(crate) fn commitment_epoch() -> EpochIndex {
+		let info = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		epoch::counts_from(info.index, now, T::Epochs::next_start(info.start))
 	}
 
 	// ---- Proofs --------------------------------------------------------------------------
@@ -491,8 +540,8 @@ impl<T: Config> Pallet<T> {
 
 	/// The pallet's invariants:
 	///
-	/// - every sector belongs to a prover record, was committed no later than the current
-	///   epoch, was proven (if ever) after its commitment epoch and no later than now, and
+	/// - every sector belongs to a prover record, keeps its root ([`RootHolders`]: so no
+	///   other sector has it), was committed no later than the current epoch, was proven (if ever) after its commitment epoch and no later than now, and
 	///   has a number below its device's `next_sector`;
 	/// - each record's `sectors` and `committed_bytes` are the count and size of its
 	///   sectors, and its bytes fit the device's declared capacity (while it exists);
@@ -502,8 +551,14 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let current = T::Epochs::current();
-		for (device, _, sector) in Sectors::<T>::iter() {
+		for (device, index, sector) in Sectors::<T>::iter() {
 			ensure!(Provers::<T>::contains_key(device), "a sector without a prover record");
+			// So no two live sectors have one root.
+			ensure!(
+				RootHolders::<T>::get(sector.root)
+					.is_some_and(|h| h.device == device && h.sector == Some(index)),
+				"a sector's root is not kept by it"
+			);
 			// A sector of the last block of an epoch counts from the next.
 			ensure!(
 				sector.committed_in <= current.index.saturating_add(1),

@@ -22,8 +22,8 @@
 //!   data: the device's operator publishes the client's signed proposal (payment and both
 //!   collaterals held), commits the replica as a sector before the activation deadline, and
 //!   each proven epoch moves that epoch's price from the client to the device's owner, less a
-//!   burned protocol fee ([`Config::DealFee`]). A root is in at most one live deal of a
-//!   device.
+//!   burned protocol fee ([`Config::DealFee`]). A root is kept by one device of the
+//!   whole chain at a time ([`RootHolders`]): one stored copy backs one sector.
 //! - **Points.** Only a proof of a deal-backed sector earns points: its epoch's fee in
 //!   [`Config::FeePerPoint`]s (so a deal never returns more than its fee), reported to
 //!   [`Config::OnProofAccepted`] (the emission pallet) with the fee the epoch's payment
@@ -38,6 +38,7 @@ pub use pallet::*;
 
 pub mod deals;
 mod impls;
+pub mod migrations;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -116,7 +117,7 @@ pub mod pallet {
 	};
 
 	/// The in-code storage version.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -265,13 +266,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Deals<T: Config> = StorageMap<_, Identity, DealId, DealOf<T>, OptionQuery>;
 
-	/// The published or active deal of each root on each device: a root is in at most one live
-	/// deal of a device, and a sector with the root on the device activates it. Only the
-	/// device's operators publish its deals, so nobody else can reserve a root on it. (Roots
-	/// are the clients' choice: hashed.)
+	/// The one device keeping each data root, in a live sector, a live (published or active)
+	/// deal, or both: a root is committed once on the whole chain, so one stored copy backs
+	/// one sector. A sector with a root that a deal of its device waits for activates the
+	/// deal; a deal published for a root only a sector of another device keeps, with no deal
+	/// paying for it, evicts that sector (see [`crate::deals`]: a root seen in a pending
+	/// publication cannot be squatted with a sector). Roots are the clients' choice: hashed.
 	#[pallet::storage]
-	pub type DealByRoot<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, DeviceId, Blake2_128Concat, H256, DealId, OptionQuery>;
+	pub type RootHolders<T: Config> =
+		StorageMap<_, Blake2_128Concat, H256, RootHolder, OptionQuery>;
 
 	/// Every deal kept in [`Deals`], by client: the runtime API's pages of a client's deals.
 	#[pallet::storage]
@@ -384,6 +387,19 @@ pub mod pallet {
 			/// Proposals refused (each reported by `ProposalRejected`).
 			rejected: u32,
 		},
+		/// A sector without a deal was removed because a deal was published for its root on
+		/// another device: a root is kept once, and a deal's claim comes before a copy nobody
+		/// pays for. (Only once its challenge of the epoch is answered or past its deadline.)
+		SectorEvicted {
+			/// The device that kept the copy.
+			device: DeviceId,
+			/// The sector.
+			sector: SectorIndex,
+			/// The root.
+			root: H256,
+			/// The deal that claimed it.
+			deal: DealId,
+		},
 		/// A deal's sector was committed: it pays from `first_epoch` on.
 		DealActivated {
 			/// The deal.
@@ -465,7 +481,8 @@ pub mod pallet {
 		/// The device has no such sector.
 		UnknownSector,
 		/// The sector's challenge of this epoch is still open: answer it, or wait for the
-		/// deadline, then remove the sector.
+		/// deadline, then remove the sector. (A publication that would evict a sector of the
+		/// root from another device waits the same way.)
 		ChallengeOpen,
 		/// The batch is empty.
 		EmptyBatch,
@@ -493,8 +510,9 @@ pub mod pallet {
 		InvalidMerkleProof,
 		/// The sector has more chunks than a `u32` index reaches, or another overflow.
 		Overflow,
-		/// The root is in a live deal (published or active) of this device: each replica must
-		/// be distinct (the client tool seals each with its own key).
+		/// The root is kept by a live sector or deal (on any device): each replica must be
+		/// distinct (the client tool seals each with its own key), and one copy backs one
+		/// sector.
 		DuplicateRoot,
 		/// The sector's size is not its deal's.
 		DealSizeMismatch,
@@ -609,9 +627,14 @@ pub mod pallet {
 		/// Publish deal proposals signed by their clients, for devices the caller operates.
 		/// Each is checked on its own (`DealPublished`, or `ProposalRejected` with the reason):
 		/// the client's payment for the whole duration and its collateral are held, and from
-		/// the caller the provider's collateral and the deal's storage deposit.
+		/// the caller the provider's collateral and the deal's storage deposit. A proposal for a
+		/// root the device already keeps in a sector without a deal (a renewal) activates on
+		/// that sector at once; one for a root only another device's sector without a deal
+		/// keeps evicts that sector (charged up front, refunded when neither happens).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::publish_deals(proposals.len() as u32))]
+		#[pallet::weight(T::WeightInfo::publish_deals(proposals.len() as u32).saturating_add(
+			Pallet::<T>::root_claim_weight().saturating_mul(proposals.len() as u64)
+		))]
 		pub fn publish_deals(
 			origin: OriginFor<T>,
 			proposals: SignedProposalsOf<T>,

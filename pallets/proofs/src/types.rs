@@ -3,6 +3,7 @@
 //! what is here is the pallet's own state.
 
 use codec::{Decode, Encode, MaxEncodedLen};
+use depin_primitives::device::DeviceId;
 use scale_info::TypeInfo;
 
 pub use depin_primitives::{
@@ -79,4 +80,16 @@ impl depin_proving::Ledger for ProverState {
 	fn reset_faults(&mut self) {
 		self.consecutive_faults = 0;
 	}
+}
+
+/// The one device keeping a data root, and how: a root is kept by one device of the whole
+/// chain at a time, in a live sector, a live deal, or both (an active deal and its sector).
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct RootHolder {
+	/// The device.
+	pub device: DeviceId,
+	/// Its live sector with the root, if committed.
+	pub sector: Option<SectorIndex>,
+	/// The published or active deal of the root on the device, if any.
+	pub deal: Option<depin_primitives::deals::DealId>,
 }

@@ -16,8 +16,9 @@
 //! - `storage-regenerate`: a storage device proving a sector of data it does not keep,
 //!   regenerated from a seed whenever a challenge asks for it ([`Seeded`], [`TopLevels`]), to
 //!   draw the storage pool without storing anything;
-//! - `storage-duplicate`: [`DUPLICATES`] storage devices committing the same data and proven
-//!   from one copy, to draw the storage pool for three sectors while storing one;
+//! - `storage-duplicate`: [`DUPLICATES`] storage devices committing the same data, to be
+//!   proven from one copy and draw the storage pool for three sectors while storing one (the
+//!   chain keeps a root once: the second and third commitments are refused);
 //! - `self-job`: a provider as its own compute consumer, paying its own device for jobs, to draw
 //!   the compute pool;
 //! - `compute-sybil`: one process passing the capacity audits of [`SYBILS`] compute devices, to
@@ -153,8 +154,8 @@ impl Strategy {
 				 of at most 8 nodes), and rebuilds the chunks and paths each challenge asks for"
 			},
 			Strategy::StorageDuplicate => {
-				"three storage devices commit the same 64 KiB of its own data (one root) as a \
-				 sector each, without deals, and are all proven every epoch from one copy"
+				"three storage devices try to commit the same 64 KiB of its own data (one root) \
+				 as a sector each, without deals, to prove all three every epoch from one copy"
 			},
 			Strategy::SelfJob => {
 				"a provider is its own compute consumer: every epoch it buys a 1 DPN job from its \
@@ -201,10 +202,10 @@ impl Strategy {
 				 burned"
 			},
 			Strategy::StorageDuplicate => {
-				"only deal-backed storage earns: a client's replicas have distinct roots (each \
-				 replica is sealed with its own key by the client tool), so one stored copy can \
-				 back at most one replica a client pays for, and a copy self-dealt on several \
-				 devices earns at most the fees it burned"
+				"a root is kept once on the whole chain (a live sector or deal holds it), so the \
+				 second and third commitments are refused (DuplicateRoot) and one copy is one \
+				 sector; that sector earns nothing without a deal, and a client's replicas have \
+				 distinct roots (each sealed with its own key by the client tool)"
 			},
 			Strategy::SelfJob => {
 				"compute rewards follow paid jobs only: a job's points are its burned fee (20 %), \
@@ -256,8 +257,8 @@ impl Strategy {
 				 `a_provider_paying_itself_loses_the_fee_every_epoch` (pallet-proofs)"
 			},
 			Strategy::StorageDuplicate => {
-				"`a_sector_without_a_deal_is_proven_but_earns_nothing`, \
-				 `nobody_can_squat_a_clients_root_from_another_device` (pallet-proofs), \
+				"`a_deal_evicts_a_squatted_copy_and_a_root_is_kept_once_on_the_chain`, \
+				 `a_sector_without_a_deal_is_proven_but_earns_nothing` (pallet-proofs), \
 				 `replicas_and_shards_each_have_a_root_of_their_own` (depin-provider)"
 			},
 			Strategy::SelfJob => {
@@ -835,12 +836,30 @@ impl Adversary {
 			MerkleTree::<Blake2>::from_bytes(&bytes).ok_or_else(|| anyhow!("empty sector"))?;
 		let root = H256(tree.root());
 		let devices = self.devices.clone();
-		let sectors = self.commit_sectors(chain, &devices, root, tree.chunks()).await?;
-		self.stored = bytes.len() as u64;
-		for ((device, sector), pair) in devices.into_iter().zip(sectors).zip(pairs) {
-			let data = Data::Memory(bytes.clone());
-			self.keep_sector(device, sector, data, SectorTree::Whole(tree.clone()), pair);
+		let (Some((&first, others)), Some(pair)) =
+			(devices.split_first(), pairs.into_iter().next())
+		else {
+			bail!("the storage-duplicate adversary has no device");
+		};
+		let sectors = self.commit_sectors(chain, &[first], root, tree.chunks()).await?;
+		let Some(&sector) = sectors.first() else { bail!("no sector committed") };
+		// The same root on its other devices: the chain keeps a root once.
+		for &device in others {
+			let call = depin::tx().proofs().commit_sector(device, root, tree.chunks());
+			match attempt(chain, &call, &self.key).await? {
+				Ok(_) => bail!("the chain took root {root:?} again, on device {device}"),
+				Err(error) => {
+					log(
+						json!({ "event": "duplicateRefused", "device": device, "error": error }),
+						format!("adversary storage-duplicate: device {device} refused ({error})"),
+					);
+					self.refused = self.refused.saturating_add(1);
+				},
+			}
 		}
+		self.stored = bytes.len() as u64;
+		let data = Data::Memory(bytes.clone());
+		self.keep_sector(first, sector, data, SectorTree::Whole(tree.clone()), pair);
 		Ok(())
 	}
 
@@ -1183,8 +1202,9 @@ impl Adversary {
 					SECTOR_BYTES / 1024
 				),
 				Strategy::StorageDuplicate => format!(
-					", {} proofs of {DUPLICATES} sectors accepted keeping one copy of {} bytes",
-					self.proofs, self.stored
+					", {} proofs of its one sector accepted keeping one copy of {} bytes, {} \
+					 commitments of the same root on its other devices refused",
+					self.proofs, self.stored, self.refused
 				),
 				Strategy::ComputeSybil => format!(
 					", {} audits passed with {:.1} s of work",

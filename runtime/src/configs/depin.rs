@@ -262,18 +262,21 @@ impl pallet_jobs::Config for Runtime {
 
 /// A deal's storage deposit: the device registry's price of a byte of state
 /// (`devices.DepositPerByte`) for the bytes a deal keeps, its record and its three index
-/// entries (by root, client and device), each at its largest.
+/// entries (its root's holder, and by client and by device), each at its largest.
 pub struct DealDeposit;
 
 impl Get<Balance> for DealDeposit {
 	fn get() -> Balance {
 		use codec::MaxEncodedLen;
-		// An index entry's key: the map's prefix (32 bytes), a hashed key of at most 48 bytes
-		// (an account or a root under Blake2_128Concat) and the deal id (32 bytes).
-		const INDEX_ENTRY: usize = 32 + 48 + 32;
+		// An index entry's key: the map's prefix (32 bytes) and a hashed key of at most 48
+		// bytes (an account or a root under Blake2_128Concat); by client and by device, the
+		// deal id (32 bytes) after it; by root, the holder's record as the value.
+		const KEY: usize = 32 + 48;
+		let root_entry = KEY.saturating_add(pallet_proofs::RootHolder::max_encoded_len());
 		let bytes = pallet_proofs::DealOf::<Runtime>::max_encoded_len()
 			.saturating_add(32 + 32)
-			.saturating_add(INDEX_ENTRY.saturating_mul(3));
+			.saturating_add(KEY.saturating_add(32).saturating_mul(2))
+			.saturating_add(root_entry);
 		device_params::DepositPerByte::get().saturating_mul(bytes as Balance)
 	}
 }

@@ -54,7 +54,7 @@ use sp_runtime::{
 use super::preset_ext;
 use crate::{
 	genesis_config_presets, AllPalletsWithSystem, BlockNumber, Executive, Header, Runtime,
-	RuntimeCall, SignedPayload, System, UncheckedExtrinsic, SLOT_DURATION, UNITS,
+	RuntimeCall, RuntimeEvent, SignedPayload, System, UncheckedExtrinsic, SLOT_DURATION, UNITS,
 };
 
 /// What a run did, and the invariants it checked.
@@ -69,6 +69,8 @@ struct Stats {
 	invariants: u64,
 	/// The calls made and how many of them succeeded, by pallet and call name.
 	by_call: BTreeMap<String, (u64, u64)>,
+	/// How often the paths worth reaching were taken, by the event that shows it.
+	reached: BTreeMap<&'static str, u64>,
 }
 
 /// SplitMix64: a fixed seed replays the same run.
@@ -271,6 +273,16 @@ impl Fuzzer {
 		self.parent = header.hash();
 		self.number = *header.number();
 		self.stats.blocks += 1;
+		for record in System::events() {
+			let reached = match record.event {
+				RuntimeEvent::Proofs(pallet_proofs::Event::SectorEvicted { .. }) => "SectorEvicted",
+				RuntimeEvent::Proofs(pallet_proofs::Event::DealActivated { .. }) => "DealActivated",
+				RuntimeEvent::Proofs(pallet_proofs::Event::DealPaid { .. }) => "DealPaid",
+				RuntimeEvent::Proofs(pallet_proofs::Event::DealEnded { .. }) => "DealEnded",
+				_ => continue,
+			};
+			*self.stats.reached.entry(reached).or_default() += 1;
+		}
 		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
 		self.stats.epochs += epoch.saturating_sub(self.epoch);
 		self.check_invariants(rotated);
@@ -527,6 +539,20 @@ impl Fuzzer {
 	}
 
 	fn commit_sector(&mut self) {
+		// Often the data of a published deal, on its device: the commitment activates it.
+		let waiting: Vec<(u64, H256, u32)> = pallet_proofs::Deals::<Runtime>::iter_values()
+			.filter(|d| d.state == depin_primitives::deals::DealState::Published)
+			.map(|d| (d.proposal.device, d.proposal.root, d.proposal.chunks))
+			.collect();
+		if self.rng.chance(40) {
+			if let Some((device, root, chunks)) = self.rng.pick(&waiting) {
+				let owner = pallet_devices::Devices::<Runtime>::get(device).map(|d| d.owner);
+				let signer = self.signer_or_anyone(owner.as_ref());
+				let call = pallet_proofs::Call::commit_sector { device, root, chunks };
+				self.apply(signer, RuntimeCall::Proofs(call));
+				return;
+			}
+		}
 		let (device, owner) = self.device(Some(DeviceKind::Storage));
 		let signer = self.signer_or_anyone(owner.as_ref());
 		// Data the fuzzer keeps; now and then a root it does not know the data of, or one it
@@ -632,23 +658,31 @@ impl Fuzzer {
 
 	/// A client signs a proposal for data the fuzzer makes, on a storage device; its operator
 	/// (usually) publishes it, and the data is kept so that the device can commit and prove
-	/// it.
+	/// it. Now and then the data is some the fuzzer made before, which a sector or a deal may
+	/// keep already: a renewal on its own device, an eviction from another, or a duplicate.
 	fn publish_deal(&mut self) {
 		let (device, owner) = self.device(Some(DeviceKind::Storage));
 		let client = self.anyone();
-		let chunks = 1 + self.rng.below(8) as usize;
-		let fill = self.rng.next();
-		let data: Vec<u8> = (0..chunks * CHUNK_SIZE)
-			.map(|i| (fill.wrapping_add(i as u64 * 7) >> 5) as u8)
-			.collect();
-		let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
-		let root = H256(tree.root());
-		self.data.insert(root, data);
+		let (root, chunks) = if self.rng.chance(20) && !self.data.is_empty() {
+			let roots: Vec<H256> = self.data.keys().copied().collect();
+			let root = self.rng.pick(&roots).unwrap();
+			(root, depin_merkle::chunks_for(self.data[&root].len() as u64).unwrap())
+		} else {
+			let chunks = 1 + self.rng.below(8) as usize;
+			let fill = self.rng.next();
+			let data: Vec<u8> = (0..chunks * CHUNK_SIZE)
+				.map(|i| (fill.wrapping_add(i as u64 * 7) >> 5) as u8)
+				.collect();
+			let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
+			let root = H256(tree.root());
+			self.data.insert(root, data);
+			(root, tree.chunks())
+		};
 		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
 			client: self.account(client),
 			device,
 			root,
-			chunks: tree.chunks(),
+			chunks,
 			price_per_gib: (UNITS / 1_000) * 10u128.pow(self.rng.below(10) as u32),
 			activation_deadline: self.number + self.rng.below(60) as u32,
 			duration: self.rng.below(40) as u32,
@@ -921,6 +955,9 @@ fn fuzz(seed: u64, calls: u64) -> Stats {
 	for (call, (made, succeeded)) in &fuzzer.stats.by_call {
 		std::println!("[fuzz]   {call}: {made} made, {succeeded} succeeded");
 	}
+	for (event, count) in &fuzzer.stats.reached {
+		std::println!("[fuzz]   reached {event}: {count}");
+	}
 	fuzzer.stats
 }
 
@@ -955,4 +992,5 @@ fn random_calls_keep_every_invariant() {
 	] {
 		assert!(stats.by_call.contains_key(call), "{call} was never called: {stats:?}");
 	}
+	assert!(stats.reached.contains_key("DealActivated"), "no deal was activated: {stats:?}");
 }

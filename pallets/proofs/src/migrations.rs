@@ -1,0 +1,225 @@
+//! Storage migrations of the proofs pallet.
+
+use crate::{pallet::*, types::*, weights::WeightInfo, DealOf};
+use alloc::vec::Vec;
+use depin_primitives::deals::{DealEnd, DealId, DealState};
+use frame_support::{
+	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+};
+use pallet_devices::DeviceId;
+use sp_core::H256;
+
+/// Version 0 to 1: a data root is kept by one device of the whole chain (`RootHolders`), where
+/// version 0 reserved it per device (`DealByRoot`). See [`v1::IndexRoots`].
+pub type V0ToV1<T> =
+	VersionedMigration<0, 1, v1::IndexRoots<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+pub mod v1 {
+	use super::*;
+
+	/// Version 0's index: the published or active deal of each root on each device.
+	#[frame_support::storage_alias]
+	pub type DealByRoot<T: Config> = StorageDoubleMap<
+		Pallet<T>,
+		Twox64Concat,
+		DeviceId,
+		Blake2_128Concat,
+		H256,
+		DealId,
+		OptionQuery,
+	>;
+
+	/// Index every live root once, in one block (a chain of this version has a few hundred
+	/// sectors; every step is a read or two and a write or two).
+	///
+	/// 1. The deals of version 0's index, active ones first, then published ones: each keeps
+	///    its root, unless a deal taken before has it (version 0 let two devices' deals share
+	///    a root): that deal is closed as completed (what its proven epochs owe paid, every
+	///    other hold released: nobody is punished for a rule that did not exist).
+	/// 2. The sectors: each keeps its root unless a deal or a sector taken before has it;
+	///    then it is dropped (a copy nobody pays for, or the sector of a deal just closed),
+	///    without a fault: its open challenge, if any, is no longer counted.
+	pub struct IndexRoots<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for IndexRoots<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let db = T::DbWeight::get();
+			let mut weight = Weight::zero();
+			let entries: Vec<(DeviceId, H256, DealId)> = DealByRoot::<T>::drain().collect();
+			let n = entries.len() as u64;
+			weight = weight.saturating_add(db.reads_writes(n, n));
+			let mut deals: Vec<(DeviceId, H256, DealId, DealOf<T>)> = entries
+				.into_iter()
+				.filter_map(|(device, root, id)| {
+					Deals::<T>::get(id).map(|deal| (device, root, id, deal))
+				})
+				.collect();
+			weight = weight.saturating_add(db.reads(n));
+			// Active deals first (stable: otherwise in the index's order).
+			deals.sort_by_key(|(.., deal)| !matches!(deal.state, DealState::Active(_)));
+			for (device, root, id, deal) in deals {
+				let sector = match deal.state {
+					DealState::Active(progress) => Some(progress.sector),
+					DealState::Published => None,
+					DealState::Closed => continue,
+				};
+				weight = weight.saturating_add(db.reads(1));
+				if RootHolders::<T>::contains_key(root) {
+					Pallet::<T>::end_deal(id, deal, DealEnd::Completed);
+					weight = weight.saturating_add(T::WeightInfo::end_deal());
+				} else {
+					RootHolders::<T>::insert(root, RootHolder { device, sector, deal: Some(id) });
+					weight = weight.saturating_add(db.writes(1));
+				}
+			}
+
+			let sectors: Vec<(DeviceId, SectorIndex, Sector)> = Sectors::<T>::iter().collect();
+			for (device, index, sector) in sectors {
+				weight = weight.saturating_add(db.reads(2));
+				match RootHolders::<T>::get(sector.root) {
+					None => {
+						let holder = RootHolder { device, sector: Some(index), deal: None };
+						RootHolders::<T>::insert(sector.root, holder);
+						weight = weight.saturating_add(db.writes(1));
+					},
+					Some(h) if h.device == device && h.sector == Some(index) => {},
+					Some(_) => {
+						drop_duplicate::<T>(device, index, &sector);
+						weight = weight.saturating_add(db.reads_writes(2, 2));
+					},
+				}
+			}
+			weight
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			use codec::Encode;
+			let live = Deals::<T>::iter_values().filter(|d| d.state != DealState::Closed).count();
+			Ok((live as u64, DealByRoot::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			use codec::Decode;
+			let (live, indexed) = <(u64, u64)>::decode(&mut &state[..])
+				.map_err(|_| "the pre-upgrade state does not decode")?;
+			ensure!(live == indexed, "version 0's index did not name every live deal");
+			ensure!(DealByRoot::<T>::iter_keys().next().is_none(), "version 0's index is left");
+			let published =
+				Deals::<T>::iter_values().filter(|d| d.state == DealState::Published).count();
+			ensure!(
+				RootHolders::<T>::iter_keys().count()
+					== Sectors::<T>::iter_keys().count().saturating_add(published),
+				"a root for every sector and every deal waiting for its sector"
+			);
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// Forget sector `index` of `device`, whose root another sector or deal keeps.
+	fn drop_duplicate<T: Config>(device: DeviceId, index: SectorIndex, sector: &Sector) {
+		Sectors::<T>::remove(device, index);
+		Provers::<T>::mutate(device, |state| {
+			let Some(state) = state else { return };
+			state.sectors = state.sectors.saturating_sub(1);
+			state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
+			// Counted as challenged in the epoch the record describes and not proven in it:
+			// no longer.
+			let open = sector.committed_in < state.epoch && sector.proven_in != Some(state.epoch);
+			if open && state.challenged > state.proven {
+				state.challenged = state.challenged.saturating_sub(1);
+			}
+		});
+		Pallet::<T>::deposit_event(Event::SectorRemoved { device, sector: index });
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::mock::*;
+	use frame_support::traits::OnRuntimeUpgrade;
+
+	/// Version 0's state: no global index, each live deal's root in `DealByRoot`.
+	fn to_v0() {
+		let _ = RootHolders::<Test>::clear(u32::MAX, None);
+		for (id, deal) in Deals::<Test>::iter() {
+			if deal.state != DealState::Closed {
+				v1::DealByRoot::<Test>::insert(deal.proposal.device, deal.proposal.root, id);
+			}
+		}
+		StorageVersion::new(0).put::<Proofs>();
+	}
+
+	#[test]
+	fn v1_keeps_each_root_once_closing_or_dropping_what_v0_let_two_devices_share() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (d1, d2, d3, d4) =
+				(sector_data(4, 1), sector_data(4, 2), sector_data(4, 3), sector_data(2, 4));
+			// d1: an active deal on Alice's device; d2: a deal published on Charlie's; d3: an
+			// active deal on each of the two (version 0 let a client deal one root twice);
+			// d4: Bob's sector, alone.
+			let deal1 = publish(ALICE, proposal(STORAGE_A, &d1));
+			let sector1 = commit(ALICE, STORAGE_A, &d1);
+			let deal2 = publish(CHARLIE, proposal(STORAGE_C, &d2));
+			let deal3a = publish(ALICE, proposal(STORAGE_A, &d3));
+			commit(ALICE, STORAGE_A, &d3);
+			let _ = RootHolders::<Test>::clear(u32::MAX, None);
+			let deal3c = publish(CHARLIE, proposal(STORAGE_C, &d3));
+			commit(CHARLIE, STORAGE_C, &d3);
+			// Bob's copies of d1 and d2, without deals, next to his own d4.
+			let _ = RootHolders::<Test>::clear(u32::MAX, None);
+			commit(BOB, STORAGE_B, &d1);
+			commit(BOB, STORAGE_B, &d2);
+			let bob_d4 = commit(BOB, STORAGE_B, &d4);
+			to_v0();
+			assert_eq!(v1::DealByRoot::<Test>::iter().count(), 4);
+			let (client, charlie) = (free(CLIENT), free(CHARLIE));
+
+			// With its pre- and post-upgrade checks where they are built.
+			#[cfg(feature = "try-runtime")]
+			frame_support::assert_ok!(V0ToV1::<Test>::try_on_runtime_upgrade(true));
+			#[cfg(not(feature = "try-runtime"))]
+			V0ToV1::<Test>::on_runtime_upgrade();
+
+			assert_eq!(StorageVersion::get::<Proofs>(), 1);
+			assert_eq!(v1::DealByRoot::<Test>::iter().count(), 0);
+			assert_eq!(
+				RootHolders::<Test>::get(d1.root()),
+				Some(RootHolder { device: STORAGE_A, sector: Some(sector1), deal: Some(deal1) })
+			);
+			assert_eq!(
+				RootHolders::<Test>::get(d2.root()),
+				Some(RootHolder { device: STORAGE_C, sector: None, deal: Some(deal2) })
+			);
+			assert_eq!(
+				RootHolders::<Test>::get(d4.root()),
+				Some(RootHolder { device: STORAGE_B, sector: Some(bob_d4), deal: None })
+			);
+			// Bob keeps only d4.
+			let bob: Vec<_> = Sectors::<Test>::iter_prefix(STORAGE_B).map(|(i, _)| i).collect();
+			assert_eq!(bob, vec![bob_d4]);
+			assert_eq!(Provers::<Test>::get(STORAGE_B).map(|p| p.sectors), Some(1));
+			// d3: one deal keeps the root, the other was closed as completed, its holds
+			// released, and its sector dropped.
+			let kept = RootHolders::<Test>::get(d3.root()).and_then(|h| h.deal).unwrap();
+			let gone = if kept == deal3a { deal3c } else { deal3a };
+			assert!(Deals::<Test>::get(gone).is_none_or(|d| d.state == DealState::Closed));
+			assert!(proof_events().contains(&Event::DealEnded {
+				deal: gone,
+				reason: DealEnd::Completed,
+				provider_penalty: 0,
+				client_fee: 0,
+			}));
+			assert!(free(CLIENT) > client, "the closed deal's payment came back");
+			if gone == deal3c {
+				assert!(free(CHARLIE) > charlie, "and Charlie's collateral");
+			}
+			// Run again: nothing changes.
+			let holders = RootHolders::<Test>::iter().count();
+			V0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(RootHolders::<Test>::iter().count(), holders);
+		});
+	}
+}
