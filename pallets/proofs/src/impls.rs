@@ -244,6 +244,10 @@ impl<T: Config> Pallet<T> {
 		state.next_sector = index.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		state.sectors = state.sectors.saturating_add(1);
 		state.committed_bytes = committed;
+		if committed_in > current {
+			// Not challenged in the next epoch: its seed is this block's.
+			state.late = state.late.saturating_add(1);
+		}
 
 		Sectors::<T>::insert(device_id, index, sector);
 		Provers::<T>::insert(device_id, state);
@@ -333,6 +337,9 @@ impl<T: Config> Pallet<T> {
 	) {
 		state.sectors = state.sectors.saturating_sub(1);
 		state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
+		if sector.committed_in > state.epoch {
+			state.late = state.late.saturating_sub(1);
+		}
 		Sectors::<T>::remove(device, index);
 		Self::sector_gone(device, index, sector.root);
 		if state.sectors == 0 && !exists {
@@ -543,8 +550,9 @@ impl<T: Config> Pallet<T> {
 	/// - every sector belongs to a prover record, keeps its root ([`RootHolders`]: so no
 	///   other sector has it), was committed no later than the current epoch, was proven (if ever) after its commitment epoch and no later than now, and
 	///   has a number below its device's `next_sector`;
-	/// - each record's `sectors` and `committed_bytes` are the count and size of its
-	///   sectors, and its bytes fit the device's declared capacity (while it exists);
+	/// - each record's `sectors`, `committed_bytes` and `late` are the count, the size and the
+	///   count committed for the epoch after its own, of its sectors, and its bytes fit the
+	///   device's declared capacity (while it exists);
 	/// - each record describes an epoch no later than the current one, and
 	///   `live sectors proven in it <= proven <= challenged`;
 	/// - the sweep never looks at an epoch ahead of the current one.
@@ -575,6 +583,7 @@ impl<T: Config> Pallet<T> {
 			let mut count: u32 = 0;
 			let mut bytes: u64 = 0;
 			let mut proven_now: u32 = 0;
+			let mut late: u32 = 0;
 			for (index, sector) in Sectors::<T>::iter_prefix(device) {
 				ensure!(index < state.next_sector, "a sector numbered past next_sector");
 				count = count.saturating_add(1);
@@ -582,8 +591,12 @@ impl<T: Config> Pallet<T> {
 				if sector.proven_in == Some(state.epoch) {
 					proven_now = proven_now.saturating_add(1);
 				}
+				if sector.committed_in > state.epoch {
+					late = late.saturating_add(1);
+				}
 			}
 			ensure!(count == state.sectors, "sector count out of step");
+			ensure!(late == state.late, "late sectors out of step");
 			ensure!(bytes == state.committed_bytes, "committed bytes out of step");
 			if let Some(capacity) = T::Registry::capacity(device) {
 				ensure!(bytes <= capacity, "sectors beyond the declared capacity");

@@ -2,6 +2,7 @@
 
 use crate::{pallet::*, types::*, weights::WeightInfo, DealOf};
 use alloc::vec::Vec;
+use codec::{Decode, Encode};
 use depin_primitives::deals::{DealEnd, DealId, DealState};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
@@ -10,7 +11,8 @@ use pallet_devices::DeviceId;
 use sp_core::H256;
 
 /// Version 0 to 1: a data root is kept by one device of the whole chain (`RootHolders`), where
-/// version 0 reserved it per device (`DealByRoot`). See [`v1::IndexRoots`].
+/// version 0 reserved it per device (`DealByRoot`); a prover record counts its sectors
+/// committed late in its epoch (`ProverState::late`). See [`v1::IndexRoots`].
 pub type V0ToV1<T> =
 	VersionedMigration<0, 1, v1::IndexRoots<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
@@ -29,6 +31,18 @@ pub mod v1 {
 		OptionQuery,
 	>;
 
+	/// Version 0's prover record: without `late`.
+	#[derive(Encode, Decode)]
+	pub struct OldProverState {
+		pub sectors: u32,
+		pub next_sector: SectorIndex,
+		pub committed_bytes: u64,
+		pub epoch: EpochIndex,
+		pub challenged: u32,
+		pub proven: u32,
+		pub consecutive_faults: u32,
+	}
+
 	/// Index every live root once, in one block (a chain of this version has a few hundred
 	/// sectors; every step is a read or two and a write or two).
 	///
@@ -39,12 +53,32 @@ pub mod v1 {
 	/// 2. The sectors: each keeps its root unless a deal or a sector taken before has it;
 	///    then it is dropped (a copy nobody pays for, or the sector of a deal just closed),
 	///    without a fault: its open challenge, if any, is no longer counted.
+	///
+	/// First each prover record gets `late`: its sectors committed for the epoch after the
+	/// record's (version 0 counted them as challenged in it, where their proofs are refused).
 	pub struct IndexRoots<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for IndexRoots<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let db = T::DbWeight::get();
 			let mut weight = Weight::zero();
+			Provers::<T>::translate::<OldProverState, _>(|device, old| {
+				let late = Sectors::<T>::iter_prefix_values(device)
+					.filter(|sector| sector.committed_in > old.epoch)
+					.count() as u32;
+				weight = weight.saturating_add(db.reads_writes(1, 1));
+				weight = weight.saturating_add(db.reads(u64::from(old.sectors)));
+				Some(ProverState {
+					sectors: old.sectors,
+					next_sector: old.next_sector,
+					committed_bytes: old.committed_bytes,
+					epoch: old.epoch,
+					challenged: old.challenged,
+					proven: old.proven,
+					consecutive_faults: old.consecutive_faults,
+					late,
+				})
+			});
 			let entries: Vec<(DeviceId, H256, DealId)> = DealByRoot::<T>::drain().collect();
 			let n = entries.len() as u64;
 			weight = weight.saturating_add(db.reads_writes(n, n));
@@ -124,6 +158,9 @@ pub mod v1 {
 			let Some(state) = state else { return };
 			state.sectors = state.sectors.saturating_sub(1);
 			state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
+			if sector.committed_in > state.epoch {
+				state.late = state.late.saturating_sub(1);
+			}
 			// Counted as challenged in the epoch the record describes and not proven in it:
 			// no longer.
 			let open = sector.committed_in < state.epoch && sector.proven_in != Some(state.epoch);
@@ -141,9 +178,22 @@ mod tests {
 	use crate::mock::*;
 	use frame_support::traits::OnRuntimeUpgrade;
 
-	/// Version 0's state: no global index, each live deal's root in `DealByRoot`.
+	/// Version 0's state: no global index, each live deal's root in `DealByRoot`, prover
+	/// records without `late`.
 	fn to_v0() {
 		let _ = RootHolders::<Test>::clear(u32::MAX, None);
+		for (device, state) in Provers::<Test>::iter() {
+			let old = v1::OldProverState {
+				sectors: state.sectors,
+				next_sector: state.next_sector,
+				committed_bytes: state.committed_bytes,
+				epoch: state.epoch,
+				challenged: state.challenged,
+				proven: state.proven,
+				consecutive_faults: state.consecutive_faults,
+			};
+			frame_support::storage::unhashed::put(&Provers::<Test>::hashed_key_for(device), &old);
+		}
 		for (id, deal) in Deals::<Test>::iter() {
 			if deal.state != DealState::Closed {
 				v1::DealByRoot::<Test>::insert(deal.proposal.device, deal.proposal.root, id);
@@ -172,6 +222,8 @@ mod tests {
 			let _ = RootHolders::<Test>::clear(u32::MAX, None);
 			commit(BOB, STORAGE_B, &d1);
 			commit(BOB, STORAGE_B, &d2);
+			// d4 in epoch 0's last block: it counts from epoch 2 (late in Bob's record).
+			run_to_block(9);
 			let bob_d4 = commit(BOB, STORAGE_B, &d4);
 			to_v0();
 			assert_eq!(v1::DealByRoot::<Test>::iter().count(), 4);
@@ -200,7 +252,8 @@ mod tests {
 			// Bob keeps only d4.
 			let bob: Vec<_> = Sectors::<Test>::iter_prefix(STORAGE_B).map(|(i, _)| i).collect();
 			assert_eq!(bob, vec![bob_d4]);
-			assert_eq!(Provers::<Test>::get(STORAGE_B).map(|p| p.sectors), Some(1));
+			assert_eq!(Provers::<Test>::get(STORAGE_B).map(|p| (p.sectors, p.late)), Some((1, 1)));
+			assert_eq!(Provers::<Test>::get(STORAGE_A).map(|p| p.late), Some(0));
 			// d3: one deal keeps the root, the other was closed as completed, its holds
 			// released, and its sector dropped.
 			let kept = RootHolders::<Test>::get(d3.root()).and_then(|h| h.deal).unwrap();

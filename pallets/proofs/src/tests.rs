@@ -137,6 +137,7 @@ fn owners_and_managers_commit_sectors_within_capacity() {
 				challenged: 0,
 				proven: 0,
 				consecutive_faults: 0,
+				late: 0,
 			}
 		);
 	});
@@ -561,8 +562,40 @@ fn a_sector_committed_in_the_block_that_seeds_the_next_epoch_is_challenged_an_ep
 		assert_rejected(honest_proof(STORAGE_A, 1, &late), Error::<Test>::SectorNotChallenged);
 		assert_eq!(Proofs::open_challenges(STORAGE_A).len(), 1);
 
+		// Epoch 1 challenged only the early sector: proven, it is no miss.
+		assert!(matches!(
+			submit(vec![honest_proof(STORAGE_A, early_index, &early)]).as_slice(),
+			[Event::StorageProofAccepted { .. }, ..]
+		));
 		run_to_epoch(2);
 		assert_ok!(Proofs::storage_challenge(STORAGE_A, 1, 2));
+		idle(Weight::MAX);
+		let state = Provers::<Test>::get(STORAGE_A).unwrap();
+		assert_eq!(
+			(state.epoch, state.challenged, state.late, state.consecutive_faults),
+			(2, 2, 0, 0)
+		);
+		assert!(!proof_events().iter().any(|e| matches!(e, Event::FaultsRecorded { .. })));
+	});
+}
+
+/// A record left untouched from the epoch in which a sector was committed late: the next
+/// epoch did not challenge that sector, so it is no miss there, and every later epoch is.
+#[test]
+fn an_untouched_late_sector_is_missed_only_from_the_epoch_that_challenges_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(9);
+		let late = sector_data(4, 2);
+		commit(ALICE, STORAGE_A, &late);
+		assert_eq!(Provers::<Test>::get(STORAGE_A).map(|p| p.late), Some(1));
+		// Nothing touches the record until epoch 4 (no sweep runs in these blocks).
+		run_to_epoch(4);
+		let mut state = Provers::<Test>::get(STORAGE_A).unwrap();
+		assert_eq!(state.epoch, 0);
+		use depin_proving::Ledger;
+		// Epoch 1 challenged nothing; epochs 2 and 3 challenged the sector and saw no proof.
+		assert_eq!(state.count_missed(4), 2);
+		assert_eq!(state.consecutive_faults, 2);
 	});
 }
 

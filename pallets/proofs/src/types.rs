@@ -33,6 +33,10 @@ pub struct ProverState {
 	pub proven: u32,
 	/// Epochs in a row with a missed proof, up to now.
 	pub consecutive_faults: u32,
+	/// Of the live sectors, those committed in `epoch`'s last block: they count from the epoch
+	/// after the next (`depin_proving::epoch::counts_from`), so `epoch + 1` does not challenge
+	/// them.
+	pub late: u32,
 }
 
 impl depin_proving::Ledger for ProverState {
@@ -52,9 +56,14 @@ impl depin_proving::Ledger for ProverState {
 			self.consecutive_faults = 0;
 		}
 		let gap = current.saturating_sub(self.epoch).saturating_sub(1);
-		if self.sectors > 0 && gap > 0 {
-			missed = missed.saturating_add(gap);
-			self.consecutive_faults = self.consecutive_faults.saturating_add(gap);
+		if gap > 0 {
+			// The first untouched epoch challenged the sectors not committed late; each later
+			// one, every sector.
+			let first = u32::from(self.sectors > self.late);
+			let rest = if self.sectors > 0 { gap.saturating_sub(1) } else { 0 };
+			let epochs = first.saturating_add(rest);
+			missed = missed.saturating_add(epochs);
+			self.consecutive_faults = self.consecutive_faults.saturating_add(epochs);
 		}
 		missed
 	}
@@ -66,11 +75,14 @@ impl depin_proving::Ledger for ProverState {
 		missed
 	}
 
-	/// Every live sector of an active device is challenged.
+	/// Every live sector of an active device is challenged, but those committed late in the
+	/// epoch before (they count from the next).
 	fn enter(&mut self, current: EpochIndex, active: bool) {
+		let late = if self.epoch.saturating_add(1) == current { self.late } else { 0 };
 		self.epoch = current;
-		self.challenged = if active { self.sectors } else { 0 };
+		self.challenged = if active { self.sectors.saturating_sub(late) } else { 0 };
 		self.proven = 0;
+		self.late = 0;
 	}
 
 	fn consecutive_faults(&self) -> u32 {
