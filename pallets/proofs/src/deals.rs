@@ -85,7 +85,17 @@ enum RootClaim {
 	/// Its own device keeps it in this sector, without a deal: the deal activates on it.
 	Renew(SectorIndex),
 	/// Only this sector of another device keeps it, without a deal: it is evicted.
-	Evict(DeviceId, SectorIndex),
+	Evict(DeviceId, SectorIndex, crate::types::Sector),
+}
+
+/// What keeps a root waiting for its sector: see [`Pallet::waiting_deal`].
+enum Waiting<T: Config> {
+	/// No published deal (a sector keeps the root).
+	None,
+	/// A published deal that could no longer be activated: it was ended, the root is free.
+	Lapsed,
+	/// This published deal, still to be activated.
+	Deal(DealId, DealOf<T>),
 }
 use crate::weights::WeightInfo;
 
@@ -205,18 +215,23 @@ impl<T: Config> Pallet<T> {
 			collateral_left: proposal.provider_collateral,
 			state: DealState::Published,
 		};
-		if let RootClaim::Evict(device, sector) = claim {
-			Self::evict_sector(device, sector, id);
-		}
+		let claimed = !matches!(claim, RootClaim::Free);
 		let sector = match claim {
 			RootClaim::Renew(sector) => Some(sector),
-			_ => None,
+			RootClaim::Evict(device, index, evicted) => {
+				Self::evict_sector(device, index, &evicted, id);
+				None
+			},
+			RootClaim::Free | RootClaim::Lapsed => None,
 		};
 		RootHolders::<T>::insert(
 			proposal.root,
 			RootHolder { device: proposal.device, sector, deal: Some(id) },
 		);
-		Deals::<T>::insert(id, &deal);
+		if sector.is_none() {
+			// (A renewal's record is written once, active, below.)
+			Deals::<T>::insert(id, &deal);
+		}
 		ClientDeals::<T>::insert(&proposal.client, id, ());
 		DeviceDeals::<T>::insert(proposal.device, id, ());
 		Self::deposit_event(Event::DealPublished {
@@ -229,24 +244,21 @@ impl<T: Config> Pallet<T> {
 		if let Some(sector) = sector {
 			Self::activate(id, deal, proposal.device, sector, Self::commitment_epoch());
 		}
-		Ok(match claim {
-			RootClaim::Free => Weight::zero(),
-			RootClaim::Lapsed | RootClaim::Renew(_) | RootClaim::Evict(..) => {
-				Self::root_claim_weight()
-			},
-		})
+		Ok(if claimed { Self::root_claim_weight() } else { Weight::zero() })
 	}
 
 	/// Whether `proposal` may have its root, and how: the root is free (or its deal, waiting
-	/// for a sector, has failed: see [`Self::lapsed_holder`]); or the proposal's device keeps
+	/// for a sector, has failed: see [`Self::waiting_deal`]); or the proposal's device keeps
 	/// it in a sector without a deal, which the deal renews (at the sector's size); or only
 	/// another device's sector keeps it, without a deal, and is evicted, once its challenge of
 	/// the epoch is answered or its deadline past (`ChallengeOpen`). Refused if a live deal
 	/// has it (`DuplicateRoot`).
 	fn root_claim(proposal: &DealProposalOf<T>) -> Result<RootClaim, Error<T>> {
 		let Some(holder) = RootHolders::<T>::get(proposal.root) else { return Ok(RootClaim::Free) };
-		if Self::lapsed_holder(&holder) {
-			return Ok(RootClaim::Lapsed);
+		match Self::waiting_deal(&holder) {
+			Waiting::Lapsed => return Ok(RootClaim::Lapsed),
+			Waiting::Deal(..) => return Err(Error::<T>::DuplicateRoot),
+			Waiting::None => {},
 		}
 		ensure!(holder.deal.is_none(), Error::<T>::DuplicateRoot);
 		let Some(index) = holder.sector else { return Ok(RootClaim::Free) };
@@ -254,25 +266,25 @@ impl<T: Config> Pallet<T> {
 		if holder.device != proposal.device {
 			let active = T::Registry::is_active(holder.device);
 			ensure!(!active || !Self::challenge_open(&sector), Error::<T>::ChallengeOpen);
-			return Ok(RootClaim::Evict(holder.device, index));
+			return Ok(RootClaim::Evict(holder.device, index, sector));
 		}
 		ensure!(sector.chunks == proposal.chunks, Error::<T>::DealSizeMismatch);
 		Ok(RootClaim::Renew(index))
 	}
 
-	/// If `holder` is a published deal that can no longer be activated (its activation
-	/// deadline has passed, or its device is gone), end it now (`NotActivated`: its provider
-	/// collateral to its client) and return true: the root is free. Nobody needs to settle a
-	/// failed deal before its root can be used again.
-	pub(crate) fn lapsed_holder(holder: &RootHolder) -> bool {
-		let (None, Some(id)) = (holder.sector, holder.deal) else { return false };
-		let Some(deal) = Deals::<T>::get(id) else { return false };
+	/// The published deal that keeps `holder`'s root waiting for its sector, if any. One that
+	/// can no longer be activated (its activation deadline has passed, or its device is gone)
+	/// is ended now (`NotActivated`: its provider collateral to its client), and the root is
+	/// free: nobody needs to settle a failed deal before its root can be used again.
+	fn waiting_deal(holder: &RootHolder) -> Waiting<T> {
+		let (None, Some(id)) = (holder.sector, holder.deal) else { return Waiting::None };
+		let Some(deal) = Deals::<T>::get(id) else { return Waiting::None };
 		let expired = frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline;
 		if !expired && T::Registry::device(holder.device).is_some() {
-			return false;
+			return Waiting::Deal(id, deal);
 		}
 		Self::end_deal(id, deal, DealEnd::NotActivated);
-		true
+		Waiting::Lapsed
 	}
 
 	/// The most taking a root over adds to a publication: evicting another device's sector
@@ -295,14 +307,11 @@ impl<T: Config> Pallet<T> {
 		chunks: u32,
 	) -> Result<Option<(DealId, DealOf<T>)>, Error<T>> {
 		let Some(holder) = RootHolders::<T>::get(root) else { return Ok(None) };
-		if Self::lapsed_holder(&holder) {
-			return Ok(None);
-		}
-		// A live sector keeps it (with or without a deal).
-		ensure!(holder.sector.is_none(), Error::<T>::DuplicateRoot);
-		let Some((id, deal)) = holder.deal.and_then(|id| Deals::<T>::get(id).map(|d| (id, d)))
-		else {
-			return Ok(None);
+		let (id, deal) = match Self::waiting_deal(&holder) {
+			Waiting::Lapsed => return Ok(None),
+			Waiting::Deal(id, deal) => (id, deal),
+			// A live sector keeps it (with or without a deal).
+			Waiting::None => return Err(Error::<T>::DuplicateRoot),
 		};
 		ensure!(holder.device == device, Error::<T>::DuplicateRoot);
 		ensure!(deal.proposal.chunks == chunks, Error::<T>::DealSizeMismatch);

@@ -305,18 +305,23 @@ impl<T: Config> Pallet<T> {
 		challenged && !answered && !past_deadline
 	}
 
-	/// Remove sector `index` of `device`, kept without a deal, for `deal`, which claimed its
+	/// Remove `sector` (number `index`) of `device`, kept without a deal, for `deal`, which claimed its
 	/// root: settled first, as a removal is. Only when its challenge of this epoch is not open
 	/// ([`Self::challenge_open`], checked by the publication): an eviction neither costs an
 	/// honest provider a proof it was about to give, nor lets a provider that lost the data
 	/// escape the miss.
-	pub(crate) fn evict_sector(device: DeviceId, index: SectorIndex, deal: DealId) {
-		let Some(sector) = Sectors::<T>::get(device, index) else { return };
-		let exists = T::Registry::device(device).is_some();
+	pub(crate) fn evict_sector(
+		device: DeviceId,
+		index: SectorIndex,
+		sector: &Sector,
+		deal: DealId,
+	) {
+		let registered = T::Registry::device(device);
+		let active = registered.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
 		let current = T::Epochs::current().index;
-		Self::settle(device, &mut state, current, T::Registry::is_active(device));
-		Self::drop_sector(device, index, &sector, state, exists);
+		Self::settle(device, &mut state, current, active);
+		Self::drop_sector(device, index, sector, state, registered.is_some());
 		Self::deposit_event(Event::SectorEvicted {
 			device,
 			sector: index,
@@ -328,7 +333,7 @@ impl<T: Config> Pallet<T> {
 	/// Forget `sector` (number `index`) of `device`, whose record `state` is settled: its
 	/// counters, its deal (ended by the provider) and its root. The record goes with the last
 	/// sector of a device that no longer `exists`.
-	fn drop_sector(
+	pub(crate) fn drop_sector(
 		device: DeviceId,
 		index: SectorIndex,
 		sector: &Sector,

@@ -7,7 +7,7 @@ use depin_primitives::deals::{DealEnd, DealId, DealState};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
-use pallet_devices::DeviceId;
+use pallet_devices::{DeviceId, DeviceRegistry};
 use sp_core::H256;
 
 /// Version 0 to 1: a data root is kept by one device of the whole chain (`RootHolders`), where
@@ -119,7 +119,8 @@ pub mod v1 {
 					Some(h) if h.device == device && h.sector == Some(index) => {},
 					Some(_) => {
 						drop_duplicate::<T>(device, index, &sector);
-						weight = weight.saturating_add(db.reads_writes(2, 2));
+						// The record and the registry read; the sector, its deal and root, the record.
+						weight = weight.saturating_add(db.reads_writes(4, 4));
 					},
 				}
 			}
@@ -151,23 +152,18 @@ pub mod v1 {
 		}
 	}
 
-	/// Forget sector `index` of `device`, whose root another sector or deal keeps.
+	/// Forget sector `index` of `device`, whose root another sector or deal keeps, through the
+	/// pallet's one removal (counters, root), its open challenge no longer counted.
 	fn drop_duplicate<T: Config>(device: DeviceId, index: SectorIndex, sector: &Sector) {
-		Sectors::<T>::remove(device, index);
-		Provers::<T>::mutate(device, |state| {
-			let Some(state) = state else { return };
-			state.sectors = state.sectors.saturating_sub(1);
-			state.committed_bytes = state.committed_bytes.saturating_sub(sector.bytes());
-			if sector.committed_in > state.epoch {
-				state.late = state.late.saturating_sub(1);
-			}
-			// Counted as challenged in the epoch the record describes and not proven in it:
-			// no longer.
-			let open = sector.committed_in < state.epoch && sector.proven_in != Some(state.epoch);
-			if open && state.challenged > state.proven {
-				state.challenged = state.challenged.saturating_sub(1);
-			}
-		});
+		let Some(mut state) = Provers::<T>::get(device) else { return };
+		// Counted as challenged in the epoch the record describes and not proven in it:
+		// no longer.
+		let open = sector.committed_in < state.epoch && sector.proven_in != Some(state.epoch);
+		if open && state.challenged > state.proven {
+			state.challenged = state.challenged.saturating_sub(1);
+		}
+		let exists = T::Registry::device(device).is_some();
+		Pallet::<T>::drop_sector(device, index, sector, state, exists);
 		Pallet::<T>::deposit_event(Event::SectorRemoved { device, sector: index });
 	}
 }
