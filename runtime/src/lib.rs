@@ -161,6 +161,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_coverage::migrations::V0ToV1<Runtime>,
 	pallet_coverage::migrations::V1ToV2<Runtime>,
+	pallet_coverage::migrations::V2ToV3<Runtime>,
 	pallet_devices::migrations::V0ToV1<Runtime>,
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
 	pallet_proofs::migrations::V0ToV1<Runtime>,

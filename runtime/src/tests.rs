@@ -1289,6 +1289,12 @@ mod governance {
 			assert_noop!(set(limit(0)), Error::<Runtime>::OutOfBounds);
 			assert_ok!(set(limit(2)));
 			assert_eq!(Limit::get(), 2);
+			type Pioneer = <Runtime as pallet_coverage::Config>::PioneerAfter;
+			assert_eq!(Pioneer::get(), 24);
+			let pioneer = |v| V::PioneerAfter(coverage_params::PioneerAfter, Some(v));
+			assert_noop!(set(pioneer(37)), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(pioneer(36)));
+			assert_eq!(Pioneer::get(), 36);
 			let half_life =
 				|v| V::ReciprocityHalfLife(coverage_params::ReciprocityHalfLife, Some(v));
 			assert_ok!(set(half_life(36)));

@@ -179,14 +179,17 @@ mod benchmarks {
 			crowded::<T>(id);
 			devices.push(id);
 		}
-		// Vouched hotspots were heard in the beaconers' exclusion cell and in one other of
-		// their density cell: each beacon, witnessed by neither, is judged unheard.
+		// Judges witnessed in the beaconers' exclusion cell and in one other of their density
+		// cell: each beacon, witnessed by neither, is judged unheard.
 		let current = T::Epochs::current().index;
 		let cell = T::Registry::density_cell(location).expect("a fine location; qed");
 		let exclusion =
 			location.parent(T::ExclusionResolution::get()).expect("a fine location; qed");
 		VouchedCellsIn::<T>::insert(cell, HeardCount { epoch: current, current: 2, previous: 0 });
-		LastVouchedIn::<T>::insert(exclusion, current);
+		LastVouchedIn::<T>::insert(
+			exclusion,
+			HeardCount { epoch: current, current: 1, previous: 0 },
+		);
 		let epoch = EpochInfo {
 			index: T::Epochs::current().index.saturating_add(1),
 			start: frame_system::Pallet::<T>::block_number(),

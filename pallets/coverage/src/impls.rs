@@ -54,12 +54,13 @@ impl<T: Config> OnEpochStart<BlockNumberFor<T>> for Pallet<T> {
 			return Weight::zero();
 		}
 		let want = Self::beacons_per_epoch();
-		Self::draw_beaconers(epoch, want);
-		T::WeightInfo::draw_beaconers(want)
+		let judged = Self::draw_beaconers(epoch, want);
+		T::WeightInfo::draw_beaconers(want).saturating_add(Self::vouching_weight(judged))
 	}
 
 	fn weight() -> Weight {
-		T::WeightInfo::draw_beaconers(T::MaxBeacons::get())
+		let most = T::MaxBeacons::get();
+		T::WeightInfo::draw_beaconers(most).saturating_add(Self::vouching_weight(most))
 	}
 }
 
@@ -178,6 +179,12 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Drawing beaconers -----------------------------------------------------------------
 
+	/// What judging `judged` beaconers costs beyond the benchmark, whose beacons are all
+	/// unheard: a beaconer vouched for reads and writes its cell's [`InhabitedIn`].
+	fn vouching_weight(judged: u32) -> Weight {
+		T::DbWeight::get().reads_writes(judged.into(), judged.into())
+	}
+
 	/// The beaconers an epoch draws: `BeaconsPerEpoch`, within `MaxBeacons`.
 	pub fn beacons_per_epoch() -> u32 {
 		T::BeaconsPerEpoch::get().min(T::MaxBeacons::get())
@@ -185,11 +192,14 @@ impl<T: Config> Pallet<T> {
 
 	/// Forget the previous epoch's beaconers and draw up to `want` for `epoch`: slot
 	/// `draw_slot(seed, attempt, roster size)` for attempts `0..2·want`, skipping repeats and
-	/// devices that are not active coverage devices. Bounded by `MaxBeacons`.
-	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) {
+	/// devices that are not active coverage devices. Bounded by `MaxBeacons`. Returns how
+	/// many beaconers of the previous epoch it judged.
+	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) -> u32 {
+		let mut judged: u32 = 0;
 		for device in BeaconList::<T>::take() {
 			if let Some(slot) = Beaconers::<T>::take(device) {
 				Self::judge_neighbours(device, &slot);
+				judged = judged.saturating_add(1);
 			}
 		}
 		let size = RosterSize::<T>::get();
@@ -218,6 +228,7 @@ impl<T: Config> Pallet<T> {
 		BeaconList::<T>::put(drawn);
 		DrawnEpoch::<T>::put(epoch.index);
 		Self::deposit_event(Event::BeaconersDrawn { epoch: epoch.index, count });
+		judged
 	}
 
 	/// Judge an ended epoch's beaconer by the hotspots heard around it
@@ -254,10 +265,16 @@ impl<T: Config> Pallet<T> {
 			// Silent, and nobody around who could have heard it: nothing to judge.
 			Untested if slot.beacon.is_none() => return,
 			Untested if standing.vouched && standing.unheard == 0 => return,
-			// Nobody vouched for was heard around it: a pioneer, vouched for by its beacon.
+			// A newcomer where judges were heard lately: its neighbours are only quiet. It
+			// waits for them to hear it, or for the cell to have been quiet long enough.
+			Untested if !standing.vouched && Self::inhabited(cell, slot.epoch) => return,
+			// Nobody around could judge it: a pioneer, vouched for by its beacon; or, vouched
+			// for before, its standing back (its judges all fell silent, or out of good
+			// standing: none of them left to hear it, it is not blamed for it).
 			Untested | Heard => {
 				standing.unheard = 0;
 				standing.vouched = true;
+				Self::inhabit(cell, slot.epoch.saturating_add(1));
 			},
 			Unheard => standing.unheard = standing.unheard.saturating_add(1),
 		}
@@ -278,10 +295,11 @@ impl<T: Config> Pallet<T> {
 	/// points hook of every witness and of the beaconer.
 	pub fn bundle_weight(witnesses: u32) -> Weight {
 		// Each device that earns is marked heard (`LastHeard`) and counted in its density
-		// cell (`HeardInCell`, `VouchedInCell`) and exclusion cell (`LastVouchedIn`,
-		// `VouchedCellsIn`). The benchmark measures one of each per earner, but its witnesses
-		// share seven density cells, so the three density-cell counts are added per earner: a
-		// read and a write each.
+		// cell (`HeardInCell`, with `InhabitedIn` read for its probation); a witness that
+		// judges is counted in its exclusion cell (`LastVouchedIn`) and among its density
+		// cell's judges (`VouchedCellsIn`, `InhabitedIn`). The benchmark measures one of each
+		// per earner, but its witnesses share seven density cells, so the three density-cell
+		// entries are added per earner: a read and a write each.
 		let earner =
 			T::OnProofAccepted::weight().saturating_add(T::DbWeight::get().reads_writes(3, 3));
 		T::WeightInfo::submit_beacon(witnesses)
@@ -444,11 +462,14 @@ impl<T: Config> Pallet<T> {
 			let mut points = Self::earn(
 				receipt.witness,
 				witness_cell,
-				exclusion,
 				epoch.index,
 				T::WitnessPoints::get(),
 				&standing,
 			);
+			// It witnessed: a judge of its cell, if it is one.
+			if let (true, true, Some(cell)) = (good, standing.vouched, witness_cell) {
+				Self::count_judge(cell, exclusion, epoch.index);
+			}
 			if standing.witnessed_in(epoch.index) >= T::WitnessCap::get() {
 				points = 0;
 			} else {
@@ -476,7 +497,6 @@ impl<T: Config> Pallet<T> {
 				slot.full_points = Self::earn(
 					report.device,
 					context.density_cell,
-					context.exclusion_cell,
 					epoch.index,
 					T::BeaconPoints::get(),
 					&beaconer,
@@ -520,15 +540,31 @@ impl<T: Config> Pallet<T> {
 		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
 	}
 
-	/// `device` (of `standing`) was heard in `cell` (its density cell) and `exclusion` (its
-	/// exclusion cell) in `epoch`: count it there (once per epoch) if it is in good standing
-	/// and not on probation, and return `points` scaled by the cell's density; nothing while
-	/// it is on probation (no beacon of it judged heard yet, and vouched hotspots heard in its
-	/// cell to judge it by).
+	/// Whether `cell` (a density cell) was known inhabited ([`InhabitedIn`]) within
+	/// `PioneerAfter` epochs before `epoch`, or in it: then a newcomer there is on probation.
+	/// What was learnt after `epoch` does not count: the beaconers vouched for when `epoch`
+	/// ended inhabit the next one, so hotspots founding a cell together are all its pioneers,
+	/// whatever order they are judged in.
+	pub(crate) fn inhabited(cell: H3Cell, epoch: EpochIndex) -> bool {
+		InhabitedIn::<T>::get(cell).is_some_and(|last| {
+			last <= epoch && last.saturating_add(T::PioneerAfter::get()) >= epoch
+		})
+	}
+
+	/// `cell` (a density cell) is inhabited in `epoch`.
+	fn inhabit(cell: H3Cell, epoch: EpochIndex) {
+		if InhabitedIn::<T>::get(cell).is_none_or(|last| last < epoch) {
+			InhabitedIn::<T>::insert(cell, epoch);
+		}
+	}
+
+	/// `device` (of `standing`) was heard in `cell` (its density cell) in `epoch`: count it
+	/// there (once per epoch) if it is in good standing and not on probation, and return
+	/// `points` scaled by the cell's density; nothing while it is on probation (not vouched
+	/// for yet, where judges were heard lately: [`Self::inhabited`]).
 	pub(crate) fn earn(
 		device: DeviceId,
 		cell: Option<H3Cell>,
-		exclusion: H3Cell,
 		epoch: EpochIndex,
 		points: u64,
 		standing: &Standing<T::MaxPartners>,
@@ -536,37 +572,39 @@ impl<T: Config> Pallet<T> {
 		let Some(cell) = cell else {
 			return scaled_points(points, 1, T::DensityTarget::get(), T::DensityMax::get());
 		};
-		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
-		let mut vouched = VouchedInCell::<T>::get(cell).at(epoch);
-		// The vouched devices heard in the cell this epoch or the one before, itself aside if
-		// it was heard then as one of them.
-		let last_heard = LastHeard::<T>::get(device);
-		let itself =
-			standing.vouched && last_heard.is_some_and(|last| last.saturating_add(1) >= epoch);
-		let others = vouched.heard().saturating_sub(u32::from(itself));
 		// On probation it earns nothing, and it dilutes nobody: decoys registered among
 		// vouched hotspots and heard through a ring's beacons do not count.
-		let on_probation = !standing.vouched && others > 0;
-		if standing.in_good_standing() && !on_probation && last_heard != Some(epoch) {
+		let on_probation = !standing.vouched && Self::inhabited(cell, epoch);
+		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
+		if standing.in_good_standing()
+			&& !on_probation
+			&& LastHeard::<T>::get(device) != Some(epoch)
+		{
 			heard.current = heard.current.saturating_add(1);
 			LastHeard::<T>::insert(device, epoch);
-			if standing.vouched {
-				vouched.current = vouched.current.saturating_add(1);
-				VouchedInCell::<T>::insert(cell, vouched);
-				if LastVouchedIn::<T>::get(exclusion) != Some(epoch) {
-					LastVouchedIn::<T>::insert(exclusion, epoch);
-					VouchedCellsIn::<T>::mutate(cell, |cells| {
-						*cells = cells.at(epoch);
-						cells.current = cells.current.saturating_add(1);
-					});
-				}
-			}
 		}
 		HeardInCell::<T>::insert(cell, heard);
 		if on_probation {
 			return 0;
 		}
 		scaled_points(points, heard.density(), T::DensityTarget::get(), T::DensityMax::get())
+	}
+
+	/// A judge (a vouched device in good standing) in `exclusion` (an exclusion cell of
+	/// `cell`, a density cell) witnessed a beacon in `epoch`: count its exclusion cell among
+	/// `cell`'s judges, once an epoch.
+	pub(crate) fn count_judge(cell: H3Cell, exclusion: H3Cell, epoch: EpochIndex) {
+		let mut own = LastVouchedIn::<T>::get(exclusion).at(epoch);
+		if own.current > 0 {
+			return;
+		}
+		own.current = 1;
+		LastVouchedIn::<T>::insert(exclusion, own);
+		VouchedCellsIn::<T>::mutate(cell, |cells| {
+			*cells = cells.at(epoch);
+			cells.current = cells.current.saturating_add(1);
+		});
+		Self::inhabit(cell, epoch);
 	}
 
 	/// Every rule a receipt must pass, cheapest first; what the pallet keeps of the witness if
@@ -661,8 +699,9 @@ impl<T: Config> Pallet<T> {
 	/// - a beaconer is never paid more than its beacon's points; each witness has its mark,
 	///   and no two witnesses of a beacon share an operator or a cell;
 	/// - no device or cell is heard in a future epoch, and every device heard in the epoch in
-	///   progress is counted in a cell; no more cells of a density cell count a vouched device
-	///   heard than vouched devices were heard there;
+	///   progress is counted in a cell; no more of a density cell's exclusion cells count a
+	///   judge than devices were heard in it, and each exclusion cell counts once an epoch
+	///   (`LastVouchedIn` adds up to `VouchedCellsIn`);
 	/// - a device's partners are distinct, never itself, and met in no future epoch.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -735,22 +774,44 @@ impl<T: Config> Pallet<T> {
 			heard_now = heard_now.saturating_add(u32::from(epoch == current));
 		}
 		let mut counted_now: u32 = 0;
-		for (cell, heard) in HeardInCell::<T>::iter() {
+		for (_, heard) in HeardInCell::<T>::iter() {
 			ensure!(heard.epoch <= current, "a cell heard in a future epoch");
 			counted_now = counted_now.saturating_add(heard.at(current).current);
+		}
+		// Each judge's cell counted is one device heard there; each counted once an epoch.
+		let (mut judges_now, mut judges_before) = (0u32, 0u32);
+		for (cell, judges) in VouchedCellsIn::<T>::iter() {
+			ensure!(judges.epoch <= current, "judges heard in a future epoch");
+			let judges = judges.at(current);
 			ensure!(
-				VouchedInCell::<T>::get(cell).at(current).current <= heard.at(current).current,
-				"more vouched devices heard in a cell than devices"
+				judges.current <= HeardInCell::<T>::get(cell).at(current).current,
+				"more cells with a judge heard than devices heard"
 			);
+			judges_now = judges_now.saturating_add(judges.current);
+			judges_before = judges_before.saturating_add(judges.previous);
+		}
+		let (mut cells_now, mut cells_before) = (0u32, 0u32);
+		for (_, own) in LastVouchedIn::<T>::iter() {
+			ensure!(own.epoch <= current, "a judge heard in a future epoch");
+			let own = own.at(current);
+			ensure!(own.current <= 1 && own.previous <= 1, "a judge's cell counted twice");
+			cells_now = cells_now.saturating_add(own.current);
+			cells_before = cells_before.saturating_add(own.previous);
+		}
+		// A cell with judges is inhabited.
+		for (cell, judges) in VouchedCellsIn::<T>::iter() {
 			ensure!(
-				VouchedCellsIn::<T>::get(cell).at(current).current
-					<= VouchedInCell::<T>::get(cell).at(current).current,
-				"more cells with a vouched device heard than vouched devices heard"
+				judges.last().is_none_or(|last| InhabitedIn::<T>::get(cell) >= Some(last)),
+				"judges heard in a cell not known inhabited"
 			);
 		}
-		for (_, epoch) in LastVouchedIn::<T>::iter() {
-			ensure!(epoch <= current, "a cell vouched for in a future epoch");
+		for (_, epoch) in InhabitedIn::<T>::iter() {
+			ensure!(epoch <= current, "a cell inhabited in a future epoch");
 		}
+		// Equal but for the epoch before an upgrade to storage version 3, which knew only
+		// each cell's last epoch.
+		ensure!(cells_now == judges_now, "judges' cells counted out of step");
+		ensure!(cells_before <= judges_before, "judges' cells counted out of step");
 		// Retired devices leave `LastHeard` but stay counted where they were heard.
 		ensure!(heard_now <= counted_now, "devices heard this epoch but not counted");
 

@@ -75,7 +75,7 @@ pub mod pallet {
 	use sp_core::H256;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -188,6 +188,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type UnheardLimit: Get<u32>;
 
+		/// Epochs without a judge (a vouched hotspot in good standing that witnessed) heard in
+		/// a density cell after which a newcomer's beacon there makes it a pioneer. Until
+		/// then the cell is inhabited: a newcomer there is on probation, and nobody vouches
+		/// for itself by beaconing while its neighbours happen to be quiet.
+		#[pallet::constant]
+		type PioneerAfter: Get<u32>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -223,25 +230,30 @@ pub mod pallet {
 	pub type HeardInCell<T: Config> =
 		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
 
-	/// The vouched devices in good standing heard per density cell, this epoch and the one
-	/// before: what a beacon is judged by, and what keeps a newcomer on probation.
-	#[pallet::storage]
-	pub type VouchedInCell<T: Config> =
-		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
-
-	/// The exclusion cells (`ExclusionResolution`) of each density cell in which a vouched
-	/// device in good standing was heard, this epoch and the one before: the neighbours a
-	/// beacon there is judged by. Cells, not devices: a beacon's witnesses stand in distinct
-	/// exclusion cells, none in its own, so hotspots packed into one cell count once.
+	/// The judges of each density cell: the exclusion cells (`ExclusionResolution`) in which
+	/// a vouched device in good standing witnessed a beacon, this epoch and the one before
+	/// (their `epoch` is the last epoch one did): what a beacon there is judged by. Cells,
+	/// not devices: a beacon's witnesses stand in distinct exclusion cells, none in its own,
+	/// so hotspots packed into one cell count once. Witnesses, not every hotspot heard: one
+	/// that never witnesses (a deaf or lying receiver) cannot be expected to hear anyone.
 	#[pallet::storage]
 	pub type VouchedCellsIn<T: Config> =
 		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
 
-	/// The last epoch a vouched device in good standing was heard in each exclusion cell
-	/// (counted in [`VouchedCellsIn`] once per epoch).
+	/// The last epoch each density cell was known to be inhabited: a device there was vouched
+	/// for (its beacon judged heard, or a pioneer's), or a judge witnessed there. Within
+	/// `PioneerAfter` epochs of it, a newcomer there is on probation and its beacon makes no
+	/// pioneer: a quiet spell of the hotspots there is no empty place to claim.
+	#[pallet::storage]
+	pub type InhabitedIn<T: Config> =
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, EpochIndex>;
+
+	/// Whether a judge witnessed in each exclusion cell, this epoch and the one before (each
+	/// count 0 or 1): so [`VouchedCellsIn`] is counted once per cell and epoch, and a beacon
+	/// is judged without its own cell.
 	#[pallet::storage]
 	pub type LastVouchedIn<T: Config> =
-		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, EpochIndex>;
+		StorageMap<_, Blake2_128Concat, pallet_devices::h3::H3Cell, HeardCount, ValueQuery>;
 
 	/// The last epoch each coverage device was heard in (counted in [`HeardInCell`] once per
 	/// epoch). Removed when the device retires.

@@ -149,6 +149,94 @@ pub mod v2 {
 	}
 }
 
+/// Version 2 to 3: a density cell's judges are the vouched hotspots in good standing that
+/// *witnessed* there (a hotspot that never witnesses cannot be expected to hear anyone), and
+/// each exclusion cell remembers whether one witnessed this epoch and the one before
+/// (`LastVouchedIn` becomes a [`crate::HeardCount`] of 0 or 1), so a beacon is judged
+/// without its own cell in either epoch. A cell's last epoch becomes a count of one in it
+/// (whether it also counted in the epoch before is not known: the version 2 reading, for
+/// that one epoch). `VouchedCellsIn` is kept as it is (it counted beaconers too: for two
+/// epochs, more judges than witnessed, the stricter side). A density cell is inhabited
+/// (`InhabitedIn`, new) as of the last epoch vouched devices or judges were heard there, so
+/// the upgrade opens no cell to pioneers. `VouchedInCell`, the vouched devices heard per
+/// density cell, is read no more: removed. One pass over the three maps in the upgrade
+/// block, one entry per exclusion or density cell heard: fine for the hotspots this chain has
+/// (thousands).
+pub type V2ToV3<T> =
+	VersionedMigration<2, 3, v3::Migrate<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+pub mod v3 {
+	use super::*;
+	use crate::HeardCount;
+	use depin_primitives::epoch::EpochIndex;
+	use pallet_devices::h3::H3Cell;
+
+	/// `LastVouchedIn` as version 2 typed it: each exclusion cell's last epoch.
+	#[frame_support::storage_alias]
+	pub type LastVouchedIn<T: Config> = StorageMap<Pallet<T>, Blake2_128Concat, H3Cell, EpochIndex>;
+
+	/// `VouchedInCell` of version 2: removed by this migration.
+	#[frame_support::storage_alias]
+	pub type VouchedInCell<T: Config> =
+		StorageMap<Pallet<T>, Blake2_128Concat, H3Cell, HeardCount, ValueQuery>;
+
+	pub struct Migrate<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for Migrate<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut cells: u64 = 0;
+			crate::LastVouchedIn::<T>::translate::<EpochIndex, _>(|_, epoch| {
+				cells = cells.saturating_add(1);
+				Some(HeardCount { epoch, current: 1, previous: 0 })
+			});
+			// A density cell where vouched devices or judges were heard is inhabited.
+			let mut inhabited: u64 = 0;
+			for (cell, judges) in crate::VouchedCellsIn::<T>::iter() {
+				let vouched = VouchedInCell::<T>::get(cell).last();
+				if let Some(last) = judges.last().max(vouched) {
+					inhabited = inhabited.saturating_add(1);
+					crate::InhabitedIn::<T>::insert(cell, last);
+				}
+			}
+			let removed = u64::from(VouchedInCell::<T>::clear(u32::MAX, None).unique);
+			let reads = cells.saturating_add(inhabited.saturating_mul(2)).saturating_add(removed);
+			T::DbWeight::get()
+				.reads_writes(reads, cells.saturating_add(inhabited).saturating_add(removed))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			let cells: Vec<(H3Cell, EpochIndex)> = LastVouchedIn::<T>::iter().collect();
+			Ok(cells.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = Vec::<(H3Cell, EpochIndex)>::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("the pre-upgrade cells"))?;
+			ensure!(
+				crate::LastVouchedIn::<T>::iter().count() == before.len(),
+				"an exclusion cell lost in the migration"
+			);
+			for (cell, epoch) in before {
+				ensure!(
+					crate::LastVouchedIn::<T>::get(cell)
+						== HeardCount { epoch, current: 1, previous: 0 },
+					"an exclusion cell's epoch not kept"
+				);
+			}
+			ensure!(VouchedInCell::<T>::iter_keys().next().is_none(), "VouchedInCell left");
+			for (cell, judges) in crate::VouchedCellsIn::<T>::iter() {
+				ensure!(
+					judges.last() <= crate::InhabitedIn::<T>::get(cell),
+					"a cell with judges not inhabited"
+				);
+			}
+			Ok(())
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -253,6 +341,50 @@ mod tests {
 			assert_eq!(Beaconers::<Test>::get(1).expect("kept").points, 40);
 			let _ = Beaconers::<Test>::clear(u32::MAX, None);
 			LastHeard::<Test>::remove(heard);
+		});
+	}
+
+	#[test]
+	fn v3_keeps_each_exclusion_cells_epoch_and_removes_the_vouched_counts() {
+		ExtBuilder.build_and_execute(|| {
+			StorageVersion::new(2).put::<Coverage>();
+			let cell = |raw: u64| pallet_devices::h3::H3Cell::new(raw).unwrap();
+			let a = cell(location_of(BEACONER)).parent(8).unwrap();
+			let density = cell(location_of(BEACONER)).parent(7).unwrap();
+			v3::LastVouchedIn::<Test>::insert(a, 0);
+			v3::VouchedInCell::<Test>::insert(
+				density,
+				crate::HeardCount { epoch: 0, current: 2, previous: 0 },
+			);
+			HeardInCell::<Test>::insert(
+				density,
+				crate::HeardCount { epoch: 0, current: 2, previous: 0 },
+			);
+			VouchedCellsIn::<Test>::insert(
+				density,
+				crate::HeardCount { epoch: 0, current: 1, previous: 0 },
+			);
+
+			#[cfg(feature = "try-runtime")]
+			let state = <v3::Migrate<Test> as UncheckedOnRuntimeUpgrade>::pre_upgrade().unwrap();
+			V2ToV3::<Test>::on_runtime_upgrade();
+			#[cfg(feature = "try-runtime")]
+			<v3::Migrate<Test> as UncheckedOnRuntimeUpgrade>::post_upgrade(state).unwrap();
+
+			assert_eq!(StorageVersion::get::<Coverage>(), 3);
+			assert_eq!(
+				LastVouchedIn::<Test>::get(a),
+				crate::HeardCount { epoch: 0, current: 1, previous: 0 }
+			);
+			assert!(!v3::VouchedInCell::<Test>::contains_key(density));
+			// The judges' count is kept, and the cell is inhabited as of its last vouched
+			// device heard.
+			assert_eq!(VouchedCellsIn::<Test>::get(density).current, 1);
+			assert_eq!(InhabitedIn::<Test>::get(density), Some(0));
+			assert!(Coverage::inhabited(density, 0));
+			// Again: nothing changes (the version is already 3).
+			V2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(LastVouchedIn::<Test>::get(a).current, 1);
 		});
 	}
 }

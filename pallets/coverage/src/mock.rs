@@ -95,6 +95,7 @@ parameter_types! {
 	pub static WitnessCap: u32 = 1_000;
 	pub static NeighbourQuorum: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 	pub static UnheardLimit: u32 = u32::MAX;
+	pub static PioneerAfter: u32 = 24;
 }
 
 impl pallet_coverage::Config for Test {
@@ -123,6 +124,7 @@ impl pallet_coverage::Config for Test {
 	type WitnessCap = WitnessCap;
 	type NeighbourQuorum = NeighbourQuorum;
 	type UnheardLimit = UnheardLimit;
+	type PioneerAfter = PioneerAfter;
 	type WeightInfo = ();
 }
 

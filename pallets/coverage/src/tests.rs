@@ -1243,37 +1243,32 @@ fn a_full_list_of_partners_forgets_the_one_met_least() {
 	assert_eq!(standing.met(10, 8, 4), 3);
 }
 
-/// Three more vouched hotspots heard in `BEACONER`'s density cell in the current epoch
-/// (besides any really heard): a beacon of it that its neighbours do not witness is then
-/// unheard.
-fn crowd_the_beaconers_cell() {
+/// A judge (a vouched hotspot in good standing) heard witnessing in the epoch in progress in
+/// `exclusion`, an exclusion cell of `BEACONER`'s density cell, besides any really heard.
+fn judge_heard_in(exclusion: H3Cell) {
 	let e = epoch().index;
-	for counts in [VouchedInCell::<Test>::mutate, VouchedCellsIn::<Test>::mutate] {
-		counts(density_cell_of(BEACONER), |heard: &mut HeardCount| {
-			*heard = heard.at(e);
-			heard.current += 3;
-		});
+	let cell = density_cell_of(BEACONER);
+	HeardInCell::<Test>::mutate(cell, |heard| {
+		*heard = heard.at(e);
+		heard.current += 1;
+	});
+	Coverage::count_judge(cell, exclusion, e);
+}
+
+/// Judges heard in three more exclusion cells of `BEACONER`'s density cell in the current
+/// epoch: a beacon of it that its neighbours do not witness is then unheard.
+fn crowd_the_beaconers_cell() {
+	for door in &next_doors(BEACONER)[3..6] {
+		judge_heard_in(H3Cell::new(*door).unwrap().parent(8).unwrap());
 	}
 }
 
 /// `count` more vouched hotspots heard in `BEACONER`'s own exclusion cell in the current
-/// epoch: none of them can witness it.
+/// epoch, judges all: none of them can witness it.
 fn pack_the_beaconers_cell(count: u32) {
-	let e = epoch().index;
-	let cell = density_cell_of(BEACONER);
-	for counts in [HeardInCell::<Test>::mutate, VouchedInCell::<Test>::mutate] {
-		counts(cell, |heard: &mut HeardCount| {
-			*heard = heard.at(e);
-			heard.current += count;
-		});
-	}
 	let own = H3Cell::new(location_of(BEACONER)).unwrap().parent(8).unwrap();
-	if LastVouchedIn::<Test>::get(own) != Some(e) {
-		LastVouchedIn::<Test>::insert(own, e);
-		VouchedCellsIn::<Test>::mutate(cell, |cells| {
-			*cells = cells.at(e);
-			cells.current += 1;
-		});
+	for _ in 0..count {
+		judge_heard_in(own);
 	}
 }
 
@@ -1475,7 +1470,8 @@ fn a_newcomer_neither_counts_where_it_is_heard_nor_vouches_for_others() {
 		assert_eq!(witnesses_of(BEACONER), vec![newcomer]);
 		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
 		assert_eq!(HeardInCell::<Test>::get(cell).at(1).current, 2, "both heard");
-		assert_eq!(VouchedInCell::<Test>::get(cell).at(1).current, 1, "only the beaconer vouched");
+		// Nor a judge: the beaconer did not witness, and the newcomer is not vouched for.
+		assert_eq!(VouchedCellsIn::<Test>::get(cell).at(1).current, 0);
 	});
 }
 
@@ -1615,14 +1611,19 @@ fn a_beaconer_that_moved_after_its_beacon_or_retired_is_not_judged() {
 #[test]
 fn a_count_leaves_out_an_entry_only_from_the_epoch_it_reads() {
 	let count = HeardCount { epoch: 5, current: 3, previous: 2 };
-	assert_eq!(count.heard_without(None), 3);
-	assert_eq!(count.heard_without(Some(5)), 2);
-	assert_eq!(count.heard_without(Some(4)), 3, "the previous epoch's count is not read");
-	assert_eq!(count.heard_without(Some(3)), 3);
+	let own = |epoch, current, previous| HeardCount { epoch, current, previous };
+	assert_eq!(count.heard_without(HeardCount::default()), 3);
+	assert_eq!(count.heard_without(own(5, 1, 0)), 2);
+	assert_eq!(count.heard_without(own(4, 1, 0)), 3, "the previous epoch's count is not read");
+	assert_eq!(count.heard_without(own(3, 1, 0)), 3);
 	let fading = HeardCount { epoch: 5, current: 1, previous: 2 };
-	assert_eq!(fading.heard_without(Some(4)), 1);
-	assert_eq!(fading.heard_without(Some(5)), 2);
-	assert_eq!(HeardCount::default().heard_without(Some(0)), 0);
+	assert_eq!(fading.heard_without(own(4, 1, 0)), 1);
+	assert_eq!(fading.heard_without(own(5, 1, 0)), 2, "not in the epoch read");
+	assert_eq!(fading.heard_without(own(5, 1, 1)), 1, "in both epochs");
+	assert_eq!(HeardCount::default().heard_without(own(0, 1, 0)), 0);
+	assert_eq!(count.last(), Some(5));
+	assert_eq!(own(5, 0, 1).last(), Some(4));
+	assert_eq!(HeardCount::default().last(), None);
 }
 
 #[test]
@@ -1643,7 +1644,7 @@ fn a_device_that_leaves_the_roster_is_vouched_for_no_more() {
 		beacon_heard_by(&[NEAR_BOB]);
 		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
 		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
-		assert_eq!(VouchedInCell::<Test>::get(density_cell_of(BEACONER)).at(1).current, 1);
+		assert_eq!(VouchedCellsIn::<Test>::get(density_cell_of(NEAR_BOB)).at(1).current, 0);
 	});
 }
 
@@ -1659,5 +1660,267 @@ fn a_newcomer_on_probation_dilutes_nobody() {
 		assert_eq!(HeardInCell::<Test>::get(density_cell_of(BEACONER)).at(1).current, 2);
 		assert_eq!(LastHeard::<Test>::get(newcomer), None);
 		assert_eq!(LastHeard::<Test>::get(NEAR_BOB), Some(1));
+	});
+}
+
+/// What [`play_a_ring_among_honest_hotspots`] saw: the points the ring earned, and the most
+/// beacons in a row any honest hotspot that witnesses had judged unheard.
+#[derive(Debug)]
+struct RingPlay {
+	ring_points: u64,
+	honest_unheard: u32,
+	trace: Vec<String>,
+}
+
+/// The dev chain's coverage world, as `./scripts/attacks.sh` plays it: three honest hotspots
+/// registered together in three exclusion cells of one density cell, one of them (the liar)
+/// beaconing well but never witnessing validly; and, registered `ring_after` epochs later in
+/// three other cells there, a ring of three under unrelated owners that beacon and witness
+/// each other only. Every hotspot beacons every epoch; the bundles of an epoch are relayed in
+/// an order drawn from `seed`, and honest hotspots miss a beacon now and then (`miss` in 8).
+fn play_a_ring_among_honest_hotspots(seed: u64, ring_after: u32, miss: u64) -> RingPlay {
+	UnheardLimit::set(3);
+	let doors = next_doors(BEACONER);
+	let (p, p_key) = hotspot_at(BOB, 170, doors[0]);
+	let (q, q_key) = hotspot_at(CHARLIE, 171, doors[1]);
+	let (liar, liar_key) = hotspot_at(DAVE, 172, doors[2]);
+	let mut keys: std::collections::BTreeMap<DeviceId, pallet_devices::DevicePair> =
+		[(p, p_key), (q, q_key), (liar, liar_key)].into_iter().collect();
+	let mut ring = Vec::new();
+	let mut rng = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+	let mut next = move || {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		rng
+	};
+	let mut trace = Vec::new();
+	let mut ring_points = 0;
+	for e in 1..=10u32 {
+		run_to_epoch(e);
+		if e == ring_after {
+			for (i, owner) in [EVE, MANAGER, ALICE].into_iter().enumerate() {
+				let (device, key) = hotspot_at(owner, 180 + i as u8, doors[3 + i]);
+				keys.insert(device, key);
+				ring.push(device);
+			}
+		}
+		let start = epoch().start;
+		let mut bundles = Vec::new();
+		for (&device, key) in keys.iter() {
+			let honest = !ring.contains(&device);
+			if honest && next() % 8 < miss {
+				continue;
+			}
+			drawn_now(device);
+			let beacon = beacon_by(device, key, start);
+			let hearers: Vec<DeviceId> = if honest {
+				[p, q].into_iter().filter(|w| *w != device).collect()
+			} else {
+				ring.iter().copied().filter(|w| *w != device).collect()
+			};
+			let receipts =
+				hearers.iter().map(|w| receipt_by(*w, &keys[w], &beacon, start)).collect();
+			bundles.push(bundle(beacon, receipts));
+		}
+		for i in (1..bundles.len()).rev() {
+			let j = (next() % (i as u64 + 1)) as usize;
+			bundles.swap(i, j);
+		}
+		run_to_block(start + 1);
+		clear_points();
+		for b in bundles {
+			submit(b);
+		}
+		let earned: u64 = points().iter().filter(|p| ring.contains(&p.0)).map(|p| p.3).sum();
+		ring_points += earned;
+		let standing = |d: &DeviceId| {
+			let s = Standings::<Test>::get(d);
+			format!("{d}:{}{}", if s.vouched { "v" } else { "-" }, s.unheard)
+		};
+		trace.push(format!(
+			"epoch {e}: ring earned {earned}; {}",
+			keys.keys().map(standing).collect::<Vec<_>>().join(" ")
+		));
+	}
+	run_to_epoch(11);
+	let honest_unheard = judged()
+		.into_iter()
+		.filter(|j| j.0 == p || j.0 == q)
+		.map(|j| j.4)
+		.max()
+		.unwrap_or_default();
+	RingPlay { ring_points, honest_unheard, trace }
+}
+
+#[test]
+fn a_ring_among_honest_hotspots_and_a_deaf_one_earns_nothing_whatever_the_order() {
+	let mut failures = Vec::new();
+	for seed in 0..40 {
+		for (ring_after, miss) in [(3, 0), (3, 1), (2, 2), (4, 1)] {
+			ExtBuilder.build_and_execute(|| {
+				let play = play_a_ring_among_honest_hotspots(seed, ring_after, miss);
+				if play.ring_points > 0 || play.honest_unheard >= 3 {
+					failures.push(format!(
+						"seed {seed}, ring after {ring_after}, miss {miss}: ring {} honest unheard {}: {:#?}",
+						play.ring_points, play.honest_unheard, play.trace
+					));
+				}
+			});
+		}
+	}
+	let paid = failures.iter().filter(|f| !f.contains("ring 0 ")).count();
+	assert!(
+		failures.is_empty(),
+		"{} of 160 plays failed ({paid} paid the ring); the first: {}",
+		failures.len(),
+		failures.first().cloned().unwrap_or_default()
+	);
+}
+
+/// The exclusion cell of `location`.
+fn exclusion_of(location: u64) -> H3Cell {
+	H3Cell::new(location).unwrap().parent(8).unwrap()
+}
+
+/// Each of `devices` (with its key) beacons at the start of the epoch in progress, witnessed
+/// by those `hearers` gives it, relayed in the next block.
+fn all_beacon(
+	devices: &[(DeviceId, &pallet_devices::DevicePair)],
+	hearers: impl Fn(DeviceId) -> Vec<DeviceId>,
+) {
+	let start = epoch().start;
+	let keys: std::collections::BTreeMap<_, _> = devices.iter().copied().collect();
+	let mut bundles = Vec::new();
+	for &(device, key) in devices {
+		drawn_now(device);
+		let beacon = beacon_by(device, key, start);
+		let receipts =
+			hearers(device).iter().map(|w| receipt_by(*w, keys[w], &beacon, start)).collect();
+		bundles.push(bundle(beacon, receipts));
+	}
+	run_to_block(start + 1);
+	for b in bundles {
+		submit(b);
+	}
+}
+
+#[test]
+fn a_hotspot_that_never_witnesses_is_no_judge() {
+	ExtBuilder.build_and_execute(|| {
+		let doors = next_doors(BEACONER);
+		let (p, p_key) = hotspot_at(BOB, 191, doors[0]);
+		let (q, q_key) = hotspot_at(CHARLIE, 192, doors[1]);
+		let (deaf, deaf_key) = hotspot_at(DAVE, 193, doors[2]);
+		for device in [p, q, deaf] {
+			Standings::<Test>::mutate(device, |s| s.vouched = true);
+		}
+		run_to_epoch(1);
+		// p and q hear each other and the deaf one; the deaf one hears nobody.
+		all_beacon(&[(p, &p_key), (q, &q_key), (deaf, &deaf_key)], |device| {
+			[p, q].into_iter().filter(|w| *w != device).collect()
+		});
+		let cell = density_cell_of(BEACONER);
+		assert_eq!(VouchedCellsIn::<Test>::get(cell).at(1).current, 2, "p's and q's cells");
+		assert_eq!(LastVouchedIn::<Test>::get(exclusion_of(doors[2])).current, 0);
+		run_to_epoch(2);
+		// Each judged by the one other judge (the deaf one's cell is none), which heard it.
+		assert_eq!(judged_of(p), vec![(p, 1, 1, 1, 0)]);
+		assert_eq!(judged_of(q), vec![(q, 1, 1, 1, 0)]);
+		// The deaf one, by both.
+		assert_eq!(judged_of(deaf), vec![(deaf, 1, 2, 2, 0)]);
+		// A judge out of good standing neither judges nor counts as a neighbour that heard.
+		Standings::<Test>::mutate(q, |s| s.unheard = 1);
+		all_beacon(&[(p, &p_key), (q, &q_key), (deaf, &deaf_key)], |device| {
+			[p, q].into_iter().filter(|w| *w != device).collect()
+		});
+		run_to_epoch(3);
+		// q, out of good standing, witnessed p but is no neighbour that heard it, nor a judge:
+		// p's judges are q's cell, counted in epoch 1 (p's own cell aside in both epochs).
+		let of_epoch_2 =
+			|device| judged_of(device).into_iter().filter(|j| j.1 == 2).collect::<Vec<_>>();
+		assert_eq!(of_epoch_2(p), vec![(p, 2, 1, 0, 1)]);
+		// p heard q: q's standing is back. The deaf one was heard by p, one of its two.
+		assert_eq!(of_epoch_2(q), vec![(q, 2, 1, 1, 0)]);
+		assert_eq!(of_epoch_2(deaf), vec![(deaf, 2, 2, 1, 0)]);
+	});
+}
+
+#[test]
+fn hotspots_founding_a_cell_together_are_all_its_pioneers_and_a_later_one_waits() {
+	ExtBuilder.build_and_execute(|| {
+		let doors = next_doors(BEACONER);
+		let founders: Vec<_> = [(BOB, 194), (CHARLIE, 195), (DAVE, 196)]
+			.into_iter()
+			.enumerate()
+			.map(|(i, (owner, seed))| hotspot_at(owner, seed, doors[i]))
+			.collect();
+		run_to_epoch(1);
+		let keyed: Vec<_> = founders.iter().map(|(d, k)| (*d, k)).collect();
+		let ids: Vec<DeviceId> = founders.iter().map(|f| f.0).collect();
+		all_beacon(&keyed, |device| ids.iter().copied().filter(|w| *w != device).collect());
+		// Nobody vouched for was there: they earn (no probation) and judge nobody yet.
+		assert!(ids.iter().all(|d| points_of(*d).iter().sum::<u64>() > 0));
+		let (late, late_key) = hotspot_at(EVE, 197, doors[3]);
+		run_to_epoch(2);
+		for device in &ids {
+			assert!(Standings::<Test>::get(device).vouched, "{device}: a pioneer");
+		}
+		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(2));
+		// A later arrival is on probation: its receipt is taken and pays nothing.
+		clear_points();
+		let mut keyed = keyed;
+		keyed.push((late, &late_key));
+		all_beacon(
+			&[keyed[0], keyed[3]],
+			|device| if device == ids[0] { vec![late] } else { vec![] },
+		);
+		assert_eq!(witnesses_of(ids[0]), vec![late]);
+		assert_eq!(points_of(late), vec![0]);
+	});
+}
+
+#[test]
+fn a_newcomer_waits_out_a_quiet_spell_of_an_inhabited_cell_before_it_is_a_pioneer() {
+	ExtBuilder.build_and_execute(|| {
+		PioneerAfter::set(4);
+		let doors = next_doors(BEACONER);
+		let (newcomer, key) = hotspot_at(EVE, 198, doors[0]);
+		// Its witness stands in the next density cell: it is nobody's judge.
+		let there = [NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER]
+			.into_iter()
+			.map(location_of)
+			.find(|l| {
+				Devices::density_cell(H3Cell::new(*l).unwrap()) != Some(density_cell_of(BEACONER))
+			})
+			.expect("a genesis hotspot in the next density cell");
+		let (witness, witness_key) = hotspot_at(ALICE, 199, there);
+		run_to_epoch(1);
+		// A judge witnessed in the newcomer's density cell in epoch 1, and was quiet since.
+		judge_heard_in(exclusion_of(doors[3]));
+		let keyed = [(newcomer, &key), (witness, &witness_key)];
+		let beacon_heard = || {
+			clear_points();
+			all_beacon(
+				&keyed[..],
+				|device| if device == newcomer { vec![witness] } else { vec![] },
+			);
+			points_of(newcomer).iter().sum::<u64>()
+		};
+		for e in 2..=5 {
+			run_to_epoch(e);
+			assert_eq!(beacon_heard(), 0, "epoch {e}: on probation while the cell is inhabited");
+		}
+		// Epoch 6 is past `PioneerAfter`: nobody's cell, it earns, and its beacon makes it a
+		// pioneer. Epoch 2 still counted the judge of epoch 1 (unheard); epochs 3 to 5 had
+		// nobody to judge it by, but the cell was inhabited: no pioneer.
+		run_to_epoch(6);
+		assert!(beacon_heard() > 0);
+		run_to_epoch(7);
+		let verdicts: Vec<_> = judged_of(newcomer).iter().map(|j| (j.1, j.2, j.4)).collect();
+		assert_eq!(verdicts, vec![(2, 1, 1), (6, 0, 0)]);
+		assert!(Standings::<Test>::get(newcomer).vouched);
+		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(7));
+		assert!(beacon_heard() > 0, "a pioneer earns");
 	});
 }

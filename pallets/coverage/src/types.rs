@@ -239,14 +239,26 @@ impl HeardCount {
 		self.current.max(self.previous)
 	}
 
-	/// [`HeardCount::heard`] without one entry last counted in `counted_in` (`None`: never),
-	/// if the count it reads (this epoch's, or the previous one's when that is more) has it.
-	pub fn heard_without(&self, counted_in: Option<EpochIndex>) -> u32 {
-		let in_count = match counted_in {
-			Some(e) if e == self.epoch => self.current >= self.previous,
-			Some(e) if e.saturating_add(1) == self.epoch => self.previous > self.current,
-			_ => false,
-		};
-		self.heard().saturating_sub(u32::from(in_count))
+	/// [`HeardCount::heard`] without what `own` (another count of the same epochs, 0 or 1 in
+	/// each, already in this one) adds to the count it reads: this epoch's, or the previous
+	/// one's when that is more.
+	pub fn heard_without(&self, own: HeardCount) -> u32 {
+		let own = own.at(self.epoch);
+		if self.current >= self.previous {
+			self.current.saturating_sub(own.current.min(1))
+		} else {
+			self.previous.saturating_sub(own.previous.min(1))
+		}
+	}
+
+	/// The last epoch it counted anyone in, if it did in the two it remembers.
+	pub fn last(&self) -> Option<EpochIndex> {
+		if self.current > 0 {
+			Some(self.epoch)
+		} else if self.previous > 0 {
+			self.epoch.checked_sub(1)
+		} else {
+			None
+		}
 	}
 }

@@ -185,6 +185,7 @@ impl pallet_coverage::Config for Runtime {
 	type WitnessCap = coverage_params::WitnessCap;
 	type NeighbourQuorum = coverage_params::NeighbourQuorum;
 	type UnheardLimit = coverage_params::UnheardLimit;
+	type PioneerAfter = coverage_params::PioneerAfter;
 	type WeightInfo = pallet_coverage::weights::SubstrateWeight<Runtime>;
 }
 

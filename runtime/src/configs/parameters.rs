@@ -162,6 +162,12 @@ pub mod dynamic_params {
 		/// coverage share.
 		#[codec(index = 4)]
 		pub static UnheardLimit: u32 = 3;
+		/// Epochs without a judge heard in a density cell (a vouched hotspot in good standing
+		/// that witnessed) after which a newcomer there becomes a pioneer by beaconing: a day
+		/// of hourly epochs. Until then it is on probation, so a ring cannot vouch for itself
+		/// while the hotspots around it happen to be quiet or out of good standing.
+		#[codec(index = 5)]
+		pub static PioneerAfter: u32 = 24;
 	}
 
 	/// Governance timing: root only (no guard).
@@ -391,6 +397,12 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				),
 				V::UnheardLimit(_, v) => {
 					Self::view(guard(1, 48, 50, 1), coverage_params::UnheardLimit::get(), v)
+				},
+				// At least the epochs a cell's judges take to recover when all of them fall
+				// out of good standing together (two quiet epochs, then a beacon), at most a
+				// month of hourly epochs.
+				V::PioneerAfter(_, v) => {
+					Self::view(guard(4, 720, 50, 1), coverage_params::PioneerAfter::get(), v)
 				},
 			},
 			// Root only.
