@@ -249,30 +249,35 @@ impl Chain {
 		Ok(slot.is_some())
 	}
 
-	/// Whether vouched coverage hotspots in good standing were heard in the density cell of
-	/// `location` this epoch or the one before (`Coverage::VouchedInCell`): newcomers there
-	/// are on probation.
-	pub async fn vouched_heard_around(&self, location: u64) -> Result<bool> {
+	/// Whether the density cell of `location` is inhabited (`Coverage::InhabitedIn` within
+	/// `PioneerAfter` epochs): a hotspot there was vouched for, or a vouched one witnessed,
+	/// lately. Newcomers there are on probation, and none is a pioneer.
+	pub async fn inhabited_around(&self, location: u64) -> Result<bool> {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let resolution = at
 			.constants()
 			.entry(depin::constants().devices().density_resolution())
 			.context("the runtime has no density resolution")?;
+		let pioneer_after = at
+			.constants()
+			.entry(depin::constants().coverage().pioneer_after())
+			.context("the runtime has no PioneerAfter")?;
 		let cell = depin_primitives::h3::H3Cell::new(location)
 			.ok()
 			.and_then(|cell| cell.parent(resolution))
 			.context("a location finer than the density resolution")?;
 		let key = depin::runtime_types::depin_primitives::h3::H3Cell(cell.raw());
-		let heard = at
+		let last = at
 			.storage()
-			.try_fetch(depin::storage().coverage().vouched_in_cell(), (key,))
+			.try_fetch(depin::storage().coverage().inhabited_in(), (key,))
 			.await
-			.context("cannot read the vouched hotspots")?;
-		let heard = match heard {
-			Some(value) => value.decode().context("cannot decode the vouched hotspots")?,
+			.context("cannot read where hotspots live")?;
+		let last: u32 = match last {
+			Some(value) => value.decode().context("cannot decode where hotspots live")?,
 			None => return Ok(false),
 		};
-		Ok(heard.current.max(heard.previous) > 0)
+		let epoch = self.epoch().await?.index;
+		Ok(last <= epoch && last.saturating_add(pioneer_after) >= epoch)
 	}
 
 	/// Sign `call` with `signer`, submit it, wait until it is in a finalized block and

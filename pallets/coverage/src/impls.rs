@@ -55,7 +55,8 @@ impl<T: Config> OnEpochStart<BlockNumberFor<T>> for Pallet<T> {
 		}
 		let want = Self::beacons_per_epoch();
 		let judged = Self::draw_beaconers(epoch, want);
-		T::WeightInfo::draw_beaconers(want).saturating_add(Self::vouching_weight(judged))
+		T::WeightInfo::draw_beaconers(want.max(judged))
+			.saturating_add(Self::vouching_weight(judged))
 	}
 
 	fn weight() -> Weight {
@@ -196,11 +197,19 @@ impl<T: Config> Pallet<T> {
 	/// many beaconers of the previous epoch it judged.
 	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) -> u32 {
 		let mut judged: u32 = 0;
+		let mut inhabited: Vec<(H3Cell, EpochIndex)> = Vec::new();
 		for device in BeaconList::<T>::take() {
 			if let Some(slot) = Beaconers::<T>::take(device) {
-				Self::judge_neighbours(device, &slot);
+				if let Some(cell) = Self::judge_neighbours(device, &slot) {
+					inhabited.push((cell, slot.epoch));
+				}
 				judged = judged.saturating_add(1);
 			}
+		}
+		// After every verdict: a beaconer judged later in the loop is judged by what was known
+		// of its cell when the epoch ended, not by who was vouched for before it.
+		for (cell, judged_epoch) in inhabited {
+			Self::inhabit(cell, judged_epoch);
 		}
 		let size = RosterSize::<T>::get();
 		let want = want.min(T::MaxBeacons::get()).min(size);
@@ -239,42 +248,46 @@ impl<T: Config> Pallet<T> {
 	/// unheard too, so a device cannot keep its standing by never beaconing. A beacon with
 	/// nobody around to judge it makes its beaconer a pioneer (again): vouched for, and its
 	/// unheard count cleared. A device no longer active is not judged, nor one that moved
-	/// after its beacon (its neighbours then are not the ones it claimed).
-	pub(crate) fn judge_neighbours(device: DeviceId, slot: &BeaconSlotOf<T>) {
+	/// after its beacon (its neighbours then are not the ones it claimed). Returns its density
+	/// cell if it is vouched for now: the cell is inhabited as of the judged epoch, which the
+	/// caller records once every beaconer of it is judged.
+	pub(crate) fn judge_neighbours(device: DeviceId, slot: &BeaconSlotOf<T>) -> Option<H3Cell> {
 		use crate::rings::NeighbourVerdict::*;
-		let Some(info) = T::Registry::device(device)
-			.filter(|d| d.kind == DeviceKind::Coverage && matches!(d.status, DeviceStatus::Active))
-		else {
-			return;
-		};
+		let info = T::Registry::device(device).filter(|d| {
+			d.kind == DeviceKind::Coverage && matches!(d.status, DeviceStatus::Active)
+		})?;
 		if slot.beacon.is_some_and(|beacon| info.location_changed_at >= beacon.sent_at) {
-			return;
+			return None;
 		}
 		let (Some(cell), Some(exclusion)) = (
 			T::Registry::density_cell(info.location),
 			info.location.parent(T::ExclusionResolution::get()),
 		) else {
-			return;
+			return None;
 		};
 		let others = VouchedCellsIn::<T>::get(cell)
 			.at(slot.epoch)
 			.heard_without(LastVouchedIn::<T>::get(exclusion));
 		let witnessed = if slot.beacon.is_some() { slot.neighbours } else { 0 };
 		let mut standing = Standings::<T>::get(device);
+		let mut vouched = None;
 		match crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get()) {
 			// Silent, and nobody around who could have heard it: nothing to judge.
-			Untested if slot.beacon.is_none() => return,
-			Untested if standing.vouched && standing.unheard == 0 => return,
-			// A newcomer where judges were heard lately: its neighbours are only quiet. It
-			// waits for them to hear it, or for the cell to have been quiet long enough.
-			Untested if !standing.vouched && Self::inhabited(cell, slot.epoch) => return,
+			Untested if slot.beacon.is_none() => return None,
+			Untested if standing.vouched && standing.unheard == 0 => return None,
+			// Vouched for, out of good standing, and nobody around to judge it: its judges all
+			// fell silent or out of good standing together. Its standing comes back if a
+			// hotspot confirmed its beacon (a bare beacon proves nothing).
+			Untested if standing.vouched && slot.witnesses.is_empty() => return None,
+			// A newcomer where the cell is inhabited: its neighbours are only quiet. It waits
+			// for them to hear it, or for the cell to have been quiet long enough.
+			Untested if !standing.vouched && Self::inhabited(cell, slot.epoch) => return None,
 			// Nobody around could judge it: a pioneer, vouched for by its beacon; or, vouched
-			// for before, its standing back (its judges all fell silent, or out of good
-			// standing: none of them left to hear it, it is not blamed for it).
+			// for before, its standing back.
 			Untested | Heard => {
 				standing.unheard = 0;
 				standing.vouched = true;
-				Self::inhabit(cell, slot.epoch.saturating_add(1));
+				vouched = Some(cell);
 			},
 			Unheard => standing.unheard = standing.unheard.saturating_add(1),
 		}
@@ -287,6 +300,7 @@ impl<T: Config> Pallet<T> {
 			witnessed,
 			unheard,
 		});
+		vouched
 	}
 
 	// ---- Beacons ---------------------------------------------------------------------------
@@ -466,9 +480,18 @@ impl<T: Config> Pallet<T> {
 				T::WitnessPoints::get(),
 				&standing,
 			);
-			// It witnessed: a judge of its cell, if it is one.
-			if let (true, true, Some(cell)) = (good, standing.vouched, witness_cell) {
-				Self::count_judge(cell, exclusion, epoch.index);
+			// It heard a beacon of its own density cell: a judge there, if it is one. (Beacons
+			// it hears from other cells do not make it one: a device could otherwise keep its
+			// cell inhabited, newcomers there on probation, with receipts of faraway beacons
+			// copied from the pool while it never hears its own cell's.)
+			if good
+				&& standing.vouched
+				&& witness_cell.is_some()
+				&& witness_cell == context.density_cell
+			{
+				if let Some(cell) = witness_cell {
+					Self::count_judge(cell, exclusion, epoch.index);
+				}
 			}
 			if standing.witnessed_in(epoch.index) >= T::WitnessCap::get() {
 				points = 0;
@@ -542,13 +565,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `cell` (a density cell) was known inhabited ([`InhabitedIn`]) within
 	/// `PioneerAfter` epochs before `epoch`, or in it: then a newcomer there is on probation.
-	/// What was learnt after `epoch` does not count: the beaconers vouched for when `epoch`
-	/// ended inhabit the next one, so hotspots founding a cell together are all its pioneers,
-	/// whatever order they are judged in.
 	pub(crate) fn inhabited(cell: H3Cell, epoch: EpochIndex) -> bool {
-		InhabitedIn::<T>::get(cell).is_some_and(|last| {
-			last <= epoch && last.saturating_add(T::PioneerAfter::get()) >= epoch
-		})
+		InhabitedIn::<T>::get(cell)
+			.is_some_and(|last| last.saturating_add(T::PioneerAfter::get()) >= epoch)
 	}
 
 	/// `cell` (a density cell) is inhabited in `epoch`.
@@ -656,6 +675,9 @@ impl<T: Config> Pallet<T> {
 		// Geometry: integer H3 arithmetic.
 		let cell = H3Cell::new(receipt.cell).map_err(|_| InvalidCell)?;
 		let registered = witness.location;
+		// Registered no coarser than the cells the rules compare: a receipt cannot pick the
+		// witness's exclusion cell among a coarse location's children.
+		ensure!(registered.resolution() >= Self::required_resolution(), LocationTooCoarse);
 		let position = if cell.resolution() >= registered.resolution() {
 			ensure!(cell.parent(registered.resolution()) == Some(registered), LocationMismatch);
 			cell

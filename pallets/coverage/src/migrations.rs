@@ -159,9 +159,11 @@ pub mod v2 {
 /// epochs, more judges than witnessed, the stricter side). A density cell is inhabited
 /// (`InhabitedIn`, new) as of the last epoch vouched devices or judges were heard there, so
 /// the upgrade opens no cell to pioneers. `VouchedInCell`, the vouched devices heard per
-/// density cell, is read no more: removed. One pass over the three maps in the upgrade
-/// block, one entry per exclusion or density cell heard: fine for the hotspots this chain has
-/// (thousands).
+/// density cell, is read no more: removed. A device out of the beacon roster is vouched for
+/// no more (version 2 vouched for every device heard; one never drawn is never judged, and
+/// would judge its cell for ever). One pass over the four maps in the upgrade block, one
+/// entry per exclusion or density cell heard and per coverage device: fine for the hotspots
+/// this chain has (thousands).
 pub type V2ToV3<T> =
 	VersionedMigration<2, 3, v3::Migrate<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
@@ -199,9 +201,26 @@ pub mod v3 {
 				}
 			}
 			let removed = u64::from(VouchedInCell::<T>::clear(u32::MAX, None).unique);
-			let reads = cells.saturating_add(inhabited.saturating_mul(2)).saturating_add(removed);
-			T::DbWeight::get()
-				.reads_writes(reads, cells.saturating_add(inhabited).saturating_add(removed))
+			// Vouching is for devices judged as they beacon: version 2 vouched for every device
+			// heard, in the roster or not, and one never drawn would never be judged again.
+			// Out of the roster, out of the vouched (as `leave` does).
+			let mut standings: u64 = 0;
+			Standings::<T>::translate::<crate::Standing<T::MaxPartners>, _>(
+				|device, mut standing| {
+					standings = standings.saturating_add(1);
+					if standing.vouched && !RosterSlotOf::<T>::contains_key(device) {
+						standing.vouched = false;
+					}
+					Some(standing)
+				},
+			);
+			let reads = cells
+				.saturating_add(inhabited.saturating_mul(2))
+				.saturating_add(removed)
+				.saturating_add(standings.saturating_mul(2));
+			let writes =
+				cells.saturating_add(inhabited).saturating_add(removed).saturating_add(standings);
+			T::DbWeight::get().reads_writes(reads, writes)
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -226,6 +245,11 @@ pub mod v3 {
 				);
 			}
 			ensure!(VouchedInCell::<T>::iter_keys().next().is_none(), "VouchedInCell left");
+			ensure!(
+				Standings::<T>::iter()
+					.all(|(device, s)| !s.vouched || RosterSlotOf::<T>::contains_key(device)),
+				"a device out of the roster left vouched for"
+			);
 			for (cell, judges) in crate::VouchedCellsIn::<T>::iter() {
 				ensure!(
 					judges.last() <= crate::InhabitedIn::<T>::get(cell),
@@ -348,6 +372,8 @@ mod tests {
 	fn v3_keeps_each_exclusion_cells_epoch_and_removes_the_vouched_counts() {
 		ExtBuilder.build_and_execute(|| {
 			StorageVersion::new(2).put::<Coverage>();
+			// The genesis hotspots are vouched for; one of them is in the roster.
+			join(NEAR_BOB);
 			let cell = |raw: u64| pallet_devices::h3::H3Cell::new(raw).unwrap();
 			let a = cell(location_of(BEACONER)).parent(8).unwrap();
 			let density = cell(location_of(BEACONER)).parent(7).unwrap();
@@ -382,6 +408,8 @@ mod tests {
 			assert_eq!(VouchedCellsIn::<Test>::get(density).current, 1);
 			assert_eq!(InhabitedIn::<Test>::get(density), Some(0));
 			assert!(Coverage::inhabited(density, 0));
+			assert!(Standings::<Test>::get(NEAR_BOB).vouched, "in the roster: still vouched");
+			assert!(!Standings::<Test>::get(NEAR_CHARLIE).vouched, "never drawn: no more");
 			// Again: nothing changes (the version is already 3).
 			V2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(LastVouchedIn::<Test>::get(a).current, 1);

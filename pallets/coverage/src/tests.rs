@@ -793,6 +793,14 @@ fn a_witness_whose_distance_cannot_be_measured_is_rejected() {
 #[test]
 fn a_witness_located_too_coarsely_is_rejected() {
 	with_beaconer(|| assert_eq!(rejection_of(COARSE_BOB, |_| {}), LocationTooCoarse));
+	// Nor does a finer cell in its receipt help: it could pick its exclusion cell among the
+	// coarse location's children, a different one in each receipt.
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		let fine = location_of(NEAR_BOB);
+		assert_eq!(H3Cell::new(fine).unwrap().parent(7).unwrap().raw(), location_of(COARSE_BOB));
+		assert_eq!(rejection_of(COARSE_BOB, |r| r.cell = fine), LocationTooCoarse);
+	});
 }
 
 #[test]
@@ -1568,15 +1576,23 @@ fn a_drawn_beaconer_that_sends_nothing_where_its_neighbours_are_heard_is_unheard
 }
 
 #[test]
-fn a_silenced_hotspot_whose_cell_empties_is_a_pioneer_again() {
+fn a_silenced_hotspot_whose_cell_empties_gets_its_standing_back_once_its_beacon_is_confirmed() {
 	ExtBuilder.build_and_execute(|| {
 		UnheardLimit::set(2);
 		Standings::<Test>::mutate(BEACONER, |s| s.unheard = 2);
 		beaconer_drawn();
-		// Silenced: its beacon is recorded and earns nothing; nobody is heard around it.
+		// Silenced: its beacon is recorded and earns nothing; nobody is heard around it. A
+		// bare beacon proves nothing: it stays silenced.
 		assert!(beacon_heard_by(&[]).is_empty());
 		run_to_epoch(2);
-		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 0, 0, 0)]);
+		assert_eq!(judged_of(BEACONER), vec![]);
+		assert!(Standings::<Test>::get(BEACONER).silenced(2));
+		// A hotspot confirms its next beacon (paid; the beaconer is not, still silenced).
+		drawn_now(BEACONER);
+		let earned = beacon_heard_by(&[NEAR_BOB]);
+		assert!(earned.iter().all(|(d, _)| *d == NEAR_BOB));
+		run_to_epoch(3);
+		assert_eq!(judged_of(BEACONER).last().map(|j| (j.1, j.4)), Some((2, 0)));
 		let standing = Standings::<Test>::get(BEACONER);
 		assert!(standing.vouched && !standing.silenced(2));
 	});
@@ -1621,6 +1637,8 @@ fn a_count_leaves_out_an_entry_only_from_the_epoch_it_reads() {
 	assert_eq!(fading.heard_without(own(5, 1, 0)), 2, "not in the epoch read");
 	assert_eq!(fading.heard_without(own(5, 1, 1)), 1, "in both epochs");
 	assert_eq!(HeardCount::default().heard_without(own(0, 1, 0)), 0);
+	// Its own cell alone this epoch, another one the epoch before: that one counts.
+	assert_eq!(HeardCount { epoch: 5, current: 1, previous: 1 }.heard_without(own(5, 1, 0)), 1);
 	assert_eq!(count.last(), Some(5));
 	assert_eq!(own(5, 0, 1).last(), Some(4));
 	assert_eq!(HeardCount::default().last(), None);
@@ -1707,7 +1725,14 @@ fn play_a_ring_among_honest_hotspots(seed: u64, ring_after: u32, miss: u64) -> R
 		}
 		let start = epoch().start;
 		let mut bundles = Vec::new();
-		for (&device, key) in keys.iter() {
+		// Drawn (so judged when the epoch ends) in an order of the seed's too.
+		let mut drawn: Vec<DeviceId> = keys.keys().copied().collect();
+		for i in (1..drawn.len()).rev() {
+			let j = (next() % (i as u64 + 1)) as usize;
+			drawn.swap(i, j);
+		}
+		for device in drawn {
+			let key = &keys[&device];
 			let honest = !ring.contains(&device);
 			if honest && next() % 8 < miss {
 				continue;
@@ -1866,7 +1891,7 @@ fn hotspots_founding_a_cell_together_are_all_its_pioneers_and_a_later_one_waits(
 		for device in &ids {
 			assert!(Standings::<Test>::get(device).vouched, "{device}: a pioneer");
 		}
-		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(2));
+		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(1));
 		// A later arrival is on probation: its receipt is taken and pays nothing.
 		clear_points();
 		let mut keyed = keyed;
@@ -1920,7 +1945,26 @@ fn a_newcomer_waits_out_a_quiet_spell_of_an_inhabited_cell_before_it_is_a_pionee
 		let verdicts: Vec<_> = judged_of(newcomer).iter().map(|j| (j.1, j.2, j.4)).collect();
 		assert_eq!(verdicts, vec![(2, 1, 1), (6, 0, 0)]);
 		assert!(Standings::<Test>::get(newcomer).vouched);
-		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(7));
+		assert_eq!(InhabitedIn::<Test>::get(density_cell_of(BEACONER)), Some(6));
 		assert!(beacon_heard() > 0, "a pioneer earns");
+	});
+}
+
+#[test]
+fn a_hotspot_that_hears_only_other_cells_beacons_is_no_judge_of_its_own() {
+	ExtBuilder.build_and_execute(|| {
+		// A vouched hotspot in the next density cell witnesses the beaconer: paid, but no
+		// judge of its own cell (nor of the beaconer's), which stays uninhabited.
+		let there = [NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER]
+			.into_iter()
+			.find(|d| density_cell_of(*d) != density_cell_of(BEACONER))
+			.expect("a genesis hotspot in the next density cell");
+		beaconer_drawn();
+		let earned = beacon_heard_by(&[there]);
+		assert!(earned.iter().any(|(d, p)| *d == there && *p > 0));
+		for cell in [density_cell_of(there), density_cell_of(BEACONER)] {
+			assert_eq!(VouchedCellsIn::<Test>::get(cell).at(1).current, 0);
+			assert_eq!(InhabitedIn::<Test>::get(cell), None);
+		}
 	});
 }

@@ -239,16 +239,14 @@ impl HeardCount {
 		self.current.max(self.previous)
 	}
 
-	/// [`HeardCount::heard`] without what `own` (another count of the same epochs, 0 or 1 in
-	/// each, already in this one) adds to the count it reads: this epoch's, or the previous
-	/// one's when that is more.
+	/// [`HeardCount::heard`] without `own` (another count of the same epochs, 0 or 1 in each,
+	/// already in this one): this epoch's count or the previous one's, whichever is more once
+	/// `own` is taken out of each.
 	pub fn heard_without(&self, own: HeardCount) -> u32 {
 		let own = own.at(self.epoch);
-		if self.current >= self.previous {
-			self.current.saturating_sub(own.current.min(1))
-		} else {
-			self.previous.saturating_sub(own.previous.min(1))
-		}
+		let current = self.current.saturating_sub(own.current.min(1));
+		let previous = self.previous.saturating_sub(own.previous.min(1));
+		current.max(previous)
 	}
 
 	/// The last epoch it counted anyone in, if it did in the two it remembers.

@@ -700,12 +700,12 @@ impl Adversary {
 		log: &mut impl FnMut(Value, String),
 	) -> Result<()> {
 		// It attacks an established network: it arrives two epochs after the honest hotspots,
-		// and not before their beacons have been judged and they are heard vouched for in the
-		// cell it claims (else it would be a pioneer there: first come, first trusted, see
+		// and not before their beacons have been judged and the cell it claims is inhabited
+		// (else it would be a pioneer there: first come, first trusted, see
 		// pallets/coverage/README.md).
 		let arrival = chain.epoch().await?.index.saturating_add(2);
 		while chain.epoch().await?.index < arrival
-			|| !chain.vouched_heard_around(hotspots::cell(first)).await?
+			|| !chain.inhabited_around(hotspots::cell(first)).await?
 		{
 			tokio::time::sleep(Duration::from_secs(3)).await;
 		}
