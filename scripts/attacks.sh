@@ -129,12 +129,15 @@ fees too, and what the caps hold back goes to the treasury. It dilutes their sha
 the fees paid in an epoch outgrow the pool, and then it gets back less than it burned.
 
 The witness ring arrives among established hotspots: its newcomers are on probation (they earn
-nothing where vouched hotspots are heard) until the vouched hotspots of their cell witness a
-beacon of theirs, which they never do; and once its beacons have been judged unheard
-`UnheardLimit` times in a row, its receipts are refused. Where no vouched hotspot is heard it
-would earn like an honest cluster of its size: see pallets/coverage/README.md, "Rings". The
-location spoofer is a ring of one: its receipts (copied beacons, within their receipt window)
-are taken and pay nothing while it is on probation, and refused once it has lost its share.
+nothing, and make no pioneers, where the cell was inhabited in the last `PioneerAfter` epochs)
+until the judges of their cell (vouched hotspots that witness its beacons) witness a beacon of
+theirs, which they never do; and once its beacons have been judged unheard `UnheardLimit`
+times in a row, its receipts are refused. In a cell nobody inhabited for that long it would
+earn like an honest cluster of its size: see pallets/coverage/README.md, "Rings" (a run of
+2026-12-05 paid it 203 times its cost, the rules were changed, and the regression test plays
+that run's world 160 ways). The location spoofer is a ring of one: its receipts (copied
+beacons, within their receipt window) are taken and pay nothing while it is on probation, and
+refused once it has lost its share.
 """)
     if ring_paid:
         by_epoch = [(l["epoch"], int(l["earned"])) for l in lines
@@ -143,11 +146,10 @@ are taken and pay nothing while it is on probation, and refused once it has lost
         f.write(f"""
 **In this run the ring was paid**: it earned {dpn(ring['earned'])} DPN for {dpn(ring['spent'])}
 spent, all of it in the claim its books show from epoch {first} on, before its receipts were
-refused. The rules above did not keep it from earning in that epoch, and why is not
-established yet: the known gaps are in pallets/coverage/README.md ("What remains possible": a
-newcomer beaconing where no vouched hotspot was heard in the epoch or the one before vouches
-for itself as a pioneer). Another run may show the ring earning nothing (the draws differ), but
-one run where it is paid is enough: coverage rewards can be farmed this way until it is fixed.
+refused. The rules above did not keep it from earning in that epoch: a rule that did not hold
+(the known gaps are in pallets/coverage/README.md, "What remains possible"). Another run may
+show the ring earning nothing (the draws differ), but one run where it is paid is enough:
+coverage rewards can be farmed this way until it is fixed.
 """)
     f.write("""
 The storage regenerator has its proofs accepted: the chain cannot tell data regenerated from

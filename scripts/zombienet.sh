@@ -15,6 +15,14 @@ cargo build --locked --workspace --bins
 export DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node"
 # The upgrade test sets this runtime (with a higher spec_version) on the live network.
 export DEPIN_RUNTIME_WASM="$CARGO_TARGET_DIR/debug/wbuild/depin-runtime/depin_runtime.wasm"
+# The network starts on the `local` chain spec of an earlier runtime, so the upgrade test
+# enacts that runtime's migrations to this one: e8d4eeb's has the proofs pallet at storage
+# version 0 and the coverage pallet at 2 (both migrate). Taken from git history.
+previous="${DEPIN_PREVIOUS_RUNTIME:-e8d4eeb}"
+git show "$previous:chain-specs/local.raw.json" >zombienet/previous-local.raw.json || {
+	echo "[zombienet] cannot read chain-specs/local.raw.json of $previous from git (a clone with its history is needed)" >&2
+	exit 1
+}
 cd zombienet
 [ -x node_modules/.bin/zombienet ] || npm ci --no-audit --no-fund
 if [ "$#" -gt 0 ]; then

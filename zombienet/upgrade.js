@@ -1,6 +1,9 @@
 // A runtime upgrade enacted on the live network: Alice (the local chain's sudo key) sets a new
-// runtime, the runtime `cargo test` built with its `spec_version` one above the chain's. Returns
-// 1 when every node runs the new version and every validator keeps producing and finalizing.
+// runtime, the runtime `cargo test` built with its `spec_version` one above the chain's. The
+// network started on an earlier runtime (scripts/zombienet.sh), so the upgrade's migrations
+// run for real. Returns 1 when the migrations raised storage versions and kept every device
+// and account, every node runs the new version and every validator keeps producing and
+// finalizing.
 const fs = require("fs");
 const { rpc, bestNumber, finalizedNumber, waitUntil } = require("./lib.js");
 
@@ -55,6 +58,42 @@ function specVersionOffset(wasm) {
 	throw new Error("no runtime_version section");
 }
 
+// Our pallets, whose storage versions the upgrade's migrations raise.
+const PALLETS = ["devices", "epochs", "proofs", "coverage", "compute", "jobs", "emission"];
+// twox128(":__STORAGE_VERSION__:"), after a pallet's twox128 prefix.
+const STORAGE_VERSION = "4e7b9012096b41c4eb3aaf947f6ea429";
+
+// The twox128 prefix of `pallet`'s storage (from any of its items' keys).
+function palletPrefix(api, pallet) {
+	const item = Object.values(api.query[pallet]).find((entry) => entry.keyPrefix);
+	return item.keyPrefix().slice(0, 34);
+}
+
+// Each of our pallets' storage version at block `at`.
+async function storageVersions(api, at) {
+	const versions = {};
+	for (const pallet of PALLETS) {
+		const raw = await api.rpc.state.getStorage(palletPrefix(api, pallet) + STORAGE_VERSION, at);
+		versions[pallet] = raw.isSome ? raw.unwrap().toU8a(true)[0] : 0;
+	}
+	return versions;
+}
+
+// Every key and value under `prefix` at block `at`, as a Map of hex strings.
+async function storageUnder(api, prefix, at) {
+	const pairs = new Map();
+	let start = null;
+	for (;;) {
+		const keys = await api.rpc.state.getKeysPaged(prefix, 500, start, at);
+		if (keys.length === 0) break;
+		const values = await Promise.all(keys.map((key) => api.rpc.state.getStorage(key, at)));
+		keys.forEach((key, i) => pairs.set(key.toHex(), values[i].toHex()));
+		start = keys[keys.length - 1];
+		if (keys.length < 500) break;
+	}
+	return pairs;
+}
+
 async function run(nodeName, networkInfo) {
 	const { wsUri, userDefinedTypes } = networkInfo.nodesByName[nodeName];
 	const wasmPath = process.env.DEPIN_RUNTIME_WASM;
@@ -66,9 +105,15 @@ async function run(nodeName, networkInfo) {
 	const before = (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
 	const wasm = fs.readFileSync(wasmPath);
 	const offset = specVersionOffset(wasm);
-	const target = before + 1;
+	// The runtime runs its migrations when its own (compiled) spec_version is above the one
+	// the chain last upgraded to: a runtime that did not raise it is announced one above the
+	// chain's (nodes read the section), and the check below finds nothing migrated.
+	const compiled = wasm.readUInt32LE(offset);
+	const target = Math.max(compiled, before + 1);
 	wasm.writeUInt32LE(target, offset);
-	console.log(`upgrading spec_version ${before} -> ${target} with ${wasm.length} bytes of Wasm`);
+	console.log(
+		`upgrading spec_version ${before} -> ${target} (compiled ${compiled}) with ${wasm.length} bytes of Wasm`,
+	);
 
 	const { block, events } = await new Promise((resolve, reject) => {
 		api.tx.sudo
@@ -84,8 +129,60 @@ async function run(nodeName, networkInfo) {
 		throw new Error(`setCode failed: ${sudid && sudid.event.data[0].toString()}`);
 	if (!events.some(({ event }) => api.events.system.CodeUpdated.is(event)))
 		throw new Error("no CodeUpdated event");
-	const enactedAt = (await api.rpc.chain.getHeader(block)).number.toNumber();
+	const header = await api.rpc.chain.getHeader(block);
+	const enactedAt = header.number.toNumber();
 	console.log(`CodeUpdated in block #${enactedAt} (${block.toHex()}), finalized`);
+
+	// The migrations run in the first block on the new runtime: each pallet's storage version
+	// there against its parent's, the devices' storage untouched, and no account changed but
+	// those the block's balance events name.
+	await waitUntil(`block #${enactedAt + 1} finalized`, 120, async () => {
+		return (await finalizedNumber(wsUri)) >= enactedAt + 1;
+	});
+	const first = await api.rpc.chain.getBlockHash(enactedAt + 1);
+	const [old, now] = [await storageVersions(api, block), await storageVersions(api, first)];
+	console.log(`storage versions before ${JSON.stringify(old)}, after ${JSON.stringify(now)}`);
+	const raised = PALLETS.filter((p) => now[p] > old[p]);
+	if (raised.length === 0)
+		throw new Error(
+			`no pallet's storage was migrated (the runtime's compiled spec_version ${compiled} must ` +
+				`be above the chain's ${before} for its migrations to run)`,
+		);
+	if (PALLETS.some((p) => now[p] < old[p])) throw new Error("a storage version went down");
+	const devicesPrefix = palletPrefix(api, "devices");
+	const [devicesBefore, devicesAfter] = [
+		await storageUnder(api, devicesPrefix, block),
+		await storageUnder(api, devicesPrefix, first),
+	];
+	if (devicesBefore.size === 0) throw new Error("no devices to keep");
+	for (const [key, value] of devicesBefore) {
+		if (devicesAfter.get(key) !== value) throw new Error(`device storage ${key} changed`);
+	}
+	if (devicesAfter.size !== devicesBefore.size) throw new Error("device storage grew");
+	const accountsPrefix = api.query.system.account.keyPrefix();
+	const [accountsBefore, accountsAfter] = [
+		await storageUnder(api, accountsPrefix, block),
+		await storageUnder(api, accountsPrefix, first),
+	];
+	// Accounts the block's own balance events name (fees to its author, an epoch's emission)
+	// may change; nobody else's.
+	const allowed = new Set();
+	for (const { event } of await api.query.system.events.at(first)) {
+		if (event.section !== "balances") continue;
+		event.data.forEach((value, i) => {
+			if (event.typeDef[i].type.includes("AccountId"))
+				allowed.add(api.query.system.account.key(value));
+		});
+	}
+	const changed = [...accountsBefore.keys()].filter(
+		(key) => accountsAfter.get(key) !== accountsBefore.get(key) && !allowed.has(key),
+	);
+	if (changed.length > 0 || accountsAfter.size !== accountsBefore.size)
+		throw new Error(`accounts changed by the migrations: ${changed}`);
+	console.log(
+		`migrated ${raised.join(", ")} in #${enactedAt + 1}; ${devicesBefore.size} device entries and ` +
+			`${accountsBefore.size} accounts kept (${allowed.size} paid in the block aside)`,
+	);
 	await api.disconnect();
 
 	// Every node runs the new runtime, and every validator builds and finalizes on it.

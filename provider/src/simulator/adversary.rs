@@ -232,15 +232,16 @@ impl Strategy {
 				 the cheap checks it ran"
 			},
 			Strategy::WitnessRing => {
-				"location consistency: witnesses from half the places around a beaconer where \
-				 vouched hotspots were heard must hear its beacon, and a newcomer earns nothing \
-				 where vouched hotspots are heard until they have; where nobody else is heard, \
-				 reciprocity, a cap per witness and distinct witnesses bound it"
+				"location consistency: witnesses from half the places around a beaconer where its \
+				 judges (vouched hotspots that witness their cell's beacons) stand must hear its \
+				 beacon, and a newcomer earns nothing and is no pioneer where the cell was \
+				 inhabited in the last day until they have; where nobody else is, reciprocity, a \
+				 cap per witness and distinct witnesses bound it"
 			},
 			Strategy::LocationSpoof => {
-				"location consistency: a newcomer earns nothing where vouched hotspots are heard \
-				 until they witness a beacon of it, and after three beacons they did not witness \
-				 its receipts are refused"
+				"location consistency: a newcomer earns nothing where the cell was inhabited in \
+				 the last day until its judges witness a beacon of it, and after three beacons \
+				 they did not witness its receipts are refused"
 			},
 		}
 	}
@@ -285,7 +286,9 @@ impl Strategy {
 				 `a_batch_of_commitments_pays_for_what_its_items_used` (pallet-compute)"
 			},
 			Strategy::WitnessRing => {
-				"`a_newcomer_among_heard_hotspots_earns_once_its_neighbours_have_heard_it`, \
+				"`a_ring_among_honest_hotspots_and_a_deaf_one_earns_nothing_whatever_the_order`, \
+				 `a_newcomer_waits_out_a_quiet_spell_of_an_inhabited_cell_before_it_is_a_pioneer`, \
+				 `a_newcomer_among_heard_hotspots_earns_once_its_neighbours_have_heard_it`, \
 				 `a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do`, \
 				 `pairs_that_keep_meeting_earn_less_and_less` (pallet-coverage)"
 			},
