@@ -83,4 +83,11 @@ echo "[test] explorer: headless Chromium against a dev node with simulated devic
 )
 
 echo "[test] zombienet network tests" >&2
-"$here/zombienet.sh"
+DEPIN_SNAPSHOT="$CARGO_TARGET_DIR/zombienet-snapshot.txt" "$here/zombienet.sh"
+
+# The live network's upgrade again, offline: its migrations on the state they ran on there,
+# with try-runtime's checks before and after and every pallet's try_state (the fuzzer's build).
+echo "[test] the upgrade's migrations on the live network's snapshot (try-runtime)" >&2
+DEPIN_SNAPSHOT="$CARGO_TARGET_DIR/zombienet-snapshot.txt" SKIP_WASM_BUILD=1 \
+	cargo test --locked -p depin-runtime --features try-runtime tests::snapshot -- --ignored \
+	--nocapture

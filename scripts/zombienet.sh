@@ -23,6 +23,10 @@ git show "$previous:chain-specs/local.raw.json" >zombienet/previous-local.raw.js
 	echo "[zombienet] cannot read chain-specs/local.raw.json of $previous from git (a clone with its history is needed)" >&2
 	exit 1
 }
+# `upgrade.js` writes the state its upgrade's migrations ran on here, for the try-runtime test
+# of the same upgrade (runtime/src/tests/snapshot.rs, run by scripts/test.sh after this).
+export DEPIN_SNAPSHOT="${DEPIN_SNAPSHOT:-$CARGO_TARGET_DIR/zombienet-snapshot.txt}"
+rm -f "$DEPIN_SNAPSHOT"
 cd zombienet
 [ -x node_modules/.bin/zombienet ] || npm ci --no-audit --no-fund
 if [ "$#" -gt 0 ]; then

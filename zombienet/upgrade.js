@@ -57,6 +57,8 @@ function specVersionOffset(wasm) {
 	throw new Error("no runtime_version section");
 }
 
+// The runtime code's storage key, `:code`.
+const CODE = "0x3a636f6465";
 // Our pallets, whose storage versions the upgrade's migrations raise.
 const PALLETS = ["devices", "epochs", "proofs", "coverage", "compute", "jobs", "emission"];
 // twox128(":__STORAGE_VERSION__:"), after a pallet's twox128 prefix.
@@ -164,6 +166,17 @@ async function run(nodeName, networkInfo) {
 		return false;
 	});
 	console.log(`CodeUpdated in block #${enactedAt} (${block.toHex()}), finalized`);
+
+	// The state the migrations run on (the enacting block's: the next block runs them), for
+	// the try-runtime test of the same upgrade offline (runtime/src/tests/snapshot.rs):
+	// `block <number>`, then a `<key> <value>` line for every key but the runtime code.
+	if (process.env.DEPIN_SNAPSHOT) {
+		const state = await storageUnder(api, "0x", block);
+		const lines = [`block ${enactedAt}`];
+		for (const [key, value] of state) if (key !== CODE) lines.push(`${key} ${value}`);
+		fs.writeFileSync(process.env.DEPIN_SNAPSHOT, lines.join("\n") + "\n");
+		console.log(`${lines.length - 1} keys of #${enactedAt} written to ${process.env.DEPIN_SNAPSHOT}`);
+	}
 
 	// The migrations run in the first block on the new runtime: each pallet's storage version
 	// there against its parent's, the devices' storage untouched, and no account changed but

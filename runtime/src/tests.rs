@@ -42,6 +42,10 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 #[cfg(feature = "try-runtime")]
 mod fuzz;
 
+/// The live network's upgrade, offline, on its state (issue 28).
+#[cfg(feature = "try-runtime")]
+mod snapshot;
+
 fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
 		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
