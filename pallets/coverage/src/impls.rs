@@ -461,12 +461,14 @@ impl<T: Config> Pallet<T> {
 			// A device in good standing is a neighbour that heard the beaconer, and counts
 			// where it is heard; one whose last beacon its own neighbours did not witness is
 			// neither, so a ring failing the check stops weighing on its cell at once.
-			let good = standing.in_good_standing();
-			if good
-				&& standing.vouched
-				&& witness_cell.is_some()
-				&& witness_cell == context.density_cell
-			{
+			// Vouched for, in good standing, and of the beaconer's density cell: a neighbour
+			// that heard it, and a judge of that cell.
+			let judge = witness_cell.filter(|cell| {
+				standing.in_good_standing()
+					&& standing.vouched
+					&& Some(*cell) == context.density_cell
+			});
+			if judge.is_some() {
 				slot.neighbours = slot.neighbours.saturating_add(1);
 			}
 
@@ -480,18 +482,12 @@ impl<T: Config> Pallet<T> {
 				T::WitnessPoints::get(),
 				&standing,
 			);
-			// It heard a beacon of its own density cell: a judge there, if it is one. (Beacons
-			// it hears from other cells do not make it one: a device could otherwise keep its
-			// cell inhabited, newcomers there on probation, with receipts of faraway beacons
-			// copied from the pool while it never hears its own cell's.)
-			if good
-				&& standing.vouched
-				&& witness_cell.is_some()
-				&& witness_cell == context.density_cell
-			{
-				if let Some(cell) = witness_cell {
-					Self::count_judge(cell, exclusion, epoch.index);
-				}
+			// Counted as a judge once `earn` counted it heard. (Beacons it hears from other
+			// cells do not make it one: a device could otherwise keep its cell inhabited,
+			// newcomers there on probation, with receipts of faraway beacons copied from the
+			// pool while it never hears its own cell's.)
+			if let Some(cell) = judge {
+				Self::count_judge(cell, exclusion, epoch.index);
 			}
 			if standing.witnessed_in(epoch.index) >= T::WitnessCap::get() {
 				points = 0;
