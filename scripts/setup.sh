@@ -39,6 +39,8 @@ apt_install() {
 
 # 1. System packages.
 apt_install protobuf-compiler clang libclang-dev libssl-dev pkg-config
+# zstd: the zombienet upgrade test compresses the runtime it sets, as a production upgrade is.
+apt_install zstd
 # Chromium for the explorer's browser tests (playwright-core drives it; it downloads no browser).
 apt_install chromium
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

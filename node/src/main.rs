@@ -5,6 +5,7 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+mod equivocation;
 #[cfg(not(feature = "runtime-benchmarks"))]
 mod hardware;
 mod rpc;

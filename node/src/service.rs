@@ -14,6 +14,8 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_babe::inherents::InherentDataProvider as SlotInherent;
 use sp_runtime::traits::Block as BlockT;
 
+use crate::equivocation::ReportEquivocations;
+
 /// The host functions the runtime may call: the standard Substrate set, plus the benchmarking
 /// ones when the node is built to benchmark.
 #[cfg(not(feature = "runtime-benchmarks"))]
@@ -32,12 +34,17 @@ pub type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
-/// Block import: BABE (slot, VRF and inherent checks) wrapping GRANDPA (justifications).
-type FullBlockImport = sc_consensus_babe::BabeBlockImport<
-	Block,
+/// Block import: equivocation reports with sealed headers ([`ReportEquivocations`]) in front
+/// of BABE (slot, VRF and inherent checks) wrapping GRANDPA (justifications).
+type FullBlockImport = ReportEquivocations<
+	sc_consensus_babe::BabeBlockImport<
+		Block,
+		FullClient,
+		FullGrandpaBlockImport,
+		BabeInherentDataProviders,
+		FullSelectChain,
+	>,
 	FullClient,
-	FullGrandpaBlockImport,
-	BabeInherentDataProviders,
 	FullSelectChain,
 >;
 type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
@@ -146,6 +153,12 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		select_chain.clone(),
 		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
 	)?;
+	let block_import = ReportEquivocations::new(
+		block_import,
+		client.clone(),
+		select_chain.clone(),
+		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+	);
 
 	let slot_duration = babe_link.config().slot_duration();
 	let (import_queue, babe_worker_handle) =

@@ -94,7 +94,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -227,6 +227,12 @@ mod runtime {
 	pub type Session = pallet_session;
 	#[runtime::pallet_index(14)]
 	pub type Grandpa = pallet_grandpa;
+	// The roots of past sessions' validator sets, for the key-ownership proofs of
+	// equivocation reports, and the offences they report.
+	#[runtime::pallet_index(15)]
+	pub type Historical = pallet_session::historical;
+	#[runtime::pallet_index(16)]
+	pub type Offences = pallet_offences;
 
 	// Monetary.
 	#[runtime::pallet_index(20)]

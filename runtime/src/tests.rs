@@ -38,6 +38,12 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 	ext
 }
 
+/// Blocks authored as BABE authorities author them, for the tests that run whole blocks.
+mod blocks;
+
+/// Validators' equivocations, reported and punished (issue 28).
+mod equivocation;
+
 /// The runtime fuzzer: random calls, invariants after every block (issue 28).
 #[cfg(feature = "try-runtime")]
 mod fuzz;

@@ -5,20 +5,35 @@
 //! governance track later) with `add_invulnerable`, `remove_invulnerable` and
 //! `set_invulnerables`. Open candidacy is disabled (`MaxCandidates = 0`). A change takes effect
 //! two sessions later, at a BABE epoch boundary, for validators that have set session keys.
+//!
+//! Equivocations: a node that sees two BABE blocks of one validator for the same slot, or two
+//! GRANDPA votes of one validator in the same round and stage, submits the two signed messages
+//! with a proof that the key was the validator's in that session (the session's historical
+//! root, kept for [`KeptSessions`] sessions). The offences pallet records the offence once, and
+//! [`RemoveEquivocators`] disables the validator at once (its blocks are refused from the next
+//! one) and removes it from the set, which takes effect two sessions later. A permissioned set
+//! has no stake to slash: removal is the penalty, and governance may add the validator back.
+
+use alloc::vec::Vec;
 
 use frame_support::{
 	parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64},
+	weights::Weight,
 	PalletId,
 };
-use frame_system::EnsureRoot;
-use pallet_collator_selection::IdentityCollator;
-use pallet_session::disabling::UpToLimitWithReEnablingDisablingStrategy;
-use sp_runtime::traits::OpaqueKeys;
+use frame_system::{EnsureRoot, RawOrigin};
+use pallet_collator_selection::{IdentityCollator, WeightInfo as _};
+use pallet_session::{disabling::UpToLimitWithReEnablingDisablingStrategy, historical};
+use sp_runtime::{traits::OpaqueKeys, Perbill};
+use sp_staking::{
+	offence::{OffenceDetails, OffenceSeverity, OnOffenceHandler},
+	SessionIndex,
+};
 
 use crate::{
-	AccountId, Babe, Balances, Runtime, RuntimeEvent, Session, SessionKeys, ValidatorSet,
-	EPOCH_DURATION_IN_BLOCKS, EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, UNITS,
+	AccountId, Babe, Balances, Historical, Offences, Runtime, RuntimeEvent, Session, SessionKeys,
+	ValidatorSet, EPOCH_DURATION_IN_BLOCKS, EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, UNITS,
 };
 
 /// Who may change the validator set: root, or a referendum on the validators track.
@@ -39,10 +54,9 @@ impl pallet_babe::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
 	type MaxNominators = ConstU32<0>;
-	// Equivocation reports need historical session proofs and an offences pallet; both arrive
-	// with slashing of validators.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type KeyOwnerProof = KeyOwnerProof;
+	type EquivocationReportSystem =
+		pallet_babe::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -50,9 +64,136 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	/// A GRANDPA set changes at most once a session (or when governance forces it), so the
+	/// sets of the sessions whose roots are kept stay reportable.
+	type MaxSetIdSessionEntries = ConstU64<{ KEPT_SESSIONS as u64 }>;
+	type KeyOwnerProof = KeyOwnerProof;
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
+}
+
+/// How many sessions back an equivocation can be proven: a day of ten-minute sessions. Nodes
+/// report an equivocation when they import it, so a day is margin for a node that was away.
+pub const KEPT_SESSIONS: SessionIndex = 144;
+
+parameter_types! {
+	/// The sessions whose validator sets' roots [`Historical`] keeps.
+	pub const KeptSessions: SessionIndex = KEPT_SESSIONS;
+	/// How long an equivocation report may wait in a node's transaction pool, in blocks: as
+	/// long as its key-ownership proof can be checked.
+	pub const ReportLongevity: u64 =
+		(KEPT_SESSIONS as u64).saturating_mul(EPOCH_DURATION_IN_BLOCKS as u64);
+}
+
+/// The proof that a BABE or GRANDPA key was a validator's in a session: a path in the
+/// session's validator trie, whose root [`Historical`] keeps.
+pub type KeyOwnerProof = sp_session::MembershipProof;
+
+impl historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// No stake stands behind a validator of a permissioned set: the account is its identity.
+	type FullIdentification = ();
+	type FullIdentificationOf = IdentifiedByAccount;
+}
+
+/// Every validator's full identification is its account ([`historical::Config`]).
+pub struct IdentifiedByAccount;
+impl sp_runtime::traits::Convert<AccountId, Option<()>> for IdentifiedByAccount {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = RemoveEquivocators;
+}
+
+/// What an offence (an equivocation, the only kind reported here) does to a validator: it is
+/// disabled in the current session at once (the session pallet's disabling strategy: BABE
+/// refuses its blocks, up to a third of the set), and removed from the validator set (the
+/// invulnerables of `pallet_collator_selection`), which leaves the session after next. The
+/// last validator stays: the set is never emptied. An offence of several validators in one
+/// slot or round lists earlier offenders again; for them nothing changes.
+pub struct RemoveEquivocators;
+
+impl RemoveEquivocators {
+	/// The most one offender costs: its disabling (the validators and the disabled list read,
+	/// the list written, and GRANDPA's pending-disabling digest) and its removal from a full
+	/// set.
+	pub fn weight_per_offender() -> Weight {
+		<Runtime as frame_system::Config>::DbWeight::get().reads_writes(2, 2).saturating_add(
+			<Runtime as pallet_collator_selection::Config>::WeightInfo::remove_invulnerable(
+				MAX_AUTHORITIES,
+			),
+		)
+	}
+}
+
+impl OnOffenceHandler<AccountId, historical::IdentificationTuple<Runtime>, Weight>
+	for RemoveEquivocators
+{
+	fn on_offence(
+		offenders: &[OffenceDetails<AccountId, historical::IdentificationTuple<Runtime>>],
+		slash_fraction: &[Perbill],
+		_session: SessionIndex,
+	) -> Weight {
+		let mut weight = Weight::zero();
+		for (details, fraction) in offenders.iter().zip(slash_fraction) {
+			let (validator, ()) = &details.offender;
+			// The fraction a staking chain would slash ranks offenders when the disabling limit
+			// is reached: a graver offence re-enables a lighter one.
+			Session::report_offence(validator.clone(), OffenceSeverity(*fraction));
+			// Refused (and nothing changed) when the validator was already removed, or is the
+			// last one.
+			let _ = ValidatorSet::remove_invulnerable(RawOrigin::Root.into(), validator.clone());
+			weight = weight.saturating_add(Self::weight_per_offender());
+		}
+		weight
+	}
+}
+
+/// The session manager: the validator set (`pallet_collator_selection`) with the root of each
+/// session's set noted for key-ownership proofs, and the roots older than [`KeptSessions`]
+/// pruned (without staking, nothing else prunes them).
+pub type ValidatorSessions = historical::NoteHistoricalRoot<Runtime, ValidatorSetWithHistory>;
+
+/// [`ValidatorSet`] as the historical session manager [`historical::NoteHistoricalRoot`]
+/// wraps: each validator with its (empty) full identification.
+pub struct ValidatorSetWithHistory;
+
+impl pallet_session::SessionManager<AccountId> for ValidatorSetWithHistory {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<AccountId>> {
+		Historical::prune_up_to(new_index.saturating_sub(KEPT_SESSIONS));
+		<ValidatorSet as pallet_session::SessionManager<_>>::new_session(new_index)
+	}
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<AccountId>> {
+		<ValidatorSet as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
+	}
+	fn start_session(start_index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<_>>::start_session(start_index)
+	}
+	fn end_session(end_index: SessionIndex) {
+		<ValidatorSet as pallet_session::SessionManager<_>>::end_session(end_index)
+	}
+}
+
+impl historical::SessionManager<AccountId, ()> for ValidatorSetWithHistory {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<(AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session(new_index)
+			.map(|validators| validators.into_iter().map(|v| (v, ())).collect())
+	}
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<(AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
+			.map(|validators| validators.into_iter().map(|v| (v, ())).collect())
+	}
+	fn start_session(start_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<_>>::start_session(start_index)
+	}
+	fn end_session(end_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<_>>::end_session(end_index)
+	}
 }
 
 impl pallet_authorship::Config for Runtime {
@@ -93,7 +234,7 @@ impl pallet_session::Config for Runtime {
 	/// Sessions are BABE epochs.
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	type SessionManager = ValidatorSet;
+	type SessionManager = ValidatorSessions;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = UpToLimitWithReEnablingDisablingStrategy;

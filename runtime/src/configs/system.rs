@@ -87,3 +87,22 @@ impl Contains<RuntimeCall> for BaseFilter {
 		!matches!(call, RuntimeCall::Balances(pallet_balances::Call::burn { .. }))
 	}
 }
+
+/// Transactions the runtime itself creates: the unsigned equivocation reports a node's BABE and
+/// GRANDPA submit through the runtime API (`submit_report_equivocation_unsigned_extrinsic`).
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = crate::UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> crate::UncheckedExtrinsic {
+		crate::UncheckedExtrinsic::new_bare(call)
+	}
+}

@@ -41,20 +41,14 @@ use frame_support::{
 	traits::{GetCallMetadata, TryState, TryStateSelect},
 };
 use pallet_devices::{DeviceKey, DeviceKind};
-use sp_consensus_babe::{
-	digests::{CompatibleDigestItem, PreDigest, SecondaryVRFPreDigest},
-	Slot,
-};
-use sp_core::{crypto::VrfSecret, ecdsa, ed25519, sr25519, Pair, H256};
+use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{
-	generic::Era, traits::Header as _, Digest, DigestItem, MultiAddress, MultiSignature,
-};
+use sp_runtime::{generic::Era, traits::Header as _, MultiAddress, MultiSignature};
 
-use super::preset_ext;
+use super::{blocks::Blocks, preset_ext};
 use crate::{
-	genesis_config_presets, AllPalletsWithSystem, BlockNumber, Executive, Header, Runtime,
-	RuntimeCall, RuntimeEvent, SignedPayload, System, UncheckedExtrinsic, SLOT_DURATION, UNITS,
+	genesis_config_presets, AllPalletsWithSystem, BlockNumber, Executive, Runtime, RuntimeCall,
+	RuntimeEvent, SignedPayload, System, UncheckedExtrinsic, UNITS,
 };
 
 /// What a run did, and the invariants it checked.
@@ -129,10 +123,9 @@ struct Fuzzer {
 	keys: BTreeMap<u64, DevicePair>,
 	data: BTreeMap<H256, Vec<u8>>,
 	cells: Vec<u64>,
-	babe: sr25519::Pair,
-	parent: H256,
+	blocks: Blocks,
+	/// The last finished block.
 	number: BlockNumber,
-	first_slot: u64,
 	stats: Stats,
 	seed: u64,
 	next_key: u64,
@@ -186,10 +179,8 @@ impl Fuzzer {
 			keys,
 			data: BTreeMap::new(),
 			cells,
-			babe: Sr25519Keyring::Alice.pair(),
-			parent: H256::zero(),
+			blocks: Blocks::new(Sr25519Keyring::Alice, 0),
 			number: 0,
-			first_slot: 0,
 			stats: Stats::default(),
 			seed,
 			next_key: 0,
@@ -221,40 +212,9 @@ impl Fuzzer {
 	fn begin_block(&mut self) {
 		self.session = pallet_session::CurrentIndex::<Runtime>::get();
 		self.epoch = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
-		if self.number == 0 {
-			self.parent = System::block_hash(0);
-			self.first_slot = 1_000_000;
-		}
-		let number = self.number + 1;
-		let slot = Slot::from(self.first_slot + u64::from(number));
-		// The VRF input is that of the BABE epoch the slot is in: when this block starts a new
-		// one (the session rotates in `on_initialize`), its index and its randomness (the
-		// current epoch's `NextRandomness`) are the new epoch's.
-		let mut epoch_index = pallet_babe::EpochIndex::<Runtime>::get();
-		let mut randomness = pallet_babe::Randomness::<Runtime>::get();
-		let genesis_slot = *pallet_babe::GenesisSlot::<Runtime>::get();
-		if number > 1 && *slot >= genesis_slot + (epoch_index + 1) * crate::EPOCH_DURATION_IN_SLOTS
-		{
-			epoch_index = (*slot - genesis_slot) / crate::EPOCH_DURATION_IN_SLOTS;
-			randomness = pallet_babe::NextRandomness::<Runtime>::get();
-		}
-		let sign_data = sp_consensus_babe::make_vrf_sign_data(&randomness, slot, epoch_index);
-		let pre = PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
-			authority_index: 0,
-			slot,
-			vrf_signature: self.babe.vrf_sign(&sign_data),
-		});
-		let digest =
-			Digest { logs: vec![<DigestItem as CompatibleDigestItem>::babe_pre_digest(pre)] };
-		let header =
-			Header::new(number, Default::default(), Default::default(), self.parent, digest);
+		let header = self.blocks.header();
 		self.guard(|| String::from("initialize_block"), || Executive::initialize_block(&header));
-		let now = *slot * SLOT_DURATION;
-		let inherent =
-			UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
-				now,
-			}));
-		Executive::apply_extrinsic(inherent)
+		Executive::apply_extrinsic(self.blocks.timestamp())
 			.expect("the timestamp inherent is valid")
 			.expect("the timestamp inherent applies");
 	}
@@ -270,7 +230,7 @@ impl Fuzzer {
 			self.number + 1
 		);
 		let header = self.guard(|| String::from("finalize_block"), Executive::finalize_block);
-		self.parent = header.hash();
+		self.blocks.finished(&header);
 		self.number = *header.number();
 		self.stats.blocks += 1;
 		for record in System::events() {
@@ -445,6 +405,7 @@ impl Fuzzer {
 			81..=85 => self.job(),
 			86..=91 => self.beacon(),
 			92..=94 => self.sudo(),
+			95..=96 => self.report_equivocation(),
 			_ => self.batch(),
 		}
 	}
@@ -894,6 +855,43 @@ impl Fuzzer {
 		self.apply(
 			signer,
 			RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: alloc::boxed::Box::new(call) }),
+		);
+	}
+
+	/// A signed report of an equivocation of Alice, the only validator: two blocks of hers for
+	/// this block's slot, or now and then a forged pair (one block twice, another slot's, or
+	/// signed by someone else). A valid one is recorded once, and Alice, the last validator,
+	/// stays in the set and enabled (else the chain would stop here).
+	fn report_equivocation(&mut self) {
+		use frame_support::traits::KeyOwnerProofSystem;
+		let slot = pallet_babe::CurrentSlot::<Runtime>::get();
+		let alice = Sr25519Keyring::Alice;
+		let mut proof = super::blocks::babe_equivocation(alice, slot);
+		match self.rng.below(8) {
+			0 => proof.second_header = proof.first_header.clone(),
+			1 => proof.second_header = super::blocks::babe_header(alice, 0, slot + 1, 2, 2),
+			2 => {
+				let number = System::block_number() + 1;
+				let bob = |variant| {
+					super::blocks::babe_header(Sr25519Keyring::Bob, 0, slot, number, variant)
+				};
+				proof.first_header = bob(1);
+				proof.second_header = bob(2);
+			},
+			_ => {},
+		}
+		let Some(key_owner) =
+			crate::Historical::prove((sp_consensus_babe::KEY_TYPE, alice.public()))
+		else {
+			return;
+		};
+		let reporter = self.anyone();
+		self.apply(
+			reporter,
+			RuntimeCall::Babe(pallet_babe::Call::report_equivocation {
+				equivocation_proof: alloc::boxed::Box::new(proof),
+				key_owner_proof: key_owner,
+			}),
 		);
 	}
 

@@ -1,0 +1,217 @@
+//! BABE equivocation reports that the runtime can check.
+//!
+//! `sc-consensus-babe` (polkadot-sdk stable2609) looks for equivocations in its block import,
+//! after its verifier has moved each block's seal out of the header into `post_digests`: the
+//! two headers of its equivocation proofs are unsealed, nothing in them is signed, and the
+//! runtime refuses every such report (`babe.InvalidEquivocationProof`, found by the zombienet
+//! test `zombienet/equivocation.js`). This block import, in front of BABE's, keeps the sealed
+//! header of every block it imports from the network, per slot and authority, and reports two
+//! different ones the way BABE does: a key-ownership proof from the runtime, and the report
+//! through the runtime API into this node's own pool. BABE's own report of the same
+//! equivocation comes after it, with the same transaction tag (offender and slot), and the
+//! pool refuses it.
+
+use std::sync::Arc;
+
+use codec::{Decode, Encode};
+use depin_runtime::opaque::Block;
+use sc_client_api::AuxStore;
+use sc_consensus::{BlockCheckParams, BlockImport, BlockImportParams, ImportResult};
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_consensus::{BlockOrigin, Error as ConsensusError, SelectChain};
+use sp_consensus_babe::{digests::CompatibleDigestItem, BabeApi, EquivocationProof, Slot};
+use sp_runtime::traits::{Block as BlockT, Header as _};
+
+type Header = <Block as BlockT>::Header;
+
+/// How many slots (with blocks) back the sealed headers are kept: an hour of slots, as far
+/// back as anyone would still bother to report.
+const KEPT_SLOTS: usize = 600;
+/// The slots with kept headers, in ascending order.
+const SLOTS_KEY: &[u8] = b"depin/babe-equivocations/slots";
+/// Prefix of a slot's kept headers: `(authority index, sealed header)` pairs.
+const HEADERS_PREFIX: &[u8] = b"depin/babe-equivocations/headers/";
+
+fn headers_key(slot: Slot) -> Vec<u8> {
+	let mut key = HEADERS_PREFIX.to_vec();
+	slot.encode_to(&mut key);
+	key
+}
+
+fn load<T: Decode + Default>(client: &impl AuxStore, key: &[u8]) -> Result<T, String> {
+	match client.get_aux(key).map_err(|e| e.to_string())? {
+		Some(bytes) => T::decode(&mut &bytes[..]).map_err(|e| e.to_string()),
+		None => Ok(T::default()),
+	}
+}
+
+/// The block import that reports BABE equivocations with sealed headers, wrapping `inner`
+/// (BABE's block import).
+pub struct ReportEquivocations<I, C, SC> {
+	inner: I,
+	client: Arc<C>,
+	select_chain: SC,
+	offchain_tx_pool_factory: OffchainTransactionPoolFactory<Block>,
+}
+
+impl<I: Clone, C, SC: Clone> Clone for ReportEquivocations<I, C, SC> {
+	fn clone(&self) -> Self {
+		Self {
+			inner: self.inner.clone(),
+			client: self.client.clone(),
+			select_chain: self.select_chain.clone(),
+			offchain_tx_pool_factory: self.offchain_tx_pool_factory.clone(),
+		}
+	}
+}
+
+impl<I, C, SC> ReportEquivocations<I, C, SC>
+where
+	C: ProvideRuntimeApi<Block> + AuxStore + Send + Sync,
+	C::Api: BabeApi<Block>,
+	SC: SelectChain<Block>,
+{
+	pub fn new(
+		inner: I,
+		client: Arc<C>,
+		select_chain: SC,
+		offchain_tx_pool_factory: OffchainTransactionPoolFactory<Block>,
+	) -> Self {
+		Self { inner, client, select_chain, offchain_tx_pool_factory }
+	}
+
+	/// Keeps `sealed` (the header of a block of authority `index` for `slot`), or reports its
+	/// author if it sealed another block for the same slot.
+	async fn check(&self, sealed: Header, slot: Slot, index: u32) -> Result<(), String> {
+		let key = headers_key(slot);
+		let mut seen: Vec<(u32, Header)> = load(&*self.client, &key)?;
+		if let Some((_, first)) = seen.iter().find(|(i, _)| *i == index) {
+			if first.hash() == sealed.hash() {
+				return Ok(()); // the same block again
+			}
+			return self.report(first.clone(), sealed, slot, index).await;
+		}
+		seen.push((index, sealed));
+		let mut slots: Vec<Slot> = load(&*self.client, SLOTS_KEY)?;
+		if let Err(at) = slots.binary_search(&slot) {
+			slots.insert(at, slot);
+		}
+		let stale: Vec<Vec<u8>> =
+			slots.drain(..slots.len().saturating_sub(KEPT_SLOTS)).map(headers_key).collect();
+		let (seen, slots) = (seen.encode(), slots.encode());
+		self.client
+			.insert_aux(
+				&[(key.as_slice(), seen.as_slice()), (SLOTS_KEY, slots.as_slice())],
+				&stale.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+			)
+			.map_err(|e| e.to_string())
+	}
+
+	async fn report(
+		&self,
+		first_header: Header,
+		second_header: Header,
+		slot: Slot,
+		index: u32,
+	) -> Result<(), String> {
+		let parent = *second_header.parent_hash();
+		let api = self.client.runtime_api();
+		// The authorities of the epoch the slot is in, as the parent block knows them.
+		let mut epoch = api.current_epoch(parent).map_err(|e| e.to_string())?;
+		if slot >= epoch.start_slot.saturating_add(epoch.duration) {
+			epoch = api.next_epoch(parent).map_err(|e| e.to_string())?;
+		}
+		let Some((offender, _)) = epoch.authorities.get(index as usize).cloned() else {
+			return Err(format!("no BABE authority {index} in slot {slot}'s epoch"));
+		};
+		log::info!(
+			target: "babe",
+			"Slot author {offender:?} sealed two blocks for slot {slot}: {:?} and {:?}; reporting",
+			first_header.hash(),
+			second_header.hash(),
+		);
+		let best = self.select_chain.best_chain().await.map_err(|e| e.to_string())?.hash();
+		// The proof of the session at the parent (the slot's), else at the best block.
+		let key_owner = |at| {
+			api.generate_key_ownership_proof(at, slot, offender.clone()).map_err(|e| e.to_string())
+		};
+		let Some(key_owner) = (match key_owner(parent)? {
+			Some(proof) => Some(proof),
+			None => key_owner(best)?,
+		}) else {
+			log::debug!(target: "babe", "{offender:?} is not in the validator set any more");
+			return Ok(());
+		};
+		let proof =
+			EquivocationProof { offender: offender.clone(), slot, first_header, second_header };
+		let mut api = self.client.runtime_api();
+		api.register_extension(self.offchain_tx_pool_factory.offchain_transaction_pool(best));
+		match api
+			.submit_report_equivocation_unsigned_extrinsic(best, proof, key_owner)
+			.map_err(|e| e.to_string())?
+		{
+			Some(()) => {
+				log::info!(target: "babe", "Reported the equivocation of {offender:?} at slot {slot}")
+			},
+			None => {
+				log::warn!(target: "babe", "The pool refused the report of {offender:?} at slot {slot}")
+			},
+		}
+		Ok(())
+	}
+}
+
+/// The header of `block` with its seal, its slot and its authority's index; `None` for blocks of
+/// an initial or warp sync (old news), this node's own (it does not report itself) and blocks
+/// without BABE's digests.
+fn sealed_header(block: &BlockImportParams<Block>) -> Option<(Header, Slot, u32)> {
+	if matches!(
+		block.origin,
+		BlockOrigin::NetworkInitialSync
+			| BlockOrigin::WarpSync
+			| BlockOrigin::Own
+			| BlockOrigin::Genesis
+			| BlockOrigin::File
+	) || block.with_state()
+	{
+		return None;
+	}
+	let pre = block.header.digest().logs().iter().find_map(|log| log.as_babe_pre_digest())?;
+	// The verifier checked the seal and moved it out of the header: put it back.
+	let seal = block.post_digests.iter().find(|d| d.as_babe_seal().is_some())?;
+	let mut sealed = block.header.clone();
+	sealed.digest_mut().push(seal.clone());
+	Some((sealed, pre.slot(), pre.authority_index()))
+}
+
+#[async_trait::async_trait]
+impl<I, C, SC> BlockImport<Block> for ReportEquivocations<I, C, SC>
+where
+	I: BlockImport<Block, Error = ConsensusError> + Send + Sync,
+	C: ProvideRuntimeApi<Block> + AuxStore + Send + Sync,
+	C::Api: BabeApi<Block>,
+	SC: SelectChain<Block>,
+{
+	type Error = ConsensusError;
+
+	async fn check_block(
+		&self,
+		block: BlockCheckParams<Block>,
+	) -> Result<ImportResult, Self::Error> {
+		self.inner.check_block(block).await
+	}
+
+	async fn import_block(
+		&self,
+		block: BlockImportParams<Block>,
+	) -> Result<ImportResult, Self::Error> {
+		// A failed check must not keep a valid block out.
+		if let Some((sealed, slot, index)) = sealed_header(&block) {
+			if let Err(error) = self.check(sealed, slot, index).await {
+				log::warn!(target: "babe", "Checking the block for an equivocation failed: {error}");
+			}
+		}
+		self.inner.import_block(block).await
+	}
+}
