@@ -28,9 +28,12 @@ type Header = <Block as BlockT>::Header;
 /// How many slots (with blocks) back the sealed headers are kept: an hour of slots, as far
 /// back as anyone would still bother to report.
 const KEPT_SLOTS: usize = 600;
+/// Headers larger than this are not kept (an honest one is a few hundred bytes; the digest of
+/// a header is only checked when its block executes, after this import looked at it).
+const MAX_HEADER_SIZE: usize = 64 * 1024;
 /// The slots with kept headers, in ascending order.
 const SLOTS_KEY: &[u8] = b"depin/babe-equivocations/slots";
-/// Prefix of a slot's kept headers: `(authority index, sealed header)` pairs.
+/// Prefix of a slot's kept headers: `(authority index, sealed header, reported)`.
 const HEADERS_PREFIX: &[u8] = b"depin/babe-equivocations/headers/";
 
 fn headers_key(slot: Slot) -> Vec<u8> {
@@ -84,18 +87,25 @@ where
 	/// Keeps `sealed` (the header of a block of authority `index` for `slot`), or reports its
 	/// author if it sealed another block for the same slot.
 	async fn check(&self, sealed: Header, slot: Slot, index: u32) -> Result<(), String> {
-		let key = headers_key(slot);
-		let mut seen: Vec<(u32, Header)> = load(&*self.client, &key)?;
-		if let Some((_, first)) = seen.iter().find(|(i, _)| *i == index) {
-			if first.hash() == sealed.hash() {
-				return Ok(()); // the same block again
-			}
-			return self.report(first.clone(), sealed, slot, index).await;
+		if sealed.encoded_size() > MAX_HEADER_SIZE {
+			return Ok(());
 		}
-		seen.push((index, sealed));
+		let key = headers_key(slot);
+		let mut seen: Vec<(u32, Header, bool)> = load(&*self.client, &key)?;
 		let mut slots: Vec<Slot> = load(&*self.client, SLOTS_KEY)?;
-		if let Err(at) = slots.binary_search(&slot) {
-			slots.insert(at, slot);
+		if let Some((_, first, reported)) = seen.iter_mut().find(|(i, ..)| *i == index) {
+			// The same block again, or an equivocation already reported.
+			if first.hash() == sealed.hash() || *reported {
+				return Ok(());
+			}
+			let first = first.clone();
+			*reported = true;
+			self.report(first, sealed, slot, index).await?;
+		} else {
+			seen.push((index, sealed, false));
+			if let Err(at) = slots.binary_search(&slot) {
+				slots.insert(at, slot);
+			}
 		}
 		let stale: Vec<Vec<u8>> =
 			slots.drain(..slots.len().saturating_sub(KEPT_SLOTS)).map(headers_key).collect();
@@ -119,7 +129,8 @@ where
 		let api = self.client.runtime_api();
 		// The authorities of the epoch the slot is in, as the parent block knows them.
 		let mut epoch = api.current_epoch(parent).map_err(|e| e.to_string())?;
-		if slot >= epoch.start_slot.saturating_add(epoch.duration) {
+		let starts_epoch = slot >= epoch.start_slot.saturating_add(epoch.duration);
+		if starts_epoch {
 			epoch = api.next_epoch(parent).map_err(|e| e.to_string())?;
 		}
 		let Some((offender, _)) = epoch.authorities.get(index as usize).cloned() else {
@@ -163,8 +174,8 @@ where
 }
 
 /// The header of `block` with its seal, its slot and its authority's index; `None` for blocks of
-/// an initial or warp sync (old news), this node's own (it does not report itself) and blocks
-/// without BABE's digests.
+/// an initial or warp sync (old news), the blocks this node authored, and blocks without BABE's
+/// digests.
 fn sealed_header(block: &BlockImportParams<Block>) -> Option<(Header, Slot, u32)> {
 	if matches!(
 		block.origin,

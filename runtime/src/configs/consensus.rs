@@ -113,17 +113,18 @@ impl pallet_offences::Config for Runtime {
 /// What an offence (an equivocation, the only kind reported here) does to a validator: it is
 /// disabled in the current session at once (the session pallet's disabling strategy: BABE
 /// refuses its blocks, up to a third of the set), and removed from the validator set (the
-/// invulnerables of `pallet_collator_selection`), which leaves the session after next. The
-/// last validator stays: the set is never emptied. An offence of several validators in one
+/// invulnerables of `pallet_collator_selection`), which it leaves two session boundaries later;
+/// in the session between, [`ValidatorSetWithHistory`] disables it again. The last validator
+/// stays: the set is never emptied. An offence of several validators in one
 /// slot or round lists earlier offenders again; for them nothing changes.
 pub struct RemoveEquivocators;
 
 impl RemoveEquivocators {
 	/// The most one offender costs: its disabling (the validators and the disabled list read,
-	/// the list written, and GRANDPA's pending-disabling digest) and its removal from a full
-	/// set.
+	/// the list and BABE's and GRANDPA's disabling digests written) and its removal from a
+	/// full set.
 	pub fn weight_per_offender() -> Weight {
-		<Runtime as frame_system::Config>::DbWeight::get().reads_writes(2, 2).saturating_add(
+		<Runtime as frame_system::Config>::DbWeight::get().reads_writes(2, 3).saturating_add(
 			<Runtime as pallet_collator_selection::Config>::WeightInfo::remove_invulnerable(
 				MAX_AUTHORITIES,
 			),
@@ -172,7 +173,17 @@ impl pallet_session::SessionManager<AccountId> for ValidatorSetWithHistory {
 		<ValidatorSet as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
 	}
 	fn start_session(start_index: SessionIndex) {
-		<ValidatorSet as pallet_session::SessionManager<_>>::start_session(start_index)
+		<ValidatorSet as pallet_session::SessionManager<_>>::start_session(start_index);
+		// A new session enables every validator again, but the set it runs with was planned a
+		// session ago: a validator removed since (for an offence, or by governance) is in it.
+		// It is on its way out, and authors no more blocks: disabled again, within the
+		// strategy's limit of a third of the set.
+		let set = pallet_collator_selection::Invulnerables::<Runtime>::get();
+		for validator in Session::validators() {
+			if !set.contains(&validator) {
+				Session::report_offence(validator, OffenceSeverity(Perbill::one()));
+			}
+		}
 	}
 	fn end_session(end_index: SessionIndex) {
 		<ValidatorSet as pallet_session::SessionManager<_>>::end_session(end_index)

@@ -77,14 +77,26 @@ impl pallet_timestamp::Config for Runtime {
 	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
 
-/// Every call but `balances.burn`: tokens leave the supply only through paths the emission
-/// pallet counts (burned slashes and dust), so its books (genesis + minted − burned = total
-/// issuance) stay exact.
+/// Every call but these:
+/// - `balances.burn`: tokens leave the supply only through paths the emission pallet counts
+///   (burned slashes and dust), so its books (genesis + minted − burned = total issuance) stay
+///   exact;
+/// - the signed equivocation reports (`babe.report_equivocation`,
+///   `grandpa.report_equivocation`): polkadot-sdk makes a successful one free, and every
+///   offence is stored for good, so anyone holding a validator's key (the validator, or
+///   whoever stole an old key) could store any number of made-up offences for nothing. The
+///   unsigned reports remain: only a node's own block includes them, and a validator's first
+///   offence disables it, so no block of its own adds another.
 pub struct BaseFilter;
 
 impl Contains<RuntimeCall> for BaseFilter {
 	fn contains(call: &RuntimeCall) -> bool {
-		!matches!(call, RuntimeCall::Balances(pallet_balances::Call::burn { .. }))
+		!matches!(
+			call,
+			RuntimeCall::Balances(pallet_balances::Call::burn { .. })
+				| RuntimeCall::Babe(pallet_babe::Call::report_equivocation { .. })
+				| RuntimeCall::Grandpa(pallet_grandpa::Call::report_equivocation { .. })
+		)
 	}
 }
 

@@ -315,17 +315,27 @@ impl Fuzzer {
 		let extension = crate::tx_extension(Era::Immortal, nonce, 0);
 		let payload = SignedPayload::new(call.clone(), extension.clone()).expect("implicit");
 		let signature = payload.using_encoded(|bytes| pair.sign(bytes));
-		let name = {
-			let meta = call.get_call_metadata();
-			format!("{}.{}", meta.pallet_name, meta.function_name)
-		};
 		let described = format!("{call:?} from {account}");
 		let uxt = UncheckedExtrinsic::new_signed(
-			call,
+			call.clone(),
 			MultiAddress::Id(account),
 			MultiSignature::Sr25519(signature),
 			extension,
 		);
+		self.include(&call, described, uxt);
+	}
+
+	/// Includes `call` unsigned, as a block author includes its node's own reports.
+	fn apply_bare(&mut self, call: RuntimeCall) {
+		let described = format!("{call:?} unsigned");
+		self.include(&call, described, UncheckedExtrinsic::new_bare(call.clone()));
+	}
+
+	fn include(&mut self, call: &RuntimeCall, described: String, uxt: UncheckedExtrinsic) {
+		let name = {
+			let meta = call.get_call_metadata();
+			format!("{}.{}", meta.pallet_name, meta.function_name)
+		};
 		self.stats.calls += 1;
 		let outcome = self.guard(|| described, || Executive::apply_extrinsic(uxt));
 		let counts = self.stats.by_call.entry(name).or_default();
@@ -858,7 +868,8 @@ impl Fuzzer {
 		);
 	}
 
-	/// A signed report of an equivocation of Alice, the only validator: two blocks of hers for
+	/// A report of an equivocation of Alice, the only validator, as her node includes its own
+	/// (unsigned), or now and then signed by anyone (refused: signed reports are filtered): two blocks of hers for
 	/// this block's slot, or now and then a forged pair (one block twice, another slot's, or
 	/// signed by someone else). A valid one is recorded once, and Alice, the last validator,
 	/// stays in the set and enabled (else the chain would stop here).
@@ -885,14 +896,22 @@ impl Fuzzer {
 		else {
 			return;
 		};
-		let reporter = self.anyone();
-		self.apply(
-			reporter,
-			RuntimeCall::Babe(pallet_babe::Call::report_equivocation {
-				equivocation_proof: alloc::boxed::Box::new(proof),
+		let equivocation_proof = alloc::boxed::Box::new(proof);
+		if self.rng.chance(90) {
+			self.apply_bare(RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
+				equivocation_proof,
 				key_owner_proof: key_owner,
-			}),
-		);
+			}));
+		} else {
+			let reporter = self.anyone();
+			self.apply(
+				reporter,
+				RuntimeCall::Babe(pallet_babe::Call::report_equivocation {
+					equivocation_proof,
+					key_owner_proof: key_owner,
+				}),
+			);
+		}
 	}
 
 	/// A `utility.batch_all` of two transfers from one account: all or nothing.
