@@ -87,35 +87,10 @@ where
 	/// Keeps `sealed` (the header of a block of authority `index` for `slot`), or reports its
 	/// author if it sealed another block for the same slot.
 	async fn check(&self, sealed: Header, slot: Slot, index: u32) -> Result<(), String> {
-		if sealed.encoded_size() > MAX_HEADER_SIZE {
-			return Ok(());
+		match remember(&*self.client, sealed.clone(), slot, index)? {
+			Some(first) => self.report(first, sealed, slot, index).await,
+			None => Ok(()),
 		}
-		let key = headers_key(slot);
-		let mut seen: Vec<(u32, Header, bool)> = load(&*self.client, &key)?;
-		let mut slots: Vec<Slot> = load(&*self.client, SLOTS_KEY)?;
-		if let Some((_, first, reported)) = seen.iter_mut().find(|(i, ..)| *i == index) {
-			// The same block again, or an equivocation already reported.
-			if first.hash() == sealed.hash() || *reported {
-				return Ok(());
-			}
-			let first = first.clone();
-			*reported = true;
-			self.report(first, sealed, slot, index).await?;
-		} else {
-			seen.push((index, sealed, false));
-			if let Err(at) = slots.binary_search(&slot) {
-				slots.insert(at, slot);
-			}
-		}
-		let stale: Vec<Vec<u8>> =
-			slots.drain(..slots.len().saturating_sub(KEPT_SLOTS)).map(headers_key).collect();
-		let (seen, slots) = (seen.encode(), slots.encode());
-		self.client
-			.insert_aux(
-				&[(key.as_slice(), seen.as_slice()), (SLOTS_KEY, slots.as_slice())],
-				&stale.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-			)
-			.map_err(|e| e.to_string())
 	}
 
 	async fn report(
@@ -173,6 +148,48 @@ where
 	}
 }
 
+/// Keeps `sealed`, the header of a block of authority `index` for `slot`, in `store`; if that
+/// authority sealed another header for the slot, not reported yet, returns it (marked reported
+/// from now on: one report per slot and authority). Keeps the last [`KEPT_SLOTS`] slots with
+/// headers, and no header over [`MAX_HEADER_SIZE`].
+fn remember(
+	store: &impl AuxStore,
+	sealed: Header,
+	slot: Slot,
+	index: u32,
+) -> Result<Option<Header>, String> {
+	if sealed.encoded_size() > MAX_HEADER_SIZE {
+		return Ok(None);
+	}
+	let key = headers_key(slot);
+	let mut seen: Vec<(u32, Header, bool)> = load(store, &key)?;
+	let mut slots: Vec<Slot> = load(store, SLOTS_KEY)?;
+	let mut equivocation = None;
+	if let Some((_, first, reported)) = seen.iter_mut().find(|(i, ..)| *i == index) {
+		// The same block again, or an equivocation already reported.
+		if first.hash() == sealed.hash() || *reported {
+			return Ok(None);
+		}
+		*reported = true;
+		equivocation = Some(first.clone());
+	} else {
+		seen.push((index, sealed, false));
+		if let Err(at) = slots.binary_search(&slot) {
+			slots.insert(at, slot);
+		}
+	}
+	let stale: Vec<Vec<u8>> =
+		slots.drain(..slots.len().saturating_sub(KEPT_SLOTS)).map(headers_key).collect();
+	let (seen, slots) = (seen.encode(), slots.encode());
+	store
+		.insert_aux(
+			&[(key.as_slice(), seen.as_slice()), (SLOTS_KEY, slots.as_slice())],
+			&stale.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+		)
+		.map_err(|e| e.to_string())?;
+	Ok(equivocation)
+}
+
 /// The header of `block` with its seal, its slot and its authority's index; `None` for blocks of
 /// an initial or warp sync (old news), the blocks this node authored, and blocks without BABE's
 /// digests.
@@ -224,5 +241,97 @@ where
 			}
 		}
 		self.inner.import_block(block).await
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use std::{collections::BTreeMap, sync::Mutex};
+
+	use sp_core::H256;
+	use sp_runtime::{Digest, DigestItem};
+
+	use super::*;
+
+	/// Aux storage in memory, as the database keeps it.
+	#[derive(Default)]
+	struct Memory(Mutex<BTreeMap<Vec<u8>, Vec<u8>>>);
+
+	impl AuxStore for Memory {
+		fn insert_aux<
+			'a,
+			'b: 'a,
+			'c: 'a,
+			I: IntoIterator<Item = &'a (&'c [u8], &'c [u8])>,
+			D: IntoIterator<Item = &'a &'b [u8]>,
+		>(
+			&self,
+			insert: I,
+			delete: D,
+		) -> sp_blockchain::Result<()> {
+			let mut map = self.0.lock().expect("not poisoned");
+			for (key, value) in insert {
+				map.insert(key.to_vec(), value.to_vec());
+			}
+			for key in delete {
+				map.remove(*key);
+			}
+			Ok(())
+		}
+
+		fn get_aux(&self, key: &[u8]) -> sp_blockchain::Result<Option<Vec<u8>>> {
+			Ok(self.0.lock().expect("not poisoned").get(key).cloned())
+		}
+	}
+
+	/// A header; `variant` tells blocks of one slot apart.
+	fn header(variant: u8) -> Header {
+		Header::new(1, H256::zero(), H256::repeat_byte(variant), H256::zero(), Digest::default())
+	}
+
+	#[test]
+	fn a_second_header_of_an_authority_for_a_slot_is_reported_once() {
+		let store = Memory::default();
+		let slot = Slot::from(7);
+		assert_eq!(remember(&store, header(1), slot, 0), Ok(None));
+		// The same block again (from another peer, say) is no equivocation.
+		assert_eq!(remember(&store, header(1), slot, 0), Ok(None));
+		// Another authority's block for the slot is none either.
+		assert_eq!(remember(&store, header(2), slot, 1), Ok(None));
+		// Another block of the first authority is, reported with the first block.
+		assert_eq!(remember(&store, header(3), slot, 0), Ok(Some(header(1))));
+		// Once: a third block is not reported again, nor the second twice.
+		assert_eq!(remember(&store, header(4), slot, 0), Ok(None));
+		assert_eq!(remember(&store, header(3), slot, 0), Ok(None));
+		// The other authority's second block is its own equivocation.
+		assert_eq!(remember(&store, header(5), slot, 1), Ok(Some(header(2))));
+	}
+
+	#[test]
+	fn only_the_last_slots_are_kept() {
+		let store = Memory::default();
+		let kept = KEPT_SLOTS as u64;
+		for slot in 0..=kept {
+			assert_eq!(remember(&store, header(1), Slot::from(slot), 0), Ok(None));
+		}
+		// Slot 0 is forgotten: its headers and its place in the list.
+		assert!(store.get_aux(&headers_key(Slot::from(0))).expect("reads").is_none());
+		let slots: Vec<Slot> = load(&store, SLOTS_KEY).expect("decodes");
+		assert_eq!(slots.len(), KEPT_SLOTS);
+		assert_eq!(slots.first(), Some(&Slot::from(1)));
+		assert_eq!(store.0.lock().expect("not poisoned").len(), KEPT_SLOTS + 1);
+		// A late block for a forgotten slot is kept no more, the others still count.
+		assert_eq!(remember(&store, header(2), Slot::from(0), 0), Ok(None));
+		assert!(store.get_aux(&headers_key(Slot::from(0))).expect("reads").is_none());
+		assert_eq!(remember(&store, header(2), Slot::from(kept), 0), Ok(Some(header(1))));
+	}
+
+	#[test]
+	fn an_oversized_header_is_not_kept() {
+		let store = Memory::default();
+		let mut big = header(1);
+		big.digest_mut().push(DigestItem::Other(vec![0; MAX_HEADER_SIZE]));
+		assert_eq!(remember(&store, big, Slot::from(3), 0), Ok(None));
+		assert!(store.get_aux(SLOTS_KEY).expect("reads").is_none());
 	}
 }
