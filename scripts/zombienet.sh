@@ -6,6 +6,7 @@
 #
 #   scripts/zombienet.sh                 # every zombienet/*.zndsl
 #   scripts/zombienet.sh live            # just zombienet/live.zndsl
+#   scripts/zombienet.sh spam/flood      # the ten-minute spam flood (scripts/spam.sh sets it up)
 #
 # Never `zombienet setup`: it downloads polkadot binaries we do not use.
 set -euo pipefail
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 cargo build --locked --workspace --bins
 export DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node"
+# The spam flood's honest devices (spam.js) run the simulator.
+export DEPIN_PROVIDER="$CARGO_TARGET_DIR/debug/depin-provider"
 # The upgrade test sets this runtime (with a higher spec_version) on the live network.
 export DEPIN_RUNTIME_WASM="$CARGO_TARGET_DIR/debug/wbuild/depin-runtime/depin_runtime.wasm"
 # The network starts on the `local` chain spec of an earlier runtime, so the upgrade test

@@ -4,6 +4,7 @@
 // when the migrations raised storage versions and kept every device and account, every node
 // runs the new version and every validator keeps producing and finalizing.
 const { execFileSync } = require("child_process");
+const crypto = require("crypto");
 const fs = require("fs");
 const { rpc, bestNumber, finalizedNumber, waitUntil } = require("./lib.js");
 
@@ -146,6 +147,25 @@ async function run(nodeName, networkInfo) {
 				if (status.isFinalized) resolve(status.asFinalized);
 			}).catch(reject);
 		});
+	// Activity for the migrations to work on: sectors on Alice's storage device of the genesis
+	// (device 0), two of them with one root (the earlier runtime let a device keep a root twice;
+	// the proofs migration indexes every root once and drops the second copy). Then Alice (the
+	// sudo key) suspends the device: nobody proves its sectors here, and a suspended device's
+	// sectors are not challenged, so no fault changes it while the upgrade is under way.
+	const roots = [0, 1].map(() => "0x" + crypto.randomBytes(32).toString("hex"));
+	await finalized(
+		api.tx.utility.batchAll([
+			...[roots[0], roots[1], roots[0]].map((root) => api.tx.proofs.commitSector(0, root, 64)),
+			api.tx.sudo.sudo(api.tx.devices.suspend(0)),
+		]),
+		alice,
+	);
+	const sectorsBefore = (await api.query.proofs.sectors.entries(0)).map(([, s]) => s.unwrap().root.toHex());
+	console.log(`device 0 keeps ${sectorsBefore.length} sectors before the upgrade: ${sectorsBefore.join(", ")}`);
+	if (!roots.every((root) => sectorsBefore.includes(root))) throw new Error("the sectors were not committed");
+	const { status } = (await api.query.devices.devices(0)).unwrap();
+	if (!status.isSuspended) throw new Error(`device 0 is ${status.toString()}, not suspended`);
+
 	const proposed = await finalized(
 		api.tx.utility.batchAll([
 			api.tx.preimage.notePreimage(call.method.toHex()),
@@ -214,6 +234,18 @@ async function run(nodeName, networkInfo) {
 		if (devicesAfter.get(key) !== value) throw new Error(`device storage ${key} changed`);
 	}
 	if (devicesAfter.size !== devicesBefore.size) throw new Error("device storage grew");
+	// Every root of device 0's sectors indexed once, to device 0; one sector of each root kept.
+	const upgraded = await api.at(first);
+	const sectorsAfter = (await upgraded.query.proofs.sectors.entries(0)).map(([, s]) => s.unwrap().root.toHex());
+	const distinct = [...new Set(sectorsBefore)];
+	if (sectorsAfter.length !== distinct.length || !distinct.every((root) => sectorsAfter.includes(root)))
+		throw new Error(`device 0's sectors after the migration: ${sectorsAfter}, expected one of each of ${distinct}`);
+	for (const root of distinct) {
+		const holder = (await upgraded.query.proofs.rootHolders(root)).unwrap();
+		if (holder.device.toNumber() !== 0 || holder.sector.isNone)
+			throw new Error(`root ${root} indexed as ${holder.toString()}`);
+	}
+	console.log(`device 0: ${sectorsBefore.length} sectors before, ${sectorsAfter.length} after (one a root), every root indexed`);
 	const accountsPrefix = api.query.system.account.keyPrefix();
 	const [accountsBefore, accountsAfter] = [
 		await storageUnder(api, accountsPrefix, block),

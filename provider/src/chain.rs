@@ -309,12 +309,50 @@ impl Chain {
 
 	/// [`Self::submit`], returning as soon as the transaction is in a block of the kind `wait`
 	/// asks for.
+	///
+	/// Under a flood the node's pool may refuse the transaction, or drop it later, for
+	/// transactions paying more for the same block space (a pool full of a spammer's
+	/// transactions at the same price). Then it is signed again with a tip, its own fee at first
+	/// and twice the last tip after that, up to [`OUTBID_TRIES`] times: a spammer keeping a
+	/// proof out for its response window has to outbid it with every transaction of every block
+	/// in the window (`docs/spam.md`).
 	pub async fn submit_until<C: Payload>(
 		&self,
 		call: &C,
 		signer: &Keypair,
 		wait: Wait,
 	) -> Result<Included> {
+		let mut tip: Balance = 0;
+		let mut tries = 0;
+		loop {
+			match self.submit_once(call, signer, wait, tip).await? {
+				Submission::Included(included) => return Ok(included),
+				Submission::Outbid { message, fee } if tries < OUTBID_TRIES => {
+					tries += 1;
+					tip = next_tip(tip, fee);
+					eprintln!(
+						"outbid in the pool ({message}): submitting again with a tip of {tip}"
+					);
+				},
+				Submission::Outbid { message, .. } => {
+					return Err(anyhow!(
+						"the pool refused the transaction {OUTBID_TRIES} times, the last with a tip \
+						 of {tip}: {message}"
+					))
+				},
+			}
+		}
+	}
+
+	/// One submission of `call` with `tip`: included, or outbid (refused or dropped by the
+	/// pool for its priority); any other refusal is an error.
+	async fn submit_once<C: Payload>(
+		&self,
+		call: &C,
+		signer: &Keypair,
+		wait: Wait,
+		tip: Balance,
+	) -> Result<Submission> {
 		let who = signer.public_key().to_account_id();
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let metadata = at.metadata();
@@ -326,11 +364,20 @@ impl Chain {
 			.request("system_accountNextIndex", rpc_params![who.to_string()])
 			.await
 			.context("cannot read the account's next nonce")?;
-		let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-		let mut progress = tx
-			.sign_and_submit_then_watch(call, signer, params)
+		let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).tip(tip).build();
+		let signed = tx
+			.create_signed(call, signer, params)
 			.await
 			.map_err(|e| explain_submission(&e.to_string(), &who))?;
+		let outbid = |message: String| async {
+			let fee = signed.partial_fee_estimate().await.unwrap_or(0);
+			Ok(Submission::Outbid { message, fee })
+		};
+		let mut progress = match signed.submit_and_watch().await {
+			Ok(progress) => progress,
+			Err(e) if is_outbid(&e.to_string()) => return outbid(e.to_string()).await,
+			Err(e) => return Err(explain_submission(&e.to_string(), &who)),
+		};
 		while let Some(status) = progress.next().await {
 			let status = status.map_err(|e| anyhow!("lost track of the transaction: {e}"))?;
 			let included = match status {
@@ -339,6 +386,9 @@ impl Chain {
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message } => {
+					if is_outbid(&message) {
+						return outbid(message).await;
+					}
 					return Err(explain_submission(&message, &who));
 				},
 				_ => continue,
@@ -350,10 +400,40 @@ impl Chain {
 				},
 				other => anyhow!("{other}"),
 			})?;
-			return Ok(Included { block, metadata, events });
+			return Ok(Submission::Included(Included { block, metadata, events }));
 		}
 		Err(anyhow!("the node stopped reporting on the transaction"))
 	}
+}
+
+/// How many times [`Chain::submit_until`] submits a transaction again with a higher tip after
+/// the pool refused or dropped it for its priority: the last tip is 32 times its fee.
+pub const OUTBID_TRIES: u32 = 6;
+
+/// What one submission came to.
+enum Submission {
+	Included(Included),
+	/// Refused or dropped by the pool for transactions paying more: `fee` is what the
+	/// transaction itself pays, without a tip.
+	Outbid {
+		message: String,
+		fee: Balance,
+	},
+}
+
+/// The tip after `tip` was outbid, for a transaction whose fee is `fee`: the fee first (for
+/// an operational transaction, a fifth more priority than the same transaction untipped;
+/// for a normal one, far more), then twice the last tip.
+fn next_tip(tip: Balance, fee: Balance) -> Balance {
+	tip.saturating_mul(2).max(fee).max(1)
+}
+
+/// Whether the pool refused (or dropped) a transaction for its priority: it is full of
+/// transactions paying at least as much, or it replaced it with one.
+fn is_outbid(message: &str) -> bool {
+	["Priority is too low", "Immediately Dropped", "exceeding limits", "pool is full", "Usurped"]
+		.iter()
+		.any(|needle| message.contains(needle))
 }
 
 /// How long [`Chain::submit_until`] waits.
@@ -404,5 +484,43 @@ fn lower_first(name: &str) -> String {
 	match chars.next() {
 		Some(first) => first.to_lowercase().chain(chars).collect(),
 		None => String::new(),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_transaction_outbid_in_the_pool_is_tipped_its_fee_then_twice_the_last_tip() {
+		let mut tip = 0;
+		let tips: Vec<Balance> = (0..OUTBID_TRIES)
+			.map(|_| {
+				tip = next_tip(tip, 1_000);
+				tip
+			})
+			.collect();
+		assert_eq!(tips, vec![1_000, 2_000, 4_000, 8_000, 16_000, 32_000]);
+		// A feeless transaction still tips something.
+		assert_eq!(next_tip(0, 0), 1);
+		assert_eq!(next_tip(Balance::MAX, 1), Balance::MAX);
+	}
+
+	#[test]
+	fn only_the_pools_refusals_for_priority_count_as_outbid() {
+		for message in [
+			"Priority is too low: (238 vs 238)",
+			"Immediately Dropped",
+			"Extrinsic dropped from the pool due to exceeding limits",
+			"Transaction pool is full",
+			"Usurped",
+		] {
+			assert!(is_outbid(message), "{message}");
+		}
+		for message in
+			["Inability to pay some fees", "Transaction is outdated", "Stale", "Bad proof"]
+		{
+			assert!(!is_outbid(message), "{message}");
+		}
 	}
 }

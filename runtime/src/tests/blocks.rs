@@ -128,15 +128,20 @@ pub(super) fn babe_header(
 	header
 }
 
+/// `who`'s index among the session's validators: its BABE authority index.
+pub(super) fn authority_index(who: Sr25519Keyring) -> u32 {
+	pallet_session::Validators::<Runtime>::get()
+		.iter()
+		.position(|v| *v == who.to_account_id())
+		.expect("a validator") as u32
+}
+
 /// Two blocks `offender` authored for `slot` (an equivocation, as a node reports it).
 pub(super) fn babe_equivocation(
 	offender: Sr25519Keyring,
 	slot: Slot,
 ) -> sp_consensus_babe::EquivocationProof<Header> {
-	let index = pallet_session::Validators::<Runtime>::get()
-		.iter()
-		.position(|v| *v == offender.to_account_id())
-		.expect("a validator") as u32;
+	let index = authority_index(offender);
 	let number = System::block_number() + 1;
 	sp_consensus_babe::EquivocationProof {
 		offender: offender.public().into(),

@@ -26,7 +26,7 @@ use sp_runtime::{
 
 use super::{
 	account,
-	blocks::{babe_equivocation, babe_header, Blocks},
+	blocks::{authority_index, babe_equivocation, babe_header, Blocks},
 	preset_ext,
 };
 use crate::{
@@ -52,7 +52,7 @@ fn chain(preset: &str) -> (sp_io::TestExternalities, Blocks, Submitted) {
 	});
 	let mut blocks = ext.execute_with(|| {
 		System::set_block_number(0);
-		Blocks::new(Sr25519Keyring::Alice, index_of(Sr25519Keyring::Alice))
+		Blocks::new(Sr25519Keyring::Alice, authority_index(Sr25519Keyring::Alice))
 	});
 	ext.execute_with(|| {
 		blocks.begin();
@@ -64,10 +64,6 @@ fn chain(preset: &str) -> (sp_io::TestExternalities, Blocks, Submitted) {
 /// The local network: Alice, Bob, Charlie and Dave validate.
 fn local() -> (sp_io::TestExternalities, Blocks, Submitted) {
 	chain(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-}
-
-fn index_of(who: Sr25519Keyring) -> u32 {
-	Session::validators().iter().position(|v| *v == account(who)).expect("a validator") as u32
 }
 
 /// The key-ownership proof of `who`'s BABE key, as the node asks the runtime for it.
@@ -152,7 +148,7 @@ fn offences() -> Vec<[u8; 16]> {
 /// nobody else is.
 fn assert_dave_punished() {
 	let dave = account(Sr25519Keyring::Dave);
-	assert_eq!(Session::disabled_validators(), vec![index_of(Sr25519Keyring::Dave)]);
+	assert_eq!(Session::disabled_validators(), vec![authority_index(Sr25519Keyring::Dave)]);
 	let invulnerables = pallet_collator_selection::Invulnerables::<Runtime>::get();
 	assert!(!invulnerables.contains(&dave));
 	assert_eq!(invulnerables.len(), 3);
@@ -236,7 +232,7 @@ fn a_babe_equivocation_reported_by_a_node_disables_the_validator_and_removes_it_
 		// authorities.
 		blocks.run_to_session(session + 1);
 		assert!(Session::validators().contains(&dave));
-		assert_eq!(Session::disabled_validators(), vec![index_of(Sr25519Keyring::Dave)]);
+		assert_eq!(Session::disabled_validators(), vec![authority_index(Sr25519Keyring::Dave)]);
 		blocks.run_to_session(session + 2);
 		assert!(!Session::validators().contains(&dave));
 		assert_eq!(Session::validators().len(), 3);
@@ -266,7 +262,7 @@ fn a_disabled_validators_block_is_refused() {
 		));
 		assert_dave_punished();
 		// Dave's next block: BABE refuses it (the block cannot be finished, so it is invalid).
-		let dave = blocks.by(Sr25519Keyring::Dave, index_of(Sr25519Keyring::Dave));
+		let dave = blocks.by(Sr25519Keyring::Dave, authority_index(Sr25519Keyring::Dave));
 		dave.begin();
 		let refused = std::panic::catch_unwind(Executive::finalize_block)
 			.expect_err("a disabled validator's block executes");
@@ -351,12 +347,12 @@ fn a_forged_or_misattributed_equivocation_is_refused_and_changes_nothing() {
 
 		// Two blocks for different slots are not either.
 		let mut proof = babe_equivocation(dave, slot);
-		proof.second_header = babe_header(dave, index_of(dave), slot + 1, 2, 2);
+		proof.second_header = babe_header(dave, authority_index(dave), slot + 1, 2, 2);
 		assert_noop!(report(proof, babe_key_owner(dave, slot)), invalid());
 
 		// Nor two blocks claimed for two authorities.
 		let mut proof = babe_equivocation(dave, slot);
-		proof.second_header = babe_header(dave, index_of(Sr25519Keyring::Bob), slot, 2, 2);
+		proof.second_header = babe_header(dave, authority_index(Sr25519Keyring::Bob), slot, 2, 2);
 		assert_noop!(report(proof, babe_key_owner(dave, slot)), invalid());
 
 		// Blocks Charlie signed do not make Dave an equivocator.
