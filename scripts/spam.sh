@@ -13,4 +13,6 @@ cd "$(dirname "$0")/.."
 export SPAM_SECONDS="${SPAM_SECONDS:-600}"
 export SPAM_REPORT="${SPAM_REPORT:-$PWD/docs/spam.json}"
 export DEPIN_CHAIN_SPEC="$PWD/chain-specs/local.raw.json"
+# No upgrade runs here: keep scripts/zombienet.sh off the live suite's snapshot.
+export DEPIN_SNAPSHOT="${TMPDIR:-/tmp}/depin-spam-no-snapshot.txt"
 exec scripts/zombienet.sh spam/flood
