@@ -86,6 +86,17 @@ async function pool(prometheusUri) {
 // `args` (zombienet's `with "…"`): `seconds=N,devices=M` as defaults under SPAM_SECONDS and
 // SPAM_DEVICES (the simulator's devices, storage ones first).
 async function run(nodeName, networkInfo, args = []) {
+	// What to stop however the flood ends (the simulator, the sampler): the network goes on
+	// to the next test.
+	const cleanup = [];
+	try {
+		return await flood(nodeName, networkInfo, args, cleanup);
+	} finally {
+		for (const stop of cleanup) stop();
+	}
+}
+
+async function flood(nodeName, networkInfo, args, cleanup) {
 	const given = Object.fromEntries(
 		args.join(",").split(",").filter(Boolean).map((pair) => pair.trim().split("=")),
 	);
@@ -113,6 +124,7 @@ async function run(nodeName, networkInfo, args = []) {
 	);
 	const stopSimulator = () => simulator.exitCode === null && simulator.kill("SIGKILL");
 	process.once("exit", stopSimulator);
+	cleanup.push(stopSimulator);
 	console.log(`simulator started (Eve's devices), log ${simLog}`);
 
 	// The simulator's devices (once it has registered them).
@@ -140,6 +152,9 @@ async function run(nodeName, networkInfo, args = []) {
 		accounts[kind] = Array.from({ length: kind === "transfer" ? 1 : ACCOUNTS }, (_, i) => ({
 			pair: keyring.addFromUri(`//Ferdie//spam//${kind}//${i}`),
 			nonce: null,
+			// Each account sends to one validator, whose pool knows all its transactions (its
+			// next nonce is asked of the same pool).
+			node: validators[i % validators.length],
 		}));
 	// Attackers' accounts by address in the chain's format (as a transaction's signer reads).
 	const address = (who) => api.createType("AccountId", who).toString();
@@ -189,16 +204,15 @@ async function run(nodeName, networkInfo, args = []) {
 		transfer: () => api.tx.balances.transferKeepAlive(accounts.proof[0].pair.address, 1n),
 	};
 
-	// Signs and submits one transaction of `kind` from its next account, to the next validator.
+	// Signs and submits one transaction of `kind` from its next account, to its validator.
 	// An account's nonce is asked of the pool once a block and counted locally in between; asked
 	// again after a refusal too (a refused transaction leaves its nonce unused).
-	let roundRobin = 0;
 	const submitted = Object.fromEntries(Object.keys(accounts).map((k) => [k, 0]));
 	const refused = {};
 	const submit = async (kind) => {
 		const list = accounts[kind];
 		const account = list[submitted[kind] % list.length];
-		const node = validators[roundRobin++ % validators.length];
+		const { node } = account;
 		submitted[kind]++;
 		try {
 			if (account.nonce === null) {
@@ -233,12 +247,11 @@ async function run(nodeName, networkInfo, args = []) {
 			length: lengths.operational.toNumber(),
 		},
 	};
-	const base = { normal: weights.perClass.normal.baseExtrinsic.refTime.toBigInt(), operational: weights.perClass.operational.baseExtrinsic.refTime.toBigInt() };
 
 	// What block `number` holds: its slot, the attackers' transactions (weight, length, fee,
 	// items rejected), the honest proofs and faults, and the block's use of each class.
-	const readBlock = async (number) => {
-		const hash = await api.rpc.chain.getBlockHash(number);
+	const readBlock = async (number, at = null) => {
+		const hash = at ?? (await api.rpc.chain.getBlockHash(number));
 		const [signed, events, slotMs, used, epochInfo] = await Promise.all([
 			api.rpc.chain.getBlock(hash),
 			api.query.system.events.at(hash),
@@ -272,7 +285,8 @@ async function run(nodeName, networkInfo, args = []) {
 			if (tx && (name === "system.ExtrinsicSuccess" || name === "system.ExtrinsicFailed")) {
 				const info = name === "system.ExtrinsicSuccess" ? event.data[0] : event.data[1];
 				tx.class = info.class.isOperational ? "operational" : "normal";
-				tx.weight = info.weight.refTime.toBigInt() + base[tx.class];
+				// (frame-system's event weight has the class's base extrinsic weight in it.)
+				tx.weight = info.weight.refTime.toBigInt();
 			} else if (tx && name === "transactionPayment.TransactionFeePaid") {
 				tx.fee = event.data[1].toBigInt();
 			} else if (tx && name === "proofs.ItemRejected") {
@@ -295,15 +309,20 @@ async function run(nodeName, networkInfo, args = []) {
 				new Promise((resolve, reject) => {
 					build[kind]()
 						.signAndSend(accounts[kind][0].pair, async ({ status }) => {
-							if (status.isInBlock) resolve((await api.rpc.chain.getHeader(status.asInBlock)).number.toNumber());
+							if (status.isInBlock) {
+								const hash = status.asInBlock;
+								resolve([(await api.rpc.chain.getHeader(hash)).number.toNumber(), hash]);
+							} else if (status.isInvalid || status.isDropped || status.isUsurped) {
+								reject(new Error(`the ${kind} probe was ${status.type}`));
+							}
 						})
 						.catch(reject);
 				}),
 		),
 	);
 	for (const [i, kind] of [...KINDS, "transfer"].entries()) {
-		const number = probed[i];
-		const probe = (await readBlock(number)).txs.find((t) => t.kind === kind);
+		const [number, hash] = probed[i];
+		const probe = (await readBlock(number, hash)).txs.find((t) => t.kind === kind);
 		if (!probe) throw new Error(`the ${kind} probe is not in block ${number}`);
 		const limit = limits[probe.class];
 		const fits = Math.min(Number(limit.weight / probe.weight), Math.floor(limit.length / probe.length));
@@ -348,29 +367,34 @@ async function run(nodeName, networkInfo, args = []) {
 	const started = Date.now();
 	const samples = { lag: [], pool: [], memory: [] };
 	let flooding = true;
+	cleanup.push(() => (flooding = false));
 	let pending = 0;
 	let lastBest = 0;
 	const sampler = (async () => {
 		for (let tick = 0; flooding; tick++) {
-			const [best, finalized] = await Promise.all([bestNumber(wsUri), finalizedNumber(wsUri)]);
-			samples.lag.push(best - finalized);
-			// Each new block, every account asks the pool for its next nonce again: a transaction
-			// the pool evicted (its byte limit) leaves a gap that would hold every later one in
-			// the future queue, never included; asked again, the pool names the gap.
-			if (best !== lastBest) {
-				lastBest = best;
-				for (const a of all) a.nonce = null;
+			try {
+				const [best, finalized] = await Promise.all([bestNumber(wsUri), finalizedNumber(wsUri)]);
+				samples.lag.push(best - finalized);
+				// Each new block, every account asks the pool for its next nonce again: a transaction
+				// the pool evicted (its byte limit) leaves a gap that would hold every later one in
+				// the future queue, never included; asked again, the pool names the gap.
+				if (best !== lastBest) {
+					lastBest = best;
+					for (const a of all) a.nonce = null;
+				}
+				if (tick % 2 === 0) {
+					const pools = await Promise.all(validators.map((v) => pool(v.prometheusUri).catch(() => null)));
+					const read = pools.filter(Boolean);
+					samples.pool.push({
+						ready: Math.max(0, ...read.map((p) => p.ready)),
+						mempool: Math.max(0, ...read.map((p) => p.mempool)),
+					});
+					samples.memory.push(nodeMemory().max);
+				}
+				epoch = (await epochNow()).index;
+			} catch (error) {
+				samples.errors = (samples.errors ?? 0) + 1; // a node slow to answer: sample again
 			}
-			if (tick % 2 === 0) {
-				const pools = await Promise.all(validators.map((v) => pool(v.prometheusUri).catch(() => null)));
-				const read = pools.filter(Boolean);
-				samples.pool.push({
-					ready: Math.max(0, ...read.map((p) => p.ready)),
-					mempool: Math.max(0, ...read.map((p) => p.mempool)),
-				});
-				samples.memory.push(nodeMemory().max);
-			}
-			epoch = (await epochNow()).index;
 			await sleep(1000);
 		}
 	})();
@@ -478,8 +502,12 @@ async function run(nodeName, networkInfo, args = []) {
 		multiple: MULTIPLE,
 		blocks: { from: startBlock, to: endBlock, count: blocks.length },
 		offeredPerBlock: Object.fromEntries(KINDS.map((k) => [k, Math.round(perSecond[k] * 6)])),
-		// Blocks' worth offered each block, by kind (SPAM_MULTIPLE in all).
+		// Blocks' worth planned each block, by kind (SPAM_MULTIPLE in all), and what was sent:
+		// the submissions in flight (IN_FLIGHT) and this machine's signing bound it.
 		blocksOffered: Object.fromEntries(KINDS.map((k) => [k, Math.round(shares[k] * 100) / 100])),
+		blocksSent: Object.fromEntries(
+			KINDS.map((k) => [k, Math.round((100 * sent[k]) / blocks.length / probes[k].perBlock) / 100]),
+		),
 		capacityPerBlock: Object.fromEntries(KINDS.map((k) => [k, probes[k].perBlock])),
 		sent,
 		acceptedByPool: accepted,
@@ -508,7 +536,8 @@ async function run(nodeName, networkInfo, args = []) {
 		"no missed slots": missed <= MAX_MISSED,
 		"finality kept up": lagMax <= MAX_LAG && catchUpSeconds !== null,
 		"honest proofs landed": honestOk,
-		"pool bounded": poolMax.ready <= POOL_LIMIT && poolMax.mempool <= MEMPOOL_LIMIT,
+		"pool bounded": samples.pool.length > 0 && poolMax.mempool > 0 && poolMax.ready <= POOL_LIMIT && poolMax.mempool <= MEMPOOL_LIMIT,
+		"node memory under 2 GiB": Math.max(...samples.memory) > 0 && Math.max(...samples.memory) < 2 * 1024 * 1024,
 		"the attacker paid for its block space": paysOk,
 	};
 	for (const [what, passed] of Object.entries(ok)) console.log(`${passed ? "ok" : "FAILED"}: ${what}`);

@@ -315,17 +315,27 @@ impl Chain {
 	/// transactions at the same price). Then it is signed again with a tip, its own fee at first
 	/// and twice the last tip after that, up to [`OUTBID_TRIES`] times: a spammer keeping a
 	/// proof out for its response window has to outbid it with every transaction of every block
-	/// in the window (`docs/spam.md`).
+	/// in the window (`docs/spam.md`). Every try has the first one's nonce: a copy the pool
+	/// dropped may live on in another node's pool and be included, and then the call runs once
+	/// (the next try is refused as stale), never twice.
 	pub async fn submit_until<C: Payload>(
 		&self,
 		call: &C,
 		signer: &Keypair,
 		wait: Wait,
 	) -> Result<Included> {
+		let who = signer.public_key().to_account_id();
+		// The next nonce as the node's pool sees it: the finalized state does not count the
+		// account's transactions that are only in best blocks or still in the pool.
+		let nonce: u64 = self
+			.rpc
+			.request("system_accountNextIndex", rpc_params![who.to_string()])
+			.await
+			.context("cannot read the account's next nonce")?;
 		let mut tip: Balance = 0;
 		let mut tries = 0;
 		loop {
-			match self.submit_once(call, signer, wait, tip).await? {
+			match self.submit_once(call, signer, wait, nonce, tip).await? {
 				Submission::Included(included) => return Ok(included),
 				Submission::Outbid { message, fee } if tries < OUTBID_TRIES => {
 					tries += 1;
@@ -344,26 +354,20 @@ impl Chain {
 		}
 	}
 
-	/// One submission of `call` with `tip`: included, or outbid (refused or dropped by the
+	/// One submission of `call` at `nonce` with `tip`: included, or outbid (refused or dropped by the
 	/// pool for its priority); any other refusal is an error.
 	async fn submit_once<C: Payload>(
 		&self,
 		call: &C,
 		signer: &Keypair,
 		wait: Wait,
+		nonce: u64,
 		tip: Balance,
 	) -> Result<Submission> {
 		let who = signer.public_key().to_account_id();
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let metadata = at.metadata();
 		let mut tx = at.transactions();
-		// The next nonce as the node's pool sees it: the finalized state does not count the
-		// account's transactions that are only in best blocks or still in the pool.
-		let nonce: u64 = self
-			.rpc
-			.request("system_accountNextIndex", rpc_params![who.to_string()])
-			.await
-			.context("cannot read the account's next nonce")?;
 		let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).tip(tip).build();
 		let signed = tx
 			.create_signed(call, signer, params)
@@ -429,11 +433,19 @@ fn next_tip(tip: Balance, fee: Balance) -> Balance {
 }
 
 /// Whether the pool refused (or dropped) a transaction for its priority: it is full of
-/// transactions paying at least as much, or it replaced it with one.
+/// transactions paying at least as much. (In the words of the `author_*` methods and of
+/// `transactionWatch_v1`, which subxt uses when the node serves it.)
 fn is_outbid(message: &str) -> bool {
-	["Priority is too low", "Immediately Dropped", "exceeding limits", "pool is full", "Usurped"]
-		.iter()
-		.any(|needle| message.contains(needle))
+	[
+		"Priority is too low",
+		"priority of the transaction is too low",
+		"Immediately Dropped",
+		"could not enter the pool because of the limit",
+		"exceeding limits",
+		"pool is full",
+	]
+	.iter()
+	.any(|needle| message.contains(needle))
 }
 
 /// How long [`Chain::submit_until`] waits.
@@ -510,16 +522,23 @@ mod tests {
 	fn only_the_pools_refusals_for_priority_count_as_outbid() {
 		for message in [
 			"Priority is too low: (238 vs 238)",
+			"The priority of the transaction is too low (pool 31002798206666 > current 238)",
 			"Immediately Dropped",
+			"The transaction could not enter the pool because of the limit",
 			"Extrinsic dropped from the pool due to exceeding limits",
 			"Transaction pool is full",
-			"Usurped",
 		] {
 			assert!(is_outbid(message), "{message}");
 		}
-		for message in
-			["Inability to pay some fees", "Transaction is outdated", "Stale", "Bad proof"]
-		{
+		// Usurped (another transaction took the nonce) is no refusal for priority: the nonce
+		// is gone.
+		for message in [
+			"Inability to pay some fees",
+			"Transaction is outdated",
+			"Stale",
+			"Bad proof",
+			"Extrinsic was rendered invalid by another extrinsic",
+		] {
 			assert!(!is_outbid(message), "{message}");
 		}
 	}
