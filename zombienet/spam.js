@@ -181,6 +181,11 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	// The proofs' targets: until the simulator's sectors exist (the probes), a sector of the
 	// genesis storage device of the simulator's size (refused sooner, at the same length).
 	let targets = [{ device: 0, sector: 0, chunks: 64 }];
+	// The chunk indices each honest sector is challenged on in the current epoch
+	// (`depin_openChallenges`, read every second during the flood): with them a junk proof
+	// passes the index check and is refused at its signature, the most a refused item makes the
+	// chain do (until the honest proof lands: then it is refused as already proven).
+	const indices = new Map();
 	const junkItem = (i) => {
 		const target = targets[i % targets.length];
 		const depth = target.chunks <= 1 ? 0 : 32 - Math.clz32(target.chunks - 1);
@@ -189,7 +194,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 			sector: target.sector,
 			epoch,
 			chunks: Array.from({ length: challenges }, (_, c) => ({
-				index: c,
+				index: indices.get(`${target.device}/${target.sector}/${epoch}`)?.[c] ?? c,
 				chunk,
 				path: Array.from({ length: depth }, () => "0x" + crypto.randomBytes(32).toString("hex")),
 			})),
@@ -392,6 +397,10 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 					samples.memory.push(nodeMemory().max);
 				}
 				epoch = (await epochNow()).index;
+				for (const device of new Set(targets.map((t) => t.device))) {
+					for (const open of await rpc(wsUri, "depin_openChallenges", [device]))
+						indices.set(`${device}/${open.sector}/${open.epoch}`, open.indices);
+				}
 			} catch (error) {
 				samples.errors = (samples.errors ?? 0) + 1; // a node slow to answer: sample again
 			}
