@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The spam flood (issue 28): four validators of the committed `local` chain spec, honest devices
 # of the simulator proving, and for SPAM_SECONDS (default 600) floods of invalid storage
-# proofs, junk batches and remarks from many funded accounts at SPAM_MULTIPLE (default 10)
-# times what blocks hold (zombienet/spam.js says how it is measured). Writes the figures to
+# proofs, junk batches and remarks from many funded accounts, planned at SPAM_MULTIPLE
+# (default 10) times what blocks hold; what was sent is reported beside it (on this 2-core
+# machine about 4 blocks' worth: zombienet/spam.js says how each figure is measured). Writes the figures to
 # SPAM_REPORT (default docs/spam.json); docs/spam.md shows them. `scripts/test.sh` runs a
 # one-minute flood in zombienet/live.zndsl.
 #
