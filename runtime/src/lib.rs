@@ -28,6 +28,7 @@ pub mod configs;
 pub mod constants;
 pub mod genesis_config_presets;
 pub mod governance;
+pub mod pool;
 
 // The runtime as it runs; scripts/test.sh also compiles it with the benchmark features, in
 // which the proof pallets pay no rewards (see configs/depin.rs).
@@ -94,7 +95,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -129,7 +130,7 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pool::ChargeAndRank,
 	frame_system::WeightReclaim<Runtime>,
 );
 
@@ -144,7 +145,7 @@ pub fn tx_extension(era: generic::Era, nonce: Nonce, tip: Balance) -> TxExtensio
 		frame_system::CheckEra::<Runtime>::from(era),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
+		pool::ChargeAndRank::from(tip),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
 }

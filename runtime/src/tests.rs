@@ -48,6 +48,9 @@ mod equivocation;
 #[cfg(feature = "try-runtime")]
 mod fuzz;
 
+/// The transaction pool's ranking of proof submissions (issue 28, spam).
+mod pool;
+
 /// The live network's upgrade, offline, on its state (issue 28).
 #[cfg(feature = "try-runtime")]
 mod snapshot;
@@ -650,6 +653,67 @@ fn the_compute_reveal_seed_comes_from_the_vrf_output_of_a_block_without_commitme
 	});
 }
 
+/// Root sets any parameter directly: 5-block proving epochs with a 5-block response window.
+fn five_block_epochs() {
+	use crate::configs::{parameters::proof_params, RuntimeParameters};
+	assert_ok!(crate::Parameters::set_parameter(
+		RuntimeOrigin::root(),
+		RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
+			proof_params::ProvingPeriod,
+			Some(5)
+		))
+	));
+	assert_ok!(crate::Parameters::set_parameter(
+		RuntimeOrigin::root(),
+		RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
+			proof_params::ResponseWindow,
+			Some(5)
+		))
+	));
+}
+
+/// 40 KiB of data for a sector.
+fn sector_data() -> Vec<u8> {
+	(0..40 * 1024u32).map(|i| (i % 251) as u8).collect()
+}
+
+/// The answer of Alice's dev storage device (device 0, signing with its dev key) to the
+/// challenge of `epoch` on its sector 0 of `data` (whose tree is `tree`).
+fn alices_storage_proof(
+	data: &[u8],
+	tree: &depin_merkle::MerkleTree<depin_merkle::Blake2>,
+	epoch: u32,
+) -> pallet_proofs::StorageProofOf<Runtime> {
+	use pallet_proofs::{ChunkProof, StorageProof};
+	use sp_core::{sr25519, Pair, H256};
+	let (challenge, indices) =
+		crate::Proofs::storage_challenge(0, 0, epoch).expect("challenged in the epoch");
+	let chunks = indices
+		.iter()
+		.map(|at| ChunkProof {
+			index: *at,
+			chunk: depin_merkle::chunk_at(data, *at).expect("in range"),
+			path: tree
+				.proof(*at)
+				.expect("in range")
+				.into_iter()
+				.map(H256)
+				.collect::<Vec<_>>()
+				.try_into()
+				.expect("within the depth bound"),
+		})
+		.collect::<Vec<_>>();
+	let key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
+	let message = crate::Proofs::proof_message(0, 0, epoch, challenge);
+	StorageProof {
+		device: 0,
+		sector: 0,
+		epoch,
+		chunks: chunks.try_into().expect("the challenged chunks"),
+		signature: pallet_devices::DeviceSignature::Sr25519(key.sign(&message)),
+	}
+}
+
 #[test]
 /// Alice's dev storage device proves a sector with BABE's randomness, and since Alice is her
 /// own storage client (the cheapest way to get a deal), the rule against self-dealing holds on
@@ -659,30 +723,12 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 	use depin_merkle::{Blake2, MerkleTree};
 	use frame_support::traits::Hooks;
 	use pallet_epochs::CurrentEpoch;
-	use pallet_proofs::{ChunkProof, StorageProof};
-	use sp_core::{sr25519, Pair, H256};
+	use sp_core::{Pair, H256};
 
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let alice = account(Sr25519Keyring::Alice);
-		// Root sets any parameter directly: 5-block epochs for the test.
-		use crate::configs::parameters::proof_params;
-		use crate::configs::RuntimeParameters;
-		assert_ok!(crate::Parameters::set_parameter(
-			RuntimeOrigin::root(),
-			RuntimeParameters::Proofs(proof_params::Parameters::ProvingPeriod(
-				proof_params::ProvingPeriod,
-				Some(5)
-			))
-		));
-		assert_ok!(crate::Parameters::set_parameter(
-			RuntimeOrigin::root(),
-			RuntimeParameters::Proofs(proof_params::Parameters::ResponseWindow(
-				proof_params::ResponseWindow,
-				Some(5)
-			))
-		));
-
-		let data: Vec<u8> = (0..40 * 1024u32).map(|i| (i % 251) as u8).collect();
+		five_block_epochs();
+		let data = sector_data();
 		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
 		// Alice's deal with herself: 40 KiB at a price that makes an epoch cost 1 DPN.
 		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
@@ -726,32 +772,7 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 		assert_eq!(epoch.seed, expected, "the seed is BABE's parent-block randomness");
 
 		// Alice's storage device answers with its dev key.
-		let (challenge, indices) =
-			crate::Proofs::storage_challenge(0, 0, 1).expect("challenged in epoch 1");
-		let chunks = indices
-			.iter()
-			.map(|at| ChunkProof {
-				index: *at,
-				chunk: depin_merkle::chunk_at(&data, *at).expect("in range"),
-				path: tree
-					.proof(*at)
-					.expect("in range")
-					.into_iter()
-					.map(H256)
-					.collect::<Vec<_>>()
-					.try_into()
-					.expect("depth 6"),
-			})
-			.collect::<Vec<_>>();
-		let key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
-		let message = crate::Proofs::proof_message(0, 0, 1, challenge);
-		let proof = StorageProof {
-			device: 0,
-			sector: 0,
-			epoch: 1,
-			chunks: chunks.try_into().expect("2 chunks"),
-			signature: pallet_devices::DeviceSignature::Sr25519(key.sign(&message)),
-		};
+		let proof = alices_storage_proof(&data, &tree, 1);
 		assert_ok!(crate::Proofs::submit_storage_proofs(
 			RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
 			alloc::vec![proof].try_into().expect("1 proof")

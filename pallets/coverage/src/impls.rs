@@ -336,6 +336,14 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 
+	/// Whether a block would accept every one of `bundles` now (nothing is kept): what the
+	/// transaction pool ranks a submission by.
+	pub fn would_accept_all(bundles: &[BeaconBundleOf<T>]) -> bool {
+		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
+		let check = |bundle: &BeaconBundleOf<T>| Self::process_bundle(&epoch, now, bundle);
+		batch::all_accepted(bundles, batch::nothing_to_settle, check)
+	}
+
 	pub(crate) fn do_submit_beacons(bundles: BeaconBundlesOf<T>) -> DispatchResultWithPostInfo {
 		ensure!(!bundles.is_empty(), Error::<T>::EmptyBatch);
 		let epoch = T::Epochs::current();

@@ -418,6 +418,14 @@ impl<T: Config> Pallet<T> {
 		Ok(Some(weight).into())
 	}
 
+	/// Whether a block would accept every one of `proofs` now (nothing is kept): what the
+	/// transaction pool ranks a submission by.
+	pub fn would_accept_all(proofs: &[StorageProofOf<T>]) -> bool {
+		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
+		let check = |proof: &StorageProofOf<T>| Self::process_storage_proof(&epoch, now, proof);
+		batch::all_accepted(proofs, |proof| Self::settle_now(proof.device), check)
+	}
+
 	/// Check one proof and record it: cheap checks (epoch, sizes, device, sector), then
 	/// settling the device's past epochs, then hashing and the signature, writes last.
 	/// Returns the weight spent, whether accepted or not.

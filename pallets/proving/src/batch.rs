@@ -76,6 +76,29 @@ pub fn process<Item>(
 	verdicts
 }
 
+/// Whether a block would accept every one of `items` now: each settled by `settle` and
+/// checked by `check` as [`process`] does, in order, stopping at the first rejection. Nothing
+/// it writes is kept. The transaction pool asks this to rank a proof submission (the
+/// runtime's `ChargeAndRank`): being the block's own check, it can never rank as verified
+/// what a block would refuse. An empty batch is never accepted.
+pub fn all_accepted<Item>(
+	items: &[Item],
+	mut settle: impl FnMut(&Item) -> Weight,
+	mut check: impl FnMut(&Item) -> Result<Weight, Rejection>,
+) -> bool {
+	use frame_support::storage::{with_transaction, TransactionOutcome};
+	let accepted = with_transaction(|| {
+		let all = !items.is_empty()
+			&& items.iter().all(|item| {
+				settle(item);
+				check(item).is_ok()
+			});
+		TransactionOutcome::Rollback(Ok::<_, DispatchError>(all))
+	});
+	// Too deep in storage layers to check: not verified.
+	accepted.unwrap_or(false)
+}
+
 /// The `settle` of [`process`] for items that touch no fault ledger.
 pub fn nothing_to_settle<Item>(_: &Item) -> Weight {
 	Weight::zero()
@@ -113,6 +136,42 @@ mod tests {
 				rejections,
 				vec![(1, 2, DispatchError::Other("even")), (3, 4, DispatchError::Other("even"))]
 			);
+		});
+	}
+
+	#[test]
+	fn all_accepted_is_true_only_when_every_item_passes_and_keeps_nothing() {
+		sp_io::TestExternalities::default().execute_with(|| {
+			let check = |item: &u8| {
+				unhashed::put(&[*item], item);
+				if *item == 2 {
+					Err((DispatchError::Other("two"), Weight::zero()))
+				} else {
+					Ok(Weight::zero())
+				}
+			};
+			let settle = |item: &u8| {
+				unhashed::put(&[item + 10], item);
+				Weight::zero()
+			};
+			let mut checked = Vec::new();
+			assert!(all_accepted(&[1u8, 3], settle, |item| {
+				checked.push(*item);
+				check(item)
+			}));
+			assert_eq!(checked, vec![1, 3]);
+			// It stops at the first rejection.
+			checked.clear();
+			assert!(!all_accepted(&[1u8, 2, 3], settle, |item| {
+				checked.push(*item);
+				check(item)
+			}));
+			assert_eq!(checked, vec![1, 2]);
+			assert!(!all_accepted(&[] as &[u8], settle, check));
+			// Neither the checks' writes nor the settlements stay.
+			for key in [1u8, 2, 3, 11, 12, 13] {
+				assert_eq!(unhashed::get::<u8>(&[key]), None, "{key}");
+			}
 		});
 	}
 
