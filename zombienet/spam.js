@@ -18,8 +18,9 @@
 // included transaction of the kind used (a probe of each before the flood). The flood starts
 // with an epoch that challenges the honest sectors.
 //
-// Measured on the chain, block by block: missed slots (gaps in the slots of consecutive
-// blocks), finality lag (sampled every second), the transaction pool (the validators'
+// Measured on the chain, block by block: missed slots (slots of the best chain's span with no
+// block on any validator; a slot the best chain skips while a block of it lost a fork is
+// counted apart), finality lag (sampled every second), the transaction pool (the validators'
 // ready and mempool counts from their Prometheus gauges) and the nodes' resident memory, the
 // honest storage proofs of every epoch whose response window closed during the flood, and what
 // the attacker paid: per kind, the fee of each included transaction and of each refused item
@@ -54,6 +55,17 @@ const POOL_LIMIT = 8192;
 const MEMPOOL_LIMIT = POOL_LIMIT + POOL_LIMIT / 10;
 const VALIDATORS = ["alice", "bob", "charlie", "dave"];
 const KINDS = ["proof", "batch", "remark"];
+
+// The BABE slot of a block `header`: its pre-runtime digest is the BABE pre-digest, a variant
+// byte, the author's index (u32) and the slot (u64), little-endian.
+function babeSlot(header) {
+	for (const log of header.digest.logs) {
+		if (!log.isPreRuntime) continue;
+		const [engine, data] = log.asPreRuntime;
+		if (engine.isBabe) return Number(Buffer.from(data.toU8a(true)).readBigUInt64LE(5));
+	}
+	return null;
+}
 
 // A percentage with two decimals.
 const pct = (part, whole) => Math.round((10000 * part) / whole) / 100;
@@ -368,6 +380,21 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	const now = await epochNow();
 	const floodFrom = now.index < first ? now.start + (first - now.index) * (now.nextStart - now.start) : now.nextStart;
 	await waitUntil(`block #${floodFrom - 1}`, 180, async () => (await bestNumber(wsUri)) >= floodFrom - 1);
+	// Every block any validator imports, on any fork, by its BABE slot: a slot the best chain
+	// skips is missed when no validator has a block for it, and lost to a fork when one has
+	// (two authors of one height, the chain went on from the other).
+	const authored = new Map();
+	for (const validator of validators) {
+		const watcher = await zombie.connect(validator.wsUri, userDefinedTypes);
+		const unsubscribe = await watcher.rpc.chain.subscribeAllHeads((header) => {
+			const slot = babeSlot(header);
+			if (slot !== null) authored.set(slot, (authored.get(slot) ?? new Set()).add(header.hash.toHex()));
+		});
+		cleanup.push(() => {
+			unsubscribe();
+			watcher.disconnect();
+		});
+	}
 	const startBlock = (await bestNumber(wsUri)) + 1;
 	const started = Date.now();
 	const samples = { lag: [], pool: [], memory: [] };
@@ -450,7 +477,11 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	const outbid = (fs.readFileSync(simLog, "utf8").match(/outbid in the pool/g) ?? []).length;
 	stopSimulator();
 	let missed = 0;
-	for (let i = 1; i < blocks.length; i++) missed += blocks[i].slot - blocks[i - 1].slot - 1;
+	let lostToForks = 0;
+	for (let i = 1; i < blocks.length; i++)
+		for (let slot = blocks[i - 1].slot + 1; slot < blocks[i].slot; slot++)
+			if (authored.has(slot)) lostToForks++;
+			else missed++;
 
 	// Honest proofs: every epoch that began during the flood. (The chain accepts a proof only
 	// within its epoch's response window: accepted is on time. The delay is the blocks from the
@@ -521,7 +552,13 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		sent,
 		acceptedByPool: accepted,
 		refusedByPool: refused,
+		// Slots of the flood's best chain without a block of it: missed (no validator has a
+		// block for the slot) and lost to a fork (one has, on a fork the chain left).
 		missedSlots: missed,
+		slotsLostToForks: lostToForks,
+		slotsWithBlocksOnForks: [...authored.entries()].filter(
+			([slot, hashes]) => slot >= blocks[0].slot && slot <= blocks.at(-1).slot && hashes.size > 1,
+		).length,
 		finality: { maxLag: lagMax, catchUpSeconds },
 		pool: { maxReady: poolMax.ready, readyLimit: POOL_LIMIT, maxMempool: poolMax.mempool, mempoolLimit: MEMPOOL_LIMIT },
 		memory: { maxNodeRssMiB: Math.round(Math.max(...samples.memory) / 1024) },

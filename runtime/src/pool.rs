@@ -1,5 +1,5 @@
-//! How the transaction pool ranks transactions: proofs that verify first, proofs that do not
-//! last.
+//! How the transaction pool ranks transactions: proof submissions that make progress first,
+//! junk last.
 //!
 //! Proofs have deadlines: a device that misses its response window takes a fault, and enough
 //! faults in a row suspend it and slash its deposit. FRAME ranks a transaction by the fee and
@@ -10,23 +10,23 @@
 //! normal transaction as well (docs/security.md, findings 19 and 20; docs/spam.md).
 //!
 //! [`ChargeAndRank`] is FRAME's `ChargeTransactionPayment` (it charges the same fees and has
-//! the same identifier and encoding, so wallets and tools see no change) with one more step
-//! when the pool validates a proof submission: it runs the block's own check of every item on
-//! the pool's state (nothing kept; [`depin_proving::batch::all_accepted`]).
+//! the same identifier, type and encoding, so wallets and tools see no change) with one more
+//! step when the pool validates a proof submission: it runs the block's own checks of the
+//! items on the pool's state, keeping nothing ([`depin_proving::batch::makes_progress`]).
 //!
-//! - Every item would be accepted: the submission ranks above any transaction that is not a
-//!   verified proof ([`VERIFIED_PROOF_PRIORITY`] on top of its fee's rank): the pool keeps it
-//!   and the block builder takes it first.
-//! - Some item would be refused: it ranks as a normal transaction of its size and tip, without
-//!   the operational bonus, so junk never outranks a transfer paying the same per block share.
-//!   It is still valid: the block charges its fee, and refused items pay what their check
-//!   cost.
+//! - It makes progress (an item adds a proof, a beacon, a witness, a commitment or a reveal,
+//!   and no item is refused, though some may be work already done, such as a proof a copy of
+//!   it proved first): it ranks above any other transaction ([`PROOF_PRIORITY`] on
+//!   top of its fee's rank). The pool keeps it and the block builder takes it first.
+//! - It does not: it ranks as a normal transaction of its size and tip, without the
+//!   operational bonus, so junk never outranks a transfer paying as much per block share. It
+//!   is still valid: a block takes it when there is room, and it pays its fee.
 //!
-//! Blocks do not run the check (the priority of a transaction already in a block means
-//! nothing), so it costs no block weight. The pool's work is bounded by the batch: the items
-//! are checked until the first refusal, each at the cost its benchmark charges in a block, and
-//! an item that gets past the cheap checks needs the device's key or the honest device's own
-//! proof.
+//! Blocks do not run the check (the rank of a transaction in a block means nothing), so it
+//! costs no block weight. The pool charges nobody for it, so it stops at the first refused
+//! item and after [`POOL_CHECK_BUDGET`] of the items' benchmarked weight: a submission that
+//! needs more to be checked is not ranked first (split it). An item that gets past the cheap
+//! checks needs the device's key, or a copy of a device's proof still in the pool.
 
 use crate::{Runtime, RuntimeCall};
 use codec::{Decode, DecodeWithMemTracking, Encode};
@@ -39,32 +39,39 @@ use sp_runtime::{
 	DispatchResult, Weight,
 };
 
-/// What a verified proof submission adds to the rank of its fee: half the range, above any
+/// What a proof submission that makes progress adds to the rank of its fee: half the range, above any
 /// fee or tip a transaction could pay (the rank of a tip saturates far below it).
-pub const VERIFIED_PROOF_PRIORITY: TransactionPriority = TransactionPriority::MAX / 2;
+pub const PROOF_PRIORITY: TransactionPriority = TransactionPriority::MAX / 2;
 
-/// Whether every item of a proof submission would be accepted by a block now; `None` for a
-/// call that is not a proof submission.
-pub fn proof_verified(call: &RuntimeCall) -> Option<bool> {
+/// The most weight the pool's check spends on one transaction: 50 ms of the reference
+/// machine's time (a solo chain has no proof-of-validity size to bound).
+pub const POOL_CHECK_BUDGET: Weight = Weight::from_parts(
+	50 * frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS,
+	u64::MAX,
+);
+
+/// Whether a proof submission makes progress now (see the module's documentation); `None` for
+/// a call that is not a proof submission.
+pub fn proof_makes_progress(call: &RuntimeCall) -> Option<bool> {
 	Some(match call {
 		RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs { proofs }) => {
-			crate::Proofs::would_accept_all(proofs)
+			crate::Proofs::makes_progress(proofs, POOL_CHECK_BUDGET)
 		},
 		RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons { bundles }) => {
-			crate::Coverage::would_accept_all(bundles)
+			crate::Coverage::makes_progress(bundles, POOL_CHECK_BUDGET)
 		},
 		RuntimeCall::Compute(pallet_compute::Call::commit_work { commits }) => {
-			crate::Compute::would_accept_all_commits(commits)
+			crate::Compute::commits_make_progress(commits, POOL_CHECK_BUDGET)
 		},
 		RuntimeCall::Compute(pallet_compute::Call::reveal_work { reveals }) => {
-			crate::Compute::would_accept_all_reveals(reveals)
+			crate::Compute::reveals_make_progress(reveals, POOL_CHECK_BUDGET)
 		},
 		_ => return None,
 	})
 }
 
-/// FRAME's `ChargeTransactionPayment`, ranking proof submissions by whether they verify (see
-/// the module's documentation). Same identifier, encoding and type information.
+/// FRAME's `ChargeTransactionPayment`, ranking proof submissions by whether they make
+/// progress (see the module's documentation). Same identifier, encoding and type information.
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, Debug)]
 pub struct ChargeAndRank(pub ChargeTransactionPayment<Runtime>);
 
@@ -114,8 +121,8 @@ impl TransactionExtension<RuntimeCall> for ChargeAndRank {
 		)?;
 		if source != TransactionSource::InBlock {
 			if let Val::Charge { tip, fee_with_tip, .. } = &val {
-				if let Some(verified) = proof_verified(call) {
-					valid.priority = rank(verified, info, len, *tip, *fee_with_tip);
+				if let Some(progress) = proof_makes_progress(call) {
+					valid.priority = rank(progress, info, len, *tip, *fee_with_tip);
 				}
 			}
 		}
@@ -146,19 +153,19 @@ impl TransactionExtension<RuntimeCall> for ChargeAndRank {
 	}
 }
 
-/// The rank of a proof submission of `info` and `len` paying `tip` and `fee_with_tip`:
-/// verified, its fee's rank on top of [`VERIFIED_PROOF_PRIORITY`]; not, the rank of a normal
-/// transaction like it.
+/// The rank of a proof submission of `info` and `len` paying `tip` and `fee_with_tip`: if it
+/// makes progress, its fee's rank on top of [`PROOF_PRIORITY`]; if not, the rank of a
+/// normal transaction like it.
 fn rank(
-	verified: bool,
+	progress: bool,
 	info: &DispatchInfo,
 	len: usize,
 	tip: crate::Balance,
 	fee_with_tip: crate::Balance,
 ) -> TransactionPriority {
-	if verified {
+	if progress {
 		let own = ChargeTransactionPayment::<Runtime>::get_priority(info, len, tip, fee_with_tip);
-		VERIFIED_PROOF_PRIORITY.saturating_add(own)
+		PROOF_PRIORITY.saturating_add(own)
 	} else {
 		let normal = DispatchInfo { class: DispatchClass::Normal, ..*info };
 		ChargeTransactionPayment::<Runtime>::get_priority(&normal, len, tip, fee_with_tip)

@@ -672,22 +672,23 @@ fn five_block_epochs() {
 	));
 }
 
-/// 40 KiB of data for a sector.
-fn sector_data() -> Vec<u8> {
-	(0..40 * 1024u32).map(|i| (i % 251) as u8).collect()
+/// 40 KiB of data for a sector, different for each `seed`.
+fn sector_data(seed: u8) -> Vec<u8> {
+	(0..40 * 1024u32).map(|i| (i % 251) as u8 ^ seed).collect()
 }
 
 /// The answer of Alice's dev storage device (device 0, signing with its dev key) to the
-/// challenge of `epoch` on its sector 0 of `data` (whose tree is `tree`).
+/// challenge of `epoch` on its `sector` of `data` (whose tree is `tree`).
 fn alices_storage_proof(
 	data: &[u8],
 	tree: &depin_merkle::MerkleTree<depin_merkle::Blake2>,
+	sector: u32,
 	epoch: u32,
 ) -> pallet_proofs::StorageProofOf<Runtime> {
 	use pallet_proofs::{ChunkProof, StorageProof};
 	use sp_core::{sr25519, Pair, H256};
 	let (challenge, indices) =
-		crate::Proofs::storage_challenge(0, 0, epoch).expect("challenged in the epoch");
+		crate::Proofs::storage_challenge(0, sector, epoch).expect("challenged in the epoch");
 	let chunks = indices
 		.iter()
 		.map(|at| ChunkProof {
@@ -704,10 +705,10 @@ fn alices_storage_proof(
 		})
 		.collect::<Vec<_>>();
 	let key = sr25519::Pair::from_string("//depin-dev-storage", None).expect("seed");
-	let message = crate::Proofs::proof_message(0, 0, epoch, challenge);
+	let message = crate::Proofs::proof_message(0, sector, epoch, challenge);
 	StorageProof {
 		device: 0,
-		sector: 0,
+		sector,
 		epoch,
 		chunks: chunks.try_into().expect("the challenged chunks"),
 		signature: pallet_devices::DeviceSignature::Sr25519(key.sign(&message)),
@@ -728,7 +729,7 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let alice = account(Sr25519Keyring::Alice);
 		five_block_epochs();
-		let data = sector_data();
+		let data = sector_data(0);
 		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
 		// Alice's deal with herself: 40 KiB at a price that makes an epoch cost 1 DPN.
 		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
@@ -772,7 +773,7 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 		assert_eq!(epoch.seed, expected, "the seed is BABE's parent-block randomness");
 
 		// Alice's storage device answers with its dev key.
-		let proof = alices_storage_proof(&data, &tree, 1);
+		let proof = alices_storage_proof(&data, &tree, 0, 1);
 		assert_ok!(crate::Proofs::submit_storage_proofs(
 			RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
 			alloc::vec![proof].try_into().expect("1 proof")

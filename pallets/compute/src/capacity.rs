@@ -484,23 +484,32 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Whether a block would accept every one of `commits` now (nothing is kept): what the
-	/// transaction pool ranks a submission by.
-	pub fn would_accept_all_commits(commits: &[WorkCommit]) -> bool {
+	/// Whether `commits` make progress now, checked as a block checks them within `budget`
+	/// (nothing is kept; [`batch::makes_progress`]): what the transaction pool ranks a
+	/// submission by. A workload already committed is work done.
+	pub fn commits_make_progress(commits: &[WorkCommit], budget: Weight) -> bool {
 		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
 		let seed_drawn = Self::reveal_seed(epoch.index).is_some();
-		let check = |commit: &WorkCommit| Self::process_commit(&epoch, now, seed_drawn, commit);
-		batch::all_accepted(commits, |commit| Self::settle_now(commit.device), check)
+		let done = [Error::<T>::AlreadyCommitted.into()];
+		let check = |commit: &WorkCommit| {
+			let result = Self::process_commit(&epoch, now, seed_drawn, commit);
+			batch::Progress::of(result, &done)
+		};
+		batch::makes_progress(commits, budget, |commit| Self::settle_now(commit.device), check)
 	}
 
-	/// Whether a block would accept every one of `reveals` now (nothing is kept): what the
-	/// transaction pool ranks a submission by. A reveal that does not recompute counts as
-	/// accepted (its device is slashed when it is included), but only the device knows the
-	/// checkpoints that get a reveal that far.
-	pub fn would_accept_all_reveals(reveals: &[WorkRevealOf<T>]) -> bool {
+	/// Whether `reveals` make progress now, checked as a block checks them within `budget`
+	/// (nothing is kept; [`batch::makes_progress`]): what the transaction pool ranks a
+	/// submission by. A workload already revealed is work done. A reveal that does not
+	/// recompute is progress too (its device is slashed when it is included), but only the
+	/// device knows the checkpoints that get a reveal that far.
+	pub fn reveals_make_progress(reveals: &[WorkRevealOf<T>], budget: Weight) -> bool {
 		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
-		let check = |reveal: &WorkRevealOf<T>| Self::process_reveal(&epoch, now, reveal);
-		batch::all_accepted(reveals, |reveal| Self::settle_now(reveal.device), check)
+		let done = [Error::<T>::AlreadyRevealed.into()];
+		let check = |reveal: &WorkRevealOf<T>| {
+			batch::Progress::of(Self::process_reveal(&epoch, now, reveal), &done)
+		};
+		batch::makes_progress(reveals, budget, |reveal| Self::settle_now(reveal.device), check)
 	}
 
 	pub(crate) fn do_reveal_work(reveals: crate::WorkRevealsOf<T>) -> DispatchResultWithPostInfo {

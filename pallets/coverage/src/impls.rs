@@ -336,12 +336,25 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 
-	/// Whether a block would accept every one of `bundles` now (nothing is kept): what the
-	/// transaction pool ranks a submission by.
-	pub fn would_accept_all(bundles: &[BeaconBundleOf<T>]) -> bool {
+	/// Whether `bundles` make progress now, checked as a block checks them within `budget`
+	/// (nothing is kept; [`batch::makes_progress`]): what the transaction pool ranks a
+	/// submission by. A block accepts a beacon already recorded whatever its receipts (each
+	/// receipt has its own verdict), and anyone can copy a recorded beacon from the chain: a
+	/// bundle is progress when it records its beacon or adds a witness, and work done when it
+	/// does neither.
+	pub fn makes_progress(bundles: &[BeaconBundleOf<T>], budget: Weight) -> bool {
 		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
-		let check = |bundle: &BeaconBundleOf<T>| Self::process_bundle(&epoch, now, bundle);
-		batch::all_accepted(bundles, batch::nothing_to_settle, check)
+		let heard = |device| {
+			Beaconers::<T>::get(device).map(|slot| (slot.beacon.is_some(), slot.witnesses.len()))
+		};
+		let check = |bundle: &BeaconBundleOf<T>| {
+			let before = heard(bundle.beacon.device);
+			match Self::process_bundle(&epoch, now, bundle) {
+				Ok(spent) if heard(bundle.beacon.device) == before => batch::Progress::Done(spent),
+				result => batch::Progress::of(result, &[]),
+			}
+		};
+		batch::makes_progress(bundles, budget, batch::nothing_to_settle, check)
 	}
 
 	pub(crate) fn do_submit_beacons(bundles: BeaconBundlesOf<T>) -> DispatchResultWithPostInfo {

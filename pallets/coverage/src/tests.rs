@@ -683,6 +683,34 @@ fn a_re_encoded_beacon_signature_is_refused_and_cannot_displace_the_honest_beaco
 }
 
 #[test]
+fn a_recorded_beacon_sent_again_makes_progress_in_the_pool_only_with_a_new_witness() {
+	// Anyone can copy a recorded beacon from the chain, and a block accepts it again whatever
+	// its receipts: the pool must not rank such a copy as progress (docs/security.md, 19).
+	ExtBuilder.build_and_execute(|| {
+		let budget = frame_support::weights::Weight::MAX;
+		let progress =
+			|bundle: crate::BeaconBundleOf<Test>| Coverage::makes_progress(&[bundle], budget);
+		beaconer_drawn();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		run_to_block(12);
+		assert!(progress(bundle(beacon.clone(), vec![])), "a new beacon");
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
+		let recorded = Beaconers::<Test>::get(BEACONER);
+
+		// Sent again: alone, with a receipt already counted, or with a late one.
+		assert!(!progress(bundle(beacon.clone(), vec![])));
+		assert!(!progress(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)])));
+		// With a receipt the block takes (heard in time, within the window): progress.
+		run_to_block(14);
+		assert!(progress(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 13)])));
+		run_to_block(15);
+		assert!(!progress(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 13)])));
+		// The pool's checks kept nothing.
+		assert_eq!(Beaconers::<Test>::get(BEACONER), recorded);
+	});
+}
+
+#[test]
 fn receipts_come_within_the_receipt_window_of_the_block_that_recorded_the_beacon() {
 	// Recorded in block 12 with Bob's receipt; the window is 2 blocks: Charlie's receipt (heard
 	// in time, at 13) is taken up to block 14, and refused from 15, when anyone could have read

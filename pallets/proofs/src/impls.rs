@@ -418,12 +418,16 @@ impl<T: Config> Pallet<T> {
 		Ok(Some(weight).into())
 	}
 
-	/// Whether a block would accept every one of `proofs` now (nothing is kept): what the
-	/// transaction pool ranks a submission by.
-	pub fn would_accept_all(proofs: &[StorageProofOf<T>]) -> bool {
+	/// Whether `proofs` make progress now, checked as a block checks them within `budget`
+	/// (nothing is kept; [`batch::makes_progress`]): what the transaction pool ranks a
+	/// submission by. A proof already proven is work done.
+	pub fn makes_progress(proofs: &[StorageProofOf<T>], budget: Weight) -> bool {
 		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
-		let check = |proof: &StorageProofOf<T>| Self::process_storage_proof(&epoch, now, proof);
-		batch::all_accepted(proofs, |proof| Self::settle_now(proof.device), check)
+		let done = [Error::<T>::AlreadyProven.into()];
+		let check = |proof: &StorageProofOf<T>| {
+			batch::Progress::of(Self::process_storage_proof(&epoch, now, proof), &done)
+		};
+		batch::makes_progress(proofs, budget, |proof| Self::settle_now(proof.device), check)
 	}
 
 	/// Check one proof and record it: cheap checks (epoch, sizes, device, sector), then

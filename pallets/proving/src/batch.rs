@@ -76,27 +76,63 @@ pub fn process<Item>(
 	verdicts
 }
 
-/// Whether a block would accept every one of `items` now: each settled by `settle` and
-/// checked by `check` as [`process`] does, in order, stopping at the first rejection. Nothing
-/// it writes is kept. The transaction pool asks this to rank a proof submission (the
-/// runtime's `ChargeAndRank`): being the block's own check, it can never rank as verified
-/// what a block would refuse. An empty batch is never accepted.
-pub fn all_accepted<Item>(
+/// What a block would make of one item of a batch, as the transaction pool ranks it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Progress {
+	/// Accepted, and it adds something (a proof, a beacon, a receipt): the weight spent.
+	New(Weight),
+	/// Refused or accepted as work already done (a proof already proven, say by a copy of it
+	/// relayed first), which a relayer's batch cannot be blamed for: the weight spent.
+	Done(Weight),
+	/// Refused for anything else.
+	Refused,
+}
+
+impl Progress {
+	/// The verdict of a block's `check` of an item, where `done` are the refusals of work
+	/// already done.
+	pub fn of(check: Result<Weight, Rejection>, done: &[DispatchError]) -> Self {
+		match check {
+			Ok(spent) => Progress::New(spent),
+			Err((error, spent)) if done.contains(&error) => Progress::Done(spent),
+			Err(_) => Progress::Refused,
+		}
+	}
+}
+
+/// Whether a batch makes progress, as the transaction pool ranks it: each item settled by
+/// `settle` and checked by `check` (the checks a block runs, see [`Progress`]), in order, and
+/// nothing they write kept. It does when at least one item is [`Progress::New`] and none is
+/// [`Progress::Refused`]; the checks stop at the first refusal, and once they have spent
+/// `budget` (what the pool, which charges nobody, spends on one transaction at most), with
+/// no verdict. An empty batch makes none.
+pub fn makes_progress<Item>(
 	items: &[Item],
+	budget: Weight,
 	mut settle: impl FnMut(&Item) -> Weight,
-	mut check: impl FnMut(&Item) -> Result<Weight, Rejection>,
+	mut check: impl FnMut(&Item) -> Progress,
 ) -> bool {
 	use frame_support::storage::{with_transaction, TransactionOutcome};
-	let accepted = with_transaction(|| {
-		let all = !items.is_empty()
-			&& items.iter().all(|item| {
-				settle(item);
-				check(item).is_ok()
-			});
-		TransactionOutcome::Rollback(Ok::<_, DispatchError>(all))
+	let verdict = with_transaction(|| {
+		let (mut spent, mut new) = (Weight::zero(), false);
+		for item in items {
+			spent = spent.saturating_add(settle(item));
+			match check(item) {
+				Progress::New(weight) => {
+					new = true;
+					spent = spent.saturating_add(weight);
+				},
+				Progress::Done(weight) => spent = spent.saturating_add(weight),
+				Progress::Refused => return TransactionOutcome::Rollback(Ok(false)),
+			}
+			if spent.any_gt(budget) {
+				return TransactionOutcome::Rollback(Ok(false));
+			}
+		}
+		TransactionOutcome::Rollback(Ok::<_, DispatchError>(new))
 	});
-	// Too deep in storage layers to check: not verified.
-	accepted.unwrap_or(false)
+	// Too deep in storage layers to check: no verdict.
+	verdict.unwrap_or(false)
 }
 
 /// The `settle` of [`process`] for items that touch no fault ledger.
@@ -140,36 +176,43 @@ mod tests {
 	}
 
 	#[test]
-	fn all_accepted_is_true_only_when_every_item_passes_and_keeps_nothing() {
+	fn a_batch_makes_progress_with_a_new_item_and_no_refusal_within_the_budget() {
 		sp_io::TestExternalities::default().execute_with(|| {
+			// 1 and 3 are new, 2 was done already, 4 is refused; each check costs 10.
 			let check = |item: &u8| {
 				unhashed::put(&[*item], item);
-				if *item == 2 {
-					Err((DispatchError::Other("two"), Weight::zero()))
-				} else {
-					Ok(Weight::zero())
-				}
+				let result = match item {
+					2 => Err((DispatchError::Other("done"), Weight::from_parts(10, 0))),
+					4 => Err((DispatchError::Other("refused"), Weight::from_parts(10, 0))),
+					_ => Ok(Weight::from_parts(10, 0)),
+				};
+				Progress::of(result, &[DispatchError::Other("done")])
 			};
 			let settle = |item: &u8| {
 				unhashed::put(&[item + 10], item);
 				Weight::zero()
 			};
-			let mut checked = Vec::new();
-			assert!(all_accepted(&[1u8, 3], settle, |item| {
-				checked.push(*item);
-				check(item)
-			}));
-			assert_eq!(checked, vec![1, 3]);
-			// It stops at the first rejection.
-			checked.clear();
-			assert!(!all_accepted(&[1u8, 2, 3], settle, |item| {
-				checked.push(*item);
-				check(item)
-			}));
-			assert_eq!(checked, vec![1, 2]);
-			assert!(!all_accepted(&[] as &[u8], settle, check));
+			let budget = Weight::from_parts(30, 0);
+			// Whether `items` make progress, and the items checked.
+			let run = |items: &[u8]| {
+				let mut checked = Vec::new();
+				let progress = makes_progress(items, budget, settle, |item| {
+					checked.push(*item);
+					check(item)
+				});
+				(progress, checked)
+			};
+			assert_eq!(run(&[1, 2, 3]), (true, vec![1, 2, 3]));
+			// Work already done is no one's fault, but it is no progress either.
+			assert_eq!(run(&[2, 2]), (false, vec![2, 2]));
+			// It stops at the first refusal.
+			assert_eq!(run(&[1, 4, 3]), (false, vec![1, 4]));
+			// And once past the budget.
+			assert_eq!(run(&[1, 3, 3, 3]), (false, vec![1, 3, 3, 3]));
+			assert_eq!(run(&[1, 3, 3, 3, 3]), (false, vec![1, 3, 3, 3]));
+			assert_eq!(run(&[]), (false, vec![]));
 			// Neither the checks' writes nor the settlements stay.
-			for key in [1u8, 2, 3, 11, 12, 13] {
+			for key in [1u8, 2, 3, 4, 11, 12, 13, 14] {
 				assert_eq!(unhashed::get::<u8>(&[key]), None, "{key}");
 			}
 		});
