@@ -315,9 +315,11 @@ impl Chain {
 	/// transactions at the same price). Then it is signed again with a tip, its own fee at first
 	/// and twice the last tip after that, up to [`OUTBID_TRIES`] times: a spammer keeping a
 	/// proof out for its response window has to outbid it with every transaction of every block
-	/// in the window (`docs/spam.md`). Every try has the first one's nonce: a copy the pool
-	/// dropped may live on in another node's pool and be included, and then the call runs once
-	/// (the next try is refused as stale), never twice.
+	/// in the window (`docs/spam.md`). Every retry has the nonce of the try before: a copy the
+	/// pool dropped may live on in another node's pool and be included, and then the call runs
+	/// once (the next try is refused as stale), never twice. Only a first try refused for
+	/// another of the account's transactions at its nonce (which entered no pool) takes the
+	/// next nonce.
 	pub async fn submit_until<C: Payload>(
 		&self,
 		call: &C,
@@ -327,16 +329,33 @@ impl Chain {
 		let who = signer.public_key().to_account_id();
 		// The next nonce as the node's pool sees it: the finalized state does not count the
 		// account's transactions that are only in best blocks or still in the pool.
-		let nonce: u64 = self
-			.rpc
-			.request("system_accountNextIndex", rpc_params![who.to_string()])
-			.await
-			.context("cannot read the account's next nonce")?;
-		let mut tip: Balance = 0;
-		let mut tries = 0;
+		let next_nonce = || async {
+			self.rpc
+				.request::<u64>("system_accountNextIndex", rpc_params![who.to_string()])
+				.await
+				.context("cannot read the account's next nonce")
+		};
+		let mut nonce = next_nonce().await?;
+		let (mut tip, mut tries, mut renonced): (Balance, u32, u32) = (0, 0, 0);
 		loop {
 			match self.submit_once(call, signer, wait, nonce, tip).await? {
 				Submission::Included(included) => return Ok(included),
+				// Refused at its first try for another transaction at its nonce: one of the
+				// account's own, sent meanwhile or back in the pool from a block a
+				// re-organisation retracted, which runs in its place. (Outbidding it would drop
+				// it, and a proof in the pool cannot be outbid.) This call entered no pool: it
+				// takes the next nonce.
+				Submission::Outbid { message, .. }
+					if tries == 0 && renonced < OUTBID_TRIES && nonce_taken(&message) =>
+				{
+					let next = next_nonce().await?;
+					if next <= nonce {
+						return Err(anyhow!("the pool refused the transaction: {message}"));
+					}
+					renonced += 1;
+					eprintln!("nonce {nonce} taken in the pool ({message}): submitting at {next}");
+					nonce = next;
+				},
 				Submission::Outbid { message, fee } if tries < OUTBID_TRIES => {
 					tries += 1;
 					tip = next_tip(tip, fee);
@@ -448,6 +467,14 @@ fn is_outbid(message: &str) -> bool {
 	.any(|needle| message.contains(needle))
 }
 
+/// Whether the pool's refusal `message` says another transaction of the account holds the
+/// nonce (with a priority at least as high), rather than that the pool is full.
+fn nonce_taken(message: &str) -> bool {
+	["Priority is too low", "priority of the transaction is too low"]
+		.iter()
+		.any(|needle| message.contains(needle))
+}
+
 /// How long [`Chain::submit_until`] waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
@@ -530,6 +557,13 @@ mod tests {
 		] {
 			assert!(is_outbid(message), "{message}");
 		}
+		// Of those, only the first two name another transaction at the nonce.
+		assert!(nonce_taken("Priority is too low: (238 vs 238)"));
+		assert!(nonce_taken(
+			"The priority of the transaction is too low (pool 9223383849623395459 > current 830)"
+		));
+		assert!(!nonce_taken("Immediately Dropped"));
+		assert!(!nonce_taken("The transaction could not enter the pool because of the limit"));
 		// Usurped (another transaction took the nonce) is no refusal for priority: the nonce
 		// is gone.
 		for message in [
