@@ -82,6 +82,15 @@ fn alices_sectors_challenged() -> Vec<(Vec<u8>, MerkleTree<Blake2>)> {
 	sectors
 }
 
+/// Alice's device's answer in epoch 1 for its `sector` of `sectors`.
+fn proof_of(
+	sectors: &[(Vec<u8>, MerkleTree<Blake2>)],
+	sector: usize,
+) -> pallet_proofs::StorageProofOf<Runtime> {
+	let (data, tree) = sectors.get(sector).expect("a sector of Alice's");
+	alices_storage_proof(data, tree, sector as u32, 1)
+}
+
 fn submit(proofs: &[pallet_proofs::StorageProofOf<Runtime>]) -> RuntimeCall {
 	RuntimeCall::Proofs(pallet_proofs::Call::submit_storage_proofs {
 		proofs: proofs.to_vec().try_into().expect("within MaxBatch"),
@@ -99,8 +108,7 @@ fn prove(proofs: &[pallet_proofs::StorageProofOf<Runtime>]) {
 fn a_proof_that_makes_progress_outranks_everything_and_junk_ranks_as_a_normal_transaction() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let sectors = alices_sectors_challenged();
-		let (data, tree) = &sectors[0];
-		let honest_proof = alices_storage_proof(data, tree, 0, 1);
+		let honest_proof = proof_of(&sectors, 0);
 		let mut junk_proof = honest_proof.clone();
 		junk_proof.chunks[0].chunk[0] ^= 1;
 
@@ -143,8 +151,7 @@ fn a_proof_that_makes_progress_outranks_everything_and_junk_ranks_as_a_normal_tr
 		// A tip lifts it as it lifts any transaction.
 		assert!(rank(external, &tipped_junk) > junk_rank);
 		// An honest proof batched with junk is junk: a block would refuse an item.
-		let (data, tree) = &sectors[1];
-		let mut other_junk = alices_storage_proof(data, tree, 1, 1);
+		let mut other_junk = proof_of(&sectors, 1);
 		other_junk.chunks[1].chunk[0] ^= 1;
 		let mixed = signed(Sr25519Keyring::Bob, submit(&[honest_proof.clone(), other_junk]), 0);
 		assert_eq!(rank(external, &mixed), frames_rank(&mixed, DispatchClass::Normal, 0));
@@ -170,11 +177,7 @@ fn a_proof_that_makes_progress_outranks_everything_and_junk_ranks_as_a_normal_tr
 fn a_batch_keeps_its_rank_when_a_copy_of_one_of_its_proofs_lands_first() {
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let sectors = alices_sectors_challenged();
-		let proofs: Vec<_> = sectors
-			.iter()
-			.enumerate()
-			.map(|(sector, (data, tree))| alices_storage_proof(data, tree, sector as u32, 1))
-			.collect();
+		let proofs: Vec<_> = (0..sectors.len()).map(|sector| proof_of(&sectors, sector)).collect();
 		let batch = signed(Sr25519Keyring::Bob, submit(&proofs), 0);
 		let external = TransactionSource::External;
 		assert!(rank(external, &batch) > PROOF_PRIORITY);
@@ -198,8 +201,7 @@ fn the_pools_check_budget_covers_thirty_storage_proofs_and_is_counted() {
 	use pallet_proofs::StorageProofOf;
 	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
 		let sectors = alices_sectors_challenged();
-		let (data, tree) = &sectors[0];
-		let proof = alices_storage_proof(data, tree, 0, 1);
+		let (proof, tree) = (proof_of(&sectors, 0), &sectors[0].1);
 		// What one proof is charged at most (a full check, and the most its device's
 		// settlement costs), at its depth and at the deepest tree the runtime takes, and how
 		// many of them the budget covers at least.
