@@ -18,6 +18,8 @@ cd "$here/.."
 "$here/setup.sh"
 . "$here/env.sh"
 echo "[test] CARGO_TARGET_DIR=$CARGO_TARGET_DIR" >&2
+# Each step's line says when it started (seconds into the run): where CI's minutes go.
+step() { echo "[test] ${SECONDS} s: $*" >&2; }
 
 # The runtime crates with benchmarks and try-runtime checks: every package under pallets/ with
 # a `runtime-benchmarks` feature (the pallets and the proving kit; not the test utilities).
@@ -27,17 +29,17 @@ for manifest in pallets/*/Cargo.toml; do
 	pallets+=(-p "$(sed -n 's/^name = "\(.*\)"/\1/p' "$manifest" | head -n 1)")
 done
 
-echo "[test] rustfmt" >&2
+step "rustfmt"
 cargo fmt --all --check
-echo "[test] the binaries' build is a subset of the test build" >&2
+step "the binaries' build is a subset of the test build"
 "$here/check-unified.sh"
 
-echo "[test] build and lint (clippy) the workspace and its tests" >&2
+step "build and lint (clippy) the workspace and its tests"
 cargo test --locked --workspace --no-run "$@"
 
 # The provider's end-to-end tests (`--test cli`) spend their minutes waiting for their dev
 # nodes' epochs, so they run beside the rest rather than after it; their output follows.
-echo "[test] run the workspace's tests (the provider's end-to-end tests alongside)" >&2
+step "run the workspace's tests (the provider's end-to-end tests alongside)"
 cli_log="$(mktemp)"
 cli_skips=()
 while read -r name; do
@@ -45,7 +47,8 @@ while read -r name; do
 done < <(cargo test --locked --workspace --test cli -- --list --format terse 2>/dev/null |
 	sed -n 's/: test$//p')
 [ "${#cli_skips[@]}" -gt 0 ] || { echo "[test] no provider end-to-end tests found" >&2; exit 1; }
-cargo test --locked --workspace --test cli >"$cli_log" 2>&1 &
+# All four at once: the simulator's is the longest, and the others would queue behind it.
+RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}" cargo test --locked --workspace --test cli >"$cli_log" 2>&1 &
 cli_pid=$!
 # Several end-to-end tests at a time: they wait on block production more than they compute.
 status=0
@@ -60,21 +63,21 @@ rm -f "$cli_log"
 # One build with the features for the pallets and the runtime: FRAME compiles once more, not
 # twice. The runtime's own tests run above (they assume the production configuration); here
 # it is compiled, linted and its generated integrity tests run. No Wasm: nothing here runs it.
-echo "[test] benchmarks and try-runtime checks of the pallets; the runtime with both features" >&2
+step "benchmarks and try-runtime checks of the pallets; the runtime with both features"
 SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
 	--features runtime-benchmarks,try-runtime
 
 # The runtime fuzzer (runtime/src/tests/fuzz.rs), one short fixed seed: random transactions
 # from every pallet, every invariant after every block. It needs try_state on the runtime as it
 # runs, not in its benchmark configuration above. scripts/fuzz.sh runs a million calls.
-echo "[test] the runtime fuzzer: a short fixed seed" >&2
+step "the runtime fuzzer: a short fixed seed"
 SKIP_WASM_BUILD=1 cargo test --locked -p depin-runtime --features try-runtime tests::fuzz -- \
 	--nocapture
 
-echo "[test] Polkadot.js suite" >&2
+step "Polkadot.js suite"
 "$here/polkadotjs.sh"
 
-echo "[test] explorer: headless Chromium against a dev node with simulated devices" >&2
+step "explorer: headless Chromium against a dev node with simulated devices"
 (
 	cd explorer
 	[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
@@ -82,12 +85,13 @@ echo "[test] explorer: headless Chromium against a dev node with simulated devic
 		DEPIN_PROVIDER="$CARGO_TARGET_DIR/debug/depin-provider" npm test
 )
 
-echo "[test] zombienet network tests" >&2
+step "zombienet network tests"
 DEPIN_SNAPSHOT="$CARGO_TARGET_DIR/zombienet-snapshot.txt" "$here/zombienet.sh"
 
 # The live network's upgrade again, offline: its migrations on the state they ran on there,
 # with try-runtime's checks before and after and every pallet's try_state (the fuzzer's build).
-echo "[test] the upgrade's migrations on the live network's snapshot (try-runtime)" >&2
+step "the upgrade's migrations on the live network's snapshot (try-runtime)"
 DEPIN_SNAPSHOT="$CARGO_TARGET_DIR/zombienet-snapshot.txt" SKIP_WASM_BUILD=1 \
 	cargo test --locked -p depin-runtime --features try-runtime tests::snapshot -- --ignored \
 	--nocapture
+step "done"

@@ -22,15 +22,18 @@
 // block on any validator; a slot the best chain skips while a block of it lost a fork is
 // counted apart), finality lag (sampled every second), the transaction pool (the validators'
 // ready and mempool counts from their Prometheus gauges) and the nodes' resident memory, the
-// honest storage proofs of every epoch whose response window closed during the flood, and what
-// the attacker paid: per kind, the fee of each included transaction and of each refused item
-// against the block space it used, beside a plain transfer's.
+// honest devices' work in every epoch whose response window closed during the flood (storage
+// proofs, compute commitments and reveals, beacons), and what the attacker paid: per kind, the
+// fee of each included transaction and of each refused item against the block space it used,
+// beside a plain transfer's.
 //
 // Returns 1 when there were no missed slots, finality kept within SPAM_MAX_LAG blocks and
-// caught up after the flood, every honest sector was proven in every checked epoch with no
-// honest fault, the pool stayed within its limits and every kind paid at least a transfer's
-// fee for the block share it used. Writes the figures to SPAM_REPORT (JSON). scripts/spam.sh
-// runs ten minutes (docs/spam.md); live.zndsl a one-minute flood with one honest device.
+// caught up after the flood; in every checked epoch every honest sector was proven, every
+// honest compute device challenged passed its audit and every honest hotspot drawn beaconed,
+// with no honest fault; the pool stayed within its limits and every kind paid at least a
+// transfer's fee for the block share it used. Writes the figures to SPAM_REPORT (JSON).
+// scripts/spam.sh runs ten minutes (docs/spam.md); live.zndsl a one-minute flood with three
+// honest devices (one of each kind).
 const { spawn, execFileSync } = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
@@ -139,8 +142,10 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	cleanup.push(stopSimulator);
 	console.log(`simulator started (Eve's devices), log ${simLog}`);
 
-	// The simulator's devices (once it has registered them).
+	// The simulator's devices (once it has registered them): Eve's (storage and compute), and
+	// the hotspots, each owned by an account of its own (//depin-sim/owner/<n>).
 	let honestDevices = new Set();
+	let honestHotspots = new Set();
 
 	// The proving epoch in progress: index, start, deadline (the last block of its response
 	// window), challengesPerSector.
@@ -288,6 +293,11 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 			txs: [],
 			honestProofs: [],
 			honestFaults: [],
+			// The honest compute devices' commitments and passed audits, and the honest
+			// hotspots' beacons recorded: { device, epoch }.
+			committed: [],
+			audited: [],
+			beacons: [],
 		};
 		const byIndex = new Map();
 		extrinsics.forEach((xt, index) => {
@@ -311,7 +321,20 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 			} else if (name === "proofs.StorageProofAccepted" && honestDevices.has(event.data[0].toNumber())) {
 				block.honestProofs.push({ device: event.data[0].toNumber(), sector: event.data[1].toNumber(), epoch: event.data[2].toNumber() });
 			} else if (name === "proofs.FaultsRecorded" && honestDevices.has(event.data[0].toNumber())) {
-				block.honestFaults.push({ device: event.data[0].toNumber(), missed: event.data[1].toNumber() });
+				block.honestFaults.push({ kind: "storage", device: event.data[0].toNumber(), missed: event.data[1].toNumber() });
+			} else if (name === "compute.FaultsRecorded" && honestDevices.has(event.data[0].toNumber())) {
+				block.honestFaults.push({ kind: "compute", device: event.data[0].toNumber(), missed: event.data[1].toNumber() });
+			} else if (
+				(name === "compute.WorkUnrevealed" || name === "compute.WorkFaked") &&
+				honestDevices.has(event.data[0].toNumber())
+			) {
+				block.honestFaults.push({ kind: name, device: event.data[0].toNumber(), epoch: event.data[1].toNumber() });
+			} else if (name === "compute.WorkCommitted" && honestDevices.has(event.data[0].toNumber())) {
+				block.committed.push({ device: event.data[0].toNumber(), epoch: event.data[1].toNumber() });
+			} else if (name === "compute.WorkProven" && honestDevices.has(event.data[0].toNumber())) {
+				block.audited.push({ device: event.data[0].toNumber(), epoch: event.data[1].toNumber() });
+			} else if (name === "coverage.BeaconRecorded" && honestHotspots.has(event.data[0].toNumber())) {
+				block.beacons.push({ device: event.data[0].toNumber(), epoch: event.data[1].toNumber() });
 			}
 		}
 		block.txs = [...byIndex.values()];
@@ -364,8 +387,13 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		return sectors.length > 0 ? sectors : null;
 	});
 	targets = honest;
-	honestDevices = new Set((await api.query.devices.ownerDevices.keys(honestOwner)).map((k) => k.args[1].toNumber()));
-	console.log(`honest: ${honestDevices.size} devices, storage sectors ${JSON.stringify(honest)}`);
+	const owned = async (owner) => (await api.query.devices.ownerDevices.keys(owner)).map((k) => k.args[1].toNumber());
+	honestDevices = new Set(await owned(honestOwner));
+	for (let n = 0; n < DEVICES; n++)
+		for (const device of await owned(keyring.addFromUri(`//depin-sim/owner/${n}`).address)) honestHotspots.add(device);
+	console.log(
+		`honest: ${honestDevices.size} devices of Eve's and ${honestHotspots.size} hotspots, storage sectors ${JSON.stringify(honest)}`,
+	);
 
 	// ---- The flood ------------------------------------------------------------------------
 	// SPAM_MULTIPLE blocks' worth each block, a third of it of each kind; single proofs are
@@ -483,9 +511,11 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 			if (authored.has(slot)) lostToForks++;
 			else missed++;
 
-	// Honest proofs: every epoch that began during the flood. (The chain accepts a proof only
-	// within its epoch's response window: accepted is on time. The delay is the blocks from the
-	// epoch's first block to the proof's.)
+	// Honest proofs: every epoch that began during the flood. (The chain accepts a proof, a
+	// reveal or a beacon only within its epoch's response window: accepted is on time. The
+	// delay is the blocks from the epoch's first block to the proof's.) In each: every honest
+	// storage sector proven, every honest compute device challenged in it (enrolled before it)
+	// committed and passed its audit, every honest hotspot drawn to beacon in it beaconed.
 	const proofsByEpoch = new Map();
 	for (const b of blocks)
 		for (const p of b.honestProofs) {
@@ -500,9 +530,31 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		if (b.epochStart !== b.number || b.number + window > endBlock) continue;
 		const list = proofsByEpoch.get(b.epoch) ?? [];
 		const proven = new Set(list.map((p) => `${p.device}/${p.sector}`)).size;
-		checked.push({ epoch: b.epoch, start: b.number, proven, sectors: honest.length });
+		const at = await api.at(await api.rpc.chain.getBlockHash(b.number));
+		const challenged = (await at.query.compute.workers.entries())
+			.filter(([key, state]) => honestDevices.has(key.args[0].toNumber()) && state.unwrap().enrolledIn.toNumber() < b.epoch)
+			.map(([key]) => key.args[0].toNumber());
+		const drawn = (await at.query.coverage.beaconers.keys())
+			.map((key) => key.args[0].toNumber())
+			.filter((device) => honestHotspots.has(device));
+		const of = (kind) => new Set(blocks.flatMap((x) => x[kind]).filter((e) => e.epoch === b.epoch).map((e) => e.device));
+		const [committed, audited, beaconed] = [of("committed"), of("audited"), of("beacons")];
+		checked.push({
+			epoch: b.epoch,
+			start: b.number,
+			proven,
+			sectors: honest.length,
+			compute: { challenged: challenged.length, committed: committed.size, audited: challenged.filter((d) => audited.has(d)).length },
+			coverage: { drawn: drawn.length, beaconed: drawn.filter((d) => beaconed.has(d)).length },
+		});
 	}
-	const honestOk = simulatorRan && checked.length > 0 && checked.every((c) => c.proven >= c.sectors) && faults.length === 0;
+	const honestOk =
+		simulatorRan &&
+		checked.length > 0 &&
+		checked.every(
+			(c) => c.proven >= c.sectors && c.compute.audited === c.compute.challenged && c.coverage.beaconed === c.coverage.drawn,
+		) &&
+		faults.length === 0;
 
 	// What the attacker paid, per kind, against the block space it used.
 	const table = {};
@@ -581,7 +633,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	const ok = {
 		"no missed slots": missed <= MAX_MISSED,
 		"finality kept up": lagMax <= MAX_LAG && catchUpSeconds !== null,
-		"honest proofs landed": honestOk,
+		"honest proofs, reveals and beacons landed": honestOk,
 		"pool bounded": samples.pool.length > 0 && poolMax.mempool > 0 && poolMax.ready <= POOL_LIMIT && poolMax.mempool <= MEMPOOL_LIMIT,
 		"node memory under 2 GiB": Math.max(...samples.memory) > 0 && Math.max(...samples.memory) < 2 * 1024 * 1024,
 		"the attacker paid for its block space": paysOk,

@@ -318,8 +318,9 @@ impl Chain {
 	/// in the window (`docs/spam.md`). Every retry has the nonce of the try before: a copy the
 	/// pool dropped may live on in another node's pool and be included, and then the call runs
 	/// once (the next try is refused as stale), never twice. Only a first try refused for
-	/// another of the account's transactions at its nonce (which entered no pool) takes the
-	/// next nonce.
+	/// another of the account's transactions at its nonce (in the pool, or on chain when the
+	/// nonce read was out of date; either way this call entered no pool) takes the next
+	/// nonce.
 	pub async fn submit_until<C: Payload>(
 		&self,
 		call: &C,
@@ -345,7 +346,9 @@ impl Chain {
 				// re-organisation retracted, which runs in its place. (Outbidding it would drop
 				// it, and a proof in the pool cannot be outbid.) This call entered no pool: it
 				// takes the next nonce.
-				Submission::Outbid { message, .. }
+				// Or refused as outdated: the nonce read was already used, by another of the
+				// account's transactions that a block took meanwhile.
+				Submission::Outbid { message, .. } | Submission::Stale { message }
 					if tries == 0 && renonced < OUTBID_TRIES && nonce_taken(&message) =>
 				{
 					let next = next_nonce().await?;
@@ -363,6 +366,7 @@ impl Chain {
 						"outbid in the pool ({message}): submitting again with a tip of {tip}"
 					);
 				},
+				Submission::Stale { message } => return Err(explain_submission(&message, &who)),
 				Submission::Outbid { message, .. } => {
 					return Err(anyhow!(
 						"the pool refused the transaction {OUTBID_TRIES} times, the last with a tip \
@@ -396,9 +400,13 @@ impl Chain {
 			let fee = signed.partial_fee_estimate().await.unwrap_or(0);
 			Ok(Submission::Outbid { message, fee })
 		};
+		let (hash, sent_at) = (signed.hash(), self.best_number().await?);
 		let mut progress = match signed.submit_and_watch().await {
 			Ok(progress) => progress,
 			Err(e) if is_outbid(&e.to_string()) => return outbid(e.to_string()).await,
+			Err(e) if is_stale(&e.to_string()) => {
+				return Ok(Submission::Stale { message: e.to_string() })
+			},
 			Err(e) => return Err(explain_submission(&e.to_string(), &who)),
 		};
 		while let Some(status) = progress.next().await {
@@ -411,6 +419,13 @@ impl Chain {
 				| TransactionStatus::Dropped { message } => {
 					if is_outbid(&message) {
 						return outbid(message).await;
+					}
+					// The fork-aware pool may call a transaction stale once a block took it
+					// (polkadot-sdk #8479): look for it on the best chain before calling it lost.
+					if is_stale(&message) {
+						if let Some(included) = self.find_included(hash, sent_at).await? {
+							return Ok(Submission::Included(included));
+						}
 					}
 					return Err(explain_submission(&message, &who));
 				},
@@ -427,7 +442,62 @@ impl Chain {
 		}
 		Err(anyhow!("the node stopped reporting on the transaction"))
 	}
+
+	/// The transaction `hash` in a best-chain block from `from` on, with its events (an error
+	/// if it failed), waiting up to [`STALE_WAIT_BLOCKS`] new blocks for it; `None` if it is
+	/// not there.
+	async fn find_included(
+		&self,
+		hash: subxt::config::HashFor<Config>,
+		from: BlockNumber,
+	) -> Result<Option<Included>> {
+		let mut next = from;
+		let last = self.best_number().await?.saturating_add(STALE_WAIT_BLOCKS);
+		// (A stalled chain: at most six seconds a block.)
+		let give_up = std::time::Instant::now()
+			+ std::time::Duration::from_secs(6 * u64::from(STALE_WAIT_BLOCKS + 1));
+		while next <= last && std::time::Instant::now() < give_up {
+			let best = self.best_number().await?;
+			if next > best {
+				tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+				continue;
+			}
+			let block: Option<H256> = self
+				.rpc
+				.request("chain_getBlockHash", rpc_params![next])
+				.await
+				.context("cannot read a block hash")?;
+			next = next.saturating_add(1);
+			let Some(block) = block else { continue };
+			let at = self.client.at_block(block).await.context("cannot read a block")?;
+			let extrinsics = at.extrinsics().fetch().await.context("cannot read a block's body")?;
+			for extrinsic in extrinsics.iter() {
+				let Ok(extrinsic) = extrinsic else { continue };
+				if extrinsic.hash() != hash {
+					continue;
+				}
+				let events = extrinsic.events().await.context("cannot read a block's events")?;
+				for event in events.iter() {
+					let event = event.context("cannot decode an event")?;
+					if event.pallet_name() == "System" && event.event_name() == "ExtrinsicFailed" {
+						let error = subxt::error::DispatchError::decode_from(
+							event.field_bytes(),
+							at.metadata(),
+						)
+						.map_err(|e| anyhow!("cannot decode a dispatch error: {e}"))?;
+						return Err(explain_dispatch(&error));
+					}
+				}
+				return Ok(Some(Included { block, metadata: at.metadata(), events }));
+			}
+		}
+		Ok(None)
+	}
 }
+
+/// How many blocks past the best one [`Chain::submit_until`] looks for a transaction the pool
+/// called stale, before calling it lost.
+const STALE_WAIT_BLOCKS: u32 = 2;
 
 /// How many times [`Chain::submit_until`] submits a transaction again with a higher tip after
 /// the pool refused or dropped it for its priority: the last tip is 32 times its fee.
@@ -441,6 +511,10 @@ enum Submission {
 	Outbid {
 		message: String,
 		fee: Balance,
+	},
+	/// Refused by the pool on arrival: its nonce is used on chain already.
+	Stale {
+		message: String,
 	},
 }
 
@@ -468,11 +542,18 @@ fn is_outbid(message: &str) -> bool {
 }
 
 /// Whether the pool's refusal `message` says another transaction of the account holds the
-/// nonce (with a priority at least as high), rather than that the pool is full.
+/// nonce (in the pool with a priority at least as high, or on chain already), rather than
+/// that the pool is full.
 fn nonce_taken(message: &str) -> bool {
 	["Priority is too low", "priority of the transaction is too low"]
 		.iter()
 		.any(|needle| message.contains(needle))
+		|| is_stale(message)
+}
+
+/// Whether the pool refused a transaction because its nonce is used on chain already.
+fn is_stale(message: &str) -> bool {
+	message.contains("Transaction is outdated") || message.contains("Stale")
 }
 
 /// How long [`Chain::submit_until`] waits.
@@ -489,7 +570,7 @@ pub enum Wait {
 fn explain_submission(message: &str, who: &AccountId32) -> anyhow::Error {
 	if message.contains("Inability to pay some fees") || message.contains("Payment") {
 		anyhow!("insufficient funds: the account {who} cannot pay the transaction fee")
-	} else if message.contains("Transaction is outdated") || message.contains("Stale") {
+	} else if is_stale(message) {
 		anyhow!("the account's nonce moved on (another transaction of {who}?); try again")
 	} else if message.contains("Connection") || message.contains("connection") {
 		anyhow!("the node connection broke: {message}")
@@ -563,6 +644,9 @@ mod tests {
 			"The priority of the transaction is too low (pool 9223383849623395459 > current 830)"
 		));
 		assert!(!nonce_taken("Immediately Dropped"));
+		// So does a refusal as outdated (no refusal for priority: the nonce is used on chain).
+		assert!(nonce_taken("Invalid Transaction (1010): Transaction is outdated"));
+		assert!(nonce_taken("Stale"));
 		assert!(!nonce_taken("The transaction could not enter the pool because of the limit"));
 		// Usurped (another transaction took the nonce) is no refusal for priority: the nonce
 		// is gone.

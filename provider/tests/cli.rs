@@ -590,6 +590,12 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		serde_json::json!({ "storage": 3, "coverage": 3, "compute": 3 })
 	);
 
+	// No round failed: the owner's (storage, coverage) nor the compute relayer's (a task of
+	// its own).
+	assert!(
+		!lines.iter().any(|l| l["event"] == "roundFailed" || l["event"] == "computeError"),
+		"no round failed: {stdout}"
+	);
 	// The adversaries, by their books: every one spent more than it earned.
 	assert!(
 		!lines.iter().any(|l| l["event"] == "adversaryError"),

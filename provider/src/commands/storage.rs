@@ -163,6 +163,7 @@ pub async fn prove_round(
 ) -> Result<Round> {
 	let genesis = chain.genesis();
 	let mut proofs = Vec::new();
+	let mut answering = Vec::new();
 	let mut epoch = None;
 	let devices: BTreeSet<u64> = sectors.iter().map(|(s, _, _)| s.local.device).collect();
 	for device in devices {
@@ -186,7 +187,7 @@ pub async fn prove_round(
 				key,
 				*honesty,
 			)?;
-			answered.insert((device, open.sector, open.epoch));
+			answering.push((device, open.sector, open.epoch));
 			epoch = epoch.max(Some(open.epoch));
 			proofs.push(proof);
 		}
@@ -199,7 +200,9 @@ pub async fn prove_round(
 	let call = depin::tx().proofs().submit_storage_proofs(bridge(&proofs)?);
 	// In the best block is enough: the response window is only a few blocks longer than
 	// finality's lag, and the next round reads the challenges again.
+	// A submission that fails leaves its challenges unanswered, for the next round.
 	let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
+	answered.extend(answering);
 	for accepted in included.events.find::<depin::proofs::events::StorageProofAccepted>() {
 		let accepted = accepted?;
 		round.accepted = round.accepted.saturating_add(1);
@@ -305,7 +308,19 @@ pub async fn daemon(
 	let mut blocks = chain.client.stream_best_blocks().await.context("cannot follow the chain")?;
 	while let Some(block) = blocks.next().await {
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
-		let round = prove_round(chain, signer, &mut sectors, &mut answered).await?;
+		// A round that fails (a refusal under load, the node out of reach for a moment) is
+		// reported and tried again at the next block: its challenges are still unanswered.
+		let round =
+			match prove_round(chain, signer, &mut sectors, &mut answered).await {
+				Ok(round) => round,
+				Err(error) => {
+					log(
+					json!({ "event": "roundFailed", "block": number, "error": format!("{error:#}") }),
+					format!("#{number}: the round failed, trying again at the next block: {error:#}"),
+				);
+					continue;
+				},
+			};
 		if round.submitted == 0 {
 			continue;
 		}

@@ -305,6 +305,17 @@ pub async fn run(
 	// its own, so that they go out beside the owner's transactions.
 	let relayer = relayer()?;
 	fund_relayer(chain, signer, &relayer).await?;
+	// The relayer plays the compute rounds in a task of its own, block by block: their reveal
+	// window is the shortest (a few blocks), and the owner's rounds and end-of-epoch claims
+	// each wait for a block, which under load can take several. The consumer buys jobs from
+	// copies of the workers (their devices and keys).
+	let sellers: Vec<_> = workers
+		.iter()
+		.map(|w| crate::compute::Worker::new(w.device, w.key.clone(), w.diligence))
+		.collect();
+	let (work_out, mut work_rounds) = tokio::sync::mpsc::unbounded_channel();
+	let computing = (!workers.is_empty())
+		.then(|| tokio::spawn(play_compute(chain.clone(), relayer.clone(), workers, work_out)));
 	// The adversaries: funded here (the signer's transactions are this task's), then each
 	// set up and played in a task of its own, with a keystore of its own, so that none slows
 	// the honest devices down. Their lines arrive on `adversary_lines`.
@@ -379,41 +390,51 @@ pub async fn run(
 			// latest block only.
 			continue;
 		}
-		// The owner's proofs and bundles, and beside them (other accounts, so no nonce is
-		// shared) the compute workers' commitments and reveals, sent by the relayer, whose
-		// windows are the shortest, and the consumer's releases of jobs whose dispute window
-		// has passed (their points count in the epoch in progress).
+		// The owner's proofs and bundles, and beside them (another account, so no nonce is
+		// shared) the consumer's releases of jobs whose dispute window has passed (their
+		// points count in the epoch in progress).
 		let block_number = u32::try_from(number)?;
 		let owners = async {
-			let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await?;
+			let round = commands::prove_round(chain, signer, &mut sectors, &mut answered).await;
 			let beacons =
-				hotspots::round(chain, signer, &hotspots, block_number, &mut replayed).await?;
-			anyhow::Ok((round, beacons))
+				hotspots::round(chain, signer, &hotspots, block_number, &mut replayed).await;
+			(round, beacons)
 		};
-		let (owners, work, released) = futures::join!(
-			owners,
-			crate::compute::round(chain, &relayer, &mut workers),
-			consumer.release(chain, block_number)
-		);
-		let (round, beacons) = owners?;
-		let tally = tallies.entry(round.epoch.unwrap_or(epoch)).or_default();
-		tally.0 = tally.0.saturating_add(round.accepted);
-		tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
-		tally.2 = tally.2.saturating_add(round.points);
-		deal_tallies.entry(round.epoch.unwrap_or(epoch)).or_default().add_round(&round);
-		let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
-		tally.beacons = tally.beacons.saturating_add(beacons.beacons);
-		tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
-		tally.witnesses = tally.witnesses.saturating_add(beacons.witnesses);
-		tally.points = tally.points.saturating_add(beacons.points);
-		tally.rejected.extend(beacons.rejected);
-		let (work, released) = (work?, released?);
-		let tally = compute_tallies.entry(work.epoch.unwrap_or(epoch)).or_default();
-		tally.committed = tally.committed.saturating_add(work.committed);
-		tally.proven = tally.proven.saturating_add(work.proven);
-		tally.faked.extend(work.faked);
-		tally.withheld.extend(work.withheld);
-		tally.rejected.extend(work.rejected);
+		let ((round, beacons), released) =
+			futures::join!(owners, consumer.release(chain, block_number));
+		// A round that fails (a refusal under load, the node out of reach for a moment) is
+		// reported, and the next block's round tries again, as the `prove` daemon does.
+		let mut failed = |what: &str, error: anyhow::Error| {
+			log(
+				json!({ "event": "roundFailed", "round": what, "block": number, "error": format!("{error:#}") }),
+				format!(
+					"#{number}: the {what} round failed, trying again at the next block: {error:#}"
+				),
+			)
+		};
+		match round {
+			Ok(round) => {
+				let tally = tallies.entry(round.epoch.unwrap_or(epoch)).or_default();
+				tally.0 = tally.0.saturating_add(round.accepted);
+				tally.1 = tally.1.saturating_add(round.rejected.len() as u32);
+				tally.2 = tally.2.saturating_add(round.points);
+				deal_tallies.entry(round.epoch.unwrap_or(epoch)).or_default().add_round(&round);
+			},
+			Err(error) => failed("storage", error),
+		}
+		match beacons {
+			Ok(beacons) => {
+				let tally = coverage_tallies.entry(beacons.epoch.unwrap_or(epoch)).or_default();
+				tally.beacons = tally.beacons.saturating_add(beacons.beacons);
+				tally.confirmed = tally.confirmed.saturating_add(beacons.confirmed);
+				tally.witnesses = tally.witnesses.saturating_add(beacons.witnesses);
+				tally.points = tally.points.saturating_add(beacons.points);
+				tally.rejected.extend(beacons.rejected);
+			},
+			Err(error) => failed("coverage", error),
+		}
+		let released = released?;
+		take_work(&mut work_rounds, &mut compute_tallies, &mut log);
 		let now = chain.epoch().await?.index;
 		job_tallies.entry(now).or_default().add(released);
 		if now == epoch {
@@ -427,7 +448,7 @@ pub async fn run(
 		fund_relayer(chain, signer, &relayer).await?;
 		let (settled, bought) = futures::join!(
 			deals::settle(chain, signer, &all_deals, now),
-			consumer.buy(chain, &workers)
+			consumer.buy(chain, &sellers)
 		);
 		job_tallies.entry(now).or_default().add(bought?);
 		deal_tallies.entry(epoch).or_default().add(settled?);
@@ -457,6 +478,7 @@ pub async fn run(
 		let tally = tallies.remove(&epoch).unwrap_or_default();
 		let deal_tally = deal_tallies.remove(&epoch).unwrap_or_default();
 		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
+		take_work(&mut work_rounds, &mut compute_tallies, &mut log);
 		let work = compute_tallies.remove(&epoch).unwrap_or_default();
 		let jobs = job_tallies.remove(&epoch).unwrap_or_default();
 		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
@@ -539,7 +561,7 @@ pub async fn run(
 			break;
 		}
 	}
-	for task in playing {
+	for task in playing.into_iter().chain(computing) {
 		task.abort();
 	}
 	let kinds =
@@ -553,6 +575,102 @@ pub async fn run(
 			"adversaries": books.into_values().collect::<Vec<_>>(),
 		}),
 	))
+}
+
+/// A compute round the relayer played: the block it started at, and what it came to (or why
+/// it failed).
+type WorkRound = (u32, Result<crate::compute::Round>);
+
+/// Play the compute workers' rounds with `relayer` at every new best block, sending each round
+/// to `out`. A round that fails (a transaction refused, the node unreachable for a moment) is
+/// reported, and the next block's round tries again, as a daemon would: the workers keep
+/// their workloads, so a commitment or a reveal still due goes out then.
+async fn play_compute(
+	chain: Chain,
+	relayer: Keypair,
+	mut workers: Vec<crate::compute::Worker>,
+	out: tokio::sync::mpsc::UnboundedSender<WorkRound>,
+) {
+	loop {
+		// Following the best blocks, again if the subscription ends.
+		let mut blocks = match chain.client.stream_best_blocks().await {
+			Ok(blocks) => blocks,
+			Err(e) => {
+				let error = anyhow::anyhow!("cannot follow the chain: {e}");
+				if out.send((0, Err(error))).is_err() {
+					return;
+				}
+				tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+				continue;
+			},
+		};
+		while let Some(block) = blocks.next().await {
+			let Ok(number) = block.map(|b| b.number()) else { continue };
+			let number = u32::try_from(number).unwrap_or(u32::MAX);
+			if chain.best_number().await.is_ok_and(|best| number < best) {
+				continue;
+			}
+			let round = crate::compute::round(&chain, &relayer, &mut workers).await;
+			if out.send((number, round)).is_err() {
+				return;
+			}
+		}
+	}
+}
+
+/// Tally the compute rounds played since the last call, by the epoch they answered, and log
+/// each (the block it started at, what it sent and what came of it).
+fn take_work(
+	rounds: &mut tokio::sync::mpsc::UnboundedReceiver<WorkRound>,
+	tallies: &mut BTreeMap<u32, crate::compute::Round>,
+	log: &mut dyn FnMut(Value, String),
+) {
+	while let Ok((block, round)) = rounds.try_recv() {
+		let work = match round {
+			Ok(work) => work,
+			Err(error) => {
+				log(
+					json!({ "event": "computeError", "block": block, "error": format!("{error:#}") }),
+					format!("compute relayer at block {block}: {error:#}"),
+				);
+				continue;
+			},
+		};
+		let Some(epoch) = work.epoch else { continue };
+		let sent = work.committed > 0
+			|| work.proven > 0
+			|| !(work.faked.is_empty() && work.withheld.is_empty() && work.rejected.is_empty());
+		if !sent {
+			continue;
+		}
+		log(
+			json!({
+				"event": "computeRound",
+				"block": block,
+				"epoch": epoch,
+				"committed": work.committed,
+				"proven": work.proven,
+				"faked": work.faked,
+				"withheld": work.withheld,
+				"rejected": work.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect::<Vec<_>>(),
+			}),
+			format!(
+				"compute relayer at block {block} (epoch {epoch}): {} committed, {} revealed and \
+				 proven, {} caught faking, {} kept back, {} rejected",
+				work.committed,
+				work.proven,
+				work.faked.len(),
+				work.withheld.len(),
+				work.rejected.len()
+			),
+		);
+		let tally = tallies.entry(epoch).or_default();
+		tally.committed = tally.committed.saturating_add(work.committed);
+		tally.proven = tally.proven.saturating_add(work.proven);
+		tally.faked.extend(work.faked);
+		tally.withheld.extend(work.withheld);
+		tally.rejected.extend(work.rejected);
+	}
 }
 
 /// What the compute relayer is topped up to, below its floor.
