@@ -169,17 +169,13 @@ pub async fn compute_prove(
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
 		// A round that fails is reported and tried again at the next block: the workers keep
 		// their workloads, so a commitment or a reveal still due goes out then.
-		let round =
-			match crate::compute::round(chain, signer, &mut workers).await {
-				Ok(round) => round,
-				Err(error) => {
-					log(
-					json!({ "event": "roundFailed", "block": number, "error": format!("{error:#}") }),
-					format!("#{number}: the round failed, trying again at the next block: {error:#}"),
-				);
-					continue;
-				},
-			};
+		let round = match crate::compute::round(chain, signer, &mut workers).await {
+			Ok(round) => round,
+			Err(error) => {
+				super::round_failed(&mut log, number, "compute", &error);
+				continue;
+			},
+		};
 		if round.committed > 0 {
 			log(
 				json!({ "event": "committed", "block": number, "epoch": round.epoch, "devices": round.committed }),

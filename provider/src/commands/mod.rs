@@ -54,6 +54,20 @@ impl Home {
 	}
 }
 
+/// Report a daemon's `round` (storage, coverage, compute) that failed at block `block`: the
+/// next block's round tries again (its challenges are still unanswered, its workloads kept).
+pub fn round_failed(
+	log: &mut dyn FnMut(serde_json::Value, String),
+	block: u64,
+	round: &str,
+	error: &anyhow::Error,
+) {
+	log(
+		serde_json::json!({ "event": "roundFailed", "round": round, "block": block, "error": format!("{error:#}") }),
+		format!("#{block}: the {round} round failed, trying again at the next block: {error:#}"),
+	);
+}
+
 pub fn kind_name(kind: DeviceKind) -> &'static str {
 	match kind {
 		DeviceKind::Storage => "storage",

@@ -310,17 +310,13 @@ pub async fn daemon(
 		let number = block.map_err(|e| anyhow!("lost the chain: {e}"))?.number();
 		// A round that fails (a refusal under load, the node out of reach for a moment) is
 		// reported and tried again at the next block: its challenges are still unanswered.
-		let round =
-			match prove_round(chain, signer, &mut sectors, &mut answered).await {
-				Ok(round) => round,
-				Err(error) => {
-					log(
-					json!({ "event": "roundFailed", "block": number, "error": format!("{error:#}") }),
-					format!("#{number}: the round failed, trying again at the next block: {error:#}"),
-				);
-					continue;
-				},
-			};
+		let round = match prove_round(chain, signer, &mut sectors, &mut answered).await {
+			Ok(round) => round,
+			Err(error) => {
+				super::round_failed(&mut log, number, "storage", &error);
+				continue;
+			},
+		};
 		if round.submitted == 0 {
 			continue;
 		}

@@ -405,12 +405,7 @@ pub async fn run(
 		// A round that fails (a refusal under load, the node out of reach for a moment) is
 		// reported, and the next block's round tries again, as the `prove` daemon does.
 		let mut failed = |what: &str, error: anyhow::Error| {
-			log(
-				json!({ "event": "roundFailed", "round": what, "block": number, "error": format!("{error:#}") }),
-				format!(
-					"#{number}: the {what} round failed, trying again at the next block: {error:#}"
-				),
-			)
+			commands::round_failed(&mut log, number, what, &error)
 		};
 		match round {
 			Ok(round) => {
