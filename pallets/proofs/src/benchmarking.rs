@@ -182,6 +182,60 @@ fn dealing_device<T: Config>(
 	(owner, id, deal)
 }
 
+/// `r` replicas of 1,024 chunks (roots `0xd0`, `0xd1`, ...) reserved for `device`.
+fn replica_specs<T: Config>(device: DeviceId, r: u32) -> ReplicaSpecsOf<T> {
+	let specs = (0..r)
+		.map(|i| ReplicaSpec {
+			root: H256(sp_io::hashing::blake2_256(&(0xd0u32, i).encode())),
+			chunks: 1024,
+			device,
+		})
+		.collect::<Vec<_>>();
+	BoundedVec::truncate_from(specs)
+}
+
+/// A permanent deal's first-year price of a GiB for an epoch, and its tranches' collateral,
+/// as [`signed_proposal`]'s.
+fn permanent_terms<T: Config>() -> (BalanceOf<T>, BalanceOf<T>) {
+	use frame_support::traits::fungible::Inspect;
+	let ed = T::Currency::minimum_balance().max(One::one());
+	(ed.saturating_mul(1_000_000u32.into()), ed.saturating_mul(1_000u32.into()))
+}
+
+/// A permanent deal of `r` replicas for `device`, made by the funded benchmark client.
+fn permanent<T: Config>(device: DeviceId, r: u32) -> PermanentId {
+	let client = T::BenchmarkHelper::account();
+	fund::<T>(&client);
+	let (price, collateral) = permanent_terms::<T>();
+	let id = NextPermanentId::<T>::get();
+	Proofs::<T>::do_create_permanent_deal(
+		client,
+		replica_specs::<T>(device, r),
+		price,
+		collateral,
+		BalanceOf::<T>::max_value(),
+	)
+	.expect("a funded client; qed");
+	id
+}
+
+/// A device with a permanent replica's tranche active on its sector 0, committed in the
+/// previous epoch: the tranche's first epoch is the current one. (Ending or settling a tranche
+/// costs more than a client's deal: what comes back goes to the replica's endowment.)
+fn dealing_tranche<T: Config>() -> (T::AccountId, DeviceId, depin_primitives::deals::DealId) {
+	let (owner, device, _) = storage_device::<T>(0);
+	fund::<T>(&owner);
+	let id = permanent::<T>(device, 1);
+	Proofs::<T>::do_take_replica(owner.clone(), id, 0, device).expect("an open replica; qed");
+	let replica = Permanents::<T>::get(id).and_then(|d| d.replicas.first().copied());
+	let replica = replica.expect("made; qed");
+	let ReplicaState::Dealt(tranche) = replica.state else { panic!("taken; qed") };
+	Proofs::<T>::do_commit_sector(owner.clone(), device, replica.root, replica.chunks)
+		.expect("room; qed");
+	next_epoch::<T>();
+	(owner, device, tranche)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -292,7 +346,7 @@ mod benchmarks {
 	/// hold moves.
 	#[benchmark]
 	fn settle_deal() {
-		let (_, id, deal) = dealing_device::<T>(100);
+		let (_, id, deal) = dealing_tranche::<T>();
 		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
 		for _ in 0..=T::MaxMissesInRow::get() {
 			next_epoch::<T>();
@@ -309,7 +363,7 @@ mod benchmarks {
 	/// (what removing a device does per sector).
 	#[benchmark]
 	fn end_deal() {
-		let (_, id, deal) = dealing_device::<T>(10);
+		let (_, id, deal) = dealing_tranche::<T>();
 		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
 		let record = Deals::<T>::get(deal).expect("published; qed");
 
@@ -319,6 +373,38 @@ mod benchmarks {
 		}
 
 		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+	}
+
+	/// A client endowing `r` replicas: each one's endowment computed, the pot's existential
+	/// deposit paid (the first deal), the endowment moved and held.
+	#[benchmark]
+	fn create_permanent_deal(r: Linear<1, { T::MaxReplicas::get() }>) {
+		let (_, device, _) = storage_device::<T>(0);
+		let client = T::BenchmarkHelper::account();
+		fund::<T>(&client);
+		let (price, collateral) = permanent_terms::<T>();
+		let specs = replica_specs::<T>(device, r);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), specs, price, collateral, BalanceOf::<T>::max_value());
+
+		assert_eq!(Permanents::<T>::get(0).map(|d| d.replicas.len() as u32), Some(r));
+	}
+
+	/// A device's operator taking an open replica: the tranche published from the endowment.
+	/// (Taking the root over from another deal or sector is charged on top, as for a
+	/// publication.)
+	#[benchmark]
+	fn take_replica() {
+		let (owner, device, _) = storage_device::<T>(0);
+		fund::<T>(&owner);
+		let id = permanent::<T>(device, 1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), id, 0, device);
+
+		let state = Permanents::<T>::get(id).and_then(|d| d.replicas.first().map(|r| r.state));
+		assert!(matches!(state, Some(ReplicaState::Dealt(_))));
 	}
 
 	/// A batch of `n` proofs all refused by the last cheap check (two reads each): the

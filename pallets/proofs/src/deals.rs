@@ -88,6 +88,14 @@ enum RootClaim {
 	Evict(DeviceId, SectorIndex, crate::types::Sector),
 }
 
+/// Who pays a deal's epochs: see [`Pallet::place`].
+pub(crate) enum Payer<'a, T: Config> {
+	/// The proposal's client, whose signature of it this is.
+	Client(&'a T::ClientSignature),
+	/// A permanent replica's endowment, held on the pot (the proposal's client).
+	Endowment,
+}
+
 /// What keeps a root waiting for its sector: see [`Pallet::waiting_deal`].
 enum Waiting<T: Config> {
 	/// No published deal (a sector keeps the root).
@@ -159,6 +167,14 @@ impl<T: Config> Pallet<T> {
 	/// the holds. Returns the weight taking its root over added (none if it was free).
 	fn publish(who: &T::AccountId, signed: &SignedProposalOf<T>) -> Result<Weight, DispatchError> {
 		let proposal = &signed.proposal;
+		let epoch_price = Self::check_terms(proposal)?;
+		ensure!(proposal.price_per_gib >= T::MinDealPrice::get(), Error::<T>::PriceTooLow);
+		Self::place(who, proposal, epoch_price, Payer::Client(&signed.signature))
+	}
+
+	/// A proposal's terms, whoever pays: its activation deadline, duration and size are
+	/// within bounds and an epoch costs something. Returns what an epoch pays.
+	pub(crate) fn check_terms(proposal: &DealProposalOf<T>) -> Result<BalanceOf<T>, Error<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= proposal.activation_deadline, Error::<T>::ProposalExpired);
 		ensure!(
@@ -174,9 +190,21 @@ impl<T: Config> Pallet<T> {
 			depin_merkle::depth_for(proposal.chunks) <= T::MaxTreeDepth::get(),
 			Error::<T>::SectorTooLarge
 		);
-		ensure!(proposal.price_per_gib >= T::MinDealPrice::get(), Error::<T>::PriceTooLow);
 		let epoch_price = Self::epoch_price_of(proposal).ok_or(Error::<T>::Overflow)?;
 		ensure!(!epoch_price.is_zero(), Error::<T>::PriceTooLow);
+		Ok(epoch_price)
+	}
+
+	/// Publish `proposal`, whose terms are checked, for `who`, an operator of its device: the
+	/// device, the root, then the payer's money (the client's, with its signature, or a
+	/// permanent replica's endowment) and `who`'s collateral and deposit are held. Returns the
+	/// weight taking its root over added (none if it was free).
+	pub(crate) fn place(
+		who: &T::AccountId,
+		proposal: &DealProposalOf<T>,
+		epoch_price: BalanceOf<T>,
+		payer: Payer<'_, T>,
+	) -> Result<Weight, DispatchError> {
 		let payment = epoch_price
 			.checked_mul(&proposal.duration.into())
 			.and_then(|p| p.checked_add(&proposal.client_collateral))
@@ -186,16 +214,32 @@ impl<T: Config> Pallet<T> {
 		let id = proposal.id();
 		ensure!(!Deals::<T>::contains_key(id), Error::<T>::DuplicateProposal);
 		let claim = Self::root_claim(proposal)?;
-		let message = Self::proposal_message(proposal);
-		ensure!(
-			signed.signature.verify(&message[..], &proposal.client),
-			Error::<T>::BadClientSignature
-		);
-
+		let payment_reason = HoldReason::DealPayment.into();
 		// (An item is published in its own storage layer: a failed hold rolls back the others.)
+		match payer {
+			Payer::Client(signature) => {
+				let message = Self::proposal_message(proposal);
+				ensure!(
+					signature.verify(&message[..], &proposal.client),
+					Error::<T>::BadClientSignature
+				);
+				T::Currency::hold(&payment_reason, &proposal.client, payment)
+					.map_err(|_| Error::<T>::ClientCannotPay)?;
+			},
+			Payer::Endowment => {
+				// The replica's endowment, held on the pot, becomes the tranche's payment.
+				T::Currency::release(
+					&HoldReason::Endowment.into(),
+					&proposal.client,
+					payment,
+					Precision::Exact,
+				)
+				.map_err(|_| Error::<T>::ClientCannotPay)?;
+				T::Currency::hold(&payment_reason, &proposal.client, payment)
+					.map_err(|_| Error::<T>::ClientCannotPay)?;
+			},
+		}
 		let deposit = T::DealDeposit::get();
-		T::Currency::hold(&HoldReason::DealPayment.into(), &proposal.client, payment)
-			.map_err(|_| Error::<T>::ClientCannotPay)?;
 		for (reason, amount) in [
 			(HoldReason::DealCollateral, proposal.provider_collateral),
 			(HoldReason::DealDeposit, deposit),
@@ -519,6 +563,9 @@ impl<T: Config> Pallet<T> {
 				if changed {
 					Deals::<T>::insert(id, deal);
 				}
+				if moved {
+					Self::endow_back(id);
+				}
 				(changed, false)
 			},
 		}
@@ -558,6 +605,7 @@ impl<T: Config> Pallet<T> {
 	/// forget it).
 	pub(crate) fn end_deal(id: DealId, mut deal: DealOf<T>, reason: DealEnd) {
 		Self::collect(id, &mut deal);
+		let (device, paid) = (deal.proposal.device, Self::paid_epochs(&deal));
 		let client = deal.proposal.client.clone();
 		let payment = HoldReason::DealPayment.into();
 		let collateral = HoldReason::DealCollateral.into();
@@ -627,6 +675,9 @@ impl<T: Config> Pallet<T> {
 			Self::forget(id, &deal);
 		}
 		Self::deposit_event(Event::DealEnded { deal: id, reason, provider_penalty, client_fee });
+		// A permanent replica's tranche: what came back goes to its endowment, and the
+		// replica opens.
+		Self::tranche_ended(id, device, paid, reason);
 	}
 
 	/// Delete deal `id` and its index entries, and return its deposit.

@@ -625,6 +625,7 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(Sweep::<T>::get().epoch <= current.index, "the sweep is ahead of the epoch");
-		Self::do_try_state_deals()
+		Self::do_try_state_deals()?;
+		Self::do_try_state_permanent()
 	}
 }

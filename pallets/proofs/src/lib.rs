@@ -38,6 +38,7 @@ pub use pallet::*;
 
 pub mod deals;
 mod impls;
+pub mod permanent;
 pub mod migrations;
 mod queries;
 pub mod types;
@@ -49,6 +50,8 @@ mod benchmarking;
 mod deal_tests;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod permanent_tests;
 #[cfg(test)]
 mod tests;
 
@@ -100,6 +103,22 @@ pub type SignedProposalOf<T> = depin_primitives::deals::SignedProposal<
 pub type SignedProposalsOf<T> =
 	frame_support::BoundedVec<SignedProposalOf<T>, <T as Config>::MaxProposals>;
 
+/// A permanent deal with the runtime's types.
+pub type PermanentOf<T> = types::Permanent<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	<T as Config>::MaxReplicas,
+>;
+
+/// A permanent replica with the runtime's types.
+pub type ReplicaOf<T> =
+	types::Replica<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
+
+/// The replicas a client endows, as `create_permanent_deal` takes them.
+pub type ReplicaSpecsOf<T> =
+	frame_support::BoundedVec<types::ReplicaSpec, <T as Config>::MaxReplicas>;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -132,6 +151,8 @@ pub mod pallet {
 		DealCollateral,
 		/// The storage deposit of a deal's record, from the operator that published it.
 		DealDeposit,
+		/// Permanent deals' endowments not committed to a tranche, held on the pot.
+		Endowment,
 	}
 
 	#[pallet::config]
@@ -241,6 +262,27 @@ pub mod pallet {
 		#[pallet::constant]
 		type DealDeposit: Get<BalanceOf<Self>>;
 
+		/// The account of the permanent deals' endowments (nobody has its key): every
+		/// replica's endowment is held on it, and it is the client of the tranches it pays.
+		#[pallet::constant]
+		type EndowmentPalletId: Get<frame_support::PalletId>;
+
+		/// Paid epochs in a schedule year of a permanent deal (fixed in each deal when it is
+		/// made): a year's worth of epochs.
+		#[pallet::constant]
+		type EpochsPerYear: Get<EpochIndex>;
+
+		/// How much cheaper keeping a byte gets each year, the assumption permanent deals are
+		/// priced on (fixed in each deal when it is made): each schedule year's price is the
+		/// year before's less this share. At least 0.1 % (see
+		/// [`depin_primitives::deals::endowment::halving_years`]).
+		#[pallet::constant]
+		type EndowmentDecline: Get<Perbill>;
+
+		/// The most replicas of one permanent deal.
+		#[pallet::constant]
+		type MaxReplicas: Get<u32>;
+
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -290,6 +332,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SectorDeals<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, DeviceId, Twox64Concat, SectorIndex, DealId, OptionQuery>;
+
+	/// The number the next permanent deal gets.
+	#[pallet::storage]
+	pub type NextPermanentId<T: Config> = StorageValue<_, PermanentId, ValueQuery>;
+
+	/// Permanent deals, by number.
+	#[pallet::storage]
+	pub type Permanents<T: Config> = StorageMap<_, Twox64Concat, PermanentId, PermanentOf<T>>;
+
+	/// The permanent deal and replica each live tranche pays for.
+	#[pallet::storage]
+	pub type Tranches<T: Config> = StorageMap<_, Identity, DealId, (PermanentId, u32)>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -447,6 +501,56 @@ pub mod pallet {
 			/// Provider collateral paid to the client for them.
 			penalty: BalanceOf<T>,
 		},
+		/// A client endowed a permanent deal: `endowment` is held on the pot for its replicas.
+		PermanentDealCreated {
+			/// The deal's number.
+			id: PermanentId,
+			/// The client.
+			client: T::AccountId,
+			/// Its replicas.
+			replicas: u32,
+			/// Paid in, for all of them.
+			endowment: BalanceOf<T>,
+		},
+		/// A storage device took a permanent replica: the endowment pays a tranche (a term
+		/// deal, `deal`, to the rest of the schedule year) for it.
+		ReplicaTaken {
+			/// The permanent deal.
+			id: PermanentId,
+			/// The replica.
+			replica: u32,
+			/// The tranche.
+			deal: DealId,
+			/// The device.
+			device: DeviceId,
+			/// Its epochs.
+			epochs: EpochIndex,
+			/// Taken from the endowment for them.
+			payment: BalanceOf<T>,
+		},
+		/// A permanent replica's tranche ended: what it did not spend, and any collateral its
+		/// provider forfeited, went back to the replica's endowment, and the replica is open
+		/// to any storage device (first to its last one, if the tranche completed).
+		ReplicaOpened {
+			/// The permanent deal.
+			id: PermanentId,
+			/// The replica.
+			replica: u32,
+			/// Why its tranche ended.
+			reason: DealEnd,
+			/// Its endowment now.
+			left: BalanceOf<T>,
+		},
+		/// A permanent replica's schedule is over (its price reached nothing, or what is left
+		/// cannot pay an epoch): what was left is burned.
+		ReplicaExhausted {
+			/// The permanent deal.
+			id: PermanentId,
+			/// The replica.
+			replica: u32,
+			/// Burned.
+			burned: BalanceOf<T>,
+		},
 		/// A deal ended; every hold it had is settled.
 		DealEnded {
 			/// The deal.
@@ -540,6 +644,22 @@ pub mod pallet {
 		DealClosed,
 		/// Nothing to settle: the deal is up to date.
 		NothingToSettle,
+		/// A permanent deal needs at least one replica.
+		NoReplicas,
+		/// Two replicas of the deal have one root: each must be distinct.
+		RepeatedRoot,
+		/// The endowment would be more than the client's `max_endowment`.
+		EndowmentTooHigh,
+		/// No such permanent deal.
+		UnknownPermanent,
+		/// The permanent deal has no such replica.
+		UnknownReplica,
+		/// A tranche keeps the replica: it is taken until the tranche ends.
+		ReplicaNotOpen,
+		/// The replica is reserved for another device until its reservation's block.
+		ReservedForAnother,
+		/// The replica's schedule is over: nothing is left to pay for it.
+		ReplicaOver,
 	}
 
 	#[pallet::hooks]
@@ -561,6 +681,12 @@ pub mod pallet {
 			assert!(T::FaultThreshold::get() >= 1, "FaultThreshold must be at least 1");
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
 			assert!(T::MaxProposals::get() >= 1, "MaxProposals must be at least 1");
+			assert!(T::EpochsPerYear::get() >= 1, "EpochsPerYear must be at least 1");
+			assert!(
+				depin_primitives::deals::endowment::halving_years(T::EndowmentDecline::get())
+					.is_some(),
+				"EndowmentDecline must be at least about 0.1 %: a price must halve within 700 years"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -665,6 +791,50 @@ pub mod pallet {
 		pub fn settle_deal(origin: OriginFor<T>, deal: DealId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_settle_deal(deal)
+		}
+
+		/// Make a permanent deal: pay once, now, for `replicas` kept for as long as their
+		/// endowment lasts, at `price_per_gib` for a GiB for an epoch in the first schedule
+		/// year, less `EndowmentDecline` each year after (see [`crate::permanent`]). Each
+		/// replica's endowment is the most its schedule can cost, and is held on the pot,
+		/// outliving the caller's account; at most `max_endowment` in all is taken. Each
+		/// replica is reserved for its device for `MaxActivationDelay`, then any storage
+		/// device may take it (`take_replica`), staking `provider_collateral`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::create_permanent_deal(replicas.len() as u32))]
+		pub fn create_permanent_deal(
+			origin: OriginFor<T>,
+			replicas: ReplicaSpecsOf<T>,
+			price_per_gib: BalanceOf<T>,
+			provider_collateral: BalanceOf<T>,
+			max_endowment: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_create_permanent_deal(
+				who,
+				replicas,
+				price_per_gib,
+				provider_collateral,
+				max_endowment,
+			)
+		}
+
+		/// Take an open replica of a permanent deal for `device`, which the caller operates:
+		/// the endowment pays a tranche, a term deal with the pot as its client, at the
+		/// schedule year's price, to the end of the year (or what is left pays for); the
+		/// caller stakes the deal's collateral and deposit. Then commit the replica's root as
+		/// a sector before the tranche's activation deadline, as for any deal; a device that
+		/// keeps the root from the tranche before renews it at once.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::take_replica().saturating_add(Pallet::<T>::root_claim_weight()))]
+		pub fn take_replica(
+			origin: OriginFor<T>,
+			id: PermanentId,
+			replica: u32,
+			device: DeviceId,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_take_replica(who, id, replica, device)
 		}
 	}
 }

@@ -103,6 +103,11 @@ parameter_types! {
 	pub static MaxDealDuration: EpochIndex = 100;
 	pub static MinDealPrice: Balance = 1;
 	pub static DealDeposit: Balance = 5;
+	pub const EndowmentPalletId: frame_support::PalletId = frame_support::PalletId(*b"dpn/endw");
+	/// Three epochs a schedule year, a fifth cheaper each: a permanent replica's schedule runs
+	/// out within a few hundred epochs.
+	pub static EpochsPerYear: EpochIndex = 3;
+	pub static EndowmentDecline: Perbill = Perbill::from_percent(20);
 }
 
 impl pallet_proofs::Config for Test {
@@ -131,6 +136,10 @@ impl pallet_proofs::Config for Test {
 	type MinDealPrice = MinDealPrice;
 	type FeePerPoint = frame_support::traits::ConstU64<1>;
 	type DealDeposit = DealDeposit;
+	type EndowmentPalletId = EndowmentPalletId;
+	type EpochsPerYear = EpochsPerYear;
+	type EndowmentDecline = EndowmentDecline;
+	type MaxReplicas = ConstU32<4>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkClient;

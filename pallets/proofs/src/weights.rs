@@ -55,6 +55,8 @@ pub trait WeightInfo {
 	fn prove_storage(k: u32, ) -> Weight;
 	fn merkle_chunk_check(d: u32, ) -> Weight;
 	fn blake2_hashes(n: u32, ) -> Weight;
+	fn create_permanent_deal(r: u32, ) -> Weight;
+	fn take_replica() -> Weight;
 }
 
 /// Weights for `pallet_proofs` on this project's reference machine, with the runtime's
@@ -305,6 +307,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			// Standard Error: 324
 			.saturating_add(Weight::from_parts(498_162, 0).saturating_mul(n.into()))
 	}
+	// NOT GENERATED: placeholders until `scripts/weights.sh proofs` measures the permanent
+	// deals' benchmarks (branch `permanent-deals`).
+	fn create_permanent_deal(r: u32, ) -> Weight {
+		Self::publish_deals(r)
+	}
+	fn take_replica() -> Weight {
+		Self::publish_deals(1)
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -552,5 +562,13 @@ impl WeightInfo for () {
 		Weight::from_parts(906_176, 0)
 			// Standard Error: 324
 			.saturating_add(Weight::from_parts(498_162, 0).saturating_mul(n.into()))
+	}
+	// NOT GENERATED: placeholders until `scripts/weights.sh proofs` measures the permanent
+	// deals' benchmarks (branch `permanent-deals`).
+	fn create_permanent_deal(r: u32, ) -> Weight {
+		Self::publish_deals(r)
+	}
+	fn take_replica() -> Weight {
+		Self::publish_deals(1)
 	}
 }

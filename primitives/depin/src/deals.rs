@@ -11,6 +11,8 @@
 //! and moves a slice of the provider's collateral to the client. The deal's id is the
 //! blake2-256 hash of the proposal's encoding, so a proposal is published at most once.
 
+pub mod endowment;
+
 use crate::{device::DeviceId, envelope::Domain, epoch::EpochIndex, storage::SectorIndex};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;

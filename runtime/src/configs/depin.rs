@@ -10,6 +10,8 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::EnsureRoot;
+use pallet_proofs::types::EpochIndex;
+use sp_runtime::Perbill;
 
 use crate::{
 	configs::{
@@ -129,6 +131,11 @@ impl pallet_proofs::Config for Runtime {
 	/// A storage point is a micro-DPN of deal fee burned.
 	type FeePerPoint = frame_support::traits::ConstU128<{ crate::MICRO_UNITS }>;
 	type DealDeposit = DealDeposit;
+	type EndowmentPalletId = EndowmentPalletId;
+	type EpochsPerYear = EpochsPerYear;
+	type EndowmentDecline = EndowmentDecline;
+	/// Up to 16 replicas (or erasure-coded shards) of one file.
+	type MaxReplicas = ConstU32<16>;
 	type WeightInfo = pallet_proofs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = depin_proving::Sr25519Account;
@@ -187,6 +194,25 @@ impl pallet_coverage::Config for Runtime {
 	type UnheardLimit = coverage_params::UnheardLimit;
 	type PioneerAfter = coverage_params::PioneerAfter;
 	type WeightInfo = pallet_coverage::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The account the permanent deals' endowments are held on.
+	pub const EndowmentPalletId: PalletId = PalletId(*b"dpn/endw");
+	/// The assumption permanent deals are priced on: keeping a byte gets at least 0.5 % cheaper
+	/// a year (Arweave's, far below what storage has done for decades). An endowment is then
+	/// 200 years of the first year's price.
+	pub const EndowmentDecline: Perbill = Perbill::from_parts(5_000_000);
+}
+
+/// A permanent deal's schedule year: a year of proving epochs at the governed
+/// `proofs.ProvingPeriod` when the deal is made (8,766 hourly epochs).
+pub struct EpochsPerYear;
+
+impl frame_support::traits::Get<EpochIndex> for EpochsPerYear {
+	fn get() -> EpochIndex {
+		(crate::YEARS / proof_params::ProvingPeriod::get().max(1)).max(1)
+	}
 }
 
 /// Compute commitments are accepted in the first half of the response window (the governed

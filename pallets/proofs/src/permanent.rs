@@ -1,0 +1,393 @@
+//! Permanent deals: a client pays once, and an endowment pays providers to keep its replicas
+//! for as long as it lasts (Arweave's model; the schedule and its maths are
+//! [`depin_primitives::deals::endowment`]).
+//!
+//! - **Make.** The client names its replicas (root, size, the device it wants first) and the
+//!   price of a GiB for an epoch in the first schedule year (at least `MinDealPrice`);
+//!   `create_permanent_deal` takes, for each replica, the most its schedule can cost over all
+//!   time ([`endowment`]: 200 years of the first year's price at a 0.5 % yearly decline, and
+//!   the rounding), and holds it on the pot, an account nobody has the key of. The client's
+//!   account may go; the deal does not need it.
+//! - **Take.** Any storage device's operator takes an open replica (`take_replica`; the
+//!   client's device first, for `MaxActivationDelay`): the endowment pays a **tranche**, an
+//!   ordinary term deal whose client is the pot, at the schedule year's price, to the end of
+//!   the schedule year. Everything a term deal does holds for it: the provider's collateral
+//!   and deposit, the activation deadline, unique roots, payment per proven epoch with the
+//!   protocol fee burned and its points capped by that fee, misses, faults.
+//! - **Roll on.** When a tranche ends, whatever it did not pay (its unspent epochs, the
+//!   refunds of missed epochs, the collateral its provider forfeited) goes back to the
+//!   replica's endowment, the epochs it paid move the schedule's clock (a schedule year is
+//!   `EpochsPerYear` paid epochs; each costs `EndowmentDecline` less than the one before), and
+//!   the replica is open again. A tranche that completed leaves it reserved for its device
+//!   for `MaxActivationDelay`, which renews on the sector it keeps, at once; a provider that
+//!   failed or left hands it to whoever takes it next, paid out of the same endowment: a
+//!   replica whose provider drops out is re-dealt. (The new provider needs the replica's
+//!   bytes: the client's tool, or whoever keeps them, serves them.)
+//! - **End.** When the schedule's price reaches nothing, or what is left cannot pay an epoch,
+//!   the replica is exhausted and what is left is burned.
+//!
+//! Self-dealing: a permanent deal is paid up front and cannot be taken back, and every
+//! tranche pays the protocol fee, which caps the storage points it earns as for any deal, so a
+//! provider endowing its own replicas recovers at most what it paid in, over millennia.
+
+use crate::{
+	deals::Payer, pallet::*, BalanceOf, DealProposalOf, PermanentOf, ReplicaOf, ReplicaSpecsOf,
+	ReplicaState,
+};
+use depin_primitives::deals::{
+	endowment::{self, Schedule},
+	DealEnd, DealId, DealState,
+};
+use depin_proving::devices;
+use frame_support::{
+	dispatch::DispatchResultWithPostInfo,
+	ensure,
+	pallet_prelude::{DispatchResult, Get, Weight},
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation},
+	},
+	BoundedVec,
+};
+use pallet_devices::{DeviceId, DeviceKind};
+use sp_runtime::traits::{
+	AccountIdConversion, CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Saturating,
+	UniqueSaturatedInto, Zero,
+};
+
+use crate::types::{EpochIndex, PermanentId};
+use crate::weights::WeightInfo;
+
+impl<T: Config> Pallet<T> {
+	/// The account the endowments are held on, and the client of every tranche.
+	pub fn endowment_pot() -> T::AccountId {
+		T::EndowmentPalletId::get().into_account_truncating()
+	}
+
+	/// The schedule of a permanent deal.
+	pub fn schedule_of(deal: &PermanentOf<T>) -> Schedule {
+		Schedule {
+			price_per_gib: deal.price_per_gib.unique_saturated_into(),
+			decline: deal.decline,
+			epochs_per_year: deal.epochs_per_year,
+		}
+	}
+
+	/// What a replica of `chunks` chunks on `schedule` is endowed with: see [`endowment`].
+	fn replica_endowment(schedule: &Schedule, chunks: u32) -> Result<BalanceOf<T>, Error<T>> {
+		let bytes = u64::from(chunks).saturating_mul(depin_primitives::storage::CHUNK_SIZE as u64);
+		endowment::endowment(schedule, bytes)
+			.and_then(|e| BalanceOf::<T>::try_from(e).ok())
+			.ok_or(Error::<T>::Overflow)
+	}
+
+	// ---- Calls ---------------------------------------------------------------------------
+
+	pub(crate) fn do_create_permanent_deal(
+		client: T::AccountId,
+		specs: ReplicaSpecsOf<T>,
+		price_per_gib: BalanceOf<T>,
+		provider_collateral: BalanceOf<T>,
+		max_endowment: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!specs.is_empty(), Error::<T>::NoReplicas);
+		ensure!(price_per_gib >= T::MinDealPrice::get(), Error::<T>::PriceTooLow);
+		let now = frame_system::Pallet::<T>::block_number();
+		let reserved_until = now.saturating_add(T::MaxActivationDelay::get());
+		let mut deal = PermanentOf::<T> {
+			client: client.clone(),
+			price_per_gib,
+			decline: T::EndowmentDecline::get(),
+			epochs_per_year: T::EpochsPerYear::get(),
+			provider_collateral,
+			replicas: BoundedVec::new(),
+		};
+		let schedule = Self::schedule_of(&deal);
+		let mut total: BalanceOf<T> = Zero::zero();
+		for (i, spec) in specs.iter().enumerate() {
+			ensure!(spec.chunks > 0, Error::<T>::EmptySector);
+			ensure!(
+				depin_merkle::depth_for(spec.chunks) <= T::MaxTreeDepth::get(),
+				Error::<T>::SectorTooLarge
+			);
+			ensure!(
+				specs.iter().take(i).all(|other| other.root != spec.root),
+				Error::<T>::RepeatedRoot
+			);
+			devices::usable_device::<_, T::Registry>(spec.device, None, DeviceKind::Storage)
+				.map_err(Error::<T>::from)?;
+			let left = Self::replica_endowment(&schedule, spec.chunks)?;
+			total = total.checked_add(&left).ok_or(Error::<T>::Overflow)?;
+			let replica = ReplicaOf::<T> {
+				root: spec.root,
+				chunks: spec.chunks,
+				reserved: Some((spec.device, reserved_until)),
+				left,
+				served: 0,
+				year_price: price_per_gib,
+				state: ReplicaState::Open,
+			};
+			deal.replicas.try_push(replica).map_err(|_| Error::<T>::Overflow)?;
+		}
+		ensure!(total <= max_endowment, Error::<T>::EndowmentTooHigh);
+
+		let pot = Self::endowment_pot();
+		// The pot exists from the first deal on: the first client pays its existential deposit.
+		let existential = T::Currency::minimum_balance();
+		let missing = existential.saturating_sub(T::Currency::balance(&pot));
+		if !missing.is_zero() {
+			T::Currency::transfer(&client, &pot, missing, Preservation::Preserve)
+				.map_err(|_| Error::<T>::ClientCannotPay)?;
+		}
+		T::Currency::transfer_and_hold(
+			&HoldReason::Endowment.into(),
+			&client,
+			&pot,
+			total,
+			Precision::Exact,
+			Preservation::Preserve,
+			Fortitude::Polite,
+		)
+		.map_err(|_| Error::<T>::ClientCannotPay)?;
+
+		let id = NextPermanentId::<T>::get();
+		NextPermanentId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+		let replicas = deal.replicas.len() as u32;
+		Permanents::<T>::insert(id, deal);
+		Self::deposit_event(Event::PermanentDealCreated {
+			id,
+			client,
+			replicas,
+			endowment: total,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_take_replica(
+		who: T::AccountId,
+		id: PermanentId,
+		index: u32,
+		device: DeviceId,
+	) -> DispatchResultWithPostInfo {
+		let deal = Permanents::<T>::get(id).ok_or(Error::<T>::UnknownPermanent)?;
+		let replica = deal.replicas.get(index as usize).ok_or(Error::<T>::UnknownReplica)?;
+		match replica.state {
+			ReplicaState::Open => {},
+			ReplicaState::Dealt(_) => return Err(Error::<T>::ReplicaNotOpen.into()),
+			ReplicaState::Exhausted => return Err(Error::<T>::ReplicaOver.into()),
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some((reserved, until)) = replica.reserved {
+			ensure!(reserved == device || now > until, Error::<T>::ReservedForAnother);
+		}
+
+		// A tranche to the end of the schedule year (within `MaxDealDuration`), or as far as
+		// what the endowment has left pays.
+		let mut proposal = DealProposalOf::<T> {
+			client: Self::endowment_pot(),
+			device,
+			root: replica.root,
+			chunks: replica.chunks,
+			price_per_gib: replica.year_price,
+			activation_deadline: now.saturating_add(T::MaxActivationDelay::get()),
+			duration: 0,
+			provider_collateral: deal.provider_collateral,
+			client_collateral: Zero::zero(),
+		};
+		let epoch_price = Self::epoch_price_of(&proposal).ok_or(Error::<T>::Overflow)?;
+		ensure!(!epoch_price.is_zero(), Error::<T>::ReplicaOver);
+		let into_year = replica.served.checked_rem(deal.epochs_per_year).unwrap_or(0);
+		let rest_of_year = deal.epochs_per_year.saturating_sub(into_year);
+		let affordable: EpochIndex = replica
+			.left
+			.checked_div(&epoch_price)
+			.map(|e| e.unique_saturated_into())
+			.unwrap_or(0);
+		proposal.duration = rest_of_year.min(T::MaxDealDuration::get()).min(affordable);
+		ensure!(proposal.duration > 0, Error::<T>::ReplicaOver);
+		let payment =
+			epoch_price.checked_mul(&proposal.duration.into()).ok_or(Error::<T>::Overflow)?;
+		Self::check_terms(&proposal)?;
+		// (Publishing may end another deal of the root, which moves no money of this one's.)
+		let claimed = Self::place(&who, &proposal, epoch_price, Payer::Endowment)?;
+
+		let tranche = proposal.id();
+		Permanents::<T>::try_mutate(id, |deal| -> DispatchResult {
+			let replica = deal
+				.as_mut()
+				.and_then(|d| d.replicas.get_mut(index as usize))
+				.ok_or(Error::<T>::UnknownReplica)?;
+			replica.left = replica.left.checked_sub(&payment).ok_or(Error::<T>::Overflow)?;
+			replica.state = ReplicaState::Dealt(tranche);
+			replica.reserved = None;
+			Ok(())
+		})?;
+		Tranches::<T>::insert(tranche, (id, index));
+		Self::deposit_event(Event::ReplicaTaken {
+			id,
+			replica: index,
+			deal: tranche,
+			device,
+			epochs: proposal.duration,
+			payment,
+		});
+		Ok(Some(T::WeightInfo::take_replica().saturating_add(claimed)).into())
+	}
+
+	// ---- Tranches ------------------------------------------------------------------------
+
+	/// Money moved for deal `id` (settled, or ended): if it is a tranche, whatever came back
+	/// to the pot's free balance (refunds of missed epochs, its provider's forfeited
+	/// collateral, its unspent payment) goes back to its replica's endowment. Only a tranche's
+	/// settlement frees money on the pot, and each is swept at once, so it is exactly that
+	/// tranche's (and whatever anyone gave the pot meanwhile: a gift to the replica).
+	pub(crate) fn endow_back(id: DealId) {
+		if let Some((permanent, index)) = Tranches::<T>::get(id) {
+			Self::endow_back_into(permanent, index);
+		}
+	}
+
+	/// Tranche `id` ended for `reason`, having paid `paid` epochs (its money is back in the
+	/// endowment: see [`Self::endow_back`]): its epochs move the replica's schedule, and the
+	/// replica is open again (to its device first if the tranche completed), or exhausted.
+	pub(crate) fn tranche_ended(id: DealId, device: DeviceId, paid: u32, reason: DealEnd) {
+		let Some((permanent, index)) = Tranches::<T>::take(id) else { return };
+		Self::endow_back_into(permanent, index);
+		let Some(mut deal) = Permanents::<T>::get(permanent) else { return };
+		let schedule = Self::schedule_of(&deal);
+		let Some(replica) = deal.replicas.get_mut(index as usize) else { return };
+		let before = replica.served.checked_div(schedule.epochs_per_year).unwrap_or(0);
+		replica.served = replica.served.saturating_add(paid);
+		let after = replica.served.checked_div(schedule.epochs_per_year).unwrap_or(0);
+		for _ in before..after {
+			let price: u128 = replica.year_price.unique_saturated_into();
+			let next = endowment::next_year_price(price, schedule.decline);
+			replica.year_price = BalanceOf::<T>::try_from(next).unwrap_or_else(|_| Zero::zero());
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		replica.reserved = (reason == DealEnd::Completed)
+			.then(|| (device, now.saturating_add(T::MaxActivationDelay::get())));
+		replica.state = ReplicaState::Open;
+		let left = replica.left;
+		let bytes = u64::from(replica.chunks)
+			.saturating_mul(depin_primitives::storage::CHUNK_SIZE as u64);
+		let price: u128 = replica.year_price.unique_saturated_into();
+		let epoch_price = depin_primitives::deals::epoch_price(price, bytes)
+			.and_then(|p| BalanceOf::<T>::try_from(p).ok())
+			.unwrap_or_else(Zero::zero);
+		if epoch_price.is_zero() || left < epoch_price {
+			replica.state = ReplicaState::Exhausted;
+			replica.left = Zero::zero();
+			let burned = T::Currency::burn_held(
+				&HoldReason::Endowment.into(),
+				&Self::endowment_pot(),
+				left,
+				Precision::BestEffort,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero());
+			Permanents::<T>::insert(permanent, deal);
+			Self::deposit_event(Event::ReplicaExhausted { id: permanent, replica: index, burned });
+			return;
+		}
+		Permanents::<T>::insert(permanent, deal);
+		Self::deposit_event(Event::ReplicaOpened { id: permanent, replica: index, reason, left });
+	}
+
+	/// Sweep the pot's free balance into replica `index` of `permanent`: see
+	/// [`Self::endow_back`].
+	fn endow_back_into(permanent: PermanentId, index: u32) {
+		let pot = Self::endowment_pot();
+		let free = T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
+		if free.is_zero() {
+			return;
+		}
+		Permanents::<T>::mutate(permanent, |deal| {
+			let Some(replica) = deal.as_mut().and_then(|d| d.replicas.get_mut(index as usize))
+			else {
+				return;
+			};
+			let Some(left) = replica.left.checked_add(&free) else { return };
+			if T::Currency::hold(&HoldReason::Endowment.into(), &pot, free).is_ok() {
+				replica.left = left;
+			}
+		});
+	}
+
+	/// The paid epochs of `deal`, a deal about to end.
+	pub(crate) fn paid_epochs(deal: &crate::DealOf<T>) -> u32 {
+		match deal.state {
+			DealState::Active(progress) => progress.paid,
+			DealState::Published | DealState::Closed => 0,
+		}
+	}
+
+	// ---- Queries and invariants ----------------------------------------------------------
+
+	/// The permanent deal `id`.
+	pub fn permanent(id: PermanentId) -> Option<PermanentOf<T>> {
+		Permanents::<T>::get(id)
+	}
+
+	/// The permanent deals' invariants:
+	///
+	/// - the pot holds exactly every replica's endowment left ([`HoldReason::Endowment`]);
+	/// - a dealt replica's tranche is a live deal of the pot for the replica's root and size,
+	///   at its schedule year's price, linked back to it in [`Tranches`]; every tranche
+	///   links to a replica that names it; an exhausted replica has nothing left;
+	/// - a replica's price is its schedule's at the year its paid epochs are in.
+	pub fn do_try_state_permanent() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let pot = Self::endowment_pot();
+		let mut left: BalanceOf<T> = Zero::zero();
+		for (id, deal) in Permanents::<T>::iter() {
+			ensure!(id < NextPermanentId::<T>::get(), "a permanent deal past the next number");
+			let schedule = Self::schedule_of(&deal);
+			for (index, replica) in deal.replicas.iter().enumerate() {
+				left = left.checked_add(&replica.left).ok_or("the endowments overflow")?;
+				let year = replica.served.checked_div(schedule.epochs_per_year).unwrap_or(0);
+				let bytes = u64::from(replica.chunks)
+					.saturating_mul(depin_primitives::storage::CHUNK_SIZE as u64);
+				let expected = schedule.year(year, bytes).map(|y| y.price_per_gib);
+				ensure!(
+					expected == Some(replica.year_price.unique_saturated_into()),
+					"a replica's price is not its schedule's"
+				);
+				match replica.state {
+					ReplicaState::Open => {},
+					ReplicaState::Exhausted => {
+						ensure!(replica.left.is_zero(), "an exhausted replica has money left")
+					},
+					ReplicaState::Dealt(tranche) => {
+						ensure!(
+							Tranches::<T>::get(tranche) == Some((id, index as u32)),
+							"a replica's tranche does not link back to it"
+						);
+						let live = Deals::<T>::get(tranche).ok_or("a replica's tranche is gone")?;
+						ensure!(
+							live.proposal.client == pot
+								&& live.proposal.root == replica.root
+								&& live.proposal.chunks == replica.chunks
+								&& live.proposal.price_per_gib == replica.year_price
+								&& live.state != DealState::Closed,
+							"a replica's tranche is not a live deal of the pot for it"
+						);
+					},
+				}
+			}
+		}
+		for (tranche, (id, index)) in Tranches::<T>::iter() {
+			let state = Permanents::<T>::get(id)
+				.and_then(|d| d.replicas.get(index as usize).map(|r| r.state));
+			ensure!(
+				state == Some(ReplicaState::Dealt(tranche)),
+				"a tranche links to a replica that does not name it"
+			);
+		}
+		ensure!(
+			T::Currency::balance_on_hold(&HoldReason::Endowment.into(), &pot) == left,
+			"the pot does not hold exactly the endowments left"
+		);
+		Ok(())
+	}
+}
