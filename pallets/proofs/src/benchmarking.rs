@@ -15,7 +15,7 @@ use frame_support::{pallet_prelude::*, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::{Bounded, One, Saturating};
 
 /// A storage device with an ECDSA key from the keystore, owned by a funded account.
 fn storage_device<T: Config>(index: u32) -> (T::AccountId, DeviceId, DeviceKey) {

@@ -42,7 +42,7 @@ use depin_proving::devices;
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	ensure,
-	pallet_prelude::{DispatchResult, Get, Weight},
+	pallet_prelude::{DispatchResult, Get},
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Preservation},

@@ -11,6 +11,7 @@
 use crate::{mock::*, pallet::*, types::*, HoldReason, ReplicaSpecsOf};
 use depin_primitives::deals::{DealEnd, DealId, DealState};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use pallet_devices::DeviceId;
 use sp_runtime::DispatchError;
 
 const ENDOWMENT: HoldReason = HoldReason::Endowment;
@@ -337,8 +338,9 @@ fn a_replica_whose_provider_fails_is_re_dealt_from_its_endowment() {
 			e,
 			Event::SectorEvicted { device: STORAGE_A, deal, .. } if *deal == retaken
 		)));
+		// (Committed in epoch 4's last block, it counts from epoch 5: challenged from 6.)
 		let sector = commit(CHARLIE, STORAGE_C, &a);
-		run_to_epoch(5);
+		run_to_epoch(6);
 		prove(STORAGE_C, sector, &a);
 	});
 }
@@ -401,4 +403,5 @@ fn a_permanent_replica_is_paid_every_year_until_its_schedule_ends() {
 		assert_eq!(held(ENDOWMENT, pot()), 0);
 		// Money left the chain only as the tranches' fees and the burn.
 		assert_eq!(issuance - Balances::total_issuance(), fees + burned);
+	});
 }

@@ -211,7 +211,7 @@ pub struct EpochsPerYear;
 
 impl frame_support::traits::Get<EpochIndex> for EpochsPerYear {
 	fn get() -> EpochIndex {
-		(crate::YEARS / proof_params::ProvingPeriod::get().max(1)).max(1)
+		crate::YEARS.checked_div(proof_params::ProvingPeriod::get()).unwrap_or(1).max(1)
 	}
 }
 
