@@ -182,11 +182,14 @@ fn dealing_device<T: Config>(
 	(owner, id, deal)
 }
 
-/// `r` replicas of 1,024 chunks (roots `0xd0`, `0xd1`, ...) reserved for `device`.
-fn replica_specs<T: Config>(device: DeviceId, r: u32) -> ReplicaSpecsOf<T> {
-	let specs = (0..r)
-		.map(|i| ReplicaSpec {
-			root: H256(sp_io::hashing::blake2_256(&(0xd0u32, i).encode())),
+/// Replicas of 1,024 chunks (roots from `0xd0` and their index), one reserved for each of
+/// `devices`.
+fn replica_specs<T: Config>(devices: &[DeviceId]) -> ReplicaSpecsOf<T> {
+	let specs = devices
+		.iter()
+		.enumerate()
+		.map(|(i, &device)| ReplicaSpec {
+			root: H256(sp_io::hashing::blake2_256(&(0xd0u32, i as u32).encode())),
 			chunks: 1024,
 			device,
 		})
@@ -194,23 +197,25 @@ fn replica_specs<T: Config>(device: DeviceId, r: u32) -> ReplicaSpecsOf<T> {
 	BoundedVec::truncate_from(specs)
 }
 
-/// A permanent deal's first-year price of a GiB for an epoch, and its tranches' collateral,
-/// as [`signed_proposal`]'s.
+/// A permanent deal's first-year price of a GiB for an epoch ([`signed_proposal`]'s), and its
+/// tranches' collateral: a billion existential deposits, above a year of epochs of a replica
+/// at that price whatever the proving period.
 fn permanent_terms<T: Config>() -> (BalanceOf<T>, BalanceOf<T>) {
 	use frame_support::traits::fungible::Inspect;
 	let ed = T::Currency::minimum_balance().max(One::one());
-	(ed.saturating_mul(1_000_000u32.into()), ed.saturating_mul(1_000u32.into()))
+	let billion: BalanceOf<T> = 1_000_000_000u32.into();
+	(ed.saturating_mul(1_000_000u32.into()), ed.saturating_mul(billion))
 }
 
-/// A permanent deal of `r` replicas for `device`, made by the funded benchmark client.
-fn permanent<T: Config>(device: DeviceId, r: u32) -> PermanentId {
+/// A permanent deal of one replica for `device`, made by the funded benchmark client.
+fn permanent<T: Config>(device: DeviceId) -> PermanentId {
 	let client = T::BenchmarkHelper::account();
 	fund::<T>(&client);
 	let (price, collateral) = permanent_terms::<T>();
 	let id = NextPermanentId::<T>::get();
 	Proofs::<T>::do_create_permanent_deal(
 		client,
-		replica_specs::<T>(device, r),
+		replica_specs::<T>(&[device]),
 		price,
 		collateral,
 		BalanceOf::<T>::max_value(),
@@ -225,7 +230,7 @@ fn permanent<T: Config>(device: DeviceId, r: u32) -> PermanentId {
 fn dealing_tranche<T: Config>() -> (T::AccountId, DeviceId, depin_primitives::deals::DealId) {
 	let (owner, device, _) = storage_device::<T>(0);
 	fund::<T>(&owner);
-	let id = permanent::<T>(device, 1);
+	let id = permanent::<T>(device);
 	Proofs::<T>::do_take_replica(owner.clone(), id, 0, device).expect("an open replica; qed");
 	let replica = Permanents::<T>::get(id).and_then(|d| d.replicas.first().copied());
 	let replica = replica.expect("made; qed");
@@ -260,7 +265,7 @@ mod benchmarks {
 	/// paid to the client), settling the past epoch first.
 	#[benchmark]
 	fn remove_sector() {
-		let (owner, id, deal) = dealing_device::<T>(10);
+		let (owner, id, deal) = dealing_tranche::<T>();
 		let epoch = T::Epochs::current();
 		Sectors::<T>::mutate(id, 0, |sector| {
 			if let Some(sector) = sector {
@@ -331,7 +336,7 @@ mod benchmarks {
 	/// A provider ending an active deal with a paid and a missed epoch to settle first.
 	#[benchmark]
 	fn terminate_deal() {
-		let (owner, id, deal) = dealing_device::<T>(10);
+		let (owner, id, deal) = dealing_tranche::<T>();
 		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
 		next_epoch::<T>();
 		next_epoch::<T>();
@@ -379,11 +384,12 @@ mod benchmarks {
 	/// deposit paid (the first deal), the endowment moved and held.
 	#[benchmark]
 	fn create_permanent_deal(r: Linear<1, { T::MaxReplicas::get() }>) {
-		let (_, device, _) = storage_device::<T>(0);
+		// A device of its own for each replica: each is read.
+		let devices: Vec<DeviceId> = (0..r).map(|i| storage_device::<T>(i).1).collect();
 		let client = T::BenchmarkHelper::account();
 		fund::<T>(&client);
 		let (price, collateral) = permanent_terms::<T>();
-		let specs = replica_specs::<T>(device, r);
+		let specs = replica_specs::<T>(&devices);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client), specs, price, collateral, BalanceOf::<T>::max_value());
@@ -398,7 +404,7 @@ mod benchmarks {
 	fn take_replica() {
 		let (owner, device, _) = storage_device::<T>(0);
 		fund::<T>(&owner);
-		let id = permanent::<T>(device, 1);
+		let id = permanent::<T>(device);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), id, 0, device);

@@ -213,6 +213,11 @@ impl<T: Config> Pallet<T> {
 			.map_err(Error::<T>::from)?;
 		let id = proposal.id();
 		ensure!(!Deals::<T>::contains_key(id), Error::<T>::DuplicateProposal);
+		// A permanent replica's root is published only for its tranches.
+		ensure!(
+			matches!(payer, Payer::Endowment) || !PermanentRoots::<T>::contains_key(proposal.root),
+			Error::<T>::DuplicateRoot
+		);
 		let claim = Self::root_claim(proposal)?;
 		let payment_reason = HoldReason::DealPayment.into();
 		// (An item is published in its own storage layer: a failed hold rolls back the others.)
@@ -350,9 +355,17 @@ impl<T: Config> Pallet<T> {
 		root: H256,
 		chunks: u32,
 	) -> Result<Option<(DealId, DealOf<T>)>, Error<T>> {
-		let Some(holder) = RootHolders::<T>::get(root) else { return Ok(None) };
+		// A permanent replica's root is committed only for its tranche, waiting for it.
+		let permanent = PermanentRoots::<T>::contains_key(root);
+		let Some(holder) = RootHolders::<T>::get(root) else {
+			ensure!(!permanent, Error::<T>::DuplicateRoot);
+			return Ok(None);
+		};
 		let (id, deal) = match Self::waiting_deal(&holder) {
-			Waiting::Lapsed => return Ok(None),
+			Waiting::Lapsed => {
+				ensure!(!permanent, Error::<T>::DuplicateRoot);
+				return Ok(None);
+			},
 			Waiting::Deal(id, deal) => (id, deal),
 			// A live sector keeps it (with or without a deal).
 			Waiting::None => return Err(Error::<T>::DuplicateRoot),
@@ -482,9 +495,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Move what `deal`'s counters owe: the paid epochs not collected yet to the device's
 	/// owner (less their fee, burned), the missed epochs not refunded yet back to the client,
-	/// each with a slice of the provider's collateral. Returns whether anything moved.
-	fn collect(id: DealId, deal: &mut DealOf<T>) -> bool {
-		let DealState::Active(mut progress) = deal.state else { return false };
+	/// each with a slice of the provider's collateral. Returns whether anything moved, and
+	/// what went to the client (free).
+	fn collect(id: DealId, deal: &mut DealOf<T>) -> (bool, BalanceOf<T>) {
+		let DealState::Active(mut progress) = deal.state else { return (false, Zero::zero()) };
 		let client = deal.proposal.client.clone();
 		let payment = HoldReason::DealPayment.into();
 
@@ -519,7 +533,7 @@ impl<T: Config> Pallet<T> {
 		if moved {
 			Self::deposit_event(Event::DealSettled { deal: id, paid, fee, refunded, penalty });
 		}
-		moved
+		(moved, refunded.saturating_add(penalty))
 	}
 
 	/// Count `deal`'s closed epochs (those before the current one) and settle what they owe.
@@ -558,14 +572,13 @@ impl<T: Config> Pallet<T> {
 					Self::end_deal(id, deal, DealEnd::Completed);
 					return (true, true);
 				}
-				let moved = Self::collect(id, &mut deal);
+				let (moved, to_client) = Self::collect(id, &mut deal);
 				let changed = moved || missed > 0;
 				if changed {
 					Deals::<T>::insert(id, deal);
 				}
-				if moved {
-					Self::endow_back(id);
-				}
+				// A permanent replica's tranche: what its client got back is the endowment's.
+				Self::endow_back(id, to_client);
 				(changed, false)
 			},
 		}
@@ -604,7 +617,7 @@ impl<T: Config> Pallet<T> {
 	/// forget its root and sector, and keep it closed until its activation deadline (or
 	/// forget it).
 	pub(crate) fn end_deal(id: DealId, mut deal: DealOf<T>, reason: DealEnd) {
-		Self::collect(id, &mut deal);
+		let (_, collected) = Self::collect(id, &mut deal);
 		let (device, paid) = (deal.proposal.device, Self::paid_epochs(&deal));
 		let client = deal.proposal.client.clone();
 		let payment = HoldReason::DealPayment.into();
@@ -626,12 +639,13 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_else(|_| Zero::zero());
 		}
-		let _ = T::Currency::release(
+		let released = T::Currency::release(
 			&payment,
 			&client,
 			back.saturating_sub(client_fee),
 			Precision::BestEffort,
-		);
+		)
+		.unwrap_or_else(|_| Zero::zero());
 
 		// The provider's collateral: its own again if the deal completed or the client ended
 		// it; the client's if the provider failed it.
@@ -675,9 +689,10 @@ impl<T: Config> Pallet<T> {
 			Self::forget(id, &deal);
 		}
 		Self::deposit_event(Event::DealEnded { deal: id, reason, provider_penalty, client_fee });
-		// A permanent replica's tranche: what came back goes to its endowment, and the
-		// replica opens.
-		Self::tranche_ended(id, device, paid, reason);
+		// A permanent replica's tranche: what came back to its client (the pot) goes to its
+		// endowment, and the replica opens.
+		let to_client = collected.saturating_add(released).saturating_add(provider_penalty);
+		Self::tranche_ended(id, device, paid, reason, to_client);
 	}
 
 	/// Delete deal `id` and its index entries, and return its deposit.

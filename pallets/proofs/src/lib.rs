@@ -38,8 +38,8 @@ pub use pallet::*;
 
 pub mod deals;
 mod impls;
-pub mod permanent;
 pub mod migrations;
+pub mod permanent;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -341,6 +341,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Permanents<T: Config> = StorageMap<_, Twox64Concat, PermanentId, PermanentOf<T>>;
 
+	/// The permanent replica each root belongs to, while the replica is not over: only its
+	/// tranches may publish or commit it.
+	#[pallet::storage]
+	pub type PermanentRoots<T: Config> =
+		StorageMap<_, Blake2_128Concat, H256, (PermanentId, u32), OptionQuery>;
+
 	/// The permanent deal and replica each live tranche pays for.
 	#[pallet::storage]
 	pub type Tranches<T: Config> = StorageMap<_, Identity, DealId, (PermanentId, u32)>;
@@ -551,6 +557,11 @@ pub mod pallet {
 			/// Burned.
 			burned: BalanceOf<T>,
 		},
+		/// Every replica of a permanent deal is over: its record is forgotten.
+		PermanentDealOver {
+			/// The permanent deal.
+			id: PermanentId,
+		},
 		/// A deal ended; every hold it had is settled.
 		DealEnded {
 			/// The deal.
@@ -660,6 +671,12 @@ pub mod pallet {
 		ReservedForAnother,
 		/// The replica's schedule is over: nothing is left to pay for it.
 		ReplicaOver,
+		/// A tranche's provider collateral must be at least a schedule year's payment of the
+		/// deal's dearest replica at the first year's price.
+		CollateralTooLow,
+		/// This device's tranche of the replica failed: it may not take the replica again
+		/// before its bar's block.
+		DeviceBarred,
 	}
 
 	#[pallet::hooks]

@@ -57,6 +57,7 @@ use sp_runtime::traits::{
 
 use crate::types::{EpochIndex, PermanentId};
 use crate::weights::WeightInfo;
+use pallet_devices::DeviceRegistry;
 
 impl<T: Config> Pallet<T> {
 	/// The account the endowments are held on, and the client of every tranche.
@@ -114,6 +115,8 @@ impl<T: Config> Pallet<T> {
 				specs.iter().take(i).all(|other| other.root != spec.root),
 				Error::<T>::RepeatedRoot
 			);
+			// A root is one replica's, of one permanent deal, until it is over.
+			ensure!(!PermanentRoots::<T>::contains_key(spec.root), Error::<T>::DuplicateRoot);
 			devices::usable_device::<_, T::Registry>(spec.device, None, DeviceKind::Storage)
 				.map_err(Error::<T>::from)?;
 			let left = Self::replica_endowment(&schedule, spec.chunks)?;
@@ -122,6 +125,7 @@ impl<T: Config> Pallet<T> {
 				root: spec.root,
 				chunks: spec.chunks,
 				reserved: Some((spec.device, reserved_until)),
+				barred: None,
 				left,
 				served: 0,
 				year_price: price_per_gib,
@@ -130,6 +134,22 @@ impl<T: Config> Pallet<T> {
 			deal.replicas.try_push(replica).map_err(|_| Error::<T>::Overflow)?;
 		}
 		ensure!(total <= max_endowment, Error::<T>::EndowmentTooHigh);
+		// A provider that takes a replica and fails it forfeits at least a year of the dearest
+		// replica's first-year price: squatting one costs that much, into its endowment.
+		let mut year: BalanceOf<T> = Zero::zero();
+		for replica in &deal.replicas {
+			let epochs: BalanceOf<T> = deal.epochs_per_year.into();
+			let payment = Self::replica_epoch_price(replica)
+				.checked_mul(&epochs)
+				.ok_or(Error::<T>::Overflow)?;
+			year = year.max(payment);
+		}
+		ensure!(provider_collateral >= year, Error::<T>::CollateralTooLow);
+		// Each replica's record is kept until the whole deal is over, and nobody is there to
+		// return a deposit to: its deposit (a deal's) is burned.
+		let deposit = T::DealDeposit::get()
+			.checked_mul(&(deal.replicas.len() as u32).into())
+			.ok_or(Error::<T>::Overflow)?;
 
 		let pot = Self::endowment_pot();
 		// The pot exists from the first deal on: the first client pays its existential deposit.
@@ -149,17 +169,23 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::ClientCannotPay)?;
+		T::Currency::burn_from(
+			&client,
+			deposit,
+			Preservation::Preserve,
+			Precision::Exact,
+			Fortitude::Polite,
+		)
+		.map_err(|_| Error::<T>::ClientCannotPay)?;
 
 		let id = NextPermanentId::<T>::get();
 		NextPermanentId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
 		let replicas = deal.replicas.len() as u32;
+		for (index, replica) in deal.replicas.iter().enumerate() {
+			PermanentRoots::<T>::insert(replica.root, (id, index as u32));
+		}
 		Permanents::<T>::insert(id, deal);
-		Self::deposit_event(Event::PermanentDealCreated {
-			id,
-			client,
-			replicas,
-			endowment: total,
-		});
+		Self::deposit_event(Event::PermanentDealCreated { id, client, replicas, endowment: total });
 		Ok(())
 	}
 
@@ -169,7 +195,13 @@ impl<T: Config> Pallet<T> {
 		index: u32,
 		device: DeviceId,
 	) -> DispatchResultWithPostInfo {
-		let deal = Permanents::<T>::get(id).ok_or(Error::<T>::UnknownPermanent)?;
+		let mut deal = Permanents::<T>::get(id).ok_or(Error::<T>::UnknownPermanent)?;
+		let replica = deal.replicas.get(index as usize).ok_or(Error::<T>::UnknownReplica)?;
+		// A tranche that can no longer be activated is ended first (its replica opens).
+		if let ReplicaState::Dealt(tranche) = replica.state {
+			Self::lapse_tranche(tranche);
+			deal = Permanents::<T>::get(id).ok_or(Error::<T>::UnknownPermanent)?;
+		}
 		let replica = deal.replicas.get(index as usize).ok_or(Error::<T>::UnknownReplica)?;
 		match replica.state {
 			ReplicaState::Open => {},
@@ -179,6 +211,9 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		if let Some((reserved, until)) = replica.reserved {
 			ensure!(reserved == device || now > until, Error::<T>::ReservedForAnother);
+		}
+		if let Some((barred, until)) = replica.barred {
+			ensure!(barred != device || now > until, Error::<T>::DeviceBarred);
 		}
 
 		// A tranche to the end of the schedule year (within `MaxDealDuration`), or as far as
@@ -198,11 +233,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(!epoch_price.is_zero(), Error::<T>::ReplicaOver);
 		let into_year = replica.served.checked_rem(deal.epochs_per_year).unwrap_or(0);
 		let rest_of_year = deal.epochs_per_year.saturating_sub(into_year);
-		let affordable: EpochIndex = replica
-			.left
-			.checked_div(&epoch_price)
-			.map(|e| e.unique_saturated_into())
-			.unwrap_or(0);
+		let affordable: EpochIndex =
+			replica.left.checked_div(&epoch_price).map(|e| e.unique_saturated_into()).unwrap_or(0);
 		proposal.duration = rest_of_year.min(T::MaxDealDuration::get()).min(affordable);
 		ensure!(proposal.duration > 0, Error::<T>::ReplicaOver);
 		let payment =
@@ -218,8 +250,9 @@ impl<T: Config> Pallet<T> {
 				.and_then(|d| d.replicas.get_mut(index as usize))
 				.ok_or(Error::<T>::UnknownReplica)?;
 			replica.left = replica.left.checked_sub(&payment).ok_or(Error::<T>::Overflow)?;
+			ensure!(replica.state == ReplicaState::Open, Error::<T>::ReplicaNotOpen);
 			replica.state = ReplicaState::Dealt(tranche);
-			replica.reserved = None;
+			(replica.reserved, replica.barred) = (None, None);
 			Ok(())
 		})?;
 		Tranches::<T>::insert(tranche, (id, index));
@@ -236,23 +269,51 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Tranches ------------------------------------------------------------------------
 
-	/// Money moved for deal `id` (settled, or ended): if it is a tranche, whatever came back
-	/// to the pot's free balance (refunds of missed epochs, its provider's forfeited
-	/// collateral, its unspent payment) goes back to its replica's endowment. Only a tranche's
-	/// settlement frees money on the pot, and each is swept at once, so it is exactly that
-	/// tranche's (and whatever anyone gave the pot meanwhile: a gift to the replica).
-	pub(crate) fn endow_back(id: DealId) {
+	/// Money of tranche `id` came back to its client, the pot (`amount`: refunds of missed
+	/// epochs, its provider's forfeited collateral, its unspent payment): it goes back to the
+	/// replica's endowment, held again. A no-op for a deal that is no tranche. (Exactly the
+	/// amounts moved: whatever else reaches the pot's free balance stays there.)
+	pub(crate) fn endow_back(id: DealId, amount: BalanceOf<T>) {
 		if let Some((permanent, index)) = Tranches::<T>::get(id) {
-			Self::endow_back_into(permanent, index);
+			Self::endow(permanent, index, amount);
 		}
 	}
 
-	/// Tranche `id` ended for `reason`, having paid `paid` epochs (its money is back in the
-	/// endowment: see [`Self::endow_back`]): its epochs move the replica's schedule, and the
-	/// replica is open again (to its device first if the tranche completed), or exhausted.
-	pub(crate) fn tranche_ended(id: DealId, device: DeviceId, paid: u32, reason: DealEnd) {
+	/// Hold `amount` of the pot's free balance for replica `index` of `permanent`.
+	fn endow(permanent: PermanentId, index: u32, amount: BalanceOf<T>) {
+		if amount.is_zero() {
+			return;
+		}
+		Permanents::<T>::mutate(permanent, |deal| {
+			let Some(replica) = deal.as_mut().and_then(|d| d.replicas.get_mut(index as usize))
+			else {
+				return;
+			};
+			// (At most what the tranche held, so within the issuance: the sum cannot
+			// overflow, and the pot has it free.)
+			let Some(left) = replica.left.checked_add(&amount) else { return };
+			let held =
+				T::Currency::hold(&HoldReason::Endowment.into(), &Self::endowment_pot(), amount);
+			if held.is_ok() {
+				replica.left = left;
+			}
+		});
+	}
+
+	/// Tranche `id` ended for `reason`, having paid `paid` epochs and given its client `back`:
+	/// that goes back to the endowment, its epochs move the replica's schedule, and the
+	/// replica is open again, or exhausted. After a completed tranche the replica is reserved
+	/// for its device (to renew); after a failed one, that device may not take it back for
+	/// `MaxActivationDelay` (anyone else may: a failed provider hands it on).
+	pub(crate) fn tranche_ended(
+		id: DealId,
+		device: DeviceId,
+		paid: u32,
+		reason: DealEnd,
+		back: BalanceOf<T>,
+	) {
 		let Some((permanent, index)) = Tranches::<T>::take(id) else { return };
-		Self::endow_back_into(permanent, index);
+		Self::endow(permanent, index, back);
 		let Some(mut deal) = Permanents::<T>::get(permanent) else { return };
 		let schedule = Self::schedule_of(&deal);
 		let Some(replica) = deal.replicas.get_mut(index as usize) else { return };
@@ -264,20 +325,20 @@ impl<T: Config> Pallet<T> {
 			let next = endowment::next_year_price(price, schedule.decline);
 			replica.year_price = BalanceOf::<T>::try_from(next).unwrap_or_else(|_| Zero::zero());
 		}
-		let now = frame_system::Pallet::<T>::block_number();
-		replica.reserved = (reason == DealEnd::Completed)
-			.then(|| (device, now.saturating_add(T::MaxActivationDelay::get())));
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxActivationDelay::get());
+		(replica.reserved, replica.barred) = match reason {
+			DealEnd::Completed => (Some((device, until)), None),
+			_ => (None, Some((device, until))),
+		};
 		replica.state = ReplicaState::Open;
 		let left = replica.left;
-		let bytes = u64::from(replica.chunks)
-			.saturating_mul(depin_primitives::storage::CHUNK_SIZE as u64);
-		let price: u128 = replica.year_price.unique_saturated_into();
-		let epoch_price = depin_primitives::deals::epoch_price(price, bytes)
-			.and_then(|p| BalanceOf::<T>::try_from(p).ok())
-			.unwrap_or_else(Zero::zero);
-		if epoch_price.is_zero() || left < epoch_price {
+		if Self::cannot_pay_an_epoch(replica) {
 			replica.state = ReplicaState::Exhausted;
 			replica.left = Zero::zero();
+			replica.reserved = None;
+			replica.barred = None;
+			let root = replica.root;
 			let burned = T::Currency::burn_held(
 				&HoldReason::Endowment.into(),
 				&Self::endowment_pot(),
@@ -286,32 +347,50 @@ impl<T: Config> Pallet<T> {
 				Fortitude::Force,
 			)
 			.unwrap_or_else(|_| Zero::zero());
-			Permanents::<T>::insert(permanent, deal);
+			PermanentRoots::<T>::remove(root);
 			Self::deposit_event(Event::ReplicaExhausted { id: permanent, replica: index, burned });
+			// Once every replica is over, the deal is forgotten.
+			if deal.replicas.iter().all(|r| r.state == ReplicaState::Exhausted) {
+				Permanents::<T>::remove(permanent);
+				Self::deposit_event(Event::PermanentDealOver { id: permanent });
+				return;
+			}
+			Permanents::<T>::insert(permanent, deal);
 			return;
 		}
 		Permanents::<T>::insert(permanent, deal);
 		Self::deposit_event(Event::ReplicaOpened { id: permanent, replica: index, reason, left });
 	}
 
-	/// Sweep the pot's free balance into replica `index` of `permanent`: see
-	/// [`Self::endow_back`].
-	fn endow_back_into(permanent: PermanentId, index: u32) {
-		let pot = Self::endowment_pot();
-		let free = T::Currency::reducible_balance(&pot, Preservation::Preserve, Fortitude::Polite);
-		if free.is_zero() {
+	/// What an epoch of `replica` costs at its year's price (zero if it overflows).
+	fn replica_epoch_price(replica: &ReplicaOf<T>) -> BalanceOf<T> {
+		let bytes =
+			u64::from(replica.chunks).saturating_mul(depin_primitives::storage::CHUNK_SIZE as u64);
+		let price: u128 = replica.year_price.unique_saturated_into();
+		depin_primitives::deals::epoch_price(price, bytes)
+			.and_then(|p| BalanceOf::<T>::try_from(p).ok())
+			.unwrap_or_else(Zero::zero)
+	}
+
+	/// Whether `replica`'s endowment can pay no more epochs: its price is zero, or more than
+	/// what is left.
+	fn cannot_pay_an_epoch(replica: &ReplicaOf<T>) -> bool {
+		let price = Self::replica_epoch_price(replica);
+		price.is_zero() || replica.left < price
+	}
+
+	/// End replica `index`'s tranche `tranche` of `permanent` if it can no longer be activated
+	/// (published, and past its activation deadline or its device gone), as a publication of
+	/// its root would: `take_replica` need not wait for anyone to settle it.
+	fn lapse_tranche(tranche: DealId) {
+		let Some(deal) = Deals::<T>::get(tranche) else { return };
+		if deal.state != DealState::Published {
 			return;
 		}
-		Permanents::<T>::mutate(permanent, |deal| {
-			let Some(replica) = deal.as_mut().and_then(|d| d.replicas.get_mut(index as usize))
-			else {
-				return;
-			};
-			let Some(left) = replica.left.checked_add(&free) else { return };
-			if T::Currency::hold(&HoldReason::Endowment.into(), &pot, free).is_ok() {
-				replica.left = left;
-			}
-		});
+		let expired = frame_system::Pallet::<T>::block_number() > deal.proposal.activation_deadline;
+		if expired || T::Registry::device(deal.proposal.device).is_none() {
+			Self::end_deal(tranche, deal, DealEnd::NotActivated);
+		}
 	}
 
 	/// The paid epochs of `deal`, a deal about to end.
@@ -353,12 +432,24 @@ impl<T: Config> Pallet<T> {
 					expected == Some(replica.year_price.unique_saturated_into()),
 					"a replica's price is not its schedule's"
 				);
+				let live = replica.state != ReplicaState::Exhausted;
+				ensure!(
+					(PermanentRoots::<T>::get(replica.root) == Some((id, index as u32))) == live,
+					"a live replica's root is not bound to it (or an exhausted one's is)"
+				);
 				match replica.state {
-					ReplicaState::Open => {},
+					ReplicaState::Open => ensure!(
+						!Self::cannot_pay_an_epoch(replica),
+						"an open replica cannot pay an epoch"
+					),
 					ReplicaState::Exhausted => {
 						ensure!(replica.left.is_zero(), "an exhausted replica has money left")
 					},
 					ReplicaState::Dealt(tranche) => {
+						ensure!(
+							replica.reserved.is_none() && replica.barred.is_none(),
+							"a dealt replica is reserved or barred"
+						);
 						ensure!(
 							Tranches::<T>::get(tranche) == Some((id, index as u32)),
 							"a replica's tranche does not link back to it"
@@ -376,6 +467,16 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+		for (root, (id, index)) in PermanentRoots::<T>::iter() {
+			let replica =
+				Permanents::<T>::get(id).and_then(|d| d.replicas.get(index as usize).copied());
+			ensure!(replica.is_some_and(|r| r.root == root), "a bound root names another replica");
+		}
+		ensure!(
+			T::Currency::balance(&pot) >= T::Currency::minimum_balance()
+				|| Permanents::<T>::iter().next().is_none(),
+			"the pot is below the existential deposit"
+		);
 		for (tranche, (id, index)) in Tranches::<T>::iter() {
 			let state = Permanents::<T>::get(id)
 				.and_then(|d| d.replicas.get(index as usize).map(|r| r.state));

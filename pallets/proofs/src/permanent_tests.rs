@@ -19,8 +19,8 @@ const PAYMENT: HoldReason = HoldReason::DealPayment;
 const COLLATERAL: HoldReason = HoldReason::DealCollateral;
 /// A 4-chunk replica's endowment (see the module's documentation).
 const REPLICA_ENDOWMENT: Balance = 888;
-/// A tranche's provider collateral.
-const STAKE: Balance = 100;
+/// A tranche's provider collateral: at least a schedule year of the first year's price (120).
+const STAKE: Balance = 150;
 
 fn pot() -> AccountId {
 	Proofs::endowment_pot()
@@ -94,11 +94,12 @@ fn a_permanent_deal_holds_each_replicas_endowment_on_the_pot() {
 		let client = free(CLIENT);
 		let id = create(&[(&a, STORAGE_A), (&c, STORAGE_C)]);
 		assert_eq!(id, 0);
-		// Two endowments, held on the pot, and the pot's existential deposit (the first deal
-		// pays it).
+		// Two endowments, held on the pot, the pot's existential deposit (the first deal pays
+		// it), and a deal's deposit for each replica's record, burned.
 		assert_eq!(held(ENDOWMENT, pot()), 2 * REPLICA_ENDOWMENT);
 		assert_eq!(free(pot()), 1);
-		assert_eq!(free(CLIENT), client - 2 * REPLICA_ENDOWMENT - 1);
+		assert_eq!(free(CLIENT), client - 2 * REPLICA_ENDOWMENT - 2 * DealDeposit::get() - 1);
+		assert_eq!(PermanentRoots::<Test>::get(c.root()), Some((id, 1)));
 		assert!(proof_events().contains(&Event::PermanentDealCreated {
 			id,
 			client: CLIENT,
@@ -117,7 +118,7 @@ fn a_permanent_deal_holds_each_replicas_endowment_on_the_pot() {
 		// A second deal pays no existential deposit.
 		let client = free(CLIENT);
 		assert_eq!(create(&[(&sector_data(4, 3), STORAGE_B)]), 1);
-		assert_eq!(free(CLIENT), client - REPLICA_ENDOWMENT);
+		assert_eq!(free(CLIENT), client - REPLICA_ENDOWMENT - DealDeposit::get());
 	});
 }
 
@@ -127,6 +128,15 @@ fn a_bad_permanent_deal_is_refused_and_takes_nothing() {
 		let a = sector_data(4, 1);
 		let call = |specs: ReplicaSpecsOf<Test>, price: Balance, max: Balance| {
 			Proofs::create_permanent_deal(RuntimeOrigin::signed(CLIENT), specs, price, STAKE, max)
+		};
+		let with = |specs: ReplicaSpecsOf<Test>, collateral: Balance| {
+			Proofs::create_permanent_deal(
+				RuntimeOrigin::signed(CLIENT),
+				specs,
+				deal_price(10),
+				collateral,
+				Balance::MAX,
+			)
 		};
 		let good = || specs(&[(&a, STORAGE_A)]);
 		let mut empty = good();
@@ -153,18 +163,53 @@ fn a_bad_permanent_deal_is_refused_and_takes_nothing() {
 			),
 			// The client's guard against a schedule dearer than it expected.
 			(good(), deal_price(10), 887, Error::<Test>::EndowmentTooHigh.into()),
-			// 10,000 of balance does not endow a replica at 100 times the price.
-			(good(), deal_price(1_000), Balance::MAX, Error::<Test>::ClientCannotPay.into()),
 		];
 		for (specs, price, max, error) in cases {
 			assert_noop!(call(specs, price, max), error);
 		}
+		// A tranche's collateral of less than a year at the first year's price (3 · 40).
+		assert_noop!(with(good(), 119), Error::<Test>::CollateralTooLow);
+		// 10,000 of balance does not endow a 128-chunk replica (19,488).
+		let big = sector_data(128, 7);
+		assert_noop!(with(specs(&[(&big, STORAGE_A)]), 5_000), Error::<Test>::ClientCannotPay);
+		// A root is one replica's.
+		assert_ok!(with(good(), STAKE));
+		assert_noop!(with(specs(&[(&a, STORAGE_C)]), STAKE), Error::<Test>::DuplicateRoot);
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), STORAGE_C));
 		assert_noop!(
-			call(specs(&[(&a, STORAGE_C)]), deal_price(10), Balance::MAX),
+			call(specs(&[(&sector_data(4, 5), STORAGE_C)]), deal_price(10), Balance::MAX),
 			Error::<Test>::DeviceNotActive
 		);
-		assert_eq!(held(ENDOWMENT, pot()), 0);
+	});
+}
+
+#[test]
+fn a_permanent_root_is_published_and_committed_only_for_its_replica() {
+	ExtBuilder::default().build_and_execute(|| {
+		let a = sector_data(4, 1);
+		create(&[(&a, STORAGE_A)]);
+		// Nobody can squat the replica's root: not with a deal of their own...
+		let before = proof_events().len();
+		assert_ok!(Proofs::publish_deals(
+			RuntimeOrigin::signed(CHARLIE),
+			proposals(vec![signed(proposal(STORAGE_C, &a))])
+		));
+		assert!(proof_events()[before..].iter().any(|e| matches!(
+			e,
+			Event::ProposalRejected { error, .. }
+				if *error == DispatchError::from(Error::<Test>::DuplicateRoot)
+		)));
+		// ...nor with a sector, not even the device it is reserved for, before taking it.
+		assert_noop!(
+			Proofs::commit_sector(RuntimeOrigin::signed(CHARLIE), STORAGE_C, a.root(), 4),
+			Error::<Test>::DuplicateRoot
+		);
+		assert_noop!(
+			Proofs::commit_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, a.root(), 4),
+			Error::<Test>::DuplicateRoot
+		);
+		take(ALICE, 0, 0, STORAGE_A);
+		commit(ALICE, STORAGE_A, &a);
 	});
 }
 
@@ -233,9 +278,6 @@ fn taking_a_replica_is_refused_unless_it_is_open_and_yours_to_take() {
 		assert_noop!(take(ALICE, 1, STORAGE_A), Error::<Test>::ReservedForAnother);
 		// Only the device's operator, on a storage device it operates.
 		assert_noop!(take(BOB, 0, STORAGE_A), Error::<Test>::NotDeviceOperator);
-		// The root is another live deal's.
-		publish(ALICE, proposal(STORAGE_A, &a));
-		assert_noop!(take(ALICE, 0, STORAGE_A), Error::<Test>::DuplicateRoot);
 		// A provider that cannot stake.
 		let poor = (STAKE + DealDeposit::get()) * 100;
 		assert_ok!(Proofs::create_permanent_deal(
@@ -324,6 +366,7 @@ fn a_replica_whose_provider_fails_is_re_dealt_from_its_endowment() {
 		let opened = replica(id, 0);
 		assert_eq!(opened.left, REPLICA_ENDOWMENT + STAKE);
 		assert_eq!((opened.served, opened.reserved, opened.state), (0, None, ReplicaState::Open));
+		assert_eq!(held(COLLATERAL, ALICE), 0);
 		assert_eq!(held(ENDOWMENT, pot()), REPLICA_ENDOWMENT + STAKE);
 		assert_eq!((held(PAYMENT, pot()), free(pot())), (0, 1));
 		assert!(proof_events().contains(&Event::ReplicaOpened {
@@ -332,6 +375,12 @@ fn a_replica_whose_provider_fails_is_re_dealt_from_its_endowment() {
 			reason: DealEnd::Faulted,
 			left: REPLICA_ENDOWMENT + STAKE,
 		}));
+		// Alice's device may not take it back for a while: a failed provider hands it on.
+		assert_eq!(opened.barred, Some((STORAGE_A, System::block_number() + 30)));
+		assert_noop!(
+			Proofs::take_replica(RuntimeOrigin::signed(ALICE), id, 0, STORAGE_A),
+			Error::<Test>::DeviceBarred
+		);
 		// Charlie takes it over (Alice's copy, paid by nobody now, is evicted) and proves it.
 		let retaken = take(CHARLIE, id, 0, STORAGE_C);
 		assert!(proof_events().iter().any(|e| matches!(
@@ -342,6 +391,32 @@ fn a_replica_whose_provider_fails_is_re_dealt_from_its_endowment() {
 		let sector = commit(CHARLIE, STORAGE_C, &a);
 		run_to_epoch(6);
 		prove(STORAGE_C, sector, &a);
+	});
+}
+
+#[test]
+fn a_tranche_never_activated_is_ended_by_the_next_take() {
+	ExtBuilder::default().build_and_execute(|| {
+		let a = sector_data(4, 1);
+		let id = create(&[(&a, STORAGE_A)]);
+		// Alice takes it and never commits it.
+		let lapsed = take(ALICE, id, 0, STORAGE_A);
+		assert_noop!(
+			Proofs::take_replica(RuntimeOrigin::signed(CHARLIE), id, 0, STORAGE_C),
+			Error::<Test>::ReplicaNotOpen
+		);
+		// Past its activation deadline, Charlie's take ends it (its collateral to the
+		// endowment) without anyone settling it first.
+		run_to_block(System::block_number() + MaxActivationDelay::get() + 1);
+		let taken = take(CHARLIE, id, 0, STORAGE_C);
+		assert!(proof_events().contains(&Event::DealEnded {
+			deal: lapsed,
+			reason: DealEnd::NotActivated,
+			provider_penalty: STAKE,
+			client_fee: 0,
+		}));
+		assert_eq!(replica(id, 0).left, REPLICA_ENDOWMENT + STAKE - 120);
+		assert_eq!(Tranches::<Test>::get(taken), Some((id, 0)));
 	});
 }
 
@@ -367,9 +442,9 @@ fn a_permanent_replica_is_paid_every_year_until_its_schedule_ends() {
 	ExtBuilder::default().build_and_execute(|| {
 		let a = sector_data(4, 1);
 		let id = create(&[(&a, STORAGE_A)]);
-		let sector = commit(ALICE, STORAGE_A, &a);
 		let issuance = Balances::total_issuance();
 		let mut tranche = take(ALICE, id, 0, STORAGE_A);
+		let sector = commit(ALICE, STORAGE_A, &a);
 		let (mut years, mut paid, mut fees, mut epoch) = (0u32, 0, 0, 0);
 		// Every epoch proven; each year's last one proven, the tranche settles and Alice
 		// renews at once, until the price or the endowment can pay no more.
@@ -384,14 +459,15 @@ fn a_permanent_replica_is_paid_every_year_until_its_schedule_ends() {
 			fees += deal.epoch_fee * Balance::from(deal.proposal.duration);
 			years += 1;
 			settle(tranche);
-			if replica(id, 0).state == ReplicaState::Exhausted {
-				break proof_events()
-					.iter()
-					.find_map(|e| match e {
-						Event::ReplicaExhausted { burned, .. } => Some(*burned),
-						_ => None,
-					})
-					.unwrap();
+			if let Some(burned) = proof_events().iter().find_map(|e| match e {
+				Event::ReplicaExhausted { burned, .. } => Some(*burned),
+				_ => None,
+			}) {
+				// Its only replica over, the deal is forgotten, and its root is free.
+				assert!(proof_events().contains(&Event::PermanentDealOver { id }));
+				assert!(Proofs::permanent(id).is_none());
+				assert!(PermanentRoots::<Test>::get(a.root()).is_none());
+				break burned;
 			}
 			tranche = take(ALICE, id, 0, STORAGE_A);
 		};

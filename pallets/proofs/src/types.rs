@@ -154,6 +154,9 @@ pub struct Replica<Balance, BlockNumber> {
 	/// choice when the deal is made, the last provider's when its tranche completes (to
 	/// renew).
 	pub reserved: Option<(DeviceId, BlockNumber)>,
+	/// The device whose tranche of it failed, which may not take it again before this block:
+	/// a failed provider hands the replica on.
+	pub barred: Option<(DeviceId, BlockNumber)>,
 	/// The endowment not committed to a tranche, held from the pot
 	/// ([`crate::HoldReason::Endowment`]).
 	pub left: Balance,
