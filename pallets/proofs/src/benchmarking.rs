@@ -197,14 +197,15 @@ fn replica_specs<T: Config>(devices: &[DeviceId]) -> ReplicaSpecsOf<T> {
 	BoundedVec::truncate_from(specs)
 }
 
-/// A permanent deal's first-year price of a GiB for an epoch ([`signed_proposal`]'s), and its
-/// tranches' collateral: a billion existential deposits, above a year of epochs of a replica
-/// at that price whatever the proving period.
+/// A permanent deal's first-year price of a GiB for an epoch (a thousand existential deposits:
+/// sixteen replicas' endowments, two hundred years of a year of one-minute epochs each, fit
+/// the client's funds), and its tranches' collateral: a billion existential deposits, above a
+/// year of epochs of a replica at that price whatever the proving period.
 fn permanent_terms<T: Config>() -> (BalanceOf<T>, BalanceOf<T>) {
 	use frame_support::traits::fungible::Inspect;
 	let ed = T::Currency::minimum_balance().max(One::one());
 	let billion: BalanceOf<T> = 1_000_000_000u32.into();
-	(ed.saturating_mul(1_000_000u32.into()), ed.saturating_mul(billion))
+	(ed.saturating_mul(1_000u32.into()), ed.saturating_mul(billion))
 }
 
 /// A permanent deal of one replica for `device`, made by the funded benchmark client.

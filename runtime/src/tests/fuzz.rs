@@ -407,7 +407,8 @@ impl Fuzzer {
 			28..=37 => self.commit_sector(),
 			38..=41 => self.remove_sector(),
 			42..=55 => self.prove(),
-			56..=63 => self.publish_deal(),
+			56..=61 => self.publish_deal(),
+			62..=63 => self.permanent_deal(),
 			64..=67 => self.settle_or_terminate_deal(),
 			68..=73 => self.claim(),
 			74..=77 => self.enrol(),
@@ -634,21 +635,7 @@ impl Fuzzer {
 	fn publish_deal(&mut self) {
 		let (device, owner) = self.device(Some(DeviceKind::Storage));
 		let client = self.anyone();
-		let (root, chunks) = if self.rng.chance(20) && !self.data.is_empty() {
-			let roots: Vec<H256> = self.data.keys().copied().collect();
-			let root = self.rng.pick(&roots).unwrap();
-			(root, depin_merkle::chunks_for(self.data[&root].len() as u64).unwrap())
-		} else {
-			let chunks = 1 + self.rng.below(8) as usize;
-			let fill = self.rng.next();
-			let data: Vec<u8> = (0..chunks * CHUNK_SIZE)
-				.map(|i| (fill.wrapping_add(i as u64 * 7) >> 5) as u8)
-				.collect();
-			let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
-			let root = H256(tree.root());
-			self.data.insert(root, data);
-			(root, tree.chunks())
-		};
+		let (root, chunks) = self.deal_data();
 		let proposal = pallet_proofs::DealProposalOf::<Runtime> {
 			client: self.account(client),
 			device,
@@ -674,6 +661,57 @@ impl Fuzzer {
 				proposals: vec![signed].try_into().unwrap(),
 			}),
 		);
+	}
+
+	/// Data for a deal or a permanent replica, kept so that a device can commit and prove it:
+	/// made now, or now and then some the fuzzer made before, which a sector, a deal or a
+	/// replica may keep already.
+	fn deal_data(&mut self) -> (H256, u32) {
+		if self.rng.chance(20) && !self.data.is_empty() {
+			let roots: Vec<H256> = self.data.keys().copied().collect();
+			let root = self.rng.pick(&roots).unwrap();
+			(root, depin_merkle::chunks_for(self.data[&root].len() as u64).unwrap())
+		} else {
+			let chunks = 1 + self.rng.below(8) as usize;
+			let fill = self.rng.next();
+			let data: Vec<u8> = (0..chunks * CHUNK_SIZE)
+				.map(|i| (fill.wrapping_add(i as u64 * 7) >> 5) as u8)
+				.collect();
+			let tree = MerkleTree::<Blake2>::from_bytes(&data).unwrap();
+			let root = H256(tree.root());
+			self.data.insert(root, data);
+			(root, tree.chunks())
+		}
+	}
+
+	/// A client endows one to three replicas of data the fuzzer makes, reserved for storage
+	/// devices; or a device's operator (usually) takes a replica of a permanent deal.
+	fn permanent_deal(&mut self) {
+		let replicas: Vec<(u64, u32)> = pallet_proofs::Permanents::<Runtime>::iter()
+			.flat_map(|(id, deal)| (0..deal.replicas.len() as u32).map(move |i| (id, i)))
+			.collect();
+		if replicas.is_empty() || self.rng.chance(30) {
+			let client = self.anyone();
+			let mut specs = Vec::new();
+			for _ in 0..1 + self.rng.below(3) {
+				let (device, _) = self.device(Some(DeviceKind::Storage));
+				let (root, chunks) = self.deal_data();
+				specs.push(pallet_proofs::ReplicaSpec { root, chunks, device });
+			}
+			let call = pallet_proofs::Call::create_permanent_deal {
+				replicas: specs.try_into().unwrap(),
+				price_per_gib: (UNITS / 1_000) * 10u128.pow(self.rng.below(4) as u32),
+				provider_collateral: self.rng.amount() / 100,
+				max_endowment: self.rng.amount(),
+			};
+			self.apply(client, RuntimeCall::Proofs(call));
+		} else {
+			let (id, replica) = self.rng.pick(&replicas).unwrap();
+			let (device, owner) = self.device(Some(DeviceKind::Storage));
+			let signer = self.signer_or_anyone(owner.as_ref());
+			let call = pallet_proofs::Call::take_replica { id, replica, device };
+			self.apply(signer, RuntimeCall::Proofs(call));
+		}
 	}
 
 	fn settle_or_terminate_deal(&mut self) {
@@ -1001,6 +1039,8 @@ fn random_calls_keep_every_invariant() {
 		"Proofs.commit_sector",
 		"Proofs.submit_storage_proofs",
 		"Proofs.publish_deals",
+		"Proofs.create_permanent_deal",
+		"Proofs.take_replica",
 		"Emission.claim",
 		"Jobs.open_job",
 		"Coverage.submit_beacons",
