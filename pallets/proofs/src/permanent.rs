@@ -44,8 +44,9 @@ use frame_support::{
 	ensure,
 	pallet_prelude::{DispatchResult, Get},
 	traits::{
-		fungible::{Inspect, Mutate, MutateHold},
+		fungible::{Balanced, BalancedHold, Inspect, Mutate, MutateHold},
 		tokens::{Fortitude, Precision, Preservation},
+		Imbalance, OnUnbalanced,
 	},
 	BoundedVec,
 };
@@ -169,14 +170,16 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::ClientCannotPay)?;
-		T::Currency::burn_from(
+		// (Burned through `FeeDestination`, which counts what the chain burns.)
+		let burned = T::Currency::withdraw(
 			&client,
 			deposit,
-			Preservation::Preserve,
 			Precision::Exact,
+			Preservation::Preserve,
 			Fortitude::Polite,
 		)
 		.map_err(|_| Error::<T>::ClientCannotPay)?;
+		T::FeeDestination::on_unbalanced(burned);
 
 		let id = NextPermanentId::<T>::get();
 		NextPermanentId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
@@ -339,14 +342,13 @@ impl<T: Config> Pallet<T> {
 			replica.reserved = None;
 			replica.barred = None;
 			let root = replica.root;
-			let burned = T::Currency::burn_held(
+			let (credit, _) = <T::Currency as BalancedHold<T::AccountId>>::slash(
 				&HoldReason::Endowment.into(),
 				&Self::endowment_pot(),
 				left,
-				Precision::BestEffort,
-				Fortitude::Force,
-			)
-			.unwrap_or_else(|_| Zero::zero());
+			);
+			let burned = credit.peek();
+			T::FeeDestination::on_unbalanced(credit);
 			PermanentRoots::<T>::remove(root);
 			Self::deposit_event(Event::ReplicaExhausted { id: permanent, replica: index, burned });
 			// Once every replica is over, the deal is forgotten.
