@@ -115,6 +115,21 @@ const depin = {
 		params: [device, ...dealPage, at],
 		type: "Vec<Json>",
 	},
+	permanentDeal: {
+		description: "A permanent deal by number, with its replicas and their endowments, or null",
+		params: [{ name: "id", type: "u64" }, at],
+		type: "Option<Json>",
+	},
+	permanentDeals: {
+		description: "A page of permanent deals (where a provider finds open replicas)",
+		params: [...page, at],
+		type: "Vec<Json>",
+	},
+	replicaByRoot: {
+		description: "The permanent deal and replica index a live replica's root is bound to, or null",
+		params: [{ name: "root", type: "H256" }, at],
+		type: "Option<Json>",
+	},
 };
 
 module.exports = { rpc: { depin } };

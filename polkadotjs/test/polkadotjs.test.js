@@ -73,7 +73,10 @@ describe("Polkadot.js against the dev node", () => {
 			"epoch",
 			"openChallenges",
 			"pendingRewards",
+			"permanentDeal",
+			"permanentDeals",
 			"proofStatus",
+			"replicaByRoot",
 			"rewardEstimate",
 			"rewardReceipts",
 		]);
@@ -274,6 +277,51 @@ describe("Polkadot.js against the dev node", () => {
 		assert.ok((await api.call.depinApi.deal(id)).isSome);
 		// The root is the deal's on this device now: it is not committed again.
 		await assert.rejects(submit(api, api.tx.proofs.commitSector(0, root, 4), alice), /proofs\.DuplicateRoot/);
+	});
+
+	it("endows Bob's permanent replica; Alice's device takes it and the endowment pays its tranche", async () => {
+		// Bob pays once for a 4 KiB replica kept for as long as its endowment lasts, meant first
+		// for Alice's device 0; a tranche's provider stakes a year of the first year's price.
+		const root = `0x${"ef".repeat(32)}`;
+		const id = (await api.query.proofs.nextPermanentId()).toNumber();
+		const pricePerGib = 262_144n * 10n ** 6n;
+		const collateral = 10n ** 12n;
+		const { events } = await submit(
+			api,
+			api.tx.proofs.createPermanentDeal([{ root, chunks: 4, device: 0 }], pricePerGib, collateral, 10n ** 18n),
+			bob,
+		);
+		const created = events.find((e) => api.events.proofs.PermanentDealCreated.is(e));
+		assert.ok(created, "a PermanentDealCreated event");
+		assert.equal(created.data.id.toNumber(), id);
+		const made = (await api.rpc.depin.permanentDeal(id)).toJSON();
+		assert.equal(made.client, bob.address);
+		assert.equal(made.pricePerGib, pricePerGib.toString());
+		assert.equal(made.providerCollateral, collateral.toString());
+		assert.equal(made.replicas.length, 1);
+		const open = made.replicas[0];
+		assert.equal(open.state, "open");
+		assert.equal(open.reservedFor, 0);
+		assert.equal(open.left, created.data.endowment.toString());
+		assert.deepEqual((await api.rpc.depin.replicaByRoot(root)).toJSON(), [id, 0]);
+		assert.ok((await api.rpc.depin.permanentDeals()).toJSON().some((d) => d.id === id));
+		// Reserved for device 0: only its operator takes it now.
+		await assert.rejects(submit(api, api.tx.proofs.takeReplica(id, 1, 0), alice), /proofs\.UnknownReplica/);
+		const { events: taken } = await submit(api, api.tx.proofs.takeReplica(id, 0, 0), alice);
+		const took = taken.find((e) => api.events.proofs.ReplicaTaken.is(e));
+		assert.ok(took, "a ReplicaTaken event");
+		const tranche = took.data.deal.toHex();
+		const dealt = (await api.rpc.depin.permanentDeal(id)).toJSON().replicas[0];
+		assert.equal(dealt.state, "dealt");
+		assert.equal(dealt.tranche, tranche);
+		assert.equal(BigInt(dealt.left), BigInt(open.left) - took.data.payment.toBigInt());
+		// The tranche is a term deal whose client is the endowment pot, published by Alice.
+		const deal = (await api.rpc.depin.deal(tranche)).toJSON();
+		assert.equal(deal.state, "published");
+		assert.equal(deal.provider, alice.address);
+		assert.notEqual(deal.client, bob.address);
+		assert.equal(deal.duration, took.data.epochs.toNumber());
+		assert.ok((await api.call.depinApi.permanentDeal(id)).isSome);
 	});
 
 	it("joins Alice's coverage hotspot to the beacon roster; a stranger cannot", async () => {

@@ -199,6 +199,21 @@ impl_runtime_apis! {
 		) -> depin_runtime_api::DealPage<AccountId, Balance, BlockNumber> {
 			Proofs::deals_of_device(device, start_after, limit)
 		}
+
+		fn permanent_deal(id: depin_runtime_api::PermanentId) -> Option<depin_runtime_api::PermanentDeal<AccountId, Balance, BlockNumber>> {
+			Proofs::permanent_deal(id)
+		}
+
+		fn permanent_deals(
+			start_after: Option<depin_runtime_api::PermanentId>,
+			limit: u32,
+		) -> depin_runtime_api::PermanentPage<AccountId, Balance, BlockNumber> {
+			Proofs::permanent_deals(start_after, limit)
+		}
+
+		fn replica_by_root(root: depin_runtime_api::DataRoot) -> Option<(depin_runtime_api::PermanentId, u32)> {
+			Proofs::replica_by_root(root)
+		}
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {

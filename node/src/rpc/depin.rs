@@ -270,6 +270,52 @@ pub struct DealJson {
 	pub refunded: u32,
 }
 
+/// A permanent deal: a client's one payment, the schedule it pays its replicas on, and the
+/// replicas.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermanentJson {
+	/// The deal's number.
+	pub id: u64,
+	/// Who made and paid it.
+	pub client: AccountId,
+	/// Planck per GiB and epoch in the first schedule year.
+	pub price_per_gib: String,
+	/// How much cheaper each schedule year is, in parts per billion.
+	pub decline_per_billion: u32,
+	/// Paid epochs in a schedule year.
+	pub epochs_per_year: u32,
+	/// Planck each tranche's provider stakes.
+	pub provider_collateral: String,
+	pub replicas: Vec<ReplicaJson>,
+}
+
+/// A permanent deal's replica and its endowment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaJson {
+	/// Its index in the deal (`proofs.takeReplica` takes it by deal and index).
+	pub index: u32,
+	pub root: H256,
+	pub chunks: u32,
+	/// `open` (any storage device may take it), `dealt` (a tranche keeps it) or `exhausted`.
+	pub state: String,
+	/// The tranche keeping it: a deal whose client is the endowment pot (`depin_deal`).
+	pub tranche: Option<H256>,
+	/// The device that may take it before anyone else, and until which block.
+	pub reserved_for: Option<DeviceId>,
+	pub reserved_until: Option<BlockNumber>,
+	/// The device whose tranche failed, which may not take it again before a block.
+	pub barred: Option<DeviceId>,
+	pub barred_until: Option<BlockNumber>,
+	/// Planck of endowment not committed to a tranche.
+	pub left: String,
+	/// Epochs the endowment has paid.
+	pub served: u32,
+	/// Planck per GiB and epoch in the schedule year it is in.
+	pub year_price: String,
+}
+
 /// The `depin_*` methods.
 #[rpc(server, namespace = "depin")]
 pub trait DepinRpc {
@@ -388,6 +434,25 @@ pub trait DepinRpc {
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<DealJson>>;
+
+	/// A permanent deal by number; `null` once every replica is exhausted (or never made).
+	#[method(name = "permanentDeal")]
+	fn permanent_deal(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<PermanentJson>>;
+
+	/// Permanent deals, a page after `startAfter` (a deal number) in storage order, at most
+	/// `limit` (default 100, at most 100): where a provider finds open replicas.
+	#[method(name = "permanentDeals")]
+	fn permanent_deals(
+		&self,
+		start_after: Option<u64>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<PermanentJson>>;
+
+	/// The permanent deal a live replica's root is bound to, and the replica's index; `null`
+	/// if none.
+	#[method(name = "replicaByRoot")]
+	fn replica_by_root(&self, root: H256, at: Option<Hash>) -> RpcResult<Option<(u64, u32)>>;
 }
 
 /// The `depin_*` methods over a client.
@@ -627,6 +692,49 @@ fn deal_json(id: H256, deal: depin_runtime_api::Deal<AccountId, Balance, BlockNu
 	}
 }
 
+fn permanent_json(
+	id: u64,
+	deal: depin_runtime_api::PermanentDeal<AccountId, Balance, BlockNumber>,
+) -> PermanentJson {
+	use depin_runtime_api::ReplicaState;
+	use sp_runtime::PerThing;
+	let replicas = deal
+		.replicas
+		.into_iter()
+		.zip(0u32..)
+		.map(|(r, index)| {
+			let (state, tranche) = match r.state {
+				ReplicaState::Open => ("open", None),
+				ReplicaState::Dealt(tranche) => ("dealt", Some(tranche)),
+				ReplicaState::Exhausted => ("exhausted", None),
+			};
+			ReplicaJson {
+				index,
+				root: r.root,
+				chunks: r.chunks,
+				state: state.into(),
+				tranche,
+				reserved_for: r.reserved.map(|(device, _)| device),
+				reserved_until: r.reserved.map(|(_, until)| until),
+				barred: r.barred.map(|(device, _)| device),
+				barred_until: r.barred.map(|(_, until)| until),
+				left: r.left.to_string(),
+				served: r.served,
+				year_price: r.year_price.to_string(),
+			}
+		})
+		.collect();
+	PermanentJson {
+		id,
+		client: deal.client,
+		price_per_gib: deal.price_per_gib.to_string(),
+		decline_per_billion: deal.decline.deconstruct(),
+		epochs_per_year: deal.epochs_per_year,
+		provider_collateral: deal.provider_collateral.to_string(),
+		replicas,
+	}
+}
+
 fn area_error(error: AreaQueryError) -> ErrorObjectOwned {
 	match error {
 		AreaQueryError::InvalidCell => invalid_params("not a valid H3 cell"),
@@ -840,6 +948,25 @@ where
 		let deals =
 			self.query(at, |api, at| api.deals_of_device(at, device, start_after, limit))?;
 		Ok(deals.into_iter().map(|(id, deal)| deal_json(id, deal)).collect())
+	}
+
+	fn permanent_deal(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<PermanentJson>> {
+		Ok(self.query(at, |api, at| api.permanent_deal(at, id))?.map(|d| permanent_json(id, d)))
+	}
+
+	fn permanent_deals(
+		&self,
+		start_after: Option<u64>,
+		limit: Option<u32>,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<PermanentJson>> {
+		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let deals = self.query(at, |api, at| api.permanent_deals(at, start_after, limit))?;
+		Ok(deals.into_iter().map(|(id, deal)| permanent_json(id, deal)).collect())
+	}
+
+	fn replica_by_root(&self, root: H256, at: Option<Hash>) -> RpcResult<Option<(u64, u32)>> {
+		self.query(at, |api, at| api.replica_by_root(at, root))
 	}
 }
 

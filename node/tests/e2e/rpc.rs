@@ -187,6 +187,14 @@ async fn dev_node_answers_depin_rpc_queries() {
 	assert_eq!(deals, serde_json::json!([]));
 	let deals: Value = client.request("depin_dealsOfDevice", rpc_params![0]).await.expect("deals");
 	assert_eq!(deals, serde_json::json!([]));
+	// No permanent deal yet.
+	let deal: Value = client.request("depin_permanentDeal", rpc_params![0]).await.expect("deal");
+	assert_eq!(deal, Value::Null);
+	let deals: Value = client.request("depin_permanentDeals", rpc_params![]).await.expect("deals");
+	assert_eq!(deals, serde_json::json!([]));
+	let replica: Value =
+		client.request("depin_replicaByRoot", rpc_params![&unknown]).await.expect("replica");
+	assert_eq!(replica, Value::Null);
 
 	// The node listens on every interface (`--rpc-external`): only the safe methods are served.
 	let (_, message) = rpc_error(&client, "author_rotateKeys", rpc_params![]).await;
@@ -241,6 +249,9 @@ const DEPIN_METHODS: [&str; 16] = [
 	"depin_dealByRoot",
 	"depin_dealsOfClient",
 	"depin_dealsOfDevice",
+	"depin_permanentDeal",
+	"depin_permanentDeals",
+	"depin_replicaByRoot",
 ];
 
 /// Rounds of random parameters for each method.

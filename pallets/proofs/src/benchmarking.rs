@@ -226,13 +226,22 @@ fn permanent<T: Config>(device: DeviceId) -> PermanentId {
 }
 
 /// A device with a permanent replica's tranche active on its sector 0, committed in the
-/// previous epoch: the tranche's first epoch is the current one. (Ending or settling a tranche
-/// costs more than a client's deal: what comes back goes to the replica's endowment.)
+/// previous epoch: the tranche's first epoch is the current one.
+///
+/// Ending or settling a tranche costs more than a client's deal: what comes back goes to the
+/// replica's endowment, and its end is the worst there is: the replica's next price is set
+/// above anything its endowment can hold, so the tranche's end exhausts it (what is left
+/// burned, its root unbound) and, as it is the deal's only replica, forgets the deal.
 fn dealing_tranche<T: Config>() -> (T::AccountId, DeviceId, depin_primitives::deals::DealId) {
 	let (owner, device, _) = storage_device::<T>(0);
 	fund::<T>(&owner);
 	let id = permanent::<T>(device);
 	Proofs::<T>::do_take_replica(owner.clone(), id, 0, device).expect("an open replica; qed");
+	Permanents::<T>::mutate(id, |deal| {
+		if let Some(replica) = deal.as_mut().and_then(|d| d.replicas.get_mut(0)) {
+			replica.year_price = BalanceOf::<T>::max_value();
+		}
+	});
 	let replica = Permanents::<T>::get(id).and_then(|d| d.replicas.first().copied());
 	let replica = replica.expect("made; qed");
 	let ReplicaState::Dealt(tranche) = replica.state else { panic!("taken; qed") };
@@ -286,6 +295,7 @@ mod benchmarks {
 
 		assert!(Sectors::<T>::get(id, 0).is_none());
 		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+		assert!(Permanents::<T>::iter().next().is_none(), "the replica exhausted");
 	}
 
 	/// `n` valid proposals published in one batch: each checked, its client's signature
@@ -346,6 +356,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner), deal);
 
 		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+		assert!(Permanents::<T>::iter().next().is_none(), "the replica exhausted");
 	}
 
 	/// Anyone settling a deal with a paid epoch and the missed epochs that end it: every
@@ -363,6 +374,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), deal);
 
 		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+		assert!(Permanents::<T>::iter().next().is_none(), "the replica exhausted");
 	}
 
 	/// Ending an active deal for its provider's failure, with a paid epoch to settle first
@@ -379,6 +391,7 @@ mod benchmarks {
 		}
 
 		assert!(Deals::<T>::get(deal).is_none_or(|d| d.state == DealState::Closed));
+		assert!(Permanents::<T>::iter().next().is_none(), "the replica exhausted");
 	}
 
 	/// A client endowing `r` replicas: each one's endowment computed, the pot's existential

@@ -107,8 +107,14 @@ pub type SignedProposalsOf<T> =
 pub type PermanentOf<T> = types::Permanent<
 	<T as frame_system::Config>::AccountId,
 	BalanceOf<T>,
-	frame_system::pallet_prelude::BlockNumberFor<T>,
-	<T as Config>::MaxReplicas,
+	frame_support::BoundedVec<ReplicaOf<T>, <T as Config>::MaxReplicas>,
+>;
+
+/// A permanent deal with the runtime's types, as the runtime API returns it.
+pub type PermanentDealOf<T> = types::Permanent<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	alloc::vec::Vec<ReplicaOf<T>>,
 >;
 
 /// A permanent replica with the runtime's types.

@@ -31,7 +31,7 @@
 //! provider endowing its own replicas recovers at most what it paid in, over millennia.
 
 use crate::{
-	deals::Payer, pallet::*, BalanceOf, DealProposalOf, PermanentOf, ReplicaOf, ReplicaSpecsOf,
+	deals::Payer, pallet::*, BalanceOf, DealProposalOf, PermanentDealOf, PermanentOf, ReplicaOf, ReplicaSpecsOf,
 	ReplicaState,
 };
 use depin_primitives::deals::{
@@ -57,6 +57,7 @@ use sp_runtime::traits::{
 };
 
 use crate::types::{EpochIndex, PermanentId};
+use alloc::vec::Vec;
 use crate::weights::WeightInfo;
 use pallet_devices::DeviceRegistry;
 
@@ -408,6 +409,49 @@ impl<T: Config> Pallet<T> {
 	/// The permanent deal `id`.
 	pub fn permanent(id: PermanentId) -> Option<PermanentOf<T>> {
 		Permanents::<T>::get(id)
+	}
+
+	/// The permanent deal `id` as the runtime API returns it (its replicas in a `Vec`).
+	pub fn permanent_deal(id: PermanentId) -> Option<PermanentDealOf<T>> {
+		Permanents::<T>::get(id).map(Self::unbounded)
+	}
+
+	/// A page of permanent deals after `start_after`, at most `limit` (capped at `MAX_PAGE`),
+	/// in storage order.
+	pub fn permanent_deals(
+		start_after: Option<PermanentId>,
+		limit: u32,
+	) -> Vec<(PermanentId, PermanentDealOf<T>)> {
+		let limit = limit.min(pallet_devices::MAX_PAGE) as usize;
+		let deals = match start_after {
+			Some(after) => Permanents::<T>::iter_from(Permanents::<T>::hashed_key_for(after)),
+			None => Permanents::<T>::iter(),
+		};
+		deals.take(limit).map(|(id, deal)| (id, Self::unbounded(deal))).collect()
+	}
+
+	/// The permanent deal and replica index `root` is bound to, while the replica is live.
+	pub fn replica_by_root(root: sp_core::H256) -> Option<(PermanentId, u32)> {
+		PermanentRoots::<T>::get(root)
+	}
+
+	fn unbounded(deal: PermanentOf<T>) -> PermanentDealOf<T> {
+		let PermanentOf::<T> {
+			client,
+			price_per_gib,
+			decline,
+			epochs_per_year,
+			provider_collateral,
+			replicas,
+		} = deal;
+		PermanentDealOf::<T> {
+			client,
+			price_per_gib,
+			decline,
+			epochs_per_year,
+			provider_collateral,
+			replicas: replicas.into_inner(),
+		}
 	}
 
 	/// The permanent deals' invariants:

@@ -7,6 +7,7 @@ use depin_primitives::device::DeviceId;
 use scale_info::TypeInfo;
 
 pub use depin_primitives::{
+	deals::permanent::{Permanent, PermanentId, Replica, ReplicaSpec, ReplicaState},
 	epoch::{EpochIndex, EpochInfo, EpochStatus},
 	storage::*,
 };
@@ -104,99 +105,4 @@ pub struct RootHolder {
 	pub sector: Option<SectorIndex>,
 	/// The published or active deal of the root on the device, if any.
 	pub deal: Option<depin_primitives::deals::DealId>,
-}
-
-/// A permanent deal's number.
-pub type PermanentId = u64;
-
-/// A replica a client endows: its data, and the device it is meant for first.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	codec::DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub struct ReplicaSpec {
-	/// The replica's Merkle root (`depin-merkle`, 1 KiB chunks).
-	pub root: sp_core::H256,
-	/// Its chunk count.
-	pub chunks: u32,
-	/// The storage device that may take it first (until `MaxActivationDelay` after the deal is
-	/// made); anyone's after that.
-	pub device: DeviceId,
-}
-
-/// Where a permanent replica stands.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub enum ReplicaState {
-	/// No provider keeps it: any storage device may take it (`take_replica`).
-	Open,
-	/// A tranche (a term deal the endowment pays) keeps it.
-	Dealt(depin_primitives::deals::DealId),
-	/// Its schedule's price reached nothing, or its endowment cannot pay an epoch: it is over.
-	Exhausted,
-}
-
-/// One replica of a permanent deal, and its endowment.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub struct Replica<Balance, BlockNumber> {
-	/// The replica's root.
-	pub root: sp_core::H256,
-	/// Its chunk count.
-	pub chunks: u32,
-	/// The device that may take it before anyone else, and until which block: the client's
-	/// choice when the deal is made, the last provider's when its tranche completes (to
-	/// renew).
-	pub reserved: Option<(DeviceId, BlockNumber)>,
-	/// The device whose tranche of it failed, which may not take it again before this block:
-	/// a failed provider hands the replica on.
-	pub barred: Option<(DeviceId, BlockNumber)>,
-	/// The endowment not committed to a tranche, held from the pot
-	/// ([`crate::HoldReason::Endowment`]).
-	pub left: Balance,
-	/// Epochs the endowment has paid: the schedule's clock.
-	pub served: EpochIndex,
-	/// The price of a GiB for an epoch in the schedule year `served` is in.
-	pub year_price: Balance,
-	/// Where it stands.
-	pub state: ReplicaState,
-}
-
-/// A permanent deal: the schedule its replicas are paid on, and the replicas.
-#[derive(
-	frame_support::CloneNoBound,
-	frame_support::PartialEqNoBound,
-	frame_support::EqNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	frame_support::DebugNoBound,
-)]
-#[scale_info(skip_type_params(MaxReplicas))]
-#[codec(mel_bound(AccountId: MaxEncodedLen, Balance: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
-pub struct Permanent<
-	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
-	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
-	MaxReplicas: frame_support::traits::Get<u32>,
-> {
-	/// Who made and paid it (it has no powers over the deal afterwards).
-	pub client: AccountId,
-	/// The price of a GiB for an epoch in the first schedule year.
-	pub price_per_gib: Balance,
-	/// How much cheaper each schedule year is (`EndowmentDecline` when it was made).
-	pub decline: sp_runtime::Perbill,
-	/// Paid epochs in a schedule year (`EpochsPerYear` when it was made).
-	pub epochs_per_year: EpochIndex,
-	/// The collateral each tranche's provider stakes.
-	pub provider_collateral: Balance,
-	/// The replicas.
-	pub replicas: frame_support::BoundedVec<Replica<Balance, BlockNumber>, MaxReplicas>,
 }

@@ -12,6 +12,7 @@
 //! blake2-256 hash of the proposal's encoding, so a proposal is published at most once.
 
 pub mod endowment;
+pub mod permanent;
 
 use crate::{device::DeviceId, envelope::Domain, epoch::EpochIndex, storage::SectorIndex};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -18,7 +18,10 @@ use codec::Codec;
 pub use depin_primitives::{
 	compute::{Job, JobId, JobStatus, WorkChallenge, WorkStatus},
 	coverage::{Beacon, BeaconStatus},
-	deals::{DataRoot, Deal, DealEnd, DealId, DealProgress, DealProposal, DealState},
+	deals::{
+		permanent::{Permanent, PermanentId, Replica, ReplicaState},
+		DataRoot, Deal, DealEnd, DealId, DealProgress, DealProposal, DealState,
+	},
 	device::{
 		AreaPage, AreaQueryError, Device, DeviceId, DeviceKey, DeviceKind, DeviceMetadata,
 		DeviceStatus, MAX_AREA_SCAN, MAX_PAGE,
@@ -31,6 +34,14 @@ pub use depin_primitives::{
 /// A page of deals with their ids.
 pub type DealPage<AccountId, Balance, BlockNumber> =
 	Vec<(DealId, Deal<AccountId, Balance, BlockNumber>)>;
+
+/// A permanent deal as the runtime API returns it.
+pub type PermanentDeal<AccountId, Balance, BlockNumber> =
+	Permanent<AccountId, Balance, Vec<Replica<Balance, BlockNumber>>>;
+
+/// A page of permanent deals with their ids.
+pub type PermanentPage<AccountId, Balance, BlockNumber> =
+	Vec<(PermanentId, PermanentDeal<AccountId, Balance, BlockNumber>)>;
 
 /// A page of devices with their ids.
 pub type DevicePage<AccountId, Balance, BlockNumber> =
@@ -45,7 +56,9 @@ sp_api::decl_runtime_apis! {
 	///
 	/// Version 3: storage deals (`deal`, `deal_by_root`, `deals_of_client`,
 	/// `deals_of_device`).
-	#[api_version(3)]
+	///
+	/// Version 4: permanent deals (`permanent_deal`, `permanent_deals`, `replica_by_root`).
+	#[api_version(4)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -125,13 +138,11 @@ sp_api::decl_runtime_apis! {
 		/// `None` if the device is unknown.
 		fn reward_estimate(device: DeviceId) -> Option<RewardEstimate<Balance>>;
 
-		/// A storage deal by id (its proposal's hash), while it is kept: published, active,
+		/// A storage deal by id (its proposal's hash; version 3), while it is kept: published, active,
 		/// or closed before its activation deadline.
-		#[api_version(3)]
 		fn deal(id: DealId) -> Option<Deal<AccountId, Balance, BlockNumber>>;
 
 		/// The published or active deal of a data root on a device, if any.
-		#[api_version(3)]
 		fn deal_by_root(
 			device: DeviceId,
 			root: DataRoot,
@@ -139,7 +150,6 @@ sp_api::decl_runtime_apis! {
 
 		/// A page of a client's deals after `start_after`, at most `limit` (capped at
 		/// [`MAX_PAGE`]), in storage order.
-		#[api_version(3)]
 		fn deals_of_client(
 			client: AccountId,
 			start_after: Option<DealId>,
@@ -148,11 +158,23 @@ sp_api::decl_runtime_apis! {
 
 		/// A page of a storage device's deals after `start_after`, at most `limit` (capped at
 		/// [`MAX_PAGE`]), in storage order.
-		#[api_version(3)]
 		fn deals_of_device(
 			device: DeviceId,
 			start_after: Option<DealId>,
 			limit: u32,
 		) -> DealPage<AccountId, Balance, BlockNumber>;
+
+		/// A permanent deal by number (version 4), while any of its replicas is not exhausted.
+		fn permanent_deal(id: PermanentId) -> Option<PermanentDeal<AccountId, Balance, BlockNumber>>;
+
+		/// A page of permanent deals after `start_after`, at most `limit` (capped at
+		/// [`MAX_PAGE`]), in storage order: where a provider finds open replicas to take.
+		fn permanent_deals(
+			start_after: Option<PermanentId>,
+			limit: u32,
+		) -> PermanentPage<AccountId, Balance, BlockNumber>;
+
+		/// The permanent deal and replica index a live replica's root is bound to.
+		fn replica_by_root(root: DataRoot) -> Option<(PermanentId, u32)>;
 	}
 }
