@@ -28,6 +28,12 @@ pub type BlockNumber = u32;
 pub type ChainDevice = Device<sp_core::crypto::AccountId32, Balance, BlockNumber>;
 /// A storage deal as the runtime API returns it (the same type as [`crate::deals::Deal`]).
 pub type ChainDeal = Deal<sp_core::crypto::AccountId32, Balance, BlockNumber>;
+/// A permanent deal as the runtime API returns it.
+pub type ChainPermanent = depin_primitives::deals::permanent::Permanent<
+	sp_core::crypto::AccountId32,
+	Balance,
+	Vec<depin_primitives::deals::permanent::Replica<Balance, BlockNumber>>,
+>;
 
 /// A block a transaction made it into, and what it did there.
 pub struct Included {
@@ -132,6 +138,16 @@ impl Chain {
 		root: DataRoot,
 	) -> Result<Option<(DealId, ChainDeal)>> {
 		self.api("deal_by_root", (device, root)).await
+	}
+
+	/// A permanent deal by number, while any of its replicas is live.
+	pub async fn permanent_deal(&self, id: u64) -> Result<Option<ChainPermanent>> {
+		self.api("permanent_deal", id).await
+	}
+
+	/// The permanent deal and replica index a live replica's root is bound to.
+	pub async fn replica_by_root(&self, root: DataRoot) -> Result<Option<(u64, u32)>> {
+		self.api("replica_by_root", root).await
 	}
 
 	/// Every deal of a client, all pages.

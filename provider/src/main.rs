@@ -302,10 +302,35 @@ enum DealCommand {
 		/// Blocks from now until the sector must be committed (at most a day of blocks).
 		#[arg(long, default_value_t = 600)]
 		deadline_blocks: u32,
+		/// Pay once, now, for replicas kept for as long as their endowment lasts (Arweave's
+		/// model): --price-per-gib is the first schedule year's price, each year after is
+		/// cheaper by the chain's `EndowmentDecline`, and each replica's endowment is the most
+		/// its schedule can cost; --provider-collateral is what each provider taking a replica
+		/// stakes (at least a year of the first year's price). One replica per --device or
+		/// shard, meant first for that device (`deal take`), then for any storage device.
+		#[arg(long, conflicts_with_all = ["duration", "client_collateral", "deadline_blocks"])]
+		permanent: bool,
 		/// Where to write the proposal (default: standard output); with --providers, the
 		/// folder for the shards, their proposals and the manifest.
 		#[arg(long)]
 		out: Option<PathBuf>,
+	},
+	/// As a provider (the device's owner or manager): take an open replica of a permanent deal
+	/// for a storage device. The endowment pays a tranche, a term deal to the end of the
+	/// schedule year; with --path, the replica's data is checked against its root and
+	/// committed, which activates the tranche (the daemon proves it).
+	Take {
+		/// The permanent deal's number.
+		permanent: u64,
+		/// The replica's index in the deal.
+		#[arg(long, default_value_t = 0)]
+		replica: u32,
+		/// The storage device to keep it.
+		#[arg(long)]
+		device: u64,
+		/// The replica's data (a shard file, or the data as it is).
+		#[arg(long)]
+		path: Option<PathBuf>,
 	},
 	/// As the client: fetch a file stored with `deal propose --providers` from the providers
 	/// that answer, verify every shard against its root, and write the original bytes.
@@ -350,9 +375,9 @@ enum DealCommand {
 		#[arg(long)]
 		device: Option<u64>,
 	},
-	/// A deal as the chain holds it.
+	/// A deal as the chain holds it: a term deal by id (0x…), a permanent deal by number.
 	Show {
-		/// The deal's id (0x…).
+		/// The deal's id (0x…) or a permanent deal's number.
 		deal: String,
 	},
 	/// End a deal early, as its client (your collateral goes to the provider) or its
@@ -598,8 +623,13 @@ async fn run_deal(
 			provider_collateral,
 			client_collateral,
 			deadline_blocks,
+			permanent,
 			out,
 		} => {
+			let permanent_terms = permanent.then_some(commands::PermanentTerms {
+				price_per_gib: *price_per_gib,
+				provider_collateral: *provider_collateral,
+			});
 			let terms = commands::Terms {
 				price_per_gib: *price_per_gib,
 				duration: *duration,
@@ -617,18 +647,39 @@ async fn run_deal(
 				};
 				let out = out.as_deref().context("--providers needs --out FOLDER")?;
 				let bar = Progress::new(json, "sealing");
+				let offer = match permanent_terms {
+					Some(terms) => commands::Offer::Permanent(terms),
+					None => commands::Offer::Term(terms),
+				};
 				return commands::deal_store(
 					chain,
 					signer,
 					path,
 					commands::Placement { providers, layout },
-					terms,
+					offer,
 					out,
 					bar.callback(),
 				)
 				.await;
 			};
 			let bar = Progress::new(json, "hashing");
+			if let Some(terms) = permanent_terms {
+				if out.is_some() {
+					anyhow::bail!(
+						"--permanent with --device makes the deal at once: there is no proposal \
+						 to write to --out"
+					);
+				}
+				return commands::permanent_propose(
+					chain,
+					signer,
+					path,
+					*device,
+					terms,
+					bar.callback(),
+				)
+				.await;
+			}
 			commands::deal_propose(
 				chain,
 				signer,
@@ -655,7 +706,24 @@ async fn run_deal(
 			let client = client.as_deref().map(commands::parse_account).transpose()?;
 			commands::deal_list(chain, signer, client, *device).await
 		},
-		DealCommand::Show { deal } => commands::deal_show(chain, parse_deal_id(deal)?).await,
+		DealCommand::Show { deal } => match deal.parse::<u64>() {
+			Ok(permanent) => commands::permanent_show(chain, permanent).await,
+			Err(_) => commands::deal_show(chain, parse_deal_id(deal)?).await,
+		},
+		DealCommand::Take { permanent, replica, device, path } => {
+			let bar = Progress::new(json, "hashing");
+			commands::deal_take(
+				chain,
+				home,
+				signer,
+				*permanent,
+				*replica,
+				*device,
+				path.as_deref(),
+				bar.callback(),
+			)
+			.await
+		},
 		DealCommand::Terminate { deal } => {
 			commands::deal_terminate(chain, signer, parse_deal_id(deal)?).await
 		},

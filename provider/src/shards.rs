@@ -134,6 +134,9 @@ pub struct ShardEntry {
 	pub file: Option<String>,
 	/// The signed proposal, relative to the manifest's folder.
 	pub proposal: Option<String>,
+	/// Its permanent replica (`deal/index`), for a file stored with `--permanent`.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub permanent: Option<String>,
 }
 
 impl ShardEntry {
@@ -261,6 +264,7 @@ pub fn prepare(name: &str, plain: &[u8], layout: Layout) -> Result<(Manifest, Ve
 				deal: None,
 				file: None,
 				proposal: None,
+				permanent: None,
 			})
 			.collect(),
 	};

@@ -818,6 +818,98 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 	let shard0 = std::fs::read(deals_dir.join("shard-0.bin")).expect("shard");
 	assert_ne!(&shard0[..4096], &bytes[..4096]);
 
+	// (Before any shard's sector is committed: a sector waiting for its daemon misses epochs.)
+	// A permanent deal: Charlie pays once for a 64 KiB file kept for as long as its endowment
+	// lasts, meant first for Alice's device; at 16,384,000,000 planck a GiB-epoch the replica
+	// costs 1,000,000 planck an epoch in its first year, so a tranche's provider stakes at least
+	// a year of that (525,960 one-minute epochs on the dev chain).
+	let archive = dir.path().join("archive.bin");
+	let archive_bytes: Vec<u8> =
+		(0..64 * 1024u32).map(|i| (i.wrapping_mul(97) >> 3) as u8).collect();
+	std::fs::write(&archive, &archive_bytes).expect("file");
+	let archive = archive.to_str().expect("utf-8 path");
+	let alice_device = devices[4].to_string();
+	let permanent_terms = ["--permanent", "--price-per-gib", "16384000000"];
+	let cheap = charlie.err(
+		&[
+			&["deal", "propose", archive, "--device", &alice_device][..],
+			&permanent_terms[..],
+			&["--provider-collateral", "1000"][..],
+		]
+		.concat(),
+	);
+	assert!(cheap.contains("below a year of the dearest replica's first-year price"), "{cheap}");
+	assert!(cheap.contains("525960000000 planck"), "{cheap}");
+	let endowed = charlie.ok(&[
+		&["deal", "propose", archive, "--device", &alice_device][..],
+		&permanent_terms[..],
+		&["--provider-collateral", "1000000000000"][..],
+	]
+	.concat());
+	let permanent = endowed["permanent"].as_u64().expect("a permanent deal").to_string();
+	let endowment: u128 =
+		endowed["endowment"].as_str().and_then(|e| e.parse().ok()).expect("an endowment");
+	// The same data again: its root is bound to the replica.
+	let again = charlie.err(
+		&[
+			&["deal", "propose", archive, "--device", &alice_device][..],
+			&permanent_terms[..],
+			&["--provider-collateral", "1000000000000"][..],
+		]
+		.concat(),
+	);
+	assert!(again.contains(&format!("replica 0 of permanent deal {permanent} already")), "{again}");
+	let opened = charlie.ok(&["deal", "show", &permanent]);
+	assert_eq!(opened["replicas"][0]["state"], "open");
+	assert_eq!(opened["replicas"][0]["reservedFor"], devices[4]);
+	assert_eq!(opened["replicas"][0]["left"], endowment.to_string());
+	let charlie_address = opened["client"].as_str().expect("the client").to_string();
+	let missing = charlie.err(&["deal", "show", "999"]);
+	assert!(missing.contains("there is no permanent deal 999"), "{missing}");
+	// Reserved for Alice's device: Bob's is refused, and so is data that is not the replica.
+	let reserved =
+		providers[0].err(&["deal", "take", &permanent, "--device", &devices[0].to_string()]);
+	assert!(reserved.contains(&format!("reserved for device {}", devices[4])), "{reserved}");
+	let wrong =
+		providers[4].err(&["deal", "take", &permanent, "--device", &alice_device, "--path", file]);
+	assert!(wrong.contains("is not replica 0"), "{wrong}");
+	// Alice takes it (the endowment pays a tranche, published now); her sector of the data,
+	// committed just before the daemons start, activates it.
+	let taken = providers[4].ok(&["deal", "take", &permanent, "--device", &alice_device]);
+	let tranche = taken["tranche"].as_str().expect("a tranche").to_string();
+	let payment: u128 = taken["payment"].as_str().and_then(|p| p.parse().ok()).expect("a payment");
+	assert_eq!(payment, 1_000_000 * u128::from(taken["epochs"].as_u64().expect("epochs")));
+	assert!(taken["committed"].is_null(), "{taken}");
+	let shown = charlie.ok(&["deal", "show", &permanent]);
+	assert_eq!(shown["replicas"][0]["state"], "dealt");
+	assert_eq!(shown["replicas"][0]["tranche"], tranche.as_str());
+	assert_eq!(shown["replicas"][0]["left"], (endowment - payment).to_string());
+	let busy = providers[0].err(&["deal", "take", &permanent, "--device", &devices[0].to_string()]);
+	assert!(busy.contains("is kept already"), "{busy}");
+	// Shards endowed as one permanent deal, a replica each, meant first for their devices.
+	let kept = dir.path().join("kept");
+	let three = format!("{},{},{}", devices[2], devices[3], devices[4]);
+	let stored_permanently = charlie.ok(&[
+		&["deal", "propose", archive, "--providers", &three, "--out"][..],
+		&[kept.to_str().expect("utf-8")],
+		&permanent_terms[..],
+		&["--provider-collateral", "1000000000000"][..],
+	]
+	.concat());
+	let second = stored_permanently["permanent"].as_u64().expect("a permanent deal");
+	let shown = charlie.ok(&["deal", "show", &second.to_string()]);
+	let reserved_for: Vec<u64> = shown["replicas"]
+		.as_array()
+		.expect("replicas")
+		.iter()
+		.filter_map(|r| r["reservedFor"].as_u64())
+		.collect();
+	assert_eq!(reserved_for, [devices[2], devices[3], devices[4]]);
+	let kept_manifest: Value =
+		serde_json::from_slice(&std::fs::read(kept.join("manifest.json")).expect("manifest"))
+			.expect("JSON");
+	assert_eq!(kept_manifest["shards"][1]["permanent"], format!("{second}/1"));
+
 	// Each provider publishes its shard's deal and commits the shard, which activates it.
 	for (i, provider) in providers.iter().enumerate() {
 		let proposal = deals_dir.join(format!("shard-{i}.proposal.json"));
@@ -858,15 +950,38 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		providers[1].err(&["deal", "publish", copy.to_str().expect("utf-8"), "--path", shard0]);
 	assert!(refused.contains("Proofs.DuplicateRoot"), "{refused}");
 
+	let committed = providers[4].ok(&["storage", "commit", "--device", &alice_device, archive]);
+	assert_eq!(committed["deal"].as_str(), Some(tranche.as_str()), "{committed}");
 	// The providers' daemons prove each epoch and serve their shards.
 	let mut daemons: Vec<Option<Daemon>> = providers.iter().map(|p| Some(p.daemon())).collect();
 	let urls: Vec<String> = daemons.iter().flatten().map(|d| d.url.clone()).collect();
 	let deal_ids: Vec<String> =
 		deals.iter().map(|d| d["deal"].as_str().expect("a deal").to_string()).collect();
 	let show = |i: usize| charlie.ok(&["deal", "show", &deal_ids[i]]);
-	wait_until(&node, "every deal paid for a proven epoch", || {
-		(0..5).all(|i| show(i)["paid"].as_u64().is_some_and(|p| p >= 1))
+	let mut last = String::new();
+	wait_until(&node, "every deal and the tranche paid for a proven epoch", || {
+		let mut paid: Vec<u64> = (0..5).map(|i| show(i)["paid"].as_u64().unwrap_or(0)).collect();
+		paid.push(charlie.ok(&["deal", "show", &tranche])["paid"].as_u64().unwrap_or(0));
+		// What the daemons last said, printed when it changes (shown if the wait fails).
+		let said: Vec<String> = homes
+			.iter()
+			.map(|h| {
+				let log = std::fs::read_to_string(h.join("daemon.log")).unwrap_or_default();
+				log.lines().last().unwrap_or_default().to_string()
+			})
+			.collect();
+		let now = format!("paid {paid:?}; daemons: {said:#?}");
+		if now != last {
+			eprintln!("{now}");
+			last = now;
+		}
+		paid.iter().all(|p| *p >= 1)
 	});
+	// The tranche is an ordinary deal whose client is the endowment pot, paid at the replica's
+	// first-year price.
+	let paid_tranche = charlie.ok(&["deal", "show", &tranche]);
+	assert_eq!(paid_tranche["epochPrice"], "1000000");
+	assert_ne!(paid_tranche["client"].as_str(), Some(charlie_address.as_str()));
 	// Each deal's proven epochs are paid at exactly its price: 1,024 DPN a GiB for the
 	// shard's 1,708 KiB, rounded up to the planck.
 	let epoch_price: u128 =

@@ -801,6 +801,92 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 }
 
 #[test]
+/// Alice endows a permanent replica of her own data and takes it with her own dev storage
+/// device: self-dealing through the endowment. On the real runtime it cannot pay: the
+/// endowment is paid in whole, up front, and cannot be taken back; a proven epoch of the
+/// tranche pays her its price, less the fee burned, and the storage pool pays her at most that
+/// fee. After an epoch she has recovered exactly one epoch's price of what she paid in.
+fn a_self_endowed_permanent_replica_pays_back_no_more_than_its_epochs_price() {
+	use depin_merkle::{Blake2, MerkleTree};
+	use frame_support::traits::Hooks;
+	use pallet_proofs::{Permanents, ReplicaSpec, ReplicaState};
+	use sp_core::H256;
+
+	preset_ext(sp_genesis_builder::DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = account(Sr25519Keyring::Alice);
+		five_block_epochs();
+		let data = sector_data(0);
+		let tree = MerkleTree::<Blake2>::from_bytes(&data).expect("data");
+		// 40 KiB at a price that makes an epoch of the first year cost 0.001 DPN.
+		let price_per_gib = 26_214_400 * crate::UNITS / 1_000_000;
+		let spec = ReplicaSpec { root: H256(tree.root()), chunks: tree.chunks(), device: 0 };
+		let before = Balances::total_balance(&alice);
+		assert_ok!(crate::Proofs::create_permanent_deal(
+			RuntimeOrigin::signed(alice.clone()),
+			alloc::vec![spec].try_into().expect("1 replica"),
+			price_per_gib,
+			10_000 * crate::UNITS,
+			Balance::MAX,
+		));
+		let endowment = Permanents::<Runtime>::get(0).expect("made").replicas[0].left;
+		let deposit = <crate::configs::depin::DealDeposit as frame_support::traits::Get<_>>::get();
+		// Two hundred years of a year of five-block epochs at the first year's price, at least.
+		let epochs_per_year = crate::YEARS / 5;
+		assert!(endowment >= 200 * Balance::from(epochs_per_year) * crate::MILLI_UNITS);
+		assert_eq!(Balances::total_balance(&alice), before - endowment - deposit);
+
+		assert_ok!(crate::Proofs::take_replica(RuntimeOrigin::signed(alice.clone()), 0, 0, 0));
+		let ReplicaState::Dealt(tranche) =
+			Permanents::<Runtime>::get(0).expect("made").replicas[0].state
+		else {
+			panic!("taken")
+		};
+		let deal = pallet_proofs::Deals::<Runtime>::get(tranche).expect("published");
+		assert_eq!(
+			(deal.epoch_price, deal.epoch_fee),
+			(crate::MILLI_UNITS, crate::MILLI_UNITS / 5)
+		);
+		assert_eq!(deal.proposal.client, crate::Proofs::endowment_pot());
+		assert_ok!(crate::Proofs::commit_sector(
+			RuntimeOrigin::signed(alice.clone()),
+			0,
+			H256(tree.root()),
+			tree.chunks()
+		));
+
+		// Epoch 1: the sector is proven.
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
+		System::set_block_number(5);
+		crate::Epochs::on_initialize(5);
+		let proof = alices_storage_proof(&data, &tree, 0, 1);
+		assert_ok!(crate::Proofs::submit_storage_proofs(
+			RuntimeOrigin::signed(account(Sr25519Keyring::Bob)),
+			alloc::vec![proof].try_into().expect("1 proof")
+		));
+
+		// Block 10 ends epoch 1: the whole storage pool (16 DPN) would be the device's share,
+		// but a deal-backed sector earns at most the fee its deal burned.
+		System::set_block_number(10);
+		crate::Epochs::on_initialize(10);
+		let free = Balances::free_balance(&alice);
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
+		assert_eq!(Balances::free_balance(&alice) - free, crate::MILLI_UNITS / 5);
+		// Settled, the tranche paid her the epoch's price less the fee: with the reward, one
+		// epoch's price of all she paid in is back, and the rest stays the endowment's.
+		assert_ok!(crate::Proofs::settle_deal(RuntimeOrigin::signed(alice.clone()), tranche));
+		assert_eq!(
+			Balances::total_balance(&alice),
+			before - endowment - deposit + crate::MILLI_UNITS
+		);
+		#[cfg(feature = "try-runtime")]
+		{
+			crate::Emission::do_try_state().expect("the emission books balance");
+			crate::Proofs::do_try_state_permanent().expect("the endowments balance");
+		}
+	});
+}
+
+#[test]
 /// Alice opens a compute job on her own dev compute box (device 2) and pays it: the cheapest
 /// way to buy compute points. On the real runtime the rule against self-dealing holds: the
 /// job's points are its burned fee, and the compute pool pays them at most that fee, however

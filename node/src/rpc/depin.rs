@@ -697,7 +697,6 @@ fn permanent_json(
 	deal: depin_runtime_api::PermanentDeal<AccountId, Balance, BlockNumber>,
 ) -> PermanentJson {
 	use depin_runtime_api::ReplicaState;
-	use sp_runtime::PerThing;
 	let replicas = deal
 		.replicas
 		.into_iter()

@@ -31,8 +31,8 @@
 //! provider endowing its own replicas recovers at most what it paid in, over millennia.
 
 use crate::{
-	deals::Payer, pallet::*, BalanceOf, DealProposalOf, PermanentDealOf, PermanentOf, ReplicaOf, ReplicaSpecsOf,
-	ReplicaState,
+	deals::Payer, pallet::*, BalanceOf, DealProposalOf, PermanentDealOf, PermanentOf, ReplicaOf,
+	ReplicaSpecsOf, ReplicaState,
 };
 use depin_primitives::deals::{
 	endowment::{self, Schedule},
@@ -57,8 +57,8 @@ use sp_runtime::traits::{
 };
 
 use crate::types::{EpochIndex, PermanentId};
-use alloc::vec::Vec;
 use crate::weights::WeightInfo;
+use alloc::vec::Vec;
 use pallet_devices::DeviceRegistry;
 
 impl<T: Config> Pallet<T> {

@@ -7,6 +7,7 @@ mod deals;
 mod devices;
 mod jobs;
 mod keys;
+mod permanent;
 mod rewards;
 mod status;
 mod storage;
@@ -33,13 +34,16 @@ pub use deals::{
 pub use devices::{parse_account, parse_cell, register, registration, DeviceSpec, Kind};
 pub use jobs::{job_action, job_open, job_show, job_sign, job_submit, JobAction};
 pub use keys::{keys_generate, keys_import, keys_list};
+pub use permanent::{
+	deal_take, endow, permanent_propose, permanent_show, quote, Endowed, PermanentTerms, Quote,
+};
 pub use rewards::{claim, rewards};
 pub use status::status;
 pub use storage::{
 	check_can_commit, commit_tree, daemon, hash_data, load_sectors, prove_round, storage_commit,
 	Hashed, Round,
 };
-pub use store::{deal_bench, deal_retrieve, deal_store, read_manifest, Placement};
+pub use store::{deal_bench, deal_retrieve, deal_store, read_manifest, Offer, Placement};
 
 /// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
 #[derive(Clone)]

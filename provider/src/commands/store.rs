@@ -16,7 +16,11 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use depin_primitives::device::{DeviceKind, DeviceStatus};
 use serde_json::{json, Value};
 
-use super::{deals::Terms, kind_name};
+use super::{
+	deals::Terms,
+	kind_name,
+	permanent::{self, PermanentTerms},
+};
 use crate::{
 	chain::Chain,
 	deals::{client_hold, ClientProposal},
@@ -24,6 +28,7 @@ use crate::{
 	retrieval,
 	shards::{self, Layout, Manifest},
 };
+use depin_primitives::deals::permanent::ReplicaSpec;
 
 /// The manifest's name in a `deal propose --providers` folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -44,7 +49,7 @@ pub async fn deal_store(
 	signer: &subxt_signer::sr25519::Keypair,
 	path: &Path,
 	Placement { providers, layout }: Placement<'_>,
-	terms: Terms,
+	offer: Offer,
 	out: &Path,
 	mut progress: impl FnMut(u64, u64),
 ) -> Result<Report> {
@@ -90,6 +95,13 @@ pub async fn deal_store(
 	let (mut manifest, prepared) = shards::prepare(&name, &plain, layout)?;
 	let prepare_seconds = started.elapsed().as_secs_f64();
 
+	let terms = match offer {
+		Offer::Term(terms) => terms,
+		Offer::Permanent(terms) => {
+			return store_permanent(chain, signer, path, providers, terms, out, prepared, manifest)
+				.await
+		},
+	};
 	let best = chain.best_number().await?;
 	let me = signer.public_key().to_account_id();
 	let mut proposals = Vec::with_capacity(n);
@@ -182,6 +194,98 @@ pub async fn deal_store(
 			"held": held.to_string(),
 			"manifest": manifest_path.display().to_string(),
 			"deals": deals,
+		}),
+	))
+}
+
+/// What a client offers the providers of its shards.
+#[derive(Clone, Copy, Debug)]
+pub enum Offer {
+	/// A term deal per shard (proposals for the operators to publish).
+	Term(Terms),
+	/// One permanent deal with a replica per shard, each meant first for its provider.
+	Permanent(PermanentTerms),
+}
+
+/// `deal propose --providers … --permanent`: the shards written, and one permanent deal made
+/// with a replica per shard, reserved first for its provider; the manifest names each shard's
+/// replica.
+#[allow(clippy::too_many_arguments)]
+async fn store_permanent(
+	chain: &Chain,
+	signer: &subxt_signer::sr25519::Keypair,
+	path: &Path,
+	providers: &[u64],
+	terms: PermanentTerms,
+	out: &Path,
+	prepared: Vec<shards::Shard>,
+	mut manifest: Manifest,
+) -> Result<Report> {
+	let specs: Vec<ReplicaSpec> = prepared
+		.iter()
+		.zip(providers)
+		.map(|(shard, &device)| ReplicaSpec { root: shard.root, chunks: shard.chunks, device })
+		.collect();
+	let quote = permanent::quote(chain, &specs, terms).await?;
+	// The shards and the manifest first: whatever fails after, the key is kept.
+	fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+	for (shard, entry) in prepared.iter().zip(&mut manifest.shards) {
+		let file = format!("shard-{}.bin", shard.index);
+		fs::write(out.join(&file), &shard.bytes)
+			.with_context(|| format!("cannot write {}", out.join(&file).display()))?;
+		entry.file = Some(file);
+		entry.device = providers.get(usize::from(shard.index)).copied();
+	}
+	let manifest_path = out.join(MANIFEST);
+	write_private(&manifest_path, &serde_json::to_vec_pretty(&manifest)?)?;
+	let made = permanent::endow(chain, signer, &specs, terms, &quote).await?;
+	for (index, entry) in manifest.shards.iter_mut().enumerate() {
+		entry.permanent = Some(format!("{}/{index}", made.id));
+	}
+	fs::remove_file(&manifest_path)?;
+	write_private(&manifest_path, &serde_json::to_vec_pretty(&manifest)?)?;
+	let mut lines = vec![format!(
+		"{}: encrypted and coded {}-of-{} into {} shards of {} bytes; permanent deal {} endows 		 them with {} ({} burned as deposits); keep {} (it holds the key)",
+		path.display(),
+		manifest.k,
+		manifest.n,
+		specs.len(),
+		manifest.shard_bytes,
+		made.id,
+		dpn(made.endowment),
+		dpn(quote.deposits),
+		manifest_path.display()
+	)];
+	let mut replicas = Vec::with_capacity(specs.len());
+	for (index, (spec, endowed)) in specs.iter().zip(&quote.endowments).enumerate() {
+		lines.push(format!(
+			"shard {index} (root {:?}) is replica {index}: hand shard-{index}.bin to device 			 {}'s operator (`depin-provider deal take {} --replica {index} --device {} --path 			 shard-{index}.bin`)",
+			spec.root, spec.device, made.id, spec.device
+		));
+		replicas.push(json!({
+			"shard": index,
+			"replica": index,
+			"device": spec.device,
+			"root": format!("{:?}", spec.root),
+			"chunks": spec.chunks,
+			"endowment": endowed.to_string(),
+			"file": out.join(format!("shard-{index}.bin")).display().to_string(),
+		}));
+	}
+	Ok(Report::new(
+		lines.join("\n"),
+		json!({
+			"event": "endowed",
+			"permanent": made.id,
+			"file": path.display().to_string(),
+			"k": manifest.k,
+			"n": manifest.n,
+			"shardBytes": manifest.shard_bytes,
+			"endowment": made.endowment.to_string(),
+			"deposits": quote.deposits.to_string(),
+			"manifest": manifest_path.display().to_string(),
+			"replicas": replicas,
+			"block": format!("{:?}", made.block),
 		}),
 	))
 }
