@@ -826,14 +826,16 @@ fn a_self_endowed_permanent_replica_pays_back_no_more_than_its_epochs_price() {
 			alloc::vec![spec].try_into().expect("1 replica"),
 			price_per_gib,
 			10_000 * crate::UNITS,
-			Balance::MAX,
+			crate::Balance::MAX,
 		));
 		let endowment = Permanents::<Runtime>::get(0).expect("made").replicas[0].left;
 		let deposit = <crate::configs::depin::DealDeposit as frame_support::traits::Get<_>>::get();
 		// Two hundred years of a year of five-block epochs at the first year's price, at least.
 		let epochs_per_year = crate::YEARS / 5;
-		assert!(endowment >= 200 * Balance::from(epochs_per_year) * crate::MILLI_UNITS);
-		assert_eq!(Balances::total_balance(&alice), before - endowment - deposit);
+		assert!(endowment >= 200 * crate::Balance::from(epochs_per_year) * crate::MILLI_UNITS);
+		// (The first permanent deal also pays the pot's existential deposit.)
+		let paid_in = endowment + deposit + crate::EXISTENTIAL_DEPOSIT;
+		assert_eq!(Balances::total_balance(&alice), before - paid_in);
 
 		assert_ok!(crate::Proofs::take_replica(RuntimeOrigin::signed(alice.clone()), 0, 0, 0));
 		let ReplicaState::Dealt(tranche) =
@@ -874,10 +876,7 @@ fn a_self_endowed_permanent_replica_pays_back_no_more_than_its_epochs_price() {
 		// Settled, the tranche paid her the epoch's price less the fee: with the reward, one
 		// epoch's price of all she paid in is back, and the rest stays the endowment's.
 		assert_ok!(crate::Proofs::settle_deal(RuntimeOrigin::signed(alice.clone()), tranche));
-		assert_eq!(
-			Balances::total_balance(&alice),
-			before - endowment - deposit + crate::MILLI_UNITS
-		);
+		assert_eq!(Balances::total_balance(&alice), before - paid_in + crate::MILLI_UNITS);
 		#[cfg(feature = "try-runtime")]
 		{
 			crate::Emission::do_try_state().expect("the emission books balance");
