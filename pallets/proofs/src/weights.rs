@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1336`
 		//  Estimated: `8523`
-		// Minimum execution time: 86_569_000 picoseconds.
-		Weight::from_parts(94_446_000, 8523)
+		// Minimum execution time: 85_581_000 picoseconds.
+		Weight::from_parts(98_065_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -117,14 +117,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::RootHolders` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2276`
+		//  Measured:  `2332`
 		//  Estimated: `13545`
-		// Minimum execution time: 259_417_000 picoseconds.
-		Weight::from_parts(272_854_000, 13545)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+		// Minimum execution time: 293_049_000 picoseconds.
+		Weight::from_parts(312_027_000, 13545)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
@@ -151,10 +155,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1020`
 		//  Estimated: `11034 + n * (2784 ±0)`
-		// Minimum execution time: 324_000 picoseconds.
-		Weight::from_parts(348_000, 11034)
-			// Standard Error: 1_717_549
-			.saturating_add(Weight::from_parts(246_374_911, 0).saturating_mul(n.into()))
+		// Minimum execution time: 268_000 picoseconds.
+		Weight::from_parts(249_190_291, 11034)
+			// Standard Error: 927_149
+			.saturating_add(Weight::from_parts(226_228_793, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -171,8 +175,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `803`
 		//  Estimated: `3774`
-		// Minimum execution time: 35_427_000 picoseconds.
-		Weight::from_parts(40_961_000, 3774)
+		// Minimum execution time: 35_131_000 picoseconds.
+		Weight::from_parts(38_528_000, 3774)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -198,14 +202,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::RootHolders` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::SectorDeals` (r:1 w:1)
 	/// Proof: `Proofs::SectorDeals` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn terminate_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2178`
+		//  Measured:  `2192`
 		//  Estimated: `6362`
-		// Minimum execution time: 414_693_000 picoseconds.
-		Weight::from_parts(433_413_000, 6362)
+		// Minimum execution time: 445_078_000 picoseconds.
+		Weight::from_parts(459_850_000, 6362)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Proofs::Deals` (r:1 w:1)
 	/// Proof: `Proofs::Deals` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -229,14 +235,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::Tranches` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn settle_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2178`
+		//  Measured:  `2192`
 		//  Estimated: `6362`
-		// Minimum execution time: 361_701_000 picoseconds.
-		Weight::from_parts(378_112_000, 6362)
+		// Minimum execution time: 395_540_000 picoseconds.
+		Weight::from_parts(409_435_000, 6362)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -254,16 +262,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Proofs::Tranches` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Deals` (r:0 w:1)
 	/// Proof: `Proofs::Deals` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn end_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1617`
+		//  Measured:  `1631`
 		//  Estimated: `6362`
-		// Minimum execution time: 258_904_000 picoseconds.
-		Weight::from_parts(269_886_000, 6362)
+		// Minimum execution time: 289_835_000 picoseconds.
+		Weight::from_parts(305_364_000, 6362)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
@@ -275,6 +285,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextPermanentId` (r:1 w:1)
 	/// Proof: `Proofs::NextPermanentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:0 w:1)
@@ -282,15 +294,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 16]`.
 	fn create_permanent_deal(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `647 + r * (189 ±0)`
+		//  Measured:  `689 + r * (189 ±0)`
 		//  Estimated: `8523 + r * (2804 ±0)`
-		// Minimum execution time: 175_338_000 picoseconds.
-		Weight::from_parts(174_433_310, 8523)
-			// Standard Error: 107_527
-			.saturating_add(Weight::from_parts(15_642_463, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 180_442_000 picoseconds.
+		Weight::from_parts(183_765_983, 8523)
+			// Standard Error: 93_203
+			.saturating_add(Weight::from_parts(14_234_570, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2804).saturating_mul(r.into()))
 	}
@@ -318,8 +330,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1289`
 		//  Estimated: `8523`
-		// Minimum execution time: 256_474_000 picoseconds.
-		Weight::from_parts(277_026_000, 8523)
+		// Minimum execution time: 258_757_000 picoseconds.
+		Weight::from_parts(274_424_000, 8523)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -338,10 +350,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `942`
 		//  Estimated: `13545`
-		// Minimum execution time: 71_876_000 picoseconds.
-		Weight::from_parts(865_375_595, 13545)
-			// Standard Error: 129_394
-			.saturating_add(Weight::from_parts(22_578_998, 0).saturating_mul(n.into()))
+		// Minimum execution time: 70_072_000 picoseconds.
+		Weight::from_parts(73_141_000, 13545)
+			// Standard Error: 69_293
+			.saturating_add(Weight::from_parts(24_180_891, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
@@ -361,10 +373,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `927`
 		//  Estimated: `11034`
-		// Minimum execution time: 103_845_000 picoseconds.
-		Weight::from_parts(112_746_516, 11034)
-			// Standard Error: 23_443
-			.saturating_add(Weight::from_parts(1_632_802, 0).saturating_mul(k.into()))
+		// Minimum execution time: 103_753_000 picoseconds.
+		Weight::from_parts(108_703_745, 11034)
+			// Standard Error: 14_671
+			.saturating_add(Weight::from_parts(2_121_339, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -414,8 +426,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1336`
 		//  Estimated: `8523`
-		// Minimum execution time: 86_569_000 picoseconds.
-		Weight::from_parts(94_446_000, 8523)
+		// Minimum execution time: 85_581_000 picoseconds.
+		Weight::from_parts(98_065_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
@@ -443,14 +455,18 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::RootHolders` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn remove_sector() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2276`
+		//  Measured:  `2332`
 		//  Estimated: `13545`
-		// Minimum execution time: 259_417_000 picoseconds.
-		Weight::from_parts(272_854_000, 13545)
-			.saturating_add(ParityDbWeight::get().reads(18_u64))
-			.saturating_add(ParityDbWeight::get().writes(11_u64))
+		// Minimum execution time: 293_049_000 picoseconds.
+		Weight::from_parts(312_027_000, 13545)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
@@ -477,10 +493,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1020`
 		//  Estimated: `11034 + n * (2784 ±0)`
-		// Minimum execution time: 324_000 picoseconds.
-		Weight::from_parts(348_000, 11034)
-			// Standard Error: 1_717_549
-			.saturating_add(Weight::from_parts(246_374_911, 0).saturating_mul(n.into()))
+		// Minimum execution time: 268_000 picoseconds.
+		Weight::from_parts(249_190_291, 11034)
+			// Standard Error: 927_149
+			.saturating_add(Weight::from_parts(226_228_793, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -497,8 +513,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `803`
 		//  Estimated: `3774`
-		// Minimum execution time: 35_427_000 picoseconds.
-		Weight::from_parts(40_961_000, 3774)
+		// Minimum execution time: 35_131_000 picoseconds.
+		Weight::from_parts(38_528_000, 3774)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -524,14 +540,16 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::RootHolders` (`max_values`: None, `max_size`: Some(94), added: 2569, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::SectorDeals` (r:1 w:1)
 	/// Proof: `Proofs::SectorDeals` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn terminate_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2178`
+		//  Measured:  `2192`
 		//  Estimated: `6362`
-		// Minimum execution time: 414_693_000 picoseconds.
-		Weight::from_parts(433_413_000, 6362)
+		// Minimum execution time: 445_078_000 picoseconds.
+		Weight::from_parts(459_850_000, 6362)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Proofs::Deals` (r:1 w:1)
 	/// Proof: `Proofs::Deals` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
@@ -555,14 +573,16 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::Tranches` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn settle_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2178`
+		//  Measured:  `2192`
 		//  Estimated: `6362`
-		// Minimum execution time: 361_701_000 picoseconds.
-		Weight::from_parts(378_112_000, 6362)
+		// Minimum execution time: 395_540_000 picoseconds.
+		Weight::from_parts(409_435_000, 6362)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
@@ -580,16 +600,18 @@ impl WeightInfo for () {
 	/// Proof: `Proofs::Tranches` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:1 w:1)
 	/// Proof: `Proofs::Permanents` (`max_values`: None, `max_size`: Some(2185), added: 4660, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PermanentRoots` (r:0 w:1)
+	/// Proof: `Proofs::PermanentRoots` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Deals` (r:0 w:1)
 	/// Proof: `Proofs::Deals` (`max_values`: None, `max_size`: Some(309), added: 2784, mode: `MaxEncodedLen`)
 	fn end_deal() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1617`
+		//  Measured:  `1631`
 		//  Estimated: `6362`
-		// Minimum execution time: 258_904_000 picoseconds.
-		Weight::from_parts(269_886_000, 6362)
+		// Minimum execution time: 289_835_000 picoseconds.
+		Weight::from_parts(305_364_000, 6362)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:3 w:0)
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
@@ -601,6 +623,8 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextPermanentId` (r:1 w:1)
 	/// Proof: `Proofs::NextPermanentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Permanents` (r:0 w:1)
@@ -608,15 +632,15 @@ impl WeightInfo for () {
 	/// The range of component `r` is `[1, 16]`.
 	fn create_permanent_deal(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `647 + r * (189 ±0)`
+		//  Measured:  `689 + r * (189 ±0)`
 		//  Estimated: `8523 + r * (2804 ±0)`
-		// Minimum execution time: 175_338_000 picoseconds.
-		Weight::from_parts(174_433_310, 8523)
-			// Standard Error: 107_527
-			.saturating_add(Weight::from_parts(15_642_463, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		// Minimum execution time: 180_442_000 picoseconds.
+		Weight::from_parts(183_765_983, 8523)
+			// Standard Error: 93_203
+			.saturating_add(Weight::from_parts(14_234_570, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 2804).saturating_mul(r.into()))
 	}
@@ -644,8 +668,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1289`
 		//  Estimated: `8523`
-		// Minimum execution time: 256_474_000 picoseconds.
-		Weight::from_parts(277_026_000, 8523)
+		// Minimum execution time: 258_757_000 picoseconds.
+		Weight::from_parts(274_424_000, 8523)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
@@ -664,10 +688,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `942`
 		//  Estimated: `13545`
-		// Minimum execution time: 71_876_000 picoseconds.
-		Weight::from_parts(865_375_595, 13545)
-			// Standard Error: 129_394
-			.saturating_add(Weight::from_parts(22_578_998, 0).saturating_mul(n.into()))
+		// Minimum execution time: 70_072_000 picoseconds.
+		Weight::from_parts(73_141_000, 13545)
+			// Standard Error: 69_293
+			.saturating_add(Weight::from_parts(24_180_891, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 	}
 	/// Storage: `Parameters::Parameters` (r:4 w:0)
@@ -687,10 +711,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `927`
 		//  Estimated: `11034`
-		// Minimum execution time: 103_845_000 picoseconds.
-		Weight::from_parts(112_746_516, 11034)
-			// Standard Error: 23_443
-			.saturating_add(Weight::from_parts(1_632_802, 0).saturating_mul(k.into()))
+		// Minimum execution time: 103_753_000 picoseconds.
+		Weight::from_parts(108_703_745, 11034)
+			// Standard Error: 14_671
+			.saturating_add(Weight::from_parts(2_121_339, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
