@@ -232,7 +232,7 @@ async fn dev_node_answers_depin_rpc_queries() {
 }
 
 /// Every `depin_*` method (node/src/rpc/depin.rs).
-const DEPIN_METHODS: [&str; 16] = [
+const DEPIN_METHODS: [&str; 19] = [
 	"depin_device",
 	"depin_deviceByKey",
 	"depin_devicesOf",
