@@ -303,7 +303,9 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(open.state, "open");
 		assert.equal(open.reservedFor, 0);
 		assert.equal(open.left, created.data.endowment.toString());
-		assert.deepEqual((await api.rpc.depin.replicaByRoot(root)).toJSON(), [id, 0]);
+		// (A JSON pair comes back as an object keyed 0 and 1.)
+		const bound = (await api.rpc.depin.replicaByRoot(root)).toJSON();
+		assert.deepEqual([bound[0], bound[1]], [id, 0]);
 		assert.ok((await api.rpc.depin.permanentDeals()).toJSON().some((d) => d.id === id));
 		// Reserved for device 0: only its operator takes it now.
 		await assert.rejects(submit(api, api.tx.proofs.takeReplica(id, 1, 0), alice), /proofs\.UnknownReplica/);
