@@ -696,17 +696,12 @@ fn permanent_json(
 	id: u64,
 	deal: depin_runtime_api::PermanentDeal<AccountId, Balance, BlockNumber>,
 ) -> PermanentJson {
-	use depin_runtime_api::ReplicaState;
 	let replicas = deal
 		.replicas
 		.into_iter()
 		.zip(0u32..)
 		.map(|(r, index)| {
-			let (state, tranche) = match r.state {
-				ReplicaState::Open => ("open", None),
-				ReplicaState::Dealt(tranche) => ("dealt", Some(tranche)),
-				ReplicaState::Exhausted => ("exhausted", None),
-			};
+			let (state, tranche) = r.state.name_and_tranche();
 			ReplicaJson {
 				index,
 				root: r.root,

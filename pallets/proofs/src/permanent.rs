@@ -406,11 +406,6 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Queries and invariants ----------------------------------------------------------
 
-	/// The permanent deal `id`.
-	pub fn permanent(id: PermanentId) -> Option<PermanentOf<T>> {
-		Permanents::<T>::get(id)
-	}
-
 	/// The permanent deal `id` as the runtime API returns it (its replicas in a `Vec`).
 	pub fn permanent_deal(id: PermanentId) -> Option<PermanentDealOf<T>> {
 		Permanents::<T>::get(id).map(Self::unbounded)

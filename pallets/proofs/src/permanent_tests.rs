@@ -53,7 +53,7 @@ fn create(items: &[(&SectorData, DeviceId)]) -> PermanentId {
 }
 
 fn replica(id: PermanentId, index: u32) -> crate::ReplicaOf<Test> {
-	Proofs::permanent(id).unwrap().replicas[index as usize]
+	Permanents::<Test>::get(id).unwrap().replicas[index as usize]
 }
 
 /// `who` takes replica `index` of `id` for `device`; the tranche.
@@ -106,7 +106,7 @@ fn a_permanent_deal_holds_each_replicas_endowment_on_the_pot() {
 			replicas: 2,
 			endowment: 2 * REPLICA_ENDOWMENT,
 		}));
-		let deal = Proofs::permanent(id).unwrap();
+		let deal = Permanents::<Test>::get(id).unwrap();
 		assert_eq!((deal.price_per_gib, deal.provider_collateral), (deal_price(10), STAKE));
 		assert_eq!((deal.epochs_per_year, deal.decline), (3, EndowmentDecline::get()));
 		let until = System::block_number() + MaxActivationDelay::get();
@@ -465,7 +465,7 @@ fn a_permanent_replica_is_paid_every_year_until_its_schedule_ends() {
 			}) {
 				// Its only replica over, the deal is forgotten, and its root is free.
 				assert!(proof_events().contains(&Event::PermanentDealOver { id }));
-				assert!(Proofs::permanent(id).is_none());
+				assert!(Permanents::<Test>::get(id).is_none());
 				assert!(PermanentRoots::<Test>::get(a.root()).is_none());
 				break burned;
 			}

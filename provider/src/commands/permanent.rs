@@ -394,11 +394,7 @@ pub async fn permanent_show(chain: &Chain, id: u64) -> Result<Report> {
 	)];
 	let mut replicas: Vec<Value> = Vec::with_capacity(deal.replicas.len());
 	for (index, r) in deal.replicas.iter().enumerate() {
-		let (state, tranche) = match r.state {
-			ReplicaState::Open => ("open", None),
-			ReplicaState::Dealt(tranche) => ("dealt", Some(tranche)),
-			ReplicaState::Exhausted => ("exhausted", None),
-		};
+		let (state, tranche) = r.state.name_and_tranche();
 		let mut line = format!(
 			"replica {index} ({} chunks, root {:?}): {state}{}; {} left, {} epoch(s) paid, {} a \
 			 GiB-epoch this year",

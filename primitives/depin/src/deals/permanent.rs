@@ -46,6 +46,17 @@ pub enum ReplicaState {
 	Exhausted,
 }
 
+impl ReplicaState {
+	/// Its name in JSON (`open`, `dealt`, `exhausted`) and the tranche keeping it, if dealt.
+	pub fn name_and_tranche(&self) -> (&'static str, Option<DealId>) {
+		match self {
+			Self::Open => ("open", None),
+			Self::Dealt(tranche) => ("dealt", Some(*tranche)),
+			Self::Exhausted => ("exhausted", None),
+		}
+	}
+}
+
 /// One replica of a permanent deal, and its endowment.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Replica<Balance, BlockNumber> {
