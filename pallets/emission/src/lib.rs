@@ -35,6 +35,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 mod queries;
 pub mod schedule;
 pub mod types;
@@ -70,7 +71,7 @@ pub mod pallet {
 	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// At most this many expired epochs are paid to the treasury per epoch end (more than one
 	/// only after governance shortens the claim window).
@@ -150,16 +151,11 @@ pub mod pallet {
 	pub type Rewards<T: Config> =
 		StorageMap<_, Twox64Concat, EpochIndex, EpochRewards<BalanceOf<T>>>;
 
-	/// Devices' reward receipts, by epoch then device.
+	/// Each device's rewards: the epoch it is earning in, its settled balance and its newest
+	/// settled epochs. Kept while the device is registered.
 	#[pallet::storage]
-	pub type Receipts<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		EpochIndex,
-		Twox64Concat,
-		DeviceId,
-		Receipt<BalanceOf<T>>,
-	>;
+	pub type DeviceEarnings<T: Config> =
+		StorageMap<_, Twox64Concat, DeviceId, Earnings<BalanceOf<T>>>;
 
 	/// Validators' reward receipts, by epoch then author.
 	#[pallet::storage]
@@ -173,29 +169,11 @@ pub mod pallet {
 	>;
 
 	/// Epochs before this one have expired: their unclaimed rewards went to the treasury.
-	/// Receipts of each device with points, not paid and not yet deleted with their expired
-	/// epoch. While a device has any, the registry keeps it (and so its owner, to pay).
-	#[pallet::storage]
-	pub type UnpaidReceipts<T: Config> = StorageMap<_, Twox64Concat, DeviceId, u32, ValueQuery>;
-
 	#[pallet::storage]
 	pub type ExpiredBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
-	/// The protocol fees each device's paid usage burned, by epoch then device: the most a
-	/// device of a [`Config::UsageCapped`] kind may claim for the epoch. Deleted with the
-	/// epoch's receipts.
-	#[pallet::storage]
-	pub type UsageCaps<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		EpochIndex,
-		Twox64Concat,
-		DeviceId,
-		BalanceOf<T>,
-		ValueQuery,
-	>;
-
-	/// Epochs before this one have no receipts left (idle-time cleanup follows expiry).
+	/// Epochs before this one have no validators' receipts left (idle-time cleanup follows
+	/// expiry).
 	#[pallet::storage]
 	pub type CleanedBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
@@ -243,13 +221,17 @@ pub mod pallet {
 			validators: BalanceOf<T>,
 			treasury: BalanceOf<T>,
 		},
-		/// A device's reward for an epoch was paid to its owner.
-		RewardClaimed {
-			epoch: EpochIndex,
+		/// A device's points in an ended epoch were settled: `amount` was added to its balance,
+		/// or nothing if the epoch had expired (`expired`).
+		RewardSettled {
 			device: DeviceId,
-			owner: T::AccountId,
+			epoch: EpochIndex,
+			points: u64,
 			amount: BalanceOf<T>,
+			expired: bool,
 		},
+		/// A device's balance was paid to its owner.
+		RewardClaimed { device: DeviceId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// A validator's reward for an epoch was paid.
 		ValidatorRewardClaimed { epoch: EpochIndex, validator: T::AccountId, amount: BalanceOf<T> },
 		/// An epoch's claim window closed; what was left went to the treasury.
@@ -273,7 +255,8 @@ pub mod pallet {
 		EpochNotEnded,
 		/// The epoch's claim window has closed; its rewards went to the treasury.
 		EpochExpired,
-		/// Nothing earned in that epoch (no points or blocks, or a reward that rounds to 0).
+		/// Nothing to claim: no balance and no ended epoch to settle (for a validator, no
+		/// blocks authored in that epoch, or a reward that rounds to 0).
 		NothingToClaim,
 		/// That reward has been paid already.
 		AlreadyClaimed,
@@ -313,13 +296,14 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Pay `device`'s reward for `epoch` to the device's owner. By the owner or the
-		/// manager, once the epoch has ended and before its claim window closes.
-		#[pallet::call_index(0)]
+		/// Pay everything `device` has earned to its owner: its balance, after settling the
+		/// epoch it last earned in if that has ended. By the owner or the manager, at any time,
+		/// however many epochs have passed: O(1). (Call index 0 was the claim of one epoch.)
+		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::claim())]
-		pub fn claim(origin: OriginFor<T>, device: DeviceId, epoch: EpochIndex) -> DispatchResult {
+		pub fn claim(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_claim(&who, device, epoch)
+			Self::do_claim(&who, device)
 		}
 
 		/// Pay the caller's reward for the blocks it authored in `epoch`.
