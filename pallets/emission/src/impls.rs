@@ -145,14 +145,12 @@ impl<T: Config> Pallet<T> {
 		};
 		earnings.open = None;
 		let kind = earnings.kind;
-		let live = if Self::expired(open.epoch, current) { None } else { Rewards::<T>::get(open.epoch) };
+		let live =
+			if Self::expired(open.epoch, current) { None } else { Rewards::<T>::get(open.epoch) };
 		let amount = match live {
 			Some(mut rewards) => {
-				let share = Self::pro_rata(
-					rewards.pools.get(kind),
-					open.points,
-					rewards.points.get(kind),
-				);
+				let share =
+					Self::pro_rata(rewards.pools.get(kind), open.points, rewards.points.get(kind));
 				let amount =
 					if T::UsageCapped::contains(&kind) { share.min(open.fees) } else { share };
 				let settled_points = rewards
@@ -176,7 +174,8 @@ impl<T: Config> Pallet<T> {
 			None => None,
 		};
 		if open.points > 0 {
-			let settlement = if amount.is_some() { Settlement::Accrued } else { Settlement::Expired };
+			let settlement =
+				if amount.is_some() { Settlement::Accrued } else { Settlement::Expired };
 			let amount = amount.unwrap_or_else(Zero::zero);
 			if earnings.recent.is_full() {
 				earnings.recent.remove(0);
@@ -444,7 +443,9 @@ impl<T: Config> Pallet<T> {
 	/// Settle `device`'s ended epoch and pay its balance to `owner`. Nothing is paid (and
 	/// only an expired epoch's settlement recorded) if there was nothing to pay.
 	fn pay_out(device: DeviceId, owner: &T::AccountId) -> Result<PayOut<BalanceOf<T>>, Error<T>> {
-		let Some(mut earnings) = DeviceEarnings::<T>::get(device) else { return Ok(PayOut::Nothing) };
+		let Some(mut earnings) = DeviceEarnings::<T>::get(device) else {
+			return Ok(PayOut::Nothing);
+		};
 		let settled = Self::settle(device, &mut earnings)?;
 		let amount = earnings.accrued;
 		let expired =
@@ -571,7 +572,11 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			ensure!(
-				earnings.recent.windows(2).all(|w| w[0].epoch < w[1].epoch)
+				earnings
+					.recent
+					.iter()
+					.zip(earnings.recent.iter().skip(1))
+					.all(|(a, b)| a.epoch < b.epoch)
 					&& earnings.open.is_none_or(|open| {
 						earnings.recent.last().is_none_or(|last| last.epoch < open.epoch)
 					}),
@@ -579,8 +584,10 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(
 				!earnings.accrued.is_zero()
-					|| earnings.recent.iter().all(|e| e.settlement != Settlement::Accrued
-						|| e.amount.is_zero()),
+					|| earnings
+						.recent
+						.iter()
+						.all(|e| e.settlement != Settlement::Accrued || e.amount.is_zero()),
 				"an accrued epoch without a balance"
 			);
 			ensure!(T::Registry::owner(device).is_some(), "earnings of a removed device");

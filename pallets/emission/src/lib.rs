@@ -5,28 +5,32 @@
 //! total issuance.
 //!
 //! - **Epochs.** The proofs pallet's proving epochs. While an epoch runs, accepted proofs add
-//!   points to the device's [`Receipt`] and its category's tally ([`depin_proving::OnProofAccepted`]),
-//!   and each block adds one to its author's [`AuthorReceipt`] (`pallet_authorship`'s event
-//!   handler). When the epoch ends ([`depin_proving::OnEpochEnd`]) its points are final.
+//!   points to the device's [`Earnings`] and its category's tally
+//!   ([`depin_proving::OnProofAccepted`]), and each block adds one to its author's
+//!   [`AuthorReceipt`] (`pallet_authorship`'s event handler). When the epoch ends
+//!   ([`depin_proving::OnEpochEnd`]) its points are final.
 //! - **Closing an epoch** (O(1)): its emission is split by parameters into a pool per provider
 //!   category (storage, coverage, compute), one for the validators, and the rest for the
 //!   treasury. The pools of categories that earned points, and the validators' pool, are minted
 //!   into the pallet's pot; the treasury's part is minted to the treasury. A category without
 //!   points in the epoch gets nothing minted.
-//! - **Claims** (O(1), no iteration anywhere): a device's owner or manager claims
-//!   `pool × points / category points` of one epoch for the owner (for a kind capped by
-//!   usage, [`Config::UsageCapped`], at most the fees its paid usage burned in the epoch); a validator claims
-//!   `pool × blocks / epoch blocks`. Receipts record what was paid, so an operator can always
-//!   answer "where are my rewards?" ([`Pallet::reward_receipt`], through the runtime API `DepinApi`).
-//! - **Expiry.** An epoch is claimable for `ClaimWindow` epochs after it ends. Then what is
-//!   left of it goes to the treasury, a bounded number of epochs per epoch end, and its
-//!   receipts are deleted in idle time, a bounded number per block.
+//! - **Lazy rewards** (O(1), no iteration anywhere): a device's ended epoch is *settled* into
+//!   its balance, `pool × points / category points` (for a kind capped by usage,
+//!   [`Config::UsageCapped`], at most the fees its paid usage burned in the epoch), when its
+//!   points of a later epoch come in or at a claim. One claim by the owner or manager pays the
+//!   whole balance, however many epochs it holds; a validator claims
+//!   `pool × blocks / epoch blocks` per epoch. Each device keeps its newest settled epochs, so
+//!   an operator can always answer "where are my rewards?" ([`Pallet::reward_receipts`],
+//!   through the runtime API `DepinApi`).
+//! - **Expiry.** An ended epoch can be settled for `ClaimWindow` epochs. Then what nobody
+//!   settled of it goes to the treasury, a bounded number of epochs per epoch end; validators'
+//!   receipts are deleted in idle time, a bounded number per block. A balance never expires.
 //! - **Burns.** [`SlashedFunds`] takes slashed device deposits to the treasury or burns them
 //!   (the `BurnSlashed` parameter); [`Burn`] burns what it is given (dust) and counts it.
 //!
 //! Invariants (`try_state`): total issuance = genesis issuance + minted − burned; minted never
-//! above what the schedule allowed; the pot holds at least every live epoch's unclaimed
-//! rewards; each live epoch's paid receipts add up to what it has paid.
+//! above what the schedule allowed; the pot holds at least every live epoch's unsettled
+//! rewards and every device's balance; no kind settles more than its pool or its points.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -128,8 +132,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type BurnSlashed: Get<bool>;
 
-		/// The kinds whose rewards are capped by usage (HIP-10): a device's claim for an epoch
-		/// is at most the protocol fees its paid usage burned in it
+		/// The kinds whose rewards are capped by usage (HIP-10): what a device's epoch settles
+		/// for is at most the protocol fees its paid usage burned in it
 		/// ([`depin_proving::OnProofAccepted::fee_burned`]). What the cap holds back stays in
 		/// the pot and goes to the treasury when the epoch expires.
 		type UsageCapped: Contains<DeviceKind>;

@@ -3,11 +3,11 @@
 use crate::{pallet::*, types::*, BalanceOf};
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::{Decode, Encode};
+use frame_support::traits::Contains;
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
-use frame_support::traits::Contains;
 use sp_runtime::traits::{Saturating, Zero};
 
 /// Version 0 to 1: lazy rewards. Version 0 kept a receipt per device and epoch
@@ -65,6 +65,9 @@ pub mod v1 {
 	pub type UnpaidReceipts<T: Config> =
 		StorageMap<Pallet<T>, Twox64Concat, DeviceId, u32, ValueQuery>;
 
+	/// A version 0 receipt and its epoch.
+	type EpochReceipt<T> = (EpochIndex, OldReceipt<BalanceOf<T>>);
+
 	/// Turn every device's receipts into its earnings, in one block (chains of version 0 run
 	/// a few dozen devices; each receipt is a read and each device a write):
 	///
@@ -104,8 +107,7 @@ pub mod v1 {
 				None
 			});
 
-			let mut receipts: BTreeMap<DeviceId, Vec<(EpochIndex, OldReceipt<BalanceOf<T>>)>> =
-				BTreeMap::new();
+			let mut receipts: BTreeMap<DeviceId, Vec<EpochReceipt<T>>> = BTreeMap::new();
 			for (epoch, device, receipt) in Receipts::<T>::drain() {
 				reads.saturating_inc();
 				receipts.entry(device).or_default().push((epoch, receipt));
@@ -135,7 +137,8 @@ pub mod v1 {
 						});
 						continue;
 					}
-					let live = epochs.get_mut(&epoch).filter(|_| !Pallet::<T>::expired(epoch, current));
+					let live =
+						epochs.get_mut(&epoch).filter(|_| !Pallet::<T>::expired(epoch, current));
 					let (amount, settlement) = match (receipt.paid, live) {
 						(Some(paid), Some(rewards)) => {
 							rewards.settled.add(receipt.kind, paid);
@@ -245,8 +248,8 @@ mod tests {
 		build().execute_with(|| {
 			StorageVersion::new(0).put::<Pallet<Test>>();
 			CurrentEpoch::<Test>::put(2);
-			let old = |points: [u64; 3], pools: [Balance; 3], validators, claimed| {
-				OldEpochRewards {
+			let old =
+				|points: [u64; 3], pools: [Balance; 3], validators, claimed| OldEpochRewards {
 					points: PerKind(points),
 					blocks: 4,
 					emission: 10_000,
@@ -254,8 +257,7 @@ mod tests {
 					validators,
 					treasury: 1_000,
 					claimed,
-				}
-			};
+				};
 			old::Rewards::<Test>::insert(0, old([4, 5, 2], [4_000, 2_500, 1_500], 1_000, 1_750));
 			old::Rewards::<Test>::insert(1, old([1, 0, 0], [4_000, 0, 0], 0, 0));
 			let minted = 9_000 - 1_750 + 4_000;

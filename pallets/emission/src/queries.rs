@@ -29,14 +29,11 @@ impl<T: Config> Pallet<T> {
 		let Some(earnings) = DeviceEarnings::<T>::get(device) else { return Vec::new() };
 		let from = from.unwrap_or_default();
 		let settled = earnings.recent.iter().map(|s| Self::settled_receipt(earnings.kind, s));
-		let open = earnings.open.filter(|open| open.points > 0).map(|open| {
-			Self::open_receipt(earnings.kind, &open)
-		});
-		settled
-			.chain(open)
-			.filter(|r| r.epoch >= from)
-			.take(limit.min(MAX_PAGE) as usize)
-			.collect()
+		let open = earnings
+			.open
+			.filter(|open| open.points > 0)
+			.map(|open| Self::open_receipt(earnings.kind, &open));
+		settled.chain(open).filter(|r| r.epoch >= from).take(limit.min(MAX_PAGE) as usize).collect()
 	}
 
 	/// The receipt of an epoch settled into a device's balance.
@@ -62,7 +59,10 @@ impl<T: Config> Pallet<T> {
 
 	/// The receipt of the epoch a device is earning in or last earned in, not yet settled:
 	/// what settling it would add to the balance.
-	fn open_receipt(kind: DeviceKind, open: &OpenEpoch<BalanceOf<T>>) -> RewardReceipt<BalanceOf<T>> {
+	fn open_receipt(
+		kind: DeviceKind,
+		open: &OpenEpoch<BalanceOf<T>>,
+	) -> RewardReceipt<BalanceOf<T>> {
 		let current = CurrentEpoch::<T>::get();
 		let mut report = RewardReceipt {
 			epoch: open.epoch,

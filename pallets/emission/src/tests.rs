@@ -4,8 +4,8 @@
 #![allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
 
 use crate::{mock::*, pallet::*, types::*, Event};
-use pallet_devices::DeviceId;
 use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
+use pallet_devices::DeviceId;
 use pallet_devices::{DeviceKind, DeviceRegistry};
 use sp_runtime::{DispatchError, Perbill};
 
@@ -66,7 +66,10 @@ fn an_ended_epoch_is_split_by_the_shares_and_minted() {
 		assert!(!Tallies::<Test>::contains_key(0));
 		let rewards = Rewards::<Test>::get(0).unwrap();
 		assert_eq!(rewards.points, PerKind([4, 5, 2]));
-		assert_eq!((rewards.blocks, rewards.settled, rewards.validators_paid), (4, PerKind::default(), 0));
+		assert_eq!(
+			(rewards.blocks, rewards.settled, rewards.validators_paid),
+			(4, PerKind::default(), 0)
+		);
 		assert_eq!((Minted::<Test>::get(), Scheduled::<Test>::get()), (10_000, 10_000));
 	});
 }

@@ -1,9 +1,9 @@
 //! The pallet's types.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
 use pallet_devices::DeviceKind;
 use scale_info::TypeInfo;
-use frame_support::{traits::ConstU32, BoundedVec};
 use sp_runtime::{
 	traits::{CheckedAdd, Saturating},
 	Perbill,
