@@ -86,7 +86,7 @@ const depin = {
 		type: "Vec<Json>",
 	},
 	pendingRewards: {
-		description: "A device's rewards claimable now",
+		description: "What a claim of a device pays now: its balance and its ended epoch not yet settled",
 		params: [device, at],
 		type: "Json",
 	},

@@ -56,6 +56,9 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(typeof api.tx.devices.register, "function");
 		assert.equal(typeof api.tx.proofs.submitStorageProofs, "function");
 		assert.equal(typeof api.tx.emission.claim, "function");
+		// Lazy rewards: one claim per device pays every settled epoch, so it names no epoch.
+		assert.deepEqual(api.tx.emission.claim.meta.args.map((a) => a.name.toString()), ["device"]);
+		assert.ok(api.query.emission.deviceEarnings, "each device's earnings");
 		assert.equal(typeof api.tx.coverage.submitBeacons, "function");
 		const methods = Object.keys(api.call.depinApi).sort();
 		assert.deepEqual(methods, [

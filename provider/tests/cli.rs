@@ -874,7 +874,7 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		providers[4].err(&["deal", "take", &permanent, "--device", &alice_device, "--path", file]);
 	assert!(wrong.contains("is not replica 0"), "{wrong}");
 	// Alice takes it (the endowment pays a tranche, published now); her sector of the data,
-	// committed just before the daemons start, activates it.
+	// committed just before her daemon starts, activates it.
 	let taken = providers[4].ok(&["deal", "take", &permanent, "--device", &alice_device]);
 	let tranche = taken["tranche"].as_str().expect("a tranche").to_string();
 	let payment: u128 = taken["payment"].as_str().and_then(|p| p.parse().ok()).expect("a payment");
@@ -910,8 +910,17 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 			.expect("JSON");
 	assert_eq!(kept_manifest["shards"][1]["permanent"], format!("{second}/1"));
 
-	// Each provider publishes its shard's deal and commits the shard, which activates it.
+	// Each provider publishes its shard's deal and commits the shard, which activates it, and
+	// starts its daemon at once, which proves each epoch and serves the shard: a committed
+	// sector waiting for its daemon misses epochs (three in a row suspend the device), and five
+	// publications take several epochs on a loaded machine. Alice also commits the replica's
+	// data first, which activates the tranche.
+	let mut daemons: Vec<Option<Daemon>> = Vec::new();
 	for (i, provider) in providers.iter().enumerate() {
+		if i == 4 {
+			let committed = provider.ok(&["storage", "commit", "--device", &alice_device, archive]);
+			assert_eq!(committed["deal"].as_str(), Some(tranche.as_str()), "{committed}");
+		}
 		let proposal = deals_dir.join(format!("shard-{i}.proposal.json"));
 		let shard = deals_dir.join(format!("shard-{i}.bin"));
 		let published = provider.ok(&[
@@ -922,6 +931,7 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 			shard.to_str().expect("utf-8"),
 		]);
 		assert_eq!(published["published"][0]["deal"], deals[i]["deal"]);
+		daemons.push(Some(provider.daemon()));
 	}
 	// The same shard again, to the device that has it: refused, its root is taken there.
 	let duplicate = charlie.err(&[
@@ -950,10 +960,6 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		providers[1].err(&["deal", "publish", copy.to_str().expect("utf-8"), "--path", shard0]);
 	assert!(refused.contains("Proofs.DuplicateRoot"), "{refused}");
 
-	let committed = providers[4].ok(&["storage", "commit", "--device", &alice_device, archive]);
-	assert_eq!(committed["deal"].as_str(), Some(tranche.as_str()), "{committed}");
-	// The providers' daemons prove each epoch and serve their shards.
-	let mut daemons: Vec<Option<Daemon>> = providers.iter().map(|p| Some(p.daemon())).collect();
 	let urls: Vec<String> = daemons.iter().flatten().map(|d| d.url.clone()).collect();
 	let deal_ids: Vec<String> =
 		deals.iter().map(|d| d["deal"].as_str().expect("a deal").to_string()).collect();

@@ -95,10 +95,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -167,6 +167,7 @@ type Migrations = (
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
 	pallet_proofs::migrations::V0ToV1<Runtime>,
 	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,
+	pallet_emission::migrations::V0ToV1<Runtime>,
 );
 
 frame_support::parameter_types! {

@@ -789,7 +789,7 @@ fn alices_dev_storage_device_proves_a_self_dealt_sector_and_earns_no_more_than_i
 		assert_eq!(rewards.emission, 40 * crate::UNITS);
 		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Storage), 16 * crate::UNITS);
 		let free = Balances::free_balance(&alice);
-		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0));
 		assert_eq!(Balances::free_balance(&alice) - free, crate::UNITS / 5);
 		// Settled, the deal moved 0.8 DPN from Alice to Alice and burned 0.2: with the reward,
 		// she is exactly where she started (less the transaction fees a real chain charges).
@@ -871,7 +871,7 @@ fn a_self_endowed_permanent_replica_pays_back_no_more_than_its_epochs_price() {
 		System::set_block_number(10);
 		crate::Epochs::on_initialize(10);
 		let free = Balances::free_balance(&alice);
-		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0, 1));
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 0));
 		assert_eq!(Balances::free_balance(&alice) - free, crate::MILLI_UNITS / 5);
 		// Settled, the tranche paid her the epoch's price less the fee: with the reward, one
 		// epoch's price of all she paid in is back, and the rest stays the endowment's.
@@ -957,7 +957,7 @@ fn a_self_paid_compute_job_earns_no_more_than_it_burned() {
 		crate::Epochs::on_initialize(10);
 		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
 		assert_eq!(rewards.pools.get(pallet_devices::DeviceKind::Compute), 6 * crate::UNITS);
-		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 2, 1));
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(alice.clone()), 2));
 		// Exactly where she started (less the transaction fees a real chain charges).
 		assert_eq!(Balances::total_balance(&alice), before);
 		#[cfg(feature = "try-runtime")]

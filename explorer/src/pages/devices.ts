@@ -258,7 +258,7 @@ export const devicePage: Page = async (el, ctx) => {
 		$("#body").innerHTML = html`<div class="two"><div>${details}</div><div id="device-map"></div></div>
 			${raw(kindSection)}
 			<h2>Rewards</h2>
-			<p>Earned <b data-testid="earned" data-planck="${earned}">${dpn(earned)}</b> over ${receipts.length} epoch(s); claimable now <b data-testid="pending" data-planck="${pending.total}">${dpn(pending.total)}</b>${estimate ? html`; this epoch (${estimate.epoch}) may pay up to ${dpn(estimate.amount)} (${estimate.points}/${estimate.potentialPoints} points so far)` : ""}.</p>
+			<p>Earned <b data-testid="earned" data-planck="${earned}">${dpn(earned)}</b> in the ${receipts.length} epoch(s) the chain keeps (the one in progress and the newest settled); a claim pays now <b data-testid="pending" data-planck="${pending.total}">${dpn(pending.total)}</b>, every settled epoch at once${estimate ? html`; this epoch (${estimate.epoch}) may pay up to ${dpn(estimate.amount)} (${estimate.points}/${estimate.potentialPoints} points so far)` : ""}.</p>
 			${raw(rewardsChart)}
 			<table class="list" data-testid="receipts"><tr><th>epoch</th><th>points</th><th>of category</th><th>pool</th><th>amount</th><th>status</th></tr>${[...receipts].reverse().map(
 				(r: any) => html`<tr data-epoch="${r.epoch}"><td>${r.epoch}</td><td>${num(r.points)}</td><td>${num(r.categoryPoints)}</td><td>${dpn(r.pool, 2)}</td><td data-planck="${r.amount}">${dpn(r.amount)}</td><td>${r.status}${r.claimableUntil ? ` until ${r.claimableUntil}` : ""}</td></tr>`,

@@ -192,19 +192,20 @@ pub struct ReceiptJson {
 	pub category_points: u64,
 	/// Planck.
 	pub pool: String,
-	/// Planck: paid, or to be paid on claim.
+	/// Planck: paid, in the balance, or what settling it would add.
 	pub amount: String,
-	/// `inProgress`, `claimable`, `claimed` or `expired`.
+	/// `inProgress`, `claimable` (ended, not settled yet), `accrued` (in the device's
+	/// balance, paid by the next claim), `claimed` or `expired`.
 	pub status: String,
 	/// For a claimable reward: the last epoch during which the claim is accepted.
 	pub claimable_until: Option<u32>,
 }
 
-/// A device's rewards claimable now.
+/// What a claim of a device pays now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingJson {
-	/// Planck.
+	/// Planck: the device's balance and its ended epoch not yet settled.
 	pub total: String,
 	pub receipts: Vec<ReceiptJson>,
 }
@@ -623,6 +624,7 @@ fn receipt_json(receipt: RewardReceipt<Balance>) -> ReceiptJson {
 		RewardStatus::Claimable { until } => ("claimable", Some(until)),
 		RewardStatus::Claimed => ("claimed", None),
 		RewardStatus::Expired => ("expired", None),
+		RewardStatus::Accrued => ("accrued", None),
 	};
 	ReceiptJson {
 		epoch: receipt.epoch,

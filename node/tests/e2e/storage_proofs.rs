@@ -330,7 +330,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	assert_eq!(rewards.points.get(DeviceKind::Storage), points);
 	assert!(rewards.blocks > 0);
 	assert!(rewards.pools.get(DeviceKind::Storage) > fee && rewards.validators > 0);
-	let receipt_key = pallet_emission::Receipts::<Runtime>::hashed_key_for(epoch.index, 0u64);
+	let earnings_key = pallet_emission::DeviceEarnings::<Runtime>::hashed_key_for(0u64);
 	let pending: Value =
 		client.request("depin_pendingRewards", rpc_params![0]).await.expect("depin_pendingRewards");
 	assert_eq!(pending["total"], fee.to_string(), "{pending}");
@@ -339,8 +339,7 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 	assert_eq!(pending["receipts"][0]["status"], "claimable");
 
 	// Alice claims both: the device's reward as its owner, the blocks' as their author.
-	let claim_device =
-		RuntimeCall::Emission(pallet_emission::Call::claim { device: 0, epoch: epoch.index });
+	let claim_device = RuntimeCall::Emission(pallet_emission::Call::claim { device: 0 });
 	let claim_blocks =
 		RuntimeCall::Emission(pallet_emission::Call::claim_validator { epoch: epoch.index });
 	let claims = RuntimeCall::Utility(pallet_utility::Call::batch_all {
@@ -363,7 +362,6 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		paid,
 		[
 			EmissionEvent::<Runtime>::RewardClaimed {
-				epoch: epoch.index,
 				device: 0,
 				owner: alice_id.clone(),
 				amount: fee,
@@ -378,9 +376,15 @@ async fn dev_node_challenges_a_storage_sector_and_accepts_its_proof() {
 		.map(|e| e.encode())
 		.collect::<Vec<_>>()
 	);
-	let receipt: pallet_emission::Receipt<Balance> =
-		storage(&client, receipt_key, claimed_in).await.expect("the receipt stays");
-	assert_eq!((receipt.points, receipt.paid), (points, Some(fee)));
+	// The claim settled the epoch into the device's balance and paid it: the device's earnings
+	// keep the epoch, paid, and an empty balance.
+	let earnings: pallet_emission::Earnings<Balance> =
+		storage(&client, earnings_key, claimed_in).await.expect("the earnings stay");
+	let settled = earnings.recent.last().expect("the settled epoch is kept");
+	assert_eq!(
+		(settled.epoch, settled.points, settled.amount, settled.settlement, earnings.accrued),
+		(epoch.index, points, fee, pallet_emission::Settlement::Paid, 0)
+	);
 	let receipts: Value = client
 		.request("depin_rewardReceipts", rpc_params![0, epoch.index, 1, claimed_in])
 		.await

@@ -36,7 +36,9 @@ fn closed_epoch<T: Config>(epoch: EpochIndex, pool: BalanceOf<T>, points: u64, b
 			pools,
 			validators: pool,
 			treasury: Zero::zero(),
-			claimed: Zero::zero(),
+			settled_points: PerKind::default(),
+			settled: PerKind::default(),
+			validators_paid: Zero::zero(),
 		},
 	);
 	T::Currency::mint_into(&Emission::<T>::pot(), pool.saturating_mul(4u32.into()))
@@ -75,17 +77,51 @@ mod benchmarks {
 		assert_eq!(ExpiredBefore::<T>::get(), n);
 	}
 
-	/// A device's first points in an epoch: a new receipt and the tally.
+	/// Earnings of `device` with a full list of recent epochs, a balance, and points in epoch
+	/// `open` (capped by fees above their share, so a capped kind reads the cap and pays).
+	fn earnings_with_open_epoch<T: Config>(device: DeviceId, open: EpochIndex) {
+		let mut earnings = Earnings::new(DeviceKind::Storage);
+		for epoch in 0..RECENT_RECEIPTS {
+			let _ = earnings.recent.try_push(SettledEpoch {
+				epoch,
+				points: 1,
+				amount: T::Currency::minimum_balance(),
+				settlement: Settlement::Accrued,
+			});
+		}
+		earnings.accrued = T::Currency::minimum_balance().saturating_mul(RECENT_RECEIPTS.into());
+		earnings.open = Some(OpenEpoch { epoch: open, points: 1, fees: a_large_reward::<T>() });
+		DeviceEarnings::<T>::insert(device, earnings);
+		T::Currency::mint_into(&Emission::<T>::pot(), earnings_accrued::<T>(device))
+			.expect("the pot takes funds");
+	}
+
+	fn earnings_accrued<T: Config>(device: DeviceId) -> BalanceOf<T> {
+		DeviceEarnings::<T>::get(device).map(|e| e.accrued).unwrap_or_default()
+	}
+
+	/// A device's first points in an epoch, after points in the epoch before: that epoch is
+	/// settled into its balance (its rewards read and written, the oldest recent epoch
+	/// dropped), then the points counted in its earnings and the tally.
 	#[benchmark]
 	fn proof_accepted() {
 		let (_, id) = device::<T>(0, DeviceKind::Storage);
+		let open = RECENT_RECEIPTS;
+		closed_epoch::<T>(open, a_large_reward::<T>(), 3, 1);
+		earnings_with_open_epoch::<T>(id, open);
+		let now = open.saturating_add(1);
+		CurrentEpoch::<T>::put(now);
+		let before = earnings_accrued::<T>(id);
 
 		#[block]
 		{
-			Emission::<T>::note_points(id, DeviceKind::Storage, 0, 1_000);
+			Emission::<T>::note_points(id, DeviceKind::Storage, now, 1_000);
 		}
 
-		assert_eq!(Receipts::<T>::get(0, id).map(|r| r.points), Some(1_000));
+		let earnings = DeviceEarnings::<T>::get(id).expect("the device has earnings");
+		assert_eq!(earnings.open.map(|o| (o.epoch, o.points)), Some((now, 1_000)));
+		assert!(earnings.accrued > before, "the epoch before was settled");
+		assert_eq!(earnings.recent.last().map(|r| r.epoch), Some(open));
 	}
 
 	/// An author's first block in an epoch.
@@ -101,7 +137,8 @@ mod benchmarks {
 		assert_eq!(AuthorReceipts::<T>::get(0, author).map(|r| r.blocks), Some(1));
 	}
 
-	/// A manager's claim (the longer origin check), paying a new amount to the owner.
+	/// A manager's claim (the longer origin check), settling the device's ended epoch into
+	/// its balance and paying the balance to the owner.
 	#[benchmark]
 	fn claim() {
 		let (owner, id) = device::<T>(0, DeviceKind::Storage);
@@ -112,16 +149,17 @@ mod benchmarks {
 			Some(manager.clone()),
 		)
 		.expect("the owner sets a manager");
-		closed_epoch::<T>(0, a_large_reward::<T>(), 3, 1);
-		Receipts::<T>::insert(0, id, Receipt { kind: DeviceKind::Storage, points: 1, paid: None });
-		// Fees burned above the share: a kind capped by usage reads its cap and still pays.
-		UsageCaps::<T>::insert(0, id, a_large_reward::<T>());
-		CurrentEpoch::<T>::put(1);
+		let open = RECENT_RECEIPTS;
+		closed_epoch::<T>(open, a_large_reward::<T>(), 3, 1);
+		earnings_with_open_epoch::<T>(id, open);
+		CurrentEpoch::<T>::put(open.saturating_add(1));
+		let before = <T as Config>::Currency::balance(&owner);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(manager), id, 0);
+		_(RawOrigin::Signed(manager), id);
 
-		assert!(Receipts::<T>::get(0, id).and_then(|r| r.paid).is_some());
+		assert!(earnings_accrued::<T>(id).is_zero());
+		assert!(<T as Config>::Currency::balance(&owner) > before);
 	}
 
 	#[benchmark]
@@ -137,15 +175,13 @@ mod benchmarks {
 		assert!(AuthorReceipts::<T>::get(0, author).and_then(|r| r.paid).is_some());
 	}
 
-	/// Idle-time deletion of `n` receipts of an expired epoch, then finding it empty.
+	/// Idle-time deletion of `n` validators' receipts of an expired epoch, then finding it
+	/// empty.
 	#[benchmark]
 	fn clean_receipts(n: Linear<0, 1_000>) {
-		for device in 0..n {
-			Receipts::<T>::insert(
-				0,
-				DeviceId::from(device),
-				Receipt { kind: DeviceKind::Storage, points: 1, paid: None },
-			);
+		for author in 0..n {
+			let author: T::AccountId = account("author", author, 0);
+			AuthorReceipts::<T>::insert(0, author, AuthorReceipt { blocks: 1, paid: None });
 		}
 		CurrentEpoch::<T>::put(2);
 		ExpiredBefore::<T>::put(1);

@@ -17,9 +17,21 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{AccountIdConversion, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	traits::{
+		AccountIdConversion, CheckedAdd, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero,
+	},
 	DispatchResult, Perbill,
 };
+
+/// What paying a device's balance out did.
+enum PayOut<Balance> {
+	/// Paid this much (perhaps nothing, for a settled share that rounded to nothing).
+	Paid(Balance),
+	/// Nothing: the only epoch to settle had expired.
+	Expired,
+	/// Nothing: no balance and no ended epoch to settle.
+	Nothing,
+}
 
 impl<T: Config> Pallet<T> {
 	/// The pot: holds every claimable reward, plus the existential deposit.
@@ -55,26 +67,17 @@ impl<T: Config> Pallet<T> {
 	/// Count `points` for `device` in `epoch`, within the bounds: at most
 	/// [`MAX_POINTS_PER_PROOF`] per proof and [`MAX_DEVICE_POINTS_PER_EPOCH`] per device and
 	/// epoch; points that would overflow the kind's tally are refused rather than saturated.
-	/// The receipt and the tally change together or not at all, so the receipts of an epoch
-	/// always add up to its tally and its claims to at most its pool.
+	/// The device's open epoch and the tally change together or not at all, so the devices'
+	/// points of an epoch always add up to its tally and their settlements to at most its
+	/// pool. A device's first points in an epoch settle the epoch it earned in before.
 	pub(crate) fn note_points(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, points: u64) {
-		if epoch < CurrentEpoch::<T>::get() {
-			// The proofs pallet only accepts proofs for the epoch in progress.
-			defensive!("points for an epoch that has ended");
-			return;
-		}
-		let existing = Receipts::<T>::get(epoch, device);
-		let new_receipt = existing.is_none();
-		let mut receipt = existing.unwrap_or(Receipt { kind, points: 0, paid: None });
-		if receipt.kind != kind {
-			defensive!("a device earns points in one kind");
-			return;
-		}
-		let room = MAX_DEVICE_POINTS_PER_EPOCH.saturating_sub(receipt.points);
+		let Some((mut earnings, settled)) = Self::earnings_in(device, kind, epoch) else { return };
+		let open = earnings.open.get_or_insert(OpenEpoch { epoch, ..Default::default() });
+		let room = MAX_DEVICE_POINTS_PER_EPOCH.saturating_sub(open.points);
 		let counted = points.min(MAX_POINTS_PER_PROOF).min(room);
 		let mut tally = Tallies::<T>::get(epoch);
 		let (Some(sum), Some(total)) =
-			(receipt.points.checked_add(counted), tally.points.checked_add(kind, counted))
+			(open.points.checked_add(counted), tally.points.checked_add(kind, counted))
 		else {
 			Self::deposit_event(Event::PointsCapped {
 				device,
@@ -82,28 +85,116 @@ impl<T: Config> Pallet<T> {
 				reported: points,
 				counted: 0,
 			});
+			if settled {
+				DeviceEarnings::<T>::insert(device, earnings);
+			}
 			return;
 		};
 		if counted < points {
 			Self::deposit_event(Event::PointsCapped { device, epoch, reported: points, counted });
 		}
-		if counted == 0 {
-			return;
-		}
-		receipt.points = sum;
+		open.points = sum;
 		tally.points = total;
-		Receipts::<T>::insert(epoch, device, receipt);
-		Tallies::<T>::insert(epoch, tally);
-		if new_receipt {
-			UnpaidReceipts::<T>::mutate(device, |count| *count = count.saturating_add(1));
+		if counted > 0 {
+			Tallies::<T>::insert(epoch, tally);
+		}
+		if counted > 0 || settled {
+			DeviceEarnings::<T>::insert(device, earnings);
 		}
 	}
 
-	/// One receipt of `device` is paid (or deleted unpaid with its expired epoch).
-	fn receipt_settled(device: DeviceId) {
-		UnpaidReceipts::<T>::mutate_exists(device, |count| {
-			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
-		});
+	/// `device`'s earnings, ready to take points or fees of `kind` in `epoch`: the epoch it
+	/// earned in before is settled (and then the flag is true). `None` (and nothing changed) for an epoch that has ended or
+	/// a device that earns in another kind: the proof pallets never report either.
+	fn earnings_in(
+		device: DeviceId,
+		kind: DeviceKind,
+		epoch: EpochIndex,
+	) -> Option<(Earnings<BalanceOf<T>>, bool)> {
+		if epoch < CurrentEpoch::<T>::get() {
+			// The proof pallets only accept proofs for the epoch in progress.
+			defensive!("points or fees for an epoch that has ended");
+			return None;
+		}
+		let mut earnings = DeviceEarnings::<T>::get(device).unwrap_or_else(|| Earnings::new(kind));
+		if earnings.kind != kind {
+			defensive!("a device earns in one kind");
+			return None;
+		}
+		let settled = earnings.open.is_some_and(|open| open.epoch < epoch);
+		if settled {
+			if let Err(error) = Self::settle(device, &mut earnings) {
+				// Bounded points make this impossible; the points are lost, not paid twice.
+				defensive!("an epoch's settlements exceed its pool", error);
+			}
+		}
+		Some((earnings, settled))
+	}
+
+	/// Settle `earnings`' open epoch if it has ended: add its share of the epoch's pool to the
+	/// balance (nothing if the epoch has expired), and remember it among the recent epochs.
+	/// Returns whether there was one to settle. On an error nothing is written, but the open
+	/// epoch is gone from `earnings`.
+	pub(crate) fn settle(
+		device: DeviceId,
+		earnings: &mut Earnings<BalanceOf<T>>,
+	) -> Result<bool, Error<T>> {
+		let current = CurrentEpoch::<T>::get();
+		let Some(open) = earnings.open.filter(|open| open.epoch < current) else {
+			return Ok(false);
+		};
+		earnings.open = None;
+		let kind = earnings.kind;
+		let live =
+			if Self::expired(open.epoch, current) { None } else { Rewards::<T>::get(open.epoch) };
+		let amount = match live {
+			Some(mut rewards) => {
+				let share =
+					Self::pro_rata(rewards.pools.get(kind), open.points, rewards.points.get(kind));
+				let amount =
+					if T::UsageCapped::contains(&kind) { share.min(open.fees) } else { share };
+				let settled_points = rewards
+					.settled_points
+					.checked_add(kind, open.points)
+					.filter(|settled| settled.get(kind) <= rewards.points.get(kind))
+					.ok_or(Error::<T>::PoolExhausted)?;
+				let settled = rewards
+					.settled
+					.checked_add(kind, amount)
+					.filter(|settled| settled.get(kind) <= rewards.pools.get(kind))
+					.ok_or(Error::<T>::PoolExhausted)?;
+				let accrued =
+					earnings.accrued.checked_add(&amount).ok_or(Error::<T>::PoolExhausted)?;
+				rewards.settled_points = settled_points;
+				rewards.settled = settled;
+				earnings.accrued = accrued;
+				Rewards::<T>::insert(open.epoch, rewards);
+				Some(amount)
+			},
+			None => None,
+		};
+		if open.points > 0 {
+			let settlement =
+				if amount.is_some() { Settlement::Accrued } else { Settlement::Expired };
+			let amount = amount.unwrap_or_else(Zero::zero);
+			if earnings.recent.is_full() {
+				earnings.recent.remove(0);
+			}
+			let _ = earnings.recent.try_push(SettledEpoch {
+				epoch: open.epoch,
+				points: open.points,
+				amount,
+				settlement,
+			});
+			Self::deposit_event(Event::RewardSettled {
+				device,
+				epoch: open.epoch,
+				points: open.points,
+				amount,
+				expired: settlement == Settlement::Expired,
+			});
+		}
+		Ok(true)
 	}
 
 	pub(crate) fn note_block(author: T::AccountId) {
@@ -169,7 +260,9 @@ impl<T: Config> Pallet<T> {
 				pools,
 				validators,
 				treasury,
-				claimed: Zero::zero(),
+				settled_points: PerKind::default(),
+				settled: PerKind::default(),
+				validators_paid: Zero::zero(),
 			},
 		);
 		Self::deposit_event(Event::EpochRewarded {
@@ -256,7 +349,8 @@ impl<T: Config> Pallet<T> {
 		count
 	}
 
-	/// Delete receipts of expired epochs within `remaining` weight. Returns the weight used.
+	/// Delete validators' receipts of expired epochs within `remaining` weight. Returns the
+	/// weight used.
 	pub(crate) fn clean_receipts(remaining: Weight) -> Weight {
 		let mut epoch = CleanedBefore::<T>::get();
 		let expired = ExpiredBefore::<T>::get();
@@ -265,7 +359,6 @@ impl<T: Config> Pallet<T> {
 			return check;
 		}
 		let base = T::WeightInfo::clean_receipts(0);
-		// Each receipt: its deletion and its device's unpaid count (both in the benchmark).
 		let per_receipt = T::WeightInfo::clean_receipts(1).saturating_sub(base);
 		let Some(room) = remaining.checked_sub(&base.saturating_add(check)) else {
 			return Weight::zero();
@@ -288,20 +381,9 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::clean_receipts(cleaned).saturating_add(check)
 	}
 
-	/// Remove up to `budget` receipts of `epoch`, counting them off. True once none is left.
+	/// Remove up to `budget` validators' receipts of `epoch`, counting them off. True once
+	/// none is left.
 	fn clean_epoch(epoch: EpochIndex, budget: &mut u32) -> bool {
-		let mut devices = Receipts::<T>::drain_prefix(epoch);
-		loop {
-			if *budget == 0 {
-				return false;
-			}
-			let Some((device, receipt)) = devices.next() else { break };
-			UsageCaps::<T>::remove(epoch, device);
-			if receipt.paid.is_none() {
-				Self::receipt_settled(device);
-			}
-			*budget = budget.saturating_sub(1);
-		}
 		let mut authors = AuthorReceipts::<T>::drain_prefix(epoch);
 		loop {
 			if *budget == 0 {
@@ -322,35 +404,13 @@ impl<T: Config> Pallet<T> {
 			|| epoch.saturating_add(T::ClaimWindow::get().max(1)) < current
 	}
 
-	/// What `device`'s `receipt` of `epoch` pays: `pool × points / category points`, and for a
-	/// kind capped by usage at most the fees its usage burned in the epoch.
-	pub(crate) fn receipt_amount(
-		epoch: EpochIndex,
-		device: DeviceId,
-		receipt: &Receipt<BalanceOf<T>>,
-		rewards: &EpochRewards<BalanceOf<T>>,
-	) -> BalanceOf<T> {
-		let share = Self::pro_rata(
-			rewards.pools.get(receipt.kind),
-			receipt.points,
-			rewards.points.get(receipt.kind),
-		);
-		if T::UsageCapped::contains(&receipt.kind) {
-			share.min(UsageCaps::<T>::get(epoch, device))
-		} else {
-			share
-		}
-	}
-
 	/// `device` burned `amount` in fees on usage it was paid for in `epoch`: its cap grows.
-	pub(crate) fn note_fee(device: DeviceId, epoch: EpochIndex, amount: u128) {
-		if epoch < CurrentEpoch::<T>::get() {
-			defensive!("fees for an epoch that has ended");
-			return;
-		}
+	pub(crate) fn note_fee(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, amount: u128) {
+		let Some((mut earnings, _)) = Self::earnings_in(device, kind, epoch) else { return };
+		let open = earnings.open.get_or_insert(OpenEpoch { epoch, ..Default::default() });
 		// Bounded by the total issuance: the fees are real balance taken from clients.
-		let amount = BalanceOf::<T>::unique_saturated_from(amount);
-		UsageCaps::<T>::mutate(epoch, device, |cap| *cap = cap.saturating_add(amount));
+		open.fees = open.fees.saturating_add(BalanceOf::<T>::unique_saturated_from(amount));
+		DeviceEarnings::<T>::insert(device, earnings);
 	}
 
 	fn claimable_rewards(epoch: EpochIndex) -> Result<EpochRewards<BalanceOf<T>>, Error<T>> {
@@ -360,40 +420,55 @@ impl<T: Config> Pallet<T> {
 		Rewards::<T>::get(epoch).ok_or(Error::<T>::EpochExpired)
 	}
 
-	fn pay(to: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	fn pay(to: &T::AccountId, amount: BalanceOf<T>) -> Result<(), Error<T>> {
 		T::Currency::transfer(&Self::pot(), to, amount, Preservation::Preserve)
 			.map_err(|_| Error::<T>::PotExhausted)?;
 		Ok(())
 	}
 
-	pub(crate) fn do_claim(
-		who: &T::AccountId,
-		device: DeviceId,
-		epoch: EpochIndex,
-	) -> DispatchResult {
-		let mut rewards = Self::claimable_rewards(epoch)?;
+	pub(crate) fn do_claim(who: &T::AccountId, device: DeviceId) -> DispatchResult {
 		let owner = T::Registry::owner(device).ok_or(Error::<T>::UnknownDevice)?;
 		ensure!(
 			*who == owner || T::Registry::manager(device).as_ref() == Some(who),
 			Error::<T>::NotOwnerOrManager
 		);
-		let mut receipt = Receipts::<T>::get(epoch, device).ok_or(Error::<T>::NothingToClaim)?;
-		ensure!(receipt.paid.is_none(), Error::<T>::AlreadyClaimed);
-		let amount = Self::receipt_amount(epoch, device, &receipt, &rewards);
-		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
-
-		// A share that rounds to nothing settles the receipt with nothing paid, so it does
-		// not keep the device from being removed.
-		if !amount.is_zero() {
-			Self::pay(&owner, amount)?;
+		match Self::pay_out(device, &owner)? {
+			// A settlement worth nothing still succeeds, so the device can be removed.
+			PayOut::Paid(_) => Ok(()),
+			PayOut::Expired => Err(Error::<T>::EpochExpired.into()),
+			PayOut::Nothing => Err(Error::<T>::NothingToClaim.into()),
 		}
-		receipt.paid = Some(amount);
-		rewards.claimed = rewards.claimed.saturating_add(amount);
-		Receipts::<T>::insert(epoch, device, receipt);
-		Rewards::<T>::insert(epoch, rewards);
-		Self::receipt_settled(device);
-		Self::deposit_event(Event::RewardClaimed { epoch, device, owner, amount });
-		Ok(())
+	}
+
+	/// Settle `device`'s ended epoch and pay its balance to `owner`. Nothing is paid (and
+	/// only an expired epoch's settlement recorded) if there was nothing to pay.
+	fn pay_out(device: DeviceId, owner: &T::AccountId) -> Result<PayOut<BalanceOf<T>>, Error<T>> {
+		let Some(mut earnings) = DeviceEarnings::<T>::get(device) else {
+			return Ok(PayOut::Nothing);
+		};
+		let settled = Self::settle(device, &mut earnings)?;
+		let amount = earnings.accrued;
+		let expired =
+			earnings.recent.last().is_some_and(|last| last.settlement == Settlement::Expired);
+		if amount.is_zero() && (!settled || expired) {
+			if settled {
+				DeviceEarnings::<T>::insert(device, earnings);
+				return Ok(PayOut::Expired);
+			}
+			return Ok(PayOut::Nothing);
+		}
+		if !amount.is_zero() {
+			Self::pay(owner, amount)?;
+		}
+		earnings.accrued = Zero::zero();
+		for epoch in earnings.recent.iter_mut() {
+			if epoch.settlement == Settlement::Accrued {
+				epoch.settlement = Settlement::Paid;
+			}
+		}
+		DeviceEarnings::<T>::insert(device, earnings);
+		Self::deposit_event(Event::RewardClaimed { device, owner: owner.clone(), amount });
+		Ok(PayOut::Paid(amount))
 	}
 
 	pub(crate) fn do_claim_validator(who: &T::AccountId, epoch: EpochIndex) -> DispatchResult {
@@ -406,11 +481,15 @@ impl<T: Config> Pallet<T> {
 			u64::from(rewards.blocks),
 		);
 		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
-		ensure!(amount <= rewards.unclaimed(), Error::<T>::PoolExhausted);
+		ensure!(
+			rewards.validators_paid.saturating_add(amount) <= rewards.validators
+				&& amount <= rewards.unclaimed(),
+			Error::<T>::PoolExhausted
+		);
 
 		Self::pay(who, amount)?;
 		receipt.paid = Some(amount);
-		rewards.claimed = rewards.claimed.saturating_add(amount);
+		rewards.validators_paid = rewards.validators_paid.saturating_add(amount);
 		AuthorReceipts::<T>::insert(epoch, who, receipt);
 		Rewards::<T>::insert(epoch, rewards);
 		Self::deposit_event(Event::ValidatorRewardClaimed {
@@ -459,61 +538,74 @@ impl<T: Config> Pallet<T> {
 		let mut outstanding = BalanceOf::<T>::zero();
 		for (epoch, rewards) in Rewards::<T>::iter() {
 			ensure!(epoch >= expired && epoch < current, "rewards of an epoch not claimable");
+			for kind in DeviceKind::ALL {
+				ensure!(
+					rewards.settled.get(kind) <= rewards.pools.get(kind),
+					"a kind paid more than its pool"
+				);
+				ensure!(
+					rewards.settled_points.get(kind) <= rewards.points.get(kind),
+					"more points settled than earned"
+				);
+			}
 			ensure!(
-				rewards.claimed <= rewards.pools.total().saturating_add(rewards.validators),
-				"claimed more than the pools"
+				rewards.validators_paid <= rewards.validators,
+				"validators paid more than their pool"
 			);
-			let paid_devices = Receipts::<T>::iter_prefix_values(epoch)
-				.filter_map(|r| r.paid)
-				.fold(BalanceOf::<T>::zero(), |sum, paid| sum.saturating_add(paid));
 			let paid_authors = AuthorReceipts::<T>::iter_prefix_values(epoch)
 				.filter_map(|r| r.paid)
 				.fold(BalanceOf::<T>::zero(), |sum, paid| sum.saturating_add(paid));
 			ensure!(
-				paid_devices.saturating_add(paid_authors) == rewards.claimed,
-				"receipts do not add up to what the epoch paid"
+				paid_authors == rewards.validators_paid,
+				"validators' receipts do not add up to what the epoch paid them"
 			);
-			let points: PerKind<u64> =
-				Receipts::<T>::iter_prefix_values(epoch).fold(PerKind::default(), |mut sum, r| {
-					sum.add(r.kind, r.points);
-					sum
-				});
-			ensure!(points == rewards.points, "receipts do not add up to the epoch's points");
-			let paid: PerKind<BalanceOf<T>> =
-				Receipts::<T>::iter_prefix_values(epoch).fold(PerKind::default(), |mut sum, r| {
-					sum.add(r.kind, r.paid.unwrap_or_default());
-					sum
-				});
-			for kind in DeviceKind::ALL {
-				ensure!(
-					paid.get(kind) <= rewards.pools.get(kind),
-					"a kind paid more than its pool"
-				);
-			}
-			ensure!(paid_authors <= rewards.validators, "validators paid more than their pool");
 			outstanding = outstanding.saturating_add(rewards.unclaimed());
 		}
+		// Devices' balances, and the points of the epoch in progress.
+		let mut open_points = PerKind::<u64>::default();
+		for (device, earnings) in DeviceEarnings::<T>::iter() {
+			outstanding = outstanding.saturating_add(earnings.accrued);
+			if let Some(open) = earnings.open {
+				ensure!(open.epoch <= current, "a device earning in a future epoch");
+				if open.epoch == current {
+					open_points.add(earnings.kind, open.points);
+				}
+			}
+			ensure!(
+				earnings
+					.recent
+					.iter()
+					.zip(earnings.recent.iter().skip(1))
+					.all(|(a, b)| a.epoch < b.epoch)
+					&& earnings.open.is_none_or(|open| {
+						earnings.recent.last().is_none_or(|last| last.epoch < open.epoch)
+					}),
+				"a device's epochs out of order"
+			);
+			ensure!(
+				!earnings.accrued.is_zero()
+					|| earnings
+						.recent
+						.iter()
+						.all(|e| e.settlement != Settlement::Accrued || e.amount.is_zero()),
+				"an accrued epoch without a balance"
+			);
+			ensure!(T::Registry::owner(device).is_some(), "earnings of a removed device");
+		}
+		ensure!(
+			open_points == Tallies::<T>::get(current).points,
+			"devices' points do not add up to the epoch's tally"
+		);
 		let spendable = T::Currency::reducible_balance(
 			&Self::pot(),
 			Preservation::Preserve,
 			frame_support::traits::tokens::Fortitude::Polite,
 		);
-		ensure!(spendable >= outstanding, "the pot holds less than the unclaimed rewards");
+		ensure!(spendable >= outstanding, "the pot holds less than it owes");
 		let cleaned = CleanedBefore::<T>::get();
 		ensure!(
-			Receipts::<T>::iter_keys().all(|(epoch, _)| epoch >= cleaned),
+			AuthorReceipts::<T>::iter_keys().all(|(epoch, _)| epoch >= cleaned),
 			"receipts left of a cleaned epoch"
-		);
-		let mut unpaid: alloc::collections::BTreeMap<DeviceId, u32> = Default::default();
-		for (_, device, receipt) in Receipts::<T>::iter() {
-			if receipt.paid.is_none() {
-				let count = unpaid.entry(device).or_default();
-				*count = count.saturating_add(1);
-			}
-		}
-		ensure!(
-			UnpaidReceipts::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>() == unpaid,
-			"unpaid receipt counts out of step"
 		);
 		Ok(())
 	}
@@ -524,30 +616,66 @@ impl<T: Config> depin_proving::OnProofAccepted for Pallet<T> {
 		Self::note_points(device, kind, epoch, points)
 	}
 
-	fn fee_burned(device: DeviceId, _kind: DeviceKind, epoch: EpochIndex, amount: u128) {
-		Self::note_fee(device, epoch, amount)
+	fn fee_burned(device: DeviceId, kind: DeviceKind, epoch: EpochIndex, amount: u128) {
+		Self::note_fee(device, kind, epoch, amount)
 	}
 
-	/// The epoch read and the cap read and written.
+	/// Settling the device's epoch before, as for points (the benchmark's worst case; the
+	/// tally it writes there makes up for the fee's own arithmetic).
 	fn fee_weight() -> Weight {
-		T::DbWeight::get().reads_writes(2, 1)
+		T::WeightInfo::proof_accepted()
 	}
 
-	/// The benchmark's weight (a device's first points in an epoch: its receipt, the tally and
-	/// its unpaid count).
+	/// The benchmark's weight: a device's first points in an epoch, which settle the epoch it
+	/// earned in before (its earnings, that epoch's rewards and the tally, each read and
+	/// written).
 	fn weight() -> Weight {
 		T::WeightInfo::proof_accepted()
 	}
 }
 
-/// A device is kept in the registry while it has unpaid receipts.
+/// A device is kept in the registry while it has a balance, or points in an epoch that is
+/// not over or can still be settled: its owner must be there to be paid.
 impl<T: Config> depin_proving::UnclaimedRewards for Pallet<T> {
 	fn has_unclaimed(device: DeviceId) -> bool {
-		UnpaidReceipts::<T>::contains_key(device)
+		DeviceEarnings::<T>::get(device).is_some_and(|earnings| {
+			!earnings.accrued.is_zero()
+				|| earnings.open.is_some_and(|open| {
+					open.points > 0 && !Self::expired(open.epoch, CurrentEpoch::<T>::get())
+				})
+		})
 	}
 
 	fn weight() -> Weight {
-		T::DbWeight::get().reads(1)
+		T::DbWeight::get().reads(3)
+	}
+}
+
+/// A device sold is paid out to the seller first: what it earned before the sale was the
+/// seller's. A removed device's earnings go with it (it can only be removed with nothing left
+/// to pay: [`depin_proving::UnclaimedRewards`]).
+impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
+	fn before_change(device: DeviceId, change: depin_proving::DeviceChange) {
+		match change {
+			depin_proving::DeviceChange::Transfer => {
+				let Some(seller) = T::Registry::owner(device) else { return };
+				if let Err(error) = Self::pay_out(device, &seller) {
+					defensive!("the pot pays every balance", error);
+				}
+			},
+			depin_proving::DeviceChange::Remove => DeviceEarnings::<T>::remove(device),
+			depin_proving::DeviceChange::Retire | depin_proving::DeviceChange::Move => {},
+		}
+	}
+
+	fn weight(change: depin_proving::DeviceChange) -> Weight {
+		match change {
+			depin_proving::DeviceChange::Transfer => T::WeightInfo::claim(),
+			depin_proving::DeviceChange::Remove => T::DbWeight::get().writes(1),
+			depin_proving::DeviceChange::Retire | depin_proving::DeviceChange::Move => {
+				Weight::zero()
+			},
+		}
 	}
 }
 

@@ -5,28 +5,32 @@
 //! total issuance.
 //!
 //! - **Epochs.** The proofs pallet's proving epochs. While an epoch runs, accepted proofs add
-//!   points to the device's [`Receipt`] and its category's tally ([`depin_proving::OnProofAccepted`]),
-//!   and each block adds one to its author's [`AuthorReceipt`] (`pallet_authorship`'s event
-//!   handler). When the epoch ends ([`depin_proving::OnEpochEnd`]) its points are final.
+//!   points to the device's [`Earnings`] and its category's tally
+//!   ([`depin_proving::OnProofAccepted`]), and each block adds one to its author's
+//!   [`AuthorReceipt`] (`pallet_authorship`'s event handler). When the epoch ends
+//!   ([`depin_proving::OnEpochEnd`]) its points are final.
 //! - **Closing an epoch** (O(1)): its emission is split by parameters into a pool per provider
 //!   category (storage, coverage, compute), one for the validators, and the rest for the
 //!   treasury. The pools of categories that earned points, and the validators' pool, are minted
 //!   into the pallet's pot; the treasury's part is minted to the treasury. A category without
 //!   points in the epoch gets nothing minted.
-//! - **Claims** (O(1), no iteration anywhere): a device's owner or manager claims
-//!   `pool × points / category points` of one epoch for the owner (for a kind capped by
-//!   usage, [`Config::UsageCapped`], at most the fees its paid usage burned in the epoch); a validator claims
-//!   `pool × blocks / epoch blocks`. Receipts record what was paid, so an operator can always
-//!   answer "where are my rewards?" ([`Pallet::reward_receipt`], through the runtime API `DepinApi`).
-//! - **Expiry.** An epoch is claimable for `ClaimWindow` epochs after it ends. Then what is
-//!   left of it goes to the treasury, a bounded number of epochs per epoch end, and its
-//!   receipts are deleted in idle time, a bounded number per block.
+//! - **Lazy rewards** (O(1), no iteration anywhere): a device's ended epoch is *settled* into
+//!   its balance, `pool × points / category points` (for a kind capped by usage,
+//!   [`Config::UsageCapped`], at most the fees its paid usage burned in the epoch), when its
+//!   points of a later epoch come in or at a claim. One claim by the owner or manager pays the
+//!   whole balance, however many epochs it holds; a validator claims
+//!   `pool × blocks / epoch blocks` per epoch. Each device keeps its newest settled epochs, so
+//!   an operator can always answer "where are my rewards?" ([`Pallet::reward_receipts`],
+//!   through the runtime API `DepinApi`).
+//! - **Expiry.** An ended epoch can be settled for `ClaimWindow` epochs. Then what nobody
+//!   settled of it goes to the treasury, a bounded number of epochs per epoch end; validators'
+//!   receipts are deleted in idle time, a bounded number per block. A balance never expires.
 //! - **Burns.** [`SlashedFunds`] takes slashed device deposits to the treasury or burns them
 //!   (the `BurnSlashed` parameter); [`Burn`] burns what it is given (dust) and counts it.
 //!
 //! Invariants (`try_state`): total issuance = genesis issuance + minted − burned; minted never
-//! above what the schedule allowed; the pot holds at least every live epoch's unclaimed
-//! rewards; each live epoch's paid receipts add up to what it has paid.
+//! above what the schedule allowed; the pot holds at least every live epoch's unsettled
+//! rewards and every device's balance; no kind settles more than its pool or its points.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -35,6 +39,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+pub mod migrations;
 mod queries;
 pub mod schedule;
 pub mod types;
@@ -70,7 +75,7 @@ pub mod pallet {
 	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// At most this many expired epochs are paid to the treasury per epoch end (more than one
 	/// only after governance shortens the claim window).
@@ -127,8 +132,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type BurnSlashed: Get<bool>;
 
-		/// The kinds whose rewards are capped by usage (HIP-10): a device's claim for an epoch
-		/// is at most the protocol fees its paid usage burned in it
+		/// The kinds whose rewards are capped by usage (HIP-10): what a device's epoch settles
+		/// for is at most the protocol fees its paid usage burned in it
 		/// ([`depin_proving::OnProofAccepted::fee_burned`]). What the cap holds back stays in
 		/// the pot and goes to the treasury when the epoch expires.
 		type UsageCapped: Contains<DeviceKind>;
@@ -150,16 +155,11 @@ pub mod pallet {
 	pub type Rewards<T: Config> =
 		StorageMap<_, Twox64Concat, EpochIndex, EpochRewards<BalanceOf<T>>>;
 
-	/// Devices' reward receipts, by epoch then device.
+	/// Each device's rewards: the epoch it is earning in, its settled balance and its newest
+	/// settled epochs. Kept while the device is registered.
 	#[pallet::storage]
-	pub type Receipts<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		EpochIndex,
-		Twox64Concat,
-		DeviceId,
-		Receipt<BalanceOf<T>>,
-	>;
+	pub type DeviceEarnings<T: Config> =
+		StorageMap<_, Twox64Concat, DeviceId, Earnings<BalanceOf<T>>>;
 
 	/// Validators' reward receipts, by epoch then author.
 	#[pallet::storage]
@@ -173,29 +173,11 @@ pub mod pallet {
 	>;
 
 	/// Epochs before this one have expired: their unclaimed rewards went to the treasury.
-	/// Receipts of each device with points, not paid and not yet deleted with their expired
-	/// epoch. While a device has any, the registry keeps it (and so its owner, to pay).
-	#[pallet::storage]
-	pub type UnpaidReceipts<T: Config> = StorageMap<_, Twox64Concat, DeviceId, u32, ValueQuery>;
-
 	#[pallet::storage]
 	pub type ExpiredBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
-	/// The protocol fees each device's paid usage burned, by epoch then device: the most a
-	/// device of a [`Config::UsageCapped`] kind may claim for the epoch. Deleted with the
-	/// epoch's receipts.
-	#[pallet::storage]
-	pub type UsageCaps<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		EpochIndex,
-		Twox64Concat,
-		DeviceId,
-		BalanceOf<T>,
-		ValueQuery,
-	>;
-
-	/// Epochs before this one have no receipts left (idle-time cleanup follows expiry).
+	/// Epochs before this one have no validators' receipts left (idle-time cleanup follows
+	/// expiry).
 	#[pallet::storage]
 	pub type CleanedBefore<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
@@ -243,13 +225,17 @@ pub mod pallet {
 			validators: BalanceOf<T>,
 			treasury: BalanceOf<T>,
 		},
-		/// A device's reward for an epoch was paid to its owner.
-		RewardClaimed {
-			epoch: EpochIndex,
+		/// A device's points in an ended epoch were settled: `amount` was added to its balance,
+		/// or nothing if the epoch had expired (`expired`).
+		RewardSettled {
 			device: DeviceId,
-			owner: T::AccountId,
+			epoch: EpochIndex,
+			points: u64,
 			amount: BalanceOf<T>,
+			expired: bool,
 		},
+		/// A device's balance was paid to its owner.
+		RewardClaimed { device: DeviceId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// A validator's reward for an epoch was paid.
 		ValidatorRewardClaimed { epoch: EpochIndex, validator: T::AccountId, amount: BalanceOf<T> },
 		/// An epoch's claim window closed; what was left went to the treasury.
@@ -273,7 +259,8 @@ pub mod pallet {
 		EpochNotEnded,
 		/// The epoch's claim window has closed; its rewards went to the treasury.
 		EpochExpired,
-		/// Nothing earned in that epoch (no points or blocks, or a reward that rounds to 0).
+		/// Nothing to claim: no balance and no ended epoch to settle (for a validator, no
+		/// blocks authored in that epoch, or a reward that rounds to 0).
 		NothingToClaim,
 		/// That reward has been paid already.
 		AlreadyClaimed,
@@ -313,13 +300,14 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Pay `device`'s reward for `epoch` to the device's owner. By the owner or the
-		/// manager, once the epoch has ended and before its claim window closes.
-		#[pallet::call_index(0)]
+		/// Pay everything `device` has earned to its owner: its balance, after settling the
+		/// epoch it last earned in if that has ended. By the owner or the manager, at any time,
+		/// however many epochs have passed: O(1). (Call index 0 was the claim of one epoch.)
+		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::claim())]
-		pub fn claim(origin: OriginFor<T>, device: DeviceId, epoch: EpochIndex) -> DispatchResult {
+		pub fn claim(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_claim(&who, device, epoch)
+			Self::do_claim(&who, device)
 		}
 
 		/// Pay the caller's reward for the blocks it authored in `epoch`.

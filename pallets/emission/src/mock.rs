@@ -58,7 +58,7 @@ impl pallet_devices::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Slashed = SlashedFunds<Test>;
-	type OnDeviceChange = ();
+	type OnDeviceChange = Emission;
 	type Rewards = Emission;
 	type SuspendOrigin = EnsureRoot<AccountId>;
 	type DepositBase = DepositBase;

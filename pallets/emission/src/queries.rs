@@ -9,67 +9,107 @@ use pallet_devices::{DeviceId, DeviceKind, MAX_PAGE};
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// The device's receipt for `epoch`, if it earned points in it and the receipt is still
-	/// kept (receipts of expired epochs are deleted in idle time).
+	/// The device's receipt for `epoch`, if it earned points in it and its earnings still
+	/// keep it: the epoch it is earning in or last earned in, and its newest settled epochs
+	/// ([`RECENT_RECEIPTS`]).
 	pub fn reward_receipt(
 		device: DeviceId,
 		epoch: EpochIndex,
 	) -> Option<RewardReceipt<BalanceOf<T>>> {
-		let receipt = Receipts::<T>::get(epoch, device)?;
-		let current = CurrentEpoch::<T>::get();
-		let mut report = RewardReceipt {
-			epoch,
-			kind: receipt.kind,
-			points: receipt.points,
-			category_points: 0,
-			pool: Zero::zero(),
-			amount: receipt.paid.unwrap_or_else(Zero::zero),
-			status: RewardStatus::Expired,
-		};
-		if epoch >= current {
-			report.category_points = Tallies::<T>::get(epoch).points.get(receipt.kind);
-			report.status = RewardStatus::InProgress;
-		} else if let Some(rewards) = Rewards::<T>::get(epoch) {
-			report.category_points = rewards.points.get(receipt.kind);
-			report.pool = rewards.pools.get(receipt.kind);
-			if receipt.paid.is_none() {
-				report.amount = Self::receipt_amount(epoch, device, &receipt, &rewards);
-			}
-		}
-		report.status = match (report.status, receipt.paid) {
-			(RewardStatus::InProgress, _) => RewardStatus::InProgress,
-			(_, Some(_)) => RewardStatus::Claimed,
-			_ if Self::expired(epoch, current) => RewardStatus::Expired,
-			_ => RewardStatus::Claimable {
-				until: epoch.saturating_add(T::ClaimWindow::get().max(1)),
-			},
-		};
-		Some(report)
+		Self::reward_receipts(device, Some(epoch), 1).into_iter().find(|r| r.epoch == epoch)
 	}
 
-	/// The device's receipts from epoch `from` on (the oldest kept if `None`), oldest first, at
-	/// most `limit` (capped at [`MAX_PAGE`]). The next page starts after the last epoch.
+	/// The device's kept receipts from epoch `from` on (all if `None`), oldest first, at most
+	/// `limit` (capped at [`MAX_PAGE`]). The next page starts after the last epoch.
 	pub fn reward_receipts(
 		device: DeviceId,
 		from: Option<EpochIndex>,
 		limit: u32,
 	) -> Vec<RewardReceipt<BalanceOf<T>>> {
-		let oldest = CleanedBefore::<T>::get();
-		let from = from.unwrap_or(oldest).max(oldest);
-		(from..=CurrentEpoch::<T>::get())
-			.filter_map(|epoch| Self::reward_receipt(device, epoch))
-			.take(limit.min(MAX_PAGE) as usize)
-			.collect()
+		let Some(earnings) = DeviceEarnings::<T>::get(device) else { return Vec::new() };
+		let from = from.unwrap_or_default();
+		let settled = earnings.recent.iter().map(|s| Self::settled_receipt(earnings.kind, s));
+		let open = earnings
+			.open
+			.filter(|open| open.points > 0)
+			.map(|open| Self::open_receipt(earnings.kind, &open));
+		settled.chain(open).filter(|r| r.epoch >= from).take(limit.min(MAX_PAGE) as usize).collect()
 	}
 
-	/// The device's rewards that can be claimed now, oldest first.
+	/// The receipt of an epoch settled into a device's balance.
+	fn settled_receipt(
+		kind: DeviceKind,
+		settled: &SettledEpoch<BalanceOf<T>>,
+	) -> RewardReceipt<BalanceOf<T>> {
+		let rewards = Rewards::<T>::get(settled.epoch).unwrap_or_default();
+		RewardReceipt {
+			epoch: settled.epoch,
+			kind,
+			points: settled.points,
+			category_points: rewards.points.get(kind),
+			pool: rewards.pools.get(kind),
+			amount: settled.amount,
+			status: match settled.settlement {
+				Settlement::Accrued => RewardStatus::Accrued,
+				Settlement::Paid => RewardStatus::Claimed,
+				Settlement::Expired => RewardStatus::Expired,
+			},
+		}
+	}
+
+	/// The receipt of the epoch a device is earning in or last earned in, not yet settled:
+	/// what settling it would add to the balance.
+	fn open_receipt(
+		kind: DeviceKind,
+		open: &OpenEpoch<BalanceOf<T>>,
+	) -> RewardReceipt<BalanceOf<T>> {
+		let current = CurrentEpoch::<T>::get();
+		let mut report = RewardReceipt {
+			epoch: open.epoch,
+			kind,
+			points: open.points,
+			category_points: 0,
+			pool: Zero::zero(),
+			amount: Zero::zero(),
+			status: RewardStatus::InProgress,
+		};
+		if open.epoch >= current {
+			report.category_points = Tallies::<T>::get(open.epoch).points.get(kind);
+		} else if let Some(rewards) =
+			Rewards::<T>::get(open.epoch).filter(|_| !Self::expired(open.epoch, current))
+		{
+			report.category_points = rewards.points.get(kind);
+			report.pool = rewards.pools.get(kind);
+			let share = Self::pro_rata(report.pool, open.points, report.category_points);
+			report.amount =
+				if T::UsageCapped::contains(&kind) { share.min(open.fees) } else { share };
+			report.status = RewardStatus::Claimable {
+				until: open.epoch.saturating_add(T::ClaimWindow::get().max(1)),
+			};
+		} else {
+			report.status = RewardStatus::Expired;
+		}
+		report
+	}
+
+	/// What a claim of the device would pay now: its balance, and its ended epoch not yet
+	/// settled. The receipts listed are the ones it pays, oldest first.
 	pub fn pending_rewards(device: DeviceId) -> PendingRewards<BalanceOf<T>> {
-		let receipts: Vec<_> = (ExpiredBefore::<T>::get()..CurrentEpoch::<T>::get())
-			.filter_map(|epoch| Self::reward_receipt(device, epoch))
-			.filter(|r| matches!(r.status, RewardStatus::Claimable { .. }) && !r.amount.is_zero())
+		let Some(earnings) = DeviceEarnings::<T>::get(device) else {
+			return PendingRewards { total: Zero::zero(), receipts: Vec::new() };
+		};
+		let receipts: Vec<_> = Self::reward_receipts(device, None, MAX_PAGE)
+			.into_iter()
+			.filter(|r| {
+				matches!(r.status, RewardStatus::Claimable { .. } | RewardStatus::Accrued)
+					&& !r.amount.is_zero()
+			})
 			.collect();
-		let total = receipts.iter().fold(BalanceOf::<T>::zero(), |t, r| t.saturating_add(r.amount));
-		PendingRewards { total, receipts }
+		let open = receipts
+			.iter()
+			.filter(|r| matches!(r.status, RewardStatus::Claimable { .. }))
+			.fold(BalanceOf::<T>::zero(), |t, r| t.saturating_add(r.amount));
+		PendingRewards { total: earnings.accrued.saturating_add(open), receipts }
 	}
 
 	/// What a device of `kind` can expect from the epoch in progress, planned to run over
@@ -85,7 +125,11 @@ impl<T: Config> Pallet<T> {
 		end: BlockNumberFor<T>,
 	) -> RewardEstimate<BalanceOf<T>> {
 		let epoch = CurrentEpoch::<T>::get();
-		let points = Receipts::<T>::get(epoch, device).map_or(0, |r| r.points);
+		let open = DeviceEarnings::<T>::get(device)
+			.and_then(|earnings| earnings.open)
+			.filter(|open| open.epoch == epoch)
+			.unwrap_or_default();
+		let points = open.points;
 		let potential_points = potential_points.max(points);
 		let category_points = Tallies::<T>::get(epoch).points.get(kind);
 		let emission = schedule::epoch_emission(
@@ -101,7 +145,7 @@ impl<T: Config> Pallet<T> {
 		let whole = category_points.saturating_sub(points).saturating_add(potential_points);
 		let mut amount = Self::pro_rata(pool, potential_points, whole);
 		if T::UsageCapped::contains(&kind) {
-			amount = amount.min(UsageCaps::<T>::get(epoch, device));
+			amount = amount.min(open.fees);
 		}
 		RewardEstimate { epoch, points, potential_points, category_points, pool, amount }
 	}

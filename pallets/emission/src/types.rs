@@ -1,6 +1,7 @@
 //! The pallet's types.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
 use pallet_devices::DeviceKind;
 use scale_info::TypeInfo;
 use sp_runtime::{
@@ -55,7 +56,6 @@ impl<T: Copy + Saturating + Default> PerKind<T> {
 		}
 	}
 
-	/// The sum of the values (saturating).
 	/// `self` with `amount` added to `kind`, if it does not overflow.
 	pub fn checked_add(&self, kind: DeviceKind, amount: T) -> Option<Self>
 	where
@@ -67,6 +67,7 @@ impl<T: Copy + Saturating + Default> PerKind<T> {
 		Some(sum)
 	}
 
+	/// The sum of the values (saturating).
 	pub fn total(&self) -> T {
 		self.0.iter().fold(T::default(), |sum, v| sum.saturating_add(*v))
 	}
@@ -104,28 +105,91 @@ pub struct EpochRewards<Balance> {
 	pub validators: Balance,
 	/// Minted straight to the treasury.
 	pub treasury: Balance,
-	/// Paid out of `pools` and `validators` so far.
-	pub claimed: Balance,
+	/// Points of each category settled so far (each device's once, into its balance): at most
+	/// `points`, so no device's points are paid twice.
+	pub settled_points: PerKind<u64>,
+	/// What each category's settled points were worth: at most its pool.
+	pub settled: PerKind<Balance>,
+	/// Paid to block authors so far: at most `validators`.
+	pub validators_paid: Balance,
 }
 
 impl<Balance: Copy + Saturating + Default> EpochRewards<Balance> {
-	/// What the pot holds for this epoch: minted for claims and not yet claimed.
+	/// What the pot holds for this epoch: minted for rewards and not yet settled or paid.
 	pub fn unclaimed(&self) -> Balance {
-		self.pools.total().saturating_add(self.validators).saturating_sub(self.claimed)
+		self.pools
+			.total()
+			.saturating_add(self.validators)
+			.saturating_sub(self.settled.total())
+			.saturating_sub(self.validators_paid)
 	}
 }
 
-/// A device's reward receipt for one epoch: the points it earned, and once claimed, what it
-/// was paid. Its reward before the claim is `pool × points / category points` of the epoch
-/// ([`crate::Pallet::reward_receipt`]).
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub struct Receipt<Balance> {
-	/// The category the points count in.
-	pub kind: DeviceKind,
-	/// Proof points earned in the epoch.
+/// How many settled epochs a device's [`Earnings`] keep (the newest), for the runtime API's
+/// receipts. Older ones are in the `RewardAccrued` events.
+pub const RECENT_RECEIPTS: u32 = 4;
+
+/// A device's points (and, for a kind capped by usage, the fees its usage burned) in one
+/// epoch, not yet settled into its balance.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct OpenEpoch<Balance> {
+	/// The epoch.
+	pub epoch: EpochIndex,
+	/// Proof points earned in it.
 	pub points: u64,
-	/// What the claim paid (to the device's owner), once claimed.
-	pub paid: Option<Balance>,
+	/// Protocol fees its paid usage burned in it: the most it can earn in a capped kind.
+	pub fees: Balance,
+}
+
+/// What became of one settled epoch of a device.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub enum Settlement {
+	/// Added to the device's balance, waiting for a claim.
+	Accrued,
+	/// Added to the balance, then paid to the owner by a claim.
+	Paid,
+	/// Settled after the epoch's claim window closed: its pool had gone to the treasury.
+	Expired,
+}
+
+/// One settled epoch of a device.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct SettledEpoch<Balance> {
+	/// The epoch.
+	pub epoch: EpochIndex,
+	/// The device's points in it.
+	pub points: u64,
+	/// What they were worth: `pool × points / category points`, rounded down, and for a kind
+	/// capped by usage at most the fees burned.
+	pub amount: Balance,
+	/// Where the amount went.
+	pub settlement: Settlement,
+}
+
+/// A device's rewards, settled lazily (Helium's lazy distributor, on chain): the epoch it is
+/// earning points in, and the balance of the epochs before, which one claim pays out whatever
+/// their number.
+///
+/// When points (or fees) come in for a later epoch than `open`'s, or the owner claims after
+/// it ended, `open` is settled: its share of its epoch's pool is added to `accrued`. Each step
+/// is O(1), so a device need not claim every epoch: one claim at any time pays everything.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Earnings<Balance> {
+	/// The category the device's points count in.
+	pub kind: DeviceKind,
+	/// The epoch it last earned in, not yet settled.
+	pub open: Option<OpenEpoch<Balance>>,
+	/// Settled and not yet claimed: the pot holds it for the owner, and it never expires.
+	pub accrued: Balance,
+	/// The newest settled epochs, oldest first.
+	pub recent: BoundedVec<SettledEpoch<Balance>, ConstU32<RECENT_RECEIPTS>>,
+}
+
+impl<Balance: Default> Earnings<Balance> {
+	/// A device's earnings before its first points.
+	pub fn new(kind: DeviceKind) -> Self {
+		Self { kind, open: None, accrued: Default::default(), recent: Default::default() }
+	}
 }
 
 /// A validator's reward receipt for one epoch.

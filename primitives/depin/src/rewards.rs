@@ -24,16 +24,19 @@ pub enum RewardStatus {
 	/// The epoch is in progress: points still come in, and the pool is not minted yet (see
 	/// [`RewardEstimate`] for a projection).
 	InProgress,
-	/// The epoch has ended and the reward can be claimed while the epoch in progress is at
-	/// most `until`.
+	/// The epoch has ended and its reward is not settled yet: a claim while the epoch in
+	/// progress is at most `until` settles and pays it, as do the device's next points.
 	Claimable {
 		/// The last epoch during which the claim is accepted.
 		until: EpochIndex,
 	},
 	/// Paid to the device's owner.
 	Claimed,
-	/// Not claimed in time: the epoch's unclaimed rewards went to the treasury.
+	/// Not settled in time: the epoch's unclaimed rewards went to the treasury.
 	Expired,
+	/// Settled into the device's balance (when it earned in a later epoch, or at a claim):
+	/// the next claim pays it, and it never expires.
+	Accrued,
 }
 
 /// A device's reward receipt for one epoch, as the runtime API reports it: the answer to
@@ -57,12 +60,12 @@ pub struct RewardReceipt<Balance> {
 	pub status: RewardStatus,
 }
 
-/// A device's rewards that can be claimed now.
+/// What a claim of a device would pay now.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct PendingRewards<Balance> {
-	/// The sum of `receipts`' amounts.
+	/// The device's balance, with its ended epoch not yet settled.
 	pub total: Balance,
-	/// The claimable receipts, oldest first (the first expires first).
+	/// The receipts it pays that are still kept (a device keeps its newest few), oldest first.
 	pub receipts: Vec<RewardReceipt<Balance>>,
 }
 

@@ -58,7 +58,11 @@ sp_api::decl_runtime_apis! {
 	/// `deals_of_device`).
 	///
 	/// Version 4: permanent deals (`permanent_deal`, `permanent_deals`, `replica_by_root`).
-	#[api_version(4)]
+	///
+	/// Version 5: lazy rewards. A receipt may be `RewardStatus::Accrued` (settled into the
+	/// device's balance, which one claim pays); `reward_receipts` lists the epochs a device's
+	/// earnings keep (the newest few), and `pending_rewards` what a claim pays now.
+	#[api_version(5)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -124,14 +128,16 @@ sp_api::decl_runtime_apis! {
 		fn compute_job(job: JobId) -> Option<Job<AccountId, Balance, BlockNumber>>;
 
 		/// A device's reward receipts from epoch `from_epoch` on (the oldest kept if `None`),
-		/// oldest first, at most `limit` (capped at [`MAX_PAGE`]).
+		/// oldest first, at most `limit` (capped at [`MAX_PAGE`]). A device keeps the epoch it
+		/// earns in and its newest settled ones (version 5).
 		fn reward_receipts(
 			device: DeviceId,
 			from_epoch: Option<EpochIndex>,
 			limit: u32,
 		) -> Vec<RewardReceipt<Balance>>;
 
-		/// A device's rewards that can be claimed now, and their total.
+		/// What a claim of the device pays now (its balance and its ended epoch not yet
+		/// settled), with the receipts it still keeps of it.
 		fn pending_rewards(device: DeviceId) -> PendingRewards<Balance>;
 
 		/// What the epoch in progress may pay a device if it answers its open challenges, or

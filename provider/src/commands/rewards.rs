@@ -11,8 +11,9 @@ use crate::{
 	report::{dpn, Report},
 };
 
-/// Claim every claimable reward of the given devices (all of the signer's if empty), waiting
-/// for the claim as `wait` says.
+/// Claim everything the given devices (all of the signer's if empty) have earned: one call per
+/// device with something to pay, whatever the number of epochs (the chain settles rewards
+/// lazily), waiting for the claim as `wait` says.
 pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64], wait: Wait) -> Result<Report> {
 	let owner = signer.public_key().to_account_id();
 	let devices: Vec<u64> = if devices.is_empty() {
@@ -23,14 +24,12 @@ pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64], wait: Wait)
 	let mut calls = Vec::new();
 	let mut expected: u128 = 0;
 	for &device in &devices {
-		for receipt in chain.pending_rewards(device).await?.receipts {
+		let pending = chain.pending_rewards(device).await?;
+		if pending.total > 0 {
 			calls.push(depin::Call::Emission(
-				depin::runtime_types::pallet_emission::pallet::Call::claim {
-					device,
-					epoch: receipt.epoch,
-				},
+				depin::runtime_types::pallet_emission::pallet::Call::claim { device },
 			));
-			expected = expected.saturating_add(receipt.amount);
+			expected = expected.saturating_add(pending.total);
 		}
 	}
 	if calls.is_empty() {
@@ -46,12 +45,15 @@ pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64], wait: Wait)
 		total = total.saturating_add(event.amount);
 		claimed.push(json!({
 			"device": event.device,
-			"epoch": event.epoch,
 			"amount": event.amount.to_string(),
 		}));
 	}
 	Ok(Report::new(
-		format!("claimed {count} reward(s): {} (in block {:?})", dpn(total), included.block),
+		format!(
+			"claimed the rewards of {count} device(s): {} (in block {:?})",
+			dpn(total),
+			included.block
+		),
 		json!({ "claimed": claimed, "total": total.to_string(), "expected": expected.to_string() }),
 	))
 }
@@ -68,6 +70,7 @@ pub async fn rewards(chain: &Chain, device: u64) -> Result<Report> {
 			depin_runtime_api::RewardStatus::Claimable { until } => {
 				format!("claimable until epoch {until}")
 			},
+			depin_runtime_api::RewardStatus::Accrued => "in its balance".into(),
 			depin_runtime_api::RewardStatus::Claimed => "claimed".into(),
 			depin_runtime_api::RewardStatus::Expired => "expired".into(),
 		};

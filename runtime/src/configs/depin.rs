@@ -20,8 +20,8 @@ use crate::{
 			compute_params, coverage_params, device_params, emission_params, proof_params,
 		},
 	},
-	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Hash, Proofs, Runtime,
-	RuntimeHoldReason, Signature, HOURS, UNITS,
+	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Emission, Hash, Proofs,
+	Runtime, RuntimeHoldReason, Signature, HOURS, UNITS,
 };
 
 impl pallet_devices::Config for Runtime {
@@ -32,7 +32,7 @@ impl pallet_devices::Config for Runtime {
 	type Slashed = pallet_emission::SlashedFunds<Runtime>;
 	/// Storage proofs and compute keep fault ledgers: settled before a device retires, moves
 	/// or changes hands. Coverage forgets when a retiring device was last heard.
-	type OnDeviceChange = (Proofs, Compute, Coverage);
+	type OnDeviceChange = (Proofs, Compute, Coverage, Emission);
 	/// A device is removed only once its rewards are claimed (or expired).
 	type Rewards = crate::Emission;
 	/// Root until governance provides a dedicated track.

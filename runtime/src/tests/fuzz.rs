@@ -754,10 +754,7 @@ impl Fuzzer {
 		}
 		let (device, owner) = self.device(None);
 		let signer = self.signer_or_anyone(owner.as_ref());
-		self.apply(
-			signer,
-			RuntimeCall::Emission(pallet_emission::Call::claim { device, epoch: past }),
-		);
+		self.apply(signer, RuntimeCall::Emission(pallet_emission::Call::claim { device }));
 	}
 
 	/// A compute device enrolling in or withdrawing from the audits, or a hotspot joining or
