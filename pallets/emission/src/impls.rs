@@ -104,16 +104,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `device`'s earnings, ready to take points or fees of `kind` in `epoch`: the epoch it
-	/// earned in before is settled (and then the flag is true). `None` (and nothing changed) for an epoch that has ended or
-	/// a device that earns in another kind: the proof pallets never report either.
+	/// earned in before is settled (and then the flag is true). `None` (and nothing changed) for
+	/// an epoch not in progress or a device that earns in another kind: the proof pallets never
+	/// report either.
 	fn earnings_in(
 		device: DeviceId,
 		kind: DeviceKind,
 		epoch: EpochIndex,
 	) -> Option<(Earnings<BalanceOf<T>>, bool)> {
-		if epoch < CurrentEpoch::<T>::get() {
+		if epoch != CurrentEpoch::<T>::get() {
 			// The proof pallets only accept proofs for the epoch in progress.
-			defensive!("points or fees for an epoch that has ended");
+			defensive!("points or fees for an epoch not in progress");
 			return None;
 		}
 		let mut earnings = DeviceEarnings::<T>::get(device).unwrap_or_else(|| Earnings::new(kind));
@@ -133,15 +134,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Settle `earnings`' open epoch if it has ended: add its share of the epoch's pool to the
 	/// balance (nothing if the epoch has expired), and remember it among the recent epochs.
-	/// Returns whether there was one to settle. On an error nothing is written, but the open
-	/// epoch is gone from `earnings`.
+	/// Returns `Some(expired)` if there was one to settle. On an error nothing is written, but
+	/// the open epoch is gone from `earnings`.
 	pub(crate) fn settle(
 		device: DeviceId,
 		earnings: &mut Earnings<BalanceOf<T>>,
-	) -> Result<bool, Error<T>> {
+	) -> Result<Option<bool>, Error<T>> {
 		let current = CurrentEpoch::<T>::get();
 		let Some(open) = earnings.open.filter(|open| open.epoch < current) else {
-			return Ok(false);
+			return Ok(None);
 		};
 		earnings.open = None;
 		let kind = earnings.kind;
@@ -173,9 +174,9 @@ impl<T: Config> Pallet<T> {
 			},
 			None => None,
 		};
+		let expired = amount.is_none();
 		if open.points > 0 {
-			let settlement =
-				if amount.is_some() { Settlement::Accrued } else { Settlement::Expired };
+			let settlement = if expired { Settlement::Expired } else { Settlement::Accrued };
 			let amount = amount.unwrap_or_else(Zero::zero);
 			if earnings.recent.is_full() {
 				earnings.recent.remove(0);
@@ -194,7 +195,7 @@ impl<T: Config> Pallet<T> {
 				expired: settlement == Settlement::Expired,
 			});
 		}
-		Ok(true)
+		Ok(Some(expired))
 	}
 
 	pub(crate) fn note_block(author: T::AccountId) {
@@ -448,14 +449,13 @@ impl<T: Config> Pallet<T> {
 		};
 		let settled = Self::settle(device, &mut earnings)?;
 		let amount = earnings.accrued;
-		let expired =
-			earnings.recent.last().is_some_and(|last| last.settlement == Settlement::Expired);
-		if amount.is_zero() && (!settled || expired) {
-			if settled {
+		match settled {
+			None if amount.is_zero() => return Ok(PayOut::Nothing),
+			Some(true) if amount.is_zero() => {
 				DeviceEarnings::<T>::insert(device, earnings);
 				return Ok(PayOut::Expired);
-			}
-			return Ok(PayOut::Nothing);
+			},
+			_ => {},
 		}
 		if !amount.is_zero() {
 			Self::pay(owner, amount)?;
@@ -532,9 +532,6 @@ impl<T: Config> Pallet<T> {
 		let expired = ExpiredBefore::<T>::get();
 		ensure!(CleanedBefore::<T>::get() <= expired, "receipts cleaned before expiry");
 		ensure!(expired <= current, "an epoch expired before it ended");
-		for epoch in Tallies::<T>::iter_keys() {
-			ensure!(epoch >= current, "a tally of an ended epoch");
-		}
 		let mut outstanding = BalanceOf::<T>::zero();
 		for (epoch, rewards) in Rewards::<T>::iter() {
 			ensure!(epoch >= expired && epoch < current, "rewards of an epoch not claimable");
@@ -561,15 +558,14 @@ impl<T: Config> Pallet<T> {
 			);
 			outstanding = outstanding.saturating_add(rewards.unclaimed());
 		}
-		// Devices' balances, and the points of the epoch in progress.
-		let mut open_points = PerKind::<u64>::default();
+		// Devices' balances, and their points not yet settled, by epoch.
+		let mut open_points: alloc::collections::BTreeMap<EpochIndex, PerKind<u64>> =
+			Default::default();
 		for (device, earnings) in DeviceEarnings::<T>::iter() {
 			outstanding = outstanding.saturating_add(earnings.accrued);
 			if let Some(open) = earnings.open {
 				ensure!(open.epoch <= current, "a device earning in a future epoch");
-				if open.epoch == current {
-					open_points.add(earnings.kind, open.points);
-				}
+				open_points.entry(open.epoch).or_default().add(earnings.kind, open.points);
 			}
 			ensure!(
 				earnings
@@ -593,8 +589,24 @@ impl<T: Config> Pallet<T> {
 			ensure!(T::Registry::owner(device).is_some(), "earnings of a removed device");
 		}
 		ensure!(
-			open_points == Tallies::<T>::get(current).points,
+			open_points.get(&current).copied().unwrap_or_default()
+				== Tallies::<T>::get(current).points,
 			"devices' points do not add up to the epoch's tally"
+		);
+		// A live epoch's points are settled or still open, never both, never more.
+		for (epoch, rewards) in Rewards::<T>::iter() {
+			let open = open_points.get(&epoch).copied().unwrap_or_default();
+			for kind in DeviceKind::ALL {
+				ensure!(
+					rewards.settled_points.get(kind).saturating_add(open.get(kind))
+						<= rewards.points.get(kind),
+					"an epoch's settled and open points exceed its points"
+				);
+			}
+		}
+		ensure!(
+			Tallies::<T>::iter_keys().all(|epoch| epoch == current),
+			"a tally of an epoch not in progress"
 		);
 		let spendable = T::Currency::reducible_balance(
 			&Self::pot(),
@@ -646,8 +658,9 @@ impl<T: Config> depin_proving::UnclaimedRewards for Pallet<T> {
 		})
 	}
 
+	/// The device's earnings, the epoch in progress, the expiry mark and the claim window.
 	fn weight() -> Weight {
-		T::DbWeight::get().reads(3)
+		T::DbWeight::get().reads(4)
 	}
 }
 
@@ -659,7 +672,11 @@ impl<T: Config> depin_proving::OnDeviceChange for Pallet<T> {
 		match change {
 			depin_proving::DeviceChange::Transfer => {
 				let Some(seller) = T::Registry::owner(device) else { return };
-				if let Err(error) = Self::pay_out(device, &seller) {
+				// In its own storage layer: a payout that fails leaves no settlement behind.
+				let paid = frame_support::storage::with_storage_layer(|| {
+					Self::pay_out(device, &seller).map_err(sp_runtime::DispatchError::from)
+				});
+				if let Err(error) = paid {
 					defensive!("the pot pays every balance", error);
 				}
 			},

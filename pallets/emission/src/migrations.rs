@@ -112,12 +112,12 @@ pub mod v1 {
 				reads.saturating_inc();
 				receipts.entry(device).or_default().push((epoch, receipt));
 			}
-			let caps: Vec<(EpochIndex, DeviceId, BalanceOf<T>)> = UsageCaps::<T>::drain().collect();
+			let caps: BTreeMap<(EpochIndex, DeviceId), BalanceOf<T>> = UsageCaps::<T>::drain()
+				.map(|(epoch, device, cap)| ((epoch, device), cap))
+				.collect();
 			reads = reads.saturating_add(caps.len() as u64);
 			let cap = |epoch: EpochIndex, device: DeviceId| {
-				caps.iter()
-					.find(|(e, d, _)| *e == epoch && *d == device)
-					.map_or_else(Zero::zero, |(_, _, cap)| *cap)
+				caps.get(&(epoch, device)).copied().unwrap_or_else(Zero::zero)
 			};
 
 			let mut earnings: BTreeMap<DeviceId, Earnings<BalanceOf<T>>> = BTreeMap::new();
@@ -125,6 +125,9 @@ pub mod v1 {
 				list.sort_by_key(|(epoch, _)| *epoch);
 				let Some((_, first)) = list.first() else { continue };
 				let mut record = Earnings::new(first.kind);
+				// A device removed since: its paid receipts still count in their epochs'
+				// books, but it keeps no record (no removal will come to delete it).
+				let registered = T::Registry::owner(device).is_some();
 				for (epoch, receipt) in list {
 					if receipt.kind != record.kind {
 						continue;
@@ -137,8 +140,15 @@ pub mod v1 {
 						});
 						continue;
 					}
-					let live =
-						epochs.get_mut(&epoch).filter(|_| !Pallet::<T>::expired(epoch, current));
+					// What was paid counts in its epoch's books while they are kept (an epoch
+					// past its window may still wait for its expiry); unpaid receipts of an
+					// expired epoch are not settled.
+					let expired = Pallet::<T>::expired(epoch, current);
+					let books = epochs.get_mut(&epoch);
+					let live = match receipt.paid {
+						Some(_) => books,
+						None => books.filter(|_| !expired),
+					};
 					let (amount, settlement) = match (receipt.paid, live) {
 						(Some(paid), Some(rewards)) => {
 							rewards.settled.add(receipt.kind, paid);
@@ -146,7 +156,7 @@ pub mod v1 {
 							(paid, Settlement::Paid)
 						},
 						(Some(paid), None) => (paid, Settlement::Paid),
-						(None, Some(rewards)) => {
+						(None, Some(rewards)) if registered => {
 							let share = Pallet::<T>::pro_rata(
 								rewards.pools.get(receipt.kind),
 								receipt.points,
@@ -162,7 +172,7 @@ pub mod v1 {
 							record.accrued = record.accrued.saturating_add(amount);
 							(amount, Settlement::Accrued)
 						},
-						(None, None) => (Zero::zero(), Settlement::Expired),
+						(None, _) => (Zero::zero(), Settlement::Expired),
 					};
 					if record.recent.is_full() {
 						record.recent.remove(0);
@@ -174,10 +184,12 @@ pub mod v1 {
 						settlement,
 					});
 				}
-				earnings.insert(device, record);
+				if registered {
+					earnings.insert(device, record);
+				}
 			}
 			// Fees burned in the epoch in progress by devices without points in it yet.
-			for (epoch, device, fees) in caps.iter().copied() {
+			for ((epoch, device), fees) in caps.iter().map(|(key, fees)| (*key, *fees)) {
 				if epoch < current {
 					continue;
 				}
@@ -307,6 +319,50 @@ mod tests {
 			let before = DeviceEarnings::<Test>::iter().collect::<Vec<_>>();
 			V0ToV1::<Test>::on_runtime_upgrade();
 			assert_eq!(DeviceEarnings::<Test>::iter().collect::<Vec<_>>(), before);
+		});
+	}
+
+	/// Receipts of a device removed since, and of an epoch past its window whose expiry is still
+	/// queued: what they were paid counts in their epochs' books (else the expiry would send
+	/// the treasury money the pot owes), and the removed device keeps no record.
+	#[test]
+	fn paid_receipts_count_in_their_books_whatever_became_of_the_device_or_the_epoch() {
+		build().execute_with(|| {
+			StorageVersion::new(0).put::<Pallet<Test>>();
+			CurrentEpoch::<Test>::put(5);
+			// Epoch 0 is past its 3-epoch window, its expiry not done yet.
+			ExpiredBefore::<Test>::put(0);
+			old::Rewards::<Test>::insert(
+				0,
+				OldEpochRewards {
+					points: PerKind([4, 0, 0]),
+					blocks: 0,
+					emission: 10_000,
+					pools: PerKind([4_000, 0, 0]),
+					validators: 0,
+					treasury: 1_000,
+					claimed: 4_000,
+				},
+			);
+			Balances::mint_into(&Pallet::<Test>::pot(), 1).unwrap();
+			Minted::<Test>::put(1);
+			Scheduled::<Test>::put(20_000);
+			let paid = |points, paid| OldReceipt { kind: DeviceKind::Storage, points, paid };
+			Receipts::<Test>::insert(0, STORAGE_A, paid(3, Some(3_000)));
+			Receipts::<Test>::insert(0, UNKNOWN, paid(1, Some(1_000)));
+
+			V0ToV1::<Test>::on_runtime_upgrade();
+
+			let epoch0 = Rewards::<Test>::get(0).unwrap();
+			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0]));
+			assert_eq!(epoch0.unclaimed(), 0, "nothing left for the treasury");
+			assert!(!DeviceEarnings::<Test>::contains_key(UNKNOWN));
+			let a = DeviceEarnings::<Test>::get(STORAGE_A).unwrap();
+			assert_eq!(
+				a.recent.iter().map(|r| (r.epoch, r.amount, r.settlement)).collect::<Vec<_>>(),
+				vec![(0, 3_000, Settlement::Paid)]
+			);
+			Pallet::<Test>::do_try_state().unwrap();
 		});
 	}
 }

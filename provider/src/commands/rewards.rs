@@ -25,7 +25,15 @@ pub async fn claim(chain: &Chain, signer: &Keypair, devices: &[u64], wait: Wait)
 	let mut expected: u128 = 0;
 	for &device in &devices {
 		let pending = chain.pending_rewards(device).await?;
-		if pending.total > 0 {
+		// An ended epoch worth nothing (its share rounded to 0, or no fees burned) is settled
+		// by a claim too: until then it keeps the device from being removed.
+		let unsettled = pending.total == 0
+			&& chain
+				.reward_receipts(device)
+				.await?
+				.iter()
+				.any(|r| matches!(r.status, depin_runtime_api::RewardStatus::Claimable { .. }));
+		if pending.total > 0 || unsettled {
 			calls.push(depin::Call::Emission(
 				depin::runtime_types::pallet_emission::pallet::Call::claim { device },
 			));
