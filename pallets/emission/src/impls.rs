@@ -150,10 +150,7 @@ impl<T: Config> Pallet<T> {
 			if Self::expired(open.epoch, current) { None } else { Rewards::<T>::get(open.epoch) };
 		let amount = match live {
 			Some(mut rewards) => {
-				let share =
-					Self::pro_rata(rewards.pools.get(kind), open.points, rewards.points.get(kind));
-				let amount =
-					if T::UsageCapped::contains(&kind) { share.min(open.fees) } else { share };
+				let amount = Self::epoch_share(&rewards, kind, open.points, open.fees);
 				let settled_points = rewards
 					.settled_points
 					.checked_add(kind, open.points)
@@ -403,6 +400,23 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn expired(epoch: EpochIndex, current: EpochIndex) -> bool {
 		epoch < ExpiredBefore::<T>::get()
 			|| epoch.saturating_add(T::ClaimWindow::get().max(1)) < current
+	}
+
+	/// What `points` of `kind` in the epoch of `rewards` are worth: `pool × points / category
+	/// points`, rounded down, and for a kind capped by usage at most the `fees` its usage
+	/// burned in the epoch.
+	pub(crate) fn epoch_share(
+		rewards: &EpochRewards<BalanceOf<T>>,
+		kind: DeviceKind,
+		points: u64,
+		fees: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let share = Self::pro_rata(rewards.pools.get(kind), points, rewards.points.get(kind));
+		if T::UsageCapped::contains(&kind) {
+			share.min(fees)
+		} else {
+			share
+		}
 	}
 
 	/// `device` burned `amount` in fees on usage it was paid for in `epoch`: its cap grows.

@@ -3,7 +3,6 @@
 use crate::{pallet::*, types::*, BalanceOf};
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::{Decode, Encode};
-use frame_support::traits::Contains;
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
@@ -157,16 +156,12 @@ pub mod v1 {
 						},
 						(Some(paid), None) => (paid, Settlement::Paid),
 						(None, Some(rewards)) if registered => {
-							let share = Pallet::<T>::pro_rata(
-								rewards.pools.get(receipt.kind),
+							let amount = Pallet::<T>::epoch_share(
+								rewards,
+								receipt.kind,
 								receipt.points,
-								rewards.points.get(receipt.kind),
+								cap(epoch, device),
 							);
-							let amount = if <T as Config>::UsageCapped::contains(&receipt.kind) {
-								share.min(cap(epoch, device))
-							} else {
-								share
-							};
 							rewards.settled.add(receipt.kind, amount);
 							rewards.settled_points.add(receipt.kind, receipt.points);
 							record.accrued = record.accrued.saturating_add(amount);

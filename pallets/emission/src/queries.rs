@@ -80,9 +80,7 @@ impl<T: Config> Pallet<T> {
 		{
 			report.category_points = rewards.points.get(kind);
 			report.pool = rewards.pools.get(kind);
-			let share = Self::pro_rata(report.pool, open.points, report.category_points);
-			report.amount =
-				if T::UsageCapped::contains(&kind) { share.min(open.fees) } else { share };
+			report.amount = Self::epoch_share(&rewards, kind, open.points, open.fees);
 			report.status = RewardStatus::Claimable {
 				until: open.epoch.saturating_add(T::ClaimWindow::get().max(1)),
 			};
