@@ -6,4 +6,6 @@
 //! pre-signed, balance transfers beside them, and per block the proofs accepted, extrinsics,
 //! weight and length used, import time, node CPU, RSS and database size, as JSON and SVG.
 
+pub mod process;
 pub mod sparse;
+pub mod svg;
