@@ -64,7 +64,7 @@ pub fn disk_bytes(dir: &Path) -> u64 {
 			Ok(meta) => meta.blocks().saturating_mul(512),
 			Err(_) => 0,
 		})
-		.sum()
+		.fold(0u64, u64::saturating_add)
 }
 
 #[cfg(test)]

@@ -26,24 +26,25 @@ impl SparseSector {
 		let name = (b"depin-bench/sparse", device, sector);
 		let encoded = codec::Encode::encode(&name);
 		first.iter_mut().zip(encoded).for_each(|(byte, value)| *byte = value);
-		let mut zero = vec![leaf_hash::<Blake2>(&[0u8; CHUNK_SIZE])];
-		let mut leftmost = vec![leaf_hash::<Blake2>(&first)];
-		for h in 0..depth as usize {
-			let (z, l) = (zero[h], leftmost[h]);
-			zero.push(node_hash::<Blake2>(&z, &z));
-			leftmost.push(node_hash::<Blake2>(&l, &z));
+		let (mut z, mut l) = (leaf_hash::<Blake2>(&[0u8; CHUNK_SIZE]), leaf_hash::<Blake2>(&first));
+		let (mut zero, mut leftmost) = (vec![z], vec![l]);
+		for _ in 0..depth {
+			l = node_hash::<Blake2>(&l, &z);
+			z = node_hash::<Blake2>(&z, &z);
+			zero.push(z);
+			leftmost.push(l);
 		}
 		Self { depth, first, zero, leftmost }
 	}
 
 	/// How many chunks it has.
 	pub fn chunks(&self) -> u32 {
-		1u32 << self.depth
+		1u32.checked_shl(self.depth).unwrap_or(0)
 	}
 
 	/// Its Merkle root.
 	pub fn root(&self) -> Hash {
-		self.leftmost[self.depth as usize]
+		self.leftmost.last().copied().unwrap_or_default()
 	}
 
 	/// Chunk `index`.
@@ -57,14 +58,11 @@ impl SparseSector {
 
 	/// The Merkle path of chunk `index`, leaf level first.
 	pub fn path(&self, index: u32) -> Vec<Hash> {
-		(0..self.depth as usize)
+		(0..self.depth)
 			.map(|h| {
-				let sibling = (index >> h) ^ 1;
-				if sibling == 0 {
-					self.leftmost[h]
-				} else {
-					self.zero[h]
-				}
+				let sibling = index.checked_shr(h).unwrap_or(0) ^ 1;
+				let level = if sibling == 0 { &self.leftmost } else { &self.zero };
+				level.get(h as usize).copied().unwrap_or_default()
 			})
 			.collect()
 	}
