@@ -7,5 +7,6 @@
 //! weight and length used, import time, node CPU, RSS and database size, as JSON and SVG.
 
 pub mod process;
+pub mod spec;
 pub mod sparse;
 pub mod svg;
