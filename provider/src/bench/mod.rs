@@ -6,6 +6,7 @@
 //! pre-signed, balance transfers beside them, and per block the proofs accepted, extrinsics,
 //! weight and length used, import time, node CPU, RSS and database size, as JSON and SVG.
 
+pub mod metrics;
 pub mod process;
 pub mod spec;
 pub mod sparse;
