@@ -8,6 +8,6 @@
 
 pub mod metrics;
 pub mod process;
-pub mod spec;
 pub mod sparse;
+pub mod spec;
 pub mod svg;

@@ -92,8 +92,14 @@ mod tests {
 		for index in [0, 1, 2, 12_345, (1 << 20) - 1] {
 			let path = sparse.path(index);
 			assert_eq!(path.len(), 20);
-			verify_chunk::<Blake2>(&sparse.root(), sparse.chunks(), index, &sparse.chunk(index), &path)
-				.expect("the chunk verifies");
+			verify_chunk::<Blake2>(
+				&sparse.root(),
+				sparse.chunks(),
+				index,
+				&sparse.chunk(index),
+				&path,
+			)
+			.expect("the chunk verifies");
 		}
 		assert_ne!(SparseSector::new(1, 0, 20).root(), SparseSector::new(2, 0, 20).root());
 		assert_ne!(SparseSector::new(1, 0, 20).root(), SparseSector::new(1, 1, 20).root());

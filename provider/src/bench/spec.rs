@@ -22,12 +22,14 @@ pub struct Population {
 }
 
 /// Where the simulated storage devices stand (an H3 cell of resolution 12).
-pub const LOCATION: u64 = 0x8c1f_1d48_945d_9ff;
+pub const LOCATION: u64 = 0x08c1_f1d4_8945_d9ff;
 
 /// The key of simulated device `index`: derived from a seed, not a secret phrase (a phrase
 /// costs a key-stretching per key; a million keys must be cheap).
 pub fn device_pair(index: u32) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&sp_crypto_hashing::blake2_256(&("depin-bench/device", index).encode()))
+	sr25519::Pair::from_seed(&sp_crypto_hashing::blake2_256(
+		&("depin-bench/device", index).encode(),
+	))
 }
 
 /// The account that owns devices `group × DEVICES_PER_OWNER ..` (and signs their setup).
@@ -51,9 +53,8 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 		.pointer_mut("/genesis/runtimeGenesis")
 		.ok_or_else(|| anyhow!("the template is not a chain spec in patch form"))?;
 	genesis["code"] = json!(code);
-	let patch = genesis
-		.get_mut("patch")
-		.ok_or_else(|| anyhow!("the template's genesis has no patch"))?;
+	let patch =
+		genesis.get_mut("patch").ok_or_else(|| anyhow!("the template's genesis has no patch"))?;
 
 	let capacity = 1u64
 		.checked_shl(population.sector_depth)

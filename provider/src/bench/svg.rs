@@ -46,13 +46,14 @@ fn draw_panel(svg: &mut String, panel: &Panel<'_>, top: f64) {
 	};
 	let (x_min, x_max) = range(&mut panel.points.iter().map(|p| p.0));
 	let (_, y_max) = range(&mut panel.points.iter().map(|p| p.1));
-	let (x_min, x_max) = if x_min.is_finite() { (x_min, x_max.max(x_min + 1.0)) } else { (0.0, 1.0) };
+	let (x_min, x_max) =
+		if x_min.is_finite() { (x_min, x_max.max(x_min + 1.0)) } else { (0.0, 1.0) };
 	let y_max = if y_max.is_finite() && y_max > 0.0 { y_max } else { 1.0 };
 	let x = |v: f64| left + (v - x_min) / (x_max - x_min) * (right - left);
 	let y = |v: f64| lower - v / y_max * (lower - upper);
 	let _ = write!(
 		svg,
-		r#"<text x="{left}" y="{}" font-weight="bold">{} ({})</text><line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#888"/><line x1="{left}" y1="{upper}" x2="{left}" y2="{lower}" stroke="#888"/><text x="{}" y="{}" text-anchor="end">{}</text><text x="{}" y="{lower}" text-anchor="end">0</text><text x="{left}" y="{}">{}</text><text x="{right}" y="{}" text-anchor="end">{}</text>"#,
+		r##"<text x="{left}" y="{}" font-weight="bold">{} ({})</text><line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#888"/><line x1="{left}" y1="{upper}" x2="{left}" y2="{lower}" stroke="#888"/><text x="{}" y="{}" text-anchor="end">{}</text><text x="{}" y="{lower}" text-anchor="end">0</text><text x="{left}" y="{}">{}</text><text x="{right}" y="{}" text-anchor="end">{}</text>"##,
 		top + 10.0,
 		escape(panel.title),
 		escape(panel.unit),
@@ -96,7 +97,11 @@ mod tests {
 	#[test]
 	fn a_chart_has_a_polyline_per_panel_with_a_point_per_block() {
 		let panels = [
-			Panel { title: "proofs", unit: "per block", points: vec![(1.0, 0.0), (2.0, 10.0), (3.0, 5.0)] },
+			Panel {
+				title: "proofs",
+				unit: "per block",
+				points: vec![(1.0, 0.0), (2.0, 10.0), (3.0, 5.0)],
+			},
 			Panel { title: "weight <normal>", unit: "%", points: vec![(1.0, 20.0), (2.0, 40.0)] },
 			Panel { title: "empty", unit: "", points: vec![] },
 		];
