@@ -8,6 +8,7 @@
 
 pub mod metrics;
 pub mod process;
+pub mod prove;
 pub mod sparse;
 pub mod spec;
 pub mod svg;
