@@ -7,6 +7,7 @@
 //! weight and length used, import time, node CPU, RSS and database size, as JSON and SVG.
 
 pub mod metrics;
+pub mod node;
 pub mod process;
 pub mod prove;
 pub mod sparse;
