@@ -266,6 +266,59 @@ fn the_sectors_of_a_removed_device_go_with_it() {
 	});
 }
 
+#[test]
+fn genesis_sectors_are_committed_by_their_owners_and_challenged_from_epoch_one() {
+	let (a, b) = (sector_data(16, 1), sector_data(64, 2));
+	ExtBuilder::default()
+		.with_genesis_sectors(vec![
+			(STORAGE_A, a.root(), a.tree.chunks()),
+			(STORAGE_B, b.root(), b.tree.chunks()),
+		])
+		.build_and_execute(|| {
+			let sector = Sectors::<Test>::get(STORAGE_A, 0).unwrap();
+			assert_eq!((sector.root, sector.chunks, sector.committed_in), (a.root(), 16, 0));
+			assert_eq!(prover(STORAGE_B).committed_bytes, 64 * depin_merkle::CHUNK_SIZE as u64);
+			assert_eq!(RootHolders::<Test>::get(b.root()).unwrap().device, STORAGE_B);
+			assert_noop!(
+				Proofs::storage_challenge(STORAGE_A, 0, 0),
+				Error::<Test>::SectorNotChallenged
+			);
+			run_to_epoch(1);
+			let events = submit(vec![honest_proof(STORAGE_A, 0, &a), honest_proof(STORAGE_B, 0, &b)]);
+			assert_eq!(events.last(), Some(&Event::BatchProcessed { accepted: 2, rejected: 0 }));
+		});
+}
+
+#[test]
+#[should_panic(expected = "genesis sector")]
+fn a_genesis_sector_of_no_device_is_refused() {
+	let a = sector_data(1, 1);
+	ExtBuilder::default().with_genesis_sectors(vec![(77, a.root(), 1)]).build();
+}
+
+#[test]
+#[should_panic(expected = "CapacityExceeded")]
+fn a_genesis_sector_over_its_devices_capacity_is_refused() {
+	let big = sector_data(65, 1);
+	ExtBuilder::default().with_genesis_sectors(vec![(STORAGE_A, big.root(), 65)]).build();
+}
+
+#[test]
+#[should_panic(expected = "DuplicateRoot")]
+fn one_root_on_two_genesis_sectors_is_refused() {
+	let a = sector_data(1, 1);
+	ExtBuilder::default()
+		.with_genesis_sectors(vec![(STORAGE_A, a.root(), 1), (STORAGE_B, a.root(), 1)])
+		.build();
+}
+
+#[test]
+#[should_panic(expected = "NotStorageDevice")]
+fn a_genesis_sector_of_a_hotspot_is_refused() {
+	let a = sector_data(1, 1);
+	ExtBuilder::default().with_genesis_sectors(vec![(COVERAGE, a.root(), 1)]).build();
+}
+
 // ---- Storage proofs -------------------------------------------------------------------------
 
 #[test]
