@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod node;
 pub mod process;
 pub mod prove;
+pub mod run;
 pub mod sparse;
 pub mod spec;
 pub mod svg;

@@ -7,6 +7,8 @@ use codec::Encode;
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 
+use super::sparse::SparseSector;
+
 /// The registry lets an account own at most this many devices (`devices.MaxDevicesPerOwner`).
 pub const DEVICES_PER_OWNER: u32 = 1_000;
 
@@ -14,11 +16,41 @@ pub const DEVICES_PER_OWNER: u32 = 1_000;
 /// (100,000 DPN, of 10^12 planck).
 pub const OWNER_FUNDS: u128 = 100_000_000_000_000_000;
 
-/// How many storage devices, each with one sector of `sector_depth` (chunks `2^depth`).
+/// How many storage devices, each with one sector of `sector_depth` (chunks `2^depth`)
+/// committed at genesis; how many accounts send balance transfers; how long a proving epoch
+/// lasts.
 #[derive(Clone, Copy, Debug)]
 pub struct Population {
 	pub storage: u32,
 	pub sector_depth: u32,
+	pub senders: u32,
+	/// Blocks of a proving epoch (`proofs.ProvingPeriod`); proofs are answered within all of
+	/// it but the last two blocks (`proofs.ResponseWindow`), as on the dev chain.
+	pub epoch_blocks: u32,
+}
+
+/// What each transfer sender is given (1,000 DPN).
+pub const SENDER_FUNDS: u128 = 1_000_000_000_000_000;
+
+/// The key of transfer sender `index`.
+pub fn sender_pair(index: u32) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&sender_seed(index))
+}
+
+/// The same key as `pair`, as the transaction signer the provider uses.
+pub fn signer(seed: [u8; 32]) -> Result<subxt_signer::sr25519::Keypair> {
+	subxt_signer::sr25519::Keypair::from_secret_key(seed)
+		.map_err(|e| anyhow!("a bad secret key: {e:?}"))
+}
+
+/// The seed `owner_pair(group)` is made from.
+pub fn owner_seed(group: u32) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(&("depin-bench/owner", group).encode())
+}
+
+/// The seed `sender_pair(index)` is made from.
+pub fn sender_seed(index: u32) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(&("depin-bench/sender", index).encode())
 }
 
 /// Where the simulated storage devices stand (an H3 cell of resolution 12).
@@ -34,7 +66,7 @@ pub fn device_pair(index: u32) -> sr25519::Pair {
 
 /// The account that owns devices `group × DEVICES_PER_OWNER ..` (and signs their setup).
 pub fn owner_pair(group: u32) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&sp_crypto_hashing::blake2_256(&("depin-bench/owner", group).encode()))
+	sr25519::Pair::from_seed(&owner_seed(group))
 }
 
 /// The number of owners `population` needs.
@@ -42,10 +74,26 @@ pub fn owners(population: Population) -> u32 {
 	population.storage.div_ceil(DEVICES_PER_OWNER)
 }
 
+/// The id the chain gives simulated device `index`: genesis devices are numbered in order,
+/// after the template's own.
+pub fn device_id(template_devices: u32, index: u32) -> u64 {
+	u64::from(template_devices).saturating_add(u64::from(index))
+}
+
+/// How many devices the template registers at genesis.
+pub fn template_devices(template: &Value) -> u32 {
+	template
+		.pointer("/genesis/runtimeGenesis/patch/devices/devices")
+		.and_then(Value::as_array)
+		.map_or(0, |devices| u32::try_from(devices.len()).unwrap_or(u32::MAX))
+}
+
 /// `template` (a chain spec from `depin-node export-chain-spec --chain dev`, in its patch
-/// form) with the runtime `code` (hex, as a chain spec holds it) and the population's devices
-/// and owners added to its genesis.
+/// form) with the runtime `code` (hex, as a chain spec holds it), the population's devices,
+/// their sectors (committed at genesis, sparse: [`SparseSector`]), owners and senders added to
+/// its genesis, and its proving epochs `population.epoch_blocks` long.
 pub fn bench_spec(template: &Value, code: &str, population: Population) -> Result<Value> {
+	let first = template_devices(template);
 	let mut spec = template.clone();
 	spec["name"] = json!("DePIN load harness");
 	spec["id"] = json!("depin_bench");
@@ -68,12 +116,63 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 			json!([owner, { "Sr25519": key }, "Storage", LOCATION, capacity])
 		})
 		.collect();
+	let sectors: Vec<Value> = (0..population.storage)
+		.map(|index| {
+			let id = device_id(first, index);
+			let sparse = SparseSector::new(id, 0, population.sector_depth);
+			json!([id, format!("0x{}", hex::encode(sparse.root())), sparse.chunks()])
+		})
+		.collect();
 	let balances: Vec<Value> = (0..owners(population))
 		.map(|group| json!([owner_pair(group).public().to_ss58check(), OWNER_FUNDS]))
+		.chain(
+			(0..population.senders)
+				.map(|index| json!([sender_pair(index).public().to_ss58check(), SENDER_FUNDS])),
+		)
 		.collect();
 	append(patch, "/devices/devices", devices)?;
+	append(patch, "/proofs/sectors", sectors)?;
 	append(patch, "/balances/balances", balances)?;
+	set_epoch(patch, population.epoch_blocks)?;
 	Ok(spec)
+}
+
+/// Set the proving period to `blocks` and the response window to `blocks - 2` in the genesis
+/// parameters (replacing the template's).
+fn set_epoch(patch: &mut Value, blocks: u32) -> Result<()> {
+	use crate::depin::runtime_types::depin_runtime::configs::parameters::{
+		dynamic_params::proofs::{Parameters, ProvingPeriod, ResponseWindow},
+		RuntimeParameters,
+	};
+	if blocks < 4 {
+		return Err(anyhow!("an epoch of {blocks} blocks is too short: at least 4"));
+	}
+	let encode = |parameter: RuntimeParameters| format!("0x{}", hex::encode(parameter.encode()));
+	let period = RuntimeParameters::Proofs(Parameters::ProvingPeriod(ProvingPeriod, Some(blocks)));
+	let window = RuntimeParameters::Proofs(Parameters::ResponseWindow(
+		ResponseWindow,
+		Some(blocks.saturating_sub(2)),
+	));
+	let list = patch
+		.pointer_mut("/guardedParameters/parameters")
+		.and_then(Value::as_array_mut)
+		.ok_or_else(|| anyhow!("the template sets no parameters"))?;
+	let is_epoch = |value: &Value| {
+		let Some(bytes) = value.as_str().and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+		else {
+			return false;
+		};
+		matches!(
+			<RuntimeParameters as codec::Decode>::decode(&mut &bytes[..]),
+			Ok(RuntimeParameters::Proofs(
+				Parameters::ProvingPeriod(..) | Parameters::ResponseWindow(..)
+			))
+		)
+	};
+	list.retain(|value| !is_epoch(value));
+	list.push(json!(encode(period)));
+	list.push(json!(encode(window)));
+	Ok(())
 }
 
 /// Append `items` to the list at `pointer` in `patch`, creating it if the template has none.
@@ -111,7 +210,8 @@ mod tests {
 		let before = template["genesis"]["runtimeGenesis"]["patch"]["devices"]["devices"]
 			.as_array()
 			.map_or(0, Vec::len);
-		let population = Population { storage: 2_500, sector_depth: 20 };
+		let population =
+			Population { storage: 2_500, sector_depth: 20, senders: 4, epoch_blocks: 60 };
 		let spec = bench_spec(&template, "0x0102", population).expect("a spec");
 		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
 		assert_eq!(spec["genesis"]["runtimeGenesis"]["code"], "0x0102");
@@ -130,6 +230,30 @@ mod tests {
 			.filter(|b| b[0] == owner_pair(0).public().to_ss58check())
 			.collect();
 		assert_eq!(funded.len(), 1);
+		let sectors = patch["proofs"]["sectors"].as_array().expect("sectors");
+		assert_eq!(sectors.len(), 2_500);
+		let id = device_id(template_devices(&template), 2_499);
+		assert_eq!(sectors[2_499][0], id);
+		assert_eq!(
+			sectors[2_499][1],
+			format!("0x{}", hex::encode(SparseSector::new(id, 0, 20).root()))
+		);
+		assert_eq!(sectors[2_499][2], 1 << 20);
+		let senders = patch["balances"]["balances"]
+			.as_array()
+			.expect("balances")
+			.iter()
+			.filter(|b| b[0] == sender_pair(3).public().to_ss58check())
+			.count();
+		assert_eq!(senders, 1);
+		// The epoch's two parameters replace the template's: 60 and 58 blocks.
+		let parameters = patch["guardedParameters"]["parameters"].as_array().expect("parameters");
+		assert!(parameters.contains(&json!("0x0100013c000000")));
+		assert!(parameters.contains(&json!("0x0101013a000000")));
+		assert!(!parameters.contains(&json!("0x0100010a000000")));
+		// The transaction signer is the same key.
+		let signer = signer(owner_seed(1)).expect("a key");
+		assert_eq!(signer.public_key().0, owner_pair(1).public().0);
 		// Keys are deterministic and distinct.
 		assert_eq!(device_pair(5).public(), device_pair(5).public());
 		assert_ne!(device_pair(5).public(), device_pair(6).public());
@@ -137,7 +261,7 @@ mod tests {
 
 	#[test]
 	fn a_template_that_is_not_a_spec_is_refused() {
-		let population = Population { storage: 1, sector_depth: 20 };
+		let population = Population { storage: 1, sector_depth: 20, senders: 0, epoch_blocks: 10 };
 		assert!(bench_spec(&json!({"name": "x"}), "0x00", population).is_err());
 		let mut template = template();
 		template["genesis"]["runtimeGenesis"]["patch"]["devices"] = json!({ "devices": 7 });
