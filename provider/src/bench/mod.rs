@@ -1,10 +1,13 @@
-//! The load harness (issue 25), being built: the pieces that exist so far.
+//! The load harness (issue 25): `depin-provider bench`, run at scale by `scripts/bench.sh`
+//! against a release node with the normal runtime's code, in CI as a smoke run
+//! (`the_load_harness_proves_every_device_and_records_every_block`).
 //!
-//! The plan (`depin-provider bench`, run by `scripts/bench.sh` against a release node with the
-//! normal runtime's code): devices in a generated chain spec, one sparse sector each committed
-//! in epoch 0, their storage proofs computed locally from each epoch's seed and sent
-//! pre-signed, balance transfers beside them, and per block the proofs accepted, extrinsics,
-//! weight and length used, import time, node CPU, RSS and database size, as JSON and SVG.
+//! Devices come in a generated chain spec (`spec`): each with one sparse sector (`sparse`)
+//! committed at genesis. Their storage proofs are computed locally from each epoch's seed
+//! (`prove`) and sent pre-signed; balance transfers follow. Per block the harness records the
+//! proofs accepted, extrinsics, weight and length used (`metrics`), the author's build time
+//! (`node`), node CPU, RSS and database size (`process`), as JSON and an SVG chart (`svg`).
+//! `docs/scale.md` shows the runs.
 
 pub mod metrics;
 pub mod node;

@@ -122,6 +122,8 @@ pub struct Run {
 	pub transfer_peak: PhaseSummary,
 	pub max_rss_bytes: u64,
 	pub database_bytes: u64,
+	/// Submissions the pool refused for a while (full): each was sent again later.
+	pub pool_refusals: u64,
 	pub blocks: Vec<Block>,
 }
 
@@ -151,6 +153,8 @@ struct Harness {
 	cpu: f64,
 	/// Next nonce per signing account.
 	nonces: BTreeMap<[u8; 32], u64>,
+	/// Submissions the pool refused (sent again at the next block).
+	refused: u64,
 }
 
 /// Run the harness; `log` hears its progress.
@@ -190,6 +194,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		recorded: 0,
 		cpu: 0.0,
 		nonces: BTreeMap::new(),
+		refused: 0,
 	};
 	harness.check_device(first, 0, population).await?;
 
@@ -211,8 +216,10 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 
 	let mut proof_bytes = 0;
 	// Steady: from epoch 1 (the sectors' first challenged epoch).
-	for _ in 0..options.epochs {
-		let epoch = harness.next_epoch(log).await?;
+	for n in 0..options.epochs {
+		// The blocks before the first epoch are the setup's; the rest are the steady load's.
+		let before = if n == 0 { "setup" } else { "steady" };
+		let epoch = harness.next_epoch(before, log).await?;
 		// Spread over the window but its last two blocks (a margin for the pool's lag), in
 		// batches no larger than a block's share.
 		let window = epoch.deadline.saturating_sub(epoch.start).max(1);
@@ -229,7 +236,8 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			.await?;
 	}
 	if options.proof_peak {
-		let epoch = harness.next_epoch(log).await?;
+		let before = if options.epochs == 0 { "setup" } else { "steady" };
+		let epoch = harness.next_epoch(before, log).await?;
 		let (signed, bytes) = harness.sign_proofs(&devices, &owners, &epoch, options.batch).await?;
 		proof_bytes = bytes;
 		log(format!("epoch {}: every proof as fast as blocks take them", epoch.index));
@@ -238,9 +246,9 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			.await?;
 	}
 	if options.transfer_blocks > 0 {
+		let signed = harness.sign_transfers(population.senders, options.transfer_blocks).await?;
 		let from = harness.chain.best_number().await?;
 		let until = from.saturating_add(options.transfer_blocks);
-		let signed = harness.sign_transfers(population.senders, options.transfer_blocks).await?;
 		log(format!("transfers: {} signed, sent until block {until}", signed.len()));
 		harness.pace(signed, Pace::Waiting(PEAK_WAITING_TRANSFERS), until, "transfer peak").await?;
 	}
@@ -270,6 +278,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		transfer_peak: summary("transfer peak"),
 		max_rss_bytes: harness.blocks.iter().map(|b| b.node_rss_bytes).max().unwrap_or_default(),
 		database_bytes: process::disk_bytes(&harness.database),
+		pool_refusals: harness.refused,
 		blocks: harness.blocks.clone(),
 	};
 	std::fs::write(options.out.join("bench.json"), serde_json::to_vec_pretty(&run)?)?;
@@ -305,8 +314,10 @@ impl Harness {
 	}
 
 	/// Wait for the next epoch to start; its status.
+	/// The blocks before it are recorded as `phase`.
 	async fn next_epoch(
 		&mut self,
+		phase: &'static str,
 		log: &mut dyn FnMut(String),
 	) -> Result<depin_primitives::epoch::EpochStatus<u32>> {
 		let now = self.chain.epoch().await?;
@@ -314,7 +325,7 @@ impl Harness {
 		log(format!("waiting for epoch {target} (block #{})", now.next_start));
 		loop {
 			let best = self.chain.best_number().await?;
-			self.record_until(best, "idle", 0).await?;
+			self.record_until(best, phase, 0).await?;
 			let epoch = self.chain.epoch().await?;
 			if epoch.index >= target {
 				return Ok(epoch);
@@ -409,7 +420,7 @@ impl Harness {
 		until: u32,
 		phase: &'static str,
 	) -> Result<()> {
-		let mut queue = signed.into_iter().peekable();
+		let mut queue: std::collections::VecDeque<Signed> = signed.into();
 		let (mut sent, mut taken): (u64, u64) = (0, 0);
 		let mut last = self.chain.best_number().await?;
 		loop {
@@ -419,13 +430,20 @@ impl Harness {
 			};
 			let mut sending = 0u64;
 			while sending < budget {
-				let Some(next) = queue.next() else { break };
+				let Some(next) = queue.pop_front() else { break };
 				let hex = format!("0x{}", hex::encode(&next.bytes));
-				// Fire and forget: what a block takes is read from its events.
-				if let Err(e) =
-					self.chain.rpc.request::<H256>("author_submitExtrinsic", rpc_params![hex]).await
-				{
-					eprintln!("the pool refused a transaction: {e}");
+				// Fire and forget: what a block takes is read from its events. A transaction
+				// the pool refuses (full) goes back to the front of the queue, for the next
+				// block: the account's later nonces must not overtake it.
+				let submitted = self
+					.chain
+					.rpc
+					.request::<H256>("author_submitExtrinsic", rpc_params![hex])
+					.await;
+				if submitted.is_err() {
+					queue.push_front(next);
+					self.refused = self.refused.saturating_add(1);
+					break;
 				}
 				sending = sending.saturating_add(next.items);
 			}
@@ -448,7 +466,7 @@ impl Harness {
 				block.waiting = sent.saturating_sub(taken);
 			}
 			last = best;
-			if best >= until || (queue.peek().is_none() && sent <= taken) {
+			if best >= until || (queue.is_empty() && sent <= taken) {
 				return Ok(());
 			}
 		}
@@ -601,10 +619,15 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 			.sum();
 		summary.saturated_per_second = items as f64 / (saturated.len() as f64 * 6.0);
 	}
-	let (first, last) = (of.first().map(|b| b.slot), of.last().map(|b| b.slot));
-	if let (Some(first), Some(last)) = (first, last) {
-		let slots = last.saturating_sub(first).saturating_add(1);
-		summary.missed_slots = slots.saturating_sub(of.len() as u64);
+	// Slots with no block before each of the phase's blocks (since the block before it,
+	// whatever that one's phase).
+	for pair in blocks.windows(2) {
+		if let [before, block] = pair {
+			if block.phase == phase {
+				let gap = block.slot.saturating_sub(before.slot).saturating_sub(1);
+				summary.missed_slots = summary.missed_slots.saturating_add(gap);
+			}
+		}
 	}
 	summary
 }
