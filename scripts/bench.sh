@@ -12,7 +12,8 @@
 # The node is the release build scripts/weights.sh makes (`--release --features
 # runtime-benchmarks`: the feature adds only the benchmark host functions and subcommand), so
 # the two share one build, kept out of the test build; the chain runs the normal runtime's
-# code from chain-specs/local.json. The harness itself is the debug build the tests use.
+# code from chain-specs/local.json. The harness is a release build too: it computes and signs
+# every device's proof each epoch on the same two cores as the node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -26,7 +27,7 @@ if [ -z "$NODE" ]; then
 	cargo build --locked --release -p depin-node --features runtime-benchmarks
 	NODE="$CARGO_TARGET_DIR/release/depin-node"
 fi
-cargo build --locked -p depin-provider
-exec "$CARGO_TARGET_DIR/debug/depin-provider" bench --node "$NODE" --devices "$DEVICES" \
+cargo build --locked --release -p depin-provider
+exec "$CARGO_TARGET_DIR/release/depin-provider" bench --node "$NODE" --devices "$DEVICES" \
 	--epoch-blocks "$EPOCH_BLOCKS" --epochs "$EPOCHS" --transfer-blocks "$TRANSFER_BLOCKS" \
 	--out "$OUT" "$@"

@@ -26,6 +26,11 @@ pub struct BlockRecord {
 	/// Of the normal class's limit (proofs are operational: they can exceed 100 % of it).
 	pub weight_normal_percent: f64,
 	pub weight_operational_percent: f64,
+	/// The hooks' (mandatory class), of the normal class's limit.
+	pub weight_mandatory_percent: f64,
+	/// The transactions' (normal and operational), of the normal class's limit: what the
+	/// issue's budget is stated against.
+	pub weight_percent: f64,
 	/// Storage proofs accepted and refused (items of batches).
 	pub storage_proofs: u32,
 	pub rejected: u32,
@@ -102,6 +107,11 @@ pub async fn record(chain: &Chain, number: u32, limits: Limits) -> Result<Option
 	record.weight_normal_percent = percent(record.weight_normal, limits.normal_weight);
 	record.weight_operational_percent =
 		percent(record.weight_operational, limits.operational_weight);
+	record.weight_mandatory_percent = percent(record.weight_mandatory, limits.normal_weight);
+	record.weight_percent = percent(
+		record.weight_normal.saturating_add(record.weight_operational),
+		limits.normal_weight,
+	);
 	record.length_percent = percent(record.length, u64::from(limits.normal_length));
 	let events = at.events().fetch().await.context("cannot read a block's events")?;
 	for event in events.iter() {
