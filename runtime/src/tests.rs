@@ -460,17 +460,13 @@ fn filling_the_blocks_of_a_response_window_costs_at_least_the_documented_amount(
 	});
 }
 
-#[test]
-fn a_full_batch_of_coverage_bundles_fits_one_block() {
-	use crate::configs::system::RuntimeBlockWeights;
+/// A beacon's bundle with `MaxWitnesses` receipts, every signature `signature`.
+fn full_bundle(
+	signature: pallet_devices::DeviceSignature,
+) -> pallet_coverage::BeaconBundleOf<Runtime> {
 	use frame_support::traits::Get;
-	use pallet_coverage::WeightInfo as _;
 	use pallet_coverage::{BeaconBundle, BeaconReport, WitnessReceipt};
-	use pallet_devices::DeviceSignature;
-
 	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
-	let batch = <<Runtime as pallet_coverage::Config>::MaxBatch as Get<u32>>::get();
-	let ecdsa = || DeviceSignature::Ecdsa(Default::default());
 	let receipt = WitnessReceipt {
 		witness: 1,
 		beacon: Default::default(),
@@ -479,18 +475,24 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 		frequency: 868_100,
 		received_at: 1,
 		cell: 0,
-		signature: ecdsa(),
+		signature: signature.clone(),
 	};
-	let bundle = BeaconBundle {
-		beacon: BeaconReport {
-			device: 0,
-			epoch: 1,
-			sent_at: 1,
-			frequency: 868_100,
-			signature: ecdsa(),
-		},
+	BeaconBundle {
+		beacon: BeaconReport { device: 0, epoch: 1, sent_at: 1, frequency: 868_100, signature },
 		receipts: alloc::vec![receipt; witnesses as usize].try_into().expect("MaxWitnesses"),
-	};
+	}
+}
+
+#[test]
+fn a_full_batch_of_coverage_bundles_fits_one_block() {
+	use crate::configs::system::RuntimeBlockWeights;
+	use frame_support::traits::Get;
+	use pallet_coverage::WeightInfo as _;
+	use pallet_devices::DeviceSignature;
+
+	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
+	let batch = <<Runtime as pallet_coverage::Config>::MaxBatch as Get<u32>>::get();
+	let bundle = full_bundle(DeviceSignature::Ecdsa(Default::default()));
 	let bundles: pallet_coverage::BeaconBundlesOf<Runtime> =
 		alloc::vec![bundle; batch as usize].try_into().expect("MaxBatch");
 	let call = crate::RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons { bundles });
@@ -526,39 +528,17 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 			system::{RuntimeBlockLength, RuntimeBlockWeights},
 		};
 		use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
-		use pallet_coverage::{BeaconBundle, BeaconReport, WitnessReceipt};
 		use pallet_devices::DeviceSignature;
 
 		let sr25519 = || DeviceSignature::Sr25519(sp_core::sr25519::Signature::from_raw([0; 64]));
 		let mut storage = storage_proof_at_depth_20();
 		storage.signature = sr25519();
 		let storage_bytes = storage.encoded_size() as u64;
-		let storage_weight = crate::Proofs::storage_proof_weight(
-			proof_params::ChallengesPerSector::get(),
-			20,
-		);
+		let storage_weight =
+			crate::Proofs::storage_proof_weight(proof_params::ChallengesPerSector::get(), 20);
 
 		let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
-		let receipt = WitnessReceipt {
-			witness: 1,
-			beacon: Default::default(),
-			signal: -90,
-			snr: 50,
-			frequency: 868_100,
-			received_at: 1,
-			cell: 0,
-			signature: sr25519(),
-		};
-		let bundle: pallet_coverage::BeaconBundleOf<Runtime> = BeaconBundle {
-			beacon: BeaconReport {
-				device: 0,
-				epoch: 1,
-				sent_at: 1,
-				frequency: 868_100,
-				signature: sr25519(),
-			},
-			receipts: alloc::vec![receipt; witnesses as usize].try_into().expect("MaxWitnesses"),
-		};
+		let bundle = full_bundle(sr25519());
 		let coverage_bytes = bundle.encoded_size() as u64;
 		let coverage_weight = crate::Coverage::bundle_weight(witnesses);
 
@@ -631,8 +611,11 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 		// one kind alone passes half of every block, by length or by weight.
 		assert_eq!((storage_bytes, coverage_bytes, compute_bytes), (3_420, 3_211, 2_813));
 		for (name, bytes, weight, blocks) in kinds {
-			let worst = share(bytes, blocks, normal_length)
-				.max(share(weight.ref_time(), blocks, normal_weight));
+			let worst = share(bytes, blocks, normal_length).max(share(
+				weight.ref_time(),
+				blocks,
+				normal_weight,
+			));
 			assert!(worst > 50.0, "{name} fits half a block: docs/scale.md is out of date");
 		}
 	});

@@ -391,13 +391,7 @@ impl Harness {
 				.get(turn.checked_rem(owners.len()).unwrap_or_default())
 				.ok_or_else(|| anyhow!("no owner"))?;
 			let call = depin::tx().proofs().submit_storage_proofs(bridge(&chunk.to_vec())?);
-			let nonce = next_nonce(&mut self.nonces, owner);
-			let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-			let bytes = transactions
-				.create_signable_offline(&call, params)
-				.and_then(|mut signable| signable.sign(owner))
-				.map_err(|e| anyhow!("cannot sign a batch: {e}"))?
-				.into_encoded();
+			let bytes = sign(&transactions, &mut self.nonces, &call, owner)?;
 			signed.push(Signed { bytes, items: chunk.len() as u64 });
 		}
 		Ok((signed, proof_bytes))
@@ -426,14 +420,10 @@ impl Harness {
 				.get(usize::try_from(i.checked_rem(u64::from(senders)).unwrap_or_default())?)
 				.ok_or_else(|| anyhow!("no sender"))?;
 			let call = depin::tx().balances().transfer_keep_alive(dest.into(), 1_000_000);
-			let nonce = next_nonce(&mut self.nonces, key);
-			let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
-			let bytes = transactions
-				.create_signable_offline(&call, params)
-				.and_then(|mut signable| signable.sign(key))
-				.map_err(|e| anyhow!("cannot sign a transfer: {e}"))?
-				.into_encoded();
-			signed.push(Signed { bytes, items: 1 });
+			signed.push(Signed {
+				bytes: sign(&transactions, &mut self.nonces, &call, key)?,
+				items: 1,
+			});
 		}
 		Ok(signed)
 	}
@@ -574,12 +564,22 @@ impl Harness {
 	}
 }
 
-/// `key`'s next nonce, counted here (the harness is each of its accounts' only user).
-fn next_nonce(nonces: &mut BTreeMap<[u8; 32], u64>, key: &Keypair) -> u64 {
+/// `call` signed by `key` at its next nonce (counted in `nonces`: the harness is each of its
+/// accounts' only user), immortal, without a tip; the transaction's bytes.
+fn sign<C: subxt::client::OfflineClientAtBlockT<Config>>(
+	transactions: &subxt::tx::TransactionsClient<Config, C>,
+	nonces: &mut BTreeMap<[u8; 32], u64>,
+	call: &impl subxt::tx::Payload,
+	key: &Keypair,
+) -> Result<Vec<u8>> {
 	let nonce = nonces.entry(key.public_key().0).or_default();
-	let this = *nonce;
-	*nonce = this.saturating_add(1);
-	this
+	let params = PolkadotExtrinsicParamsBuilder::<Config>::new().nonce(*nonce).build();
+	*nonce = nonce.saturating_add(1);
+	Ok(transactions
+		.create_signable_offline(call, params)
+		.and_then(|mut signable| signable.sign(key))
+		.map_err(|e| anyhow!("cannot sign a transaction: {e}"))?
+		.into_encoded())
 }
 
 /// Seconds of chain time between two slots (at least one slot's).
