@@ -7,7 +7,7 @@
 #
 #   scripts/bench.sh                                  # 1,667 devices on 1-minute epochs
 #   DEVICES=16667 scripts/bench.sh                    # as many proofs as a million hourly
-#   DEVICES=100000 EPOCH_BLOCKS=60 EPOCHS=2 scripts/bench.sh
+#   DEVICES=50000 EPOCH_BLOCKS=30 EPOCHS=1 scripts/bench.sh --no-proof-peak
 #
 # The node is the release build scripts/weights.sh makes (`--release --features
 # runtime-benchmarks`: the feature adds only the benchmark host functions and subcommand), so

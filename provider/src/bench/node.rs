@@ -8,7 +8,7 @@
 
 use anyhow::{Context, Result};
 use std::{
-	collections::BTreeMap,
+	collections::{BTreeMap, VecDeque},
 	io::{BufRead, BufReader},
 	path::Path,
 	process::{Child, Command, Stdio},
@@ -20,7 +20,12 @@ pub struct Node {
 	child: Child,
 	/// Milliseconds the author took to build each block, by number, from its log.
 	pub proposed: Arc<Mutex<BTreeMap<u32, u64>>>,
+	/// The last lines of its log, for when it stops.
+	tail: Arc<Mutex<VecDeque<String>>>,
 }
+
+/// Log lines kept for an error report.
+const TAIL_LINES: usize = 20;
 
 impl Node {
 	/// Start `binary` on `spec` with its database under `base`, RPC on `rpc_port`.
@@ -38,8 +43,9 @@ impl Node {
 			.spawn()
 			.with_context(|| format!("cannot start {}", binary.display()))?;
 		let proposed: Arc<Mutex<BTreeMap<u32, u64>>> = Arc::default();
+		let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
 		if let Some(stderr) = child.stderr.take() {
-			let proposed = proposed.clone();
+			let (proposed, tail) = (proposed.clone(), tail.clone());
 			std::thread::spawn(move || {
 				for line in BufReader::new(stderr).lines().map_while(Result::ok) {
 					if let Some((number, ms)) = proposal_time(&line) {
@@ -47,10 +53,23 @@ impl Node {
 							map.insert(number, ms);
 						}
 					}
+					if let Ok(mut tail) = tail.lock() {
+						if tail.len() == TAIL_LINES {
+							tail.pop_front();
+						}
+						tail.push_back(line);
+					}
 				}
 			});
 		}
-		Ok(Self { child, proposed })
+		Ok(Self { child, proposed, tail })
+	}
+
+	/// Why the node stopped, with the end of its log, if it did.
+	pub fn exited(&mut self) -> Option<String> {
+		let status = self.child.try_wait().ok().flatten()?;
+		let tail = self.tail.lock().map(|t| Vec::from(t.clone()).join("\n")).unwrap_or_default();
+		Some(format!("the node stopped ({status}); its log ended with:\n{tail}"))
 	}
 
 	/// The node's process id, for `/proc`.
@@ -78,6 +97,26 @@ pub fn proposal_time(line: &str) -> Option<(u32, u64)> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_node_that_stops_says_why() {
+		// `sh` (dash) refuses the node's arguments and exits at once, complaining on stderr.
+		let dir = tempfile::tempdir().expect("a folder");
+		let mut node =
+			Node::start(Path::new("/bin/sh"), dir.path(), dir.path(), 0).expect("sh starts");
+		let started = std::time::Instant::now();
+		let why = loop {
+			if let Some(why) = node.exited() {
+				break why;
+			}
+			assert!(started.elapsed().as_secs() < 10, "sh did not stop");
+			std::thread::sleep(std::time::Duration::from_millis(50));
+		};
+		assert!(why.starts_with("the node stopped (exit status: 2)"), "{why}");
+		// Its complaint is in the report once the log is read to its end.
+		std::thread::sleep(std::time::Duration::from_millis(200));
+		assert!(node.exited().is_some_and(|why| why.contains("Illegal option")), "{why}");
+	}
 
 	#[test]
 	fn reads_the_time_an_author_took_to_build_a_block() {

@@ -129,6 +129,8 @@ pub struct Run {
 	pub database_bytes: u64,
 	/// Submissions the pool refused for a while (full): each was sent again later.
 	pub pool_refusals: u64,
+	/// How many times the pool gave each reason.
+	pub refusal_reasons: BTreeMap<String, u64>,
 	pub blocks: Vec<Block>,
 }
 
@@ -160,6 +162,8 @@ struct Harness {
 	nonces: BTreeMap<[u8; 32], u64>,
 	/// Submissions the pool refused (sent again at the next block).
 	refused: u64,
+	/// How many times the pool gave each reason.
+	refusals: BTreeMap<String, u64>,
 }
 
 /// Run the harness; `log` hears its progress.
@@ -185,8 +189,8 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	let database = options.out.join("db");
 	let _ = std::fs::remove_dir_all(&database);
 	let started = Instant::now();
-	let node = Node::start(&options.node, &spec_path, &database, options.rpc_port)?;
-	let chain = connect(options.rpc_port, Duration::from_secs(1_800)).await?;
+	let mut node = Node::start(&options.node, &spec_path, &database, options.rpc_port)?;
+	let chain = connect(&mut node, options.rpc_port, Duration::from_secs(1_800)).await?;
 	let genesis_seconds = started.elapsed().as_secs_f64();
 	log(format!("the node is up after {genesis_seconds:.1} s"));
 	let limits = metrics::limits(&chain).await?;
@@ -200,6 +204,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		cpu: 0.0,
 		nonces: BTreeMap::new(),
 		refused: 0,
+		refusals: BTreeMap::new(),
 	};
 	harness.check_device(first, 0, population).await?;
 
@@ -253,6 +258,8 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	if options.transfer_blocks > 0 {
 		let signed = harness.sign_transfers(population.senders, options.transfer_blocks).await?;
 		let from = harness.chain.best_number().await?;
+		// The blocks built while the harness signed are not the peak's.
+		harness.record_until(from, "signing", 0).await?;
 		let until = from.saturating_add(options.transfer_blocks);
 		log(format!("transfers: {} signed, sent until block {until}", signed.len()));
 		harness.pace(signed, Pace::Waiting(PEAK_WAITING_TRANSFERS), until, "transfer peak").await?;
@@ -284,6 +291,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		max_rss_bytes: harness.blocks.iter().map(|b| b.node_rss_bytes).max().unwrap_or_default(),
 		database_bytes: process::disk_bytes(&harness.database),
 		pool_refusals: harness.refused,
+		refusal_reasons: harness.refusals.clone(),
 		blocks: harness.blocks.clone(),
 	};
 	std::fs::write(options.out.join("bench.json"), serde_json::to_vec_pretty(&run)?)?;
@@ -294,9 +302,10 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 /// Proofs kept waiting in the pool at the peak: about three blocks' worth, within the pool's
 /// 20 MiB.
 const PEAK_WAITING_PROOFS: u64 = 4_000;
-/// Transfers kept waiting at the peak: about two blocks' worth (the pool holds 8,192
-/// transactions).
-const PEAK_WAITING_TRANSFERS: u64 = 8_000;
+/// Transfers kept waiting at the peak: about a block and a half's worth, well within the pool's
+/// 8,192 transactions (a pool over its limit drops some, and every later nonce of their
+/// senders waits behind the gap).
+const PEAK_WAITING_TRANSFERS: u64 = 5_000;
 
 /// How work is sent: a quota each block, or as much as keeps `n` items waiting.
 #[derive(Clone, Copy)]
@@ -456,10 +465,12 @@ impl Harness {
 				batch.push(next);
 			}
 			let rpc = &self.chain.rpc;
-			let results: Vec<bool> = futures::stream::iter(batch.iter())
+			let results: Vec<Result<H256, String>> = futures::stream::iter(batch.iter())
 				.map(|signed| async move {
 					let hex = format!("0x{}", hex::encode(&signed.bytes));
-					rpc.request::<H256>("author_submitExtrinsic", rpc_params![hex]).await.is_ok()
+					rpc.request::<H256>("author_submitExtrinsic", rpc_params![hex])
+						.await
+						.map_err(|e| e.to_string())
 				})
 				.buffered(32)
 				.collect()
@@ -468,11 +479,14 @@ impl Harness {
 			// for the next block.
 			let mut sending = 0u64;
 			let mut refused = Vec::new();
-			for (signed, ok) in batch.into_iter().zip(results) {
-				if ok {
-					sending = sending.saturating_add(signed.items);
-				} else {
-					refused.push(signed);
+			for (signed, result) in batch.into_iter().zip(results) {
+				match result {
+					Ok(_) => sending = sending.saturating_add(signed.items),
+					Err(why) => {
+						let count = self.refusals.entry(why).or_default();
+						*count = count.saturating_add(1);
+						refused.push(signed);
+					},
 				}
 			}
 			self.refused = self.refused.saturating_add(refused.len() as u64);
@@ -615,10 +629,14 @@ fn template_and_code(options: &Options) -> Result<(Value, String)> {
 	Ok((template, code))
 }
 
-/// Connect to the node on `port`, waiting up to `timeout` while it builds its genesis.
-async fn connect(port: u16, timeout: Duration) -> Result<Chain> {
+/// Connect to `node` on `port`, waiting up to `timeout` while it builds its genesis; an error
+/// with its log's end if it stops first (a genesis the runtime cannot build, say).
+async fn connect(node: &mut Node, port: u16, timeout: Duration) -> Result<Chain> {
 	let started = Instant::now();
 	loop {
+		if let Some(why) = node.exited() {
+			bail!("{why}");
+		}
 		match Chain::connect(&format!("ws://127.0.0.1:{port}")).await {
 			Ok(chain) => return Ok(chain),
 			Err(e) if started.elapsed() > timeout => {
