@@ -7,9 +7,9 @@
 # lints them, every warning an error. Then the pallets again with their benchmarks (each
 # benchmark runs once against the pallet's mock) and try-runtime checks, and the runtime
 # compiled and linted with those features too; the runtime fuzzer's short fixed seed (the
-# runtime with try-runtime alone); then the Polkadot.js suite (@polkadot/api
-# against a dev node); the explorer's browser tests (headless Chromium on the explorer against a
-# dev node with the simulator); and last the zombienet network tests (four validators and
+# runtime with try-runtime alone), with beside them the Polkadot.js suite (@polkadot/api
+# against a dev node) and the explorer's browser tests (headless Chromium on the explorer against
+# a dev node with the simulator); and last the zombienet network tests (four validators and
 # more). All use the node binary the first command built. Extra arguments go to the first
 # build (`cargo test --no-run`: cargo's options, such as `--timings`).
 set -euo pipefail
@@ -60,30 +60,51 @@ cat "$cli_log"
 rm -f "$cli_log"
 [ "$status" -eq 0 ] || exit "$status"
 
-# One build with the features for the pallets and the runtime: FRAME compiles once more, not
-# twice. The runtime's own tests run above (they assume the production configuration); here
-# it is compiled, linted and its generated integrity tests run. No Wasm: nothing here runs it.
-step "benchmarks and try-runtime checks of the pallets; the runtime with both features"
-SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
-	--features runtime-benchmarks,try-runtime
-
-# The runtime fuzzer (runtime/src/tests/fuzz.rs), one short fixed seed: random transactions
-# from every pallet, every invariant after every block. It needs try_state on the runtime as it
-# runs, not in its benchmark configuration above. scripts/fuzz.sh runs a million calls.
-step "the runtime fuzzer: a short fixed seed"
-SKIP_WASM_BUILD=1 cargo test --locked -p depin-runtime --features try-runtime tests::fuzz -- \
-	--nocapture
-
-step "Polkadot.js suite"
-"$here/polkadotjs.sh"
-
-step "explorer: headless Chromium against a dev node with simulated devices"
+# The Polkadot.js suite and the explorer's browser tests spend their minutes waiting for their
+# dev nodes' blocks: they run beside the two feature builds below, each into its own log, shown
+# when it ends.
+step "Polkadot.js suite and explorer (headless Chromium against a dev node with simulated devices), alongside"
+pjs_log="$(mktemp)"
+(
+	cd polkadotjs
+	[ -d node_modules/@polkadot/api ] || npm ci --no-audit --no-fund
+	DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node" npm test
+) >"$pjs_log" 2>&1 &
+pjs_pid=$!
+explorer_log="$(mktemp)"
 (
 	cd explorer
 	[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 	DEPIN_NODE="$CARGO_TARGET_DIR/debug/depin-node" \
 		DEPIN_PROVIDER="$CARGO_TARGET_DIR/debug/depin-provider" npm test
-)
+) >"$explorer_log" 2>&1 &
+explorer_pid=$!
+
+# One build with the features for the pallets and the runtime: FRAME compiles once more, not
+# twice. The runtime's own tests run above (they assume the production configuration); here
+# it is compiled, linted and its generated integrity tests run. No Wasm: nothing here runs it.
+status=0
+step "benchmarks and try-runtime checks of the pallets; the runtime with both features"
+SKIP_WASM_BUILD=1 cargo test --locked "${pallets[@]}" -p depin-runtime \
+	--features runtime-benchmarks,try-runtime || status=$?
+
+# The runtime fuzzer (runtime/src/tests/fuzz.rs), one short fixed seed: random transactions
+# from every pallet, every invariant after every block. It needs try_state on the runtime as it
+# runs, not in its benchmark configuration above. scripts/fuzz.sh runs a million calls.
+if [ "$status" -eq 0 ]; then
+	step "the runtime fuzzer: a short fixed seed"
+	SKIP_WASM_BUILD=1 cargo test --locked -p depin-runtime --features try-runtime tests::fuzz -- \
+		--nocapture || status=$?
+fi
+
+wait "$pjs_pid" || status=$?
+step "the Polkadot.js suite ended:"
+cat "$pjs_log"
+wait "$explorer_pid" || status=$?
+step "the explorer's tests ended:"
+cat "$explorer_log"
+rm -f "$pjs_log" "$explorer_log"
+[ "$status" -eq 0 ] || exit "$status"
 
 step "zombienet network tests"
 DEPIN_SNAPSHOT="$CARGO_TARGET_DIR/zombienet-snapshot.txt" "$here/zombienet.sh"

@@ -21,6 +21,7 @@
 // code. Unwraps stay denied.
 #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+pub mod bench;
 pub mod chain;
 pub mod commands;
 pub mod compute;

@@ -109,6 +109,10 @@ enum Command {
 		/// Device id.
 		device: u64,
 	},
+	/// The load harness: start a node on a chain with this many storage devices at genesis,
+	/// prove them all every epoch, then saturate blocks with proofs and with transfers;
+	/// record every block (bench.json, bench.svg).
+	Bench(BenchArgs),
 	/// Register simulated devices of every kind on a dev chain and keep the storage ones
 	/// proving and the coverage ones beaconing and witnessing, some of them cheating.
 	Simulate {
@@ -129,6 +133,47 @@ enum Command {
 		#[arg(long)]
 		adversary: Option<String>,
 	},
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+	/// The node binary to start (a release build; `scripts/bench.sh` builds one).
+	#[arg(long)]
+	node: PathBuf,
+	/// The chain spec whose runtime code the chain runs.
+	#[arg(long, default_value = "chain-specs/local.json")]
+	code_spec: PathBuf,
+	/// Storage devices, each with one sector committed at genesis.
+	#[arg(long, default_value_t = 1_000)]
+	devices: u32,
+	/// Each sector holds 2^depth chunks of 1 KiB (20: 1 GiB).
+	#[arg(long, default_value_t = 20)]
+	sector_depth: u32,
+	/// Blocks of a proving epoch (600 is an hour; the devices proven hourly at the same rate
+	/// are `devices × 600 / epoch-blocks`).
+	#[arg(long, default_value_t = 10)]
+	epoch_blocks: u32,
+	/// Epochs of steady proving.
+	#[arg(long, default_value_t = 3)]
+	epochs: u32,
+	/// Skip the epoch whose proofs are all sent as fast as blocks take them.
+	#[arg(long)]
+	no_proof_peak: bool,
+	/// Blocks of the balance-transfer peak (0: none).
+	#[arg(long, default_value_t = 10)]
+	transfer_blocks: u32,
+	/// Accounts sending the transfers.
+	#[arg(long, default_value_t = 1_000)]
+	senders: u32,
+	/// Proofs per submit_storage_proofs.
+	#[arg(long, default_value_t = 100)]
+	batch: u32,
+	/// Where the spec, the database, bench.json and bench.svg go.
+	#[arg(long, default_value = "target/bench")]
+	out: PathBuf,
+	/// The node's RPC port.
+	#[arg(long, default_value_t = 9955)]
+	rpc_port: u16,
 }
 
 #[derive(Subcommand)]
@@ -461,6 +506,8 @@ async fn run(cli: Cli) -> Result<Report> {
 		Command::Deal(DealCommand::Bench { mib, erasure }) => {
 			commands::deal_bench(*mib, shards::Layout::parse(erasure)?).await
 		},
+		// The harness starts its own node.
+		Command::Bench(args) => bench(args).await,
 		// Calibration times this machine, not the chain.
 		Command::Compute(ComputeCommand::Calibrate { units, window_seconds }) => {
 			commands::compute_calibrate(*units, *window_seconds)
@@ -595,9 +642,9 @@ async fn run(cli: Cli) -> Result<Report> {
 					};
 					simulator::run(&chain, &signer, options, progress_line(cli.json)).await
 				},
-				Command::Keys(_) | Command::Compute(ComputeCommand::Calibrate { .. }) => {
-					unreachable_offline()
-				},
+				Command::Keys(_)
+				| Command::Bench(_)
+				| Command::Compute(ComputeCommand::Calibrate { .. }) => unreachable_offline(),
 			}
 		},
 	}
@@ -760,6 +807,34 @@ fn out(line: &impl std::fmt::Display) {
 		eprintln!("error: cannot write the output: {e}");
 		std::process::exit(1);
 	}
+}
+
+async fn bench(args: &BenchArgs) -> Result<Report> {
+	use depin_provider::bench::{run, spec::Population};
+	let options = run::Options {
+		node: args.node.clone(),
+		code_spec: args.code_spec.clone(),
+		population: Population {
+			storage: args.devices,
+			sector_depth: args.sector_depth,
+			senders: args.senders,
+			epoch_blocks: args.epoch_blocks,
+		},
+		epochs: args.epochs,
+		proof_peak: !args.no_proof_peak,
+		transfer_blocks: args.transfer_blocks,
+		batch: args.batch,
+		out: args.out.clone(),
+		rpc_port: args.rpc_port,
+	};
+	let result = run::run(&options, &mut |line| eprintln!("{line}")).await?;
+	let text = run::describe(&result, &args.out);
+	let mut json = serde_json::to_value(&result)?;
+	// The blocks are in bench.json; the report keeps the figures.
+	if let Some(object) = json.as_object_mut() {
+		object.remove("blocks");
+	}
+	Ok(Report::new(text, json))
 }
 
 #[tokio::main]

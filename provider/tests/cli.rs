@@ -1065,3 +1065,61 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		assert!(deal["paid"].as_u64().is_some_and(|p| p >= 1), "{deal}");
 	}
 }
+
+/// The load harness's smoke run (`scripts/bench.sh` runs it at scale, on a release node): a
+/// chain of 40 storage devices with their sectors at genesis and 4-block epochs, every device
+/// proven in an epoch at its pace and again as fast as blocks take them, then two blocks of
+/// transfers; every block recorded, the JSON and the chart written.
+#[test]
+fn the_load_harness_proves_every_device_and_records_every_block() {
+	let out = tempfile::tempdir().expect("a temporary folder");
+	let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/local.json");
+	let port = free_port().to_string();
+	let output = Command::new(CLI)
+		.arg("--json")
+		.arg("bench")
+		.arg("--node")
+		.arg(node_binary())
+		.arg("--code-spec")
+		.arg(&spec)
+		.args(["--devices", "40", "--epoch-blocks", "4", "--epochs", "1"])
+		.args(["--transfer-blocks", "2", "--senders", "20", "--batch", "16", "--rpc-port", &port])
+		.arg("--out")
+		.arg(out.path())
+		.stdin(Stdio::null())
+		.output()
+		.expect("depin-provider runs");
+	let stdout = String::from_utf8_lossy(&output.stdout);
+	assert!(
+		output.status.success(),
+		"the harness failed: {stdout}{}",
+		String::from_utf8_lossy(&output.stderr)
+	);
+	let run: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
+	assert_eq!(run["devices"], 40);
+	assert_eq!(run["hourlyEquivalent"], 6_000, "40 devices on 4-block epochs");
+	// Every device's proof accepted, at its pace and at the peak, none refused.
+	assert_eq!(run["steady"]["storageProofs"], 40, "{run}");
+	assert_eq!(run["steady"]["rejected"], 0, "{run}");
+	assert_eq!(run["proofPeak"]["storageProofs"], 40, "{run}");
+	assert_eq!(run["proofPeak"]["rejected"], 0, "{run}");
+	assert!(run["transferPeak"]["transfers"].as_u64() > Some(0), "{run}");
+	// A proof of two chunks of 1 KiB with their 20-hash paths and a signature.
+	let bytes = run["proofBytes"].as_u64().expect("bytes");
+	assert!((3_000..4_000).contains(&bytes), "{bytes} bytes a proof");
+	assert!(run["maxRssBytes"].as_u64() > Some(0));
+	assert!(run["steady"]["maxWeightPercent"].as_f64() > Some(0.0));
+
+	let json: Value =
+		serde_json::from_slice(&std::fs::read(out.path().join("bench.json")).expect("bench.json"))
+			.expect("JSON");
+	let blocks = json["blocks"].as_array().expect("blocks");
+	let numbers: Vec<u64> =
+		blocks.iter().map(|b| b["number"].as_u64().expect("a number")).collect();
+	assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>(), "every block, in order");
+	let proofs: u64 = blocks.iter().map(|b| b["storageProofs"].as_u64().unwrap_or(0)).sum();
+	assert_eq!(proofs, 80, "the blocks hold the 80 proofs");
+	assert!(blocks.iter().all(|b| b["nodeRssBytes"].as_u64() > Some(0)));
+	let svg = std::fs::read_to_string(out.path().join("bench.svg")).expect("bench.svg");
+	assert!(svg.starts_with("<svg") && svg.contains("storage proofs accepted"));
+}

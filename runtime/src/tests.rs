@@ -460,17 +460,13 @@ fn filling_the_blocks_of_a_response_window_costs_at_least_the_documented_amount(
 	});
 }
 
-#[test]
-fn a_full_batch_of_coverage_bundles_fits_one_block() {
-	use crate::configs::system::RuntimeBlockWeights;
+/// A beacon's bundle with `MaxWitnesses` receipts, every signature `signature`.
+fn full_bundle(
+	signature: pallet_devices::DeviceSignature,
+) -> pallet_coverage::BeaconBundleOf<Runtime> {
 	use frame_support::traits::Get;
-	use pallet_coverage::WeightInfo as _;
 	use pallet_coverage::{BeaconBundle, BeaconReport, WitnessReceipt};
-	use pallet_devices::DeviceSignature;
-
 	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
-	let batch = <<Runtime as pallet_coverage::Config>::MaxBatch as Get<u32>>::get();
-	let ecdsa = || DeviceSignature::Ecdsa(Default::default());
 	let receipt = WitnessReceipt {
 		witness: 1,
 		beacon: Default::default(),
@@ -479,18 +475,24 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 		frequency: 868_100,
 		received_at: 1,
 		cell: 0,
-		signature: ecdsa(),
+		signature: signature.clone(),
 	};
-	let bundle = BeaconBundle {
-		beacon: BeaconReport {
-			device: 0,
-			epoch: 1,
-			sent_at: 1,
-			frequency: 868_100,
-			signature: ecdsa(),
-		},
+	BeaconBundle {
+		beacon: BeaconReport { device: 0, epoch: 1, sent_at: 1, frequency: 868_100, signature },
 		receipts: alloc::vec![receipt; witnesses as usize].try_into().expect("MaxWitnesses"),
-	};
+	}
+}
+
+#[test]
+fn a_full_batch_of_coverage_bundles_fits_one_block() {
+	use crate::configs::system::RuntimeBlockWeights;
+	use frame_support::traits::Get;
+	use pallet_coverage::WeightInfo as _;
+	use pallet_devices::DeviceSignature;
+
+	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
+	let batch = <<Runtime as pallet_coverage::Config>::MaxBatch as Get<u32>>::get();
+	let bundle = full_bundle(DeviceSignature::Ecdsa(Default::default()));
 	let bundles: pallet_coverage::BeaconBundlesOf<Runtime> =
 		alloc::vec![bundle; batch as usize].try_into().expect("MaxBatch");
 	let call = crate::RuntimeCall::Coverage(pallet_coverage::Call::submit_beacons { bundles });
@@ -510,6 +512,113 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 		ms(room),
 		ms(draw)
 	);
+}
+
+/// What one proven device-epoch of each kind costs a block, in bytes and in charged weight, and
+/// what a million devices of each kind take of every block's normal length and weight: storage
+/// and compute proven hourly, hotspots beaconing daily with `MaxWitnesses` witnesses (each
+/// hotspot beacons once a day and witnesses as often). Printed for docs/scale.md:
+/// `cargo test --locked -p depin-runtime --lib device_epoch -- --nocapture`. The load harness
+/// (`scripts/bench.sh`) measures the storage figures on a running node.
+#[test]
+fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
+	sp_io::TestExternalities::default().execute_with(|| {
+		use crate::configs::{
+			parameters::{compute_params, proof_params},
+			system::{RuntimeBlockLength, RuntimeBlockWeights},
+		};
+		use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
+		use pallet_devices::DeviceSignature;
+
+		let sr25519 = || DeviceSignature::Sr25519(sp_core::sr25519::Signature::from_raw([0; 64]));
+		let mut storage = storage_proof_at_depth_20();
+		storage.signature = sr25519();
+		let storage_bytes = storage.encoded_size() as u64;
+		let storage_weight =
+			crate::Proofs::storage_proof_weight(proof_params::ChallengesPerSector::get(), 20);
+
+		let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
+		let bundle = full_bundle(sr25519());
+		let coverage_bytes = bundle.encoded_size() as u64;
+		let coverage_weight = crate::Coverage::bundle_weight(witnesses);
+
+		let samples = compute_params::Samples::get();
+		let audit = compute_params::AuditRate::get();
+		let depth = <<Runtime as pallet_compute::Config>::MaxTreeDepth as Get<u32>>::get();
+		let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
+		let segment = pallet_compute::SegmentProof {
+			index: 1,
+			start: Default::default(),
+			start_path: path(),
+			end: Default::default(),
+			end_path: path(),
+		};
+		let reveal: pallet_compute::WorkRevealOf<Runtime> = pallet_compute::WorkReveal {
+			device: 0,
+			epoch: 1,
+			segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
+		};
+		let commit = pallet_compute::WorkCommit {
+			device: 0,
+			epoch: 1,
+			root: Default::default(),
+			signature: sr25519(),
+		};
+		// Every device commits each epoch; the audited share reveals.
+		let compute_bytes =
+			commit.encoded_size() as u64 + audit.mul_ceil(reveal.encoded_size() as u64);
+		type Compute = pallet_compute::Pallet<Runtime>;
+		let commit_weight = Compute::commit_full_weight().saturating_add(Compute::settle_weight());
+		let reveal_weight = Compute::reveal_item_weight(samples);
+		let compute_weight = commit_weight.saturating_add(Weight::from_parts(
+			audit.mul_ceil(reveal_weight.ref_time()),
+			audit.mul_ceil(reveal_weight.proof_size()),
+		));
+
+		// A million devices of a kind, as a share of every block's normal length and weight
+		// (a block every 6 s: 600 an hour, 14,400 a day).
+		let weights = RuntimeBlockWeights::get();
+		let normal_weight = weights
+			.get(DispatchClass::Normal)
+			.max_total
+			.expect("the normal class is limited")
+			.ref_time();
+		let normal_length = u64::from(*RuntimeBlockLength::get().max.get(DispatchClass::Normal));
+		let share = |per_device: u64, blocks: u64, of: u64| {
+			(per_device as f64) * 1_000_000.0 / (blocks as f64) * 100.0 / (of as f64)
+		};
+		let kinds = [
+			("storage (hourly)", storage_bytes, storage_weight, 600),
+			("coverage (a beacon a day)", coverage_bytes, coverage_weight, 14_400),
+			("compute (hourly)", compute_bytes, compute_weight, 600),
+		];
+		std::eprintln!(
+			"kind | bytes a device-epoch | charged µs | a million devices: % of normal length, % \
+			 of normal weight"
+		);
+		for (name, bytes, weight, blocks) in kinds {
+			std::eprintln!(
+				"{name} | {bytes} | {} | {:.1} % | {:.1} %",
+				weight.ref_time() / 1_000_000,
+				share(bytes, blocks, normal_length),
+				share(weight.ref_time(), blocks, normal_weight)
+			);
+		}
+		// The documented figures (docs/scale.md): a storage proof is two 1 KiB chunks with
+		// their 20 hashes each and a signature; a beacon's bundle is its report and 25
+		// receipts; a compute device-epoch is a signed commitment and, a quarter of the time, a
+		// reveal of 8 sampled segments with their two paths each. A million devices of any
+		// one kind alone passes half of every block, by length or by weight.
+		assert_eq!((storage_bytes, coverage_bytes, compute_bytes), (3_420, 3_211, 2_813));
+		for (name, bytes, weight, blocks) in kinds {
+			let worst = share(bytes, blocks, normal_length).max(share(
+				weight.ref_time(),
+				blocks,
+				normal_weight,
+			));
+			assert!(worst > 50.0, "{name} fits half a block: docs/scale.md is out of date");
+		}
+	});
 }
 
 #[test]

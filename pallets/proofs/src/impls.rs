@@ -202,7 +202,9 @@ impl<T: Config> Pallet<T> {
 		let step = Self::settle_weight().saturating_add(db.reads(1));
 		let current = T::Epochs::current().index;
 		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
-			Self::settle(device, state, current, T::Registry::is_active(device));
+			// The status read, and what settling spent in the registry (nothing without faults).
+			let active = T::Registry::is_active(device);
+			Self::settle(device, state, current, active).weight.saturating_add(db.reads(1))
 		})
 	}
 

@@ -685,6 +685,33 @@ pub mod pallet {
 		DeviceBarred,
 	}
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Sectors committed at genesis, `(device, root, chunks)`: each is committed by its
+		/// device's owner and checked as `commit_sector` checks it (a genesis device of the
+		/// storage kind, a distinct root, within its capacity), and is challenged from epoch 1.
+		/// A chain that starts with data under proof: the load harness's devices
+		/// (`depin-provider bench`), which could not all commit in their first epoch.
+		pub sectors: alloc::vec::Vec<(DeviceId, H256, u32)>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (device, root, chunks) in &self.sectors {
+				let Some(owner) = T::Registry::device(*device).map(|d| d.owner) else {
+					panic!("genesis sector {root:?} is of device {device}, which does not exist");
+				};
+				if let Err(error) = Pallet::<T>::do_commit_sector(owner, *device, *root, *chunks) {
+					panic!("genesis sector {root:?} of device {device} is invalid: {error:?}");
+				}
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {

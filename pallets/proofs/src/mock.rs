@@ -200,15 +200,23 @@ fn berlin() -> u64 {
 pub struct ExtBuilder {
 	/// What every test account starts with.
 	balance: Balance,
+	/// Sectors committed at genesis.
+	sectors: Vec<(DeviceId, H256, u32)>,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { balance: INITIAL_BALANCE }
+		Self { balance: INITIAL_BALANCE, sectors: Vec::new() }
 	}
 }
 
 impl ExtBuilder {
+	/// Commit these sectors, `(device, root, chunks)`, at genesis.
+	pub fn with_genesis_sectors(mut self, sectors: Vec<(DeviceId, H256, u32)>) -> Self {
+		self.sectors = sectors;
+		self
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
@@ -229,6 +237,9 @@ impl ExtBuilder {
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();
+		crate::GenesisConfig::<Test> { sectors: self.sectors, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			clear_points();

@@ -188,15 +188,19 @@ pub struct SweepState {
 }
 
 /// Settle the records in `Ledgers` for epoch `current` with `settle_one`, as many as
-/// `remaining` allows at `step` each, resuming after the device `Cursor` says the last block
-/// stopped at; one pass per epoch. Returns the weight used (`step` per record visited plus
-/// the cursor's reads and write).
+/// `remaining` allows, resuming after the device `Cursor` says the last block stopped at; one
+/// pass per epoch. `step` is the most one record can cost: a record is visited only while
+/// that much is left. What is counted is what each cost: its read, and if it was behind the
+/// epoch, what `settle_one` reports it spent and its write. A device that proved, or missed
+/// without reaching the threshold, costs a fraction of a suspension and a slash, so a pass
+/// over a million records takes the blocks' idle weight it uses, not the worst case's.
+/// Returns the weight used (with the cursor's reads and write).
 pub fn sweep<Ledgers, Cursor, L>(
 	remaining: Weight,
 	db: RuntimeDbWeight,
 	step: Weight,
 	current: EpochIndex,
-	mut settle_one: impl FnMut(DeviceId, &mut L),
+	mut settle_one: impl FnMut(DeviceId, &mut L) -> Weight,
 ) -> Weight
 where
 	L: Ledger + FullCodec,
@@ -224,11 +228,12 @@ where
 			cursor.done = true;
 			break;
 		};
-		used = used.saturating_add(step);
+		used = used.saturating_add(db.reads(1));
 		cursor.last = Some(device);
 		if state.epoch() < current {
-			settle_one(device, &mut state);
+			let spent = settle_one(device, &mut state);
 			Ledgers::insert(device, state);
+			used = used.saturating_add(spent).saturating_add(db.writes(1));
 		}
 	}
 	Cursor::put(cursor);
