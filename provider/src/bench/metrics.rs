@@ -13,6 +13,8 @@ use crate::{chain::Chain, depin};
 #[serde(rename_all = "camelCase")]
 pub struct BlockRecord {
 	pub number: u32,
+	/// Its BABE slot (6 s each), from its timestamp: a gap before it is a missed slot.
+	pub slot: u64,
 	/// Signed extrinsics (inherents aside).
 	pub extrinsics: u32,
 	/// The encoded length of all its extrinsics, bytes.
@@ -94,6 +96,14 @@ pub async fn record(chain: &Chain, number: u32, limits: Limits) -> Result<Option
 			record.extrinsics = record.extrinsics.saturating_add(1);
 		}
 	}
+	let now = at
+		.storage()
+		.fetch(depin::storage().timestamp().now(), ())
+		.await
+		.context("cannot read the block's time")?
+		.decode()
+		.context("cannot decode the block's time")?;
+	record.slot = now.checked_div(6_000).unwrap_or_default();
 	let weight = at
 		.storage()
 		.fetch(depin::storage().system().block_weight(), ())

@@ -70,8 +70,6 @@ pub struct Block {
 	pub phase: &'static str,
 	/// The author's time to build it (its log), ms.
 	pub build_ms: Option<u64>,
-	/// Its slot (BABE: 6 s each), from its timestamp.
-	pub slot: u64,
 	/// The node's CPU use since the block before, % of one core.
 	pub node_cpu_percent: f64,
 	pub node_rss_bytes: u64,
@@ -533,7 +531,7 @@ impl Harness {
 			};
 			let sample = process::sample(&self.node.pid().to_string())?;
 			let cpu_percent = if let Some(previous) = self.blocks.last() {
-				let slots = chain_slot_seconds(previous.slot, self.slot_of(number).await?);
+				let slots = chain_slot_seconds(previous.chain.slot, chain.slot);
 				(sample.cpu_seconds - self.cpu) * 100.0 / slots
 			} else {
 				0.0
@@ -544,7 +542,6 @@ impl Harness {
 				chain,
 				phase,
 				build_ms,
-				slot: self.slot_of(number).await?,
 				node_cpu_percent: cpu_percent,
 				node_rss_bytes: sample.rss_bytes,
 				database_bytes: process::disk_bytes(&self.database),
@@ -555,26 +552,6 @@ impl Harness {
 			self.recorded = number;
 		}
 		Ok(new)
-	}
-
-	/// Block `number`'s BABE slot, from its timestamp (6 s slots).
-	async fn slot_of(&self, number: u32) -> Result<u64> {
-		let hash: Option<H256> = self
-			.chain
-			.rpc
-			.request("chain_getBlockHash", rpc_params![number])
-			.await
-			.context("cannot read a block hash")?;
-		let hash = hash.ok_or_else(|| anyhow!("no block {number}"))?;
-		let at = self.chain.client.at_block(hash).await.context("cannot read a block")?;
-		let now = at
-			.storage()
-			.fetch(depin::storage().timestamp().now(), ())
-			.await
-			.context("cannot read the block's time")?
-			.decode()
-			.context("cannot decode the block's time")?;
-		Ok(now.checked_div(6_000).unwrap_or_default())
 	}
 }
 
@@ -687,7 +664,7 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 	for pair in blocks.windows(2) {
 		if let [before, block] = pair {
 			if block.phase == phase {
-				let gap = block.slot.saturating_sub(before.slot).saturating_sub(1);
+				let gap = block.chain.slot.saturating_sub(before.chain.slot).saturating_sub(1);
 				summary.missed_slots = summary.missed_slots.saturating_add(gap);
 			}
 		}
