@@ -64,15 +64,31 @@ fn in_window<T: Config>() -> (EpochInfo<BlockNumberFor<T>>, BlockNumberFor<T>) {
 	(epoch, now)
 }
 
-/// Make `device` a beaconer of the current epoch.
-fn drawn<T: Config>(device: DeviceId) {
+/// Make `index` the current epoch (a seed of its own), starting at the current block.
+fn epoch<T: Config>(index: EpochIndex) -> EpochInfo<BlockNumberFor<T>> {
+	let epoch = EpochInfo {
+		index,
+		start: frame_system::Pallet::<T>::block_number(),
+		seed: H256::repeat_byte(0x5e),
+	};
+	T::Epochs::set_benchmark_epoch(epoch);
+	epoch
+}
+
+/// A coverage device on the roster that wins the current epoch's lottery, at `location`: the
+/// first of the devices registered from `index` on (owner accounts `index`, `index + 1`, ...)
+/// whose ticket wins. With it, the accounts used.
+fn winner<T: Config>(index: u32, location: H3Cell) -> (DeviceId, DeviceKey, u32) {
 	let epoch = T::Epochs::current();
-	Beaconers::<T>::insert(
-		device,
-		BeaconSlot::drawn(epoch.index, beacon_challenge(&epoch.seed, epoch.index, device)),
-	);
-	BeaconList::<T>::mutate(|list| list.try_push(device).expect("room for one; qed"));
-	DrawnEpoch::<T>::put(epoch.index);
+	let mut index = index;
+	loop {
+		let (id, key) = coverage_device::<T>(index, location);
+		Coverage::<T>::do_join(account("owner", index, 0), id).expect("a coverage device; qed");
+		index = index.saturating_add(1);
+		if Coverage::<T>::wins(id, epoch.index, &epoch.seed) {
+			return (id, key, index);
+		}
+	}
 }
 
 /// A bundle of the beacon of `beaconer` (key `key`) sent at `now`, with one receipt from
@@ -153,56 +169,50 @@ mod benchmarks {
 		assert!(!Standings::<T>::get(id).vouched);
 	}
 
-	/// Drawing `n` beaconers from a roster of `n` active devices (repeats make the draw use
-	/// most of its `2n` attempts) after forgetting `n` beaconers of the previous epoch, each
-	/// with a beacon its heard neighbours did not witness: judged, its standing written.
+	/// Judging `n` beacons of the epoch that just ended, each with a beacon its heard
+	/// neighbours did not witness: judged, its standing written, its slot removed.
 	#[benchmark]
-	fn draw_beaconers(n: Linear<1, { T::MaxBeacons::get() }>) {
+	fn judge_beacons(n: Linear<1, { T::JudgedPerBlock::get() }>) {
 		let mut devices = Vec::new();
 		let location = T::Registry::benchmark_location();
+		let ended = epoch::<T>(1);
 		for i in 0..n {
 			let (id, _) = coverage_device::<T>(i, location);
-			Coverage::<T>::do_join(account("owner", i, 0), id).expect("a coverage device; qed");
-			drawn::<T>(id);
-			Beaconers::<T>::mutate(id, |slot| {
-				if let Some(slot) = slot {
-					slot.beacon = Some(Beacon {
-						id: H256::repeat_byte(1),
-						// After the device took its place: judged where it stands.
-						sent_at: frame_system::Pallet::<T>::block_number()
-							.saturating_add(One::one()),
-						frequency: 868_100,
-						recorded_at: One::one(),
-					});
-				}
+			let mut slot = BeaconSlot::won(ended.index, H256::repeat_byte(2));
+			slot.beacon = Some(Beacon {
+				id: H256::repeat_byte(1),
+				// After the device took its place: judged where it stands.
+				sent_at: frame_system::Pallet::<T>::block_number().saturating_add(One::one()),
+				frequency: 868_100,
+				recorded_at: One::one(),
 			});
+			Beacons::<T>::insert(ended.index, id, slot);
 			crowded::<T>(id);
 			devices.push(id);
 		}
+		BeaconCount::<T>::insert(ended.index, n);
+		JudgedFrom::<T>::put(ended.index);
 		// Judges witnessed in the beaconers' exclusion cell and in one other of their density
 		// cell: each beacon, witnessed by neither, is judged unheard.
-		let current = T::Epochs::current().index;
 		let cell = T::Registry::density_cell(location).expect("a fine location; qed");
 		let exclusion =
 			location.parent(T::ExclusionResolution::get()).expect("a fine location; qed");
-		VouchedCellsIn::<T>::insert(cell, HeardCount { epoch: current, current: 2, previous: 0 });
+		VouchedCellsIn::<T>::insert(
+			cell,
+			HeardCount { epoch: ended.index, current: 2, previous: 0 },
+		);
 		LastVouchedIn::<T>::insert(
 			exclusion,
-			HeardCount { epoch: current, current: 1, previous: 0 },
+			HeardCount { epoch: ended.index, current: 1, previous: 0 },
 		);
-		let epoch = EpochInfo {
-			index: T::Epochs::current().index.saturating_add(1),
-			start: frame_system::Pallet::<T>::block_number(),
-			seed: H256::repeat_byte(0x5e),
-		};
+		epoch::<T>(2);
 
 		#[block]
 		{
-			Coverage::<T>::draw_beaconers(&epoch, n);
+			Coverage::<T>::judge_ended();
 		}
 
-		assert!(!BeaconList::<T>::get().is_empty());
-		assert!(Beaconers::<T>::iter().all(|(_, slot)| slot.epoch == epoch.index));
+		assert_eq!(Beacons::<T>::iter_prefix(ended.index).count(), 0);
 		assert!(devices.iter().all(|d| Standings::<T>::get(d).unheard == 1));
 	}
 
@@ -211,12 +221,15 @@ mod benchmarks {
 	/// (a full list of partners: one evicted), its signature, its points and event.
 	#[benchmark]
 	fn submit_beacon(w: Linear<0, { T::MaxWitnesses::get() }>) {
-		let (beaconer, key) = coverage_device::<T>(0, T::Registry::benchmark_location());
-		drawn::<T>(beaconer);
+		epoch::<T>(1);
+		let (beaconer, key, next) = winner::<T>(0, T::Registry::benchmark_location());
 		crowded::<T>(beaconer);
 		let witnesses = (1..=w)
 			.map(|i| {
-				let witness = coverage_device::<T>(i, witness_location::<T>(i.saturating_sub(1)));
+				let witness = coverage_device::<T>(
+					next.saturating_add(i),
+					witness_location::<T>(i.saturating_sub(1)),
+				);
 				crowded::<T>(witness.0);
 				witness
 			})
@@ -229,16 +242,17 @@ mod benchmarks {
 			Coverage::<T>::process_bundle(&epoch, now, &bundle).expect("an honest bundle; qed");
 		}
 
-		let slot = Beaconers::<T>::get(beaconer).expect("drawn; qed");
+		let slot = Beacons::<T>::get(epoch.index, beaconer).expect("recorded; qed");
 		assert_eq!(slot.witnesses.len() as u32, w);
 	}
 
-	/// A batch of `n` bundles all refused by the last cheap check (two reads each: the
-	/// beaconer is suspended): the batch's base cost and the cost of a cheap rejection.
+	/// A batch of `n` bundles all refused by the last cheap check (three reads each: the
+	/// beaconer won, but is suspended): the batch's base cost and the cost of a cheap
+	/// rejection.
 	#[benchmark]
 	fn submit_beacons_rejected(n: Linear<1, { T::MaxBatch::get() }>) {
-		let (beaconer, key) = coverage_device::<T>(0, T::Registry::benchmark_location());
-		drawn::<T>(beaconer);
+		epoch::<T>(1);
+		let (beaconer, key, _) = winner::<T>(0, T::Registry::benchmark_location());
 		T::Registry::suspend(beaconer).expect("active; qed");
 		let (_, now) = in_window::<T>();
 		let bad = bundle::<T>(beaconer, &key, &[], now);
@@ -248,7 +262,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		submit_beacons(RawOrigin::Signed(caller), bundles);
 
-		assert!(Beaconers::<T>::get(beaconer).is_some_and(|slot| slot.beacon.is_none()));
+		assert!(Beacons::<T>::iter().next().is_none());
 	}
 
 	impl_benchmark_test_suite!(Coverage, crate::mock::new_bench_ext(), crate::mock::Test);

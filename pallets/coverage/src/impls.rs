@@ -10,17 +10,16 @@ use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
 };
-use depin_proving::{OnEpochStart, OnProofAccepted, ProvingEpochs};
+use depin_proving::{OnProofAccepted, ProvingEpochs};
 use frame_support::{
 	dispatch::DispatchResultWithPostInfo,
 	ensure,
 	pallet_prelude::{DispatchResult, Get, Weight},
-	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{h3::H3Cell, DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
 use sp_core::H256;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::Saturating;
 
 /// The beaconer, as every receipt of its bundle is checked against it.
 struct BeaconContext<T: Config> {
@@ -46,24 +45,6 @@ struct Accepted<T: Config> {
 }
 
 depin_proving::impl_refusal_errors!(NotCoverageDevice);
-
-/// Each epoch draws its beaconers when it starts, from its seed.
-impl<T: Config> OnEpochStart<BlockNumberFor<T>> for Pallet<T> {
-	fn epoch_started(epoch: &EpochInfo<BlockNumberFor<T>>) -> Weight {
-		if epoch.index.is_zero() {
-			return Weight::zero();
-		}
-		let want = Self::beacons_per_epoch();
-		let judged = Self::draw_beaconers(epoch, want);
-		T::WeightInfo::draw_beaconers(want.max(judged))
-			.saturating_add(Self::vouching_weight(judged))
-	}
-
-	fn weight() -> Weight {
-		let most = T::MaxBeacons::get();
-		T::WeightInfo::draw_beaconers(most).saturating_add(Self::vouching_weight(most))
-	}
-}
 
 impl<T: Config> Pallet<T> {
 	// ---- Messages --------------------------------------------------------------------------
@@ -178,79 +159,97 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	// ---- Drawing beaconers -----------------------------------------------------------------
+	// ---- The lottery and judging ----------------------------------------------------------
 
-	/// What judging `judged` beaconers costs beyond the benchmark, whose beacons are all
+	/// Whether `device` wins the beacon lottery of `epoch` (seeded by `seed`): it is on the
+	/// roster and its ticket falls under the odds of one in `BeaconInterval`.
+	/// No device wins in epoch 0, whose seed is zero.
+	pub fn wins(device: DeviceId, epoch: EpochIndex, seed: &H256) -> bool {
+		epoch > 0
+			&& RosterSlotOf::<T>::contains_key(device)
+			&& wins_beacon(seed, epoch, device, T::BeaconInterval::get())
+	}
+
+	/// How many epochs a device stays vouched for without a beacon that renews it:
+	/// `VouchingLasts` beacon intervals.
+	pub fn vouching_epochs() -> EpochIndex {
+		T::VouchingLasts::get().saturating_mul(T::BeaconInterval::get().max(1))
+	}
+
+	/// Whether `standing` is vouched for in `epoch`: vouched, by a beacon at most
+	/// [`Self::vouching_epochs`] before it.
+	pub(crate) fn vouched(standing: &Standing<T::MaxPartners>, epoch: EpochIndex) -> bool {
+		standing.vouched && standing.vouched_in.saturating_add(Self::vouching_epochs()) >= epoch
+	}
+
+	/// What judging `judged` beacons costs beyond the benchmark, whose beacons are all
 	/// unheard: a beaconer vouched for reads and writes its cell's [`InhabitedIn`].
 	fn vouching_weight(judged: u32) -> Weight {
 		T::DbWeight::get().reads_writes(judged.into(), judged.into())
 	}
 
-	/// The beaconers an epoch draws: `BeaconsPerEpoch`, within `MaxBeacons`.
-	pub fn beacons_per_epoch() -> u32 {
-		T::BeaconsPerEpoch::get().min(T::MaxBeacons::get())
+	/// The most [`Self::judge_ended`] may cost in a block.
+	pub fn judging_weight() -> Weight {
+		let most = T::JudgedPerBlock::get();
+		T::WeightInfo::judge_beacons(most).saturating_add(Self::vouching_weight(most))
 	}
 
-	/// Forget the previous epoch's beaconers and draw up to `want` for `epoch`: slot
-	/// `draw_slot(seed, attempt, roster size)` for attempts `0..2·want`, skipping repeats and
-	/// devices that are not active coverage devices. Bounded by `MaxBeacons`. Returns how
-	/// many beaconers of the previous epoch it judged.
-	pub(crate) fn draw_beaconers(epoch: &EpochInfo<BlockNumberFor<T>>, want: u32) -> u32 {
+	/// Judge the beacons of ended epochs, oldest epoch first, at most `JudgedPerBlock` of them
+	/// (and as many epochs looked at) in this block; each judged beacon leaves [`Beacons`].
+	/// Within a block, a density cell is marked inhabited once every beacon judged in it is:
+	/// beacons judged together are judged by what was known of their cell before any of
+	/// their verdicts. An epoch's beacons are judged in the blocks after it ends; beyond
+	/// `JudgedPerBlock` of them, the later ones are judged by the judges heard so far in the
+	/// next epoch too ([`HeardCount::at`] keeps the larger count). Returns the weight spent.
+	pub fn judge_ended() -> Weight {
+		let current = T::Epochs::current().index;
+		let mut from = JudgedFrom::<T>::get();
+		if from >= current {
+			return T::DbWeight::get().reads(2);
+		}
+		let mut budget = T::JudgedPerBlock::get();
 		let mut judged: u32 = 0;
 		let mut inhabited: Vec<(H3Cell, EpochIndex)> = Vec::new();
-		for device in BeaconList::<T>::take() {
-			if let Some(slot) = Beaconers::<T>::take(device) {
+		while from < current && budget > 0 {
+			let due: Vec<(DeviceId, BeaconSlotOf<T>)> =
+				Beacons::<T>::iter_prefix(from).take(budget as usize).collect();
+			budget = budget.saturating_sub((due.len() as u32).max(1));
+			if due.is_empty() {
+				BeaconCount::<T>::remove(from);
+				from = from.saturating_add(1);
+				continue;
+			}
+			for (device, slot) in due {
+				Beacons::<T>::remove(from, device);
 				if let Some(cell) = Self::judge_neighbours(device, &slot) {
 					inhabited.push((cell, slot.epoch));
 				}
 				judged = judged.saturating_add(1);
 			}
 		}
-		// After every verdict: a beaconer judged later in the loop is judged by what was known
-		// of its cell when the epoch ended, not by who was vouched for before it.
+		JudgedFrom::<T>::put(from);
 		for (cell, judged_epoch) in inhabited {
 			Self::inhabit(cell, judged_epoch);
 		}
-		let size = RosterSize::<T>::get();
-		let want = want.min(T::MaxBeacons::get()).min(size);
-		let mut drawn: BoundedVec<DeviceId, T::MaxBeacons> = BoundedVec::new();
-		let mut attempt: u32 = 0;
-		while (drawn.len() as u32) < want && attempt < want.saturating_mul(2) {
-			let slot = draw_slot(&epoch.seed, attempt, size);
-			attempt = attempt.saturating_add(1);
-			let Some(device) = slot.and_then(Roster::<T>::get) else { continue };
-			if drawn.contains(&device) {
-				continue;
-			}
-			let eligible = T::Registry::device(device).is_some_and(|d| {
-				d.kind == DeviceKind::Coverage && matches!(d.status, DeviceStatus::Active)
-			});
-			if !eligible || drawn.try_push(device).is_err() {
-				continue;
-			}
-			Beaconers::<T>::insert(
-				device,
-				BeaconSlot::drawn(epoch.index, beacon_challenge(&epoch.seed, epoch.index, device)),
-			);
-		}
-		let count = drawn.len() as u32;
-		BeaconList::<T>::put(drawn);
-		DrawnEpoch::<T>::put(epoch.index);
-		Self::deposit_event(Event::BeaconersDrawn { epoch: epoch.index, count });
-		judged
+		let looked = T::JudgedPerBlock::get().saturating_sub(budget);
+		T::WeightInfo::judge_beacons(judged)
+			.saturating_add(Self::vouching_weight(judged))
+			.saturating_add(T::DbWeight::get().reads_writes(looked.into(), looked.into()))
 	}
 
-	/// Judge an ended epoch's beaconer by the hotspots heard around it
+	/// Judge a beacon of an ended epoch by the hotspots heard around its beaconer
 	/// ([`crate::rings::neighbour_verdict`]): the exclusion cells of its density cell where a
 	/// vouched device in good standing was heard in the beacon's epoch or the one before (its
 	/// own not counted: no witness of it stands there), against its witnesses of that kind
-	/// from that density cell. A beaconer that sent nothing where such hotspots were heard is
-	/// unheard too, so a device cannot keep its standing by never beaconing. A beacon with
-	/// nobody around to judge it makes its beaconer a pioneer (again): vouched for, and its
-	/// unheard count cleared. A device no longer active is not judged, nor one that moved
-	/// after its beacon (its neighbours then are not the ones it claimed). Returns its density
-	/// cell if it is vouched for now: the cell is inhabited as of the judged epoch, which the
-	/// caller records once every beaconer of it is judged.
+	/// from that density cell. A beacon with nobody around to judge it makes its beaconer a
+	/// pioneer (again): vouched for, and its unheard count cleared; a beaconer vouched for and
+	/// in good standing has its vouching renewed by it. A winner that sent nothing is not
+	/// judged (its slot was never made): its vouching lapses instead, `VouchingLasts` beacon
+	/// intervals after the beacon that last renewed it, so a device cannot keep its standing
+	/// by never beaconing. A device no longer active is not judged, nor one that moved after
+	/// its beacon (its neighbours then are not the ones it claimed). Returns its density cell
+	/// if it is vouched for now: the cell is inhabited as of the judged epoch, which the caller
+	/// records once every beacon judged with it is.
 	pub(crate) fn judge_neighbours(device: DeviceId, slot: &BeaconSlotOf<T>) -> Option<H3Cell> {
 		use crate::rings::NeighbourVerdict::*;
 		let info = T::Registry::device(device).filter(|d| {
@@ -268,25 +267,32 @@ impl<T: Config> Pallet<T> {
 		let others = VouchedCellsIn::<T>::get(cell)
 			.at(slot.epoch)
 			.heard_without(LastVouchedIn::<T>::get(exclusion));
-		let witnessed = if slot.beacon.is_some() { slot.neighbours } else { 0 };
+		let witnessed = slot.neighbours;
 		let mut standing = Standings::<T>::get(device);
+		let was_vouched = Self::vouched(&standing, slot.epoch);
 		let mut vouched = None;
 		match crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get()) {
-			// Silent, and nobody around who could have heard it: nothing to judge.
-			Untested if slot.beacon.is_none() => return None,
-			Untested if standing.vouched && standing.unheard == 0 => return None,
+			// Vouched for, in good standing, and nobody around to judge it: it beaconed when
+			// it won, which keeps its vouching.
+			Untested if was_vouched && standing.unheard == 0 => {
+				standing.vouched_in = slot.epoch;
+				Standings::<T>::insert(device, standing);
+				return None;
+			},
 			// Vouched for, out of good standing, and nobody around to judge it: its judges all
 			// fell silent or out of good standing together. Its standing comes back if a
 			// hotspot confirmed its beacon (a bare beacon proves nothing).
-			Untested if standing.vouched && slot.witnesses.is_empty() => return None,
-			// A newcomer where the cell is inhabited: its neighbours are only quiet. It waits
-			// for them to hear it, or for the cell to have been quiet long enough.
-			Untested if !standing.vouched && Self::inhabited(cell, slot.epoch) => return None,
+			Untested if was_vouched && slot.witnesses.is_empty() => return None,
+			// A newcomer (or a device whose vouching lapsed) where the cell is inhabited: its
+			// neighbours are only quiet. It waits for them to hear it, or for the cell to have
+			// been quiet long enough.
+			Untested if !was_vouched && Self::inhabited(cell, slot.epoch) => return None,
 			// Nobody around could judge it: a pioneer, vouched for by its beacon; or, vouched
 			// for before, its standing back.
 			Untested | Heard => {
 				standing.unheard = 0;
 				standing.vouched = true;
+				standing.vouched_in = slot.epoch;
 				vouched = Some(cell);
 			},
 			Unheard => standing.unheard = standing.unheard.saturating_add(1),
@@ -328,12 +334,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The weight of a bundle rejected by the cheap checks: the benchmark's marginal cost of
-	/// one more, plus the slot and device reads (the benchmark's items share them, so its
+	/// one more, plus the slot, roster, device and beacon count reads (the benchmark's items share them, so its
 	/// reads are cached after the first; a real batch's need not be).
 	pub fn cheap_rejection_weight() -> Weight {
 		T::WeightInfo::submit_beacons_rejected(1)
 			.saturating_sub(T::WeightInfo::submit_beacons_rejected(0))
-			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads(4))
 	}
 
 	/// Whether `bundles` make progress now, checked as a block checks them within `budget`
@@ -345,7 +351,8 @@ impl<T: Config> Pallet<T> {
 	pub fn makes_progress(bundles: &[BeaconBundleOf<T>], budget: Weight) -> bool {
 		let (epoch, now) = (T::Epochs::current(), frame_system::Pallet::<T>::block_number());
 		let heard = |device| {
-			Beaconers::<T>::get(device).map(|slot| (slot.beacon.is_some(), slot.witnesses.len()))
+			Beacons::<T>::get(epoch.index, device)
+				.map(|slot| (slot.beacon.is_some(), slot.witnesses.len()))
 		};
 		let check = |bundle: &BeaconBundleOf<T>| {
 			let before = heard(bundle.beacon.device);
@@ -392,10 +399,11 @@ impl<T: Config> Pallet<T> {
 			return Err(cheap(Error::<T>::BadSentAt));
 		}
 
-		// Cheap: two reads.
-		let mut slot = Beaconers::<T>::get(report.device)
-			.filter(|slot| slot.epoch == epoch.index)
-			.ok_or(cheap(Error::<T>::NotBeaconer))?;
+		// Cheap: three reads. A winner's slot is made by its first beacon.
+		let recorded = Beacons::<T>::get(epoch.index, report.device);
+		if recorded.is_none() && !Self::wins(report.device, epoch.index, &epoch.seed) {
+			return Err(cheap(Error::<T>::NotBeaconer));
+		}
 		let device =
 			devices::usable_device::<_, T::Registry>(report.device, None, DeviceKind::Coverage)
 				.map_err(|refusal| cheap(refusal.into()))?;
@@ -409,6 +417,17 @@ impl<T: Config> Pallet<T> {
 		let full = Self::bundle_weight(bundle.receipts.len() as u32);
 		let id = Self::beacon_id(report);
 		let mut new_beacon = false;
+		let mut slot = match recorded {
+			Some(slot) => slot,
+			None => {
+				ensure!(
+					BeaconCount::<T>::get(epoch.index) < T::MaxBeacons::get(),
+					cheap(Error::<T>::BeaconsFull)
+				);
+				let challenge = beacon_challenge(&epoch.seed, epoch.index, report.device);
+				BeaconSlot::won(epoch.index, challenge)
+			},
+		};
 		let beacon = match slot.beacon {
 			Some(recorded) if recorded.id != id => {
 				return Err((Error::<T>::BeaconMismatch.into(), full))
@@ -446,6 +465,7 @@ impl<T: Config> Pallet<T> {
 			beacon,
 		};
 		if new_beacon {
+			BeaconCount::<T>::mutate(epoch.index, |count| *count = count.saturating_add(1));
 			Self::deposit_event(Event::BeaconRecorded {
 				device: report.device,
 				epoch: epoch.index,
@@ -486,7 +506,7 @@ impl<T: Config> Pallet<T> {
 			// that heard it, and a judge of that cell.
 			let judge = witness_cell.filter(|cell| {
 				standing.in_good_standing()
-					&& standing.vouched
+					&& Self::vouched(&standing, epoch.index)
 					&& Some(*cell) == context.density_cell
 			});
 			if judge.is_some() {
@@ -568,7 +588,7 @@ impl<T: Config> Pallet<T> {
 		if !slot.witnesses.is_empty() {
 			Standings::<T>::insert(report.device, beaconer);
 		}
-		Beaconers::<T>::insert(report.device, slot);
+		Beacons::<T>::insert(epoch.index, report.device, slot);
 		Ok(full)
 	}
 
@@ -610,7 +630,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// On probation it earns nothing, and it dilutes nobody: decoys registered among
 		// vouched hotspots and heard through a ring's beacons do not count.
-		let on_probation = !standing.vouched && Self::inhabited(cell, epoch);
+		let on_probation = !Self::vouched(standing, epoch) && Self::inhabited(cell, epoch);
 		let mut heard = HeardInCell::<T>::get(cell).at(epoch);
 		if standing.in_good_standing()
 			&& !on_probation
@@ -731,10 +751,11 @@ impl<T: Config> Pallet<T> {
 	///
 	/// - the roster is dense: `RosterSize` slots `0..RosterSize`, each holding a device whose
 	///   `RosterSlotOf` is that slot, and no other `RosterSlotOf` entries;
-	/// - the beaconers are exactly the devices of `BeaconList`, without repeats, all drawn
-	///   for `DrawnEpoch`, which is not ahead of the current epoch;
-	/// - a beacon's witnesses are distinct, never the beaconer, at most `MaxWitnesses`, and
-	///   only recorded once the beacon is; a beaconer has points only if it has witnesses;
+	/// - beacons are kept for no epoch ahead of the current one nor before `JudgedFrom`, each
+	///   under its own epoch, and each epoch's count is at most `MaxBeacons` and at least the
+	///   beacons it keeps (the current epoch's: exactly);
+	/// - every kept slot has its beacon; its witnesses are distinct, never the beaconer, at
+	///   most `MaxWitnesses`; a beaconer has points only if it has witnesses;
 	/// - a beaconer is never paid more than its beacon's points; each witness has its mark,
 	///   and no two witnesses of a beacon share an operator or a cell;
 	/// - no device or cell is heard in a future epoch, and every device heard in the epoch in
@@ -757,23 +778,16 @@ impl<T: Config> Pallet<T> {
 			"a roster index entry without a slot"
 		);
 
-		let list = BeaconList::<T>::get();
-		let drawn = DrawnEpoch::<T>::get();
-		ensure!(
-			drawn.is_none_or(|e| e <= T::Epochs::current().index),
-			"beaconers drawn for a future epoch"
-		);
-		for (i, device) in list.iter().enumerate() {
-			ensure!(
-				!list.iter().skip(i.saturating_add(1)).any(|d| d == device),
-				"a beaconer twice"
-			);
-		}
-		let mut beaconers: u32 = 0;
-		for (device, slot) in Beaconers::<T>::iter() {
-			beaconers = beaconers.saturating_add(1);
-			ensure!(list.contains(&device), "a beaconer missing from the list");
-			ensure!(Some(slot.epoch) == drawn, "a beaconer of another epoch");
+		let current = T::Epochs::current().index;
+		let from = JudgedFrom::<T>::get();
+		let mut kept: alloc::collections::BTreeMap<EpochIndex, u32> = Default::default();
+		for (epoch, device, slot) in Beacons::<T>::iter() {
+			ensure!(epoch <= current, "a beacon of a future epoch");
+			ensure!(epoch >= from, "a beacon of an epoch already judged");
+			ensure!(slot.epoch == epoch, "a beacon kept under another epoch");
+			ensure!(slot.beacon.is_some(), "a slot without its beacon");
+			let count = kept.entry(epoch).or_default();
+			*count = count.saturating_add(1);
 			ensure!(!slot.witnesses.contains(&device), "a beaconer witnessing itself");
 			for (i, witness) in slot.witnesses.iter().enumerate() {
 				ensure!(
@@ -781,10 +795,6 @@ impl<T: Config> Pallet<T> {
 					"a witness counted twice"
 				);
 			}
-			ensure!(
-				slot.witnesses.is_empty() || slot.beacon.is_some(),
-				"witnesses without a beacon"
-			);
 			ensure!(slot.points == 0 || !slot.witnesses.is_empty(), "points without a witness");
 			ensure!(slot.points <= slot.full_points, "a beaconer paid more than its beacon");
 			// Slots migrated to version 2 in their epoch have no marks for earlier witnesses.
@@ -804,9 +814,18 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		ensure!(beaconers == list.len() as u32, "the beacon list out of step");
+		for (epoch, count) in BeaconCount::<T>::iter() {
+			ensure!(epoch <= current && epoch >= from, "a beacon count of an epoch judged");
+			ensure!(count <= T::MaxBeacons::get(), "more beacons than MaxBeacons");
+			let kept = kept.get(&epoch).copied().unwrap_or_default();
+			ensure!(kept <= count, "more beacons kept than recorded");
+			ensure!(epoch < current || kept == count, "the epoch's beacons out of step");
+		}
+		ensure!(
+			kept.keys().all(BeaconCount::<T>::contains_key),
+			"beacons kept without their count"
+		);
 
-		let current = T::Epochs::current().index;
 		let mut heard_now: u32 = 0;
 		for (_, epoch) in LastHeard::<T>::iter() {
 			ensure!(epoch <= current, "a device heard in a future epoch");
@@ -856,6 +875,7 @@ impl<T: Config> Pallet<T> {
 
 		for (device, standing) in Standings::<T>::iter() {
 			ensure!(standing.epoch <= current, "a standing counted for a future epoch");
+			ensure!(standing.vouched_in <= current, "vouched for in a future epoch");
 			for (i, partner) in standing.partners.iter().enumerate() {
 				ensure!(partner.device != device, "a device its own partner");
 				ensure!(partner.epoch <= current, "a partner met in a future epoch");

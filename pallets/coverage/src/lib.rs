@@ -4,9 +4,12 @@
 //!
 //! - **Roster.** A coverage device's owner or manager `join`s it to the beacon roster (a
 //!   dense, bounded index of devices ready to beacon) and may `leave` it.
-//! - **Beaconers.** When a proving epoch starts (the proofs pallet's epochs, seeded by BABE's
-//!   VRF output), the `OnEpochStart` hook draws up to [`Config::BeaconsPerEpoch`] active devices from
-//!   the roster, deterministically from the seed. Each gets a **challenge** derived from the
+//! - **The beacon lottery.** In each proving epoch (the proofs pallet's epochs, seeded by BABE's
+//!   VRF output) a device on the roster beacons if its ticket, a hash of the seed, the epoch and
+//!   its id, falls under the odds of one in [`Config::BeaconInterval`]
+//!   ([`depin_primitives::coverage::wins_beacon`]): about once an interval, each epoch on its own,
+//!   however large the roster. Nothing is drawn and nothing is written when an epoch starts: a
+//!   winner's slot is made by its first beacon. Each winner gets a **challenge** derived from the
 //!   seed, which it signs into its beacon: no beacon exists before its epoch.
 //! - **Beacons and witnesses.** The beaconer transmits a [`BeaconReport`] signed with its
 //!   device key; its id is a hash of the report's fields (never of the signature's bytes). Once
@@ -51,7 +54,7 @@ mod tests;
 pub use types::*;
 pub use weights::WeightInfo;
 
-/// A drawn beaconer's record as stored.
+/// A recorded beacon's record as stored.
 pub type BeaconSlotOf<T> =
 	BeaconSlot<frame_system::pallet_prelude::BlockNumberFor<T>, <T as Config>::MaxWitnesses>;
 
@@ -75,7 +78,7 @@ pub mod pallet {
 	use sp_core::H256;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -93,13 +96,26 @@ pub mod pallet {
 		/// pallet).
 		type OnProofAccepted: OnProofAccepted;
 
-		/// Beaconers drawn per epoch (at most [`Config::MaxBeacons`]).
+		/// The lottery's odds: a device on the roster beacons in about one epoch in this many
+		/// ([`depin_primitives::coverage::wins_beacon`]). 0 or 1: every epoch.
 		#[pallet::constant]
-		type BeaconsPerEpoch: Get<u32>;
+		type BeaconInterval: Get<u32>;
 
-		/// The bound of [`Config::BeaconsPerEpoch`].
+		/// The most beacons recorded in one epoch: bounds the beacons judged after it. A
+		/// winner's bundle beyond it is refused (`BeaconsFull`).
 		#[pallet::constant]
 		type MaxBeacons: Get<u32>;
+
+		/// The most beacons of ended epochs judged in one block ([`Pallet::judge_ended`]), so
+		/// judging an epoch's beacons is spread over the blocks of the next.
+		#[pallet::constant]
+		type JudgedPerBlock: Get<u32>;
+
+		/// How long a device stays vouched for without a beacon that renews it, in
+		/// [`Config::BeaconInterval`]s: a hotspot that stops beaconing when it wins (so that
+		/// it is never judged) goes back on probation.
+		#[pallet::constant]
+		type VouchingLasts: Get<u32>;
 
 		/// The most witnesses counted for one beacon, and the most receipts in one bundle.
 		#[pallet::constant]
@@ -211,18 +227,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RosterSlotOf<T: Config> = StorageMap<_, Twox64Concat, DeviceId, RosterSlot>;
 
-	/// The beaconers drawn for epoch [`DrawnEpoch`], and their beacons.
+	/// The beacons recorded in each epoch and not judged yet: those of the epoch in progress,
+	/// and of ended epochs until [`Pallet::judge_ended`] reaches them.
 	#[pallet::storage]
-	pub type Beaconers<T: Config> = StorageMap<_, Twox64Concat, DeviceId, BeaconSlotOf<T>>;
+	pub type Beacons<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EpochIndex, Twox64Concat, DeviceId, BeaconSlotOf<T>>;
 
-	/// The keys of [`Beaconers`], in draw order.
+	/// The beacons recorded in each epoch whose beacons are not all judged yet (at most
+	/// `MaxBeacons`).
 	#[pallet::storage]
-	pub type BeaconList<T: Config> =
-		StorageValue<_, BoundedVec<DeviceId, T::MaxBeacons>, ValueQuery>;
+	pub type BeaconCount<T: Config> = StorageMap<_, Twox64Concat, EpochIndex, u32, ValueQuery>;
 
-	/// The epoch beaconers were last drawn for.
+	/// The first epoch whose beacons may not all be judged: every beacon of an earlier epoch
+	/// is.
 	#[pallet::storage]
-	pub type DrawnEpoch<T: Config> = StorageValue<_, EpochIndex, OptionQuery>;
+	pub type JudgedFrom<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
 	/// The coverage devices heard per density cell, this epoch and the one before: what
 	/// points scale by.
@@ -281,13 +300,6 @@ pub mod pallet {
 		Left {
 			/// The device.
 			device: DeviceId,
-		},
-		/// Beaconers were drawn for an epoch.
-		BeaconersDrawn {
-			/// The epoch.
-			epoch: EpochIndex,
-			/// How many.
-			count: u32,
 		},
 		/// A beacon was recorded.
 		BeaconRecorded {
@@ -387,7 +399,8 @@ pub mod pallet {
 		StaleEpoch,
 		/// The current epoch's response window has closed.
 		DeadlinePassed,
-		/// The device was not drawn to beacon in this epoch.
+		/// The device does not beacon in this epoch: it is not on the roster, or its lottery
+		/// ticket did not win.
 		NotBeaconer,
 		/// The beacon says it was sent before its epoch started or after the current block.
 		BadSentAt,
@@ -399,15 +412,19 @@ pub mod pallet {
 		/// This is the epoch's last block, whose VRF output draws the next epoch's beaconers
 		/// from the roster: the roster does not change in it. Join or leave in the next block.
 		RosterClosed,
+		/// This epoch has recorded `MaxBeacons` beacons: no more are taken until the next.
+		BeaconsFull,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Judge the beacons of ended epochs, at most `JudgedPerBlock` a block.
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			Self::judge_ended()
+		}
+
 		fn integrity_test() {
-			assert!(
-				T::BeaconsPerEpoch::get() <= T::MaxBeacons::get(),
-				"BeaconsPerEpoch must not exceed MaxBeacons"
-			);
+			assert!(T::JudgedPerBlock::get() >= 1, "JudgedPerBlock must be at least 1");
 			assert!(T::MaxWitnesses::get() >= 1, "MaxWitnesses must be at least 1");
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
 			assert!(
@@ -435,8 +452,8 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Put a coverage device in the beacon roster, from which beaconers are drawn each
-		/// epoch. By its owner or manager; the device must be active and located at least as
+		/// Put a coverage device in the beacon roster, whose devices hold a ticket in each
+		/// epoch's beacon lottery. By its owner or manager; the device must be active and located at least as
 		/// finely as the exclusion and distance resolutions.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::join()))]
@@ -446,7 +463,8 @@ pub mod pallet {
 		}
 
 		/// Take a device out of the beacon roster. By its owner or manager, or by anyone once
-		/// the device is retired or gone. A beaconer drawn in this epoch may still beacon.
+		/// the device is retired or gone. A beacon it recorded in this epoch stands; it wins no
+		/// more.
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::leave()))]
 		pub fn leave(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {

@@ -107,17 +107,18 @@ pub mod v2 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for Migrate<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let mut slots: u64 = 0;
-			Beaconers::<T>::translate::<OldBeaconSlot<BlockNumberFor<T>, T::MaxWitnesses>, _>(
-				|_, old| {
-					slots = slots.saturating_add(1);
-					let mut slot = BeaconSlot::drawn(old.epoch, old.challenge);
-					slot.beacon = old.beacon;
-					slot.witnesses = old.witnesses;
-					slot.points = old.points;
-					slot.full_points = old.points;
-					Some(slot)
-				},
-			);
+			super::v4::Beaconers::<T>::translate::<
+				OldBeaconSlot<BlockNumberFor<T>, T::MaxWitnesses>,
+				_,
+			>(|_, old| {
+				slots = slots.saturating_add(1);
+				let mut slot = BeaconSlot::won(old.epoch, old.challenge);
+				slot.beacon = old.beacon;
+				slot.witnesses = old.witnesses;
+				slot.points = old.points;
+				slot.full_points = old.points;
+				Some(slot)
+			});
 			let mut heard: u64 = 0;
 			for device in LastHeard::<T>::iter_keys() {
 				heard = heard.saturating_add(1);
@@ -131,14 +132,14 @@ pub mod v2 {
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok((Beaconers::<T>::iter_keys().count() as u64).encode())
+			Ok((super::v4::Beaconers::<T>::iter_keys().count() as u64).encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 			let before = u64::decode(&mut &state[..])
 				.map_err(|_| sp_runtime::TryRuntimeError::Other("the pre-upgrade count"))?;
-			let after = Beaconers::<T>::iter().count() as u64;
+			let after = super::v4::Beaconers::<T>::iter().count() as u64;
 			ensure!(before == after, "a beaconer's slot lost in the migration");
 			ensure!(
 				LastHeard::<T>::iter_keys().all(|device| Standings::<T>::get(device).vouched),
@@ -261,6 +262,113 @@ pub mod v3 {
 	}
 }
 
+/// Version 3 to 4: the beacon lottery. Beaconers are no longer drawn when an epoch starts: a
+/// device on the roster beacons when its ticket wins, its slot made by its first beacon and
+/// kept under its epoch ([`Beacons`]) until judged in the blocks after the epoch
+/// ([`Pallet::judge_ended`]). The drawn beaconers of the epoch in progress (`Beaconers`, at most
+/// `MaxBeacons` of version 3, 256 in the runtime) move there if they beaconed, counted in
+/// [`BeaconCount`]; those that did not are dropped, as a winner that sends nothing is no
+/// longer judged. `BeaconList` and `DrawnEpoch` are removed, and judging starts from the
+/// epoch in progress (`JudgedFrom`). A device's vouching now lapses `VouchingLasts` beacon
+/// intervals after the beacon that last renewed it (`Standing::vouched_in`): every standing
+/// starts its count at the upgrade's epoch. One pass over the roster's standings in the
+/// upgrade block: fine for the hotspots this chain has (thousands); a network of hundreds of
+/// thousands would need a multi-block migration.
+pub type V3ToV4<T> =
+	VersionedMigration<3, 4, v4::Migrate<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+pub mod v4 {
+	use super::*;
+	use crate::{BeaconSlotOf, Partner, Standing};
+	use depin_primitives::{epoch::EpochIndex, DeviceId};
+	use depin_proving::ProvingEpochs;
+
+	/// The drawn beaconers of versions 1 to 3, by device.
+	#[frame_support::storage_alias]
+	pub type Beaconers<T: Config> = StorageMap<Pallet<T>, Twox64Concat, DeviceId, BeaconSlotOf<T>>;
+
+	/// The draw order of version 3's beaconers.
+	#[frame_support::storage_alias]
+	pub type BeaconList<T: Config> = StorageValue<Pallet<T>, alloc::vec::Vec<DeviceId>>;
+
+	/// The epoch version 3 last drew beaconers for.
+	#[frame_support::storage_alias]
+	pub type DrawnEpoch<T: Config> = StorageValue<Pallet<T>, EpochIndex>;
+
+	/// A standing as versions 2 and 3 stored it.
+	#[derive(Encode, Decode)]
+	pub struct OldStanding<MaxPartners: Get<u32>> {
+		pub epoch: EpochIndex,
+		pub witnessed: u32,
+		pub unheard: u32,
+		pub vouched: bool,
+		pub partners: BoundedVec<Partner, MaxPartners>,
+	}
+
+	pub struct Migrate<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for Migrate<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let current = T::Epochs::current().index;
+			let (mut slots, mut kept, mut from): (u64, u32, EpochIndex) = (0, 0, current);
+			for (device, slot) in Beaconers::<T>::drain() {
+				slots = slots.saturating_add(1);
+				if slot.beacon.is_none() || slot.epoch > current {
+					continue;
+				}
+				from = from.min(slot.epoch);
+				BeaconCount::<T>::mutate(slot.epoch, |count| *count = count.saturating_add(1));
+				Beacons::<T>::insert(slot.epoch, device, slot);
+				kept = kept.saturating_add(1);
+			}
+			JudgedFrom::<T>::put(from);
+			BeaconList::<T>::kill();
+			DrawnEpoch::<T>::kill();
+			let mut standings: u64 = 0;
+			Standings::<T>::translate::<OldStanding<T::MaxPartners>, _>(|_, old| {
+				standings = standings.saturating_add(1);
+				Some(Standing {
+					epoch: old.epoch,
+					witnessed: old.witnessed,
+					unheard: old.unheard,
+					vouched: old.vouched,
+					vouched_in: current,
+					partners: old.partners,
+				})
+			});
+			let kept = u64::from(kept);
+			T::DbWeight::get().reads_writes(
+				slots.saturating_add(standings).saturating_add(kept).saturating_add(1),
+				slots
+					.saturating_add(standings)
+					.saturating_add(kept.saturating_mul(2))
+					.saturating_add(3),
+			)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			let beacons = Beaconers::<T>::iter_values().filter(|s| s.beacon.is_some()).count();
+			let standings = Standings::<T>::iter_keys().count();
+			Ok((beacons as u64, standings as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let (beacons, standings) = <(u64, u64)>::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("the pre-upgrade counts"))?;
+			ensure!(Beaconers::<T>::iter_keys().next().is_none(), "Beaconers left");
+			ensure!(!BeaconList::<T>::exists() && !DrawnEpoch::<T>::exists(), "the draw left");
+			ensure!(Beacons::<T>::iter().count() as u64 == beacons, "a recorded beacon lost");
+			ensure!(
+				Standings::<T>::iter_keys().count() as u64 == standings,
+				"a standing lost in the migration"
+			);
+			Ok(())
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -284,7 +392,7 @@ mod tests {
 			};
 			let recorded =
 				v1::OldBeacon { id: H256::repeat_byte(1), sent_at: 31, frequency: 868_100 };
-			let key = |device: u64| Beaconers::<Test>::hashed_key_for(device);
+			let key = |device: u64| v4::Beaconers::<Test>::hashed_key_for(device);
 			frame_support::storage::unhashed::put(&key(1), &old(Some(recorded), vec![2, 3]));
 			frame_support::storage::unhashed::put(&key(4), &old(None, vec![]));
 
@@ -313,7 +421,7 @@ mod tests {
 				.reads(1)
 			);
 			// The slots are no beaconers of the current draw: clear them for the invariants.
-			let _ = Beaconers::<Test>::clear(u32::MAX, None);
+			let _ = v4::Beaconers::<Test>::clear(u32::MAX, None);
 		});
 	}
 
@@ -337,7 +445,7 @@ mod tests {
 				witnesses: witnesses.try_into().unwrap(),
 				points,
 			};
-			let key = |device: u64| Beaconers::<Test>::hashed_key_for(device);
+			let key = |device: u64| v4::Beaconers::<Test>::hashed_key_for(device);
 			frame_support::storage::unhashed::put(&key(1), &old(Some(beacon), vec![2, 3], 40));
 			frame_support::storage::unhashed::put(&key(4), &old(None, vec![], 0));
 			// A device heard before the upgrade, and one that never was.
@@ -347,7 +455,7 @@ mod tests {
 			V1ToV2::<Test>::on_runtime_upgrade();
 
 			assert_eq!(StorageVersion::get::<Coverage>(), 2);
-			let slot = Beaconers::<Test>::get(1).expect("kept");
+			let slot = v4::Beaconers::<Test>::get(1).expect("kept");
 			assert_eq!(slot.beacon, Some(beacon));
 			assert_eq!(
 				(slot.epoch, slot.challenge, slot.witnesses.into_inner(), slot.points),
@@ -355,15 +463,15 @@ mod tests {
 			);
 			assert_eq!((slot.full_points, slot.marks.len(), slot.neighbours), (40, 0, 0));
 			assert_eq!(
-				Beaconers::<Test>::get(4).expect("kept"),
-				BeaconSlot::drawn(3, H256::repeat_byte(7))
+				v4::Beaconers::<Test>::get(4).expect("kept"),
+				BeaconSlot::won(3, H256::repeat_byte(7))
 			);
 			assert!(Standings::<Test>::get(heard).vouched, "the network there is vouched for");
 			assert!(!Standings::<Test>::contains_key(unheard));
 			// Again: nothing changes (the version is already 2).
 			V1ToV2::<Test>::on_runtime_upgrade();
-			assert_eq!(Beaconers::<Test>::get(1).expect("kept").points, 40);
-			let _ = Beaconers::<Test>::clear(u32::MAX, None);
+			assert_eq!(v4::Beaconers::<Test>::get(1).expect("kept").points, 40);
+			let _ = v4::Beaconers::<Test>::clear(u32::MAX, None);
 			LastHeard::<Test>::remove(heard);
 		});
 	}
@@ -413,6 +521,77 @@ mod tests {
 			// Again: nothing changes (the version is already 3).
 			V2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(LastVouchedIn::<Test>::get(a).current, 1);
+		});
+	}
+
+	#[test]
+	fn v4_keeps_the_recorded_beacons_under_their_epoch_and_starts_every_vouching_now() {
+		ExtBuilder.build_and_execute(|| {
+			run_to_epoch(2);
+			StorageVersion::new(3).put::<Coverage>();
+			// Version 3's draw for epoch 2: one beaconer that beaconed, one that did not.
+			let beacon = depin_primitives::coverage::Beacon {
+				id: H256::repeat_byte(1),
+				sent_at: 20u64,
+				frequency: 868_100,
+				recorded_at: 21,
+			};
+			let mut beaconed = BeaconSlot::won(2, H256::repeat_byte(7));
+			beaconed.beacon = Some(beacon);
+			beaconed.witnesses = vec![NEAR_BOB].try_into().unwrap();
+			beaconed.points = 40;
+			beaconed.full_points = 40;
+			v4::Beaconers::<Test>::insert(BEACONER, beaconed.clone());
+			v4::Beaconers::<Test>::insert(NEAR_CHARLIE, BeaconSlot::won(2, H256::repeat_byte(8)));
+			v4::BeaconList::<Test>::put(vec![BEACONER, NEAR_CHARLIE]);
+			v4::DrawnEpoch::<Test>::put(2);
+			// Standings as version 3 stored them.
+			let _ = Standings::<Test>::clear(u32::MAX, None);
+			let old = |vouched, unheard| v4::OldStanding::<<Test as Config>::MaxPartners> {
+				epoch: 1,
+				witnessed: 3,
+				unheard,
+				vouched,
+				partners: vec![crate::Partner { device: FAR_EVE, count: 2, epoch: 1 }]
+					.try_into()
+					.unwrap(),
+			};
+			let key = |device: u64| Standings::<Test>::hashed_key_for(device);
+			frame_support::storage::unhashed::put(&key(BEACONER), &old(true, 0));
+			frame_support::storage::unhashed::put(&key(NEAR_BOB), &old(false, 2));
+
+			#[cfg(feature = "try-runtime")]
+			let state = <v4::Migrate<Test> as UncheckedOnRuntimeUpgrade>::pre_upgrade().unwrap();
+			V3ToV4::<Test>::on_runtime_upgrade();
+			#[cfg(feature = "try-runtime")]
+			<v4::Migrate<Test> as UncheckedOnRuntimeUpgrade>::post_upgrade(state).unwrap();
+
+			assert_eq!(StorageVersion::get::<Coverage>(), 4);
+			assert_eq!(v4::Beaconers::<Test>::iter().count(), 0);
+			assert!(!v4::BeaconList::<Test>::exists() && !v4::DrawnEpoch::<Test>::exists());
+			// The beacon is kept under its epoch, counted, and judged once the epoch ends; the
+			// silent beaconer is dropped.
+			assert_eq!(Beacons::<Test>::get(2, BEACONER), Some(beaconed));
+			assert_eq!(Beacons::<Test>::get(2, NEAR_CHARLIE), None);
+			assert_eq!((BeaconCount::<Test>::get(2), JudgedFrom::<Test>::get()), (1, 2));
+			let beaconer = Standings::<Test>::get(BEACONER);
+			assert_eq!(
+				(
+					beaconer.vouched,
+					beaconer.vouched_in,
+					beaconer.witnessed,
+					beaconer.partners.len()
+				),
+				(true, 2, 3, 1)
+			);
+			let bob = Standings::<Test>::get(NEAR_BOB);
+			assert_eq!((bob.vouched, bob.unheard, bob.vouched_in), (false, 2, 2));
+			run_to_epoch(3);
+			assert_eq!(Beacons::<Test>::iter().count(), 0);
+			assert_eq!(JudgedFrom::<Test>::get(), 3);
+			// Again: nothing changes (the version is already 4).
+			V3ToV4::<Test>::on_runtime_upgrade();
+			assert_eq!(Standings::<Test>::get(BEACONER).vouched_in, 2);
 		});
 	}
 }

@@ -75,7 +75,7 @@ pub type TestRandomness = depin_test_utils::TestRandomness<Test>;
 impl pallet_epochs::Config for Test {
 	type Randomness = TestRandomness;
 	type OnEpochEnd = ();
-	type OnEpochStart = Coverage;
+	type OnEpochStart = ();
 	type ProvingPeriod = ConstU64<10>;
 	type ResponseWindow = ConstU64<8>;
 	type WeightInfo = ();
@@ -84,7 +84,10 @@ impl pallet_epochs::Config for Test {
 use frame_support::traits::ConstU64;
 
 parameter_types! {
-	pub static BeaconsPerEpoch: u32 = 4;
+	pub static BeaconInterval: u32 = 1;
+	pub static MaxBeacons: u32 = 64;
+	pub static JudgedPerBlock: u32 = 16;
+	pub static VouchingLasts: u32 = 1_000;
 	pub static MaxRoster: u32 = 16;
 	pub const SignalRange: (i16, i16) = (-140, 0);
 	pub const SnrRange: (i16, i16) = (-300, 300);
@@ -102,8 +105,10 @@ impl pallet_coverage::Config for Test {
 	type Registry = Devices;
 	type Epochs = Epochs;
 	type OnProofAccepted = RecordPoints;
-	type BeaconsPerEpoch = BeaconsPerEpoch;
-	type MaxBeacons = ConstU32<8>;
+	type BeaconInterval = BeaconInterval;
+	type MaxBeacons = MaxBeacons;
+	type JudgedPerBlock = JudgedPerBlock;
+	type VouchingLasts = VouchingLasts;
 	type MaxWitnesses = ConstU32<6>;
 	type MaxRoster = MaxRoster;
 	type MaxBatch = ConstU32<4>;
@@ -271,8 +276,10 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		enter_block(next);
-		// The epochs pallet starts epochs; its `OnEpochStart` hook draws the beaconers.
+		// The epochs pallet starts epochs; the coverage pallet, after it, judges the beacons of
+		// ended epochs.
 		Epochs::on_initialize(next);
+		Coverage::on_initialize(next);
 	}
 }
 

@@ -8,41 +8,59 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceRegistry};
 
 impl<T: Config> Pallet<T> {
-	/// The beacons of the epoch in progress, in draw order: each beaconer's challenge, its
-	/// beacon once submitted, the witnesses counted and the points earned. Empty before the
-	/// epoch's beaconers are drawn.
+	/// The beacons recorded in the epoch in progress: each beaconer's challenge, its beacon,
+	/// the witnesses counted and the points earned (at most `MaxBeacons`).
 	pub fn beacons() -> Vec<BeaconStatus<BlockNumberFor<T>>> {
 		let epoch = T::Epochs::current();
-		if DrawnEpoch::<T>::get() != Some(epoch.index) {
-			return Vec::new();
-		}
 		let deadline = T::Epochs::deadline(epoch.start);
-		BeaconList::<T>::get()
-			.into_iter()
-			.filter_map(|device| {
-				let slot = Beaconers::<T>::get(device)?;
-				Some(BeaconStatus {
-					device,
-					epoch: slot.epoch,
-					challenge: slot.challenge,
-					beacon: slot.beacon,
-					witnesses: slot.witnesses.into_inner(),
-					points: slot.points,
-					deadline,
-				})
-			})
+		Beacons::<T>::iter_prefix(epoch.index)
+			.map(|(device, slot)| Self::status(device, slot, deadline))
 			.collect()
 	}
 
-	/// The points `device` earns in the epoch in progress if it beacons and a valid witness
-	/// confirms it: its density-scaled beacon points if it was drawn and is not confirmed
-	/// yet and it has not lost its coverage share, else 0 (witnessing cannot be foreseen).
-	pub fn potential_points(device: DeviceId) -> u64 {
+	/// `device`'s beacon in the epoch in progress, if it wins the lottery: its challenge, and
+	/// once recorded its beacon, witnesses and points. `None` if it does not beacon in this
+	/// epoch: not an active coverage device on the roster, or its ticket did not win. What a hotspot's daemon asks
+	/// each epoch.
+	pub fn ticket(device: DeviceId) -> Option<BeaconStatus<BlockNumberFor<T>>> {
 		let epoch = T::Epochs::current();
-		let Some(slot) = Beaconers::<T>::get(device).filter(|s| s.epoch == epoch.index) else {
-			return 0;
-		};
-		if !slot.witnesses.is_empty()
+		let deadline = T::Epochs::deadline(epoch.start);
+		if let Some(slot) = Beacons::<T>::get(epoch.index, device) {
+			return Some(Self::status(device, slot, deadline));
+		}
+		let active = T::Registry::device(device).is_some_and(|d| {
+			d.kind == pallet_devices::DeviceKind::Coverage
+				&& matches!(d.status, pallet_devices::DeviceStatus::Active)
+		});
+		if !active || !Self::wins(device, epoch.index, &epoch.seed) {
+			return None;
+		}
+		let challenge = beacon_challenge(&epoch.seed, epoch.index, device);
+		Some(Self::status(device, BeaconSlot::won(epoch.index, challenge), deadline))
+	}
+
+	fn status(
+		device: DeviceId,
+		slot: crate::BeaconSlotOf<T>,
+		deadline: BlockNumberFor<T>,
+	) -> BeaconStatus<BlockNumberFor<T>> {
+		BeaconStatus {
+			device,
+			epoch: slot.epoch,
+			challenge: slot.challenge,
+			beacon: slot.beacon,
+			witnesses: slot.witnesses.into_inner(),
+			points: slot.points,
+			deadline,
+		}
+	}
+
+	/// The points `device` earns in the epoch in progress if it beacons and a valid witness
+	/// confirms it: its density-scaled beacon points if it wins the lottery, is not confirmed
+	/// yet and has not lost its coverage share, else 0 (witnessing cannot be foreseen).
+	pub fn potential_points(device: DeviceId) -> u64 {
+		let Some(ticket) = Self::ticket(device) else { return 0 };
+		if !ticket.witnesses.is_empty()
 			|| Standings::<T>::get(device).silenced(T::UnheardLimit::get())
 		{
 			return 0;

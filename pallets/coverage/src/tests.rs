@@ -37,11 +37,17 @@ fn register_hotspot(owner: u64, key: &pallet_devices::DevicePair, location: u64)
 	Devices::device_by_key(&key.public()).unwrap()
 }
 
-/// `BEACONER` alone in the roster, drawn in epoch 1, which has just started.
+/// `BEACONER` alone in the roster, a winner in epoch 1 (every roster device wins at the
+/// mock's odds), which has just started.
 fn beaconer_drawn() {
 	join(BEACONER);
 	run_to_epoch(1);
-	assert_eq!(BeaconList::<Test>::get().into_inner(), vec![BEACONER]);
+	assert!(Coverage::ticket(BEACONER).is_some());
+}
+
+/// `device`'s recorded beacon in the epoch in progress.
+fn slot_of(device: DeviceId) -> Option<crate::BeaconSlotOf<Test>> {
+	Beacons::<Test>::get(epoch().index, device)
 }
 
 /// Submit one bundle as Eve (any account may relay).
@@ -57,7 +63,7 @@ fn rejected_bundle() -> Option<DispatchError> {
 }
 
 fn witnesses_of(device: DeviceId) -> Vec<DeviceId> {
-	Beaconers::<Test>::get(device).map(|s| s.witnesses.into_inner()).unwrap_or_default()
+	slot_of(device).map(|s| s.witnesses.into_inner()).unwrap_or_default()
 }
 
 fn density_cell_of(device: DeviceId) -> H3Cell {
@@ -234,86 +240,159 @@ fn anyone_removes_a_retired_or_vanished_device_from_the_roster() {
 	});
 }
 
-// ---- Drawing beaconers ------------------------------------------------------------------
+// ---- The beacon lottery -----------------------------------------------------------------
 
 #[test]
-fn nobody_is_drawn_in_epoch_zero_or_from_an_empty_roster() {
+fn nobody_beacons_in_epoch_zero_nor_off_the_roster() {
 	ExtBuilder.build_and_execute(|| {
 		join(BEACONER);
-		run_to_block(8);
-		assert!(BeaconList::<Test>::get().is_empty());
-		assert_eq!(DrawnEpoch::<Test>::get(), None);
+		run_to_block(5);
+		// Epoch 0's seed is zero: no lottery.
+		assert_eq!(Coverage::ticket(BEACONER), None);
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 5, FREQUENCY), vec![]),
+			Error::<Test>::NotBeaconer,
+		);
 		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));
 		run_to_epoch(1);
-		assert!(BeaconList::<Test>::get().is_empty());
-		assert_eq!(last_event(), Event::BeaconersDrawn { epoch: 1, count: 0 });
+		assert_eq!(Coverage::ticket(BEACONER), None);
+		System::reset_events();
+		assert_bundle_rejected(
+			bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]),
+			Error::<Test>::NotBeaconer,
+		);
 		assert!(Coverage::beacons().is_empty());
+		assert_eq!(Coverage::potential_points(BEACONER), 0);
 	});
 }
 
 #[test]
-fn beaconers_are_drawn_from_the_seed_distinct_active_and_bounded() {
+fn the_lottery_picks_winners_from_the_seed_at_the_governed_odds() {
 	ExtBuilder.build_and_execute(|| {
 		let roster = [BEACONER, NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER, CLOSE_DAVE, FAR_EVE];
 		for device in roster {
 			join(device);
 		}
 		assert_ok!(Devices::suspend(RuntimeOrigin::root(), FAR_EVE));
+		BeaconInterval::set(2);
+		// Epoch 1 starts: nothing is drawn, nothing written.
 		run_to_epoch(1);
-		let drawn = BeaconList::<Test>::get().into_inner();
-		assert_eq!(last_event(), Event::BeaconersDrawn { epoch: 1, count: drawn.len() as u32 });
-
-		// Replay the draw from the seed: the same devices, in the same order.
+		assert_eq!(Beacons::<Test>::iter().count(), 0);
 		let seed = epoch().seed;
-		let mut expected = vec![];
-		for attempt in 0..8 {
-			if expected.len() == 4 {
-				break;
-			}
-			let device = roster[draw_slot(&seed, attempt, 6).unwrap() as usize];
-			if device != FAR_EVE && !expected.contains(&device) {
-				expected.push(device);
-			}
+		let wins = |device| wins_beacon(&seed, 1, device, 2);
+		let (winners, losers): (Vec<_>, Vec<_>) =
+			roster.into_iter().filter(|d| *d != FAR_EVE).partition(|d| wins(*d));
+		assert!(!winners.is_empty() && !losers.is_empty(), "seed {seed:?}");
+		// A suspended device holds no ticket, whatever its draw.
+		assert_eq!(Coverage::ticket(FAR_EVE), None);
+		for device in &winners {
+			let ticket = Coverage::ticket(*device).unwrap();
+			assert_eq!((ticket.device, ticket.epoch, ticket.deadline), (*device, 1, 17));
+			assert_eq!(ticket.challenge, beacon_challenge(&seed, 1, *device));
+			assert!(ticket.beacon.is_none() && ticket.witnesses.is_empty());
+			assert_eq!(Coverage::potential_points(*device), expected_points(400, *device));
 		}
-		assert_eq!(drawn, expected);
-		assert!(drawn.len() <= 4 && !drawn.contains(&FAR_EVE));
-		for device in &drawn {
-			let slot = Beaconers::<Test>::get(device).unwrap();
-			assert_eq!(slot.epoch, 1);
-			assert_eq!(slot.challenge, beacon_challenge(&seed, 1, *device));
-			assert!(slot.beacon.is_none() && slot.witnesses.is_empty());
+		for device in &losers {
+			assert_eq!(Coverage::ticket(*device), None);
+			assert_eq!(Coverage::potential_points(*device), 0);
 		}
-		for device in roster {
-			let expected = if drawn.contains(&device) { expected_points(400, device) } else { 0 };
-			assert_eq!(Coverage::potential_points(device), expected);
-		}
+		// A loser's beacon is refused; a winner's is recorded, its slot made by it.
+		run_to_block(11);
+		assert_bundle_rejected(
+			bundle(beacon_of(losers[0], 10, FREQUENCY), vec![]),
+			Error::<Test>::NotBeaconer,
+		);
+		submit(bundle(beacon_of(winners[0], 10, FREQUENCY), vec![]));
+		assert_eq!(BeaconCount::<Test>::get(1), 1);
 		let statuses = Coverage::beacons();
-		assert_eq!(statuses.iter().map(|s| s.device).collect::<Vec<_>>(), drawn);
-		assert!(statuses.iter().all(|s| s.deadline == 17));
-
-		// The next epoch forgets them and draws again from its own seed.
-		BeaconsPerEpoch::set(2);
-		run_to_epoch(2);
-		let next = BeaconList::<Test>::get();
-		assert!(next.len() <= 2);
-		assert_eq!(Beaconers::<Test>::iter().count(), next.len());
-		assert!(Beaconers::<Test>::iter().all(|(_, slot)| slot.epoch == 2));
+		assert_eq!(statuses.iter().map(|s| s.device).collect::<Vec<_>>(), vec![winners[0]]);
+		assert_eq!(
+			Coverage::ticket(winners[0]).unwrap().beacon,
+			slot_of(winners[0]).unwrap().beacon
+		);
+		// At odds of one, everyone on the roster (and active) wins.
+		BeaconInterval::set(1);
+		assert!(roster.iter().all(|d| Coverage::ticket(*d).is_some() == (*d != FAR_EVE)));
 	});
 }
 
 #[test]
-fn the_draw_differs_between_epochs_and_covers_the_roster() {
+fn each_device_wins_about_once_an_interval_whatever_the_roster() {
 	ExtBuilder.build_and_execute(|| {
-		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER, CLOSE_DAVE, FAR_EVE] {
+		let roster = [BEACONER, NEAR_BOB, NEAR_CHARLIE, ALICES_OTHER, CLOSE_DAVE, FAR_EVE];
+		for device in roster {
 			join(device);
 		}
-		BeaconsPerEpoch::set(1);
-		let mut seen = std::collections::BTreeSet::new();
-		for e in 1..=30 {
+		BeaconInterval::set(3);
+		let mut wins: std::collections::BTreeMap<DeviceId, u32> = Default::default();
+		for e in 1..=60 {
 			run_to_epoch(e);
-			seen.extend(BeaconList::<Test>::get());
+			for device in roster {
+				if Coverage::ticket(device).is_some() {
+					*wins.entry(device).or_default() += 1;
+				}
+			}
 		}
-		assert_eq!(seen.len(), 6, "every roster device beacons sooner or later: {seen:?}");
+		// 20 expected each: every device wins, none far from it.
+		assert_eq!(wins.len(), 6, "{wins:?}");
+		assert!(wins.values().all(|w| (8..=32).contains(w)), "{wins:?}");
+	});
+}
+
+#[test]
+fn an_epoch_records_at_most_max_beacons() {
+	ExtBuilder.build_and_execute(|| {
+		join(BEACONER);
+		join(NEAR_BOB);
+		MaxBeacons::set(1);
+		run_to_epoch(1);
+		run_to_block(11);
+		submit(bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]));
+		System::reset_events();
+		assert_bundle_rejected(
+			bundle(beacon_of(NEAR_BOB, 10, FREQUENCY), vec![]),
+			Error::<Test>::BeaconsFull,
+		);
+		// The recorded beacon still takes its receipts.
+		System::reset_events();
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 10)]));
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_CHARLIE]);
+		// The next epoch has room again.
+		run_to_epoch(2);
+		run_to_block(21);
+		submit(bundle(beacon_of(NEAR_BOB, 20, FREQUENCY), vec![]));
+		assert!(slot_of(NEAR_BOB).is_some());
+	});
+}
+
+#[test]
+fn an_ended_epochs_beacons_are_judged_a_bounded_number_a_block() {
+	ExtBuilder.build_and_execute(|| {
+		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE] {
+			join(device);
+		}
+		JudgedPerBlock::set(2);
+		run_to_epoch(1);
+		run_to_block(11);
+		for device in [BEACONER, NEAR_BOB, NEAR_CHARLIE] {
+			submit(bundle(beacon_of(device, 10, FREQUENCY), vec![]));
+		}
+		assert_eq!(Beacons::<Test>::iter_prefix(1).count(), 3);
+		// Nothing is judged while the epoch lasts.
+		run_to_block(19);
+		assert_eq!((Beacons::<Test>::iter_prefix(1).count(), JudgedFrom::<Test>::get()), (3, 1));
+		// Epoch 2's first block judges two of them, the next the third, then moves on.
+		run_to_block(20);
+		assert_eq!(Beacons::<Test>::iter_prefix(1).count(), 1);
+		assert_eq!(JudgedFrom::<Test>::get(), 1);
+		assert_eq!(BeaconCount::<Test>::get(1), 3);
+		run_to_block(21);
+		assert_eq!(Beacons::<Test>::iter_prefix(1).count(), 0);
+		run_to_block(22);
+		assert_eq!((JudgedFrom::<Test>::get(), BeaconCount::<Test>::contains_key(1)), (2, false));
+		// A block's judging costs what it judged, within the most a block may.
+		assert!(Coverage::judge_ended().all_lte(Coverage::judging_weight()));
 	});
 }
 
@@ -364,7 +443,7 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 				(NEAR_CHARLIE, DeviceKind::Coverage, 1, witness_charlie),
 			]
 		);
-		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		let slot = slot_of(BEACONER).unwrap();
 		assert_eq!(
 			slot.beacon,
 			Some(Beacon { id, sent_at: 10, frequency: FREQUENCY, recorded_at: 12 })
@@ -453,7 +532,7 @@ fn receipts_may_arrive_in_later_bundles_and_the_beaconer_is_paid_once() {
 		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
 		// The beacon alone: recorded, no points yet.
 		submit(bundle(beacon.clone(), vec![]));
-		assert!(Beaconers::<Test>::get(BEACONER).unwrap().beacon.is_some());
+		assert!(slot_of(BEACONER).unwrap().beacon.is_some());
 		assert!(points().is_empty());
 		run_to_block(12);
 		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
@@ -511,10 +590,10 @@ fn an_empty_batch_is_refused() {
 
 /// Submit `bundle` and check it was rejected with `error`, changing nothing.
 fn assert_bundle_rejected(bundle: crate::BeaconBundleOf<Test>, error: Error<Test>) {
-	let before = Beaconers::<Test>::get(bundle.beacon.device);
+	let before = slot_of(bundle.beacon.device);
 	submit(bundle);
 	assert_eq!(rejected_bundle(), Some(error.into()));
-	assert_eq!(Beaconers::<Test>::get(rejected_device()), before);
+	assert_eq!(slot_of(rejected_device()), before);
 	assert!(points().is_empty());
 	assert_eq!(last_event(), Event::BatchProcessed { accepted: 0, rejected: 1 });
 }
@@ -584,15 +663,14 @@ fn only_drawn_active_coverage_beaconers_beacon() {
 }
 
 #[test]
-fn a_drawn_slot_whose_device_vanished_or_is_not_coverage_is_rejected() {
+fn a_recorded_slot_whose_device_vanished_or_is_not_coverage_is_rejected() {
 	ExtBuilder.build_and_execute(|| {
 		beaconer_drawn();
-		// Slots as the draw would have made them, for devices it can no longer draw: the
-		// checks stand even if the registry changes under a drawn beaconer.
+		// Slots as a first beacon would have made them, for devices that could not make one
+		// now: the checks stand even if the registry changes under a recorded beaconer.
 		for device in [STORAGE_BOB, 99] {
-			let mut slot = Beaconers::<Test>::get(BEACONER).unwrap();
-			slot.challenge = beacon_challenge(&epoch().seed, 1, device);
-			Beaconers::<Test>::insert(device, slot);
+			let slot = BeaconSlot::won(1, beacon_challenge(&epoch().seed, 1, device));
+			Beacons::<Test>::insert(1, device, slot);
 		}
 		assert_bundle_rejected(
 			bundle(beacon_of(STORAGE_BOB, 10, FREQUENCY), vec![]),
@@ -603,7 +681,7 @@ fn a_drawn_slot_whose_device_vanished_or_is_not_coverage_is_rejected() {
 		unknown.device = 99;
 		assert_bundle_rejected(bundle(unknown, vec![]), Error::<Test>::UnknownDevice);
 		for device in [STORAGE_BOB, 99] {
-			Beaconers::<Test>::remove(device);
+			Beacons::<Test>::remove(1, device);
 		}
 	});
 }
@@ -660,7 +738,7 @@ fn a_re_encoded_beacon_signature_is_refused_and_cannot_displace_the_honest_beaco
 		assert!(matches!(key_of(NEAR_CHARLIE), TestKey::Ecdsa(_)));
 		join(NEAR_CHARLIE);
 		run_to_epoch(1);
-		assert_eq!(BeaconList::<Test>::get().into_inner(), vec![NEAR_CHARLIE]);
+		assert!(Coverage::ticket(NEAR_CHARLIE).is_some());
 		let honest = beacon_of(NEAR_CHARLIE, 10, FREQUENCY);
 		run_to_block(12);
 
@@ -695,7 +773,7 @@ fn a_recorded_beacon_sent_again_makes_progress_in_the_pool_only_with_a_new_witne
 		run_to_block(12);
 		assert!(progress(bundle(beacon.clone(), vec![])), "a new beacon");
 		submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
-		let recorded = Beaconers::<Test>::get(BEACONER);
+		let recorded = slot_of(BEACONER);
 
 		// Sent again: alone, with a receipt already counted, or with a late one.
 		assert!(!progress(bundle(beacon.clone(), vec![])));
@@ -706,7 +784,7 @@ fn a_recorded_beacon_sent_again_makes_progress_in_the_pool_only_with_a_new_witne
 		run_to_block(15);
 		assert!(!progress(bundle(beacon.clone(), vec![receipt_of(NEAR_CHARLIE, &beacon, 13)])));
 		// The pool's checks kept nothing.
-		assert_eq!(Beaconers::<Test>::get(BEACONER), recorded);
+		assert_eq!(slot_of(BEACONER), recorded);
 	});
 }
 
@@ -721,7 +799,7 @@ fn receipts_come_within_the_receipt_window_of_the_block_that_recorded_the_beacon
 			let beacon = beacon_of(BEACONER, 10, FREQUENCY);
 			run_to_block(12);
 			submit(bundle(beacon.clone(), vec![receipt_of(NEAR_BOB, &beacon, 11)]));
-			assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().beacon.unwrap().recorded_at, 12);
+			assert_eq!(slot_of(BEACONER).unwrap().beacon.unwrap().recorded_at, 12);
 			clear_points();
 			System::reset_events();
 
@@ -1157,7 +1235,7 @@ fn a_beacons_witnesses_stand_in_distinct_cells() {
 		submit(bundle(beacon, receipts));
 		assert_eq!(rejections(), vec![(eves, SameWitnessCell)]);
 		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB, NEAR_CHARLIE]);
-		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		let slot = slot_of(BEACONER).unwrap();
 		assert_eq!(slot.marks.len(), 2);
 	});
 }
@@ -1169,7 +1247,7 @@ fn a_witness_earns_for_at_most_witness_cap_receipts_an_epoch() {
 		join(BEACONER);
 		join(NEAR_CHARLIE);
 		run_to_epoch(1);
-		assert_eq!(BeaconList::<Test>::get().len(), 2);
+		assert!(Coverage::ticket(BEACONER).is_some() && Coverage::ticket(NEAR_CHARLIE).is_some());
 		run_to_block(11);
 		let first = beacon_of(BEACONER, 10, FREQUENCY);
 		let second = beacon_of(NEAR_CHARLIE, 10, FREQUENCY);
@@ -1255,7 +1333,7 @@ fn a_fresher_witness_raises_the_beaconers_points() {
 			})
 			.collect();
 		assert_eq!(confirmed, vec![200, 200]);
-		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		let slot = slot_of(BEACONER).unwrap();
 		assert_eq!((slot.points, slot.full_points), (400, 400));
 	});
 }
@@ -1420,7 +1498,7 @@ fn a_device_out_of_good_standing_counts_neither_where_it_is_heard_nor_as_a_neigh
 		submit(bundle(beacon.clone(), vec![receipt_by(neighbour, &key, &beacon, 10)]));
 		assert_eq!(witnesses_of(BEACONER), vec![neighbour]);
 		assert!(points_of(neighbour)[0] > 0, "it still earns");
-		let slot = Beaconers::<Test>::get(BEACONER).unwrap();
+		let slot = slot_of(BEACONER).unwrap();
 		assert_eq!(slot.neighbours, 0, "not a neighbour that heard it");
 		assert_eq!(LastHeard::<Test>::get(neighbour), None);
 		// The beaconer, in good standing, is counted; the neighbour is not.
@@ -1438,18 +1516,13 @@ fn beacon_by(
 	signed_beacon(device, key, sent_at, FREQUENCY)
 }
 
-/// Make `device` a beaconer of the epoch in progress if the draw left it out (a roster of
-/// two gets four attempts).
+/// Make `device` a winner of the epoch in progress: on the roster (every roster device wins
+/// at the mock's odds).
 fn drawn_now(device: DeviceId) {
-	if BeaconList::<Test>::get().contains(&device) {
-		return;
+	if !RosterSlotOf::<Test>::contains_key(device) {
+		join(device);
 	}
-	let e = epoch();
-	Beaconers::<Test>::insert(
-		device,
-		BeaconSlot::drawn(e.index, beacon_challenge(&e.seed, e.index, device)),
-	);
-	BeaconList::<Test>::mutate(|list| list.try_push(device).unwrap());
+	assert!(Coverage::ticket(device).is_some());
 }
 
 #[test]
@@ -1504,7 +1577,7 @@ fn a_newcomer_neither_counts_where_it_is_heard_nor_vouches_for_others() {
 		// Accepted (and, nobody vouched for heard in its cell yet, paid as a pioneer), but no
 		// neighbour that heard the beaconer, and not counted among the vouched.
 		assert_eq!(witnesses_of(BEACONER), vec![newcomer]);
-		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
+		assert_eq!(slot_of(BEACONER).unwrap().neighbours, 0);
 		assert_eq!(HeardInCell::<Test>::get(cell).at(1).current, 2, "both heard");
 		// Nor a judge: the beaconer did not witness, and the newcomer is not vouched for.
 		assert_eq!(VouchedCellsIn::<Test>::get(cell).at(1).current, 0);
@@ -1588,18 +1661,62 @@ fn hotspots_packed_into_one_exclusion_cell_count_once_among_the_neighbours() {
 }
 
 #[test]
-fn a_drawn_beaconer_that_sends_nothing_where_its_neighbours_are_heard_is_unheard() {
+fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 	ExtBuilder.build_and_execute(|| {
+		VouchingLasts::set(2);
 		beaconer_drawn();
 		crowd_the_beaconers_cell();
+		// Silent in epoch 1 where its neighbours are heard: no slot, nothing judged.
 		run_to_epoch(2);
-		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 3, 0, 1)]);
-		assert_eq!(Standings::<Test>::get(BEACONER).unheard, 1);
-		// Silent again in epoch 2, judged by the hotspots heard in epoch 1; silent in epoch 3,
-		// when nobody was heard in epochs 2 and 3, it is not judged.
+		assert_eq!(judged_of(BEACONER), vec![]);
+		let standing = Standings::<Test>::get(BEACONER);
+		assert_eq!((standing.vouched, standing.unheard, standing.vouched_in), (true, 0, 0));
+		// Vouched for at genesis (epoch 0): for two intervals of one epoch, to epoch 2; at
+		// odds of one in two, four epochs.
+		assert!(Coverage::vouched(&standing, 2) && !Coverage::vouched(&standing, 3));
+		BeaconInterval::set(2);
+		assert!(Coverage::vouched(&standing, 4) && !Coverage::vouched(&standing, 5));
+		BeaconInterval::set(1);
+
+		// Lapsed in epoch 3, where its cell is inhabited: on probation. Its receipt of Bob's
+		// beacon is taken but earns nothing, and it is no judge of its cell.
+		run_to_epoch(3);
+		let cell = density_cell_of(BEACONER);
+		assert!(Coverage::inhabited(cell, 3));
+		drawn_now(NEAR_BOB);
+		let bobs = beacon_of(NEAR_BOB, 30, FREQUENCY);
+		run_to_block(31);
+		submit(bundle(bobs.clone(), vec![receipt_of(BEACONER, &bobs, 30)]));
+		assert_eq!(witnesses_of(NEAR_BOB), vec![BEACONER]);
+		assert_eq!(points_of(BEACONER), vec![0]);
+		assert_eq!(VouchedCellsIn::<Test>::get(cell).at(3).current, 0);
+
+		// Its own beacon, heard by Bob (vouched for again in epoch 3, a judge): heard, and
+		// vouched for from its epoch.
+		Standings::<Test>::mutate(NEAR_BOB, |s| s.vouched_in = 3);
+		drawn_now(BEACONER);
+		let own = beacon_of(BEACONER, 31, FREQUENCY);
+		run_to_block(32);
+		submit(bundle(own.clone(), vec![receipt_of(NEAR_BOB, &own, 31)]));
 		run_to_epoch(4);
-		let judgements: Vec<_> = judged_of(BEACONER).iter().map(|j| (j.1, j.2, j.4)).collect();
-		assert_eq!(judgements, vec![(1, 3, 1), (2, 3, 2)]);
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 3, 1, 1, 0)]);
+		let standing = Standings::<Test>::get(BEACONER);
+		assert_eq!((standing.vouched, standing.vouched_in), (true, 3));
+		assert!(Coverage::vouched(&standing, 5) && !Coverage::vouched(&standing, 6));
+	});
+}
+
+#[test]
+fn a_vouched_beaconer_with_nobody_around_to_judge_it_keeps_its_vouching_by_beaconing() {
+	ExtBuilder.build_and_execute(|| {
+		VouchingLasts::set(2);
+		beaconer_drawn();
+		// Nobody heard around it: untested, but it beaconed when it won.
+		run_to_block(11);
+		submit(bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]));
+		run_to_epoch(2);
+		assert_eq!(judged_of(BEACONER), vec![]);
+		assert_eq!(Standings::<Test>::get(BEACONER).vouched_in, 1);
 	});
 }
 
@@ -1689,7 +1806,7 @@ fn a_device_that_leaves_the_roster_is_vouched_for_no_more() {
 		beaconer_drawn();
 		beacon_heard_by(&[NEAR_BOB]);
 		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
-		assert_eq!(Beaconers::<Test>::get(BEACONER).unwrap().neighbours, 0);
+		assert_eq!(slot_of(BEACONER).unwrap().neighbours, 0);
 		assert_eq!(VouchedCellsIn::<Test>::get(density_cell_of(NEAR_BOB)).at(1).current, 0);
 	});
 }

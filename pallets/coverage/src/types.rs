@@ -13,7 +13,8 @@ use sp_core::H256;
 
 pub use depin_primitives::{coverage::*, epoch::EpochIndex};
 
-/// A beaconer drawn for the epoch in progress, and what became of its beacon.
+/// A beacon recorded in an epoch and not judged yet: the winner's challenge, its beacon, and
+/// what its witnesses earned it.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
 )]
@@ -22,11 +23,12 @@ pub struct BeaconSlot<
 	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
 	MaxWitnesses: Get<u32>,
 > {
-	/// The epoch the beaconer was drawn for.
+	/// The epoch the beaconer won.
 	pub epoch: EpochIndex,
 	/// The challenge it signs ([`beacon_challenge`]).
 	pub challenge: H256,
-	/// The beacon, once submitted.
+	/// The beacon (`None` only in a winner's ticket that has not beaconed yet, as the runtime
+	/// API shows it: a stored slot always has one).
 	pub beacon: Option<Beacon<BlockNumber>>,
 	/// The witnesses counted for it, in the order they were accepted.
 	pub witnesses: BoundedVec<DeviceId, MaxWitnesses>,
@@ -47,8 +49,8 @@ pub struct BeaconSlot<
 impl<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxWitnesses: Get<u32>>
 	BeaconSlot<BlockNumber, MaxWitnesses>
 {
-	/// A beaconer just drawn for `epoch`, with its `challenge`: no beacon yet.
-	pub fn drawn(epoch: EpochIndex, challenge: H256) -> Self {
+	/// A winner of `epoch`'s lottery, with its `challenge`: no beacon yet.
+	pub fn won(epoch: EpochIndex, challenge: H256) -> Self {
 		Self {
 			epoch,
 			challenge,
@@ -146,6 +148,9 @@ pub struct Standing<MaxPartners: Get<u32>> {
 	/// heard there nor as a neighbour that heard a beacon; so a device registered anew starts
 	/// with nothing, and a ring arriving among established hotspots cannot outvote them.
 	pub vouched: bool,
+	/// The epoch of the beacon that last vouched for it or renewed its vouching: it lapses
+	/// `VouchingLasts` beacon intervals later ([`crate::Pallet::vouched`]).
+	pub vouched_in: EpochIndex,
 	/// The devices it met last (as beaconer or witness), at most `MaxPartners`: when full, the
 	/// one met least recently and least often makes room.
 	pub partners: BoundedVec<Partner, MaxPartners>,

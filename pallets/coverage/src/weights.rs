@@ -46,7 +46,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn join() -> Weight;
 	fn leave() -> Weight;
-	fn draw_beaconers(n: u32, ) -> Weight;
+	fn judge_beacons(n: u32, ) -> Weight;
 	fn submit_beacon(w: u32, ) -> Weight;
 	fn submit_beacons_rejected(n: u32, ) -> Weight;
 }
@@ -120,7 +120,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Coverage::DrawnEpoch` (r:0 w:1)
 	/// Proof: `Coverage::DrawnEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
-	fn draw_beaconers(n: u32, ) -> Weight {
+	fn judge_beacons(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1303 + n * (380 ±0)`
 		//  Estimated: `3535 + n * (3819 ±0)`
@@ -257,7 +257,7 @@ impl WeightInfo for () {
 	/// Storage: `Coverage::DrawnEpoch` (r:0 w:1)
 	/// Proof: `Coverage::DrawnEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
-	fn draw_beaconers(n: u32, ) -> Weight {
+	fn judge_beacons(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1303 + n * (380 ±0)`
 		//  Estimated: `3535 + n * (3819 ±0)`

@@ -1,8 +1,9 @@
-//! Coverage proofs: beacons drawn from the epoch's seed, and the receipts of the hotspots
-//! that heard them.
+//! Coverage proofs: beacons won in a lottery on the epoch's seed, and the receipts of the
+//! hotspots that heard them.
 //!
-//! Each epoch the chain draws beaconers from the roster ([`draw_slot`]) and gives each a
-//! [`beacon_challenge`]. A drawn hotspot transmits a [`BeaconReport`] signed over a
+//! Each epoch every hotspot on the roster holds a lottery ticket ([`beacon_ticket`]); one under
+//! the epoch's odds ([`wins_beacon`]) beacons, with a [`beacon_challenge`]. Nothing is drawn:
+//! anyone can tell who won from the seed alone. A winner transmits a [`BeaconReport`] signed over a
 //! [`BeaconStatement`]; hotspots that hear it sign a [`ReceiptStatement`] about what they
 //! measured. A provider submits a [`BeaconBundle`]: a beacon and the receipts of its
 //! witnesses.
@@ -38,8 +39,8 @@ pub const RECEIPT_CONTEXT: Domain = *b"depin/cov/receip";
 /// Domain of a beaconer's challenge (see [`beacon_challenge`]).
 pub const CHALLENGE_DOMAIN: &[u8] = b"depin/cov/challenge";
 
-/// Domain of the roster draws (see [`draw_slot`]).
-pub const DRAW_DOMAIN: &[u8] = b"depin/cov/draw";
+/// Domain of the beacon lottery (see [`beacon_ticket`]).
+pub const LOTTERY_DOMAIN: &[u8] = b"depin/cov/lottery";
 
 /// The challenge a drawn beaconer signs: `blake2_256(CHALLENGE_DOMAIN ‖ seed ‖ epoch ‖ device)`
 /// (SCALE). It exists only once the epoch's seed does, so no beacon can be made in advance.
@@ -47,18 +48,24 @@ pub fn beacon_challenge(seed: &H256, epoch: EpochIndex, device: DeviceId) -> H25
 	H256(sp_io::hashing::blake2_256(&(CHALLENGE_DOMAIN, seed, epoch, device).encode()))
 }
 
-/// The roster slot of the `attempt`-th draw of an epoch among `size` slots: the first 8 bytes
-/// (little endian) of `blake2_256(DRAW_DOMAIN ‖ seed ‖ attempt)` modulo `size`. `None` for an
-/// empty roster.
-pub fn draw_slot(seed: &H256, attempt: u32, size: u32) -> Option<RosterSlot> {
-	if size == 0 {
-		return None;
-	}
-	let hash = sp_io::hashing::blake2_256(&(DRAW_DOMAIN, seed, attempt).encode());
+/// A hotspot's lottery ticket for an epoch: the first 8 bytes (little endian) of
+/// `blake2_256(LOTTERY_DOMAIN ‖ seed ‖ epoch ‖ device)` (SCALE). Nobody knows it before the
+/// epoch's seed exists, and nobody can choose it: a device's id is given by the registry.
+pub fn beacon_ticket(seed: &H256, epoch: EpochIndex, device: DeviceId) -> u64 {
+	let hash = sp_io::hashing::blake2_256(&(LOTTERY_DOMAIN, seed, epoch, device).encode());
 	let mut first = [0u8; 8];
-	first.copy_from_slice(hash.get(..8)?);
-	let slot = u64::from_le_bytes(first).checked_rem(u64::from(size))?;
-	RosterSlot::try_from(slot).ok()
+	if let Some(bytes) = hash.get(..8) {
+		first.copy_from_slice(bytes);
+	}
+	u64::from_le_bytes(first)
+}
+
+/// Whether `device` beacons in `epoch`: its ticket is at most `u64::MAX / interval`, so each
+/// hotspot beacons in one epoch in `interval` on average, each epoch on its own, however many
+/// hotspots there are. An interval of 0 or 1 lets every hotspot beacon every epoch.
+pub fn wins_beacon(seed: &H256, epoch: EpochIndex, device: DeviceId, interval: u32) -> bool {
+	let odds = u64::MAX.checked_div(u64::from(interval)).unwrap_or(u64::MAX);
+	beacon_ticket(seed, epoch, device) <= odds
 }
 
 /// A beacon as recorded: what the radio packet said, and its id.
@@ -287,4 +294,34 @@ pub struct BeaconStatus<BlockNumber> {
 	pub points: u64,
 	/// The last block beacons and receipts of the epoch are accepted at.
 	pub deadline: BlockNumber,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_lottery_gives_each_hotspot_one_epoch_in_interval_whatever_the_roster() {
+		let seed = H256::repeat_byte(7);
+		// Every hotspot wins at odds of one.
+		assert!((0..1_000).all(|device| wins_beacon(&seed, 3, device, 1)));
+		assert!((0..1_000).all(|device| wins_beacon(&seed, 3, device, 0)));
+		// About one in `interval`, for any number of hotspots, in each epoch.
+		for (devices, interval) in [(24_000u64, 24u32), (100_000, 24), (10_000, 4)] {
+			let won = (0..devices).filter(|d| wins_beacon(&seed, 5, *d, interval)).count() as u64;
+			let expected = devices / u64::from(interval);
+			assert!(won.abs_diff(expected) * 10 < expected, "{won} of {devices} at 1/{interval}");
+		}
+		// Another epoch or seed, other winners.
+		let winners = |seed: &H256, epoch| {
+			(0..2_000u64).filter(|d| wins_beacon(seed, epoch, *d, 24)).collect::<Vec<_>>()
+		};
+		assert_ne!(winners(&seed, 5), winners(&seed, 6));
+		assert_ne!(winners(&seed, 5), winners(&H256::repeat_byte(8), 5));
+		// The ticket is the hash's first eight bytes.
+		let hash = sp_io::hashing::blake2_256(&(LOTTERY_DOMAIN, &seed, 5u32, 9u64).encode());
+		let mut first = [0u8; 8];
+		first.copy_from_slice(&hash[..8]);
+		assert_eq!(beacon_ticket(&seed, 5, 9), u64::from_le_bytes(first));
+	}
 }
