@@ -61,9 +61,14 @@ const depin = {
 		type: "Vec<Json>",
 	},
 	coverageBeacons: {
-		description: "The coverage beaconers drawn for the epoch in progress and their beacons",
+		description: "The coverage beacons recorded in the epoch in progress",
 		params: [at],
 		type: "Vec<Json>",
+	},
+	coverageTicket: {
+		description: "A hotspot's beacon in the epoch in progress if it wins the beacon lottery, or null",
+		params: [device, at],
+		type: "Option<Json>",
 	},
 	computeChallenge: {
 		description: "A compute device's capacity challenge in the epoch in progress, or null",

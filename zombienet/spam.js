@@ -515,7 +515,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	// reveal or a beacon only within its epoch's response window: accepted is on time. The
 	// delay is the blocks from the epoch's first block to the proof's.) In each: every honest
 	// storage sector proven, every honest compute device challenged in it (enrolled before it)
-	// committed and passed its audit, every honest hotspot drawn to beacon in it beaconed.
+	// committed and passed its audit, every honest hotspot that won its beacon lottery beaconed.
 	const proofsByEpoch = new Map();
 	for (const b of blocks)
 		for (const p of b.honestProofs) {
@@ -534,9 +534,9 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		const challenged = (await at.query.compute.workers.entries())
 			.filter(([key, state]) => honestDevices.has(key.args[0].toNumber()) && state.unwrap().enrolledIn.toNumber() < b.epoch)
 			.map(([key]) => key.args[0].toNumber());
-		const drawn = (await at.query.coverage.beaconers.keys())
-			.map((key) => key.args[0].toNumber())
-			.filter((device) => honestHotspots.has(device));
+		// The honest hotspots that won the epoch's beacon lottery.
+		const drawn = [];
+		for (const device of honestHotspots) if ((await at.call.depinApi.coverageTicket(device)).isSome) drawn.push(device);
 		const of = (kind) => new Set(blocks.flatMap((x) => x[kind]).filter((e) => e.epoch === b.epoch).map((e) => e.device));
 		const [committed, audited, beaconed] = [of("committed"), of("audited"), of("beacons")];
 		checked.push({

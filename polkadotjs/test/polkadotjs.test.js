@@ -65,6 +65,7 @@ describe("Polkadot.js against the dev node", () => {
 			"computeChallenge",
 			"computeJob",
 			"coverageBeacons",
+			"coverageTicket",
 			"deal",
 			"dealByRoot",
 			"dealsOfClient",
@@ -345,12 +346,22 @@ describe("Polkadot.js against the dev node", () => {
 		assert.ok(joined, "a Joined event");
 		assert.equal(joined.data.device.toNumber(), 1);
 		assert.equal((await api.query.coverage.rosterSlotOf(1)).unwrap().toNumber(), 0);
-		// Beaconers are drawn when an epoch starts: a list of the epoch's beacons, each with
-		// its challenge (empty until the next epoch after the join).
+		// The epoch's recorded beacons, each with its challenge; a hotspot on the roster holds a
+		// ticket in each epoch's lottery (the dev chain's odds are one: it wins every epoch
+		// after epoch 0), with its challenge.
 		const beacons = await api.call.depinApi.coverageBeacons();
 		for (const b of beacons) assert.equal(b.challenge.length, 32);
 		const json = (await api.rpc.depin.coverageBeacons()).toJSON();
 		assert.deepEqual(json.map((b) => b.device), beacons.map((b) => b.device.toNumber()));
+		const hash = await api.rpc.chain.getBlockHash();
+		const ticket = await (await api.at(hash)).call.depinApi.coverageTicket(1);
+		const epoch = (await api.rpc.depin.epoch(hash)).toJSON();
+		assert.equal(ticket.isSome, epoch.index > 0);
+		if (ticket.isSome) {
+			assert.equal(ticket.unwrap().challenge.length, 32);
+			assert.equal((await api.rpc.depin.coverageTicket(1, hash)).unwrap().toJSON().device, 1);
+		}
+		assert.ok((await api.call.depinApi.coverageTicket(2)).isNone, "a compute device holds no ticket");
 	});
 
 	it("enrolls Alice's compute device for capacity challenges and opens a job for it", async () => {

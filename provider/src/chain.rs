@@ -182,9 +182,15 @@ impl Chain {
 		Ok(all)
 	}
 
-	/// The coverage beacons of the epoch in progress.
+	/// The coverage beacons recorded in the epoch in progress.
 	pub async fn coverage_beacons(&self) -> Result<Vec<BeaconStatus<BlockNumber>>> {
 		self.api("coverage_beacons", ()).await
+	}
+
+	/// A hotspot's beacon in the epoch in progress if it wins the beacon lottery: its
+	/// challenge, and once recorded its beacon and witnesses.
+	pub async fn coverage_ticket(&self, device: DeviceId) -> Result<Option<BeaconStatus<BlockNumber>>> {
+		self.api("coverage_ticket", device).await
 	}
 
 	/// A compute device's capacity challenge in the epoch in progress, if it is enrolled.

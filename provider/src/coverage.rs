@@ -1,7 +1,7 @@
 //! Coverage proofs, the provider's side: beacons and witness receipts, built and signed the
 //! way `pallet-coverage` checks them, and a simple radio model for the simulator.
 //!
-//! A drawn beaconer (see `DepinApi::coverage_beacons`) signs a [`BeaconStatement`] binding the
+//! A lottery winner (see `DepinApi::coverage_ticket`) signs a [`BeaconStatement`] binding the
 //! chain, itself, the epoch, its challenge, the block it transmits at and the frequency; the
 //! SCALE-encoded [`BeaconReport`] is the radio packet, and its blake2-256 hash the beacon id.
 //! A witness that hears the packet signs a [`ReceiptStatement`] with the id and what it measured.

@@ -146,6 +146,10 @@ impl_runtime_apis! {
 			Coverage::beacons()
 		}
 
+		fn coverage_ticket(device: DeviceId) -> Option<depin_runtime_api::BeaconStatus<BlockNumber>> {
+			Coverage::ticket(device)
+		}
+
 		fn compute_challenge(device: DeviceId) -> Option<depin_runtime_api::WorkChallenge<BlockNumber>> {
 			Compute::work_challenge(device)
 		}

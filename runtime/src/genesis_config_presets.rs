@@ -18,7 +18,7 @@ use sp_runtime::Perbill;
 
 use crate::{
 	configs::{
-		parameters::{compute_params, governance_params, proof_params},
+		parameters::{compute_params, coverage_params, governance_params, proof_params},
 		RuntimeParameters,
 	},
 	AccountId, BabeConfig, Balance, BalancesConfig, BlockNumber, DevicesConfig,
@@ -140,6 +140,12 @@ pub fn dev_parameters() -> Vec<RuntimeParameters> {
 		RuntimeParameters::Compute(compute_params::Parameters::AuditRate(
 			compute_params::AuditRate,
 			Some(Perbill::one()),
+		)),
+		// Every hotspot on the roster beacons every epoch: a dev chain's handful beacon and
+		// witness each other epoch by epoch.
+		RuntimeParameters::Coverage(coverage_params::Parameters::BeaconInterval(
+			coverage_params::BeaconInterval,
+			Some(1),
 		)),
 	]
 }

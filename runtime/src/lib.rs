@@ -95,7 +95,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -163,6 +163,7 @@ type Migrations = (
 	pallet_coverage::migrations::V0ToV1<Runtime>,
 	pallet_coverage::migrations::V1ToV2<Runtime>,
 	pallet_coverage::migrations::V2ToV3<Runtime>,
+	pallet_coverage::migrations::V3ToV4<Runtime>,
 	pallet_devices::migrations::V0ToV1<Runtime>,
 	pallet_epochs::migrations::MoveClock<Runtime, ProofsPalletName>,
 	pallet_proofs::migrations::V0ToV1<Runtime>,
@@ -252,7 +253,7 @@ mod runtime {
 	pub type Epochs = pallet_epochs;
 	#[runtime::pallet_index(31)]
 	pub type Proofs = pallet_proofs;
-	// After Epochs (whose `OnEpochStart` hook makes it draw its beaconers).
+	// After Epochs: it judges the beacons of an epoch from the block the next one starts in.
 	#[runtime::pallet_index(32)]
 	pub type Coverage = pallet_coverage;
 	// After Epochs: it sees each new epoch in the block it starts, and draws the reveal seed

@@ -60,12 +60,12 @@ export const coveragePage: Page = async (el, ctx) => {
 		if (!map) map = mountMap($("#cov-map"), data, "coverage-map", "largest");
 		else map.update(data);
 		const witnessCount = beacons.reduce((n: number, b: any) => n + b.witnesses.length, 0);
-		$("#cov-summary").innerHTML = html`<p>Epoch <b data-testid="cov-epoch">${epoch.index}</b>: <b data-testid="beacon-count">${beacons.length}</b> beaconer(s) drawn from <b data-testid="roster-size">${rosterSize.toNumber()}</b> hotspots on the roster (${hotspots.length} coverage devices registered), <b data-testid="witness-count">${witnessCount}</b> accepted witness receipt(s).</p>`.html;
+		$("#cov-summary").innerHTML = html`<p>Epoch <b data-testid="cov-epoch">${epoch.index}</b>: <b data-testid="beacon-count">${beacons.length}</b> beacon(s) recorded by lottery winners among <b data-testid="roster-size">${rosterSize.toNumber()}</b> hotspots on the roster (${hotspots.length} coverage devices registered), <b data-testid="witness-count">${witnessCount}</b> accepted witness receipt(s).</p>`.html;
 		$("#beacons").innerHTML = beacons.length
 			? html`<table class="list" data-testid="beacon-table"><tr><th>beaconer</th><th>challenge</th><th>beacon</th><th>sent at</th><th>frequency</th><th>witnesses</th><th>points</th><th>receipts due by</th></tr>${beacons.map(
 					(b: any) => html`<tr data-device="${b.device}"><td><a href="#/device/${b.device}">${b.device}</a></td><td class="mono" title="${b.challenge}">${short(b.challenge)}</td><td class="mono">${b.beacon ? short(b.beacon) : "not yet"}</td><td>${b.sentAt ?? "–"}</td><td>${b.frequency ? `${(b.frequency / 1000).toFixed(1)} MHz` : "–"}</td><td class="witnesses">${(b.witnesses as number[]).map((w) => html`<a href="#/device/${w}">${w}</a> `)}</td><td>${num(b.points)}</td><td>${b.deadline}</td></tr>`,
 				)}</table>`.html
-			: `<p class="muted">No beaconers drawn for this epoch (hotspots join the roster and are drawn from the next epoch).</p>`;
+			: `<p class="muted">No beacons recorded in this epoch yet (hotspots on the roster beacon in the epochs their lottery tickets win).</p>`;
 		// Rejections by reason, over the logged blocks, with the epoch in progress apart.
 		const reasons = new Map<string, { total: number; now: number }>();
 		for (const e of rejected) {

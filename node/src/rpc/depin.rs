@@ -358,9 +358,15 @@ pub trait DepinRpc {
 	#[method(name = "openChallenges")]
 	fn open_challenges(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<ChallengeJson>>;
 
-	/// The coverage beaconers drawn for the epoch in progress and their beacons.
+	/// The coverage beacons recorded in the epoch in progress.
 	#[method(name = "coverageBeacons")]
 	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>>;
+
+	/// A hotspot's beacon in the epoch in progress if it wins the beacon lottery (its
+	/// challenge; once recorded, its beacon, witnesses and points); `null` if it does not
+	/// beacon in it.
+	#[method(name = "coverageTicket")]
+	fn coverage_ticket(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Option<BeaconJson>>;
 
 	/// A compute device's capacity challenge in the epoch in progress; `null` if it is not
 	/// enrolled.
@@ -579,6 +585,20 @@ fn epoch_json(epoch: EpochStatus<BlockNumber>) -> EpochJson {
 		next_start: epoch.next_start,
 		seed: epoch.seed,
 		challenges_per_sector: epoch.challenges_per_sector,
+	}
+}
+
+fn beacon_json(b: depin_runtime_api::BeaconStatus<BlockNumber>) -> BeaconJson {
+	BeaconJson {
+		device: b.device,
+		epoch: b.epoch,
+		challenge: b.challenge,
+		beacon: b.beacon.map(|x| x.id),
+		sent_at: b.beacon.map(|x| x.sent_at),
+		frequency: b.beacon.map(|x| x.frequency),
+		witnesses: b.witnesses,
+		points: b.points,
+		deadline: b.deadline,
 	}
 }
 
@@ -827,20 +847,12 @@ where
 
 	fn coverage_beacons(&self, at: Option<Hash>) -> RpcResult<Vec<BeaconJson>> {
 		let beacons = self.query(at, |api, at| api.coverage_beacons(at))?;
-		Ok(beacons
-			.into_iter()
-			.map(|b| BeaconJson {
-				device: b.device,
-				epoch: b.epoch,
-				challenge: b.challenge,
-				beacon: b.beacon.map(|x| x.id),
-				sent_at: b.beacon.map(|x| x.sent_at),
-				frequency: b.beacon.map(|x| x.frequency),
-				witnesses: b.witnesses,
-				points: b.points,
-				deadline: b.deadline,
-			})
-			.collect())
+		Ok(beacons.into_iter().map(beacon_json).collect())
+	}
+
+	fn coverage_ticket(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Option<BeaconJson>> {
+		let ticket = self.query(at, |api, at| api.coverage_ticket(at, device))?;
+		Ok(ticket.map(beacon_json))
 	}
 
 	fn compute_challenge(

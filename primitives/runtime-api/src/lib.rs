@@ -62,7 +62,11 @@ sp_api::decl_runtime_apis! {
 	/// Version 5: lazy rewards. A receipt may be `RewardStatus::Accrued` (settled into the
 	/// device's balance, which one claim pays); `reward_receipts` lists the epochs a device's
 	/// earnings keep (the newest few), and `pending_rewards` what a claim pays now.
-	#[api_version(5)]
+	///
+	/// Version 6: the beacon lottery. `coverage_beacons` lists the beacons recorded in the
+	/// epoch in progress (nobody is drawn); `coverage_ticket` says whether a hotspot beacons in
+	/// it, with its challenge.
+	#[api_version(6)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -115,9 +119,15 @@ sp_api::decl_runtime_apis! {
 		/// recorded on chain yet included), or `None` if it is not a storage device.
 		fn proof_status(device: DeviceId) -> Option<ProofStatus>;
 
-		/// The beacons of the epoch in progress: the drawn beaconers with their challenges,
-		/// their beacons once submitted, the witnesses counted and the points earned.
+		/// The beacons recorded in the epoch in progress: each beaconer's challenge, its
+		/// beacon, the witnesses counted and the points earned.
 		fn coverage_beacons() -> Vec<BeaconStatus<BlockNumber>>;
+
+		/// A hotspot's beacon in the epoch in progress if it wins the lottery (its challenge,
+		/// and once recorded its beacon, witnesses and points), or `None` if it does not
+		/// beacon in it.
+		#[api_version(6)]
+		fn coverage_ticket(device: DeviceId) -> Option<BeaconStatus<BlockNumber>>;
 
 		/// A compute device's capacity challenge in the epoch in progress (what to compute,
 		/// when to commit and reveal, and once drawn the segments to reveal), or `None` if it

@@ -347,7 +347,12 @@ pub async fn round(
 	// beacon before its epoch started.
 	let now = now.max(chain.epoch().await?.start);
 	let window = receipt_window(chain).await?;
-	for status in chain.coverage_beacons().await? {
+	// Each hotspot asks whether it won this epoch's lottery.
+	let mut tickets = Vec::new();
+	for hotspot in hotspots {
+		tickets.extend(chain.coverage_ticket(hotspot.id).await?);
+	}
+	for status in tickets {
 		if now > status.deadline {
 			continue;
 		}

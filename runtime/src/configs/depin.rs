@@ -79,11 +79,7 @@ impl pallet_epochs::Config for Runtime {
 	type OnEpochEnd = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
 	type OnEpochEnd = ();
-	/// Coverage draws each epoch's beaconers when the epoch starts; its draw is benchmarked in
-	/// the coverage pallet and added the same way.
-	#[cfg(not(feature = "runtime-benchmarks"))]
-	type OnEpochStart = crate::Coverage;
-	#[cfg(feature = "runtime-benchmarks")]
+	/// Nothing happens when an epoch starts: coverage's beacon lottery needs no draw.
 	type OnEpochStart = ();
 	type ProvingPeriod = proof_params::ProvingPeriod;
 	type ResponseWindow = proof_params::ResponseWindow;
@@ -157,9 +153,16 @@ impl pallet_coverage::Config for Runtime {
 	type OnProofAccepted = crate::Emission;
 	#[cfg(feature = "runtime-benchmarks")]
 	type OnProofAccepted = ();
-	/// 64 beacons an hour: 1,536 a day.
-	type BeaconsPerEpoch = ConstU32<64>;
-	type MaxBeacons = ConstU32<256>;
+	/// The lottery's odds: each hotspot beacons about once a day on hourly epochs (governed).
+	type BeaconInterval = coverage_params::BeaconInterval;
+	/// 50,000 beacons an hour: a network of 1.2 million hotspots beaconing daily.
+	type MaxBeacons = ConstU32<50_000>;
+	/// 256 beacons judged a block: an hour's 600 blocks judge 153,600, three times the most an
+	/// epoch records.
+	type JudgedPerBlock = ConstU32<256>;
+	/// A week of daily beacons: a hotspot that beacons no more (so that it is never judged)
+	/// is back on probation a week after its last beacon.
+	type VouchingLasts = ConstU32<7>;
 	/// 25 witnesses a beacon, as Helium counted.
 	type MaxWitnesses = depin_primitives::coverage::MaxWitnesses;
 	type MaxRoster = ConstU32<1_000_000>;

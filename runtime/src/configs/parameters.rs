@@ -168,6 +168,10 @@ pub mod dynamic_params {
 		/// while the hotspots around it happen to be quiet or out of good standing.
 		#[codec(index = 5)]
 		pub static PioneerAfter: u32 = 24;
+		/// The beacon lottery's odds: a hotspot on the roster beacons in about one epoch in
+		/// this many, whatever the roster's size: a day of hourly epochs.
+		#[codec(index = 6)]
+		pub static BeaconInterval: u32 = 24;
 	}
 
 	/// Governance timing: root only (no guard).
@@ -403,6 +407,10 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				// month of hourly epochs.
 				V::PioneerAfter(_, v) => {
 					Self::view(guard(4, 720, 50, 1), coverage_params::PioneerAfter::get(), v)
+				},
+				// Every epoch to once a week of hourly epochs, half of itself at a time.
+				V::BeaconInterval(_, v) => {
+					Self::view(guard(1, 168, 50, 1), coverage_params::BeaconInterval::get(), v)
 				},
 			},
 			// Root only.

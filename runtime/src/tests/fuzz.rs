@@ -776,12 +776,14 @@ impl Fuzzer {
 		self.apply(signer, call);
 	}
 
-	/// A beacon of a hotspot, usually one drawn to beacon in this epoch, signed with its key
+	/// A beacon of a hotspot, usually one that wins this epoch's lottery, signed with its key
 	/// for the epoch's challenge, with receipts signed by other hotspots the fuzzer holds keys
 	/// of, each where it is registered.
 	fn beacon(&mut self) {
 		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get();
-		let drawn: Vec<u64> = pallet_coverage::Beaconers::<Runtime>::iter_keys().collect();
+		let drawn: Vec<u64> = pallet_coverage::RosterSlotOf::<Runtime>::iter_keys()
+			.filter(|device| crate::Coverage::wins(*device, epoch.index, &epoch.seed))
+			.collect();
 		let beaconer = match self.rng.pick(&drawn) {
 			Some(device) if self.rng.chance(80) => device,
 			_ => self.device(Some(DeviceKind::Coverage)).0,
