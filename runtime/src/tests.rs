@@ -487,7 +487,6 @@ fn full_bundle(
 fn a_full_batch_of_coverage_bundles_fits_one_block() {
 	use crate::configs::system::RuntimeBlockWeights;
 	use frame_support::traits::Get;
-	use pallet_coverage::WeightInfo as _;
 	use pallet_devices::DeviceSignature;
 
 	let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
