@@ -189,7 +189,10 @@ impl Chain {
 
 	/// A hotspot's beacon in the epoch in progress if it wins the beacon lottery: its
 	/// challenge, and once recorded its beacon and witnesses.
-	pub async fn coverage_ticket(&self, device: DeviceId) -> Result<Option<BeaconStatus<BlockNumber>>> {
+	pub async fn coverage_ticket(
+		&self,
+		device: DeviceId,
+	) -> Result<Option<BeaconStatus<BlockNumber>>> {
 		self.api("coverage_ticket", device).await
 	}
 

@@ -37,7 +37,11 @@ fn witness_location<T: Config>(i: u32) -> H3Cell {
 /// Give `device` a full list of partners it met long ago, none of them a device of the
 /// benchmark: meeting a new one evicts one, the dearest path.
 fn crowded<T: Config>(device: DeviceId) {
-	let mut standing = Standing::<T::MaxPartners> { vouched: true, ..Default::default() };
+	let mut standing = Standing::<T::MaxPartners> {
+		vouched: true,
+		vouched_until: EpochIndex::MAX,
+		..Default::default()
+	};
 	for partner in 0..T::MaxPartners::get() {
 		let met =
 			Partner { device: DeviceId::MAX.saturating_sub(partner.into()), count: 1, epoch: 0 };
@@ -169,8 +173,8 @@ mod benchmarks {
 		assert!(!Standings::<T>::get(id).vouched);
 	}
 
-	/// Judging `n` beacons of the epoch that just ended, each with a beacon its heard
-	/// neighbours did not witness: judged, its standing written, its slot removed.
+	/// Judging `n` beacons of the epoch that just ended, each one its judges did not witness:
+	/// judged unheard, its standing (a full list of partners) written, its slot removed.
 	#[benchmark]
 	fn judge_beacons(n: Linear<1, { T::JudgedPerBlock::get() }>) {
 		let mut devices = Vec::new();
@@ -179,6 +183,9 @@ mod benchmarks {
 		for i in 0..n {
 			let (id, _) = coverage_device::<T>(i, location);
 			let mut slot = BeaconSlot::won(ended.index, H256::repeat_byte(2));
+			// Judges stood in two other exclusion cells of its density cell when it was
+			// recorded, and neither witnessed it: unheard.
+			slot.judges = 2;
 			slot.beacon = Some(Beacon {
 				id: H256::repeat_byte(1),
 				// After the device took its place: judged where it stands.
@@ -192,19 +199,6 @@ mod benchmarks {
 		}
 		BeaconCount::<T>::insert(ended.index, n);
 		JudgedFrom::<T>::put(ended.index);
-		// Judges witnessed in the beaconers' exclusion cell and in one other of their density
-		// cell: each beacon, witnessed by neither, is judged unheard.
-		let cell = T::Registry::density_cell(location).expect("a fine location; qed");
-		let exclusion =
-			location.parent(T::ExclusionResolution::get()).expect("a fine location; qed");
-		VouchedCellsIn::<T>::insert(
-			cell,
-			HeardCount { epoch: ended.index, current: 2, previous: 0 },
-		);
-		LastVouchedIn::<T>::insert(
-			exclusion,
-			HeardCount { epoch: ended.index, current: 1, previous: 0 },
-		);
 		epoch::<T>(2);
 
 		#[block]

@@ -86,26 +86,6 @@ impl<T: Config> Pallet<T> {
 		T::ExclusionResolution::get().max(T::DistanceResolution::get())
 	}
 
-	/// The weight of `join` or `leave`: the benchmark's, and the epoch and proving period read
-	/// to keep the roster closed in the block that seeds the next draw (the benchmarks predate
-	/// that check).
-	pub fn roster_change_weight(benchmarked: Weight) -> Weight {
-		benchmarked.saturating_add(T::DbWeight::get().reads(2))
-	}
-
-	/// The roster is what the next epoch's beaconers are drawn from, with the VRF output of
-	/// the epoch's last block: it does not change in that block, whose author could otherwise
-	/// arrange it (join, leave, censor) knowing the draw.
-	fn ensure_roster_open() -> DispatchResult {
-		let epoch = T::Epochs::current();
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(
-			!epoch::seeds_next(now, T::Epochs::next_start(epoch.start)),
-			Error::<T>::RosterClosed
-		);
-		Ok(())
-	}
-
 	pub(crate) fn do_join(who: T::AccountId, id: DeviceId) -> DispatchResult {
 		let device = devices::usable_device::<_, T::Registry>(id, Some(&who), DeviceKind::Coverage)
 			.map_err(Error::<T>::from)?;
@@ -116,7 +96,6 @@ impl<T: Config> Pallet<T> {
 		ensure!(!RosterSlotOf::<T>::contains_key(id), Error::<T>::AlreadyJoined);
 		let slot = RosterSize::<T>::get();
 		ensure!(slot < T::MaxRoster::get(), Error::<T>::RosterFull);
-		Self::ensure_roster_open()?;
 		Roster::<T>::insert(slot, id);
 		RosterSlotOf::<T>::insert(id, slot);
 		RosterSize::<T>::put(slot.saturating_add(1));
@@ -131,7 +110,6 @@ impl<T: Config> Pallet<T> {
 				ensure!(device.is_operator(&who), Error::<T>::NotDeviceOperator);
 			}
 		}
-		Self::ensure_roster_open()?;
 		// Swap-remove: the last device takes the freed slot.
 		let last = RosterSize::<T>::get().saturating_sub(1);
 		if slot != last {
@@ -176,10 +154,15 @@ impl<T: Config> Pallet<T> {
 		T::VouchingLasts::get().saturating_mul(T::BeaconInterval::get().max(1))
 	}
 
-	/// Whether `standing` is vouched for in `epoch`: vouched, by a beacon at most
-	/// [`Self::vouching_epochs`] before it.
-	pub(crate) fn vouched(standing: &Standing<T::MaxPartners>, epoch: EpochIndex) -> bool {
-		standing.vouched && standing.vouched_in.saturating_add(Self::vouching_epochs()) >= epoch
+	/// Whether `standing` is vouched for in `epoch`: vouched, and its vouching has not lapsed.
+	pub fn vouched(standing: &Standing<T::MaxPartners>, epoch: EpochIndex) -> bool {
+		standing.vouched && epoch <= standing.vouched_until
+	}
+
+	/// `standing` is vouched for by a beacon of `epoch`, for [`Self::vouching_epochs`] more.
+	pub(crate) fn vouch(standing: &mut Standing<T::MaxPartners>, epoch: EpochIndex) {
+		standing.vouched = true;
+		standing.vouched_until = epoch.saturating_add(Self::vouching_epochs());
 	}
 
 	/// What judging `judged` beacons costs beyond the benchmark, whose beacons are all
@@ -258,25 +241,24 @@ impl<T: Config> Pallet<T> {
 		if slot.beacon.is_some_and(|beacon| info.location_changed_at >= beacon.sent_at) {
 			return None;
 		}
-		let (Some(cell), Some(exclusion)) = (
-			T::Registry::density_cell(info.location),
-			info.location.parent(T::ExclusionResolution::get()),
-		) else {
-			return None;
-		};
-		let others = VouchedCellsIn::<T>::get(cell)
-			.at(slot.epoch)
-			.heard_without(LastVouchedIn::<T>::get(exclusion));
+		let cell = T::Registry::density_cell(info.location)?;
+		// Its judges as they stood when its last bundle was taken: whenever and in whatever
+		// order the beacons of an epoch are judged, each is judged by its own moment.
+		let others = slot.judges;
 		let witnessed = slot.neighbours;
 		let mut standing = Standings::<T>::get(device);
 		let was_vouched = Self::vouched(&standing, slot.epoch);
 		let mut vouched = None;
 		match crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get()) {
-			// Vouched for, in good standing, and nobody around to judge it: it beaconed when
-			// it won, which keeps its vouching.
+			// Vouched for, in good standing, and nobody around to judge it. Where its cell is
+			// not inhabited, it beaconed when it won, which keeps its vouching (a pioneer's
+			// again). Where it is, only its neighbours' hearing renews it: a device that
+			// beacons only when no judge happens to be around, silent otherwise, lapses.
 			Untested if was_vouched && standing.unheard == 0 => {
-				standing.vouched_in = slot.epoch;
-				Standings::<T>::insert(device, standing);
+				if !Self::inhabited(cell, slot.epoch) {
+					Self::vouch(&mut standing, slot.epoch);
+					Standings::<T>::insert(device, standing);
+				}
 				return None;
 			},
 			// Vouched for, out of good standing, and nobody around to judge it: its judges all
@@ -291,8 +273,7 @@ impl<T: Config> Pallet<T> {
 			// for before, its standing back.
 			Untested | Heard => {
 				standing.unheard = 0;
-				standing.vouched = true;
-				standing.vouched_in = slot.epoch;
+				Self::vouch(&mut standing, slot.epoch);
 				vouched = Some(cell);
 			},
 			Unheard => standing.unheard = standing.unheard.saturating_add(1),
@@ -588,6 +569,10 @@ impl<T: Config> Pallet<T> {
 		if !slot.witnesses.is_empty() {
 			Standings::<T>::insert(report.device, beaconer);
 		}
+		// The judges around it now, its own witnesses among them: what it will be judged by.
+		slot.judges = context
+			.density_cell
+			.map_or(0, |cell| Self::judges_around(cell, context.exclusion_cell, epoch.index));
 		Beacons::<T>::insert(epoch.index, report.device, slot);
 		Ok(full)
 	}
@@ -598,6 +583,13 @@ impl<T: Config> Pallet<T> {
 		let epoch = T::Epochs::current().index;
 		let devices = cell.map_or(1, |cell| HeardInCell::<T>::get(cell).at(epoch).density());
 		scaled_points(points, devices, T::DensityTarget::get(), T::DensityMax::get())
+	}
+
+	/// The judges of `cell` (a density cell) for a beaconer standing in `exclusion` (one of its
+	/// exclusion cells) in `epoch`: the exclusion cells where a judge witnessed in `epoch` so
+	/// far or the one before, whichever counts more, `exclusion` left out.
+	pub(crate) fn judges_around(cell: H3Cell, exclusion: H3Cell, epoch: EpochIndex) -> u32 {
+		VouchedCellsIn::<T>::get(cell).at(epoch).heard_without(LastVouchedIn::<T>::get(exclusion))
 	}
 
 	/// Whether `cell` (a density cell) was known inhabited ([`InhabitedIn`]) within
@@ -875,7 +867,6 @@ impl<T: Config> Pallet<T> {
 
 		for (device, standing) in Standings::<T>::iter() {
 			ensure!(standing.epoch <= current, "a standing counted for a future epoch");
-			ensure!(standing.vouched_in <= current, "vouched for in a future epoch");
 			for (i, partner) in standing.partners.iter().enumerate() {
 				ensure!(partner.device != device, "a device its own partner");
 				ensure!(partner.epoch <= current, "a partner met in a future epoch");

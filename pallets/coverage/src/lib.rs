@@ -349,7 +349,7 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
-		/// An ended epoch judged a beacon by the hotspots heard around its beaconer.
+		/// A beacon of an ended epoch was judged by the hotspots heard around its beaconer.
 		NeighboursJudged {
 			/// The beaconer.
 			device: DeviceId,
@@ -358,7 +358,7 @@ pub mod pallet {
 			/// The exclusion cells of its density cell, its own aside, where a vouched device
 			/// in good standing was heard in that epoch or the one before.
 			heard: u32,
-			/// How many of them witnessed the beacon (0 if it sent none).
+			/// How many of them witnessed the beacon.
 			witnessed: u32,
 			/// Its beacons unheard by its neighbours in a row, this one included (0 if heard).
 			unheard: u32,
@@ -409,9 +409,6 @@ pub mod pallet {
 		/// Another beacon of this beaconer is already recorded in this epoch: receipts must
 		/// come with that one.
 		BeaconMismatch,
-		/// This is the epoch's last block, whose VRF output draws the next epoch's beaconers
-		/// from the roster: the roster does not change in it. Join or leave in the next block.
-		RosterClosed,
 		/// This epoch has recorded `MaxBeacons` beacons: no more are taken until the next.
 		BeaconsFull,
 	}
@@ -456,7 +453,7 @@ pub mod pallet {
 		/// epoch's beacon lottery. By its owner or manager; the device must be active and located at least as
 		/// finely as the exclusion and distance resolutions.
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::join()))]
+		#[pallet::weight(T::WeightInfo::join())]
 		pub fn join(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_join(who, device)
@@ -466,7 +463,7 @@ pub mod pallet {
 		/// the device is retired or gone. A beacon it recorded in this epoch stands; it wins no
 		/// more.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::roster_change_weight(T::WeightInfo::leave()))]
+		#[pallet::weight(T::WeightInfo::leave())]
 		pub fn leave(origin: OriginFor<T>, device: DeviceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_leave(who, device)

@@ -112,17 +112,21 @@ pub mod v2 {
 				_,
 			>(|_, old| {
 				slots = slots.saturating_add(1);
-				let mut slot = BeaconSlot::won(old.epoch, old.challenge);
-				slot.beacon = old.beacon;
-				slot.witnesses = old.witnesses;
-				slot.points = old.points;
-				slot.full_points = old.points;
-				Some(slot)
+				Some(super::v4::BeaconSlotV2 {
+					epoch: old.epoch,
+					challenge: old.challenge,
+					beacon: old.beacon,
+					witnesses: old.witnesses,
+					points: old.points,
+					full_points: old.points,
+					marks: BoundedVec::new(),
+					neighbours: 0,
+				})
 			});
 			let mut heard: u64 = 0;
 			for device in LastHeard::<T>::iter_keys() {
 				heard = heard.saturating_add(1);
-				Standings::<T>::mutate(device, |standing| standing.vouched = true);
+				Standings::<T>::mutate(device, |standing| Pallet::<T>::vouch(standing, 0));
 			}
 			T::DbWeight::get().reads_writes(
 				slots.saturating_add(heard.saturating_mul(2)),
@@ -270,8 +274,10 @@ pub mod v3 {
 /// [`BeaconCount`]; those that did not are dropped, as a winner that sends nothing is no
 /// longer judged. `BeaconList` and `DrawnEpoch` are removed, and judging starts from the
 /// epoch in progress (`JudgedFrom`). A device's vouching now lapses `VouchingLasts` beacon
-/// intervals after the beacon that last renewed it (`Standing::vouched_in`): every standing
-/// starts its count at the upgrade's epoch. One pass over the roster's standings in the
+/// intervals after the beacon that last renewed it (`Standing::vouched_until`): every standing
+/// starts its count at the upgrade's epoch. A recorded beacon is judged by the judges around it
+/// when its last bundle was taken (`BeaconSlot::judges`): the migrated ones, by those around
+/// them at the upgrade. One pass over the roster's standings in the
 /// upgrade block: fine for the hotspots this chain has (thousands); a network of hundreds of
 /// thousands would need a multi-block migration.
 pub type V3ToV4<T> =
@@ -279,13 +285,33 @@ pub type V3ToV4<T> =
 
 pub mod v4 {
 	use super::*;
-	use crate::{BeaconSlotOf, Partner, Standing};
-	use depin_primitives::{epoch::EpochIndex, DeviceId};
+	use crate::{Partner, Standing, WitnessMark};
+	use depin_primitives::{coverage::Beacon, epoch::EpochIndex, DeviceId};
 	use depin_proving::ProvingEpochs;
+	use pallet_devices::DeviceRegistry;
+	use sp_core::H256;
+
+	/// A beaconer's slot as versions 2 and 3 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct BeaconSlotV2<BlockNumber, MaxWitnesses: Get<u32>> {
+		pub epoch: EpochIndex,
+		pub challenge: H256,
+		pub beacon: Option<Beacon<BlockNumber>>,
+		pub witnesses: BoundedVec<DeviceId, MaxWitnesses>,
+		pub points: u64,
+		pub full_points: u64,
+		pub marks: BoundedVec<WitnessMark, MaxWitnesses>,
+		pub neighbours: u32,
+	}
 
 	/// The drawn beaconers of versions 1 to 3, by device.
 	#[frame_support::storage_alias]
-	pub type Beaconers<T: Config> = StorageMap<Pallet<T>, Twox64Concat, DeviceId, BeaconSlotOf<T>>;
+	pub type Beaconers<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		DeviceId,
+		BeaconSlotV2<BlockNumberFor<T>, <T as Config>::MaxWitnesses>,
+	>;
 
 	/// The draw order of version 3's beaconers.
 	#[frame_support::storage_alias]
@@ -311,11 +337,30 @@ pub mod v4 {
 		fn on_runtime_upgrade() -> Weight {
 			let current = T::Epochs::current().index;
 			let (mut slots, mut kept, mut from): (u64, u32, EpochIndex) = (0, 0, current);
-			for (device, slot) in Beaconers::<T>::drain() {
+			for (device, old) in Beaconers::<T>::drain() {
 				slots = slots.saturating_add(1);
-				if slot.beacon.is_none() || slot.epoch > current {
+				if old.beacon.is_none() || old.epoch > current {
 					continue;
 				}
+				// Judged by the judges around it now, as a beacon's last bundle sets them.
+				let judges = T::Registry::device(device)
+					.and_then(|d| {
+						let cell = T::Registry::density_cell(d.location)?;
+						let exclusion = d.location.parent(T::ExclusionResolution::get())?;
+						Some(Pallet::<T>::judges_around(cell, exclusion, old.epoch))
+					})
+					.unwrap_or_default();
+				let slot = BeaconSlot {
+					epoch: old.epoch,
+					challenge: old.challenge,
+					beacon: old.beacon,
+					witnesses: old.witnesses,
+					points: old.points,
+					full_points: old.full_points,
+					marks: old.marks,
+					neighbours: old.neighbours,
+					judges,
+				};
 				from = from.min(slot.epoch);
 				BeaconCount::<T>::mutate(slot.epoch, |count| *count = count.saturating_add(1));
 				Beacons::<T>::insert(slot.epoch, device, slot);
@@ -332,7 +377,7 @@ pub mod v4 {
 					witnessed: old.witnessed,
 					unheard: old.unheard,
 					vouched: old.vouched,
-					vouched_in: current,
+					vouched_until: current.saturating_add(Pallet::<T>::vouching_epochs()),
 					partners: old.partners,
 				})
 			});
@@ -462,10 +507,8 @@ mod tests {
 				(3, H256::repeat_byte(7), vec![2, 3], 40)
 			);
 			assert_eq!((slot.full_points, slot.marks.len(), slot.neighbours), (40, 0, 0));
-			assert_eq!(
-				v4::Beaconers::<Test>::get(4).expect("kept"),
-				BeaconSlot::won(3, H256::repeat_byte(7))
-			);
+			let silent = v4::Beaconers::<Test>::get(4).expect("kept");
+			assert_eq!((silent.beacon, silent.witnesses.len(), silent.points), (None, 0, 0));
 			assert!(Standings::<Test>::get(heard).vouched, "the network there is vouched for");
 			assert!(!Standings::<Test>::contains_key(unheard));
 			// Again: nothing changes (the version is already 2).
@@ -536,13 +579,29 @@ mod tests {
 				frequency: 868_100,
 				recorded_at: 21,
 			};
-			let mut beaconed = BeaconSlot::won(2, H256::repeat_byte(7));
-			beaconed.beacon = Some(beacon);
-			beaconed.witnesses = vec![NEAR_BOB].try_into().unwrap();
-			beaconed.points = 40;
-			beaconed.full_points = 40;
+			let old_slot = |challenge, beacon, witnesses: Vec<u64>, points| v4::BeaconSlotV2::<
+				u64,
+				<Test as Config>::MaxWitnesses,
+			> {
+				epoch: 2,
+				challenge,
+				beacon,
+				witnesses: witnesses.try_into().unwrap(),
+				points,
+				full_points: points,
+				marks: Default::default(),
+				neighbours: 1,
+			};
+			let beaconed = old_slot(H256::repeat_byte(7), Some(beacon), vec![NEAR_BOB], 40);
 			v4::Beaconers::<Test>::insert(BEACONER, beaconed.clone());
-			v4::Beaconers::<Test>::insert(NEAR_CHARLIE, BeaconSlot::won(2, H256::repeat_byte(8)));
+			let silent = old_slot(H256::repeat_byte(8), None, vec![], 0);
+			v4::Beaconers::<Test>::insert(NEAR_CHARLIE, silent);
+			// Judges heard around the beaconer: two exclusion cells of its density cell.
+			let judges = crate::HeardCount { epoch: 2, current: 2, previous: 0 };
+			VouchedCellsIn::<Test>::insert(
+				pallet_devices::h3::H3Cell::new(location_of(BEACONER)).unwrap().parent(7).unwrap(),
+				judges,
+			);
 			v4::BeaconList::<Test>::put(vec![BEACONER, NEAR_CHARLIE]);
 			v4::DrawnEpoch::<Test>::put(2);
 			// Standings as version 3 stored them.
@@ -571,27 +630,35 @@ mod tests {
 			assert!(!v4::BeaconList::<Test>::exists() && !v4::DrawnEpoch::<Test>::exists());
 			// The beacon is kept under its epoch, counted, and judged once the epoch ends; the
 			// silent beaconer is dropped.
-			assert_eq!(Beacons::<Test>::get(2, BEACONER), Some(beaconed));
+			let kept = Beacons::<Test>::get(2, BEACONER).unwrap();
+			assert_eq!(
+				(kept.challenge, kept.beacon, kept.witnesses.clone(), kept.points, kept.neighbours),
+				(beaconed.challenge, Some(beacon), beaconed.witnesses, 40, 1)
+			);
+			assert_eq!((kept.full_points, kept.judges), (40, 2));
+			VouchedCellsIn::<Test>::remove(
+				pallet_devices::h3::H3Cell::new(location_of(BEACONER)).unwrap().parent(7).unwrap(),
+			);
 			assert_eq!(Beacons::<Test>::get(2, NEAR_CHARLIE), None);
 			assert_eq!((BeaconCount::<Test>::get(2), JudgedFrom::<Test>::get()), (1, 2));
 			let beaconer = Standings::<Test>::get(BEACONER);
 			assert_eq!(
 				(
 					beaconer.vouched,
-					beaconer.vouched_in,
+					beaconer.vouched_until,
 					beaconer.witnessed,
 					beaconer.partners.len()
 				),
-				(true, 2, 3, 1)
+				(true, 2 + 1_000, 3, 1)
 			);
 			let bob = Standings::<Test>::get(NEAR_BOB);
-			assert_eq!((bob.vouched, bob.unheard, bob.vouched_in), (false, 2, 2));
+			assert_eq!((bob.vouched, bob.unheard, bob.vouched_until), (false, 2, 2 + 1_000));
 			run_to_epoch(3);
 			assert_eq!(Beacons::<Test>::iter().count(), 0);
 			assert_eq!(JudgedFrom::<Test>::get(), 3);
 			// Again: nothing changes (the version is already 4).
 			V3ToV4::<Test>::on_runtime_upgrade();
-			assert_eq!(Standings::<Test>::get(BEACONER).vouched_in, 2);
+			assert_eq!(Standings::<Test>::get(BEACONER).vouched_until, 2 + 1_000);
 		});
 	}
 }

@@ -232,7 +232,7 @@ impl ExtBuilder {
 			run_to_block(1);
 			// The genesis hotspots have been heard by their neighbours before: no probation.
 			for device in (0..=COARSE_BOB).filter(|d| *d != STORAGE_BOB) {
-				crate::Standings::<Test>::mutate(device, |s| s.vouched = true);
+				crate::Standings::<Test>::mutate(device, |s| crate::Pallet::<Test>::vouch(s, 0));
 			}
 			for (owner, device) in [(ALICE, BEACONER), (DAVE, MANAGED_DAVE)] {
 				frame_support::assert_ok!(Devices::set_manager(

@@ -14,11 +14,12 @@
 //!   epoch (the rest still confirm their beacons).
 //! - **Diversity**: a beacon's witnesses are of distinct operators (no owner or manager in
 //!   common) and stand in distinct cells at the exclusion resolution.
-//! - **Location consistency** ([`neighbour_verdict`]): when an epoch ends, each beaconer is
-//!   judged against the places around it where vouched hotspots were heard: the exclusion
-//!   cells of its density cell (its own aside) in which one was heard in that epoch or the
-//!   one before. If there were any, witnesses from at least `NeighbourQuorum` of them must
-//!   have heard its beacon (a beaconer that sent none is unheard); a beaconer unheard
+//! - **Location consistency** ([`neighbour_verdict`]): after its epoch ends, each beacon is
+//!   judged against the places around its beaconer where vouched hotspots were heard: the
+//!   exclusion cells of its density cell (its own aside) in which one was heard in that epoch
+//!   (up to the beacon's last bundle) or the one before. If there were any, witnesses from at
+//!   least `NeighbourQuorum` of them must have heard its beacon; a winner that sends none is
+//!   not judged, but its vouching lapses `VouchingLasts` intervals on; a beaconer unheard
 //!   `UnheardLimit` times in a row loses its coverage share (earns nothing and its receipts
 //!   are refused) until its neighbours witness a beacon of it again. Only devices in good
 //!   standing (their last judged beacon heard) count, as heard or as witnessing neighbours.

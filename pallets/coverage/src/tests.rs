@@ -158,28 +158,24 @@ fn join_fails_for_bad_devices_and_callers() {
 }
 
 #[test]
-fn the_roster_does_not_change_in_the_block_that_draws_the_next_beaconers() {
+fn the_roster_changes_in_any_block_as_no_ticket_depends_on_it() {
 	ExtBuilder.build_and_execute(|| {
+		BeaconInterval::set(2);
 		join(BEACONER);
-		// Block 9 is epoch 0's last: in the runtime its VRF output draws epoch 1's beaconers
-		// from the roster, and its author knows it while choosing the block's transactions.
+		// Block 9 is epoch 0's last: in the runtime its VRF output seeds epoch 1, and its
+		// author knows the seed while choosing the block's transactions. Joining or leaving
+		// then gains nothing: a ticket is the device's alone, and anyone may join in epoch 1's
+		// first block with the seed public.
 		run_to_block(9);
-		assert_noop!(
-			Coverage::join(RuntimeOrigin::signed(BOB), NEAR_BOB),
-			Error::<Test>::RosterClosed
-		);
-		assert_noop!(
-			Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER),
-			Error::<Test>::RosterClosed
-		);
-		// Bad calls still get their own errors.
-		assert_noop!(
-			Coverage::join(RuntimeOrigin::signed(BOB), BEACONER),
-			Error::<Test>::NotDeviceOperator
-		);
-		run_to_block(10);
 		assert_ok!(Coverage::join(RuntimeOrigin::signed(BOB), NEAR_BOB));
 		assert_ok!(Coverage::leave(RuntimeOrigin::signed(ALICE), BEACONER));
+		run_to_epoch(1);
+		let seed = epoch().seed;
+		assert_eq!(Coverage::ticket(NEAR_BOB).is_some(), wins_beacon(&seed, 1, NEAR_BOB, 2));
+		assert_eq!(Coverage::ticket(BEACONER), None, "off the roster");
+		// Back on in epoch 1: its ticket is what it would have been all along.
+		join(BEACONER);
+		assert_eq!(Coverage::ticket(BEACONER).is_some(), wins_beacon(&seed, 1, BEACONER, 2));
 	});
 }
 
@@ -1408,7 +1404,7 @@ fn a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do()
 	ExtBuilder.build_and_execute(|| {
 		UnheardLimit::set(2);
 		let (neighbour, neighbour_key) = hotspot_at(EVE, 162, next_door(BEACONER));
-		Standings::<Test>::mutate(neighbour, |s| s.vouched = true);
+		Standings::<Test>::mutate(neighbour, |s| Coverage::vouch(s, epoch().index));
 		join(BEACONER);
 		join(NEAR_CHARLIE);
 		// Epochs 1 and 2: the beaconer's cell hears three others, none of which hears it.
@@ -1488,7 +1484,7 @@ fn a_device_out_of_good_standing_counts_neither_where_it_is_heard_nor_as_a_neigh
 		// Vouched for once, but its last judged beacon was unheard: out of good standing, not
 		// yet silenced.
 		Standings::<Test>::mutate(neighbour, |s| {
-			s.vouched = true;
+			Coverage::vouch(s, 1);
 			s.unheard = 1;
 		});
 		let cell = density_cell_of(BEACONER);
@@ -1664,25 +1660,35 @@ fn hotspots_packed_into_one_exclusion_cell_count_once_among_the_neighbours() {
 fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 	ExtBuilder.build_and_execute(|| {
 		VouchingLasts::set(2);
+		// Vouched for at genesis (epoch 0): for two intervals of one epoch, to epoch 2.
+		Standings::<Test>::mutate(BEACONER, |s| Coverage::vouch(s, 0));
+		let standing = Standings::<Test>::get(BEACONER);
+		assert_eq!(standing.vouched_until, 2);
+		assert!(Coverage::vouched(&standing, 2) && !Coverage::vouched(&standing, 3));
+		// Fixed when vouched: a later change of the odds or the length applies from the next
+		// renewal, and does not bring a lapsed vouching back.
+		BeaconInterval::set(2);
+		VouchingLasts::set(10);
+		assert!(!Coverage::vouched(&Standings::<Test>::get(BEACONER), 3));
+		let mut renewed = standing.clone();
+		Coverage::vouch(&mut renewed, 3);
+		assert_eq!(renewed.vouched_until, 3 + 20);
+		BeaconInterval::set(1);
+		VouchingLasts::set(2);
+
 		beaconer_drawn();
 		crowd_the_beaconers_cell();
 		// Silent in epoch 1 where its neighbours are heard: no slot, nothing judged.
 		run_to_epoch(2);
 		assert_eq!(judged_of(BEACONER), vec![]);
-		let standing = Standings::<Test>::get(BEACONER);
-		assert_eq!((standing.vouched, standing.unheard, standing.vouched_in), (true, 0, 0));
-		// Vouched for at genesis (epoch 0): for two intervals of one epoch, to epoch 2; at
-		// odds of one in two, four epochs.
-		assert!(Coverage::vouched(&standing, 2) && !Coverage::vouched(&standing, 3));
-		BeaconInterval::set(2);
-		assert!(Coverage::vouched(&standing, 4) && !Coverage::vouched(&standing, 5));
-		BeaconInterval::set(1);
+		assert_eq!(Standings::<Test>::get(BEACONER), standing);
 
 		// Lapsed in epoch 3, where its cell is inhabited: on probation. Its receipt of Bob's
 		// beacon is taken but earns nothing, and it is no judge of its cell.
 		run_to_epoch(3);
 		let cell = density_cell_of(BEACONER);
 		assert!(Coverage::inhabited(cell, 3));
+		Standings::<Test>::mutate(NEAR_BOB, |s| Coverage::vouch(s, 3));
 		drawn_now(NEAR_BOB);
 		let bobs = beacon_of(NEAR_BOB, 30, FREQUENCY);
 		run_to_block(31);
@@ -1691,9 +1697,8 @@ fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 		assert_eq!(points_of(BEACONER), vec![0]);
 		assert_eq!(VouchedCellsIn::<Test>::get(cell).at(3).current, 0);
 
-		// Its own beacon, heard by Bob (vouched for again in epoch 3, a judge): heard, and
-		// vouched for from its epoch.
-		Standings::<Test>::mutate(NEAR_BOB, |s| s.vouched_in = 3);
+		// Its own beacon, heard by Bob (vouched for, a judge): heard, and vouched for from its
+		// epoch.
 		drawn_now(BEACONER);
 		let own = beacon_of(BEACONER, 31, FREQUENCY);
 		run_to_block(32);
@@ -1701,22 +1706,32 @@ fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 		run_to_epoch(4);
 		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 3, 1, 1, 0)]);
 		let standing = Standings::<Test>::get(BEACONER);
-		assert_eq!((standing.vouched, standing.vouched_in), (true, 3));
-		assert!(Coverage::vouched(&standing, 5) && !Coverage::vouched(&standing, 6));
+		assert_eq!((standing.vouched, standing.vouched_until), (true, 5));
 	});
 }
 
 #[test]
-fn a_vouched_beaconer_with_nobody_around_to_judge_it_keeps_its_vouching_by_beaconing() {
+fn an_untested_beacon_renews_vouching_only_where_the_cell_is_not_inhabited() {
 	ExtBuilder.build_and_execute(|| {
 		VouchingLasts::set(2);
+		Standings::<Test>::mutate(BEACONER, |s| Coverage::vouch(s, 0));
 		beaconer_drawn();
-		// Nobody heard around it: untested, but it beaconed when it won.
+		// Nobody heard around it, and its cell never inhabited: it beaconed when it won, which
+		// keeps its vouching.
 		run_to_block(11);
 		submit(bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]));
 		run_to_epoch(2);
 		assert_eq!(judged_of(BEACONER), vec![]);
-		assert_eq!(Standings::<Test>::get(BEACONER).vouched_in, 1);
+		assert_eq!(Standings::<Test>::get(BEACONER).vouched_until, 1 + 2);
+		// Where its cell is inhabited (a judge heard there a while ago, none now), a bare
+		// beacon renews nothing: only its neighbours' hearing does.
+		let cell = density_cell_of(BEACONER);
+		crate::InhabitedIn::<Test>::insert(cell, 0);
+		run_to_block(21);
+		submit(bundle(beacon_of(BEACONER, 20, FREQUENCY), vec![]));
+		run_to_epoch(3);
+		assert_eq!(judged_of(BEACONER), vec![]);
+		assert_eq!(Standings::<Test>::get(BEACONER).vouched_until, 3);
 	});
 }
 
@@ -1983,7 +1998,7 @@ fn a_hotspot_that_never_witnesses_is_no_judge() {
 		let (q, q_key) = hotspot_at(CHARLIE, 192, doors[1]);
 		let (deaf, deaf_key) = hotspot_at(DAVE, 193, doors[2]);
 		for device in [p, q, deaf] {
-			Standings::<Test>::mutate(device, |s| s.vouched = true);
+			Standings::<Test>::mutate(device, |s| Coverage::vouch(s, epoch().index));
 		}
 		run_to_epoch(1);
 		// p and q hear each other and the deaf one; the deaf one hears nobody.

@@ -44,6 +44,10 @@ pub struct BeaconSlot<
 	/// The counted witnesses registered in the beaconer's own density cell: its neighbours
 	/// that heard it.
 	pub neighbours: u32,
+	/// The judges around it when its last bundle was taken: the exclusion cells of its density
+	/// cell, its own aside, where a vouched device in good standing witnessed a beacon of that
+	/// cell in its epoch so far or the one before. What it is judged by, whenever it is.
+	pub judges: u32,
 }
 
 impl<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxWitnesses: Get<u32>>
@@ -60,6 +64,7 @@ impl<BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug, MaxWitnesses: Get<u
 			full_points: 0,
 			marks: BoundedVec::new(),
 			neighbours: 0,
+			judges: 0,
 		}
 	}
 }
@@ -148,9 +153,10 @@ pub struct Standing<MaxPartners: Get<u32>> {
 	/// heard there nor as a neighbour that heard a beacon; so a device registered anew starts
 	/// with nothing, and a ring arriving among established hotspots cannot outvote them.
 	pub vouched: bool,
-	/// The epoch of the beacon that last vouched for it or renewed its vouching: it lapses
-	/// `VouchingLasts` beacon intervals later ([`crate::Pallet::vouched`]).
-	pub vouched_in: EpochIndex,
+	/// The last epoch its vouching lasts: `VouchingLasts` beacon intervals after the beacon
+	/// that last vouched for it or renewed its vouching ([`crate::Pallet::vouched`]), fixed
+	/// then, so a later change of the parameters applies from its next renewal.
+	pub vouched_until: EpochIndex,
 	/// The devices it met last (as beaconer or witness), at most `MaxPartners`: when full, the
 	/// one met least recently and least often makes room.
 	pub partners: BoundedVec<Partner, MaxPartners>,

@@ -9,7 +9,8 @@
 //!   blocks after its start; the rest of the epoch is for late blocks to settle.
 //! - In the block that starts an epoch, [`Config::OnEpochEnd`] hears that the previous one
 //!   ended (the emission pallet pays it out), then [`Config::OnEpochStart`] that the new one
-//!   started (coverage draws its beaconers). Nobody else polls for a new epoch.
+//!   started (the runtime wires nothing there now: coverage's beacon lottery needs no draw).
+//!   Nobody else polls for a new epoch.
 //! - Proof pallets read the clock through [`depin_proving::ProvingEpochs`], which this pallet
 //!   implements: none of them depends on another proof kind for the time.
 

@@ -33,11 +33,11 @@ pub async fn coverage_roster(
 	))
 }
 
-/// The beacons of the epoch in progress: who was drawn, who beaconed, who witnessed.
+/// The beacons recorded in the epoch in progress: who beaconed, who witnessed.
 pub async fn coverage_beacons(chain: &Chain) -> Result<Report> {
 	let beacons = chain.coverage_beacons().await?;
 	let epoch = chain.epoch().await?;
-	let mut lines = vec![format!("epoch {}: {} beaconer(s) drawn", epoch.index, beacons.len())];
+	let mut lines = vec![format!("epoch {}: {} beacon(s) recorded", epoch.index, beacons.len())];
 	let mut out = Vec::new();
 	for b in &beacons {
 		let beacon = b.beacon.map(|x| format!("0x{}", hex::encode(x.id)));

@@ -408,9 +408,12 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				V::PioneerAfter(_, v) => {
 					Self::view(guard(4, 720, 50, 1), coverage_params::PioneerAfter::get(), v)
 				},
-				// Every epoch to once a week of hourly epochs, half of itself at a time.
+				// From 21 epochs (a full roster of `MaxRoster`, a million hotspots, then wins
+				// 47,600 beacons an epoch, 11 standard deviations under `MaxBeacons`' 50,000, so
+				// no crowd of winners can shut honest ones out) to a week of hourly epochs, half
+				// of itself at a time. Dev chains start at 1 (genesis), below the guard.
 				V::BeaconInterval(_, v) => {
-					Self::view(guard(1, 168, 50, 1), coverage_params::BeaconInterval::get(), v)
+					Self::view(guard(21, 168, 50, 1), coverage_params::BeaconInterval::get(), v)
 				},
 			},
 			// Root only.
