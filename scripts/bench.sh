@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The load harness (issue 25): a release depin-node on a chain with DEVICES storage devices at
 # genesis (each with a sparse sector of 2^20 chunks), every device proven every epoch of
-# EPOCH_BLOCKS blocks, then an epoch of proofs sent as fast as blocks take them and
-# TRANSFER_BLOCKS blocks of balance transfers. Writes OUT/bench.json and OUT/bench.svg
+# EPOCH_BLOCKS blocks, then an epoch of proofs sent as fast as blocks take them, with HOTSPOTS
+# hotspots (groups of 26 on the beacon roster from genesis) an epoch in which every one beacons
+# with 25 receipts as fast as blocks take them, and TRANSFER_BLOCKS blocks of balance transfers. Writes OUT/bench.json and OUT/bench.svg
 # (docs/scale.md shows the runs).
 #
 #   scripts/bench.sh                                  # 1,667 devices on 1-minute epochs
 #   DEVICES=16667 scripts/bench.sh                    # as many proofs as a million hourly
 #   DEVICES=50000 EPOCH_BLOCKS=30 EPOCHS=1 scripts/bench.sh --no-proof-peak
+#   HOTSPOTS=1040 EPOCH_BLOCKS=20 scripts/bench.sh        # coverage's peak beside the others
 #
 # The node is the release build scripts/weights.sh makes (`--release --features
 # runtime-benchmarks`: the feature adds only the benchmark host functions and subcommand), so
@@ -21,6 +23,7 @@ DEVICES="${DEVICES:-1667}"
 EPOCH_BLOCKS="${EPOCH_BLOCKS:-10}"
 EPOCHS="${EPOCHS:-3}"
 TRANSFER_BLOCKS="${TRANSFER_BLOCKS:-10}"
+HOTSPOTS="${HOTSPOTS:-0}"
 OUT="${OUT:-$CARGO_TARGET_DIR/bench/$DEVICES-$EPOCH_BLOCKS}"
 NODE="${NODE:-}"
 if [ -z "$NODE" ]; then
@@ -30,4 +33,4 @@ fi
 cargo build --locked --release -p depin-provider
 exec "$CARGO_TARGET_DIR/release/depin-provider" bench --node "$NODE" --devices "$DEVICES" \
 	--epoch-blocks "$EPOCH_BLOCKS" --epochs "$EPOCHS" --transfer-blocks "$TRANSFER_BLOCKS" \
-	--out "$OUT" "$@"
+	--hotspots "$HOTSPOTS" --out "$OUT" "$@"

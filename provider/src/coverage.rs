@@ -40,7 +40,7 @@ pub struct BeaconParams {
 	pub frequency: u32,
 }
 
-/// The beacon of a drawn beaconer, signed with its device key.
+/// The beacon of a lottery winner, signed with its device key.
 pub fn beacon(params: &BeaconParams, key: &DevicePair) -> Beacon {
 	let statement = BeaconStatement {
 		device: params.device,

@@ -149,6 +149,14 @@ struct BenchArgs {
 	/// Each sector holds 2^depth chunks of 1 KiB (20: 1 GiB).
 	#[arg(long, default_value_t = 20)]
 	sector_depth: u32,
+	/// Coverage hotspots on the beacon roster from genesis, in groups of 26 (at most 1,274):
+	/// after the storage phases, an epoch in which every one beacons with 25 receipts, sent as
+	/// fast as blocks take them (0: none).
+	#[arg(long, default_value_t = 0)]
+	hotspots: u32,
+	/// Beacon bundles per submit_beacons.
+	#[arg(long, default_value_t = 8)]
+	bundles: u32,
 	/// Blocks of a proving epoch (600 is an hour; the devices proven hourly at the same rate
 	/// are `devices × 600 / epoch-blocks`).
 	#[arg(long, default_value_t = 10)]
@@ -816,6 +824,7 @@ async fn bench(args: &BenchArgs) -> Result<Report> {
 		code_spec: args.code_spec.clone(),
 		population: Population {
 			storage: args.devices,
+			hotspots: args.hotspots,
 			sector_depth: args.sector_depth,
 			senders: args.senders,
 			epoch_blocks: args.epoch_blocks,
@@ -824,6 +833,7 @@ async fn bench(args: &BenchArgs) -> Result<Report> {
 		proof_peak: !args.no_proof_peak,
 		transfer_blocks: args.transfer_blocks,
 		batch: args.batch,
+		bundles: args.bundles,
 		out: args.out.clone(),
 		rpc_port: args.rpc_port,
 	};

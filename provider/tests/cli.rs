@@ -1082,7 +1082,7 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 		.arg(node_binary())
 		.arg("--code-spec")
 		.arg(&spec)
-		.args(["--devices", "40", "--epoch-blocks", "4", "--epochs", "1"])
+		.args(["--devices", "40", "--hotspots", "26", "--epoch-blocks", "4", "--epochs", "1"])
 		.args(["--transfer-blocks", "2", "--senders", "20", "--batch", "16", "--rpc-port", &port])
 		.arg("--out")
 		.arg(out.path())
@@ -1104,6 +1104,15 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 	assert_eq!(run["proofPeak"]["storageProofs"], 40, "{run}");
 	assert_eq!(run["proofPeak"]["rejected"], 0, "{run}");
 	assert!(run["transferPeak"]["transfers"].as_u64() > Some(0), "{run}");
+	// Every hotspot won its lottery ticket (the dev chain's odds are one) and beaconed, every
+	// receipt of its 25 group mates accepted.
+	assert_eq!(run["hotspots"], 26);
+	assert_eq!(run["coveragePeak"]["beacons"], 26, "{run}");
+	assert_eq!(run["coveragePeak"]["receipts"], 26 * 25, "{run}");
+	assert_eq!(run["coveragePeak"]["bundlesRejected"], 0, "{run}");
+	assert_eq!(run["coveragePeak"]["receiptsRejected"], 0, "{run}");
+	let bundle = run["bundleBytes"].as_u64().expect("bytes");
+	assert!((3_000..3_500).contains(&bundle), "{bundle} bytes a bundle");
 	// A proof of two chunks of 1 KiB with their 20-hash paths and a signature.
 	let bytes = run["proofBytes"].as_u64().expect("bytes");
 	assert!((3_000..4_000).contains(&bytes), "{bytes} bytes a proof");
@@ -1122,4 +1131,5 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 	assert!(blocks.iter().all(|b| b["nodeRssBytes"].as_u64() > Some(0)));
 	let svg = std::fs::read_to_string(out.path().join("bench.svg")).expect("bench.svg");
 	assert!(svg.starts_with("<svg") && svg.contains("storage proofs accepted"));
+	assert!(svg.contains("coverage receipts accepted"));
 }

@@ -537,7 +537,15 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 		let witnesses = <<Runtime as pallet_coverage::Config>::MaxWitnesses as Get<u32>>::get();
 		let bundle = full_bundle(sr25519());
 		let coverage_bytes = bundle.encoded_size() as u64;
-		let coverage_weight = crate::Coverage::bundle_weight(witnesses);
+		// A beacon's bundle, and its judging in the blocks after its epoch (a block's most,
+		// shared by the beacons it judges).
+		let judged = <<Runtime as pallet_coverage::Config>::JudgedPerBlock as Get<u32>>::get();
+		let judging = crate::Coverage::judging_weight();
+		let coverage_weight =
+			crate::Coverage::bundle_weight(witnesses).saturating_add(Weight::from_parts(
+				judging.ref_time() / u64::from(judged),
+				judging.proof_size() / u64::from(judged),
+			));
 
 		let samples = compute_params::Samples::get();
 		let audit = compute_params::AuditRate::get();
@@ -586,7 +594,7 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 		};
 		let kinds = [
 			("storage (hourly)", storage_bytes, storage_weight, 600),
-			("coverage (a beacon a day)", coverage_bytes, coverage_weight, 14_400),
+			("coverage (a beacon a day, judged)", coverage_bytes, coverage_weight, 14_400),
 			("compute (hourly)", compute_bytes, compute_weight, 600),
 		];
 		std::eprintln!(

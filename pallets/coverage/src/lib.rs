@@ -413,6 +413,32 @@ pub mod pallet {
 		BeaconsFull,
 	}
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Devices on the beacon roster from genesis: each joined by its owner and checked as
+		/// `join` checks it (a genesis coverage device, active, located at least as finely as
+		/// the exclusion and distance resolutions, once, within `MaxRoster`). The load
+		/// harness's hotspots (`depin-provider bench`), which then beacon from epoch 1.
+		pub roster: alloc::vec::Vec<DeviceId>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for device in &self.roster {
+				let Some(owner) = T::Registry::device(*device).map(|d| d.owner) else {
+					panic!("genesis roster device {device} does not exist");
+				};
+				if let Err(error) = Pallet::<T>::do_join(owner, *device) {
+					panic!("genesis roster device {device} cannot join: {error:?}");
+				}
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Judge the beacons of ended epochs, at most `JudgedPerBlock` a block.

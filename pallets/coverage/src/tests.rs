@@ -179,6 +179,53 @@ fn the_roster_changes_in_any_block_as_no_ticket_depends_on_it() {
 	});
 }
 
+/// The mock's genesis with `roster` on the beacon roster.
+fn with_genesis_roster(roster: Vec<DeviceId>) -> sp_io::TestExternalities {
+	let mut ext = ExtBuilder.build();
+	ext.execute_with(|| {
+		<crate::GenesisConfig<Test> as frame_support::traits::BuildGenesisConfig>::build(
+			&crate::GenesisConfig { roster, _config: Default::default() },
+		)
+	});
+	ext
+}
+
+#[test]
+fn a_genesis_roster_joins_its_devices_as_their_owners_would() {
+	with_genesis_roster(vec![BEACONER, NEAR_BOB]).execute_with(|| {
+		assert_eq!(RosterSize::<Test>::get(), 2);
+		assert_eq!(RosterSlotOf::<Test>::get(BEACONER), Some(0));
+		assert_eq!(RosterSlotOf::<Test>::get(NEAR_BOB), Some(1));
+		run_to_epoch(1);
+		assert!(Coverage::ticket(BEACONER).is_some() && Coverage::ticket(NEAR_BOB).is_some());
+		Coverage::do_try_state().unwrap();
+	});
+}
+
+#[test]
+#[should_panic(expected = "genesis roster device 99 does not exist")]
+fn a_genesis_roster_of_an_unknown_device_is_refused() {
+	with_genesis_roster(vec![99]);
+}
+
+#[test]
+#[should_panic(expected = "NotCoverageDevice")]
+fn a_genesis_roster_of_a_storage_device_is_refused() {
+	with_genesis_roster(vec![STORAGE_BOB]);
+}
+
+#[test]
+#[should_panic(expected = "LocationTooCoarse")]
+fn a_genesis_roster_of_a_coarse_device_is_refused() {
+	with_genesis_roster(vec![COARSE_BOB]);
+}
+
+#[test]
+#[should_panic(expected = "AlreadyJoined")]
+fn a_genesis_roster_naming_a_device_twice_is_refused() {
+	with_genesis_roster(vec![BEACONER, BEACONER]);
+}
+
 #[test]
 fn leaving_keeps_the_roster_dense() {
 	ExtBuilder.build_and_execute(|| {

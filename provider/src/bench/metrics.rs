@@ -38,6 +38,12 @@ pub struct BlockRecord {
 	pub rejected: u32,
 	/// Balance transfers.
 	pub transfers: u32,
+	/// Coverage beacons recorded and witness receipts accepted; bundles refused as a whole,
+	/// and receipts refused.
+	pub beacons: u32,
+	pub receipts: u32,
+	pub bundles_rejected: u32,
+	pub receipts_rejected: u32,
 }
 
 /// The limits a block's use is measured against.
@@ -130,6 +136,10 @@ pub async fn record(chain: &Chain, number: u32, limits: Limits) -> Result<Option
 			("Proofs", "StorageProofAccepted") => &mut record.storage_proofs,
 			("Proofs", "ItemRejected") => &mut record.rejected,
 			("Balances", "Transfer") => &mut record.transfers,
+			("Coverage", "BeaconRecorded") => &mut record.beacons,
+			("Coverage", "WitnessAccepted") => &mut record.receipts,
+			("Coverage", "ItemRejected") => &mut record.bundles_rejected,
+			("Coverage", "WitnessRejected") => &mut record.receipts_rejected,
 			_ => continue,
 		};
 		*count = count.saturating_add(1);

@@ -5,7 +5,9 @@
 //!    (spread over its response window);
 //! 2. **proof peak**: one epoch's proofs of every device sent as fast as blocks take them (the
 //!    harness keeps a few blocks' worth waiting in the pool);
-//! 3. **transfer peak**: balance transfers from many accounts, sent the same way.
+//! 3. **coverage peak** (with hotspots): an epoch in which every hotspot beacons with 25
+//!    receipts, the bundles sent as fast as blocks take them;
+//! 4. **transfer peak**: balance transfers from many accounts, sent the same way.
 //!
 //! Proofs are pre-signed by the harness (no per-proof RPC): each epoch's seed is read once and
 //! every device's challenge follows from it (`prove`).
@@ -24,6 +26,7 @@ use subxt::{config::polkadot::PolkadotExtrinsicParamsBuilder, rpcs::rpc_params};
 use subxt_signer::sr25519::Keypair;
 
 use super::{
+	hotspots::{self, Hotspot},
 	metrics::{self, BlockRecord, Limits},
 	node::Node,
 	process,
@@ -56,6 +59,8 @@ pub struct Options {
 	pub transfer_blocks: u32,
 	/// Proofs per `submit_storage_proofs`.
 	pub batch: u32,
+	/// Beacon bundles per `submit_beacons`.
+	pub bundles: u32,
 	/// Where the spec, the node's database, `bench.json` and `bench.svg` go.
 	pub out: PathBuf,
 	pub rpc_port: u16,
@@ -86,11 +91,19 @@ pub struct PhaseSummary {
 	pub storage_proofs: u64,
 	pub rejected: u64,
 	pub transfers: u64,
+	/// Coverage beacons recorded and receipts accepted; bundles and receipts refused.
+	pub beacons: u64,
+	pub receipts: u64,
+	pub bundles_rejected: u64,
+	pub receipts_rejected: u64,
 	/// Per second of chain time (6 s a block) over the phase's blocks.
 	pub proofs_per_second: f64,
 	pub transfers_per_second: f64,
+	/// Device-signed coverage items (beacons and receipts) per second.
+	pub coverage_per_second: f64,
 	/// Over the blocks that had work waiting after them (the chain, not the harness, was
-	/// the limit): per second, and how many such blocks.
+	/// the limit): items (proofs, transfers, beacons and receipts) per second, and how many
+	/// such blocks.
 	pub saturated_blocks: u32,
 	pub saturated_per_second: f64,
 	pub max_weight_percent: f64,
@@ -110,6 +123,7 @@ pub struct PhaseSummary {
 #[serde(rename_all = "camelCase")]
 pub struct Run {
 	pub devices: u32,
+	pub hotspots: u32,
 	pub sector_depth: u32,
 	pub epoch_blocks: u32,
 	/// Devices proven hourly that give the same proofs per second:
@@ -118,10 +132,13 @@ pub struct Run {
 	pub batch: u32,
 	/// The encoded bytes of one storage proof.
 	pub proof_bytes: u64,
+	/// The encoded bytes of one beacon bundle (its report and 25 receipts).
+	pub bundle_bytes: u64,
 	pub genesis_seconds: f64,
 	pub limits: LimitsRecord,
 	pub steady: PhaseSummary,
 	pub proof_peak: PhaseSummary,
+	pub coverage_peak: PhaseSummary,
 	pub transfer_peak: PhaseSummary,
 	pub max_rss_bytes: u64,
 	pub database_bytes: u64,
@@ -170,6 +187,12 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	if population.storage == 0 {
 		bail!("the harness needs at least one device");
 	}
+	if !population.hotspots.is_multiple_of(hotspots::GROUP) {
+		bail!("hotspots come in groups of {}", hotspots::GROUP);
+	}
+	if options.bundles == 0 || options.bundles > 64 {
+		bail!("a submission holds 1 to 64 bundles (the runtime's MaxBatch)");
+	}
 	if options.batch == 0 || options.batch > 1_000 {
 		bail!("a batch holds 1 to 1,000 proofs (the runtime's MaxBatch)");
 	}
@@ -177,7 +200,10 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		.with_context(|| format!("cannot create {}", options.out.display()))?;
 	let (template, code) = template_and_code(options)?;
 	let first = spec::template_devices(&template);
-	log(format!("writing the spec: {} devices with a sector each", population.storage));
+	log(format!(
+		"writing the spec: {} devices with a sector each, {} hotspots",
+		population.storage, population.hotspots
+	));
 	let spec = spec::bench_spec(&template, &code, population)?;
 	let spec_path = options.out.join("spec.json");
 	std::fs::write(&spec_path, serde_json::to_vec(&spec)?)
@@ -221,6 +247,22 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	let owners: Vec<Keypair> = (0..spec::owners(population))
 		.map(|group| spec::signer(spec::owner_seed(group)))
 		.collect::<Result<_>>()?;
+	let hotspots: Vec<Hotspot> = (0..population.hotspots)
+		.map(|index| {
+			Ok(Hotspot {
+				index,
+				id: spec::hotspot_id(first, population, index),
+				key: DevicePair::Sr25519(hotspots::hotspot_pair(index)),
+				cell: hotspots::hotspot_cell(index)?,
+			})
+		})
+		.collect::<Result<_>>()?;
+	if let Some(hotspot) = hotspots.last() {
+		let found = harness.chain.device_by_key(&hotspot.key.public()).await?;
+		if found.map(|(id, _)| id) != Some(hotspot.id) {
+			bail!("the chain did not number the genesis hotspots as expected");
+		}
+	}
 
 	let mut proof_bytes = 0;
 	// Steady: from epoch 1 (the sectors' first challenged epoch).
@@ -253,6 +295,21 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			.pace(signed, Pace::Waiting(PEAK_WAITING_PROOFS), epoch.deadline, "proof peak")
 			.await?;
 	}
+	let mut bundle_bytes = 0;
+	if !hotspots.is_empty() {
+		let before = if options.epochs == 0 && !options.proof_peak { "setup" } else { "steady" };
+		let epoch = harness.next_epoch(before, log).await?;
+		let (signed, bytes) = harness.sign_beacons(&hotspots, &epoch, options.bundles).await?;
+		bundle_bytes = bytes;
+		log(format!(
+			"epoch {}: {} beacons of 25 receipts as fast as blocks take them",
+			epoch.index,
+			hotspots.len()
+		));
+		harness
+			.pace(signed, Pace::Waiting(PEAK_WAITING_BUNDLES), epoch.deadline, "coverage peak")
+			.await?;
+	}
 	if options.transfer_blocks > 0 {
 		let signed = harness.sign_transfers(population.senders, options.transfer_blocks).await?;
 		let from = harness.chain.best_number().await?;
@@ -269,6 +326,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	let summary = |phase: &str| summarize(&harness.blocks, phase);
 	let run = Run {
 		devices: population.storage,
+		hotspots: population.hotspots,
 		sector_depth: population.sector_depth,
 		epoch_blocks: population.epoch_blocks,
 		hourly_equivalent: u64::from(population.storage)
@@ -277,6 +335,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			.unwrap_or_default(),
 		batch: options.batch,
 		proof_bytes,
+		bundle_bytes,
 		genesis_seconds,
 		limits: LimitsRecord {
 			normal_weight: limits.normal_weight,
@@ -285,6 +344,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		},
 		steady: summary("steady"),
 		proof_peak: summary("proof peak"),
+		coverage_peak: summary("coverage peak"),
 		transfer_peak: summary("transfer peak"),
 		max_rss_bytes: harness.blocks.iter().map(|b| b.node_rss_bytes).max().unwrap_or_default(),
 		database_bytes: process::disk_bytes(&harness.database),
@@ -300,6 +360,9 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 /// Proofs kept waiting in the pool at the peak: about three blocks' worth, within the pool's
 /// 20 MiB.
 const PEAK_WAITING_PROOFS: u64 = 4_000;
+/// Bundles kept waiting at the peak: about three blocks' worth (a bundle is charged about
+/// 17 ms: a block takes about 85).
+const PEAK_WAITING_BUNDLES: u64 = 256;
 /// Transfers kept waiting at the peak: about a block and a half's worth, well within the pool's
 /// 8,192 transactions (a pool over its limit drops some, and every later nonce of their
 /// senders waits behind the gap).
@@ -404,6 +467,59 @@ impl Harness {
 		Ok((signed, proof_bytes))
 	}
 
+	/// Every hotspot's beacon in `epoch` (each asks the chain for its ticket) with a receipt
+	/// from each other hotspot of its group, `per_transaction` bundles a submission relayed by
+	/// the owner of its first beaconer; and the bytes of one bundle.
+	async fn sign_beacons(
+		&mut self,
+		hotspots: &[Hotspot],
+		epoch: &depin_primitives::epoch::EpochStatus<u32>,
+		per_transaction: u32,
+	) -> Result<(Vec<Signed>, u64)> {
+		let genesis = self.chain.genesis();
+		let chain = &self.chain;
+		let tickets: Vec<Result<Option<_>>> = futures::stream::iter(hotspots.iter())
+			.map(|h| async move { chain.coverage_ticket(h.id).await })
+			.buffered(32)
+			.collect()
+			.await;
+		let sent_at = self.chain.best_number().await?.max(epoch.start);
+		let mut bundles = Vec::new();
+		for (hotspot, ticket) in hotspots.iter().zip(tickets) {
+			let Some(ticket) = ticket? else { continue };
+			if ticket.epoch != epoch.index || ticket.beacon.is_some() {
+				continue;
+			}
+			let bundle = hotspots::bundle(
+				genesis,
+				hotspots,
+				hotspot,
+				epoch.index,
+				ticket.challenge,
+				sent_at,
+			)?;
+			bundles.push((hotspot.index, bundle));
+		}
+		let bundle_bytes =
+			bundles.first().map_or(0, |(_, b)| codec::Encode::encoded_size(b) as u64);
+		let relayers: Vec<Keypair> = bundles
+			.chunks(per_transaction as usize)
+			.filter_map(|chunk| chunk.first())
+			.map(|(index, _)| spec::signer(hotspots::owner_seed(*index)))
+			.collect::<Result<_>>()?;
+		self.sync_nonces(&relayers).await?;
+		let at = self.chain.client.at_current_block().await.context("cannot read the chain")?;
+		let transactions = at.transactions();
+		let mut signed = Vec::new();
+		for (chunk, relayer) in bundles.chunks(per_transaction as usize).zip(&relayers) {
+			let list: Vec<crate::coverage::Bundle> = chunk.iter().map(|(_, b)| b.clone()).collect();
+			let call = depin::tx().coverage().submit_beacons(bridge(&list)?);
+			let bytes = sign(&transactions, &mut self.nonces, &call, relayer)?;
+			signed.push(Signed { bytes, items: chunk.len() as u64 });
+		}
+		Ok((signed, bundle_bytes))
+	}
+
 	/// `blocks` blocks' worth of transfers (as many as a block could take of the normal
 	/// class's length), from `senders` accounts in turn, to owner 0.
 	async fn sign_transfers(&mut self, senders: u32, blocks: u32) -> Result<Vec<Signed>> {
@@ -501,9 +617,12 @@ impl Harness {
 				tokio::time::sleep(Duration::from_millis(100)).await;
 			};
 			for block in self.record_until(best, phase, 0).await? {
+				// A bundle is taken once its beacon is recorded or it is refused as a whole.
 				let items = u64::from(block.chain.storage_proofs)
 					.saturating_add(u64::from(block.chain.rejected))
-					.saturating_add(u64::from(block.chain.transfers));
+					.saturating_add(u64::from(block.chain.transfers))
+					.saturating_add(u64::from(block.chain.beacons))
+					.saturating_add(u64::from(block.chain.bundles_rejected));
 				taken = taken.saturating_add(items);
 			}
 			if let Some(block) = self.blocks.last_mut() {
@@ -640,6 +759,12 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 			summary.storage_proofs.saturating_add(block.chain.storage_proofs.into());
 		summary.rejected = summary.rejected.saturating_add(block.chain.rejected.into());
 		summary.transfers = summary.transfers.saturating_add(block.chain.transfers.into());
+		summary.beacons = summary.beacons.saturating_add(block.chain.beacons.into());
+		summary.receipts = summary.receipts.saturating_add(block.chain.receipts.into());
+		summary.bundles_rejected =
+			summary.bundles_rejected.saturating_add(block.chain.bundles_rejected.into());
+		summary.receipts_rejected =
+			summary.receipts_rejected.saturating_add(block.chain.receipts_rejected.into());
 		summary.max_weight_percent = summary.max_weight_percent.max(weight(block));
 		summary.max_hooks_percent = summary.max_hooks_percent.max(hooks(block));
 		summary.max_length_percent = summary.max_length_percent.max(block.chain.length_percent);
@@ -650,12 +775,19 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 	summary.mean_length_percent = of.iter().map(|b| b.chain.length_percent).sum::<f64>() / n;
 	summary.proofs_per_second = summary.storage_proofs as f64 / (n * 6.0);
 	summary.transfers_per_second = summary.transfers as f64 / (n * 6.0);
+	summary.coverage_per_second =
+		summary.beacons.saturating_add(summary.receipts) as f64 / (n * 6.0);
 	let saturated: Vec<&&Block> = of.iter().filter(|b| b.waiting > 0).collect();
 	summary.saturated_blocks = u32::try_from(saturated.len()).unwrap_or(u32::MAX);
 	if !saturated.is_empty() {
 		let items: u64 = saturated
 			.iter()
-			.map(|b| u64::from(b.chain.storage_proofs).saturating_add(b.chain.transfers.into()))
+			.map(|b| {
+				u64::from(b.chain.storage_proofs)
+					.saturating_add(b.chain.transfers.into())
+					.saturating_add(b.chain.beacons.into())
+					.saturating_add(b.chain.receipts.into())
+			})
 			.sum();
 		summary.saturated_per_second = items as f64 / (saturated.len() as f64 * 6.0);
 	}
@@ -683,6 +815,11 @@ fn chart(run: &Run) -> String {
 			title: "storage proofs accepted",
 			unit: "per block",
 			points: series(&|b| b.chain.storage_proofs.into()),
+		},
+		svg::Panel {
+			title: "coverage receipts accepted",
+			unit: "per block",
+			points: series(&|b| b.chain.receipts.into()),
 		},
 		svg::Panel {
 			title: "balance transfers",
@@ -717,8 +854,8 @@ fn chart(run: &Run) -> String {
 	];
 	svg::chart(
 		&format!(
-			"{} storage devices on {}-block epochs ({} proven hourly)",
-			run.devices, run.epoch_blocks, run.hourly_equivalent
+			"{} storage devices and {} hotspots on {}-block epochs ({} proven hourly)",
+			run.devices, run.hotspots, run.epoch_blocks, run.hourly_equivalent
 		),
 		"block",
 		&panels,
@@ -729,14 +866,20 @@ fn chart(run: &Run) -> String {
 pub fn describe(run: &Run, out: &Path) -> String {
 	let phase = |name: &str, p: &PhaseSummary| {
 		format!(
-			"{name}: {} blocks, {} proofs ({:.1}/s), {} rejected, {} transfers ({:.1}/s); \
-			 saturated {} blocks at {:.1}/s; weight {:.1} % mean, {:.1} % max; hooks {:.1} % \
+			"{name}: {} blocks, {} proofs ({:.1}/s), {} rejected, {} beacons and {} receipts \
+			 ({:.1}/s), {} bundles and {} receipts refused, {} transfers ({:.1}/s); saturated {} \
+			 blocks at {:.1}/s; weight {:.1} % mean, {:.1} % max; hooks {:.1} % \
 			 mean, {:.1} % max; length {:.1} % mean, {:.1} % max; build ≤ {} ms; {} missed \
 			 slots",
 			p.blocks,
 			p.storage_proofs,
 			p.proofs_per_second,
 			p.rejected,
+			p.beacons,
+			p.receipts,
+			p.coverage_per_second,
+			p.bundles_rejected,
+			p.receipts_rejected,
 			p.transfers,
 			p.transfers_per_second,
 			p.saturated_blocks,
@@ -752,16 +895,19 @@ pub fn describe(run: &Run, out: &Path) -> String {
 		)
 	};
 	format!(
-		"{} devices, {}-block epochs ({} proven hourly), sectors of 2^{} chunks, {} bytes a \
-		 proof, genesis {:.1} s\n{}\n{}\n{}\nnode RSS ≤ {:.0} MiB, database {:.0} MiB\n{} and {}",
+		"{} devices and {} hotspots, {}-block epochs ({} proven hourly), sectors of 2^{} \
+		 chunks, {} bytes a proof, {} a bundle, genesis {:.1} s\n{}\n{}\n{}\n{}\nnode RSS ≤ {:.0} MiB, database {:.0} MiB\n{} and {}",
 		run.devices,
+		run.hotspots,
 		run.epoch_blocks,
 		run.hourly_equivalent,
 		run.sector_depth,
 		run.proof_bytes,
+		run.bundle_bytes,
 		run.genesis_seconds,
 		phase("steady", &run.steady),
 		phase("proof peak", &run.proof_peak),
+		phase("coverage peak", &run.coverage_peak),
 		phase("transfer peak", &run.transfer_peak),
 		run.max_rss_bytes as f64 / 1_048_576.0,
 		run.database_bytes as f64 / 1_048_576.0,

@@ -22,11 +22,22 @@ pub const OWNER_FUNDS: u128 = 100_000_000_000_000_000;
 #[derive(Clone, Copy, Debug)]
 pub struct Population {
 	pub storage: u32,
+	/// Coverage hotspots on the beacon roster from genesis, in groups of 26
+	/// ([`super::hotspots`]), after the storage devices.
+	pub hotspots: u32,
 	pub sector_depth: u32,
 	pub senders: u32,
 	/// Blocks of a proving epoch (`proofs.ProvingPeriod`); proofs are answered within all of
 	/// it but the last two blocks (`proofs.ResponseWindow`), as on the dev chain.
 	pub epoch_blocks: u32,
+}
+
+/// What each hotspot's owner is given: its deposit and its relays' fees (1,000 DPN).
+pub const HOTSPOT_OWNER_FUNDS: u128 = 1_000_000_000_000_000;
+
+/// The id the chain gives hotspot `index`: after the storage devices.
+pub fn hotspot_id(template_devices: u32, population: Population, index: u32) -> u64 {
+	device_id(template_devices, population.storage).saturating_add(u64::from(index))
 }
 
 /// What each transfer sender is given (1,000 DPN).
@@ -123,14 +134,29 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 			json!([id, format!("0x{}", hex::encode(sparse.root())), sparse.chunks()])
 		})
 		.collect();
+	use super::hotspots;
+	let mut hotspot_devices = Vec::new();
+	let mut roster = Vec::new();
+	for index in 0..population.hotspots {
+		let owner = hotspots::owner_pair(index).public().to_ss58check();
+		let key = hotspots::hotspot_pair(index).public().to_ss58check();
+		let cell = hotspots::hotspot_cell(index)?;
+		hotspot_devices.push(json!([owner, { "Sr25519": key }, "Coverage", cell, 0]));
+		roster.push(json!(hotspot_id(first, population, index)));
+	}
 	let balances: Vec<Value> = (0..owners(population))
 		.map(|group| json!([owner_pair(group).public().to_ss58check(), OWNER_FUNDS]))
 		.chain(
 			(0..population.senders)
 				.map(|index| json!([sender_pair(index).public().to_ss58check(), SENDER_FUNDS])),
 		)
+		.chain((0..population.hotspots).map(|index| {
+			json!([hotspots::owner_pair(index).public().to_ss58check(), HOTSPOT_OWNER_FUNDS])
+		}))
 		.collect();
 	append(patch, "/devices/devices", devices)?;
+	append(patch, "/devices/devices", hotspot_devices)?;
+	append(patch, "/coverage/roster", roster)?;
 	append(patch, "/proofs/sectors", sectors)?;
 	append(patch, "/balances/balances", balances)?;
 	set_epoch(patch, population.epoch_blocks)?;
@@ -210,15 +236,28 @@ mod tests {
 		let before = template["genesis"]["runtimeGenesis"]["patch"]["devices"]["devices"]
 			.as_array()
 			.map_or(0, Vec::len);
-		let population =
-			Population { storage: 2_500, sector_depth: 20, senders: 4, epoch_blocks: 60 };
+		let population = Population {
+			storage: 2_500,
+			hotspots: 52,
+			sector_depth: 20,
+			senders: 4,
+			epoch_blocks: 60,
+		};
 		let spec = bench_spec(&template, "0x0102", population).expect("a spec");
 		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
 		assert_eq!(spec["genesis"]["runtimeGenesis"]["code"], "0x0102");
 		assert_eq!(spec["id"], "depin_bench");
 		let devices = patch["devices"]["devices"].as_array().expect("devices");
-		assert_eq!(devices.len(), before + 2_500);
-		let last = devices.last().expect("a device");
+		assert_eq!(devices.len(), before + 2_500 + 52);
+		// The hotspots come last, each with an owner of its own, all on the roster.
+		let hotspot = devices.last().expect("a hotspot");
+		assert_eq!(hotspot[0], super::super::hotspots::owner_pair(51).public().to_ss58check());
+		assert_eq!((hotspot[2].as_str(), hotspot[4].as_u64()), (Some("Coverage"), Some(0)));
+		let roster = patch["coverage"]["roster"].as_array().expect("a roster");
+		assert_eq!(roster.len(), 52);
+		assert_eq!(roster[51], hotspot_id(template_devices(&template), population, 51));
+		assert_eq!(roster[0], device_id(template_devices(&template), 2_500));
+		let last = &devices[before + 2_499];
 		assert_eq!(last[0], owner_pair(2).public().to_ss58check());
 		assert_eq!(last[1]["Sr25519"], device_pair(2_499).public().to_ss58check());
 		assert_eq!(last[4], 1u64 << 30, "a sector of 2^20 chunks of 1 KiB");
@@ -261,7 +300,8 @@ mod tests {
 
 	#[test]
 	fn a_template_that_is_not_a_spec_is_refused() {
-		let population = Population { storage: 1, sector_depth: 20, senders: 0, epoch_blocks: 10 };
+		let population =
+			Population { storage: 1, hotspots: 0, sector_depth: 20, senders: 0, epoch_blocks: 10 };
 		assert!(bench_spec(&json!({"name": "x"}), "0x00", population).is_err());
 		let mut template = template();
 		template["genesis"]["runtimeGenesis"]["patch"]["devices"] = json!({ "devices": 7 });
