@@ -270,6 +270,16 @@ async function run(nodeName, networkInfo) {
 		`migrated ${raised.join(", ")} in #${enactedAt + 1}; ${devicesBefore.size} device entries and ` +
 			`${accountsBefore.size} accounts kept (${allowed.size} paid in the block aside)`,
 	);
+	// The earlier runtime's genesis knew no beacon lottery, so the network runs at the
+	// runtime's odds (a beacon a day): set the dev chains' (every epoch) so the simulator's
+	// hotspots beacon each epoch of the spam test, as on the dev chains. The parameter's SCALE
+	// encoding: `RuntimeParameters::Coverage` (5), `BeaconInterval` (6), `Some(1)`.
+	await waitUntil("the client on the new runtime", 60, async () => api.runtimeVersion.specVersion.toNumber() === target);
+	const oddsSet = await finalized(api.tx.sudo.sudo(api.tx.parameters.setParameter("0x05060101000000")), alice);
+	const oddsEvents = await api.query.system.events.at(oddsSet);
+	if (!oddsEvents.some(({ event }) => event.section === "parameters" && event.method === "Updated"))
+		throw new Error("the beacon lottery's odds were not set");
+	console.log("the beacon lottery's odds set to one (every hotspot on the roster beacons every epoch)");
 	await api.disconnect();
 
 	// Every node runs the new runtime, and every validator builds and finalizes on it.

@@ -149,9 +149,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How many epochs a device stays vouched for without a beacon that renews it:
-	/// `VouchingLasts` beacon intervals.
+	/// `VouchingLasts` beacon intervals, and always an interval more than `PioneerAfter`. A lone
+	/// pioneer's own vouching keeps its cell inhabited for `PioneerAfter` epochs, during which
+	/// its untested beacons renew nothing; its vouching outlasts that mark, so it is never
+	/// lapsed in a cell only its own mark keeps inhabited (on probation there, for nothing).
 	pub fn vouching_epochs() -> EpochIndex {
-		T::VouchingLasts::get().saturating_mul(T::BeaconInterval::get().max(1))
+		let interval = T::BeaconInterval::get().max(1);
+		T::VouchingLasts::get()
+			.saturating_mul(interval)
+			.max(T::PioneerAfter::get().saturating_add(interval))
 	}
 
 	/// Whether `standing` is vouched for in `epoch`: vouched, and its vouching has not lapsed.
@@ -171,10 +177,15 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads_writes(judged.into(), judged.into())
 	}
 
-	/// The most [`Self::judge_ended`] may cost in a block.
+	/// The most [`Self::judge_ended`] may cost in a block: `JudgedPerBlock` beacons judged, or
+	/// as many epochs found empty, whichever costs more.
 	pub fn judging_weight() -> Weight {
 		let most = T::JudgedPerBlock::get();
-		T::WeightInfo::judge_beacons(most).saturating_add(Self::vouching_weight(most))
+		let stepped = T::DbWeight::get().reads_writes(most.into(), most.into());
+		T::WeightInfo::judge_beacons(most)
+			.saturating_add(Self::vouching_weight(most))
+			.max(stepped)
+			.saturating_add(T::DbWeight::get().reads(2))
 	}
 
 	/// Judge the beacons of ended epochs, oldest epoch first, at most `JudgedPerBlock` of them
@@ -191,7 +202,7 @@ impl<T: Config> Pallet<T> {
 			return T::DbWeight::get().reads(2);
 		}
 		let mut budget = T::JudgedPerBlock::get();
-		let mut judged: u32 = 0;
+		let (mut judged, mut stepped): (u32, u32) = (0, 0);
 		let mut inhabited: Vec<(H3Cell, EpochIndex)> = Vec::new();
 		while from < current && budget > 0 {
 			let due: Vec<(DeviceId, BeaconSlotOf<T>)> =
@@ -200,6 +211,7 @@ impl<T: Config> Pallet<T> {
 			if due.is_empty() {
 				BeaconCount::<T>::remove(from);
 				from = from.saturating_add(1);
+				stepped = stepped.saturating_add(1);
 				continue;
 			}
 			for (device, slot) in due {
@@ -214,10 +226,11 @@ impl<T: Config> Pallet<T> {
 		for (cell, judged_epoch) in inhabited {
 			Self::inhabit(cell, judged_epoch);
 		}
-		let looked = T::JudgedPerBlock::get().saturating_sub(budget);
+		// The benchmark reads and removes every judged beacon; an epoch found empty costs a read
+		// and its count's removal.
 		T::WeightInfo::judge_beacons(judged)
 			.saturating_add(Self::vouching_weight(judged))
-			.saturating_add(T::DbWeight::get().reads_writes(looked.into(), looked.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(stepped.into(), stepped.into()))
 	}
 
 	/// Judge a beacon of an ended epoch by the hotspots heard around its beaconer
@@ -241,21 +254,34 @@ impl<T: Config> Pallet<T> {
 		if slot.beacon.is_some_and(|beacon| info.location_changed_at >= beacon.sent_at) {
 			return None;
 		}
-		let cell = T::Registry::density_cell(info.location)?;
-		// Its judges as they stood when its last bundle was taken: whenever and in whatever
-		// order the beacons of an epoch are judged, each is judged by its own moment.
-		let others = slot.judges;
+		let (Some(cell), Some(exclusion)) = (
+			T::Registry::density_cell(info.location),
+			info.location.parent(T::ExclusionResolution::get()),
+		) else {
+			return None;
+		};
+		// Its judges: those that stood around it when its last bundle was taken (the epoch
+		// before's among them), or those its epoch counted by its end, whichever are more. A
+		// beacon sent before its neighbours witnessed anything in the epoch is still judged by
+		// them; and neither count changes once the epoch is over, so whenever and in whatever
+		// order the beacons of an epoch are judged, each gets the same verdict.
+		let ended = VouchedCellsIn::<T>::get(cell)
+			.of_epoch(slot.epoch)
+			.saturating_sub(LastVouchedIn::<T>::get(exclusion).of_epoch(slot.epoch).min(1));
+		let others = slot.judges.max(ended);
 		let witnessed = slot.neighbours;
 		let mut standing = Standings::<T>::get(device);
 		let was_vouched = Self::vouched(&standing, slot.epoch);
+		let inhabited = Self::inhabited(cell, slot.epoch);
 		let mut vouched = None;
-		match crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get()) {
+		let verdict = crate::rings::neighbour_verdict(others, witnessed, T::NeighbourQuorum::get());
+		match verdict {
 			// Vouched for, in good standing, and nobody around to judge it. Where its cell is
 			// not inhabited, it beaconed when it won, which keeps its vouching (a pioneer's
 			// again). Where it is, only its neighbours' hearing renews it: a device that
 			// beacons only when no judge happens to be around, silent otherwise, lapses.
 			Untested if was_vouched && standing.unheard == 0 => {
-				if !Self::inhabited(cell, slot.epoch) {
+				if !inhabited {
 					Self::vouch(&mut standing, slot.epoch);
 					Standings::<T>::insert(device, standing);
 				}
@@ -268,12 +294,16 @@ impl<T: Config> Pallet<T> {
 			// A newcomer (or a device whose vouching lapsed) where the cell is inhabited: its
 			// neighbours are only quiet. It waits for them to hear it, or for the cell to have
 			// been quiet long enough.
-			Untested if !was_vouched && Self::inhabited(cell, slot.epoch) => return None,
-			// Nobody around could judge it: a pioneer, vouched for by its beacon; or, vouched
-			// for before, its standing back.
+			Untested if !was_vouched && inhabited => return None,
+			// Heard: vouched for (again). Nobody around could judge it: a pioneer, vouched for by
+			// its beacon; or, vouched for before, its standing back, but where the cell is
+			// inhabited its vouching is not renewed (only a hearing renews it there), so a
+			// device cannot keep it by beaconing only when its judges happen to be away.
 			Untested | Heard => {
 				standing.unheard = 0;
-				Self::vouch(&mut standing, slot.epoch);
+				if matches!(verdict, Heard) || !inhabited {
+					Self::vouch(&mut standing, slot.epoch);
+				}
 				vouched = Some(cell);
 			},
 			Unheard => standing.unheard = standing.unheard.saturating_add(1),

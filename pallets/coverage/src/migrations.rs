@@ -126,7 +126,7 @@ pub mod v2 {
 			let mut heard: u64 = 0;
 			for device in LastHeard::<T>::iter_keys() {
 				heard = heard.saturating_add(1);
-				Standings::<T>::mutate(device, |standing| Pallet::<T>::vouch(standing, 0));
+				super::v4::Standings::<T>::mutate(device, |standing| standing.vouched = true);
 			}
 			T::DbWeight::get().reads_writes(
 				slots.saturating_add(heard.saturating_mul(2)),
@@ -146,7 +146,8 @@ pub mod v2 {
 			let after = super::v4::Beaconers::<T>::iter().count() as u64;
 			ensure!(before == after, "a beaconer's slot lost in the migration");
 			ensure!(
-				LastHeard::<T>::iter_keys().all(|device| Standings::<T>::get(device).vouched),
+				LastHeard::<T>::iter_keys()
+					.all(|device| super::v4::Standings::<T>::get(device).vouched),
 				"a device heard before the upgrade left on probation"
 			);
 			Ok(())
@@ -210,7 +211,7 @@ pub mod v3 {
 			// heard, in the roster or not, and one never drawn would never be judged again.
 			// Out of the roster, out of the vouched (as `leave` does).
 			let mut standings: u64 = 0;
-			Standings::<T>::translate::<crate::Standing<T::MaxPartners>, _>(
+			super::v4::Standings::<T>::translate::<super::v4::OldStanding<T::MaxPartners>, _>(
 				|device, mut standing| {
 					standings = standings.saturating_add(1);
 					if standing.vouched && !RosterSlotOf::<T>::contains_key(device) {
@@ -251,7 +252,7 @@ pub mod v3 {
 			}
 			ensure!(VouchedInCell::<T>::iter_keys().next().is_none(), "VouchedInCell left");
 			ensure!(
-				Standings::<T>::iter()
+				super::v4::Standings::<T>::iter()
 					.all(|(device, s)| !s.vouched || RosterSlotOf::<T>::contains_key(device)),
 				"a device out of the roster left vouched for"
 			);
@@ -322,7 +323,7 @@ pub mod v4 {
 	pub type DrawnEpoch<T: Config> = StorageValue<Pallet<T>, EpochIndex>;
 
 	/// A standing as versions 2 and 3 stored it.
-	#[derive(Encode, Decode)]
+	#[derive(Encode, Decode, frame_support::DefaultNoBound)]
 	pub struct OldStanding<MaxPartners: Get<u32>> {
 		pub epoch: EpochIndex,
 		pub witnessed: u32,
@@ -330,6 +331,16 @@ pub mod v4 {
 		pub vouched: bool,
 		pub partners: BoundedVec<Partner, MaxPartners>,
 	}
+
+	/// `Standings` as versions 2 and 3 typed it (their migrations read and write this layout).
+	#[frame_support::storage_alias]
+	pub type Standings<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		DeviceId,
+		OldStanding<<T as Config>::MaxPartners>,
+		ValueQuery,
+	>;
 
 	pub struct Migrate<T>(core::marker::PhantomData<T>);
 
@@ -370,7 +381,7 @@ pub mod v4 {
 			BeaconList::<T>::kill();
 			DrawnEpoch::<T>::kill();
 			let mut standings: u64 = 0;
-			Standings::<T>::translate::<OldStanding<T::MaxPartners>, _>(|_, old| {
+			crate::Standings::<T>::translate::<OldStanding<T::MaxPartners>, _>(|_, old| {
 				standings = standings.saturating_add(1);
 				Some(Standing {
 					epoch: old.epoch,
@@ -394,7 +405,7 @@ pub mod v4 {
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
 			let beacons = Beaconers::<T>::iter_values().filter(|s| s.beacon.is_some()).count();
-			let standings = Standings::<T>::iter_keys().count();
+			let standings = crate::Standings::<T>::iter_keys().count();
 			Ok((beacons as u64, standings as u64).encode())
 		}
 
@@ -406,7 +417,7 @@ pub mod v4 {
 			ensure!(!BeaconList::<T>::exists() && !DrawnEpoch::<T>::exists(), "the draw left");
 			ensure!(Beacons::<T>::iter().count() as u64 == beacons, "a recorded beacon lost");
 			ensure!(
-				Standings::<T>::iter_keys().count() as u64 == standings,
+				crate::Standings::<T>::iter_keys().count() as u64 == standings,
 				"a standing lost in the migration"
 			);
 			Ok(())
@@ -509,13 +520,14 @@ mod tests {
 			assert_eq!((slot.full_points, slot.marks.len(), slot.neighbours), (40, 0, 0));
 			let silent = v4::Beaconers::<Test>::get(4).expect("kept");
 			assert_eq!((silent.beacon, silent.witnesses.len(), silent.points), (None, 0, 0));
-			assert!(Standings::<Test>::get(heard).vouched, "the network there is vouched for");
-			assert!(!Standings::<Test>::contains_key(unheard));
+			assert!(v4::Standings::<Test>::get(heard).vouched, "the network there is vouched for");
+			assert!(!v4::Standings::<Test>::contains_key(unheard));
 			// Again: nothing changes (the version is already 2).
 			V1ToV2::<Test>::on_runtime_upgrade();
 			assert_eq!(v4::Beaconers::<Test>::get(1).expect("kept").points, 40);
 			let _ = v4::Beaconers::<Test>::clear(u32::MAX, None);
 			LastHeard::<Test>::remove(heard);
+			v4::Standings::<Test>::remove(heard);
 		});
 	}
 
@@ -523,8 +535,24 @@ mod tests {
 	fn v3_keeps_each_exclusion_cells_epoch_and_removes_the_vouched_counts() {
 		ExtBuilder.build_and_execute(|| {
 			StorageVersion::new(2).put::<Coverage>();
-			// The genesis hotspots are vouched for; one of them is in the roster.
+			// Two hotspots vouched for in version 2's layout, one of them in the roster, with a
+			// partner each.
 			join(NEAR_BOB);
+			let _ = Standings::<Test>::clear(u32::MAX, None);
+			for (device, partner) in [(NEAR_BOB, NEAR_CHARLIE), (NEAR_CHARLIE, NEAR_BOB)] {
+				v4::Standings::<Test>::insert(
+					device,
+					v4::OldStanding {
+						epoch: 0,
+						witnessed: 1,
+						unheard: 0,
+						vouched: true,
+						partners: vec![crate::Partner { device: partner, count: 3, epoch: 0 }]
+							.try_into()
+							.unwrap(),
+					},
+				);
+			}
 			let cell = |raw: u64| pallet_devices::h3::H3Cell::new(raw).unwrap();
 			let a = cell(location_of(BEACONER)).parent(8).unwrap();
 			let density = cell(location_of(BEACONER)).parent(7).unwrap();
@@ -559,11 +587,20 @@ mod tests {
 			assert_eq!(VouchedCellsIn::<Test>::get(density).current, 1);
 			assert_eq!(InhabitedIn::<Test>::get(density), Some(0));
 			assert!(Coverage::inhabited(density, 0));
-			assert!(Standings::<Test>::get(NEAR_BOB).vouched, "in the roster: still vouched");
-			assert!(!Standings::<Test>::get(NEAR_CHARLIE).vouched, "never drawn: no more");
+			assert!(v4::Standings::<Test>::get(NEAR_BOB).vouched, "in the roster: still vouched");
+			assert!(!v4::Standings::<Test>::get(NEAR_CHARLIE).vouched, "never drawn: no more");
+			assert_eq!(v4::Standings::<Test>::get(NEAR_BOB).partners.len(), 1);
 			// Again: nothing changes (the version is already 3).
 			V2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(LastVouchedIn::<Test>::get(a).current, 1);
+			// And on to version 4, as an upgrade from version 2 runs them: the standings keep
+			// their partners and vouching in the new layout.
+			V3ToV4::<Test>::on_runtime_upgrade();
+			let bob = Standings::<Test>::get(NEAR_BOB);
+			assert_eq!((bob.vouched, bob.witnessed, bob.partners.len()), (true, 1, 1));
+			assert_eq!(bob.partners[0].device, NEAR_CHARLIE);
+			assert!(!Standings::<Test>::get(NEAR_CHARLIE).vouched);
+			assert_eq!(Standings::<Test>::iter().count(), 2);
 		});
 	}
 

@@ -1707,6 +1707,7 @@ fn hotspots_packed_into_one_exclusion_cell_count_once_among_the_neighbours() {
 fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 	ExtBuilder.build_and_execute(|| {
 		VouchingLasts::set(2);
+		PioneerAfter::set(1);
 		// Vouched for at genesis (epoch 0): for two intervals of one epoch, to epoch 2.
 		Standings::<Test>::mutate(BEACONER, |s| Coverage::vouch(s, 0));
 		let standing = Standings::<Test>::get(BEACONER);
@@ -1720,6 +1721,12 @@ fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 		let mut renewed = standing.clone();
 		Coverage::vouch(&mut renewed, 3);
 		assert_eq!(renewed.vouched_until, 3 + 20);
+		// Never shorter than an interval beyond `PioneerAfter`: a lone pioneer's own mark on its
+		// cell lapses first.
+		PioneerAfter::set(30);
+		Coverage::vouch(&mut renewed, 3);
+		assert_eq!(renewed.vouched_until, 3 + 30 + 2);
+		PioneerAfter::set(1);
 		BeaconInterval::set(1);
 		VouchingLasts::set(2);
 
@@ -1734,7 +1741,7 @@ fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 		// beacon is taken but earns nothing, and it is no judge of its cell.
 		run_to_epoch(3);
 		let cell = density_cell_of(BEACONER);
-		assert!(Coverage::inhabited(cell, 3));
+		crate::InhabitedIn::<Test>::insert(cell, 3);
 		Standings::<Test>::mutate(NEAR_BOB, |s| Coverage::vouch(s, 3));
 		drawn_now(NEAR_BOB);
 		let bobs = beacon_of(NEAR_BOB, 30, FREQUENCY);
@@ -1761,6 +1768,7 @@ fn a_winner_that_sends_nothing_is_not_judged_and_its_vouching_lapses() {
 fn an_untested_beacon_renews_vouching_only_where_the_cell_is_not_inhabited() {
 	ExtBuilder.build_and_execute(|| {
 		VouchingLasts::set(2);
+		PioneerAfter::set(1);
 		Standings::<Test>::mutate(BEACONER, |s| Coverage::vouch(s, 0));
 		beaconer_drawn();
 		// Nobody heard around it, and its cell never inhabited: it beaconed when it won, which
@@ -1773,12 +1781,61 @@ fn an_untested_beacon_renews_vouching_only_where_the_cell_is_not_inhabited() {
 		// Where its cell is inhabited (a judge heard there a while ago, none now), a bare
 		// beacon renews nothing: only its neighbours' hearing does.
 		let cell = density_cell_of(BEACONER);
-		crate::InhabitedIn::<Test>::insert(cell, 0);
+		crate::InhabitedIn::<Test>::insert(cell, 2);
 		run_to_block(21);
 		submit(bundle(beacon_of(BEACONER, 20, FREQUENCY), vec![]));
 		run_to_epoch(3);
 		assert_eq!(judged_of(BEACONER), vec![]);
 		assert_eq!(Standings::<Test>::get(BEACONER).vouched_until, 3);
+	});
+}
+
+#[test]
+fn a_beacon_is_judged_by_the_judges_its_epoch_counted_by_its_end() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		// A bare beacon first, before anyone around witnessed in the epoch: no judges yet.
+		run_to_block(11);
+		submit(bundle(beacon_of(BEACONER, 10, FREQUENCY), vec![]));
+		assert_eq!(slot_of(BEACONER).unwrap().judges, 0);
+		// Its neighbours witness later in the epoch, and never it: unheard all the same.
+		crowd_the_beaconers_cell();
+		run_to_epoch(2);
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 3, 0, 1)]);
+	});
+}
+
+#[test]
+fn out_of_good_standing_with_nobody_to_judge_it_a_confirmed_beacon_restores_no_vouching_where_the_cell_is_inhabited(
+) {
+	ExtBuilder.build_and_execute(|| {
+		VouchingLasts::set(2);
+		PioneerAfter::set(1);
+		Standings::<Test>::mutate(BEACONER, |s| {
+			Coverage::vouch(s, 0);
+			s.unheard = 1;
+		});
+		// Its witness is out of good standing too: no judge.
+		Standings::<Test>::mutate(NEAR_BOB, |s| s.unheard = 1);
+		let cell = density_cell_of(BEACONER);
+		crate::InhabitedIn::<Test>::insert(cell, 0);
+		beaconer_drawn();
+		assert!(witnesses_of(BEACONER).is_empty());
+		beacon_heard_by(&[NEAR_BOB]);
+		assert_eq!(witnesses_of(BEACONER), vec![NEAR_BOB]);
+		run_to_epoch(2);
+		// Its standing is back (its judges may all have fallen silent together); its vouching
+		// runs its course: only a hearing renews it where the cell is inhabited.
+		assert_eq!(judged_of(BEACONER), vec![(BEACONER, 1, 0, 0, 0)]);
+		let standing = Standings::<Test>::get(BEACONER);
+		assert_eq!((standing.unheard, standing.vouched_until), (0, 2));
+		// Where the cell is not inhabited, the same beacon renews it.
+		crate::InhabitedIn::<Test>::remove(cell);
+		Standings::<Test>::mutate(BEACONER, |s| s.unheard = 1);
+		beacon_heard_by(&[NEAR_BOB]);
+		run_to_epoch(3);
+		let standing = Standings::<Test>::get(BEACONER);
+		assert_eq!((standing.unheard, standing.vouched_until), (0, 2 + 2));
 	});
 }
 

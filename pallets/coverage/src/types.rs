@@ -260,6 +260,18 @@ impl HeardCount {
 		current.max(previous)
 	}
 
+	/// What it counted in `epoch` alone, if it still knows: once the count has rolled on to the
+	/// epoch after, its previous count; 0 once it has rolled further or before `epoch`.
+	pub fn of_epoch(&self, epoch: EpochIndex) -> u32 {
+		if self.epoch == epoch {
+			self.current
+		} else if self.epoch.checked_sub(1) == Some(epoch) {
+			self.previous
+		} else {
+			0
+		}
+	}
+
 	/// The last epoch it counted anyone in, if it did in the two it remembers.
 	pub fn last(&self) -> Option<EpochIndex> {
 		if self.current > 0 {

@@ -301,8 +301,13 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		let epoch = harness.next_epoch(before, log).await?;
 		let (signed, bytes) = harness.sign_beacons(&hotspots, &epoch, options.bundles).await?;
 		bundle_bytes = bytes;
+		let beacons: u64 = signed.iter().map(|s| s.items).sum();
+		if beacons == 0 {
+			bail!("no hotspot won epoch {}'s beacon lottery (the chain's odds)", epoch.index);
+		}
 		log(format!(
-			"epoch {}: {} beacons of 25 receipts as fast as blocks take them",
+			"epoch {}: {beacons} of {} hotspots won; their beacons of 25 receipts as fast as \
+			 blocks take them",
 			epoch.index,
 			hotspots.len()
 		));
