@@ -28,7 +28,9 @@
 //! - **Rings** ([`rings`]). Pairs that keep meeting earn less and less, one device's receipts
 //!   earn at most [`Config::WitnessCap`] times an epoch, a beacon's witnesses have distinct
 //!   operators and cells, and a hotspot the heard hotspots of its cell keep not witnessing
-//!   loses its coverage share.
+//!   loses its coverage share. The beacons of an ended epoch are judged by their neighbours in
+//!   the blocks after it, [`Config::JudgedPerBlock`] a block (`on_initialize`), and a vouching
+//!   lapses [`Config::VouchingLasts`] intervals after the beacon that last renewed it.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
