@@ -530,13 +530,15 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		if (b.epochStart !== b.number || b.number + window > endBlock) continue;
 		const list = proofsByEpoch.get(b.epoch) ?? [];
 		const proven = new Set(list.map((p) => `${p.device}/${p.sector}`)).size;
-		const at = await api.at(await api.rpc.chain.getBlockHash(b.number));
+		const hash = await api.rpc.chain.getBlockHash(b.number);
+		const at = await api.at(hash);
 		const challenged = (await at.query.compute.workers.entries())
 			.filter(([key, state]) => honestDevices.has(key.args[0].toNumber()) && state.unwrap().enrolledIn.toNumber() < b.epoch)
 			.map(([key]) => key.args[0].toNumber());
 		// The honest hotspots that won the epoch's beacon lottery.
 		const drawn = [];
-		for (const device of honestHotspots) if ((await at.call.depinApi.coverageTicket(device)).isSome) drawn.push(device);
+		for (const device of honestHotspots)
+			if ((await rpc(wsUri, "depin_coverageTicket", [device, hash.toHex()])) !== null) drawn.push(device);
 		const of = (kind) => new Set(blocks.flatMap((x) => x[kind]).filter((e) => e.epoch === b.epoch).map((e) => e.device));
 		const [committed, audited, beaconed] = [of("committed"), of("audited"), of("beacons")];
 		checked.push({
