@@ -177,14 +177,12 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads_writes(judged.into(), judged.into())
 	}
 
-	/// The most [`Self::judge_ended`] may cost in a block: `JudgedPerBlock` beacons judged, or
-	/// as many epochs found empty, whichever costs more.
+	/// The most [`Self::judge_ended`] may cost in a block: `JudgedPerBlock` beacons judged (an
+	/// epoch found empty, a read and a write, costs less than a beacon judged).
 	pub fn judging_weight() -> Weight {
 		let most = T::JudgedPerBlock::get();
-		let stepped = T::DbWeight::get().reads_writes(most.into(), most.into());
 		T::WeightInfo::judge_beacons(most)
 			.saturating_add(Self::vouching_weight(most))
-			.max(stepped)
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 
@@ -192,9 +190,8 @@ impl<T: Config> Pallet<T> {
 	/// (and as many epochs looked at) in this block; each judged beacon leaves [`Beacons`].
 	/// Within a block, a density cell is marked inhabited once every beacon judged in it is:
 	/// beacons judged together are judged by what was known of their cell before any of
-	/// their verdicts. An epoch's beacons are judged in the blocks after it ends; beyond
-	/// `JudgedPerBlock` of them, the later ones are judged by the judges heard so far in the
-	/// next epoch too ([`HeardCount::at`] keeps the larger count). Returns the weight spent.
+	/// their verdicts. An epoch's beacons are judged in the blocks after it ends, each by counts
+	/// fixed by then ([`Self::judge_neighbours`]). Returns the weight spent.
 	pub fn judge_ended() -> Weight {
 		let current = T::Epochs::current().index;
 		let mut from = JudgedFrom::<T>::get();
@@ -345,8 +342,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The weight of a bundle rejected by the cheap checks: the benchmark's marginal cost of
-	/// one more, plus the slot, roster, device and beacon count reads (the benchmark's items share them, so its
-	/// reads are cached after the first; a real batch's need not be).
+	/// one more, plus the slot, roster, device and beacon count reads (the benchmark's items
+	/// share them, so its reads are cached after the first; a real batch's need not be).
 	pub fn cheap_rejection_weight() -> Weight {
 		T::WeightInfo::submit_beacons_rejected(1)
 			.saturating_sub(T::WeightInfo::submit_beacons_rejected(0))

@@ -28,11 +28,13 @@ impl<T: Config> Pallet<T> {
 		if let Some(slot) = Beacons::<T>::get(epoch.index, device) {
 			return Some(Self::status(device, slot, deadline));
 		}
-		let active = T::Registry::device(device).is_some_and(|d| {
-			d.kind == pallet_devices::DeviceKind::Coverage
-				&& matches!(d.status, pallet_devices::DeviceStatus::Active)
-		});
-		if !active || !Self::wins(device, epoch.index, &epoch.seed) {
+		let usable = depin_proving::devices::usable_device::<_, T::Registry>(
+			device,
+			None,
+			pallet_devices::DeviceKind::Coverage,
+		)
+		.is_ok();
+		if !usable || !Self::wins(device, epoch.index, &epoch.seed) {
 			return None;
 		}
 		let challenge = beacon_challenge(&epoch.seed, epoch.index, device);
