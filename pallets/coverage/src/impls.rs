@@ -44,6 +44,25 @@ struct Accepted<T: Config> {
 	standing: Standing<T::MaxPartners>,
 }
 
+/// What a bundle used beyond its checks: the points hooks it called and the density cells it
+/// counted devices in (each cell's entries are read and written once, however many of its
+/// devices the bundle counts).
+#[derive(Default)]
+struct Used {
+	earners: u32,
+	cells: Vec<H3Cell>,
+}
+
+impl Used {
+	fn cell(&mut self, cell: Option<H3Cell>) {
+		if let Some(cell) = cell {
+			if !self.cells.contains(&cell) {
+				self.cells.push(cell);
+			}
+		}
+	}
+}
+
 depin_proving::impl_refusal_errors!(NotCoverageDevice);
 
 impl<T: Config> Pallet<T> {
@@ -319,19 +338,28 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Beacons ---------------------------------------------------------------------------
 
-	/// The weight of checking and recording one bundle of `witnesses` receipts, with the
-	/// points hook of every witness and of the beaconer.
+	/// The weight charged for checking and recording one bundle of `witnesses` receipts before
+	/// dispatch: every receipt accepted, and every earner (each witness and the beaconer) in a
+	/// density cell of its own. [`Self::bundle_spent`] is what it used.
 	pub fn bundle_weight(witnesses: u32) -> Weight {
-		// Each device that earns is marked heard (`LastHeard`) and counted in its density
-		// cell (`HeardInCell`, with `InhabitedIn` read for its probation); a witness that
-		// judges is counted in its exclusion cell (`LastVouchedIn`) and among its density
-		// cell's judges (`VouchedCellsIn`, `InhabitedIn`). The benchmark measures one of each
-		// per earner, but its witnesses share seven density cells, so the three density-cell
-		// entries are added per earner: a read and a write each.
-		let earner =
-			T::OnProofAccepted::weight().saturating_add(T::DbWeight::get().reads_writes(3, 3));
+		let earners = witnesses.saturating_add(1);
+		Self::bundle_spent(witnesses, earners, earners)
+	}
+
+	/// The weight of checking a bundle of `witnesses` receipts that called the points hook
+	/// `earners` times and counted devices in `cells` distinct density cells.
+	///
+	/// Each device that earns is marked heard (`LastHeard`) and counted in its density cell
+	/// (`HeardInCell`, with `InhabitedIn` read for its probation); a witness that judges is
+	/// counted in its exclusion cell (`LastVouchedIn`) and among its density cell's judges
+	/// (`VouchedCellsIn`, `InhabitedIn`). The benchmark's witnesses share seven density cells,
+	/// so a real bundle's three density-cell entries are added for each cell it touched: a read
+	/// and a write each, once, as the benchmark counts a key however often it is accessed.
+	/// Witnesses are neighbours, so most bundles touch one cell or a few.
+	pub fn bundle_spent(witnesses: u32, earners: u32, cells: u32) -> Weight {
 		T::WeightInfo::submit_beacon(witnesses)
-			.saturating_add(earner.saturating_mul(witnesses.saturating_add(1).into()))
+			.saturating_add(T::OnProofAccepted::weight().saturating_mul(earners.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(3, 3).saturating_mul(cells.into()))
 	}
 
 	/// The weight a batch is charged before dispatch (refunded after for rejected bundles).
@@ -486,6 +514,7 @@ impl<T: Config> Pallet<T> {
 		let mut beaconer = Standings::<T>::get(report.device);
 		let silenced = beaconer.silenced(T::UnheardLimit::get());
 		let mut in_bundle: Vec<DeviceId> = Vec::with_capacity(bundle.receipts.len());
+		let mut used = Used::default();
 		for receipt in bundle.receipts.iter() {
 			let outcome = Self::check_receipt(&context, &slot, &in_bundle, now, receipt);
 			in_bundle.push(receipt.witness);
@@ -524,6 +553,7 @@ impl<T: Config> Pallet<T> {
 			// The witness: density, its cap for the epoch, and how often it met the beaconer.
 			let pair =
 				crate::rings::pair_scale(standing.met(report.device, epoch.index, half_life), free);
+			used.cell(witness_cell);
 			let mut points = Self::earn(
 				receipt.witness,
 				witness_cell,
@@ -547,6 +577,7 @@ impl<T: Config> Pallet<T> {
 			standing.meet(report.device, epoch.index, half_life);
 			beaconer.meet(receipt.witness, epoch.index, half_life);
 			Standings::<T>::insert(receipt.witness, standing);
+			used.earners = used.earners.saturating_add(1);
 			T::OnProofAccepted::proof_accepted(
 				receipt.witness,
 				DeviceKind::Coverage,
@@ -562,6 +593,7 @@ impl<T: Config> Pallet<T> {
 
 			// The beaconer: its beacon's points, scaled by its freshest witness so far.
 			if confirms && !silenced {
+				used.cell(context.density_cell);
 				slot.full_points = Self::earn(
 					report.device,
 					context.density_cell,
@@ -574,6 +606,7 @@ impl<T: Config> Pallet<T> {
 			if earned > slot.points {
 				let added = earned.saturating_sub(slot.points);
 				slot.points = earned;
+				used.earners = used.earners.saturating_add(1);
 				T::OnProofAccepted::proof_accepted(
 					report.device,
 					DeviceKind::Coverage,
@@ -601,7 +634,8 @@ impl<T: Config> Pallet<T> {
 			.density_cell
 			.map_or(0, |cell| Self::judges_around(cell, context.exclusion_cell, epoch.index));
 		Beacons::<T>::insert(epoch.index, report.device, slot);
-		Ok(full)
+		let witnesses = bundle.receipts.len() as u32;
+		Ok(Self::bundle_spent(witnesses, used.earners, used.cells.len() as u32))
 	}
 
 	/// `points` scaled by the coverage devices heard in `cell` (a density cell) as of the

@@ -591,6 +591,41 @@ fn receipts_may_arrive_in_later_bundles_and_the_beaconer_is_paid_once() {
 }
 
 #[test]
+fn an_accepted_bundle_is_charged_the_hooks_it_called_and_each_density_cell_once() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(11);
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let receipts = vec![
+			receipt_of(NEAR_BOB, &beacon, 10),
+			receipt_of(NEAR_CHARLIE, &beacon, 10),
+			receipt_of(CLOSE_DAVE, &beacon, 10),
+		];
+		let bundles = batch(vec![bundle(beacon, receipts)]);
+		let charged = Coverage::bundles_weight(&bundles);
+		let info = Coverage::submit_beacons(RuntimeOrigin::signed(EVE), bundles).unwrap();
+		// Dave's receipt is refused (his hotspot is in the beaconer's own cell): two
+		// witnesses and the beaconer earned, counted in the density cells they share.
+		assert!(coverage_events().contains(&Event::WitnessRejected {
+			beaconer: BEACONER,
+			witness: CLOSE_DAVE,
+			reason: WitnessRejection::TooClose
+		}));
+		let density = |device| H3Cell::new(location_of(device)).unwrap().parent(7).unwrap();
+		let cells: alloc::collections::BTreeSet<_> =
+			[BEACONER, NEAR_BOB, NEAR_CHARLIE].map(density).into_iter().collect();
+		assert!(cells.len() < 3, "the mock's neighbours share a density cell");
+		let spent = Coverage::bundle_spent(3, 3, cells.len() as u32);
+		assert_eq!(
+			info.actual_weight,
+			Some(<Test as crate::Config>::WeightInfo::submit_beacons_rejected(0) + spent)
+		);
+		assert!(spent.ref_time() < Coverage::bundle_weight(3).ref_time());
+		assert!(info.actual_weight.unwrap().all_lte(charged));
+	});
+}
+
+#[test]
 fn a_batch_checks_each_bundle_on_its_own_and_refunds_rejections() {
 	ExtBuilder.build_and_execute(|| {
 		beaconer_drawn();
@@ -607,7 +642,7 @@ fn a_batch_checks_each_bundle_on_its_own_and_refunds_rejections() {
 			Some(
 				<Test as crate::Config>::WeightInfo::submit_beacons_rejected(0)
 					+ Coverage::cheap_rejection_weight()
-					+ Coverage::bundle_weight(1)
+					+ Coverage::bundle_spent(1, 2, 1)
 			)
 		);
 		assert!(info.actual_weight.unwrap().all_lte(charged));
