@@ -483,6 +483,47 @@ fn full_bundle(
 	}
 }
 
+/// What the idle sweeps of the storage and compute kinds count for a device that missed
+/// nothing (its record read and written, its status read, and for compute the audit draw)
+/// against the most a step may cost, which a block must have left to visit a device; and what a
+/// pass over a million devices of a kind takes of an hour's blocks (600), as a share of each
+/// block's normal class. `cargo test --locked -p depin-runtime --lib idle_sweep -- --nocapture`.
+#[test]
+fn an_idle_sweep_counts_a_device_that_missed_nothing_at_a_fraction_of_the_worst_case() {
+	use crate::configs::system::RuntimeBlockWeights;
+	use frame_support::dispatch::DispatchClass;
+	let db: frame_support::weights::RuntimeDbWeight =
+		<<Runtime as frame_system::Config>::DbWeight as frame_support::traits::Get<_>>::get();
+	let normal = RuntimeBlockWeights::get()
+		.get(DispatchClass::Normal)
+		.max_total
+		.expect("the normal class is limited")
+		.ref_time();
+	let kinds = [
+		(
+			"storage",
+			crate::Proofs::settle_weight().saturating_add(db.reads(1)),
+			db.reads_writes(2, 1),
+		),
+		(
+			"compute",
+			pallet_compute::Pallet::<Runtime>::settle_weight(),
+			db.reads_writes(2, 1)
+				.saturating_add(pallet_compute::Pallet::<Runtime>::audit_draw_weight()),
+		),
+	];
+	for (kind, step, used) in kinds {
+		assert!(used.ref_time() * 3 < step.ref_time(), "{kind}: {used:?} of {step:?}");
+		let share = used.ref_time() as f64 * 1_000_000.0 / 600.0 * 100.0 / normal as f64;
+		std::eprintln!(
+			"{kind} sweep: {:.1} µs a device that missed nothing, {:.1} µs at most; a million \
+			 an hour: {share:.1} % of every block's normal weight",
+			used.ref_time() as f64 / 1e6,
+			step.ref_time() as f64 / 1e6,
+		);
+	}
+}
+
 #[test]
 fn a_full_batch_of_coverage_bundles_fits_one_block() {
 	use crate::configs::system::RuntimeBlockWeights;

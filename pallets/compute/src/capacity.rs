@@ -5,7 +5,7 @@ use depin_primitives::epoch::EpochInfo;
 use depin_proving::{
 	batch::{self, Rejection, Verdicts},
 	devices, epoch,
-	faults::{self, FaultRules},
+	faults::{self, FaultRules, Settled},
 	DeviceChange, ProvingEpochs,
 };
 use frame_support::{
@@ -138,11 +138,8 @@ impl<T: Config> Pallet<T> {
 	pub fn settle_weight() -> Weight {
 		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
 			.saturating_add(T::DbWeight::get().reads(1))
-			// The audit draw: one blake2 of a few dozen bytes, as dear as one benchmarked
-			// workload step.
-			.saturating_add(T::WeightInfo::recompute_segment(1))
-			.saturating_add(T::Registry::suspend_weight())
-			.saturating_add(T::Registry::slash_weight())
+			.saturating_add(Self::audit_draw_weight())
+			.saturating_add(Self::punish_weight())
 	}
 
 	/// Bring `state` up to `epoch`, the epoch in progress, with the proving kit's fault ledger:
@@ -151,13 +148,15 @@ impl<T: Config> Pallet<T> {
 	/// commitment left unrevealed in the epoch the record describes is
 	/// first punished as a caught fake is ([`Self::punish_unrevealed`]), whatever the device's
 	/// status now. `active` is the device's status as the caller read it. Returns whether the
-	/// device was suspended.
+	/// device was suspended, and what the settlement spent beyond reading and writing the
+	/// record: the registry's work, the penalty and the audit draw, each if it happened (at most
+	/// [`Self::settle_weight`] without the record's read and write).
 	pub(crate) fn settle(
 		device: DeviceId,
 		state: &mut WorkerState,
 		epoch: &EpochInfo<BlockNumberFor<T>>,
 		active: bool,
-	) -> bool {
+	) -> Settled {
 		Self::settle_for(device, state, epoch, active, None)
 	}
 
@@ -171,12 +170,14 @@ impl<T: Config> Pallet<T> {
 		epoch: &EpochInfo<BlockNumberFor<T>>,
 		active: bool,
 		change: Option<DeviceChange>,
-	) -> bool {
+	) -> Settled {
 		let current = epoch.index;
 		let retiring = change == Some(DeviceChange::Retire) && active;
 		let mut suspended = false;
+		let mut weight = Weight::zero();
 		if matches!(state.status, WorkStatus::Committed(_)) && (state.epoch < current || retiring) {
 			suspended = Self::punish_unrevealed(device, state.epoch);
+			weight = weight.saturating_add(Self::punish_weight());
 		}
 		let rules = FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() };
 		let mut report = |event| Self::deposit_event((device, event).into());
@@ -185,8 +186,9 @@ impl<T: Config> Pallet<T> {
 		let entering = state.epoch < current;
 		let settled =
 			faults::settle::<_, T::Registry, _>(device, state, current, active, rules, &mut report);
-		if entering {
-			Self::enter_audit(device, state, epoch);
+		weight = weight.saturating_add(settled.weight);
+		if entering && Self::enter_audit(device, state, epoch) {
+			weight = weight.saturating_add(Self::audit_draw_weight());
 		}
 		if change == Some(DeviceChange::Transfer)
 			&& matches!(state.status, WorkStatus::Committed(_))
@@ -196,6 +198,7 @@ impl<T: Config> Pallet<T> {
 			// penalty would fall on the buyer's deposit at the deadline. It is punished now, out
 			// of the deposit about to be released to the seller.
 			suspended = Self::punish_unrevealed(device, state.epoch) || suspended;
+			weight = weight.saturating_add(Self::punish_weight());
 			state.status = WorkStatus::NotChallenged;
 		}
 		let mut changed = false;
@@ -203,7 +206,7 @@ impl<T: Config> Pallet<T> {
 			// The record is at `current` now: this settles nothing more, and closes the epoch
 			// in progress if the device retires.
 			let still_active = active && !settled.suspended;
-			changed = faults::settle_before_change::<_, T::Registry, _>(
+			let closed = faults::settle_before_change::<_, T::Registry, _>(
 				device,
 				state,
 				current,
@@ -211,10 +214,22 @@ impl<T: Config> Pallet<T> {
 				change,
 				rules,
 				report,
-			)
-			.suspended;
+			);
+			changed = closed.suspended;
+			weight = weight.saturating_add(closed.weight);
 		}
-		suspended || settled.suspended || changed
+		Settled { weight, suspended: suspended || settled.suspended || changed }
+	}
+
+	/// The weight of [`Self::punish_unrevealed`]: a suspension and a slash in the registry.
+	pub(crate) fn punish_weight() -> Weight {
+		T::Registry::suspend_weight().saturating_add(T::Registry::slash_weight())
+	}
+
+	/// The audit draw: one blake2 of a few dozen bytes, as dear as one benchmarked workload
+	/// step.
+	pub fn audit_draw_weight() -> Weight {
+		T::WeightInfo::recompute_segment(1)
 	}
 
 	/// Whether `device` is audited in `epoch`: drawn at [`Config::AuditRate`] from the seed of
@@ -229,15 +244,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A record that has just entered `epoch` as challenged stays challenged only if the
-	/// epoch's draw audits the device.
+	/// epoch's draw audits the device. Returns whether it drew.
 	pub(crate) fn enter_audit(
 		device: DeviceId,
 		state: &mut WorkerState,
 		epoch: &EpochInfo<BlockNumberFor<T>>,
-	) {
-		if state.status == WorkStatus::Challenged && !Self::audited(epoch, device) {
+	) -> bool {
+		if state.status != WorkStatus::Challenged {
+			return false;
+		}
+		if !Self::audited(epoch, device) {
 			state.status = WorkStatus::NotChallenged;
 		}
+		true
 	}
 
 	/// Settle a worker before its device retires, moves or changes hands (the registry's
@@ -273,9 +292,11 @@ impl<T: Config> Pallet<T> {
 		if state.epoch >= epoch.index {
 			return read;
 		}
-		Self::settle(device, &mut state, &epoch, T::Registry::is_active(device));
+		let Settled { weight, .. } =
+			Self::settle(device, &mut state, &epoch, T::Registry::is_active(device));
 		Workers::<T>::insert(device, state);
-		Self::settle_weight()
+		// Its record read and written, and the device's status read.
+		weight.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -290,10 +311,10 @@ impl<T: Config> Pallet<T> {
 			step,
 			epoch.index,
 			|device, state| {
-				Self::settle(device, state, &epoch, T::Registry::is_active(device));
-				// Counted at its most: an unrevealed commitment's penalty and the audit draw
-				// are not reported by the settlement.
-				step.saturating_sub(db.reads_writes(1, 1))
+				// The status read, and what settling spent (the sweep counts the record's read
+				// and write).
+				let active = T::Registry::is_active(device);
+				Self::settle(device, state, &epoch, active).weight.saturating_add(db.reads(1))
 			},
 		)
 	}
@@ -324,7 +345,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let active = device.as_ref().is_some_and(|d| d.is_active());
 		let epoch = T::Epochs::current();
-		let suspended = Self::settle(device_id, &mut state, &epoch, active);
+		let suspended = Self::settle(device_id, &mut state, &epoch, active).suspended;
 		let active = active && !suspended;
 		let open = matches!(state.status, WorkStatus::Challenged | WorkStatus::Committed(_));
 		let past_deadline =
@@ -354,7 +375,7 @@ impl<T: Config> Pallet<T> {
 		if state.epoch < epoch.index {
 			// An inactive device is settled too: it is not challenged in this epoch, even if
 			// it is resumed during it.
-			let suspended = Self::settle(device_id, &mut state, epoch, active);
+			let suspended = Self::settle(device_id, &mut state, epoch, active).suspended;
 			Workers::<T>::insert(device_id, state);
 			active = active && !suspended;
 		}

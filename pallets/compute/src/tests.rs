@@ -853,6 +853,39 @@ fn the_idle_sweep_records_faults_of_untouched_devices() {
 }
 
 #[test]
+fn the_idle_sweep_counts_what_each_worker_cost() {
+	ExtBuilder.build_and_execute(|| {
+		use frame_support::traits::Hooks;
+		use pallet_devices::DeviceRegistry;
+		let db = <Test as frame_system::Config>::DbWeight::get();
+		let step = Compute::settle_weight();
+		let pass = |block| <Compute as Hooks<u64>>::on_idle(block, frame_support::weights::Weight::MAX);
+		// The cursor's reads and write, and per worker its record read and written, its
+		// status read and the audit draw.
+		let overhead = db.reads_writes(2, 1);
+		let each = db.reads_writes(2, 1) + Compute::audit_draw_weight();
+		AuditRate::set(Perbill::zero());
+		enroll(WORKER);
+		enroll(SMALL_WORKER);
+		run_to_epoch(1);
+		// Neither is audited in epoch 1: nothing in the registry.
+		assert_eq!(pass(10), overhead + each * 2);
+		assert!(each.ref_time() < step.ref_time());
+		// Both audited in epoch 2, and silent: each has a fault recorded in epoch 3.
+		AuditRate::set(Perbill::one());
+		run_to_epoch(2);
+		assert_eq!(pass(20), overhead + each * 2);
+		run_to_epoch(3);
+		let missed = each + <Test as crate::Config>::Registry::record_faults_weight();
+		assert_eq!(pass(30), overhead + missed * 2);
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
+		assert!(missed.ref_time() < step.ref_time());
+		// The pass is done: the cursor's reads only.
+		assert_eq!(pass(31), db.reads(2));
+	});
+}
+
+#[test]
 fn inactive_devices_collect_no_faults() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
@@ -941,10 +974,15 @@ fn a_batch_of_commitments_pays_for_what_its_items_used() {
 		let charged = Compute::commits_weight(2);
 		let post = Compute::commit_work(RuntimeOrigin::signed(CHARLIE), commits).unwrap();
 		assert_eq!(last_event(), crate::Event::BatchProcessed { accepted: 1, rejected: 1 });
-		// The first item settles the worker (behind since epoch 0) and is checked in full;
-		// the second finds it settled (one read) and is refused before its signature.
+		// The first item settles the worker (behind since epoch 0: its record and status read,
+		// the record written, the audit draw; it missed nothing) and is checked in full; the
+		// second finds it settled (one read) and is refused before its signature.
+		let settled = db().reads_writes(2, 1) + Compute::audit_draw_weight();
+		assert!(settled.ref_time() < Compute::settle_weight().ref_time());
+		// The batch's own weight reads the reveal seed.
 		let used = <() as WeightInfo>::commit_work(0)
-			+ Compute::settle_weight()
+			+ db().reads(1)
+			+ settled
 			+ Compute::commit_full_weight()
 			+ db().reads(1)
 			+ Compute::commit_cheap_weight();
