@@ -3,13 +3,16 @@
 # genesis (each with a sparse sector of 2^20 chunks), every device proven every epoch of
 # EPOCH_BLOCKS blocks, then an epoch of proofs sent as fast as blocks take them, with HOTSPOTS
 # hotspots (groups of 26 on the beacon roster from genesis) an epoch in which every one beacons
-# with 25 receipts as fast as blocks take them, and TRANSFER_BLOCKS blocks of balance transfers. Writes OUT/bench.json and OUT/bench.svg
+# with 25 receipts as fast as blocks take them, with COMPUTE compute devices (enrolled from
+# genesis) an epoch in which each runs its workload, commits, and reveals as fast as blocks
+# take them, and TRANSFER_BLOCKS blocks of balance transfers. Writes OUT/bench.json and OUT/bench.svg
 # (docs/scale.md shows the runs).
 #
 #   scripts/bench.sh                                  # 1,667 devices on 1-minute epochs
 #   DEVICES=16667 scripts/bench.sh                    # as many proofs as a million hourly
 #   DEVICES=50000 EPOCH_BLOCKS=30 EPOCHS=1 scripts/bench.sh --no-proof-peak
 #   HOTSPOTS=1040 EPOCH_BLOCKS=20 scripts/bench.sh        # coverage's peak beside the others
+#   COMPUTE=1000 EPOCH_BLOCKS=60 EPOCHS=0 scripts/bench.sh --no-proof-peak  # compute's peak
 #
 # The node is the release build scripts/weights.sh makes (`--release --features
 # runtime-benchmarks`: the feature adds only the benchmark host functions and subcommand), so
@@ -24,6 +27,7 @@ EPOCH_BLOCKS="${EPOCH_BLOCKS:-10}"
 EPOCHS="${EPOCHS:-3}"
 TRANSFER_BLOCKS="${TRANSFER_BLOCKS:-10}"
 HOTSPOTS="${HOTSPOTS:-0}"
+COMPUTE="${COMPUTE:-0}"
 OUT="${OUT:-$CARGO_TARGET_DIR/bench/$DEVICES-$EPOCH_BLOCKS}"
 NODE="${NODE:-}"
 if [ -z "$NODE" ]; then
@@ -33,4 +37,4 @@ fi
 cargo build --locked --release -p depin-provider
 exec "$CARGO_TARGET_DIR/release/depin-provider" bench --node "$NODE" --devices "$DEVICES" \
 	--epoch-blocks "$EPOCH_BLOCKS" --epochs "$EPOCHS" --transfer-blocks "$TRANSFER_BLOCKS" \
-	--hotspots "$HOTSPOTS" --out "$OUT" "$@"
+	--hotspots "$HOTSPOTS" --compute "$COMPUTE" --out "$OUT" "$@"

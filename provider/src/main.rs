@@ -154,6 +154,12 @@ struct BenchArgs {
 	/// fast as blocks take them (0: none).
 	#[arg(long, default_value_t = 0)]
 	hotspots: u32,
+	/// Compute devices of one unit of capacity enrolled from genesis: after the coverage peak,
+	/// an epoch in which every challenged one runs its workload (a tenth of a second of a
+	/// core each, one after another), commits, and reveals as fast as blocks take them (0:
+	/// none). They must finish within the epoch's commit window (half its response window).
+	#[arg(long, default_value_t = 0)]
+	compute: u32,
 	/// Beacon bundles per submit_beacons.
 	#[arg(long, default_value_t = 8)]
 	bundles: u32,
@@ -825,6 +831,7 @@ async fn bench(args: &BenchArgs) -> Result<Report> {
 		population: Population {
 			storage: args.devices,
 			hotspots: args.hotspots,
+			compute: args.compute,
 			sector_depth: args.sector_depth,
 			senders: args.senders,
 			epoch_blocks: args.epoch_blocks,

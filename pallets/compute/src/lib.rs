@@ -316,6 +316,31 @@ pub mod pallet {
 		BadSignature,
 	}
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Compute devices enrolled from genesis, each by its owner and checked as `enroll`
+		/// checks it (a genesis compute device, active, once): challenged from epoch 1. The
+		/// load harness's workers (`depin-provider bench --compute`).
+		pub workers: alloc::vec::Vec<DeviceId>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for device in &self.workers {
+				let Some(owner) = T::Registry::device(*device).map(|d| d.owner) else {
+					panic!("genesis worker {device} does not exist");
+				};
+				if let Err(error) = Pallet::<T>::do_enroll(owner, *device) {
+					panic!("genesis worker {device} cannot enroll: {error:?}");
+				}
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {

@@ -5,7 +5,7 @@ use crate::{mock::*, pallet::*, types::*, work};
 use codec::Encode;
 use depin_proving::ProvingEpochs;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
-use pallet_devices::DeviceStatus;
+use pallet_devices::{DeviceId, DeviceStatus};
 use sp_core::H256;
 use sp_runtime::{DispatchError, Perbill};
 
@@ -67,6 +67,45 @@ fn proven() -> Vec<(u64, EpochIndex, u32)> {
 }
 
 // ---- Enrolment ---------------------------------------------------------------------------
+
+fn with_genesis_workers(workers: Vec<DeviceId>) -> sp_io::TestExternalities {
+	let mut ext = ExtBuilder.build();
+	ext.execute_with(|| {
+		<crate::GenesisConfig<Test> as frame_support::traits::BuildGenesisConfig>::build(
+			&crate::GenesisConfig { workers, _config: Default::default() },
+		)
+	});
+	ext
+}
+
+#[test]
+fn genesis_workers_are_enrolled_as_their_owners_would_enroll_them() {
+	with_genesis_workers(vec![WORKER, SMALL_WORKER]).execute_with(|| {
+		assert_eq!(worker(WORKER).enrolled_in, 0);
+		assert_eq!(worker(SMALL_WORKER).enrolled_in, 0);
+		run_to_epoch(1);
+		assert!(Compute::work_challenge(WORKER).is_some());
+		Compute::do_try_state().unwrap();
+	});
+}
+
+#[test]
+#[should_panic(expected = "genesis worker 99 does not exist")]
+fn a_genesis_worker_that_does_not_exist_is_refused() {
+	with_genesis_workers(vec![99]);
+}
+
+#[test]
+#[should_panic(expected = "NotComputeDevice")]
+fn a_genesis_worker_of_another_kind_is_refused() {
+	with_genesis_workers(vec![STORAGE]);
+}
+
+#[test]
+#[should_panic(expected = "AlreadyEnrolled")]
+fn a_genesis_worker_named_twice_is_refused() {
+	with_genesis_workers(vec![WORKER, WORKER]);
+}
 
 #[test]
 fn enroll_works_for_owner_and_manager() {

@@ -44,6 +44,11 @@ pub struct BlockRecord {
 	pub receipts: u32,
 	pub bundles_rejected: u32,
 	pub receipts_rejected: u32,
+	/// Compute commitments accepted, reveals that passed their audit, and items of either
+	/// refused.
+	pub commits: u32,
+	pub reveals: u32,
+	pub compute_rejected: u32,
 }
 
 /// The limits a block's use is measured against.
@@ -140,6 +145,9 @@ pub async fn record(chain: &Chain, number: u32, limits: Limits) -> Result<Option
 			("Coverage", "WitnessAccepted") => &mut record.receipts,
 			("Coverage", "ItemRejected") => &mut record.bundles_rejected,
 			("Coverage", "WitnessRejected") => &mut record.receipts_rejected,
+			("Compute", "WorkCommitted") => &mut record.commits,
+			("Compute", "WorkProven") => &mut record.reveals,
+			("Compute", "ItemRejected") => &mut record.compute_rejected,
 			_ => continue,
 		};
 		*count = count.saturating_add(1);

@@ -7,7 +7,10 @@
 //!    harness keeps a few blocks' worth waiting in the pool);
 //! 3. **coverage peak** (with hotspots): an epoch in which every hotspot beacons with 25
 //!    receipts, the bundles sent as fast as blocks take them;
-//! 4. **transfer peak**: balance transfers from many accounts, sent the same way.
+//! 4. **compute** (with compute devices): an epoch in which every compute device runs its
+//!    workload and commits ("compute commits"), then reveals the sampled segments as fast as
+//!    blocks take them ("compute peak");
+//! 5. **transfer peak**: balance transfers from many accounts, sent the same way.
 //!
 //! Proofs are pre-signed by the harness (no per-proof RPC): each epoch's seed is read once and
 //! every device's challenge follows from it (`prove`).
@@ -16,6 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
+use depin_primitives::compute::WorkCommit;
 use sp_core::{Pair, H256};
 use std::{
 	collections::BTreeMap,
@@ -37,6 +41,7 @@ use super::{
 };
 use crate::{
 	chain::{bridge, Chain, Config},
+	compute::{Reveal, Workload},
 	depin,
 	keystore::DevicePair,
 	prover::StorageProof,
@@ -96,14 +101,20 @@ pub struct PhaseSummary {
 	pub receipts: u64,
 	pub bundles_rejected: u64,
 	pub receipts_rejected: u64,
+	/// Compute commitments accepted, reveals that passed their audit, compute items refused.
+	pub commits: u64,
+	pub reveals: u64,
+	pub compute_rejected: u64,
 	/// Per second of chain time (6 s a block) over the phase's blocks.
 	pub proofs_per_second: f64,
 	pub transfers_per_second: f64,
 	/// Device-signed coverage items (beacons and receipts) per second.
 	pub coverage_per_second: f64,
+	/// Compute items (commitments and reveals) per second.
+	pub compute_per_second: f64,
 	/// Over the blocks that had work waiting after them (the chain, not the harness, was
-	/// the limit): items (proofs, transfers, beacons and receipts) per second, and how many
-	/// such blocks.
+	/// the limit): items (proofs, transfers, beacons, receipts, commitments and reveals) per
+	/// second, and how many such blocks.
 	pub saturated_blocks: u32,
 	pub saturated_per_second: f64,
 	pub max_weight_percent: f64,
@@ -124,6 +135,8 @@ pub struct PhaseSummary {
 pub struct Run {
 	pub devices: u32,
 	pub hotspots: u32,
+	/// Compute devices (one unit of capacity each).
+	pub compute: u32,
 	pub sector_depth: u32,
 	pub epoch_blocks: u32,
 	/// Devices proven hourly that give the same proofs per second:
@@ -134,11 +147,16 @@ pub struct Run {
 	pub proof_bytes: u64,
 	/// The encoded bytes of one beacon bundle (its report and 25 receipts).
 	pub bundle_bytes: u64,
+	/// The encoded bytes of one compute reveal, and seconds of one core per workload run.
+	pub reveal_bytes: u64,
+	pub workload_seconds: f64,
 	pub genesis_seconds: f64,
 	pub limits: LimitsRecord,
 	pub steady: PhaseSummary,
 	pub proof_peak: PhaseSummary,
 	pub coverage_peak: PhaseSummary,
+	pub compute_commits: PhaseSummary,
+	pub compute_peak: PhaseSummary,
 	pub transfer_peak: PhaseSummary,
 	pub max_rss_bytes: u64,
 	pub database_bytes: u64,
@@ -179,6 +197,8 @@ struct Harness {
 	refused: u64,
 	/// How many times the pool gave each reason.
 	refusals: BTreeMap<String, u64>,
+	/// Seconds of one core spent running compute workloads.
+	workload_seconds: f64,
 }
 
 /// Run the harness; `log` hears its progress.
@@ -229,6 +249,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		nonces: BTreeMap::new(),
 		refused: 0,
 		refusals: BTreeMap::new(),
+		workload_seconds: 0.0,
 	};
 	harness.check_device(first, 0, population).await?;
 
@@ -315,6 +336,59 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			.pace(signed, Pace::Waiting(PEAK_WAITING_BUNDLES), epoch.deadline, "coverage peak")
 			.await?;
 	}
+	let (mut reveal_bytes, mut workload_seconds) = (0, 0.0);
+	if population.compute > 0 {
+		let before = if options.epochs == 0 && !options.proof_peak && hotspots.is_empty() {
+			"setup"
+		} else {
+			"steady"
+		};
+		let epoch = harness.next_epoch(before, log).await?;
+		let workers: Vec<(u64, DevicePair)> = (0..population.compute)
+			.map(|index| {
+				let id = spec::compute_id(first, population, index);
+				(id, DevicePair::Sr25519(spec::compute_pair(index)))
+			})
+			.collect();
+		let (workloads, reveal_at) = harness.run_workloads(&workers, epoch.index).await?;
+		let ran = workloads.iter().flatten().count();
+		if ran == 0 {
+			bail!("no compute device is challenged in epoch {} (the chain's audit rate)", epoch.index);
+		}
+		workload_seconds = harness.workload_seconds / ran as f64;
+		let best = harness.chain.best_number().await?;
+		if best.saturating_add(1) >= reveal_at {
+			bail!(
+				"the workloads ran until block {best}, past the commit window (it closes at block \
+				 {reveal_at}): fewer compute devices or longer epochs"
+			);
+		}
+		let signed = harness.sign_commits(&workers, &workloads).await?;
+		log(format!(
+			"epoch {}: {ran} of {} compute devices challenged, their workloads run ({:.2} s \
+			 each); commitments until block {reveal_at}, then reveals as fast as blocks take them",
+			epoch.index,
+			workers.len(),
+			workload_seconds
+		));
+		harness
+			.pace(signed, Pace::Waiting(PEAK_WAITING_COMMITS), reveal_at.saturating_sub(1), "compute commits")
+			.await?;
+		// The reveal seed is drawn at `reveal_at`: the challenges list the samples from then on.
+		loop {
+			let best = harness.chain.best_number().await?;
+			harness.record_until(best, "compute commits", 0).await?;
+			if best >= reveal_at {
+				break;
+			}
+			tokio::time::sleep(Duration::from_millis(250)).await;
+		}
+		let (signed, bytes) = harness.sign_reveals(&workers, &workloads).await?;
+		reveal_bytes = bytes;
+		harness
+			.pace(signed, Pace::Waiting(PEAK_WAITING_REVEALS), epoch.deadline, "compute peak")
+			.await?;
+	}
 	if options.transfer_blocks > 0 {
 		let signed = harness.sign_transfers(population.senders, options.transfer_blocks).await?;
 		let from = harness.chain.best_number().await?;
@@ -332,6 +406,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	let run = Run {
 		devices: population.storage,
 		hotspots: population.hotspots,
+		compute: population.compute,
 		sector_depth: population.sector_depth,
 		epoch_blocks: population.epoch_blocks,
 		hourly_equivalent: u64::from(population.storage)
@@ -341,6 +416,8 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		batch: options.batch,
 		proof_bytes,
 		bundle_bytes,
+		reveal_bytes,
+		workload_seconds,
 		genesis_seconds,
 		limits: LimitsRecord {
 			normal_weight: limits.normal_weight,
@@ -350,6 +427,8 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		steady: summary("steady"),
 		proof_peak: summary("proof peak"),
 		coverage_peak: summary("coverage peak"),
+		compute_commits: summary("compute commits"),
+		compute_peak: summary("compute peak"),
 		transfer_peak: summary("transfer peak"),
 		max_rss_bytes: harness.blocks.iter().map(|b| b.node_rss_bytes).max().unwrap_or_default(),
 		database_bytes: process::disk_bytes(&harness.database),
@@ -362,12 +441,22 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	Ok(run)
 }
 
+/// Commitments a submission carries: the runtime's `MaxBatch` for them.
+const COMMITS_PER_TRANSACTION: usize = 64;
+/// Reveals a submission carries: the runtime's `MaxRevealBatch`.
+const REVEALS_PER_TRANSACTION: usize = 32;
+
 /// Proofs kept waiting in the pool at the peak: about three blocks' worth, within the pool's
 /// 20 MiB.
 const PEAK_WAITING_PROOFS: u64 = 4_000;
 /// Bundles kept waiting at the peak: about three blocks' worth (a bundle is charged about
 /// 17 ms: a block takes about 85).
 const PEAK_WAITING_BUNDLES: u64 = 256;
+/// Commitments kept waiting: about four blocks' worth (a commitment is charged about 1.2 ms).
+const PEAK_WAITING_COMMITS: u64 = 5_000;
+/// Reveals kept waiting at the peak: about three blocks' worth (a reveal of a one-unit
+/// workload is about 3 KB and is charged about 4.5 ms).
+const PEAK_WAITING_REVEALS: u64 = 1_000;
 /// Transfers kept waiting at the peak: about a block and a half's worth, well within the pool's
 /// 8,192 transactions (a pool over its limit drops some, and every later nonce of their
 /// senders waits behind the gap).
@@ -525,6 +614,125 @@ impl Harness {
 		Ok((signed, bundle_bytes))
 	}
 
+	/// Run the workload of every compute device challenged in `epoch` (each asks the chain
+	/// for its challenge, as the daemon does), one after another on one core; the workloads
+	/// (`None` for a device not challenged) and the block the commit window closes at.
+	async fn run_workloads(
+		&mut self,
+		workers: &[(u64, DevicePair)],
+		epoch: u32,
+	) -> Result<(Vec<Option<Workload>>, u32)> {
+		let chain = &self.chain;
+		let challenges: Vec<Result<Option<_>>> = futures::stream::iter(workers.iter())
+			.map(|(id, _)| async move { chain.compute_challenge(*id).await })
+			.buffered(32)
+			.collect()
+			.await;
+		let mut wanted = Vec::with_capacity(workers.len());
+		let mut reveal_at = u32::MAX;
+		for ((id, _), challenge) in workers.iter().zip(challenges) {
+			let challenge = challenge?.filter(|c| {
+				c.epoch == epoch && c.status == depin_primitives::compute::WorkStatus::Challenged
+			});
+			if let Some(c) = &challenge {
+				reveal_at = reveal_at.min(c.reveal_at);
+			}
+			wanted.push((*id, challenge));
+		}
+		let started = Instant::now();
+		let workloads = tokio::task::spawn_blocking(move || {
+			wanted
+				.into_iter()
+				.map(|(id, challenge)| challenge.map(|c| Workload::run(id, &c)).transpose())
+				.collect::<Result<Vec<_>>>()
+		})
+		.await
+		.context("the workload thread failed")??;
+		self.workload_seconds += started.elapsed().as_secs_f64();
+		Ok((workloads, reveal_at))
+	}
+
+	/// The commitments of `workloads`, signed by their devices, in batches of the runtime's
+	/// `MaxBatch` relayed by the owner of each batch's first device.
+	async fn sign_commits(
+		&mut self,
+		workers: &[(u64, DevicePair)],
+		workloads: &[Option<Workload>],
+	) -> Result<Vec<Signed>> {
+		let genesis = self.chain.genesis();
+		let commits: Vec<(u32, WorkCommit)> = workers
+			.iter()
+			.zip(workloads)
+			.enumerate()
+			.filter_map(|(index, ((_, key), workload))| {
+				workload.as_ref().map(|w| (index as u32, w.commit(genesis, key)))
+			})
+			.collect();
+		self.sign_compute(&commits, COMMITS_PER_TRANSACTION, |list| {
+			Ok(depin::tx().compute().commit_work(bridge(&list.to_vec())?))
+		})
+		.await
+	}
+
+	/// The reveals of `workloads` of the segments the chain sampled (each device asks for its
+	/// challenge again), in batches of the runtime's `MaxRevealBatch`; and one reveal's bytes.
+	async fn sign_reveals(
+		&mut self,
+		workers: &[(u64, DevicePair)],
+		workloads: &[Option<Workload>],
+	) -> Result<(Vec<Signed>, u64)> {
+		let chain = &self.chain;
+		let challenges: Vec<Result<Option<_>>> = futures::stream::iter(workers.iter())
+			.map(|(id, _)| async move { chain.compute_challenge(*id).await })
+			.buffered(32)
+			.collect()
+			.await;
+		let mut reveals: Vec<(u32, Reveal)> = Vec::new();
+		for (index, (workload, challenge)) in workloads.iter().zip(challenges).enumerate() {
+			let (Some(workload), Some(challenge)) = (workload, challenge?) else { continue };
+			if challenge.epoch != workload.epoch || challenge.sampled.is_empty() {
+				continue;
+			}
+			reveals.push((index as u32, workload.reveal(&challenge.sampled)?));
+		}
+		let bytes = reveals.first().map_or(0, |(_, r)| codec::Encode::encoded_size(r) as u64);
+		let signed = self
+			.sign_compute(&reveals, REVEALS_PER_TRANSACTION, |list| {
+				Ok(depin::tx().compute().reveal_work(bridge(&list.to_vec())?))
+			})
+			.await?;
+		Ok((signed, bytes))
+	}
+
+	/// `items` (each with its device's index) in submissions of `per_transaction` made by
+	/// `call`, each relayed by the owner of its first device.
+	async fn sign_compute<Item: Clone, P: subxt::tx::Payload>(
+		&mut self,
+		items: &[(u32, Item)],
+		per_transaction: usize,
+		call: impl Fn(&[Item]) -> Result<P>,
+	) -> Result<Vec<Signed>> {
+		let relayers: Vec<Keypair> = items
+			.chunks(per_transaction)
+			.filter_map(|chunk| chunk.first())
+			.map(|(index, _)| {
+				spec::signer(spec::compute_owner_seed(
+					index.checked_div(spec::DEVICES_PER_OWNER).unwrap_or_default(),
+				))
+			})
+			.collect::<Result<_>>()?;
+		self.sync_nonces(&relayers).await?;
+		let at = self.chain.client.at_current_block().await.context("cannot read the chain")?;
+		let transactions = at.transactions();
+		let mut signed = Vec::new();
+		for (chunk, relayer) in items.chunks(per_transaction).zip(&relayers) {
+			let list: Vec<Item> = chunk.iter().map(|(_, item)| item.clone()).collect();
+			let bytes = sign(&transactions, &mut self.nonces, &call(&list)?, relayer)?;
+			signed.push(Signed { bytes, items: chunk.len() as u64 });
+		}
+		Ok(signed)
+	}
+
 	/// `blocks` blocks' worth of transfers (as many as a block could take of the normal
 	/// class's length), from `senders` accounts in turn, to owner 0.
 	async fn sign_transfers(&mut self, senders: u32, blocks: u32) -> Result<Vec<Signed>> {
@@ -627,7 +835,10 @@ impl Harness {
 					.saturating_add(u64::from(block.chain.rejected))
 					.saturating_add(u64::from(block.chain.transfers))
 					.saturating_add(u64::from(block.chain.beacons))
-					.saturating_add(u64::from(block.chain.bundles_rejected));
+					.saturating_add(u64::from(block.chain.bundles_rejected))
+					.saturating_add(u64::from(block.chain.commits))
+					.saturating_add(u64::from(block.chain.reveals))
+					.saturating_add(u64::from(block.chain.compute_rejected));
 				taken = taken.saturating_add(items);
 			}
 			if let Some(block) = self.blocks.last_mut() {
@@ -770,6 +981,10 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 			summary.bundles_rejected.saturating_add(block.chain.bundles_rejected.into());
 		summary.receipts_rejected =
 			summary.receipts_rejected.saturating_add(block.chain.receipts_rejected.into());
+		summary.commits = summary.commits.saturating_add(block.chain.commits.into());
+		summary.reveals = summary.reveals.saturating_add(block.chain.reveals.into());
+		summary.compute_rejected =
+			summary.compute_rejected.saturating_add(block.chain.compute_rejected.into());
 		summary.max_weight_percent = summary.max_weight_percent.max(weight(block));
 		summary.max_hooks_percent = summary.max_hooks_percent.max(hooks(block));
 		summary.max_length_percent = summary.max_length_percent.max(block.chain.length_percent);
@@ -782,6 +997,8 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 	summary.transfers_per_second = summary.transfers as f64 / (n * 6.0);
 	summary.coverage_per_second =
 		summary.beacons.saturating_add(summary.receipts) as f64 / (n * 6.0);
+	summary.compute_per_second =
+		summary.commits.saturating_add(summary.reveals) as f64 / (n * 6.0);
 	let saturated: Vec<&&Block> = of.iter().filter(|b| b.waiting > 0).collect();
 	summary.saturated_blocks = u32::try_from(saturated.len()).unwrap_or(u32::MAX);
 	if !saturated.is_empty() {
@@ -792,6 +1009,8 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 					.saturating_add(b.chain.transfers.into())
 					.saturating_add(b.chain.beacons.into())
 					.saturating_add(b.chain.receipts.into())
+					.saturating_add(b.chain.commits.into())
+					.saturating_add(b.chain.reveals.into())
 			})
 			.sum();
 		summary.saturated_per_second = items as f64 / (saturated.len() as f64 * 6.0);
@@ -827,6 +1046,11 @@ fn chart(run: &Run) -> String {
 			points: series(&|b| b.chain.receipts.into()),
 		},
 		svg::Panel {
+			title: "compute commitments and reveals accepted",
+			unit: "per block",
+			points: series(&|b| f64::from(b.chain.commits) + f64::from(b.chain.reveals)),
+		},
+		svg::Panel {
 			title: "balance transfers",
 			unit: "per block",
 			points: series(&|b| b.chain.transfers.into()),
@@ -859,8 +1083,9 @@ fn chart(run: &Run) -> String {
 	];
 	svg::chart(
 		&format!(
-			"{} storage devices and {} hotspots on {}-block epochs ({} proven hourly)",
-			run.devices, run.hotspots, run.epoch_blocks, run.hourly_equivalent
+			"{} storage devices, {} hotspots and {} compute devices on {}-block epochs ({} \
+			 proven hourly)",
+			run.devices, run.hotspots, run.compute, run.epoch_blocks, run.hourly_equivalent
 		),
 		"block",
 		&panels,
@@ -872,7 +1097,8 @@ pub fn describe(run: &Run, out: &Path) -> String {
 	let phase = |name: &str, p: &PhaseSummary| {
 		format!(
 			"{name}: {} blocks, {} proofs ({:.1}/s), {} rejected, {} beacons and {} receipts \
-			 ({:.1}/s), {} bundles and {} receipts refused, {} transfers ({:.1}/s); saturated {} \
+			 ({:.1}/s), {} bundles and {} receipts refused, {} commitments and {} reveals \
+			 ({:.1}/s), {} refused, {} transfers ({:.1}/s); saturated {} \
 			 blocks at {:.1}/s; weight {:.1} % mean, {:.1} % max; hooks {:.1} % \
 			 mean, {:.1} % max; length {:.1} % mean, {:.1} % max; build ≤ {} ms; {} missed \
 			 slots",
@@ -885,6 +1111,10 @@ pub fn describe(run: &Run, out: &Path) -> String {
 			p.coverage_per_second,
 			p.bundles_rejected,
 			p.receipts_rejected,
+			p.commits,
+			p.reveals,
+			p.compute_per_second,
+			p.compute_rejected,
 			p.transfers,
 			p.transfers_per_second,
 			p.saturated_blocks,
@@ -900,19 +1130,26 @@ pub fn describe(run: &Run, out: &Path) -> String {
 		)
 	};
 	format!(
-		"{} devices and {} hotspots, {}-block epochs ({} proven hourly), sectors of 2^{} \
-		 chunks, {} bytes a proof, {} a bundle, genesis {:.1} s\n{}\n{}\n{}\n{}\nnode RSS ≤ {:.0} MiB, database {:.0} MiB\n{} and {}",
+		"{} devices, {} hotspots and {} compute devices, {}-block epochs ({} proven hourly), \
+		 sectors of 2^{} chunks, {} bytes a proof, {} a bundle, {} a reveal ({:.2} s a \
+		 workload), genesis {:.1} s\n{}\n{}\n{}\n{}\n{}\n{}\nnode RSS ≤ {:.0} MiB, database {:.0} \
+		 MiB\n{} and {}",
 		run.devices,
 		run.hotspots,
+		run.compute,
 		run.epoch_blocks,
 		run.hourly_equivalent,
 		run.sector_depth,
 		run.proof_bytes,
 		run.bundle_bytes,
+		run.reveal_bytes,
+		run.workload_seconds,
 		run.genesis_seconds,
 		phase("steady", &run.steady),
 		phase("proof peak", &run.proof_peak),
 		phase("coverage peak", &run.coverage_peak),
+		phase("compute commits", &run.compute_commits),
+		phase("compute peak", &run.compute_peak),
 		phase("transfer peak", &run.transfer_peak),
 		run.max_rss_bytes as f64 / 1_048_576.0,
 		run.database_bytes as f64 / 1_048_576.0,

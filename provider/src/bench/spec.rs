@@ -25,6 +25,8 @@ pub struct Population {
 	/// Coverage hotspots on the beacon roster from genesis, in groups of 26
 	/// ([`super::hotspots`]), after the storage devices.
 	pub hotspots: u32,
+	/// Compute devices of one unit of capacity, enrolled from genesis, after the hotspots.
+	pub compute: u32,
 	pub sector_depth: u32,
 	pub senders: u32,
 	/// Blocks of a proving epoch (`proofs.ProvingPeriod`); proofs are answered within all of
@@ -38,6 +40,35 @@ pub const HOTSPOT_OWNER_FUNDS: u128 = 1_000_000_000_000_000;
 /// The id the chain gives hotspot `index`: after the storage devices.
 pub fn hotspot_id(template_devices: u32, population: Population, index: u32) -> u64 {
 	device_id(template_devices, population.storage).saturating_add(u64::from(index))
+}
+
+/// The id the chain gives compute device `index`: after the hotspots.
+pub fn compute_id(template_devices: u32, population: Population, index: u32) -> u64 {
+	hotspot_id(template_devices, population, population.hotspots).saturating_add(u64::from(index))
+}
+
+/// The capacity of each compute device: one unit (512 segments of 1,024 hashes, about a
+/// tenth of a second of a core a workload).
+pub const COMPUTE_CAPACITY: u64 = 1;
+
+/// The key of compute device `index`.
+pub fn compute_pair(index: u32) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&sp_crypto_hashing::blake2_256(
+		&("depin-bench/compute", index).encode(),
+	))
+}
+
+/// The seed of the account that owns compute devices `group × DEVICES_PER_OWNER ..` and
+/// relays their commitments and reveals.
+pub fn compute_owner_seed(group: u32) -> [u8; 32] {
+	sp_crypto_hashing::blake2_256(&("depin-bench/compute-owner", group).encode())
+}
+
+/// The owner of compute device `index`.
+pub fn compute_owner_pair(index: u32) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&compute_owner_seed(
+		index.checked_div(DEVICES_PER_OWNER).unwrap_or_default(),
+	))
 }
 
 /// What each transfer sender is given (1,000 DPN).
@@ -144,6 +175,15 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 		hotspot_devices.push(json!([owner, { "Sr25519": key }, "Coverage", cell, 0]));
 		roster.push(json!(hotspot_id(first, population, index)));
 	}
+	let mut compute_devices = Vec::new();
+	let mut workers = Vec::new();
+	for index in 0..population.compute {
+		let owner = compute_owner_pair(index).public().to_ss58check();
+		let key = compute_pair(index).public().to_ss58check();
+		compute_devices.push(json!([owner, { "Sr25519": key }, "Compute", LOCATION, COMPUTE_CAPACITY]));
+		workers.push(json!(compute_id(first, population, index)));
+	}
+	let compute_owners = population.compute.div_ceil(DEVICES_PER_OWNER);
 	let balances: Vec<Value> = (0..owners(population))
 		.map(|group| json!([owner_pair(group).public().to_ss58check(), OWNER_FUNDS]))
 		.chain(
@@ -153,10 +193,16 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 		.chain((0..population.hotspots).map(|index| {
 			json!([hotspots::owner_pair(index).public().to_ss58check(), HOTSPOT_OWNER_FUNDS])
 		}))
+		.chain((0..compute_owners).map(|group| {
+			let owner = sr25519::Pair::from_seed(&compute_owner_seed(group));
+			json!([owner.public().to_ss58check(), OWNER_FUNDS])
+		}))
 		.collect();
 	append(patch, "/devices/devices", devices)?;
 	append(patch, "/devices/devices", hotspot_devices)?;
+	append(patch, "/devices/devices", compute_devices)?;
 	append(patch, "/coverage/roster", roster)?;
+	append(patch, "/compute/workers", workers)?;
 	append(patch, "/proofs/sectors", sectors)?;
 	append(patch, "/balances/balances", balances)?;
 	set_epoch(patch, population.epoch_blocks)?;
@@ -239,6 +285,7 @@ mod tests {
 		let population = Population {
 			storage: 2_500,
 			hotspots: 52,
+			compute: 3,
 			sector_depth: 20,
 			senders: 4,
 			epoch_blocks: 60,
@@ -248,9 +295,18 @@ mod tests {
 		assert_eq!(spec["genesis"]["runtimeGenesis"]["code"], "0x0102");
 		assert_eq!(spec["id"], "depin_bench");
 		let devices = patch["devices"]["devices"].as_array().expect("devices");
-		assert_eq!(devices.len(), before + 2_500 + 52);
-		// The hotspots come last, each with an owner of its own, all on the roster.
-		let hotspot = devices.last().expect("a hotspot");
+		assert_eq!(devices.len(), before + 2_500 + 52 + 3);
+		// The compute devices come last, enrolled, owned by their own owner.
+		let worker = devices.last().expect("a compute device");
+		assert_eq!(worker[0], compute_owner_pair(2).public().to_ss58check());
+		assert_eq!(worker[1]["Sr25519"], compute_pair(2).public().to_ss58check());
+		assert_eq!((worker[2].as_str(), worker[4].as_u64()), (Some("Compute"), Some(1)));
+		let workers = patch["compute"]["workers"].as_array().expect("workers");
+		assert_eq!(workers.len(), 3);
+		assert_eq!(workers[2], compute_id(template_devices(&template), population, 2));
+		assert_eq!(workers[0], hotspot_id(template_devices(&template), population, 52));
+		// Before them the hotspots, each with an owner of its own, all on the roster.
+		let hotspot = &devices[before + 2_500 + 51];
 		assert_eq!(hotspot[0], super::super::hotspots::owner_pair(51).public().to_ss58check());
 		assert_eq!((hotspot[2].as_str(), hotspot[4].as_u64()), (Some("Coverage"), Some(0)));
 		let roster = patch["coverage"]["roster"].as_array().expect("a roster");
@@ -301,7 +357,14 @@ mod tests {
 	#[test]
 	fn a_template_that_is_not_a_spec_is_refused() {
 		let population =
-			Population { storage: 1, hotspots: 0, sector_depth: 20, senders: 0, epoch_blocks: 10 };
+			Population {
+				storage: 1,
+				hotspots: 0,
+				compute: 0,
+				sector_depth: 20,
+				senders: 0,
+				epoch_blocks: 10,
+			};
 		assert!(bench_spec(&json!({"name": "x"}), "0x00", population).is_err());
 		let mut template = template();
 		template["genesis"]["runtimeGenesis"]["patch"]["devices"] = json!({ "devices": 7 });
