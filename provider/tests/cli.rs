@@ -1133,3 +1133,53 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 	assert!(svg.starts_with("<svg") && svg.contains("storage proofs accepted"));
 	assert!(svg.contains("coverage receipts accepted"));
 }
+
+/// The harness's compute phase, on its own (its commit window needs longer epochs than the
+/// smoke run's): four compute devices enrolled at genesis run their workloads, commit, and
+/// reveal the sampled segments; every block recorded.
+#[test]
+fn the_load_harness_runs_compute_workloads_and_their_audits() {
+	let out = tempfile::tempdir().expect("a temporary folder");
+	let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/local.json");
+	let port = free_port().to_string();
+	let output = Command::new(CLI)
+		.arg("--json")
+		.arg("bench")
+		.arg("--node")
+		.arg(node_binary())
+		.arg("--code-spec")
+		.arg(&spec)
+		.args(["--devices", "1", "--compute", "4", "--epoch-blocks", "10", "--epochs", "0"])
+		.args(["--no-proof-peak", "--transfer-blocks", "0", "--rpc-port", &port])
+		.arg("--out")
+		.arg(out.path())
+		.stdin(Stdio::null())
+		.output()
+		.expect("depin-provider runs");
+	let stdout = String::from_utf8_lossy(&output.stdout);
+	assert!(
+		output.status.success(),
+		"the harness failed: {stdout}{}",
+		String::from_utf8_lossy(&output.stderr)
+	);
+	let run: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
+	// Every device is audited on the dev chain: four commitments, then four reveals that pass
+	// their audit, nothing refused.
+	assert_eq!(run["compute"], 4);
+	assert_eq!(run["computeCommits"]["commits"], 4, "{run}");
+	assert_eq!(run["computeCommits"]["computeRejected"], 0, "{run}");
+	assert_eq!(run["computePeak"]["reveals"], 4, "{run}");
+	assert_eq!(run["computePeak"]["computeRejected"], 0, "{run}");
+	// Eight segments of a one-unit workload (512 segments: paths of 9 hashes), two paths each.
+	let bytes = run["revealBytes"].as_u64().expect("bytes");
+	assert!((4_000..7_000).contains(&bytes), "{bytes} bytes a reveal");
+	assert!(run["workloadSeconds"].as_f64() > Some(0.0));
+	let json: Value =
+		serde_json::from_slice(&std::fs::read(out.path().join("bench.json")).expect("bench.json"))
+			.expect("JSON");
+	let blocks = json["blocks"].as_array().expect("blocks");
+	let reveals: u64 = blocks.iter().map(|b| b["reveals"].as_u64().unwrap_or(0)).sum();
+	assert_eq!(reveals, 4, "the blocks hold the 4 reveals");
+	let svg = std::fs::read_to_string(out.path().join("bench.svg")).expect("bench.svg");
+	assert!(svg.contains("compute commitments and reveals accepted"));
+}

@@ -5,7 +5,8 @@
 //! Devices come in a generated chain spec (`spec`): each with one sparse sector (`sparse`)
 //! committed at genesis. Their storage proofs are computed locally from each epoch's seed
 //! (`prove`) and sent pre-signed. Hotspots (`hotspots`) on the beacon roster from genesis
-//! beacon with 25 receipts each in an epoch of their own; balance transfers follow. Per block the harness records the
+//! beacon with 25 receipts each in an epoch of their own; compute devices enrolled from genesis
+//! run their workloads, commit and reveal in another; balance transfers follow. Per block the harness records the
 //! proofs accepted, extrinsics, weight and length used (`metrics`), the author's build time
 //! (`node`), node CPU, RSS and database size (`process`), as JSON and an SVG chart (`svg`).
 //! `docs/scale.md` shows the runs.

@@ -374,12 +374,26 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		harness
 			.pace(signed, Pace::Waiting(PEAK_WAITING_COMMITS), reveal_at.saturating_sub(1), "compute commits")
 			.await?;
-		// The reveal seed is drawn at `reveal_at`: the challenges list the samples from then on.
+		// The reveal seed is drawn from the first randomness nobody knew before `reveal_at`
+		// (with BABE, the block after it): the challenges list the samples from then on.
+		let first = workers
+			.iter()
+			.zip(&workloads)
+			.find_map(|((id, _), workload)| workload.as_ref().map(|_| *id))
+			.ok_or_else(|| anyhow!("no workload"))?;
 		loop {
 			let best = harness.chain.best_number().await?;
 			harness.record_until(best, "compute commits", 0).await?;
-			if best >= reveal_at {
+			let sampled = harness
+				.chain
+				.compute_challenge(first)
+				.await?
+				.is_some_and(|c| c.epoch == epoch.index && !c.sampled.is_empty());
+			if sampled {
 				break;
+			}
+			if best >= epoch.deadline {
+				bail!("epoch {}'s reveal seed was not drawn by its deadline", epoch.index);
 			}
 			tokio::time::sleep(Duration::from_millis(250)).await;
 		}
