@@ -1070,8 +1070,9 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 /// chain of 40 storage devices with their sectors at genesis and 4-block epochs, every device
 /// proven in an epoch at its pace and again as fast as blocks take them, then two blocks of
 /// transfers; every block recorded, the JSON and the chart written.
-#[test]
-fn the_load_harness_proves_every_device_and_records_every_block() {
+/// Run the load harness against the test build's node with `args`; its folder and its JSON
+/// summary (it must succeed).
+fn load_harness(args: &[&str]) -> (tempfile::TempDir, Value) {
 	let out = tempfile::tempdir().expect("a temporary folder");
 	let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/local.json");
 	let port = free_port().to_string();
@@ -1082,8 +1083,8 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 		.arg(node_binary())
 		.arg("--code-spec")
 		.arg(&spec)
-		.args(["--devices", "40", "--hotspots", "26", "--epoch-blocks", "4", "--epochs", "1"])
-		.args(["--transfer-blocks", "2", "--senders", "20", "--batch", "16", "--rpc-port", &port])
+		.args(args)
+		.args(["--rpc-port", &port])
 		.arg("--out")
 		.arg(out.path())
 		.stdin(Stdio::null())
@@ -1096,6 +1097,27 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 		String::from_utf8_lossy(&output.stderr)
 	);
 	let run: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
+	(out, run)
+}
+
+#[test]
+fn the_load_harness_proves_every_device_and_records_every_block() {
+	let (out, run) = load_harness(&[
+		"--devices",
+		"40",
+		"--hotspots",
+		"26",
+		"--epoch-blocks",
+		"4",
+		"--epochs",
+		"1",
+		"--transfer-blocks",
+		"2",
+		"--senders",
+		"20",
+		"--batch",
+		"16",
+	]);
 	assert_eq!(run["devices"], 40);
 	assert_eq!(run["hourlyEquivalent"], 6_000, "40 devices on 4-block epochs");
 	// Every device's proof accepted, at its pace and at the peak, none refused.
@@ -1139,30 +1161,19 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 /// reveal the sampled segments; every block recorded.
 #[test]
 fn the_load_harness_runs_compute_workloads_and_their_audits() {
-	let out = tempfile::tempdir().expect("a temporary folder");
-	let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/local.json");
-	let port = free_port().to_string();
-	let output = Command::new(CLI)
-		.arg("--json")
-		.arg("bench")
-		.arg("--node")
-		.arg(node_binary())
-		.arg("--code-spec")
-		.arg(&spec)
-		.args(["--devices", "1", "--compute", "4", "--epoch-blocks", "10", "--epochs", "0"])
-		.args(["--no-proof-peak", "--transfer-blocks", "0", "--rpc-port", &port])
-		.arg("--out")
-		.arg(out.path())
-		.stdin(Stdio::null())
-		.output()
-		.expect("depin-provider runs");
-	let stdout = String::from_utf8_lossy(&output.stdout);
-	assert!(
-		output.status.success(),
-		"the harness failed: {stdout}{}",
-		String::from_utf8_lossy(&output.stderr)
-	);
-	let run: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
+	let (out, run) = load_harness(&[
+		"--devices",
+		"1",
+		"--compute",
+		"4",
+		"--epoch-blocks",
+		"10",
+		"--epochs",
+		"0",
+		"--no-proof-peak",
+		"--transfer-blocks",
+		"0",
+	]);
 	// Every device is audited on the dev chain: four commitments, then four reveals that pass
 	// their audit, nothing refused.
 	assert_eq!(run["compute"], 4);

@@ -898,7 +898,8 @@ fn the_idle_sweep_counts_what_each_worker_cost() {
 		use pallet_devices::DeviceRegistry;
 		let db = <Test as frame_system::Config>::DbWeight::get();
 		let step = Compute::settle_weight();
-		let pass = |block| <Compute as Hooks<u64>>::on_idle(block, frame_support::weights::Weight::MAX);
+		let pass =
+			|block| <Compute as Hooks<u64>>::on_idle(block, frame_support::weights::Weight::MAX);
 		// The cursor's reads and write, and per worker its record read and written, its
 		// status read and the audit draw.
 		let overhead = db.reads_writes(2, 1);
@@ -1021,8 +1022,7 @@ fn a_batch_of_commitments_pays_for_what_its_items_used() {
 		// The batch's own weight reads the reveal seed.
 		let used = <() as WeightInfo>::commit_work(0)
 			+ db().reads(1)
-			+ settled
-			+ Compute::commit_full_weight()
+			+ settled + Compute::commit_full_weight()
 			+ db().reads(1)
 			+ Compute::commit_cheap_weight();
 		assert_eq!(post.actual_weight, Some(used));

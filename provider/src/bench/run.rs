@@ -16,10 +16,10 @@
 //! every device's challenge follows from it (`prove`).
 
 use anyhow::{anyhow, bail, Context, Result};
+use depin_primitives::compute::WorkCommit;
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
-use depin_primitives::compute::WorkCommit;
 use sp_core::{Pair, H256};
 use std::{
 	collections::BTreeMap,
@@ -353,7 +353,10 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		let (workloads, reveal_at) = harness.run_workloads(&workers, epoch.index).await?;
 		let ran = workloads.iter().flatten().count();
 		if ran == 0 {
-			bail!("no compute device is challenged in epoch {} (the chain's audit rate)", epoch.index);
+			bail!(
+				"no compute device is challenged in epoch {} (the chain's audit rate)",
+				epoch.index
+			);
 		}
 		workload_seconds = harness.workload_seconds / ran as f64;
 		let best = harness.chain.best_number().await?;
@@ -372,7 +375,12 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 			workload_seconds
 		));
 		harness
-			.pace(signed, Pace::Waiting(PEAK_WAITING_COMMITS), reveal_at.saturating_sub(1), "compute commits")
+			.pace(
+				signed,
+				Pace::Waiting(PEAK_WAITING_COMMITS),
+				reveal_at.saturating_sub(1),
+				"compute commits",
+			)
 			.await?;
 		// The reveal seed is drawn from the first randomness nobody knew before `reveal_at`
 		// (with BABE, the block after it): the challenges list the samples from then on.
@@ -628,6 +636,19 @@ impl Harness {
 		Ok((signed, bundle_bytes))
 	}
 
+	/// Each of `workers`' challenge in the epoch in progress, as the daemon asks for it.
+	async fn compute_challenges(
+		&self,
+		workers: &[(u64, DevicePair)],
+	) -> Vec<Result<Option<depin_primitives::compute::WorkChallenge<u32>>>> {
+		let chain = &self.chain;
+		futures::stream::iter(workers.iter())
+			.map(|(id, _)| async move { chain.compute_challenge(*id).await })
+			.buffered(32)
+			.collect()
+			.await
+	}
+
 	/// Run the workload of every compute device challenged in `epoch` (each asks the chain
 	/// for its challenge, as the daemon does), one after another on one core; the workloads
 	/// (`None` for a device not challenged) and the block the commit window closes at.
@@ -636,12 +657,7 @@ impl Harness {
 		workers: &[(u64, DevicePair)],
 		epoch: u32,
 	) -> Result<(Vec<Option<Workload>>, u32)> {
-		let chain = &self.chain;
-		let challenges: Vec<Result<Option<_>>> = futures::stream::iter(workers.iter())
-			.map(|(id, _)| async move { chain.compute_challenge(*id).await })
-			.buffered(32)
-			.collect()
-			.await;
+		let challenges = self.compute_challenges(workers).await;
 		let mut wanted = Vec::with_capacity(workers.len());
 		let mut reveal_at = u32::MAX;
 		for ((id, _), challenge) in workers.iter().zip(challenges) {
@@ -695,12 +711,7 @@ impl Harness {
 		workers: &[(u64, DevicePair)],
 		workloads: &[Option<Workload>],
 	) -> Result<(Vec<Signed>, u64)> {
-		let chain = &self.chain;
-		let challenges: Vec<Result<Option<_>>> = futures::stream::iter(workers.iter())
-			.map(|(id, _)| async move { chain.compute_challenge(*id).await })
-			.buffered(32)
-			.collect()
-			.await;
+		let challenges = self.compute_challenges(workers).await;
 		let mut reveals: Vec<(u32, Reveal)> = Vec::new();
 		for (index, (workload, challenge)) in workloads.iter().zip(challenges).enumerate() {
 			let (Some(workload), Some(challenge)) = (workload, challenge?) else { continue };
@@ -1011,8 +1022,7 @@ pub fn summarize(blocks: &[Block], phase: &str) -> PhaseSummary {
 	summary.transfers_per_second = summary.transfers as f64 / (n * 6.0);
 	summary.coverage_per_second =
 		summary.beacons.saturating_add(summary.receipts) as f64 / (n * 6.0);
-	summary.compute_per_second =
-		summary.commits.saturating_add(summary.reveals) as f64 / (n * 6.0);
+	summary.compute_per_second = summary.commits.saturating_add(summary.reveals) as f64 / (n * 6.0);
 	let saturated: Vec<&&Block> = of.iter().filter(|b| b.waiting > 0).collect();
 	summary.saturated_blocks = u32::try_from(saturated.len()).unwrap_or(u32::MAX);
 	if !saturated.is_empty() {

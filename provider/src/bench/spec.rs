@@ -180,7 +180,8 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 	for index in 0..population.compute {
 		let owner = compute_owner_pair(index).public().to_ss58check();
 		let key = compute_pair(index).public().to_ss58check();
-		compute_devices.push(json!([owner, { "Sr25519": key }, "Compute", LOCATION, COMPUTE_CAPACITY]));
+		compute_devices
+			.push(json!([owner, { "Sr25519": key }, "Compute", LOCATION, COMPUTE_CAPACITY]));
 		workers.push(json!(compute_id(first, population, index)));
 	}
 	let compute_owners = population.compute.div_ceil(DEVICES_PER_OWNER);
@@ -356,15 +357,14 @@ mod tests {
 
 	#[test]
 	fn a_template_that_is_not_a_spec_is_refused() {
-		let population =
-			Population {
-				storage: 1,
-				hotspots: 0,
-				compute: 0,
-				sector_depth: 20,
-				senders: 0,
-				epoch_blocks: 10,
-			};
+		let population = Population {
+			storage: 1,
+			hotspots: 0,
+			compute: 0,
+			sector_depth: 20,
+			senders: 0,
+			epoch_blocks: 10,
+		};
 		assert!(bench_spec(&json!({"name": "x"}), "0x00", population).is_err());
 		let mut template = template();
 		template["genesis"]["runtimeGenesis"]["patch"]["devices"] = json!({ "devices": 7 });
