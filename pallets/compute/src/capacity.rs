@@ -295,8 +295,8 @@ impl<T: Config> Pallet<T> {
 		let Settled { weight, .. } =
 			Self::settle(device, &mut state, &epoch, T::Registry::is_active(device));
 		Workers::<T>::insert(device, state);
-		// Its record read and written, and the device's status read.
-		weight.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		// Its record read and written, and the device's status read; at most the worst case.
+		weight.saturating_add(T::DbWeight::get().reads_writes(2, 1)).min(Self::settle_weight())
 	}
 
 	/// Settle workers for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -312,9 +312,11 @@ impl<T: Config> Pallet<T> {
 			epoch.index,
 			|device, state| {
 				// The status read, and what settling spent (the sweep counts the record's read
-				// and write).
+				// and write), at most a step: the registry's suspension and slash, counted one
+				// by one, may exceed its one benchmark of a settlement.
 				let active = T::Registry::is_active(device);
-				Self::settle(device, state, &epoch, active).weight.saturating_add(db.reads(1))
+				let spent = Self::settle(device, state, &epoch, active).weight;
+				spent.saturating_add(db.reads(1)).min(step.saturating_sub(db.reads_writes(1, 1)))
 			},
 		)
 	}

@@ -352,7 +352,7 @@ impl<T: Config> Pallet<T> {
 	/// Each device that earns is marked heard (`LastHeard`) and counted in its density cell
 	/// (`HeardInCell`, with `InhabitedIn` read for its probation); a witness that judges is
 	/// counted in its exclusion cell (`LastVouchedIn`) and among its density cell's judges
-	/// (`VouchedCellsIn`, `InhabitedIn`). The benchmark's witnesses share seven density cells,
+	/// (`VouchedCellsIn`, `InhabitedIn`). The benchmark's witnesses share four density cells,
 	/// so a real bundle's three density-cell entries are added for each cell it touched: a read
 	/// and a write each, once, as the benchmark counts a key however often it is accessed.
 	/// Witnesses are neighbours, so most bundles touch one cell or a few.
@@ -515,6 +515,9 @@ impl<T: Config> Pallet<T> {
 		let silenced = beaconer.silenced(T::UnheardLimit::get());
 		let mut in_bundle: Vec<DeviceId> = Vec::with_capacity(bundle.receipts.len());
 		let mut used = Used::default();
+		// What the beaconer's points rose by in this bundle, and whether its first witness is
+		// in it.
+		let (mut beaconer_added, mut confirmed) = (0u64, false);
 		for receipt in bundle.receipts.iter() {
 			let outcome = Self::check_receipt(&context, &slot, &in_bundle, now, receipt);
 			in_bundle.push(receipt.witness);
@@ -604,27 +607,28 @@ impl<T: Config> Pallet<T> {
 			}
 			let earned = pair.mul_floor(slot.full_points);
 			if earned > slot.points {
-				let added = earned.saturating_sub(slot.points);
+				beaconer_added = beaconer_added.saturating_add(earned.saturating_sub(slot.points));
 				slot.points = earned;
+			}
+			confirmed = confirmed || confirms;
+		}
+		// The beaconer is paid once a bundle, what its witnesses in it added (however their
+		// order raised its points): one points hook, as `bundle_weight` charges.
+		if beaconer_added > 0 || confirmed {
+			if beaconer_added > 0 {
 				used.earners = used.earners.saturating_add(1);
 				T::OnProofAccepted::proof_accepted(
 					report.device,
 					DeviceKind::Coverage,
 					epoch.index,
-					added,
+					beaconer_added,
 				);
-				Self::deposit_event(Event::BeaconConfirmed {
-					device: report.device,
-					epoch: epoch.index,
-					points: added,
-				});
-			} else if confirms {
-				Self::deposit_event(Event::BeaconConfirmed {
-					device: report.device,
-					epoch: epoch.index,
-					points: 0,
-				});
 			}
+			Self::deposit_event(Event::BeaconConfirmed {
+				device: report.device,
+				epoch: epoch.index,
+				points: beaconer_added,
+			});
 		}
 		if !slot.witnesses.is_empty() {
 			Standings::<T>::insert(report.device, beaconer);
@@ -635,7 +639,8 @@ impl<T: Config> Pallet<T> {
 			.map_or(0, |cell| Self::judges_around(cell, context.exclusion_cell, epoch.index));
 		Beacons::<T>::insert(epoch.index, report.device, slot);
 		let witnesses = bundle.receipts.len() as u32;
-		Ok(Self::bundle_spent(witnesses, used.earners, used.cells.len() as u32))
+		// At most `w + 1` earners in `w + 1` cells: never more than charged.
+		Ok(Self::bundle_spent(witnesses, used.earners, used.cells.len() as u32).min(full))
 	}
 
 	/// `points` scaled by the coverage devices heard in `cell` (a density cell) as of the

@@ -312,8 +312,9 @@ pub mod pallet {
 			/// The beacon's id.
 			beacon: H256,
 		},
-		/// A valid witness confirmed a beacon: the beaconer earned its points. Emitted again,
-		/// with the points added, when a witness the beaconer met less often raises them.
+		/// A bundle's valid witnesses confirmed a beacon: the beaconer earned `points`, once a
+		/// bundle. Emitted again by a later bundle, with the points added, when a witness in it
+		/// the beaconer met less often raises them.
 		BeaconConfirmed {
 			/// The beaconer.
 			device: DeviceId,

@@ -468,13 +468,13 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 					epoch: 1,
 					points: witness_bob
 				},
-				Event::BeaconConfirmed { device: BEACONER, epoch: 1, points: beaconer },
 				Event::WitnessAccepted {
 					beaconer: BEACONER,
 					witness: NEAR_CHARLIE,
 					epoch: 1,
 					points: witness_charlie
 				},
+				Event::BeaconConfirmed { device: BEACONER, epoch: 1, points: beaconer },
 				Event::BatchProcessed { accepted: 1, rejected: 0 },
 			]
 		);
@@ -482,8 +482,8 @@ fn an_honest_beacon_and_its_witnesses_earn_density_scaled_points() {
 			points(),
 			vec![
 				(NEAR_BOB, DeviceKind::Coverage, 1, witness_bob),
-				(BEACONER, DeviceKind::Coverage, 1, beaconer),
 				(NEAR_CHARLIE, DeviceKind::Coverage, 1, witness_charlie),
+				(BEACONER, DeviceKind::Coverage, 1, beaconer),
 			]
 		);
 		let slot = slot_of(BEACONER).unwrap();
@@ -621,6 +621,56 @@ fn an_accepted_bundle_is_charged_the_hooks_it_called_and_each_density_cell_once(
 			Some(<Test as crate::Config>::WeightInfo::submit_beacons_rejected(0) + spent)
 		);
 		assert!(spent.ref_time() < Coverage::bundle_weight(3).ref_time());
+		assert!(info.actual_weight.unwrap().all_lte(charged));
+	});
+}
+
+#[test]
+fn the_beaconer_is_paid_once_a_bundle_whatever_the_order_of_its_witnesses() {
+	ExtBuilder.build_and_execute(|| {
+		beaconer_drawn();
+		run_to_block(11);
+		// Bob's hotspot has met the beaconer often: its receipt, first, scales the beacon's
+		// points down; Charlie's, a stranger, then raises them.
+		ReciprocityFree::set(2);
+		Standings::<Test>::mutate(NEAR_BOB, |s| {
+			for _ in 0..8 {
+				s.meet(BEACONER, 1, 4);
+			}
+		});
+		let met = Standings::<Test>::get(NEAR_BOB).met(BEACONER, 1, 4);
+		assert!(crate::rings::pair_scale(met, 2) < sp_runtime::Perbill::one());
+		let beacon = beacon_of(BEACONER, 10, FREQUENCY);
+		let receipts =
+			vec![receipt_of(NEAR_BOB, &beacon, 10), receipt_of(NEAR_CHARLIE, &beacon, 10)];
+		let bundles = batch(vec![bundle(beacon, receipts)]);
+		let charged = Coverage::bundles_weight(&bundles);
+		let info = Coverage::submit_beacons(RuntimeOrigin::signed(EVE), bundles).unwrap();
+		// One points hook and one event for the beaconer, with all its points.
+		let paid: Vec<_> = points().into_iter().filter(|p| p.0 == BEACONER).collect();
+		assert_eq!(paid.len(), 1, "{paid:?}");
+		let slot = slot_of(BEACONER).unwrap();
+		assert!(slot.points > 0);
+		assert_eq!(paid[0].3, slot.points);
+		let confirmed: Vec<_> = coverage_events()
+			.into_iter()
+			.filter(|e| matches!(e, Event::BeaconConfirmed { .. }))
+			.collect();
+		assert_eq!(
+			confirmed,
+			vec![Event::BeaconConfirmed { device: BEACONER, epoch: 1, points: slot.points }]
+		);
+		// Charged for two witnesses and the beaconer, never more than before dispatch.
+		let density = |device| H3Cell::new(location_of(device)).unwrap().parent(7).unwrap();
+		let cells: alloc::collections::BTreeSet<_> =
+			[BEACONER, NEAR_BOB, NEAR_CHARLIE].map(density).into_iter().collect();
+		assert_eq!(
+			info.actual_weight,
+			Some(
+				<Test as crate::Config>::WeightInfo::submit_beacons_rejected(0)
+					+ Coverage::bundle_spent(2, 3, cells.len() as u32)
+			)
+		);
 		assert!(info.actual_weight.unwrap().all_lte(charged));
 	});
 }
@@ -1397,12 +1447,10 @@ fn a_fresher_witness_raises_the_beaconers_points() {
 		run_to_epoch(1);
 		beacon_heard_by(&[NEAR_BOB]);
 		run_to_epoch(2);
-		// Bob met the beaconer once: a half. Charlie never did: the beacon's full points.
+		// Bob met the beaconer once: a half. Charlie never did: the beacon's full points, paid
+		// once for the bundle.
 		let earned = beacon_heard_by(&[NEAR_BOB, NEAR_CHARLIE]);
-		assert_eq!(
-			earned,
-			vec![(NEAR_BOB, 50), (BEACONER, 200), (NEAR_CHARLIE, 100), (BEACONER, 200)]
-		);
+		assert_eq!(earned, vec![(NEAR_BOB, 50), (NEAR_CHARLIE, 100), (BEACONER, 400)]);
 		let confirmed: Vec<u64> = coverage_events()
 			.into_iter()
 			.filter_map(|e| match e {
@@ -1410,7 +1458,7 @@ fn a_fresher_witness_raises_the_beaconers_points() {
 				_ => None,
 			})
 			.collect();
-		assert_eq!(confirmed, vec![200, 200]);
+		assert_eq!(confirmed, vec![400]);
 		let slot = slot_of(BEACONER).unwrap();
 		assert_eq!((slot.points, slot.full_points), (400, 400));
 	});

@@ -431,7 +431,8 @@ async fn submit(
 		round.witnesses = round.witnesses.saturating_add(1);
 		round.points = round.points.saturating_add(event.points);
 	}
-	// A beacon is confirmed once; a fresher witness may add to its points in a second event.
+	// A beacon is confirmed once; a fresher witness in a later bundle may add to its points in
+	// another event.
 	let mut confirmed = BTreeSet::new();
 	for event in included.events.find::<BeaconConfirmed>() {
 		let event = event?;
