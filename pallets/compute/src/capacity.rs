@@ -312,11 +312,9 @@ impl<T: Config> Pallet<T> {
 			epoch.index,
 			|device, state| {
 				// The status read, and what settling spent (the sweep counts the record's read
-				// and write), at most a step: the registry's suspension and slash, counted one
-				// by one, may exceed its one benchmark of a settlement.
+				// and write).
 				let active = T::Registry::is_active(device);
-				let spent = Self::settle(device, state, &epoch, active).weight;
-				spent.saturating_add(db.reads(1)).min(step.saturating_sub(db.reads_writes(1, 1)))
+				Self::settle(device, state, &epoch, active).weight.saturating_add(db.reads(1))
 			},
 		)
 	}

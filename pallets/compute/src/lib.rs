@@ -330,14 +330,11 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			for device in &self.workers {
-				let Some(owner) = T::Registry::device(*device).map(|d| d.owner) else {
-					panic!("genesis worker {device} does not exist");
-				};
-				if let Err(error) = Pallet::<T>::do_enroll(owner, *device) {
-					panic!("genesis worker {device} cannot enroll: {error:?}");
-				}
-			}
+			depin_proving::devices::admit_at_genesis::<_, T::Registry, _>(
+				&self.workers,
+				"worker",
+				Pallet::<T>::do_enroll,
+			);
 		}
 	}
 

@@ -431,14 +431,11 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
-			for device in &self.roster {
-				let Some(owner) = T::Registry::device(*device).map(|d| d.owner) else {
-					panic!("genesis roster device {device} does not exist");
-				};
-				if let Err(error) = Pallet::<T>::do_join(owner, *device) {
-					panic!("genesis roster device {device} cannot join: {error:?}");
-				}
-			}
+			depin_proving::devices::admit_at_genesis::<_, T::Registry, _>(
+				&self.roster,
+				"roster device",
+				Pallet::<T>::do_join,
+			);
 		}
 	}
 

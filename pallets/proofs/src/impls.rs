@@ -202,12 +202,9 @@ impl<T: Config> Pallet<T> {
 		let step = Self::settle_weight().saturating_add(db.reads(1));
 		let current = T::Epochs::current().index;
 		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
-			// The status read, and what settling spent in the registry (nothing without
-			// faults), at most a step (the sweep counts the record's read and write): its
-			// suspension and slash, counted one by one, may exceed its one benchmark.
+			// The status read, and what settling spent in the registry (nothing without faults).
 			let active = T::Registry::is_active(device);
-			let spent = Self::settle(device, state, current, active).weight;
-			spent.saturating_add(db.reads(1)).min(step.saturating_sub(db.reads_writes(1, 1)))
+			Self::settle(device, state, current, active).weight.saturating_add(db.reads(1))
 		})
 	}
 

@@ -20,6 +20,24 @@ pub enum DeviceRefusal {
 	NotActive,
 }
 
+/// Put each of `devices` through `admit` as its owner would (a pallet's genesis list: a roster
+/// joined, workers enrolled), checked as that call checks it. Panics, naming the device as
+/// `what`, if one does not exist or is refused: a genesis that cannot be built is not built.
+pub fn admit_at_genesis<AccountId, R: DeviceRegistry<AccountId>, E: core::fmt::Debug>(
+	devices: &[DeviceId],
+	what: &str,
+	mut admit: impl FnMut(AccountId, DeviceId) -> Result<(), E>,
+) {
+	for device in devices {
+		let Some(owner) = R::device(*device).map(|d| d.owner) else {
+			panic!("genesis {what} {device} does not exist");
+		};
+		if let Err(error) = admit(owner, *device) {
+			panic!("genesis {what} {device} is refused: {error:?}");
+		}
+	}
+}
+
 /// The device `id` of `kind`, if it is active and (when `operator` is given) operated by
 /// `operator`; one registry read.
 pub fn usable_device<AccountId: PartialEq, R: DeviceRegistry<AccountId>>(

@@ -191,7 +191,7 @@ pub struct SweepState {
 /// `remaining` allows, resuming after the device `Cursor` says the last block stopped at; one
 /// pass per epoch. `step` is the most one record can cost: a record is visited only while
 /// that much is left. What is counted is what each cost: its read, and if it was behind the
-/// epoch, what `settle_one` reports it spent and its write. A device that proved, or missed
+/// epoch, what `settle_one` reports it spent (at most the step's rest) and its write. A device that proved, or missed
 /// without reaching the threshold, costs a fraction of a suspension and a slash, so a pass
 /// over a million records takes the blocks' idle weight it uses, not the worst case's.
 /// Returns the weight used (with the cursor's reads and write).
@@ -231,7 +231,10 @@ where
 		used = used.saturating_add(db.reads(1));
 		cursor.last = Some(device);
 		if state.epoch() < current {
-			let spent = settle_one(device, &mut state);
+			// At most a step: a settlement counted one piece at a time (a suspension and a
+			// slash) may exceed the registry's one benchmark of it.
+			let spent =
+				settle_one(device, &mut state).min(step.saturating_sub(db.reads_writes(1, 1)));
 			Ledgers::insert(device, state);
 			used = used.saturating_add(spent).saturating_add(db.writes(1));
 		}

@@ -618,21 +618,11 @@ impl Harness {
 		}
 		let bundle_bytes =
 			bundles.first().map_or(0, |(_, b)| codec::Encode::encoded_size(b) as u64);
-		let relayers: Vec<Keypair> = bundles
-			.chunks(per_transaction as usize)
-			.filter_map(|chunk| chunk.first())
-			.map(|(index, _)| spec::signer(hotspots::owner_seed(*index)))
-			.collect::<Result<_>>()?;
-		self.sync_nonces(&relayers).await?;
-		let at = self.chain.client.at_current_block().await.context("cannot read the chain")?;
-		let transactions = at.transactions();
-		let mut signed = Vec::new();
-		for (chunk, relayer) in bundles.chunks(per_transaction as usize).zip(&relayers) {
-			let list: Vec<crate::coverage::Bundle> = chunk.iter().map(|(_, b)| b.clone()).collect();
-			let call = depin::tx().coverage().submit_beacons(bridge(&list)?);
-			let bytes = sign(&transactions, &mut self.nonces, &call, relayer)?;
-			signed.push(Signed { bytes, items: chunk.len() as u64 });
-		}
+		let signed = self
+			.sign_batches(&bundles, per_transaction as usize, hotspots::owner_seed, |list| {
+				Ok(depin::tx().coverage().submit_beacons(bridge(&list.to_vec())?))
+			})
+			.await?;
 		Ok((signed, bundle_bytes))
 	}
 
@@ -698,7 +688,7 @@ impl Harness {
 				workload.as_ref().map(|w| (index as u32, w.commit(genesis, key)))
 			})
 			.collect();
-		self.sign_compute(&commits, COMMITS_PER_TRANSACTION, |list| {
+		self.sign_batches(&commits, COMMITS_PER_TRANSACTION, spec::compute_owner_seed_of, |list| {
 			Ok(depin::tx().compute().commit_work(bridge(&list.to_vec())?))
 		})
 		.await
@@ -722,7 +712,7 @@ impl Harness {
 		}
 		let bytes = reveals.first().map_or(0, |(_, r)| codec::Encode::encoded_size(r) as u64);
 		let signed = self
-			.sign_compute(&reveals, REVEALS_PER_TRANSACTION, |list| {
+			.sign_batches(&reveals, REVEALS_PER_TRANSACTION, spec::compute_owner_seed_of, |list| {
 				Ok(depin::tx().compute().reveal_work(bridge(&list.to_vec())?))
 			})
 			.await?;
@@ -730,21 +720,19 @@ impl Harness {
 	}
 
 	/// `items` (each with its device's index) in submissions of `per_transaction` made by
-	/// `call`, each relayed by the owner of its first device.
-	async fn sign_compute<Item: Clone, P: subxt::tx::Payload>(
+	/// `call`, each relayed by the owner of its first device (the key of `relayer_seed` of its
+	/// index).
+	async fn sign_batches<Item: Clone, P: subxt::tx::Payload>(
 		&mut self,
 		items: &[(u32, Item)],
 		per_transaction: usize,
+		relayer_seed: impl Fn(u32) -> [u8; 32],
 		call: impl Fn(&[Item]) -> Result<P>,
 	) -> Result<Vec<Signed>> {
 		let relayers: Vec<Keypair> = items
 			.chunks(per_transaction)
 			.filter_map(|chunk| chunk.first())
-			.map(|(index, _)| {
-				spec::signer(spec::compute_owner_seed(
-					index.checked_div(spec::DEVICES_PER_OWNER).unwrap_or_default(),
-				))
-			})
+			.map(|(index, _)| spec::signer(relayer_seed(*index)))
 			.collect::<Result<_>>()?;
 		self.sync_nonces(&relayers).await?;
 		let at = self.chain.client.at_current_block().await.context("cannot read the chain")?;

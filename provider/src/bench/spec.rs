@@ -64,11 +64,14 @@ pub fn compute_owner_seed(group: u32) -> [u8; 32] {
 	sp_crypto_hashing::blake2_256(&("depin-bench/compute-owner", group).encode())
 }
 
+/// The seed of the owner of compute device `index`.
+pub fn compute_owner_seed_of(index: u32) -> [u8; 32] {
+	compute_owner_seed(index.checked_div(DEVICES_PER_OWNER).unwrap_or_default())
+}
+
 /// The owner of compute device `index`.
 pub fn compute_owner_pair(index: u32) -> sr25519::Pair {
-	sr25519::Pair::from_seed(&compute_owner_seed(
-		index.checked_div(DEVICES_PER_OWNER).unwrap_or_default(),
-	))
+	sr25519::Pair::from_seed(&compute_owner_seed_of(index))
 }
 
 /// What each transfer sender is given (1,000 DPN).
