@@ -25,7 +25,11 @@ export const KIND_COLORS: Record<string, string> = {
 	storage: "#1f77b4",
 	coverage: "#2ca02c",
 	compute: "#9467bd",
+	sensor: "#17becf",
 };
+
+/** Every device kind, in the order of `DeviceKind::ALL` (and of a `PerKind`'s entries). */
+export const KINDS = ["storage", "coverage", "compute", "sensor"];
 
 export const STATUS_COLORS: Record<string, string> = {
 	active: "#2ca02c",

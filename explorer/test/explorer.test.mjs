@@ -114,7 +114,7 @@ describe("the explorer against a dev chain with simulated devices", () => {
 		const ids = (await api.query.devices.devices.entries()).map(([k]) => k.args[0].toNumber()).sort((a, b) => a - b);
 		const onMap = await page.locator('[data-testid="device-map"] circle[data-device]').evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-device"))));
 		assert.deepEqual([...new Set(onMap)].sort((a, b) => a - b).slice(0, stored.length), ids.slice(0, stored.length));
-		const kinds = { storage: 0, coverage: 0, compute: 0 };
+		const kinds = { storage: 0, coverage: 0, compute: 0, sensor: 0 };
 		for (const [, v] of stored) kinds[v.unwrap().kind.type.toLowerCase()] += 1;
 		if ((await numberIn(page, '[data-testid="device-count"]')) === stored.length) {
 			for (const kind of Object.keys(kinds)) assert.equal(await numberIn(page, `[data-testid="kind-${kind}"]`), kinds[kind], kind);

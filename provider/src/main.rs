@@ -57,7 +57,7 @@ enum Command {
 		/// H3 cell (hex), resolution 7 to 12.
 		#[arg(long)]
 		location: String,
-		/// Bytes (storage), units (compute), 0 (coverage).
+		/// Bytes (storage), units (compute), 0 (coverage, sensor).
 		#[arg(long, default_value_t = 0)]
 		capacity: u64,
 		#[arg(long, default_value = "")]

@@ -175,6 +175,8 @@ impl_runtime_apis! {
 				DeviceKind::Storage => Proofs::potential_points(device),
 				DeviceKind::Coverage => Coverage::potential_points(device),
 				DeviceKind::Compute => 0,
+				// No sensor pallet in the runtime yet: nothing to earn.
+				DeviceKind::Sensor => 0,
 			};
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))

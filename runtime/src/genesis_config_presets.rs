@@ -68,7 +68,8 @@ pub struct DevDevice {
 	pub capacity: u64,
 }
 
-/// Alice's development devices: one of each kind, one of each key scheme.
+/// Alice's development devices: one of each kind proven by a pallet of the runtime (no sensor
+/// yet: the sensor pallet is not in it), one of each key scheme.
 pub fn dev_devices() -> Vec<DevDevice> {
 	vec![
 		DevDevice {

@@ -95,7 +95,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -169,6 +169,7 @@ type Migrations = (
 	pallet_proofs::migrations::V0ToV1<Runtime>,
 	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,
 	pallet_emission::migrations::V0ToV1<Runtime>,
+	pallet_emission::migrations::V1ToV2<Runtime>,
 );
 
 frame_support::parameter_types! {

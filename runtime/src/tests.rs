@@ -1535,6 +1535,75 @@ mod governance {
 	}
 
 	#[test]
+	fn the_parameters_track_tunes_every_kinds_pool_share_within_its_guard() {
+		use crate::configs::{
+			parameters::{emission_params, max_pool_share_percent, MAX_VALIDATOR_SHARE_PERCENT},
+			PoolShares, RuntimeParameters,
+		};
+		use emission_params::Parameters as E;
+		use pallet_devices::DeviceKind;
+		use pallet_guarded_parameters::Error;
+		use sp_runtime::Perbill;
+
+		dev().execute_with(|| {
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			let share = |kind: DeviceKind, percent: u32| {
+				let v = Some(Perbill::from_percent(percent));
+				RuntimeParameters::Emission(match kind {
+					DeviceKind::Storage => E::StorageShare(emission_params::StorageShare, v),
+					DeviceKind::Coverage => E::CoverageShare(emission_params::CoverageShare, v),
+					DeviceKind::Compute => E::ComputeShare(emission_params::ComputeShare, v),
+					DeviceKind::Sensor => E::SensorShare(emission_params::SensorShare, v),
+				})
+			};
+			let set = |kind, percent| {
+				crate::GuardedParameters::set_parameter(track(), share(kind, percent))
+			};
+			let pool = <PoolShares as pallet_emission::PoolShares>::share;
+
+			// The emission pallet's pools read the parameters: storage 40 %, coverage 20 %,
+			// compute 15 %, sensor none until its pallet is in the runtime.
+			assert_eq!(DeviceKind::ALL.map(pool), [40, 20, 15, 0].map(Perbill::from_percent));
+			// The maxima make room for sensor's 10 % out of storage's and coverage's, each still
+			// at or above its default; with the validators' they add up to 100 %.
+			let maxima = DeviceKind::ALL.map(max_pool_share_percent);
+			assert_eq!(maxima, [45, 20, 15, 10]);
+			assert_eq!(maxima.iter().sum::<u32>() + MAX_VALIDATOR_SHARE_PERCENT, 100);
+			for kind in DeviceKind::ALL {
+				assert!(pool(kind) <= Perbill::from_percent(max_pool_share_percent(kind)));
+			}
+
+			// The sensor share leaves zero a point at a time (a fifth of nothing is less).
+			assert_noop!(set(DeviceKind::Sensor, 2), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(DeviceKind::Sensor, 1));
+			assert_eq!(pool(DeviceKind::Sensor), Perbill::from_percent(1));
+			// Never above its 10 %, even from root's 10 %.
+			assert_ok!(crate::Parameters::set_parameter(
+				RuntimeOrigin::root(),
+				share(DeviceKind::Sensor, 10)
+			));
+			assert_eq!(pool(DeviceKind::Sensor), Perbill::from_percent(10));
+			let now = frame_system::Pallet::<Runtime>::block_number();
+			frame_system::Pallet::<Runtime>::set_block_number(now + 7 * DAYS);
+			assert_noop!(set(DeviceKind::Sensor, 11), Error::<Runtime>::OutOfBounds);
+
+			// Storage up to 45 % (one step from 40), not above; coverage not above 20 %.
+			assert_noop!(set(DeviceKind::Storage, 46), Error::<Runtime>::OutOfBounds);
+			assert_ok!(set(DeviceKind::Storage, 45));
+			assert_eq!(pool(DeviceKind::Storage), Perbill::from_percent(45));
+			assert_noop!(set(DeviceKind::Coverage, 21), Error::<Runtime>::OutOfBounds);
+			assert_ok!(set(DeviceKind::Coverage, 18));
+			assert_noop!(set(DeviceKind::Compute, 16), Error::<Runtime>::OutOfBounds);
+
+			// Governed, not guarded away from root.
+			assert_noop!(
+				crate::Parameters::set_parameter(track(), share(DeviceKind::Sensor, 9)),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
 	fn the_parameters_track_tunes_the_coverage_ring_rules_within_their_guards() {
 		use crate::configs::{parameters::coverage_params, RuntimeParameters};
 		use coverage_params::Parameters as V;

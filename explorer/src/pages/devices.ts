@@ -5,7 +5,7 @@
 
 import { cellToParent, getResolution, isValidCell } from "h3-js";
 import { chart } from "../chart";
-import { allDevices, kindColor, STATUS_COLORS, type DeviceView } from "../devices";
+import { allDevices, KINDS, kindColor, STATUS_COLORS, type DeviceView } from "../devices";
 import { mountMap, type MapCell, type MapMarker } from "../map";
 import { live, type Page } from "../page";
 import type { LoggedEvent } from "../chain";
@@ -71,7 +71,7 @@ export const devicesPage: Page = async (el, ctx) => {
 	<form class="search" data-testid="device-search"><input name="q" value="${q}" placeholder="device id, device key (0x…), owner or manager address, H3 cell" size="60"/><button>search</button>${q ? raw(`<a href="#/devices">clear</a>`) : ""}</form>
 	<div id="summary"></div>
 	<div id="map"></div>
-	<p class="legend">${["storage", "coverage", "compute"].map((k) => raw(`<span><i class="dot" style="background:${kindColor(k)}"></i>${k}</span>`))}<span><i class="dot hollow"></i>suspended</span><span><i class="dot" style="background:${STATUS_COLORS.retired}"></i>retired</span><span><i class="sq"></i>devices per resolution-7 cell</span></p>
+	<p class="legend">${KINDS.map((k) => raw(`<span><i class="dot" style="background:${kindColor(k)}"></i>${k}</span>`))}<span><i class="dot hollow"></i>suspended</span><span><i class="dot" style="background:${STATUS_COLORS.retired}"></i>retired</span><span><i class="sq"></i>devices per resolution-7 cell</span></p>
 	<div id="table"></div>`.html;
 	(el.querySelector("form.search") as HTMLFormElement).addEventListener("submit", (event) => {
 		event.preventDefault();
@@ -92,7 +92,7 @@ export const devicesPage: Page = async (el, ctx) => {
 		}
 		const count = (pred: (d: DeviceView) => boolean) => devices.filter(pred).length;
 		$("#summary").innerHTML = html`<p><b data-testid="device-count">${devices.length}</b> devices:
-			${["storage", "coverage", "compute"].map((k) => html`<span data-testid="kind-${k}">${count((d) => d.kind === k)}</span> ${k}, `)}
+			${KINDS.map((k) => html`<span data-testid="kind-${k}">${count((d) => d.kind === k)}</span> ${k}, `)}
 			<span data-testid="status-active">${count((d) => d.status === "active")}</span> active,
 			<span data-testid="status-suspended">${count((d) => d.status === "suspended")}</span> suspended,
 			<span data-testid="status-retired">${count((d) => d.status === "retired")}</span> retired.

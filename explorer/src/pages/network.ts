@@ -6,7 +6,7 @@ import { chart, type Series } from "../chart";
 import type { Page } from "../page";
 import { live } from "../page";
 import { dpn, dpnFloat, esc, html, num, pct, raw } from "../util";
-import { kindColor } from "../devices";
+import { KINDS, kindColor } from "../devices";
 
 /** Seconds per block on this chain (BABE's expected block time). */
 function blockSeconds(api: any): number {
@@ -40,8 +40,7 @@ function treasuryAccount(api: any): string | null {
 /** A `PerKind` value (a struct by kind, or a list in `DeviceKind::ALL` order) as kind → value. */
 export function perKind(json: any): Record<string, any> {
 	if (Array.isArray(json)) {
-		const kinds = ["storage", "coverage", "compute"];
-		return Object.fromEntries(json.map((v, i) => [kinds[i] ?? `kind${i}`, v]));
+		return Object.fromEntries(json.map((v, i) => [KINDS[i] ?? `kind${i}`, v]));
 	}
 	if (json && typeof json === "object") {
 		const inner = Object.keys(json).length === 1 && typeof Object.values(json)[0] === "object" ? Object.values(json)[0] : json;

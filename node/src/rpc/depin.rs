@@ -486,6 +486,7 @@ fn kind_name(kind: DeviceKind) -> String {
 		DeviceKind::Storage => "storage",
 		DeviceKind::Coverage => "coverage",
 		DeviceKind::Compute => "compute",
+		DeviceKind::Sensor => "sensor",
 	}
 	.into()
 }
@@ -495,8 +496,9 @@ fn parse_kind(kind: &str) -> Result<DeviceKind, ErrorObjectOwned> {
 		"storage" => Ok(DeviceKind::Storage),
 		"coverage" => Ok(DeviceKind::Coverage),
 		"compute" => Ok(DeviceKind::Compute),
+		"sensor" => Ok(DeviceKind::Sensor),
 		other => Err(invalid_params(format!(
-			"unknown device kind {other:?}: expected storage, coverage or compute"
+			"unknown device kind {other:?}: expected storage, coverage, compute or sensor"
 		))),
 	}
 }
@@ -995,6 +997,10 @@ mod tests {
 		assert_eq!(cell_string(raw), "891f1d48177ffff");
 		assert_eq!(parse_cell("891f1d48177ffff").ok(), Some(raw));
 		assert_eq!(parse_cell("0x891f1d48177ffff").ok(), Some(raw));
+		for kind in DeviceKind::ALL {
+			assert_eq!(parse_kind(&kind_name(kind)).ok(), Some(kind));
+		}
+		assert_eq!(kind_name(DeviceKind::Sensor), "sensor");
 	}
 
 	#[test]

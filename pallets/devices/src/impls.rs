@@ -92,7 +92,9 @@ impl<T: Config> Pallet<T> {
 	fn validate_capacity(kind: DeviceKind, capacity: u64) -> DispatchResult {
 		let valid = match kind {
 			DeviceKind::Storage | DeviceKind::Compute => capacity > 0,
-			DeviceKind::Coverage => capacity == 0,
+			// Nothing to declare: a hotspot's coverage and a sensor's readings are proven,
+			// not sized.
+			DeviceKind::Coverage | DeviceKind::Sensor => capacity == 0,
 		};
 		ensure!(valid, Error::<T>::InvalidCapacity);
 		Ok(())
@@ -502,8 +504,10 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::StillUnbonding
 		);
 		ensure!(!T::Rewards::has_unclaimed(id), Error::<T>::UnclaimedRewards);
-		// The proof kinds delete what they keep of it.
+		// The proof kinds delete what they keep of it, and may slash it first (an audit it left
+		// open): what is released is the deposit as it stands after them.
 		T::OnDeviceChange::before_change(id, DeviceChange::Remove);
+		let device = Devices::<T>::get(id).ok_or(Error::<T>::UnknownDevice)?;
 		let amount = T::Currency::release(
 			&HoldReason::DeviceDeposit.into(),
 			&device.owner,

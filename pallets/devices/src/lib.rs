@@ -357,8 +357,8 @@ pub mod pallet {
 		SameLocation,
 		/// The device moved too recently; wait `LocationChangeInterval` blocks between moves.
 		LocationChangeTooSoon,
-		/// Storage and compute devices must declare a capacity above zero; coverage devices
-		/// declare zero.
+		/// Storage and compute devices must declare a capacity above zero; coverage and sensor
+		/// devices declare zero.
 		InvalidCapacity,
 		/// The key is already registered to a device.
 		KeyAlreadyRegistered,

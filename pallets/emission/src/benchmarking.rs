@@ -17,7 +17,10 @@ fn device<T: Config>(index: u32, kind: DeviceKind) -> (T::AccountId, DeviceId) {
 	let mut raw = [7u8; 32];
 	raw[..4].copy_from_slice(&index.to_le_bytes());
 	let key = DeviceKey::Sr25519(sr25519::Public::from_raw(raw));
-	let capacity = if kind == DeviceKind::Coverage { 0 } else { 1 << 30 };
+	let capacity = match kind {
+		DeviceKind::Coverage | DeviceKind::Sensor => 0,
+		DeviceKind::Storage | DeviceKind::Compute => 1 << 30,
+	};
 	let id = T::Registry::register_benchmark_device(&owner, key, kind, capacity)
 		.expect("a benchmark device registers");
 	(owner, id)
@@ -27,12 +30,14 @@ fn device<T: Config>(index: u32, kind: DeviceKind) -> (T::AccountId, DeviceId) {
 /// pot funded for it.
 fn closed_epoch<T: Config>(epoch: EpochIndex, pool: BalanceOf<T>, points: u64, blocks: u32) {
 	let pools = PerKind([pool; DeviceKind::COUNT]);
+	// A pool per kind and the validators'.
+	let minted = pool.saturating_mul((DeviceKind::COUNT as u32).saturating_add(1).into());
 	Rewards::<T>::insert(
 		epoch,
 		EpochRewards {
 			points: PerKind([points; DeviceKind::COUNT]),
 			blocks,
-			emission: pool.saturating_mul(5u32.into()),
+			emission: minted.saturating_add(pool),
 			pools,
 			validators: pool,
 			treasury: Zero::zero(),
@@ -41,8 +46,7 @@ fn closed_epoch<T: Config>(epoch: EpochIndex, pool: BalanceOf<T>, points: u64, b
 			validators_paid: Zero::zero(),
 		},
 	);
-	T::Currency::mint_into(&Emission::<T>::pot(), pool.saturating_mul(4u32.into()))
-		.expect("the pot takes funds");
+	T::Currency::mint_into(&Emission::<T>::pot(), minted).expect("the pot takes funds");
 }
 
 fn a_large_reward<T: Config>() -> BalanceOf<T> {

@@ -10,7 +10,7 @@
 //!   [`AuthorReceipt`] (`pallet_authorship`'s event handler). When the epoch ends
 //!   ([`depin_proving::OnEpochEnd`]) its points are final.
 //! - **Closing an epoch** (O(1)): its emission is split by parameters into a pool per provider
-//!   category (storage, coverage, compute), one for the validators, and the rest for the
+//!   category (storage, coverage, compute, sensor), one for the validators, and the rest for the
 //!   treasury. The pools of categories that earned points, and the validators' pool, are minted
 //!   into the pallet's pot; the treasury's part is minted to the treasury. A category without
 //!   points in the epoch gets nothing minted.
@@ -74,8 +74,9 @@ pub mod pallet {
 	use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 	use sp_runtime::Perbill;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version: 2 since a fourth kind (sensor) grew every stored
+	/// `PerKind` ([`crate::migrations::V1ToV2`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	/// At most this many expired epochs are paid to the treasury per epoch end (more than one
 	/// only after governance shortens the claim window).

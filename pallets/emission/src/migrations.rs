@@ -2,7 +2,7 @@
 
 use crate::{pallet::*, types::*, BalanceOf};
 use alloc::{collections::BTreeMap, vec::Vec};
-use codec::{Decode, Encode};
+use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
@@ -11,7 +11,9 @@ use sp_runtime::traits::{Saturating, Zero};
 
 /// Version 0 to 1: lazy rewards. Version 0 kept a receipt per device and epoch
 /// (`Receipts`, `UsageCaps`, `UnpaidReceipts`), each claimed on its own; version 1 keeps one
-/// record per device ([`DeviceEarnings`]) whose balance one claim pays. See [`v1::Lazy`].
+/// record per device ([`DeviceEarnings`]) whose balance one claim pays. See [`v1::Lazy`]. It
+/// writes the closed epochs in version 1's layout (three kinds: [`v1::EpochRewardsV1`]), which
+/// [`V1ToV2`] then widens.
 pub type V0ToV1<T> =
 	VersionedMigration<0, 1, v1::Lazy<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
@@ -29,13 +31,117 @@ pub mod v1 {
 	/// Version 0's closed epoch: one `claimed` for devices and validators together.
 	#[derive(Clone, Copy, Encode, Decode)]
 	pub struct OldEpochRewards<Balance> {
-		pub points: PerKind<u64>,
+		pub points: PerKindV1<u64>,
 		pub blocks: u32,
 		pub emission: Balance,
-		pub pools: PerKind<Balance>,
+		pub pools: PerKindV1<Balance>,
 		pub validators: Balance,
 		pub treasury: Balance,
 		pub claimed: Balance,
+	}
+
+	/// The kinds of versions 0 and 1: storage, coverage, compute.
+	pub const KINDS_V1: usize = 3;
+
+	/// A [`PerKind`] of versions 0 and 1: an entry for each of the first [`KINDS_V1`] kinds of
+	/// [`DeviceKind::ALL`].
+	#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, Debug)]
+	pub struct PerKindV1<T>(pub [T; KINDS_V1]);
+
+	impl<T: Copy + Default> PerKindV1<T> {
+		/// The same values with an entry for every kind of today: the kinds added since hold
+		/// the default (zero).
+		pub fn widen(self) -> PerKind<T> {
+			PerKind::from_fn(|kind| self.0.get(kind.index()).copied().unwrap_or_default())
+		}
+
+		/// The entries of the first [`KINDS_V1`] kinds of `values` (the kinds added since are
+		/// dropped: the caller knows them to be zero).
+		pub fn narrow(values: &PerKind<T>) -> Self {
+			Self(core::array::from_fn(|i| values.0.get(i).copied().unwrap_or_default()))
+		}
+	}
+
+	/// [`Tally`] as versions 0 and 1 stored it.
+	#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, Debug)]
+	pub struct TallyV1 {
+		pub points: PerKindV1<u64>,
+		pub blocks: u32,
+	}
+
+	impl From<TallyV1> for Tally {
+		fn from(old: TallyV1) -> Self {
+			Self { points: old.points.widen(), blocks: old.blocks }
+		}
+	}
+
+	/// [`EpochRewards`] as version 1 stored it.
+	#[derive(Clone, Copy, Default, PartialEq, Eq, Encode, Decode, MaxEncodedLen, Debug)]
+	pub struct EpochRewardsV1<Balance> {
+		pub points: PerKindV1<u64>,
+		pub blocks: u32,
+		pub emission: Balance,
+		pub pools: PerKindV1<Balance>,
+		pub validators: Balance,
+		pub treasury: Balance,
+		pub settled_points: PerKindV1<u64>,
+		pub settled: PerKindV1<Balance>,
+		pub validators_paid: Balance,
+	}
+
+	impl<Balance: Copy + Default> From<EpochRewardsV1<Balance>> for EpochRewards<Balance> {
+		fn from(old: EpochRewardsV1<Balance>) -> Self {
+			Self {
+				points: old.points.widen(),
+				blocks: old.blocks,
+				emission: old.emission,
+				pools: old.pools.widen(),
+				validators: old.validators,
+				treasury: old.treasury,
+				settled_points: old.settled_points.widen(),
+				settled: old.settled.widen(),
+				validators_paid: old.validators_paid,
+			}
+		}
+	}
+
+	impl<Balance: Copy + Default> EpochRewardsV1<Balance> {
+		/// `rewards` in version 1's layout: only the kinds of version 1 (the others are zero
+		/// in books written by version 1's code).
+		pub fn narrow(rewards: &EpochRewards<Balance>) -> Self {
+			Self {
+				points: PerKindV1::narrow(&rewards.points),
+				blocks: rewards.blocks,
+				emission: rewards.emission,
+				pools: PerKindV1::narrow(&rewards.pools),
+				validators: rewards.validators,
+				treasury: rewards.treasury,
+				settled_points: PerKindV1::narrow(&rewards.settled_points),
+				settled: PerKindV1::narrow(&rewards.settled),
+				validators_paid: rewards.validators_paid,
+			}
+		}
+	}
+
+	/// The maps that hold [`PerKind`] values, typed as versions 0 and 1 stored them (their
+	/// storage names are the pallet's: an alias is named as its map).
+	pub mod layout {
+		use super::*;
+
+		/// `Tallies` in versions 0 and 1.
+		#[frame_support::storage_alias]
+		pub type Tallies<T: Config> =
+			StorageMap<Pallet<T>, Twox64Concat, EpochIndex, TallyV1, ValueQuery>;
+
+		/// `Rewards` in version 1.
+		#[frame_support::storage_alias]
+		pub type Rewards<T: Config> = StorageMap<
+			Pallet<T>,
+			Twox64Concat,
+			EpochIndex,
+			EpochRewardsV1<BalanceOf<T>>,
+			OptionQuery,
+		>;
 	}
 
 	#[frame_support::storage_alias]
@@ -85,17 +191,19 @@ pub mod v1 {
 			let current = CurrentEpoch::<T>::get();
 			let mut reads: u64 = 2;
 			let mut writes: u64 = 0;
+			// The books are kept with today's kinds while they are worked on, and written in
+			// version 1's layout.
 			let mut epochs: BTreeMap<EpochIndex, EpochRewards<BalanceOf<T>>> = BTreeMap::new();
-			Rewards::<T>::translate::<OldEpochRewards<BalanceOf<T>>, _>(|epoch, old| {
+			layout::Rewards::<T>::translate::<OldEpochRewards<BalanceOf<T>>, _>(|epoch, old| {
 				reads.saturating_inc();
 				let validators_paid = AuthorReceipts::<T>::iter_prefix_values(epoch)
 					.filter_map(|r| r.paid)
 					.fold(Zero::zero(), |sum: BalanceOf<T>, paid| sum.saturating_add(paid));
 				let new = EpochRewards {
-					points: old.points,
+					points: old.points.widen(),
 					blocks: old.blocks,
 					emission: old.emission,
-					pools: old.pools,
+					pools: old.pools.widen(),
 					validators: old.validators,
 					treasury: old.treasury,
 					settled_points: PerKind::default(),
@@ -196,7 +304,7 @@ pub mod v1 {
 			}
 
 			for (epoch, rewards) in epochs {
-				Rewards::<T>::insert(epoch, rewards);
+				layout::Rewards::<T>::insert(epoch, EpochRewardsV1::narrow(&rewards));
 				writes.saturating_inc();
 			}
 			for (device, record) in earnings {
@@ -213,10 +321,98 @@ pub mod v1 {
 			Ok(Vec::new())
 		}
 
+		/// The pallet's invariants are checked after [`V1ToV2`], once the books are in
+		/// today's layout.
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(_: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 			ensure!(Receipts::<T>::iter().next().is_none(), "receipts left");
 			ensure!(UsageCaps::<T>::iter().next().is_none(), "usage caps left");
+			ensure!(
+				layout::Rewards::<T>::iter().count() == layout::Rewards::<T>::iter_keys().count(),
+				"a closed epoch not in version 1's layout"
+			);
+			Ok(())
+		}
+	}
+}
+
+/// Version 1 to 2: a fourth device kind, [`DeviceKind::Sensor`]. A [`PerKind`] holds an entry
+/// per kind, so every stored one grows from three entries to four, the sensor's zero: the
+/// tally of the epoch in progress (`Tallies`) and the books of the closed epochs still in
+/// their claim window (`Rewards`). Nothing else stores one (a device's `Earnings` names its
+/// kind, whose encoding does not change: a new kind goes at the end). One pass over both in
+/// the upgrade block: about `ClaimWindow` + 1 entries (721 on the runtime), each a read and a
+/// write. See [`v2::AddSensor`].
+pub type V1ToV2<T> =
+	VersionedMigration<1, 2, v2::AddSensor<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+pub mod v2 {
+	use super::{
+		v1::{EpochRewardsV1, TallyV1},
+		*,
+	};
+
+	/// Widen every stored [`Tally`] and [`EpochRewards`] from version 1's three kinds to
+	/// today's, the sensor's entries zero: an epoch's books say the same, and no sensor device
+	/// had points, a pool or a settlement in it.
+	pub struct AddSensor<T>(core::marker::PhantomData<T>);
+
+	/// What the checks before the upgrade saw: every tally and every closed epoch, as
+	/// version 1 stored them.
+	#[cfg(feature = "try-runtime")]
+	type Seen<Balance> = (Vec<(EpochIndex, TallyV1)>, Vec<(EpochIndex, EpochRewardsV1<Balance>)>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for AddSensor<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut entries: u64 = 0;
+			Tallies::<T>::translate::<TallyV1, _>(|_, old| {
+				entries.saturating_inc();
+				Some(old.into())
+			});
+			Rewards::<T>::translate::<EpochRewardsV1<BalanceOf<T>>, _>(|_, old| {
+				entries.saturating_inc();
+				Some(old.into())
+			});
+			T::DbWeight::get().reads_writes(entries, entries)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			use super::v1::layout;
+			let tallies: Vec<_> = layout::Tallies::<T>::iter().collect();
+			let rewards: Vec<_> = layout::Rewards::<T>::iter().collect();
+			ensure!(
+				tallies.len() == layout::Tallies::<T>::iter_keys().count(),
+				"a tally not in version 1's layout"
+			);
+			ensure!(
+				rewards.len() == layout::Rewards::<T>::iter_keys().count(),
+				"a closed epoch not in version 1's layout"
+			);
+			Ok((tallies, rewards).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let (tallies, rewards) = Seen::<BalanceOf<T>>::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("the pre-upgrade books"))?;
+			ensure!(Tallies::<T>::iter().count() == tallies.len(), "a tally lost in the migration");
+			ensure!(
+				Rewards::<T>::iter().count() == rewards.len(),
+				"a closed epoch lost in the migration"
+			);
+			for (epoch, old) in tallies {
+				ensure!(
+					Tallies::<T>::try_get(epoch) == Ok(Tally::from(old)),
+					"a tally changed in the migration"
+				);
+			}
+			for (epoch, old) in rewards {
+				ensure!(
+					Rewards::<T>::get(epoch) == Some(EpochRewards::from(old)),
+					"a closed epoch changed in the migration"
+				);
+			}
 			Pallet::<T>::do_try_state()
 		}
 	}
@@ -249,7 +445,7 @@ mod tests {
 	}
 
 	/// Version 0's books: epoch 0 (B and validator 1 paid, A not), epoch 1 (A not paid), and
-	/// A's points in epoch 2, in progress.
+	/// A's points in epoch 2, in progress; upgraded as the runtime does, to version 1 then 2.
 	#[test]
 	fn receipts_become_each_devices_earnings() {
 		build().execute_with(|| {
@@ -257,10 +453,10 @@ mod tests {
 			CurrentEpoch::<Test>::put(2);
 			let old =
 				|points: [u64; 3], pools: [Balance; 3], validators, claimed| OldEpochRewards {
-					points: PerKind(points),
+					points: PerKindV1(points),
 					blocks: 4,
 					emission: 10_000,
-					pools: PerKind(pools),
+					pools: PerKindV1(pools),
 					validators,
 					treasury: 1_000,
 					claimed,
@@ -280,7 +476,7 @@ mod tests {
 			UnpaidReceipts::<Test>::insert(STORAGE_A, 3);
 			AuthorReceipts::<Test>::insert(0, VAL_1, AuthorReceipt { blocks: 3, paid: Some(750) });
 			AuthorReceipts::<Test>::insert(0, VAL_2, AuthorReceipt { blocks: 1, paid: None });
-			Tallies::<Test>::insert(2, Tally { points: PerKind([5, 0, 0]), blocks: 0 });
+			layout::Tallies::<Test>::insert(2, TallyV1 { points: PerKindV1([5, 0, 0]), blocks: 0 });
 
 			V0ToV1::<Test>::on_runtime_upgrade();
 
@@ -288,11 +484,23 @@ mod tests {
 			assert_eq!(Receipts::<Test>::iter().count(), 0);
 			assert_eq!(UsageCaps::<Test>::iter().count(), 0);
 			assert_eq!(UnpaidReceipts::<Test>::iter().count(), 0);
-			let epoch0 = Rewards::<Test>::get(0).unwrap();
-			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0]));
-			assert_eq!(epoch0.settled_points, PerKind([4, 0, 0]));
+			// Version 1's layout: three kinds.
+			let epoch0 = layout::Rewards::<Test>::get(0).unwrap();
+			assert_eq!(epoch0.settled, PerKindV1([4_000, 0, 0]));
+			assert_eq!(epoch0.settled_points, PerKindV1([4, 0, 0]));
 			assert_eq!(epoch0.validators_paid, 750);
-			assert_eq!(Rewards::<Test>::get(1).unwrap().settled, PerKind([4_000, 0, 0]));
+			assert_eq!(layout::Rewards::<Test>::get(1).unwrap().settled, PerKindV1([4_000, 0, 0]));
+
+			V1ToV2::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
+			let epoch0 = Rewards::<Test>::get(0).unwrap();
+			assert_eq!(epoch0.points, PerKind([4, 5, 2, 0]));
+			assert_eq!(epoch0.pools, PerKind([4_000, 2_500, 1_500, 0]));
+			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0, 0]));
+			assert_eq!(epoch0.settled_points, PerKind([4, 0, 0, 0]));
+			assert_eq!(Rewards::<Test>::get(1).unwrap().settled, PerKind([4_000, 0, 0, 0]));
+			assert_eq!(Tallies::<Test>::get(2), Tally { points: PerKind([5, 0, 0, 0]), blocks: 0 });
 			let a = DeviceEarnings::<Test>::get(STORAGE_A).unwrap();
 			assert_eq!(a.accrued, 7_000);
 			assert_eq!(
@@ -310,9 +518,10 @@ mod tests {
 			assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A));
 			assert_eq!(balance(ALICE) - alice, 7_000);
 
-			// Run again, nothing changes: the migration is versioned.
+			// Run again, nothing changes: the migrations are versioned.
 			let before = DeviceEarnings::<Test>::iter().collect::<Vec<_>>();
 			V0ToV1::<Test>::on_runtime_upgrade();
+			V1ToV2::<Test>::on_runtime_upgrade();
 			assert_eq!(DeviceEarnings::<Test>::iter().collect::<Vec<_>>(), before);
 		});
 	}
@@ -330,10 +539,10 @@ mod tests {
 			old::Rewards::<Test>::insert(
 				0,
 				OldEpochRewards {
-					points: PerKind([4, 0, 0]),
+					points: PerKindV1([4, 0, 0]),
 					blocks: 0,
 					emission: 10_000,
-					pools: PerKind([4_000, 0, 0]),
+					pools: PerKindV1([4_000, 0, 0]),
 					validators: 0,
 					treasury: 1_000,
 					claimed: 4_000,
@@ -347,9 +556,11 @@ mod tests {
 			Receipts::<Test>::insert(0, UNKNOWN, paid(1, Some(1_000)));
 
 			V0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(layout::Rewards::<Test>::get(0).unwrap().settled, PerKindV1([4_000, 0, 0]));
+			V1ToV2::<Test>::on_runtime_upgrade();
 
 			let epoch0 = Rewards::<Test>::get(0).unwrap();
-			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0]));
+			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0, 0]));
 			assert_eq!(epoch0.unclaimed(), 0, "nothing left for the treasury");
 			assert!(!DeviceEarnings::<Test>::contains_key(UNKNOWN));
 			let a = DeviceEarnings::<Test>::get(STORAGE_A).unwrap();
@@ -359,5 +570,88 @@ mod tests {
 			);
 			Pallet::<Test>::do_try_state().unwrap();
 		});
+	}
+
+	/// Version 1's books of a closed epoch (one device of each kind paid or not, validators)
+	/// and the epoch in progress's tally, each widened to today's kinds: the books say the
+	/// same, the sensor's entries are zero, and claims pay what they would have paid.
+	#[test]
+	fn v2_gives_the_sensor_a_zero_entry_in_every_tally_and_book() {
+		build_and_execute(|| {
+			prove(STORAGE_A, DeviceKind::Storage, 3);
+			prove(COVERAGE, DeviceKind::Coverage, 5);
+			prove(COMPUTE, DeviceKind::Compute, 2);
+			author(VAL_1, 2);
+			assert_eq!(end_epoch(), 0);
+			assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), STORAGE_A));
+			prove(STORAGE_B, DeviceKind::Storage, 4);
+			author(VAL_2, 1);
+			let rewards = Rewards::<Test>::iter().collect::<Vec<_>>();
+			let tallies = Tallies::<Test>::iter().collect::<Vec<_>>();
+			assert_eq!((rewards.len(), tallies.len()), (1, 1));
+
+			// The chain as version 1 left it: three kinds in every stored `PerKind`.
+			for (epoch, books) in &rewards {
+				layout::Rewards::<Test>::insert(epoch, EpochRewardsV1::narrow(books));
+			}
+			for (epoch, tally) in &tallies {
+				let old =
+					TallyV1 { points: PerKindV1::narrow(&tally.points), blocks: tally.blocks };
+				layout::Tallies::<Test>::insert(epoch, old);
+			}
+			StorageVersion::new(1).put::<Pallet<Test>>();
+			// Today's code cannot read them.
+			assert_eq!(Rewards::<Test>::get(0), None);
+			assert_eq!(Tallies::<Test>::get(1), Tally::default());
+
+			// With its pre- and post-upgrade checks where they are built.
+			#[cfg(feature = "try-runtime")]
+			assert_ok!(V1ToV2::<Test>::try_on_runtime_upgrade(true));
+			#[cfg(not(feature = "try-runtime"))]
+			V1ToV2::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
+			assert_eq!(Rewards::<Test>::iter().collect::<Vec<_>>(), rewards);
+			assert_eq!(Tallies::<Test>::iter().collect::<Vec<_>>(), tallies);
+			let epoch0 = Rewards::<Test>::get(0).unwrap();
+			assert_eq!(epoch0.points, PerKind([3, 5, 2, 0]));
+			assert_eq!(epoch0.pools, PerKind([4_000, 2_500, 1_500, 0]));
+			assert_eq!(epoch0.settled, PerKind([4_000, 0, 0, 0]));
+			assert_eq!(Tallies::<Test>::get(1), Tally { points: PerKind([4, 0, 0, 0]), blocks: 1 });
+			Pallet::<Test>::do_try_state().unwrap();
+
+			// The unsettled devices and the validator are paid what the books promised.
+			let (alice, charlie, validator) = (balance(ALICE), balance(CHARLIE), balance(VAL_1));
+			assert_ok!(Emission::claim(RuntimeOrigin::signed(ALICE), COVERAGE));
+			assert_ok!(Emission::claim(RuntimeOrigin::signed(CHARLIE), COMPUTE));
+			assert_ok!(Emission::claim_validator(RuntimeOrigin::signed(VAL_1), 0));
+			assert_eq!(balance(ALICE) - alice, 2_500);
+			assert_eq!(balance(CHARLIE) - charlie, 1_500);
+			assert_eq!(balance(VAL_1) - validator, 1_000);
+
+			// Run again: nothing changes (the version is already 2).
+			let before = Rewards::<Test>::iter().collect::<Vec<_>>();
+			let weight = V1ToV2::<Test>::on_runtime_upgrade();
+			let db = <<Test as frame_system::Config>::DbWeight as Get<
+				frame_support::weights::RuntimeDbWeight,
+			>>::get();
+			assert_eq!(weight, db.reads(1));
+			assert_eq!(Rewards::<Test>::iter().collect::<Vec<_>>(), before);
+		});
+	}
+
+	/// The layouts of version 1 keep their three entries, in the order of `DeviceKind::ALL`,
+	/// and widening puts the kinds added since at zero.
+	#[test]
+	fn a_version_1_per_kind_widens_to_every_kind_of_today() {
+		let old = PerKindV1([7u64, 8, 9]);
+		assert_eq!(old.encode().len(), 3 * 8);
+		let new = old.widen();
+		assert_eq!(new.get(DeviceKind::Storage), 7);
+		assert_eq!(new.get(DeviceKind::Coverage), 8);
+		assert_eq!(new.get(DeviceKind::Compute), 9);
+		assert_eq!(new.get(DeviceKind::Sensor), 0);
+		assert_eq!(new.encode().len(), DeviceKind::COUNT * 8);
+		assert_eq!(PerKindV1::narrow(&new), old);
 	}
 }

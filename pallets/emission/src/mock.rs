@@ -86,6 +86,8 @@ parameter_types! {
 	pub static StorageShare: Perbill = Perbill::from_percent(40);
 	pub static CoverageShare: Perbill = Perbill::from_percent(25);
 	pub static ComputeShare: Perbill = Perbill::from_percent(15);
+	/// None by default, as in the runtime until the sensor pallet comes.
+	pub static SensorShare: Perbill = Perbill::zero();
 	pub static ValidatorShare: Perbill = Perbill::from_percent(10);
 	pub static ClaimWindow: EpochIndex = 3;
 	pub static BurnSlashed: bool = false;
@@ -102,7 +104,7 @@ impl frame_support::traits::Contains<DeviceKind> for UsageCapped {
 	}
 }
 
-/// The three kinds' shares, each a parameter a test may change.
+/// The kinds' shares, each a parameter a test may change.
 pub struct Shares;
 
 impl crate::PoolShares for Shares {
@@ -111,6 +113,7 @@ impl crate::PoolShares for Shares {
 			DeviceKind::Storage => StorageShare::get(),
 			DeviceKind::Coverage => CoverageShare::get(),
 			DeviceKind::Compute => ComputeShare::get(),
+			DeviceKind::Sensor => SensorShare::get(),
 		}
 	}
 }
@@ -149,6 +152,8 @@ pub const STORAGE_B: DeviceId = 1;
 pub const COVERAGE: DeviceId = 2;
 /// Charlie's compute device.
 pub const COMPUTE: DeviceId = 3;
+/// Bob's sensor device.
+pub const SENSOR: DeviceId = 4;
 /// No such device.
 pub const UNKNOWN: DeviceId = 42;
 
@@ -180,6 +185,7 @@ pub fn build() -> sp_io::TestExternalities {
 			(BOB, key(2), DeviceKind::Storage, berlin(), 64 * 1024),
 			(ALICE, key(3), DeviceKind::Coverage, berlin(), 0),
 			(CHARLIE, key(4), DeviceKind::Compute, berlin(), 8),
+			(BOB, key(5), DeviceKind::Sensor, berlin(), 0),
 		],
 	}
 	.assimilate_storage(&mut storage)

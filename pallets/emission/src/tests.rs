@@ -47,7 +47,7 @@ fn an_ended_epoch_is_split_by_the_shares_and_minted() {
 		a_busy_epoch();
 		// 10 blocks of 1,000: 40 % storage, 25 % coverage, 15 % compute, 10 % validators,
 		// the remaining 10 % to the treasury.
-		let pools = PerKind([4_000, 2_500, 1_500]);
+		let pools = PerKind([4_000, 2_500, 1_500, 0]);
 		assert_eq!(
 			last_event(),
 			Event::EpochRewarded {
@@ -65,7 +65,7 @@ fn an_ended_epoch_is_split_by_the_shares_and_minted() {
 		assert_eq!(CurrentEpoch::<Test>::get(), 1);
 		assert!(!Tallies::<Test>::contains_key(0));
 		let rewards = Rewards::<Test>::get(0).unwrap();
-		assert_eq!(rewards.points, PerKind([4, 5, 2]));
+		assert_eq!(rewards.points, PerKind([4, 5, 2, 0]));
 		assert_eq!(
 			(rewards.blocks, rewards.settled, rewards.validators_paid),
 			(4, PerKind::default(), 0)
@@ -86,7 +86,7 @@ fn categories_without_points_and_epochs_without_blocks_get_nothing_minted() {
 				epoch: 0,
 				emission: 10_000,
 				minted: 5_000,
-				pools: PerKind([4_000, 0, 0]),
+				pools: PerKind([4_000, 0, 0, 0]),
 				validators: 0,
 				treasury: 1_000
 			}
@@ -118,7 +118,7 @@ fn issuance_never_passes_the_supply_cap() {
 		// The epoch was scheduled 10,000 but only 2,500 fit under the cap, split as usual.
 		let rewards = Rewards::<Test>::get(0).unwrap();
 		assert_eq!(rewards.emission, 2_500);
-		assert_eq!(rewards.pools, PerKind([1_000, 625, 375]));
+		assert_eq!(rewards.pools, PerKind([1_000, 625, 375, 0]));
 		assert_eq!((rewards.validators, rewards.treasury), (250, 250));
 		assert_eq!(Balances::total_issuance(), cap);
 		// At the cap nothing more is minted, work or not.
@@ -146,8 +146,40 @@ fn shares_above_a_hundred_percent_are_served_in_order() {
 		CoverageShare::set(Perbill::from_percent(30));
 		a_busy_epoch();
 		let rewards = Rewards::<Test>::get(0).unwrap();
-		assert_eq!(rewards.pools, PerKind([8_000, 2_000, 0]));
+		assert_eq!(rewards.pools, PerKind([8_000, 2_000, 0, 0]));
 		assert_eq!((rewards.validators, rewards.treasury), (0, 0));
+	});
+}
+
+#[test]
+fn sensor_devices_share_the_sensor_pool_once_it_has_a_share() {
+	build_and_execute(|| {
+		// No share (the runtime's default): a sensor's points earn nothing, and nothing is
+		// minted for them.
+		prove(SENSOR, DeviceKind::Sensor, 6);
+		author(VAL_1, 1);
+		end_epoch();
+		let rewards = Rewards::<Test>::get(0).unwrap();
+		assert_eq!(rewards.points, PerKind([0, 0, 0, 6]));
+		assert_eq!(rewards.pools, PerKind::default());
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), SENSOR));
+		assert_eq!(last_event(), Event::RewardClaimed { device: SENSOR, owner: BOB, amount: 0 });
+
+		// A tenth of the emission, taken from coverage's share.
+		SensorShare::set(Perbill::from_percent(10));
+		CoverageShare::set(Perbill::from_percent(15));
+		prove(SENSOR, DeviceKind::Sensor, 3);
+		prove(COVERAGE, DeviceKind::Coverage, 1);
+		end_epoch();
+		let rewards = Rewards::<Test>::get(1).unwrap();
+		assert_eq!(rewards.points, PerKind([0, 1, 0, 3]));
+		assert_eq!(rewards.pools, PerKind([0, 1_500, 0, 1_000]));
+		let bob = balance(BOB);
+		assert_ok!(Emission::claim(RuntimeOrigin::signed(BOB), SENSOR));
+		assert_eq!(balance(BOB) - bob, 1_000);
+		assert_eq!(Rewards::<Test>::get(1).unwrap().settled, PerKind([0, 0, 0, 1_000]));
+		SensorShare::set(Perbill::zero());
+		CoverageShare::set(Perbill::from_percent(25));
 	});
 }
 
@@ -196,7 +228,7 @@ fn providers_and_validators_claim_their_pro_rata_rewards() {
 		// Everything minted for claims has been paid: the pot is back to its deposit.
 		assert_eq!(pot_balance(), ED);
 		let rewards = Rewards::<Test>::get(0).unwrap();
-		assert_eq!(rewards.settled, PerKind([4_000, 2_500, 1_500]));
+		assert_eq!(rewards.settled, PerKind([4_000, 2_500, 1_500, 0]));
 		assert_eq!(rewards.settled_points, rewards.points);
 		assert_eq!(rewards.validators_paid, 1_000);
 		assert_eq!(earnings(STORAGE_A), (0, vec![(0, 3_000, Settlement::Paid)]));
@@ -937,7 +969,8 @@ fn a_claim_the_pools_cannot_cover_is_refused_and_changes_nothing() {
 		// Books that say nearly everything was paid already.
 		Rewards::<Test>::mutate(0, |r| {
 			let r = r.as_mut().unwrap();
-			r.settled = PerKind::from_fn(|kind| r.pools.get(kind) - 1);
+			// (A kind without a pool, sensor here, has nothing to pay.)
+			r.settled = PerKind::from_fn(|kind| r.pools.get(kind).saturating_sub(1));
 			r.validators_paid = r.validators - 1;
 		});
 		assert_noop!(
@@ -1020,7 +1053,7 @@ fn try_state_catches_broken_books() {
 			Emission::do_try_state(),
 			Err("devices' points do not add up to the epoch's tally".into())
 		);
-		Tallies::<Test>::mutate(1, |t| t.points = PerKind([1, 0, 0]));
+		Tallies::<Test>::mutate(1, |t| t.points = PerKind([1, 0, 0, 0]));
 
 		// A kind paid more than its pool, or more points settled than earned.
 		assert_ok!(Emission::do_try_state());

@@ -125,12 +125,15 @@ pub enum DeviceKind {
 	Coverage,
 	/// Runs compute workloads; capacity in compute units.
 	Compute,
+	/// Attests batches of sensor readings (weather, vehicle, map, energy meter); capacity
+	/// unused (0).
+	Sensor,
 }
 
 impl DeviceKind {
 	/// Every kind, in the order of their reward pools. A new kind is added here (and as a
 	/// variant above); everything sized by kinds follows from it.
-	pub const ALL: [DeviceKind; 3] = [Self::Storage, Self::Coverage, Self::Compute];
+	pub const ALL: [DeviceKind; 4] = [Self::Storage, Self::Coverage, Self::Compute, Self::Sensor];
 
 	/// The number of kinds.
 	pub const COUNT: usize = Self::ALL.len();
@@ -141,6 +144,7 @@ impl DeviceKind {
 			Self::Storage => 0,
 			Self::Coverage => 1,
 			Self::Compute => 2,
+			Self::Sensor => 3,
 		}
 	}
 }
@@ -216,7 +220,8 @@ pub struct Device<AccountId, Balance, BlockNumber> {
 	pub kind: DeviceKind,
 	/// Where the device is.
 	pub location: H3Cell,
-	/// Declared capacity: bytes for storage, compute units for compute, 0 for coverage.
+	/// Declared capacity: bytes for storage, compute units for compute, 0 for coverage and
+	/// sensor.
 	pub capacity: u64,
 	/// Descriptive data.
 	pub metadata: DeviceMetadata,
@@ -376,6 +381,17 @@ mod tests {
 		for (i, kind) in DeviceKind::ALL.iter().enumerate() {
 			assert_eq!(kind.index(), i);
 		}
-		assert_eq!(DeviceKind::COUNT, 3);
+		assert_eq!(DeviceKind::COUNT, 4);
+	}
+
+	/// A new kind goes at the end: the encoding of every kind already stored stays the same.
+	#[test]
+	fn a_kind_encodes_as_its_index() {
+		for kind in DeviceKind::ALL {
+			assert_eq!(kind.encode(), alloc::vec![kind.index() as u8]);
+			assert_eq!(DeviceKind::decode(&mut &kind.encode()[..]), Ok(kind));
+		}
+		assert_eq!(DeviceKind::Sensor.encode(), alloc::vec![3]);
+		assert!(DeviceKind::decode(&mut &[4u8][..]).is_err());
 	}
 }

@@ -15,7 +15,9 @@
 //! A cell on one of the 12 pentagon base cells cannot take the deleted direction 1 (the K
 //! axis) as its first non-zero digit. [`H3Cell::new`] checks all of this, so a stored cell is
 //! always a real cell, and [`H3Cell::parent`] coarsens one by replacing its finest digits.
+//! [`H3Cell::grid_distance`] and [`H3Cell::disk`] work in the flat grid of one base cell.
 
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
@@ -37,6 +39,10 @@ const DIGIT_MASK: u64 = 0b111;
 const UNUSED_DIGIT: u64 = 7;
 /// The deleted direction of pentagons (the K axis).
 const K_AXIS: u64 = 1;
+/// The largest radius [`H3Cell::disk`] accepts. A disk of radius `k` holds 3k(k+1)+1 cells
+/// (37 at 3), and each costs a few integer steps per resolution, so the bound keeps the
+/// cost of an on-chain call small and known in advance.
+pub const MAX_DISK_K: u32 = 3;
 
 /// Why a 64-bit word is not an H3 cell.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,6 +162,92 @@ impl H3Cell {
 		u32::try_from(far).ok()
 	}
 
+	/// Every cell at this cell's resolution within `k` grid steps of it (itself included),
+	/// sorted by raw index, without duplicates, and **only those in the same base cell**: the
+	/// disk is taken in the flat grid of this cell's base cell (the one
+	/// [`H3Cell::grid_distance`] measures in), so a cell near the edge of its base cell gets
+	/// fewer neighbours than the full 3k(k+1)+1, the ones across the edge being left out.
+	/// Every returned cell `c` has `self.grid_distance(c) <= Some(k)`.
+	///
+	/// `None` when `k` is above [`MAX_DISK_K`], or when the cell lies in a pentagon base cell,
+	/// whose grid is not flat (as for [`H3Cell::grid_distance`]).
+	pub fn disk(self, k: u32) -> Option<Vec<Self>> {
+		let base_cell = self.base_cell();
+		if k > MAX_DISK_K || PENTAGON_BASE_CELLS.contains(&u64::from(base_cell)) {
+			return None;
+		}
+		let radius = i64::from(k);
+		let centre = self.local_ijk();
+		// 37 at the largest radius; small enough to reserve once.
+		let mut cells = Vec::with_capacity(
+			usize::try_from(radius.saturating_mul(radius.saturating_add(1)).saturating_mul(3))
+				.unwrap_or(0)
+				.saturating_add(1),
+		);
+		// Every offset within the radius is (a, b, 0) for some a and b in -k..=k, once each
+		// (two such offsets differ along i and j only, so never by the same amount on all
+		// three axes); the ones in the corners of that square are further away and skipped.
+		for a in radius.saturating_neg()..=radius {
+			for b in radius.saturating_neg()..=radius {
+				let offset = normalize([a, b, 0])?;
+				if offset.iter().any(|c| *c > radius) {
+					continue;
+				}
+				let target = [centre[0].checked_add(a)?, centre[1].checked_add(b)?, centre[2]];
+				if let Some(cell) = Self::from_local_ijk(base_cell, self.resolution(), target) {
+					cells.push(cell);
+				}
+			}
+		}
+		// Distinct offsets give distinct cells; sorting gives callers a canonical order, and
+		// dedup costs nothing on a sorted list of at most 37.
+		cells.sort_unstable();
+		cells.dedup();
+		Some(cells)
+	}
+
+	/// The cell of `base_cell` at `resolution` whose centre is at `ijk` in the base cell's
+	/// grid: the inverse of [`H3Cell::local_ijk`], H3's `localIjkToCell` kept within one base
+	/// cell. From the finest resolution up, each step finds the parent whose aperture-7
+	/// rosette holds the position (the inverse scaling, rounded to the nearest grid point),
+	/// and the digit is the direction from the parent's scaled centre to the position.
+	/// `None` when the position lies outside the base cell (coarsening does not end at the
+	/// base cell's centre), or when the result is not a valid cell.
+	fn from_local_ijk(base_cell: u8, resolution: u8, ijk: [i64; 3]) -> Option<Self> {
+		let mut ijk = normalize(ijk)?;
+		let mut raw = (MODE_CELL << MODE_OFFSET)
+			| (u64::from(resolution) << RESOLUTION_OFFSET)
+			| (u64::from(base_cell) << BASE_CELL_OFFSET);
+		for position in (1..=MAX_RESOLUTION).rev() {
+			let digit = if position > resolution {
+				UNUSED_DIGIT
+			} else {
+				// `local_ijk` scaled counter-clockwise into odd resolutions, clockwise into even
+				// ones; undo the same step.
+				let (parent, scaled) = if position % 2 == 1 {
+					let parent = up_ap7_ccw(ijk)?;
+					(parent, down_ap7_ccw(parent))
+				} else {
+					let parent = up_ap7_cw(ijk)?;
+					(parent, down_ap7_cw(parent))
+				};
+				let step = normalize([
+					ijk[0].checked_sub(scaled[0])?,
+					ijk[1].checked_sub(scaled[1])?,
+					ijk[2].checked_sub(scaled[2])?,
+				])?;
+				ijk = parent;
+				digit_of_unit_vector(step)?
+			};
+			raw |= digit << Self::digit_shift(position);
+		}
+		if ijk != [0, 0, 0] {
+			return None;
+		}
+		// Always valid on a hexagon base cell; validating keeps the type's promise anyway.
+		Self::new(raw).ok()
+	}
+
 	/// The cell's centre in the IJK coordinates of its base cell's grid at the cell's own
 	/// resolution: from the base cell's centre, each digit scales the position by one aperture-7
 	/// step (turning counter-clockwise on odd, "class III" resolutions and clockwise on even
@@ -197,6 +289,12 @@ fn unit_vector(digit: u64) -> [i64; 3] {
 	[bit(2), bit(1), bit(0)]
 }
 
+/// The digit whose [`unit_vector`] is `step` (normalised), or `None` when `step` is not one
+/// of the seven (centre and six neighbours).
+fn digit_of_unit_vector(step: [i64; 3]) -> Option<u64> {
+	(0..UNUSED_DIGIT).find(|digit| unit_vector(*digit) == step)
+}
+
 /// IJK coordinates with no negative component and at least one zero: the unique
 /// representative of a position (i, j and k are three axes 120° apart, so adding the same
 /// amount to all three moves nothing). `None` on overflow, which valid cells never reach.
@@ -222,6 +320,36 @@ fn down_ap7_cw([i, j, k]: [i64; 3]) -> [i64; 3] {
 	// i' = 3i + k, j' = 3j + i, k' = 3k + j
 	let out = [thrice_plus(i, k), thrice_plus(j, i), thrice_plus(k, j)];
 	normalize(out).unwrap_or(out)
+}
+
+/// `n / 7` rounded to the nearest integer. H3 rounds with floating point (`lround`, half away
+/// from zero), but a multiple of 1/7 is never exactly half-way between two integers, so
+/// `floor((n + 3) / 7)` gives the same result with integers.
+fn round_sevenths(n: i64) -> Option<i64> {
+	n.checked_add(3)?.checked_div_euclid(7)
+}
+
+/// The inverse of [`down_ap7_ccw`] (H3's `_upAp7`): the centre of the cell one resolution
+/// coarser whose aperture-7 rosette holds `ijk`. With the coordinates as (i − k, j − k), the
+/// exact inverse is ((3i − j) / 7, (i + 2j) / 7), rounded to the nearest grid point.
+fn up_ap7_ccw([i, j, k]: [i64; 3]) -> Option<[i64; 3]> {
+	let (i, j) = (i.checked_sub(k)?, j.checked_sub(k)?);
+	normalize([
+		round_sevenths(i.checked_mul(3)?.checked_sub(j)?)?,
+		round_sevenths(i.checked_add(j.checked_mul(2)?)?)?,
+		0,
+	])
+}
+
+/// The inverse of [`down_ap7_cw`] (H3's `_upAp7r`): as [`up_ap7_ccw`], with the exact inverse
+/// ((2i + j) / 7, (3j − i) / 7).
+fn up_ap7_cw([i, j, k]: [i64; 3]) -> Option<[i64; 3]> {
+	let (i, j) = (i.checked_sub(k)?, j.checked_sub(k)?);
+	normalize([
+		round_sevenths(i.checked_mul(2)?.checked_add(j)?)?,
+		round_sevenths(j.checked_mul(3)?.checked_sub(i)?)?,
+		0,
+	])
 }
 
 #[cfg(test)]
@@ -361,5 +489,112 @@ mod tests {
 		let pentagon = H3Cell::new(pentagon).unwrap();
 		assert_eq!(pentagon.grid_distance(pentagon), None);
 		assert_eq!(berlin.grid_distance(berlin), Some(0));
+	}
+
+	/// h3o's disk of radius `k` around `origin`, kept to `origin`'s base cell, as raw indexes.
+	fn reference_disk(origin: h3o::CellIndex, k: u32) -> std::collections::BTreeSet<u64> {
+		origin
+			.grid_disk::<Vec<_>>(k)
+			.into_iter()
+			.filter(|cell| cell.base_cell() == origin.base_cell())
+			.map(u64::from)
+			.collect()
+	}
+
+	#[test]
+	fn local_ijk_round_trips() {
+		// Every cell near the cities, at every resolution, comes back from its coordinates.
+		for (lat, lng) in [(52.52, 13.405), (40.71, -74.01), (-33.87, 151.21)] {
+			for resolution in 0..=MAX_RESOLUTION {
+				let origin = h3o::CellIndex::try_from(cell_at(lat, lng, resolution)).unwrap();
+				for other in origin.grid_disk::<Vec<_>>(2) {
+					let cell = H3Cell::new(u64::from(other)).unwrap();
+					let back = H3Cell::from_local_ijk(
+						cell.base_cell(),
+						cell.resolution(),
+						cell.local_ijk(),
+					);
+					assert_eq!(back, Some(cell), "{other}");
+				}
+			}
+		}
+	}
+
+	#[test]
+	fn disk_matches_the_reference_implementation() {
+		let mut compared = 0;
+		for (lat, lng) in [(52.52, 13.405), (40.71, -74.01), (-33.87, 151.21)] {
+			for resolution in [0u8, 1, 5, 7, 9, 12, 15] {
+				let origin = h3o::CellIndex::try_from(cell_at(lat, lng, resolution)).unwrap();
+				// The origin and its neighbours, so that some sit off their parents' centres.
+				for centre in origin.grid_disk::<Vec<_>>(1) {
+					let ours = H3Cell::new(u64::from(centre)).unwrap();
+					if centre.base_cell().is_pentagon() {
+						// At coarse resolutions a neighbour may be a pentagon base cell.
+						assert_eq!(ours.disk(1), None);
+						continue;
+					}
+					for k in 0..=MAX_DISK_K {
+						let disk = ours.disk(k).unwrap();
+						let raw: std::collections::BTreeSet<u64> =
+							disk.iter().map(|cell| cell.raw()).collect();
+						assert_eq!(raw.len(), disk.len(), "duplicates around {centre}");
+						assert!(disk.windows(2).all(|w| w[0] < w[1]), "unsorted around {centre}");
+						assert_eq!(raw, reference_disk(centre, k), "{centre}, k = {k}");
+						for cell in &disk {
+							let distance = ours.grid_distance(*cell).unwrap();
+							assert!(distance <= k, "{centre} → {cell:?}");
+						}
+						compared += 1;
+					}
+				}
+			}
+		}
+		assert!(compared > 200, "{compared}");
+	}
+
+	#[test]
+	fn disk_edge_cases() {
+		let berlin = H3Cell::new(cell_at(52.52, 13.405, 9)).unwrap();
+		assert_eq!(berlin.disk(0), Some(vec![berlin]));
+		assert_eq!(berlin.disk(1).unwrap().len(), 7);
+		assert_eq!(berlin.disk(MAX_DISK_K).unwrap().len(), 37);
+		assert_eq!(berlin.disk(MAX_DISK_K + 1), None);
+		assert_eq!(berlin.disk(u32::MAX), None);
+		// Pentagon base cells, and hexagon cells inside them, have no flat disk.
+		let pentagon = u64::from(Resolution::Five.pentagons().next().unwrap());
+		let pentagon = H3Cell::new(pentagon).unwrap();
+		assert_eq!(pentagon.disk(0), None);
+		let beside = h3o::CellIndex::try_from(pentagon.raw()).unwrap().grid_disk::<Vec<_>>(1);
+		for cell in beside {
+			let cell = H3Cell::new(u64::from(cell)).unwrap();
+			if cell.base_cell() == pentagon.base_cell() {
+				assert_eq!(cell.disk(1), None);
+			}
+		}
+		// A base cell's corner cell has fewer neighbours of its own base cell.
+		let neighbours = |cell: h3o::CellIndex| cell.grid_disk::<Vec<_>>(1);
+		let around = h3o::CellIndex::try_from(cell_at(52.52, 13.405, 5)).unwrap();
+		let mut edges = 0;
+		for origin in around.grid_disk::<Vec<_>>(40) {
+			let cell = H3Cell::new(u64::from(origin)).unwrap();
+			if PENTAGON_BASE_CELLS.contains(&u64::from(cell.base_cell()))
+				|| neighbours(origin).iter().all(|n| n.base_cell() == origin.base_cell())
+			{
+				continue;
+			}
+			let disk = cell.disk(1).unwrap();
+			assert!(disk.len() < 7, "{origin}");
+			assert!(disk.contains(&cell));
+			let raw: std::collections::BTreeSet<u64> = disk.iter().map(|c| c.raw()).collect();
+			assert_eq!(raw, reference_disk(origin, 1), "{origin}");
+			for k in 2..=MAX_DISK_K {
+				let raw: std::collections::BTreeSet<u64> =
+					cell.disk(k).unwrap().iter().map(|c| c.raw()).collect();
+				assert_eq!(raw, reference_disk(origin, k), "{origin}, k = {k}");
+			}
+			edges += 1;
+		}
+		assert!(edges > 10, "{edges}");
 	}
 }

@@ -11,7 +11,7 @@
 //! - [`epoch`]: the proving epoch as tools see it.
 //! - One module per proof kind with its wire types (what is submitted, signed and queried)
 //!   and its challenge derivation: [`storage`], [`coverage`], [`compute`] (with [`work`], the
-//!   sequential workload).
+//!   sequential workload), [`sensor`] (schemas, readings, attestations and their audits).
 //! - [`deals`]: storage deals, clients paying devices per proven epoch.
 //! - [`rewards`]: reward receipts, what can be claimed, what an epoch may pay.
 //!
@@ -32,6 +32,7 @@ pub mod h3;
 #[cfg(feature = "std")]
 pub mod pair;
 pub mod rewards;
+pub mod sensor;
 pub mod storage;
 pub mod work;
 

@@ -27,7 +27,7 @@ pub struct DeviceSpec {
 	pub kind: Kind,
 	/// H3 cell, hex (`8c1f1d48945d9ff`).
 	pub location: String,
-	/// Bytes for storage, units for compute, 0 for coverage.
+	/// Bytes for storage, units for compute, 0 for coverage and sensor.
 	#[serde(default)]
 	pub capacity: u64,
 	#[serde(default)]
@@ -48,6 +48,8 @@ pub enum Kind {
 	Storage,
 	Coverage,
 	Compute,
+	// Sensor readings (weather, vehicle, map, energy meter); capacity 0.
+	Sensor,
 }
 
 impl From<Kind> for DeviceKind {
@@ -56,6 +58,7 @@ impl From<Kind> for DeviceKind {
 			Kind::Storage => DeviceKind::Storage,
 			Kind::Coverage => DeviceKind::Coverage,
 			Kind::Compute => DeviceKind::Compute,
+			Kind::Sensor => DeviceKind::Sensor,
 		}
 	}
 }
@@ -156,4 +159,28 @@ fn registered_report(included: &Included, names: &[(DeviceKey, String)]) -> Resu
 		lines.join("\n"),
 		json!({ "block": format!("{:?}", included.block), "registered": devices, "failed": failures }),
 	))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use clap::ValueEnum;
+
+	#[test]
+	fn every_kind_has_a_name_on_the_command_line_and_in_a_batch_file() {
+		for kind in Kind::value_variants() {
+			let name = kind.to_possible_value().expect("every kind is listed");
+			let chain = DeviceKind::from(*kind);
+			// The CLI's name, the batch file's and the one the tool prints are the same.
+			assert_eq!(name.get_name(), super::super::kind_name(chain));
+			let spec: DeviceSpec = serde_json::from_value(
+				json!({ "key": "box", "kind": name.get_name(), "location": "8c1f1d48945d9ff" }),
+			)
+			.expect("a batch entry");
+			assert_eq!(spec.kind, *kind);
+		}
+		let kinds: Vec<DeviceKind> = Kind::value_variants().iter().map(|k| (*k).into()).collect();
+		assert_eq!(kinds, DeviceKind::ALL.to_vec());
+		assert_eq!(Kind::from_str("sensor", false), Ok(Kind::Sensor));
+	}
 }

@@ -77,6 +77,7 @@ pub fn kind_name(kind: DeviceKind) -> &'static str {
 		DeviceKind::Storage => "storage",
 		DeviceKind::Coverage => "coverage",
 		DeviceKind::Compute => "compute",
+		DeviceKind::Sensor => "sensor",
 	}
 }
 

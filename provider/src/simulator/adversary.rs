@@ -643,7 +643,7 @@ impl Adversary {
 					location: format!("{:x}", cell(place_of(self.strategy, i))),
 					capacity: match kind {
 						Kind::Storage => 1 << 20,
-						Kind::Coverage => 0,
+						Kind::Coverage | Kind::Sensor => 0,
 						Kind::Compute => COMPUTE_UNITS,
 					},
 					model: format!("adversary-{}", self.strategy.name()),

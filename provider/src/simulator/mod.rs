@@ -152,7 +152,7 @@ pub async fn run(
 				location: format!("{:x}", cell(i)),
 				capacity: match kind(i) {
 					Kind::Storage => 1 << 20,
-					Kind::Coverage => 0,
+					Kind::Coverage | Kind::Sensor => 0,
 					Kind::Compute => COMPUTE_UNITS,
 				},
 				model: format!("sim-{}", commands::kind_name(kind(i).into())),

@@ -313,7 +313,8 @@ impl Get<Balance> for DealDeposit {
 
 /// The kinds rewarded for paid usage, whose rewards the fees of that usage cap: storage (deal
 /// fees) and compute (job fees). Coverage is rewarded for proofs of presence, which nobody pays
-/// for.
+/// for. Sensor is not capped yet: its pool's share is zero until the sensor pallet, which decides
+/// what a sensor's points are paid for, is in the runtime.
 pub struct PaidUsageKinds;
 
 impl frame_support::traits::Contains<pallet_devices::DeviceKind> for PaidUsageKinds {
@@ -341,6 +342,7 @@ impl pallet_emission::PoolShares for PoolShares {
 			Storage => emission_params::StorageShare::get(),
 			Coverage => emission_params::CoverageShare::get(),
 			Compute => emission_params::ComputeShare::get(),
+			Sensor => emission_params::SensorShare::get(),
 		}
 	}
 }

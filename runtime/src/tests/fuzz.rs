@@ -440,12 +440,11 @@ impl Fuzzer {
 		let scheme = self.rng.below(3);
 		let key = device_pair(scheme, &format!("//depin-fuzz//device//{}", self.next_key));
 		self.next_key += 1;
-		let kind = [DeviceKind::Storage, DeviceKind::Coverage, DeviceKind::Compute]
-			[self.rng.below(3) as usize];
+		let kind = DeviceKind::ALL[self.rng.below(DeviceKind::COUNT as u64) as usize];
 		let capacity: u64 = match kind {
 			DeviceKind::Storage => 1 << (10 + self.rng.below(32)),
 			DeviceKind::Compute => 1 + self.rng.below(64),
-			_ => 0,
+			DeviceKind::Coverage | DeviceKind::Sensor => 0,
 		};
 		let location =
 			if self.rng.chance(95) { self.rng.pick(&self.cells).unwrap() } else { self.rng.next() };

@@ -8,7 +8,10 @@ fn register_at(owner: AccountId, key: &TestKey, kind: DeviceKind, location: u64)
 	let mut reg = registration(owner, key);
 	reg.kind = kind;
 	reg.location = location;
-	reg.capacity = if kind == DeviceKind::Coverage { 0 } else { 1 << 30 };
+	reg.capacity = match kind {
+		DeviceKind::Coverage | DeviceKind::Sensor => 0,
+		DeviceKind::Storage | DeviceKind::Compute => 1 << 30,
+	};
 	assert_ok!(Devices::register(RuntimeOrigin::signed(owner), reg));
 	id
 }

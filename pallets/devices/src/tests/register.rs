@@ -70,6 +70,32 @@ fn register_sets_the_manager_and_the_kind_rules() {
 }
 
 #[test]
+fn register_takes_a_sensor_device_without_capacity() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = TestKey::ecdsa(1);
+		let mut reg = registration(ALICE, &key);
+		reg.kind = DeviceKind::Sensor;
+		reg.capacity = 0;
+		let deposit = deposit_of(&reg.metadata);
+		assert_ok!(Devices::register(RuntimeOrigin::signed(ALICE), reg));
+		assert_eq!(
+			last_event(),
+			Event::DeviceRegistered {
+				device: 0,
+				owner: ALICE,
+				key: key.public(),
+				kind: DeviceKind::Sensor,
+				location: H3Cell::new(berlin()).unwrap(),
+				deposit,
+			}
+		);
+		assert_eq!(device(0).capacity, 0);
+		assert_eq!(Devices::kind(0), Some(DeviceKind::Sensor));
+		assert_eq!(Devices::devices_in_cell(density_cell(berlin()), DeviceKind::Sensor), 1);
+		assert_eq!(Devices::devices_in_cell(density_cell(berlin()), DeviceKind::Storage), 0);
+	});
+}
+#[test]
 fn register_fails_when_unsigned() {
 	ExtBuilder::default().build_and_execute(|| {
 		let reg = registration(ALICE, &TestKey::sr25519(1));
@@ -116,9 +142,12 @@ fn register_fails_when_location_resolution_is_out_of_range() {
 fn register_fails_when_capacity_does_not_fit_the_kind() {
 	ExtBuilder::default().build_and_execute(|| {
 		let mut reg = registration(ALICE, &TestKey::sr25519(1));
-		for (kind, capacity) in
-			[(DeviceKind::Storage, 0), (DeviceKind::Compute, 0), (DeviceKind::Coverage, 1)]
-		{
+		for (kind, capacity) in [
+			(DeviceKind::Storage, 0),
+			(DeviceKind::Compute, 0),
+			(DeviceKind::Coverage, 1),
+			(DeviceKind::Sensor, 1),
+		] {
 			reg.kind = kind;
 			reg.capacity = capacity;
 			assert_noop!(

@@ -1,0 +1,289 @@
+//! Benchmarks at the worst case of every input: schemas of the most fields with the longest
+//! labels, device keys and signatures from the benchmark keystore (ECDSA, the dearest scheme to
+//! verify), full home cells in the whole neighbourhood, and reveals of the most readings a batch holds (paths of the
+//! deepest tree, built sparsely: only the sampled leaves and the paths above them).
+
+use super::*;
+use alloc::{collections::BTreeMap, vec, vec::Vec};
+use depin_primitives::epoch::EpochInfo;
+use depin_proving::ProvingEpochs;
+use frame_benchmarking::v2::*;
+use frame_support::{pallet_prelude::*, traits::UnixTime, BoundedVec};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use pallet_devices::{benchmark_keys::sign, DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
+use sp_core::H256;
+use sp_runtime::traits::One;
+
+/// The largest schema: the most fields, every label at its bound, a reading a second.
+fn schema() -> Schema {
+	let label = || Label::truncate_from(vec![b'x'; 32]);
+	let field = Field {
+		name: label(),
+		unit: label(),
+		decimals: 2,
+		min: i64::MIN,
+		max: i64::MAX,
+		tolerance: 1_000,
+	};
+	Schema {
+		name: label(),
+		fields: BoundedVec::truncate_from(vec![field; MAX_FIELDS as usize]),
+		interval: 1,
+	}
+}
+
+/// The largest schema, registered as number 0.
+fn registered_schema<T: Config>() -> SchemaId {
+	let id = NextSchema::<T>::get();
+	Pallet::<T>::do_register_schema(schema()).expect("a valid schema registers; qed");
+	id
+}
+
+/// A sensor device with an ECDSA key, owned by its own funded account.
+fn sensor<T: Config>(index: u32) -> (DeviceId, DeviceKey) {
+	let owner: T::AccountId = account("owner", index, 0);
+	let key = pallet_devices::benchmark_keys::ecdsa();
+	let id = T::Registry::register_benchmark_device(&owner, key, DeviceKind::Sensor, 0)
+		.expect("a fresh key registers; qed");
+	(id, key)
+}
+
+/// Epoch `index` in progress from block 1, at block 1.
+fn epoch<T: Config>(index: EpochIndex) -> EpochInfo<BlockNumberFor<T>> {
+	let epoch = EpochInfo { index, start: One::one(), seed: H256::repeat_byte(7) };
+	T::Epochs::set_benchmark_epoch(epoch);
+	frame_system::Pallet::<T>::set_block_number(One::one());
+	epoch
+}
+
+/// Summaries that differ from member to member (`i`), so that the medians sort real work.
+fn summaries_of(i: u32) -> Summaries {
+	let value = i64::from(i.wrapping_mul(7_919) % 1_000);
+	Summaries::truncate_from(vec![
+		Summary {
+			min: value.saturating_sub(10),
+			max: value.saturating_add(10),
+			mean: value
+		};
+		MAX_FIELDS as usize
+	])
+}
+
+/// `members` devices of other owners counted in the home cell of the benchmark location in
+/// `epoch`, and as many in every other home cell of its neighbourhood (`everywhere`).
+fn crowd<T: Config>(schema: SchemaId, epoch: EpochIndex, members: u32, everywhere: bool) {
+	let home = Pallet::<T>::home_of(T::Registry::benchmark_location());
+	let cells = if everywhere { Pallet::<T>::neighbourhood_of(home) } else { vec![home] };
+	for (c, cell) in (0u32..).zip(cells) {
+		let members = (0..members)
+			.map(|i| Neighbour {
+				device: u64::from(c)
+					.saturating_mul(1_000)
+					.saturating_add(u64::from(i))
+					.saturating_add(1_000_000),
+				owner: account("neighbour", i, c),
+				summaries: summaries_of(i.wrapping_add(c.wrapping_mul(100))),
+			})
+			.collect::<Vec<_>>();
+		Neighbourhoods::<T>::insert(epoch, (schema, cell), BoundedVec::truncate_from(members));
+	}
+}
+
+/// The summaries of a batch whose every value is 0.
+fn summaries() -> Summaries {
+	Summaries::truncate_from(vec![Summary { min: 0, max: 0, mean: 0 }; MAX_FIELDS as usize])
+}
+
+/// The root and the paths of a tree of `depth` whose leaves are `leaves` and empty elsewhere,
+/// built in O(leaves × depth).
+fn sparse_tree(depth: u32, leaves: &[(u32, Hash)]) -> (Hash, Vec<Vec<Hash>>) {
+	let empty = |height: u32| depin_merkle::empty_root::<RuntimeHasher>(height);
+	let mut level: BTreeMap<u32, Hash> = leaves.iter().copied().collect();
+	let mut levels = Vec::new();
+	for height in 0..depth {
+		let mut up = BTreeMap::new();
+		for (&i, h) in &level {
+			let sibling = level.get(&(i ^ 1)).copied().unwrap_or_else(|| empty(height));
+			let parent = if i & 1 == 0 {
+				depin_merkle::node_hash::<RuntimeHasher>(h, &sibling)
+			} else {
+				depin_merkle::node_hash::<RuntimeHasher>(&sibling, h)
+			};
+			up.insert(i / 2, parent);
+		}
+		levels.push(core::mem::replace(&mut level, up));
+	}
+	let root = level.values().next().copied().unwrap_or_else(|| empty(depth));
+	let paths = leaves
+		.iter()
+		.map(|(index, _)| {
+			(0..depth)
+				.map(|height| {
+					let sibling = index.checked_shr(height).unwrap_or_default() ^ 1;
+					levels
+						.get(height as usize)
+						.and_then(|l| l.get(&sibling).copied())
+						.unwrap_or_else(|| empty(height))
+				})
+				.collect()
+		})
+		.collect();
+	(root, paths)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_schema() {
+		let schema = schema();
+		let id = NextSchema::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, schema);
+
+		assert!(Schemas::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn retire_schema() {
+		let id = registered_schema::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, id);
+
+		assert!(Schemas::<T>::get(id).is_some_and(|s| s.retired));
+	}
+
+	#[benchmark]
+	fn enroll() {
+		let schema = registered_schema::<T>();
+		let (device, _) = sensor::<T>(0);
+		let owner = T::Registry::owner(device).expect("registered; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), device, schema);
+
+		assert!(Sensors::<T>::contains_key(device));
+	}
+
+	#[benchmark]
+	fn withdraw() {
+		let schema = registered_schema::<T>();
+		let (device, _) = sensor::<T>(0);
+		let owner = T::Registry::owner(device).expect("registered; qed");
+		Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), device);
+
+		assert!(!Sensors::<T>::contains_key(device));
+	}
+
+	/// `n` attestations of different devices of the largest schema, each signature-checked
+	/// and counted in a full home cell of its own (each device under a schema of its own, so
+	/// that no item's storage is another's): ranked against every member.
+	#[benchmark]
+	fn attest(n: Linear<1, { T::MaxBatch::get() }>) {
+		let epoch = epoch::<T>(1);
+		let now = T::Time::now().as_secs().max(1);
+		let cell = T::Registry::benchmark_location();
+		let mut attestations = Vec::new();
+		for i in 0..n {
+			let schema = registered_schema::<T>();
+			crowd::<T>(schema, epoch.index, T::MaxNeighbours::get(), false);
+			let (device, key) = sensor::<T>(i);
+			Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
+			let mut attestation = Attestation {
+				device,
+				epoch: epoch.index,
+				schema,
+				root: H256::repeat_byte(i as u8),
+				count: 1,
+				start: now,
+				end: now,
+				summaries: summaries(),
+				signature: sign(&key, b""),
+			};
+			attestation.signature =
+				sign(&key, &Pallet::<T>::attestation_message(&attestation, cell));
+			attestations.push(attestation);
+		}
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), BoundedVec::truncate_from(attestations.clone()));
+
+		for attestation in attestations {
+			assert!(Sensors::<T>::get(attestation.device).is_some_and(|s| s.pending.is_some()));
+		}
+	}
+
+	/// `n` reveals of different devices, each of a batch of the most readings (the deepest
+	/// paths), its readings of the most fields, scored against a full neighbourhood of its own
+	/// (each device under a schema of its own): every home cell of the ring full.
+	#[benchmark]
+	fn reveal(n: Linear<1, { T::MaxRevealBatch::get() }>) {
+		let audit = epoch::<T>(2);
+		let home = Pallet::<T>::home_of(T::Registry::benchmark_location());
+		let (count, start) = (MAX_READINGS, 1_000u64);
+		let end = start.saturating_add(u64::from(count).saturating_sub(1));
+		let mut reveals = Vec::new();
+		for i in 0..n {
+			let schema = registered_schema::<T>();
+			crowd::<T>(schema, 1, T::MaxNeighbours::get(), true);
+			let (device, _) = sensor::<T>(i);
+			let sampled = Pallet::<T>::sampled(&audit.seed, device, 1, count);
+			let values = Values::truncate_from(vec![0; MAX_FIELDS as usize]);
+			let leaves: Vec<(u32, Hash)> = sampled
+				.iter()
+				.map(|&index| {
+					let time = start.saturating_add(u64::from(index));
+					(index, reading_leaf::<RuntimeHasher>(index, time, &values))
+				})
+				.collect();
+			let (root, paths) = sparse_tree(MAX_READINGS_DEPTH, &leaves);
+			let pending = Pending {
+				epoch: 1,
+				audit_in: audit.index,
+				root: H256(root),
+				count,
+				start,
+				end,
+				summaries: summaries(),
+				home,
+				owner: T::Registry::owner(device).expect("registered; qed"),
+			};
+			Sensors::<T>::insert(
+				device,
+				SensorState { schema, last_end: end, pending: Some(pending) },
+			);
+			let readings = sampled
+				.iter()
+				.zip(paths)
+				.map(|(&index, path)| RevealedReading {
+					index,
+					time: start.saturating_add(u64::from(index)),
+					values: values.clone(),
+					path: BoundedVec::truncate_from(path.into_iter().map(H256).collect()),
+				})
+				.collect();
+			reveals.push(ReadingsReveal {
+				device,
+				epoch: 1,
+				readings: BoundedVec::truncate_from(readings),
+			});
+		}
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), BoundedVec::truncate_from(reveals.clone()));
+
+		for item in reveals {
+			assert!(Sensors::<T>::get(item.device).is_some_and(|s| s.pending.is_none()));
+		}
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

@@ -1,0 +1,904 @@
+// Test code: an overflow panics, which fails the test.
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use crate::{
+	mock::*, types::*, Error, Event, Neighbourhoods, NextSchema, Schemas, Sensors as SensorRecords,
+};
+use frame_support::{assert_noop, assert_ok, weights::Weight, BoundedVec};
+use pallet_devices::{DeviceKind, DeviceStatus};
+use sp_runtime::{DispatchError, Perbill};
+
+fn error(e: Error<Test>) -> DispatchError {
+	e.into()
+}
+
+fn pending(device: u64) -> Option<Pending<u64>> {
+	SensorRecords::<Test>::get(device).and_then(|s| s.pending)
+}
+
+fn status(device: u64) -> DeviceStatus<u64> {
+	pallet_devices::Devices::<Test>::get(device).unwrap().status
+}
+
+fn deposit(device: u64) -> Balance {
+	pallet_devices::Devices::<Test>::get(device).unwrap().deposit
+}
+
+/// Every Berlin station of another owner enrolled, and the clock in epoch 1.
+fn berlin() {
+	for device in [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION] {
+		enroll(device);
+	}
+	run_to_epoch(1);
+	run_to_block(12);
+}
+
+/// An attestation of `batch` with `change` made to it, re-signed: refused with `expected`, and
+/// nothing of it stored.
+fn refused(batch: &Batch, change: impl FnOnce(&mut Attestation), expected: Error<Test>) {
+	let mut attestation = batch.attestation();
+	change(&mut attestation);
+	batch.sign(&mut attestation);
+	refused_as_is(attestation, expected);
+}
+
+/// `attestation` as it is refused with `expected`, and nothing of it stored.
+fn refused_as_is(attestation: Attestation, expected: Error<Test>) {
+	let device = attestation.device;
+	let before = SensorRecords::<Test>::get(device);
+	let hoods: Vec<_> = Neighbourhoods::<Test>::iter().collect();
+	System::reset_events();
+	attest_all(vec![attestation]);
+	assert_eq!(rejections(), vec![(device, error(expected))]);
+	assert_eq!(SensorRecords::<Test>::get(device), before);
+	assert_eq!(Neighbourhoods::<Test>::iter().collect::<Vec<_>>(), hoods);
+}
+
+/// `reveal` refused with `expected`, and the attestation still pending.
+fn reveal_refused(reveal: ReadingsRevealOf<Test>, expected: Error<Test>) {
+	let device = reveal.device;
+	let before = SensorRecords::<Test>::get(device);
+	System::reset_events();
+	assert_ok!(Sensors::reveal(
+		RuntimeOrigin::signed(EVE),
+		BoundedVec::truncate_from(vec![reveal])
+	));
+	assert_eq!(rejections(), vec![(device, error(expected))]);
+	assert_eq!(SensorRecords::<Test>::get(device), before);
+	assert!(depin_test_utils::points().is_empty());
+}
+
+type ReadingsRevealOf<T> = crate::ReadingsRevealOf<T>;
+
+// ---- Schemas ------------------------------------------------------------------------------
+
+#[test]
+fn governance_registers_and_retires_schemas() {
+	ExtBuilder.build_and_execute(|| {
+		assert_eq!(Schemas::<Test>::get(WEATHER).unwrap().schema, weather());
+		let mut meter = weather();
+		meter.name = Label::truncate_from(b"energy-meter".to_vec());
+		assert_ok!(Sensors::register_schema(RuntimeOrigin::root(), meter.clone()));
+		assert_eq!(NextSchema::<Test>::get(), 2);
+		System::assert_last_event(Event::SchemaRegistered { schema: 1, fields: 2 }.into());
+
+		assert_ok!(Sensors::retire_schema(RuntimeOrigin::root(), 1));
+		System::assert_last_event(Event::SchemaRetired { schema: 1 }.into());
+		assert!(Schemas::<Test>::get(1).unwrap().retired);
+	});
+}
+
+#[test]
+fn a_schema_is_registered_by_governance_only_and_must_make_sense() {
+	ExtBuilder.build_and_execute(|| {
+		assert_noop!(
+			Sensors::register_schema(RuntimeOrigin::signed(ALICE), weather()),
+			DispatchError::BadOrigin
+		);
+		let mut no_fields = weather();
+		no_fields.fields = BoundedVec::new();
+		assert_noop!(
+			Sensors::register_schema(RuntimeOrigin::root(), no_fields),
+			Error::<Test>::InvalidSchema
+		);
+		let mut empty_range = weather();
+		empty_range.fields[0].min = empty_range.fields[0].max + 1;
+		assert_noop!(
+			Sensors::register_schema(RuntimeOrigin::root(), empty_range),
+			Error::<Test>::InvalidSchema
+		);
+		let mut no_interval = weather();
+		no_interval.interval = 0;
+		assert_noop!(
+			Sensors::register_schema(RuntimeOrigin::root(), no_interval),
+			Error::<Test>::InvalidSchema
+		);
+		assert_eq!(NextSchema::<Test>::get(), 1);
+	});
+}
+
+#[test]
+fn a_schema_is_retired_by_governance_once() {
+	ExtBuilder.build_and_execute(|| {
+		assert_noop!(
+			Sensors::retire_schema(RuntimeOrigin::signed(ALICE), WEATHER),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Sensors::retire_schema(RuntimeOrigin::root(), 7),
+			Error::<Test>::UnknownSchema
+		);
+		assert_ok!(Sensors::retire_schema(RuntimeOrigin::root(), WEATHER));
+		assert_noop!(
+			Sensors::retire_schema(RuntimeOrigin::root(), WEATHER),
+			Error::<Test>::SchemaRetired
+		);
+	});
+}
+
+// ---- Enrolment ----------------------------------------------------------------------------
+
+#[test]
+fn the_owner_or_manager_enrolls_a_sensor_device_under_a_live_schema() {
+	ExtBuilder.build_and_execute(|| {
+		assert_ok!(Sensors::enroll(RuntimeOrigin::signed(MANAGER), ALICE_STATION, WEATHER));
+		System::assert_last_event(
+			Event::Enrolled { device: ALICE_STATION, schema: WEATHER }.into(),
+		);
+		let state = SensorRecords::<Test>::get(ALICE_STATION).unwrap();
+		// Readings up to the clock's drift after the enrolment are not taken.
+		assert_eq!(
+			state,
+			SensorState { schema: WEATHER, last_end: now_secs() + 30, pending: None }
+		);
+		enroll(BOB_STATION);
+		assert!(SensorRecords::<Test>::contains_key(BOB_STATION));
+	});
+}
+
+#[test]
+fn enrolment_refuses_what_it_cannot_take() {
+	ExtBuilder.build_and_execute(|| {
+		let enroll =
+			|who, device, schema| Sensors::enroll(RuntimeOrigin::signed(who), device, schema);
+		assert_noop!(enroll(BOB, ALICE_STATION, WEATHER), Error::<Test>::NotDeviceOperator);
+		assert_noop!(enroll(BOB, 99, WEATHER), Error::<Test>::UnknownDevice);
+		assert_noop!(enroll(EVE, STORAGE, WEATHER), Error::<Test>::NotSensorDevice);
+		assert_noop!(enroll(BOB, BOB_STATION, 5), Error::<Test>::UnknownSchema);
+		assert_ok!(enroll(BOB, BOB_STATION, WEATHER));
+		assert_noop!(enroll(BOB, BOB_STATION, WEATHER), Error::<Test>::AlreadyEnrolled);
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), CHARLIE_STATION));
+		assert_noop!(enroll(CHARLIE, CHARLIE_STATION, WEATHER), Error::<Test>::DeviceNotActive);
+		assert_ok!(Sensors::retire_schema(RuntimeOrigin::root(), WEATHER));
+		assert_noop!(enroll(DAVE, MUNICH, WEATHER), Error::<Test>::SchemaRetired);
+	});
+}
+
+// ---- Attestations -------------------------------------------------------------------------
+
+#[test]
+fn an_attestation_is_kept_for_its_audit_in_the_next_epoch_and_counted_in_its_neighbourhood() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		System::assert_has_event(
+			Event::Attested {
+				device: ALICE_STATION,
+				epoch: 1,
+				root: batch.root(),
+				readings: 10,
+				audit_in: 2,
+				counted: true,
+			}
+			.into(),
+		);
+		let location = pallet_devices::Devices::<Test>::get(ALICE_STATION).unwrap().location;
+		let hood = Sensors::home_of(location);
+		assert_eq!(hood.resolution(), 7);
+		assert_eq!(
+			pending(ALICE_STATION),
+			Some(Pending {
+				epoch: 1,
+				audit_in: 2,
+				root: batch.root(),
+				count: 10,
+				start: batch.start,
+				end: batch.end,
+				summaries: BoundedVec::truncate_from(batch.summaries.clone()),
+				home: hood,
+				owner: ALICE,
+			})
+		);
+		assert_eq!(SensorRecords::<Test>::get(ALICE_STATION).unwrap().last_end, batch.end);
+		let members = Neighbourhoods::<Test>::get(1, (WEATHER, hood)).unwrap();
+		assert_eq!(members.len(), 1);
+		assert_eq!(members[0].owner, ALICE);
+		assert_eq!(members[0].summaries.to_vec(), batch.summaries);
+	});
+}
+
+#[test]
+fn the_berlin_stations_share_a_home_cell_whose_ring_is_their_neighbourhood() {
+	ExtBuilder.build_and_execute(|| {
+		let home = |device| {
+			let location = pallet_devices::Devices::<Test>::get(device).unwrap().location;
+			Sensors::home_of(location)
+		};
+		for device in [BOB_STATION, CHARLIE_STATION, ALICES_OTHER, EVE_STATION] {
+			assert_eq!(home(device), home(ALICE_STATION));
+		}
+		// The neighbourhood is the home cell and the six around it.
+		let around = Sensors::neighbourhood_of(home(ALICE_STATION));
+		assert_eq!(around.len(), 7);
+		assert!(around.contains(&home(ALICE_STATION)) && around.contains(&home(NEXT_CELL)));
+		assert!(!around.contains(&home(TWO_CELLS_AWAY)) && !around.contains(&home(MUNICH)));
+	});
+}
+
+#[test]
+fn an_attestation_must_keep_to_its_schema() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(
+			&batch,
+			|a| a.summaries = BoundedVec::truncate_from(vec![a.summaries[0]]),
+			Error::<Test>::WrongFieldCount,
+		);
+		// A temperature above the schema's range, and a mean outside its own min and max.
+		refused(&batch, |a| a.summaries[0].max = 6_001, Error::<Test>::OutOfRange);
+		refused(
+			&batch,
+			|a| a.summaries[1].mean = a.summaries[1].max + 1,
+			Error::<Test>::OutOfRange,
+		);
+		assert_ok!(Sensors::register_schema(RuntimeOrigin::root(), weather()));
+		refused(&batch, |a| a.schema = 1, Error::<Test>::WrongSchema);
+		assert_ok!(Sensors::retire_schema(RuntimeOrigin::root(), WEATHER));
+		refused(&batch, |_| (), Error::<Test>::SchemaRetired);
+	});
+}
+
+#[test]
+fn an_attestation_claims_no_more_readings_than_its_span_holds() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&batch, |a| a.count = 0, Error::<Test>::NoReadings);
+		// Ten readings a minute apart span nine minutes: eleven do not fit.
+		refused(&batch, |a| a.count = 11, Error::<Test>::TooManyReadings);
+		refused(&batch, |a| a.count = MAX_READINGS + 1, Error::<Test>::TooManyReadings);
+		refused(&batch, |a| core::mem::swap(&mut a.start, &mut a.end), Error::<Test>::BadTimeSpan);
+	});
+}
+
+#[test]
+fn an_attestation_covers_new_readings_up_to_now() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		// Later than the clock allows.
+		refused(&batch, |a| a.end = now_secs() + 31, Error::<Test>::FromTheFuture);
+		// From before the enrolment (the device's last attested time).
+		let enrolled = SensorRecords::<Test>::get(ALICE_STATION).unwrap().last_end;
+		refused(&batch, |a| a.start = enrolled, Error::<Test>::Overlaps);
+		attest(&batch);
+		reveal_after_audit_opens(&batch);
+		// The next batch starts after the last one ended.
+		run_to_block(22);
+		let next = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&next, |a| a.start = batch.end, Error::<Test>::Overlaps);
+		// Nor older than `MaxSpan`, whatever the device attested before.
+		run_to_epoch(9);
+		run_to_block(92);
+		let old = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&old, |a| a.start = now_secs() - 3_601, Error::<Test>::Overlaps);
+	});
+}
+
+/// Run to the audit epoch of `batch` (the next one) and reveal it.
+fn reveal_after_audit_opens(batch: &Batch) {
+	run_to_epoch(batch.epoch + 1);
+	reveal(batch.reveal());
+}
+
+#[test]
+fn an_attestation_is_signed_by_the_device_for_its_place_and_epoch() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		// Changed after signing.
+		let mut tampered = batch.attestation();
+		tampered.summaries[0].mean += 1;
+		refused_as_is(tampered, Error::<Test>::BadSignature);
+		// Signed by another device's key.
+		let mut other = batch.attestation();
+		other.signature = key_of(BOB_STATION).sign(&Sensors::attestation_message(
+			&other,
+			pallet_devices::Devices::<Test>::get(ALICE_STATION).unwrap().location,
+		));
+		refused_as_is(other, Error::<Test>::BadSignature);
+		// Signed for another place.
+		let mut elsewhere = batch.attestation();
+		let munich = pallet_devices::Devices::<Test>::get(MUNICH).unwrap().location;
+		elsewhere.signature =
+			key_of(ALICE_STATION).sign(&Sensors::attestation_message(&elsewhere, munich));
+		refused_as_is(elsewhere, Error::<Test>::BadSignature);
+	});
+}
+
+#[test]
+fn an_attestation_is_for_the_epoch_in_progress_before_its_deadline() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&batch, |a| a.epoch = 2, Error::<Test>::EpochNotStarted);
+		refused(&batch, |a| a.epoch = 0, Error::<Test>::StaleEpoch);
+		run_to_block(18);
+		let late = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&late, |_| (), Error::<Test>::DeadlinePassed);
+	});
+}
+
+#[test]
+fn an_attestation_comes_from_an_active_enrolled_sensor_once_an_epoch() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let munich = Batch::now(MUNICH, 10, 2_000, 550);
+		refused(&munich, |_| (), Error::<Test>::NotEnrolled);
+		let mut unknown = munich.attestation();
+		unknown.device = 99;
+		refused_as_is(unknown, Error::<Test>::UnknownDevice);
+		let mut storage = munich.attestation();
+		storage.device = STORAGE;
+		refused_as_is(storage, Error::<Test>::NotSensorDevice);
+
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		refused(&batch, |_| (), Error::<Test>::AlreadyAttested);
+
+		assert_ok!(Devices::suspend(RuntimeOrigin::root(), BOB_STATION));
+		let bob = Batch::now(BOB_STATION, 10, 2_000, 550);
+		refused(&bob, |_| (), Error::<Test>::DeviceNotActive);
+		assert_noop!(
+			Sensors::attest(RuntimeOrigin::signed(EVE), BoundedVec::new()),
+			Error::<Test>::EmptyBatch
+		);
+	});
+}
+
+#[test]
+fn a_device_attests_again_only_once_its_last_batch_is_audited() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		run_to_epoch(2);
+		run_to_block(22);
+		let next = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		refused(&next, |_| (), Error::<Test>::AuditPending);
+		reveal(batch.reveal());
+		attest(&next);
+		assert_eq!(pending(ALICE_STATION).unwrap().epoch, 2);
+	});
+}
+
+#[test]
+fn a_full_home_cell_keeps_the_devices_of_the_lowest_ranks() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(ALICES_OTHER);
+		berlin();
+		let devices = [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION, ALICES_OTHER];
+		let batches: Vec<Batch> = devices.iter().map(|&d| Batch::now(d, 10, 2_000, 550)).collect();
+		attest_all(batches[..4].iter().map(Batch::attestation).collect());
+		attest(&batches[4]);
+		// The epoch's seed ranks the five; the cell holds four.
+		let seed = <Epochs as depin_proving::ProvingEpochs<u64>>::current().seed;
+		let mut ranked = devices.to_vec();
+		ranked.sort_by_key(|&d| Sensors::rank(&seed, d));
+		let hood = pending(ALICES_OTHER).unwrap().home;
+		let mut members: Vec<u64> = Neighbourhoods::<Test>::get(1, (WEATHER, hood))
+			.unwrap()
+			.iter()
+			.map(|m| m.device)
+			.collect();
+		members.sort_by_key(|&d| Sensors::rank(&seed, d));
+		assert_eq!(members, ranked[..4].to_vec());
+		// The last to come was counted if it outranked one of the first four.
+		System::assert_has_event(
+			Event::Attested {
+				device: ALICES_OTHER,
+				epoch: 1,
+				root: batches[4].root(),
+				readings: 10,
+				audit_in: 2,
+				counted: ranked[..4].contains(&ALICES_OTHER),
+			}
+			.into(),
+		);
+		// Another epoch's seed ranks them afresh.
+		let other = sp_core::H256::repeat_byte(1);
+		assert!(
+			devices.iter().any(|&d| Sensors::rank(&seed, d) < Sensors::rank(&seed, ALICES_OTHER)
+				&& Sensors::rank(&other, d) > Sensors::rank(&other, ALICES_OTHER))
+				|| devices
+					.iter()
+					.any(|&d| Sensors::rank(&seed, d) > Sensors::rank(&seed, ALICES_OTHER)
+						&& Sensors::rank(&other, d) < Sensors::rank(&other, ALICES_OTHER))
+		);
+	});
+}
+
+// ---- Audits and quality -------------------------------------------------------------------
+
+#[test]
+fn stations_that_agree_with_their_neighbours_earn_a_point_a_reading() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(BOB_STATION, 9, 2_050, 560),
+			Batch::now(CHARLIE_STATION, 10, 1_980, 545),
+			Batch::now(EVE_STATION, 3, 2_010, 552),
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		run_to_epoch(2);
+		for batch in &batches {
+			reveal(batch.reveal());
+		}
+		// Three samples; every reading of a batch of three.
+		assert_eq!(batches[0].sampled().len(), 3);
+		assert_eq!(batches[3].sampled(), vec![0, 1, 2]);
+		// A point a second of coverage: ten readings a minute apart cover ten minutes.
+		let scored = Quality::Scored { neighbours: 3, passed: 2, fields: 2 };
+		assert_eq!(
+			verified(),
+			vec![
+				(ALICE_STATION, scored, 600),
+				(BOB_STATION, scored, 540),
+				(CHARLIE_STATION, scored, 600),
+				(EVE_STATION, scored, 180),
+			]
+		);
+		assert_eq!(
+			depin_test_utils::points(),
+			vec![
+				(ALICE_STATION, DeviceKind::Sensor, 2, 600),
+				(BOB_STATION, DeviceKind::Sensor, 2, 540),
+				(CHARLIE_STATION, DeviceKind::Sensor, 2, 600),
+				(EVE_STATION, DeviceKind::Sensor, 2, 180),
+			]
+		);
+		for device in [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION] {
+			assert_eq!(pending(device), None);
+		}
+	});
+}
+
+#[test]
+fn a_station_that_copies_a_neighbour_with_an_offset_is_scored_down() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Eve's station reports Alice's weather four degrees warmer.
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(BOB_STATION, 10, 2_020, 552),
+			Batch::now(CHARLIE_STATION, 10, 1_990, 548),
+			Batch::now(EVE_STATION, 10, 2_400, 550),
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		run_to_epoch(2);
+		for batch in &batches {
+			reveal(batch.reveal());
+		}
+		let honest = Quality::Scored { neighbours: 3, passed: 2, fields: 2 };
+		let liar = Quality::Scored { neighbours: 3, passed: 1, fields: 2 };
+		assert_eq!(
+			verified(),
+			vec![
+				(ALICE_STATION, honest, 600),
+				(BOB_STATION, honest, 600),
+				(CHARLIE_STATION, honest, 600),
+				(EVE_STATION, liar, 300),
+			]
+		);
+	});
+}
+
+#[test]
+fn a_station_without_neighbours_of_other_owners_is_unverified() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(ALICE_STATION);
+		enroll(ALICES_OTHER);
+		enroll(MUNICH);
+		run_to_epoch(1);
+		run_to_block(12);
+		// Alice's two stations do not vouch for each other; Munich is alone.
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(ALICES_OTHER, 10, 2_000, 550),
+			Batch::now(MUNICH, 10, 1_500, 700),
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		run_to_epoch(2);
+		for batch in &batches {
+			reveal(batch.reveal());
+		}
+		// 20 % of ten minutes.
+		assert_eq!(
+			verified(),
+			vec![
+				(ALICE_STATION, Quality::NoNeighbours, 120),
+				(ALICES_OTHER, Quality::NoNeighbours, 120),
+				(MUNICH, Quality::NoNeighbours, 120),
+			]
+		);
+		assert_eq!(Sensors::points(10, 60, &Quality::NoNeighbours), 120);
+		assert_eq!(
+			Sensors::points(7, 3_600, &Quality::Scored { neighbours: 3, passed: 1, fields: 2 }),
+			Perbill::from_percent(50).mul_floor(7 * 3_600)
+		);
+	});
+}
+
+#[test]
+fn a_revealed_reading_outside_its_attested_summary_is_fraud() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Alice attests summaries that hide a reading of 70 °C in every slot.
+		let honest = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		let mut batch = Batch::of(ALICE_STATION, honest.readings.clone());
+		for i in 0..10 {
+			batch = batch.with_values(i, vec![7_000, 550]);
+		}
+		batch.summaries = honest.summaries.clone();
+		let deposit_before = deposit(ALICE_STATION);
+		attest(&batch);
+		run_to_epoch(2);
+		reveal(batch.reveal());
+		let sampled = batch.sampled();
+		System::assert_has_event(
+			Event::ReadingsFaked { device: ALICE_STATION, epoch: 1, index: sampled[0] }.into(),
+		);
+		assert!(matches!(status(ALICE_STATION), DeviceStatus::Suspended));
+		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+		assert_eq!(pending(ALICE_STATION), None);
+		assert!(depin_test_utils::points().is_empty());
+	});
+}
+
+#[test]
+fn a_revealed_reading_at_a_time_its_index_leaves_no_room_for_is_fraud() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Ten readings a minute apart: reading i can only be at start + i minutes. Every
+		// reading claims the batch's last minute.
+		let honest = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		let end = honest.end;
+		let readings = honest
+			.readings
+			.iter()
+			.map(|r| Reading { time: end, values: r.values.clone() })
+			.collect();
+		let mut batch = Batch::of(ALICE_STATION, readings);
+		batch.start = honest.start;
+		attest(&batch);
+		run_to_epoch(2);
+		let sampled = batch.sampled();
+		let first_wrong = *sampled.iter().find(|&&i| i != 9).unwrap();
+		reveal(batch.reveal());
+		System::assert_has_event(
+			Event::ReadingsFaked { device: ALICE_STATION, epoch: 1, index: first_wrong }.into(),
+		);
+		assert!(matches!(status(ALICE_STATION), DeviceStatus::Suspended));
+	});
+}
+
+#[test]
+fn an_attestation_left_unrevealed_is_punished_when_the_device_is_next_touched() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let deposit_before = deposit(ALICE_STATION);
+		// The audit's deadline (block 27) passes.
+		run_to_epoch(3);
+		run_to_block(31);
+		let next = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		System::reset_events();
+		attest(&next);
+		System::assert_has_event(
+			Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into(),
+		);
+		// The punishment stands; the attestation does not.
+		assert_eq!(rejections(), vec![(ALICE_STATION, error(Error::<Test>::DeviceNotActive))]);
+		assert!(matches!(status(ALICE_STATION), DeviceStatus::Suspended));
+		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+		assert_eq!(pending(ALICE_STATION), None);
+	});
+}
+
+#[test]
+fn a_reveal_is_of_the_sampled_readings_with_their_paths() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		run_to_epoch(2);
+		let sampled = batch.sampled();
+		// Too few, or other readings.
+		reveal_refused(batch.reveal_of(&sampled[..2]), Error::<Test>::WrongSampleCount);
+		let other: Vec<u32> = sampled.iter().map(|i| (i + 1) % 10).collect();
+		reveal_refused(batch.reveal_of(&other), Error::<Test>::WrongReading);
+		// A path too short, or leading elsewhere.
+		let mut short = batch.reveal();
+		short.readings[0].path.pop();
+		reveal_refused(short, Error::<Test>::WrongPathLength);
+		let mut wrong = batch.reveal();
+		wrong.readings[1].values[1] += 1;
+		reveal_refused(wrong, Error::<Test>::InvalidMerkleProof);
+		// Not this device's or this epoch's.
+		let mut other_epoch = batch.reveal();
+		other_epoch.epoch = 2;
+		reveal_refused(other_epoch, Error::<Test>::NotAttested);
+		let mut bob = batch.reveal();
+		bob.device = BOB_STATION;
+		reveal_refused(bob, Error::<Test>::NotAttested);
+		assert_noop!(
+			Sensors::reveal(RuntimeOrigin::signed(EVE), BoundedVec::new()),
+			Error::<Test>::EmptyBatch
+		);
+		reveal(batch.reveal());
+		assert_eq!(pending(ALICE_STATION), None);
+	});
+}
+
+#[test]
+fn a_reveal_comes_in_its_audit_epoch_before_the_deadline() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		// The samples are drawn from the next epoch's seed.
+		reveal_refused(batch.reveal_of(&[0, 1, 2]), Error::<Test>::AuditNotOpen);
+		run_to_epoch(2);
+		run_to_block(28);
+		reveal_refused(batch.reveal(), Error::<Test>::DeadlinePassed);
+	});
+}
+
+#[test]
+fn an_attestation_in_an_epochs_last_block_is_audited_an_epoch_later() {
+	ExtBuilder.build_and_execute(|| {
+		ResponseWindow::set(10);
+		berlin();
+		// Block 19 seeds epoch 2: its author would know epoch 2's samples.
+		run_to_block(19);
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		let bob = Batch::now(BOB_STATION, 10, 2_010, 550);
+		let charlie = Batch::now(CHARLIE_STATION, 10, 1_990, 550);
+		let eve = Batch::now(EVE_STATION, 10, 2_000, 548);
+		attest_all(vec![
+			batch.attestation(),
+			bob.attestation(),
+			charlie.attestation(),
+			eve.attestation(),
+		]);
+		assert_eq!(pending(ALICE_STATION).unwrap().audit_in, 3);
+		run_to_epoch(2);
+		reveal_refused(batch.reveal(), Error::<Test>::AuditNotOpen);
+		// Epoch 3: the neighbourhood of epoch 1 is still there.
+		run_to_epoch(3);
+		reveal(batch.reveal());
+		assert_eq!(
+			verified(),
+			vec![(ALICE_STATION, Quality::Scored { neighbours: 3, passed: 2, fields: 2 }, 600)]
+		);
+	});
+}
+
+// ---- Leaving ------------------------------------------------------------------------------
+
+#[test]
+fn a_device_withdraws_once_its_audit_is_done() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		assert_noop!(
+			Sensors::withdraw(RuntimeOrigin::signed(DAVE), MUNICH),
+			Error::<Test>::NotEnrolled
+		);
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		assert_noop!(
+			Sensors::withdraw(RuntimeOrigin::signed(BOB), ALICE_STATION),
+			Error::<Test>::NotDeviceOperator
+		);
+		assert_noop!(
+			Sensors::withdraw(RuntimeOrigin::signed(ALICE), ALICE_STATION),
+			Error::<Test>::AuditPending
+		);
+		run_to_epoch(2);
+		reveal(batch.reveal());
+		assert_ok!(Sensors::withdraw(RuntimeOrigin::signed(MANAGER), ALICE_STATION));
+		System::assert_last_event(Event::Withdrawn { device: ALICE_STATION }.into());
+		assert!(!SensorRecords::<Test>::contains_key(ALICE_STATION));
+	});
+}
+
+#[test]
+fn withdrawing_does_not_dodge_an_unrevealed_audit() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let deposit_before = deposit(ALICE_STATION);
+		run_to_epoch(3);
+		assert_ok!(Sensors::withdraw(RuntimeOrigin::signed(ALICE), ALICE_STATION));
+		System::assert_has_event(
+			Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into(),
+		);
+		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+		assert!(!SensorRecords::<Test>::contains_key(ALICE_STATION));
+	});
+}
+
+#[test]
+fn retiring_does_not_dodge_an_unrevealed_audit_and_removal_forgets_the_device() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let deposit_before = deposit(ALICE_STATION);
+		run_to_epoch(3);
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), ALICE_STATION));
+		System::assert_has_event(
+			Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into(),
+		);
+		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+		assert_eq!(pending(ALICE_STATION), None);
+		assert!(SensorRecords::<Test>::contains_key(ALICE_STATION));
+		run_to_block(System::block_number() + 11);
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(ALICE), ALICE_STATION));
+		assert!(!SensorRecords::<Test>::contains_key(ALICE_STATION));
+	});
+}
+
+#[test]
+fn a_station_in_the_next_cell_is_a_neighbour_and_one_two_cells_away_is_not() {
+	ExtBuilder.build_and_execute(|| {
+		for device in [ALICE_STATION, BOB_STATION, CHARLIE_STATION, NEXT_CELL, TWO_CELLS_AWAY] {
+			enroll(device);
+		}
+		run_to_epoch(1);
+		run_to_block(12);
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(BOB_STATION, 10, 2_010, 555),
+			Batch::now(CHARLIE_STATION, 10, 1_995, 551),
+			Batch::now(NEXT_CELL, 10, 1_990, 545),
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		attest(&Batch::now(TWO_CELLS_AWAY, 10, 2_005, 550));
+		run_to_epoch(2);
+		reveal(batches[0].reveal());
+		// Bob's and Charlie's stations in the same cell and Frank's next door; not Grace's,
+		// two cells away.
+		assert_eq!(
+			verified(),
+			vec![(ALICE_STATION, Quality::Scored { neighbours: 3, passed: 2, fields: 2 }, 600)]
+		);
+	});
+}
+
+#[test]
+fn selling_a_device_with_an_open_audit_punishes_the_seller() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(BOB_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let deposit_before = deposit(BOB_STATION);
+		run_to_epoch(2);
+		// The audit is open, and Bob sells rather than reveal.
+		assert_ok!(Devices::transfer_ownership(
+			RuntimeOrigin::signed(BOB),
+			BOB_STATION,
+			Some(FRANK)
+		));
+		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(FRANK), BOB_STATION));
+		System::assert_has_event(
+			Event::ReadingsUnrevealed { device: BOB_STATION, epoch: 1 }.into(),
+		);
+		assert_eq!(pending(BOB_STATION), None);
+		let device = pallet_devices::Devices::<Test>::get(BOB_STATION).unwrap();
+		assert_eq!(device.owner, FRANK);
+		assert_eq!(device.status, DeviceStatus::Suspended);
+		// Slashed before the seller's deposit was released.
+		let slashed = deposit_before / 2;
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Devices(pallet_devices::Event::DepositSlashed { device: BOB_STATION, amount, .. })
+				if *amount == slashed
+		)));
+	});
+}
+
+#[test]
+fn a_device_removed_with_an_open_audit_is_punished_out_of_its_deposit() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let batch = Batch::now(BOB_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let deposit_before = deposit(BOB_STATION);
+		let free_before = Balances::free_balance(BOB);
+		// Retired at once: the unbonding period (10 blocks) ends while its audit is open.
+		assert_ok!(Devices::deregister(RuntimeOrigin::signed(BOB), BOB_STATION));
+		run_to_block(24);
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(BOB), BOB_STATION));
+		System::assert_has_event(
+			Event::ReadingsUnrevealed { device: BOB_STATION, epoch: 1 }.into(),
+		);
+		assert!(!SensorRecords::<Test>::contains_key(BOB_STATION));
+		// Half the deposit is gone; the other half went back to Bob.
+		assert_eq!(Balances::free_balance(BOB), free_before + deposit_before - deposit_before / 2);
+	});
+}
+
+#[test]
+fn a_summary_that_claims_a_fields_whole_range_fails_that_field() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Eve's station reports its neighbours' mean, but a minimum and maximum as wide as the
+		// schema allows, so that no sampled reading could ever fall outside them.
+		let mut wide = Batch::now(EVE_STATION, 10, 2_000, 550);
+		wide.summaries[0].min = -5_000;
+		wide.summaries[0].max = 6_000;
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(BOB_STATION, 10, 2_020, 552),
+			Batch::now(CHARLIE_STATION, 10, 1_990, 548),
+			wide,
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		run_to_epoch(2);
+		reveal(batches[3].reveal());
+		assert_eq!(
+			verified(),
+			vec![(EVE_STATION, Quality::Scored { neighbours: 3, passed: 1, fields: 2 }, 300)]
+		);
+	});
+}
+
+#[test]
+fn an_epochs_neighbourhoods_are_swept_once_no_audit_reads_them() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(MUNICH);
+		enroll(NEXT_CELL);
+		berlin();
+		let batches = [
+			Batch::now(ALICE_STATION, 10, 2_000, 550),
+			Batch::now(MUNICH, 10, 2_000, 550),
+			Batch::now(NEXT_CELL, 10, 2_000, 550),
+		];
+		attest_all(batches.iter().map(Batch::attestation).collect());
+		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 3);
+		// A late attestation of epoch 1 is audited in epoch 3: its neighbourhood stays.
+		run_to_epoch(3);
+		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 3);
+		// From epoch 4 on: not below the sweep's base weight.
+		let db = <Test as frame_system::Config>::DbWeight::get();
+		let base = db.reads_writes(3, 2);
+		let one_key = base.saturating_add(db.reads_writes(1, 1));
+		run_to_block_with_idle(40, base);
+		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 3);
+		// Epoch 0 (empty) went in epoch 3.
+		assert_eq!(crate::SweptTo::<Test>::get(), 1);
+		// A key's worth: epoch 1. (The test storage deletes every key of a prefix at once: its
+		// keys are not committed yet.)
+		run_to_block_with_idle(41, one_key);
+		assert_eq!(crate::SweptTo::<Test>::get(), 2);
+		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 0);
+		assert_eq!(crate::SweepCursor::<Test>::get(), None);
+		assert_eq!(Sensors::sweep_neighbourhoods(Weight::MAX), db.reads(2));
+	});
+}

@@ -1,0 +1,480 @@
+//! Sensor data, the same code on chain and in provider tools: schemas (what a kind of station
+//! measures), readings and the Merkle tree over them, the attestation a device signs for a
+//! batch of readings, the readings an audit samples, and the neighbour check.
+//!
+//! A device keeps its raw readings; the chain sees one signed attestation per batch: the root
+//! of a tree over the readings, their count and time span, and a summary (min, max, mean) per
+//! field. Each reading is a leaf `blake2_256(0x03 ‖ SCALE(index, time, values))` of a tree with
+//! `depin_merkle`'s node hashing, padded with empty leaves. After the attestation, randomness
+//! the device could not know picks readings by index ([`sample_reading`]); the device reveals
+//! them with their paths, and a revealed reading outside its own attested summary, or outside
+//! the time slot its index leaves it ([`slot`]), is fraud signed by the device.
+//!
+//! Values are integers in a field's unit scaled by `10^decimals` (21.37 °C with two decimals
+//! is 2137): no floating point on chain.
+
+use crate::{
+	device::{DeviceId, DeviceSignature},
+	envelope::Domain,
+	epoch::EpochIndex,
+	h3::H3Cell,
+};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use derive_where::derive_where;
+use scale_info::TypeInfo;
+use sp_core::{ConstU32, Get, H256};
+use sp_runtime::BoundedVec;
+
+pub use depin_merkle::{Hash, Hasher};
+
+/// A schema's number (never reused).
+pub type SchemaId = u32;
+
+/// The most fields a schema has.
+pub const MAX_FIELDS: u32 = 8;
+
+/// [`MAX_FIELDS`] as a type.
+pub type MaxFields = ConstU32<MAX_FIELDS>;
+
+/// The deepest reading tree: one attestation covers at most `2^MAX_READINGS_DEPTH` readings.
+pub const MAX_READINGS_DEPTH: u32 = 20;
+
+/// [`MAX_READINGS_DEPTH`] as a type: the bound of a revealed reading's path.
+pub type MaxReadingsDepth = ConstU32<MAX_READINGS_DEPTH>;
+
+/// The most readings one attestation covers.
+pub const MAX_READINGS: u32 = 1 << MAX_READINGS_DEPTH;
+
+/// The most readings sampled from one attestation: the bound of [`ReadingsReveal::readings`]
+/// in provider tools.
+pub const MAX_SAMPLES: u32 = 8;
+
+/// A schema's or a field's name, or a unit: at most 32 bytes of UTF-8.
+pub type Label = BoundedVec<u8, ConstU32<32>>;
+
+/// Context of an attestation signature.
+pub const ATTESTATION_CONTEXT: Domain = *b"depin/sensor/att";
+
+/// Domain of the sampled readings.
+pub const SAMPLE_DOMAIN: &[u8] = b"depin/sensor/sample";
+
+/// Leaf prefix of a reading (storage chunks use 0x00, nodes 0x01, compute checkpoints 0x02).
+pub const READING_LEAF: u8 = 0x03;
+
+/// One measured quantity of a schema.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Field {
+	/// Its name, such as `temperature`.
+	pub name: Label,
+	/// Its unit, such as `degC`.
+	pub unit: Label,
+	/// Values are the quantity times `10^decimals`.
+	pub decimals: u8,
+	/// The lowest valid value (scaled).
+	pub min: i64,
+	/// The highest valid value (scaled).
+	pub max: i64,
+	/// How far (scaled) a device's mean may lie from the median of its neighbours' means and
+	/// still pass the neighbour check.
+	pub tolerance: u64,
+}
+
+/// What a kind of station measures: registered by governance, each device attests under one.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Schema {
+	/// Its name, such as `weather-station`.
+	pub name: Label,
+	/// The fields of every reading, in order.
+	pub fields: BoundedVec<Field, MaxFields>,
+	/// The fewest seconds between two readings: an attestation of `count` readings spans at
+	/// least `(count − 1) × interval` seconds, so no device claims more readings than the
+	/// schema's rate allows.
+	pub interval: u32,
+}
+
+/// Why a schema cannot be registered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SchemaError {
+	/// It has no field.
+	NoFields,
+	/// A field's `min` is above its `max`.
+	EmptyRange,
+	/// The interval is zero.
+	ZeroInterval,
+}
+
+impl Schema {
+	/// Whether the schema can be attested under.
+	pub fn check(&self) -> Result<(), SchemaError> {
+		if self.fields.is_empty() {
+			return Err(SchemaError::NoFields);
+		}
+		if self.fields.iter().any(|f| f.min > f.max) {
+			return Err(SchemaError::EmptyRange);
+		}
+		if self.interval == 0 {
+			return Err(SchemaError::ZeroInterval);
+		}
+		Ok(())
+	}
+}
+
+/// A field's summary over a batch of readings.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Summary {
+	/// The lowest value.
+	pub min: i64,
+	/// The highest value.
+	pub max: i64,
+	/// The mean, rounded toward zero.
+	pub mean: i64,
+}
+
+impl Summary {
+	/// Whether the summary is possible (`min ≤ mean ≤ max`) and within `field`'s range.
+	pub fn fits(&self, field: &Field) -> bool {
+		self.min <= self.mean
+			&& self.mean <= self.max
+			&& field.min <= self.min
+			&& self.max <= field.max
+	}
+
+	/// Whether `value` lies within the summary's range.
+	pub fn covers(&self, value: i64) -> bool {
+		self.min <= value && value <= self.max
+	}
+}
+
+/// The summaries of an attestation, one per field.
+pub type Summaries = BoundedVec<Summary, MaxFields>;
+
+/// The values of one reading, one per field.
+pub type Values = BoundedVec<i64, MaxFields>;
+
+/// What a device signs for a batch of readings, under [`ATTESTATION_CONTEXT`]. The cell is the
+/// device's registered location: a signature made for one place does not count for another.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct AttestationStatement {
+	/// The device.
+	pub device: DeviceId,
+	/// The epoch it attests in.
+	pub epoch: EpochIndex,
+	/// The schema of its readings.
+	pub schema: SchemaId,
+	/// Where the device is registered.
+	pub cell: H3Cell,
+	/// The root of the tree over the readings ([`reading_leaf`]).
+	pub root: H256,
+	/// The number of readings.
+	pub count: u32,
+	/// The time of the first reading (Unix seconds).
+	pub start: u64,
+	/// The time of the last reading (Unix seconds).
+	pub end: u64,
+	/// One summary per field of the schema.
+	pub summaries: Summaries,
+}
+
+/// A device's attestation of a batch of readings, signed by its key; anyone may submit it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct Attestation {
+	/// The device.
+	pub device: DeviceId,
+	/// The epoch it attests in.
+	pub epoch: EpochIndex,
+	/// The schema of its readings.
+	pub schema: SchemaId,
+	/// The root of the tree over the readings.
+	pub root: H256,
+	/// The number of readings.
+	pub count: u32,
+	/// The time of the first reading (Unix seconds).
+	pub start: u64,
+	/// The time of the last reading (Unix seconds).
+	pub end: u64,
+	/// One summary per field.
+	pub summaries: Summaries,
+	/// The device key's signature of the enveloped [`AttestationStatement`].
+	pub signature: DeviceSignature,
+}
+
+impl Attestation {
+	/// The statement the signature covers, for a device registered at `cell`.
+	pub fn statement(&self, cell: H3Cell) -> AttestationStatement {
+		AttestationStatement {
+			device: self.device,
+			epoch: self.epoch,
+			schema: self.schema,
+			cell,
+			root: self.root,
+			count: self.count,
+			start: self.start,
+			end: self.end,
+			summaries: self.summaries.clone(),
+		}
+	}
+}
+
+/// One sampled reading with its Merkle path.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct RevealedReading {
+	/// Its index in the batch.
+	pub index: u32,
+	/// Its time (Unix seconds).
+	pub time: u64,
+	/// Its values, one per field.
+	pub values: Values,
+	/// The path from its leaf to the attested root.
+	pub path: BoundedVec<H256, MaxReadingsDepth>,
+}
+
+/// The readings of an attestation that the audit sampled; no signature: the paths lead to the
+/// root the device signed.
+#[derive_where(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[scale_info(skip_type_params(MaxSamples))]
+pub struct ReadingsReveal<MaxSamples: Get<u32>> {
+	/// The device.
+	pub device: DeviceId,
+	/// The epoch of the attestation.
+	pub epoch: EpochIndex,
+	/// The sampled readings, in the order the samples were drawn.
+	pub readings: BoundedVec<RevealedReading, MaxSamples>,
+}
+
+/// What happened to an attestation in its audit.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Quality {
+	/// Compared with `neighbours` devices of other owners in its neighbourhood: `passed` of
+	/// its fields lay within their tolerance of the neighbours' median.
+	Scored {
+		/// Neighbours compared with.
+		neighbours: u32,
+		/// Fields within tolerance.
+		passed: u32,
+		/// Fields in all.
+		fields: u32,
+	},
+	/// Too few neighbours to compare with: its data is unverified.
+	NoNeighbours,
+}
+
+/// The Merkle leaf of reading `index`.
+pub fn reading_leaf<H: Hasher>(index: u32, time: u64, values: &[i64]) -> Hash {
+	H::hash(&(READING_LEAF, index, time, values).encode())
+}
+
+/// The `i`-th sampled reading of a batch of `count` that `device` attested in `epoch`: the
+/// first 8 bytes (LE) of `blake2_256(SAMPLE_DOMAIN ‖ seed ‖ device ‖ epoch ‖ i)` modulo
+/// `count`. The seed is drawn after the attestation, so the device could not know the samples
+/// when it signed its root; the root need not be hashed in.
+pub fn sample_reading<H: Hasher>(
+	seed: &Hash,
+	device: DeviceId,
+	epoch: EpochIndex,
+	i: u32,
+	count: u32,
+) -> Option<u32> {
+	if count == 0 {
+		return None;
+	}
+	let hash = H::hash(&(SAMPLE_DOMAIN, seed, device, epoch, i).encode());
+	let mut first = [0u8; 8];
+	first.copy_from_slice(hash.get(..8)?);
+	u32::try_from(u64::from_le_bytes(first).checked_rem(u64::from(count))?).ok()
+}
+
+/// The earliest and latest time reading `index` of `count` readings from `start` to `end` may
+/// have, at least `interval` seconds apart: room for `index` readings before it and
+/// `count − 1 − index` after. `None` if the batch cannot hold `count` readings.
+pub fn slot(index: u32, count: u32, start: u64, end: u64, interval: u32) -> Option<(u64, u64)> {
+	let after = count.checked_sub(index)?.checked_sub(1)?;
+	let earliest = start.checked_add(u64::from(index).checked_mul(u64::from(interval))?)?;
+	let latest = end.checked_sub(u64::from(after).checked_mul(u64::from(interval))?)?;
+	(earliest <= latest).then_some((earliest, latest))
+}
+
+/// The median of `values` (sorted in place): the middle one, or the mean of the two middle
+/// ones rounded toward zero. `None` if there are none.
+pub fn median(values: &mut [i64]) -> Option<i64> {
+	values.sort_unstable();
+	let n = values.len();
+	let upper = *values.get(n / 2)?;
+	if n % 2 == 1 {
+		return Some(upper);
+	}
+	let lower = *values.get(n.checked_sub(1)? / 2)?;
+	// The mean of two i64 fits an i64.
+	i64::try_from(i128::from(lower).checked_add(i128::from(upper))? / 2).ok()
+}
+
+/// Whether `mean` lies within `tolerance` of `median`.
+pub fn within(mean: i64, median: i64, tolerance: u64) -> bool {
+	// Two i64 differ by less than 2^64: no overflow in i128.
+	i128::from(mean)
+		.checked_sub(i128::from(median))
+		.is_some_and(|difference| difference.unsigned_abs() <= u128::from(tolerance))
+}
+
+/// One reading, as a device keeps it (provider tools).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct Reading {
+	/// Its time (Unix seconds).
+	pub time: u64,
+	/// Its values, one per field.
+	pub values: Vec<i64>,
+}
+
+/// The summaries of `readings` over `fields` fields; `None` without readings or if a reading
+/// has another number of values.
+pub fn summarize(readings: &[Reading], fields: usize) -> Option<Vec<Summary>> {
+	let count = i128::try_from(readings.len()).ok().filter(|n| *n > 0)?;
+	if readings.iter().any(|r| r.values.len() != fields) {
+		return None;
+	}
+	(0..fields)
+		.map(|f| {
+			let values = readings.iter().map(|r| r.values.get(f).copied());
+			let (mut min, mut max, mut sum) = (i64::MAX, i64::MIN, 0i128);
+			for value in values {
+				let value = value?;
+				min = min.min(value);
+				max = max.max(value);
+				sum = sum.checked_add(i128::from(value))?;
+			}
+			let mean = i64::try_from(sum.checked_div(count)?).ok()?;
+			Some(Summary { min, max, mean })
+		})
+		.collect()
+}
+
+/// The leaves of `readings`, in order.
+pub fn reading_leaves<H: Hasher>(readings: &[Reading]) -> Vec<Hash> {
+	readings
+		.iter()
+		.zip(0u32..)
+		.map(|(r, index)| reading_leaf::<H>(index, r.time, &r.values))
+		.collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+	use super::*;
+	use crate::RuntimeHasher as H;
+
+	fn readings() -> Vec<Reading> {
+		(0..10u64)
+			.map(|i| Reading { time: 1_000 + 60 * i, values: vec![2_000 + i as i64, -5] })
+			.collect()
+	}
+
+	#[test]
+	fn a_batch_summarizes_each_field() {
+		let summaries = summarize(&readings(), 2).unwrap();
+		assert_eq!(summaries[0], Summary { min: 2_000, max: 2_009, mean: 2_004 });
+		assert_eq!(summaries[1], Summary { min: -5, max: -5, mean: -5 });
+		assert_eq!(summarize(&[], 2), None);
+		assert_eq!(summarize(&readings(), 3), None);
+	}
+
+	#[test]
+	fn a_revealed_reading_leads_to_the_root_of_its_batch() {
+		let readings = readings();
+		let tree =
+			depin_merkle::MerkleTree::<H>::from_leaves(reading_leaves::<H>(&readings)).unwrap();
+		let index = sample_reading::<H>(&[7; 32], 3, 5, 0, 10).unwrap();
+		assert!(index < 10);
+		let path = tree.proof(index).unwrap();
+		let reading = &readings[index as usize];
+		let leaf = reading_leaf::<H>(index, reading.time, &reading.values);
+		assert_eq!(depin_merkle::root_from_path::<H>(leaf, index, &path), tree.root());
+		// Another index, or other values, lead elsewhere.
+		let other = reading_leaf::<H>(index, reading.time, &[reading.values[0] + 1, -5]);
+		assert_ne!(depin_merkle::root_from_path::<H>(other, index, &path), tree.root());
+	}
+
+	#[test]
+	fn a_slot_leaves_room_for_the_readings_around_it() {
+		// 10 readings a minute apart fill 9 minutes exactly: each has one possible time.
+		assert_eq!(slot(0, 10, 1_000, 1_540, 60), Some((1_000, 1_000)));
+		assert_eq!(slot(9, 10, 1_000, 1_540, 60), Some((1_540, 1_540)));
+		assert_eq!(slot(4, 10, 1_000, 1_600, 60), Some((1_240, 1_300)));
+		// Too many readings for the span, or an index past the count.
+		assert_eq!(slot(0, 11, 1_000, 1_540, 60), None);
+		assert_eq!(slot(10, 10, 1_000, 1_540, 60), None);
+	}
+
+	#[test]
+	fn the_median_is_the_middle_value() {
+		assert_eq!(median(&mut [5, 1, 3]), Some(3));
+		assert_eq!(median(&mut [4, 1, 3, 10]), Some(3));
+		assert_eq!(median(&mut [i64::MAX, i64::MAX]), Some(i64::MAX));
+		assert_eq!(median(&mut []), None);
+		assert!(within(10, 7, 3));
+		assert!(!within(11, 7, 3));
+		assert!(within(i64::MIN, i64::MIN, 0));
+	}
+
+	#[test]
+	fn samples_spread_over_the_batch() {
+		let seen: std::collections::BTreeSet<u32> =
+			(0..64).filter_map(|i| sample_reading::<H>(&[1; 32], 9, 2, i, 16)).collect();
+		assert!(seen.len() > 10, "{seen:?}");
+		assert_eq!(sample_reading::<H>(&[1; 32], 9, 2, 0, 0), None);
+	}
+
+	#[test]
+	fn a_schema_needs_fields_ranges_and_an_interval() {
+		let field = |min, max| Field {
+			name: Label::truncate_from(b"t".to_vec()),
+			unit: Label::truncate_from(b"degC".to_vec()),
+			decimals: 2,
+			min,
+			max,
+			tolerance: 100,
+		};
+		let schema = |fields: Vec<Field>, interval| Schema {
+			name: Label::truncate_from(b"weather".to_vec()),
+			fields: BoundedVec::truncate_from(fields),
+			interval,
+		};
+		assert_eq!(schema(vec![field(-50, 50)], 60).check(), Ok(()));
+		assert_eq!(schema(vec![], 60).check(), Err(SchemaError::NoFields));
+		assert_eq!(schema(vec![field(5, 4)], 60).check(), Err(SchemaError::EmptyRange));
+		assert_eq!(schema(vec![field(4, 5)], 0).check(), Err(SchemaError::ZeroInterval));
+		let summary = Summary { min: -10, max: 10, mean: 0 };
+		assert!(summary.fits(&field(-50, 50)));
+		assert!(!summary.fits(&field(-5, 50)));
+		assert!(!Summary { min: 0, max: 10, mean: 11 }.fits(&field(-50, 50)));
+		assert!(summary.covers(10) && !summary.covers(11));
+	}
+}
