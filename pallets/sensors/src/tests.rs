@@ -726,19 +726,26 @@ fn a_device_withdraws_once_its_audit_is_done() {
 	});
 }
 
+/// Alice's station attests in epoch 1 and leaves its audit unrevealed; in epoch 3 it is the
+/// subject of `leave`, which punishes it: the event, half its deposit, no attestation left.
+fn leaving_is_punished(leave: impl FnOnce()) {
+	berlin();
+	let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+	attest(&batch);
+	let deposit_before = deposit(ALICE_STATION);
+	run_to_epoch(3);
+	leave();
+	System::assert_has_event(Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into());
+	assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+	assert_eq!(pending(ALICE_STATION), None);
+}
+
 #[test]
 fn withdrawing_does_not_dodge_an_unrevealed_audit() {
 	ExtBuilder.build_and_execute(|| {
-		berlin();
-		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
-		attest(&batch);
-		let deposit_before = deposit(ALICE_STATION);
-		run_to_epoch(3);
-		assert_ok!(Sensors::withdraw(RuntimeOrigin::signed(ALICE), ALICE_STATION));
-		System::assert_has_event(
-			Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into(),
-		);
-		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
+		leaving_is_punished(|| {
+			assert_ok!(Sensors::withdraw(RuntimeOrigin::signed(ALICE), ALICE_STATION));
+		});
 		assert!(!SensorRecords::<Test>::contains_key(ALICE_STATION));
 	});
 }
@@ -746,17 +753,9 @@ fn withdrawing_does_not_dodge_an_unrevealed_audit() {
 #[test]
 fn retiring_does_not_dodge_an_unrevealed_audit_and_removal_forgets_the_device() {
 	ExtBuilder.build_and_execute(|| {
-		berlin();
-		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
-		attest(&batch);
-		let deposit_before = deposit(ALICE_STATION);
-		run_to_epoch(3);
-		assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), ALICE_STATION));
-		System::assert_has_event(
-			Event::ReadingsUnrevealed { device: ALICE_STATION, epoch: 1 }.into(),
-		);
-		assert_eq!(deposit(ALICE_STATION), deposit_before - deposit_before / 2);
-		assert_eq!(pending(ALICE_STATION), None);
+		leaving_is_punished(|| {
+			assert_ok!(Devices::deregister(RuntimeOrigin::signed(ALICE), ALICE_STATION));
+		});
 		assert!(SensorRecords::<Test>::contains_key(ALICE_STATION));
 		run_to_block(System::block_number() + 11);
 		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(ALICE), ALICE_STATION));
