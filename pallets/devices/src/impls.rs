@@ -427,7 +427,9 @@ impl<T: Config> Pallet<T> {
 		let deposit = Self::deposit_for(&device.metadata);
 		Self::ensure_can_hold(&who, deposit)?;
 		// What it owes is settled with its previous owner, out of the deposit about to be
-		// released (this may suspend and slash it).
+		// released (this may suspend and slash it), unless a proof kind refuses the sale until
+		// the device has answered what is open.
+		T::OnDeviceChange::can_change(id, DeviceChange::Transfer)?;
 		T::OnDeviceChange::before_change(id, DeviceChange::Transfer);
 		let mut device = Self::live_device(id)?;
 
@@ -505,7 +507,9 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(!T::Rewards::has_unclaimed(id), Error::<T>::UnclaimedRewards);
 		// The proof kinds delete what they keep of it, and may slash it first (an audit it left
-		// open): what is released is the deposit as it stands after them.
+		// unanswered): what is released is the deposit as it stands after them. A kind may
+		// refuse while an audit of it is still open.
+		T::OnDeviceChange::can_change(id, DeviceChange::Remove)?;
 		T::OnDeviceChange::before_change(id, DeviceChange::Remove);
 		let device = Devices::<T>::get(id).ok_or(Error::<T>::UnknownDevice)?;
 		let amount = T::Currency::release(

@@ -98,6 +98,16 @@ pub enum DeviceChange {
 /// trigger), so a device cannot escape a fault by leaving, moving or being sold before it is
 /// settled. Implemented for tuples: the runtime lists its proof pallets.
 pub trait OnDeviceChange {
+	/// Whether `device` may undergo `change` now. A kind refuses while the change would leave
+	/// something the device owes neither payable nor punishable (an audit still open whose
+	/// answer stays with the seller, or whose deposit is about to be released), so that the
+	/// caller waits until it is answered or lapses, rather than the kind forgiving it or
+	/// charging it to someone who could not answer. Checked before
+	/// [`OnDeviceChange::before_change`], within [`OnDeviceChange::weight`]. Yes by default.
+	fn can_change(_device: DeviceId, _change: DeviceChange) -> sp_runtime::DispatchResult {
+		Ok(())
+	}
+
 	/// `device` is about to undergo `change`; settle it. Errors are the kinds' own business:
 	/// the change goes ahead.
 	fn before_change(device: DeviceId, change: DeviceChange);
@@ -117,6 +127,11 @@ impl OnDeviceChange for () {
 macro_rules! impl_on_device_change_for_tuples {
 	($($kind:ident),+) => {
 		impl<$($kind: OnDeviceChange),+> OnDeviceChange for ($($kind,)+) {
+			fn can_change(device: DeviceId, change: DeviceChange) -> sp_runtime::DispatchResult {
+				$($kind::can_change(device, change)?;)+
+				Ok(())
+			}
+
 			fn before_change(device: DeviceId, change: DeviceChange) {
 				$($kind::before_change(device, change);)+
 			}

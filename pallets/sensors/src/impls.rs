@@ -1,8 +1,8 @@
 //! What the calls do: schemas, enrolment, attestations, audits and their quality.
 
 use crate::{
-	pallet::*, types::*, AttestationsOf, PendingOf, ReadingsRevealOf, RevealsOf, RuntimeHasher,
-	SensorStateOf, WeightInfo,
+	pallet::*, types::*, AttestationsOf, MembersOf, PendingOf, ReadingsRevealOf, RevealsOf,
+	RuntimeHasher, SensorStateOf, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -544,8 +544,10 @@ impl<T: Config> Pallet<T> {
 		let db = T::DbWeight::get();
 		// The clock, the sweep's place and its cursor read; both written.
 		let base = db.reads_writes(3, 2);
-		// A key: visited, then deleted.
-		let per_key = db.reads_writes(1, 1);
+		// A key: visited, then deleted, with its proof (the largest home cell).
+		let per_key = db
+			.reads_writes(1, 1)
+			.saturating_add(Weight::from_parts(0, MembersOf::<T>::max_encoded_len() as u64));
 		if remaining.any_lt(base.saturating_add(per_key)) {
 			return Weight::zero();
 		}
@@ -557,11 +559,12 @@ impl<T: Config> Pallet<T> {
 		let mut used = base;
 		let mut cursor = SweepCursor::<T>::take();
 		while epoch.saturating_add(AUDIT_EPOCHS) < current {
-			let keys = remaining
-				.saturating_sub(used)
+			let room = remaining.saturating_sub(used);
+			let keys = room
 				.ref_time()
-				.checked_div(per_key.ref_time())
-				.unwrap_or(u64::MAX);
+				.checked_div(per_key.ref_time().max(1))
+				.unwrap_or(0)
+				.min(room.proof_size().checked_div(per_key.proof_size().max(1)).unwrap_or(0));
 			let limit = u32::try_from(keys).unwrap_or(u32::MAX);
 			if limit == 0 {
 				break;
@@ -632,22 +635,28 @@ impl<T: Config> Pallet<T> {
 
 /// The registry tells the pallet before a device retires, moves, changes hands or is removed:
 /// an attestation whose audit closed unrevealed is punished first, so leaving does not dodge
-/// it; one whose audit is still open is punished at a sale or a removal (a retired or moved
-/// device can still reveal); and a removed device's record goes.
+/// it, and a removed device's record goes. A sale or a removal waits while an audit is open
+/// (`AuditPending`): the readings to reveal stay with the seller, and a removed device's
+/// deposit is about to be released, so going ahead would either charge the buyer for an
+/// answer it cannot give or forgive the seller one it may not want to give. (Punishing at once
+/// instead would let the buyer, or anyone claiming a retired device's deposit, pick the moment
+/// and slash an honest device before it could answer.) A retired or moved device can still
+/// reveal.
 impl<T: Config> OnDeviceChange for Pallet<T> {
+	fn can_change(device: DeviceId, change: DeviceChange) -> DispatchResult {
+		if !matches!(change, DeviceChange::Transfer | DeviceChange::Remove) {
+			return Ok(());
+		}
+		let open = Sensors::<T>::get(device)
+			.and_then(|state| state.pending)
+			.is_some_and(|pending| !Self::audit_closed(&pending, &Self::now()));
+		ensure!(!open, Error::<T>::AuditPending);
+		Ok(())
+	}
+
 	fn before_change(device: DeviceId, change: DeviceChange) {
 		let Some(mut state) = Sensors::<T>::get(device) else { return };
 		Self::settle_pending(device, &mut state, &Self::now());
-		if matches!(change, DeviceChange::Transfer | DeviceChange::Remove) {
-			if let Some(pending) = state.pending.take() {
-				// Sold or removed with an audit still open: the readings to reveal stay with the
-				// seller, and a removed device's deposit is about to be released, so leaving it
-				// open would let a device that knows its samples would expose it pass the
-				// penalty on, or dodge it. It is punished now, out of the deposit about to go.
-				Self::punish(device);
-				Self::deposit_event(Event::ReadingsUnrevealed { device, epoch: pending.epoch });
-			}
-		}
 		if change == DeviceChange::Remove {
 			Sensors::<T>::remove(device);
 		} else {
@@ -656,7 +665,8 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 	}
 
 	fn weight(_change: DeviceChange) -> Weight {
-		// The record, the epoch and the clock read, the record written, at most one punishment.
-		T::DbWeight::get().reads_writes(3, 1).saturating_add(Self::punish_weight())
+		// The record, the epoch and the clock read (twice: the check, then the settlement), the
+		// record written, at most one punishment.
+		T::DbWeight::get().reads_writes(6, 1).saturating_add(Self::punish_weight())
 	}
 }

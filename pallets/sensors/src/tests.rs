@@ -4,6 +4,7 @@
 use crate::{
 	mock::*, types::*, Error, Event, Neighbourhoods, NextSchema, Schemas, Sensors as SensorRecords,
 };
+use codec::MaxEncodedLen;
 use frame_support::{assert_noop, assert_ok, weights::Weight, BoundedVec};
 use pallet_devices::{DeviceKind, DeviceStatus};
 use sp_runtime::{DispatchError, Perbill};
@@ -791,54 +792,72 @@ fn a_station_in_the_next_cell_is_a_neighbour_and_one_two_cells_away_is_not() {
 }
 
 #[test]
-fn selling_a_device_with_an_open_audit_punishes_the_seller() {
+fn a_device_changes_hands_only_once_its_audit_is_answered_or_lapsed() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();
 		let batch = Batch::now(BOB_STATION, 10, 2_000, 550);
 		attest(&batch);
-		let deposit_before = deposit(BOB_STATION);
-		run_to_epoch(2);
-		// The audit is open, and Bob sells rather than reveal.
 		assert_ok!(Devices::transfer_ownership(
 			RuntimeOrigin::signed(BOB),
 			BOB_STATION,
 			Some(FRANK)
 		));
-		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(FRANK), BOB_STATION));
-		System::assert_has_event(
-			Event::ReadingsUnrevealed { device: BOB_STATION, epoch: 1 }.into(),
-		);
-		assert_eq!(pending(BOB_STATION), None);
+		// The audit is open (its samples not even drawn): the buyer cannot take the device
+		// before Bob answers, whenever it tries.
+		let accept = || Devices::accept_ownership(RuntimeOrigin::signed(FRANK), BOB_STATION);
+		assert_noop!(accept(), Error::<Test>::AuditPending);
+		run_to_epoch(2);
+		assert_noop!(accept(), Error::<Test>::AuditPending);
+		reveal(batch.reveal());
+		assert_ok!(accept());
 		let device = pallet_devices::Devices::<Test>::get(BOB_STATION).unwrap();
-		assert_eq!(device.owner, FRANK);
-		assert_eq!(device.status, DeviceStatus::Suspended);
-		// Slashed before the seller's deposit was released.
-		let slashed = deposit_before / 2;
-		assert!(System::events().iter().any(|r| matches!(
-			&r.event,
-			RuntimeEvent::Devices(pallet_devices::Event::DepositSlashed { device: BOB_STATION, amount, .. })
-				if *amount == slashed
-		)));
+		assert_eq!((device.owner, device.status), (FRANK, DeviceStatus::Active));
 	});
 }
 
 #[test]
-fn a_device_removed_with_an_open_audit_is_punished_out_of_its_deposit() {
+fn a_device_sold_after_its_audit_lapsed_is_punished_out_of_the_sellers_deposit() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		attest(&Batch::now(BOB_STATION, 10, 2_000, 550));
+		assert_ok!(Devices::transfer_ownership(RuntimeOrigin::signed(BOB), BOB_STATION, Some(FRANK)));
+		let deposit_before = deposit(BOB_STATION);
+		run_to_epoch(3);
+		assert_ok!(Devices::accept_ownership(RuntimeOrigin::signed(FRANK), BOB_STATION));
+		System::assert_has_event(Event::ReadingsUnrevealed { device: BOB_STATION, epoch: 1 }.into());
+		// Slashed before the seller's deposit was released.
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Devices(pallet_devices::Event::DepositSlashed { device: BOB_STATION, owner: BOB, amount, .. })
+				if *amount == deposit_before / 2
+		)));
+		assert_eq!(pending(BOB_STATION), None);
+	});
+}
+
+#[test]
+fn a_retired_device_is_removed_only_once_its_audit_is_answered_or_lapsed() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();
 		let batch = Batch::now(BOB_STATION, 10, 2_000, 550);
 		attest(&batch);
 		let deposit_before = deposit(BOB_STATION);
 		let free_before = Balances::free_balance(BOB);
-		// Retired at once: the unbonding period (10 blocks) ends while its audit is open.
+		// Retired at once: its unbonding (10 blocks) ends at block 22, its audit's deadline is
+		// block 27. Nobody can remove it before then, and so slash it before it could answer.
 		assert_ok!(Devices::deregister(RuntimeOrigin::signed(BOB), BOB_STATION));
 		run_to_block(24);
-		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(BOB), BOB_STATION));
+		assert_noop!(
+			Devices::claim_deposit(RuntimeOrigin::signed(EVE), BOB_STATION),
+			Error::<Test>::AuditPending
+		);
+		// Left unanswered, it lapses: then the removal punishes it, out of the deposit.
+		run_to_epoch(3);
+		assert_ok!(Devices::claim_deposit(RuntimeOrigin::signed(EVE), BOB_STATION));
 		System::assert_has_event(
 			Event::ReadingsUnrevealed { device: BOB_STATION, epoch: 1 }.into(),
 		);
 		assert!(!SensorRecords::<Test>::contains_key(BOB_STATION));
-		// Half the deposit is gone; the other half went back to Bob.
 		assert_eq!(Balances::free_balance(BOB), free_before + deposit_before - deposit_before / 2);
 	});
 }
@@ -887,7 +906,8 @@ fn an_epochs_neighbourhoods_are_swept_once_no_audit_reads_them() {
 		// From epoch 4 on: not below the sweep's base weight.
 		let db = <Test as frame_system::Config>::DbWeight::get();
 		let base = db.reads_writes(3, 2);
-		let one_key = base.saturating_add(db.reads_writes(1, 1));
+		let proof = Weight::from_parts(0, crate::MembersOf::<Test>::max_encoded_len() as u64);
+		let one_key = base.saturating_add(db.reads_writes(1, 1)).saturating_add(proof);
 		run_to_block_with_idle(40, base);
 		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 3);
 		// Epoch 0 (empty) went in epoch 3.
