@@ -305,11 +305,7 @@ impl<T: Config> Pallet<T> {
 	/// devices of the lowest ranks. Nobody knows an epoch's ranks before it starts, and they
 	/// change every epoch.
 	pub fn rank(seed: &sp_core::H256, device: DeviceId) -> u64 {
-		let hash =
-			<RuntimeHasher as depin_merkle::Hasher>::hash(&(RANK_DOMAIN, seed, device).encode());
-		let mut first = [0u8; 8];
-		first.copy_from_slice(hash.get(..8).unwrap_or(&[0; 8]));
-		u64::from_le_bytes(first)
+		depin_primitives::hash_word::<RuntimeHasher>(&(RANK_DOMAIN, seed, device).encode())
 	}
 
 	/// Count `neighbour` in its home cell `cell` in the epoch seeded by `seed`: if the cell is

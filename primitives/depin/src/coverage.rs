@@ -52,12 +52,7 @@ pub fn beacon_challenge(seed: &H256, epoch: EpochIndex, device: DeviceId) -> H25
 /// `blake2_256(LOTTERY_DOMAIN ‖ seed ‖ epoch ‖ device)` (SCALE). Nobody knows it before the
 /// epoch's seed exists, and nobody can choose it: a device's id is given by the registry.
 pub fn beacon_ticket(seed: &H256, epoch: EpochIndex, device: DeviceId) -> u64 {
-	let hash = sp_io::hashing::blake2_256(&(LOTTERY_DOMAIN, seed, epoch, device).encode());
-	let mut first = [0u8; 8];
-	if let Some(bytes) = hash.get(..8) {
-		first.copy_from_slice(bytes);
-	}
-	u64::from_le_bytes(first)
+	crate::hash_word::<crate::RuntimeHasher>(&(LOTTERY_DOMAIN, seed, epoch, device).encode())
 }
 
 /// Whether `device` beacons in `epoch`: its ticket is at most `u64::MAX / interval`, so each

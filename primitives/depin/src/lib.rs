@@ -52,3 +52,20 @@ impl depin_merkle::Hasher for RuntimeHasher {
 		sp_io::hashing::blake2_256(data)
 	}
 }
+
+/// The first eight bytes (little-endian) of `H(data)`: every draw the chain makes from a seed
+/// (the audit draw, the beacon lottery's ticket, a rank, a sampled index) reads its hash so.
+pub fn hash_word<H: depin_merkle::Hasher>(data: &[u8]) -> u64 {
+	let hash = H::hash(data);
+	let mut first = [0u8; 8];
+	if let Some(bytes) = hash.get(..8) {
+		first.copy_from_slice(bytes);
+	}
+	u64::from_le_bytes(first)
+}
+
+/// An index below `count` drawn from `H(data)`: [`hash_word`] modulo `count` (`None` for 0).
+/// The modulo bias is below `count / 2^64`.
+pub fn hash_index<H: depin_merkle::Hasher>(data: &[u8], count: u32) -> Option<u32> {
+	u32::try_from(hash_word::<H>(data).checked_rem(u64::from(count))?).ok()
+}

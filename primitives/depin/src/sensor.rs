@@ -303,13 +303,7 @@ pub fn sample_reading<H: Hasher>(
 	i: u32,
 	count: u32,
 ) -> Option<u32> {
-	if count == 0 {
-		return None;
-	}
-	let hash = H::hash(&(SAMPLE_DOMAIN, seed, device, epoch, i).encode());
-	let mut first = [0u8; 8];
-	first.copy_from_slice(hash.get(..8)?);
-	u32::try_from(u64::from_le_bytes(first).checked_rem(u64::from(count))?).ok()
+	crate::hash_index::<H>(&(SAMPLE_DOMAIN, seed, device, epoch, i).encode(), count)
 }
 
 /// The earliest and latest time reading `index` of `count` readings from `start` to `end` may

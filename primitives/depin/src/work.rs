@@ -51,10 +51,8 @@ pub fn audited<H: Hasher>(seed: &Hash, device: u64, epoch: u32, rate_ppb: u32) -
 	if u64::from(rate_ppb) >= BILLION {
 		return true;
 	}
-	let hash = H::hash(&(AUDIT_DOMAIN, seed, device, epoch).encode());
-	let mut first = [0u8; 8];
-	first.copy_from_slice(&hash[..8]);
-	u64::from_le_bytes(first) % BILLION < u64::from(rate_ppb)
+	crate::hash_word::<H>(&(AUDIT_DOMAIN, seed, device, epoch).encode()) % BILLION
+		< u64::from(rate_ppb)
 }
 
 /// The Merkle leaf of a checkpoint.
@@ -74,13 +72,7 @@ pub fn sample_segment<H: Hasher>(
 	i: u32,
 	segments: u32,
 ) -> Option<u32> {
-	if segments == 0 {
-		return None;
-	}
-	let hash = H::hash(&(SAMPLE_DOMAIN, reveal_seed, device, root, i).encode());
-	let mut first = [0u8; 8];
-	first.copy_from_slice(hash.get(..8)?);
-	u32::try_from(u64::from_le_bytes(first).checked_rem(u64::from(segments))?).ok()
+	crate::hash_index::<H>(&(SAMPLE_DOMAIN, reveal_seed, device, root, i).encode(), segments)
 }
 
 /// Probability (parts per million) that `s` sampled segments catch a device that faked a
