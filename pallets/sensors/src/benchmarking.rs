@@ -8,11 +8,18 @@ use alloc::{collections::BTreeMap, vec, vec::Vec};
 use depin_primitives::epoch::EpochInfo;
 use depin_proving::ProvingEpochs;
 use frame_benchmarking::v2::*;
-use frame_support::{pallet_prelude::*, traits::UnixTime, BoundedVec};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate},
+		UnixTime,
+	},
+	BoundedVec,
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{benchmark_keys::sign, DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use sp_core::H256;
-use sp_runtime::traits::One;
+use sp_runtime::traits::{One, Saturating};
 
 /// The largest schema: the most fields, every label at its bound, a reading a second.
 fn schema() -> Schema {
@@ -131,6 +138,31 @@ fn sparse_tree(depth: u32, leaves: &[(u32, Hash)]) -> (Hash, Vec<Vec<Hash>>) {
 	(root, paths)
 }
 
+/// The budget of a benchmark subscription: more than a batch of the most readings costs at
+/// the benchmark price.
+const BUDGET: u32 = 1 << 30;
+
+/// A funded buyer's subscription (at a unit a point, the price `price`) to `schema`'s data in
+/// the benchmark location's area, for epochs 1 to 2.
+fn subscription<T: Config>(schema: SchemaId, buyer: u32, price: u32) -> SubscriptionId {
+	let who: T::AccountId = account("buyer", buyer, schema);
+	let held = BalanceOf::<T>::from(BUDGET).saturating_add(T::SubscriptionDeposit::get());
+	T::Currency::set_balance(
+		&who,
+		held.saturating_add(held).saturating_add(T::Currency::minimum_balance()),
+	);
+	let area = benchmark_area::<T>();
+	let id = NextSubscription::<T>::get();
+	Pallet::<T>::do_subscribe(who, schema, area, price.into(), BUDGET.into(), 1, 2)
+		.expect("a funded buyer subscribes; qed");
+	id
+}
+
+/// The area of the benchmark location.
+fn benchmark_area<T: Config>() -> u64 {
+	Pallet::<T>::area_of(Pallet::<T>::home_of(T::Registry::benchmark_location())).raw()
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -234,6 +266,19 @@ mod benchmarks {
 			let schema = registered_schema::<T>();
 			crowd::<T>(schema, 1, T::MaxNeighbours::get(), true);
 			let (device, _) = sensor::<T>(i);
+			// Counted in its home cell (in place of a member), and sold to a full area.
+			let owner = T::Registry::owner(device).expect("registered; qed");
+			Neighbourhoods::<T>::mutate(1, (schema, home), |members| {
+				if let Some(first) = members.as_mut().and_then(|m| m.get_mut(0)) {
+					*first = Neighbour { device, owner: owner.clone(), summaries: summaries() };
+				}
+			});
+			// Bought from epoch 1, the attestation's (so subscribed in it).
+			epoch::<T>(1);
+			for buyer in 0..T::MaxSubscriptions::get() {
+				subscription::<T>(schema, buyer, 1);
+			}
+			epoch::<T>(audit.index);
 			let sampled = Pallet::<T>::sampled(&audit.seed, device, 1, count);
 			let values = Values::truncate_from(vec![0; MAX_FIELDS as usize]);
 			let leaves: Vec<(u32, Hash)> = sampled
@@ -253,7 +298,7 @@ mod benchmarks {
 				end,
 				summaries: summaries(),
 				home,
-				owner: T::Registry::owner(device).expect("registered; qed"),
+				owner,
 			};
 			Sensors::<T>::insert(
 				device,
@@ -283,6 +328,50 @@ mod benchmarks {
 		for item in reveals {
 			assert!(Sensors::<T>::get(item.device).is_some_and(|s| s.pending.is_none()));
 		}
+		// Every item was sold to every subscription of its area.
+		assert!(Subscriptions::<T>::iter().all(|(_, s)| s.left < BUDGET.into()));
+	}
+
+	/// A subscription to a full area, in place of its cheapest member (every member read,
+	/// one closed and its hold released).
+	#[benchmark]
+	fn subscribe() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		for buyer in 0..T::MaxSubscriptions::get() {
+			subscription::<T>(schema, buyer, buyer.saturating_add(1));
+		}
+		let who: T::AccountId = account("buyer", u32::MAX, schema);
+		let held = BalanceOf::<T>::from(BUDGET).saturating_add(T::SubscriptionDeposit::get());
+		T::Currency::set_balance(&who, held.saturating_add(T::Currency::minimum_balance()));
+		let id = NextSubscription::<T>::get();
+		let price = T::MaxSubscriptions::get().saturating_add(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), schema, benchmark_area::<T>(), price.into(), BUDGET.into(), 1, 2);
+
+		assert!(Subscriptions::<T>::contains_key(id));
+		assert!(!Subscriptions::<T>::contains_key(
+			id.saturating_sub(T::MaxSubscriptions::get().into())
+		));
+	}
+
+	/// The close of a subscription in a full area, once its span's audits are over.
+	#[benchmark]
+	fn close_subscription() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let mut last = 0;
+		for buyer in 0..T::MaxSubscriptions::get() {
+			last = subscription::<T>(schema, buyer, 1);
+		}
+		epoch::<T>(2u32.saturating_add(AUDIT_EPOCHS).saturating_add(1));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), last);
+
+		assert!(!Subscriptions::<T>::contains_key(last));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

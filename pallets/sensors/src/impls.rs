@@ -9,7 +9,7 @@ use codec::Encode;
 use depin_primitives::envelope::message;
 use depin_proving::{
 	batch::{self, Verdicts},
-	devices, epoch, DeviceChange, OnDeviceChange, OnProofAccepted, ProvingEpochs,
+	devices, epoch, DeviceChange, OnDeviceChange, ProvingEpochs,
 };
 use frame_support::{pallet_prelude::*, traits::UnixTime};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -59,7 +59,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A schema devices may enroll and attest under.
-	fn live_schema(id: SchemaId) -> Result<Schema, Error<T>> {
+	pub(crate) fn live_schema(id: SchemaId) -> Result<Schema, Error<T>> {
 		let record = Schemas::<T>::get(id).ok_or(Error::<T>::UnknownSchema)?;
 		ensure!(!record.retired, Error::<T>::SchemaRetired);
 		Ok(record.schema)
@@ -365,13 +365,14 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// The most one reveal costs: its check (the benchmark's per-item cost, at the most
-	/// samples and the deepest paths), a punishment, and the points hook.
+	/// The most one reveal costs: its check and its sale to a full area's subscriptions (the
+	/// benchmark's per-item cost, at the most samples and the deepest paths), a punishment,
+	/// and the points hook told of the sale.
 	pub fn reveal_weight() -> Weight {
 		T::WeightInfo::reveal(1)
 			.saturating_sub(T::WeightInfo::reveal(0))
 			.saturating_add(Self::punish_weight())
-			.saturating_add(T::OnProofAccepted::weight())
+			.saturating_add(Self::sale_report_weight())
 	}
 
 	/// The weight a batch of `n` reveals is charged.
@@ -431,6 +432,7 @@ impl<T: Config> Pallet<T> {
 		// The readings are the device's own, signed through the root: any that breaks its
 		// attestation gives it away.
 		state.pending = None;
+		let schema_id = state.schema;
 		let record = Schemas::<T>::get(state.schema).ok_or(Error::<T>::UnknownSchema)?;
 		let interval = record.schema.interval;
 		if let Some(faked) =
@@ -446,18 +448,13 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 
-		let quality =
-			Self::quality(state.schema, &record.schema, &pending, r.device, &pending.owner);
-		let points = Self::points(pending.count, interval, &quality);
+		let members = Self::members_around(state.schema, &pending);
+		let quality = Self::quality(&record.schema, &pending, &members, r.device);
+		// A full home cell pays the devices it counted, a random draw: a flood of stations in
+		// one cell does not multiply what its buyers pay.
+		let counted = members.iter().any(|m| m.device == r.device);
+		let points = if counted { Self::points(pending.count, interval, &quality) } else { 0 };
 		Sensors::<T>::insert(r.device, state);
-		if points > 0 {
-			T::OnProofAccepted::proof_accepted(
-				r.device,
-				DeviceKind::Sensor,
-				now.epoch.index,
-				points,
-			);
-		}
 		Self::deposit_event(Event::ReadingsVerified {
 			device: r.device,
 			epoch: r.epoch,
@@ -465,6 +462,7 @@ impl<T: Config> Pallet<T> {
 			quality,
 			points,
 		});
+		Self::sell(r.device, &pending, schema_id, points, now.epoch.index);
 		Ok(())
 	}
 
@@ -478,22 +476,28 @@ impl<T: Config> Pallet<T> {
 		values && timely
 	}
 
-	/// How `pending` (of `device`, owned by `owner`) compares with the devices of other owners
-	/// counted in its neighbourhood's home cells in its epoch.
-	pub(crate) fn quality(
+	/// The devices counted in the home cells of `pending`'s neighbourhood in its epoch.
+	pub(crate) fn members_around(
 		schema_id: SchemaId,
-		schema: &Schema,
 		pending: &PendingOf<T>,
-		device: DeviceId,
-		owner: &T::AccountId,
-	) -> Quality {
-		let members: Vec<Neighbour<T::AccountId>> = Self::neighbourhood_of(pending.home)
+	) -> Vec<Neighbour<T::AccountId>> {
+		Self::neighbourhood_of(pending.home)
 			.into_iter()
 			.filter_map(|cell| Neighbourhoods::<T>::get(pending.epoch, (schema_id, cell)))
 			.flat_map(BoundedVec::into_inner)
-			.collect();
+			.collect()
+	}
+
+	/// How `pending` (of `device`) compares with the devices of other owners (than its owner
+	/// when it attested) among `members`, those counted around it.
+	pub(crate) fn quality(
+		schema: &Schema,
+		pending: &PendingOf<T>,
+		members: &[Neighbour<T::AccountId>],
+		device: DeviceId,
+	) -> Quality {
 		let others: Vec<&Neighbour<T::AccountId>> =
-			members.iter().filter(|m| m.device != device && m.owner != *owner).collect();
+			members.iter().filter(|m| m.device != device && m.owner != pending.owner).collect();
 		let neighbours = others.len() as u32;
 		if neighbours < T::MinNeighbours::get() {
 			return Quality::NoNeighbours;
@@ -595,6 +599,7 @@ impl<T: Config> Pallet<T> {
 	/// the two epochs after it, with a summary per field of its schema and at least one
 	/// reading; every neighbourhood's members are of the epoch its slot says.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::subscriptions_try_state()?;
 		let next = NextSchema::<T>::get();
 		for (id, _) in Schemas::<T>::iter() {
 			ensure!(id < next, "a schema's number is below NextSchema");

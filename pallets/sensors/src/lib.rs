@@ -41,6 +41,7 @@ extern crate alloc;
 pub use pallet::*;
 
 mod impls;
+mod market;
 pub mod types;
 pub mod weights;
 
@@ -72,6 +73,24 @@ pub type SensorStateOf<T> = SensorState<<T as frame_system::Config>::AccountId>;
 /// An attestation waiting for its audit, with the runtime's types.
 pub type PendingOf<T> = Pending<<T as frame_system::Config>::AccountId>;
 
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as frame_support::traits::fungible::Inspect<
+	<T as frame_system::Config>::AccountId,
+>>::Balance;
+
+/// What the pallet's currency moves when it burns a fee.
+pub type CreditOf<T> = frame_support::traits::fungible::Credit<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::Currency,
+>;
+
+/// A subscription with the runtime's types.
+pub type SubscriptionOf<T> = Subscription<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// An area's subscriptions.
+pub type AreaSubscriptionsOf<T> =
+	frame_support::BoundedVec<SubscriptionId, <T as Config>::MaxSubscriptions>;
+
 /// The devices counted in a home cell in an epoch, with the runtime's types.
 pub type MembersOf<T> = frame_support::BoundedVec<
 	Neighbour<<T as frame_system::Config>::AccountId>,
@@ -81,7 +100,10 @@ pub type MembersOf<T> = frame_support::BoundedVec<
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::UnixTime};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, OnUnbalanced, UnixTime},
+	};
 	use frame_system::pallet_prelude::*;
 	use pallet_devices::{DeviceId, DeviceRegistry};
 	use sp_runtime::Perbill;
@@ -92,6 +114,13 @@ pub mod pallet {
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Why the pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A subscription's budget and deposit, until they are paid out or it closes.
+		Subscription,
+	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
@@ -107,8 +136,48 @@ pub mod pallet {
 		/// Who registers and retires schemas (governance).
 		type SchemaOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// Told about every audited attestation: the emission pallet's sensor pool.
+		/// Told about the data sold at every audit and the fee it burned (the emission
+		/// pallet: its sensor pool, each device's reward capped by its fees).
 		type OnProofAccepted: OnProofAccepted;
+
+		/// Holds subscriptions' budgets, pays them out and takes the protocol fee.
+		type Currency: fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::BalancedHold<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Takes the protocol fee of every sale (the runtime burns it).
+		type FeeDestination: OnUnbalanced<CreditOf<Self>>;
+
+		/// The share of every payment for data taken as the protocol fee. The fee is what the
+		/// sale earns in sensor points and the most those points are paid.
+		#[pallet::constant]
+		type DataFee: Get<Perbill>;
+
+		/// The data fee that earns one sensor point.
+		#[pallet::constant]
+		type FeePerPoint: Get<BalanceOf<Self>>;
+
+		/// The resolution of the areas buyers subscribe to: at most `NeighbourhoodResolution`,
+		/// so each home cell lies in one area.
+		#[pallet::constant]
+		type AreaResolution: Get<u8>;
+
+		/// The most subscriptions to a schema's data in an area: each audit there pays them
+		/// all. A full area takes a new one in place of a spent one, or of the lowest price if
+		/// the newcomer offers more.
+		#[pallet::constant]
+		type MaxSubscriptions: Get<u32>;
+
+		/// The most epochs one subscription spans.
+		#[pallet::constant]
+		type MaxSubscriptionEpochs: Get<EpochIndex>;
+
+		/// The deposit for a subscription's storage, held until it closes.
+		#[pallet::constant]
+		type SubscriptionDeposit: Get<BalanceOf<Self>>;
 
 		/// The resolution neighbourhoods are measured at: a device's home cell is its
 		/// registered cell's parent at this resolution. At most the registry's coarsest
@@ -196,6 +265,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SweptTo<T: Config> = StorageValue<_, EpochIndex, ValueQuery>;
 
+	/// Every open subscription.
+	#[pallet::storage]
+	pub type Subscriptions<T: Config> =
+		StorageMap<_, Twox64Concat, SubscriptionId, SubscriptionOf<T>>;
+
+	/// The open subscriptions to each schema's data in each area: what an audit there pays.
+	/// Areas are chosen by buyers.
+	#[pallet::storage]
+	pub type AreaSubscriptions<T: Config> =
+		StorageMap<_, Blake2_128Concat, AreaKey, AreaSubscriptionsOf<T>>;
+
+	/// The number the next subscription gets.
+	#[pallet::storage]
+	pub type NextSubscription<T: Config> = StorageValue<_, SubscriptionId, ValueQuery>;
+
 	/// Where the sweep of epoch [`SweptTo`] stopped, if it did.
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<256>>>;
@@ -244,8 +328,8 @@ pub mod pallet {
 			/// may take its place).
 			counted: bool,
 		},
-		/// A device's sampled readings matched its attestation: its readings earn points by
-		/// their quality.
+		/// A device's sampled readings matched its attestation: the area's subscriptions pay
+		/// for its points (`DataSold`).
 		ReadingsVerified {
 			/// The device.
 			device: DeviceId,
@@ -255,8 +339,65 @@ pub mod pallet {
 			readings: u32,
 			/// How they compared with their neighbours.
 			quality: Quality,
-			/// The points earned, in the epoch of the audit.
+			/// The points it is paid for: a second of coverage at full quality each (`count ×
+			/// interval`, times the share its quality passes). None for a device its full home
+			/// cell did not count.
 			points: u64,
+		},
+		/// A buyer subscribed to a schema's data in an area; its budget and deposit are held.
+		Subscribed {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// The buyer.
+			buyer: T::AccountId,
+			/// The schema.
+			schema: SchemaId,
+			/// The area.
+			area: H3Cell,
+			/// The price of a point.
+			price: BalanceOf<T>,
+			/// The budget.
+			budget: BalanceOf<T>,
+			/// The first epoch whose data it buys.
+			first: EpochIndex,
+			/// The last.
+			last: EpochIndex,
+		},
+		/// A subscription paid for an audited attestation: the device's owner was paid and the
+		/// protocol fee burned. The buyer's tool fetches the batch by its root.
+		DataSold {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// The device.
+			device: DeviceId,
+			/// The epoch of the attestation.
+			epoch: EpochIndex,
+			/// The root over its readings.
+			root: sp_core::H256,
+			/// The readings.
+			readings: u32,
+			/// Paid to the device's owner.
+			paid: BalanceOf<T>,
+			/// Burned as the protocol fee.
+			fee: BalanceOf<T>,
+		},
+		/// A subscription closed (its span over, or its budget spent): the rest of its budget
+		/// and its deposit went back to the buyer.
+		SubscriptionClosed {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// What went back.
+			refunded: BalanceOf<T>,
+		},
+		/// A subscription was outbid in its full area, or had spent its budget there: it
+		/// closed, and the rest of its budget and its deposit went back to the buyer.
+		SubscriptionOutbid {
+			/// The subscription.
+			subscription: SubscriptionId,
+			/// The one that took its place.
+			by: SubscriptionId,
+			/// What went back.
+			refunded: BalanceOf<T>,
 		},
 		/// A revealed reading lay outside the device's own attested summary, or outside the
 		/// time its index leaves it: the device is suspended and slashed.
@@ -360,6 +501,22 @@ pub mod pallet {
 		WrongPathLength,
 		/// A reading and its path do not lead to the attested root.
 		InvalidMerkleProof,
+		/// The area is not an H3 cell at `AreaResolution`.
+		InvalidArea,
+		/// A subscription needs a price and a budget.
+		EmptySubscription,
+		/// A subscription's epochs start no earlier than the current one, end no earlier than
+		/// they start, and span at most `MaxSubscriptionEpochs`.
+		InvalidSpan,
+		/// The area has `MaxSubscriptions` subscriptions, none spent, none at a lower price.
+		AreaFull,
+		/// No open subscription has this number.
+		UnknownSubscription,
+		/// The subscription may still pay: it closes once every attestation of its span has
+		/// had its audit (or, for its buyer, once its budget is spent).
+		SubscriptionRunning,
+		/// The amount overflows.
+		Overflow,
 	}
 
 	#[pallet::hooks]
@@ -398,6 +555,12 @@ pub mod pallet {
 				T::MaxBatch::get() >= 1 && T::MaxRevealBatch::get() >= 1,
 				"batches must hold at least one item"
 			);
+			assert!(
+				T::AreaResolution::get() <= T::NeighbourhoodResolution::get(),
+				"AreaResolution must be at most NeighbourhoodResolution: a home cell lies in one area"
+			);
+			assert!(T::MaxSubscriptions::get() >= 1, "an area takes a subscription");
+			assert!(T::MaxSubscriptionEpochs::get() >= 1, "a subscription spans an epoch");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -464,6 +627,40 @@ pub mod pallet {
 		pub fn reveal(origin: OriginFor<T>, reveals: RevealsOf<T>) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_reveal(reveals)
+		}
+
+		/// Buy a schema's data in `area` (an H3 cell at `AreaResolution`) for the attestations
+		/// of epochs `first..=last`: every one of them audited there pays its device's owner
+		/// `points × price`, less the protocol fee (burned), out of `budget`. The budget and
+		/// `SubscriptionDeposit` are held. It cannot be withdrawn before its span's audits are
+		/// over (the data is the buyer's to fetch once attested), unless another buyer outbids
+		/// it in a full area: then it closes and its rest goes back.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::subscribe())]
+		pub fn subscribe(
+			origin: OriginFor<T>,
+			schema: SchemaId,
+			area: u64,
+			price: BalanceOf<T>,
+			budget: BalanceOf<T>,
+			first: EpochIndex,
+			last: EpochIndex,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_subscribe(who, schema, area, price, budget, first, last)
+		}
+
+		/// Close a subscription and release the rest of its budget and its deposit to its
+		/// buyer: by anyone once every attestation of its span has had its audit, or by its
+		/// buyer once its budget is spent.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::close_subscription())]
+		pub fn close_subscription(
+			origin: OriginFor<T>,
+			subscription: SubscriptionId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close_subscription(who, subscription)
 		}
 	}
 }

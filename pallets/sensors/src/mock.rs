@@ -62,6 +62,8 @@ parameter_types! {
 	pub const UnbondingPeriod: u64 = 10;
 	pub const FraudSlash: Perbill = Perbill::from_percent(50);
 	pub const UnverifiedQuality: Perbill = Perbill::from_percent(20);
+	pub const DataFee: Perbill = Perbill::from_percent(20);
+	pub const SubscriptionDeposit: Balance = 50;
 	pub static NowSecs: u64 = GENESIS_TIME;
 	/// Blocks of an epoch that take attestations and reveals (of 10).
 	pub static ResponseWindow: u64 = 8;
@@ -126,6 +128,16 @@ impl pallet_sensors::Config for Test {
 	type FraudSlash = FraudSlash;
 	type MaxBatch = ConstU32<4>;
 	type MaxRevealBatch = ConstU32<4>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Fees are dropped: burned.
+	type FeeDestination = ();
+	type DataFee = DataFee;
+	type FeePerPoint = ConstU64<10>;
+	type AreaResolution = ConstU8<5>;
+	type MaxSubscriptions = ConstU32<2>;
+	type MaxSubscriptionEpochs = ConstU32<10>;
+	type SubscriptionDeposit = SubscriptionDeposit;
 	type WeightInfo = ();
 }
 
@@ -158,6 +170,10 @@ pub const EVE_STATION: DeviceId = 6;
 pub const NEXT_CELL: DeviceId = 7;
 /// Grace's, two cells away at resolution 7.
 pub const TWO_CELLS_AWAY: DeviceId = 8;
+/// A data buyer.
+pub const BUYER: AccountId = 9;
+/// Another.
+pub const OTHER_BUYER: AccountId = 10;
 
 /// Test keys.
 pub type TestKey = pallet_devices::DevicePair;
@@ -182,6 +198,63 @@ pub fn cells_away(steps: u32) -> u64 {
 		.find(|c| home.grid_distance(*c).ok() == Some(steps as i32))
 		.unwrap();
 	u64::from(cell.center_child(Resolution::Twelve).unwrap())
+}
+
+/// The area (at resolution 5) of the Berlin stations.
+pub fn berlin_area() -> u64 {
+	let cell = h3o::CellIndex::try_from(location_of(ALICE_STATION)).unwrap();
+	u64::from(cell.parent(Resolution::Five).unwrap())
+}
+
+/// The area of the Munich station.
+pub fn munich_area() -> u64 {
+	let cell = h3o::CellIndex::try_from(location_of(MUNICH)).unwrap();
+	u64::from(cell.parent(Resolution::Five).unwrap())
+}
+
+/// `who`'s funds held for subscriptions.
+pub fn subscription_hold(who: AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&RuntimeHoldReason::Sensors(crate::HoldReason::Subscription), &who)
+}
+
+/// `who`'s free balance.
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+/// Subscribe as `who` to the weather in `area` at `price` a point with `budget`, for epochs
+/// `first..=last`.
+pub fn subscribe(
+	who: AccountId,
+	area: u64,
+	price: Balance,
+	budget: Balance,
+	first: u32,
+	last: u32,
+) {
+	frame_support::assert_ok!(Sensors::subscribe(
+		RuntimeOrigin::signed(who),
+		WEATHER,
+		area,
+		price,
+		budget,
+		first,
+		last
+	));
+}
+
+/// The sales so far: `(subscription, device, paid, fee)`.
+pub fn sales() -> Vec<(u64, DeviceId, Balance, Balance)> {
+	sensor_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			crate::Event::DataSold { subscription, device, paid, fee, .. } => {
+				Some((subscription, device, paid, fee))
+			},
+			_ => None,
+		})
+		.collect()
 }
 
 /// Where each genesis device is.
@@ -248,7 +321,7 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: [ALICE, BOB, CHARLIE, DAVE, MANAGER, EVE, FRANK, GRACE]
+			balances: [ALICE, BOB, CHARLIE, DAVE, MANAGER, EVE, FRANK, GRACE, BUYER, OTHER_BUYER]
 				.map(|who| (who, INITIAL_BALANCE))
 				.to_vec(),
 			..Default::default()

@@ -434,9 +434,10 @@ fn a_full_home_cell_keeps_the_devices_of_the_lowest_ranks() {
 // ---- Audits and quality -------------------------------------------------------------------
 
 #[test]
-fn stations_that_agree_with_their_neighbours_earn_a_point_a_reading() {
+fn stations_that_agree_with_their_neighbours_sell_a_point_a_second_of_coverage() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();
+		subscribe(BUYER, berlin_area(), 1, 10_000, 1, 1);
 		let batches = [
 			Batch::now(ALICE_STATION, 10, 2_000, 550),
 			Batch::now(BOB_STATION, 9, 2_050, 560),
@@ -462,15 +463,40 @@ fn stations_that_agree_with_their_neighbours_earn_a_point_a_reading() {
 				(EVE_STATION, scored, 180),
 			]
 		);
+		// At a unit a point, less the 20 % fee: the fee is the points (a point per 10 burned),
+		// in the audit's epoch.
+		assert_eq!(
+			sales(),
+			vec![
+				(0, ALICE_STATION, 480, 120),
+				(0, BOB_STATION, 432, 108),
+				(0, CHARLIE_STATION, 480, 120),
+				(0, EVE_STATION, 144, 36),
+			]
+		);
 		assert_eq!(
 			depin_test_utils::points(),
 			vec![
-				(ALICE_STATION, DeviceKind::Sensor, 2, 600),
-				(BOB_STATION, DeviceKind::Sensor, 2, 540),
-				(CHARLIE_STATION, DeviceKind::Sensor, 2, 600),
-				(EVE_STATION, DeviceKind::Sensor, 2, 180),
+				(ALICE_STATION, DeviceKind::Sensor, 2, 12),
+				(BOB_STATION, DeviceKind::Sensor, 2, 10),
+				(CHARLIE_STATION, DeviceKind::Sensor, 2, 12),
+				(EVE_STATION, DeviceKind::Sensor, 2, 3),
 			]
 		);
+		assert_eq!(
+			depin_test_utils::fees(),
+			vec![
+				(ALICE_STATION, DeviceKind::Sensor, 2, 120),
+				(BOB_STATION, DeviceKind::Sensor, 2, 108),
+				(CHARLIE_STATION, DeviceKind::Sensor, 2, 120),
+				(EVE_STATION, DeviceKind::Sensor, 2, 36),
+			]
+		);
+		assert_eq!(
+			free(ALICE),
+			INITIAL_BALANCE - deposit(ALICE_STATION) - deposit(ALICES_OTHER) + 480
+		);
+		assert_eq!(subscription_hold(BUYER), 10_000 + 50 - 1_920);
 		for device in [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION] {
 			assert_eq!(pending(device), None);
 		}
@@ -919,5 +945,295 @@ fn an_epochs_neighbourhoods_are_swept_once_no_audit_reads_them() {
 		assert_eq!(Neighbourhoods::<Test>::iter_prefix(1).count(), 0);
 		assert_eq!(crate::SweepCursor::<Test>::get(), None);
 		assert_eq!(Sensors::sweep_neighbourhoods(Weight::MAX), db.reads(2));
+	});
+}
+
+// ---- Data buyers --------------------------------------------------------------------------
+
+use crate::{AreaSubscriptions, NextSubscription, Subscriptions};
+
+/// The Berlin stations attest in epoch 1 (`temps` their temperatures, ten readings each) and
+/// reveal in epoch 2.
+fn berlin_sells(temps: [i64; 4]) {
+	let devices = [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION];
+	let batches: Vec<Batch> =
+		devices.iter().zip(temps).map(|(&d, t)| Batch::now(d, 10, t, 550)).collect();
+	attest_all(batches.iter().map(Batch::attestation).collect());
+	run_to_epoch(2);
+	for batch in &batches {
+		reveal(batch.reveal());
+	}
+}
+
+fn area_ids(area: u64) -> Vec<u64> {
+	let area = H3Cell::new(area).unwrap();
+	AreaSubscriptions::<Test>::get((WEATHER, area)).map(|ids| ids.into_inner()).unwrap_or_default()
+}
+
+#[test]
+fn a_buyer_subscribes_to_an_area_with_its_budget_and_deposit_held() {
+	ExtBuilder.build_and_execute(|| {
+		run_to_epoch(1);
+		subscribe(BUYER, berlin_area(), 3, 1_000, 1, 4);
+		let area = H3Cell::new(berlin_area()).unwrap();
+		System::assert_last_event(
+			Event::Subscribed {
+				subscription: 0,
+				buyer: BUYER,
+				schema: WEATHER,
+				area,
+				price: 3,
+				budget: 1_000,
+				first: 1,
+				last: 4,
+			}
+			.into(),
+		);
+		assert_eq!(
+			Subscriptions::<Test>::get(0),
+			Some(Subscription {
+				buyer: BUYER,
+				schema: WEATHER,
+				area,
+				price: 3,
+				left: 1_000,
+				deposit: 50,
+				first: 1,
+				last: 4,
+			})
+		);
+		assert_eq!(area_ids(berlin_area()), vec![0]);
+		assert_eq!(NextSubscription::<Test>::get(), 1);
+		assert_eq!(subscription_hold(BUYER), 1_050);
+		assert_eq!(free(BUYER), INITIAL_BALANCE - 1_050);
+	});
+}
+
+#[test]
+fn a_subscription_must_make_sense() {
+	ExtBuilder.build_and_execute(|| {
+		run_to_epoch(2);
+		let area = berlin_area();
+		let sub = |schema, area, price, budget, first, last| {
+			Sensors::subscribe(
+				RuntimeOrigin::signed(BUYER),
+				schema,
+				area,
+				price,
+				budget,
+				first,
+				last,
+			)
+		};
+		assert_noop!(sub(7, area, 1, 100, 2, 3), Error::<Test>::UnknownSchema);
+		// Not a cell; a cell at another resolution than 5.
+		assert_noop!(sub(WEATHER, 12_345, 1, 100, 2, 3), Error::<Test>::InvalidArea);
+		assert_noop!(
+			sub(WEATHER, location_of(ALICE_STATION), 1, 100, 2, 3),
+			Error::<Test>::InvalidArea
+		);
+		assert_noop!(sub(WEATHER, area, 0, 100, 2, 3), Error::<Test>::EmptySubscription);
+		assert_noop!(sub(WEATHER, area, 1, 0, 2, 3), Error::<Test>::EmptySubscription);
+		// From the past; ending before it starts; longer than ten epochs.
+		assert_noop!(sub(WEATHER, area, 1, 100, 1, 3), Error::<Test>::InvalidSpan);
+		assert_noop!(sub(WEATHER, area, 1, 100, 3, 2), Error::<Test>::InvalidSpan);
+		assert_noop!(sub(WEATHER, area, 1, 100, 2, 12), Error::<Test>::InvalidSpan);
+		assert_ok!(sub(WEATHER, area, 1, 100, 2, 11));
+		// More than the buyer has; more than a balance holds with the deposit.
+		assert_noop!(
+			sub(WEATHER, area, 1, INITIAL_BALANCE, 2, 3),
+			sp_runtime::TokenError::FundsUnavailable
+		);
+		assert_noop!(sub(WEATHER, area, 1, Balance::MAX, 2, 3), Error::<Test>::Overflow);
+		assert_ok!(Sensors::retire_schema(RuntimeOrigin::root(), WEATHER));
+		assert_noop!(sub(WEATHER, area, 1, 100, 2, 3), Error::<Test>::SchemaRetired);
+	});
+}
+
+#[test]
+fn a_subscription_pays_for_its_epochs_in_its_area_up_to_its_budget() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Pays for epoch 1, but 1,000 only: two full sales and a part. Epoch 2 only, Munich
+		// only: nothing.
+		subscribe(BUYER, berlin_area(), 1, 1_000, 1, 1);
+		subscribe(OTHER_BUYER, berlin_area(), 1, 1_000, 2, 2);
+		subscribe(OTHER_BUYER, munich_area(), 5, 1_000, 1, 1);
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		assert_eq!(sales(), vec![(0, ALICE_STATION, 480, 120), (0, BOB_STATION, 320, 80)]);
+		assert_eq!(Subscriptions::<Test>::get(0).unwrap().left, 0);
+		assert_eq!(Subscriptions::<Test>::get(1).unwrap().left, 1_000);
+		assert_eq!(Subscriptions::<Test>::get(2).unwrap().left, 1_000);
+		assert_eq!(subscription_hold(BUYER), 50);
+		assert_eq!(subscription_hold(OTHER_BUYER), 2 * 1_050);
+		// Every station was verified; only what a budget bought earns.
+		assert_eq!(verified().len(), 4);
+		assert_eq!(
+			depin_test_utils::fees(),
+			vec![
+				(ALICE_STATION, DeviceKind::Sensor, 2, 120),
+				(BOB_STATION, DeviceKind::Sensor, 2, 80)
+			]
+		);
+	});
+}
+
+#[test]
+fn data_nobody_buys_earns_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		assert_eq!(verified().len(), 4);
+		assert!(sales().is_empty());
+		assert!(depin_test_utils::points().is_empty());
+		assert!(depin_test_utils::fees().is_empty());
+	});
+}
+
+#[test]
+fn a_provider_buying_its_own_data_burns_at_least_what_the_pool_can_pay_it() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let before = free(ALICE) + subscription_hold(ALICE);
+		subscribe(ALICE, berlin_area(), 1, 10_000, 1, 1);
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		// Alice pays herself 480 and every other station's owner; the fee on her own data (120)
+		// is burned, and it is the most her points draw from the pool.
+		let sold: Balance = sales().iter().map(|(_, _, paid, fee)| paid + fee).sum();
+		assert_eq!(sold, 4 * 600);
+		assert_eq!(free(ALICE) + subscription_hold(ALICE), before - sold + 480);
+		let own_fee = depin_test_utils::fees()
+			.into_iter()
+			.find(|(device, ..)| *device == ALICE_STATION)
+			.map(|(_, _, _, fee)| fee)
+			.unwrap();
+		assert_eq!(own_fee, 120);
+		// Even if the pool paid her points their full cap, she is 120 + the others' data
+		// poorer than before: buying her own data never pays.
+		assert!(free(ALICE) + subscription_hold(ALICE) + (own_fee as Balance) < before);
+	});
+}
+
+#[test]
+fn a_station_its_full_home_cell_did_not_count_is_not_paid() {
+	ExtBuilder.build_and_execute(|| {
+		enroll(ALICES_OTHER);
+		berlin();
+		subscribe(BUYER, berlin_area(), 1, 10_000, 1, 1);
+		// Five stations in a home cell that counts four.
+		let devices = [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION, ALICES_OTHER];
+		let batches: Vec<Batch> = devices.iter().map(|&d| Batch::now(d, 10, 2_000, 550)).collect();
+		attest_all(batches[..4].iter().map(Batch::attestation).collect());
+		attest(&batches[4]);
+		let home = pending(ALICES_OTHER).unwrap().home;
+		let counted: Vec<u64> = Neighbourhoods::<Test>::get(1, (WEATHER, home))
+			.unwrap()
+			.iter()
+			.map(|m| m.device)
+			.collect();
+		let left_out = *devices.iter().find(|d| !counted.contains(d)).unwrap();
+		run_to_epoch(2);
+		for batch in &batches {
+			reveal(batch.reveal());
+		}
+		let paid: Vec<u64> = sales().iter().map(|(_, device, ..)| *device).collect();
+		assert_eq!(paid, devices.into_iter().filter(|d| *d != left_out).collect::<Vec<_>>());
+		// The one left out was verified, for no points.
+		assert!(verified().iter().any(|(d, _, points)| *d == left_out && *points == 0));
+	});
+}
+
+#[test]
+fn a_fraudulent_batch_is_not_paid() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		subscribe(BUYER, berlin_area(), 1, 10_000, 1, 1);
+		let batch = Batch::now(EVE_STATION, 3, 2_000, 550).with_values(1, vec![9_000, 550]);
+		attest(&batch);
+		run_to_epoch(2);
+		reveal(batch.reveal());
+		assert_eq!(status(EVE_STATION), DeviceStatus::Suspended);
+		assert!(sales().is_empty());
+		assert_eq!(subscription_hold(BUYER), 10_050);
+	});
+}
+
+#[test]
+fn a_full_area_takes_a_new_subscription_in_place_of_a_spent_or_cheaper_one() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let area = berlin_area();
+		subscribe(BUYER, area, 2, 600, 1, 5);
+		subscribe(OTHER_BUYER, area, 3, 20_000, 1, 5);
+		// Full (two): a newcomer at a price no higher than the lowest is refused.
+		assert_noop!(
+			Sensors::subscribe(RuntimeOrigin::signed(DAVE), WEATHER, area, 2, 1_000, 1, 5),
+			Error::<Test>::AreaFull
+		);
+		// At a higher price it takes the cheapest's place; that one's rest goes back.
+		subscribe(DAVE, area, 4, 1_000, 1, 5);
+		System::assert_has_event(
+			Event::SubscriptionOutbid { subscription: 0, by: 2, refunded: 650 }.into(),
+		);
+		assert_eq!(area_ids(area), vec![1, 2]);
+		assert_eq!(Subscriptions::<Test>::get(0), None);
+		assert_eq!(subscription_hold(BUYER), 0);
+		assert_eq!(free(BUYER), INITIAL_BALANCE);
+		// Dave's budget is spent by the Berlin stations' data; then a cheaper newcomer takes
+		// its place.
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		assert_eq!(Subscriptions::<Test>::get(2).unwrap().left, 0);
+		subscribe(BUYER, area, 1, 100, 2, 3);
+		System::assert_has_event(
+			Event::SubscriptionOutbid { subscription: 2, by: 3, refunded: 50 }.into(),
+		);
+		assert_eq!(area_ids(area), vec![1, 3]);
+		assert_eq!(subscription_hold(DAVE), 0);
+	});
+}
+
+#[test]
+fn a_subscription_closes_once_its_span_is_audited_or_its_budget_spent() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		let area = berlin_area();
+		subscribe(BUYER, area, 1, 10_000, 1, 1);
+		subscribe(OTHER_BUYER, area, 1, 500, 1, 1);
+		assert_noop!(
+			Sensors::close_subscription(RuntimeOrigin::signed(BUYER), 9),
+			Error::<Test>::UnknownSubscription
+		);
+		// Running: its epoch's attestations wait for their audits.
+		assert_noop!(
+			Sensors::close_subscription(RuntimeOrigin::signed(BUYER), 0),
+			Error::<Test>::SubscriptionRunning
+		);
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		// Spent: its buyer may close it, nobody else yet.
+		assert_eq!(Subscriptions::<Test>::get(1).unwrap().left, 0);
+		assert_noop!(
+			Sensors::close_subscription(RuntimeOrigin::signed(BUYER), 1),
+			Error::<Test>::SubscriptionRunning
+		);
+		assert_ok!(Sensors::close_subscription(RuntimeOrigin::signed(OTHER_BUYER), 1));
+		System::assert_last_event(
+			Event::SubscriptionClosed { subscription: 1, refunded: 50 }.into(),
+		);
+		assert_eq!(subscription_hold(OTHER_BUYER), 0);
+		// Epoch 1's audits may run to the end of epoch 3: then anyone closes it.
+		run_to_epoch(3);
+		assert_noop!(
+			Sensors::close_subscription(RuntimeOrigin::signed(EVE), 0),
+			Error::<Test>::SubscriptionRunning
+		);
+		run_to_epoch(4);
+		let left = Subscriptions::<Test>::get(0).unwrap().left;
+		assert_ok!(Sensors::close_subscription(RuntimeOrigin::signed(EVE), 0));
+		System::assert_last_event(
+			Event::SubscriptionClosed { subscription: 0, refunded: left + 50 }.into(),
+		);
+		assert_eq!(free(BUYER), INITIAL_BALANCE - (10_000 - left));
+		assert_eq!(area_ids(area), Vec::<u64>::new());
+		assert_eq!(Subscriptions::<Test>::iter().count(), 0);
 	});
 }

@@ -16,6 +16,8 @@ pub trait WeightInfo {
 	fn withdraw() -> Weight;
 	fn attest(n: u32) -> Weight;
 	fn reveal(n: u32) -> Weight;
+	fn subscribe() -> Weight;
+	fn close_subscription() -> Weight;
 }
 
 /// The mock's weights, until the benchmarks are run: nothing.
@@ -36,6 +38,12 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn reveal(_n: u32) -> Weight {
+		Weight::zero()
+	}
+	fn subscribe() -> Weight {
+		Weight::zero()
+	}
+	fn close_subscription() -> Weight {
 		Weight::zero()
 	}
 }
