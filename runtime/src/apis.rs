@@ -175,7 +175,8 @@ impl_runtime_apis! {
 				DeviceKind::Storage => Proofs::potential_points(device),
 				DeviceKind::Coverage => Coverage::potential_points(device),
 				DeviceKind::Compute => 0,
-				// No sensor pallet in the runtime yet: nothing to earn.
+				// A sensor earns from its data's sales at its audits, which depend on the
+				// buyers of its area then.
 				DeviceKind::Sensor => 0,
 			};
 			let epoch = Proofs::epoch_status();
@@ -387,7 +388,7 @@ impl_runtime_apis! {
 			let mut list = Vec::<BenchmarkList>::new();
 			#[allow(unused_imports)]
 			use crate::{
-				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sensors, Sudo, Timestamp, Utility,
 				ValidatorSet,
 			};
 			list_benchmarks!(list, extra);
@@ -414,7 +415,7 @@ impl_runtime_apis! {
 			let params = (&config, &whitelist);
 			#[allow(unused_imports)]
 			use crate::{
-				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sudo, Timestamp, Utility,
+				Balances, Devices, Emission, Epochs, GuardedParameters, Proofs, Sensors, Sudo, Timestamp, Utility,
 				ValidatorSet,
 			};
 			add_benchmarks!(params, batches);

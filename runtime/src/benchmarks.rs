@@ -13,6 +13,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_coverage, Coverage]
 	[pallet_compute, Compute]
 	[pallet_jobs, Jobs]
+	[pallet_sensors, Sensors]
 	[pallet_emission, Emission]
 	[pallet_guarded_parameters, GuardedParameters]
 );

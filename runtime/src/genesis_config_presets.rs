@@ -22,8 +22,8 @@ use crate::{
 		RuntimeParameters,
 	},
 	AccountId, BabeConfig, Balance, BalancesConfig, BlockNumber, DevicesConfig,
-	GuardedParametersConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
-	ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, DAYS, UNITS,
+	GuardedParametersConfig, RuntimeGenesisConfig, SensorsConfig, SessionConfig, SessionKeys,
+	SudoConfig, ValidatorSetConfig, BABE_GENESIS_EPOCH_CONFIG, DAYS, UNITS,
 };
 use codec::Encode;
 
@@ -185,6 +185,13 @@ pub fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: root },
+		// Every network starts with the two schemas the provider tools know.
+		sensors: SensorsConfig {
+			schemas: vec![
+				depin_primitives::sensor::Schema::weather_station(),
+				depin_primitives::sensor::Schema::energy_meter(),
+			],
+		},
 	})
 }
 

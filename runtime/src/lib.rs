@@ -95,7 +95,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -264,6 +264,9 @@ mod runtime {
 	// Jobs, moved out of Compute (hence its index).
 	#[runtime::pallet_index(35)]
 	pub type Jobs = pallet_jobs;
+	// After Epochs: it reads the epoch and its seed.
+	#[runtime::pallet_index(36)]
+	pub type Sensors = pallet_sensors;
 
 	// Governance: OpenGov.
 	#[runtime::pallet_index(40)]

@@ -22,13 +22,22 @@ use crate::{
 /// The genesis state of `preset`, built the way the node builds it: the preset's JSON patch
 /// applied over the default genesis config.
 fn preset_ext(preset: &str) -> sp_io::TestExternalities {
+	preset_ext_with(preset, |_| ())
+}
+
+/// The genesis state of `preset`, with `edit` made to its genesis config.
+fn preset_ext_with(
+	preset: &str,
+	edit: impl FnOnce(&mut RuntimeGenesisConfig),
+) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&String::from(preset))
 		.unwrap_or_else(|| panic!("preset {preset} exists"));
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
 	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
 	json_merge(&mut config, patch);
-	let config: RuntimeGenesisConfig =
+	let mut config: RuntimeGenesisConfig =
 		serde_json::from_value(config).expect("preset deserializes into the genesis config");
+	edit(&mut config);
 	let storage = config.build_storage().expect("genesis builds");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.register_extension(sp_keystore::KeystoreExt::new(
@@ -1127,6 +1136,174 @@ fn a_self_paid_compute_job_earns_no_more_than_it_burned() {
 	});
 }
 
+#[test]
+/// Four accounts of one ring each run a weather station in Berlin, all reporting the same
+/// made-up weather (so they vouch for each other as neighbours of other owners), and one of them
+/// subscribes to their area: the cheapest way to buy sensor points. On the real runtime the
+/// rule against self-dealing holds: a sale's points are its burned fee, and the sensor pool
+/// pays them at most that fee, however large the pool, so the ring ends no richer.
+fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
+	use depin_primitives::{
+		h3::H3Cell,
+		sensor::{
+			reading_leaves, summarize, Attestation, Reading, ReadingsReveal, RevealedReading,
+			Summaries,
+		},
+	};
+	use frame_support::traits::Hooks;
+	use pallet_devices::{DeviceKey, DeviceKind, DeviceSignature};
+	use sp_core::{sr25519, Pair, H256};
+	type Hasher = pallet_sensors::RuntimeHasher;
+
+	let ring =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.map(account);
+	let keys: Vec<sr25519::Pair> = (0..4)
+		.map(|i| {
+			sr25519::Pair::from_string(&alloc::format!("//ring-station-{i}"), None).expect("seed")
+		})
+		.collect();
+	// Berlin, where Alice's dev storage device is (resolution 12).
+	let berlin = 0x8c1f1d48945d9ff_u64;
+	let mut ext = preset_ext_with(sp_genesis_builder::DEV_RUNTIME_PRESET, |config| {
+		for (owner, key) in ring.iter().zip(&keys) {
+			config.devices.devices.push((
+				owner.clone(),
+				DeviceKey::Sr25519(key.public()),
+				DeviceKind::Sensor,
+				berlin,
+				0,
+			));
+		}
+	});
+	ext.execute_with(|| {
+		let stations: Vec<u64> = (3..7).collect();
+		let weather = 0;
+		let start_secs = 1_800_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
+		for (owner, station) in ring.iter().zip(&stations) {
+			assert_ok!(crate::Sensors::enroll(
+				RuntimeOrigin::signed(owner.clone()),
+				*station,
+				weather
+			));
+		}
+		// Twenty minutes later, ten readings a minute apart, the same for all four.
+		let now = start_secs + 20 * 60;
+		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+		let readings: Vec<Reading> = (0..10u64)
+			.map(|i| Reading { time: now - 540 + 60 * i, values: alloc::vec![2_000, 550, 10_130] })
+			.collect();
+		let tree =
+			depin_merkle::MerkleTree::<Hasher>::from_leaves(reading_leaves::<Hasher>(&readings))
+				.expect("ten leaves");
+		let summaries = Summaries::truncate_from(summarize(&readings, 3).expect("three fields"));
+		let before: u128 = ring.iter().map(Balances::total_balance).sum();
+
+		// Alice buys the ring's area for epoch 0 at a milli-DPN a point.
+		let home = H3Cell::new(berlin).expect("a cell");
+		let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
+		assert_ok!(crate::Sensors::subscribe(
+			RuntimeOrigin::signed(ring[0].clone()),
+			weather,
+			area.raw(),
+			MILLI_UNITS,
+			100 * UNITS,
+			0,
+			0
+		));
+		let attestations: Vec<Attestation> = stations
+			.iter()
+			.zip(&keys)
+			.map(|(&device, key)| {
+				let mut attestation = Attestation {
+					device,
+					epoch: 0,
+					schema: weather,
+					root: H256(tree.root()),
+					count: 10,
+					start: readings[0].time,
+					end: readings[9].time,
+					summaries: summaries.clone(),
+					signature: DeviceSignature::Sr25519(key.sign(b"")),
+				};
+				let message = crate::Sensors::attestation_message(&attestation, home);
+				attestation.signature = DeviceSignature::Sr25519(key.sign(&message));
+				attestation
+			})
+			.collect();
+		assert_ok!(crate::Sensors::attest(
+			RuntimeOrigin::signed(ring[0].clone()),
+			attestations.try_into().expect("four")
+		));
+
+		// Epoch 1 (block 10) audits them: each reveals its sampled readings.
+		System::set_block_number(10);
+		crate::Epochs::on_initialize(10);
+		let seed = pallet_epochs::CurrentEpoch::<Runtime>::get().seed;
+		let reveals: Vec<_> = stations
+			.iter()
+			.map(|&device| ReadingsReveal {
+				device,
+				epoch: 0,
+				readings: crate::Sensors::sampled(&seed, device, 0, 10)
+					.into_iter()
+					.map(|index| {
+						let reading = &readings[index as usize];
+						RevealedReading {
+							index,
+							time: reading.time,
+							values: reading.values.clone().try_into().expect("three"),
+							path: tree
+								.proof(index)
+								.expect("a leaf")
+								.into_iter()
+								.map(H256)
+								.collect::<Vec<_>>()
+								.try_into()
+								.expect("shallow"),
+						}
+					})
+					.collect::<Vec<_>>()
+					.try_into()
+					.expect("four samples"),
+			})
+			.collect();
+		assert_ok!(crate::Sensors::reveal(
+			RuntimeOrigin::signed(ring[0].clone()),
+			reveals.try_into().expect("four")
+		));
+		// Ten minutes of full-quality coverage each, 600 points at a milli-DPN: 0.6 DPN a
+		// station, 0.12 DPN of it burned, 120,000 sensor points.
+		let tally = pallet_emission::Tallies::<Runtime>::get(1);
+		assert_eq!(tally.points.get(DeviceKind::Sensor), 4 * 120_000);
+
+		// Block 20 ends epoch 1: its sensor pool (5 % of 80 DPN, 4 DPN) is all the ring's, but
+		// pays each station at most the fee its sales burned.
+		System::set_block_number(20);
+		crate::Epochs::on_initialize(20);
+		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
+		assert_eq!(rewards.pools.get(DeviceKind::Sensor), 4 * UNITS);
+		for (owner, station) in ring.iter().zip(&stations) {
+			assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(owner.clone()), *station));
+		}
+		// Epoch 0's audits are over by epoch 3: the subscription closes, its rest goes back.
+		System::set_block_number(30);
+		crate::Epochs::on_initialize(30);
+		System::set_block_number(40);
+		crate::Epochs::on_initialize(40);
+		assert_ok!(crate::Sensors::close_subscription(RuntimeOrigin::signed(ring[1].clone()), 0));
+		// Exactly where the ring started (less the transaction fees a real chain charges).
+		let after: u128 = ring.iter().map(Balances::total_balance).sum();
+		assert_eq!(after, before);
+		#[cfg(feature = "try-runtime")]
+		{
+			crate::Emission::do_try_state().expect("the emission books balance");
+			crate::Sensors::do_try_state().expect("the sensor books balance");
+		}
+	});
+}
+
 /// A storage deal's deposit is the device registry's price of a byte of state for the bytes the
 /// deal keeps: its record at its largest and its three index entries (the figure in
 /// pallets/proofs/README.md).
@@ -1432,6 +1609,36 @@ mod governance {
 	}
 
 	#[test]
+	fn the_parameters_track_tunes_the_data_fee_within_its_guard() {
+		use crate::configs::{parameters::sensor_params, RuntimeParameters};
+		use frame_support::traits::Get;
+		use pallet_guarded_parameters::Error;
+		use sp_runtime::Perbill;
+
+		dev().execute_with(|| {
+			let track = || RuntimeOrigin::from(OriginCaller::Origins(TrackOrigin::ParameterAdmin));
+			let fee = |v| {
+				RuntimeParameters::Sensors(sensor_params::Parameters::DataFee(
+					sensor_params::DataFee,
+					Some(Perbill::from_percent(v)),
+				))
+			};
+			let set = |v| crate::GuardedParameters::set_parameter(track(), fee(v));
+			type DataFee = <Runtime as pallet_sensors::Config>::DataFee;
+			// As the deal and job fees: by a fifth of itself, within [5 %, 50 %].
+			assert_eq!(DataFee::get(), Perbill::from_percent(20));
+			assert_noop!(set(25), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(24));
+			assert_eq!(DataFee::get(), Perbill::from_percent(24));
+			assert_noop!(set(4), Error::<Runtime>::OutOfBounds);
+			assert_noop!(
+				crate::Parameters::set_parameter(track(), fee(30)),
+				DispatchError::BadOrigin
+			);
+		});
+	}
+
+	#[test]
 	fn the_parameters_track_tunes_compute_within_its_guards() {
 		use crate::configs::{parameters::compute_params, RuntimeParameters};
 		use compute_params::Parameters as C;
@@ -1562,8 +1769,8 @@ mod governance {
 			let pool = <PoolShares as pallet_emission::PoolShares>::share;
 
 			// The emission pallet's pools read the parameters: storage 40 %, coverage 20 %,
-			// compute 15 %, sensor none until its pallet is in the runtime.
-			assert_eq!(DeviceKind::ALL.map(pool), [40, 20, 15, 0].map(Perbill::from_percent));
+			// compute 15 %, sensor 5 %.
+			assert_eq!(DeviceKind::ALL.map(pool), [40, 20, 15, 5].map(Perbill::from_percent));
 			// The maxima make room for sensor's 10 % out of storage's and coverage's, each still
 			// at or above its default; with the validators' they add up to 100 %.
 			let maxima = DeviceKind::ALL.map(max_pool_share_percent);
@@ -1573,10 +1780,10 @@ mod governance {
 				assert!(pool(kind) <= Perbill::from_percent(max_pool_share_percent(kind)));
 			}
 
-			// The sensor share leaves zero a point at a time (a fifth of nothing is less).
-			assert_noop!(set(DeviceKind::Sensor, 2), Error::<Runtime>::ChangeTooLarge);
-			assert_ok!(set(DeviceKind::Sensor, 1));
-			assert_eq!(pool(DeviceKind::Sensor), Perbill::from_percent(1));
+			// The sensor share moves a point at a time (a fifth of its 5 %).
+			assert_noop!(set(DeviceKind::Sensor, 7), Error::<Runtime>::ChangeTooLarge);
+			assert_ok!(set(DeviceKind::Sensor, 6));
+			assert_eq!(pool(DeviceKind::Sensor), Perbill::from_percent(6));
 			// Never above its 10 %, even from root's 10 %.
 			assert_ok!(crate::Parameters::set_parameter(
 				RuntimeOrigin::root(),

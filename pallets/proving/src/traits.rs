@@ -147,6 +147,8 @@ impl_on_device_change_for_tuples!(A);
 impl_on_device_change_for_tuples!(A, B);
 impl_on_device_change_for_tuples!(A, B, C);
 impl_on_device_change_for_tuples!(A, B, C, D);
+impl_on_device_change_for_tuples!(A, B, C, D, E);
+impl_on_device_change_for_tuples!(A, B, C, D, E, F);
 
 /// Asked by the device registry before it removes a device for good (`claim_deposit`):
 /// whether rewards the device earned are still waiting to be claimed. Claims are paid to the

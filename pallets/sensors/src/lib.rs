@@ -519,6 +519,27 @@ pub mod pallet {
 		Overflow,
 	}
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Schemas registered from genesis, numbered from 0 in order (the dev chains' weather
+		/// station and energy meter); each must pass `register_schema`'s checks.
+		pub schemas: alloc::vec::Vec<Schema>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (i, schema) in self.schemas.iter().enumerate() {
+				if let Err(error) = Pallet::<T>::do_register_schema(schema.clone()) {
+					panic!("genesis schema {i} is refused: {error:?}");
+				}
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {

@@ -18,6 +18,7 @@ use crate::{
 		governance::TreasuryAccount,
 		parameters::{
 			compute_params, coverage_params, device_params, emission_params, proof_params,
+			sensor_params,
 		},
 	},
 	AccountId, Balance, Balances, BlockNumber, Compute, Coverage, Devices, Emission, Hash, Proofs,
@@ -31,8 +32,10 @@ impl pallet_devices::Config for Runtime {
 	/// To the treasury, or burned: the `emission.BurnSlashed` parameter.
 	type Slashed = pallet_emission::SlashedFunds<Runtime>;
 	/// Storage proofs and compute keep fault ledgers: settled before a device retires, moves
-	/// or changes hands. Coverage forgets when a retiring device was last heard.
-	type OnDeviceChange = (Proofs, Compute, Coverage, Emission);
+	/// or changes hands. Coverage forgets when a retiring device was last heard. A sensor is
+	/// not sold or removed while its audit is open, and an audit it left unanswered is
+	/// punished first.
+	type OnDeviceChange = (Proofs, Compute, Coverage, crate::Sensors, Emission);
 	/// A device is removed only once its rewards are claimed (or expired).
 	type Rewards = crate::Emission;
 	/// Root until governance provides a dedicated track.
@@ -312,15 +315,84 @@ impl Get<Balance> for DealDeposit {
 }
 
 /// The kinds rewarded for paid usage, whose rewards the fees of that usage cap: storage (deal
-/// fees) and compute (job fees). Coverage is rewarded for proofs of presence, which nobody pays
-/// for. Sensor is not capped yet: its pool's share is zero until the sensor pallet, which decides
-/// what a sensor's points are paid for, is in the runtime.
+/// fees), compute (job fees) and sensor (data sales' fees). Coverage is rewarded for proofs of
+/// presence, which nobody pays for.
 pub struct PaidUsageKinds;
 
 impl frame_support::traits::Contains<pallet_devices::DeviceKind> for PaidUsageKinds {
 	fn contains(kind: &pallet_devices::DeviceKind) -> bool {
-		matches!(kind, pallet_devices::DeviceKind::Storage | pallet_devices::DeviceKind::Compute)
+		use pallet_devices::DeviceKind::*;
+		matches!(kind, Storage | Compute | Sensor)
 	}
+}
+
+/// A subscription's storage deposit: the device registry's price of a byte of state
+/// (`devices.DepositPerByte`) for the bytes it keeps, its record and its entry in its area's
+/// list, each at its largest.
+pub struct SubscriptionDeposit;
+
+impl Get<Balance> for SubscriptionDeposit {
+	fn get() -> Balance {
+		use codec::MaxEncodedLen;
+		// The record's key: the map's prefix (32 bytes) and its id (Twox64Concat: 16 bytes);
+		// its id in the area's list.
+		let bytes = pallet_sensors::SubscriptionOf::<Runtime>::max_encoded_len()
+			.saturating_add(32 + 16)
+			.saturating_add(pallet_sensors::SubscriptionId::max_encoded_len());
+		device_params::DepositPerByte::get().saturating_mul(bytes as Balance)
+	}
+}
+
+impl pallet_sensors::Config for Runtime {
+	type Registry = Devices;
+	type Epochs = crate::Epochs;
+	type Time = crate::Timestamp;
+	/// Root until governance provides a dedicated track.
+	type SchemaOrigin = EnsureRoot<AccountId>;
+	/// Data sales are the sensor pool's only points: their fees, burned, in micro-DPN (as for
+	/// deals and jobs); the hook's own benchmarked weight is added to ours.
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type OnProofAccepted = crate::Emission;
+	#[cfg(feature = "runtime-benchmarks")]
+	type OnProofAccepted = ();
+	/// Resolution 7, the registry's coarsest: home cells of about 5 km², a neighbourhood of
+	/// seven (about 36 km²).
+	type NeighbourhoodResolution = ConstU8<7>;
+	type NeighbourhoodRings = ConstU32<1>;
+	type MaxNeighbours = ConstU32<16>;
+	type MinNeighbours = ConstU32<3>;
+	/// Data no neighbour of another owner vouches for earns nothing: nothing on chain tells a
+	/// made-up lone station from a real one.
+	type UnverifiedQuality = UnverifiedQuality;
+	/// Four readings sampled from each batch: a batch with a tenth of its readings outside its
+	/// summaries is caught with 34 %, one with half with 94 %, and the slash is half a deposit.
+	type Samples = ConstU32<4>;
+	type MaxSamples = ConstU32<8>;
+	/// Two hours: an epoch's batch and the one before it.
+	type MaxSpan = ConstU64<{ 2 * 3_600 }>;
+	type MaxClockDrift = ConstU64<60>;
+	type FraudSlash = SensorFraudSlash;
+	type MaxBatch = ConstU32<32>;
+	type MaxRevealBatch = ConstU32<16>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Data fees are burned (and counted by the emission pallet).
+	type FeeDestination = pallet_emission::Burn<Runtime>;
+	type DataFee = sensor_params::DataFee;
+	/// A sensor point is a micro-DPN of data fee burned.
+	type FeePerPoint = frame_support::traits::ConstU128<{ crate::MICRO_UNITS }>;
+	/// Resolution 5: areas of about 250 km², 343 home cells each.
+	type AreaResolution = ConstU8<5>;
+	type MaxSubscriptions = ConstU32<8>;
+	/// Thirty days of hourly epochs.
+	type MaxSubscriptionEpochs = ConstU32<720>;
+	type SubscriptionDeposit = SubscriptionDeposit;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const UnverifiedQuality: Perbill = Perbill::zero();
+	pub const SensorFraudSlash: Perbill = Perbill::from_percent(50);
 }
 
 parameter_types! {
@@ -359,9 +431,9 @@ impl pallet_emission::Config for Runtime {
 	type ValidatorShare = emission_params::ValidatorShare;
 	type ClaimWindow = emission_params::ClaimWindow;
 	type BurnSlashed = emission_params::BurnSlashed;
-	/// Storage and compute rewards are capped by the deal and job fees burned (HIP-10): a
-	/// provider paying itself for storage or compute can never earn more from the pool than
-	/// its usage burned.
+	/// Storage, compute and sensor rewards are capped by the deal, job and data fees burned
+	/// (HIP-10): a provider paying itself for storage, compute or data can never earn more
+	/// from the pool than its usage burned.
 	type UsageCapped = PaidUsageKinds;
 	type WeightInfo = pallet_emission::weights::SubstrateWeight<Runtime>;
 }

@@ -97,11 +97,12 @@ pub mod dynamic_params {
 		/// The compute providers' share.
 		#[codec(index = 4)]
 		pub static ComputeShare: Perbill = Perbill::from_percent(15);
-		/// The sensor providers' share: none until the sensor pallet is in the runtime (a
-		/// sensor device earns no points before), then raised by the parameters track.
+		/// The sensor providers' share, paid for the data buyers bought (each device's
+		/// reward capped by the fees its sales burned): 5 %, out of the treasury's 15 % before
+		/// the sensor pallet.
 		#[codec(index = 8)]
-		pub static SensorShare: Perbill = Perbill::zero();
-		/// The block authors' share; the treasury gets the rest (15 %).
+		pub static SensorShare: Perbill = Perbill::from_percent(5);
+		/// The block authors' share; the treasury gets the rest (10 %).
 		#[codec(index = 5)]
 		pub static ValidatorShare: Perbill = Perbill::from_percent(10);
 		/// Epochs during which an ended epoch's rewards can be claimed: 30 days of hourly epochs.
@@ -178,6 +179,17 @@ pub mod dynamic_params {
 		pub static BeaconInterval: u32 = 24;
 	}
 
+	/// Sensor data and its buyers.
+	#[dynamic_pallet_params]
+	#[codec(index = 6)]
+	pub mod sensors {
+		/// The protocol fee of every sale of sensor data, burned at the audit that pays it:
+		/// what the sale earns in sensor points and the most they are paid (a provider buying
+		/// its own data never earns more than it burns).
+		#[codec(index = 0)]
+		pub static DataFee: Perbill = Perbill::from_percent(20);
+	}
+
 	/// Governance timing: root only (no guard).
 	#[dynamic_pallet_params]
 	#[codec(index = 2)]
@@ -192,6 +204,7 @@ pub mod dynamic_params {
 pub use dynamic_params::{
 	compute as compute_params, coverage as coverage_params, devices as device_params,
 	emission as emission_params, governance as governance_params, proofs as proof_params,
+	sensors as sensor_params,
 };
 
 impl pallet_parameters::Config for Runtime {
@@ -222,7 +235,8 @@ const fn parts(percent: u32) -> u128 {
 	Perbill::from_percent(percent).deconstruct() as u128
 }
 
-/// The guard of a protocol fee on paid usage (`proofs.DealFee`, `compute.JobFee`): 5 % to 50 %,
+/// The guard of a protocol fee on paid usage (`proofs.DealFee`, `compute.JobFee`,
+/// `sensors.DataFee`): 5 % to 50 %,
 /// a fifth of itself at a time. The fee is what paid usage earns in points and the most those
 /// points are paid: with no fee paid usage would draw nothing from its pool, and with half the
 /// price honest usage is dear.
@@ -328,7 +342,13 @@ impl Guards<RuntimeParameters> for DepinGuards {
 		use device_params::Parameters as D;
 		use emission_params::Parameters as E;
 		use proof_params::Parameters as P;
+		use sensor_params::Parameters as S;
 		match key_value {
+			RuntimeParameters::Sensors(p) => match p {
+				S::DataFee(_, v) => {
+					Self::view_perbill(protocol_fee_guard(), sensor_params::DataFee::get(), v)
+				},
+			},
 			RuntimeParameters::Devices(p) => match p {
 				D::DepositBase(_, v) => Self::view(
 					guard(UNITS, 100 * UNITS, 25, UNITS),
