@@ -135,6 +135,26 @@ const depin = {
 		params: [{ name: "root", type: "H256" }, at],
 		type: "Option<Json>",
 	},
+	sensorSchema: {
+		description: "A sensor schema by number (fields, units, ranges, interval), or null",
+		params: [{ name: "id", type: "u32" }, at],
+		type: "Option<Json>",
+	},
+	sensorStatus: {
+		description: "An enrolled sensor's record, with the readings its open audit asks for, or null",
+		params: [device, at],
+		type: "Option<Json>",
+	},
+	subscription: {
+		description: "A data subscription by number, or null once closed",
+		params: [{ name: "id", type: "u64" }, at],
+		type: "Option<Json>",
+	},
+	areaSubscriptions: {
+		description: "The subscriptions to a schema's data in the area (resolution 5) holding an H3 cell",
+		params: [{ name: "schema", type: "u32" }, { name: "cell", type: "Text" }, at],
+		type: "Vec<Json>",
+	},
 };
 
 module.exports = { rpc: { depin } };

@@ -43,7 +43,7 @@ describe("Polkadot.js against the dev node", () => {
 
 	it("decodes the metadata: our pallets, calls, events and the DepinApi runtime API", () => {
 		assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
-		for (const pallet of ["devices", "proofs", "coverage", "compute", "jobs", "emission"]) {
+		for (const pallet of ["devices", "proofs", "coverage", "compute", "jobs", "sensors", "emission"]) {
 			assert.ok(api.query[pallet], `storage of ${pallet}`);
 			assert.ok(api.tx[pallet], `calls of ${pallet}`);
 			assert.ok(api.events[pallet], `events of ${pallet}`);
@@ -62,6 +62,7 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(typeof api.tx.coverage.submitBeacons, "function");
 		const methods = Object.keys(api.call.depinApi).sort();
 		assert.deepEqual(methods, [
+			"areaSubscriptions",
 			"computeChallenge",
 			"computeJob",
 			"coverageBeacons",
@@ -83,12 +84,15 @@ describe("Polkadot.js against the dev node", () => {
 			"replicaByRoot",
 			"rewardEstimate",
 			"rewardReceipts",
+			"sensorSchema",
+			"sensorStatus",
+			"subscription",
 		]);
 		assert.equal(typeof api.call.guardedParametersApi.checkParameter, "function");
 	});
 
 	it("builds, encodes and decodes every type of our runtime", () => {
-		const ours = /^(pallet_devices|pallet_epochs|pallet_proofs|pallet_coverage|pallet_compute|pallet_jobs|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_primitives|depin_merkle)::/;
+		const ours = /^(pallet_devices|pallet_epochs|pallet_proofs|pallet_coverage|pallet_compute|pallet_jobs|pallet_sensors|pallet_emission|pallet_guarded_parameters|depin_runtime|depin_primitives|depin_merkle)::/;
 		let checked = 0;
 		for (const { id, type } of api.registry.lookup.types) {
 			const path = type.path.map((p) => p.toString()).join("::");
@@ -328,6 +332,44 @@ describe("Polkadot.js against the dev node", () => {
 		assert.notEqual(deal.client, bob.address);
 		assert.equal(deal.duration, took.data.epochs.toNumber());
 		assert.ok((await api.call.depinApi.permanentDeal(id)).isSome);
+	});
+
+	it("subscribes Bob to Berlin's weather: the genesis schemas, the held budget, the RPC and runtime API", async () => {
+		const schema = (await api.rpc.depin.sensorSchema(0)).toJSON();
+		assert.equal(schema.name, "weather-station");
+		assert.deepEqual(schema.fields.map((f) => f.name), ["temperature", "humidity", "pressure"]);
+		assert.equal(schema.interval, 60);
+		assert.equal((await api.rpc.depin.sensorSchema(1)).toJSON().name, "energy-meter");
+		assert.equal((await api.rpc.depin.sensorSchema(9)).toJSON(), null);
+		assert.ok((await api.call.depinApi.sensorSchema(0)).isSome);
+		assert.equal((await api.rpc.depin.sensorStatus(0)).toJSON(), null);
+		// The area is Berlin's cell at resolution 5: its index with resolution 5 and the finer
+		// digits unused (7).
+		let area = (BERLIN & ~(0xfn << 52n)) | (5n << 52n);
+		for (let r = 6n; r <= 15n; r++) area |= 7n << ((15n - r) * 3n);
+		const first = (await api.query.epochs.currentEpoch()).index.toNumber();
+		await assert.rejects(
+			submit(api, api.tx.sensors.subscribe(0, BERLIN, 1000, 10n ** 12n, first, first + 1), bob),
+			/sensors\.InvalidArea/,
+		);
+		const id = (await api.query.sensors.nextSubscription()).toNumber();
+		const { events } = await submit(api, api.tx.sensors.subscribe(0, area, 1000, 10n ** 12n, first, first + 1), bob);
+		const subscribed = events.find((e) => api.events.sensors.Subscribed.is(e));
+		assert.ok(subscribed, "a Subscribed event");
+		assert.equal(subscribed.data.subscription.toNumber(), id);
+		const json = (await api.rpc.depin.subscription(id)).toJSON();
+		assert.equal(json.buyer, bob.address);
+		assert.equal(json.area, area.toString(16));
+		assert.equal(json.price, "1000");
+		assert.equal(json.left, (10n ** 12n).toString());
+		assert.deepEqual([json.first, json.last], [first, first + 1]);
+		const inArea = (await api.rpc.depin.areaSubscriptions(0, BERLIN.toString(16))).toJSON();
+		assert.deepEqual(inArea.map((s) => s.id), [id]);
+		assert.deepEqual((await api.rpc.depin.areaSubscriptions(1, BERLIN.toString(16))).toJSON(), []);
+		const scale = await api.call.depinApi.subscription(id);
+		assert.equal(scale.unwrap().buyer.toString(), bob.address);
+		// Running: its epochs' audits are not over.
+		await assert.rejects(submit(api, api.tx.sensors.closeSubscription(id), bob), /sensors\.SubscriptionRunning/);
 	});
 
 	it("joins Alice's coverage hotspot to the beacon roster; a stranger cannot", async () => {

@@ -29,7 +29,7 @@ type Device = pallet_devices::DeviceOf<Runtime>;
 use crate::{
 	genesis_config_presets, AccountId, Babe, Balance, Block, BlockNumber, Compute, Coverage,
 	Devices, Emission, Executive, Grandpa, Historical, InherentDataExt, Jobs, Nonce, Proofs,
-	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, Sensors, SessionKeys, System, TransactionPayment,
 	BABE_GENESIS_EPOCH_CONFIG, EPOCH_DURATION_IN_SLOTS, VERSION,
 };
 
@@ -181,6 +181,25 @@ impl_runtime_apis! {
 			};
 			let epoch = Proofs::epoch_status();
 			Some(Emission::reward_estimate(device, kind, potential, epoch.start, epoch.next_start))
+		}
+
+		fn sensor_schema(id: depin_runtime_api::SchemaId) -> Option<depin_runtime_api::SchemaRecord> {
+			Sensors::schema(id)
+		}
+
+		fn sensor_status(device: DeviceId) -> Option<depin_runtime_api::SensorStatus> {
+			Sensors::sensor_status(device)
+		}
+
+		fn subscription(id: depin_runtime_api::SubscriptionId) -> Option<depin_runtime_api::Subscription<AccountId, Balance>> {
+			Sensors::subscription(id)
+		}
+
+		fn area_subscriptions(
+			schema: depin_runtime_api::SchemaId,
+			cell: depin_runtime_api::H3Cell,
+		) -> Vec<(depin_runtime_api::SubscriptionId, depin_runtime_api::Subscription<AccountId, Balance>)> {
+			Sensors::area_subscriptions(schema, cell)
 		}
 
 		fn deal(id: depin_runtime_api::DealId) -> Option<depin_runtime_api::Deal<AccountId, Balance, BlockNumber>> {

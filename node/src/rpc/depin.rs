@@ -317,6 +317,77 @@ pub struct ReplicaJson {
 	pub year_price: String,
 }
 
+/// A field of a sensor schema. Values are integers: the quantity times `10^decimals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldJson {
+	pub name: String,
+	pub unit: String,
+	pub decimals: u8,
+	pub min: i64,
+	pub max: i64,
+	/// How far a device's min, mean and max may lie from its neighbours' medians.
+	pub tolerance: u64,
+}
+
+/// A sensor schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaJson {
+	pub id: u32,
+	pub name: String,
+	pub fields: Vec<FieldJson>,
+	/// The fewest seconds between two readings.
+	pub interval: u32,
+	/// Retired by governance: no device enrolls or attests under it any more.
+	pub retired: bool,
+}
+
+/// A sensor's attestation waiting for its audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingAttestationJson {
+	pub epoch: u32,
+	/// The epoch its sampled readings are revealed in.
+	pub audit_in: u32,
+	pub root: H256,
+	pub count: u32,
+	/// Unix seconds of the first and last readings.
+	pub start: u64,
+	pub end: u64,
+}
+
+/// An enrolled sensor device's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SensorStatusJson {
+	pub device: DeviceId,
+	pub schema: u32,
+	/// Unix seconds of the last reading attested: the next batch starts an interval after.
+	pub last_end: u64,
+	pub pending: Option<PendingAttestationJson>,
+	/// While the pending attestation's audit is open: the indices of the readings to reveal,
+	/// in order.
+	pub sampled: Vec<u32>,
+}
+
+/// A data buyer's subscription to a schema's data in an area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionJson {
+	pub id: u64,
+	pub buyer: AccountId,
+	pub schema: u32,
+	/// H3 cell at resolution 5.
+	pub area: String,
+	/// Planck a point (a second of coverage at full quality).
+	pub price: String,
+	/// Planck of budget left.
+	pub left: String,
+	/// Planck held for its storage until it closes.
+	pub deposit: String,
+	/// The epochs whose attestations it pays for.
+	pub first: u32,
+	pub last: u32,
+}
+
 /// The `depin_*` methods.
 #[rpc(server, namespace = "depin")]
 pub trait DepinRpc {
@@ -460,6 +531,33 @@ pub trait DepinRpc {
 	/// if none.
 	#[method(name = "replicaByRoot")]
 	fn replica_by_root(&self, root: H256, at: Option<Hash>) -> RpcResult<Option<(u64, u32)>>;
+
+	/// A sensor schema by number; `null` if there is none.
+	#[method(name = "sensorSchema")]
+	fn sensor_schema(&self, id: u32, at: Option<Hash>) -> RpcResult<Option<SchemaJson>>;
+
+	/// An enrolled sensor device's record, with the readings its open audit asks for; `null`
+	/// if the device is not enrolled.
+	#[method(name = "sensorStatus")]
+	fn sensor_status(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<SensorStatusJson>>;
+
+	/// A data subscription by number; `null` once it closed (or never was).
+	#[method(name = "subscription")]
+	fn subscription(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<SubscriptionJson>>;
+
+	/// The subscriptions to a schema's data in the area (resolution 5) holding `cell`, an H3
+	/// cell at resolution 5 or finer: what the sensors there are paid by.
+	#[method(name = "areaSubscriptions")]
+	fn area_subscriptions(
+		&self,
+		schema: u32,
+		cell: String,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<SubscriptionJson>>;
 }
 
 /// The `depin_*` methods over a client.
@@ -977,6 +1075,92 @@ where
 
 	fn replica_by_root(&self, root: H256, at: Option<Hash>) -> RpcResult<Option<(u64, u32)>> {
 		self.query(at, |api, at| api.replica_by_root(at, root))
+	}
+
+	fn sensor_schema(&self, id: u32, at: Option<Hash>) -> RpcResult<Option<SchemaJson>> {
+		Ok(self.query(at, |api, at| api.sensor_schema(at, id))?.map(|r| schema_json(id, r)))
+	}
+
+	fn sensor_status(
+		&self,
+		device: DeviceId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<SensorStatusJson>> {
+		let status = self.query(at, |api, at| api.sensor_status(at, device))?;
+		Ok(status.map(|s| SensorStatusJson {
+			device,
+			schema: s.schema,
+			last_end: s.last_end,
+			pending: s.pending.map(|p| PendingAttestationJson {
+				epoch: p.epoch,
+				audit_in: p.audit_in,
+				root: p.root,
+				count: p.count,
+				start: p.start,
+				end: p.end,
+			}),
+			sampled: s.sampled,
+		}))
+	}
+
+	fn subscription(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<SubscriptionJson>> {
+		Ok(self.query(at, |api, at| api.subscription(at, id))?.map(|s| subscription_json(id, s)))
+	}
+
+	fn area_subscriptions(
+		&self,
+		schema: u32,
+		cell: String,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<SubscriptionJson>> {
+		let raw = parse_cell(&cell)?;
+		let cell = depin_runtime_api::H3Cell::new(raw)
+			.map_err(|_| invalid_params(format!("{cell:?} is not a valid H3 cell")))?;
+		let subscriptions = self.query(at, |api, at| api.area_subscriptions(at, schema, cell))?;
+		Ok(subscriptions.into_iter().map(|(id, s)| subscription_json(id, s)).collect())
+	}
+}
+
+fn label(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn schema_json(id: u32, record: depin_runtime_api::SchemaRecord) -> SchemaJson {
+	let schema = record.schema;
+	SchemaJson {
+		id,
+		name: label(&schema.name),
+		fields: schema
+			.fields
+			.iter()
+			.map(|f| FieldJson {
+				name: label(&f.name),
+				unit: label(&f.unit),
+				decimals: f.decimals,
+				min: f.min,
+				max: f.max,
+				tolerance: f.tolerance,
+			})
+			.collect(),
+		interval: schema.interval,
+		retired: record.retired,
+	}
+}
+
+fn subscription_json(
+	id: u64,
+	s: depin_runtime_api::Subscription<AccountId, Balance>,
+) -> SubscriptionJson {
+	SubscriptionJson {
+		id,
+		buyer: s.buyer,
+		schema: s.schema,
+		area: cell_string(s.area.raw()),
+		price: s.price.to_string(),
+		left: s.left.to_string(),
+		deposit: s.deposit.to_string(),
+		first: s.first,
+		last: s.last,
 	}
 }
 

@@ -28,11 +28,16 @@
 //!   [`Config::UnverifiedQuality`]. A full home cell keeps the devices of the lowest ranks,
 //!   drawn from the epoch's seed; an epoch's home cells are swept in `on_idle` once no audit
 //!   reads them.
-//! - **Points.** An audited attestation earns a point a second of coverage (`count ×
-//!   interval`) times its quality, reported to [`Config::OnProofAccepted`] (the emission
-//!   pallet's sensor pool) in the audit's epoch. On chain, nothing tells made-up readings that
-//!   agree with real ones from real ones, so the pool is meant to be capped by what data buyers
-//!   pay (HIP-10, as storage and compute are): see `README.md`.
+//! - **Points.** An audited attestation is worth a point a second of coverage (`count ×
+//!   interval`) times its quality; a device its full home cell did not count is worth none.
+//! - **Data buyers.** A buyer subscribes to a schema's data in an area (a cell at
+//!   [`Config::AreaResolution`]) at a price a point, with a held budget, for a span of epochs.
+//!   Each audit in the area pays the device's owner `points × price` from every such
+//!   subscription, less the protocol fee [`Config::DataFee`], burned; the fee is the device's
+//!   usage (`depin_proving::usage`): its points in the emission pallet's sensor pool and the
+//!   most they are paid. Nothing on chain tells made-up readings that agree with real ones from
+//!   real ones, so data nobody buys earns nothing, and buying one's own data burns at least
+//!   what the pool pays back. See `README.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -42,6 +47,7 @@ pub use pallet::*;
 
 mod impls;
 mod market;
+mod queries;
 pub mod types;
 pub mod weights;
 

@@ -1237,3 +1237,53 @@ fn a_subscription_closes_once_its_span_is_audited_or_its_budget_spent() {
 		assert_eq!(Subscriptions::<Test>::iter().count(), 0);
 	});
 }
+
+#[test]
+fn the_runtime_api_shows_a_sensors_record_its_sampled_readings_and_an_areas_subscriptions() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		assert_eq!(Sensors::sensor_status(MUNICH), None);
+		assert_eq!(Sensors::schema(WEATHER).map(|r| r.schema), Some(weather()));
+		assert_eq!(Sensors::schema(9), None);
+		let batch = Batch::now(ALICE_STATION, 10, 2_000, 550);
+		attest(&batch);
+		let status = Sensors::sensor_status(ALICE_STATION).unwrap();
+		assert_eq!(status.schema, WEATHER);
+		assert_eq!(status.last_end, batch.end);
+		assert_eq!(
+			status.pending,
+			Some(PendingAttestation {
+				epoch: 1,
+				audit_in: 2,
+				root: batch.root(),
+				count: 10,
+				start: batch.start,
+				end: batch.end,
+			})
+		);
+		// Nothing to reveal before the audit opens; the sampled readings while it is open.
+		assert!(status.sampled.is_empty());
+		run_to_epoch(2);
+		assert_eq!(Sensors::sensor_status(ALICE_STATION).unwrap().sampled, batch.sampled());
+		reveal(batch.reveal());
+		let status = Sensors::sensor_status(ALICE_STATION).unwrap();
+		assert_eq!((status.pending, status.sampled), (None, vec![]));
+
+		subscribe(BUYER, berlin_area(), 2, 500, 2, 3);
+		let station = H3Cell::new(location_of(ALICE_STATION)).unwrap();
+		let listed = Sensors::area_subscriptions(WEATHER, station);
+		assert_eq!(listed.len(), 1);
+		assert_eq!(listed[0].0, 0);
+		assert_eq!(Some(listed[0].1.clone()), Sensors::subscription(0));
+		// The area itself finds them; a coarser cell, another schema or area, nothing.
+		assert_eq!(
+			Sensors::area_subscriptions(WEATHER, H3Cell::new(berlin_area()).unwrap()).len(),
+			1
+		);
+		assert!(Sensors::area_subscriptions(WEATHER, station.parent(4).unwrap()).is_empty());
+		assert!(Sensors::area_subscriptions(1, station).is_empty());
+		assert!(
+			Sensors::area_subscriptions(WEATHER, H3Cell::new(munich_area()).unwrap()).is_empty()
+		);
+	});
+}

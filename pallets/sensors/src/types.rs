@@ -1,7 +1,7 @@
 //! The pallet's own state. The wire types (schemas, attestations, reveals) live in
 //! `depin_primitives::sensor`, shared with the runtime API and the provider tools.
 
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use codec::{Decode, Encode, MaxEncodedLen};
 use depin_primitives::device::DeviceId;
 use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
@@ -12,17 +12,6 @@ pub use depin_primitives::{
 	h3::H3Cell,
 	sensor::*,
 };
-
-/// A schema as the chain keeps it.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct SchemaRecord {
-	/// The schema.
-	pub schema: Schema,
-	/// Retired by governance: no device enrolls or attests under it any more.
-	pub retired: bool,
-}
 
 /// A device's attestation waiting for its audit.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
@@ -85,32 +74,6 @@ pub const RANK_DOMAIN: &[u8] = b"depin/sensor/rank";
 
 /// The key of a home cell's devices in an epoch: the schema and the cell.
 pub type HomeKey = (SchemaId, H3Cell);
-
-/// A subscription's number (never reused).
-pub type SubscriptionId = u64;
-
-/// A data buyer's standing order for a schema's data in an area: it pays for every audited
-/// attestation made in the area over its span of epochs, `points × price` each, out of its
-/// held budget, until the budget runs out.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub struct Subscription<AccountId, Balance> {
-	/// The buyer, whose hold pays.
-	pub buyer: AccountId,
-	/// The schema of the data bought.
-	pub schema: SchemaId,
-	/// The area: a cell at `AreaResolution`, holding the home cells whose data it buys.
-	pub area: H3Cell,
-	/// The price of a point: a second of coverage at full quality.
-	pub price: Balance,
-	/// What is left of the budget (held).
-	pub left: Balance,
-	/// The deposit for its storage (held, returned when it closes).
-	pub deposit: Balance,
-	/// The first epoch whose attestations it pays for.
-	pub first: EpochIndex,
-	/// The last epoch whose attestations it pays for.
-	pub last: EpochIndex,
-}
 
 /// The key of an area's subscriptions: the schema and the area.
 pub type AreaKey = (SchemaId, H3Cell);

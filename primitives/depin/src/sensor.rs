@@ -118,6 +118,81 @@ pub struct Schema {
 	pub interval: u32,
 }
 
+/// A schema as the chain keeps it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SchemaRecord {
+	/// The schema.
+	pub schema: Schema,
+	/// Retired by governance: no device enrolls or attests under it any more.
+	pub retired: bool,
+}
+
+/// A subscription's number (never reused).
+pub type SubscriptionId = u64;
+
+/// A data buyer's standing order for a schema's data in an area: it pays for every audited
+/// attestation made in the area over its span of epochs, `points × price` each, out of its
+/// held budget, until the budget runs out.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Subscription<AccountId, Balance> {
+	/// The buyer, whose hold pays.
+	pub buyer: AccountId,
+	/// The schema of the data bought.
+	pub schema: SchemaId,
+	/// The area: a cell at the runtime's area resolution, holding the home cells whose data it
+	/// buys.
+	pub area: H3Cell,
+	/// The price of a point: a second of coverage at full quality.
+	pub price: Balance,
+	/// What is left of the budget (held).
+	pub left: Balance,
+	/// The deposit for its storage (held, returned when it closes).
+	pub deposit: Balance,
+	/// The first epoch whose attestations it pays for.
+	pub first: EpochIndex,
+	/// The last epoch whose attestations it pays for.
+	pub last: EpochIndex,
+}
+
+/// An attestation waiting for its audit, as the runtime API shows it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct PendingAttestation {
+	/// The epoch it was made in.
+	pub epoch: EpochIndex,
+	/// The epoch its readings are revealed in (before that epoch's deadline).
+	pub audit_in: EpochIndex,
+	/// The root over its readings.
+	pub root: H256,
+	/// The number of readings.
+	pub count: u32,
+	/// The time of the first reading.
+	pub start: u64,
+	/// The time of the last reading.
+	pub end: u64,
+}
+
+/// A sensor device's record, as the runtime API shows it: what its provider's tool needs to
+/// attest its next batch and to answer its audit.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SensorStatus {
+	/// The schema it attests under.
+	pub schema: SchemaId,
+	/// The time of the last reading it attested: its next batch starts at least a schema
+	/// interval after it.
+	pub last_end: u64,
+	/// Its last attestation, until audited.
+	pub pending: Option<PendingAttestation>,
+	/// While the audit of `pending` is open: the indices of the readings to reveal, in order.
+	/// Empty otherwise.
+	pub sampled: Vec<u32>,
+}
+
 /// Why a schema cannot be registered.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SchemaError {

@@ -2,7 +2,7 @@
 //! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
 //! challenges and proving record, the coverage beacons of the epoch, a compute device's
 //! capacity challenge and compute jobs, storage deals (by id, data root, client or device),
-//! and its rewards (receipts, what is claimable now, what the epoch in progress may pay).
+//! sensor schemas, records and data subscriptions, and its rewards (receipts, what is claimable now, what the epoch in progress may pay).
 //!
 //! Every call reads state at the block it is called at and writes nothing. Lists come in pages
 //! of at most [`MAX_PAGE`] entries: pass the last id (or the epoch after the last one) to get
@@ -27,7 +27,12 @@ pub use depin_primitives::{
 		DeviceStatus, MAX_AREA_SCAN, MAX_PAGE,
 	},
 	epoch::{EpochIndex, EpochStatus},
+	h3::H3Cell,
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
+	sensor::{
+		PendingAttestation, Schema, SchemaId, SchemaRecord, SensorStatus, Subscription,
+		SubscriptionId,
+	},
 	storage::{OpenChallenge, ProofStatus, Sector, SectorStatus},
 };
 
@@ -66,7 +71,10 @@ sp_api::decl_runtime_apis! {
 	/// Version 6: the beacon lottery. `coverage_beacons` lists the beacons recorded in the
 	/// epoch in progress (nobody is drawn); `coverage_ticket` says whether a hotspot beacons in
 	/// it, with its challenge.
-	#[api_version(6)]
+	///
+	/// Version 7: sensor data (`sensor_schema`, `sensor_status`, `subscription`,
+	/// `area_subscriptions`).
+	#[api_version(7)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -125,8 +133,7 @@ sp_api::decl_runtime_apis! {
 
 		/// A hotspot's beacon in the epoch in progress if it wins the lottery (its challenge,
 		/// and once recorded its beacon, witnesses and points), or `None` if it does not
-		/// beacon in it.
-		#[api_version(6)]
+		/// beacon in it. (Since version 6.)
 		fn coverage_ticket(device: DeviceId) -> Option<BeaconStatus<BlockNumber>>;
 
 		/// A compute device's capacity challenge in the epoch in progress (what to compute,
@@ -192,5 +199,27 @@ sp_api::decl_runtime_apis! {
 
 		/// The permanent deal and replica index a live replica's root is bound to.
 		fn replica_by_root(root: DataRoot) -> Option<(PermanentId, u32)>;
+
+		/// A sensor schema by number, and whether it is retired.
+		#[api_version(7)]
+		fn sensor_schema(id: SchemaId) -> Option<SchemaRecord>;
+
+		/// An enrolled sensor device's record: its schema, its last attested reading, its
+		/// attestation waiting for its audit and, while the audit is open, the readings to
+		/// reveal.
+		#[api_version(7)]
+		fn sensor_status(device: DeviceId) -> Option<SensorStatus>;
+
+		/// A data subscription by number.
+		#[api_version(7)]
+		fn subscription(id: SubscriptionId) -> Option<Subscription<AccountId, Balance>>;
+
+		/// The subscriptions to a schema's data in the area holding `cell` (its parent at the
+		/// runtime's area resolution, 5): what the sensors there are paid by.
+		#[api_version(7)]
+		fn area_subscriptions(
+			schema: SchemaId,
+			cell: H3Cell,
+		) -> Vec<(SubscriptionId, Subscription<AccountId, Balance>)>;
 	}
 }
