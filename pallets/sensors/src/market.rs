@@ -43,11 +43,11 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::InvalidArea)?;
 		ensure!(!price.is_zero() && !budget.is_zero(), Error::<T>::EmptySubscription);
 		let current = T::Epochs::current().index;
+		let max = T::MaxSubscriptionEpochs::get();
 		ensure!(
 			first >= current
-				&& last
-					.checked_sub(first)
-					.is_some_and(|span| span < T::MaxSubscriptionEpochs::get()),
+				&& first.saturating_sub(current) <= max
+				&& last.checked_sub(first).is_some_and(|span| span < max),
 			Error::<T>::InvalidSpan
 		);
 		let deposit = T::SubscriptionDeposit::get();
@@ -57,7 +57,8 @@ impl<T: Config> Pallet<T> {
 
 		let key = (schema, area);
 		let mut ids = AreaSubscriptions::<T>::get(key).unwrap_or_default();
-		let outbid = if ids.is_full() { Some(Self::outbid(&ids, price, current)?) } else { None };
+		let outbid =
+			if ids.is_full() { Some(Self::outbid(&ids, price, budget, current)?) } else { None };
 		T::Currency::hold(&HoldReason::Subscription.into(), &who, held)?;
 		if let Some((position, old)) = outbid {
 			ids.remove(position);
@@ -93,29 +94,32 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The member of a full area a new subscription at `price` takes the place of: one that
-	/// can pay no more (spent, or its span's audits over), else the one of the lowest price if
-	/// `price` is higher. Returns its position and number.
+	/// The member of a full area a new subscription at `price` with `budget` takes the place
+	/// of: one that can pay no more (spent, or its span's audits over), else the one of the
+	/// lowest price if `price` is higher and `budget` at least what that one has left (so a
+	/// token budget at a high price does not evict a real buyer). Returns its position and
+	/// number.
 	fn outbid(
 		ids: &AreaSubscriptionsOf<T>,
 		price: BalanceOf<T>,
+		budget: BalanceOf<T>,
 		current: EpochIndex,
 	) -> Result<(usize, SubscriptionId), DispatchError> {
 		let members = ids
 			.iter()
 			.enumerate()
 			.filter_map(|(position, id)| Subscriptions::<T>::get(id).map(|s| (position, *id, s)));
-		let mut cheapest: Option<(usize, SubscriptionId, BalanceOf<T>)> = None;
+		let mut cheapest: Option<(usize, SubscriptionId, SubscriptionOf<T>)> = None;
 		for (position, id, s) in members {
 			if s.left.is_zero() || Self::span_over(&s, current) {
 				return Ok((position, id));
 			}
-			if cheapest.as_ref().is_none_or(|(_, _, p)| s.price < *p) {
-				cheapest = Some((position, id, s.price));
+			if cheapest.as_ref().is_none_or(|(_, _, c)| s.price < c.price) {
+				cheapest = Some((position, id, s));
 			}
 		}
 		match cheapest {
-			Some((position, id, lowest)) if price > lowest => Ok((position, id)),
+			Some((position, id, c)) if price > c.price && budget >= c.left => Ok((position, id)),
 			_ => Err(Error::<T>::AreaFull.into()),
 		}
 	}
@@ -172,7 +176,15 @@ impl<T: Config> Pallet<T> {
 		let mut burned = BalanceOf::<T>::zero();
 		for id in ids {
 			let Some(mut s) = Subscriptions::<T>::get(id) else { continue };
-			if s.left.is_zero() || pending.epoch < s.first || pending.epoch > s.last {
+			// A buyer does not pay its own devices: buying one's own data moves nothing but
+			// the fee, and would let a buyer take its budget back from the stations that
+			// attested for it. (Another account of the same buyer still can: it then pays the
+			// fee, and the pool gives back at most that.)
+			if s.left.is_zero()
+				|| pending.epoch < s.first
+				|| pending.epoch > s.last
+				|| s.buyer == pending.owner
+			{
 				continue;
 			}
 			// Never more than is left: the product is bounded by the budget, not saturated.

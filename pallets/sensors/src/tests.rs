@@ -1038,6 +1038,9 @@ fn a_subscription_must_make_sense() {
 		assert_noop!(sub(WEATHER, area, 1, 100, 1, 3), Error::<Test>::InvalidSpan);
 		assert_noop!(sub(WEATHER, area, 1, 100, 3, 2), Error::<Test>::InvalidSpan);
 		assert_noop!(sub(WEATHER, area, 1, 100, 2, 12), Error::<Test>::InvalidSpan);
+		// Starting more than ten epochs ahead.
+		assert_noop!(sub(WEATHER, area, 1, 100, 13, 13), Error::<Test>::InvalidSpan);
+		assert_ok!(sub(WEATHER, munich_area(), 1, 100, 12, 12));
 		assert_ok!(sub(WEATHER, area, 1, 100, 2, 11));
 		// More than the buyer has; more than a balance holds with the deposit.
 		assert_noop!(
@@ -1091,26 +1094,79 @@ fn data_nobody_buys_earns_nothing() {
 }
 
 #[test]
-fn a_provider_buying_its_own_data_burns_at_least_what_the_pool_can_pay_it() {
+fn a_buyer_does_not_pay_its_own_devices() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();
 		let before = free(ALICE) + subscription_hold(ALICE);
 		subscribe(ALICE, berlin_area(), 1, 10_000, 1, 1);
 		berlin_sells([2_000, 2_020, 1_990, 2_010]);
-		// Alice pays herself 480 and every other station's owner; the fee on her own data (120)
-		// is burned, and it is the most her points draw from the pool.
-		let sold: Balance = sales().iter().map(|(_, _, paid, fee)| paid + fee).sum();
-		assert_eq!(sold, 4 * 600);
-		assert_eq!(free(ALICE) + subscription_hold(ALICE), before - sold + 480);
+		// Alice's station is verified but not sold to her: she pays the other three owners.
+		assert_eq!(verified().len(), 4);
+		assert_eq!(
+			sales().iter().map(|(_, device, ..)| *device).collect::<Vec<_>>(),
+			vec![BOB_STATION, CHARLIE_STATION, EVE_STATION]
+		);
+		assert!(depin_test_utils::fees().iter().all(|(device, ..)| *device != ALICE_STATION));
+		assert_eq!(free(ALICE) + subscription_hold(ALICE), before - 3 * 600);
+	});
+}
+
+#[test]
+fn a_provider_buying_its_own_data_through_another_account_burns_what_the_pool_can_pay_it() {
+	ExtBuilder.build_and_execute(|| {
+		berlin();
+		// Bob buys for Alice: the two are one ring.
+		let ring = || free(ALICE) + free(BOB) + subscription_hold(BOB);
+		let before = ring();
+		subscribe(BOB, berlin_area(), 1, 10_000, 1, 1);
+		berlin_sells([2_000, 2_020, 1_990, 2_010]);
+		// Alice's station is paid 480 of the ring's own money, and 120 is burned: the most
+		// her points draw from the pool.
 		let own_fee = depin_test_utils::fees()
 			.into_iter()
 			.find(|(device, ..)| *device == ALICE_STATION)
 			.map(|(_, _, _, fee)| fee)
 			.unwrap();
 		assert_eq!(own_fee, 120);
-		// Even if the pool paid her points their full cap, she is 120 + the others' data
-		// poorer than before: buying her own data never pays.
-		assert!(free(ALICE) + subscription_hold(ALICE) + (own_fee as Balance) < before);
+		// The ring paid Charlie's and Eve's stations 1,200 and burned 120 on Alice's: even
+		// if the pool paid her points their full cap, buying its own data never pays.
+		assert_eq!(ring(), before - 1_200 - 120);
+		assert!(ring() + (own_fee as Balance) < before);
+	});
+}
+
+#[test]
+fn a_field_whose_tolerance_spans_its_range_never_passes() {
+	ExtBuilder.build_and_execute(|| {
+		// Humidity's tolerance as wide as its range: the neighbours check nothing.
+		let mut wide = weather();
+		wide.fields[1].tolerance = 1_000;
+		assert_ok!(Sensors::register_schema(RuntimeOrigin::root(), wide));
+		let stations = [ALICE_STATION, BOB_STATION, CHARLIE_STATION, EVE_STATION];
+		for device in stations {
+			let owner = pallet_devices::Devices::<Test>::get(device).unwrap().owner;
+			assert_ok!(Sensors::enroll(RuntimeOrigin::signed(owner), device, 1));
+		}
+		run_to_epoch(1);
+		run_to_block(12);
+		let batches: Vec<Batch> = stations.iter().map(|&d| Batch::now(d, 10, 2_000, 550)).collect();
+		attest_all(
+			batches
+				.iter()
+				.map(|b| {
+					let mut a = b.attestation();
+					a.schema = 1;
+					b.sign(&mut a);
+					a
+				})
+				.collect(),
+		);
+		run_to_epoch(2);
+		for batch in &batches {
+			reveal(batch.reveal());
+		}
+		let half = Quality::Scored { neighbours: 3, passed: 1, fields: 2 };
+		assert!(verified().iter().all(|(_, quality, points)| *quality == half && *points == 300));
 	});
 }
 
@@ -1168,6 +1224,11 @@ fn a_full_area_takes_a_new_subscription_in_place_of_a_spent_or_cheaper_one() {
 		// Full (two): a newcomer at a price no higher than the lowest is refused.
 		assert_noop!(
 			Sensors::subscribe(RuntimeOrigin::signed(DAVE), WEATHER, area, 2, 1_000, 1, 5),
+			Error::<Test>::AreaFull
+		);
+		// Nor at a higher price with less budget than the cheapest has left.
+		assert_noop!(
+			Sensors::subscribe(RuntimeOrigin::signed(DAVE), WEATHER, area, 1_000, 599, 1, 5),
 			Error::<Test>::AreaFull
 		);
 		// At a higher price it takes the cheapest's place; that one's rest goes back.

@@ -335,10 +335,14 @@ impl Get<Balance> for SubscriptionDeposit {
 	fn get() -> Balance {
 		use codec::MaxEncodedLen;
 		// The record's key: the map's prefix (32 bytes) and its id (Twox64Concat: 16 bytes);
-		// its id in the area's list.
+		// its id in the area's list, and that list's key and length byte (an area's first
+		// subscription creates it): the prefix, a Blake2_128Concat hash (16 bytes) and the
+		// (schema, cell) key.
+		let area_key = pallet_sensors::AreaKey::max_encoded_len().saturating_add(32 + 16 + 1);
 		let bytes = pallet_sensors::SubscriptionOf::<Runtime>::max_encoded_len()
 			.saturating_add(32 + 16)
-			.saturating_add(pallet_sensors::SubscriptionId::max_encoded_len());
+			.saturating_add(pallet_sensors::SubscriptionId::max_encoded_len())
+			.saturating_add(area_key);
 		device_params::DepositPerByte::get().saturating_mul(bytes as Balance)
 	}
 }
