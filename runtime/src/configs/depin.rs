@@ -391,7 +391,7 @@ impl pallet_sensors::Config for Runtime {
 	/// Thirty days of hourly epochs.
 	type MaxSubscriptionEpochs = ConstU32<720>;
 	type SubscriptionDeposit = SubscriptionDeposit;
-	type WeightInfo = ();
+	type WeightInfo = pallet_sensors::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
