@@ -4,8 +4,9 @@
 //! and proving-epoch boundaries, on the development chain's genesis. Its calls are random but
 //! plausible: most are sent by the account that may make them, about devices, sectors, deals
 //! and jobs that exist, with storage proofs that answer the epoch's real challenge and deal
-//! proposals signed by their client; the rest are sent by anyone, about anything, with broken
-//! signatures and out-of-range numbers.
+//! proposals signed by their client, sensor readings attested and revealed as the audit samples
+//! them; the rest are sent by anyone, about anything, with broken signatures and out-of-range
+//! numbers.
 //!
 //! After every block it checks:
 //! - every pallet's `try_state`;
@@ -35,10 +36,14 @@ use std::time::Instant;
 
 use codec::Encode;
 use depin_merkle::{Blake2, MerkleTree, CHUNK_SIZE};
-use depin_primitives::DevicePair;
+use depin_primitives::{
+	h3::H3Cell,
+	sensor::{Reading, Schema},
+	DevicePair,
+};
 use frame_support::{
 	dispatch::DispatchClass,
-	traits::{GetCallMetadata, TryState, TryStateSelect},
+	traits::{Get, GetCallMetadata, TryState, TryStateSelect},
 };
 use pallet_devices::{DeviceKey, DeviceKind};
 use sp_core::{ecdsa, ed25519, sr25519, Pair, H256};
@@ -116,12 +121,15 @@ fn device_pair(scheme: u64, seed: &str) -> DevicePair {
 }
 
 /// The fuzzer: the chain is the truth; it keeps only what it needs to make plausible calls
-/// (the device keys and the sector data it created) and the block it is building on.
+/// (the device keys, the sector data and the sensor readings it created) and the block it is
+/// building on.
 struct Fuzzer {
 	rng: Rng,
 	actors: Vec<sr25519::Pair>,
 	keys: BTreeMap<u64, DevicePair>,
 	data: BTreeMap<H256, Vec<u8>>,
+	/// The readings of the sensor attestations waiting for their audit, by device and epoch.
+	readings: BTreeMap<(u64, u32), Vec<Reading>>,
 	cells: Vec<u64>,
 	blocks: Blocks,
 	/// The last finished block.
@@ -178,6 +186,7 @@ impl Fuzzer {
 			actors,
 			keys,
 			data: BTreeMap::new(),
+			readings: BTreeMap::new(),
 			cells,
 			blocks: Blocks::new(Sr25519Keyring::Alice, 0),
 			number: 0,
@@ -239,6 +248,23 @@ impl Fuzzer {
 				RuntimeEvent::Proofs(pallet_proofs::Event::DealActivated { .. }) => "DealActivated",
 				RuntimeEvent::Proofs(pallet_proofs::Event::DealPaid { .. }) => "DealPaid",
 				RuntimeEvent::Proofs(pallet_proofs::Event::DealEnded { .. }) => "DealEnded",
+				RuntimeEvent::Sensors(pallet_sensors::Event::Attested { .. }) => "Attested",
+				RuntimeEvent::Sensors(pallet_sensors::Event::ReadingsVerified { .. }) => {
+					"ReadingsVerified"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::ReadingsFaked { .. }) => {
+					"ReadingsFaked"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::ReadingsUnrevealed { .. }) => {
+					"ReadingsUnrevealed"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::DataSold { .. }) => "DataSold",
+				RuntimeEvent::Sensors(pallet_sensors::Event::SubscriptionClosed { .. }) => {
+					"SubscriptionClosed"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::SubscriptionOutbid { .. }) => {
+					"SubscriptionOutbid"
+				},
 				_ => continue,
 			};
 			*self.stats.reached.entry(reached).or_default() += 1;
@@ -403,20 +429,24 @@ impl Fuzzer {
 	fn step(&mut self) {
 		let choice = self.rng.below(100);
 		match choice {
-			0..=7 => self.transfer(),
-			8..=15 => self.register(),
-			16..=27 => self.manage_device(),
-			28..=37 => self.commit_sector(),
-			38..=41 => self.remove_sector(),
-			42..=55 => self.prove(),
-			56..=61 => self.publish_deal(),
-			62..=63 => self.permanent_deal(),
-			64..=67 => self.settle_or_terminate_deal(),
-			68..=73 => self.claim(),
-			74..=77 => self.enrol(),
-			78..=80 => self.commit_work(),
-			81..=85 => self.job(),
-			86..=91 => self.beacon(),
+			0..=5 => self.transfer(),
+			6..=13 => self.register(),
+			14..=22 => self.manage_device(),
+			23..=31 => self.commit_sector(),
+			32..=35 => self.remove_sector(),
+			36..=49 => self.prove(),
+			50..=55 => self.publish_deal(),
+			56..=57 => self.permanent_deal(),
+			58..=61 => self.settle_or_terminate_deal(),
+			62..=66 => self.claim(),
+			67..=70 => self.enrol(),
+			71..=73 => self.commit_work(),
+			74..=78 => self.job(),
+			79..=83 => self.beacon(),
+			84..=85 => self.enrol_sensor(),
+			86..=87 => self.attest(),
+			88..=90 => self.reveal(),
+			91 => self.subscribe(),
 			92..=94 => self.sudo(),
 			95..=96 => self.report_equivocation(),
 			_ => self.batch(),
@@ -446,8 +476,14 @@ impl Fuzzer {
 			DeviceKind::Compute => 1 + self.rng.below(64),
 			DeviceKind::Coverage | DeviceKind::Sensor => 0,
 		};
+		// Sensors mostly in Berlin (the first city's cells), so that neighbours corroborate them.
+		let cells = if kind == DeviceKind::Sensor && self.rng.chance(60) {
+			&self.cells[..4]
+		} else {
+			&self.cells[..]
+		};
 		let location =
-			if self.rng.chance(95) { self.rng.pick(&self.cells).unwrap() } else { self.rng.next() };
+			if self.rng.chance(95) { self.rng.pick(cells).unwrap() } else { self.rng.next() };
 		// Usually signed now; now and then too long ago, or in the future.
 		let signed_at = match self.rng.below(20) {
 			0 => self.number + 1_000_000,
@@ -892,6 +928,318 @@ impl Fuzzer {
 		}
 	}
 
+	/// A sensor device (usually an active one not enrolled yet) enrolling under a schema of the
+	/// genesis (now and then one that does not exist), or withdrawing.
+	fn enrol_sensor(&mut self) {
+		let enrolling = self.rng.chance(80);
+		let idle: Vec<(u64, crate::AccountId)> =
+			self.devices()
+				.into_iter()
+				.filter(|(id, d)| {
+					d.kind == DeviceKind::Sensor
+						&& d.is_active() && !pallet_sensors::Sensors::<Runtime>::contains_key(id)
+				})
+				.map(|(id, d)| (id, d.owner))
+				.collect();
+		let (device, owner) = match self.rng.pick(&idle) {
+			Some((id, owner)) if enrolling && self.rng.chance(80) => (id, Some(owner)),
+			_ => self.device(Some(DeviceKind::Sensor)),
+		};
+		let signer = self.signer_or_anyone(owner.as_ref());
+		let call = if enrolling {
+			// Mostly weather stations: a reading a minute, a batch an epoch.
+			let schema = match self.rng.below(20) {
+				0 => 2 + self.rng.below(4) as u32,
+				1..=5 => 1,
+				_ => 0,
+			};
+			pallet_sensors::Call::enroll { device, schema }
+		} else {
+			pallet_sensors::Call::withdraw { device }
+		};
+		self.apply(signer, RuntimeCall::Sensors(call));
+	}
+
+	/// A reading's values under `schema`: near what every station measures (within a quarter
+	/// of each field's neighbour tolerance, so that neighbours agree), now and then anywhere in
+	/// the field's range.
+	fn sensor_values(&mut self, schema: &Schema) -> Vec<i64> {
+		schema
+			.fields
+			.iter()
+			.map(|field| {
+				let range = field.max.abs_diff(field.min);
+				if self.rng.chance(3) {
+					return field.min.saturating_add_unsigned(self.rng.below(range + 1));
+				}
+				let base = field.min.saturating_add_unsigned(range / 5 * 2);
+				let noise = (field.tolerance / 4).min(range / 4);
+				let offset = self.rng.below(2 * noise + 1) as i64 - noise as i64;
+				(base + offset).clamp(field.min, field.max)
+			})
+			.collect()
+	}
+
+	/// Forgets the readings of attestations that no longer wait for their audit.
+	fn forget_readings(&mut self) {
+		self.readings.retain(|(device, epoch), _| {
+			pallet_sensors::Sensors::<Runtime>::get(device)
+				.and_then(|state| state.pending)
+				.is_some_and(|pending| pending.epoch == *epoch)
+		});
+	}
+
+	/// A batch of attestations of the enrolled sensor devices the fuzzer holds keys of, for the
+	/// current epoch: a few to a few dozen readings each, spaced by their schema's interval,
+	/// after the device's last batch and up to the block's clock, signed by the device's key
+	/// for its registered cell. The readings are kept to reveal at the audit. Now and then one
+	/// is broken (a forged signature, a summary out of range, more readings than the span
+	/// holds, another epoch or schema, a span in the future) or a fraud (a reading outside the
+	/// attested summary, which the audit catches if it samples it). Half the time the
+	/// provider's tool reveals its open audits first.
+	fn attest(&mut self) {
+		if self.rng.chance(50) {
+			self.reveal();
+		}
+		self.forget_readings();
+		let current = pallet_epochs::CurrentEpoch::<Runtime>::get();
+		// Usually in the epoch's response window.
+		if System::block_number() > crate::Epochs::deadline(current.start) && self.rng.chance(90) {
+			return;
+		}
+		let epoch = current.index;
+		let now = pallet_timestamp::Now::<Runtime>::get() / 1_000;
+		let max_span = <Runtime as pallet_sensors::Config>::MaxSpan::get();
+		let enrolled: Vec<(u64, pallet_sensors::SensorStateOf<Runtime>)> =
+			pallet_sensors::Sensors::<Runtime>::iter().collect();
+		let mut attestations = Vec::new();
+		let mut made = Vec::new();
+		for (device, state) in enrolled {
+			if attestations.len() >= 32 || !self.rng.chance(80) {
+				continue;
+			}
+			let (Some(key), Some(registered), Some(record)) = (
+				self.keys.get(&device).cloned(),
+				pallet_devices::Devices::<Runtime>::get(device),
+				pallet_sensors::Schemas::<Runtime>::get(state.schema),
+			) else {
+				continue;
+			};
+			// Usually only an active device.
+			if !registered.is_active() && self.rng.chance(90) {
+				continue;
+			}
+			let schema = record.schema;
+			let interval = u64::from(schema.interval);
+			let earliest = (state.last_end + interval).max(now.saturating_sub(max_span));
+			// Usually only a device with no audit pending and readings to attest.
+			if (state.pending.is_some() || earliest > now) && self.rng.chance(90) {
+				continue;
+			}
+			let room = now.saturating_sub(earliest) / interval + 1;
+			let count = 1 + self.rng.below(room.min(36));
+			let start = earliest + self.rng.below(room - count + 1) * interval;
+			let mut readings: Vec<Reading> = (0..count)
+				.map(|i| Reading {
+					time: start + i * interval,
+					values: self.sensor_values(&schema),
+				})
+				.collect();
+			let mut summaries =
+				depin_primitives::sensor::summarize(&readings, schema.fields.len()).unwrap();
+			if self.rng.chance(2) {
+				// A fraud: a reading outside the summary the device signs.
+				let faked = self.rng.below(count) as usize;
+				readings[faked].values[0] = summaries[0].max.saturating_add(1);
+			}
+			let leaves = depin_primitives::sensor::reading_leaves::<pallet_sensors::RuntimeHasher>(
+				&readings,
+			);
+			let tree = MerkleTree::<pallet_sensors::RuntimeHasher>::from_leaves(leaves).unwrap();
+			let mut attestation = pallet_sensors::Attestation {
+				device,
+				epoch,
+				schema: state.schema,
+				root: H256(tree.root()),
+				count: count as u32,
+				start,
+				end: readings.last().unwrap().time,
+				summaries: Default::default(),
+				signature: key.sign(b"signed below"),
+			};
+			match self.rng.below(40) {
+				0 => attestation.epoch = epoch + 1,
+				1 => attestation.epoch = epoch.saturating_sub(1),
+				2 => summaries[0].max = schema.fields[0].max.saturating_add(1),
+				3 => {
+					summaries.pop();
+				},
+				4 => attestation.count = attestation.count * 2 + 1,
+				5 => attestation.count = depin_primitives::sensor::MAX_READINGS + 1,
+				6 => attestation.end = now + 3_600,
+				7 => attestation.schema = 1 - state.schema.min(1),
+				8 => attestation.start = state.last_end,
+				_ => {},
+			}
+			attestation.summaries = summaries.try_into().unwrap();
+			let message = crate::Sensors::attestation_message(&attestation, registered.location);
+			attestation.signature =
+				if self.rng.chance(97) { key.sign(&message) } else { key.sign(b"forged") };
+			made.push((device, attestation.root, readings));
+			attestations.push(attestation);
+		}
+		if attestations.is_empty() {
+			return;
+		}
+		self.relay(RuntimeCall::Sensors(pallet_sensors::Call::attest {
+			attestations: attestations.try_into().unwrap(),
+		}));
+		// The readings of the attestations the chain took, to reveal at their audit.
+		for (device, root, readings) in made {
+			let taken = pallet_sensors::Sensors::<Runtime>::get(device)
+				.and_then(|state| state.pending)
+				.is_some_and(|pending| pending.epoch == epoch && pending.root == root);
+			if taken {
+				self.readings.insert((device, epoch), readings);
+			}
+		}
+	}
+
+	/// A batch of reveals of the attestations whose audit is open (now and then one whose audit
+	/// is not): the readings the epoch's seed samples, with their Merkle paths. Now and then
+	/// one is broken: another reading than the sampled one, a tampered value, a reading short,
+	/// another epoch.
+	fn reveal(&mut self) {
+		self.forget_readings();
+		let epoch = pallet_epochs::CurrentEpoch::<Runtime>::get();
+		// Usually in the epoch's response window.
+		if System::block_number() > crate::Epochs::deadline(epoch.start) && self.rng.chance(90) {
+			return;
+		}
+		let pending: Vec<(u64, pallet_sensors::PendingOf<Runtime>)> =
+			pallet_sensors::Sensors::<Runtime>::iter()
+				.filter_map(|(device, state)| state.pending.map(|p| (device, p)))
+				.collect();
+		let mut reveals = Vec::new();
+		for (device, pending) in pending {
+			let open = pending.audit_in == epoch.index;
+			if reveals.len() >= 16 || !self.rng.chance(if open { 90 } else { 3 }) {
+				continue;
+			}
+			let Some(readings) = self.readings.get(&(device, pending.epoch)) else { continue };
+			let leaves =
+				depin_primitives::sensor::reading_leaves::<pallet_sensors::RuntimeHasher>(readings);
+			let tree = MerkleTree::<pallet_sensors::RuntimeHasher>::from_leaves(leaves).unwrap();
+			let mut indices =
+				crate::Sensors::sampled(&epoch.seed, device, pending.epoch, pending.count);
+			let broken = self.rng.below(40);
+			if broken == 0 {
+				indices[0] = (indices[0] + 1) % pending.count;
+			}
+			let mut revealed: Vec<depin_primitives::sensor::RevealedReading> = indices
+				.iter()
+				.map(|index| {
+					let reading = &readings[*index as usize];
+					depin_primitives::sensor::RevealedReading {
+						index: *index,
+						time: reading.time,
+						values: reading.values.clone().try_into().unwrap(),
+						path: tree
+							.proof(*index)
+							.unwrap()
+							.into_iter()
+							.map(H256)
+							.collect::<Vec<_>>()
+							.try_into()
+							.unwrap(),
+					}
+				})
+				.collect();
+			let mut at = pending.epoch;
+			match broken {
+				1 => revealed[0].values[0] += 1,
+				2 => revealed.truncate(revealed.len() - 1),
+				3 => at += 1,
+				_ => {},
+			}
+			reveals.push(pallet_sensors::ReadingsRevealOf::<Runtime> {
+				device,
+				epoch: at,
+				readings: revealed.try_into().unwrap(),
+			});
+		}
+		if reveals.is_empty() {
+			return;
+		}
+		self.relay(RuntimeCall::Sensors(pallet_sensors::Call::reveal {
+			reveals: reveals.try_into().unwrap(),
+		}));
+	}
+
+	/// A funded account subscribing to a schema's data in the area of an enrolled sensor
+	/// device, from the current epoch for up to six, for a small price a point out of a budget
+	/// of a few units (now and then a cell that is no area, nothing to pay, a span that is not
+	/// one, another schema); or anyone (usually its buyer) closing a subscription.
+	fn subscribe(&mut self) {
+		let next = pallet_sensors::NextSubscription::<Runtime>::get();
+		if next > 0 && self.rng.chance(30) {
+			let subscription = self.rng.below(next + 1);
+			let buyer =
+				pallet_sensors::Subscriptions::<Runtime>::get(subscription).map(|s| s.buyer);
+			let signer = self.signer_or_anyone(buyer.as_ref());
+			self.apply(
+				signer,
+				RuntimeCall::Sensors(pallet_sensors::Call::close_subscription { subscription }),
+			);
+			return;
+		}
+		let sensors: Vec<(H3Cell, u32)> = pallet_sensors::Sensors::<Runtime>::iter()
+			.filter_map(|(device, state)| {
+				pallet_devices::Devices::<Runtime>::get(device).map(|d| (d.location, state.schema))
+			})
+			.collect();
+		let (cell, mut schema) = match self.rng.pick(&sensors) {
+			Some(sensor) => sensor,
+			None => {
+				let cell = H3Cell::new(self.rng.pick(&self.cells).unwrap()).unwrap();
+				(cell, self.rng.below(2) as u32)
+			},
+		};
+		let mut area = crate::Sensors::area_of(crate::Sensors::home_of(cell)).raw();
+		let mut price = crate::MICRO_UNITS
+			* 10u128.pow(self.rng.below(3) as u32)
+			* (1 + self.rng.below(9) as u128);
+		let mut budget = UNITS * (1 + self.rng.below(5) as u128);
+		let current = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let mut first = current;
+		let mut last = first + self.rng.below(6) as u32;
+		match self.rng.below(24) {
+			0 => area = cell.raw(),
+			1 => area = self.rng.next(),
+			2 => price = 0,
+			3 => budget = 0,
+			4 => budget = u128::MAX / 2,
+			5 => first = current.saturating_sub(1),
+			6 => last = first.saturating_sub(1),
+			7 => last = first + 720,
+			8 => schema = 2 + self.rng.below(4) as u32,
+			_ => {},
+		}
+		// One of the endowed accounts (not the pauper).
+		let buyer = self.rng.below(6) as usize;
+		self.apply(
+			buyer,
+			RuntimeCall::Sensors(pallet_sensors::Call::subscribe {
+				schema,
+				area,
+				price,
+				budget,
+				first,
+				last,
+			}),
+		);
+	}
+
 	/// Root's calls (Alice is the dev chain's sudo key): suspending and resuming devices,
 	/// resolving disputes.
 	fn sudo(&mut self) {
@@ -1055,10 +1403,21 @@ fn random_calls_keep_every_invariant() {
 		"Coverage.submit_beacons",
 		"Compute.commit_work",
 		"Sudo.sudo",
+		"Sensors.enroll",
+		"Sensors.attest",
+		"Sensors.reveal",
+		"Sensors.subscribe",
 	] {
 		assert!(stats.by_call.contains_key(call), "{call} was never called: {stats:?}");
 	}
 	assert!(stats.reached.contains_key("DealActivated"), "no deal was activated: {stats:?}");
+	for (event, what) in [
+		("Attested", "no sensor attestation was accepted"),
+		("ReadingsVerified", "no sensor reveal was verified"),
+		("DataSold", "no sensor data was sold"),
+	] {
+		assert!(stats.reached.contains_key(event), "{what}: {stats:?}");
+	}
 	assert!(
 		stats.by_call.get("Proofs.take_replica").is_some_and(|(_, succeeded)| *succeeded > 0),
 		"no replica was taken: {stats:?}"
