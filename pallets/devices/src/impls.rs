@@ -365,6 +365,8 @@ impl<T: Config> Pallet<T> {
 			now >= device.location_changed_at.saturating_add(T::LocationChangeInterval::get()),
 			Error::<T>::LocationChangeTooSoon
 		);
+		// A kind may hold the device where it is (a meter in an energy trade).
+		T::OnDeviceChange::can_change(id, DeviceChange::Move)?;
 		// What it owes where it was is settled first (this may suspend and slash it).
 		T::OnDeviceChange::before_change(id, DeviceChange::Move);
 		let mut device = Devices::<T>::get(id).ok_or(Error::<T>::UnknownDevice)?;

@@ -158,6 +158,64 @@ fn subscription<T: Config>(schema: SchemaId, buyer: u32, price: u32) -> Subscrip
 	id
 }
 
+/// A funded operator's offer from a new meter of `schema` (device index `consumer`) to
+/// `producer`, for epochs `first..=last`, accepted if `accept` (by `producer`'s owner). Both
+/// meters are at the benchmark location and enrolled under `schema`.
+fn trade<T: Config>(
+	schema: SchemaId,
+	producer: DeviceId,
+	consumer: u32,
+	first: EpochIndex,
+	last: EpochIndex,
+	accept: bool,
+) -> TradeId {
+	let (meter, _) = sensor::<T>(consumer);
+	Sensors::<T>::insert(meter, SensorState { schema, last_end: 0, pending: None });
+	let buyer = T::Registry::owner(meter).expect("registered; qed");
+	let held = BalanceOf::<T>::from(BUDGET).saturating_add(T::TradeDeposit::get());
+	T::Currency::set_balance(&buyer, held.saturating_add(T::Currency::minimum_balance()));
+	let id = NextTrade::<T>::get();
+	let terms = TradeTerms {
+		consumer: meter,
+		producer,
+		produced_field: 0,
+		consumed_field: 0,
+		price: 1u32.into(),
+		cap: u64::MAX,
+		budget: BUDGET.into(),
+		first,
+		last,
+	};
+	Pallet::<T>::do_offer_trade(buyer, terms).expect("a funded operator offers; qed");
+	if accept {
+		let seller = T::Registry::owner(producer).expect("registered; qed");
+		Pallet::<T>::do_accept_trade(seller, id).expect("the producer's owner accepts; qed");
+	}
+	id
+}
+
+/// A producing meter of `schema` (device index `index`) at the benchmark location, enrolled.
+fn producer<T: Config>(schema: SchemaId, index: u32) -> DeviceId {
+	let (device, _) = sensor::<T>(index);
+	Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
+	device
+}
+
+/// `trade`'s settlements owed: one for each epoch of the longest window, the oldest ripe by
+/// `now`, taken from its budget.
+fn owe<T: Config>(id: TradeId, now: EpochIndex) {
+	Trades::<T>::mutate(id, |trade| {
+		let Some(trade) = trade else { return };
+		let window = T::TradeDisputeEpochs::get();
+		for settled_in in now.saturating_sub(window)..=now {
+			let amount = BalanceOf::<T>::from(1_000u32);
+			if trade.owed.try_push(Owed { settled_in, amount }).is_ok() {
+				trade.left = trade.left.saturating_sub(amount);
+			}
+		}
+	});
+}
+
 /// The area of the benchmark location.
 fn benchmark_area<T: Config>() -> u64 {
 	Pallet::<T>::area_of(Pallet::<T>::home_of(T::Registry::benchmark_location())).raw()
@@ -262,6 +320,7 @@ mod benchmarks {
 		let (count, start) = (MAX_READINGS, 1_000u64);
 		let end = start.saturating_add(u64::from(count).saturating_sub(1));
 		let mut reveals = Vec::new();
+		let trades = T::MaxDeviceTrades::get();
 		for i in 0..n {
 			let schema = registered_schema::<T>();
 			crowd::<T>(schema, 1, T::MaxNeighbours::get(), true);
@@ -278,6 +337,22 @@ mod benchmarks {
 			for buyer in 0..T::MaxSubscriptions::get() {
 				subscription::<T>(schema, buyer, 1);
 			}
+			// A meter in the most trades, each waiting for its epoch-1 batch (the other meter's
+			// audited) and owing a ripe settlement: each settles and pays.
+			Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
+			for t in 0..trades {
+				let consumer = 1_000u32.saturating_add(i.saturating_mul(trades)).saturating_add(t);
+				let id = trade::<T>(schema, device, consumer, 1, 2, true);
+				owe::<T>(id, audit.index);
+				Trades::<T>::mutate(id, |trade| {
+					if let Some(trade) = trade {
+						trade.consumed = Some(Metered { epoch: 1, quantity: u64::MAX });
+						trade.owed.retain(|o| {
+							o.settled_in.saturating_add(T::TradeDisputeEpochs::get()) <= audit.index
+						});
+					}
+				});
+			}
 			epoch::<T>(audit.index);
 			let sampled = Pallet::<T>::sampled(&audit.seed, device, 1, count);
 			let values = Values::truncate_from(vec![0; MAX_FIELDS as usize]);
@@ -289,6 +364,11 @@ mod benchmarks {
 				})
 				.collect();
 			let (root, paths) = sparse_tree(MAX_READINGS_DEPTH, &leaves);
+			// A mean of 1: each trade settles its readings' count.
+			let metered = Summaries::truncate_from(vec![
+				Summary { min: 0, max: 1, mean: 1 };
+				MAX_FIELDS as usize
+			]);
 			let pending = Pending {
 				epoch: 1,
 				audit_in: audit.index,
@@ -296,7 +376,7 @@ mod benchmarks {
 				count,
 				start,
 				end,
-				summaries: summaries(),
+				summaries: metered,
 				home,
 				owner,
 			};
@@ -328,8 +408,9 @@ mod benchmarks {
 		for item in reveals {
 			assert!(Sensors::<T>::get(item.device).is_some_and(|s| s.pending.is_none()));
 		}
-		// Every item was sold to every subscription of its area.
+		// Every item was sold to every subscription of its area, and settled every trade.
 		assert!(Subscriptions::<T>::iter().all(|(_, s)| s.left < BUDGET.into()));
+		assert!(Trades::<T>::iter().all(|(_, t)| t.consumed.is_none() && t.owed.len() == 1));
 	}
 
 	/// A subscription to a full area, in place of its cheapest member (every member read,
@@ -372,6 +453,140 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), last);
 
 		assert!(!Subscriptions::<T>::contains_key(last));
+	}
+
+	/// An offer from a meter already in all but one of the trades it may be in.
+	#[benchmark]
+	fn offer_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		let (consumer, _) = sensor::<T>(1);
+		Sensors::<T>::insert(consumer, SensorState { schema, last_end: 0, pending: None });
+		let buyer = T::Registry::owner(consumer).expect("registered; qed");
+		let held = BalanceOf::<T>::from(BUDGET).saturating_add(T::TradeDeposit::get());
+		T::Currency::set_balance(
+			&buyer,
+			held.saturating_mul(T::MaxDeviceTrades::get().into())
+				.saturating_add(T::Currency::minimum_balance()),
+		);
+		let terms = TradeTerms {
+			consumer,
+			producer,
+			produced_field: 0,
+			consumed_field: 0,
+			price: 1u32.into(),
+			cap: u64::MAX,
+			budget: BUDGET.into(),
+			first: 1,
+			last: 2,
+		};
+		for _ in 1..T::MaxDeviceTrades::get() {
+			Pallet::<T>::do_offer_trade(buyer.clone(), terms.clone()).expect("room; qed");
+		}
+		let id = NextTrade::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(buyer), terms);
+
+		assert!(Trades::<T>::contains_key(id));
+	}
+
+	/// An acceptance by a meter already in all but one of the trades it may be in.
+	#[benchmark]
+	fn accept_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		for t in 1..T::MaxDeviceTrades::get() {
+			trade::<T>(schema, producer, t, 1, 2, true);
+		}
+		let id = trade::<T>(schema, producer, T::MaxDeviceTrades::get(), 1, 2, false);
+		let seller = T::Registry::owner(producer).expect("registered; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(seller), id);
+
+		assert!(Trades::<T>::get(id).is_some_and(|t| t.seller.is_some()));
+	}
+
+	/// The end of an accepted trade whose span has not begun: it closes at once, out of both
+	/// meters' full lists.
+	#[benchmark]
+	fn end_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		let mut id = 0;
+		for t in 1..=T::MaxDeviceTrades::get() {
+			id = trade::<T>(schema, producer, t, 2, 3, true);
+		}
+		let buyer = Trades::<T>::get(id).map(|t| t.buyer).expect("offered; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(buyer), id);
+
+		assert!(!Trades::<T>::contains_key(id));
+	}
+
+	/// The close of a trade owing the most settlements, out of both meters' full lists.
+	#[benchmark]
+	fn close_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		let mut id = 0;
+		for t in 1..=T::MaxDeviceTrades::get() {
+			id = trade::<T>(schema, producer, t, 1, 2, true);
+		}
+		let over = 2u32.saturating_add(AUDIT_EPOCHS).saturating_add(T::TradeDisputeEpochs::get());
+		owe::<T>(id, over);
+		epoch::<T>(over.saturating_add(1));
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert!(!Trades::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn dispute_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		let id = trade::<T>(schema, producer, 1, 1, 2, true);
+		owe::<T>(id, 1);
+		let buyer = Trades::<T>::get(id).map(|t| t.buyer).expect("offered; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(buyer), id);
+
+		assert!(Trades::<T>::get(id).is_some_and(|t| t.disputed));
+	}
+
+	/// The decision of a disputed trade owing the most settlements, out of both meters' full
+	/// lists.
+	#[benchmark]
+	fn resolve_trade() {
+		epoch::<T>(1);
+		let schema = registered_schema::<T>();
+		let producer = producer::<T>(schema, 0);
+		let mut id = 0;
+		for t in 1..=T::MaxDeviceTrades::get() {
+			id = trade::<T>(schema, producer, t, 1, 2, true);
+		}
+		owe::<T>(id, 1);
+		Trades::<T>::mutate(id, |t| {
+			if let Some(t) = t {
+				t.disputed = true;
+			}
+		});
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, id, 5_000u32.into());
+
+		assert!(!Trades::<T>::contains_key(id));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -92,6 +92,7 @@ impl<T: Config> Pallet<T> {
 		Self::settle_pending(device_id, &mut state, &Self::now());
 		// Leaving does not dodge an audit: reveal first.
 		ensure!(state.pending.is_none(), Error::<T>::AuditPending);
+		ensure!(!Self::in_trade(device_id), Error::<T>::MeterInTrade);
 		Sensors::<T>::remove(device_id);
 		Self::deposit_event(Event::Withdrawn { device: device_id });
 		Ok(())
@@ -365,14 +366,16 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// The most one reveal costs: its check and its sale to a full area's subscriptions (the
-	/// benchmark's per-item cost, at the most samples and the deepest paths), a punishment,
-	/// and the points hook told of the sale.
+	/// The most one reveal costs: its check, its sale to a full area's subscriptions and the
+	/// settlement and payment of a full list of trades (the benchmark's per-item cost, at the
+	/// most samples and the deepest paths), a punishment, and the points hook told of the sale
+	/// and of each trade's payment.
 	pub fn reveal_weight() -> Weight {
+		let reports = T::MaxDeviceTrades::get().saturating_add(1);
 		T::WeightInfo::reveal(1)
 			.saturating_sub(T::WeightInfo::reveal(0))
 			.saturating_add(Self::punish_weight())
-			.saturating_add(Self::sale_report_weight())
+			.saturating_add(Self::sale_report_weight().saturating_mul(reports.into()))
 	}
 
 	/// The weight a batch of `n` reveals is charged.
@@ -463,6 +466,9 @@ impl<T: Config> Pallet<T> {
 			points,
 		});
 		Self::sell(r.device, &pending, schema_id, points, now.epoch.index);
+		// A meter's trades settle on audited readings, whatever their neighbours say: the
+		// other meter of each trade is the check.
+		Self::meter_audited(r.device, &pending, now.epoch.index);
 		Ok(())
 	}
 
@@ -606,6 +612,7 @@ impl<T: Config> Pallet<T> {
 	/// reading; every neighbourhood's members are of the epoch its slot says.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::subscriptions_try_state()?;
+		Self::trades_try_state()?;
 		let next = NextSchema::<T>::get();
 		for (id, _) in Schemas::<T>::iter() {
 			ensure!(id < next, "a schema's number is below NextSchema");
@@ -651,7 +658,12 @@ impl<T: Config> Pallet<T> {
 /// reveal.
 impl<T: Config> OnDeviceChange for Pallet<T> {
 	fn can_change(device: DeviceId, change: DeviceChange) -> DispatchResult {
-		if !matches!(change, DeviceChange::Transfer | DeviceChange::Remove) {
+		if change == DeviceChange::Retire {
+			return Ok(());
+		}
+		// A meter in a trade keeps the seller, the cell and the schema the trade agreed.
+		ensure!(!Self::in_trade(device), Error::<T>::MeterInTrade);
+		if change == DeviceChange::Move {
 			return Ok(());
 		}
 		let open = Sensors::<T>::get(device)
@@ -673,7 +685,7 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 
 	fn weight(_change: DeviceChange) -> Weight {
 		// The record, the epoch and the clock read (twice: the check, then the settlement), the
-		// record written, at most one punishment.
-		T::DbWeight::get().reads_writes(6, 1).saturating_add(Self::punish_weight())
+		// meter's trades read, the record written, at most one punishment.
+		T::DbWeight::get().reads_writes(7, 1).saturating_add(Self::punish_weight())
 	}
 }

@@ -37,7 +37,12 @@
 //!   usage (`depin_proving::usage`): its points in the emission pallet's sensor pool and the
 //!   most they are paid. Nothing on chain tells made-up readings that agree with real ones from
 //!   real ones, so data nobody buys earns nothing, and buying one's own data burns at least
-//!   what the pool pays back. See `README.md`.
+//!   what the pool pays back.
+//! - **Energy trades.** A consuming meter's operator offers a producing meter's operator a
+//!   price a unit (a watt-hour) for a span of epochs; once both meters' batches of an epoch
+//!   passed their audits, the epoch settles at the smaller of what one attested producing and
+//!   the other consuming. Settlements wait out a dispute window before they are paid; a
+//!   disputed trade is decided by [`Config::DisputeOrigin`]. See `energy.rs` and `README.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -45,6 +50,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod energy;
 mod impls;
 mod market;
 mod queries;
@@ -53,6 +59,8 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod energy_tests;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -97,6 +105,15 @@ pub type SubscriptionOf<T> = Subscription<<T as frame_system::Config>::AccountId
 pub type AreaSubscriptionsOf<T> =
 	frame_support::BoundedVec<SubscriptionId, <T as Config>::MaxSubscriptions>;
 
+/// An energy trade with the runtime's types.
+pub type EnergyTradeOf<T> = EnergyTrade<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// The terms of a trade offer, with the runtime's types.
+pub type TradeTermsOf<T> = TradeTerms<BalanceOf<T>>;
+
+/// A meter's trades.
+pub type DeviceTradesOf<T> = frame_support::BoundedVec<TradeId, <T as Config>::MaxDeviceTrades>;
+
 /// The devices counted in a home cell in an epoch, with the runtime's types.
 pub type MembersOf<T> = frame_support::BoundedVec<
 	Neighbour<<T as frame_system::Config>::AccountId>,
@@ -126,6 +143,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A subscription's budget and deposit, until they are paid out or it closes.
 		Subscription,
+		/// An energy trade's budget, its settlements until paid, and its deposit.
+		Trade,
 	}
 
 	#[pallet::config]
@@ -244,6 +263,23 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRevealBatch: Get<u32>;
 
+		/// The deposit for an energy trade's storage, held until it closes.
+		#[pallet::constant]
+		type TradeDeposit: Get<BalanceOf<Self>>;
+
+		/// Epochs a trade's settlement waits, disputable, before it is paid (at most
+		/// `depin_primitives::sensor::MAX_DISPUTE_EPOCHS`).
+		#[pallet::constant]
+		type TradeDisputeEpochs: Get<u32>;
+
+		/// The most trades one meter is in (offers included for the consuming meter): each of
+		/// its audits settles them all.
+		#[pallet::constant]
+		type MaxDeviceTrades: Get<u32>;
+
+		/// Decides disputed trades.
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -285,6 +321,19 @@ pub mod pallet {
 	/// The number the next subscription gets.
 	#[pallet::storage]
 	pub type NextSubscription<T: Config> = StorageValue<_, SubscriptionId, ValueQuery>;
+
+	/// Every open energy trade, offered or accepted.
+	#[pallet::storage]
+	pub type Trades<T: Config> = StorageMap<_, Twox64Concat, TradeId, EnergyTradeOf<T>>;
+
+	/// The trades of each meter: the consuming meter's from the offer, the producing meter's
+	/// once accepted. What its audits settle.
+	#[pallet::storage]
+	pub type DeviceTrades<T: Config> = StorageMap<_, Twox64Concat, DeviceId, DeviceTradesOf<T>>;
+
+	/// The number the next trade gets.
+	#[pallet::storage]
+	pub type NextTrade<T: Config> = StorageValue<_, TradeId, ValueQuery>;
 
 	/// Where the sweep of epoch [`SweptTo`] stopped, if it did.
 	#[pallet::storage]
@@ -405,6 +454,80 @@ pub mod pallet {
 			/// What went back.
 			refunded: BalanceOf<T>,
 		},
+		/// A consuming meter's operator offered an energy trade; its budget and deposit are
+		/// held.
+		TradeOffered {
+			/// The trade.
+			trade: TradeId,
+			/// The buyer.
+			buyer: T::AccountId,
+			/// The producing meter.
+			producer: DeviceId,
+			/// The consuming meter.
+			consumer: DeviceId,
+			/// The price of a unit.
+			price: BalanceOf<T>,
+			/// The most units an epoch.
+			cap: u64,
+			/// The budget.
+			budget: BalanceOf<T>,
+			/// The first epoch it settles.
+			first: EpochIndex,
+			/// The last.
+			last: EpochIndex,
+		},
+		/// The producing meter's operator accepted a trade.
+		TradeAccepted {
+			/// The trade.
+			trade: TradeId,
+			/// Who is paid.
+			seller: T::AccountId,
+		},
+		/// Both meters' batches of an epoch passed their audits: the epoch settled, and its
+		/// amount is held until its dispute window is over.
+		EnergySettled {
+			/// The trade.
+			trade: TradeId,
+			/// The epoch of the batches.
+			epoch: EpochIndex,
+			/// The units settled: the smaller of what one produced and the other consumed, at
+			/// most the cap.
+			quantity: u64,
+			/// What it costs the buyer (at most what was left of the budget).
+			amount: BalanceOf<T>,
+		},
+		/// Settlements past their dispute window were paid to the seller.
+		TradePaid {
+			/// The trade.
+			trade: TradeId,
+			/// What moved, the burned fee included.
+			paid: BalanceOf<T>,
+		},
+		/// A party ended a trade: no epoch after `last` settles.
+		TradeEnded {
+			/// The trade.
+			trade: TradeId,
+			/// The last epoch it settles.
+			last: EpochIndex,
+		},
+		/// A party disputed a trade: nothing settles or is paid until the dispute origin
+		/// decides.
+		TradeDisputed {
+			/// The trade.
+			trade: TradeId,
+			/// The party.
+			by: T::AccountId,
+		},
+		/// A trade closed: what was owed (or what the dispute origin decided) went to the
+		/// seller, the rest and the deposit back to the buyer.
+		TradeClosed {
+			/// The trade.
+			trade: TradeId,
+			/// Paid to the seller, the burned fee included.
+			paid: BalanceOf<T>,
+			/// Released to the buyer.
+			refunded: BalanceOf<T>,
+		},
 		/// A revealed reading lay outside the device's own attested summary, or outside the
 		/// time its index leaves it: the device is suspended and slashed.
 		ReadingsFaked {
@@ -523,6 +646,39 @@ pub mod pallet {
 		SubscriptionRunning,
 		/// The amount overflows.
 		Overflow,
+		/// No open trade has this number.
+		UnknownTrade,
+		/// A meter does not trade with itself.
+		SameMeter,
+		/// A meter's schema has no such field, or the two fields differ in unit or scale.
+		WrongField,
+		/// The two meters are not in one home cell.
+		NotInOneCell,
+		/// A trade needs a price, a cap and a budget.
+		EmptyTrade,
+		/// The meter is in `MaxDeviceTrades` trades.
+		TooManyTrades,
+		/// The trade is already accepted.
+		TradeAccepted,
+		/// The trade is not accepted yet.
+		TradeNotAccepted,
+		/// The buyer and the seller are one account.
+		SelfTrade,
+		/// Only the trade's buyer or seller (or, for an offer, the producing meter's operator)
+		/// may do this.
+		NotTradeParty,
+		/// The trade is disputed: the dispute origin decides it.
+		TradeDisputed,
+		/// The trade is not disputed.
+		NotDisputed,
+		/// The trade already ends with the current epoch or earlier.
+		TradeEnding,
+		/// The trade may still settle or pay: it closes once its last settlement's dispute
+		/// window is over.
+		TradeRunning,
+		/// The meter is in a trade: end the trade first (its parties, cell and schema are what
+		/// was agreed).
+		MeterInTrade,
 	}
 
 	#[pallet::genesis_config]
@@ -588,6 +744,11 @@ pub mod pallet {
 			);
 			assert!(T::MaxSubscriptions::get() >= 1, "an area takes a subscription");
 			assert!(T::MaxSubscriptionEpochs::get() >= 1, "a subscription spans an epoch");
+			assert!(
+				T::TradeDisputeEpochs::get() <= depin_primitives::sensor::MAX_DISPUTE_EPOCHS,
+				"TradeDisputeEpochs must be at most MAX_DISPUTE_EPOCHS"
+			);
+			assert!(T::MaxDeviceTrades::get() >= 1, "a meter takes a trade");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -688,6 +849,71 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_close_subscription(who, subscription)
+		}
+
+		/// Offer an energy trade: the producing meter's operator is paid `price` a unit of the
+		/// smaller of what `producer` attested producing (its field `produced_field`) and
+		/// `consumer` attested consuming (its field `consumed_field`) in each epoch of
+		/// `first..=last`, at most `cap` units an epoch, out of `budget` (all in `terms`). By an
+		/// operator of `consumer`; the budget and `TradeDeposit` are held. Both meters are
+		/// enrolled, in one home cell, and the fields have one unit and scale.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::offer_trade())]
+		pub fn offer_trade(origin: OriginFor<T>, terms: TradeTermsOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_offer_trade(who, terms)
+		}
+
+		/// Accept an offered trade, as an operator of its producing meter, who is paid.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::accept_trade())]
+		pub fn accept_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_accept_trade(who, trade)
+		}
+
+		/// End a trade, as its buyer or seller: an offer (or a trade whose span has not begun)
+		/// closes at once and its budget goes back; an accepted trade settles no epoch after
+		/// the current one and closes when its last settlement's window is over. The producing
+		/// meter's operator may decline an offer.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::end_trade())]
+		pub fn end_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_end_trade(who, trade)
+		}
+
+		/// Close a trade whose last settlement's dispute window is over (or an offer whose span
+		/// is over), by anyone: what is owed is paid to the seller, the rest of the budget and
+		/// the deposit go back to the buyer.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::close_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
+		pub fn close_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close_trade(trade)
+		}
+
+		/// Dispute an accepted trade, as its buyer or seller: nothing more settles or is paid
+		/// until the dispute origin decides it.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::dispute_trade())]
+		pub fn dispute_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_dispute_trade(who, trade)
+		}
+
+		/// Decide a disputed trade (the dispute origin): the seller is paid `pay` (at most
+		/// everything held for the trade but its deposit) less the protocol fee, and the rest
+		/// and the deposit go back to the buyer. The trade closes.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::resolve_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
+		pub fn resolve_trade(
+			origin: OriginFor<T>,
+			trade: TradeId,
+			pay: BalanceOf<T>,
+		) -> DispatchResult {
+			T::DisputeOrigin::ensure_origin(origin)?;
+			Self::do_resolve_trade(trade, pay)
 		}
 	}
 }

@@ -21,6 +21,21 @@ impl<T: Config> Pallet<T> {
 		home.parent(T::AreaResolution::get()).unwrap_or(home)
 	}
 
+	/// Check the span of epochs `first..=last` of a subscription or a trade: it starts no
+	/// earlier than the current epoch and at most `MaxSubscriptionEpochs` after it, and spans
+	/// at most `MaxSubscriptionEpochs`. Returns the current epoch.
+	pub(crate) fn check_span(first: EpochIndex, last: EpochIndex) -> Result<EpochIndex, Error<T>> {
+		let current = T::Epochs::current().index;
+		let max = T::MaxSubscriptionEpochs::get();
+		ensure!(
+			first >= current
+				&& first.saturating_sub(current) <= max
+				&& last.checked_sub(first).is_some_and(|span| span < max),
+			Error::<T>::InvalidSpan
+		);
+		Ok(current)
+	}
+
 	/// Whether every attestation of `subscription`'s span has had its audit (in one of the
 	/// [`AUDIT_EPOCHS`] epochs after its own) by `epoch`.
 	pub fn span_over(subscription: &SubscriptionOf<T>, epoch: EpochIndex) -> bool {
@@ -42,14 +57,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|cell| cell.resolution() == T::AreaResolution::get())
 			.ok_or(Error::<T>::InvalidArea)?;
 		ensure!(!price.is_zero() && !budget.is_zero(), Error::<T>::EmptySubscription);
-		let current = T::Epochs::current().index;
-		let max = T::MaxSubscriptionEpochs::get();
-		ensure!(
-			first >= current
-				&& first.saturating_sub(current) <= max
-				&& last.checked_sub(first).is_some_and(|span| span < max),
-			Error::<T>::InvalidSpan
-		);
+		let current = Self::check_span(first, last)?;
 		let deposit = T::SubscriptionDeposit::get();
 		let held = budget.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
 		let id = NextSubscription::<T>::get();

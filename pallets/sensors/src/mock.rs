@@ -64,6 +64,7 @@ parameter_types! {
 	pub const UnverifiedQuality: Perbill = Perbill::from_percent(20);
 	pub const DataFee: Perbill = Perbill::from_percent(20);
 	pub const SubscriptionDeposit: Balance = 50;
+	pub const TradeDeposit: Balance = 40;
 	pub static NowSecs: u64 = GENESIS_TIME;
 	/// Blocks of an epoch that take attestations and reveals (of 10).
 	pub static ResponseWindow: u64 = 8;
@@ -138,6 +139,10 @@ impl pallet_sensors::Config for Test {
 	type MaxSubscriptions = ConstU32<2>;
 	type MaxSubscriptionEpochs = ConstU32<10>;
 	type SubscriptionDeposit = SubscriptionDeposit;
+	type TradeDeposit = TradeDeposit;
+	type TradeDisputeEpochs = ConstU32<2>;
+	type MaxDeviceTrades = ConstU32<2>;
+	type DisputeOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }
 
@@ -314,6 +319,37 @@ pub fn weather() -> Schema {
 /// The schema every test station enrolls under.
 pub const WEATHER: SchemaId = 0;
 
+/// An energy meter's schema: watt-hours produced and consumed a minute, any two meters
+/// agreeing (the tolerance is the whole range).
+pub fn meter() -> Schema {
+	Schema::of(
+		"energy-meter",
+		&[
+			("produced", "Wh", 0, 0, 1_000_000, 1_000_000),
+			("consumed", "Wh", 0, 0, 1_000_000, 1_000_000),
+		],
+		60,
+	)
+}
+
+/// The meter schema's number, once a test registered it ([`meters`]).
+pub const METER: SchemaId = 1;
+
+/// Register the meter schema and enroll `devices` under it as their owners.
+pub fn meters(devices: &[DeviceId]) {
+	frame_support::assert_ok!(Sensors::register_schema(RuntimeOrigin::root(), meter()));
+	for &device in devices {
+		let owner = pallet_devices::Devices::<Test>::get(device).unwrap().owner;
+		frame_support::assert_ok!(Sensors::enroll(RuntimeOrigin::signed(owner), device, METER));
+	}
+}
+
+/// What `who` holds for its trades.
+pub fn trade_hold(who: AccountId) -> Balance {
+	use frame_support::traits::fungible::InspectHold;
+	Balances::balance_on_hold(&RuntimeHoldReason::Sensors(crate::HoldReason::Trade), &who)
+}
+
 #[derive(Default)]
 pub struct ExtBuilder;
 
@@ -467,7 +503,7 @@ impl Batch {
 		let mut attestation = Attestation {
 			device: self.device,
 			epoch: self.epoch,
-			schema: WEATHER,
+			schema: crate::Sensors::<Test>::get(self.device).map_or(WEATHER, |s| s.schema),
 			root: self.root(),
 			count: self.readings.len() as u32,
 			start: self.start,

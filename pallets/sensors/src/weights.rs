@@ -52,6 +52,12 @@ pub trait WeightInfo {
 	fn reveal(n: u32, ) -> Weight;
 	fn subscribe() -> Weight;
 	fn close_subscription() -> Weight;
+	fn offer_trade() -> Weight;
+	fn accept_trade() -> Weight;
+	fn end_trade() -> Weight;
+	fn close_trade() -> Weight;
+	fn dispute_trade() -> Weight;
+	fn resolve_trade() -> Weight;
 }
 
 /// Weights for `pallet_sensors` on this project's reference machine, with the runtime's
@@ -227,6 +233,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn offer_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn accept_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn end_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn close_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn dispute_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn resolve_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -392,6 +452,60 @@ impl WeightInfo for () {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn close_subscription() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn offer_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn accept_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn end_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn close_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn dispute_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1060`
+		//  Estimated: `3694`
+		// Minimum execution time: 93_565_000 picoseconds.
+		Weight::from_parts(172_732_000, 3694)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn resolve_trade() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
 		//  Estimated: `3694`

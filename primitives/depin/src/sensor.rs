@@ -158,6 +158,129 @@ pub struct Subscription<AccountId, Balance> {
 	pub last: EpochIndex,
 }
 
+/// An energy trade's number (never reused).
+pub type TradeId = u64;
+
+/// The longest dispute window of an energy trade, in epochs: the bound of its unpaid
+/// settlements.
+pub const MAX_DISPUTE_EPOCHS: u32 = 48;
+
+/// The most settlements of one trade waiting out their dispute window: at most one per epoch
+/// of the window and the current one.
+pub type MaxOwed = ConstU32<{ MAX_DISPUTE_EPOCHS + 1 }>;
+
+/// One meter's audited quantity of a trade's epoch, waiting for the other meter's.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Metered {
+	/// The epoch of the attestation.
+	pub epoch: EpochIndex,
+	/// The field's sum over the batch (its mean times its count), in the field's scaled unit.
+	pub quantity: u64,
+}
+
+/// A settled epoch of a trade whose dispute window is open: still held, paid when it closes.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Owed<Balance> {
+	/// The epoch it was settled in.
+	pub settled_in: EpochIndex,
+	/// What it pays the seller, the protocol fee included.
+	pub amount: Balance,
+}
+
+/// What a consuming meter's operator offers a producing meter's: the terms of an
+/// [`EnergyTrade`].
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TradeTerms<Balance> {
+	/// The consuming meter (the offerer operates it).
+	pub consumer: DeviceId,
+	/// The producing meter.
+	pub producer: DeviceId,
+	/// The field of the producer's schema that counts what it produced.
+	pub produced_field: u8,
+	/// The field of the consumer's schema that counts what it consumed.
+	pub consumed_field: u8,
+	/// The price of a unit.
+	pub price: Balance,
+	/// The most units settled in one epoch.
+	pub cap: u64,
+	/// The budget, held.
+	pub budget: Balance,
+	/// The first epoch whose readings it settles.
+	pub first: EpochIndex,
+	/// The last.
+	pub last: EpochIndex,
+}
+
+/// An energy trade between two meters in one home cell: the consumer's operator (the buyer)
+/// pays the producer's (the seller) `price` a unit of the smaller of what the producing meter
+/// attested producing and the consuming meter attested consuming in each epoch of the span
+/// (at most `cap` units an epoch), once both meters' batches of that epoch passed their
+/// audits. Each settled epoch waits out a dispute window before it is paid.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct EnergyTrade<AccountId, Balance> {
+	/// Who offered it, an operator of the consuming meter, whose hold pays.
+	pub buyer: AccountId,
+	/// Who accepted it, an operator of the producing meter, who is paid: `None` while it is
+	/// an offer.
+	pub seller: Option<AccountId>,
+	/// The producing meter.
+	pub producer: DeviceId,
+	/// The consuming meter.
+	pub consumer: DeviceId,
+	/// The field of the producer's schema that counts what it produced.
+	pub produced_field: u8,
+	/// The field of the consumer's schema that counts what it consumed (same unit and
+	/// decimals).
+	pub consumed_field: u8,
+	/// The price of a unit (a scaled value of the field: a watt-hour for the dev chain's
+	/// meter).
+	pub price: Balance,
+	/// The most units settled in one epoch.
+	pub cap: u64,
+	/// What is left of the budget (held).
+	pub left: Balance,
+	/// The deposit for its storage (held, returned when it closes).
+	pub deposit: Balance,
+	/// The first epoch whose readings it settles.
+	pub first: EpochIndex,
+	/// The last epoch whose readings it settles.
+	pub last: EpochIndex,
+	/// The producing meter's last audited quantity, until the consuming meter's of its epoch.
+	pub produced: Option<Metered>,
+	/// The consuming meter's last audited quantity, until the producing meter's of its epoch.
+	pub consumed: Option<Metered>,
+	/// Settled epochs waiting out their dispute window (held, oldest first).
+	pub owed: BoundedVec<Owed<Balance>, MaxOwed>,
+	/// Disputed by a party: nothing settles or is paid until the dispute origin decides.
+	pub disputed: bool,
+}
+
 /// An attestation waiting for its audit, as the runtime API shows it.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -315,6 +438,13 @@ impl Summary {
 	/// Whether `value` lies within the summary's range.
 	pub fn covers(&self, value: i64) -> bool {
 		self.min <= value && value <= self.max
+	}
+
+	/// The field's total over `count` readings, as far as the summary tells it: the mean times
+	/// the count, a negative mean counting as zero. The mean is rounded toward zero, so the
+	/// total is at most `count − 1` units short of the readings' sum, never above it.
+	pub fn total(&self, count: u32) -> u128 {
+		u128::from(self.mean.max(0).unsigned_abs()).saturating_mul(u128::from(count))
 	}
 }
 

@@ -347,6 +347,24 @@ impl Get<Balance> for SubscriptionDeposit {
 	}
 }
 
+/// An energy trade's storage deposit: the device registry's price of a byte of state for the
+/// bytes it keeps, its record and its entries in its two meters' lists.
+pub struct TradeDeposit;
+
+impl Get<Balance> for TradeDeposit {
+	fn get() -> Balance {
+		use codec::MaxEncodedLen;
+		// The record's key: the map's prefix (32 bytes) and its id (Twox64Concat: 16 bytes);
+		// its id in each meter's list, and that list's key and length byte (a meter's first
+		// trade creates it): the prefix, a Twox64Concat device id (16 bytes) and a byte.
+		let list = pallet_sensors::TradeId::max_encoded_len().saturating_add(32 + 16 + 1);
+		let bytes = pallet_sensors::EnergyTradeOf::<Runtime>::max_encoded_len()
+			.saturating_add(32 + 16)
+			.saturating_add(list.saturating_mul(2));
+		device_params::DepositPerByte::get().saturating_mul(bytes as Balance)
+	}
+}
+
 impl pallet_sensors::Config for Runtime {
 	type Registry = Devices;
 	type Epochs = crate::Epochs;
@@ -391,6 +409,12 @@ impl pallet_sensors::Config for Runtime {
 	/// Thirty days of hourly epochs.
 	type MaxSubscriptionEpochs = ConstU32<720>;
 	type SubscriptionDeposit = SubscriptionDeposit;
+	type TradeDeposit = TradeDeposit;
+	/// A day of hourly epochs: a settlement is paid a day after both meters' audits.
+	type TradeDisputeEpochs = ConstU32<24>;
+	type MaxDeviceTrades = ConstU32<4>;
+	/// Root until governance provides a dispute track (as for jobs).
+	type DisputeOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_sensors::weights::SubstrateWeight<Runtime>;
 }
 
