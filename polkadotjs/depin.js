@@ -155,6 +155,16 @@ const depin = {
 		params: [{ name: "schema", type: "u32" }, { name: "cell", type: "Text" }, at],
 		type: "Vec<Json>",
 	},
+	energyTrade: {
+		description: "An energy trade between two meters by number, or null once closed",
+		params: [{ name: "id", type: "u64" }, at],
+		type: "Option<Json>",
+	},
+	meterTrades: {
+		description: "The energy trades a meter is in",
+		params: [device, at],
+		type: "Vec<Json>",
+	},
 };
 
 module.exports = { rpc: { depin } };

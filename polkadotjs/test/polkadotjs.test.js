@@ -75,7 +75,9 @@ describe("Polkadot.js against the dev node", () => {
 			"deviceByKey",
 			"devicesInArea",
 			"devicesOf",
+			"energyTrade",
 			"epoch",
+			"meterTrades",
 			"openChallenges",
 			"pendingRewards",
 			"permanentDeal",
@@ -370,6 +372,28 @@ describe("Polkadot.js against the dev node", () => {
 		assert.equal(scale.unwrap().buyer.toString(), bob.address);
 		// Running: its epochs' audits are not over.
 		await assert.rejects(submit(api, api.tx.sensors.closeSubscription(id), bob), /sensors\.SubscriptionRunning/);
+	});
+
+	it("refuses an energy trade from a device that is not a meter; no trade over the RPC and runtime API", async () => {
+		const first = (await api.query.epochs.currentEpoch()).index.toNumber();
+		// Alice's storage server (device 0) is no meter.
+		const terms = {
+			consumer: 0,
+			producer: 1,
+			producedField: 0,
+			consumedField: 1,
+			price: 1000,
+			cap: 5000,
+			budget: 10n ** 12n,
+			first,
+			last: first + 1,
+		};
+		await assert.rejects(submit(api, api.tx.sensors.offerTrade(terms), alice), /sensors\.NotSensorDevice/);
+		assert.equal((await api.query.sensors.nextTrade()).toNumber(), 0);
+		assert.equal((await api.rpc.depin.energyTrade(0)).toJSON(), null);
+		assert.deepEqual((await api.rpc.depin.meterTrades(0)).toJSON(), []);
+		assert.ok((await api.call.depinApi.energyTrade(0)).isNone);
+		assert.equal((await api.call.depinApi.meterTrades(0)).length, 0);
 	});
 
 	it("joins Alice's coverage hotspot to the beacon roster; a stranger cannot", async () => {

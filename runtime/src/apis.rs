@@ -202,6 +202,14 @@ impl_runtime_apis! {
 			Sensors::area_subscriptions(schema, cell)
 		}
 
+		fn energy_trade(id: depin_runtime_api::TradeId) -> Option<depin_runtime_api::EnergyTrade<AccountId, Balance>> {
+			Sensors::energy_trade(id)
+		}
+
+		fn meter_trades(device: DeviceId) -> Vec<(depin_runtime_api::TradeId, depin_runtime_api::EnergyTrade<AccountId, Balance>)> {
+			Sensors::meter_trades(device)
+		}
+
 		fn deal(id: depin_runtime_api::DealId) -> Option<depin_runtime_api::Deal<AccountId, Balance, BlockNumber>> {
 			Proofs::deal(id)
 		}

@@ -1277,37 +1277,106 @@ fn a_self_paid_compute_job_earns_no_more_than_it_burned() {
 	});
 }
 
-#[test]
-/// Four accounts of one ring each run a weather station in Berlin, all reporting the same
-/// made-up weather (so they vouch for each other as neighbours of other owners), and one of them
-/// subscribes to their area: the cheapest way to buy sensor points. On the real runtime the
-/// rule against self-dealing holds: a sale's points are its burned fee, and the sensor pool
-/// pays them at most that fee, however large the pool, so the ring ends no richer.
-fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
-	use depin_primitives::{
-		h3::H3Cell,
-		sensor::{
-			reading_leaves, summarize, Attestation, Reading, ReadingsReveal, RevealedReading,
-			Summaries,
-		},
-	};
-	use frame_support::traits::Hooks;
-	use pallet_devices::{DeviceKey, DeviceKind, DeviceSignature};
-	use sp_core::{sr25519, Pair, H256};
-	type Hasher = pallet_sensors::RuntimeHasher;
+/// A sensor batch of `readings` kept as a provider keeps it: its tree and summaries.
+struct SensorBatch {
+	readings: Vec<depin_primitives::sensor::Reading>,
+	tree: depin_merkle::MerkleTree<pallet_sensors::RuntimeHasher>,
+	summaries: depin_primitives::sensor::Summaries,
+}
 
-	let ring =
-		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
-			.map(account);
-	let keys: Vec<sr25519::Pair> = (0..4)
+impl SensorBatch {
+	fn new(readings: Vec<depin_primitives::sensor::Reading>, fields: usize) -> Self {
+		use depin_primitives::sensor::{reading_leaves, summarize, Summaries};
+		let tree = depin_merkle::MerkleTree::from_leaves(reading_leaves::<
+			pallet_sensors::RuntimeHasher,
+		>(&readings))
+		.expect("readings");
+		let summaries = Summaries::truncate_from(summarize(&readings, fields).expect("fields"));
+		Self { readings, tree, summaries }
+	}
+
+	/// `device`'s attestation of the batch in `epoch` under `schema`, signed by `key` for its
+	/// registered `cell`.
+	fn attestation(
+		&self,
+		device: u64,
+		key: &sp_core::sr25519::Pair,
+		epoch: u32,
+		schema: u32,
+		cell: depin_primitives::h3::H3Cell,
+	) -> depin_primitives::sensor::Attestation {
+		use pallet_devices::DeviceSignature;
+		use sp_core::{Pair, H256};
+		let count = self.readings.len();
+		let mut attestation = depin_primitives::sensor::Attestation {
+			device,
+			epoch,
+			schema,
+			root: H256(self.tree.root()),
+			count: count as u32,
+			start: self.readings.first().expect("a reading").time,
+			end: self.readings.last().expect("a reading").time,
+			summaries: self.summaries.clone(),
+			signature: DeviceSignature::Sr25519(key.sign(b"")),
+		};
+		let message = crate::Sensors::attestation_message(&attestation, cell);
+		attestation.signature = DeviceSignature::Sr25519(key.sign(&message));
+		attestation
+	}
+
+	/// `device`'s reveal of the readings of its `epoch` batch the current epoch's seed samples.
+	fn reveal(&self, device: u64, epoch: u32) -> pallet_sensors::ReadingsRevealOf<Runtime> {
+		use depin_primitives::sensor::{ReadingsReveal, RevealedReading};
+		use sp_core::H256;
+		let seed = pallet_epochs::CurrentEpoch::<Runtime>::get().seed;
+		let count = self.readings.len() as u32;
+		ReadingsReveal {
+			device,
+			epoch,
+			readings: crate::Sensors::sampled(&seed, device, epoch, count)
+				.into_iter()
+				.map(|index| {
+					let reading = self.readings.get(index as usize).expect("sampled in range");
+					RevealedReading {
+						index,
+						time: reading.time,
+						values: reading.values.clone().try_into().expect("fields"),
+						path: self
+							.tree
+							.proof(index)
+							.expect("a leaf")
+							.into_iter()
+							.map(H256)
+							.collect::<Vec<_>>()
+							.try_into()
+							.expect("shallow"),
+					}
+				})
+				.collect::<Vec<_>>()
+				.try_into()
+				.expect("samples"),
+		}
+	}
+}
+
+/// Sensor devices of `owners` with keys from `//{seed}-{i}`, registered in Berlin (where
+/// Alice's dev storage device is, resolution 12) on the dev chain: the externalities, the
+/// keys and Berlin's cell. Their ids follow the dev chain's three devices.
+fn berlin_sensors(
+	owners: &[AccountId],
+	seed: &str,
+) -> (sp_io::TestExternalities, Vec<sp_core::sr25519::Pair>, depin_primitives::h3::H3Cell) {
+	use pallet_devices::{DeviceKey, DeviceKind};
+	use sp_core::Pair;
+	let keys: Vec<sp_core::sr25519::Pair> = (0..owners.len())
 		.map(|i| {
-			sr25519::Pair::from_string(&alloc::format!("//ring-station-{i}"), None).expect("seed")
+			sp_core::sr25519::Pair::from_string(&alloc::format!("//{seed}-{i}"), None)
+				.expect("seed")
 		})
 		.collect();
-	// Berlin, where Alice's dev storage device is (resolution 12).
 	let berlin = 0x8c1f1d48945d9ff_u64;
-	let mut ext = preset_ext_with(sp_genesis_builder::DEV_RUNTIME_PRESET, |config| {
-		for (owner, key) in ring.iter().zip(&keys) {
+	let ext = preset_ext_with(sp_genesis_builder::DEV_RUNTIME_PRESET, |config| {
+		for (owner, key) in owners.iter().zip(&keys) {
 			config.devices.devices.push((
 				owner.clone(),
 				DeviceKey::Sr25519(key.public()),
@@ -1317,6 +1386,25 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 			));
 		}
 	});
+	(ext, keys, depin_primitives::h3::H3Cell::new(berlin).expect("a cell"))
+}
+
+/// Start the epoch of block `block` (a multiple of ten on the dev chain's test externalities).
+fn start_epoch_at(block: u32) {
+	use frame_support::traits::Hooks;
+	System::set_block_number(block);
+	crate::Epochs::on_initialize(block);
+}
+
+#[test]
+fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
+	use depin_primitives::sensor::Reading;
+	use pallet_devices::DeviceKind;
+
+	let ring =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+			.map(account);
+	let (mut ext, keys, home) = berlin_sensors(&ring, "ring-station");
 	ext.execute_with(|| {
 		let stations: Vec<u64> = (3..7).collect();
 		let weather = 0;
@@ -1332,17 +1420,18 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 		// Twenty minutes later, ten readings a minute apart, the same for all four.
 		let now = start_secs + 20 * 60;
 		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
-		let readings: Vec<Reading> = (0..10u64)
-			.map(|i| Reading { time: now - 540 + 60 * i, values: alloc::vec![2_000, 550, 10_130] })
-			.collect();
-		let tree =
-			depin_merkle::MerkleTree::<Hasher>::from_leaves(reading_leaves::<Hasher>(&readings))
-				.expect("ten leaves");
-		let summaries = Summaries::truncate_from(summarize(&readings, 3).expect("three fields"));
+		let batch = SensorBatch::new(
+			(0..10u64)
+				.map(|i| Reading {
+					time: now - 540 + 60 * i,
+					values: alloc::vec![2_000, 550, 10_130],
+				})
+				.collect(),
+			3,
+		);
 		let before: u128 = ring.iter().map(Balances::total_balance).sum();
 
 		// Alice buys the ring's area for epoch 0 at a milli-DPN a point.
-		let home = H3Cell::new(berlin).expect("a cell");
 		let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
 		assert_ok!(crate::Sensors::subscribe(
 			RuntimeOrigin::signed(ring[0].clone()),
@@ -1353,25 +1442,10 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 			0,
 			0
 		));
-		let attestations: Vec<Attestation> = stations
+		let attestations: Vec<_> = stations
 			.iter()
 			.zip(&keys)
-			.map(|(&device, key)| {
-				let mut attestation = Attestation {
-					device,
-					epoch: 0,
-					schema: weather,
-					root: H256(tree.root()),
-					count: 10,
-					start: readings[0].time,
-					end: readings[9].time,
-					summaries: summaries.clone(),
-					signature: DeviceSignature::Sr25519(key.sign(b"")),
-				};
-				let message = crate::Sensors::attestation_message(&attestation, home);
-				attestation.signature = DeviceSignature::Sr25519(key.sign(&message));
-				attestation
-			})
+			.map(|(&device, key)| batch.attestation(device, key, 0, weather, home))
 			.collect();
 		assert_ok!(crate::Sensors::attest(
 			RuntimeOrigin::signed(ring[0].clone()),
@@ -1379,37 +1453,8 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 		));
 
 		// Epoch 1 (block 10) audits them: each reveals its sampled readings.
-		System::set_block_number(10);
-		crate::Epochs::on_initialize(10);
-		let seed = pallet_epochs::CurrentEpoch::<Runtime>::get().seed;
-		let reveals: Vec<_> = stations
-			.iter()
-			.map(|&device| ReadingsReveal {
-				device,
-				epoch: 0,
-				readings: crate::Sensors::sampled(&seed, device, 0, 10)
-					.into_iter()
-					.map(|index| {
-						let reading = &readings[index as usize];
-						RevealedReading {
-							index,
-							time: reading.time,
-							values: reading.values.clone().try_into().expect("three"),
-							path: tree
-								.proof(index)
-								.expect("a leaf")
-								.into_iter()
-								.map(H256)
-								.collect::<Vec<_>>()
-								.try_into()
-								.expect("shallow"),
-						}
-					})
-					.collect::<Vec<_>>()
-					.try_into()
-					.expect("four samples"),
-			})
-			.collect();
+		start_epoch_at(10);
+		let reveals: Vec<_> = stations.iter().map(|&device| batch.reveal(device, 0)).collect();
 		assert_ok!(crate::Sensors::reveal(
 			RuntimeOrigin::signed(ring[0].clone()),
 			reveals.try_into().expect("four")
@@ -1422,8 +1467,7 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 
 		// Block 20 ends epoch 1: its sensor pool (5 % of 80 DPN, 4 DPN) is all the ring's, but
 		// pays each station at most the fee its sales burned.
-		System::set_block_number(20);
-		crate::Epochs::on_initialize(20);
+		start_epoch_at(20);
 		let rewards = pallet_emission::Rewards::<Runtime>::get(1).expect("epoch 1 paid out");
 		assert_eq!(rewards.pools.get(DeviceKind::Sensor), 4 * UNITS);
 		// (Alice's own station earned nothing: it was not sold.)
@@ -1431,12 +1475,104 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 			assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(owner.clone()), *station));
 		}
 		// Epoch 0's audits are over by epoch 3: the subscription closes, its rest goes back.
-		System::set_block_number(30);
-		crate::Epochs::on_initialize(30);
-		System::set_block_number(40);
-		crate::Epochs::on_initialize(40);
+		start_epoch_at(30);
+		start_epoch_at(40);
 		assert_ok!(crate::Sensors::close_subscription(RuntimeOrigin::signed(ring[1].clone()), 0));
 		// Exactly where the ring started (less the transaction fees a real chain charges).
+		let after: u128 = ring.iter().map(Balances::total_balance).sum();
+		assert_eq!(after, before);
+		#[cfg(feature = "try-runtime")]
+		{
+			crate::Emission::do_try_state().expect("the emission books balance");
+			crate::Sensors::do_try_state().expect("the sensor books balance");
+		}
+	});
+}
+
+/// Alice's meter sells Bob's meter energy: both report made-up quarter-hours, so the two are
+/// one ring trading with itself. The epoch settles at the smaller of what one produced and the
+/// other consumed, is paid a day later less the burned fee, and the sensor pool pays the
+/// producing meter at most that fee: the ring ends exactly where it started.
+#[test]
+fn a_ring_trading_energy_with_itself_earns_no_more_than_it_burned() {
+	use depin_primitives::sensor::{Reading, TradeTerms};
+	use pallet_devices::DeviceKind;
+
+	let ring = [Sr25519Keyring::Alice, Sr25519Keyring::Bob].map(account);
+	let (mut ext, keys, home) = berlin_sensors(&ring, "ring-meter");
+	ext.execute_with(|| {
+		let (producer, consumer) = (3u64, 4u64);
+		let meter = 1;
+		let start_secs = 1_800_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
+		for (owner, device) in ring.iter().zip([producer, consumer]) {
+			assert_ok!(crate::Sensors::enroll(RuntimeOrigin::signed(owner.clone()), device, meter));
+		}
+		let before: u128 = ring.iter().map(Balances::total_balance).sum();
+		// Bob's meter buys up to 10 kWh an epoch from Alice's at a milli-DPN a watt-hour.
+		let terms = TradeTerms {
+			consumer,
+			producer,
+			produced_field: depin_primitives::sensor::PRODUCED as u8,
+			consumed_field: depin_primitives::sensor::CONSUMED as u8,
+			price: MILLI_UNITS,
+			cap: 10_000,
+			budget: 100 * UNITS,
+			first: 0,
+			last: 0,
+		};
+		assert_ok!(crate::Sensors::offer_trade(RuntimeOrigin::signed(ring[1].clone()), terms));
+		assert_ok!(crate::Sensors::accept_trade(RuntimeOrigin::signed(ring[0].clone()), 0));
+
+		// Two hours later, four quarter-hours each (the first an interval after the enrolment):
+		// Alice's meter produced 1 kWh in each, Bob's consumed 0.8 kWh.
+		let now = start_secs + 7_200;
+		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+		let quarters = |produced: i64, consumed: i64| {
+			SensorBatch::new(
+				(0..4u64)
+					.map(|i| Reading {
+						time: now - 2_700 + 900 * i,
+						values: alloc::vec![produced, consumed],
+					})
+					.collect(),
+				2,
+			)
+		};
+		let (sold, bought) = (quarters(1_000, 0), quarters(0, 800));
+		assert_ok!(crate::Sensors::attest(
+			RuntimeOrigin::signed(ring[0].clone()),
+			alloc::vec![
+				sold.attestation(producer, &keys[0], 0, meter, home),
+				bought.attestation(consumer, &keys[1], 0, meter, home),
+			]
+			.try_into()
+			.expect("two")
+		));
+		start_epoch_at(10);
+		assert_ok!(crate::Sensors::reveal(
+			RuntimeOrigin::signed(ring[0].clone()),
+			alloc::vec![sold.reveal(producer, 0), bought.reveal(consumer, 0)]
+				.try_into()
+				.expect("two")
+		));
+		// 3.2 kWh settled: 3.2 DPN held for a day.
+		let trade = crate::Sensors::energy_trade(0).expect("open");
+		assert_eq!(trade.owed.iter().map(|o| o.amount).sum::<u128>(), 3_200 * MILLI_UNITS);
+
+		// Closed once the day is over (epochs 1 + 24), in epoch 27: Alice is paid 2.56 DPN, 0.64
+		// DPN is burned and is her meter's points; the epoch's pool (4 DPN) pays her that back.
+		for epoch in 2..=27 {
+			start_epoch_at(epoch * 10);
+		}
+		assert_ok!(crate::Sensors::close_trade(RuntimeOrigin::signed(ring[1].clone()), 0));
+		let tally = pallet_emission::Tallies::<Runtime>::get(27);
+		assert_eq!(
+			u128::from(tally.points.get(DeviceKind::Sensor)),
+			640 * MILLI_UNITS / crate::MICRO_UNITS
+		);
+		start_epoch_at(280);
+		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(ring[0].clone()), producer));
 		let after: u128 = ring.iter().map(Balances::total_balance).sum();
 		assert_eq!(after, before);
 		#[cfg(feature = "try-runtime")]

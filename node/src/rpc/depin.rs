@@ -388,6 +388,39 @@ pub struct SubscriptionJson {
 	pub last: u32,
 }
 
+/// An energy trade between two meters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnergyTradeJson {
+	pub id: u64,
+	/// Who offered it (an operator of the consuming meter), whose hold pays.
+	pub buyer: AccountId,
+	/// Who accepted it (an operator of the producing meter), who is paid; `null` for an offer.
+	pub seller: Option<AccountId>,
+	pub producer: DeviceId,
+	pub consumer: DeviceId,
+	/// The producer's field counted as produced, and the consumer's counted as consumed.
+	pub produced_field: u8,
+	pub consumed_field: u8,
+	/// Planck a unit of the fields (a watt-hour for the dev chain's meter).
+	pub price: String,
+	/// The most units settled in one epoch.
+	pub cap: u64,
+	/// Planck of budget left.
+	pub left: String,
+	/// Planck held for its storage until it closes.
+	pub deposit: String,
+	/// The epochs whose readings it settles.
+	pub first: u32,
+	pub last: u32,
+	/// A meter's audited quantity waiting for the other's of the same epoch: `[epoch, units]`.
+	pub produced: Option<(u32, u64)>,
+	pub consumed: Option<(u32, u64)>,
+	/// Settlements waiting out their dispute window: `[epoch settled in, planck]`.
+	pub owed: Vec<(u32, String)>,
+	pub disputed: bool,
+}
+
 /// The `depin_*` methods.
 #[rpc(server, namespace = "depin")]
 pub trait DepinRpc {
@@ -558,6 +591,15 @@ pub trait DepinRpc {
 		cell: String,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<SubscriptionJson>>;
+
+	/// An energy trade by number; `null` once it closed (or never was).
+	#[method(name = "energyTrade")]
+	fn energy_trade(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<EnergyTradeJson>>;
+
+	/// The trades a meter is in (as the consuming meter from the offer, as the producing one
+	/// once accepted).
+	#[method(name = "meterTrades")]
+	fn meter_trades(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<EnergyTradeJson>>;
 }
 
 /// The `depin_*` methods over a client.
@@ -1119,6 +1161,15 @@ where
 		let subscriptions = self.query(at, |api, at| api.area_subscriptions(at, schema, cell))?;
 		Ok(subscriptions.into_iter().map(|(id, s)| subscription_json(id, s)).collect())
 	}
+
+	fn energy_trade(&self, id: u64, at: Option<Hash>) -> RpcResult<Option<EnergyTradeJson>> {
+		Ok(self.query(at, |api, at| api.energy_trade(at, id))?.map(|t| trade_json(id, t)))
+	}
+
+	fn meter_trades(&self, device: DeviceId, at: Option<Hash>) -> RpcResult<Vec<EnergyTradeJson>> {
+		let trades = self.query(at, |api, at| api.meter_trades(at, device))?;
+		Ok(trades.into_iter().map(|(id, t)| trade_json(id, t)).collect())
+	}
 }
 
 fn label(bytes: &[u8]) -> String {
@@ -1161,6 +1212,29 @@ fn subscription_json(
 		deposit: s.deposit.to_string(),
 		first: s.first,
 		last: s.last,
+	}
+}
+
+fn trade_json(id: u64, t: depin_runtime_api::EnergyTrade<AccountId, Balance>) -> EnergyTradeJson {
+	let metered = |m: Option<depin_runtime_api::Metered>| m.map(|m| (m.epoch, m.quantity));
+	EnergyTradeJson {
+		id,
+		buyer: t.buyer,
+		seller: t.seller,
+		producer: t.producer,
+		consumer: t.consumer,
+		produced_field: t.produced_field,
+		consumed_field: t.consumed_field,
+		price: t.price.to_string(),
+		cap: t.cap,
+		left: t.left.to_string(),
+		deposit: t.deposit.to_string(),
+		first: t.first,
+		last: t.last,
+		produced: metered(t.produced),
+		consumed: metered(t.consumed),
+		owed: t.owed.into_iter().map(|o| (o.settled_in, o.amount.to_string())).collect(),
+		disputed: t.disputed,
 	}
 }
 

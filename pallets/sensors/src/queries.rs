@@ -1,7 +1,7 @@
 //! What the runtime API answers about sensors: schemas, a device's record with the readings
-//! its open audit asks for, and subscriptions.
+//! its open audit asks for, subscriptions and energy trades.
 
-use crate::{pallet::*, types::*, SubscriptionOf};
+use crate::{pallet::*, types::*, EnergyTradeOf, SubscriptionOf};
 use alloc::vec::Vec;
 use frame_support::traits::Get;
 use pallet_devices::DeviceId;
@@ -36,6 +36,21 @@ impl<T: Config> Pallet<T> {
 			}),
 			sampled,
 		})
+	}
+
+	/// An energy trade by number (offered or accepted, until it closes).
+	pub fn energy_trade(id: TradeId) -> Option<EnergyTradeOf<T>> {
+		Trades::<T>::get(id)
+	}
+
+	/// The trades a meter is in: as the consuming meter from the offer, as the producing one
+	/// once accepted.
+	pub fn meter_trades(device: DeviceId) -> Vec<(TradeId, EnergyTradeOf<T>)> {
+		DeviceTrades::<T>::get(device)
+			.map(|ids| {
+				ids.into_iter().filter_map(|id| Trades::<T>::get(id).map(|t| (id, t))).collect()
+			})
+			.unwrap_or_default()
 	}
 
 	/// A subscription by number.

@@ -2,7 +2,7 @@
 //! about the network — devices (by id, key, owner or area), the proving epoch, a device's open
 //! challenges and proving record, the coverage beacons of the epoch, a compute device's
 //! capacity challenge and compute jobs, storage deals (by id, data root, client or device),
-//! sensor schemas, records and data subscriptions, and its rewards (receipts, what is claimable now, what the epoch in progress may pay).
+//! sensor schemas, records, data subscriptions and energy trades, and its rewards (receipts, what is claimable now, what the epoch in progress may pay).
 //!
 //! Every call reads state at the block it is called at and writes nothing. Lists come in pages
 //! of at most [`MAX_PAGE`] entries: pass the last id (or the epoch after the last one) to get
@@ -30,8 +30,8 @@ pub use depin_primitives::{
 	h3::H3Cell,
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
 	sensor::{
-		PendingAttestation, Schema, SchemaId, SchemaRecord, SensorStatus, Subscription,
-		SubscriptionId,
+		EnergyTrade, Metered, Owed, PendingAttestation, Schema, SchemaId, SchemaRecord,
+		SensorStatus, Subscription, SubscriptionId, TradeId, TradeTerms,
 	},
 	storage::{OpenChallenge, ProofStatus, Sector, SectorStatus},
 };
@@ -74,7 +74,9 @@ sp_api::decl_runtime_apis! {
 	///
 	/// Version 7: sensor data (`sensor_schema`, `sensor_status`, `subscription`,
 	/// `area_subscriptions`).
-	#[api_version(7)]
+	///
+	/// Version 8: energy trades between meters (`energy_trade`, `meter_trades`).
+	#[api_version(8)]
 	pub trait DepinApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -201,25 +203,28 @@ sp_api::decl_runtime_apis! {
 		fn replica_by_root(root: DataRoot) -> Option<(PermanentId, u32)>;
 
 		/// A sensor schema by number, and whether it is retired.
-		#[api_version(7)]
 		fn sensor_schema(id: SchemaId) -> Option<SchemaRecord>;
 
 		/// An enrolled sensor device's record: its schema, its last attested reading, its
 		/// attestation waiting for its audit and, while the audit is open, the readings to
 		/// reveal.
-		#[api_version(7)]
 		fn sensor_status(device: DeviceId) -> Option<SensorStatus>;
 
 		/// A data subscription by number.
-		#[api_version(7)]
 		fn subscription(id: SubscriptionId) -> Option<Subscription<AccountId, Balance>>;
 
 		/// The subscriptions to a schema's data in the area holding `cell` (its parent at the
 		/// runtime's area resolution, 5): what the sensors there are paid by.
-		#[api_version(7)]
 		fn area_subscriptions(
 			schema: SchemaId,
 			cell: H3Cell,
 		) -> Vec<(SubscriptionId, Subscription<AccountId, Balance>)>;
+
+		/// An energy trade by number, offered or accepted, until it closes.
+		fn energy_trade(id: TradeId) -> Option<EnergyTrade<AccountId, Balance>>;
+
+		/// The trades a meter is in: as the consuming meter from the offer, as the producing
+		/// meter once accepted.
+		fn meter_trades(device: DeviceId) -> Vec<(TradeId, EnergyTrade<AccountId, Balance>)>;
 	}
 }
