@@ -1489,10 +1489,10 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 	});
 }
 
-/// Alice's meter sells Bob's meter energy: both report made-up quarter-hours, so the two are
-/// one ring trading with itself. The epoch settles at the smaller of what one produced and the
-/// other consumed, is paid a day later less the burned fee, and the sensor pool pays the
-/// producing meter at most that fee: the ring ends exactly where it started.
+/// Alice's meter sells Bob's meter energy: both report made-up registers, so the two are one
+/// ring trading with itself. Epoch 1 settles at the smaller of the registers' advances, is
+/// paid a day later less the burned fee, and the sensor pool pays the producing meter at most
+/// that fee: the ring ends exactly where it started.
 #[test]
 fn a_ring_trading_energy_with_itself_earns_no_more_than_it_burned() {
 	use depin_primitives::sensor::{Reading, TradeTerms};
@@ -1519,59 +1519,74 @@ fn a_ring_trading_energy_with_itself_earns_no_more_than_it_burned() {
 			cap: 10_000,
 			budget: 100 * UNITS,
 			first: 0,
-			last: 0,
+			last: 1,
 		};
 		assert_ok!(crate::Sensors::offer_trade(RuntimeOrigin::signed(ring[1].clone()), terms));
 		assert_ok!(crate::Sensors::accept_trade(RuntimeOrigin::signed(ring[0].clone()), 0));
 
-		// Two hours later, four quarter-hours each (the first an interval after the enrolment):
-		// Alice's meter produced 1 kWh in each, Bob's consumed 0.8 kWh.
-		let now = start_secs + 7_200;
-		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
-		let quarters = |produced: i64, consumed: i64| {
+		// Each epoch, four quarter-hours up to `now`: the registers rise by `produced` and
+		// `consumed` watt-hours from `from`.
+		let quarters = |now: u64, from: i64, produced: i64, consumed: i64| {
 			SensorBatch::new(
-				(0..4u64)
-					.map(|i| Reading {
-						time: now - 2_700 + 900 * i,
-						values: alloc::vec![produced, consumed],
+				(1..=4i64)
+					.map(|k| Reading {
+						time: now - 3_600 + 900 * k as u64,
+						values: alloc::vec![from + produced * k / 4, from + consumed * k / 4],
 					})
 					.collect(),
 				2,
 			)
 		};
-		let (sold, bought) = (quarters(1_000, 0), quarters(0, 800));
-		assert_ok!(crate::Sensors::attest(
-			RuntimeOrigin::signed(ring[0].clone()),
-			alloc::vec![
-				sold.attestation(producer, &keys[0], 0, meter, home),
-				bought.attestation(consumer, &keys[1], 0, meter, home),
-			]
-			.try_into()
-			.expect("two")
-		));
-		start_epoch_at(10);
-		assert_ok!(crate::Sensors::reveal(
-			RuntimeOrigin::signed(ring[0].clone()),
-			alloc::vec![sold.reveal(producer, 0), bought.reveal(consumer, 0)]
+		let attest = |epoch: u32, sold: &SensorBatch, bought: &SensorBatch| {
+			assert_ok!(crate::Sensors::attest(
+				RuntimeOrigin::signed(ring[0].clone()),
+				alloc::vec![
+					sold.attestation(producer, &keys[0], epoch, meter, home),
+					bought.attestation(consumer, &keys[1], epoch, meter, home),
+				]
 				.try_into()
 				.expect("two")
-		));
-		// 3.2 kWh settled: 3.2 DPN held for a day.
+			));
+		};
+		let reveal = |epoch: u32, sold: &SensorBatch, bought: &SensorBatch| {
+			assert_ok!(crate::Sensors::reveal(
+				RuntimeOrigin::signed(ring[0].clone()),
+				alloc::vec![sold.reveal(producer, epoch), bought.reveal(consumer, epoch)]
+					.try_into()
+					.expect("two")
+			));
+		};
+		// Epoch 0, two hours on: the baselines (registers at 10 kWh).
+		let now = start_secs + 7_200;
+		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+		let (sold, bought) = (quarters(now, 10_000, 0, 0), quarters(now, 10_000, 0, 0));
+		attest(0, &sold, &bought);
+		start_epoch_at(10);
+		reveal(0, &sold, &bought);
+		// Epoch 1, an hour later: Alice's meter produced 1 kWh, Bob's consumed 0.8 kWh.
+		let now = now + 3_600;
+		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+		let (sold, bought) = (quarters(now, 10_000, 1_000, 0), quarters(now, 10_000, 0, 800));
+		attest(1, &sold, &bought);
+		start_epoch_at(20);
+		reveal(1, &sold, &bought);
+		// 800 Wh settled: 0.8 DPN held for a day.
 		let trade = crate::Sensors::energy_trade(0).expect("open");
-		assert_eq!(trade.owed.iter().map(|o| o.amount).sum::<u128>(), 3_200 * MILLI_UNITS);
+		assert_eq!(trade.owed.iter().map(|o| o.amount).sum::<u128>(), 800 * MILLI_UNITS);
 
-		// Closed once the day is over (epochs 1 + 24), in epoch 27: Alice is paid 2.56 DPN, 0.64
-		// DPN is burned and is her meter's points; the epoch's pool (4 DPN) pays her that back.
-		for epoch in 2..=27 {
+		// Closed once the day is over (epochs 1 + 2 + 24), in epoch 28: Alice is paid 0.64 DPN,
+		// 0.16 DPN is burned and is her meter's points; the epoch's pool (4 DPN) pays her that
+		// back.
+		for epoch in 3..=28 {
 			start_epoch_at(epoch * 10);
 		}
 		assert_ok!(crate::Sensors::close_trade(RuntimeOrigin::signed(ring[1].clone()), 0));
-		let tally = pallet_emission::Tallies::<Runtime>::get(27);
+		let tally = pallet_emission::Tallies::<Runtime>::get(28);
 		assert_eq!(
 			u128::from(tally.points.get(DeviceKind::Sensor)),
-			640 * MILLI_UNITS / crate::MICRO_UNITS
+			160 * MILLI_UNITS / crate::MICRO_UNITS
 		);
-		start_epoch_at(280);
+		start_epoch_at(290);
 		assert_ok!(crate::Emission::claim(RuntimeOrigin::signed(ring[0].clone()), producer));
 		let after: u128 = ring.iter().map(Balances::total_balance).sum();
 		assert_eq!(after, before);

@@ -393,13 +393,13 @@ pub struct SubscriptionJson {
 #[serde(rename_all = "camelCase")]
 pub struct EnergyTradeJson {
 	pub id: u64,
-	/// Who offered it (an operator of the consuming meter), whose hold pays.
+	/// Who offered it (the consuming meter's owner), whose hold pays.
 	pub buyer: AccountId,
-	/// Who accepted it (an operator of the producing meter), who is paid; `null` for an offer.
+	/// Who accepted it (the producing meter's owner), who is paid; `null` for an offer.
 	pub seller: Option<AccountId>,
 	pub producer: DeviceId,
 	pub consumer: DeviceId,
-	/// The producer's field counted as produced, and the consumer's counted as consumed.
+	/// The producer's register counted as produced, and the consumer's counted as consumed.
 	pub produced_field: u8,
 	pub consumed_field: u8,
 	/// Planck a unit of the fields (a watt-hour for the dev chain's meter).
@@ -413,12 +413,10 @@ pub struct EnergyTradeJson {
 	/// The epochs whose readings it settles.
 	pub first: u32,
 	pub last: u32,
-	/// A meter's audited quantity waiting for the other's of the same epoch: `[epoch, units]`.
-	pub produced: Option<(u32, u64)>,
-	pub consumed: Option<(u32, u64)>,
 	/// Settlements waiting out their dispute window: `[epoch settled in, planck]`.
 	pub owed: Vec<(u32, String)>,
-	pub disputed: bool,
+	/// The epoch a party disputed it in, if it did.
+	pub disputed: Option<u32>,
 }
 
 /// The `depin_*` methods.
@@ -1216,7 +1214,6 @@ fn subscription_json(
 }
 
 fn trade_json(id: u64, t: depin_runtime_api::EnergyTrade<AccountId, Balance>) -> EnergyTradeJson {
-	let metered = |m: Option<depin_runtime_api::Metered>| m.map(|m| (m.epoch, m.quantity));
 	EnergyTradeJson {
 		id,
 		buyer: t.buyer,
@@ -1231,8 +1228,6 @@ fn trade_json(id: u64, t: depin_runtime_api::EnergyTrade<AccountId, Balance>) ->
 		deposit: t.deposit.to_string(),
 		first: t.first,
 		last: t.last,
-		produced: metered(t.produced),
-		consumed: metered(t.consumed),
 		owed: t.owed.into_iter().map(|o| (o.settled_in, o.amount.to_string())).collect(),
 		disputed: t.disputed,
 	}

@@ -181,7 +181,7 @@ fn trade<T: Config>(
 		produced_field: 0,
 		consumed_field: 0,
 		price: 1u32.into(),
-		cap: u64::MAX,
+		cap: 1,
 		budget: BUDGET.into(),
 		first,
 		last,
@@ -214,6 +214,16 @@ fn owe<T: Config>(id: TradeId, now: EpochIndex) {
 			}
 		}
 	});
+}
+
+/// A meter's state after its audit of `epoch`: every register at `register`, `left` of each
+/// not settled yet.
+fn meter_state(epoch: EpochIndex, register: i64, left: u64) -> MeterState {
+	MeterState {
+		epoch,
+		registers: Values::truncate_from(vec![register; MAX_FIELDS as usize]),
+		left: BoundedVec::truncate_from(vec![left; MAX_FIELDS as usize]),
+	}
 }
 
 /// The area of the benchmark location.
@@ -338,7 +348,8 @@ mod benchmarks {
 				subscription::<T>(schema, buyer, 1);
 			}
 			// A meter in the most trades, each waiting for its epoch-1 batch (the other meter's
-			// audited) and owing a ripe settlement: each settles and pays.
+			// audited) and owing a ripe settlement: each settles and pays. Its registers stood
+			// at zero at its previous audit.
 			Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
 			for t in 0..trades {
 				let consumer = 1_000u32.saturating_add(i.saturating_mul(trades)).saturating_add(t);
@@ -346,27 +357,32 @@ mod benchmarks {
 				owe::<T>(id, audit.index);
 				Trades::<T>::mutate(id, |trade| {
 					if let Some(trade) = trade {
-						trade.consumed = Some(Metered { epoch: 1, quantity: u64::MAX });
 						trade.owed.retain(|o| {
 							o.settled_in.saturating_add(T::TradeDisputeEpochs::get()) <= audit.index
 						});
+						Meters::<T>::insert(trade.consumer, meter_state(1, 0, u64::MAX));
 					}
 				});
 			}
+			Meters::<T>::insert(device, meter_state(0, 0, 0));
 			epoch::<T>(audit.index);
 			let sampled = Pallet::<T>::sampled(&audit.seed, device, 1, count);
-			let values = Values::truncate_from(vec![0; MAX_FIELDS as usize]);
+			// Registers at zero, a thousand at the last reading: a thousand units in each field,
+			// a unit sold in each trade (its cap).
+			let values = |index: u32| {
+				let value = if index.saturating_add(1) == count { 1_000 } else { 0 };
+				Values::truncate_from(vec![value; MAX_FIELDS as usize])
+			};
 			let leaves: Vec<(u32, Hash)> = sampled
 				.iter()
 				.map(|&index| {
 					let time = start.saturating_add(u64::from(index));
-					(index, reading_leaf::<RuntimeHasher>(index, time, &values))
+					(index, reading_leaf::<RuntimeHasher>(index, time, &values(index)))
 				})
 				.collect();
 			let (root, paths) = sparse_tree(MAX_READINGS_DEPTH, &leaves);
-			// A mean of 1: each trade settles its readings' count.
 			let metered = Summaries::truncate_from(vec![
-				Summary { min: 0, max: 1, mean: 1 };
+				Summary { min: 0, max: 1_000, mean: 1 };
 				MAX_FIELDS as usize
 			]);
 			let pending = Pending {
@@ -390,7 +406,7 @@ mod benchmarks {
 				.map(|(&index, path)| RevealedReading {
 					index,
 					time: start.saturating_add(u64::from(index)),
-					values: values.clone(),
+					values: values(index),
 					path: BoundedVec::truncate_from(path.into_iter().map(H256).collect()),
 				})
 				.collect();
@@ -410,7 +426,8 @@ mod benchmarks {
 		}
 		// Every item was sold to every subscription of its area, and settled every trade.
 		assert!(Subscriptions::<T>::iter().all(|(_, s)| s.left < BUDGET.into()));
-		assert!(Trades::<T>::iter().all(|(_, t)| t.consumed.is_none() && t.owed.len() == 1));
+		assert!(Trades::<T>::iter()
+			.all(|(_, t)| t.owed.len() == 1 && t.owed.first().is_some_and(|o| o.settled_in == 2)));
 	}
 
 	/// A subscription to a full area, in place of its cheapest member (every member read,
@@ -562,7 +579,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(buyer), id);
 
-		assert!(Trades::<T>::get(id).is_some_and(|t| t.disputed));
+		assert!(Trades::<T>::get(id).is_some_and(|t| t.disputed.is_some()));
 	}
 
 	/// The decision of a disputed trade owing the most settlements, out of both meters' full
@@ -579,7 +596,7 @@ mod benchmarks {
 		owe::<T>(id, 1);
 		Trades::<T>::mutate(id, |t| {
 			if let Some(t) = t {
-				t.disputed = true;
+				t.disputed = Some(1);
 			}
 		});
 

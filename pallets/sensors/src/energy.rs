@@ -1,44 +1,53 @@
 //! Energy trades: a producing meter and a consuming meter in one home cell, settled from both
-//! meters' audited batches.
+//! meters' audited registers.
 //!
-//! - **Offer.** An operator of the consuming meter (the buyer) offers a price a unit for a span
-//!   of epochs, at most `cap` units an epoch, with a held budget. An operator of the producing
-//!   meter (the seller) accepts it. The two meters are sensor devices enrolled under schemas
-//!   whose chosen fields (the producer's produced, the consumer's consumed) have one unit and
-//!   one scale, in one home cell.
-//! - **Settlement.** When a meter's batch of an epoch in the span passes its audit, its field's
-//!   total (mean × count) is noted; when the other meter's batch of the same epoch passes too,
-//!   the epoch settles: `min(produced, consumed, cap) × price`, at most what is left of the
-//!   budget. A meter that inflates what it produced is bounded by what the other consumed, and
-//!   the other way round: neither meter alone sets what changes hands. An epoch either meter
-//!   did not attest, or attested and failed, settles nothing.
+//! - **Registers.** A trade's fields are registers: the watt-hours a meter produced (or
+//!   consumed) since it was installed, which only grow. Every audit reveals a batch's last
+//!   reading (`Pallet::sampled` always asks for it) with its Merkle path under the device's
+//!   signed root, so what a meter says it produced over an epoch is the advance of its own
+//!   signed register since its previous audited batch, not a summary it could state freely.
+//!   A trade field's sampled readings that go back (below the previous audit's register, or
+//!   below an earlier reading of the batch) are fraud signed by the device: it is suspended
+//!   and slashed, as for a reading outside its summary.
+//! - **Offer.** The consuming meter's owner (the buyer) offers a price a unit for a span of
+//!   epochs, at most `cap` units an epoch, with a held budget. The producing meter's owner (the
+//!   seller) accepts it. The two meters are sensor devices enrolled under schemas whose chosen
+//!   fields have one unit and one scale, in one home cell.
+//! - **Settlement.** When the audits of both meters' batches of an epoch in the span have
+//!   passed, the epoch settles: `min(produced, consumed, cap) × price`, at most what is left of
+//!   the budget, where produced and consumed are the registers' advances not yet settled in
+//!   another trade (a meter's energy is sold once, however many trades it is in). A meter that
+//!   inflates what it produced is bounded by what the other consumed, and the other way round.
+//!   An epoch either meter did not attest, or attested and failed, settles nothing; the first
+//!   audited batch after a meter enters a trade is its baseline.
 //! - **Disputes.** A settled epoch stays held for [`Config::TradeDisputeEpochs`] epochs before
-//!   it is paid (at a later settlement, or when the trade closes). Either party may dispute the
-//!   trade meanwhile: nothing more settles or is paid, and the dispute origin decides what the
-//!   seller is paid of everything held for it, the rest going back to the buyer. Payments
-//!   follow the rule of every kind rewarded for usage (`depin_proving::usage`): the protocol
-//!   fee [`Config::DataFee`] is burned and is the producing meter's points in the sensor pool,
-//!   so a producer trading with itself burns at least what the pool gives back.
-//! - **Ending.** Either party ends a trade: an offer closes at once; an accepted trade settles
-//!   no epoch after the current one, and anyone closes it once the last settlement's window is
-//!   over, paying what is owed and refunding the rest. A meter in a trade is not sold, moved or
-//!   removed, so the parties and the cell stay what was agreed.
+//!   it is paid (at the meters' next audits, when a party ends or disputes the trade, or when it
+//!   closes). Either party may dispute the trade: what is ripe is paid first, then nothing more
+//!   settles, and the dispute origin decides how much of what is owed the seller is paid, the
+//!   rest going back to the buyer. An undecided dispute lapses a dispute window later: the
+//!   meters' word stands and anyone closes the trade. Payments follow the rule of every kind
+//!   rewarded for usage (`depin_proving::usage`): the protocol fee [`Config::DataFee`] is burned
+//!   and is the producing meter's points in the sensor pool, so a producer trading with itself
+//!   burns at least what the pool gives back.
+//! - **Ending.** Either party (or either meter's owner) ends a trade: an offer closes at once;
+//!   an accepted trade settles no epoch after the current one, and anyone closes it once the last
+//!   settlement's window is over, paying what is owed and refunding the rest. A meter in a trade
+//!   is not sold, moved or withdrawn, so the parties and the cell stay what was agreed.
 
 use crate::{pallet::*, types::*, BalanceOf, EnergyTradeOf, PendingOf, TradeTermsOf};
+use alloc::vec::Vec;
 use depin_proving::{devices, usage, ProvingEpochs};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision},
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
-use sp_runtime::traits::{CheckedAdd, Saturating, Zero};
+use sp_runtime::traits::{
+	CheckedAdd, CheckedDiv, CheckedMul, Saturating, UniqueSaturatedInto, Zero,
+};
 
-/// One meter's side of a trade.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-	Producer,
-	Consumer,
-}
+/// A meter's trades and its state after an audit, before they settle.
+pub(crate) type MeterAudit<T> = (Vec<(TradeId, EnergyTradeOf<T>)>, MeterState);
 
 impl<T: Config> Pallet<T> {
 	/// The field `field` of the schema `device` is enrolled under, if it has one.
@@ -75,6 +84,16 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// `device` is an active sensor owned by `who` (a manager may run a meter, but only its
+	/// owner commits it to a trade: the trade holds the meter where it is).
+	fn owned_meter(device: DeviceId, who: &T::AccountId) -> DispatchResult {
+		let record =
+			devices::usable_device::<_, T::Registry>(device, Some(who), DeviceKind::Sensor)
+				.map_err(Error::<T>::from)?;
+		ensure!(record.owner == *who, Error::<T>::NotMeterOwner);
+		Ok(())
+	}
+
 	/// Add `id` to `device`'s trades.
 	fn index_trade(device: DeviceId, id: TradeId) -> DispatchResult {
 		DeviceTrades::<T>::try_mutate(device, |ids| {
@@ -84,13 +103,14 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Remove `id` from `device`'s trades.
+	/// Remove `id` from `device`'s trades; a meter in no trade any more forgets its registers.
 	fn unindex_trade(device: DeviceId, id: TradeId) {
 		DeviceTrades::<T>::mutate_exists(device, |ids| {
 			if let Some(list) = ids {
 				list.retain(|other| *other != id);
 				if list.is_empty() {
 					*ids = None;
+					Meters::<T>::remove(device);
 				}
 			}
 		});
@@ -108,8 +128,7 @@ impl<T: Config> Pallet<T> {
 			first,
 			last,
 		} = terms;
-		devices::usable_device::<_, T::Registry>(consumer, Some(&who), DeviceKind::Sensor)
-			.map_err(Error::<T>::from)?;
+		Self::owned_meter(consumer, &who)?;
 		devices::usable_device::<_, T::Registry>(producer, None, DeviceKind::Sensor)
 			.map_err(Error::<T>::from)?;
 		ensure!(producer != consumer, Error::<T>::SameMeter);
@@ -139,10 +158,8 @@ impl<T: Config> Pallet<T> {
 				deposit,
 				first,
 				last,
-				produced: None,
-				consumed: None,
 				owed: Default::default(),
-				disputed: false,
+				disputed: None,
 			},
 		);
 		Self::deposit_event(Event::TradeOffered {
@@ -162,8 +179,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_accept_trade(who: T::AccountId, id: TradeId) -> DispatchResult {
 		let mut trade = Trades::<T>::get(id).ok_or(Error::<T>::UnknownTrade)?;
 		ensure!(trade.seller.is_none(), Error::<T>::TradeAccepted);
-		devices::usable_device::<_, T::Registry>(trade.producer, Some(&who), DeviceKind::Sensor)
-			.map_err(Error::<T>::from)?;
+		Self::owned_meter(trade.producer, &who)?;
 		// Paying oneself moves nothing but the fee.
 		ensure!(who != trade.buyer, Error::<T>::SelfTrade);
 		ensure!(T::Epochs::current().index <= trade.last, Error::<T>::InvalidSpan);
@@ -181,20 +197,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Whether `who` is a party: the buyer, the seller, or (for an offer) an operator of the
-	/// producing meter, who may decline it.
+	/// Whether `who` is a party: the buyer, the seller, or the owner of either meter (who may
+	/// decline an offer made to its meter, or end a trade its meter is held in).
 	fn is_party(trade: &EnergyTradeOf<T>, who: &T::AccountId) -> bool {
 		trade.buyer == *who
-			|| match &trade.seller {
-				Some(seller) => seller == who,
-				None => T::Registry::device(trade.producer).is_some_and(|d| d.is_operator(who)),
-			}
+			|| trade.seller.as_ref() == Some(who)
+			|| [trade.producer, trade.consumer]
+				.into_iter()
+				.any(|device| T::Registry::owner(device).as_ref() == Some(who))
 	}
 
 	pub(crate) fn do_end_trade(who: T::AccountId, id: TradeId) -> DispatchResult {
 		let mut trade = Trades::<T>::get(id).ok_or(Error::<T>::UnknownTrade)?;
 		ensure!(Self::is_party(&trade, &who), Error::<T>::NotTradeParty);
-		ensure!(!trade.disputed, Error::<T>::TradeDisputed);
+		ensure!(trade.disputed.is_none(), Error::<T>::TradeDisputed);
 		let current = T::Epochs::current().index;
 		if trade.seller.is_none() || current < trade.first {
 			// Nothing settled, and nothing will.
@@ -204,9 +220,15 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(current < trade.last, Error::<T>::TradeEnding);
 		trade.last = current;
+		Self::pay_ripe(id, &mut trade, current);
 		Trades::<T>::insert(id, trade);
 		Self::deposit_event(Event::TradeEnded { trade: id, last: current });
 		Ok(())
+	}
+
+	/// Whether `trade`'s dispute has lapsed by `epoch`: raised a dispute window or more ago.
+	pub fn dispute_lapsed(trade: &EnergyTradeOf<T>, epoch: EpochIndex) -> bool {
+		trade.disputed.is_some_and(|at| epoch >= at.saturating_add(T::TradeDisputeEpochs::get()))
 	}
 
 	/// Whether every settlement of `trade` is made and past its dispute window by `epoch`, or
@@ -226,13 +248,13 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_close_trade(id: TradeId) -> DispatchResult {
 		let trade = Trades::<T>::get(id).ok_or(Error::<T>::UnknownTrade)?;
-		ensure!(!trade.disputed, Error::<T>::TradeDisputed);
-		ensure!(Self::trade_over(&trade, T::Epochs::current().index), Error::<T>::TradeRunning);
-		let owed = trade.owed.iter().fold(BalanceOf::<T>::zero(), |sum, o| {
-			// Bounded by the budget, which is held: the sum of its parts.
-			sum.saturating_add(o.amount)
-		});
-		let paid = Self::pay_seller(&trade, owed);
+		let current = T::Epochs::current().index;
+		if trade.disputed.is_some() {
+			ensure!(Self::dispute_lapsed(&trade, current), Error::<T>::TradeDisputed);
+		} else {
+			ensure!(Self::trade_over(&trade, current), Error::<T>::TradeRunning);
+		}
+		let paid = Self::pay_seller(&trade, Self::owed_sum(&trade));
 		let refunded = Self::close_trade_now(id, &trade, paid)?;
 		Self::deposit_event(Event::TradeClosed { trade: id, paid, refunded });
 		Ok(())
@@ -242,8 +264,11 @@ impl<T: Config> Pallet<T> {
 		let mut trade = Trades::<T>::get(id).ok_or(Error::<T>::UnknownTrade)?;
 		ensure!(trade.seller.is_some(), Error::<T>::TradeNotAccepted);
 		ensure!(Self::is_party(&trade, &who), Error::<T>::NotTradeParty);
-		ensure!(!trade.disputed, Error::<T>::TradeDisputed);
-		trade.disputed = true;
+		ensure!(trade.disputed.is_none(), Error::<T>::TradeDisputed);
+		let current = T::Epochs::current().index;
+		// What is past its window is the seller's: a dispute holds back what is not.
+		Self::pay_ripe(id, &mut trade, current);
+		trade.disputed = Some(current);
 		Trades::<T>::insert(id, trade);
 		Self::deposit_event(Event::TradeDisputed { trade: id, by: who });
 		Ok(())
@@ -251,10 +276,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_resolve_trade(id: TradeId, pay: BalanceOf<T>) -> DispatchResult {
 		let trade = Trades::<T>::get(id).ok_or(Error::<T>::UnknownTrade)?;
-		ensure!(trade.disputed, Error::<T>::NotDisputed);
-		// Everything held for it but the deposit.
-		let held = Self::trade_held(&trade).saturating_sub(trade.deposit);
-		let paid = Self::pay_seller(&trade, pay.min(held));
+		ensure!(trade.disputed.is_some(), Error::<T>::NotDisputed);
+		let paid = Self::pay_seller(&trade, pay.min(Self::owed_sum(&trade)));
 		let refunded = Self::close_trade_now(id, &trade, paid)?;
 		Self::deposit_event(Event::TradeClosed { trade: id, paid, refunded });
 		Ok(())
@@ -281,12 +304,15 @@ impl<T: Config> Pallet<T> {
 		Ok(released)
 	}
 
+	/// What `trade` owes in settlements not paid yet.
+	fn owed_sum(trade: &EnergyTradeOf<T>) -> BalanceOf<T> {
+		// Bounded by the budget, which is held: the sum of its parts.
+		trade.owed.iter().fold(Zero::zero(), |sum, o| sum.saturating_add(o.amount))
+	}
+
 	/// What the buyer holds for `trade`: its budget left, owed settlements and deposit.
 	pub fn trade_held(trade: &EnergyTradeOf<T>) -> BalanceOf<T> {
-		trade
-			.owed
-			.iter()
-			.fold(trade.left.saturating_add(trade.deposit), |sum, o| sum.saturating_add(o.amount))
+		trade.left.saturating_add(trade.deposit).saturating_add(Self::owed_sum(trade))
 	}
 
 	/// Pay the seller `amount` of the buyer's hold, less `DataFee` of it, burned and reported
@@ -316,94 +342,187 @@ impl<T: Config> Pallet<T> {
 		moved.paid.saturating_add(moved.fee)
 	}
 
-	/// Note `device`'s audited `pending` batch in its trades, and settle each trade whose other
-	/// meter's batch of the same epoch passed too; pay settlements whose dispute window is over.
-	pub(crate) fn meter_audited(device: DeviceId, pending: &PendingOf<T>, now: EpochIndex) {
-		let Some(ids) = DeviceTrades::<T>::get(device) else { return };
-		for id in ids {
-			let Some(mut trade) = Trades::<T>::get(id) else { continue };
-			if trade.seller.is_none()
-				|| trade.disputed
-				|| pending.epoch < trade.first
-				|| pending.epoch > trade.last
-			{
-				continue;
+	/// Pay `trade`'s settlements whose dispute window is over by `now`. What could not be
+	/// moved (the seller's account could not take it) stays owed.
+	fn pay_ripe(id: TradeId, trade: &mut EnergyTradeOf<T>, now: EpochIndex) {
+		let window = T::TradeDisputeEpochs::get();
+		let mut due = BalanceOf::<T>::zero();
+		let mut oldest = None;
+		trade.owed.retain(|o| {
+			let ripe = now >= o.settled_in.saturating_add(window);
+			if ripe {
+				due = due.saturating_add(o.amount);
+				oldest = oldest.or(Some(o.settled_in));
 			}
-			let (side, field) = if trade.producer == device {
-				(Side::Producer, trade.produced_field)
+			!ripe
+		});
+		let Some(settled_in) = oldest else { return };
+		let paid = Self::pay_seller(trade, due);
+		let short = due.saturating_sub(paid);
+		if !short.is_zero() {
+			// Room: at least one entry was just taken out.
+			let _ = trade.owed.try_insert(0, Owed { settled_in, amount: short });
+		}
+		Self::deposit_event(Event::TradePaid { trade: id, paid });
+	}
+
+	/// The fields `device`'s trades settle on: its produced field in the trades it sells in,
+	/// its consumed field in those it buys in.
+	fn trade_fields(device: DeviceId, trades: &[(TradeId, EnergyTradeOf<T>)]) -> Vec<u8> {
+		let mut fields: Vec<u8> = trades
+			.iter()
+			.map(|(_, t)| if t.producer == device { t.produced_field } else { t.consumed_field })
+			.collect();
+		fields.sort_unstable();
+		fields.dedup();
+		fields
+	}
+
+	/// Whether `readings` (sampled from one batch, with its last one) keep `fields` registers:
+	/// no value of those fields below `floor` (the previous audit's registers) or below an
+	/// earlier reading of the batch. Returns the first reading that breaks them.
+	fn breaks_registers<'a>(
+		readings: &'a [RevealedReading],
+		fields: &[u8],
+		floor: Option<&Values>,
+	) -> Option<&'a RevealedReading> {
+		let mut by_index: Vec<&RevealedReading> = readings.iter().collect();
+		by_index.sort_by_key(|r| r.index);
+		for &field in fields {
+			let at = usize::from(field);
+			let mut low = floor.and_then(|f| f.get(at).copied()).unwrap_or(i64::MIN);
+			for reading in &by_index {
+				let value = reading.values.get(at).copied().unwrap_or(i64::MIN);
+				if value < low {
+					return Some(reading);
+				}
+				low = value;
+			}
+		}
+		None
+	}
+
+	/// Check the registers of `device`'s batch `pending`, whose `readings` (its last among
+	/// them) passed its audit, if it is a meter in trades: its trades and its new state, or
+	/// `Err` with the index of a reading that broke its registers (fraud). `Ok(None)` if it is
+	/// in no trade.
+	pub(crate) fn meter_registers(
+		device: DeviceId,
+		pending: &PendingOf<T>,
+		readings: &[RevealedReading],
+	) -> Result<Option<MeterAudit<T>>, u32> {
+		let Some(ids) = DeviceTrades::<T>::get(device) else { return Ok(None) };
+		let trades: Vec<(TradeId, EnergyTradeOf<T>)> =
+			ids.into_iter().filter_map(|id| Trades::<T>::get(id).map(|t| (id, t))).collect();
+		let Some(last) = readings.iter().find(|r| r.index.saturating_add(1) == pending.count)
+		else {
+			return Ok(None);
+		};
+		let previous = Meters::<T>::get(device);
+		let fields = Self::trade_fields(device, &trades);
+		if let Some(broken) =
+			Self::breaks_registers(readings, &fields, previous.as_ref().map(|p| &p.registers))
+		{
+			Meters::<T>::remove(device);
+			return Err(broken.index);
+		}
+		// The registers' advance since the previous audited batch: the energy of this one.
+		let left = last
+			.values
+			.iter()
+			.enumerate()
+			.map(|(i, &value)| {
+				let before = previous.as_ref().and_then(|p| p.registers.get(i).copied());
+				before.map_or(0, |before| {
+					u64::try_from(i128::from(value).saturating_sub(i128::from(before))).unwrap_or(0)
+				})
+			})
+			.collect::<Vec<_>>();
+		let state = MeterState {
+			epoch: pending.epoch,
+			registers: last.values.clone(),
+			left: BoundedVec::truncate_from(left),
+		};
+		Ok(Some((trades, state)))
+	}
+
+	/// Record meter `device`'s new state `mine` after its audited batch of `epoch`, pay its
+	/// trades what is ripe by `now`, and settle each whose other meter's batch of `epoch` has
+	/// passed too.
+	pub(crate) fn meter_settle(
+		device: DeviceId,
+		epoch: EpochIndex,
+		(trades, mut mine): MeterAudit<T>,
+		now: EpochIndex,
+	) {
+		for (id, mut trade) in trades {
+			if trade.disputed.is_none() {
+				Self::pay_ripe(id, &mut trade, now);
+			}
+			let open = trade.seller.is_some()
+				&& trade.disputed.is_none()
+				&& (trade.first..=trade.last).contains(&epoch);
+			let (other, my_field, their_field) = if trade.producer == device {
+				(trade.consumer, trade.produced_field, trade.consumed_field)
 			} else {
-				(Side::Consumer, trade.consumed_field)
+				(trade.producer, trade.consumed_field, trade.produced_field)
 			};
-			let Some(summary) = pending.summaries.get(usize::from(field)) else { continue };
-			let quantity =
-				u64::try_from(summary.total(pending.count)).unwrap_or(u64::MAX).min(trade.cap);
-			let mine = Metered { epoch: pending.epoch, quantity };
-			let theirs = match side {
-				Side::Producer => trade.consumed,
-				Side::Consumer => trade.produced,
-			};
-			match theirs.filter(|m| m.epoch == pending.epoch) {
-				Some(other) => {
-					trade.produced = None;
-					trade.consumed = None;
-					Self::settle(
-						id,
-						&mut trade,
-						mine.epoch,
-						mine.quantity.min(other.quantity),
-						now,
-					);
-				},
-				None => match side {
-					Side::Producer => trade.produced = Some(mine),
-					Side::Consumer => trade.consumed = Some(mine),
-				},
+			if open {
+				if let Some(mut theirs) = Meters::<T>::get(other).filter(|m| m.epoch == epoch) {
+					let available = |m: &MeterState, field: u8| {
+						m.left.get(usize::from(field)).copied().unwrap_or(0)
+					};
+					let quantity = available(&mine, my_field)
+						.min(available(&theirs, their_field))
+						.min(trade.cap);
+					let settled = Self::settle(id, &mut trade, epoch, quantity, now);
+					for (state, field) in [(&mut mine, my_field), (&mut theirs, their_field)] {
+						if let Some(units) = state.left.get_mut(usize::from(field)) {
+							*units = units.saturating_sub(settled);
+						}
+					}
+					Meters::<T>::insert(other, theirs);
+				}
 			}
 			Trades::<T>::insert(id, trade);
 		}
+		Meters::<T>::insert(device, mine);
 	}
 
-	/// Settle `epoch` of `trade` at `quantity` units in epoch `now`: pay what is owed past its
-	/// window, then hold `quantity × price` (at most the budget left) as owed.
+	/// Settle `epoch` of `trade` at `quantity` units in epoch `now`: hold `quantity × price`
+	/// (at most the budget left, in whole units) as owed. Returns the units settled.
 	fn settle(
 		id: TradeId,
 		trade: &mut EnergyTradeOf<T>,
 		epoch: EpochIndex,
 		quantity: u64,
 		now: EpochIndex,
-	) {
-		let window = T::TradeDisputeEpochs::get();
-		let mut due = BalanceOf::<T>::zero();
-		trade.owed.retain(|o| {
-			let ripe = now >= o.settled_in.saturating_add(window);
-			if ripe {
-				// Bounded by the budget, which is held.
-				due = due.saturating_add(o.amount);
-			}
-			!ripe
-		});
-		if !due.is_zero() {
-			let paid = Self::pay_seller(trade, due);
-			Self::deposit_event(Event::TradePaid { trade: id, paid });
+	) -> u64 {
+		if quantity == 0 || trade.price.is_zero() {
+			return 0;
 		}
-		// Never more than is left: the product is bounded by the budget, not saturated.
-		let amount = BalanceOf::<T>::try_from(quantity)
+		// Never more than is left: the units the budget still buys.
+		let affordable: u64 =
+			trade.left.checked_div(&trade.price).unwrap_or_default().unique_saturated_into();
+		let quantity = quantity.min(affordable);
+		let Some(amount) = BalanceOf::<T>::try_from(quantity)
 			.ok()
 			.and_then(|q| q.checked_mul(&trade.price))
-			.map_or(trade.left, |cost| cost.min(trade.left));
-		if amount.is_zero() {
-			return;
-		}
+			.filter(|amount| !amount.is_zero())
+		else {
+			return 0;
+		};
 		let merged = trade.owed.last_mut().filter(|o| o.settled_in == now).map(|o| {
 			o.amount = o.amount.saturating_add(amount);
 		});
 		if merged.is_none() && trade.owed.try_push(Owed { settled_in: now, amount }).is_err() {
 			// The window's settlements fill the bound only if the window is longer than the
 			// bound allows (`integrity_test`); then this epoch is not settled.
-			return;
+			return 0;
 		}
 		trade.left = trade.left.saturating_sub(amount);
 		Self::deposit_event(Event::EnergySettled { trade: id, epoch, quantity, amount });
+		quantity
 	}
 
 	/// Whether `device` is a meter in a trade (offered or accepted).
@@ -412,7 +531,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every trade is indexed under its meters (the producer once accepted) and every indexed
-	/// one exists; each buyer's trade hold is what its trades hold.
+	/// one exists; only meters in trades keep registers; each buyer's trade hold is what its
+	/// trades hold.
 	pub fn trades_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
 		let next = NextTrade::<T>::get();
@@ -452,6 +572,9 @@ impl<T: Config> Pallet<T> {
 					"a listed trade exists, with that meter"
 				);
 			}
+		}
+		for (device, _) in Meters::<T>::iter() {
+			ensure!(Self::in_trade(device), "only a meter in a trade keeps its registers");
 		}
 		for (buyer, sum) in held {
 			ensure!(

@@ -4,7 +4,7 @@
 // Test code: an overflow panics, which fails the test.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{mock::*, types::*, DeviceTrades, Error, Event, NextTrade, Trades};
+use crate::{mock::*, types::*, DeviceTrades, Error, Event, Meters, NextTrade, Trades};
 use frame_support::{assert_noop, assert_ok};
 use pallet_devices::DeviceId;
 use sp_runtime::DispatchError;
@@ -42,16 +42,42 @@ fn traded(price: Balance, cap: u64, budget: Balance, first: u32, last: u32) -> T
 	id
 }
 
+/// The meters' registers as the tests' batches leave them: produced and consumed watt-hours
+/// since installation.
+#[derive(Default)]
+struct Registers(std::collections::BTreeMap<DeviceId, (i64, i64)>);
+
+impl Registers {
+	/// `device`'s batch of ten readings a minute apart up to now, its registers rising evenly
+	/// by `produced` and `consumed` watt-hours (from 1,000 each for its first batch).
+	fn batch(&mut self, device: DeviceId, produced: i64, consumed: i64) -> Batch {
+		let (p, c) = self.0.get(&device).copied().unwrap_or((1_000, 1_000));
+		self.0.insert(device, (p + produced, c + consumed));
+		let end = now_secs();
+		let readings = (1..=10i64)
+			.map(|k| Reading {
+				time: end - (10 - k as u64) * 60,
+				values: vec![p + produced * k / 10, c + consumed * k / 10],
+			})
+			.collect();
+		Batch::of(device, readings)
+	}
+}
+
 /// In epoch `e` (its third block): reveal `previous`'s samples, then attest a batch for each
-/// `(meter, produced, consumed)`: ten readings a minute apart, each producing about `produced`
-/// and consuming `consumed` watt-hours (totals ten times that). Returns the new batches.
-fn metered(e: u32, previous: &[Batch], meters: &[(DeviceId, i64, i64)]) -> Vec<Batch> {
+/// `(meter, produced, consumed)` (watt-hours its registers rose by). Returns the new batches.
+fn metered(
+	registers: &mut Registers,
+	e: u32,
+	previous: &[Batch],
+	meters: &[(DeviceId, i64, i64)],
+) -> Vec<Batch> {
 	run_to_block(u64::from(e) * 10 + 2);
 	for batch in previous {
 		reveal(batch.reveal());
 	}
 	let batches: Vec<Batch> =
-		meters.iter().map(|&(device, p, c)| Batch::now(device, 10, p, c)).collect();
+		meters.iter().map(|&(device, p, c)| registers.batch(device, p, c)).collect();
 	if !batches.is_empty() {
 		attest_all(batches.iter().map(Batch::attestation).collect());
 	}
@@ -86,53 +112,93 @@ fn error(e: Error<Test>) -> DispatchError {
 	e.into()
 }
 
+fn offer(who: AccountId, consumer: DeviceId, producer: DeviceId) -> TradeId {
+	let id = NextTrade::<Test>::get();
+	assert_ok!(Sensors::offer_trade(
+		RuntimeOrigin::signed(who),
+		TradeTerms {
+			consumer,
+			producer,
+			produced_field: 0,
+			consumed_field: 1,
+			price: 1,
+			cap: 10_000,
+			budget: 5_000,
+			first: 1,
+			last: 4
+		}
+	));
+	id
+}
+
 #[test]
-fn meters_settle_the_smaller_of_produced_and_consumed_and_are_paid_after_the_window() {
+fn the_last_reading_is_always_sampled() {
+	ExtBuilder.build_and_execute(|| {
+		run_to_epoch(2);
+		let seed = <Epochs as depin_proving::ProvingEpochs<u64>>::current().seed;
+		for count in [4, 10, 1_000] {
+			let sampled = Sensors::sampled(&seed, PRODUCER, 1, count);
+			assert_eq!(sampled.len(), 3.min(count as usize));
+			assert_eq!(sampled.last(), Some(&(count - 1)));
+		}
+		assert_eq!(Sensors::sampled(&seed, PRODUCER, 1, 2), vec![0, 1]);
+	});
+}
+
+#[test]
+fn meters_settle_the_smaller_registers_advance_and_are_paid_after_the_window() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
 		let (alice, bob) = (free(ALICE), free(BOB));
-		let id = traded(2, 10_000, 5_000, 1, 3);
+		let mut registers = Registers::default();
+		let id = traded(2, 10_000, 5_000, 1, 4);
 		assert_eq!(trade_hold(BOB), 5_000 + 40);
 		assert_eq!(DeviceTrades::<Test>::get(PRODUCER).unwrap().into_inner(), vec![id]);
 		assert_eq!(DeviceTrades::<Test>::get(CONSUMER).unwrap().into_inner(), vec![id]);
 
-		// Epoch 1: Alice's meter says it produced 1,000 Wh (and used 50), Bob's that it used
-		// 800. Audited in epoch 2, the epoch settles at 800 Wh: 1,600, held.
-		let b1 = metered(1, &[], &[(PRODUCER, 100, 5), (CONSUMER, 0, 80)]);
-		// Epoch 2: Alice's meter says 600 Wh, Bob's 900: 600 settles in epoch 3.
-		let b2 = metered(2, &b1, &[(PRODUCER, 60, 0), (CONSUMER, 0, 90)]);
-		assert_eq!(settled(), vec![(id, 1, 800, 1_600)]);
+		// Epoch 1's batches are the meters' baselines.
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 700, 5), (CONSUMER, 0, 700)]);
+		// Epoch 2: Alice's register says 1,000 Wh produced (and 50 used), Bob's 800 used.
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 1_000, 50), (CONSUMER, 0, 800)]);
+		assert!(settled().is_empty());
+		assert_eq!(
+			Meters::<Test>::get(PRODUCER).unwrap().registers.into_inner(),
+			vec![1_700, 1_005]
+		);
+		// Audited in epoch 3, epoch 2 settles at 800 Wh: 1,600, held. Epoch 3: 600 and 900.
+		let b3 = metered(&mut registers, 3, &b2, &[(PRODUCER, 600, 0), (CONSUMER, 0, 900)]);
+		assert_eq!(settled(), vec![(id, 2, 800, 1_600)]);
 		assert_eq!(free(ALICE), alice);
-		let b3 = metered(3, &b2, &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
-		assert_eq!(settled(), vec![(id, 1, 800, 1_600), (id, 2, 600, 1_200)]);
+		let b4 = metered(&mut registers, 4, &b3, &[(PRODUCER, 1_000, 0), (CONSUMER, 0, 1_000)]);
+		assert_eq!(settled(), vec![(id, 2, 800, 1_600), (id, 3, 600, 1_200)]);
 		assert!(trade_payments().is_empty());
-		// Epoch 4: epoch 3 settles (2,000 of the 2,200 left) and epoch 1's
-		// settlement (made in epoch 2) is past its two-epoch window: paid, less 20 % burned.
-		metered(4, &b3, &[]);
+		// Epoch 5: epoch 2's settlement (made in epoch 3) is past its two-epoch window: paid,
+		// less 20 % burned; epoch 4 settles 1,000 Wh (2,000 of the 2,200 left).
+		metered(&mut registers, 5, &b4, &[]);
+		assert_eq!(trade_payments(), vec![(id, 1_600)]);
 		assert_eq!(
 			settled(),
-			vec![(id, 1, 800, 1_600), (id, 2, 600, 1_200), (id, 3, 1_000, 2_000)]
+			vec![(id, 2, 800, 1_600), (id, 3, 600, 1_200), (id, 4, 1_000, 2_000)]
 		);
-		assert_eq!(trade_payments(), vec![(id, 1_600)]);
 		assert_eq!(free(ALICE), alice + 1_280);
 		assert_eq!(
 			depin_test_utils::fees(),
-			vec![(PRODUCER, pallet_devices::DeviceKind::Sensor, 4, 320)]
+			vec![(PRODUCER, pallet_devices::DeviceKind::Sensor, 5, 320)]
 		);
 		let trade = Trades::<Test>::get(id).unwrap();
 		assert_eq!(trade.left, 200);
 		assert_eq!(
 			trade.owed.iter().map(|o| (o.settled_in, o.amount)).collect::<Vec<_>>(),
-			vec![(3, 1_200), (4, 2_000)]
+			vec![(4, 1_200), (5, 2_000)]
 		);
 
-		// Nobody closes it before its last settlement's window is over (3 + 2 audits + 2).
-		run_to_epoch(7);
+		// Nobody closes it before its last settlement's window is over (4 + 2 audits + 2).
+		run_to_epoch(8);
 		assert_noop!(
 			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
 			Error::<Test>::TradeRunning
 		);
-		run_to_epoch(8);
+		run_to_epoch(9);
 		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
 		System::assert_last_event(
 			Event::TradeClosed { trade: id, paid: 3_200, refunded: 240 }.into(),
@@ -142,42 +208,35 @@ fn meters_settle_the_smaller_of_produced_and_consumed_and_are_paid_after_the_win
 		assert_eq!(trade_hold(BOB), 0);
 		assert!(Trades::<Test>::get(id).is_none());
 		assert!(DeviceTrades::<Test>::get(PRODUCER).is_none());
-		assert!(DeviceTrades::<Test>::get(CONSUMER).is_none());
+		assert!(Meters::<Test>::get(PRODUCER).is_none(), "a meter in no trade forgets");
 	});
 }
 
 #[test]
-fn the_cap_bounds_an_epoch_and_an_epoch_either_meter_missed_or_faked_settles_nothing() {
+fn a_meter_in_two_trades_sells_its_energy_once() {
 	ExtBuilder.build_and_execute(|| {
-		two_meters();
-		let id = traded(1, 700, 10_000, 1, 4);
-		// Epoch 1: only the producer attests: nothing to settle against.
-		let b1 = metered(1, &[], &[(PRODUCER, 100, 0)]);
-		// Epoch 2: both attest, but the consumer's batch lies about its readings.
-		let b2 = metered(2, &b1, &[(PRODUCER, 100, 0)]);
-		let lying = Batch::now(CONSUMER, 10, 0, 100).with_values(0, vec![0, 5_000]);
-		attest(&lying);
-		assert!(settled().is_empty());
-		// Epoch 3: the consumer's fraud is found (it is suspended), so epoch 2 settles nothing.
-		let b3 = metered(3, &b2, &[(PRODUCER, 100, 0)]);
-		let sampled = lying.sampled();
-		let faked = if sampled.contains(&0) {
-			reveal(lying.reveal());
-			true
-		} else {
-			// The sample missed the lie: the consumer stays silent and is punished at its
-			// deadline all the same.
-			false
-		};
-		run_to_block(39);
-		assert!(settled().is_empty(), "faked: {faked}");
-		// Epoch 4: the producer's epoch-3 audit finds no consumer batch of epoch 3.
-		metered(4, &b3, &[]);
-		assert!(settled().is_empty());
-		// The cap: 1,000 produced and 1,000 consumed settle as 700 when both pass.
-		let trade = Trades::<Test>::get(id).unwrap();
-		assert_eq!(trade.left, 10_000);
-		assert_eq!(trade.produced, Some(Metered { epoch: 3, quantity: 700 }));
+		meters(&[PRODUCER, CONSUMER, CHARLIE_STATION]);
+		run_to_epoch(1);
+		run_to_block(11);
+		let mut registers = Registers::default();
+		let bob = offer(BOB, CONSUMER, PRODUCER);
+		let charlie = offer(CHARLIE, CHARLIE_STATION, PRODUCER);
+		for id in [bob, charlie] {
+			assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(ALICE), id));
+		}
+		let all = [(PRODUCER, 500, 0), (CONSUMER, 0, 500), (CHARLIE_STATION, 0, 500)];
+		let b1 = metered(&mut registers, 1, &[], &all);
+		// Alice's meter produced 1,000 Wh; Bob's and Charlie's used 800 each: 1,000 is sold.
+		let b2 = metered(
+			&mut registers,
+			2,
+			&b1,
+			&[(PRODUCER, 1_000, 0), (CONSUMER, 0, 800), (CHARLIE_STATION, 0, 800)],
+		);
+		metered(&mut registers, 3, &b2, &[]);
+		assert_eq!(settled(), vec![(bob, 2, 800, 800), (charlie, 2, 200, 200)]);
+		assert_eq!(Meters::<Test>::get(PRODUCER).unwrap().left[0], 0);
+		assert_eq!(Meters::<Test>::get(CHARLIE_STATION).unwrap().left[1], 600);
 	});
 }
 
@@ -185,31 +244,72 @@ fn the_cap_bounds_an_epoch_and_an_epoch_either_meter_missed_or_faked_settles_not
 fn the_cap_bounds_what_one_epoch_settles() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
+		let mut registers = Registers::default();
 		let id = traded(1, 700, 10_000, 1, 4);
-		let b1 = metered(1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
-		metered(2, &b1, &[]);
-		assert_eq!(settled(), vec![(id, 1, 700, 700)]);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 1_000, 0), (CONSUMER, 0, 1_000)]);
+		metered(&mut registers, 3, &b2, &[]);
+		assert_eq!(settled(), vec![(id, 2, 700, 700)]);
 	});
 }
 
 #[test]
-fn a_disputed_trade_settles_and_pays_nothing_until_the_dispute_origin_decides() {
+fn an_epoch_one_meter_missed_settles_nothing_and_a_register_that_goes_back_is_fraud() {
+	ExtBuilder.build_and_execute(|| {
+		two_meters();
+		let mut registers = Registers::default();
+		let id = traded(1, 10_000, 10_000, 1, 6);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
+		// Epoch 2: only the producer attests.
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 100, 0)]);
+		// Epoch 3: the consumer attests again; its register's advance covers epochs 2 and 3,
+		// but epoch 3's settlement is bounded by what the producer made in epoch 3.
+		let b3 = metered(&mut registers, 3, &b2, &[(PRODUCER, 100, 0), (CONSUMER, 0, 300)]);
+		let b4 = metered(&mut registers, 4, &b3, &[]);
+		assert!(b4.is_empty());
+		assert_eq!(settled(), vec![(id, 3, 100, 100)]);
+
+		// Epoch 5: Bob's meter says its register went back (it used "less" than before): the
+		// last reading, always sampled, gives it away.
+		run_to_epoch(5);
+		let (p, c) = registers.0[&CONSUMER];
+		registers.0.insert(CONSUMER, (p, c - 500));
+		let b5 = metered(&mut registers, 5, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 200)]);
+		let deposit_before = pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit;
+		metered(&mut registers, 6, &b5, &[]);
+		assert!(sensor_events()
+			.iter()
+			.any(|e| matches!(e, Event::ReadingsFaked { device: CONSUMER, epoch: 5, .. })));
+		assert!(pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit < deposit_before);
+		assert_eq!(settled(), vec![(id, 3, 100, 100)]);
+		assert!(Meters::<Test>::get(CONSUMER).is_none());
+	});
+}
+
+#[test]
+fn a_disputed_trade_pays_what_was_ripe_then_waits_for_the_dispute_origin() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
 		let (alice, bob) = (free(ALICE), free(BOB));
-		let id = traded(2, 10_000, 5_000, 1, 5);
-		let b1 = metered(1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
-		let b2 = metered(2, &b1, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
-		assert_eq!(settled(), vec![(id, 1, 800, 1_600)]);
+		let mut registers = Registers::default();
+		let id = traded(2, 10_000, 5_000, 1, 8);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
+		let b3 = metered(&mut registers, 3, &b2, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
+		let b4 = metered(&mut registers, 4, &b3, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
+		// Settled in epochs 3 and 4: 160 each.
+		assert_eq!(settled(), vec![(id, 2, 80, 160), (id, 3, 80, 160)]);
 
-		// Bob says his meter was wrong: nothing more settles, nothing is paid.
+		// Epoch 5: Bob says his meter was wrong. Epoch 2's settlement is past its window: it is
+		// Alice's, paid first. Then nothing more settles or is paid.
+		run_to_epoch(5);
 		assert_ok!(Sensors::dispute_trade(RuntimeOrigin::signed(BOB), id));
 		System::assert_last_event(Event::TradeDisputed { trade: id, by: BOB }.into());
-		let b3 = metered(3, &b2, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
-		metered(4, &b3, &[]);
-		assert_eq!(settled(), vec![(id, 1, 800, 1_600)]);
-		assert!(trade_payments().is_empty());
-		run_to_epoch(20);
+		assert_eq!(trade_payments(), vec![(id, 160)]);
+		let b5 = metered(&mut registers, 5, &b4, &[(PRODUCER, 100, 0), (CONSUMER, 0, 80)]);
+		metered(&mut registers, 6, &b5, &[]);
+		assert_eq!(settled(), vec![(id, 2, 80, 160), (id, 3, 80, 160)]);
+		assert_eq!(trade_payments(), vec![(id, 160)]);
 		assert_noop!(
 			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
 			Error::<Test>::TradeDisputed
@@ -227,21 +327,46 @@ fn a_disputed_trade_settles_and_pays_nothing_until_the_dispute_origin_decides() 
 			DispatchError::BadOrigin
 		);
 
-		// The dispute origin pays Alice 1,000 of what is held (800 after the fee); the rest goes
-		// back to Bob.
-		assert_ok!(Sensors::resolve_trade(RuntimeOrigin::root(), id, 1_000));
+		// The dispute origin pays Alice 100 of the 160 owed (80 after the fee); the rest, the
+		// budget left and the deposit go back to Bob.
+		assert_ok!(Sensors::resolve_trade(RuntimeOrigin::root(), id, 100));
 		System::assert_last_event(
-			Event::TradeClosed { trade: id, paid: 1_000, refunded: 4_000 + 40 }.into(),
+			Event::TradeClosed { trade: id, paid: 100, refunded: 5_000 - 320 + 60 + 40 }.into(),
 		);
-		assert_eq!(free(ALICE), alice + 800);
-		assert_eq!(free(BOB), bob - 1_000);
+		assert_eq!(free(ALICE), alice + 128 + 80);
+		assert_eq!(free(BOB), bob - 260);
 		assert_eq!(trade_hold(BOB), 0);
 		assert!(DeviceTrades::<Test>::get(PRODUCER).is_none());
 	});
 }
 
 #[test]
-fn the_dispute_origin_pays_at_most_what_is_held() {
+fn an_undecided_dispute_lapses_and_the_meters_word_stands() {
+	ExtBuilder.build_and_execute(|| {
+		two_meters();
+		let mut registers = Registers::default();
+		let id = traded(1, 10_000, 5_000, 1, 8);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
+		metered(&mut registers, 3, &b2, &[]);
+		assert_ok!(Sensors::dispute_trade(RuntimeOrigin::signed(ALICE), id));
+		// The dispute origin pays at most what is owed, never the budget left.
+		run_to_epoch(4);
+		assert_noop!(
+			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
+			Error::<Test>::TradeDisputed
+		);
+		// Raised in epoch 3, it lapses in epoch 5: anyone closes, and the owed 100 is paid.
+		run_to_epoch(5);
+		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
+		System::assert_last_event(
+			Event::TradeClosed { trade: id, paid: 100, refunded: 4_900 + 40 }.into(),
+		);
+	});
+}
+
+#[test]
+fn the_dispute_origin_pays_at_most_what_is_owed() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
 		let (alice, bob) = (free(ALICE), free(BOB));
@@ -249,10 +374,9 @@ fn the_dispute_origin_pays_at_most_what_is_held() {
 		assert_ok!(Sensors::dispute_trade(RuntimeOrigin::signed(ALICE), id));
 		assert_ok!(Sensors::resolve_trade(RuntimeOrigin::root(), id, Balance::MAX));
 		System::assert_last_event(
-			Event::TradeClosed { trade: id, paid: 5_000, refunded: 40 }.into(),
+			Event::TradeClosed { trade: id, paid: 0, refunded: 5_040 }.into(),
 		);
-		assert_eq!(free(ALICE), alice + 4_000);
-		assert_eq!(free(BOB), bob - 5_000);
+		assert_eq!((free(ALICE), free(BOB)), (alice, bob));
 	});
 }
 
@@ -261,23 +385,13 @@ fn an_offer_is_declined_or_withdrawn_at_once_and_a_trade_ended_settles_no_later_
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
 		let bob = free(BOB);
+		let mut registers = Registers::default();
 		// Alice declines an offer: it closes, and Bob's hold goes back.
-		assert_ok!(Sensors::offer_trade(
-			RuntimeOrigin::signed(BOB),
-			TradeTerms {
-				consumer: CONSUMER,
-				producer: PRODUCER,
-				produced_field: 0,
-				consumed_field: 1,
-				price: 1,
-				cap: 100,
-				budget: 500,
-				first: 1,
-				last: 3
-			}
-		));
-		assert_ok!(Sensors::end_trade(RuntimeOrigin::signed(ALICE), 0));
-		System::assert_last_event(Event::TradeClosed { trade: 0, paid: 0, refunded: 540 }.into());
+		let declined = offer(BOB, CONSUMER, PRODUCER);
+		assert_ok!(Sensors::end_trade(RuntimeOrigin::signed(ALICE), declined));
+		System::assert_last_event(
+			Event::TradeClosed { trade: declined, paid: 0, refunded: 5_040 }.into(),
+		);
 		assert_eq!((free(BOB), trade_hold(BOB)), (bob, 0));
 		assert!(DeviceTrades::<Test>::get(CONSUMER).is_none());
 
@@ -286,28 +400,29 @@ fn an_offer_is_declined_or_withdrawn_at_once_and_a_trade_ended_settles_no_later_
 		assert_ok!(Sensors::end_trade(RuntimeOrigin::signed(BOB), later));
 		assert!(Trades::<Test>::get(later).is_none());
 
-		// A running trade ended in epoch 2 settles epochs 1 and 2, not 3.
-		let id = traded(1, 10_000, 5_000, 1, 6);
-		let b1 = metered(1, &[], &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
-		let b2 = metered(2, &b1, &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		// A running trade ended in epoch 3 settles epochs 2 and 3, not 4.
+		let id = traded(1, 10_000, 5_000, 1, 8);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		let b3 = metered(&mut registers, 3, &b2, &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
 		assert_ok!(Sensors::end_trade(RuntimeOrigin::signed(ALICE), id));
-		System::assert_last_event(Event::TradeEnded { trade: id, last: 2 }.into());
+		System::assert_last_event(Event::TradeEnded { trade: id, last: 3 }.into());
 		assert_noop!(
 			Sensors::end_trade(RuntimeOrigin::signed(BOB), id),
 			Error::<Test>::TradeEnding
 		);
-		let b3 = metered(3, &b2, &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
-		metered(4, &b3, &[]);
-		assert_eq!(settled(), vec![(id, 1, 100, 100), (id, 2, 100, 100)]);
-		// Closed once epoch 2's settlement (in epoch 3) is past its window: 2 + 2 + 2 < 7.
-		run_to_epoch(6);
+		let b4 = metered(&mut registers, 4, &b3, &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		metered(&mut registers, 5, &b4, &[]);
+		assert_eq!(settled(), vec![(id, 2, 10, 10), (id, 3, 10, 10)]);
+		// Closed once epoch 3's settlement (in epoch 4) is past its window: 3 + 2 + 2 < 8.
+		run_to_epoch(7);
 		assert_noop!(
 			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
 			Error::<Test>::TradeRunning
 		);
-		run_to_epoch(7);
+		run_to_epoch(8);
 		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
-		assert_eq!((free(BOB), trade_hold(BOB)), (bob - 200, 0));
+		assert_eq!((free(BOB), trade_hold(BOB)), (bob - 20, 0));
 	});
 }
 
@@ -315,39 +430,20 @@ fn an_offer_is_declined_or_withdrawn_at_once_and_a_trade_ended_settles_no_later_
 fn an_offer_nobody_accepted_is_closed_by_anyone_once_its_span_is_over() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
-		assert_ok!(Sensors::offer_trade(
-			RuntimeOrigin::signed(BOB),
-			TradeTerms {
-				consumer: CONSUMER,
-				producer: PRODUCER,
-				produced_field: 0,
-				consumed_field: 1,
-				price: 1,
-				cap: 100,
-				budget: 500,
-				first: 1,
-				last: 2
-			}
-		));
-		run_to_epoch(2);
+		let id = offer(BOB, CONSUMER, PRODUCER);
+		run_to_epoch(4);
 		assert_noop!(
-			Sensors::close_trade(RuntimeOrigin::signed(EVE), 0),
+			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
 			Error::<Test>::TradeRunning
 		);
-		assert_noop!(Sensors::accept_trade(RuntimeOrigin::signed(EVE), 0), pallet_devices_error());
-		run_to_epoch(3);
+		run_to_epoch(5);
 		assert_noop!(
-			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), 0),
+			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), id),
 			Error::<Test>::InvalidSpan
 		);
-		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), 0));
+		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
 		assert_eq!(trade_hold(BOB), 0);
 	});
-}
-
-/// What accepting as someone who does not operate the producing meter fails with.
-fn pallet_devices_error() -> DispatchError {
-	error(Error::<Test>::NotDeviceOperator)
 }
 
 #[test]
@@ -375,8 +471,9 @@ fn an_offer_must_name_two_enrolled_meters_of_one_cell_with_matching_fields() {
 			};
 		use Error::*;
 		let cases: Vec<(_, Error<Test>)> = vec![
-			// Alice does not operate Bob's meter.
+			// Alice does not operate Bob's meter; her manager operates hers but does not own it.
 			(offer(ALICE, CONSUMER, PRODUCER, 0, 1, 1, 10, 100, 1, 2), NotDeviceOperator),
+			(offer(MANAGER, PRODUCER, CONSUMER, 0, 1, 1, 10, 100, 1, 2), NotMeterOwner),
 			(offer(BOB, CONSUMER, 99, 0, 1, 1, 10, 100, 1, 2), UnknownDevice),
 			(offer(BOB, CONSUMER, STORAGE, 0, 1, 1, 10, 100, 1, 2), NotSensorDevice),
 			(offer(BOB, CONSUMER, CONSUMER, 0, 1, 1, 10, 100, 1, 2), SameMeter),
@@ -413,27 +510,10 @@ fn an_offer_must_name_two_enrolled_meters_of_one_cell_with_matching_fields() {
 }
 
 #[test]
-fn accepting_needs_the_producing_meters_operator_another_account_and_room() {
+fn accepting_needs_the_producing_meters_owner_another_account_and_room() {
 	ExtBuilder.build_and_execute(|| {
 		meters(&[PRODUCER, CONSUMER, CHARLIE_STATION, ALICES_OTHER]);
 		run_to_epoch(1);
-		let offer = |who, consumer, producer| {
-			assert_ok!(Sensors::offer_trade(
-				RuntimeOrigin::signed(who),
-				TradeTerms {
-					consumer,
-					producer,
-					produced_field: 0,
-					consumed_field: 1,
-					price: 1,
-					cap: 10,
-					budget: 100,
-					first: 1,
-					last: 2
-				}
-			));
-			NextTrade::<Test>::get() - 1
-		};
 		assert_noop!(
 			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), 7),
 			Error::<Test>::UnknownTrade
@@ -443,9 +523,13 @@ fn accepting_needs_the_producing_meters_operator_another_account_and_room() {
 			Sensors::accept_trade(RuntimeOrigin::signed(CHARLIE), id),
 			Error::<Test>::NotDeviceOperator
 		);
-		// Alice's manager operates her station, and is paid if it accepts.
-		assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(MANAGER), id));
-		assert_eq!(Trades::<Test>::get(id).unwrap().seller, Some(MANAGER));
+		// Alice's manager runs her station but does not commit it to a trade.
+		assert_noop!(
+			Sensors::accept_trade(RuntimeOrigin::signed(MANAGER), id),
+			Error::<Test>::NotMeterOwner
+		);
+		assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(Trades::<Test>::get(id).unwrap().seller, Some(ALICE));
 		assert_noop!(
 			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), id),
 			Error::<Test>::TradeAccepted
@@ -487,40 +571,27 @@ fn only_a_party_ends_or_disputes_and_only_an_accepted_trade_is_disputed() {
 			Sensors::resolve_trade(RuntimeOrigin::root(), 0, 1),
 			Error::<Test>::UnknownTrade
 		);
-		assert_ok!(Sensors::offer_trade(
-			RuntimeOrigin::signed(BOB),
-			TradeTerms {
-				consumer: CONSUMER,
-				producer: PRODUCER,
-				produced_field: 0,
-				consumed_field: 1,
-				price: 1,
-				cap: 10,
-				budget: 100,
-				first: 1,
-				last: 2
-			}
-		));
+		let id = offer(BOB, CONSUMER, PRODUCER);
 		assert_noop!(
-			Sensors::end_trade(RuntimeOrigin::signed(CHARLIE), 0),
+			Sensors::end_trade(RuntimeOrigin::signed(CHARLIE), id),
 			Error::<Test>::NotTradeParty
 		);
 		assert_noop!(
-			Sensors::dispute_trade(RuntimeOrigin::signed(BOB), 0),
+			Sensors::dispute_trade(RuntimeOrigin::signed(BOB), id),
 			Error::<Test>::TradeNotAccepted
 		);
-		assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(ALICE), 0));
+		assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(ALICE), id));
 		assert_noop!(
-			Sensors::dispute_trade(RuntimeOrigin::signed(CHARLIE), 0),
+			Sensors::dispute_trade(RuntimeOrigin::signed(CHARLIE), id),
 			Error::<Test>::NotTradeParty
 		);
 		assert_noop!(
-			Sensors::resolve_trade(RuntimeOrigin::root(), 0, 1),
+			Sensors::resolve_trade(RuntimeOrigin::root(), id, 1),
 			Error::<Test>::NotDisputed
 		);
-		// Alice's manager is not the seller once Alice accepted.
+		// Alice's manager is no party: the trade binds her, the owner.
 		assert_noop!(
-			Sensors::end_trade(RuntimeOrigin::signed(MANAGER), 0),
+			Sensors::end_trade(RuntimeOrigin::signed(MANAGER), id),
 			Error::<Test>::NotTradeParty
 		);
 	});
@@ -568,15 +639,17 @@ fn a_ring_trading_with_itself_burns_the_fee_the_pool_pays_back_at_most() {
 		// producing meter's points at most that fee.
 		let ring = || free(ALICE) + free(BOB) + trade_hold(BOB);
 		let before = ring();
-		let id = traded(5, 100_000, 50_000, 1, 1);
-		let b1 = metered(1, &[], &[(PRODUCER, 1_000, 0), (CONSUMER, 0, 1_000)]);
-		metered(2, &b1, &[]);
-		run_to_epoch(6);
+		let mut registers = Registers::default();
+		let id = traded(5, 100_000, 50_000, 1, 2);
+		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 10, 0), (CONSUMER, 0, 10)]);
+		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 1_000, 0), (CONSUMER, 0, 1_000)]);
+		metered(&mut registers, 3, &b2, &[]);
+		run_to_epoch(7);
 		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
 		let burned: u128 = depin_test_utils::fees().iter().map(|(.., fee)| *fee).sum();
-		assert_eq!(burned, 10_000);
+		assert_eq!(burned, 1_000);
 		assert_eq!(u128::from(before - ring()), burned);
 		let points: u64 = depin_test_utils::points().iter().map(|p| p.3).sum();
-		assert_eq!(points, 1_000, "a point per FeePerPoint of fee");
+		assert_eq!(points, 100, "a point per FeePerPoint of fee");
 	});
 }

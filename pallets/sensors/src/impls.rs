@@ -112,6 +112,13 @@ impl<T: Config> Pallet<T> {
 		T::Registry::suspend_weight().saturating_add(T::Registry::slash_weight())
 	}
 
+	/// Punish `device` for a reading (`index`, of its attestation of `epoch`) that gave it
+	/// away.
+	pub(crate) fn punish_faked(device: DeviceId, epoch: EpochIndex, index: u32) {
+		Self::punish(device);
+		Self::deposit_event(Event::ReadingsFaked { device, epoch, index });
+	}
+
 	/// Suspend `device` and slash `FraudSlash` of its deposit. The registry reports both with
 	/// its own events; a device already suspended is slashed all the same.
 	fn punish(device: DeviceId) {
@@ -347,8 +354,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The indices of the readings of `device`'s attestation of `epoch` (`count` readings)
-	/// sampled by `seed`: every reading of a batch no larger than `Samples`, else `Samples`
-	/// drawn independently (an index may come up twice).
+	/// sampled by `seed`: every reading of a batch no larger than `Samples`, else `Samples − 1`
+	/// drawn independently (an index may come up twice) and the last reading, which a meter's
+	/// trades settle on (its registers).
 	pub fn sampled(
 		seed: &sp_core::H256,
 		device: DeviceId,
@@ -359,10 +367,11 @@ impl<T: Config> Pallet<T> {
 		if samples == count {
 			return (0..count).collect();
 		}
-		(0..samples)
+		(0..samples.saturating_sub(1))
 			.filter_map(|i| {
 				sample_reading::<RuntimeHasher>(seed.as_fixed_bytes(), device, epoch, i, count)
 			})
+			.chain(count.checked_sub(1))
 			.collect()
 	}
 
@@ -442,14 +451,18 @@ impl<T: Config> Pallet<T> {
 			r.readings.iter().find(|reading| !Self::keeps_to(&pending, reading, interval))
 		{
 			Sensors::<T>::insert(r.device, state);
-			Self::punish(r.device);
-			Self::deposit_event(Event::ReadingsFaked {
-				device: r.device,
-				epoch: r.epoch,
-				index: faked.index,
-			});
+			Self::punish_faked(r.device, r.epoch, faked.index);
 			return Ok(());
 		}
+		// A meter in a trade: its registers never go back.
+		let meter = match Self::meter_registers(r.device, &pending, &r.readings) {
+			Ok(meter) => meter,
+			Err(index) => {
+				Sensors::<T>::insert(r.device, state);
+				Self::punish_faked(r.device, r.epoch, index);
+				return Ok(());
+			},
+		};
 
 		let members = Self::members_around(state.schema, &pending);
 		let quality = Self::quality(&record.schema, &pending, &members, r.device);
@@ -466,9 +479,11 @@ impl<T: Config> Pallet<T> {
 			points,
 		});
 		Self::sell(r.device, &pending, schema_id, points, now.epoch.index);
-		// A meter's trades settle on audited readings, whatever their neighbours say: the
+		// A meter's trades settle on its audited registers, whatever its neighbours say: the
 		// other meter of each trade is the check.
-		Self::meter_audited(r.device, &pending, now.epoch.index);
+		if let Some(meter) = meter {
+			Self::meter_settle(r.device, pending.epoch, meter, now.epoch.index);
+		}
 		Ok(())
 	}
 

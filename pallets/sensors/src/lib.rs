@@ -38,11 +38,12 @@
 //!   most they are paid. Nothing on chain tells made-up readings that agree with real ones from
 //!   real ones, so data nobody buys earns nothing, and buying one's own data burns at least
 //!   what the pool pays back.
-//! - **Energy trades.** A consuming meter's operator offers a producing meter's operator a
+//! - **Energy trades.** A consuming meter's owner offers a producing meter's owner a
 //!   price a unit (a watt-hour) for a span of epochs; once both meters' batches of an epoch
-//!   passed their audits, the epoch settles at the smaller of what one attested producing and
-//!   the other consuming. Settlements wait out a dispute window before they are paid; a
-//!   disputed trade is decided by [`Config::DisputeOrigin`]. See `energy.rs` and `README.md`.
+//!   passed their audits, the epoch settles at the smaller of the advances of one's produced
+//!   register and the other's consumed register (every audit reveals a batch's last reading).
+//!   Settlements wait out a dispute window before they are paid; a disputed trade is decided
+//!   by [`Config::DisputeOrigin`]. See `energy.rs` and `README.md`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -331,6 +332,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeviceTrades<T: Config> = StorageMap<_, Twox64Concat, DeviceId, DeviceTradesOf<T>>;
 
+	/// The registers of each meter in a trade, as its last audit left them. Taken when it enters
+	/// its first trade, forgotten when it leaves its last.
+	#[pallet::storage]
+	pub type Meters<T: Config> = StorageMap<_, Twox64Concat, DeviceId, MeterState>;
+
 	/// The number the next trade gets.
 	#[pallet::storage]
 	pub type NextTrade<T: Config> = StorageValue<_, TradeId, ValueQuery>;
@@ -454,8 +460,7 @@ pub mod pallet {
 			/// What went back.
 			refunded: BalanceOf<T>,
 		},
-		/// A consuming meter's operator offered an energy trade; its budget and deposit are
-		/// held.
+		/// A consuming meter's owner offered an energy trade; its budget and deposit are held.
 		TradeOffered {
 			/// The trade.
 			trade: TradeId,
@@ -476,22 +481,23 @@ pub mod pallet {
 			/// The last.
 			last: EpochIndex,
 		},
-		/// The producing meter's operator accepted a trade.
+		/// The producing meter's owner accepted a trade.
 		TradeAccepted {
 			/// The trade.
 			trade: TradeId,
 			/// Who is paid.
 			seller: T::AccountId,
 		},
-		/// Both meters' batches of an epoch passed their audits: the epoch settled, and its
-		/// amount is held until its dispute window is over.
+		/// Both meters' batches of an epoch passed their audits: the epoch settled at the
+		/// smaller of their registers' advances (not yet settled elsewhere), and its amount is
+		/// held until its dispute window is over.
 		EnergySettled {
 			/// The trade.
 			trade: TradeId,
 			/// The epoch of the batches.
 			epoch: EpochIndex,
 			/// The units settled: the smaller of what one produced and the other consumed, at
-			/// most the cap.
+			/// most the cap and what the budget left buys.
 			quantity: u64,
 			/// What it costs the buyer (at most what was left of the budget).
 			amount: BalanceOf<T>,
@@ -510,8 +516,9 @@ pub mod pallet {
 			/// The last epoch it settles.
 			last: EpochIndex,
 		},
-		/// A party disputed a trade: nothing settles or is paid until the dispute origin
-		/// decides.
+		/// A party disputed a trade (what was ripe was paid first): nothing more settles, and
+		/// what is owed waits for the dispute origin, or for the dispute to lapse a dispute
+		/// window later.
 		TradeDisputed {
 			/// The trade.
 			trade: TradeId,
@@ -664,10 +671,10 @@ pub mod pallet {
 		TradeNotAccepted,
 		/// The buyer and the seller are one account.
 		SelfTrade,
-		/// Only the trade's buyer or seller (or, for an offer, the producing meter's operator)
-		/// may do this.
+		/// Only the trade's buyer or seller, or either meter's owner, may do this.
 		NotTradeParty,
-		/// The trade is disputed: the dispute origin decides it.
+		/// The trade is disputed: the dispute origin decides it, or it lapses a dispute window
+		/// after it was raised.
 		TradeDisputed,
 		/// The trade is not disputed.
 		NotDisputed,
@@ -676,6 +683,9 @@ pub mod pallet {
 		/// The trade may still settle or pay: it closes once its last settlement's dispute
 		/// window is over.
 		TradeRunning,
+		/// Only the meter's owner commits it to a trade (a manager runs it, but the trade holds
+		/// it where it is).
+		NotMeterOwner,
 		/// The meter is in a trade: end the trade first (its parties, cell and schema are what
 		/// was agreed).
 		MeterInTrade,
@@ -851,12 +861,12 @@ pub mod pallet {
 			Self::do_close_subscription(who, subscription)
 		}
 
-		/// Offer an energy trade: the producing meter's operator is paid `price` a unit of the
-		/// smaller of what `producer` attested producing (its field `produced_field`) and
-		/// `consumer` attested consuming (its field `consumed_field`) in each epoch of
-		/// `first..=last`, at most `cap` units an epoch, out of `budget` (all in `terms`). By an
-		/// operator of `consumer`; the budget and `TradeDeposit` are held. Both meters are
-		/// enrolled, in one home cell, and the fields have one unit and scale.
+		/// Offer an energy trade: the producing meter's owner is paid `price` a unit of the
+		/// smaller of the advances of `producer`'s register `produced_field` and `consumer`'s
+		/// register `consumed_field` over each epoch of `first..=last` (their audited last
+		/// readings), at most `cap` units an epoch, out of `budget` (all in `terms`). By the owner
+		/// of `consumer`; the budget and `TradeDeposit` are held. Both meters are enrolled, in
+		/// one home cell, and the fields have one unit and scale.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::offer_trade())]
 		pub fn offer_trade(origin: OriginFor<T>, terms: TradeTermsOf<T>) -> DispatchResult {
@@ -864,7 +874,7 @@ pub mod pallet {
 			Self::do_offer_trade(who, terms)
 		}
 
-		/// Accept an offered trade, as an operator of its producing meter, who is paid.
+		/// Accept an offered trade, as the owner of its producing meter, who is paid.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::accept_trade())]
 		pub fn accept_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
@@ -872,10 +882,10 @@ pub mod pallet {
 			Self::do_accept_trade(who, trade)
 		}
 
-		/// End a trade, as its buyer or seller: an offer (or a trade whose span has not begun)
-		/// closes at once and its budget goes back; an accepted trade settles no epoch after
-		/// the current one and closes when its last settlement's window is over. The producing
-		/// meter's operator may decline an offer.
+		/// End a trade, as its buyer or seller or either meter's owner: an offer (or a trade
+		/// whose span has not begun) closes at once and its budget goes back; an accepted trade
+		/// pays what is ripe, settles no epoch after the current one and closes when its last
+		/// settlement's window is over. The producing meter's owner may decline an offer.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::end_trade())]
 		pub fn end_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
@@ -883,9 +893,9 @@ pub mod pallet {
 			Self::do_end_trade(who, trade)
 		}
 
-		/// Close a trade whose last settlement's dispute window is over (or an offer whose span
-		/// is over), by anyone: what is owed is paid to the seller, the rest of the budget and
-		/// the deposit go back to the buyer.
+		/// Close a trade whose last settlement's dispute window is over, whose dispute lapsed,
+		/// or an offer whose span is over, by anyone: what is owed is paid to the seller, the
+		/// rest of the budget and the deposit go back to the buyer.
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::close_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
 		pub fn close_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
@@ -893,8 +903,9 @@ pub mod pallet {
 			Self::do_close_trade(trade)
 		}
 
-		/// Dispute an accepted trade, as its buyer or seller: nothing more settles or is paid
-		/// until the dispute origin decides it.
+		/// Dispute an accepted trade, as a party: what is ripe is paid, then nothing more
+		/// settles and what is owed waits until the dispute origin decides, or the dispute
+		/// lapses `TradeDisputeEpochs` later (then the meters' word stands: anyone closes it).
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::dispute_trade())]
 		pub fn dispute_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
@@ -902,9 +913,9 @@ pub mod pallet {
 			Self::do_dispute_trade(who, trade)
 		}
 
-		/// Decide a disputed trade (the dispute origin): the seller is paid `pay` (at most
-		/// everything held for the trade but its deposit) less the protocol fee, and the rest
-		/// and the deposit go back to the buyer. The trade closes.
+		/// Decide a disputed trade (the dispute origin): the seller is paid `pay` of what is owed
+		/// (at most all of it) less the protocol fee, and the rest, the budget left and the
+		/// deposit go back to the buyer. The trade closes.
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::resolve_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
 		pub fn resolve_trade(

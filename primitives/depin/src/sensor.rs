@@ -169,24 +169,20 @@ pub const MAX_DISPUTE_EPOCHS: u32 = 48;
 /// of the window and the current one.
 pub type MaxOwed = ConstU32<{ MAX_DISPUTE_EPOCHS + 1 }>;
 
-/// One meter's audited quantity of a trade's epoch, waiting for the other meter's.
+/// A meter in a trade, as its last audit left it: the registers its last reading showed,
+/// and how much of their advance over the audit before is not yet settled in a trade.
 #[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
-pub struct Metered {
-	/// The epoch of the attestation.
+pub struct MeterState {
+	/// The epoch of the audited batch.
 	pub epoch: EpochIndex,
-	/// The field's sum over the batch (its mean times its count), in the field's scaled unit.
-	pub quantity: u64,
+	/// The values of its last reading (revealed at every audit): for a trade's field, a
+	/// register that only grows (the watt-hours produced or consumed since installation).
+	pub registers: Values,
+	/// Per field, the advance of the register over the previous audited batch not yet settled
+	/// in a trade (zero for the first batch after the meter entered a trade: its baseline).
+	pub left: BoundedVec<u64, MaxFields>,
 }
 
 /// A settled epoch of a trade whose dispute window is open: still held, paid when it closes.
@@ -219,9 +215,9 @@ pub struct TradeTerms<Balance> {
 	pub consumer: DeviceId,
 	/// The producing meter.
 	pub producer: DeviceId,
-	/// The field of the producer's schema that counts what it produced.
+	/// The field of the producer's schema that registers what it produced.
 	pub produced_field: u8,
-	/// The field of the consumer's schema that counts what it consumed.
+	/// The field of the consumer's schema that registers what it consumed.
 	pub consumed_field: u8,
 	/// The price of a unit.
 	pub price: Balance,
@@ -235,27 +231,28 @@ pub struct TradeTerms<Balance> {
 	pub last: EpochIndex,
 }
 
-/// An energy trade between two meters in one home cell: the consumer's operator (the buyer)
-/// pays the producer's (the seller) `price` a unit of the smaller of what the producing meter
-/// attested producing and the consuming meter attested consuming in each epoch of the span
-/// (at most `cap` units an epoch), once both meters' batches of that epoch passed their
-/// audits. Each settled epoch waits out a dispute window before it is paid.
+/// An energy trade between two meters in one home cell: the consuming meter's owner (the buyer)
+/// pays the producing meter's (the seller) `price` a unit of the smaller of the advances of
+/// the producing meter's register (what it produced) and the consuming meter's (what it
+/// consumed) over each epoch of the span, as their audited last readings show them (at most
+/// `cap` units an epoch, and a meter's advance is settled once across its trades). Each settled
+/// epoch waits out a dispute window before it is paid.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct EnergyTrade<AccountId, Balance> {
-	/// Who offered it, an operator of the consuming meter, whose hold pays.
+	/// Who offered it, the consuming meter's owner, whose hold pays.
 	pub buyer: AccountId,
-	/// Who accepted it, an operator of the producing meter, who is paid: `None` while it is
-	/// an offer.
+	/// Who accepted it, the producing meter's owner, who is paid: `None` while it is an
+	/// offer.
 	pub seller: Option<AccountId>,
 	/// The producing meter.
 	pub producer: DeviceId,
 	/// The consuming meter.
 	pub consumer: DeviceId,
-	/// The field of the producer's schema that counts what it produced.
+	/// The field of the producer's schema that registers what it produced.
 	pub produced_field: u8,
-	/// The field of the consumer's schema that counts what it consumed (same unit and
+	/// The field of the consumer's schema that registers what it consumed (same unit and
 	/// decimals).
 	pub consumed_field: u8,
 	/// The price of a unit (a scaled value of the field: a watt-hour for the dev chain's
@@ -271,14 +268,11 @@ pub struct EnergyTrade<AccountId, Balance> {
 	pub first: EpochIndex,
 	/// The last epoch whose readings it settles.
 	pub last: EpochIndex,
-	/// The producing meter's last audited quantity, until the consuming meter's of its epoch.
-	pub produced: Option<Metered>,
-	/// The consuming meter's last audited quantity, until the producing meter's of its epoch.
-	pub consumed: Option<Metered>,
 	/// Settled epochs waiting out their dispute window (held, oldest first).
 	pub owed: BoundedVec<Owed<Balance>, MaxOwed>,
-	/// Disputed by a party: nothing settles or is paid until the dispute origin decides.
-	pub disputed: bool,
+	/// The epoch a party disputed it in: nothing more settles, and what is owed waits for the
+	/// dispute origin's decision, or for the dispute to lapse a dispute window later.
+	pub disputed: Option<EpochIndex>,
 }
 
 /// An attestation waiting for its audit, as the runtime API shows it.
@@ -350,16 +344,17 @@ impl Schema {
 		)
 	}
 
-	/// An energy meter's schema (the dev chain's schema 1): the watt-hours produced
-	/// ([`PRODUCED`]) and consumed ([`CONSUMED`]) in each quarter of an hour, at most a
-	/// megawatt-hour each. Households differ, so any two meters agree (the tolerance is the
-	/// whole range): a meter's data is checked by its audits and by the trades it settles.
+	/// An energy meter's schema (the dev chain's schema 1): its registers of the watt-hours
+	/// produced ([`PRODUCED`]) and consumed ([`CONSUMED`]) since it was installed, read every
+	/// quarter of an hour at most, up to a terawatt-hour each. Households differ, so any two
+	/// meters agree (the tolerance is the whole range): a meter's data is not sold on its
+	/// neighbours' word; its registers settle energy trades.
 	pub fn energy_meter() -> Self {
 		Self::of(
 			"energy-meter",
 			&[
-				("produced", "Wh", 0, 0, 1_000_000, 1_000_000),
-				("consumed", "Wh", 0, 0, 1_000_000, 1_000_000),
+				("produced", "Wh", 0, 0, 1_000_000_000_000, 1_000_000_000_000),
+				("consumed", "Wh", 0, 0, 1_000_000_000_000, 1_000_000_000_000),
 			],
 			900,
 		)
@@ -438,13 +433,6 @@ impl Summary {
 	/// Whether `value` lies within the summary's range.
 	pub fn covers(&self, value: i64) -> bool {
 		self.min <= value && value <= self.max
-	}
-
-	/// The field's total over `count` readings, as far as the summary tells it: the mean times
-	/// the count, a negative mean counting as zero. The mean is rounded toward zero, so the
-	/// total is at most `count − 1` units short of the readings' sum, never above it.
-	pub fn total(&self, count: u32) -> u128 {
-		u128::from(self.mean.max(0).unsigned_abs()).saturating_mul(u128::from(count))
 	}
 }
 

@@ -30,7 +30,7 @@ pub use depin_primitives::{
 	h3::H3Cell,
 	rewards::{PendingRewards, RewardEstimate, RewardReceipt, RewardStatus},
 	sensor::{
-		EnergyTrade, Metered, Owed, PendingAttestation, Schema, SchemaId, SchemaRecord,
+		EnergyTrade, MeterState, Owed, PendingAttestation, Schema, SchemaId, SchemaRecord,
 		SensorStatus, Subscription, SubscriptionId, TradeId, TradeTerms,
 	},
 	storage::{OpenChallenge, ProofStatus, Sector, SectorStatus},
