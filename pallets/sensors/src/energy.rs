@@ -6,13 +6,16 @@
 //!   reading (`Pallet::sampled` always asks for it) with its Merkle path under the device's
 //!   signed root, so what a meter says it produced over an epoch is the advance of its own
 //!   signed register since its previous audited batch, not a summary it could state freely.
-//!   A trade field's sampled readings that go back (below the previous audit's register, or
-//!   below an earlier reading of the batch) are fraud signed by the device: it is suspended
-//!   and slashed, as for a reading outside its summary.
+//!   A batch whose trade field goes back (below the previous audit's register, or below an
+//!   earlier reading of the batch), or whose meter was not audited in the epoch before, settles
+//!   nothing and is a new baseline (`RegisterReset`): energy a meter did not attest in its
+//!   epoch is never sold later. (No slash: nothing in a schema says which fields are
+//!   registers, and a reset meter only loses the epoch.)
 //! - **Offer.** The consuming meter's owner (the buyer) offers a price a unit for a span of
 //!   epochs, at most `cap` units an epoch, with a held budget. The producing meter's owner (the
 //!   seller) accepts it. The two meters are sensor devices enrolled under schemas whose chosen
-//!   fields have one unit and one scale, in one home cell.
+//!   fields have one unit and one scale, in one home cell. A consuming meter buys in one
+//!   accepted trade at a time, so its consumption cannot be routed to a sham seller first.
 //! - **Settlement.** When the audits of both meters' batches of an epoch in the span have
 //!   passed, the epoch settles: `min(produced, consumed, cap) × price`, at most what is left of
 //!   the budget, where produced and consumed are the registers' advances not yet settled in
@@ -39,7 +42,10 @@ use alloc::vec::Vec;
 use depin_proving::{devices, usage, ProvingEpochs};
 use frame_support::{
 	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+	traits::{
+		fungible::{Inspect, MutateHold},
+		tokens::{DepositConsequence, Precision, Provenance},
+	},
 };
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_runtime::traits::{
@@ -183,6 +189,15 @@ impl<T: Config> Pallet<T> {
 		// Paying oneself moves nothing but the fee.
 		ensure!(who != trade.buyer, Error::<T>::SelfTrade);
 		ensure!(T::Epochs::current().index <= trade.last, Error::<T>::InvalidSpan);
+		// One supplier a consuming meter at a time: its advance is shared across its trades, so a
+		// second accepted trade could take it from the first.
+		let buying = DeviceTrades::<T>::get(trade.consumer).is_some_and(|ids| {
+			ids.iter().any(|other| {
+				Trades::<T>::get(other)
+					.is_some_and(|t| t.seller.is_some() && t.consumer == trade.consumer)
+			})
+		});
+		ensure!(!buying, Error::<T>::MeterBuying);
 		// The producer may have moved or changed schema since the offer.
 		Self::check_meters(
 			trade.producer,
@@ -266,6 +281,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::is_party(&trade, &who), Error::<T>::NotTradeParty);
 		ensure!(trade.disputed.is_none(), Error::<T>::TradeDisputed);
 		let current = T::Epochs::current().index;
+		ensure!(!Self::trade_over(&trade, current), Error::<T>::TradeOver);
 		// What is past its window is the seller's: a dispute holds back what is not.
 		Self::pay_ripe(id, &mut trade, current);
 		trade.disputed = Some(current);
@@ -323,11 +339,20 @@ impl<T: Config> Pallet<T> {
 			return Zero::zero();
 		}
 		let fee = T::DataFee::get().mul_floor(amount);
+		// A seller that cannot take the payment now (an account that would not exist) is paid
+		// later: nothing moves, no fee is burned, and it stays owed.
+		let share = amount.saturating_sub(fee);
+		if !share.is_zero()
+			&& T::Currency::can_deposit(seller, share, Provenance::Extant)
+				!= DepositConsequence::Success
+		{
+			return Zero::zero();
+		}
 		let moved = usage::pay_from_hold::<_, T::Currency, T::FeeDestination>(
 			&HoldReason::Trade.into(),
 			&trade.buyer,
 			seller,
-			amount.saturating_sub(fee),
+			share,
 			fee,
 		);
 		if !moved.fee.is_zero() {
@@ -378,8 +403,8 @@ impl<T: Config> Pallet<T> {
 		fields
 	}
 
-	/// Whether `readings` (sampled from one batch, with its last one) keep `fields` registers:
-	/// no value of those fields below `floor` (the previous audit's registers) or below an
+	/// Whether `readings` (sampled from one batch, with its last one) break `fields` registers:
+	/// a value of those fields below `floor` (the previous audit's registers) or below an
 	/// earlier reading of the batch. Returns the first reading that breaks them.
 	fn breaks_registers<'a>(
 		readings: &'a [RevealedReading],
@@ -402,30 +427,30 @@ impl<T: Config> Pallet<T> {
 		None
 	}
 
-	/// Check the registers of `device`'s batch `pending`, whose `readings` (its last among
-	/// them) passed its audit, if it is a meter in trades: its trades and its new state, or
-	/// `Err` with the index of a reading that broke its registers (fraud). `Ok(None)` if it is
-	/// in no trade.
+	/// The registers of `device`'s batch `pending`, whose `readings` (its last among them)
+	/// passed its audit, if it is a meter in trades: its trades and its new state. The
+	/// registers' advance over the meter's previous batch is what it may settle, if that batch
+	/// was of the epoch before and no trade field went back (below the previous registers, or
+	/// below an earlier reading of the batch); else the batch is a new baseline
+	/// (`RegisterReset`) and settles nothing. `None` if it is in no trade.
 	pub(crate) fn meter_registers(
 		device: DeviceId,
 		pending: &PendingOf<T>,
 		readings: &[RevealedReading],
-	) -> Result<Option<MeterAudit<T>>, u32> {
-		let Some(ids) = DeviceTrades::<T>::get(device) else { return Ok(None) };
+	) -> Option<MeterAudit<T>> {
+		let ids = DeviceTrades::<T>::get(device)?;
 		let trades: Vec<(TradeId, EnergyTradeOf<T>)> =
 			ids.into_iter().filter_map(|id| Trades::<T>::get(id).map(|t| (id, t))).collect();
-		let Some(last) = readings.iter().find(|r| r.index.saturating_add(1) == pending.count)
-		else {
-			return Ok(None);
-		};
-		let previous = Meters::<T>::get(device);
+		let last = readings.iter().find(|r| r.index.saturating_add(1) == pending.count)?;
 		let fields = Self::trade_fields(device, &trades);
-		if let Some(broken) =
-			Self::breaks_registers(readings, &fields, previous.as_ref().map(|p| &p.registers))
-		{
-			Meters::<T>::remove(device);
-			return Err(broken.index);
-		}
+		let previous = Meters::<T>::get(device).filter(|p| {
+			let consecutive = p.epoch.saturating_add(1) == pending.epoch;
+			let kept = Self::breaks_registers(readings, &fields, Some(&p.registers)).is_none();
+			if !(consecutive && kept) {
+				Self::deposit_event(Event::RegisterReset { device, epoch: pending.epoch });
+			}
+			consecutive && kept
+		});
 		// The registers' advance since the previous audited batch: the energy of this one.
 		let left = last
 			.values
@@ -443,7 +468,7 @@ impl<T: Config> Pallet<T> {
 			registers: last.values.clone(),
 			left: BoundedVec::truncate_from(left),
 		};
-		Ok(Some((trades, state)))
+		Some((trades, state))
 	}
 
 	/// Record meter `device`'s new state `mine` after its audited batch of `epoch`, pay its

@@ -136,11 +136,13 @@ fn the_last_reading_is_always_sampled() {
 	ExtBuilder.build_and_execute(|| {
 		run_to_epoch(2);
 		let seed = <Epochs as depin_proving::ProvingEpochs<u64>>::current().seed;
-		for count in [4, 10, 1_000] {
+		// The mock samples three at random, and the last.
+		for count in [5, 10, 1_000] {
 			let sampled = Sensors::sampled(&seed, PRODUCER, 1, count);
-			assert_eq!(sampled.len(), 3.min(count as usize));
+			assert_eq!(sampled.len(), 4);
 			assert_eq!(sampled.last(), Some(&(count - 1)));
 		}
+		assert_eq!(Sensors::sampled(&seed, PRODUCER, 1, 4), vec![0, 1, 2, 3]);
 		assert_eq!(Sensors::sampled(&seed, PRODUCER, 1, 2), vec![0, 1]);
 	});
 }
@@ -192,13 +194,18 @@ fn meters_settle_the_smaller_registers_advance_and_are_paid_after_the_window() {
 			vec![(4, 1_200), (5, 2_000)]
 		);
 
-		// Nobody closes it before its last settlement's window is over (4 + 2 audits + 2).
+		// Nobody closes it before its last settlement's window is over (4 + 2 audits + 2), nor
+		// disputes it after.
 		run_to_epoch(8);
 		assert_noop!(
 			Sensors::close_trade(RuntimeOrigin::signed(EVE), id),
 			Error::<Test>::TradeRunning
 		);
 		run_to_epoch(9);
+		assert_noop!(
+			Sensors::dispute_trade(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::TradeOver
+		);
 		assert_ok!(Sensors::close_trade(RuntimeOrigin::signed(EVE), id));
 		System::assert_last_event(
 			Event::TradeClosed { trade: id, paid: 3_200, refunded: 240 }.into(),
@@ -253,36 +260,47 @@ fn the_cap_bounds_what_one_epoch_settles() {
 	});
 }
 
+/// The meter resets seen so far: `(device, epoch)`.
+fn resets() -> Vec<(DeviceId, EpochIndex)> {
+	sensor_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::RegisterReset { device, epoch } => Some((device, epoch)),
+			_ => None,
+		})
+		.collect()
+}
+
 #[test]
-fn an_epoch_one_meter_missed_settles_nothing_and_a_register_that_goes_back_is_fraud() {
+fn an_epoch_a_meter_missed_or_whose_register_went_back_settles_nothing() {
 	ExtBuilder.build_and_execute(|| {
 		two_meters();
 		let mut registers = Registers::default();
-		let id = traded(1, 10_000, 10_000, 1, 6);
+		let id = traded(1, 10_000, 10_000, 1, 8);
+		let deposit = pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit;
 		let b1 = metered(&mut registers, 1, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
 		// Epoch 2: only the producer attests.
 		let b2 = metered(&mut registers, 2, &b1, &[(PRODUCER, 100, 0)]);
-		// Epoch 3: the consumer attests again; its register's advance covers epochs 2 and 3,
-		// but epoch 3's settlement is bounded by what the producer made in epoch 3.
+		// Epoch 3: the consumer's register covers epochs 2 and 3, but its last audit was not
+		// epoch 2's: a new baseline, nothing settles (energy it did not attest in its epoch is
+		// never sold later).
 		let b3 = metered(&mut registers, 3, &b2, &[(PRODUCER, 100, 0), (CONSUMER, 0, 300)]);
-		let b4 = metered(&mut registers, 4, &b3, &[]);
-		assert!(b4.is_empty());
-		assert_eq!(settled(), vec![(id, 3, 100, 100)]);
-
-		// Epoch 5: Bob's meter says its register went back (it used "less" than before): the
-		// last reading, always sampled, gives it away.
-		run_to_epoch(5);
+		let b4 = metered(&mut registers, 4, &b3, &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
+		assert_eq!(resets(), vec![(CONSUMER, 3)]);
+		assert!(settled().is_empty());
+		// Epoch 5: Bob's meter says its register went back: a new baseline again.
 		let (p, c) = registers.0[&CONSUMER];
 		registers.0.insert(CONSUMER, (p, c - 500));
-		let b5 = metered(&mut registers, 5, &[], &[(PRODUCER, 100, 0), (CONSUMER, 0, 200)]);
-		let deposit_before = pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit;
-		metered(&mut registers, 6, &b5, &[]);
-		assert!(sensor_events()
-			.iter()
-			.any(|e| matches!(e, Event::ReadingsFaked { device: CONSUMER, epoch: 5, .. })));
-		assert!(pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit < deposit_before);
-		assert_eq!(settled(), vec![(id, 3, 100, 100)]);
-		assert!(Meters::<Test>::get(CONSUMER).is_none());
+		let b5 = metered(&mut registers, 5, &b4, &[(PRODUCER, 100, 0), (CONSUMER, 0, 200)]);
+		assert_eq!(settled(), vec![(id, 4, 100, 100)]);
+		let b6 = metered(&mut registers, 6, &b5, &[(PRODUCER, 100, 0), (CONSUMER, 0, 100)]);
+		assert_eq!(resets(), vec![(CONSUMER, 3), (CONSUMER, 5)]);
+		assert_eq!(settled(), vec![(id, 4, 100, 100)]);
+		metered(&mut registers, 7, &b6, &[]);
+		assert_eq!(settled(), vec![(id, 4, 100, 100), (id, 6, 100, 100)]);
+		// A reset is no fraud: nothing is slashed.
+		assert_eq!(pallet_devices::Devices::<Test>::get(CONSUMER).unwrap().deposit, deposit);
+		assert!(!sensor_events().iter().any(|e| matches!(e, Event::ReadingsFaked { .. })));
 	});
 }
 
@@ -512,7 +530,7 @@ fn an_offer_must_name_two_enrolled_meters_of_one_cell_with_matching_fields() {
 #[test]
 fn accepting_needs_the_producing_meters_owner_another_account_and_room() {
 	ExtBuilder.build_and_execute(|| {
-		meters(&[PRODUCER, CONSUMER, CHARLIE_STATION, ALICES_OTHER]);
+		meters(&[PRODUCER, CONSUMER, CHARLIE_STATION, ALICES_OTHER, EVE_STATION]);
 		run_to_epoch(1);
 		assert_noop!(
 			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), 7),
@@ -543,10 +561,16 @@ fn accepting_needs_the_producing_meters_owner_another_account_and_room() {
 		// Alice's station is in two trades already.
 		let second = offer(CHARLIE, CHARLIE_STATION, PRODUCER);
 		assert_ok!(Sensors::accept_trade(RuntimeOrigin::signed(ALICE), second));
-		let third = offer(BOB, CONSUMER, PRODUCER);
+		let third = offer(EVE, EVE_STATION, PRODUCER);
 		assert_noop!(
 			Sensors::accept_trade(RuntimeOrigin::signed(ALICE), third),
 			Error::<Test>::TooManyTrades
+		);
+		// Bob's meter buys from Alice's already: one supplier at a time.
+		let fourth = offer(BOB, CONSUMER, CHARLIE_STATION);
+		assert_noop!(
+			Sensors::accept_trade(RuntimeOrigin::signed(CHARLIE), fourth),
+			Error::<Test>::MeterBuying
 		);
 	});
 }

@@ -347,16 +347,19 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Audits --------------------------------------------------------------------------
 
-	/// The readings an attestation of `count` readings is asked for: `Samples`, or all of a
-	/// smaller batch.
+	/// The readings an attestation of `count` readings is asked for: `Samples` drawn at random
+	/// and the last one, or all of a batch no larger than that.
 	pub fn samples_for(count: u32) -> u32 {
-		T::Samples::get().clamp(1, T::MaxSamples::get().max(1)).min(count)
+		T::Samples::get()
+			.clamp(1, T::MaxSamples::get().saturating_sub(1).max(1))
+			.saturating_add(1)
+			.min(count)
 	}
 
 	/// The indices of the readings of `device`'s attestation of `epoch` (`count` readings)
-	/// sampled by `seed`: every reading of a batch no larger than `Samples`, else `Samples − 1`
-	/// drawn independently (an index may come up twice) and the last reading, which a meter's
-	/// trades settle on (its registers).
+	/// sampled by `seed`: every reading of a batch no larger than `Samples + 1`, else `Samples`
+	/// drawn independently (an index may come up twice) and then the last reading, which a
+	/// meter's trades settle on (its registers).
 	pub fn sampled(
 		seed: &sp_core::H256,
 		device: DeviceId,
@@ -454,15 +457,8 @@ impl<T: Config> Pallet<T> {
 			Self::punish_faked(r.device, r.epoch, faked.index);
 			return Ok(());
 		}
-		// A meter in a trade: its registers never go back.
-		let meter = match Self::meter_registers(r.device, &pending, &r.readings) {
-			Ok(meter) => meter,
-			Err(index) => {
-				Sensors::<T>::insert(r.device, state);
-				Self::punish_faked(r.device, r.epoch, index);
-				return Ok(());
-			},
-		};
+		// A meter in a trade: its registers, and their advance since its previous batch.
+		let meter = Self::meter_registers(r.device, &pending, &r.readings);
 
 		let members = Self::members_around(state.schema, &pending);
 		let quality = Self::quality(&record.schema, &pending, &members, r.device);

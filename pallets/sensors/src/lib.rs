@@ -233,8 +233,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type UnverifiedQuality: Get<Perbill>;
 
-		/// Readings sampled per attestation, 1 to [`Config::MaxSamples`] (fewer if the batch
-		/// has fewer readings).
+		/// Readings sampled at random per attestation, 1 to [`Config::MaxSamples`] − 1; the
+		/// last reading is revealed too (all of a smaller batch).
 		#[pallet::constant]
 		type Samples: Get<u32>;
 
@@ -535,6 +535,15 @@ pub mod pallet {
 			/// Released to the buyer.
 			refunded: BalanceOf<T>,
 		},
+		/// A meter's register went back (below its previous audit's, or within its batch), or
+		/// its previous audit was not the epoch before: its advance starts again from this
+		/// batch, which settles nothing.
+		RegisterReset {
+			/// The meter.
+			device: DeviceId,
+			/// The epoch of its batch.
+			epoch: EpochIndex,
+		},
 		/// A revealed reading lay outside the device's own attested summary, or outside the
 		/// time its index leaves it: the device is suspended and slashed.
 		ReadingsFaked {
@@ -686,6 +695,11 @@ pub mod pallet {
 		/// Only the meter's owner commits it to a trade (a manager runs it, but the trade holds
 		/// it where it is).
 		NotMeterOwner,
+		/// The consuming meter already buys in an accepted trade: one supplier at a time, so that
+		/// its consumption cannot be routed away from the seller.
+		MeterBuying,
+		/// The trade's settlements are over: close it.
+		TradeOver,
 		/// The meter is in a trade: end the trade first (its parties, cell and schema are what
 		/// was agreed).
 		MeterInTrade,
@@ -720,8 +734,8 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(
-				T::Samples::get() >= 1 && T::Samples::get() <= T::MaxSamples::get(),
-				"Samples must be within 1..=MaxSamples"
+				T::Samples::get() >= 1 && T::Samples::get() < T::MaxSamples::get(),
+				"Samples must be within 1..MaxSamples: the last reading is revealed too"
 			);
 			assert!(
 				T::MaxSamples::get() <= depin_primitives::sensor::MAX_SAMPLES,
@@ -887,7 +901,7 @@ pub mod pallet {
 		/// pays what is ripe, settles no epoch after the current one and closes when its last
 		/// settlement's window is over. The producing meter's owner may decline an offer.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::end_trade())]
+		#[pallet::weight(T::WeightInfo::end_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
 		pub fn end_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_end_trade(who, trade)
@@ -907,7 +921,7 @@ pub mod pallet {
 		/// settles and what is owed waits until the dispute origin decides, or the dispute
 		/// lapses `TradeDisputeEpochs` later (then the meters' word stands: anyone closes it).
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::dispute_trade())]
+		#[pallet::weight(T::WeightInfo::dispute_trade().saturating_add(Pallet::<T>::sale_report_weight()))]
 		pub fn dispute_trade(origin: OriginFor<T>, trade: TradeId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_dispute_trade(who, trade)

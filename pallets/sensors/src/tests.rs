@@ -449,8 +449,9 @@ fn stations_that_agree_with_their_neighbours_sell_a_point_a_second_of_coverage()
 		for batch in &batches {
 			reveal(batch.reveal());
 		}
-		// Three samples; every reading of a batch of three.
-		assert_eq!(batches[0].sampled().len(), 3);
+		// Three samples and the last reading; every reading of a batch of three.
+		assert_eq!(batches[0].sampled().len(), 4);
+		assert_eq!(batches[0].sampled().last(), Some(&9));
 		assert_eq!(batches[3].sampled(), vec![0, 1, 2]);
 		// A point a second of coverage: ten readings a minute apart cover ten minutes.
 		let scored = Quality::Scored { neighbours: 3, passed: 2, fields: 2 };

@@ -259,6 +259,13 @@ impl Fuzzer {
 					"ReadingsUnrevealed"
 				},
 				RuntimeEvent::Sensors(pallet_sensors::Event::DataSold { .. }) => "DataSold",
+				RuntimeEvent::Sensors(pallet_sensors::Event::TradeAccepted { .. }) => {
+					"TradeAccepted"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::EnergySettled { .. }) => {
+					"EnergySettled"
+				},
+				RuntimeEvent::Sensors(pallet_sensors::Event::TradeClosed { .. }) => "TradeClosed",
 				RuntimeEvent::Sensors(pallet_sensors::Event::SubscriptionClosed { .. }) => {
 					"SubscriptionClosed"
 				},
@@ -447,7 +454,8 @@ impl Fuzzer {
 			86..=87 => self.attest(),
 			88..=90 => self.reveal(),
 			91 => self.subscribe(),
-			92..=94 => self.sudo(),
+			92 => self.trade(),
+			93..=94 => self.sudo(),
 			95..=96 => self.report_equivocation(),
 			_ => self.batch(),
 		}
@@ -476,9 +484,10 @@ impl Fuzzer {
 			DeviceKind::Compute => 1 + self.rng.below(64),
 			DeviceKind::Coverage | DeviceKind::Sensor => 0,
 		};
-		// Sensors mostly in Berlin (the first city's cells), so that neighbours corroborate them.
-		let cells = if kind == DeviceKind::Sensor && self.rng.chance(60) {
-			&self.cells[..4]
+		// Sensors mostly in the centre of Berlin (the first cell), so that neighbours of other
+		// owners corroborate them.
+		let cells = if kind == DeviceKind::Sensor && self.rng.chance(75) {
+			&self.cells[..1]
 		} else {
 			&self.cells[..]
 		};
@@ -950,7 +959,7 @@ impl Fuzzer {
 			// Mostly weather stations: a reading a minute, a batch an epoch.
 			let schema = match self.rng.below(20) {
 				0 => 2 + self.rng.below(4) as u32,
-				1..=5 => 1,
+				1..=4 => 1,
 				_ => 0,
 			};
 			pallet_sensors::Call::enroll { device, schema }
@@ -962,8 +971,15 @@ impl Fuzzer {
 
 	/// A reading's values under `schema`: near what every station measures (within a quarter
 	/// of each field's neighbour tolerance, so that neighbours agree), now and then anywhere in
-	/// the field's range.
-	fn sensor_values(&mut self, schema: &Schema) -> Vec<i64> {
+	/// the field's range. An energy meter's are registers that grow with `time` (a few
+	/// watt-hours a second, at a rate of the device's own), now and then one that goes back.
+	fn sensor_values(&mut self, schema: &Schema, device: u64, time: u64) -> Vec<i64> {
+		if schema.name.as_slice() == b"energy-meter" && !self.rng.chance(2) {
+			let since = time.saturating_sub(1_700_000_000) as i64;
+			return (0..schema.fields.len() as i64)
+				.map(|f| since * (1 + (device as i64 + f) % 4))
+				.collect();
+		}
 		schema
 			.fields
 			.iter()
@@ -1040,9 +1056,9 @@ impl Fuzzer {
 			let count = 1 + self.rng.below(room.min(36));
 			let start = earliest + self.rng.below(room - count + 1) * interval;
 			let mut readings: Vec<Reading> = (0..count)
-				.map(|i| Reading {
-					time: start + i * interval,
-					values: self.sensor_values(&schema),
+				.map(|i| {
+					let time = start + i * interval;
+					Reading { time, values: self.sensor_values(&schema, device, time) }
 				})
 				.collect();
 			let mut summaries =
@@ -1177,12 +1193,13 @@ impl Fuzzer {
 	}
 
 	/// A funded account subscribing to a schema's data in the area of an enrolled sensor
-	/// device, from the current epoch for up to six, for a small price a point out of a budget
-	/// of a few units (now and then a cell that is no area, nothing to pay, a span that is not
-	/// one, another schema); or anyone (usually its buyer) closing a subscription.
+	/// device (usually one that attested in this epoch), from the current epoch for up to six,
+	/// for a small price a point out of a budget of a few units (now and then a cell that is no
+	/// area, nothing to pay, a span that is not one, another schema); or anyone (usually its
+	/// buyer) closing a subscription.
 	fn subscribe(&mut self) {
 		let next = pallet_sensors::NextSubscription::<Runtime>::get();
-		if next > 0 && self.rng.chance(30) {
+		if next > 0 && self.rng.chance(20) {
 			let subscription = self.rng.below(next + 1);
 			let buyer =
 				pallet_sensors::Subscriptions::<Runtime>::get(subscription).map(|s| s.buyer);
@@ -1193,7 +1210,13 @@ impl Fuzzer {
 			);
 			return;
 		}
+		// Usually where a device attested in this epoch: its audit sells its data.
+		let current = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let attested_now = self.rng.chance(80);
 		let sensors: Vec<(H3Cell, u32)> = pallet_sensors::Sensors::<Runtime>::iter()
+			.filter(|(_, state)| {
+				!attested_now || state.pending.as_ref().is_some_and(|p| p.epoch == current)
+			})
 			.filter_map(|(device, state)| {
 				pallet_devices::Devices::<Runtime>::get(device).map(|d| (d.location, state.schema))
 			})
@@ -1210,7 +1233,6 @@ impl Fuzzer {
 			* 10u128.pow(self.rng.below(3) as u32)
 			* (1 + self.rng.below(9) as u128);
 		let mut budget = UNITS * (1 + self.rng.below(5) as u128);
-		let current = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
 		let mut first = current;
 		let mut last = first + self.rng.below(6) as u32;
 		match self.rng.below(24) {
@@ -1238,6 +1260,93 @@ impl Fuzzer {
 				last,
 			}),
 		);
+	}
+
+	/// Energy trades: the owner of an enrolled meter offering to buy from another (usually one
+	/// of the same schema in its cell), at a small price a watt-hour, now and then a broken
+	/// offer; or a trade accepted (usually by its producing meter's owner), ended, disputed or
+	/// closed, usually by a party; or, as root, decided.
+	fn trade(&mut self) {
+		let next = pallet_sensors::NextTrade::<Runtime>::get();
+		if next > 0 && self.rng.chance(60) {
+			let trade = self.rng.below(next + 1);
+			let record = pallet_sensors::Trades::<Runtime>::get(trade);
+			let owner_of =
+				|device| pallet_devices::Devices::<Runtime>::get(device).map(|d| d.owner);
+			let (producer, buyer) = match &record {
+				Some(t) => (owner_of(t.producer), Some(t.buyer.clone())),
+				None => (None, None),
+			};
+			let (signer, call) = match self.rng.below(5) {
+				0 | 1 => (
+					self.signer_or_anyone(producer.as_ref()),
+					pallet_sensors::Call::accept_trade { trade },
+				),
+				2 => (
+					self.signer_or_anyone(buyer.as_ref()),
+					pallet_sensors::Call::end_trade { trade },
+				),
+				3 => (
+					self.signer_or_anyone(buyer.as_ref()),
+					pallet_sensors::Call::dispute_trade { trade },
+				),
+				_ => (self.anyone(), pallet_sensors::Call::close_trade { trade }),
+			};
+			if self.rng.chance(10) {
+				let pay = UNITS * self.rng.below(3) as u128;
+				let call = RuntimeCall::Sensors(pallet_sensors::Call::resolve_trade { trade, pay });
+				self.apply(
+					0,
+					RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+						call: alloc::boxed::Box::new(call),
+					}),
+				);
+			} else {
+				self.apply(signer, RuntimeCall::Sensors(call));
+			}
+			return;
+		}
+		let meters: Vec<(u64, u32, H3Cell, crate::AccountId)> =
+			pallet_sensors::Sensors::<Runtime>::iter()
+				.filter_map(|(device, state)| {
+					pallet_devices::Devices::<Runtime>::get(device).map(|d| {
+						(device, state.schema, crate::Sensors::home_of(d.location), d.owner)
+					})
+				})
+				.collect();
+		let Some((consumer, schema, home, owner)) = self.rng.pick(&meters) else { return };
+		let neighbours: Vec<u64> = meters
+			.iter()
+			.filter(|(d, s, h, _)| *d != consumer && *s == schema && *h == home)
+			.map(|(d, ..)| *d)
+			.collect();
+		let producer = match self.rng.pick(&neighbours) {
+			Some(device) if self.rng.chance(85) => device,
+			_ => self.device(Some(DeviceKind::Sensor)).0,
+		};
+		let current = pallet_epochs::CurrentEpoch::<Runtime>::get().index;
+		let mut terms = depin_primitives::sensor::TradeTerms {
+			consumer,
+			producer,
+			// A meter's registers; a weather station's temperature on both sides.
+			produced_field: 0,
+			consumed_field: u8::from(schema == 1),
+			price: crate::MICRO_UNITS * (1 + self.rng.below(9) as u128),
+			cap: 1 + self.rng.below(1_000_000),
+			budget: UNITS * (1 + self.rng.below(5) as u128),
+			first: current,
+			last: current + self.rng.below(8) as u32,
+		};
+		match self.rng.below(20) {
+			0 => terms.produced_field = 9,
+			1 => terms.price = 0,
+			2 => terms.budget = u128::MAX / 2,
+			3 => terms.last = current.saturating_sub(1),
+			4 => terms.first = current + 1_000,
+			_ => {},
+		}
+		let signer = self.signer_or_anyone(Some(&owner));
+		self.apply(signer, RuntimeCall::Sensors(pallet_sensors::Call::offer_trade { terms }));
 	}
 
 	/// Root's calls (Alice is the dev chain's sudo key): suspending and resuming devices,
@@ -1407,6 +1516,7 @@ fn random_calls_keep_every_invariant() {
 		"Sensors.attest",
 		"Sensors.reveal",
 		"Sensors.subscribe",
+		"Sensors.offer_trade",
 	] {
 		assert!(stats.by_call.contains_key(call), "{call} was never called: {stats:?}");
 	}
