@@ -698,12 +698,13 @@ fn the_readings_covered_a_second_within_a_tenth_of_every_block() {
 			Attestation, ReadingsReveal, RevealedReading, Schema, Summaries, Summary,
 			MAX_READINGS_DEPTH,
 		};
-		use frame_support::{dispatch::DispatchClass, traits::Get};
+		use frame_support::dispatch::DispatchClass;
 		use pallet_devices::DeviceSignature;
 		type Sensors = pallet_sensors::Pallet<Runtime>;
 
 		let fields = Schema::weather_station().fields.len();
-		let samples = <<Runtime as pallet_sensors::Config>::Samples as Get<u32>>::get();
+		// What a large batch reveals: `Samples` at random and the last.
+		let samples = Sensors::samples_for(depin_primitives::sensor::MAX_READINGS);
 		let ecdsa = DeviceSignature::Ecdsa(sp_core::ecdsa::Signature::from_raw([0; 65]));
 		let attestation = Attestation {
 			device: 0,

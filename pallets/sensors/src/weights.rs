@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 23_193_000 picoseconds.
-		Weight::from_parts(40_315_000, 1489)
+		// Minimum execution time: 29_635_000 picoseconds.
+		Weight::from_parts(39_684_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 24_666_000 picoseconds.
-		Weight::from_parts(44_002_000, 4244)
+		// Minimum execution time: 25_678_000 picoseconds.
+		Weight::from_parts(44_453_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1382`
 		//  Estimated: `4244`
-		// Minimum execution time: 67_556_000 picoseconds.
-		Weight::from_parts(168_384_000, 4244)
+		// Minimum execution time: 107_581_000 picoseconds.
+		Weight::from_parts(157_915_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -113,13 +113,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:1 w:0)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 49_252_000 picoseconds.
-		Weight::from_parts(129_982_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 87_743_000 picoseconds.
+		Weight::from_parts(149_308_000, 3794)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
@@ -143,10 +145,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5237 + n * (319 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 408_572_000 picoseconds.
-		Weight::from_parts(103_655_221, 6012)
-			// Standard Error: 1_047_061
-			.saturating_add(Weight::from_parts(225_510_163, 0).saturating_mul(n.into()))
+		// Minimum execution time: 385_299_000 picoseconds.
+		Weight::from_parts(108_448_938, 6012)
+			// Standard Error: 1_051_339
+			.saturating_add(Weight::from_parts(229_630_109, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -162,6 +164,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:16 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:16 w:0)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Trades` (r:64 w:64)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:80 w:80)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:112 w:0)
 	/// Proof: `Sensors::Neighbourhoods` (`max_values`: None, `max_size`: Some(3769), added: 6244, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::AreaSubscriptions` (r:16 w:0)
@@ -169,7 +177,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Sensors::Subscriptions` (r:128 w:128)
 	/// Proof: `Sensors::Subscriptions` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:144 w:144)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emission::Burned` (r:1 w:1)
@@ -177,16 +185,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn reveal(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23765 + n * (7000 ±0)`
+		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_126_019_000 picoseconds.
-		Weight::from_parts(1_859_406_000, 8523)
-			// Standard Error: 8_688_668
-			.saturating_add(Weight::from_parts(1_759_963_606, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_016_770_000 picoseconds.
+		Weight::from_parts(2_366_121_000, 8523)
+			// Standard Error: 12_886_916
+			.saturating_add(Weight::from_parts(2_142_949_874, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().reads((35_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((26_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((35_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43708).saturating_mul(n.into()))
 	}
 	/// Storage: `Sensors::Schemas` (r:1 w:0)
@@ -204,13 +212,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 231_161_000 picoseconds.
-		Weight::from_parts(399_154_000, 21718)
+		// Minimum execution time: 231_853_000 picoseconds.
+		Weight::from_parts(401_128_000, 21718)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -223,69 +231,149 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn close_subscription() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
+		//  Estimated: `3712`
+		// Minimum execution time: 96_110_000 picoseconds.
+		Weight::from_parts(174_516_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Devices::Devices` (r:2 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Sensors` (r:2 w:0)
+	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::NextTrade` (r:1 w:1)
+	/// Proof: `Sensors::NextTrade` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:1 w:1)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Trades` (r:0 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
 	fn offer_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `2328`
+		//  Estimated: `6598`
+		// Minimum execution time: 167_021_000 picoseconds.
+		Weight::from_parts(284_861_000, 6598)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Devices` (r:2 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:1)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Sensors` (r:2 w:0)
+	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn accept_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `2297`
+		//  Estimated: `6598`
+		// Minimum execution time: 110_526_000 picoseconds.
+		Weight::from_parts(178_984_000, 6598)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn end_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `960`
+		//  Estimated: `6038`
+		// Minimum execution time: 116_998_000 picoseconds.
+		Weight::from_parts(141_544_000, 6038)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn close_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `1862`
+		//  Estimated: `6196`
+		// Minimum execution time: 219_690_000 picoseconds.
+		Weight::from_parts(361_995_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn dispute_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `434`
+		//  Estimated: `4614`
+		// Minimum execution time: 35_597_000 picoseconds.
+		Weight::from_parts(66_223_000, 4614)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn resolve_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 217_385_000 picoseconds.
+		Weight::from_parts(370_621_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 }
 
@@ -299,8 +387,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 23_193_000 picoseconds.
-		Weight::from_parts(40_315_000, 1489)
+		// Minimum execution time: 29_635_000 picoseconds.
+		Weight::from_parts(39_684_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -310,8 +398,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 24_666_000 picoseconds.
-		Weight::from_parts(44_002_000, 4244)
+		// Minimum execution time: 25_678_000 picoseconds.
+		Weight::from_parts(44_453_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -327,8 +415,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1382`
 		//  Estimated: `4244`
-		// Minimum execution time: 67_556_000 picoseconds.
-		Weight::from_parts(168_384_000, 4244)
+		// Minimum execution time: 107_581_000 picoseconds.
+		Weight::from_parts(157_915_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -340,13 +428,15 @@ impl WeightInfo for () {
 	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:1 w:0)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 49_252_000 picoseconds.
-		Weight::from_parts(129_982_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		// Minimum execution time: 87_743_000 picoseconds.
+		Weight::from_parts(149_308_000, 3794)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
@@ -370,10 +460,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5237 + n * (319 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 408_572_000 picoseconds.
-		Weight::from_parts(103_655_221, 6012)
-			// Standard Error: 1_047_061
-			.saturating_add(Weight::from_parts(225_510_163, 0).saturating_mul(n.into()))
+		// Minimum execution time: 385_299_000 picoseconds.
+		Weight::from_parts(108_448_938, 6012)
+			// Standard Error: 1_051_339
+			.saturating_add(Weight::from_parts(229_630_109, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -389,6 +479,12 @@ impl WeightInfo for () {
 	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:16 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:16 w:0)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Trades` (r:64 w:64)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:80 w:80)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:112 w:0)
 	/// Proof: `Sensors::Neighbourhoods` (`max_values`: None, `max_size`: Some(3769), added: 6244, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::AreaSubscriptions` (r:16 w:0)
@@ -396,7 +492,7 @@ impl WeightInfo for () {
 	/// Storage: `Sensors::Subscriptions` (r:128 w:128)
 	/// Proof: `Sensors::Subscriptions` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:128 w:128)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:144 w:144)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Emission::Burned` (r:1 w:1)
@@ -404,16 +500,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 16]`.
 	fn reveal(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23765 + n * (7000 ±0)`
+		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_126_019_000 picoseconds.
-		Weight::from_parts(1_859_406_000, 8523)
-			// Standard Error: 8_688_668
-			.saturating_add(Weight::from_parts(1_759_963_606, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_016_770_000 picoseconds.
+		Weight::from_parts(2_366_121_000, 8523)
+			// Standard Error: 12_886_916
+			.saturating_add(Weight::from_parts(2_142_949_874, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().reads((35_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().writes((26_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((35_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43708).saturating_mul(n.into()))
 	}
 	/// Storage: `Sensors::Schemas` (r:1 w:0)
@@ -431,13 +527,13 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 231_161_000 picoseconds.
-		Weight::from_parts(399_154_000, 21718)
+		// Minimum execution time: 231_853_000 picoseconds.
+		Weight::from_parts(401_128_000, 21718)
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -450,68 +546,148 @@ impl WeightInfo for () {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn close_subscription() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
+		//  Estimated: `3712`
+		// Minimum execution time: 96_110_000 picoseconds.
+		Weight::from_parts(174_516_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Devices::Devices` (r:2 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Sensors` (r:2 w:0)
+	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::NextTrade` (r:1 w:1)
+	/// Proof: `Sensors::NextTrade` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:1 w:1)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Trades` (r:0 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
 	fn offer_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `2328`
+		//  Estimated: `6598`
+		// Minimum execution time: 167_021_000 picoseconds.
+		Weight::from_parts(284_861_000, 6598)
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Devices` (r:2 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:1)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Sensors` (r:2 w:0)
+	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn accept_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `2297`
+		//  Estimated: `6598`
+		// Minimum execution time: 110_526_000 picoseconds.
+		Weight::from_parts(178_984_000, 6598)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn end_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `960`
+		//  Estimated: `6038`
+		// Minimum execution time: 116_998_000 picoseconds.
+		Weight::from_parts(141_544_000, 6038)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn close_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `1862`
+		//  Estimated: `6196`
+		// Minimum execution time: 219_690_000 picoseconds.
+		Weight::from_parts(361_995_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn dispute_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `434`
+		//  Estimated: `4614`
+		// Minimum execution time: 35_597_000 picoseconds.
+		Weight::from_parts(66_223_000, 4614)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Trades` (r:1 w:1)
+	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
+	/// Storage: `Parameters::Parameters` (r:1 w:0)
+	/// Proof: `Parameters::Parameters` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Burned` (r:1 w:1)
+	/// Proof: `Emission::Burned` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Epochs::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::DeviceTrades` (r:2 w:2)
+	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Meters` (r:0 w:1)
+	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn resolve_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
-		//  Estimated: `3694`
-		// Minimum execution time: 93_565_000 picoseconds.
-		Weight::from_parts(172_732_000, 3694)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 217_385_000 picoseconds.
+		Weight::from_parts(370_621_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 }

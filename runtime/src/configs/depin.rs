@@ -386,8 +386,9 @@ impl pallet_sensors::Config for Runtime {
 	/// Data no neighbour of another owner vouches for earns nothing: nothing on chain tells a
 	/// made-up lone station from a real one.
 	type UnverifiedQuality = UnverifiedQuality;
-	/// Four readings sampled from each batch: a batch with a tenth of its readings outside its
-	/// summaries is caught with 34 %, one with half with 94 %, and the slash is half a deposit.
+	/// Four readings sampled at random from each batch, and its last: a batch with a tenth of
+	/// its readings outside its summaries is caught with 34 % (at least), one with half with
+	/// 94 %, and the slash is half a deposit.
 	type Samples = ConstU32<4>;
 	type MaxSamples = ConstU32<8>;
 	/// Two hours: an epoch's batch and the one before it.
