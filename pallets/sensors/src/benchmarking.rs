@@ -216,6 +216,16 @@ fn owe<T: Config>(id: TradeId, now: EpochIndex) {
 	});
 }
 
+/// In epoch 1, a producing meter in the most trades, accepted, each for epochs
+/// `first..=last`, its buyers' meters each in one. Returns the last trade.
+fn full_trades<T: Config>(first: EpochIndex, last: EpochIndex) -> TradeId {
+	epoch::<T>(1);
+	let schema = registered_schema::<T>();
+	let producer = producer::<T>(schema, 0);
+	(1..=T::MaxDeviceTrades::get())
+		.fold(0, |_, t| trade::<T>(schema, producer, t, first, last, true))
+}
+
 /// A meter's state after its audit of `epoch`: every register at `register`, `left` of each
 /// not settled yet.
 fn meter_state(epoch: EpochIndex, register: i64, left: u64) -> MeterState {
@@ -531,13 +541,7 @@ mod benchmarks {
 	/// meters' full lists.
 	#[benchmark]
 	fn end_trade() {
-		epoch::<T>(1);
-		let schema = registered_schema::<T>();
-		let producer = producer::<T>(schema, 0);
-		let mut id = 0;
-		for t in 1..=T::MaxDeviceTrades::get() {
-			id = trade::<T>(schema, producer, t, 2, 3, true);
-		}
+		let id = full_trades::<T>(2, 3);
 		let buyer = Trades::<T>::get(id).map(|t| t.buyer).expect("offered; qed");
 
 		#[extrinsic_call]
@@ -549,13 +553,7 @@ mod benchmarks {
 	/// The close of a trade owing the most settlements, out of both meters' full lists.
 	#[benchmark]
 	fn close_trade() {
-		epoch::<T>(1);
-		let schema = registered_schema::<T>();
-		let producer = producer::<T>(schema, 0);
-		let mut id = 0;
-		for t in 1..=T::MaxDeviceTrades::get() {
-			id = trade::<T>(schema, producer, t, 1, 2, true);
-		}
+		let id = full_trades::<T>(1, 2);
 		let over = 2u32.saturating_add(AUDIT_EPOCHS).saturating_add(T::TradeDisputeEpochs::get());
 		owe::<T>(id, over);
 		epoch::<T>(over.saturating_add(1));
@@ -586,13 +584,7 @@ mod benchmarks {
 	/// lists.
 	#[benchmark]
 	fn resolve_trade() {
-		epoch::<T>(1);
-		let schema = registered_schema::<T>();
-		let producer = producer::<T>(schema, 0);
-		let mut id = 0;
-		for t in 1..=T::MaxDeviceTrades::get() {
-			id = trade::<T>(schema, producer, t, 1, 2, true);
-		}
+		let id = full_trades::<T>(1, 2);
 		owe::<T>(id, 1);
 		Trades::<T>::mutate(id, |t| {
 			if let Some(t) = t {
