@@ -87,7 +87,7 @@ function nodeMemory() {
 // A node's transaction pool, from its Prometheus gauges: ready transactions, and every
 // transaction its (fork-aware) mempool keeps, watched or not.
 async function pool(prometheusUri) {
-	const text = await (await fetch(prometheusUri)).text();
+	const text = await (await fetch(prometheusUri, { signal: AbortSignal.timeout(5000) })).text();
 	const gauge = (name) => {
 		const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
 		return line ? Number(line.split(" ").pop()) : 0;
@@ -442,15 +442,6 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 					lastBest = best;
 					for (const a of all) a.nonce = null;
 				}
-				if (tick % 2 === 0) {
-					const pools = await Promise.all(validators.map((v) => pool(v.prometheusUri).catch(() => null)));
-					const read = pools.filter(Boolean);
-					samples.pool.push({
-						ready: Math.max(0, ...read.map((p) => p.ready)),
-						mempool: Math.max(0, ...read.map((p) => p.mempool)),
-					});
-					samples.memory.push(nodeMemory().max);
-				}
 				epoch = (await epochNow()).index;
 				for (const device of new Set(targets.map((t) => t.device))) {
 					for (const open of await rpc(wsUri, "depin_openChallenges", [device]))
@@ -460,6 +451,22 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 				samples.errors = (samples.errors ?? 0) + 1; // a node slow to answer: sample again
 			}
 			await sleep(1000);
+		}
+	})();
+	// The pools and the nodes' memory, every two seconds, on their own: the RPC calls above may
+	// wait behind the flood, and the pools are what the flood is about.
+	const poolSampler = (async () => {
+		while (flooding) {
+			const pools = await Promise.all(validators.map((v) => pool(v.prometheusUri).catch(() => null)));
+			const read = pools.filter(Boolean);
+			if (read.length > 0) {
+				samples.pool.push({
+					ready: Math.max(0, ...read.map((p) => p.ready)),
+					mempool: Math.max(0, ...read.map((p) => p.mempool)),
+				});
+			}
+			samples.memory.push(nodeMemory().max);
+			await sleep(2000);
 		}
 	})();
 	console.log(`flooding for ${SECONDS} s from block ${startBlock}: ${JSON.stringify(perSecond)} transactions a second`);
@@ -491,6 +498,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	const endBlock = await bestNumber(wsUri);
 	flooding = false;
 	await sampler;
+	await poolSampler;
 	await waitUntil("the submissions in flight", 60, () => pending === 0);
 	const caughtUp = await waitUntil("finality to catch up with the flood's last block", 90, async () =>
 		(await finalizedNumber(wsUri)) >= endBlock ? Date.now() : null,
