@@ -35,6 +35,10 @@ pub type ChainPermanent = depin_primitives::deals::permanent::Permanent<
 	Vec<depin_primitives::deals::permanent::Replica<Balance, BlockNumber>>,
 >;
 
+/// A data subscription as the runtime API returns it.
+pub type ChainSubscription =
+	depin_primitives::sensor::Subscription<sp_core::crypto::AccountId32, Balance>;
+
 /// A block a transaction made it into, and what it did there.
 pub struct Included {
 	pub block: H256,
@@ -202,6 +206,55 @@ impl Chain {
 		device: DeviceId,
 	) -> Result<Option<depin_primitives::compute::WorkChallenge<BlockNumber>>> {
 		self.api("compute_challenge", device).await
+	}
+
+	/// A sensor schema by number, and whether it is retired.
+	pub async fn sensor_schema(
+		&self,
+		id: depin_primitives::sensor::SchemaId,
+	) -> Result<Option<depin_primitives::sensor::SchemaRecord>> {
+		self.api("sensor_schema", id).await
+	}
+
+	/// An enrolled sensor's record: its schema, its last attested reading, its attestation
+	/// waiting for its audit and, while the audit is open, the readings to reveal.
+	pub async fn sensor_status(
+		&self,
+		device: DeviceId,
+	) -> Result<Option<depin_primitives::sensor::SensorStatus>> {
+		self.api("sensor_status", device).await
+	}
+
+	/// A data subscription by number, while it is open.
+	pub async fn subscription(
+		&self,
+		id: depin_primitives::sensor::SubscriptionId,
+	) -> Result<Option<ChainSubscription>> {
+		self.api("subscription", id).await
+	}
+
+	/// The open subscriptions to `schema`'s data in the area holding `cell`.
+	pub async fn area_subscriptions(
+		&self,
+		schema: depin_primitives::sensor::SchemaId,
+		cell: depin_primitives::h3::H3Cell,
+	) -> Result<Vec<(depin_primitives::sensor::SubscriptionId, ChainSubscription)>> {
+		self.api("area_subscriptions", (schema, cell)).await
+	}
+
+	/// The chain's clock (Unix seconds) at the best block: what readings' times are checked
+	/// against (the block a transaction lands in is a little later).
+	pub async fn now_secs(&self) -> Result<u64> {
+		let best = u64::from(self.best_number().await?);
+		let at = self.client.at_block(best).await.context("cannot read the chain")?;
+		let millis = at
+			.storage()
+			.fetch(depin::storage().timestamp().now(), ())
+			.await
+			.context("cannot read the chain's clock")?
+			.decode()
+			.context("cannot decode the chain's clock")?;
+		Ok(millis / 1_000)
 	}
 
 	/// The best block's number.
@@ -624,7 +677,7 @@ pub fn explain_dispatch(error: &subxt::error::DispatchError) -> anyhow::Error {
 	}
 }
 
-fn lower_first(name: &str) -> String {
+pub(crate) fn lower_first(name: &str) -> String {
 	let mut chars = name.chars();
 	match chars.next() {
 		Some(first) => first.to_lowercase().chain(chars).collect(),

@@ -12,7 +12,10 @@
 //!   published.
 //! - [`shards`]: a client's file encrypted and erasure-coded into distinct shards, and
 //!   restored from any `k` of them.
-//! - [`retrieval`]: providers serve their sectors over HTTP; clients fetch them back.
+//! - [`sensor`]: sensor batches: readings under a Merkle root, attested with the device key,
+//!   revealed when audited, kept by root, and verified by the buyers who fetch them.
+//! - [`retrieval`]: providers serve their sectors and sensor batches over HTTP; clients fetch
+//!   them back.
 //! - [`commands`]: the CLI's commands, each returning a [`report::Report`] (text or `--json`).
 //! - [`simulator`]: many simulated devices proving on a dev chain, some of them cheating.
 
@@ -33,6 +36,7 @@ pub mod prover;
 pub mod report;
 pub mod retrieval;
 pub mod sector;
+pub mod sensor;
 pub mod shards;
 pub mod simulator;
 

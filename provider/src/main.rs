@@ -87,6 +87,11 @@ enum Command {
 	/// spot-checked by the chain each epoch).
 	#[command(subcommand)]
 	Compute(ComputeCommand),
+	/// Sensor devices (weather stations, energy meters): batches of readings attested each
+	/// epoch and audited the next, data subscriptions that pay for them, and fetching a bought
+	/// batch from its provider.
+	#[command(subcommand)]
+	Sensor(SensorCommand),
 	/// Answer the challenges of every committed sector as they come.
 	Daemon {
 		/// Stop after this many proving rounds (default: run until stopped).
@@ -132,6 +137,10 @@ enum Command {
 		/// `witness-ring`, `location-spoof` (comma-separated), or `all`.
 		#[arg(long)]
 		adversary: Option<String>,
+		/// Honest weather stations near Paris, each with an owner of its own, next to a broken
+		/// and a lying one, and a buyer of their data (0: none).
+		#[arg(long, default_value_t = 4)]
+		stations: u32,
 	},
 }
 
@@ -271,6 +280,111 @@ enum ComputeCommand {
 	/// window.
 	#[command(subcommand)]
 	Job(JobCommand),
+}
+
+#[derive(Subcommand)]
+enum SensorCommand {
+	/// Enroll a sensor device under a schema (0: weather station, 1: energy meter), as its
+	/// owner or manager. Its first reading may be taken a minute after the chain's clock, plus
+	/// the schema's interval.
+	Enroll {
+		#[arg(long)]
+		device: u64,
+		#[arg(long)]
+		schema: u32,
+	},
+	/// Withdraw a sensor device, as its owner or manager, once no audit of it is open.
+	Withdraw {
+		#[arg(long)]
+		device: u64,
+	},
+	/// Attest a batch of readings for the epoch in progress, signed with the device key from
+	/// the keystore, and keep it in <home>/sensor by its root (for the audit and for buyers).
+	/// Several devices (their keys here) attest in one transaction; anyone may submit.
+	Attest {
+		/// Device ids (1,2,3).
+		#[arg(long, required = true, value_delimiter = ',', num_args = 1..)]
+		device: Vec<u64>,
+		/// The readings: CSV (`time,value,…` a line, an optional header) or JSON (a list of
+		/// `{"time": …, "values": […]}`); times in Unix seconds, values integers in each
+		/// field's unit times 10^decimals (21.37 °C is 2137).
+		#[arg(long, required_unless_present = "simulate", conflicts_with = "simulate")]
+		readings: Option<PathBuf>,
+		/// Simulated weather instead: a reading at every interval since the device's last
+		/// attested one, around --around °C.
+		#[arg(long)]
+		simulate: bool,
+		/// The day's mean temperature of simulated weather, °C.
+		#[arg(long, default_value_t = 18.0, requires = "simulate")]
+		around: f64,
+	},
+	/// Reveal the readings the devices' open audits sample, from the batches kept here.
+	Reveal {
+		/// Device ids (1,2,3).
+		#[arg(long, required = true, value_delimiter = ',', num_args = 1..)]
+		device: Vec<u64>,
+	},
+	/// A sensor device's record: its schema, last attested reading, the attestation waiting
+	/// for its audit (and the readings to reveal), and the subscriptions buying its area's data.
+	Status {
+		#[arg(long)]
+		device: u64,
+	},
+	/// As a data buyer: subscribe to a schema's data in the area (an H3 cell of resolution 5)
+	/// holding a cell, from the current epoch: every audited attestation there pays its
+	/// device's owner points × price out of the budget (held), less the protocol fee.
+	Subscribe {
+		#[arg(long)]
+		schema: u32,
+		/// An H3 cell (hex) of resolution 5 or finer: the area is its parent at resolution 5.
+		#[arg(long)]
+		cell: String,
+		/// The price of a point (a second of coverage at full quality) in DPN, e.g. 0.001.
+		#[arg(long)]
+		price: String,
+		/// The budget in DPN.
+		#[arg(long)]
+		budget: String,
+		/// Epochs bought.
+		#[arg(long)]
+		epochs: u32,
+		/// The first epoch bought (default: the current one).
+		#[arg(long)]
+		first: Option<u32>,
+	},
+	/// Close a subscription: by anyone once its span's audits are over, by its buyer once its
+	/// budget is spent; its rest and deposit go back to the buyer.
+	Close {
+		#[arg(long)]
+		subscription: u64,
+	},
+	/// As a data buyer: fetch a batch from a provider's retrieval server and verify it leaf
+	/// by leaf against its root and the device's signed attestation; with --device and
+	/// --epoch, against the chain's record of that attestation too (pending, or its Attested
+	/// and DataSold events).
+	Fetch {
+		/// The provider's retrieval address (`sensor serve`, `daemon --serve`), http://host:port
+		/// (`--url` is the node's).
+		#[arg(long)]
+		from: String,
+		/// The batch's root (0x…), as `DataSold` reports it.
+		#[arg(long)]
+		root: String,
+		#[arg(long, requires = "epoch")]
+		device: Option<u64>,
+		#[arg(long, requires = "device")]
+		epoch: Option<u32>,
+		/// Where to write the verified batch (JSON).
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+	/// Serve the sensor batches (and sectors) kept here over HTTP until stopped, at
+	/// /v1/sensor/0x<root> (`daemon --serve` serves them too).
+	Serve {
+		/// The address to listen on, as 0.0.0.0:8480 to open it to the network.
+		#[arg(long, default_value = "127.0.0.1:8480")]
+		listen: std::net::SocketAddr,
+	},
 }
 
 #[derive(Subcommand)]
@@ -522,6 +636,16 @@ async fn run(cli: Cli) -> Result<Report> {
 		},
 		// The harness starts its own node.
 		Command::Bench(args) => bench(args).await,
+		// Serving needs no node.
+		Command::Sensor(SensorCommand::Serve { listen }) => {
+			let (listener, bound) = retrieval::bind(*listen).await?;
+			progress_line(cli.json)(
+				serde_json::json!({ "event": "serving", "address": bound.to_string() }),
+				format!("serving sensor batches at http://{bound}/v1/sensor/0x<root>"),
+			);
+			retrieval::serve(listener, retrieval::Served::home(&home.0)).await?;
+			Ok(Report::new("stopped", serde_json::json!({ "event": "stopped" })))
+		},
 		// Calibration times this machine, not the chain.
 		Command::Compute(ComputeCommand::Calibrate { units, window_seconds }) => {
 			commands::compute_calibrate(*units, *window_seconds)
@@ -594,6 +718,7 @@ async fn run(cli: Cli) -> Result<Report> {
 					)
 					.await
 				},
+				Command::Sensor(sensor) => run_sensor(&chain, &home, &signer, sensor).await,
 				Command::Compute(ComputeCommand::Job(job)) => match job {
 					JobCommand::Open { device, units, price } => {
 						let price = depin_provider::report::parse_dpn(price)?;
@@ -623,11 +748,14 @@ async fn run(cli: Cli) -> Result<Report> {
 							let (listener, bound) = retrieval::bind(*address).await?;
 							log(
 								serde_json::json!({ "event": "serving", "address": bound.to_string() }),
-								format!("serving sectors at http://{bound}/v1/sectors/0x<root>"),
+								format!(
+									"serving sectors at http://{bound}/v1/sectors/0x<root> and sensor \
+									 batches at http://{bound}/v1/sensor/0x<root>"
+								),
 							);
 							Some(tokio::spawn(retrieval::serve(
 								listener,
-								home.0.join("sectors.json"),
+								retrieval::Served::home(&home.0),
 							)))
 						},
 						None => None,
@@ -643,7 +771,7 @@ async fn run(cli: Cli) -> Result<Report> {
 				},
 				Command::Status => commands::status(&chain, &signer).await,
 				Command::Rewards { device } => commands::rewards(&chain, *device).await,
-				Command::Simulate { devices, cheaters, epochs, adversary } => {
+				Command::Simulate { devices, cheaters, epochs, adversary, stations } => {
 					let adversaries = match adversary {
 						Some(list) => simulator::Strategy::parse_list(list)?,
 						None => Vec::new(),
@@ -653,6 +781,7 @@ async fn run(cli: Cli) -> Result<Report> {
 						cheaters: *cheaters,
 						epochs: *epochs,
 						adversaries,
+						stations: *stations,
 					};
 					simulator::run(&chain, &signer, options, progress_line(cli.json)).await
 				},
@@ -794,6 +923,52 @@ async fn run_deal(
 	}
 }
 
+async fn run_sensor(
+	chain: &Chain,
+	home: &Home,
+	signer: &Keypair,
+	command: &SensorCommand,
+) -> Result<Report> {
+	match command {
+		SensorCommand::Enroll { device, schema } => {
+			commands::sensor_enroll(chain, signer, *device, *schema).await
+		},
+		SensorCommand::Withdraw { device } => {
+			commands::sensor_withdraw(chain, signer, *device).await
+		},
+		SensorCommand::Attest { device, readings, simulate: _, around } => {
+			let source = match readings {
+				Some(path) => commands::Readings::File(path.clone()),
+				None => commands::Readings::Simulate { around: *around },
+			};
+			commands::sensor_attest(chain, home, signer, device, &source).await
+		},
+		SensorCommand::Reveal { device } => {
+			commands::sensor_reveal(chain, home, signer, device).await
+		},
+		SensorCommand::Status { device } => commands::sensor_status(chain, *device).await,
+		SensorCommand::Subscribe { schema, cell, price, budget, epochs, first } => {
+			let order = commands::Order {
+				schema: *schema,
+				cell: cell.clone(),
+				price: depin_provider::report::parse_dpn(price)?,
+				budget: depin_provider::report::parse_dpn(budget)?,
+				epochs: *epochs,
+				first: *first,
+			};
+			commands::sensor_subscribe(chain, signer, &order).await
+		},
+		SensorCommand::Close { subscription } => {
+			commands::sensor_close(chain, signer, *subscription).await
+		},
+		SensorCommand::Fetch { from, root, device, epoch, out } => {
+			let root = depin_provider::sensor::parse_h256(root)?;
+			commands::sensor_fetch(chain, from, root, *device, *epoch, out.as_deref()).await
+		},
+		SensorCommand::Serve { .. } => unreachable_offline(),
+	}
+}
+
 /// Print each event of a long-running command: its JSON value or its line of text.
 fn progress_line(json: bool) -> impl FnMut(serde_json::Value, String) {
 	move |value, line| {
@@ -806,7 +981,7 @@ fn progress_line(json: bool) -> impl FnMut(serde_json::Value, String) {
 }
 
 fn unreachable_offline() -> Result<Report> {
-	Err(anyhow::anyhow!("key and calibration commands run without a node"))
+	Err(anyhow::anyhow!("key, calibration and serving commands run without a node"))
 }
 
 /// Print a line of output. A reader that went away (`depin-provider status | head`) ends the

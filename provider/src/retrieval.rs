@@ -1,8 +1,12 @@
-//! Retrieval: a provider serves its sectors over HTTP, a client fetches them back.
+//! Retrieval: a provider serves its sectors and sensor batches over HTTP, a client fetches
+//! them back.
 //!
-//! The provider's daemon (`daemon --serve ADDRESS`) answers `GET` and `HEAD` on
-//! `/v1/sectors/0x<root>` for every sector in its `sectors.json`, with `Range: bytes=a-b`
-//! requests (one range) answered `206 Partial Content`. The data streams from disk in
+//! The provider's daemon (`daemon --serve ADDRESS`, or `sensor serve` for a provider of
+//! sensor data alone) answers `GET` and `HEAD` on `/v1/sectors/0x<root>` for every sector in
+//! its `sectors.json`, with `Range: bytes=a-b` requests (one range) answered `206 Partial
+//! Content`; and on `/v1/sensor/0x<root>` with the sensor batch of that root it keeps
+//! (`<home>/sensor/0x<root>.json`: the readings and the device's signed attestation, which
+//! the buyer checks, [`crate::sensor::verify`]). The data streams from disk in
 //! [`PIECE`]-sized reads; nothing about the client is trusted or needed: the root names the
 //! data, and the client checks what it gets against it.
 //!
@@ -32,7 +36,10 @@ use hyper_util::{
 use sp_core::H256;
 use tokio::net::TcpListener;
 
-use crate::sector::{SectorData, Sectors};
+use crate::{
+	sector::{SectorData, Sectors},
+	sensor::{self, BatchFile},
+};
 
 /// Bytes per read on the server and per range request on the client.
 pub const PIECE: u64 = 1 << 20;
@@ -46,11 +53,28 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// How long a connection may take to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves the sectors listed in `sectors` (the provider's `sectors.json`, re-read on each
-/// request, so newly committed sectors are served at once) on `listener` until the task is
-/// dropped. At most [`MAX_CONNECTIONS`] at once, each given [`HEADER_TIMEOUT`] for its
-/// headers; a failed accept (out of file descriptors, say) is retried, not fatal.
-pub async fn serve(listener: TcpListener, sectors: PathBuf) -> Result<()> {
+/// What a provider serves.
+#[derive(Clone, Debug)]
+pub struct Served {
+	/// The sectors listed in this file (the provider's `sectors.json`).
+	pub sectors: PathBuf,
+	/// The sensor batches in this folder (`0x<root>.json` each).
+	pub sensor: PathBuf,
+}
+
+impl Served {
+	/// Everything a provider's home holds: `sectors.json` and the `sensor` folder.
+	pub fn home(home: &std::path::Path) -> Self {
+		Self { sectors: home.join("sectors.json"), sensor: home.join(sensor::FOLDER) }
+	}
+}
+
+/// Serves the sectors listed in `served.sectors` (the provider's `sectors.json`, re-read on
+/// each request, so newly committed sectors are served at once) and the sensor batches in
+/// `served.sensor` on `listener` until the task is dropped. At most [`MAX_CONNECTIONS`] at
+/// once, each given [`HEADER_TIMEOUT`] for its headers; a failed accept (out of file
+/// descriptors, say) is retried, not fatal.
+pub async fn serve(listener: TcpListener, served: Served) -> Result<()> {
 	let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
 	loop {
 		let slot = slots.clone().acquire_owned().await.context("the server is closing")?;
@@ -62,12 +86,12 @@ pub async fn serve(listener: TcpListener, sectors: PathBuf) -> Result<()> {
 				continue;
 			},
 		};
-		let sectors = sectors.clone();
+		let served = served.clone();
 		tokio::spawn(async move {
 			let service = hyper::service::service_fn(move |request| {
-				let sectors = sectors.clone();
+				let served = served.clone();
 				async move {
-					let answer = tokio::task::spawn_blocking(move || answer(&request, &sectors))
+					let answer = tokio::task::spawn_blocking(move || answer(&request, &served))
 						.await
 						.unwrap_or_else(|_| text(StatusCode::INTERNAL_SERVER_ERROR, "failed"));
 					Ok::<_, Infallible>(answer)
@@ -124,12 +148,19 @@ pub fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
 	(start <= end && start < len).then_some((start, end))
 }
 
-fn answer(request: &Request<Incoming>, sectors: &std::path::Path) -> Response<Body> {
+fn answer(request: &Request<Incoming>, served: &Served) -> Response<Body> {
 	if request.method() != Method::GET && request.method() != Method::HEAD {
 		return text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
 	}
+	if let Some(root) = request.uri().path().strip_prefix("/v1/sensor/") {
+		return answer_sensor(request, &served.sensor, root);
+	}
+	let sectors = served.sectors.as_path();
 	let Some(root) = request.uri().path().strip_prefix("/v1/sectors/") else {
-		return text(StatusCode::NOT_FOUND, "sectors are at /v1/sectors/0x<root>");
+		return text(
+			StatusCode::NOT_FOUND,
+			"sectors are at /v1/sectors/0x<root>, sensor batches at /v1/sensor/0x<root>",
+		);
 	};
 	let Some(root) = parse_root(root) else {
 		return text(
@@ -177,6 +208,39 @@ fn answer(request: &Request<Incoming>, sectors: &std::path::Path) -> Response<Bo
 		builder = builder.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"));
 	}
 	builder
+		.body(body)
+		.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
+}
+
+/// The sensor batch of `root` in `folder`, as stored (JSON): the client verifies it.
+fn answer_sensor(
+	request: &Request<Incoming>,
+	folder: &std::path::Path,
+	root: &str,
+) -> Response<Body> {
+	let Some(root) = parse_root(root) else {
+		return text(
+			StatusCode::BAD_REQUEST,
+			format!("`{root}` is not a root (0x and 64 hex digits)"),
+		);
+	};
+	let bytes = match std::fs::read(sensor::batch_path(folder, root)) {
+		Ok(bytes) => bytes,
+		Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+			return text(StatusCode::NOT_FOUND, format!("no sensor batch with root {root:?} here"))
+		},
+		Err(error) => return text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+	};
+	let len = bytes.len();
+	let body = if request.method() == Method::HEAD {
+		Empty::new().map_err(|never| match never {}).boxed()
+	} else {
+		Full::new(Bytes::from(bytes)).map_err(|never| match never {}).boxed()
+	};
+	Response::builder()
+		.status(StatusCode::OK)
+		.header(header::CONTENT_TYPE, "application/json")
+		.header(header::CONTENT_LENGTH, len)
 		.body(body)
 		.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
@@ -273,6 +337,36 @@ pub async fn fetch_sector(
 	Ok(out)
 }
 
+/// The most bytes of a sensor batch a client reads: 2^20 readings of 8 fields as JSON.
+pub const MAX_SENSOR_BATCH: usize = 256 << 20;
+
+/// The sensor batch of `root` from the provider at `base` (`http://host:port`). Unverified:
+/// the caller checks it against the root and the attestation
+/// ([`crate::sensor::Batch::from_file`], [`crate::sensor::verify`]).
+pub async fn fetch_sensor(client: &HttpClient, base: &str, root: H256) -> Result<BatchFile> {
+	let url = format!("{}/v1/sensor/{root:?}", base.trim_end_matches('/'));
+	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
+	let request = Request::get(uri).body(Empty::new())?;
+	let response = tokio::time::timeout(TIMEOUT, client.request(request))
+		.await
+		.map_err(|_| anyhow!("{url}: no answer in {} s", TIMEOUT.as_secs()))?
+		.with_context(|| format!("{url}: cannot connect"))?;
+	let status = response.status();
+	if status != StatusCode::OK {
+		let body = http_body_util::Limited::new(response.into_body(), 4096).collect().await;
+		let message = body.map(|b| String::from_utf8_lossy(&b.to_bytes()).trim().to_string());
+		bail!("{url}: {status} ({})", message.unwrap_or_default());
+	}
+	let limited = http_body_util::Limited::new(response.into_body(), MAX_SENSOR_BATCH);
+	let body = tokio::time::timeout(TIMEOUT, limited.collect())
+		.await
+		.map_err(|_| anyhow!("{url}: the answer stalled"))?
+		.map_err(|e| anyhow!("{url}: the answer broke off or is too large: {e}"))?
+		.to_bytes();
+	serde_json::from_slice(&body)
+		.with_context(|| format!("{url}: the answer is not a sensor batch"))
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -309,7 +403,7 @@ mod tests {
 			})
 			.unwrap();
 		let (listener, address) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-		let server = tokio::spawn(serve(listener, dir.path().join("sectors.json")));
+		let server = tokio::spawn(serve(listener, Served::home(dir.path())));
 		let base = format!("http://{address}");
 		let http = client();
 
@@ -325,6 +419,33 @@ mod tests {
 		let error =
 			fetch_sector(&http, &base, root, data.len() as u64 + 1, |_| ()).await.unwrap_err();
 		assert!(error.to_string().contains("not bytes"), "{error}");
+		server.abort();
+	}
+
+	#[tokio::test]
+	async fn a_served_sensor_batch_comes_back_as_stored_and_unknown_roots_are_not_found() {
+		use crate::sensor::{weather, Batch};
+		let dir = tempfile::tempdir().unwrap();
+		let schema = depin_primitives::sensor::Schema::weather_station();
+		let times: Vec<u64> = (0..5).map(|i| 1_800_000_000 + 60 * i).collect();
+		let batch = Batch::new(0, 3, weather::readings(&schema, 1, 18.0, &times)).unwrap();
+		batch.save(&dir.path().join(crate::sensor::FOLDER)).unwrap();
+		let (listener, address) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+		let server = tokio::spawn(serve(listener, Served::home(dir.path())));
+		let base = format!("http://{address}");
+		let http = client();
+
+		let file = fetch_sensor(&http, &base, batch.root()).await.unwrap();
+		assert_eq!(file, batch.file());
+		let back = Batch::from_file(file).unwrap();
+		assert_eq!(back.readings, batch.readings);
+
+		let error = fetch_sensor(&http, &base, H256::repeat_byte(7)).await.unwrap_err();
+		assert!(error.to_string().contains("404"), "{error}");
+		// No way out of the folder: a path that is not a root is refused.
+		let uri: hyper::Uri = format!("{base}/v1/sensor/..%2Fsectors.json").parse().unwrap();
+		let response = http.request(Request::get(uri).body(Empty::new()).unwrap()).await.unwrap();
+		assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 		server.abort();
 	}
 }

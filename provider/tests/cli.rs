@@ -477,8 +477,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
 	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
 	// Nine devices: three storage (one cheating), three coverage hotspots (one witnessing
-	// falsely), three compute (one skipping half its work); four epoch ends: the set-up
-	// epoch(s), then challenged and drawn ones.
+	// falsely), three compute (one skipping half its work), and the default weather stations;
+	// four epoch ends: the set-up epoch(s), then challenged and drawn ones.
 	// Every adversary plays next to them, each with an account of its own.
 	let out = alice.run(&[
 		"simulate",
@@ -590,10 +590,31 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		serde_json::json!({ "storage": 3, "coverage": 3, "compute": 3 })
 	);
 
-	// No round failed: the owner's (storage, coverage) nor the compute relayer's (a task of
-	// its own).
+	// Weather stations (four honest ones of four owners, a broken and a lying one, each with
+	// an owner of its own), whose first readings are due two minutes after their enrolment:
+	// attested from the second or third epoch, audited the next. The broken one's summary is
+	// out of the schema's range, rejected every epoch; the honest ones agree with their
+	// neighbours on every field, the liar (4 °C warmer) on two of three; the buyer pays for
+	// each.
+	assert_eq!(summary["sensors"], serde_json::json!({ "honest": 4, "broken": 1, "lying": 1 }));
+	let sensors =
+		|field: &str| epochs.iter().filter_map(|e| e["sensors"][field].as_u64()).sum::<u64>();
+	let quality = |key: &str| {
+		epochs.iter().filter_map(|e| e["sensors"]["quality"][key].as_u64()).sum::<u64>()
+	};
+	assert!(sensors("attested") >= 5, "the stations attested: {stdout}");
 	assert!(
-		!lines.iter().any(|l| l["event"] == "roundFailed" || l["event"] == "computeError"),
+		epochs.iter().any(|e| e["sensors"]["rejected"]["Sensors.OutOfRange"].as_u64() >= Some(1)),
+		"the broken station was rejected: {stdout}"
+	);
+	assert!(quality("3/3 fields") >= 4 && quality("2/3 fields") >= 1, "audited: {stdout}");
+	assert_eq!(quality("unverified"), 0, "{stdout}");
+	assert!(sensors("sold") >= 5 && sensors("faked") == 0, "the buyer paid: {stdout}");
+	// No round failed: the owner's (storage, coverage), the compute relayer's nor the weather
+	// stations' (tasks of their own).
+	assert!(
+		!lines.iter().any(|l| ["roundFailed", "computeError", "sensorError"]
+			.contains(&l["event"].as_str().unwrap_or_default())),
 		"no round failed: {stdout}"
 	);
 	// The adversaries, by their books: every one spent more than it earned.
@@ -1064,6 +1085,274 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 		assert_eq!(deal["status"].as_str(), Some("active"), "{deal}");
 		assert!(deal["paid"].as_u64().is_some_and(|p| p >= 1), "{deal}");
 	}
+}
+
+/// A provider's retrieval server for sensor batches (`sensor serve`) until it is dropped.
+struct SensorServer {
+	child: std::process::Child,
+	url: String,
+}
+
+impl Drop for SensorServer {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+impl Provider<'_> {
+	fn serve_sensor(&self) -> SensorServer {
+		let port = free_port();
+		let child = Command::new(CLI)
+			.args(["--json", "--home"])
+			.arg(&self.home)
+			.args(["sensor", "serve", "--listen", &format!("127.0.0.1:{port}")])
+			.stdin(Stdio::null())
+			.stdout(Stdio::null())
+			.stderr(Stdio::null())
+			.spawn()
+			.expect("the server starts");
+		wait_until(self.node, "the sensor server's port", || {
+			std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+		});
+		SensorServer { child, url: format!("http://127.0.0.1:{port}") }
+	}
+}
+
+#[test]
+fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetched_verified() {
+	let node = Node::start();
+	// A fleet operator keeps the four stations' keys; each station has an owner of its own
+	// (the chain scores a station against at least three neighbours of other owners), who
+	// registers and enrolls it.
+	let home = tempfile::tempdir().expect("home");
+	let owners = ["//Alice", "//Bob", "//Charlie", "//Dave"];
+	let provider = |suri| Provider { node: &node, home: home.path().to_path_buf(), suri };
+	let alice = provider("//Alice");
+	for n in 0..4 {
+		alice.ok(&["keys", "generate", "--name", &format!("station-{n}"), "--scheme", "ed25519"]);
+	}
+	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
+	// Stations a few hundred metres apart in Paris: one resolution-7 home cell.
+	let cell = |n: u32| format!("{:x}", depin_provider::simulator::sensors::station_cell(n));
+	let devices: Vec<u64> = std::thread::scope(|scope| {
+		let running: Vec<_> = owners
+			.iter()
+			.copied()
+			.enumerate()
+			.map(|(n, suri)| {
+				let owner = provider(suri);
+				let location = cell(n as u32);
+				scope.spawn(move || {
+					let key = format!("station-{n}");
+					let registered = owner.ok(&[
+						"register",
+						"--key",
+						&key,
+						"--kind",
+						"sensor",
+						"--location",
+						&location,
+					]);
+					let device = registered["registered"][0]["device"].as_u64().expect("an id");
+					let id = device.to_string();
+					let enrolled =
+						owner.ok(&["sensor", "enroll", "--device", &id, "--schema", "0"]);
+					assert_eq!(enrolled["schema"], 0, "{enrolled}");
+					device
+				})
+			})
+			.collect();
+		running.into_iter().map(|t| t.join().expect("registered and enrolled")).collect()
+	});
+	let ids: Vec<String> = devices.iter().map(u64::to_string).collect();
+	let all = ids.join(",");
+
+	// Bad input, while the first readings are not due: a device of another kind, a stranger,
+	// readings out of the schema's range, none due yet, an area too coarse.
+	let compute = alice.err(&["sensor", "status", "--device", "2"]);
+	assert!(compute.contains("is a compute device"), "{compute}");
+	let bob = provider("//Bob");
+	let stranger = bob.err(&["sensor", "withdraw", "--device", &ids[0]]);
+	assert!(stranger.starts_with("sensors.NotDeviceOperator"), "{stranger}");
+	let hot = home.path().join("hot.csv");
+	std::fs::write(&hot, "time,temperature,humidity,pressure\n4000000000,9999,600,10130\n")
+		.expect("readings");
+	let hot = alice.err(&["sensor", "attest", "--device", &ids[0], "--readings", path(&hot)]);
+	assert!(hot.contains("outside the schema's range"), "{hot}");
+	let early = alice.err(&["sensor", "attest", "--device", &all, "--simulate"]);
+	assert!(early.contains("no reading is due yet"), "{early}");
+	let eve_home = tempfile::tempdir().expect("home");
+	let eve = Provider { node: &node, home: eve_home.path().to_path_buf(), suri: "//Eve" };
+	let coarse =
+		depin_primitives::h3::H3Cell::new(depin_provider::simulator::sensors::station_cell(0))
+			.ok()
+			.and_then(|c| c.parent(4))
+			.expect("a cell");
+	let coarse = format!("{:x}", coarse.raw());
+	let area = eve.err(&[
+		"sensor",
+		"subscribe",
+		"--schema",
+		"0",
+		"--cell",
+		&coarse,
+		"--price",
+		"0.001",
+		"--budget",
+		"10",
+		"--epochs",
+		"10",
+	]);
+	assert!(area.contains("areas are cells of resolution 5"), "{area}");
+
+	// Eve buys the area's weather data: 0.001 DPN a point (a second of coverage).
+	let subscribed = eve.ok(&[
+		"sensor",
+		"subscribe",
+		"--schema",
+		"0",
+		"--cell",
+		&cell(0),
+		"--price",
+		"0.001",
+		"--budget",
+		"10",
+		"--epochs",
+		"10",
+	]);
+	let subscription = subscribed["subscription"].as_u64().expect("a subscription");
+	assert_eq!(subscribed["budget"], "10000000000000");
+
+	// The stations' first readings are due two minutes after their enrolment (its minute of
+	// clock drift, then the schema's interval): attested together, in one transaction.
+	let mut attested = Value::Null;
+	wait_until(&node, "the stations' first readings", || {
+		let out = alice.run(&["sensor", "attest", "--device", &all, "--simulate"]);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		let last: Value =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+		if out.status.success() {
+			attested = last;
+			return true;
+		}
+		let error = last["error"].as_str().unwrap_or_default();
+		assert!(
+			error.contains("no reading is due yet") || error.contains("attestations closed"),
+			"{stdout}"
+		);
+		false
+	});
+	let batches = attested["attested"].as_array().expect("attestations").clone();
+	assert_eq!(batches.len(), 4, "{attested}");
+	let epoch = attested["epoch"].as_u64().expect("an epoch");
+	let status = alice.ok(&["sensor", "status", "--device", &ids[0]]);
+	assert_eq!(status["pending"]["root"], batches[0]["root"], "{status}");
+	assert_eq!(status["subscriptions"][0]["subscription"].as_u64(), Some(subscription));
+	let again = alice.err(&["sensor", "attest", "--device", &ids[0], "--simulate"]);
+	assert!(
+		again.contains("attested in epoch") || again.contains("waits for its audit"),
+		"{again}"
+	);
+
+	// In the next epoch the chain samples readings; the operator reveals them. Each station
+	// agrees with its three neighbours of other owners on every field, and Eve's subscription
+	// pays each owner 0.06 DPN a reading (a minute of coverage), less the 20 % fee, burned.
+	let mut revealed = Value::Null;
+	wait_until(&node, "the stations' audit", || {
+		let out = alice.run(&["sensor", "reveal", "--device", &all]);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		let last: Value =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+		if out.status.success() {
+			revealed = last;
+			return true;
+		}
+		assert!(
+			last["error"].as_str().is_some_and(|e| e.contains("is audited in epoch")),
+			"{stdout}"
+		);
+		false
+	});
+	let verified = revealed["verified"].as_array().expect("verified").clone();
+	assert_eq!(verified.len(), 4, "{revealed}");
+	for v in &verified {
+		assert_eq!(v["quality"], serde_json::json!({ "neighbours": 3, "passed": 3, "fields": 3 }));
+		let readings = v["readings"].as_u64().expect("readings");
+		assert_eq!(v["points"].as_u64(), Some(readings * 60), "{v}");
+		let sale = &v["sales"][0];
+		assert_eq!(sale["subscription"].as_u64(), Some(subscription), "{v}");
+		assert_eq!(sale["paid"], (u128::from(readings) * 48_000_000_000).to_string(), "{v}");
+		assert_eq!(sale["fee"], (u128::from(readings) * 12_000_000_000).to_string(), "{v}");
+	}
+	assert_eq!(alice.ok(&["sensor", "status", "--device", &ids[0]])["pending"], Value::Null);
+
+	// Eve fetches a bought batch from the operator's server and verifies it leaf by leaf
+	// against the root, the station's signed attestation and the chain's record of it.
+	let server = alice.serve_sensor();
+	let root = batches[1]["root"].as_str().expect("a root").to_string();
+	let out = home.path().join("fetched.json");
+	let epoch_text = epoch.to_string();
+	let fetched = eve.ok(&[
+		"sensor",
+		"fetch",
+		"--from",
+		&server.url,
+		"--root",
+		&root,
+		"--device",
+		&ids[1],
+		"--epoch",
+		&epoch_text,
+		"--out",
+		path(&out),
+	]);
+	assert_eq!(fetched["event"], "verified", "{fetched}");
+	assert_eq!(fetched["readings"], batches[1]["readings"]);
+	assert_eq!(fetched["summaries"], batches[1]["summaries"]);
+	assert!(
+		fetched["chain"]["source"].as_str().is_some_and(|s| s.contains("block #")),
+		"{fetched}"
+	);
+	assert_eq!(fetched["chain"]["sales"][0]["subscription"].as_u64(), Some(subscription));
+	assert!(out.exists());
+	// The wrong device, an unknown root, and a batch changed on the provider's disk are
+	// refused.
+	let wrong = eve.err(&[
+		"sensor",
+		"fetch",
+		"--from",
+		&server.url,
+		"--root",
+		&root,
+		"--device",
+		&ids[2],
+		"--epoch",
+		&epoch_text,
+	]);
+	assert!(wrong.contains("not the device and epoch asked for"), "{wrong}");
+	let unknown = eve.err(&[
+		"sensor",
+		"fetch",
+		"--from",
+		&server.url,
+		"--root",
+		&format!("0x{}", "ab".repeat(32)),
+	]);
+	assert!(unknown.contains("404"), "{unknown}");
+	let stored = home.path().join("sensor").join(format!("{root}.json"));
+	let mut file: Value =
+		serde_json::from_str(&std::fs::read_to_string(&stored).expect("stored")).expect("JSON");
+	let first = file["readings"][0]["values"][0].as_i64().expect("a value");
+	file["readings"][0]["values"][0] = serde_json::json!(first + 1);
+	std::fs::write(&stored, file.to_string()).expect("written");
+	let changed = eve.err(&["sensor", "fetch", "--from", &server.url, "--root", &root]);
+	assert!(changed.contains("not the data attested"), "{changed}");
+	drop(server);
+}
+
+fn path(p: &Path) -> &str {
+	p.to_str().expect("a UTF-8 path")
 }
 
 /// The load harness's smoke run (`scripts/bench.sh` runs it at scale, on a release node): a

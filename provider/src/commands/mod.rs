@@ -9,6 +9,7 @@ mod jobs;
 mod keys;
 mod permanent;
 mod rewards;
+mod sensor;
 mod status;
 mod storage;
 mod store;
@@ -38,6 +39,11 @@ pub use permanent::{
 	deal_take, endow, permanent_propose, permanent_show, quote, Endowed, PermanentTerms, Quote,
 };
 pub use rewards::{claim, rewards};
+pub use sensor::{
+	area_of, attested, find_record, quality_text, revealed, schema_text, sensor_attest,
+	sensor_close, sensor_enroll, sensor_fetch, sensor_reveal, sensor_status, sensor_subscribe,
+	sensor_withdraw, AttestOutcome, AttestedEvent, Order, Readings, Record, RevealOutcome, Sale,
+};
 pub use status::status;
 pub use storage::{
 	check_can_commit, commit_tree, daemon, hash_data, load_sectors, prove_round, storage_commit,
@@ -104,6 +110,29 @@ pub fn error_name(
 		.pallet_by_error_index(pallet)
 		.and_then(|p| p.error_variant_by_index(error).map(|v| format!("{}.{}", p.name(), v.name)))
 		.unwrap_or_else(|| format!("error {error} of pallet {pallet}"))
+}
+
+/// The error an event carries in words, as [`crate::chain::explain_dispatch`] puts a failed
+/// call's: `pallet.Error: what its documentation says`, looked up in the metadata of the block
+/// it happened in.
+pub fn error_explained(
+	included: &Included,
+	error: &depin::runtime_types::sp_runtime::DispatchError,
+) -> String {
+	let depin::runtime_types::sp_runtime::DispatchError::Module(module) = error else {
+		return format!("{error:?}");
+	};
+	let (pallet, index) = (module.index, module.error[0]);
+	included
+		.metadata
+		.pallet_by_error_index(pallet)
+		.and_then(|p| {
+			p.error_variant_by_index(index).map(|v| {
+				let docs = v.docs.join(" ");
+				format!("{}.{}: {}", crate::chain::lower_first(p.name()), v.name, docs.trim())
+			})
+		})
+		.unwrap_or_else(|| format!("error {index} of pallet {pallet}"))
 }
 
 /// Wait until the chain has finalized a block past `number`.

@@ -474,7 +474,7 @@ async fn bench_in(dir: &Path, mib: u32, layout: Layout) -> Result<Report> {
 		})?;
 	}
 	let (listener, address) = retrieval::bind(([127, 0, 0, 1], 0).into()).await?;
-	let server = tokio::spawn(retrieval::serve(listener, dir.join("sectors.json")));
+	let server = tokio::spawn(retrieval::serve(listener, retrieval::Served::home(dir)));
 	let manifest_path = dir.join(MANIFEST);
 	fs::write(&manifest_path, serde_json::to_vec(&manifest)?)?;
 	let from = [format!("http://{address}")];

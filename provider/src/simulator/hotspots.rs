@@ -102,6 +102,17 @@ pub async fn fund(
 	Ok(funded)
 }
 
+/// What the owners of `count` hotspots under `owners` need, as [`fund`] takes it: the caller
+/// may fund them with other accounts in one batch before [`prepare`], which then funds none.
+pub fn owner_wants(owners: &str, count: usize) -> Result<Vec<(AccountId32, u128, u128)>> {
+	(0..count)
+		.map(|n| {
+			let owner = owner_of(owners, u32::try_from(n)?)?;
+			Ok((owner.public_key().to_account_id(), FUNDING / 2, FUNDING))
+		})
+		.collect()
+}
+
 /// Where hotspots stand and who owns them: hotspot `n` (0, 1, …) stands in cell
 /// `cell(first + n)` and is owned by `<owners>/<n>`, funded by `signer`.
 pub struct Placement<'a> {
@@ -127,11 +138,9 @@ pub async fn prepare(
 	}
 	let cell_of = |n: usize| cell(placement.first.saturating_add(n as u32));
 
-	// Funds for the owners that need them, in one batch from the signer.
-	let wants: Vec<(AccountId32, u128, u128)> = owners
-		.iter()
-		.map(|owner| (owner.public_key().to_account_id(), FUNDING / 2, FUNDING))
-		.collect();
+	// Funds for the owners that need them, in one batch from the signer (none if the caller
+	// funded them already, [`owner_wants`]).
+	let wants = owner_wants(placement.owners, count)?;
 	let funded = fund(chain, signer, &wants).await.context("cannot fund the hotspot owners")?;
 	if funded > 0 {
 		log(

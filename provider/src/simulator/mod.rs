@@ -28,6 +28,13 @@
 //! job from every active compute device each epoch ([`jobs`]), and the burned fees of the
 //! jobs released are the compute points.
 //!
+//! Sensor devices are weather stations near Paris ([`sensors`]; `--stations`, four by
+//! default), each with an owner of its own (the chain scores a station against at least three
+//! neighbours of other owners), attesting their readings every epoch and revealing the ones
+//! the next epoch's audit samples; a broken station attests a summary out of the schema's
+//! range (rejected) and a lying one copies a neighbour's readings 4 °C warmer (scored down). A
+//! buyer subscribes to their area's data, and every audit passed pays the station's owner.
+//!
 //! It is restartable: devices already registered, sectors already committed and their live
 //! deals are reused.
 
@@ -35,6 +42,7 @@ mod adversary;
 mod deals;
 mod hotspots;
 mod jobs;
+pub mod sensors;
 
 pub use adversary::Strategy;
 
@@ -67,6 +75,8 @@ pub struct Options {
 	pub epochs: Option<u32>,
 	/// Adversaries to play next to the honest devices, each with an account of its own.
 	pub adversaries: Vec<Strategy>,
+	/// Honest weather stations (and, with any, a broken and a lying one); 0: none.
+	pub stations: u32,
 }
 
 /// Cells the simulated devices stand in (resolution 12, non-pentagon base cells).
@@ -120,6 +130,13 @@ pub async fn run(
 	if !(0.0..=1.0).contains(&options.cheaters) {
 		bail!("--cheaters is a fraction between 0 and 1");
 	}
+	if options.stations > sensors::MAX_HONEST {
+		bail!(
+			"--stations must be at most {}: a home cell counts 16 stations of a schema an epoch, \
+			 and the broken and the lying one stand there too",
+			sensors::MAX_HONEST
+		);
+	}
 	let owner = signer.public_key().to_account_id();
 	let dir = tempfile_dir()?;
 	let home = Home(dir.clone());
@@ -166,8 +183,26 @@ pub async fn run(
 	}
 
 	// Coverage hotspots: funded, registered and joined to the beacon roster by their owners.
+	// Funded in one batch with the weather stations' accounts, which set their stations up in
+	// a task of their own from here on, beside everything else.
 	let coverage: Vec<u32> = (0..options.devices).filter(|&i| kind(i) == Kind::Coverage).collect();
 	let lying = (options.cheaters * coverage.len() as f64).round() as usize;
+	let mut wants = hotspots::owner_wants(hotspots::OWNERS, coverage.len())?;
+	if options.stations > 0 {
+		wants.extend(sensors::wants(options.stations)?);
+	}
+	let funded = hotspots::fund(chain, signer, &wants).await?;
+	if funded > 0 {
+		log(
+			json!({ "event": "funded", "accounts": funded }),
+			format!("funded {funded} hotspot owner(s) and sensor account(s)"),
+		);
+	}
+	let (sensor_out, mut sensor_messages) = tokio::sync::mpsc::unbounded_channel();
+	let sensing = (options.stations > 0).then(|| {
+		let home = Home(dir.join("sensors"));
+		tokio::spawn(sensors::run(chain.clone(), home, options.stations, sensor_out))
+	});
 	let hotspots = hotspots::prepare(
 		chain,
 		&home,
@@ -304,7 +339,8 @@ pub async fn run(
 	// The compute workers' relayer (anyone may send commitments and reveals): an account of
 	// its own, so that they go out beside the owner's transactions.
 	let relayer = relayer()?;
-	fund_relayer(chain, signer, &relayer).await?;
+	let top_ups = if options.stations > 0 { sensors::top_ups()? } else { Vec::new() };
+	fund_relayer(chain, signer, &relayer, &top_ups).await?;
 	// The relayer plays the compute rounds in a task of its own, block by block: their reveal
 	// window is the shortest (a few blocks), and the owner's rounds and end-of-epoch claims
 	// each wait for a block, which under load can take several. The consumer buys jobs from
@@ -353,6 +389,7 @@ pub async fn run(
 			"compute": compute.len(),
 			"lazy": lazy,
 			"adversaries": options.adversaries.iter().map(|s| s.name()).collect::<Vec<_>>(),
+			"stations": options.stations,
 			"owner": owner.to_string(),
 		}),
 		format!(
@@ -380,6 +417,7 @@ pub async fn run(
 	let mut coverage_tallies: BTreeMap<u32, hotspots::Round> = BTreeMap::new();
 	let mut compute_tallies: BTreeMap<u32, crate::compute::Round> = BTreeMap::new();
 	let mut job_tallies: BTreeMap<u32, jobs::Tally> = BTreeMap::new();
+	let mut sensor_tallies: BTreeMap<u32, sensors::Tally> = BTreeMap::new();
 	let mut claimed_total: u128 = 0;
 	let mut blocks = chain.client.stream_best_blocks().await?;
 	while let Some(block) = blocks.next().await {
@@ -430,6 +468,7 @@ pub async fn run(
 		}
 		let released = released?;
 		take_work(&mut work_rounds, &mut compute_tallies, &mut log);
+		take_sensors(&mut sensor_messages, &mut sensor_tallies, &mut log);
 		let now = chain.epoch().await?.index;
 		job_tallies.entry(now).or_default().add(released);
 		if now == epoch {
@@ -440,7 +479,7 @@ pub async fn run(
 		// every active compute device for the new one; count what the devices look like now,
 		// claim what they earned.
 		consumer.top_up(chain, signer).await?;
-		fund_relayer(chain, signer, &relayer).await?;
+		fund_relayer(chain, signer, &relayer, &top_ups).await?;
 		let (settled, bought) = futures::join!(
 			deals::settle(chain, signer, &all_deals, now),
 			consumer.buy(chain, &sellers)
@@ -475,6 +514,10 @@ pub async fn run(
 		let beacons = coverage_tallies.remove(&epoch).unwrap_or_default();
 		take_work(&mut work_rounds, &mut compute_tallies, &mut log);
 		let work = compute_tallies.remove(&epoch).unwrap_or_default();
+		take_sensors(&mut sensor_messages, &mut sensor_tallies, &mut log);
+		let stations = sensor_tallies.remove(&epoch).unwrap_or_default();
+		let stations_text =
+			if options.stations > 0 { format!("; {}", stations.text()) } else { String::new() };
 		let jobs = job_tallies.remove(&epoch).unwrap_or_default();
 		let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
 		for (_, reason) in &beacons.rejected {
@@ -513,6 +556,7 @@ pub async fn run(
 					"withheld": work.withheld,
 					"rejected": work.rejected.iter().map(|(d, e)| json!({ "device": d, "error": e })).collect::<Vec<_>>(),
 				},
+				"sensors": stations.json(),
 				"claimed": claimed.to_string(),
 			}),
 			format!(
@@ -520,7 +564,7 @@ pub async fn run(
 				 {faults} consecutive faults on record, {suspended} device(s) suspended; \
 				 {} beacons ({} confirmed), {} witnesses accepted ({} coverage points), {} \
 				 receipts rejected{reasons_text}; {} workloads committed, {} audits passed, {} \
-				 caught faking, {} kept a reveal back; {}; claimed {}",
+				 caught faking, {} kept a reveal back; {}{stations_text}; claimed {}",
 				tally.0,
 				tally.2,
 				tally.1,
@@ -556,7 +600,7 @@ pub async fn run(
 			break;
 		}
 	}
-	for task in playing.into_iter().chain(computing) {
+	for task in playing.into_iter().chain(computing).chain(sensing) {
 		task.abort();
 	}
 	let kinds =
@@ -567,6 +611,11 @@ pub async fn run(
 			"epochs": seen,
 			"claimed": claimed_total.to_string(),
 			"devices": { "storage": kinds(DeviceKind::Storage), "coverage": kinds(DeviceKind::Coverage), "compute": kinds(DeviceKind::Compute) },
+			"sensors": {
+				"honest": options.stations,
+				"broken": u32::from(options.stations > 0),
+				"lying": u32::from(options.stations > 0),
+			},
 			"adversaries": books.into_values().collect::<Vec<_>>(),
 		}),
 	))
@@ -679,11 +728,47 @@ fn relayer() -> Result<Keypair> {
 	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive the relayer: {e}"))
 }
 
-/// Top the relayer up from `signer` when it runs below its floor.
-async fn fund_relayer(chain: &Chain, signer: &Keypair, relayer: &Keypair) -> Result<()> {
+/// Top the relayer (and the accounts of `others`: `(account, floor, amount)`) up from
+/// `signer` when it runs below its floor, in one batch.
+async fn fund_relayer(
+	chain: &Chain,
+	signer: &Keypair,
+	relayer: &Keypair,
+	others: &[(subxt::utils::AccountId32, u128, u128)],
+) -> Result<()> {
 	let id = relayer.public_key().to_account_id();
-	hotspots::fund(chain, signer, &[(id, RELAYER_FLOOR, RELAYER_FUNDS)]).await?;
+	let mut wants = vec![(id, RELAYER_FLOOR, RELAYER_FUNDS)];
+	wants.extend_from_slice(others);
+	hotspots::fund(chain, signer, &wants).await?;
 	Ok(())
+}
+
+/// Tally the weather stations' rounds since the last call by the epoch they played in, and log
+/// each that did something, and the stations' own lines.
+fn take_sensors(
+	messages: &mut tokio::sync::mpsc::UnboundedReceiver<sensors::Message>,
+	tallies: &mut BTreeMap<u32, sensors::Tally>,
+	log: &mut dyn FnMut(Value, String),
+) {
+	while let Ok(message) = messages.try_recv() {
+		match message {
+			sensors::Message::Line(json, text) => log(json, text),
+			sensors::Message::Round { block, epoch, tally } => {
+				if tally.is_empty() {
+					continue;
+				}
+				let mut json = tally.json();
+				json["event"] = json!("sensorRound");
+				json["block"] = json!(block);
+				json["epoch"] = json!(epoch);
+				log(
+					json,
+					format!("weather stations at block {block} (epoch {epoch}): {}", tally.text()),
+				);
+				tallies.entry(epoch).or_default().add(&tally);
+			},
+		}
+	}
 }
 
 /// Log a line an adversary reported, keeping its books (the last `adversaryBooks` of each).
