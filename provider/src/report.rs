@@ -2,6 +2,7 @@
 //! script. Both are built from the same data.
 
 use serde_json::Value;
+use sp_core::H256;
 
 /// A command's result.
 pub struct Report {
@@ -46,6 +47,22 @@ pub fn parse_dpn(text: &str) -> anyhow::Result<u128> {
 	whole.checked_mul(1_000_000_000_000).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
 }
 
+/// A hash (a root, a block) as `0x` and 64 hex digits.
+pub fn hex_h256(hash: &H256) -> String {
+	format!("0x{}", hex::encode(hash.as_bytes()))
+}
+
+/// A hash as people and URLs write it: 64 hex digits, `0x` first or not.
+pub fn parse_h256(text: &str) -> anyhow::Result<H256> {
+	let digits = text.trim();
+	let digits = digits.strip_prefix("0x").unwrap_or(digits);
+	hex::decode(digits)
+		.ok()
+		.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+		.map(H256)
+		.ok_or_else(|| anyhow::anyhow!("`{text}` is not a hash (0x and 64 hex digits)"))
+}
+
 #[cfg(test)]
 mod tests {
 	#[test]
@@ -64,5 +81,19 @@ mod tests {
 			assert!(super::parse_dpn(bad).is_err(), "{bad}");
 		}
 		assert!(super::parse_dpn(&"9".repeat(40)).is_err());
+	}
+
+	#[test]
+	fn hashes_read_with_or_without_0x() {
+		let hash = sp_core::H256::repeat_byte(0xab);
+		let text = super::hex_h256(&hash);
+		assert_eq!(text, format!("0x{}", "ab".repeat(32)));
+		assert_eq!(text, format!("{hash:?}"));
+		assert_eq!(super::parse_h256(&text).unwrap(), hash);
+		assert_eq!(super::parse_h256(&"ab".repeat(32)).unwrap(), hash);
+		let long = format!("0x{}", "ab".repeat(33));
+		for bad in ["", "0x", "0xab", "..%2Fsectors.json", long.as_str()] {
+			assert!(super::parse_h256(bad).is_err(), "{bad}");
+		}
 	}
 }

@@ -141,14 +141,9 @@ pub struct ShardEntry {
 
 impl ShardEntry {
 	pub fn root(&self) -> Result<H256> {
-		parse_h256(&self.root).with_context(|| format!("shard {}'s root", self.index))
+		crate::report::parse_h256(&self.root)
+			.with_context(|| format!("shard {}'s root", self.index))
 	}
-}
-
-fn parse_h256(text: &str) -> Result<H256> {
-	let raw: [u8; 32] =
-		hex_bytes(text)?.try_into().map_err(|_| anyhow!("`{text}` is not 32 bytes of hex"))?;
-	Ok(H256(raw))
 }
 
 fn hex_bytes(text: &str) -> Result<Vec<u8>> {

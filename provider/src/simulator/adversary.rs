@@ -42,9 +42,9 @@ use depin_primitives::device::DeviceStatus;
 use serde_json::{json, Value};
 use sp_core::H256;
 use subxt::{transactions::Payload, utils::AccountId32};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 
-use super::{cell, deals, hotspots, jobs, sector_bytes, COMPUTE_UNITS, SECTOR_BYTES};
+use super::{cell, deals, derive, hotspots, jobs, sector_bytes, COMPUTE_UNITS, SECTOR_BYTES};
 use crate::{
 	chain::{bridge, Chain, Included, Wait},
 	commands::{self, Home, Kind},
@@ -442,11 +442,6 @@ pub struct Adversary {
 }
 
 /// The key pair of `uri`.
-fn derive(uri: &str) -> Result<Keypair> {
-	let uri: SecretUri = uri.parse().map_err(|e| anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow!("cannot derive an adversary's key: {e}"))
-}
-
 /// The account of the adversary playing `strategy`.
 fn key_of(strategy: Strategy) -> Result<Keypair> {
 	derive(&format!("//depin-sim/adversary/{}", strategy.name()))

@@ -18,7 +18,7 @@ use anyhow::{anyhow, Context, Result};
 use depin_primitives::deals::DealState;
 use serde_json::{json, Value};
 use sp_core::H256;
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 
 use super::hotspots;
 use crate::{
@@ -46,9 +46,7 @@ const MARGIN: u128 = 10 * DPN;
 
 /// The simulated client.
 pub fn client() -> Result<Keypair> {
-	let uri: SecretUri =
-		"//depin-sim/client".parse().map_err(|e| anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow!("cannot derive the simulated client: {e}"))
+	super::derive("//depin-sim/client")
 }
 
 /// A storage device's sector to keep under a deal.

@@ -16,7 +16,7 @@ use futures::future::try_join_all;
 use serde_json::json;
 use sp_core::H256;
 use subxt::utils::{AccountId32, MultiAddress};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 
 use crate::{
 	chain::{bridge, BlockNumber, Chain, Wait},
@@ -70,9 +70,7 @@ pub struct Round {
 pub const OWNERS: &str = "//depin-sim/owner";
 
 fn owner_of(owners: &str, n: u32) -> Result<Keypair> {
-	let uri: SecretUri =
-		format!("{owners}/{n}").parse().map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive a hotspot owner: {e}"))
+	super::derive(&format!("{owners}/{n}"))
 }
 
 /// Fund simulated accounts from the signer, in one batch: each `(account, floor, amount)`

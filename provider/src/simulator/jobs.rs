@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use depin_primitives::device::DeviceStatus;
 use serde_json::{json, Value};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 
 use super::hotspots;
 use crate::{
@@ -34,9 +34,7 @@ const LOW: u128 = 20 * DPN;
 
 /// The simulated consumer.
 pub fn consumer() -> Result<Keypair> {
-	let uri: SecretUri =
-		"//depin-sim/consumer".parse().map_err(|e| anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow!("cannot derive the simulated consumer: {e}"))
+	super::derive("//depin-sim/consumer")
 }
 
 /// What the consumer's jobs came to (in an epoch).

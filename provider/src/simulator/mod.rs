@@ -721,11 +721,16 @@ fn take_work(
 const RELAYER_FUNDS: u128 = 20_000_000_000_000;
 const RELAYER_FLOOR: u128 = 5_000_000_000_000;
 
+/// The simulator's account derived from the dev phrase at `uri` (`//depin-sim/…`).
+pub(crate) fn derive(uri: &str) -> Result<Keypair> {
+	let parsed: subxt_signer::SecretUri =
+		uri.parse().map_err(|e| anyhow::anyhow!("bad derivation path {uri}: {e}"))?;
+	Keypair::from_uri(&parsed).map_err(|e| anyhow::anyhow!("cannot derive {uri}: {e}"))
+}
+
 /// The account that sends the compute workers' commitments and reveals.
 fn relayer() -> Result<Keypair> {
-	let uri: subxt_signer::SecretUri =
-		"//depin-sim/relayer".parse().map_err(|e| anyhow::anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow::anyhow!("cannot derive the relayer: {e}"))
+	derive("//depin-sim/relayer")
 }
 
 /// Top the relayer (and the accounts of `others`: `(account, floor, amount)`) up from
