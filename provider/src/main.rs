@@ -299,8 +299,8 @@ enum SensorCommand {
 		device: u64,
 	},
 	/// Attest a batch of readings for the epoch in progress, signed with the device key from
-	/// the keystore, and keep it in <home>/sensor by its root (for the audit and for buyers).
-	/// Several devices (their keys here) attest in one transaction; anyone may submit.
+	/// the keystore, and keep it in <home>/sensor by its root and device (for the audit and for
+	/// buyers). Several devices (their keys here) attest in one transaction; anyone may submit.
 	Attest {
 		/// Device ids (1,2,3).
 		#[arg(long, required = true, value_delimiter = ',', num_args = 1..)]
@@ -318,7 +318,9 @@ enum SensorCommand {
 		#[arg(long, default_value_t = 18.0, requires = "simulate")]
 		around: f64,
 	},
-	/// Reveal the readings the devices' open audits sample, from the batches kept here.
+	/// Reveal the readings the devices' open audits sample, from the batches kept here. A
+	/// device that cannot reveal now (its audit not open, its batch not here) is skipped with
+	/// its reason; the others are revealed.
 	Reveal {
 		/// Device ids (1,2,3).
 		#[arg(long, required = true, value_delimiter = ',', num_args = 1..)]
@@ -358,10 +360,12 @@ enum SensorCommand {
 		#[arg(long)]
 		subscription: u64,
 	},
-	/// As a data buyer: fetch a batch from a provider's retrieval server and verify it leaf
-	/// by leaf against its root and the device's signed attestation; with --device and
-	/// --epoch, against the chain's record of that attestation too (pending, or its Attested
-	/// and DataSold events).
+	/// As a data buyer: fetch a batch from a provider's retrieval server and verify it against
+	/// the chain's record of its attestation (pending, or its Attested and DataSold events:
+	/// the root and the count), the device's signed attestation, and leaf by leaf against the
+	/// root, with the attested summaries recomputed. The device and epoch are the
+	/// attestation's; --device and --epoch (as `DataSold` reports them) ask for that device's
+	/// batch and read the chain's record before the download, which it then bounds.
 	Fetch {
 		/// The provider's retrieval address (`sensor serve`, `daemon --serve`), http://host:port
 		/// (`--url` is the node's).
@@ -962,7 +966,7 @@ async fn run_sensor(
 			commands::sensor_close(chain, signer, *subscription).await
 		},
 		SensorCommand::Fetch { from, root, device, epoch, out } => {
-			let root = depin_provider::sensor::parse_h256(root)?;
+			let root = depin_provider::report::parse_h256(root)?;
 			commands::sensor_fetch(chain, from, root, *device, *epoch, out.as_deref()).await
 		},
 		SensorCommand::Serve { .. } => unreachable_offline(),

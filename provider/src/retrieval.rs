@@ -4,15 +4,18 @@
 //! The provider's daemon (`daemon --serve ADDRESS`, or `sensor serve` for a provider of
 //! sensor data alone) answers `GET` and `HEAD` on `/v1/sectors/0x<root>` for every sector in
 //! its `sectors.json`, with `Range: bytes=a-b` requests (one range) answered `206 Partial
-//! Content`; and on `/v1/sensor/0x<root>` with the sensor batch of that root it keeps
-//! (`<home>/sensor/0x<root>.json`: the readings and the device's signed attestation, which
-//! the buyer checks, [`crate::sensor::verify`]). The data streams from disk in
-//! [`PIECE`]-sized reads; nothing about the client is trusted or needed: the root names the
-//! data, and the client checks what it gets against it.
+//! Content`; and on `/v1/sensor/0x<root>` (`?device=<id>` for one device's, else the lowest
+//! device's) with the sensor batch of that root it keeps (`<home>/sensor/0x<root>/<id>.json`:
+//! the readings and the device's signed attestation, which the buyer checks,
+//! [`crate::sensor::verify`]). Both stream from disk in [`PIECE`]-sized reads (a `HEAD` reads
+//! none); nothing about the client is trusted or needed: the root names the data, and the
+//! client checks what it gets against it.
 //!
 //! The client ([`fetch_sector`]) downloads a sector in [`PIECE`]-sized ranges, so a large
 //! shard never needs one long response, and hands the bytes back only for the caller to
-//! verify against the root before any of it is used (`shards::restore` does).
+//! verify against the root before any of it is used (`shards::restore` does); a sensor batch
+//! ([`fetch_sensor`]) comes whole, at most as many bytes as the caller allows. Either waits
+//! at most [`TIMEOUT`] for the answer and for each piece of its body.
 
 use std::{
 	convert::Infallible,
@@ -43,7 +46,8 @@ use crate::{
 
 /// Bytes per read on the server and per range request on the client.
 pub const PIECE: u64 = 1 << 20;
-/// How long the client waits for one range before trying another provider.
+/// How long the client waits for an answer, and for each piece of its body, before giving up
+/// (and trying another provider).
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
@@ -58,7 +62,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Served {
 	/// The sectors listed in this file (the provider's `sectors.json`).
 	pub sectors: PathBuf,
-	/// The sensor batches in this folder (`0x<root>.json` each).
+	/// The sensor batches in this folder (`0x<root>/<device>.json` each).
 	pub sensor: PathBuf,
 }
 
@@ -212,7 +216,9 @@ fn answer(request: &Request<Incoming>, served: &Served) -> Response<Body> {
 		.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
 
-/// The sensor batch of `root` in `folder`, as stored (JSON): the client verifies it.
+/// The sensor batch of `root` in `folder` (the one of the device `?device=<id>` names, else
+/// the lowest device's), as stored (JSON): the client verifies it. Streamed from disk like a
+/// sector; a `HEAD` reads only its length.
 fn answer_sensor(
 	request: &Request<Incoming>,
 	folder: &std::path::Path,
@@ -224,18 +230,32 @@ fn answer_sensor(
 			format!("`{root}` is not a root (0x and 64 hex digits)"),
 		);
 	};
-	let bytes = match std::fs::read(sensor::batch_path(folder, root)) {
-		Ok(bytes) => bytes,
-		Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-			return text(StatusCode::NOT_FOUND, format!("no sensor batch with root {root:?} here"))
+	let device = match request.uri().query().map(device_query) {
+		None => None,
+		Some(Some(device)) => Some(device),
+		Some(None) => {
+			return text(StatusCode::BAD_REQUEST, "the only query is ?device=<device number>")
 		},
+	};
+	let not_found =
+		|| text(StatusCode::NOT_FOUND, format!("no sensor batch with root {root:?} here"));
+	let Some(path) = sensor::find_batch(folder, root, device) else {
+		return not_found();
+	};
+	let file = match std::fs::File::open(&path) {
+		Ok(file) => file,
+		Err(error) if error.kind() == std::io::ErrorKind::NotFound => return not_found(),
 		Err(error) => return text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
 	};
-	let len = bytes.len();
+	// The length of the file opened: a newer copy renamed over it meanwhile is served next time.
+	let len = match file.metadata() {
+		Ok(metadata) => metadata.len(),
+		Err(error) => return text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+	};
 	let body = if request.method() == Method::HEAD {
 		Empty::new().map_err(|never| match never {}).boxed()
 	} else {
-		Full::new(Bytes::from(bytes)).map_err(|never| match never {}).boxed()
+		stream_body(file, 0, len)
 	};
 	Response::builder()
 		.status(StatusCode::OK)
@@ -245,8 +265,13 @@ fn answer_sensor(
 		.unwrap_or_else(|error| text(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))
 }
 
+/// The device a query names: `device=<number>`, nothing else.
+fn device_query(query: &str) -> Option<u64> {
+	query.strip_prefix("device=")?.parse().ok()
+}
+
 /// `count` bytes of `data` from `start`, read on a blocking thread in [`PIECE`]s.
-fn stream_body(mut data: SectorData, start: u64, count: u64) -> Body {
+fn stream_body<R: Read + Seek + Send + 'static>(mut data: R, start: u64, count: u64) -> Body {
 	let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(2);
 	tokio::task::spawn_blocking(move || {
 		if let Err(error) = data.seek(SeekFrom::Start(start)) {
@@ -270,9 +295,9 @@ fn stream_body(mut data: SectorData, start: u64, count: u64) -> Body {
 	BodyExt::boxed(StreamBody::new(frames))
 }
 
+/// A root in a URL: 64 hex digits (`0x` first or not): nothing else reaches the disk.
 fn parse_root(text: &str) -> Option<H256> {
-	let bytes = hex::decode(text.strip_prefix("0x")?).ok()?;
-	Some(H256(<[u8; 32]>::try_from(bytes).ok()?))
+	crate::report::parse_h256(text).ok()
 }
 
 /// An HTTP client for [`fetch_sector`].
@@ -280,6 +305,55 @@ pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 
 pub fn client() -> HttpClient {
 	Client::builder(TokioExecutor::new()).build(HttpConnector::new())
+}
+
+/// A `GET` of `url` (of bytes `range` only, if given) that must answer `expect`: its headers
+/// and its body, of at most `limit` bytes (more is refused as it arrives, never held). The
+/// answer, and then each piece of its body, must come within [`TIMEOUT`]: a slow link is
+/// fine, a stalled one is not.
+async fn get(
+	client: &HttpClient,
+	url: &str,
+	range: Option<(u64, u64)>,
+	expect: StatusCode,
+	limit: usize,
+) -> Result<(header::HeaderMap, Vec<u8>)> {
+	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
+	let mut request = Request::get(uri);
+	if let Some((start, end)) = range {
+		request = request.header(header::RANGE, format!("bytes={start}-{end}"));
+	}
+	let request = request.body(Empty::new())?;
+	let response = tokio::time::timeout(TIMEOUT, client.request(request))
+		.await
+		.map_err(|_| anyhow!("{url}: no answer in {} s", TIMEOUT.as_secs()))?
+		.with_context(|| format!("{url}: cannot connect"))?;
+	let (parts, body) = response.into_parts();
+	if parts.status != expect {
+		let message = collect(body, 4096).await.unwrap_or_default();
+		let bytes = range.map_or(String::new(), |(start, end)| format!(" for bytes {start}-{end}"));
+		bail!("{url}: {}{bytes} ({})", parts.status, String::from_utf8_lossy(&message).trim());
+	}
+	let body = collect(body, limit).await.map_err(|e| anyhow!("{url}: {e}"))?;
+	Ok((parts.headers, body))
+}
+
+/// At most `limit` bytes of `body`, each piece within [`TIMEOUT`] of the last.
+async fn collect(body: Incoming, limit: usize) -> Result<Vec<u8>> {
+	let mut body = Box::pin(http_body_util::Limited::new(body, limit));
+	let mut out = Vec::new();
+	loop {
+		let frame = tokio::time::timeout(TIMEOUT, body.frame())
+			.await
+			.map_err(|_| anyhow!("the answer stalled for {} s", TIMEOUT.as_secs()))?;
+		let Some(frame) = frame else { return Ok(out) };
+		let frame = frame.map_err(|e| {
+			anyhow!("the answer broke off or is larger than the {limit} bytes expected: {e}")
+		})?;
+		if let Ok(data) = frame.into_data() {
+			out.extend_from_slice(&data);
+		}
+	}
 }
 
 /// The `len` bytes of the sector with `root` from the provider at `base` (`http://host:port`),
@@ -293,40 +367,22 @@ pub async fn fetch_sector(
 	mut progress: impl FnMut(u64),
 ) -> Result<Vec<u8>> {
 	let url = format!("{}/v1/sectors/{root:?}", base.trim_end_matches('/'));
-	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
 	// Grown as verified-length pieces arrive: `len` comes from the manifest, not trusted to
 	// size an allocation.
 	let mut out = Vec::new();
 	let mut start = 0u64;
 	while start < len {
 		let end = (start + PIECE).min(len) - 1;
-		let request = Request::get(uri.clone())
-			.header(header::RANGE, format!("bytes={start}-{end}"))
-			.body(Empty::new())?;
-		let response = tokio::time::timeout(TIMEOUT, client.request(request))
-			.await
-			.map_err(|_| anyhow!("{url}: no answer in {} s", TIMEOUT.as_secs()))?
-			.with_context(|| format!("{url}: cannot connect"))?;
-		let status = response.status();
-		if status != StatusCode::PARTIAL_CONTENT {
-			bail!("{url}: {status} for bytes {start}-{end}");
-		}
 		let expected = end - start + 1;
-		let range = response
-			.headers()
-			.get(header::CONTENT_RANGE)
-			.and_then(|v| v.to_str().ok())
-			.unwrap_or_default();
+		// Never more than the range asked for is read, whatever the provider sends.
+		let (headers, body) =
+			get(client, &url, Some((start, end)), StatusCode::PARTIAL_CONTENT, expected as usize)
+				.await?;
+		let range =
+			headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
 		if !range.starts_with(&format!("bytes {start}-{end}/")) {
 			bail!("{url}: the answer is `{range}`, not bytes {start}-{end}");
 		}
-		// Never more than the range asked for is read, whatever the provider sends.
-		let limited = http_body_util::Limited::new(response.into_body(), expected as usize);
-		let body = tokio::time::timeout(TIMEOUT, limited.collect())
-			.await
-			.map_err(|_| anyhow!("{url}: the answer stalled"))?
-			.map_err(|e| anyhow!("{url}: the answer broke off or overran its range: {e}"))?
-			.to_bytes();
 		if body.len() as u64 != expected {
 			bail!("{url}: {} bytes for a range of {expected}", body.len());
 		}
@@ -337,32 +393,20 @@ pub async fn fetch_sector(
 	Ok(out)
 }
 
-/// The most bytes of a sensor batch a client reads: 2^20 readings of 8 fields as JSON.
-pub const MAX_SENSOR_BATCH: usize = 256 << 20;
-
-/// The sensor batch of `root` from the provider at `base` (`http://host:port`). Unverified:
-/// the caller checks it against the root and the attestation
-/// ([`crate::sensor::Batch::from_file`], [`crate::sensor::verify`]).
-pub async fn fetch_sensor(client: &HttpClient, base: &str, root: H256) -> Result<BatchFile> {
-	let url = format!("{}/v1/sensor/{root:?}", base.trim_end_matches('/'));
-	let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
-	let request = Request::get(uri).body(Empty::new())?;
-	let response = tokio::time::timeout(TIMEOUT, client.request(request))
-		.await
-		.map_err(|_| anyhow!("{url}: no answer in {} s", TIMEOUT.as_secs()))?
-		.with_context(|| format!("{url}: cannot connect"))?;
-	let status = response.status();
-	if status != StatusCode::OK {
-		let body = http_body_util::Limited::new(response.into_body(), 4096).collect().await;
-		let message = body.map(|b| String::from_utf8_lossy(&b.to_bytes()).trim().to_string());
-		bail!("{url}: {status} ({})", message.unwrap_or_default());
-	}
-	let limited = http_body_util::Limited::new(response.into_body(), MAX_SENSOR_BATCH);
-	let body = tokio::time::timeout(TIMEOUT, limited.collect())
-		.await
-		.map_err(|_| anyhow!("{url}: the answer stalled"))?
-		.map_err(|e| anyhow!("{url}: the answer broke off or is too large: {e}"))?
-		.to_bytes();
+/// The sensor batch of `root` from the provider at `base` (`http://host:port`): `device`'s, or
+/// the one the provider picks, of at most `limit` bytes ([`crate::sensor::max_file_bytes`] of
+/// the readings and fields expected). Unverified: the caller checks it against the root, the
+/// attestation and the chain ([`crate::sensor::verify`]).
+pub async fn fetch_sensor(
+	client: &HttpClient,
+	base: &str,
+	root: H256,
+	device: Option<u64>,
+	limit: usize,
+) -> Result<BatchFile> {
+	let query = device.map_or(String::new(), |device| format!("?device={device}"));
+	let url = format!("{}/v1/sensor/{root:?}{query}", base.trim_end_matches('/'));
+	let (_, body) = get(client, &url, None, StatusCode::OK, limit).await?;
 	serde_json::from_slice(&body)
 		.with_context(|| format!("{url}: the answer is not a sensor batch"))
 }
@@ -429,19 +473,40 @@ mod tests {
 		let schema = depin_primitives::sensor::Schema::weather_station();
 		let times: Vec<u64> = (0..5).map(|i| 1_800_000_000 + 60 * i).collect();
 		let batch = Batch::new(0, 3, weather::readings(&schema, 1, 18.0, &times)).unwrap();
-		batch.save(&dir.path().join(crate::sensor::FOLDER)).unwrap();
+		let folder = dir.path().join(crate::sensor::FOLDER);
+		batch.save(&folder, 4).unwrap();
+		let len =
+			std::fs::metadata(crate::sensor::batch_path(&folder, 4, batch.root())).unwrap().len();
 		let (listener, address) = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
 		let server = tokio::spawn(serve(listener, Served::home(dir.path())));
 		let base = format!("http://{address}");
 		let http = client();
 
-		let file = fetch_sensor(&http, &base, batch.root()).await.unwrap();
+		let limit = crate::sensor::max_file_bytes(5, 3);
+		let file = fetch_sensor(&http, &base, batch.root(), None, limit).await.unwrap();
 		assert_eq!(file, batch.file());
 		let back = Batch::from_file(file).unwrap();
 		assert_eq!(back.readings, batch.readings);
-
-		let error = fetch_sensor(&http, &base, H256::repeat_byte(7)).await.unwrap_err();
+		let file = fetch_sensor(&http, &base, batch.root(), Some(4), limit).await.unwrap();
+		assert_eq!(file, batch.file());
+		// Another device's, a body larger than allowed, an unknown root.
+		let error = fetch_sensor(&http, &base, batch.root(), Some(5), limit).await.unwrap_err();
 		assert!(error.to_string().contains("404"), "{error}");
+		let error = fetch_sensor(&http, &base, batch.root(), None, 100).await.unwrap_err();
+		assert!(error.to_string().contains("larger than"), "{error}");
+		let error =
+			fetch_sensor(&http, &base, H256::repeat_byte(7), None, limit).await.unwrap_err();
+		assert!(error.to_string().contains("404"), "{error}");
+		// A HEAD says the length and sends nothing.
+		let uri: hyper::Uri = format!("{base}/v1/sensor/{:?}", batch.root()).parse().unwrap();
+		let head = Request::head(uri).body(Empty::new()).unwrap();
+		let response = http.request(head).await.unwrap();
+		assert_eq!(response.status(), StatusCode::OK);
+		assert_eq!(
+			response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()),
+			Some(len.to_string().as_str())
+		);
+		assert!(response.into_body().collect().await.unwrap().to_bytes().is_empty());
 		// No way out of the folder: a path that is not a root is refused.
 		let uri: hyper::Uri = format!("{base}/v1/sensor/..%2Fsectors.json").parse().unwrap();
 		let response = http.request(Request::get(uri).body(Empty::new()).unwrap()).await.unwrap();

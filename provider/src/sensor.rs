@@ -6,12 +6,14 @@
 //!   [`RuntimeHasher`], the hasher the pallet uses) and their summaries. It signs the
 //!   attestation with the device key ([`Batch::attest`]) and builds the reveal of the readings
 //!   an audit samples ([`Batch::reveal`]).
-//! - Batches are kept content-addressed by root in the provider's home,
-//!   `<home>/sensor/0x<root>.json` ([`BatchFile`]: the readings and the signed attestation),
-//!   which is also what the retrieval server answers `GET /v1/sensor/0x<root>` with.
-//! - [`verify`]: a buyer's check of a fetched batch against what was attested: the root
-//!   recomputed leaf by leaf, the count, every time within the span (and within the slot its
-//!   index leaves it), every value within its field's attested summary.
+//! - Batches are kept by root and device in the provider's home,
+//!   `<home>/sensor/0x<root>/<device>.json` ([`BatchFile`]: the readings and the device's
+//!   signed attestation; two devices may attest the same readings), which is also what the
+//!   retrieval server answers `GET /v1/sensor/0x<root>[?device=<device>]` with.
+//! - [`verify`]: a buyer's check of a fetched batch against what was attested: the count
+//!   first (no tree is built for more readings than attested), the root recomputed leaf by
+//!   leaf, every time within the span (and within the slot its index leaves it), and the
+//!   summaries recomputed from the readings equal to the attested ones.
 //! - [`weather`]: a smooth, deterministic field of weather (and energy) values for simulated
 //!   stations: neighbours read nearly the same, as real ones do.
 
@@ -30,12 +32,14 @@ use depin_primitives::{
 	sensor::{
 		reading_leaves, slot, summarize, Attestation, AttestationStatement, Reading,
 		ReadingsReveal, RevealedReading, Schema, SchemaId, Summary, ATTESTATION_CONTEXT,
-		MAX_READINGS, MAX_SAMPLES,
+		MAX_FIELDS, MAX_READINGS, MAX_SAMPLES,
 	},
 	DeviceId, DeviceKey, DevicePair, DeviceSignature, EpochIndex, RuntimeHasher,
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use sp_core::{ConstU32, H256};
+
+pub use crate::report::{hex_h256, parse_h256};
 
 /// A reveal as the pallet's `reveal` call takes it (its bound is the tools' [`MAX_SAMPLES`],
 /// at least the runtime's; the encoding does not depend on it).
@@ -270,12 +274,13 @@ impl Batch {
 		Ok(batch)
 	}
 
-	/// Store the batch as `<folder>/0x<root>.json` (written to a temporary file, then renamed
-	/// over any older copy). Returns the path.
-	pub fn save(&self, folder: &Path) -> Result<PathBuf> {
-		fs::create_dir_all(folder)
-			.with_context(|| format!("cannot create the folder {}", folder.display()))?;
-		let path = batch_path(folder, self.root());
+	/// Store the batch as `device`'s, `<folder>/0x<root>/<device>.json` (written to a temporary
+	/// file, then renamed over any older copy). Returns the path.
+	pub fn save(&self, folder: &Path, device: DeviceId) -> Result<PathBuf> {
+		let dir = root_dir(folder, self.root());
+		fs::create_dir_all(&dir)
+			.with_context(|| format!("cannot create the folder {}", dir.display()))?;
+		let path = batch_path(folder, device, self.root());
 		let tmp = path.with_extension("json.tmp");
 		let text = serde_json::to_string(&self.file())?;
 		let mut file =
@@ -287,11 +292,15 @@ impl Batch {
 		Ok(path)
 	}
 
-	/// The batch stored under `root` in `folder`.
-	pub fn load(folder: &Path, root: H256) -> Result<Self> {
-		let path = batch_path(folder, root);
+	/// `device`'s batch of `root` stored in `folder`.
+	pub fn load(folder: &Path, device: DeviceId, root: H256) -> Result<Self> {
+		let path = batch_path(folder, device, root);
 		let text = fs::read_to_string(&path).with_context(|| {
-			format!("no batch of root {} in {} (cannot read it)", hex_h256(&root), folder.display())
+			format!(
+				"no batch of root {} for device {device} in {} (cannot read it)",
+				hex_h256(&root),
+				folder.display()
+			)
 		})?;
 		let file: BatchFile = serde_json::from_str(&text)
 			.with_context(|| format!("{} is not a sensor batch", path.display()))?;
@@ -299,27 +308,101 @@ impl Batch {
 	}
 }
 
-/// Where the batch of `root` is kept in `folder`.
-pub fn batch_path(folder: &Path, root: H256) -> PathBuf {
-	folder.join(format!("{}.json", hex_h256(&root)))
+/// The folder of the batches of `root` in `folder`: `<folder>/0x<root>`.
+fn root_dir(folder: &Path, root: H256) -> PathBuf {
+	folder.join(hex_h256(&root))
 }
 
-/// `0x` and 64 hex digits.
-pub fn hex_h256(hash: &H256) -> String {
-	format!("0x{}", hex::encode(hash.as_bytes()))
+/// Where `device`'s batch of `root` is kept in `folder`: `<folder>/0x<root>/<device>.json`.
+/// Two devices may attest the same readings (one root), each with an attestation of its own.
+pub fn batch_path(folder: &Path, device: DeviceId, root: H256) -> PathBuf {
+	root_dir(folder, root).join(format!("{device}.json"))
 }
 
-/// A root as `0x` and 64 hex digits (the `0x` may be left out).
-pub fn parse_h256(text: &str) -> Result<H256> {
-	let digits = text.trim().trim_start_matches("0x");
-	let bytes = hex::decode(digits)
-		.ok()
-		.and_then(|b| <[u8; 32]>::try_from(b).ok())
-		.ok_or_else(|| anyhow!("`{text}` is not a root (0x and 64 hex digits)"))?;
-	Ok(H256(bytes))
+/// The kept batch of `root` in `folder`: `device`'s, or with no device named, that of the
+/// lowest device number keeping one. `None` if there is none.
+pub fn find_batch(folder: &Path, root: H256, device: Option<DeviceId>) -> Option<PathBuf> {
+	if let Some(device) = device {
+		let path = batch_path(folder, device, root);
+		return path.is_file().then_some(path);
+	}
+	fs::read_dir(root_dir(folder, root))
+		.ok()?
+		.filter_map(|entry| {
+			let name = entry.ok()?.file_name();
+			name.to_str()?.strip_suffix(".json")?.parse::<DeviceId>().ok()
+		})
+		.min()
+		.map(|device| batch_path(folder, device, root))
 }
 
-/// A batch as stored in `<home>/sensor/0x<root>.json` and served over HTTP.
+/// Forget `device`'s batch of `root` in `folder` (and the root's folder, once empty).
+pub fn discard(folder: &Path, device: DeviceId, root: H256) {
+	let _ = fs::remove_file(batch_path(folder, device, root));
+	let _ = fs::remove_dir(root_dir(folder, root));
+}
+
+/// The most bytes a stored batch of `count` readings of `fields` values each takes as JSON
+/// (what [`Batch::save`] writes, with room to spare): what a buyer reads of a provider's
+/// answer at most, before parsing any of it.
+pub fn max_file_bytes(count: u32, fields: usize) -> usize {
+	// `{"time":<20 digits>,"values":[…]},` a reading, `<a sign and 19 digits>,` a value; the
+	// root, the attestation (its summaries and signature) and the keys around them in the rest.
+	const READING: usize = 48;
+	const VALUE: usize = 22;
+	const REST: usize = 4096 + MAX_FIELDS as usize * 3 * VALUE * 2;
+	let per_reading = READING.saturating_add(VALUE.saturating_mul(fields.min(MAX_FIELDS as usize)));
+	(count.min(MAX_READINGS) as usize).saturating_mul(per_reading).saturating_add(REST)
+}
+
+/// A JSON list of at most `most` items: what a hostile file or server sends past that is
+/// refused while it is read, not held.
+fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+	deserializer: D,
+	most: usize,
+) -> std::result::Result<Vec<T>, D::Error> {
+	struct Bounded<T> {
+		most: usize,
+		item: std::marker::PhantomData<T>,
+	}
+	impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
+		type Value = Vec<T>;
+		fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+			write!(f, "a list of at most {} items", self.most)
+		}
+		fn visit_seq<A: serde::de::SeqAccess<'de>>(
+			self,
+			mut seq: A,
+		) -> std::result::Result<Vec<T>, A::Error> {
+			let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+			while let Some(item) = seq.next_element::<T>()? {
+				if items.len() >= self.most {
+					return Err(serde::de::Error::custom(format!(
+						"more than {} items in a list",
+						self.most
+					)));
+				}
+				items.push(item);
+			}
+			Ok(items)
+		}
+	}
+	deserializer.deserialize_seq(Bounded { most, item: std::marker::PhantomData })
+}
+
+fn at_most_readings<'de, D: Deserializer<'de>>(
+	deserializer: D,
+) -> std::result::Result<Vec<ReadingJson>, D::Error> {
+	bounded(deserializer, MAX_READINGS as usize)
+}
+
+fn at_most_fields<'de, D: Deserializer<'de>>(
+	deserializer: D,
+) -> std::result::Result<Vec<i64>, D::Error> {
+	bounded(deserializer, MAX_FIELDS as usize)
+}
+
+/// A batch as stored in `<home>/sensor/0x<root>/<device>.json` and served over HTTP.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BatchFile {
@@ -330,7 +413,8 @@ pub struct BatchFile {
 	/// The device's signed attestation of the batch, once made.
 	#[serde(default)]
 	pub attestation: Option<AttestationJson>,
-	/// The readings, in order.
+	/// The readings, in order (at most [`MAX_READINGS`], refused while parsed past that).
+	#[serde(deserialize_with = "at_most_readings")]
 	pub readings: Vec<ReadingJson>,
 }
 
@@ -339,6 +423,8 @@ pub struct BatchFile {
 #[serde(deny_unknown_fields)]
 pub struct ReadingJson {
 	pub time: u64,
+	/// At most [`MAX_FIELDS`], refused while parsed past that.
+	#[serde(deserialize_with = "at_most_fields")]
 	pub values: Vec<i64>,
 }
 
@@ -438,8 +524,8 @@ pub fn signed_by(attestation: &Attestation, key: &DeviceKey, cell: H3Cell, genes
 	key.verify(&message, &attestation.signature)
 }
 
-/// What a batch claims to be, as the chain (or the device's attestation) says: what a fetched
-/// batch is verified against.
+/// What a batch claims to be, as the device's attestation says (and the chain's record of it
+/// confirms): what a fetched batch is verified against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claim {
 	pub root: H256,
@@ -448,8 +534,8 @@ pub struct Claim {
 	pub end: u64,
 	/// The schema's interval: each reading's time must lie in the slot its index leaves it.
 	pub interval: Option<u32>,
-	/// The attested summaries, if known: every value must lie within its field's.
-	pub summaries: Option<Vec<Summary>>,
+	/// The attested summaries, one per field: the readings' own must be these.
+	pub summaries: Vec<Summary>,
 }
 
 impl Claim {
@@ -461,16 +547,28 @@ impl Claim {
 			start: attestation.start,
 			end: attestation.end,
 			interval,
-			summaries: Some(attestation.summaries.to_vec()),
+			summaries: attestation.summaries.to_vec(),
 		}
 	}
 }
 
-/// Check `readings` against `claim`, leaf by leaf: they lead to its root (the tree recomputed
-/// from every reading's leaf), there are as many as it says, every time lies within its span
-/// (and, with the interval, within the slot its index leaves it), every value within its
-/// field's attested summary. Returns the readings' own summaries.
+/// Check `readings` against `claim`: first that there are as many as it says (at most
+/// [`MAX_READINGS`]) with a value per attested field, so that no tree is built for more; then
+/// leaf by leaf that they lead to its root (the tree recomputed from every reading's leaf);
+/// that every time lies within its span (and, with the interval, within the slot its index
+/// leaves it), the first and the last at its ends; and that the readings' summaries (min, max
+/// and mean, which the chain's audit only samples) are exactly the attested ones. Returns them.
 pub fn verify(readings: &[Reading], claim: &Claim) -> Result<Vec<Summary>> {
+	if claim.count == 0 || claim.count > MAX_READINGS {
+		bail!("the attestation claims {} readings: one covers 1 to {MAX_READINGS}", claim.count);
+	}
+	if readings.len() != claim.count as usize {
+		bail!("{} readings, where {} were attested", readings.len(), claim.count);
+	}
+	let fields = claim.summaries.len();
+	if let Some((i, r)) = readings.iter().enumerate().find(|(_, r)| r.values.len() != fields) {
+		bail!("reading {i} has {} value(s), where {fields} were attested", r.values.len());
+	}
 	let root = MerkleTree::<RuntimeHasher>::from_leaves(reading_leaves::<RuntimeHasher>(readings))
 		.map(|tree| H256(tree.root()))
 		.ok_or_else(|| anyhow!("the batch has no readings"))?;
@@ -482,17 +580,7 @@ pub fn verify(readings: &[Reading], claim: &Claim) -> Result<Vec<Summary>> {
 			hex_h256(&claim.root)
 		);
 	}
-	if readings.len() != claim.count as usize {
-		bail!("{} readings, where {} were attested", readings.len(), claim.count);
-	}
-	let fields = claim
-		.summaries
-		.as_ref()
-		.map_or_else(|| readings.first().map_or(0, |r| r.values.len()), Vec::len);
 	for (i, r) in readings.iter().enumerate() {
-		if r.values.len() != fields {
-			bail!("reading {i} has {} value(s), where {fields} were attested", r.values.len());
-		}
 		if r.time < claim.start || r.time > claim.end {
 			bail!(
 				"reading {i} is of time {}, outside the attested span {}..={}",
@@ -515,19 +603,46 @@ pub fn verify(readings: &[Reading], claim: &Claim) -> Result<Vec<Summary>> {
 				);
 			}
 		}
-		if let Some(summaries) = &claim.summaries {
-			if let Some((f, (value, s))) =
-				r.values.iter().zip(summaries).enumerate().find(|(_, (v, s))| !s.covers(**v))
-			{
-				bail!(
-					"reading {i}: field {f} = {value} lies outside its attested summary {}..={}",
-					s.min,
-					s.max
-				);
-			}
+		if let Some((f, (value, s))) =
+			r.values.iter().zip(&claim.summaries).enumerate().find(|(_, (v, s))| !s.covers(**v))
+		{
+			bail!(
+				"reading {i}: field {f} = {value} lies outside its attested summary {}..={}",
+				s.min,
+				s.max
+			);
 		}
 	}
-	summarize(readings, fields).ok_or_else(|| anyhow!("the readings' values overflow"))
+	let (first, last) = (readings.first().map(|r| r.time), readings.last().map(|r| r.time));
+	if first != Some(claim.start) || last != Some(claim.end) {
+		bail!(
+			"the readings run from {} to {}, not over the attested span {}..={}",
+			first.unwrap_or_default(),
+			last.unwrap_or_default(),
+			claim.start,
+			claim.end
+		);
+	}
+	let summaries =
+		summarize(readings, fields).ok_or_else(|| anyhow!("the readings' values overflow"))?;
+	if let Some((f, (own, attested))) = summaries
+		.iter()
+		.zip(&claim.summaries)
+		.enumerate()
+		.find(|(_, (own, attested))| own != attested)
+	{
+		bail!(
+			"field {f}: the readings' summary (min {}, max {}, mean {}) is not the attested one \
+			 (min {}, max {}, mean {}): they are not the data attested",
+			own.min,
+			own.max,
+			own.mean,
+			attested.min,
+			attested.max,
+			attested.mean
+		);
+	}
+	Ok(summaries)
 }
 
 /// The times a station with schema `interval` reads at, from the first after `last_end` (the
@@ -750,25 +865,56 @@ mod tests {
 	}
 
 	#[test]
-	fn batches_are_kept_by_root_and_read_back_with_their_attestation() {
+	fn batches_are_kept_by_root_and_device_and_read_back_with_their_attestation() {
 		let dir = tempfile::tempdir().unwrap();
 		let mut batch = Batch::new(0, 3, readings(5)).unwrap();
 		batch.attest(5, 12, cell(), H256::repeat_byte(9), &key()).unwrap();
-		let path = batch.save(dir.path()).unwrap();
-		assert_eq!(path, dir.path().join(format!("{}.json", hex_h256(&batch.root()))));
-		let back = Batch::load(dir.path(), batch.root()).unwrap();
+		let path = batch.save(dir.path(), 5).unwrap();
+		assert_eq!(path, dir.path().join(hex_h256(&batch.root())).join("5.json"));
+		let back = Batch::load(dir.path(), 5, batch.root()).unwrap();
 		assert_eq!(back.readings, batch.readings);
 		assert_eq!(back.attestation, batch.attestation);
 		assert_eq!(back.summaries, batch.summaries);
+
+		// Another device attesting the same readings keeps its own attestation beside it; by
+		// root alone, the lowest device's batch is found.
+		let mut same = Batch::new(0, 3, readings(5)).unwrap();
+		same.attest(3, 12, cell(), H256::repeat_byte(9), &key()).unwrap();
+		let other = same.save(dir.path(), 3).unwrap();
+		assert_ne!(other, path);
+		assert_eq!(
+			Batch::load(dir.path(), 5, batch.root()).unwrap().attestation,
+			batch.attestation
+		);
+		assert_eq!(Batch::load(dir.path(), 3, batch.root()).unwrap().attestation, same.attestation);
+		assert_eq!(find_batch(dir.path(), batch.root(), None), Some(other.clone()));
+		assert_eq!(find_batch(dir.path(), batch.root(), Some(5)), Some(path.clone()));
+		assert_eq!(find_batch(dir.path(), batch.root(), Some(4)), None);
+		discard(dir.path(), 3, batch.root());
+		assert_eq!(find_batch(dir.path(), batch.root(), None), Some(path.clone()));
 
 		// A file whose readings were changed no longer leads to its root.
 		let mut file = batch.file();
 		file.readings[2].values[0] += 1;
 		std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
-		let error = format!("{:#}", Batch::load(dir.path(), batch.root()).unwrap_err());
+		let error = format!("{:#}", Batch::load(dir.path(), 5, batch.root()).unwrap_err());
 		assert!(error.contains("lead to the root"), "{error}");
-		let missing = format!("{:#}", Batch::load(dir.path(), H256::repeat_byte(1)).unwrap_err());
+		let missing =
+			format!("{:#}", Batch::load(dir.path(), 5, H256::repeat_byte(1)).unwrap_err());
 		assert!(missing.contains("no batch of root"), "{missing}");
+	}
+
+	#[test]
+	fn a_batch_file_is_refused_while_it_is_read_past_its_bounds() {
+		let batch = Batch::new(0, 3, readings(3)).unwrap();
+		let text = serde_json::to_string(&batch.file()).unwrap();
+		assert!(text.len() <= max_file_bytes(3, 3), "{} > {}", text.len(), max_file_bytes(3, 3));
+		let mut file = batch.file();
+		file.readings[0].values = vec![1; MAX_FIELDS as usize + 1];
+		let text = serde_json::to_string(&file).unwrap();
+		let error = serde_json::from_str::<BatchFile>(&text).unwrap_err().to_string();
+		assert!(error.contains("more than 8 items"), "{error}");
+		assert_eq!(max_file_bytes(MAX_READINGS + 1, 99), max_file_bytes(MAX_READINGS, 8));
 	}
 
 	#[test]
@@ -780,11 +926,14 @@ mod tests {
 
 		let error =
 			|readings: &[Reading], claim: &Claim| verify(readings, claim).unwrap_err().to_string();
-		// A changed value, a dropped or reordered reading: another root.
+		// A changed value, a reordered reading: another root; a dropped one: another count,
+		// refused before any tree is built.
 		let mut changed = batch.readings.clone();
 		changed[3].values[1] += 1;
 		assert!(error(&changed, &claim).contains("not the data attested"));
-		assert!(error(&batch.readings[..5], &claim).contains("not the data attested"));
+		assert!(error(&batch.readings[..5], &claim).contains("6 were attested"));
+		assert!(error(&batch.readings[..0], &Claim { count: MAX_READINGS + 1, ..claim.clone() })
+			.contains("one covers 1 to"));
 		let mut swapped = batch.readings.clone();
 		swapped.swap(0, 1);
 		assert!(error(&swapped, &claim).contains("not the data attested"));
@@ -796,12 +945,25 @@ mod tests {
 			.contains("outside the attested span"));
 		let mut narrow = attestation.summaries.to_vec();
 		narrow[0].max -= 1;
-		let narrow = Claim { summaries: Some(narrow), ..claim.clone() };
+		let narrow = Claim { summaries: narrow, ..claim.clone() };
 		assert!(error(&batch.readings, &narrow).contains("outside its attested summary"));
 		assert!(error(&batch.readings, &Claim { interval: Some(61), ..claim.clone() })
 			.contains("outside the slot"));
-		// Without summaries or interval, only what is known is checked.
-		let loose = Claim { summaries: None, interval: None, ..claim };
+		// Summaries whose ranges cover every value but whose mean (or exact range) is not the
+		// readings' own: what a buyer pays for is checked, not only sampled.
+		let mut mean = attestation.summaries.to_vec();
+		mean[1].mean += 1;
+		let mean = Claim { summaries: mean, ..claim.clone() };
+		assert!(error(&batch.readings, &mean).contains("is not the attested one"));
+		let mut wide = attestation.summaries.to_vec();
+		wide[2].min -= 1;
+		let wide = Claim { summaries: wide, ..claim.clone() };
+		assert!(error(&batch.readings, &wide).contains("is not the attested one"));
+		// A span wider than the readings run.
+		let early = Claim { start: claim.start - 1, interval: None, ..claim.clone() };
+		assert!(error(&batch.readings, &early).contains("not over the attested span"));
+		// Without the interval, the slots are not checked.
+		let loose = Claim { interval: None, ..claim };
 		assert!(verify(&batch.readings, &loose).is_ok());
 	}
 

@@ -1330,7 +1330,7 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 		"--epoch",
 		&epoch_text,
 	]);
-	assert!(wrong.contains("not the device and epoch asked for"), "{wrong}");
+	assert!(wrong.contains("not the batch the chain accepted"), "{wrong}");
 	let unknown = eve.err(&[
 		"sensor",
 		"fetch",
@@ -1340,7 +1340,7 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 		&format!("0x{}", "ab".repeat(32)),
 	]);
 	assert!(unknown.contains("404"), "{unknown}");
-	let stored = home.path().join("sensor").join(format!("{root}.json"));
+	let stored = home.path().join("sensor").join(&root).join(format!("{}.json", ids[1]));
 	let mut file: Value =
 		serde_json::from_str(&std::fs::read_to_string(&stored).expect("stored")).expect("JSON");
 	let first = file["readings"][0]["values"][0].as_i64().expect("a value");

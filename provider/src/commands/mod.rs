@@ -42,7 +42,8 @@ pub use rewards::{claim, rewards};
 pub use sensor::{
 	area_of, attested, find_record, quality_text, revealed, schema_text, sensor_attest,
 	sensor_close, sensor_enroll, sensor_fetch, sensor_reveal, sensor_status, sensor_subscribe,
-	sensor_withdraw, AttestOutcome, AttestedEvent, Order, Readings, Record, RevealOutcome, Sale,
+	sensor_withdraw, AttestOutcome, AttestedEvent, Order, Readings, Record, Rejected,
+	RevealOutcome, Sale,
 };
 pub use status::status;
 pub use storage::{
@@ -101,23 +102,16 @@ pub fn error_name(
 	included: &Included,
 	error: &depin::runtime_types::sp_runtime::DispatchError,
 ) -> String {
-	let depin::runtime_types::sp_runtime::DispatchError::Module(module) = error else {
-		return format!("{error:?}");
-	};
-	let (pallet, error) = (module.index, module.error[0]);
-	included
-		.metadata
-		.pallet_by_error_index(pallet)
-		.and_then(|p| p.error_variant_by_index(error).map(|v| format!("{}.{}", p.name(), v.name)))
-		.unwrap_or_else(|| format!("error {error} of pallet {pallet}"))
+	error_text(included, error, false)
 }
 
-/// The error an event carries in words, as [`crate::chain::explain_dispatch`] puts a failed
-/// call's: `pallet.Error: what its documentation says`, looked up in the metadata of the block
-/// it happened in.
-pub fn error_explained(
+/// The error an event carries, looked up in the metadata of the block it happened in: its name
+/// (`Pallet.Error`), or `with_docs` in words as [`crate::chain::explain_dispatch`] puts a failed
+/// call's (`pallet.Error: what its documentation says`).
+pub fn error_text(
 	included: &Included,
 	error: &depin::runtime_types::sp_runtime::DispatchError,
+	with_docs: bool,
 ) -> String {
 	let depin::runtime_types::sp_runtime::DispatchError::Module(module) = error else {
 		return format!("{error:?}");
@@ -128,8 +122,12 @@ pub fn error_explained(
 		.pallet_by_error_index(pallet)
 		.and_then(|p| {
 			p.error_variant_by_index(index).map(|v| {
-				let docs = v.docs.join(" ");
-				format!("{}.{}: {}", crate::chain::lower_first(p.name()), v.name, docs.trim())
+				if with_docs {
+					let docs = v.docs.join(" ");
+					format!("{}.{}: {}", crate::chain::lower_first(p.name()), v.name, docs.trim())
+				} else {
+					format!("{}.{}", p.name(), v.name)
+				}
 			})
 		})
 		.unwrap_or_else(|| format!("error {index} of pallet {pallet}"))

@@ -7,19 +7,22 @@ use anyhow::{anyhow, bail, Context, Result};
 use depin_primitives::{
 	device::{DeviceKind, DeviceStatus},
 	h3::H3Cell,
-	sensor::{Attestation, Quality, Schema, SchemaId, SensorStatus, Summary},
+	sensor::{
+		Attestation, Quality, Reading, Schema, SchemaId, SensorStatus, Summary, MAX_FIELDS,
+		MAX_READINGS,
+	},
 	EpochIndex,
 };
 use serde_json::{json, Value};
 use subxt_signer::sr25519::Keypair;
 
-use super::{error_explained, status_name, Home};
+use super::{error_text, status_name, Home};
 use crate::{
 	chain::{bridge, BlockNumber, Chain, ChainDevice, Included},
 	depin,
-	report::{dpn, Report},
+	report::{dpn, hex_h256, Report},
 	retrieval,
-	sensor::{self, hex_h256, weather, Batch, Claim},
+	sensor::{self, weather, Batch, Claim},
 };
 
 impl Home {
@@ -190,11 +193,17 @@ fn pending_refusal(device: u64, status: &SensorStatus, epoch: EpochIndex) -> Opt
 	})
 }
 
-/// Attest a batch of readings for each of `devices` (their keys in the keystore) in the epoch
-/// in progress, in one transaction (anyone may submit): the readings from `readings`, checked
-/// against the device's schema and its last attested reading, kept in `<home>/sensor` by
-/// root, and signed with the device key. Fails, naming each device's reason, if the chain
-/// rejects any.
+/// `devices` in their order, each once.
+fn distinct(devices: &[u64]) -> Vec<u64> {
+	let mut seen = std::collections::BTreeSet::new();
+	devices.iter().copied().filter(|device| seen.insert(*device)).collect()
+}
+
+/// Attest a batch of readings for each of `devices` (their keys in the keystore; each once) in
+/// the epoch in progress, in one transaction (anyone may submit): the readings from
+/// `readings`, checked against the device's schema and its last attested reading, kept in
+/// `<home>/sensor` by root and device, and signed with the device key. Fails, naming each
+/// device's reason, if the chain rejects any (the batches it rejected are not kept).
 pub async fn sensor_attest(
 	chain: &Chain,
 	home: &Home,
@@ -202,6 +211,7 @@ pub async fn sensor_attest(
 	devices: &[u64],
 	readings: &Readings,
 ) -> Result<Report> {
+	let devices = distinct(devices);
 	if devices.is_empty() {
 		bail!("name a device to attest for (--device)");
 	}
@@ -215,9 +225,11 @@ pub async fn sensor_attest(
 	let genesis = chain.genesis();
 	let store = home.keystore()?;
 	let folder = home.sensor_dir();
-	let mut batches: Vec<(Batch, bool)> = Vec::new();
+	// Each batch with its device and whether its file was kept before, in the order sent: the
+	// chain's `ItemRejected` names an item by its index in that order.
+	let mut batches: Vec<(u64, Batch, bool)> = Vec::new();
 	let mut attestations = Vec::new();
-	for &device in devices {
+	for &device in &devices {
 		let found = sensor_device(chain, device).await?;
 		if found.status != DeviceStatus::Active {
 			bail!(
@@ -289,18 +301,18 @@ pub async fn sensor_attest(
 		}
 		let attestation = batch.attest(device, epoch.index, found.location, genesis, &key)?;
 		// Kept before it is sent: once attested, the readings must be revealed when sampled.
-		let existed = sensor::batch_path(&folder, batch.root()).exists();
-		batch.save(&folder)?;
+		let existed = sensor::batch_path(&folder, device, batch.root()).exists();
+		batch.save(&folder, device)?;
 		attestations.push(attestation);
-		batches.push((batch, existed));
+		batches.push((device, batch, existed));
 	}
 	// Last, so that what is wrong with the readings is said first: whether the epoch still
 	// takes attestations.
 	let best = chain.best_number().await?;
 	if best.saturating_add(1) > epoch.deadline || chain.epoch().await?.index != epoch.index {
-		for (batch, existed) in &batches {
+		for (device, batch, existed) in &batches {
 			if !existed {
-				let _ = std::fs::remove_file(sensor::batch_path(&folder, batch.root()));
+				sensor::discard(&folder, *device, batch.root());
 			}
 		}
 		bail!(
@@ -317,7 +329,7 @@ pub async fn sensor_attest(
 	let outcome = attested(&included)?;
 	let mut lines = Vec::new();
 	let mut out = Vec::new();
-	for (batch, _) in &batches {
+	for (_, batch, _) in &batches {
 		let Some(attestation) = &batch.attestation else { continue };
 		let Some(event) = outcome.accepted.iter().find(|a| a.device == attestation.device) else {
 			continue;
@@ -344,19 +356,22 @@ pub async fn sensor_attest(
 			"summaries": summaries_json(&attestation.summaries),
 			"auditIn": event.audit_in,
 			"counted": event.counted,
-			"file": sensor::batch_path(&folder, attestation.root).display().to_string(),
+			"file": sensor::batch_path(&folder, attestation.device, attestation.root)
+				.display()
+				.to_string(),
 		}));
 	}
 	if !outcome.rejected.is_empty() {
-		// A rejected batch need not be kept (unless an earlier attestation was of it).
-		for (batch, existed) in &batches {
-			let device = batch.attestation.as_ref().map(|a| a.device);
-			if !existed && outcome.rejected.iter().any(|(d, _)| Some(*d) == device) {
-				let _ = std::fs::remove_file(sensor::batch_path(&folder, batch.root()));
+		// A rejected batch need not be kept (unless it was kept before this attempt): the
+		// rejected items by their index in the batch sent, never by device, so that an
+		// accepted item's file stays whatever else was rejected.
+		for (index, (device, batch, existed)) in batches.iter().enumerate() {
+			if !existed && outcome.rejected.iter().any(|r| r.index as usize == index) {
+				sensor::discard(&folder, *device, batch.root());
 			}
 		}
 		let refused: Vec<String> =
-			outcome.rejected.iter().map(|(d, e)| format!("device {d}: {e}")).collect();
+			outcome.rejected.iter().map(|r| format!("device {}: {}", r.device, r.reason)).collect();
 		let mut message = format!("the chain rejected: {}", refused.join("; "));
 		if !lines.is_empty() {
 			message.push_str(&format!(" (accepted: {})", lines.join("; ")));
@@ -381,12 +396,40 @@ pub struct AttestedEvent {
 	pub counted: bool,
 }
 
+/// An item of a batch that the chain rejected (`ItemRejected`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+	/// Its position in the batch sent.
+	pub index: u32,
+	/// The device it claimed to be from.
+	pub device: u64,
+	/// The error's name (`Sensors.OutOfRange`).
+	pub name: String,
+	/// The error in words (`sensors.OutOfRange: what its documentation says`).
+	pub reason: String,
+}
+
+/// The items of a sensor batch the chain rejected, from its events.
+fn rejections(included: &Included) -> Result<Vec<Rejected>> {
+	let mut rejected = Vec::new();
+	for event in included.events.find::<depin::sensors::events::ItemRejected>() {
+		let e = event?;
+		rejected.push(Rejected {
+			index: e.index,
+			device: e.device,
+			name: error_text(included, &e.error, false),
+			reason: error_text(included, &e.error, true),
+		});
+	}
+	Ok(rejected)
+}
+
 /// What a batch of attestations came to.
 #[derive(Clone, Debug, Default)]
 pub struct AttestOutcome {
 	pub accepted: Vec<AttestedEvent>,
-	/// `(device, reason)` of each rejected item.
-	pub rejected: Vec<(u64, String)>,
+	/// Each rejected item.
+	pub rejected: Vec<Rejected>,
 }
 
 /// The outcome of an `attest` transaction, from its events.
@@ -403,10 +446,7 @@ pub fn attested(included: &Included) -> Result<AttestOutcome> {
 			counted: e.counted,
 		});
 	}
-	for event in included.events.find::<depin::sensors::events::ItemRejected>() {
-		let e = event?;
-		outcome.rejected.push((e.device, error_explained(included, &e.error)));
-	}
+	outcome.rejected = rejections(included)?;
 	Ok(outcome)
 }
 
@@ -419,8 +459,8 @@ pub struct RevealOutcome {
 	pub sold: Vec<Sale>,
 	/// `(device, epoch, index)` of each reading that gave its device away.
 	pub faked: Vec<(u64, EpochIndex, u32)>,
-	/// `(device, reason)` of each rejected item.
-	pub rejected: Vec<(u64, String)>,
+	/// Each rejected item.
+	pub rejected: Vec<Rejected>,
 }
 
 /// A `DataSold` event.
@@ -437,7 +477,7 @@ pub struct Sale {
 
 /// The outcome of a `reveal` transaction, from its events.
 pub fn revealed(included: &Included) -> Result<RevealOutcome> {
-	use depin::sensors::events::{DataSold, ItemRejected, ReadingsFaked, ReadingsVerified};
+	use depin::sensors::events::{DataSold, ReadingsFaked, ReadingsVerified};
 	let mut outcome = RevealOutcome::default();
 	for event in included.events.find::<ReadingsVerified>() {
 		let e = event?;
@@ -460,22 +500,72 @@ pub fn revealed(included: &Included) -> Result<RevealOutcome> {
 		let e = event?;
 		outcome.faked.push((e.device, e.epoch, e.index));
 	}
-	for event in included.events.find::<ItemRejected>() {
-		let e = event?;
-		outcome.rejected.push((e.device, error_explained(included, &e.error)));
-	}
+	outcome.rejected = rejections(included)?;
 	Ok(outcome)
 }
 
-/// Reveal, for each of `devices`, the readings its open audit samples, from the batch kept in
-/// `<home>/sensor` (one transaction; anyone may submit). Reports each attestation's quality
-/// and the sales it made; fails if the chain rejects a reveal or finds a reading faked.
+/// The reveal of what `device`'s open audit samples, from the batch kept in `folder`, or why
+/// there is none to send now.
+async fn reveal_of(
+	chain: &Chain,
+	folder: &Path,
+	device: u64,
+	epoch: &depin_runtime_api::EpochStatus<BlockNumber>,
+	best: BlockNumber,
+) -> Result<sensor::Reveal> {
+	let status = chain.sensor_status(device).await?.ok_or_else(|| {
+		anyhow!("device {device} is not enrolled (`sensor enroll --device {device}`)")
+	})?;
+	let Some(pending) = &status.pending else {
+		bail!("device {device} has no attestation waiting for its audit");
+	};
+	if status.sampled.is_empty() {
+		if epoch.index < pending.audit_in {
+			bail!(
+				"device {device}'s attestation of epoch {} is audited in epoch {} (this is epoch \
+				 {}): its readings are sampled then",
+				pending.epoch,
+				pending.audit_in,
+				epoch.index
+			);
+		}
+		bail!(
+			"the audit of device {device}'s attestation of epoch {} closed at its deadline \
+			 unrevealed: the chain suspends and slashes the device when it is next touched",
+			pending.epoch
+		);
+	}
+	if best.saturating_add(1) > epoch.deadline {
+		bail!(
+			"epoch {}'s reveals closed at block {} (the best block is {best})",
+			epoch.index,
+			epoch.deadline
+		);
+	}
+	let batch = Batch::load(folder, device, pending.root).with_context(|| {
+		format!(
+			"device {device}'s attested readings (root {}) are not kept here: they cannot be \
+			 revealed",
+			hex_h256(&pending.root)
+		)
+	})?;
+	batch.reveal(device, pending.epoch, &status.sampled)
+}
+
+/// Reveal, for each of `devices` (each once), the readings its open audit samples, from the
+/// batch kept in `<home>/sensor` (one transaction; anyone may submit). A device that cannot
+/// reveal now (its audit not open, its batch not kept here) is skipped with its reason, and
+/// the others are revealed all the same: one device must not make the others miss their
+/// audits. Reports each attestation's quality and the sales it made, and the devices skipped;
+/// fails if none can reveal, or if the chain rejects a reveal or finds a reading faked (naming
+/// the others' results too).
 pub async fn sensor_reveal(
 	chain: &Chain,
 	home: &Home,
 	signer: &Keypair,
 	devices: &[u64],
 ) -> Result<Report> {
+	let devices = distinct(devices);
 	if devices.is_empty() {
 		bail!("name a device to reveal for (--device)");
 	}
@@ -483,58 +573,28 @@ pub async fn sensor_reveal(
 	let best = chain.best_number().await?;
 	let folder = home.sensor_dir();
 	let mut reveals = Vec::new();
-	for &device in devices {
-		let status = chain.sensor_status(device).await?.ok_or_else(|| {
-			anyhow!("device {device} is not enrolled (`sensor enroll --device {device}`)")
-		})?;
-		let Some(pending) = &status.pending else {
-			bail!("device {device} has no attestation waiting for its audit");
-		};
-		if status.sampled.is_empty() {
-			if epoch.index < pending.audit_in {
-				bail!(
-					"device {device}'s attestation of epoch {} is audited in epoch {} (this is \
-					 epoch {}): its readings are sampled then",
-					pending.epoch,
-					pending.audit_in,
-					epoch.index
-				);
-			}
-			bail!(
-				"the audit of device {device}'s attestation of epoch {} closed at its deadline \
-				 unrevealed: the chain suspends and slashes the device when it is next touched",
-				pending.epoch
-			);
+	let mut skipped: Vec<(u64, String)> = Vec::new();
+	for &device in &devices {
+		match reveal_of(chain, &folder, device, &epoch, best).await {
+			Ok(reveal) => reveals.push(reveal),
+			Err(error) => skipped.push((device, format!("{error:#}"))),
 		}
-		if best.saturating_add(1) > epoch.deadline {
-			bail!(
-				"epoch {}'s reveals closed at block {} (the best block is {best})",
-				epoch.index,
-				epoch.deadline
-			);
-		}
-		let batch = Batch::load(&folder, pending.root).with_context(|| {
-			format!(
-				"device {device}'s attested readings (root {}) are not kept here: they cannot be \
-				 revealed",
-				hex_h256(&pending.root)
-			)
-		})?;
-		reveals.push(batch.reveal(device, pending.epoch, &status.sampled)?);
+	}
+	let skipped_text: Vec<String> =
+		skipped.iter().map(|(device, why)| format!("skipped device {device}: {why}")).collect();
+	if reveals.is_empty() {
+		bail!("nothing to reveal: {}", skipped_text.join("; "));
 	}
 	let call = depin::tx().sensors().reveal(bridge(&reveals)?);
 	let included = chain.submit(&call, signer).await?;
 	let outcome = revealed(&included)?;
 	let mut problems: Vec<String> =
-		outcome.rejected.iter().map(|(d, e)| format!("device {d}: {e}")).collect();
+		outcome.rejected.iter().map(|r| format!("device {}: {}", r.device, r.reason)).collect();
 	for (device, epoch, index) in &outcome.faked {
 		problems.push(format!(
 			"device {device}: reading {index} broke its attestation of epoch {epoch}: the device \
 			 is suspended and slashed"
 		));
-	}
-	if !problems.is_empty() {
-		bail!("{}", problems.join("; "));
 	}
 	let mut lines = Vec::new();
 	let mut out = Vec::new();
@@ -564,10 +624,25 @@ pub async fn sensor_reveal(
 			})).collect::<Vec<_>>(),
 		}));
 	}
+	if !problems.is_empty() {
+		let mut message = problems.join("; ");
+		if !lines.is_empty() {
+			message.push_str(&format!(" (verified: {})", lines.join("; ")));
+		}
+		if !skipped_text.is_empty() {
+			message.push_str(&format!(" ({})", skipped_text.join("; ")));
+		}
+		bail!(message);
+	}
+	lines.extend(skipped_text);
 	lines.push(format!("in block {:?}", included.block));
 	Ok(Report::new(
 		lines.join("\n"),
-		json!({ "verified": out, "block": format!("{:?}", included.block) }),
+		json!({
+			"verified": out,
+			"skipped": skipped.iter().map(|(device, why)| json!({ "device": device, "reason": why })).collect::<Vec<_>>(),
+			"block": format!("{:?}", included.block),
+		}),
 	))
 }
 
@@ -891,12 +966,41 @@ pub async fn find_record(chain: &Chain, device: u64, epoch: EpochIndex) -> Resul
 	}))
 }
 
+/// The chain's record of `device`'s attestation of `epoch`, which must be of `root`: a batch
+/// the chain never accepted (signed but never sent, or rejected) has none, and is not verified.
+async fn chain_record(
+	chain: &Chain,
+	device: u64,
+	epoch: EpochIndex,
+	root: sp_core::H256,
+) -> Result<Record> {
+	let record = find_record(chain, device, epoch).await?.ok_or_else(|| {
+		anyhow!(
+			"the chain has no record of device {device}'s attestation of epoch {epoch} (in the \
+			 last {MAX_SCAN} blocks): the batch is not one the chain accepted"
+		)
+	})?;
+	if record.root != root {
+		bail!(
+			"the chain's record of device {device}'s attestation of epoch {epoch} ({}) is of \
+			 root {}, not {}: not the batch the chain accepted for that device and epoch",
+			record.source,
+			hex_h256(&record.root),
+			hex_h256(&root)
+		);
+	}
+	Ok(record)
+}
+
 /// Fetch the sensor batch of `root` from a provider's retrieval server (`url`) and verify it:
-/// the readings lead to the root (leaf by leaf), keep to the device's signed attestation
-/// (count, span, slots, summaries), which its registered key signed for its cell on this chain;
-/// with `device` and `epoch`, the chain's record of that attestation (pending, or its
-/// `Attested` and `DataSold` events) must be of the same root and count. Writes the batch to
-/// `out` if given.
+/// the chain's record of the attestation (pending, or its `Attested` and `DataSold` events) is
+/// of this root and count; the device's registered key signed the attestation for its cell on
+/// this chain; and the readings keep to it: as many as attested (checked before any tree is
+/// built), leading to the root leaf by leaf, within the span and their slots, with exactly the
+/// attested summaries. The device and epoch are the attestation's; named (`device`, `epoch`),
+/// they must be these, and the chain's record is read before the download, whose size it then
+/// bounds (else by [`MAX_READINGS`] readings of the most fields a schema has). Writes the batch
+/// to `out` if given.
 pub async fn sensor_fetch(
 	chain: &Chain,
 	url: &str,
@@ -905,13 +1009,28 @@ pub async fn sensor_fetch(
 	epoch: Option<EpochIndex>,
 	out: Option<&Path>,
 ) -> Result<Report> {
-	if device.is_some() != epoch.is_some() {
-		bail!("--device and --epoch go together: the chain's record of that attestation");
+	let named = match (device, epoch) {
+		(Some(device), Some(epoch)) => Some(chain_record(chain, device, epoch, root).await?),
+		(None, None) => None,
+		_ => bail!("--device and --epoch go together: the chain's record of that attestation"),
+	};
+	let count = named.as_ref().map_or(MAX_READINGS, |record| record.count);
+	// The fields of the named device's schema (else the most a schema has).
+	let status = match device {
+		Some(device) => chain.sensor_status(device).await?,
+		None => None,
+	};
+	let mut fields = MAX_FIELDS as usize;
+	if let Some(status) = status {
+		if let Some(record) = chain.sensor_schema(status.schema).await? {
+			fields = record.schema.fields.len();
+		}
 	}
 	let http = retrieval::client();
-	let file = retrieval::fetch_sensor(&http, url, root).await?;
-	let attestation: Attestation = file
-		.attestation
+	let limit = sensor::max_file_bytes(count, fields);
+	let file = retrieval::fetch_sensor(&http, url, root, device, limit).await?;
+	let sensor::BatchFile { readings, attestation, .. } = file;
+	let attestation: Attestation = attestation
 		.as_ref()
 		.ok_or_else(|| anyhow!("{url} sent the batch without its attestation"))?
 		.to_attestation()?;
@@ -931,6 +1050,22 @@ pub async fn sensor_fetch(
 			attestation.epoch
 		);
 	}
+	// Always the chain's record: a signature alone does not say the chain accepted the batch.
+	let record = match named {
+		Some(record) => record,
+		None => chain_record(chain, attestation.device, attestation.epoch, root).await?,
+	};
+	if record.count != attestation.count {
+		bail!(
+			"the chain's record ({}) is of {} readings, where the attestation says {}",
+			record.source,
+			record.count,
+			attestation.count
+		);
+	}
+	if record.span.is_some_and(|span| span != (attestation.start, attestation.end)) {
+		bail!("the chain's record ({}) is of another span", record.source);
+	}
 	let found = sensor_device(chain, attestation.device).await?;
 	if !sensor::signed_by(&attestation, &found.key, found.location, chain.genesis()) {
 		bail!(
@@ -945,62 +1080,47 @@ pub async fn sensor_fetch(
 		.await?
 		.ok_or_else(|| anyhow!("there is no sensor schema {}", attestation.schema))?
 		.schema;
-	let readings: Vec<depin_primitives::sensor::Reading> =
-		file.readings.iter().cloned().map(Into::into).collect();
+	if schema.fields.len() != attestation.summaries.len() {
+		bail!(
+			"the attestation has {} summaries; schema {} has {} fields",
+			attestation.summaries.len(),
+			attestation.schema,
+			schema.fields.len()
+		);
+	}
+	let readings: Vec<Reading> = readings.into_iter().map(Reading::from).collect();
 	let summaries = sensor::verify(&readings, &Claim::of(&attestation, Some(schema.interval)))?;
-	let record = match (device, epoch) {
-		(Some(device), Some(epoch)) => {
-			let record = find_record(chain, device, epoch).await?.ok_or_else(|| {
-				anyhow!(
-					"the chain has no record of device {device}'s attestation of epoch {epoch} (in \
-					 the last {MAX_SCAN} blocks)"
-				)
-			})?;
-			if record.root != root || record.count != attestation.count {
-				bail!(
-					"the chain's record ({}) is of root {} with {} readings, not this batch",
-					record.source,
-					hex_h256(&record.root),
-					record.count
-				);
-			}
-			if record.span.is_some_and(|span| span != (attestation.start, attestation.end)) {
-				bail!("the chain's record ({}) is of another span", record.source);
-			}
-			Some(record)
-		},
-		_ => None,
-	};
 	if let Some(out) = out {
+		let file = sensor::BatchFile {
+			schema: attestation.schema,
+			root: hex_h256(&root),
+			attestation: Some(sensor::AttestationJson::from(&attestation)),
+			readings: readings.iter().map(sensor::ReadingJson::from).collect(),
+		};
 		std::fs::write(out, serde_json::to_string_pretty(&file)?)
 			.with_context(|| format!("cannot write {}", out.display()))?;
 	}
-	let chain_text = match &record {
-		Some(r) => format!(
-			"; the chain's record agrees ({}{})",
-			r.source,
-			if r.sales.is_empty() {
-				String::new()
-			} else {
-				format!(
-					", sold to subscription(s) {:?}",
-					r.sales.iter().map(|s| s.subscription).collect::<Vec<_>>()
-				)
-			}
-		),
-		None => String::new(),
+	let sales = if record.sales.is_empty() {
+		String::new()
+	} else {
+		format!(
+			", sold to subscription(s) {:?}",
+			record.sales.iter().map(|s| s.subscription).collect::<Vec<_>>()
+		)
 	};
 	Ok(Report::new(
 		format!(
 			"batch {} of device {}, epoch {}: {} reading(s) from {} to {} under schema {}, \
-			 verified leaf by leaf against the root and the device's signed attestation{chain_text}",
+			 verified leaf by leaf against the root, the device's signed attestation and its \
+			 summaries; the chain's record agrees ({}{sales})",
 			hex_h256(&root),
 			attestation.device,
 			attestation.epoch,
 			attestation.count,
 			attestation.start,
 			attestation.end,
-			schema_text(&schema)
+			schema_text(&schema),
+			record.source
 		),
 		json!({
 			"event": "verified",
@@ -1013,14 +1133,14 @@ pub async fn sensor_fetch(
 			"end": attestation.end,
 			"summaries": summaries_json(&summaries),
 			"attested": summaries_json(&attestation.summaries),
-			"chain": record.as_ref().map(|r| json!({
-				"source": r.source,
-				"sales": r.sales.iter().map(|s| json!({
+			"chain": json!({
+				"source": record.source,
+				"sales": record.sales.iter().map(|s| json!({
 					"subscription": s.subscription,
 					"paid": s.paid.to_string(),
 					"fee": s.fee.to_string(),
 				})).collect::<Vec<_>>(),
-			})),
+			}),
 			"out": out.map(|p| p.display().to_string()),
 		}),
 	))

@@ -35,12 +35,13 @@ use depin_primitives::{
 use futures::future::try_join_all;
 use serde_json::{json, Value};
 use subxt::utils::AccountId32;
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::derive;
 use crate::{
 	chain::{bridge, Chain, Wait},
-	commands::{self, attested, error_name, revealed, DeviceSpec, Home, Kind},
+	commands::{self, attested, revealed, DeviceSpec, Home, Kind},
 	depin,
 	keystore::Scheme,
 	report::dpn,
@@ -118,11 +119,6 @@ pub fn station_cell(n: u32) -> u64 {
 	(PARIS & !(0o77 << 15)) | ((n % 7) << 18) | ((n / 7) << 15)
 }
 
-fn keypair(uri: &str) -> Result<Keypair> {
-	let parsed: SecretUri = uri.parse().map_err(|e| anyhow!("bad derivation path: {e}"))?;
-	Keypair::from_uri(&parsed).map_err(|e| anyhow!("cannot derive {uri}: {e}"))
-}
-
 /// Station `n`'s device key (ed25519, a hard derivation), and its secret URI.
 pub fn station_key(n: u32) -> Result<(String, DevicePair)> {
 	let uri = format!("//depin-sim//station-key//{n}");
@@ -131,17 +127,17 @@ pub fn station_key(n: u32) -> Result<(String, DevicePair)> {
 }
 
 fn owner(n: u32) -> Result<Keypair> {
-	keypair(&format!("{OWNERS}/{n}"))
+	derive(&format!("{OWNERS}/{n}"))
 }
 
 /// The buyer of the stations' data.
 pub fn buyer() -> Result<Keypair> {
-	keypair("//depin-sim/buyer")
+	derive("//depin-sim/buyer")
 }
 
 /// The stations' manager, which enrolls them and relays their attestations and reveals.
 pub fn relayer() -> Result<Keypair> {
-	keypair("//depin-sim/sensor-relayer")
+	derive("//depin-sim/sensor-relayer")
 }
 
 /// What the accounts of `honest` honest stations (and the broken and the lying one) need,
@@ -587,8 +583,18 @@ async fn round(
 		if station.pending.as_ref().is_none_or(|b| b.root() != pending.root) {
 			station.pending = station.rebuild(&schema, status);
 		}
-		if let Some(batch) = &station.pending {
-			reveals.push(batch.reveal(station.id, pending.epoch, &status.sampled)?);
+		// A station whose batch is lost or cannot reveal is reported and left out: the
+		// others' audits go on.
+		let reveal = match &station.pending {
+			Some(batch) => batch.reveal(station.id, pending.epoch, &status.sampled),
+			None => Err(anyhow!("its attested readings (root {:?}) are not kept", pending.root)),
+		};
+		match reveal {
+			Ok(reveal) => reveals.push(reveal),
+			Err(error) => line(
+				json!({ "event": "sensorSkipped", "device": station.id, "error": format!("{error:#}") }),
+				format!("weather station {}: no reveal: {error:#}", station.id),
+			),
 		}
 	}
 	let mut revealed_now = BTreeSet::new();
@@ -610,9 +616,8 @@ async fn round(
 		for (device, _, _) in &outcome.faked {
 			revealed_now.insert(*device);
 		}
-		for event in included.events.find::<depin::sensors::events::ItemRejected>() {
-			let event = event?;
-			*tally.reveals_rejected.entry(error_name(&included, &event.error)).or_default() += 1;
+		for rejected in &outcome.rejected {
+			*tally.reveals_rejected.entry(rejected.name.clone()).or_default() += 1;
 		}
 		for station in stations.iter_mut() {
 			if revealed_now.contains(&station.id) {
@@ -661,9 +666,8 @@ async fn round(
 		let included = chain.submit_until(&call, &relayer, Wait::InBlock).await?;
 		let outcome = attested(&included)?;
 		tally.attested += outcome.accepted.len() as u32;
-		for event in included.events.find::<depin::sensors::events::ItemRejected>() {
-			let event = event?;
-			*tally.rejected.entry(error_name(&included, &event.error)).or_default() += 1;
+		for rejected in &outcome.rejected {
+			*tally.rejected.entry(rejected.name.clone()).or_default() += 1;
 		}
 		for (id, batch) in batches {
 			if outcome.accepted.iter().any(|a| a.device == id) {
