@@ -6,12 +6,14 @@
 # and keeps the storage ones proving and the coverage hotspots beaconing and witnessing — a
 # quarter of each cheating, so faults, suspensions, slashes and rejected receipts show up next
 # to rewards — and adversaries, each with an account of its own, whose books (spent, earned)
-# are printed every epoch; and the block explorer (scripts/explorer.sh). RPC on
+# are printed every epoch, and weather stations near Paris (four honest ones, a broken and a
+# lying one) with a buyer of their data; and the block explorer (scripts/explorer.sh). RPC on
 # ws://127.0.0.1:9944.
 #
 #   ./scripts/dev.sh                      # node + 12 simulated devices + every adversary
 #   DEPIN_SIM_DEVICES=30 ./scripts/dev.sh # more devices
 #   DEPIN_SIM_ADVERSARIES=self-job ./scripts/dev.sh  # some adversaries (`none`: no adversary)
+#   DEPIN_SIM_STATIONS=0 ./scripts/dev.sh # no weather stations (4 honest ones by default)
 #   DEPIN_SIM_DEVICES=0 ./scripts/dev.sh  # the node alone
 #   DEPIN_EXPLORER=0 ./scripts/dev.sh     # without the explorer (served on http://127.0.0.1:4173)
 #
@@ -61,4 +63,5 @@ if [ "${DEPIN_SIM_ADVERSARIES:-all}" != none ]; then
 	adversaries=(--adversary "${DEPIN_SIM_ADVERSARIES:-all}")
 fi
 echo "[dev] simulating $devices devices (depin-provider simulate); Ctrl-C stops both" >&2
-"$provider" simulate --devices "$devices" --cheaters 0.25 "${adversaries[@]}"
+stations="${DEPIN_SIM_STATIONS:-4}"
+"$provider" simulate --devices "$devices" --cheaters 0.25 --stations "$stations" "${adversaries[@]}"

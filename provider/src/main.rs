@@ -138,8 +138,8 @@ enum Command {
 		#[arg(long)]
 		adversary: Option<String>,
 		/// Honest weather stations near Paris, each with an owner of its own, next to a broken
-		/// and a lying one, and a buyer of their data (0: none).
-		#[arg(long, default_value_t = 4)]
+		/// and a lying one, and a buyer of their data (0: none; `scripts/dev.sh` runs 4).
+		#[arg(long, default_value_t = 0)]
 		stations: u32,
 	},
 }

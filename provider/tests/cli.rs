@@ -477,8 +477,9 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	let alice = Provider { node: &node, home: home.path().to_path_buf(), suri: "//Alice" };
 	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
 	// Nine devices: three storage (one cheating), three coverage hotspots (one witnessing
-	// falsely), three compute (one skipping half its work), and the default weather stations;
-	// four epoch ends: the set-up epoch(s), then challenged and drawn ones.
+	// falsely), three compute (one skipping half its work), and four weather stations (with a
+	// broken and a lying one: `--stations` is 0 by default); four epoch ends: the set-up
+	// epoch(s), then challenged and drawn ones.
 	// Every adversary plays next to them, each with an account of its own.
 	let out = alice.run(&[
 		"simulate",
@@ -490,6 +491,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		"4",
 		"--adversary",
 		"all",
+		"--stations",
+		"4",
 	]);
 	let stdout = String::from_utf8_lossy(&out.stdout);
 	if !out.status.success() {

@@ -28,7 +28,7 @@
 //! job from every active compute device each epoch ([`jobs`]), and the burned fees of the
 //! jobs released are the compute points.
 //!
-//! Sensor devices are weather stations near Paris ([`sensors`]; `--stations`, four by
+//! Sensor devices are weather stations near Paris ([`sensors`]; `--stations`, none by
 //! default), each with an owner of its own (the chain scores a station against at least three
 //! neighbours of other owners), attesting their readings every epoch and revealing the ones
 //! the next epoch's audit samples; a broken station attests a summary out of the schema's
