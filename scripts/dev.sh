@@ -6,9 +6,9 @@
 # and keeps the storage ones proving and the coverage hotspots beaconing and witnessing — a
 # quarter of each cheating, so faults, suspensions, slashes and rejected receipts show up next
 # to rewards — and adversaries, each with an account of its own, whose books (spent, earned)
-# are printed every epoch, and weather stations near Paris (four honest ones, a broken and a
-# lying one) with a buyer of their data; and the block explorer (scripts/explorer.sh). RPC on
-# ws://127.0.0.1:9944.
+# are printed every epoch, and weather stations near Paris (four honest ones, a broken, a
+# lying and a faking one) with a buyer of their data, and two energy meters trading energy;
+# and the block explorer (scripts/explorer.sh). RPC on ws://127.0.0.1:9944.
 #
 #   ./scripts/dev.sh                      # node + 12 simulated devices + every adversary
 #   DEPIN_SIM_DEVICES=30 ./scripts/dev.sh # more devices

@@ -39,6 +39,9 @@ pub type ChainPermanent = depin_primitives::deals::permanent::Permanent<
 pub type ChainSubscription =
 	depin_primitives::sensor::Subscription<sp_core::crypto::AccountId32, Balance>;
 
+/// An energy trade as the runtime API returns it.
+pub type ChainTrade = depin_primitives::sensor::EnergyTrade<sp_core::crypto::AccountId32, Balance>;
+
 /// A block a transaction made it into, and what it did there.
 pub struct Included {
 	pub block: H256,
@@ -240,6 +243,23 @@ impl Chain {
 		cell: depin_primitives::h3::H3Cell,
 	) -> Result<Vec<(depin_primitives::sensor::SubscriptionId, ChainSubscription)>> {
 		self.api("area_subscriptions", (schema, cell)).await
+	}
+
+	/// An energy trade by number, offered or accepted, until it closes.
+	pub async fn energy_trade(
+		&self,
+		id: depin_primitives::sensor::TradeId,
+	) -> Result<Option<ChainTrade>> {
+		self.api("energy_trade", id).await
+	}
+
+	/// The trades a meter is in: as the consuming meter from the offer, as the producing meter
+	/// once accepted.
+	pub async fn meter_trades(
+		&self,
+		device: DeviceId,
+	) -> Result<Vec<(depin_primitives::sensor::TradeId, ChainTrade)>> {
+		self.api("meter_trades", device).await
 	}
 
 	/// The chain's clock (Unix seconds) at the best block: what readings' times are checked

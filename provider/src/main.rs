@@ -310,8 +310,9 @@ enum SensorCommand {
 		/// field's unit times 10^decimals (21.37 °C is 2137).
 		#[arg(long, required_unless_present = "simulate", conflicts_with = "simulate")]
 		readings: Option<PathBuf>,
-		/// Simulated weather instead: a reading at every interval since the device's last
-		/// attested one, around --around °C.
+		/// Simulated readings instead, at every interval since the device's last attested one:
+		/// weather around --around °C, or a household's energy registers under a meter's
+		/// schema.
 		#[arg(long)]
 		simulate: bool,
 		/// The day's mean temperature of simulated weather, °C.
@@ -388,6 +389,75 @@ enum SensorCommand {
 		/// The address to listen on, as 0.0.0.0:8480 to open it to the network.
 		#[arg(long, default_value = "127.0.0.1:8480")]
 		listen: std::net::SocketAddr,
+	},
+	/// Energy trades between two meters in one home cell: each epoch both meters' audited
+	/// registers settle the smaller of what one produced and the other consumed, paid to the
+	/// producing meter's owner after a dispute window.
+	#[command(subcommand)]
+	Trade(TradeCommand),
+}
+
+#[derive(Subcommand)]
+enum TradeCommand {
+	/// As the consuming meter's owner: offer to buy the producing meter's energy; the budget
+	/// and a deposit are held.
+	Offer {
+		/// The consuming meter (yours).
+		#[arg(long)]
+		consumer: u64,
+		/// The producing meter.
+		#[arg(long)]
+		producer: u64,
+		/// The producer's register field.
+		#[arg(long, default_value = "produced")]
+		produced_field: String,
+		/// The consumer's register field.
+		#[arg(long, default_value = "consumed")]
+		consumed_field: String,
+		/// The price of a unit of the fields (a watt-hour for schema 1) in DPN, e.g. 0.001.
+		#[arg(long)]
+		price: String,
+		/// The most units settled in an epoch.
+		#[arg(long)]
+		cap: u64,
+		/// The budget in DPN.
+		#[arg(long)]
+		budget: String,
+		/// Epochs settled.
+		#[arg(long)]
+		epochs: u32,
+		/// The first epoch settled (default: the next one).
+		#[arg(long)]
+		first: Option<u32>,
+	},
+	/// As the producing meter's owner: accept an offer.
+	Accept {
+		#[arg(long)]
+		trade: u64,
+	},
+	/// As a party: end a trade (an offer or a trade not begun closes at once; a running one
+	/// settles nothing after the current epoch).
+	End {
+		#[arg(long)]
+		trade: u64,
+	},
+	/// As a party: dispute a trade; what is ripe is paid, the rest waits for the dispute
+	/// origin's decision.
+	Dispute {
+		#[arg(long)]
+		trade: u64,
+	},
+	/// Close a trade once it is over (anyone): what is owed is paid, the rest goes back.
+	Close {
+		#[arg(long)]
+		trade: u64,
+	},
+	/// A trade by number, or the trades a meter is in.
+	Show {
+		#[arg(long, conflicts_with = "meter", required_unless_present = "meter")]
+		trade: Option<u64>,
+		#[arg(long)]
+		meter: Option<u64>,
 	},
 }
 
@@ -970,6 +1040,43 @@ async fn run_sensor(
 			commands::sensor_fetch(chain, from, root, *device, *epoch, out.as_deref()).await
 		},
 		SensorCommand::Serve { .. } => unreachable_offline(),
+		SensorCommand::Trade(trade) => run_trade(chain, signer, trade).await,
+	}
+}
+
+async fn run_trade(chain: &Chain, signer: &Keypair, command: &TradeCommand) -> Result<Report> {
+	use commands::TradeAction;
+	let action = |trade: &u64, action| commands::trade_action(chain, signer, *trade, action);
+	match command {
+		TradeCommand::Offer {
+			consumer,
+			producer,
+			produced_field,
+			consumed_field,
+			price,
+			cap,
+			budget,
+			epochs,
+			first,
+		} => {
+			let order = commands::TradeOrder {
+				consumer: *consumer,
+				producer: *producer,
+				produced: produced_field.clone(),
+				consumed: consumed_field.clone(),
+				price: depin_provider::report::parse_dpn(price)?,
+				cap: *cap,
+				budget: depin_provider::report::parse_dpn(budget)?,
+				epochs: *epochs,
+				first: *first,
+			};
+			commands::trade_offer(chain, signer, &order).await
+		},
+		TradeCommand::Accept { trade } => action(trade, TradeAction::Accept).await,
+		TradeCommand::End { trade } => action(trade, TradeAction::End).await,
+		TradeCommand::Dispute { trade } => action(trade, TradeAction::Dispute).await,
+		TradeCommand::Close { trade } => action(trade, TradeAction::Close).await,
+		TradeCommand::Show { trade, meter } => commands::trade_show(chain, *trade, *meter).await,
 	}
 }
 

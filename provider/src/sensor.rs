@@ -692,13 +692,11 @@ pub mod weather {
 
 	/// The values of `schema`'s fields that `station` reads at `time`, scaled by each field's
 	/// `10^decimals` and kept within its range: a field named `temperature` (°C) around
-	/// `around`, `humidity` (%) falling as it warms, `pressure` (hPa) near 1013, `produced` and
-	/// `consumed` (Wh an interval) of a household with solar panels, any other field near the
-	/// middle of its range.
+	/// `around`, `humidity` (%) falling as it warms, `pressure` (hPa) near 1013, any other field
+	/// near the middle of its range (a meter's registers are [`super::meter`]'s).
 	pub fn values(schema: &Schema, station: u64, around: f64, time: u64) -> Vec<i64> {
 		let t = time as f64;
 		let temperature = temperature(station, around, time);
-		let interval_hours = f64::from(schema.interval) / 3_600.0;
 		schema
 			.fields
 			.iter()
@@ -709,14 +707,6 @@ pub mod weather {
 					b"temperature" => temperature,
 					b"humidity" => 60.0 - 2.0 * (temperature - around) + 0.5 * n,
 					b"pressure" => 1_013.0 + 3.0 * (TAU * t / (4.0 * DAY)).sin() + 0.2 * n,
-					b"produced" => {
-						let sun = (TAU * (t - 6.0 * 3_600.0) / DAY).sin().max(0.0);
-						(2_000.0 * sun + 20.0 * n).max(0.0) * interval_hours
-					},
-					b"consumed" => {
-						(500.0 + 200.0 * (TAU * (t - 18.0 * 3_600.0) / DAY).cos() + 30.0 * n)
-							* interval_hours
-					},
 					_ => {
 						let scale = 10f64.powi(i32::from(field.decimals));
 						let middle = (field.min as f64 + field.max as f64) / 2.0 / scale;
@@ -740,6 +730,96 @@ pub mod weather {
 			.iter()
 			.map(|&time| Reading { time, values: values(schema, station, around, time) })
 			.collect()
+	}
+}
+
+/// Simulated energy meters: `produced` and `consumed` are registers, the watt-hours a
+/// household's meter counted since it was installed (on [`meter::INSTALLED`]), which only grow.
+/// Power follows closed-form curves, so a register at any time is an integral computed at
+/// once: consumption of 500 W ± 200 W (highest in the evening), and for a household with
+/// panels, 300 W of a small wind turbine plus solar peaking at 1.7 kW at noon (UTC).
+pub mod meter {
+	use super::*;
+	use std::f64::consts::{PI, TAU};
+
+	/// When the simulated meters were installed: 2026-01-01 00:00 UTC.
+	pub const INSTALLED: u64 = 1_767_225_600;
+	const DAY: f64 = 86_400.0;
+	const OMEGA: f64 = TAU / DAY;
+
+	/// `∫ max(0, sin u) du` from 0 to `x`.
+	fn positive_sine(x: f64) -> f64 {
+		let periods = (x / TAU).floor();
+		let y = x - periods * TAU;
+		2.0 * periods + if y < PI { 1.0 - y.cos() } else { 2.0 }
+	}
+
+	/// A meter's own scale, 1.0 to 1.4: households differ.
+	fn scale(meter: u64) -> f64 {
+		1.0 + 0.1 * (meter % 5) as f64
+	}
+
+	/// Joules of `power` (watts, of seconds since midnight UTC) from [`INSTALLED`] to `time`,
+	/// given its antiderivative.
+	fn energy(time: u64, antiderivative: impl Fn(f64) -> f64) -> f64 {
+		let t = time.max(INSTALLED) as f64;
+		antiderivative(t) - antiderivative(INSTALLED as f64)
+	}
+
+	/// Watt-hours `meter` counted as produced up to `time` (none without panels).
+	pub fn produced(meter: u64, panels: bool, time: u64) -> i64 {
+		if !panels {
+			return 0;
+		}
+		let joules = energy(time, |t| {
+			300.0 * t + 1_700.0 * positive_sine(OMEGA * (t - 6.0 * 3_600.0)) / OMEGA
+		});
+		(scale(meter) * joules / 3_600.0).floor() as i64
+	}
+
+	/// Watt-hours `meter` counted as consumed up to `time`.
+	pub fn consumed(meter: u64, time: u64) -> i64 {
+		let joules =
+			energy(time, |t| 500.0 * t + 200.0 * (OMEGA * (t - 18.0 * 3_600.0)).sin() / OMEGA);
+		(scale(meter) * joules / 3_600.0).floor() as i64
+	}
+
+	/// The values of `schema`'s fields that `meter` reads at `time`: the registers by their
+	/// names, any other field as [`weather::values`] reads it.
+	pub fn values(schema: &Schema, meter: u64, panels: bool, time: u64) -> Vec<i64> {
+		let mut values = weather::values(schema, meter, 14.0, time);
+		for (value, field) in values.iter_mut().zip(schema.fields.iter()) {
+			let register = match field.name.as_slice() {
+				b"produced" => produced(meter, panels, time),
+				b"consumed" => consumed(meter, time),
+				_ => continue,
+			};
+			*value = register.clamp(field.min, field.max);
+		}
+		values
+	}
+
+	/// Whether `schema` is a meter's: it has a `produced` or a `consumed` field.
+	pub fn is_meter(schema: &Schema) -> bool {
+		schema.fields.iter().any(|f| matches!(f.name.as_slice(), b"produced" | b"consumed"))
+	}
+
+	/// `meter`'s readings at `times`.
+	pub fn readings(schema: &Schema, meter: u64, panels: bool, times: &[u64]) -> Vec<Reading> {
+		times
+			.iter()
+			.map(|&time| Reading { time, values: values(schema, meter, panels, time) })
+			.collect()
+	}
+}
+
+/// Simulated readings of `device` under `schema` at `times`: a meter's registers (a household
+/// with panels) for a meter's schema, else weather around `around` °C.
+pub fn simulated(schema: &Schema, device: u64, around: f64, times: &[u64]) -> Vec<Reading> {
+	if meter::is_meter(schema) {
+		meter::readings(schema, device, true, times)
+	} else {
+		weather::readings(schema, device, around, times)
 	}
 }
 
@@ -1026,6 +1106,31 @@ mod tests {
 	}
 
 	#[test]
+	fn meters_count_energy_in_registers_that_only_grow() {
+		let schema = Schema::energy_meter();
+		assert!(meter::is_meter(&schema) && !meter::is_meter(&Schema::weather_station()));
+		assert_eq!(meter::values(&schema, 1, true, meter::INSTALLED), vec![0, 0]);
+		// A day: 300 W of wind and solar of 1.7 kW × 2/π on average, 500 W of consumption.
+		let day = meter::INSTALLED + 86_400;
+		let solar = 1_700.0 * 2.0 / std::f64::consts::PI / 2.0;
+		let produced = meter::produced(0, true, day) as f64;
+		assert!((produced - 24.0 * (300.0 + solar)).abs() < 2.0, "{produced}");
+		assert!((meter::consumed(0, day) - 12_000).abs() <= 1);
+		assert_eq!(meter::produced(0, false, day), 0);
+		// Minute by minute over two days, at a meter's scale: never back, at most 2.8 kW × 1.4.
+		let mut last = meter::values(&schema, 3, true, day);
+		for minute in 1..2 * 1_440 {
+			let now = meter::values(&schema, 3, true, day + 60 * minute);
+			for (a, b) in last.iter().zip(&now) {
+				assert!(b >= a && b - a <= 70, "minute {minute}: {last:?} then {now:?}");
+			}
+			last = now;
+		}
+		let readings = simulated(&schema, 3, 20.0, &[day]);
+		assert_eq!(readings[0].values, meter::values(&schema, 3, true, day));
+	}
+
+	#[test]
 	fn neighbouring_stations_agree_and_stay_in_range() {
 		let schema = schema();
 		let times: Vec<u64> = (0..200).map(|i| 1_800_000_000 + 600 * i).collect();
@@ -1037,10 +1142,6 @@ mod tests {
 				assert!(field.min <= *x && *x <= field.max);
 			}
 		}
-		let meter = Schema::energy_meter();
-		let values = weather::values(&meter, 1, 20.0, 1_800_000_000);
-		assert_eq!(values.len(), 2);
-		assert!(values.iter().all(|v| *v >= 0));
 		assert_eq!(weather::scaled(21.374, 2), 2137);
 		assert_eq!(weather::scaled(-0.05, 1), -1);
 	}

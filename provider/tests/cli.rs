@@ -599,7 +599,10 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	// out of the schema's range, rejected every epoch; the honest ones agree with their
 	// neighbours on every field, the liar (4 °C warmer) on two of three; the buyer pays for
 	// each.
-	assert_eq!(summary["sensors"], serde_json::json!({ "honest": 4, "broken": 1, "lying": 1 }));
+	assert_eq!(
+		summary["sensors"],
+		serde_json::json!({ "honest": 4, "broken": 1, "lying": 1, "faking": 1, "meters": 2 })
+	);
 	let sensors =
 		|field: &str| epochs.iter().filter_map(|e| e["sensors"][field].as_u64()).sum::<u64>();
 	let quality = |key: &str| {
@@ -611,8 +614,11 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		"the broken station was rejected: {stdout}"
 	);
 	assert!(quality("3/3 fields") >= 4 && quality("2/3 fields") >= 1, "audited: {stdout}");
-	assert_eq!(quality("unverified"), 0, "{stdout}");
-	assert!(sensors("sold") >= 5 && sensors("faked") == 0, "the buyer paid: {stdout}");
+	assert!(sensors("sold") >= 5, "the buyer paid: {stdout}");
+	// The faking station's first audit revealed readings above its attested maximum.
+	assert_eq!(sensors("faked"), 1, "the faker was caught: {stdout}");
+	// The meters' owners traded; the meters have no neighbours to be scored against.
+	assert!(lines.iter().any(|l| l["event"] == "tradeAccepted"), "{stdout}");
 	// No round failed: the owner's (storage, coverage), the compute relayer's nor the weather
 	// stations' (tasks of their own).
 	assert!(
@@ -1125,51 +1131,58 @@ impl Provider<'_> {
 #[test]
 fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetched_verified() {
 	let node = Node::start();
-	// A fleet operator keeps the four stations' keys; each station has an owner of its own
-	// (the chain scores a station against at least three neighbours of other owners), who
-	// registers and enrolls it.
+	// A fleet operator keeps the four stations' and two energy meters' keys; each device has
+	// an owner of its own (the chain scores a station against at least three neighbours of
+	// other owners, and a trade is between two owners), who registers and enrolls it.
 	let home = tempfile::tempdir().expect("home");
-	let owners = ["//Alice", "//Bob", "//Charlie", "//Dave"];
+	// (owner, key, cell number, schema): Ferdie's meter has panels and sells to Eve's.
+	let plan = [
+		("//Alice", "station-0", 0, "0"),
+		("//Bob", "station-1", 1, "0"),
+		("//Charlie", "station-2", 2, "0"),
+		("//Dave", "station-3", 3, "0"),
+		("//Ferdie", "meter-0", 48, "1"),
+		("//Eve", "meter-1", 47, "1"),
+	];
 	let provider = |suri| Provider { node: &node, home: home.path().to_path_buf(), suri };
 	let alice = provider("//Alice");
-	for n in 0..4 {
-		alice.ok(&["keys", "generate", "--name", &format!("station-{n}"), "--scheme", "ed25519"]);
+	for (_, key, _, _) in plan {
+		alice.ok(&["keys", "generate", "--name", key, "--scheme", "ed25519"]);
 	}
 	wait_until(&node, "the node's RPC", || alice.run(&["status"]).status.success());
-	// Stations a few hundred metres apart in Paris: one resolution-7 home cell.
+	// Devices a few hundred metres apart in Paris: one resolution-7 home cell.
 	let cell = |n: u32| format!("{:x}", depin_provider::simulator::sensors::station_cell(n));
-	let devices: Vec<u64> = std::thread::scope(|scope| {
-		let running: Vec<_> = owners
+	let registered: Vec<u64> = std::thread::scope(|scope| {
+		let running: Vec<_> = plan
 			.iter()
 			.copied()
-			.enumerate()
-			.map(|(n, suri)| {
+			.map(|(suri, key, n, schema)| {
 				let owner = provider(suri);
-				let location = cell(n as u32);
+				let location = cell(n);
 				scope.spawn(move || {
-					let key = format!("station-{n}");
-					let registered = owner.ok(&[
-						"register",
-						"--key",
-						&key,
-						"--kind",
-						"sensor",
-						"--location",
-						&location,
-					]);
+					let mut args =
+						vec!["register", "--key", key, "--kind", "sensor", "--location", &location];
+					// The operator manages the meters (it runs them, their owners commit them).
+					if schema == "1" {
+						args.extend(["--manager", ALICE]);
+					}
+					let registered = owner.ok(&args);
 					let device = registered["registered"][0]["device"].as_u64().expect("an id");
 					let id = device.to_string();
 					let enrolled =
-						owner.ok(&["sensor", "enroll", "--device", &id, "--schema", "0"]);
-					assert_eq!(enrolled["schema"], 0, "{enrolled}");
+						owner.ok(&["sensor", "enroll", "--device", &id, "--schema", schema]);
+					assert_eq!(enrolled["schema"].to_string(), schema, "{enrolled}");
 					device
 				})
 			})
 			.collect();
 		running.into_iter().map(|t| t.join().expect("registered and enrolled")).collect()
 	});
-	let ids: Vec<String> = devices.iter().map(u64::to_string).collect();
+	let ids: Vec<String> = registered[..4].iter().map(u64::to_string).collect();
 	let all = ids.join(",");
+	let meters: Vec<String> = registered[4..].iter().map(u64::to_string).collect();
+	let (producer, consumer) = (&meters[0], &meters[1]);
+	let both = meters.join(",");
 
 	// Bad input, while the first readings are not due: a device of another kind, a stranger,
 	// readings out of the schema's range, none due yet, an area too coarse.
@@ -1227,11 +1240,65 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 	let subscription = subscribed["subscription"].as_u64().expect("a subscription");
 	assert_eq!(subscribed["budget"], "10000000000000");
 
+	// Eve's meter buys Ferdie's energy: 0.001 DPN a watt-hour, at most 1 kWh an epoch, from
+	// the next epoch. Only the consuming meter's owner offers (not the fleet operator, who
+	// runs it), and only the producing meter's owner accepts (not a stranger).
+	let offer = |who: &Provider, fields: &[&str]| {
+		let mut args = vec![
+			"sensor",
+			"trade",
+			"offer",
+			"--consumer",
+			consumer,
+			"--producer",
+			producer,
+			"--price",
+			"0.001",
+			"--cap",
+			"1000",
+			"--budget",
+			"5",
+			"--epochs",
+			"30",
+		];
+		args.extend_from_slice(fields);
+		who.run(&args)
+	};
+	let last_error = |out: Output| {
+		assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+		let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+		let last: Value =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON error");
+		last["error"].as_str().unwrap_or_default().to_string()
+	};
+	let operator = last_error(offer(&alice, &[]));
+	assert!(operator.starts_with("sensors.NotMeterOwner"), "{operator}");
+	let field = last_error(offer(&eve, &["--produced-field", "sunshine"]));
+	assert!(field.contains("has no field `sunshine`"), "{field}");
+	let offered = offer(&eve, &[]);
+	assert!(offered.status.success(), "{}", String::from_utf8_lossy(&offered.stdout));
+	let offered: Value =
+		serde_json::from_str(String::from_utf8_lossy(&offered.stdout).lines().last().unwrap())
+			.expect("JSON");
+	assert_eq!(offered["event"], "tradeOffered", "{offered}");
+	let trade = offered["trade"].as_u64().expect("a trade").to_string();
+	let stranger = bob.err(&["sensor", "trade", "accept", "--trade", &trade]);
+	assert!(stranger.starts_with("sensors.NotDeviceOperator"), "{stranger}");
+	let manager = alice.err(&["sensor", "trade", "accept", "--trade", &trade]);
+	assert!(manager.starts_with("sensors.NotMeterOwner"), "{manager}");
+	let ferdie = provider("//Ferdie");
+	let accepted = ferdie.ok(&["sensor", "trade", "accept", "--trade", &trade]);
+	assert_eq!(accepted["event"], "tradeAccepted", "{accepted}");
+	let shown = alice.ok(&["sensor", "trade", "show", "--meter", producer]);
+	assert_eq!(shown["trades"][0]["seller"], accepted["open"]["seller"], "{shown}");
+	assert!(shown["trades"][0]["seller"].is_string(), "{shown}");
+
 	// The stations' first readings are due two minutes after their enrolment (its minute of
 	// clock drift, then the schema's interval): attested together, in one transaction.
 	let mut attested = Value::Null;
+	let everything = format!("{all},{both}");
 	wait_until(&node, "the stations' first readings", || {
-		let out = alice.run(&["sensor", "attest", "--device", &all, "--simulate"]);
+		let out = alice.run(&["sensor", "attest", "--device", &everything, "--simulate"]);
 		let stdout = String::from_utf8_lossy(&out.stdout);
 		let last: Value =
 			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
@@ -1247,7 +1314,7 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 		false
 	});
 	let batches = attested["attested"].as_array().expect("attestations").clone();
-	assert_eq!(batches.len(), 4, "{attested}");
+	assert_eq!(batches.len(), 6, "{attested}");
 	let epoch = attested["epoch"].as_u64().expect("an epoch");
 	let status = alice.ok(&["sensor", "status", "--device", &ids[0]]);
 	assert_eq!(status["pending"]["root"], batches[0]["root"], "{status}");
@@ -1263,7 +1330,7 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 	// pays each owner 0.06 DPN a reading (a minute of coverage), less the 20 % fee, burned.
 	let mut revealed = Value::Null;
 	wait_until(&node, "the stations' audit", || {
-		let out = alice.run(&["sensor", "reveal", "--device", &all]);
+		let out = alice.run(&["sensor", "reveal", "--device", &everything]);
 		let stdout = String::from_utf8_lossy(&out.stdout);
 		let last: Value =
 			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
@@ -1278,8 +1345,14 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 		false
 	});
 	let verified = revealed["verified"].as_array().expect("verified").clone();
-	assert_eq!(verified.len(), 4, "{revealed}");
-	for v in &verified {
+	assert_eq!(verified.len(), 6, "{revealed}");
+	// The meters: two, and no neighbours to score them against; their first audited batch is
+	// the trade's baseline.
+	let (stations, metered): (Vec<&Value>, Vec<&Value>) =
+		verified.iter().partition(|v| ids.contains(&v["device"].to_string()));
+	assert!(metered.iter().all(|v| v["quality"] == "noNeighbours"), "{revealed}");
+	assert_eq!(revealed["trades"]["settled"], serde_json::json!([]), "{revealed}");
+	for v in stations {
 		assert_eq!(v["quality"], serde_json::json!({ "neighbours": 3, "passed": 3, "fields": 3 }));
 		let readings = v["readings"].as_u64().expect("readings");
 		assert_eq!(v["points"].as_u64(), Some(readings * 60), "{v}");
@@ -1289,6 +1362,73 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 		assert_eq!(sale["fee"], (u128::from(readings) * 12_000_000_000).to_string(), "{v}");
 	}
 	assert_eq!(alice.ok(&["sensor", "status", "--device", &ids[0]])["pending"], Value::Null);
+
+	// The meters' next batches, attested the next epoch and audited the one after, settle the
+	// trade: the smaller of the two registers' advances (each batch's last reading, its
+	// summary's maximum), at 0.001 DPN a watt-hour.
+	let register = |attested: &Value, device: &str, field: usize| {
+		let batch = attested["attested"]
+			.as_array()
+			.and_then(|a| a.iter().find(|b| b["device"] == device.parse::<u64>().expect("an id")))
+			.expect("the meter's batch");
+		batch["summaries"][field]["max"].as_i64().expect("a register")
+	};
+	let mut again = Value::Null;
+	wait_until(&node, "the meters' next readings", || {
+		let out = alice.run(&["sensor", "attest", "--device", &both, "--simulate"]);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		let last: Value =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+		if out.status.success() {
+			again = last;
+			return true;
+		}
+		let error = last["error"].as_str().unwrap_or_default();
+		assert!(
+			error.contains("no reading is due yet") || error.contains("attestations closed"),
+			"{stdout}"
+		);
+		false
+	});
+	assert_eq!(again["epoch"].as_u64(), Some(epoch + 1), "consecutive epochs: {again}");
+	let produced = register(&again, producer, 0) - register(&attested, producer, 0);
+	let consumed = register(&again, consumer, 1) - register(&attested, consumer, 1);
+	let expected = produced.min(consumed).min(1_000);
+	assert!(expected > 0, "{attested} {again}");
+	let mut settled = Value::Null;
+	wait_until(&node, "the meters' second audit", || {
+		let out = alice.run(&["sensor", "reveal", "--device", &both]);
+		let stdout = String::from_utf8_lossy(&out.stdout);
+		let last: Value =
+			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+		if out.status.success() {
+			settled = last;
+			return true;
+		}
+		assert!(
+			last["error"].as_str().is_some_and(|e| e.contains("is audited in epoch")),
+			"{stdout}"
+		);
+		false
+	});
+	let settlement = &settled["trades"]["settled"][0];
+	assert_eq!(settlement["trade"].to_string(), trade, "{settled}");
+	assert_eq!(settlement["epoch"].as_u64(), Some(epoch + 1), "{settled}");
+	assert_eq!(settlement["quantity"].as_i64(), Some(expected), "{settled}");
+	let amount = (expected as u128 * 1_000_000_000).to_string();
+	assert_eq!(settlement["amount"], amount, "{settled}");
+	// Held for the dispute window: owed, not yet paid.
+	let shown = eve.ok(&["sensor", "trade", "show", "--trade", &trade]);
+	assert_eq!(shown["trades"][0]["owed"][0]["amount"], amount, "{shown}");
+	let outsider = bob.err(&["sensor", "trade", "dispute", "--trade", &trade]);
+	assert!(outsider.starts_with("sensors.NotTradeParty"), "{outsider}");
+	// Ferdie ends it: nothing settles after this epoch, and what is owed is paid after its
+	// window (anyone may close it then).
+	let ended = ferdie.ok(&["sensor", "trade", "end", "--trade", &trade]);
+	assert_eq!(ended["event"], "tradeEnded", "{ended}");
+	assert!(ended["open"]["last"].as_u64().is_some_and(|last| last <= epoch + 3), "{ended}");
+	let early = eve.err(&["sensor", "trade", "close", "--trade", &trade]);
+	assert!(early.starts_with("sensors.TradeRunning"), "{early}");
 
 	// Eve fetches a bought batch from the operator's server and verifies it leaf by leaf
 	// against the root, the station's signed attestation and the chain's record of it.
@@ -1353,6 +1493,9 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 	assert!(changed.contains("not the data attested"), "{changed}");
 	drop(server);
 }
+
+/// Alice's address.
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
 fn path(p: &Path) -> &str {
 	p.to_str().expect("a UTF-8 path")

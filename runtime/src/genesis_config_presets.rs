@@ -5,6 +5,7 @@
 
 use alloc::{vec, vec::Vec};
 
+use depin_primitives::sensor::Schema;
 use frame_support::build_struct_json_patch;
 use hex_literal::hex;
 use pallet_devices::{DeviceKey, DeviceKind};
@@ -151,6 +152,24 @@ pub fn dev_parameters() -> Vec<RuntimeParameters> {
 	]
 }
 
+/// The schemas every network starts with, the two the provider tools know: a weather station
+/// (schema 0) and an energy meter (schema 1).
+pub fn schemas() -> Vec<Schema> {
+	vec![Schema::weather_station(), Schema::energy_meter()]
+}
+
+/// The dev and local chains' schemas: [`schemas`], with the meter reading every minute
+/// instead of every 15. A trade settles an epoch's advance only when both meters attested the
+/// epoch before too, so a meter must read at least once an epoch, and these epochs last a
+/// minute.
+pub fn dev_schemas() -> Vec<Schema> {
+	let mut schemas = schemas();
+	for schema in &mut schemas {
+		schema.interval = schema.interval.min(60);
+	}
+	schemas
+}
+
 /// Builds the genesis configuration as a JSON patch over the default genesis.
 pub fn genesis(
 	validators: Vec<GenesisValidator>,
@@ -158,6 +177,7 @@ pub fn genesis(
 	root: Option<AccountId>,
 	devices: Vec<(AccountId, DevDevice)>,
 	parameters: Vec<RuntimeParameters>,
+	schemas: Vec<Schema>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		guarded_parameters: GuardedParametersConfig {
@@ -185,13 +205,7 @@ pub fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: root },
-		// Every network starts with the two schemas the provider tools know.
-		sensors: SensorsConfig {
-			schemas: vec![
-				depin_primitives::sensor::Schema::weather_station(),
-				depin_primitives::sensor::Schema::energy_meter(),
-			],
-		},
+		sensors: SensorsConfig { schemas },
 	})
 }
 
@@ -212,6 +226,7 @@ pub fn development_config_genesis() -> Value {
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		alice_devices(),
 		dev_parameters(),
+		dev_schemas(),
 	)
 }
 
@@ -233,6 +248,7 @@ pub fn local_config_genesis() -> Value {
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		alice_devices(),
 		dev_parameters(),
+		dev_schemas(),
 	)
 }
 
@@ -241,7 +257,7 @@ pub fn local_config_genesis() -> Value {
 pub fn testnet_config_genesis() -> Value {
 	let validators = four_validators();
 	let endowed = validators.iter().map(|v| v.account.clone()).collect();
-	genesis(validators, endowed, None, Vec::new(), Vec::new())
+	genesis(validators, endowed, None, Vec::new(), Vec::new(), schemas())
 }
 
 /// Provides the JSON representation of the predefined genesis config for the given `id`.

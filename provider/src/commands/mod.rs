@@ -13,6 +13,7 @@ mod sensor;
 mod status;
 mod storage;
 mod store;
+mod trade;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -51,6 +52,10 @@ pub use storage::{
 	Hashed, Round,
 };
 pub use store::{deal_bench, deal_retrieve, deal_store, read_manifest, Offer, Placement};
+pub use trade::{
+	trade_action, trade_json, trade_offer, trade_show, trade_text, traded, Settled, TradeAction,
+	TradeOrder, TradeOutcome,
+};
 
 /// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.
 #[derive(Clone)]

@@ -22,7 +22,7 @@ use crate::{
 	depin,
 	report::{dpn, hex_h256, Report},
 	retrieval,
-	sensor::{self, weather, Batch, Claim},
+	sensor::{self, Batch, Claim},
 };
 
 impl Home {
@@ -37,8 +37,9 @@ impl Home {
 pub enum Readings {
 	/// A CSV or JSON file of readings (see [`sensor::parse_readings`]).
 	File(PathBuf),
-	/// Simulated weather: every reading due since the device's last attested one, around this
-	/// temperature (°C).
+	/// Simulated readings, every one due since the device's last attested one: weather around
+	/// this temperature (°C), or a meter's registers under a meter's schema
+	/// ([`sensor::simulated`]).
 	Simulate { around: f64 },
 }
 
@@ -56,7 +57,7 @@ async fn sensor_device(chain: &Chain, device: u64) -> Result<ChainDevice> {
 }
 
 /// The live schema `id`.
-async fn live_schema(chain: &Chain, id: SchemaId) -> Result<Schema> {
+pub(super) async fn live_schema(chain: &Chain, id: SchemaId) -> Result<Schema> {
 	let record = chain
 		.sensor_schema(id)
 		.await?
@@ -112,7 +113,10 @@ pub fn quality_text(quality: &Quality) -> (String, Value) {
 }
 
 /// A constant of the sensor pallet.
-async fn constant<A: subxt::constants::Address>(chain: &Chain, address: A) -> Result<A::Target> {
+pub(super) async fn constant<A: subxt::constants::Address>(
+	chain: &Chain,
+	address: A,
+) -> Result<A::Target> {
 	let at = chain.client.at_current_block().await.context("cannot read the chain")?;
 	at.constants().entry(address).context("the runtime has no sensor pallet")
 }
@@ -272,7 +276,7 @@ pub async fn sensor_attest(
 						due.saturating_sub(now)
 					);
 				}
-				weather::readings(&schema, device, *around, &times)
+				sensor::simulated(&schema, device, *around, &times)
 			},
 		};
 		let mut batch = Batch::new(status.schema, schema.fields.len(), list)?;
@@ -461,6 +465,8 @@ pub struct RevealOutcome {
 	pub faked: Vec<(u64, EpochIndex, u32)>,
 	/// Each rejected item.
 	pub rejected: Vec<Rejected>,
+	/// What the meters' audits settled and paid in their energy trades.
+	pub trades: super::TradeOutcome,
 }
 
 /// A `DataSold` event.
@@ -501,6 +507,7 @@ pub fn revealed(included: &Included) -> Result<RevealOutcome> {
 		outcome.faked.push((e.device, e.epoch, e.index));
 	}
 	outcome.rejected = rejections(included)?;
+	outcome.trades = super::traded(included)?;
 	Ok(outcome)
 }
 
@@ -634,12 +641,14 @@ pub async fn sensor_reveal(
 		}
 		bail!(message);
 	}
+	lines.extend(outcome.trades.lines());
 	lines.extend(skipped_text);
 	lines.push(format!("in block {:?}", included.block));
 	Ok(Report::new(
 		lines.join("\n"),
 		json!({
 			"verified": out,
+			"trades": outcome.trades.json(),
 			"skipped": skipped.iter().map(|(device, why)| json!({ "device": device, "reason": why })).collect::<Vec<_>>(),
 			"block": format!("{:?}", included.block),
 		}),

@@ -32,8 +32,11 @@
 //! default), each with an owner of its own (the chain scores a station against at least three
 //! neighbours of other owners), attesting their readings every epoch and revealing the ones
 //! the next epoch's audit samples; a broken station attests a summary out of the schema's
-//! range (rejected) and a lying one copies a neighbour's readings 4 °C warmer (scored down). A
+//! range (rejected), a lying one copies a neighbour's readings 4 °C warmer (scored down), and a
+//! faking one attests summaries its readings break (caught by its audit, slashed). A
 //! buyer subscribes to their area's data, and every audit passed pays the station's owner.
+//! Two energy meters stand with them: a household with panels sells its energy to one without,
+//! and every epoch both meters' audited registers settle their trade.
 //!
 //! It is restartable: devices already registered, sectors already committed and their live
 //! deals are reused.
@@ -133,7 +136,7 @@ pub async fn run(
 	if options.stations > sensors::MAX_HONEST {
 		bail!(
 			"--stations must be at most {}: a home cell counts 16 stations of a schema an epoch, \
-			 and the broken and the lying one stand there too",
+			 and the broken, the lying and the faking one stand there too",
 			sensors::MAX_HONEST
 		);
 	}
@@ -615,6 +618,8 @@ pub async fn run(
 				"honest": options.stations,
 				"broken": u32::from(options.stations > 0),
 				"lying": u32::from(options.stations > 0),
+				"faking": u32::from(options.stations > 0),
+				"meters": if options.stations > 0 { 2 } else { 0 },
 			},
 			"adversaries": books.into_values().collect::<Vec<_>>(),
 		}),
@@ -766,10 +771,7 @@ fn take_sensors(
 				json["event"] = json!("sensorRound");
 				json["block"] = json!(block);
 				json["epoch"] = json!(epoch);
-				log(
-					json,
-					format!("weather stations at block {block} (epoch {epoch}): {}", tally.text()),
-				);
+				log(json, format!("sensors at block {block} (epoch {epoch}): {}", tally.text()));
 				tallies.entry(epoch).or_default().add(&tally);
 			},
 		}

@@ -9,11 +9,21 @@
 //! manager, `//depin-sim/sensor-relayer`) attests every station's readings since its last
 //! attested one in one batch, and in the next epoch reveals the readings the chain samples.
 //!
-//! Two stations misbehave: a **broken** one whose thermometer is stuck at 99.99 °C attests a
+//! Three stations misbehave: a **broken** one whose thermometer is stuck at 99.99 °C attests a
 //! summary outside the schema's range, and the chain rejects it (`OutOfRange`) every epoch; a
 //! **lying** one copies the first station's readings with 4 °C added, which its own samples
 //! keep to (no fraud), but its neighbours' medians give it away: its temperature fails, and it
-//! is paid for two fields of three.
+//! is paid for two fields of three; a **faking** one reads 4 °C too warm and attests the
+//! summaries its neighbours would agree with, so its first audit reveals readings above its
+//! attested maximum: fraud, slashed and suspended (`ReadingsFaked`).
+//!
+//! Two energy meters stand among them, each with an owner of its own: a household with panels
+//! (its meter's `produced` register grows with the wind and the sun, [`meter`]) sells its
+//! energy to a household without ([`METER_PRICE`] a watt-hour). The buyer's owner offers the
+//! trade and the seller's owner accepts it; the meters are attested and audited with the
+//! stations, and every epoch both meters' audits pass settles the smaller of what one produced
+//! and the other consumed (`EnergySettled`), paid to the seller once its dispute window is over
+//! (`TradePaid`). A new trade is offered when one is over.
 //!
 //! A buyer (`//depin-sim/buyer`) subscribes to the weather-station schema's data in the
 //! stations' area ([`PRICE`] a point, [`BUDGET`]); every verified audit there pays the
@@ -45,7 +55,7 @@ use crate::{
 	depin,
 	keystore::Scheme,
 	report::dpn,
-	sensor::{due_times, weather, Batch},
+	sensor::{due_times, meter, weather, Batch},
 };
 
 const DPN: u128 = 1_000_000_000_000;
@@ -56,9 +66,19 @@ const PARIS: u64 = 0x8c1fb46625551ff;
 pub const AROUND: f64 = 14.0;
 /// The weather-station schema (the dev chain's schema 0).
 pub const SCHEMA: u32 = 0;
-/// The most honest stations: with the broken and the lying one, the 16 devices of a schema a
-/// home cell counts an epoch (the runtime's `MaxNeighbours`).
-pub const MAX_HONEST: u32 = 14;
+/// The energy-meter schema (the dev chain's schema 1: `produced` and `consumed` registers).
+pub const METER_SCHEMA: u32 = 1;
+/// The price of a watt-hour the consuming meter's owner pays: a kilowatt-hour for 1 DPN.
+pub const METER_PRICE: u128 = DPN / 1_000;
+/// The most watt-hours a trade settles an epoch.
+pub const METER_CAP: u64 = 1_000;
+/// Each trade's budget.
+const TRADE_BUDGET: u128 = 10 * DPN;
+/// The epochs each trade runs.
+const TRADE_EPOCHS: u32 = 360;
+/// The most honest stations: with the broken, the lying and the faking one, the 16 devices of
+/// a schema a home cell counts an epoch (the runtime's `MaxNeighbours`).
+pub const MAX_HONEST: u32 = 13;
 /// The stations' owners: `//depin-sim/station/<n>`.
 pub const OWNERS: &str = "//depin-sim/station";
 /// Each owner's funds for its device's deposit and fees.
@@ -91,6 +111,14 @@ pub enum Behaviour {
 	Broken,
 	/// It copies the first station's readings with [`LIE`] °C added.
 	Lying,
+	/// Its thermometer reads [`LIE`] °C too warm, and it attests the summaries of what it
+	/// would read without the error (which its neighbours agree with): its audit reveals
+	/// readings above its attested maximum, fraud, and it is slashed and suspended.
+	Faking,
+	/// An energy meter of a household with panels: it sells.
+	Producer,
+	/// An energy meter of a household without: it buys.
+	Consumer,
 }
 
 impl Behaviour {
@@ -99,24 +127,53 @@ impl Behaviour {
 			Self::Honest => "honest",
 			Self::Broken => "broken",
 			Self::Lying => "lying",
+			Self::Faking => "faking",
+			Self::Producer => "producing meter",
+			Self::Consumer => "consuming meter",
+		}
+	}
+
+	/// The schema its device attests under.
+	pub fn schema(self) -> u32 {
+		match self {
+			Self::Producer | Self::Consumer => METER_SCHEMA,
+			_ => SCHEMA,
 		}
 	}
 }
 
-/// The behaviour of station `n` of `honest` honest ones (then a broken and a lying one).
+/// The sensor devices besides `honest` honest stations: a broken, a lying and a faking
+/// station, a producing and a consuming meter.
+pub const OTHERS: u32 = 5;
+
+/// The behaviour of device `n` of `honest` honest stations (then a broken, a lying and a
+/// faking one, then the producing and the consuming meter).
 pub fn behaviour(n: u32, honest: u32) -> Behaviour {
 	match n.checked_sub(honest) {
 		None => Behaviour::Honest,
 		Some(0) => Behaviour::Broken,
-		Some(_) => Behaviour::Lying,
+		Some(1) => Behaviour::Lying,
+		Some(2) => Behaviour::Faking,
+		Some(3) => Behaviour::Producer,
+		Some(_) => Behaviour::Consumer,
 	}
 }
 
 /// The cell of station `n`: Paris with the resolution-9 and -10 digits (bits 18..21 and
-/// 15..18, each 0..=6) set from `n`.
+/// 15..18, each 0..=6) set from `n`. Meters stand at the far end (48 and 47), away from the
+/// stations.
 pub fn station_cell(n: u32) -> u64 {
 	let n = u64::from(n) % 49;
 	(PARIS & !(0o77 << 15)) | ((n % 7) << 18) | ((n / 7) << 15)
+}
+
+/// The cell of device `n` of `honest` honest stations: meters at cells 48 and 47.
+fn device_cell(n: u32, honest: u32) -> u32 {
+	match behaviour(n, honest) {
+		Behaviour::Producer => 48,
+		Behaviour::Consumer => 47,
+		_ => n,
+	}
 }
 
 /// Station `n`'s device key (ed25519, a hard derivation), and its secret URI.
@@ -144,7 +201,7 @@ pub fn relayer() -> Result<Keypair> {
 /// as `hotspots::fund` takes it: their owners, the buyer and the relayer.
 pub fn wants(honest: u32) -> Result<Vec<(AccountId32, u128, u128)>> {
 	let mut wants = top_ups()?;
-	for n in 0..honest.saturating_add(2) {
+	for n in 0..honest.saturating_add(OTHERS) {
 		wants.push((owner(n)?.public_key().to_account_id(), OWNER_FUNDS / 2, OWNER_FUNDS));
 	}
 	Ok(wants)
@@ -158,9 +215,11 @@ pub fn top_ups() -> Result<Vec<(AccountId32, u128, u128)>> {
 	])
 }
 
-/// A simulated station.
+/// A simulated station or meter.
 pub struct Station {
 	pub n: u32,
+	/// The schema it attests under.
+	pub schema: u32,
 	pub id: u64,
 	pub key: DevicePair,
 	pub behaviour: Behaviour,
@@ -172,20 +231,43 @@ impl Station {
 	/// Its readings at `times`, as it reads them (the first station's seed for the liar, which
 	/// copies it).
 	fn readings(&self, schema: &Schema, times: &[u64]) -> Vec<Reading> {
-		let source = if self.behaviour == Behaviour::Lying { 0 } else { u64::from(self.n) };
+		self.readings_as(self.behaviour, schema, times)
+	}
+
+	/// Its readings at `times` if it behaved as `behaviour`.
+	fn readings_as(&self, behaviour: Behaviour, schema: &Schema, times: &[u64]) -> Vec<Reading> {
+		match behaviour {
+			Behaviour::Producer => return meter::readings(schema, self.id, true, times),
+			Behaviour::Consumer => return meter::readings(schema, self.id, false, times),
+			_ => {},
+		}
+		let source = if behaviour == Behaviour::Lying { 0 } else { u64::from(self.n) };
 		let mut readings = weather::readings(schema, source, AROUND, times);
 		let temperature = schema.fields.iter().position(|f| f.name.as_slice() == b"temperature");
 		if let Some(t) = temperature {
 			let decimals = schema.fields[t].decimals;
 			for r in &mut readings {
-				match self.behaviour {
-					Behaviour::Honest => {},
+				match behaviour {
+					Behaviour::Honest | Behaviour::Producer | Behaviour::Consumer => {},
 					Behaviour::Broken => r.values[t] = STUCK_AT,
-					Behaviour::Lying => r.values[t] += weather::scaled(LIE, decimals),
+					Behaviour::Lying | Behaviour::Faking => {
+						r.values[t] += weather::scaled(LIE, decimals)
+					},
 				}
 			}
 		}
 		readings
+	}
+
+	/// Its batch of readings at `times`, with the summaries it attests: the faking station's
+	/// are those of its readings without its thermometer's error.
+	fn batch(&self, schema: &Schema, times: &[u64]) -> Result<Batch> {
+		let mut batch = Batch::new(self.schema, schema.fields.len(), self.readings(schema, times))?;
+		if self.behaviour == Behaviour::Faking {
+			let honest = self.readings_as(Behaviour::Honest, schema, times);
+			batch.summaries = Batch::new(self.schema, schema.fields.len(), honest)?.summaries;
+		}
+		Ok(batch)
 	}
 
 	/// The batch it attested (`status.pending`), read again on the interval grid, if it is
@@ -199,7 +281,7 @@ impl Station {
 		if times.last() != Some(&pending.end) {
 			return None;
 		}
-		let batch = Batch::new(SCHEMA, schema.fields.len(), self.readings(schema, &times)).ok()?;
+		let batch = self.batch(schema, &times).ok()?;
 		(batch.root() == pending.root).then_some(batch)
 	}
 }
@@ -223,6 +305,14 @@ pub struct Tally {
 	pub sold: u32,
 	pub paid: u128,
 	pub burned: u128,
+	/// Epochs the meters' trade settled, the watt-hours and what they cost the buyer.
+	pub settled: u32,
+	pub energy: u64,
+	pub energy_cost: u128,
+	/// What the trade paid the seller (after its dispute window).
+	pub energy_paid: u128,
+	/// Meter batches that became a new baseline (`RegisterReset`).
+	pub resets: u32,
 }
 
 fn add_map(into: &mut BTreeMap<String, u32>, from: &BTreeMap<String, u32>) {
@@ -246,6 +336,24 @@ impl Tally {
 		self.sold += other.sold;
 		self.paid = self.paid.saturating_add(other.paid);
 		self.burned = self.burned.saturating_add(other.burned);
+		self.settled += other.settled;
+		self.energy = self.energy.saturating_add(other.energy);
+		self.energy_cost = self.energy_cost.saturating_add(other.energy_cost);
+		self.energy_paid = self.energy_paid.saturating_add(other.energy_paid);
+		self.resets += other.resets;
+	}
+
+	/// Add what a reveal's events did to the meters' trade.
+	fn add_trades(&mut self, trades: &commands::TradeOutcome) {
+		for s in &trades.settled {
+			self.settled += 1;
+			self.energy = self.energy.saturating_add(s.quantity);
+			self.energy_cost = self.energy_cost.saturating_add(s.amount);
+		}
+		for (_, paid) in &trades.paid {
+			self.energy_paid = self.energy_paid.saturating_add(*paid);
+		}
+		self.resets += trades.resets.len() as u32;
 	}
 
 	/// Whether anything happened.
@@ -256,6 +364,9 @@ impl Tally {
 			&& self.faked == 0
 			&& self.reveals_rejected.is_empty()
 			&& self.sold == 0
+			&& self.settled == 0
+			&& self.energy_paid == 0
+			&& self.resets == 0
 	}
 
 	pub fn json(&self) -> Value {
@@ -270,6 +381,13 @@ impl Tally {
 			"sold": self.sold,
 			"paid": self.paid.to_string(),
 			"burned": self.burned.to_string(),
+			"energy": {
+				"settled": self.settled,
+				"wh": self.energy,
+				"cost": self.energy_cost.to_string(),
+				"paid": self.energy_paid.to_string(),
+				"resets": self.resets,
+			},
 		})
 	}
 
@@ -296,6 +414,19 @@ impl Tally {
 			dpn(self.paid),
 			dpn(self.burned)
 		));
+		if self.settled > 0 || self.energy_paid > 0 || self.resets > 0 {
+			text.push_str(&format!(
+				"; the meters' trade settled {} epoch(s), {} Wh for {} (paid to the seller: {}",
+				self.settled,
+				self.energy,
+				dpn(self.energy_cost),
+				dpn(self.energy_paid)
+			));
+			if self.resets > 0 {
+				text.push_str(&format!("; {} new baseline(s)", self.resets));
+			}
+			text.push(')');
+		}
 		text
 	}
 }
@@ -335,6 +466,7 @@ pub async fn run(chain: Chain, home: Home, honest: u32, out: UnboundedSender<Mes
 	};
 	let mut attempted = BTreeSet::new();
 	let mut subscription = None;
+	let mut trading = None;
 	loop {
 		let mut blocks = match chain.client.stream_best_blocks().await {
 			Ok(blocks) => blocks,
@@ -353,7 +485,15 @@ pub async fn run(chain: Chain, home: Home, honest: u32, out: UnboundedSender<Mes
 			if chain.best_number().await.is_ok_and(|best| number < best) {
 				continue;
 			}
-			match round(&chain, &mut stations, &mut attempted, &mut subscription, &line).await {
+			let round = round(
+				&chain,
+				&mut stations,
+				&mut attempted,
+				&mut subscription,
+				&mut trading,
+				&line,
+			);
+			match round.await {
 				Ok((epoch, tally)) => {
 					if out.send(Message::Round { block: number, epoch, tally }).is_err() {
 						return;
@@ -380,7 +520,7 @@ async fn prepare(
 	let relayer = relayer()?;
 	let manager = relayer.public_key().to_account_id().to_string();
 	let mut store = home.keystore()?;
-	let count = honest.saturating_add(2);
+	let count = honest.saturating_add(OTHERS);
 	let mut keys = Vec::new();
 	for n in 0..count {
 		let (uri, pair) = station_key(n)?;
@@ -394,12 +534,16 @@ async fn prepare(
 		ids.push(chain.device_by_key(&pair.public()).await?.map(|(id, _)| id));
 	}
 	let registrations = (0..count).filter(|n| ids[*n as usize].is_none()).map(|n| {
+		let model = match behaviour(n, honest).schema() {
+			METER_SCHEMA => "sim-energy-meter",
+			_ => "sim-weather-station",
+		};
 		let spec = DeviceSpec {
 			key: format!("station-{n}"),
 			kind: Kind::Sensor,
-			location: format!("{:x}", station_cell(n)),
+			location: format!("{:x}", station_cell(device_cell(n, honest))),
 			capacity: 0,
-			model: "sim-weather-station".into(),
+			model: model.into(),
 			firmware: "1.0.0".into(),
 			serial: format!("station-{n}"),
 			manager: Some(manager.clone()),
@@ -410,7 +554,7 @@ async fn prepare(
 	if !registered.is_empty() {
 		line(
 			json!({ "event": "stationsRegistered", "stations": registered.len() }),
-			format!("registered {} weather station(s) near Paris", registered.len()),
+			format!("registered {} weather station(s) and meter(s) near Paris", registered.len()),
 		);
 	}
 	let mut stations = Vec::new();
@@ -423,20 +567,25 @@ async fn prepare(
 				.map(|(id, _)| id)
 				.with_context(|| format!("station {n} did not register"))?,
 		};
-		stations.push(Station { n, id, key, behaviour: behaviour(n, honest), pending: None });
+		let behaviour = behaviour(n, honest);
+		let schema = behaviour.schema();
+		stations.push(Station { n, schema, id, key, behaviour, pending: None });
 	}
 
-	let schema = schema(chain).await?;
+	let schemas = schemas(chain).await?;
 	let mut enrolments = Vec::new();
 	for station in &mut stations {
 		match chain.sensor_status(station.id).await? {
 			None => enrolments.push(depin::Call::Sensors(
 				depin::runtime_types::pallet_sensors::pallet::Call::enroll {
 					device: station.id,
-					schema: SCHEMA,
+					schema: station.schema,
 				},
 			)),
-			Some(status) => station.pending = station.rebuild(&schema, &status),
+			Some(status) => {
+				let schema = &schemas[&station.schema];
+				station.pending = station.rebuild(schema, &status);
+			},
 		}
 	}
 	let buying = async {
@@ -454,20 +603,22 @@ async fn prepare(
 	let (subscription, enrolled) = futures::join!(buying, enrolling);
 	let (subscription, enrolled) = (subscription?, enrolled?);
 	let area = area(chain).await?;
+	let trade = trade(chain, &stations, line).await?;
 	let names: Vec<String> =
 		stations.iter().map(|s| format!("{} {}", s.id, s.behaviour.name())).collect();
 	line(
 		json!({
 			"event": "stations",
-			"stations": stations.iter().map(|s| json!({ "device": s.id, "behaviour": s.behaviour.name(), "cell": format!("{:x}", station_cell(s.n)) })).collect::<Vec<_>>(),
+			"stations": stations.iter().map(|s| json!({ "device": s.id, "behaviour": s.behaviour.name(), "cell": format!("{:x}", station_cell(device_cell(s.n, honest))) })).collect::<Vec<_>>(),
 			"enrolled": enrolled,
+			"trade": trade,
 			"subscription": subscription,
 			"area": format!("{:x}", area.raw()),
 		}),
 		format!(
-			"{} weather station(s) near Paris, each with an owner of its own ({}), {enrolled} \
-			 enrolled now; the buyer's subscription {subscription} pays {} a point for their data \
-			 (area {:x})",
+			"{} weather station(s) and meter(s) near Paris, each with an owner of its own ({}), \
+			 {enrolled} enrolled now; the buyer's subscription {subscription} pays {} a point for \
+			 the stations' data (area {:x}); the meters trade under trade {trade}",
 			stations.len(),
 			names.join(", "),
 			dpn(PRICE),
@@ -477,12 +628,86 @@ async fn prepare(
 	Ok(stations)
 }
 
-async fn schema(chain: &Chain) -> Result<Schema> {
-	Ok(chain
-		.sensor_schema(SCHEMA)
-		.await?
-		.ok_or_else(|| anyhow!("the chain has no weather-station schema ({SCHEMA})"))?
-		.schema)
+/// The weather-station and the energy-meter schemas, by number.
+async fn schemas(chain: &Chain) -> Result<BTreeMap<u32, Schema>> {
+	let mut schemas = BTreeMap::new();
+	for (id, name) in [(SCHEMA, "weather-station"), (METER_SCHEMA, "energy-meter")] {
+		let record = chain.sensor_schema(id).await?;
+		let record = record.ok_or_else(|| anyhow!("the chain has no {name} schema ({id})"))?;
+		schemas.insert(id, record.schema);
+	}
+	Ok(schemas)
+}
+
+/// The meters' running trade, else a new one: offered by the consuming meter's owner for
+/// [`TRADE_EPOCHS`] from the next epoch, accepted by the producing meter's (an earlier trade
+/// over is closed first, once its dispute window allows). Returns its number.
+async fn trade(chain: &Chain, stations: &[Station], line: &impl Fn(Value, String)) -> Result<u64> {
+	let meter = |behaviour: Behaviour| {
+		stations
+			.iter()
+			.find(|s| s.behaviour == behaviour)
+			.ok_or_else(|| anyhow!("no {} among the sensors", behaviour.name()))
+	};
+	let (producer, consumer) = (meter(Behaviour::Producer)?, meter(Behaviour::Consumer)?);
+	let epoch = chain.epoch().await?.index;
+	let mut offered = None;
+	for (id, t) in chain.meter_trades(consumer.id).await? {
+		if t.producer != producer.id {
+			continue;
+		}
+		if t.last > epoch && t.disputed.is_none() {
+			if t.seller.is_some() {
+				return Ok(id);
+			}
+			offered = Some(id);
+			continue;
+		}
+		// Over: closed once the chain allows it; until then it is still the trade.
+		let closing = depin::tx().sensors().close_trade(id);
+		if chain.submit_until(&closing, &relayer()?, Wait::InBlock).await.is_err() {
+			return Ok(id);
+		}
+	}
+	let id = match offered {
+		Some(id) => id,
+		None => {
+			let first = epoch.saturating_add(1);
+			let terms = depin_primitives::sensor::TradeTerms {
+				consumer: consumer.id,
+				producer: producer.id,
+				produced_field: 0,
+				consumed_field: 1,
+				price: METER_PRICE,
+				cap: METER_CAP,
+				budget: TRADE_BUDGET,
+				first,
+				last: first.saturating_add(TRADE_EPOCHS - 1),
+			};
+			let offer = depin::tx().sensors().offer_trade(bridge(&terms)?);
+			let included = chain.submit_until(&offer, &owner(consumer.n)?, Wait::InBlock).await?;
+			included
+				.events
+				.find_first::<depin::sensors::events::TradeOffered>()
+				.transpose()?
+				.ok_or_else(|| anyhow!("the chain reported no TradeOffered event"))?
+				.trade
+		},
+	};
+	let accept = depin::tx().sensors().accept_trade(id);
+	chain.submit_until(&accept, &owner(producer.n)?, Wait::InBlock).await?;
+	line(
+		json!({ "event": "tradeAccepted", "trade": id, "producer": producer.id, "consumer": consumer.id, "price": METER_PRICE.to_string(), "cap": METER_CAP }),
+		format!(
+			"trade {id}: meter {} (panels) sells its energy to meter {} at {} a Wh, at most {} Wh \
+			 an epoch, for {TRADE_EPOCHS} epochs",
+			producer.id,
+			consumer.id,
+			dpn(METER_PRICE),
+			METER_CAP
+		),
+	);
+	Ok(id)
 }
 
 /// The stations' area (the parent of their cells at the runtime's area resolution).
@@ -550,6 +775,7 @@ async fn round(
 	stations: &mut [Station],
 	attempted: &mut BTreeSet<(u32, u64)>,
 	subscription: &mut Option<(u32, u64)>,
+	trading: &mut Option<(u32, u64)>,
 	line: &impl Fn(Value, String),
 ) -> Result<(u32, Tally)> {
 	let relayer = relayer()?;
@@ -565,7 +791,11 @@ async fn round(
 		}
 		*subscription = Some((epoch.index, id));
 	}
-	let schema = schema(chain).await?;
+	if trading.is_none_or(|(checked, _)| checked != epoch.index) {
+		let id = trade(chain, stations, line).await?;
+		*trading = Some((epoch.index, id));
+	}
+	let schemas = schemas(chain).await?;
 	let mut statuses = Vec::with_capacity(stations.len());
 	for station in stations.iter() {
 		statuses.push(chain.sensor_status(station.id).await?);
@@ -581,7 +811,7 @@ async fn round(
 		}
 		let Some(pending) = &status.pending else { continue };
 		if station.pending.as_ref().is_none_or(|b| b.root() != pending.root) {
-			station.pending = station.rebuild(&schema, status);
+			station.pending = station.rebuild(&schemas[&station.schema], status);
 		}
 		// A station whose batch is lost or cannot reveal is reported and left out: the
 		// others' audits go on.
@@ -612,6 +842,7 @@ async fn round(
 			tally.paid = tally.paid.saturating_add(sale.paid);
 			tally.burned = tally.burned.saturating_add(sale.fee);
 		}
+		tally.add_trades(&outcome.trades);
 		tally.faked += outcome.faked.len() as u32;
 		for (device, _, _) in &outcome.faked {
 			revealed_now.insert(*device);
@@ -642,6 +873,7 @@ async fn round(
 			continue;
 		}
 		// The last hour's readings at most: well within the chain's span.
+		let schema = &schemas[&station.schema];
 		let times = due_times(status.last_end, now.saturating_sub(3_600), now, schema.interval);
 		if times.is_empty() {
 			continue;
@@ -650,7 +882,7 @@ async fn round(
 		if !device.is_active() {
 			continue;
 		}
-		let mut batch = Batch::new(SCHEMA, schema.fields.len(), station.readings(&schema, &times))?;
+		let mut batch = station.batch(schema, &times)?;
 		attestations.push(batch.attest(
 			station.id,
 			epoch.index,
@@ -710,14 +942,15 @@ mod tests {
 			.into_iter()
 			.map(|(account, _, _)| account)
 			.collect();
-		assert_eq!(accounts.len(), MAX_HONEST as usize + 2 + 2);
+		assert_eq!(accounts.len(), (MAX_HONEST + OTHERS) as usize + 2);
 	}
 
 	#[test]
 	fn the_liar_copies_the_first_station_warmer_and_the_broken_one_reads_out_of_range() {
 		let schema = Schema::weather_station();
-		let station = |n, behaviour| Station {
+		let station = |n, behaviour: Behaviour| Station {
 			n,
+			schema: behaviour.schema(),
 			id: 100 + u64::from(n),
 			key: Scheme::Ed25519.pair("//s").expect("a key"),
 			behaviour,
@@ -735,9 +968,35 @@ mod tests {
 			assert_eq!(b.values[0], STUCK_AT);
 		}
 		assert_eq!(
-			[0, 3, 4, 5].map(|n| behaviour(n, 4)),
-			[Behaviour::Honest, Behaviour::Honest, Behaviour::Broken, Behaviour::Lying]
+			[0, 3, 4, 5, 6, 7, 8].map(|n| behaviour(n, 4)),
+			[
+				Behaviour::Honest,
+				Behaviour::Honest,
+				Behaviour::Broken,
+				Behaviour::Lying,
+				Behaviour::Faking,
+				Behaviour::Producer,
+				Behaviour::Consumer
+			]
 		);
+		// The faker reads warm but attests the summaries of what it would read without the
+		// error: every reading it reveals is above its attested maximum.
+		let faker = station(6, Behaviour::Faking);
+		let batch = faker.batch(&schema, &times).expect("a batch");
+		let honest = station(6, Behaviour::Honest).batch(&schema, &times).expect("a batch");
+		assert_eq!(batch.summaries, honest.summaries);
+		assert_ne!(batch.root(), honest.root());
+		assert!(batch.readings.iter().all(|r| r.values[0] > batch.summaries[0].max));
+		// The meters: registers, the consumer's without production.
+		let meters = Schema::energy_meter();
+		let producer = station(7, Behaviour::Producer).readings(&meters, &times);
+		let consumer = station(8, Behaviour::Consumer).readings(&meters, &times);
+		assert!(producer[1].values[0] > producer[0].values[0] && producer[0].values[0] > 0);
+		assert!(consumer.iter().all(|r| r.values[0] == 0));
+		assert!(consumer[1].values[1] > consumer[0].values[1]);
+		assert_eq!(device_cell(7, 4), 48);
+		let home = |n| H3Cell::new(station_cell(n)).ok().and_then(|c| c.parent(7)).map(|c| c.raw());
+		assert_eq!(home(48), home(0));
 	}
 
 	#[test]
