@@ -1490,6 +1490,101 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 	});
 }
 
+/// What a buyer pays for one epoch of `owners`' stations in one home cell, each attesting the
+/// same ten minutes of full-quality weather: the points of each station's sale.
+fn crowd_bill(owners: &[AccountId], buyer: &AccountId) -> Vec<u64> {
+	use depin_primitives::sensor::Reading;
+	let (mut ext, keys, home) = berlin_sensors(owners, "crowd-station");
+	ext.execute_with(|| {
+		let stations: Vec<u64> = (3..3 + owners.len() as u64).collect();
+		let weather = 0;
+		let start_secs = 1_800_000_000u64;
+		pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
+		for (owner, station) in owners.iter().zip(&stations) {
+			assert_ok!(crate::Sensors::enroll(
+				RuntimeOrigin::signed(owner.clone()),
+				*station,
+				weather
+			));
+		}
+		let now = start_secs + 20 * 60;
+		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+		let batch = SensorBatch::new(
+			(0..10u64)
+				.map(|i| Reading {
+					time: now - 540 + 60 * i,
+					values: alloc::vec![2_000, 550, 10_130],
+				})
+				.collect(),
+			3,
+		);
+		let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
+		assert_ok!(crate::Sensors::subscribe(
+			RuntimeOrigin::signed(buyer.clone()),
+			weather,
+			area.raw(),
+			MILLI_UNITS,
+			100 * UNITS,
+			0,
+			0
+		));
+		let attestations: Vec<_> = stations
+			.iter()
+			.zip(&keys)
+			.map(|(&device, key)| batch.attestation(device, key, 0, weather, home))
+			.collect();
+		assert_ok!(crate::Sensors::attest(
+			RuntimeOrigin::signed(buyer.clone()),
+			attestations.try_into().expect("a batch")
+		));
+		start_epoch_at(10);
+		let reveals: Vec<_> = stations.iter().map(|&device| batch.reveal(device, 0)).collect();
+		assert_ok!(crate::Sensors::reveal(
+			RuntimeOrigin::signed(buyer.clone()),
+			reveals.try_into().expect("a batch")
+		));
+		#[cfg(feature = "try-runtime")]
+		crate::Sensors::do_try_state().expect("the sensor books balance");
+		System::events()
+			.into_iter()
+			.filter_map(|record| match record.event {
+				crate::RuntimeEvent::Sensors(pallet_sensors::Event::DataSold {
+					paid, fee, ..
+				}) => Some(u64::try_from((paid + fee) / MILLI_UNITS).expect("points")),
+				_ => None,
+			})
+			.collect()
+	})
+}
+
+/// Stations copying each other under owners of their own (a sybil flood) split what a home
+/// cell pays; they do not multiply it: four stations are paid in full, eight and twelve share
+/// four stations' worth.
+#[test]
+fn a_crowded_cell_pays_four_devices_worth_shared_however_many_attest() {
+	use Sr25519Keyring::*;
+	let owners = [
+		Alice,
+		Bob,
+		Charlie,
+		Dave,
+		Eve,
+		Ferdie,
+		AliceStash,
+		BobStash,
+		CharlieStash,
+		DaveStash,
+		EveStash,
+		FerdieStash,
+	]
+	.map(account);
+	let buyer = account(Two);
+	// Ten minutes of full-quality coverage: 600 points a station, 2,400 for the cell.
+	assert_eq!(crowd_bill(&owners[..4], &buyer), alloc::vec![600; 4]);
+	assert_eq!(crowd_bill(&owners[..8], &buyer), alloc::vec![300; 8]);
+	assert_eq!(crowd_bill(&owners, &buyer), alloc::vec![200; 12]);
+}
+
 /// Alice's meter sells Bob's meter energy: both report made-up registers, so the two are one
 /// ring trading with itself. Epoch 1 settles at the smaller of the registers' advances, is
 /// paid a day later less the burned fee, and the sensor pool pays the producing meter at most

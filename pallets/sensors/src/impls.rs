@@ -462,10 +462,18 @@ impl<T: Config> Pallet<T> {
 
 		let members = Self::members_around(state.schema, &pending);
 		let quality = Self::quality(&record.schema, &pending, &members, r.device);
-		// A full home cell pays the devices it counted, a random draw: a flood of stations in
-		// one cell does not multiply what its buyers pay.
+		// A full home cell pays the devices it counted, a random draw; and a crowded one pays
+		// as many devices' worth as a quality check needs, shared: a flood of stations in one
+		// cell (copies of each other, under owners of their own) does not multiply what its
+		// buyers pay, it only splits it.
 		let counted = members.iter().any(|m| m.device == r.device);
-		let points = if counted { Self::points(pending.count, interval, &quality) } else { 0 };
+		let crowd = Neighbourhoods::<T>::decode_len(pending.epoch, (schema_id, pending.home))
+			.unwrap_or_default() as u32;
+		let points = if counted {
+			Self::crowded(Self::points(pending.count, interval, &quality), crowd)
+		} else {
+			0
+		};
 		Sensors::<T>::insert(r.device, state);
 		Self::deposit_event(Event::ReadingsVerified {
 			device: r.device,
@@ -557,6 +565,23 @@ impl<T: Config> Pallet<T> {
 			Quality::NoNeighbours => T::UnverifiedQuality::get(),
 		};
 		share.mul_floor(u64::from(count).saturating_mul(u64::from(interval)))
+	}
+
+	/// `points` of a device in a home cell whose neighbourhood counted `crowd` devices of its
+	/// schema this epoch: whole up to `MinNeighbours + 1` devices (a device and the neighbours
+	/// its quality needs), else scaled by `(MinNeighbours + 1) / crowd`. So a cell pays at most
+	/// that many devices' worth, however many stand in it.
+	pub fn crowded(points: u64, crowd: u32) -> u64 {
+		let paid = T::MinNeighbours::get().saturating_add(1);
+		if crowd <= paid {
+			return points;
+		}
+		// Exact, in 128 bits: `paid / crowd` below one keeps the product within `points`.
+		u128::from(points)
+			.checked_mul(u128::from(paid))
+			.and_then(|product| product.checked_div(u128::from(crowd)))
+			.and_then(|shared| u64::try_from(shared).ok())
+			.unwrap_or(points)
 	}
 
 	// ---- The sweep -------------------------------------------------------------------------

@@ -1201,6 +1201,19 @@ fn a_station_its_full_home_cell_did_not_count_is_not_paid() {
 }
 
 #[test]
+fn a_crowded_home_cell_pays_as_many_devices_worth_as_a_quality_check_needs() {
+	// `MinNeighbours` is 3: a device and three neighbours are paid in full; more share that.
+	assert_eq!(Sensors::crowded(600, 0), 600);
+	assert_eq!(Sensors::crowded(600, 4), 600);
+	assert_eq!(Sensors::crowded(600, 5), 480);
+	assert_eq!(Sensors::crowded(600, 8), 300);
+	assert_eq!(Sensors::crowded(600, 16), 150);
+	assert_eq!(Sensors::crowded(u64::MAX, 8), u64::MAX / 2);
+	// (The runtime test `a_crowded_cell_pays_four_devices_worth_shared_however_many_attest`
+	// floods a cell of the runtime's, which counts 16.)
+}
+
+#[test]
 fn a_fraudulent_batch_is_not_paid() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();
