@@ -462,13 +462,15 @@ impl<T: Config> Pallet<T> {
 
 		let members = Self::members_around(state.schema, &pending);
 		let quality = Self::quality(&record.schema, &pending, &members, r.device);
-		// A full home cell pays the devices it counted, a random draw; and a crowded one pays
-		// as many devices' worth as a quality check needs, shared: a flood of stations in one
-		// cell (copies of each other, under owners of their own) does not multiply what its
-		// buyers pay, it only splits it.
+		// A full home cell pays the devices it counted, a random draw; and the devices of a home
+		// cell that say the same are paid as many devices' worth as a quality check needs,
+		// shared: a flood of stations in one cell copying each other (under owners of their
+		// own) does not multiply what its buyers pay, it only splits it, and devices that say
+		// something else take nothing from it.
 		let counted = members.iter().any(|m| m.device == r.device);
-		let crowd = Neighbourhoods::<T>::decode_len(pending.epoch, (schema_id, pending.home))
-			.unwrap_or_default() as u32;
+		let home =
+			Neighbourhoods::<T>::get(pending.epoch, (schema_id, pending.home)).unwrap_or_default();
+		let crowd = Self::crowd(&record.schema, &pending.summaries, &home);
 		let points = if counted {
 			Self::crowded(Self::points(pending.count, interval, &quality), crowd)
 		} else {
@@ -567,10 +569,25 @@ impl<T: Config> Pallet<T> {
 		share.mul_floor(u64::from(count).saturating_mul(u64::from(interval)))
 	}
 
-	/// `points` of a device in a home cell whose neighbourhood counted `crowd` devices of its
-	/// schema this epoch: whole up to `MinNeighbours + 1` devices (a device and the neighbours
-	/// its quality needs), else scaled by `(MinNeighbours + 1) / crowd`. So a cell pays at most
-	/// that many devices' worth, however many stand in it.
+	/// How many of `home` (the devices its home cell counted this epoch, the device itself
+	/// among them) say what `summaries` say: on every field the schema can check (its
+	/// tolerance narrower than its range), min, mean and max each within the tolerance.
+	pub fn crowd(schema: &Schema, summaries: &Summaries, home: &[Neighbour<T::AccountId>]) -> u32 {
+		let agree = |other: &Summaries| {
+			schema.fields.iter().zip(summaries.iter().zip(other.iter())).all(|(field, (a, b))| {
+				field.max.abs_diff(field.min) <= field.tolerance
+					|| (within(a.min, b.min, field.tolerance)
+						&& within(a.mean, b.mean, field.tolerance)
+						&& within(a.max, b.max, field.tolerance))
+			})
+		};
+		home.iter().filter(|m| agree(&m.summaries)).count() as u32
+	}
+
+	/// `points` of a device whose home cell counted `crowd` devices saying the same
+	/// ([`Self::crowd`]) this epoch: whole up to `MinNeighbours + 1` devices (a device and the
+	/// neighbours its quality needs), else scaled by `(MinNeighbours + 1) / crowd`. So a cell
+	/// pays at most that many devices' worth for the same data, however many stand in it.
 	pub fn crowded(points: u64, crowd: u32) -> u64 {
 		let paid = T::MinNeighbours::get().saturating_add(1);
 		if crowd <= paid {
@@ -581,7 +598,7 @@ impl<T: Config> Pallet<T> {
 			.checked_mul(u128::from(paid))
 			.and_then(|product| product.checked_div(u128::from(crowd)))
 			.and_then(|shared| u64::try_from(shared).ok())
-			.unwrap_or(points)
+			.unwrap_or(0)
 	}
 
 	// ---- The sweep -------------------------------------------------------------------------

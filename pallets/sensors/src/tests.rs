@@ -1214,6 +1214,37 @@ fn a_crowded_home_cell_pays_as_many_devices_worth_as_a_quality_check_needs() {
 }
 
 #[test]
+fn a_home_cells_crowd_is_the_devices_saying_the_same() {
+	use depin_primitives::sensor::{Summaries, Summary};
+	let summaries = |temperature: i64, humidity: i64| {
+		Summaries::truncate_from(vec![
+			Summary { min: temperature - 50, max: temperature + 50, mean: temperature },
+			Summary { min: humidity, max: humidity, mean: humidity },
+		])
+	};
+	let member = |device, temperature, humidity| crate::types::Neighbour {
+		device,
+		owner: device,
+		summaries: summaries(temperature, humidity),
+	};
+	let own = summaries(2_000, 550);
+	// Itself, one within both tolerances (3 °C, 10 %), one 4 °C warmer, one far more humid.
+	let home = [
+		member(1, 2_000, 550),
+		member(2, 2_290, 640),
+		member(3, 2_400, 550),
+		member(4, 2_000, 700),
+	];
+	assert_eq!(Sensors::crowd(&weather(), &own, &home), 2);
+	// Junk next to it dilutes nothing; copies of it share.
+	let copies: Vec<_> = (10..20).map(|d| member(d, 2_000, 550)).collect();
+	assert_eq!(Sensors::crowd(&weather(), &own, &copies), 10);
+	// A meter's fields check nothing: every meter says the same.
+	let meter = meter();
+	assert_eq!(Sensors::crowd(&meter, &own, &home), 4);
+}
+
+#[test]
 fn a_fraudulent_batch_is_not_paid() {
 	ExtBuilder.build_and_execute(|| {
 		berlin();

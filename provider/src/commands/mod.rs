@@ -53,8 +53,8 @@ pub use storage::{
 };
 pub use store::{deal_bench, deal_retrieve, deal_store, read_manifest, Offer, Placement};
 pub use trade::{
-	trade_action, trade_json, trade_offer, trade_show, trade_text, traded, Settled, TradeAction,
-	TradeOrder, TradeOutcome,
+	offer, trade_action, trade_json, trade_offer, trade_show, trade_text, traded, Settled,
+	TradeAction, TradeOrder, TradeOutcome,
 };
 
 /// Where the provider keeps its files: `keystore.json` (0600) and `sectors.json`.

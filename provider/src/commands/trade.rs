@@ -13,7 +13,7 @@ use subxt_signer::sr25519::Keypair;
 
 use super::sensor::{constant, live_schema};
 use crate::{
-	chain::{bridge, Chain, ChainTrade, Included},
+	chain::{bridge, Chain, ChainTrade, Included, Wait},
 	depin,
 	report::{dpn, Report},
 };
@@ -199,6 +199,24 @@ impl TradeOutcome {
 	}
 }
 
+/// Submit `offer_trade` with `terms`, signed by the consuming meter's owner, until `wait`:
+/// the trade's number and the block.
+pub async fn offer(
+	chain: &Chain,
+	signer: &Keypair,
+	terms: &TradeTerms<u128>,
+	wait: Wait,
+) -> Result<(TradeId, Included)> {
+	let call = depin::tx().sensors().offer_trade(bridge(terms)?);
+	let included = chain.submit_until(&call, signer, wait).await?;
+	let offered = included
+		.events
+		.find_first::<depin::sensors::events::TradeOffered>()
+		.transpose()?
+		.ok_or_else(|| anyhow!("the chain reported no TradeOffered event"))?;
+	Ok((offered.trade, included))
+}
+
 /// Offer an energy trade (`offer_trade`) as the consuming meter's owner: its budget and a
 /// deposit are held.
 pub async fn trade_offer(chain: &Chain, signer: &Keypair, order: &TradeOrder) -> Result<Report> {
@@ -227,21 +245,15 @@ pub async fn trade_offer(chain: &Chain, signer: &Keypair, order: &TradeOrder) ->
 		first,
 		last: first.saturating_add(order.epochs.saturating_sub(1)),
 	};
-	let included =
-		chain.submit(&depin::tx().sensors().offer_trade(bridge(&terms)?), signer).await?;
-	let offered = included
-		.events
-		.find_first::<depin::sensors::events::TradeOffered>()
-		.transpose()?
-		.ok_or_else(|| anyhow!("the chain reported no TradeOffered event"))?;
-	let trade = chain.energy_trade(offered.trade).await?;
+	let (offered, included) = offer(chain, signer, &terms, Wait::Finalized).await?;
+	let trade = chain.energy_trade(offered).await?;
 	let deposit = trade.as_ref().map_or(0, |t| t.deposit);
 	Ok(Report::new(
 		format!(
 			"trade {} offered: meter {} buys from meter {} at {} a unit, at most {} units an \
 			 epoch, epochs {} to {}; {} budget and {} deposit held; the producing meter's owner \
 			 accepts it with `sensor trade accept --trade {}`",
-			offered.trade,
+			offered,
 			order.consumer,
 			order.producer,
 			dpn(order.price),
@@ -250,11 +262,11 @@ pub async fn trade_offer(chain: &Chain, signer: &Keypair, order: &TradeOrder) ->
 			terms.last,
 			dpn(order.budget),
 			dpn(deposit),
-			offered.trade
+			offered
 		),
 		json!({
 			"event": "tradeOffered",
-			"trade": offered.trade,
+			"trade": offered,
 			"consumer": order.consumer,
 			"producer": order.producer,
 			"producedField": produced_field,

@@ -582,16 +582,20 @@ async fn prepare(
 					schema: station.schema,
 				},
 			)),
+			Some(status) if status.schema != station.schema => anyhow::bail!(
+				"device {} ({}) is enrolled under schema {}, not {}: an earlier run with another \
+				 --stations count gave it another role; run on a fresh chain",
+				station.id,
+				station.behaviour.name(),
+				status.schema,
+				station.schema
+			),
 			Some(status) => {
 				let schema = &schemas[&station.schema];
 				station.pending = station.rebuild(schema, &status);
 			},
 		}
 	}
-	let buying = async {
-		let id = subscribe(chain).await?;
-		Ok::<_, anyhow::Error>(id)
-	};
 	let enrolling = async {
 		if enrolments.is_empty() {
 			return Ok(0);
@@ -600,10 +604,15 @@ async fn prepare(
 		let included = chain.submit_until(&call, &relayer, Wait::InBlock).await?;
 		Ok::<_, anyhow::Error>(included.events.find::<depin::sensors::events::Enrolled>().count())
 	};
-	let (subscription, enrolled) = futures::join!(buying, enrolling);
-	let (subscription, enrolled) = (subscription?, enrolled?);
+	let (subscription, enrolled) = futures::join!(subscribe(chain), enrolling);
+	let enrolled = enrolled?;
 	let area = area(chain).await?;
-	let trade = trade(chain, &stations, line).await?;
+	// The buyer's subscription and the meters' trade are best effort: the audits never wait
+	// on them, and `round` tries again every epoch.
+	let subscription = subscription.map_err(|error| report_upkeep(line, "subscription", &error));
+	let trade =
+		trade(chain, &stations, line).await.map_err(|error| report_upkeep(line, "trade", &error));
+	let (subscription, trade) = (subscription.ok(), trade.ok());
 	let names: Vec<String> =
 		stations.iter().map(|s| format!("{} {}", s.id, s.behaviour.name())).collect();
 	line(
@@ -617,15 +626,25 @@ async fn prepare(
 		}),
 		format!(
 			"{} weather station(s) and meter(s) near Paris, each with an owner of its own ({}), \
-			 {enrolled} enrolled now; the buyer's subscription {subscription} pays {} a point for \
-			 the stations' data (area {:x}); the meters trade under trade {trade}",
+			 {enrolled} enrolled now; the buyer's subscription {} pays {} a point for the \
+			 stations' data (area {:x}); the meters trade under trade {}",
 			stations.len(),
 			names.join(", "),
+			subscription.map_or("(none yet)".into(), |id| id.to_string()),
 			dpn(PRICE),
-			area.raw()
+			area.raw(),
+			trade.map_or("(none yet)".into(), |id| id.to_string()),
 		),
 	);
 	Ok(stations)
+}
+
+/// Report a failed upkeep (`what`: the subscription or the trade), to be tried again.
+fn report_upkeep(line: &impl Fn(Value, String), what: &str, error: &anyhow::Error) {
+	line(
+		json!({ "event": "sensorUpkeep", "what": what, "error": format!("{error:#}") }),
+		format!("sensor {what}: {error:#}; trying again next epoch"),
+	);
 }
 
 /// The weather-station and the energy-meter schemas, by number.
@@ -651,23 +670,32 @@ async fn trade(chain: &Chain, stations: &[Station], line: &impl Fn(Value, String
 	};
 	let (producer, consumer) = (meter(Behaviour::Producer)?, meter(Behaviour::Consumer)?);
 	let epoch = chain.epoch().await?.index;
+	let at = chain.client.at_current_block().await.context("cannot read the chain")?;
+	let window = at
+		.constants()
+		.entry(depin::constants().sensors().trade_dispute_epochs())
+		.context("the runtime has no sensor pallet")?;
 	let mut offered = None;
 	for (id, t) in chain.meter_trades(consumer.id).await? {
 		if t.producer != producer.id {
 			continue;
 		}
-		if t.last > epoch && t.disputed.is_none() {
+		if t.last >= epoch && t.disputed.is_none() {
 			if t.seller.is_some() {
 				return Ok(id);
 			}
 			offered = Some(id);
 			continue;
 		}
-		// Over: closed once the chain allows it; until then it is still the trade.
-		let closing = depin::tx().sensors().close_trade(id);
-		if chain.submit_until(&closing, &relayer()?, Wait::InBlock).await.is_err() {
+		// Over: it is still the trade (the consuming meter buys under one at a time) until
+		// the chain lets anyone close it: its last epoch's audits (two epochs) and dispute
+		// window are over.
+		let closable = t.seller.is_none() || epoch > t.last.saturating_add(2 + window);
+		if !closable {
 			return Ok(id);
 		}
+		let closing = depin::tx().sensors().close_trade(id);
+		chain.submit_until(&closing, &relayer()?, Wait::InBlock).await?;
 	}
 	let id = match offered {
 		Some(id) => id,
@@ -676,22 +704,15 @@ async fn trade(chain: &Chain, stations: &[Station], line: &impl Fn(Value, String
 			let terms = depin_primitives::sensor::TradeTerms {
 				consumer: consumer.id,
 				producer: producer.id,
-				produced_field: 0,
-				consumed_field: 1,
+				produced_field: depin_primitives::sensor::PRODUCED as u8,
+				consumed_field: depin_primitives::sensor::CONSUMED as u8,
 				price: METER_PRICE,
 				cap: METER_CAP,
 				budget: TRADE_BUDGET,
 				first,
 				last: first.saturating_add(TRADE_EPOCHS - 1),
 			};
-			let offer = depin::tx().sensors().offer_trade(bridge(&terms)?);
-			let included = chain.submit_until(&offer, &owner(consumer.n)?, Wait::InBlock).await?;
-			included
-				.events
-				.find_first::<depin::sensors::events::TradeOffered>()
-				.transpose()?
-				.ok_or_else(|| anyhow!("the chain reported no TradeOffered event"))?
-				.trade
+			commands::offer(chain, &owner(consumer.n)?, &terms, Wait::InBlock).await?.0
 		},
 	};
 	let accept = depin::tx().sensors().accept_trade(id);
@@ -775,26 +796,12 @@ async fn round(
 	stations: &mut [Station],
 	attempted: &mut BTreeSet<(u32, u64)>,
 	subscription: &mut Option<(u32, u64)>,
-	trading: &mut Option<(u32, u64)>,
+	trading: &mut Option<u32>,
 	line: &impl Fn(Value, String),
 ) -> Result<(u32, Tally)> {
 	let relayer = relayer()?;
 	let epoch = chain.epoch().await?;
 	let mut tally = Tally::default();
-	if subscription.is_none_or(|(checked, _)| checked != epoch.index) {
-		let id = subscribe(chain).await?;
-		if subscription.is_some_and(|(_, old)| old != id) {
-			line(
-				json!({ "event": "buyerSubscribed", "epoch": epoch.index, "subscription": id }),
-				format!("the buyer subscribed again (subscription {id}) in epoch {}", epoch.index),
-			);
-		}
-		*subscription = Some((epoch.index, id));
-	}
-	if trading.is_none_or(|(checked, _)| checked != epoch.index) {
-		let id = trade(chain, stations, line).await?;
-		*trading = Some((epoch.index, id));
-	}
 	let schemas = schemas(chain).await?;
 	let mut statuses = Vec::with_capacity(stations.len());
 	for station in stations.iter() {
@@ -855,6 +862,32 @@ async fn round(
 				station.pending = None;
 			}
 		}
+	}
+
+	// Once an epoch, after the reveals and best effort: the buyer's subscription and the
+	// meters' trade renewed when over.
+	if subscription.is_none_or(|(checked, _)| checked != epoch.index) {
+		match subscribe(chain).await {
+			Ok(id) => {
+				if subscription.is_some_and(|(_, old)| old != id) {
+					line(
+						json!({ "event": "buyerSubscribed", "epoch": epoch.index, "subscription": id }),
+						format!(
+							"the buyer subscribed again (subscription {id}) in epoch {}",
+							epoch.index
+						),
+					);
+				}
+				*subscription = Some((epoch.index, id));
+			},
+			Err(error) => report_upkeep(line, "subscription", &error),
+		}
+	}
+	if trading.is_none_or(|checked| checked != epoch.index) {
+		if let Err(error) = trade(chain, stations, line).await {
+			report_upkeep(line, "trade", &error);
+		}
+		*trading = Some(epoch.index);
 	}
 
 	// The attestations of the stations with readings due and no attestation pending.
