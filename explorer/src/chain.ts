@@ -32,7 +32,7 @@ export interface LoggedEvent {
 type Listener = () => void;
 
 /** The sections whose events the log keeps. */
-const SECTIONS = new Set(["devices", "proofs", "coverage", "compute", "jobs", "emission", "epochs", "referenda", "convictionVoting", "guardedParameters", "parameters", "treasury"]);
+const SECTIONS = new Set(["devices", "proofs", "coverage", "compute", "jobs", "sensors", "emission", "epochs", "referenda", "convictionVoting", "guardedParameters", "parameters", "treasury"]);
 
 export class Chain {
 	api: ApiPromise;

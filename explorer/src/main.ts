@@ -8,6 +8,7 @@ import { networkPage } from "./pages/network";
 import { devicesPage, devicePage } from "./pages/devices";
 import { coveragePage } from "./pages/coverage";
 import { computePage } from "./pages/compute";
+import { sensorsPage } from "./pages/sensors";
 import { governancePage } from "./pages/governance";
 import { esc, num } from "./util";
 
@@ -17,6 +18,7 @@ const routes: Record<string, { page: Page; title: string; nav?: string }> = {
 	device: { page: devicePage, title: "Device" },
 	coverage: { page: coveragePage, title: "Coverage", nav: "Coverage" },
 	compute: { page: computePage, title: "Compute & storage", nav: "Compute & storage" },
+	sensors: { page: sensorsPage, title: "Sensors", nav: "Sensors" },
 	governance: { page: governancePage, title: "Governance", nav: "Governance" },
 };
 

@@ -2,8 +2,10 @@
 // the built app, headless Chromium. Each page renders and shows what storage and the depin_*
 // RPC say (numbers compared, not just presence), a device registered during the test appears
 // on the map, a vote with a dev account changes a referendum's tally, the parameter preview
-// answers as GuardedParametersApi does, an unreachable node gives a readable banner, and no
-// page logs a console error. Screenshots go to explorer/test-artifacts/.
+// answers as GuardedParametersApi does, the sensors page shows the simulated weather stations'
+// and energy meters' schemas, enrolments, subscription and trade as storage holds them, an
+// unreachable node gives a readable banner, and no page logs a console error. Screenshots go
+// to explorer/test-artifacts/.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -46,7 +48,9 @@ describe("the explorer against a dev chain with simulated devices", () => {
 	before(async () => {
 		await cryptoWaitReady();
 		node = await startDevNode();
-		sim = startSimulator(node.ws, 12, 0.25);
+		// With four weather stations (and a broken, a lying and a faking one, a buyer of their
+		// data and two energy meters trading) for the sensors page; they set up beside the rest.
+		sim = startSimulator(node.ws, 12, 0.25, 4);
 		server = await serveDist();
 		browser = await launchBrowser();
 		api = await ApiPromise.create({ provider: new WsProvider(node.ws), rpc, noInitWarn: true });
@@ -244,6 +248,115 @@ describe("the explorer against a dev chain with simulated devices", () => {
 			return (await numberIn(page, '[data-testid="sector-count"]')) === sectors;
 		}, "sector count = proofs.sectors", 30_000);
 		await screenshot(page, "compute");
+		await page.close();
+	});
+
+	it("sensors: schemas, enrolled stations and meters, the buyer's subscription and the meters' trade match storage", async () => {
+		const page = await open("#/sensors");
+		// The simulator's stations and meters enroll, the buyer subscribes and the meters trade.
+		await eventually(
+			async () =>
+				(await numberIn(page, '[data-testid="sensor-count"]')) >= 4 &&
+				(await page.locator('[data-testid="schema-table"] td.name').allTextContents()).includes("energy-meter") &&
+				(await numberIn(page, '[data-testid="subscription-count"]')) >= 1 &&
+				(await numberIn(page, '[data-testid="trade-count"]')) >= 1,
+			"the sensors page shows 4 sensors, both schemas, a subscription and a trade",
+			300_000,
+			2000,
+		);
+		// Schemas: names, intervals, and each field's range and tolerance in its own unit.
+		const scale = (v, decimals) => {
+			const n = BigInt(v);
+			const abs = n < 0n ? -n : n;
+			const base = 10n ** BigInt(decimals);
+			const whole = (abs / base).toLocaleString("en-US");
+			return `${n < 0n ? "-" : ""}${decimals ? `${whole}.${(abs % base).toString().padStart(decimals, "0")}` : whole}`;
+		};
+		const schemas = (await api.query.sensors.schemas.entries()).map(([k, v]) => [k.args[0].toNumber(), v.unwrap()]);
+		assert.equal(await numberIn(page, '[data-testid="schema-count"]'), schemas.length);
+		const names = new Map(schemas.map(([id, r]) => [id, r.schema.name.toUtf8()]));
+		assert.ok([...names.values()].includes("weather-station") && [...names.values()].includes("energy-meter"), "the dev chain's two schemas");
+		for (const [id, record] of schemas) {
+			const rows = page.locator(`[data-testid="schema-table"] tr[data-schema="${id}"]`);
+			assert.equal(await rows.count(), record.schema.fields.length, `schema ${id}: a row per field`);
+			assert.equal(await rows.first().locator("td.name").textContent(), names.get(id));
+			assert.equal(Number(await rows.first().locator("td.interval").getAttribute("data-seconds")), record.schema.interval.toNumber());
+			assert.equal(await rows.first().locator("td.retired").textContent(), record.retired.isTrue ? "retired" : "open");
+			for (const f of record.schema.fields) {
+				const [name, unit, decimals] = [f.name.toUtf8(), f.unit.toUtf8(), f.decimals.toNumber()];
+				const row = page.locator(`[data-testid="schema-table"] tr[data-schema="${id}"][data-field="${name}"]`);
+				assert.equal(await row.locator("td.range").textContent(), `${scale(f.min.toBigInt(), decimals)} … ${scale(f.max.toBigInt(), decimals)} ${unit}`);
+				assert.equal(await row.locator("td.tolerance").textContent(), `± ${scale(f.tolerance.toBigInt(), decimals)} ${unit}`);
+			}
+		}
+		const station = schemas.find(([id]) => names.get(id) === "weather-station")[0];
+		const meter = schemas.find(([id]) => names.get(id) === "energy-meter")[0];
+		assert.equal(await page.locator(`[data-testid="schema-table"] tr[data-schema="${station}"][data-field="temperature"] td.range`).textContent(), "-50.00 … 60.00 degC");
+		// Enrolled sensors: as many as storage holds, each under its schema, on its registered cell.
+		await eventually(async () => (await numberIn(page, '[data-testid="sensor-count"]')) === (await api.query.sensors.sensors.entries()).length, "sensor count = sensors.sensors", 30_000);
+		const sensors = (await api.query.sensors.sensors.entries()).map(([k, v]) => [k.args[0].toNumber(), v.unwrap()]);
+		for (const [id, state] of sensors) {
+			const row = page.locator(`[data-testid="sensor-table"] tr[data-device="${id}"]`);
+			await row.waitFor({ timeout: 30_000 });
+			assert.equal(Number(await row.getAttribute("data-schema")), state.schema.toNumber(), `sensor ${id}'s schema`);
+			const location = (await api.query.devices.devices(id)).unwrap().location.toBigInt().toString(16);
+			assert.equal(await row.locator("td.cell").textContent(), location, `sensor ${id}'s cell`);
+			assert.equal(await row.locator("a").first().getAttribute("href"), `#/device/${id}`);
+		}
+		assert.ok(sensors.filter(([, s]) => s.schema.toNumber() === station).length >= 4, "four stations at least");
+		// The buyer's subscription: buyer, schema, area and price as stored; its budget left too.
+		const subscriptions = (await api.query.sensors.subscriptions.entries()).map(([k, v]) => [k.args[0].toNumber(), v.unwrap()]);
+		assert.ok(subscriptions.length >= 1, "a subscription");
+		for (const [id, sub] of subscriptions) {
+			const row = page.locator(`[data-testid="subscription-table"] tr[data-subscription="${id}"]`);
+			await row.waitFor({ timeout: 30_000 });
+			assert.equal(await row.locator("td.buyer").getAttribute("title"), sub.buyer.toString());
+			assert.equal(Number(await row.locator("td.schema").getAttribute("data-schema")), sub.schema.toNumber());
+			assert.equal(await row.locator("td.area").textContent(), sub.area.toBigInt().toString(16));
+			assert.equal(BigInt(await row.locator("td.price").getAttribute("data-planck")), sub.price.toBigInt());
+			assert.equal(await row.locator("td.epochs").textContent(), `${sub.first.toNumber()}–${sub.last.toNumber()}`);
+			await eventually(
+				async () => {
+					const stored = await api.query.sensors.subscriptions(id);
+					return stored.isNone || BigInt(await row.locator("td.left").getAttribute("data-planck")) === stored.unwrap().left.toBigInt();
+				},
+				`subscription ${id}'s budget left`,
+				30_000,
+			);
+		}
+		// The meters' trade: producer and consumer, price and cap as stored; both meters are
+		// enrolled as energy meters.
+		const trades = (await api.query.sensors.trades.entries()).map(([k, v]) => [k.args[0].toNumber(), v.unwrap()]);
+		assert.ok(trades.length >= 1, "an energy trade");
+		for (const [id, trade] of trades) {
+			const row = page.locator(`[data-testid="trade-table"] tr[data-trade="${id}"]`);
+			await row.waitFor({ timeout: 30_000 });
+			const [producer, consumer] = [trade.producer.toNumber(), trade.consumer.toNumber()];
+			assert.equal(Number(await row.getAttribute("data-producer")), producer);
+			assert.equal(Number(await row.getAttribute("data-consumer")), consumer);
+			assert.equal(await row.locator(".producer").textContent(), String(producer));
+			assert.equal(await row.locator(".consumer").textContent(), String(consumer));
+			assert.equal(await row.locator("td.buyer").getAttribute("title"), trade.buyer.toString());
+			assert.equal(BigInt(await row.locator("td.price").getAttribute("data-planck")), trade.price.toBigInt());
+			assert.equal(BigInt(await row.locator("td.cap").getAttribute("data-raw")), trade.cap.toBigInt());
+			assert.match(await row.locator("td.price").textContent(), / DPN \/ Wh$/);
+			for (const m of [producer, consumer]) {
+				assert.equal(Number(await page.locator(`[data-testid="sensor-table"] tr[data-device="${m}"]`).getAttribute("data-schema")), meter, `meter ${m} is an energy meter`);
+			}
+		}
+		// The event log holds the sensors' history: every stored sensor's enrolment (the chain is
+		// younger than the 600 blocks the explorer reads back), the subscription and the offer.
+		if ((await api.rpc.chain.getHeader()).number.toNumber() < 600) {
+			const logged = async (kind) => {
+				const cell = page.locator(`[data-testid="sensor-event-counts"] tr[data-kind="${kind}"] td.count`);
+				return (await cell.count()) ? Number(await cell.textContent()) : 0;
+			};
+			await eventually(async () => (await logged("Enrolled")) >= sensors.length, "an Enrolled event per sensor", 60_000);
+			assert.ok((await logged("Subscribed")) >= 1, "Subscribed logged");
+			assert.ok((await logged("TradeOffered")) >= 1, "TradeOffered logged");
+			assert.ok((await page.locator('[data-testid="sensor-events"] tr[data-kind]').count()) >= 1, "recent sensor events listed");
+		}
+		await screenshot(page, "sensors");
 		await page.close();
 	});
 

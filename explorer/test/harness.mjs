@@ -82,15 +82,19 @@ export async function startDevNode() {
 	return { ws: `ws://127.0.0.1:${rpcPort}`, http: httpUrl, stop, log: logText, dir };
 }
 
-/** `depin-provider simulate` against `ws`, its keystore in a temporary home. */
-export function startSimulator(ws, devices = 12, cheaters = 0.25) {
+/**
+ * `depin-provider simulate` against `ws`, its keystore in a temporary home. `stations` honest
+ * weather stations (`--stations`; with them a broken, a lying and a faking one, a buyer of
+ * their data and two energy meters under one trade); 0: none.
+ */
+export function startSimulator(ws, devices = 12, cheaters = 0.25, stations = 0) {
 	if (!fs.existsSync(PROVIDER)) throw new Error(`no provider binary at ${PROVIDER}: build it with cargo or set DEPIN_PROVIDER`);
 	const home = fs.mkdtempSync(path.join(os.tmpdir(), "depin-explorer-sim-"));
 	const logFile = path.join(home, "simulate.log");
 	const log = fs.openSync(logFile, "w");
-	const child = niced(PROVIDER, ["--url", ws, "--home", home, "simulate", "--devices", String(devices), "--cheaters", String(cheaters)], {
-		stdio: ["ignore", log, log],
-	});
+	const args = ["--url", ws, "--home", home, "simulate", "--devices", String(devices), "--cheaters", String(cheaters)];
+	if (stations > 0) args.push("--stations", String(stations));
+	const child = niced(PROVIDER, args, { stdio: ["ignore", log, log] });
 	return {
 		log: () => fs.readFileSync(logFile, "utf8"),
 		stop: () => {

@@ -1,7 +1,7 @@
 // Devices: every device on a map of H3 cells (coloured by kind, hollow when suspended, grey when
 // retired; resolution-7 density cells shaded by how many devices they hold), search by id, key
 // or owner, and a page per device: status, sectors, challenges, proof history epoch by epoch,
-// faults, slashes and rewards.
+// faults, slashes and rewards (sensors: attestations, audits, sales).
 
 import { cellToParent, getResolution, isValidCell } from "h3-js";
 import { chart } from "../chart";
@@ -139,9 +139,15 @@ function history(events: LoggedEvent[], id: number, epochAt: (block: number) => 
 					row(epoch).points += Number(d.points);
 				}
 				break;
+			// A sensor's audit passed: points for its readings' coverage, times their quality.
+			case "sensors.ReadingsVerified":
+				row(epoch).accepted += 1;
+				row(epoch).points += Number(d.points);
+				break;
 			case "proofs.ItemRejected":
 			case "compute.ItemRejected":
 			case "coverage.ItemRejected":
+			case "sensors.ItemRejected":
 				row(epoch).rejected.push(`${d.error} (block ${e.block})`);
 				break;
 			case "coverage.WitnessRejected":
@@ -152,6 +158,12 @@ function history(events: LoggedEvent[], id: number, epochAt: (block: number) => 
 				break;
 			case "compute.WorkUnrevealed":
 				row(epoch).rejected.push("work not revealed");
+				break;
+			case "sensors.ReadingsFaked":
+				row(epoch).rejected.push(`readings faked (reading ${d.index})`);
+				break;
+			case "sensors.ReadingsUnrevealed":
+				row(epoch).rejected.push("sampled readings not revealed");
 				break;
 			case "proofs.FaultsRecorded":
 			case "compute.FaultsRecorded":
@@ -187,6 +199,18 @@ function history(events: LoggedEvent[], id: number, epochAt: (block: number) => 
 				break;
 			case "compute.Enrolled":
 				row(epoch).other.push("enrolled for capacity challenges");
+				break;
+			case "sensors.Enrolled":
+				row(epoch).other.push(`enrolled under sensor schema ${d.schema}`);
+				break;
+			case "sensors.Attested":
+				row(epoch).other.push(`attested ${d.readings} readings`);
+				break;
+			case "sensors.DataSold":
+				row(epoch).other.push(`data sold to subscription ${d.subscription} for ${dpn(d.paid)}`);
+				break;
+			case "sensors.RegisterReset":
+				row(epoch).other.push("meter registers reset");
 				break;
 			default:
 				break;
