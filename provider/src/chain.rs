@@ -42,6 +42,47 @@ pub type ChainSubscription =
 /// An energy trade as the runtime API returns it.
 pub type ChainTrade = depin_primitives::sensor::EnergyTrade<sp_core::crypto::AccountId32, Balance>;
 
+/// A connected node's new best blocks, one at a time, for a task that plays a round at each:
+/// a block the chain has moved past by the time its turn comes (a round may take a few
+/// blocks) is skipped, and the chain is followed again whenever the stream of blocks ends.
+pub struct BestBlocks<'a> {
+	chain: &'a Chain,
+	blocks: Option<subxt::client::Blocks<Config>>,
+}
+
+impl BestBlocks<'_> {
+	/// The number of the next new best block. When the stream cannot start, `lost` is told why
+	/// and the stream is tried again six seconds later, unless `lost` returns `false`: then
+	/// `None`.
+	pub async fn next(&mut self, mut lost: impl FnMut(String) -> bool) -> Option<BlockNumber> {
+		loop {
+			let blocks = match &mut self.blocks {
+				Some(blocks) => blocks,
+				None => match self.chain.client.stream_best_blocks().await {
+					Ok(blocks) => self.blocks.insert(blocks),
+					Err(e) => {
+						if !lost(format!("cannot follow the chain: {e}")) {
+							return None;
+						}
+						tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+						continue;
+					},
+				},
+			};
+			let Some(block) = blocks.next().await else {
+				self.blocks = None;
+				continue;
+			};
+			let Ok(number) = block.map(|b| b.number()) else { continue };
+			let number = BlockNumber::try_from(number).unwrap_or(BlockNumber::MAX);
+			if self.chain.best_number().await.is_ok_and(|best| number < best) {
+				continue;
+			}
+			return Some(number);
+		}
+	}
+}
+
 /// A block a transaction made it into, and what it did there.
 pub struct Included {
 	pub block: H256,
@@ -260,6 +301,11 @@ impl Chain {
 		device: DeviceId,
 	) -> Result<Vec<(depin_primitives::sensor::TradeId, ChainTrade)>> {
 		self.api("meter_trades", device).await
+	}
+
+	/// The new best blocks, one at a time ([`BestBlocks::next`]).
+	pub fn best_blocks(&self) -> BestBlocks<'_> {
+		BestBlocks { chain: self, blocks: None }
 	}
 
 	/// The chain's clock (Unix seconds) at the best block: what readings' times are checked

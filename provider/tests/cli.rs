@@ -711,13 +711,14 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	}
 }
 
-/// A daemon proving and serving one provider's sectors until it is killed.
-struct Daemon {
+/// A provider's process serving over HTTP at `url` (a daemon proving and serving its sectors,
+/// or `sensor serve`) until it is dropped.
+struct Server {
 	child: std::process::Child,
 	url: String,
 }
 
-impl Drop for Daemon {
+impl Drop for Server {
 	fn drop(&mut self) {
 		let _ = self.child.kill();
 		let _ = self.child.wait();
@@ -725,7 +726,7 @@ impl Drop for Daemon {
 }
 
 impl Provider<'_> {
-	fn daemon(&self) -> Daemon {
+	fn daemon(&self) -> Server {
 		let port = free_port();
 		let log = std::fs::File::create(self.home.join("daemon.log")).expect("log");
 		let child = Command::new(CLI)
@@ -741,7 +742,7 @@ impl Provider<'_> {
 		wait_until(self.node, "the daemon's retrieval port", || {
 			std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
 		});
-		Daemon { child, url }
+		Server { child, url }
 	}
 }
 
@@ -945,7 +946,7 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 	// sector waiting for its daemon misses epochs (three in a row suspend the device), and five
 	// publications take several epochs on a loaded machine. Alice also commits the replica's
 	// data first, which activates the tranche.
-	let mut daemons: Vec<Option<Daemon>> = Vec::new();
+	let mut daemons: Vec<Option<Server>> = Vec::new();
 	for (i, provider) in providers.iter().enumerate() {
 		if i == 4 {
 			let committed = provider.ok(&["storage", "commit", "--device", &alice_device, archive]);
@@ -1096,21 +1097,8 @@ fn a_client_stores_a_file_on_five_providers_and_gets_it_back_from_three() {
 	}
 }
 
-/// A provider's retrieval server for sensor batches (`sensor serve`) until it is dropped.
-struct SensorServer {
-	child: std::process::Child,
-	url: String,
-}
-
-impl Drop for SensorServer {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-	}
-}
-
 impl Provider<'_> {
-	fn serve_sensor(&self) -> SensorServer {
+	fn serve_sensor(&self) -> Server {
 		let port = free_port();
 		let child = Command::new(CLI)
 			.args(["--json", "--home"])
@@ -1124,7 +1112,7 @@ impl Provider<'_> {
 		wait_until(self.node, "the sensor server's port", || {
 			std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
 		});
-		SensorServer { child, url: format!("http://127.0.0.1:{port}") }
+		Server { child, url: format!("http://127.0.0.1:{port}") }
 	}
 }
 

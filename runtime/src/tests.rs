@@ -1399,7 +1399,6 @@ fn start_epoch_at(block: u32) {
 
 #[test]
 fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
-	use depin_primitives::sensor::Reading;
 	use pallet_devices::DeviceKind;
 
 	let ring =
@@ -1407,59 +1406,10 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 			.map(account);
 	let (mut ext, keys, home) = berlin_sensors(&ring, "ring-station");
 	ext.execute_with(|| {
-		let stations: Vec<u64> = (3..7).collect();
-		let weather = 0;
-		let start_secs = 1_800_000_000u64;
-		pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
-		for (owner, station) in ring.iter().zip(&stations) {
-			assert_ok!(crate::Sensors::enroll(
-				RuntimeOrigin::signed(owner.clone()),
-				*station,
-				weather
-			));
-		}
-		// Twenty minutes later, ten readings a minute apart, the same for all four.
-		let now = start_secs + 20 * 60;
-		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
-		let batch = SensorBatch::new(
-			(0..10u64)
-				.map(|i| Reading {
-					time: now - 540 + 60 * i,
-					values: alloc::vec![2_000, 550, 10_130],
-				})
-				.collect(),
-			3,
-		);
 		let before: u128 = ring.iter().map(Balances::total_balance).sum();
-
-		// Alice buys the ring's area for epoch 0 at a milli-DPN a point.
-		let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
-		assert_ok!(crate::Sensors::subscribe(
-			RuntimeOrigin::signed(ring[0].clone()),
-			weather,
-			area.raw(),
-			MILLI_UNITS,
-			100 * UNITS,
-			0,
-			0
-		));
-		let attestations: Vec<_> = stations
-			.iter()
-			.zip(&keys)
-			.map(|(&device, key)| batch.attestation(device, key, 0, weather, home))
-			.collect();
-		assert_ok!(crate::Sensors::attest(
-			RuntimeOrigin::signed(ring[0].clone()),
-			attestations.try_into().expect("four")
-		));
-
-		// Epoch 1 (block 10) audits them: each reveals its sampled readings.
-		start_epoch_at(10);
-		let reveals: Vec<_> = stations.iter().map(|&device| batch.reveal(device, 0)).collect();
-		assert_ok!(crate::Sensors::reveal(
-			RuntimeOrigin::signed(ring[0].clone()),
-			reveals.try_into().expect("four")
-		));
+		// Alice buys the ring's area for epoch 0 at a milli-DPN a point; epoch 1 (block 10)
+		// audits the stations.
+		let stations = weather_epoch_sold(&ring, &keys, home, &ring[0]);
 		// Ten minutes of full-quality coverage each, 600 points at a milli-DPN: 0.6 DPN a
 		// station, 0.12 DPN of it burned, 120,000 sensor points; Alice does not pay her own
 		// station, her three partners' are sold.
@@ -1490,59 +1440,67 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 	});
 }
 
+/// `owners`' stations (the devices after the dev chain's three, keys `keys`, in `home`) enroll,
+/// `buyer` subscribes to their area's weather for epoch 0 at a milli-DPN a point, and each
+/// attests the same ten minutes of full-quality weather in epoch 0, revealed in epoch 1 (block
+/// 10). Returns the stations.
+fn weather_epoch_sold(
+	owners: &[AccountId],
+	keys: &[sp_core::sr25519::Pair],
+	home: depin_primitives::h3::H3Cell,
+	buyer: &AccountId,
+) -> Vec<u64> {
+	use depin_primitives::sensor::Reading;
+	let stations: Vec<u64> = (3..3 + owners.len() as u64).collect();
+	let weather = 0;
+	let start_secs = 1_800_000_000u64;
+	pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
+	for (owner, station) in owners.iter().zip(&stations) {
+		assert_ok!(crate::Sensors::enroll(RuntimeOrigin::signed(owner.clone()), *station, weather));
+	}
+	// Twenty minutes later, ten readings a minute apart, the same for all.
+	let now = start_secs + 20 * 60;
+	pallet_timestamp::Now::<Runtime>::put(now * 1_000);
+	let batch = SensorBatch::new(
+		(0..10u64)
+			.map(|i| Reading { time: now - 540 + 60 * i, values: alloc::vec![2_000, 550, 10_130] })
+			.collect(),
+		3,
+	);
+	let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
+	assert_ok!(crate::Sensors::subscribe(
+		RuntimeOrigin::signed(buyer.clone()),
+		weather,
+		area.raw(),
+		MILLI_UNITS,
+		100 * UNITS,
+		0,
+		0
+	));
+	let attestations: Vec<_> = stations
+		.iter()
+		.zip(keys)
+		.map(|(&device, key)| batch.attestation(device, key, 0, weather, home))
+		.collect();
+	assert_ok!(crate::Sensors::attest(
+		RuntimeOrigin::signed(buyer.clone()),
+		attestations.try_into().expect("a batch")
+	));
+	start_epoch_at(10);
+	let reveals: Vec<_> = stations.iter().map(|&device| batch.reveal(device, 0)).collect();
+	assert_ok!(crate::Sensors::reveal(
+		RuntimeOrigin::signed(buyer.clone()),
+		reveals.try_into().expect("a batch")
+	));
+	stations
+}
+
 /// What a buyer pays for one epoch of `owners`' stations in one home cell, each attesting the
 /// same ten minutes of full-quality weather: the points of each station's sale.
 fn crowd_bill(owners: &[AccountId], buyer: &AccountId) -> Vec<u64> {
-	use depin_primitives::sensor::Reading;
 	let (mut ext, keys, home) = berlin_sensors(owners, "crowd-station");
 	ext.execute_with(|| {
-		let stations: Vec<u64> = (3..3 + owners.len() as u64).collect();
-		let weather = 0;
-		let start_secs = 1_800_000_000u64;
-		pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
-		for (owner, station) in owners.iter().zip(&stations) {
-			assert_ok!(crate::Sensors::enroll(
-				RuntimeOrigin::signed(owner.clone()),
-				*station,
-				weather
-			));
-		}
-		let now = start_secs + 20 * 60;
-		pallet_timestamp::Now::<Runtime>::put(now * 1_000);
-		let batch = SensorBatch::new(
-			(0..10u64)
-				.map(|i| Reading {
-					time: now - 540 + 60 * i,
-					values: alloc::vec![2_000, 550, 10_130],
-				})
-				.collect(),
-			3,
-		);
-		let area = crate::Sensors::area_of(crate::Sensors::home_of(home));
-		assert_ok!(crate::Sensors::subscribe(
-			RuntimeOrigin::signed(buyer.clone()),
-			weather,
-			area.raw(),
-			MILLI_UNITS,
-			100 * UNITS,
-			0,
-			0
-		));
-		let attestations: Vec<_> = stations
-			.iter()
-			.zip(&keys)
-			.map(|(&device, key)| batch.attestation(device, key, 0, weather, home))
-			.collect();
-		assert_ok!(crate::Sensors::attest(
-			RuntimeOrigin::signed(buyer.clone()),
-			attestations.try_into().expect("a batch")
-		));
-		start_epoch_at(10);
-		let reveals: Vec<_> = stations.iter().map(|&device| batch.reveal(device, 0)).collect();
-		assert_ok!(crate::Sensors::reveal(
-			RuntimeOrigin::signed(buyer.clone()),
-			reveals.try_into().expect("a batch")
-		));
+		weather_epoch_sold(owners, &keys, home, buyer);
 		#[cfg(feature = "try-runtime")]
 		crate::Sensors::do_try_state().expect("the sensor books balance");
 		System::events()

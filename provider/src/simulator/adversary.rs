@@ -1294,29 +1294,21 @@ pub async fn play(
 	chain: Chain,
 	out: tokio::sync::mpsc::UnboundedSender<(Value, String)>,
 ) {
-	let error = |adversary: &Adversary, error: anyhow::Error| {
-		let name = adversary.strategy.name();
+	let name = adversary.strategy.name();
+	let error = |error: anyhow::Error| {
 		(
 			json!({ "event": "adversaryError", "strategy": name, "error": error.to_string() }),
 			format!("adversary {name}: {error}"),
 		)
 	};
 	let mut epoch = None;
-	let mut blocks = match chain.client.stream_best_blocks().await {
-		Ok(blocks) => blocks,
-		Err(e) => {
-			let _ = out.send(error(&adversary, anyhow!("cannot follow the chain: {e}")));
-			return;
-		},
+	let mut blocks = chain.best_blocks();
+	let lost = |e: String| {
+		let _ = out.send(error(anyhow!(e)));
+		false
 	};
-	while let Some(block) = blocks.next().await {
+	while let Some(number) = blocks.next(lost).await {
 		let step = async {
-			let number =
-				u32::try_from(block.map_err(|e| anyhow!("lost the chain: {e}"))?.number())?;
-			if number < chain.best_number().await? {
-				// A notification that queued up while the last block was played.
-				return Ok(None);
-			}
 			adversary.block(&chain, number).await?;
 			let now = chain.epoch().await?.index;
 			let ended = match epoch {
@@ -1336,7 +1328,7 @@ pub async fn play(
 			},
 			Ok(None) => {},
 			Err(e) => {
-				let _ = out.send(error(&adversary, e));
+				let _ = out.send(error(e));
 			},
 		}
 	}

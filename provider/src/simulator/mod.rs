@@ -640,29 +640,12 @@ async fn play_compute(
 	mut workers: Vec<crate::compute::Worker>,
 	out: tokio::sync::mpsc::UnboundedSender<WorkRound>,
 ) {
-	loop {
-		// Following the best blocks, again if the subscription ends.
-		let mut blocks = match chain.client.stream_best_blocks().await {
-			Ok(blocks) => blocks,
-			Err(e) => {
-				let error = anyhow::anyhow!("cannot follow the chain: {e}");
-				if out.send((0, Err(error))).is_err() {
-					return;
-				}
-				tokio::time::sleep(std::time::Duration::from_secs(6)).await;
-				continue;
-			},
-		};
-		while let Some(block) = blocks.next().await {
-			let Ok(number) = block.map(|b| b.number()) else { continue };
-			let number = u32::try_from(number).unwrap_or(u32::MAX);
-			if chain.best_number().await.is_ok_and(|best| number < best) {
-				continue;
-			}
-			let round = crate::compute::round(&chain, &relayer, &mut workers).await;
-			if out.send((number, round)).is_err() {
-				return;
-			}
+	let mut blocks = chain.best_blocks();
+	let lost = |error: String| out.send((0, Err(anyhow::anyhow!(error)))).is_ok();
+	while let Some(number) = blocks.next(lost).await {
+		let round = crate::compute::round(&chain, &relayer, &mut workers).await;
+		if out.send((number, round)).is_err() {
+			return;
 		}
 	}
 }

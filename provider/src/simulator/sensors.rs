@@ -467,43 +467,27 @@ pub async fn run(chain: Chain, home: Home, honest: u32, out: UnboundedSender<Mes
 	let mut attempted = BTreeSet::new();
 	let mut subscription = None;
 	let mut trading = None;
-	loop {
-		let mut blocks = match chain.client.stream_best_blocks().await {
-			Ok(blocks) => blocks,
-			Err(e) => {
-				line(
-					json!({ "event": "sensorError", "error": format!("cannot follow the chain: {e}") }),
-					format!("sensor stations: cannot follow the chain: {e}"),
-				);
-				tokio::time::sleep(std::time::Duration::from_secs(6)).await;
-				continue;
+	let mut blocks = chain.best_blocks();
+	let lost = |error: String| {
+		line(
+			json!({ "event": "sensorError", "error": error.clone() }),
+			format!("sensor stations: {error}"),
+		);
+		true
+	};
+	while let Some(number) = blocks.next(lost).await {
+		let round =
+			round(&chain, &mut stations, &mut attempted, &mut subscription, &mut trading, &line);
+		match round.await {
+			Ok((epoch, tally)) => {
+				if out.send(Message::Round { block: number, epoch, tally }).is_err() {
+					return;
+				}
 			},
-		};
-		while let Some(block) = blocks.next().await {
-			let Ok(number) = block.map(|b| b.number()) else { continue };
-			let number = u32::try_from(number).unwrap_or(u32::MAX);
-			if chain.best_number().await.is_ok_and(|best| number < best) {
-				continue;
-			}
-			let round = round(
-				&chain,
-				&mut stations,
-				&mut attempted,
-				&mut subscription,
-				&mut trading,
-				&line,
-			);
-			match round.await {
-				Ok((epoch, tally)) => {
-					if out.send(Message::Round { block: number, epoch, tally }).is_err() {
-						return;
-					}
-				},
-				Err(error) => line(
-					json!({ "event": "sensorError", "block": number, "error": format!("{error:#}") }),
-					format!("sensor stations at block {number}: {error:#}, trying again"),
-				),
-			}
+			Err(error) => line(
+				json!({ "event": "sensorError", "block": number, "error": format!("{error:#}") }),
+				format!("sensor stations at block {number}: {error:#}, trying again"),
+			),
 		}
 	}
 }
