@@ -461,18 +461,18 @@ impl<T: Config> Pallet<T> {
 		let meter = Self::meter_registers(r.device, &pending, &r.readings);
 
 		let members = Self::members_around(state.schema, &pending);
-		let quality = Self::quality(&record.schema, &pending, &members, r.device);
+		let (quality, passes) = Self::quality(&record.schema, &pending, &members, r.device);
 		// A full home cell pays the devices it counted, a random draw; and the devices of a home
-		// cell that say the same are paid as many devices' worth as a quality check needs,
-		// shared: a flood of stations in one cell copying each other (under owners of their
-		// own) does not multiply what its buyers pay, it only splits it, and devices that say
-		// something else take nothing from it.
+		// cell saying the same of a field are paid for it as many devices' worth as a quality
+		// check needs, shared: a flood of stations in one cell copying each other (under
+		// owners of their own, some fields changed or not) does not multiply what its buyers
+		// pay, it only splits it, and devices saying something else take nothing from it.
 		let counted = members.iter().any(|m| m.device == r.device);
 		let home =
 			Neighbourhoods::<T>::get(pending.epoch, (schema_id, pending.home)).unwrap_or_default();
-		let crowd = Self::crowd(&record.schema, &pending.summaries, &home);
+		let crowds = Self::crowds(&record.schema, &pending.summaries, &home);
 		let points = if counted {
-			Self::crowded(Self::points(pending.count, interval, &quality), crowd)
+			Self::shared(Self::points(pending.count, interval, &quality), &passes, &crowds)
 		} else {
 			0
 		};
@@ -516,28 +516,29 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How `pending` (of `device`) compares with the devices of other owners (than its owner
-	/// when it attested) among `members`, those counted around it.
+	/// when it attested) among `members`, those counted around it: its quality, and whether
+	/// each field passed (none without neighbours).
 	pub(crate) fn quality(
 		schema: &Schema,
 		pending: &PendingOf<T>,
 		members: &[Neighbour<T::AccountId>],
 		device: DeviceId,
-	) -> Quality {
+	) -> (Quality, Vec<bool>) {
 		let others: Vec<&Neighbour<T::AccountId>> =
 			members.iter().filter(|m| m.device != device && m.owner != pending.owner).collect();
 		let neighbours = others.len() as u32;
 		if neighbours < T::MinNeighbours::get() {
-			return Quality::NoNeighbours;
+			return (Quality::NoNeighbours, Vec::new());
 		}
 		// A field passes when its min, mean and max each lie within the tolerance of the
 		// neighbours' median of the same: a summary that claims a field's whole range (so that
 		// no sampled reading could fall outside it) fails.
-		let passed = schema
+		let passes: Vec<bool> = schema
 			.fields
 			.iter()
 			.zip(pending.summaries.iter())
 			.enumerate()
-			.filter(|(f, (field, summary))| {
+			.map(|(f, (field, summary))| {
 				// A tolerance as wide as the field's range (an energy meter's: households
 				// differ) checks nothing: such a field never passes, so its data is not sold
 				// on the neighbours' word.
@@ -546,15 +547,16 @@ impl<T: Config> Pallet<T> {
 				}
 				let agrees = |own: i64, of: fn(&Summary) -> i64| {
 					let mut values: Vec<i64> =
-						others.iter().filter_map(|m| m.summaries.get(*f).map(of)).collect();
+						others.iter().filter_map(|m| m.summaries.get(f).map(of)).collect();
 					median(&mut values).is_some_and(|m| within(own, m, field.tolerance))
 				};
 				agrees(summary.min, |s| s.min)
 					&& agrees(summary.mean, |s| s.mean)
 					&& agrees(summary.max, |s| s.max)
 			})
-			.count() as u32;
-		Quality::Scored { neighbours, passed, fields: schema.fields.len() as u32 }
+			.collect();
+		let passed = passes.iter().filter(|p| **p).count() as u32;
+		(Quality::Scored { neighbours, passed, fields: schema.fields.len() as u32 }, passes)
 	}
 
 	/// The points `count` readings at `interval` seconds of `quality` earn: a point a second
@@ -569,36 +571,61 @@ impl<T: Config> Pallet<T> {
 		share.mul_floor(u64::from(count).saturating_mul(u64::from(interval)))
 	}
 
-	/// How many of `home` (the devices its home cell counted this epoch, the device itself
-	/// among them) say what `summaries` say: on every field the schema can check (its
-	/// tolerance narrower than its range), min, mean and max each within the tolerance.
-	pub fn crowd(schema: &Schema, summaries: &Summaries, home: &[Neighbour<T::AccountId>]) -> u32 {
-		let agree = |other: &Summaries| {
-			schema.fields.iter().zip(summaries.iter().zip(other.iter())).all(|(field, (a, b))| {
-				field.max.abs_diff(field.min) <= field.tolerance
-					|| (within(a.min, b.min, field.tolerance)
-						&& within(a.mean, b.mean, field.tolerance)
-						&& within(a.max, b.max, field.tolerance))
+	/// For each field of `summaries`, how many of `home` (the devices its home cell counted
+	/// this epoch, the device itself among them) say the same of it: min, mean and max each
+	/// within the field's tolerance.
+	pub fn crowds(
+		schema: &Schema,
+		summaries: &Summaries,
+		home: &[Neighbour<T::AccountId>],
+	) -> Vec<u32> {
+		schema
+			.fields
+			.iter()
+			.zip(summaries.iter())
+			.enumerate()
+			.map(|(f, (field, own))| {
+				home.iter()
+					.filter_map(|m| m.summaries.get(f))
+					.filter(|other| {
+						within(own.min, other.min, field.tolerance)
+							&& within(own.mean, other.mean, field.tolerance)
+							&& within(own.max, other.max, field.tolerance)
+					})
+					.count() as u32
 			})
-		};
-		home.iter().filter(|m| agree(&m.summaries)).count() as u32
+			.collect()
 	}
 
-	/// `points` of a device whose home cell counted `crowd` devices saying the same
-	/// ([`Self::crowd`]) this epoch: whole up to `MinNeighbours + 1` devices (a device and the
-	/// neighbours its quality needs), else scaled by `(MinNeighbours + 1) / crowd`. So a cell
-	/// pays at most that many devices' worth for the same data, however many stand in it.
-	pub fn crowded(points: u64, crowd: u32) -> u64 {
-		let paid = T::MinNeighbours::get().saturating_add(1);
-		if crowd <= paid {
-			return points;
+	/// `points` (a device's [`Self::points`]) with each passed field's part shared by the
+	/// crowd saying the same of it in the home cell (`crowds`, [`Self::crowds`]): whole up to
+	/// `MinNeighbours + 1` devices (a device and the neighbours its quality needs), else
+	/// scaled by `(MinNeighbours + 1) / crowd`. So a home cell pays at most that many devices'
+	/// worth for the same data on each field, however many stand in it, and a device copying
+	/// some fields of its neighbours shares their pay on those. Exact: `points × Σ w_f /
+	/// passed` over the passed fields, with `w_f = paid / max(crowd_f, paid)`, in 128 bits.
+	/// `passes` empty (no neighbours): `points` as they are.
+	pub fn shared(points: u64, passes: &[bool], crowds: &[u32]) -> u64 {
+		let paid = u128::from(T::MinNeighbours::get().saturating_add(1));
+		let shares: Vec<u128> = passes
+			.iter()
+			.zip(crowds)
+			.filter(|(passed, _)| **passed)
+			.map(|(_, crowd)| u128::from(*crowd).max(paid))
+			.collect();
+		if shares.is_empty() {
+			return if passes.is_empty() { points } else { 0 };
 		}
-		// Exact, in 128 bits: `paid / crowd` below one keeps the product within `points`.
-		u128::from(points)
-			.checked_mul(u128::from(paid))
-			.and_then(|product| product.checked_div(u128::from(crowd)))
-			.and_then(|shared| u64::try_from(shared).ok())
-			.unwrap_or(0)
+		// Σ paid / m_f = numerator / denominator, with denominator = Π m_f (at most 16^8).
+		let exact = || {
+			let denominator = shares.iter().try_fold(1u128, |d, m| d.checked_mul(*m))?;
+			let numerator = shares.iter().try_fold(0u128, |n, m| {
+				n.checked_add(paid.checked_mul(denominator.checked_div(*m)?)?)
+			})?;
+			let divisor = denominator.checked_mul(shares.len() as u128)?;
+			u64::try_from(u128::from(points).checked_mul(numerator)?.checked_div(divisor)?).ok()
+		};
+		exact().unwrap_or(0)
 	}
 
 	// ---- The sweep -------------------------------------------------------------------------

@@ -1202,19 +1202,27 @@ fn a_station_its_full_home_cell_did_not_count_is_not_paid() {
 
 #[test]
 fn a_crowded_home_cell_pays_as_many_devices_worth_as_a_quality_check_needs() {
-	// `MinNeighbours` is 3: a device and three neighbours are paid in full; more share that.
-	assert_eq!(Sensors::crowded(600, 0), 600);
-	assert_eq!(Sensors::crowded(600, 4), 600);
-	assert_eq!(Sensors::crowded(600, 5), 480);
-	assert_eq!(Sensors::crowded(600, 8), 300);
-	assert_eq!(Sensors::crowded(600, 16), 150);
-	assert_eq!(Sensors::crowded(u64::MAX, 8), u64::MAX / 2);
+	// `MinNeighbours` is 3: a field said by a device and three neighbours is paid in full;
+	// said by more, they share four devices' worth of it.
+	assert_eq!(Sensors::shared(600, &[true, true], &[4, 4]), 600);
+	assert_eq!(Sensors::shared(600, &[true, true], &[1, 3]), 600);
+	assert_eq!(Sensors::shared(600, &[true, true], &[8, 8]), 300);
+	assert_eq!(Sensors::shared(600, &[true, true, true], &[12, 12, 12]), 200);
+	// One field crowded, the other not: half of it at half.
+	assert_eq!(Sensors::shared(600, &[true, true], &[4, 8]), 450);
+	// A field that failed is not paid (its points are not in `points`), whatever its crowd.
+	assert_eq!(Sensors::shared(300, &[true, false], &[8, 1]), 150);
+	assert_eq!(Sensors::shared(300, &[false, true], &[16, 4]), 300);
+	assert_eq!(Sensors::shared(0, &[false, false], &[4, 4]), 0);
+	// No neighbours: the unverified points as they are.
+	assert_eq!(Sensors::shared(120, &[], &[]), 120);
+	assert_eq!(Sensors::shared(u64::MAX, &[true], &[8]), u64::MAX / 2);
 	// (The runtime test `a_crowded_cell_pays_four_devices_worth_shared_however_many_attest`
 	// floods a cell of the runtime's, which counts 16.)
 }
 
 #[test]
-fn a_home_cells_crowd_is_the_devices_saying_the_same() {
+fn a_home_cells_crowd_on_a_field_is_the_devices_saying_the_same_of_it() {
 	use depin_primitives::sensor::{Summaries, Summary};
 	let summaries = |temperature: i64, humidity: i64| {
 		Summaries::truncate_from(vec![
@@ -1235,13 +1243,15 @@ fn a_home_cells_crowd_is_the_devices_saying_the_same() {
 		member(3, 2_400, 550),
 		member(4, 2_000, 700),
 	];
-	assert_eq!(Sensors::crowd(&weather(), &own, &home), 2);
-	// Junk next to it dilutes nothing; copies of it share.
+	assert_eq!(Sensors::crowds(&weather(), &own, &home), vec![3, 3]);
+	// Copies of it share every field; a copy with one field changed still shares the others;
+	// junk shares nothing.
 	let copies: Vec<_> = (10..20).map(|d| member(d, 2_000, 550)).collect();
-	assert_eq!(Sensors::crowd(&weather(), &own, &copies), 10);
-	// A meter's fields check nothing: every meter says the same.
-	let meter = meter();
-	assert_eq!(Sensors::crowd(&meter, &own, &home), 4);
+	assert_eq!(Sensors::crowds(&weather(), &own, &copies), vec![10, 10]);
+	let tweaked: Vec<_> = (10..20).map(|d| member(d, 2_500, 550)).collect();
+	assert_eq!(Sensors::crowds(&weather(), &own, &tweaked), vec![0, 10]);
+	let junk: Vec<_> = (10..20).map(|d| member(d, -4_000, 0)).collect();
+	assert_eq!(Sensors::crowds(&weather(), &own, &junk), vec![0, 0]);
 }
 
 #[test]
