@@ -336,6 +336,7 @@ enum SensorCommand {
 	/// As a data buyer: subscribe to a schema's data in the area (an H3 cell of resolution 5)
 	/// holding a cell, from the current epoch: every audited attestation there pays its
 	/// device's owner points × price out of the budget (held), less the protocol fee.
+	#[command(visible_alias = "buy")]
 	Subscribe {
 		#[arg(long)]
 		schema: u32,

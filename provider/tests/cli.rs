@@ -1195,18 +1195,8 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 			.expect("a cell");
 	let coarse = format!("{:x}", coarse.raw());
 	let area = eve.err(&[
-		"sensor",
-		"subscribe",
-		"--schema",
-		"0",
-		"--cell",
-		&coarse,
-		"--price",
-		"0.001",
-		"--budget",
-		"10",
-		"--epochs",
-		"10",
+		"sensor", "buy", "--schema", "0", "--cell", &coarse, "--price", "0.001", "--budget", "10",
+		"--epochs", "10",
 	]);
 	assert!(area.contains("areas are cells of resolution 5"), "{area}");
 

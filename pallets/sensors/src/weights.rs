@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 29_635_000 picoseconds.
-		Weight::from_parts(39_684_000, 1489)
+		// Minimum execution time: 22_251_000 picoseconds.
+		Weight::from_parts(23_574_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 25_678_000 picoseconds.
-		Weight::from_parts(44_453_000, 4244)
+		// Minimum execution time: 23_835_000 picoseconds.
+		Weight::from_parts(25_408_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1382`
 		//  Estimated: `4244`
-		// Minimum execution time: 107_581_000 picoseconds.
-		Weight::from_parts(157_915_000, 4244)
+		// Minimum execution time: 51_086_000 picoseconds.
+		Weight::from_parts(57_026_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 87_743_000 picoseconds.
-		Weight::from_parts(149_308_000, 3794)
+		// Minimum execution time: 47_900_000 picoseconds.
+		Weight::from_parts(53_680_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -145,10 +145,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5237 + n * (319 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 385_299_000 picoseconds.
-		Weight::from_parts(108_448_938, 6012)
-			// Standard Error: 1_051_339
-			.saturating_add(Weight::from_parts(229_630_109, 0).saturating_mul(n.into()))
+		// Minimum execution time: 187_810_000 picoseconds.
+		Weight::from_parts(120_922_088, 6012)
+			// Standard Error: 148_486
+			.saturating_add(Weight::from_parts(121_090_050, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -187,10 +187,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 2_016_770_000 picoseconds.
-		Weight::from_parts(2_366_121_000, 8523)
-			// Standard Error: 12_886_916
-			.saturating_add(Weight::from_parts(2_142_949_874, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_168_398_000 picoseconds.
+		Weight::from_parts(87_981_663, 8523)
+			// Standard Error: 1_199_895
+			.saturating_add(Weight::from_parts(1_137_707_992, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -217,8 +217,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 231_853_000 picoseconds.
-		Weight::from_parts(401_128_000, 21718)
+		// Minimum execution time: 213_868_000 picoseconds.
+		Weight::from_parts(219_910_000, 21718)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -236,8 +236,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
 		//  Estimated: `3712`
-		// Minimum execution time: 96_110_000 picoseconds.
-		Weight::from_parts(174_516_000, 3712)
+		// Minimum execution time: 90_969_000 picoseconds.
+		Weight::from_parts(94_166_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -265,8 +265,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2328`
 		//  Estimated: `6598`
-		// Minimum execution time: 167_021_000 picoseconds.
-		Weight::from_parts(284_861_000, 6598)
+		// Minimum execution time: 154_368_000 picoseconds.
+		Weight::from_parts(158_345_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -286,8 +286,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2297`
 		//  Estimated: `6598`
-		// Minimum execution time: 110_526_000 picoseconds.
-		Weight::from_parts(178_984_000, 6598)
+		// Minimum execution time: 92_583_000 picoseconds.
+		Weight::from_parts(95_518_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -307,8 +307,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `960`
 		//  Estimated: `6038`
-		// Minimum execution time: 116_998_000 picoseconds.
-		Weight::from_parts(141_544_000, 6038)
+		// Minimum execution time: 103_312_000 picoseconds.
+		Weight::from_parts(106_869_000, 6038)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -332,8 +332,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1862`
 		//  Estimated: `6196`
-		// Minimum execution time: 219_690_000 picoseconds.
-		Weight::from_parts(361_995_000, 6196)
+		// Minimum execution time: 201_586_000 picoseconds.
+		Weight::from_parts(207_597_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -345,8 +345,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `434`
 		//  Estimated: `4614`
-		// Minimum execution time: 35_597_000 picoseconds.
-		Weight::from_parts(66_223_000, 4614)
+		// Minimum execution time: 28_894_000 picoseconds.
+		Weight::from_parts(30_547_000, 4614)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -370,8 +370,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `6196`
-		// Minimum execution time: 217_385_000 picoseconds.
-		Weight::from_parts(370_621_000, 6196)
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -387,8 +387,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 29_635_000 picoseconds.
-		Weight::from_parts(39_684_000, 1489)
+		// Minimum execution time: 22_251_000 picoseconds.
+		Weight::from_parts(23_574_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -398,8 +398,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 25_678_000 picoseconds.
-		Weight::from_parts(44_453_000, 4244)
+		// Minimum execution time: 23_835_000 picoseconds.
+		Weight::from_parts(25_408_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -415,8 +415,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1382`
 		//  Estimated: `4244`
-		// Minimum execution time: 107_581_000 picoseconds.
-		Weight::from_parts(157_915_000, 4244)
+		// Minimum execution time: 51_086_000 picoseconds.
+		Weight::from_parts(57_026_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -434,8 +434,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 87_743_000 picoseconds.
-		Weight::from_parts(149_308_000, 3794)
+		// Minimum execution time: 47_900_000 picoseconds.
+		Weight::from_parts(53_680_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -460,10 +460,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5237 + n * (319 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 385_299_000 picoseconds.
-		Weight::from_parts(108_448_938, 6012)
-			// Standard Error: 1_051_339
-			.saturating_add(Weight::from_parts(229_630_109, 0).saturating_mul(n.into()))
+		// Minimum execution time: 187_810_000 picoseconds.
+		Weight::from_parts(120_922_088, 6012)
+			// Standard Error: 148_486
+			.saturating_add(Weight::from_parts(121_090_050, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -502,10 +502,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 2_016_770_000 picoseconds.
-		Weight::from_parts(2_366_121_000, 8523)
-			// Standard Error: 12_886_916
-			.saturating_add(Weight::from_parts(2_142_949_874, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_168_398_000 picoseconds.
+		Weight::from_parts(87_981_663, 8523)
+			// Standard Error: 1_199_895
+			.saturating_add(Weight::from_parts(1_137_707_992, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -532,8 +532,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 231_853_000 picoseconds.
-		Weight::from_parts(401_128_000, 21718)
+		// Minimum execution time: 213_868_000 picoseconds.
+		Weight::from_parts(219_910_000, 21718)
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -551,8 +551,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
 		//  Estimated: `3712`
-		// Minimum execution time: 96_110_000 picoseconds.
-		Weight::from_parts(174_516_000, 3712)
+		// Minimum execution time: 90_969_000 picoseconds.
+		Weight::from_parts(94_166_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -580,8 +580,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2328`
 		//  Estimated: `6598`
-		// Minimum execution time: 167_021_000 picoseconds.
-		Weight::from_parts(284_861_000, 6598)
+		// Minimum execution time: 154_368_000 picoseconds.
+		Weight::from_parts(158_345_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
@@ -601,8 +601,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2297`
 		//  Estimated: `6598`
-		// Minimum execution time: 110_526_000 picoseconds.
-		Weight::from_parts(178_984_000, 6598)
+		// Minimum execution time: 92_583_000 picoseconds.
+		Weight::from_parts(95_518_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -622,8 +622,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `960`
 		//  Estimated: `6038`
-		// Minimum execution time: 116_998_000 picoseconds.
-		Weight::from_parts(141_544_000, 6038)
+		// Minimum execution time: 103_312_000 picoseconds.
+		Weight::from_parts(106_869_000, 6038)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -647,8 +647,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1862`
 		//  Estimated: `6196`
-		// Minimum execution time: 219_690_000 picoseconds.
-		Weight::from_parts(361_995_000, 6196)
+		// Minimum execution time: 201_586_000 picoseconds.
+		Weight::from_parts(207_597_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -660,8 +660,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `434`
 		//  Estimated: `4614`
-		// Minimum execution time: 35_597_000 picoseconds.
-		Weight::from_parts(66_223_000, 4614)
+		// Minimum execution time: 28_894_000 picoseconds.
+		Weight::from_parts(30_547_000, 4614)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -685,8 +685,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `6196`
-		// Minimum execution time: 217_385_000 picoseconds.
-		Weight::from_parts(370_621_000, 6196)
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
