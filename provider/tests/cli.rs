@@ -1273,24 +1273,12 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 
 	// The stations' first readings are due two minutes after their enrolment (its minute of
 	// clock drift, then the schema's interval): attested together, in one transaction.
-	let mut attested = Value::Null;
 	let everything = format!("{all},{both}");
-	wait_until(&node, "the stations' first readings", || {
-		let out = alice.run(&["sensor", "attest", "--device", &everything, "--simulate"]);
-		let stdout = String::from_utf8_lossy(&out.stdout);
-		let last: Value =
-			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
-		if out.status.success() {
-			attested = last;
-			return true;
-		}
-		let error = last["error"].as_str().unwrap_or_default();
-		assert!(
-			error.contains("no reading is due yet") || error.contains("attestations closed"),
-			"{stdout}"
-		);
-		false
-	});
+	let attested = alice.ok_once_ready(
+		"the stations' first readings",
+		&["sensor", "attest", "--device", &everything, "--simulate"],
+		&["no reading is due yet", "attestations closed"],
+	);
 	let batches = attested["attested"].as_array().expect("attestations").clone();
 	assert_eq!(batches.len(), 6, "{attested}");
 	let epoch = attested["epoch"].as_u64().expect("an epoch");
@@ -1306,22 +1294,11 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 	// In the next epoch the chain samples readings; the operator reveals them. Each station
 	// agrees with its three neighbours of other owners on every field, and Eve's subscription
 	// pays each owner 0.06 DPN a reading (a minute of coverage), less the 20 % fee, burned.
-	let mut revealed = Value::Null;
-	wait_until(&node, "the stations' audit", || {
-		let out = alice.run(&["sensor", "reveal", "--device", &everything]);
-		let stdout = String::from_utf8_lossy(&out.stdout);
-		let last: Value =
-			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
-		if out.status.success() {
-			revealed = last;
-			return true;
-		}
-		assert!(
-			last["error"].as_str().is_some_and(|e| e.contains("is audited in epoch")),
-			"{stdout}"
-		);
-		false
-	});
+	let revealed = alice.ok_once_ready(
+		"the stations' audit",
+		&["sensor", "reveal", "--device", &everything],
+		&["is audited in epoch"],
+	);
 	let verified = revealed["verified"].as_array().expect("verified").clone();
 	assert_eq!(verified.len(), 6, "{revealed}");
 	// The meters: two, and no neighbours to score them against; their first audited batch is
@@ -1351,44 +1328,21 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 			.expect("the meter's batch");
 		batch["summaries"][field]["max"].as_i64().expect("a register")
 	};
-	let mut again = Value::Null;
-	wait_until(&node, "the meters' next readings", || {
-		let out = alice.run(&["sensor", "attest", "--device", &both, "--simulate"]);
-		let stdout = String::from_utf8_lossy(&out.stdout);
-		let last: Value =
-			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
-		if out.status.success() {
-			again = last;
-			return true;
-		}
-		let error = last["error"].as_str().unwrap_or_default();
-		assert!(
-			error.contains("no reading is due yet") || error.contains("attestations closed"),
-			"{stdout}"
-		);
-		false
-	});
+	let again = alice.ok_once_ready(
+		"the meters' next readings",
+		&["sensor", "attest", "--device", &both, "--simulate"],
+		&["no reading is due yet", "attestations closed"],
+	);
 	assert_eq!(again["epoch"].as_u64(), Some(epoch + 1), "consecutive epochs: {again}");
 	let produced = register(&again, producer, 0) - register(&attested, producer, 0);
 	let consumed = register(&again, consumer, 1) - register(&attested, consumer, 1);
 	let expected = produced.min(consumed).min(1_000);
 	assert!(expected > 0, "{attested} {again}");
-	let mut settled = Value::Null;
-	wait_until(&node, "the meters' second audit", || {
-		let out = alice.run(&["sensor", "reveal", "--device", &both]);
-		let stdout = String::from_utf8_lossy(&out.stdout);
-		let last: Value =
-			serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
-		if out.status.success() {
-			settled = last;
-			return true;
-		}
-		assert!(
-			last["error"].as_str().is_some_and(|e| e.contains("is audited in epoch")),
-			"{stdout}"
-		);
-		false
-	});
+	let settled = alice.ok_once_ready(
+		"the meters' second audit",
+		&["sensor", "reveal", "--device", &both],
+		&["is audited in epoch"],
+	);
 	let settlement = &settled["trades"]["settled"][0];
 	assert_eq!(settlement["trade"].to_string(), trade, "{settled}");
 	assert_eq!(settlement["epoch"].as_u64(), Some(epoch + 1), "{settled}");
@@ -1470,6 +1424,29 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 	let changed = eve.err(&["sensor", "fetch", "--from", &server.url, "--root", &root]);
 	assert!(changed.contains("not the data attested"), "{changed}");
 	drop(server);
+}
+
+impl Provider<'_> {
+	/// Run `args` until they succeed, every failure before with an error naming one of
+	/// `waiting` (a reading not due yet, an audit not open yet); the last line of stdout as
+	/// JSON.
+	fn ok_once_ready(&self, what: &str, args: &[&str], waiting: &[&str]) -> Value {
+		let mut done = Value::Null;
+		wait_until(self.node, what, || {
+			let out = self.run(args);
+			let stdout = String::from_utf8_lossy(&out.stdout);
+			let last: Value =
+				serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_default();
+			if out.status.success() {
+				done = last;
+				return true;
+			}
+			let error = last["error"].as_str().unwrap_or_default();
+			assert!(waiting.iter().any(|w| error.contains(w)), "{stdout}");
+			false
+		});
+		done
+	}
 }
 
 /// Alice's address.
