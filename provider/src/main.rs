@@ -134,7 +134,8 @@ enum Command {
 		/// Adversaries to play next to the honest devices, each with an account of its own,
 		/// their books reported every epoch: `self-deal`, `storage-regenerate`,
 		/// `storage-duplicate`, `self-job`, `compute-sybil`, `fault-dodge`, `relay-grief`,
-		/// `witness-ring`, `location-spoof` (comma-separated), or `all`.
+		/// `witness-ring`, `location-spoof`, `sensor-lie`, `sensor-copy` (the last two with
+		/// `--stations`; comma-separated), or `all`.
 		#[arg(long)]
 		adversary: Option<String>,
 		/// Honest weather stations near Paris, each with an owner of its own, next to a broken
@@ -848,7 +849,7 @@ async fn run(cli: Cli) -> Result<Report> {
 				Command::Rewards { device } => commands::rewards(&chain, *device).await,
 				Command::Simulate { devices, cheaters, epochs, adversary, stations } => {
 					let adversaries = match adversary {
-						Some(list) => simulator::Strategy::parse_list(list)?,
+						Some(list) => simulator::Strategy::parse_for(list, *stations)?,
 						None => Vec::new(),
 					};
 					let options = simulator::Options {

@@ -709,6 +709,25 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		assert_eq!(planck(of(strategy), "earned"), 0, "{stdout}");
 		assert!(planck(of(strategy), "locked") > 0, "its deposits: {stdout}");
 	}
+	// The sensor adversaries' stations are enrolled among the honest ones (their deposits
+	// held), and every batch they attest is taken: copied readings pass what the chain checks.
+	// Audited, the liar passes two fields of three and the copies all three (what that pays
+	// them is in docs/attacks.md: a run longer than this one).
+	for (strategy, quality) in [("sensor-lie", "2/3 fields"), ("sensor-copy", "3/3 fields")] {
+		let b = of(strategy);
+		assert!(planck(b, "locked") > 0, "its deposits: {b}");
+		assert_eq!(b["refusedItems"].as_u64(), Some(0), "{b}");
+		let sensed = &b["sensors"];
+		let qualities = sensed["quality"].as_object().expect("its audits by quality");
+		assert!(qualities.keys().all(|q| q == quality), "{strategy} passed {quality}: {b}");
+	}
+	let devices = |strategy: &str| {
+		lines
+			.iter()
+			.find(|l| l["event"] == "adversary" && l["strategy"] == strategy)
+			.and_then(|l| l["devices"].as_array().map(Vec::len))
+	};
+	assert_eq!((devices("sensor-lie"), devices("sensor-copy")), (Some(1), Some(3)), "{stdout}");
 }
 
 /// A provider's process serving over HTTP at `url` (a daemon proving and serving its sectors,

@@ -32,7 +32,16 @@
 //!   among the honest hotspots (each in a cell of its own), that beacon and witness each other
 //!   from one process, to draw the coverage pool without a radio;
 //! - `location-spoof`: a hotspot registered among the honest ones where it is not, that hears
-//!   nothing and witnesses the beacons it reads on chain while their receipt window is open.
+//!   nothing and witnesses the beacons it reads on chain while their receipt window is open;
+//! - `sensor-lie`: a weather station without a thermometer, among the honest stations, that
+//!   attests the first honest station's readings with [`sensors::LIE`] °C added, to be paid by
+//!   their buyer for data it never measured;
+//! - `sensor-copy`: [`COPIES`] weather stations under unrelated accounts, among the honest
+//!   ones, attesting the first honest station's readings as they are (the sensor pallet's
+//!   crowd rule shares what a home cell is paid for the same data).
+//!
+//! The sensor strategies need honest stations to copy and a buyer (`--stations`); `all` leaves
+//! them out without. Their books count what the buyer paid them as earned, with the pool.
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
@@ -44,7 +53,9 @@ use sp_core::H256;
 use subxt::{transactions::Payload, utils::AccountId32};
 use subxt_signer::sr25519::Keypair;
 
-use super::{cell, deals, derive, hotspots, jobs, sector_bytes, COMPUTE_UNITS, SECTOR_BYTES};
+use super::{
+	cell, deals, derive, hotspots, jobs, sector_bytes, sensors, COMPUTE_UNITS, SECTOR_BYTES,
+};
 use crate::{
 	chain::{bridge, Chain, Included, Wait},
 	commands::{self, Home, Kind},
@@ -78,6 +89,15 @@ const SECOND_FUNDS: u128 = 10 * DPN;
 const RING_FIRST_CELL: u32 = 4;
 /// Where the `location-spoof` hotspot claims to stand: the cell after the ring's.
 const SPOOF_CELL: u32 = RING_FIRST_CELL + RING;
+/// The weather stations of `sensor-copy`.
+pub const COPIES: u32 = 3;
+/// Where the sensor adversaries' stations stand: cells 40 to 43 of the honest stations' grid
+/// ([`sensors::station_cell`]), in their home cell and area (the honest ones use the first,
+/// the meters 47 and 48).
+const STATION_FIRST_CELL: u32 = 40;
+/// What `sensor-copy` gives each of its stations' owners (a registration and an enrolment
+/// deposit, and fees), when they have less than half.
+const STATION_FUNDS: u128 = 50 * DPN;
 
 /// A way to earn without serving anyone, or to make the chain work for nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,11 +111,13 @@ pub enum Strategy {
 	RelayGrief,
 	WitnessRing,
 	LocationSpoof,
+	SensorLie,
+	SensorCopy,
 }
 
 impl Strategy {
 	/// Every strategy, in the order they are reported.
-	pub const ALL: [Strategy; 9] = [
+	pub const ALL: [Strategy; 11] = [
 		Strategy::SelfDeal,
 		Strategy::StorageRegenerate,
 		Strategy::StorageDuplicate,
@@ -105,6 +127,8 @@ impl Strategy {
 		Strategy::RelayGrief,
 		Strategy::WitnessRing,
 		Strategy::LocationSpoof,
+		Strategy::SensorLie,
+		Strategy::SensorCopy,
 	];
 
 	/// Its name on the command line and in the reports.
@@ -119,7 +143,14 @@ impl Strategy {
 			Strategy::RelayGrief => "relay-grief",
 			Strategy::WitnessRing => "witness-ring",
 			Strategy::LocationSpoof => "location-spoof",
+			Strategy::SensorLie => "sensor-lie",
+			Strategy::SensorCopy => "sensor-copy",
 		}
+	}
+
+	/// Whether it plays weather stations, which need honest ones to copy and their buyer.
+	pub fn senses(self) -> bool {
+		matches!(self, Strategy::SensorLie | Strategy::SensorCopy)
 	}
 
 	/// `a,b,c` (or `all`) as strategies, each once.
@@ -139,6 +170,23 @@ impl Strategy {
 			bail!("--adversary needs at least one strategy");
 		}
 		Ok(out.into_iter().collect())
+	}
+
+	/// `a,b,c` (or `all`) as strategies next to `stations` honest weather stations: without
+	/// them, `all` leaves the sensor strategies out and naming one is an error.
+	pub fn parse_for(list: &str, stations: u32) -> Result<Vec<Strategy>> {
+		let mut strategies = Self::parse_list(list)?;
+		if stations == 0 {
+			if list.trim() == "all" {
+				strategies.retain(|s| !s.senses());
+			} else if let Some(s) = strategies.iter().find(|s| s.senses()) {
+				bail!(
+					"--adversary {} plays weather stations among honest ones: give --stations",
+					s.name()
+				);
+			}
+		}
+		Ok(strategies)
 	}
 
 	/// What it does.
@@ -185,6 +233,16 @@ impl Strategy {
 				"a hotspot registered among the honest ones two epochs after them, where it is \
 				 not: it hears nothing, witnesses the beacons it reads on chain within their \
 				 receipt window, and beacons to nobody"
+			},
+			Strategy::SensorLie => {
+				"a weather station without a thermometer, registered among the honest stations, \
+				 attests the first honest station's readings with 4 °C added to the temperature, \
+				 for their buyer to pay"
+			},
+			Strategy::SensorCopy => {
+				"three weather stations under three unrelated accounts, registered among the \
+				 honest stations, attest the first honest station's readings as they are (data \
+				 copied, not measured), for their buyer to pay"
 			},
 		}
 	}
@@ -243,6 +301,20 @@ impl Strategy {
 				 the last day until its judges witness a beacon of it, and after three beacons \
 				 they did not witness its receipts are refused"
 			},
+			Strategy::SensorLie => {
+				"the neighbour check: a field whose summary leaves the median of the stations of \
+				 other owners around it by more than the schema's tolerance fails, and a station \
+				 is paid for the fields that pass only; a station with fewer than three such \
+				 neighbours is unverified and paid nothing; the pool pays at most the fees its \
+				 sales burned"
+			},
+			Strategy::SensorCopy => {
+				"the crowd rule: a home cell pays at most four devices' worth an epoch for the \
+				 same data, shared by the devices saying it (`4 / crowd` of each field's points \
+				 when more than four agree), so copies never raise what the buyer pays, they split \
+				 it with the stations they copy; nothing on chain tells copied readings from \
+				 measured ones (manufacturer-attested device keys would: not built)"
+			},
 		}
 	}
 
@@ -296,6 +368,18 @@ impl Strategy {
 				"`a_newcomer_neither_counts_where_it_is_heard_nor_vouches_for_others`, \
 				 `a_hotspot_its_neighbours_do_not_hear_loses_its_coverage_share_until_they_do`, \
 				 `a_hotspot_that_moves_is_on_probation_where_it_stands_now` (pallet-coverage)"
+			},
+			Strategy::SensorLie => {
+				"`a_station_that_copies_a_neighbour_with_an_offset_is_scored_down`, \
+				 `a_provider_buying_its_own_data_through_another_account_burns_what_the_pool_can_pay_it` \
+				 (pallet-sensors), `the_simulator_keeps_honest_and_cheating_devices_proving` \
+				 (depin-provider)"
+			},
+			Strategy::SensorCopy => {
+				"`a_crowded_cell_pays_four_devices_worth_shared_however_many_attest` (runtime), \
+				 `a_home_cells_crowd_on_a_field_is_the_devices_saying_the_same_of_it`, \
+				 `a_crowded_home_cell_pays_as_many_devices_worth_as_a_quality_check_needs` \
+				 (pallet-sensors)"
 			},
 		}
 	}
@@ -425,6 +509,12 @@ pub struct Adversary {
 	second: Option<Keypair>,
 	handed: Vec<u64>,
 	escapes: Vec<Escape>,
+	/// `sensor-lie`, `sensor-copy`: its weather stations, each with its owner (the adversary's
+	/// own account, or one of its own), the epochs each attested in, and what they did.
+	stations: Vec<sensors::Station>,
+	owners: Vec<Keypair>,
+	attempted: BTreeSet<(u32, u64)>,
+	sensed: sensors::Tally,
 	/// What it owned when it started (free and held).
 	start: u128,
 	/// Rewards claimed.
@@ -540,6 +630,10 @@ impl Adversary {
 			second: None,
 			handed: Vec::new(),
 			escapes: Vec::new(),
+			stations: Vec::new(),
+			owners: Vec::new(),
+			attempted: BTreeSet::new(),
+			sensed: sensors::Tally::default(),
 			start,
 			claimed: 0,
 			work: Duration::ZERO,
@@ -581,6 +675,14 @@ impl Adversary {
 				adversary.prepare_hotspots(chain, home, count, first, log).await?;
 				if !funded {
 					// An earlier run's ring: its owners' funds count from the start too.
+					let (free, held) = adversary.owned(chain).await?;
+					adversary.start = free.saturating_add(held);
+				}
+			},
+			Strategy::SensorLie | Strategy::SensorCopy => {
+				adversary.prepare_stations(chain, home, log).await?;
+				if !funded {
+					// An earlier run's stations: their owners' funds count from the start too.
 					let (free, held) = adversary.owned(chain).await?;
 					adversary.start = free.saturating_add(held);
 				}
@@ -719,6 +821,95 @@ impl Adversary {
 		let placement = hotspots::Placement { owners: &owners, first };
 		self.ring = hotspots::prepare(chain, home, &self.key, devices, 0, placement, log).await?;
 		self.devices = self.ring.iter().map(|h| h.id).collect();
+		Ok(())
+	}
+
+	/// `sensor-lie`: one station of its own that copies the first honest station's readings
+	/// warmer. `sensor-copy`: [`COPIES`] stations that copy them as they are, each owned by an
+	/// account of its own (funded by the adversary, so its books count them) with the adversary
+	/// as their manager. They stand in the honest stations' home cell and area, and are
+	/// enrolled under the weather-station schema (an earlier run's are found again).
+	async fn prepare_stations(
+		&mut self,
+		chain: &Chain,
+		home: &Home,
+		log: &mut impl FnMut(Value, String),
+	) -> Result<()> {
+		let name = self.strategy.name();
+		let (behaviour, owners) = match self.strategy {
+			Strategy::SensorCopy => {
+				let owners = (0..COPIES)
+					.map(|i| derive(&format!("//depin-sim/adversary/{name}/owner/{i}")))
+					.collect::<Result<Vec<_>>>()?;
+				(sensors::Behaviour::Copying, owners)
+			},
+			_ => (sensors::Behaviour::Lying, vec![self.key.clone()]),
+		};
+		let others: Vec<(AccountId32, u128, u128)> = owners
+			.iter()
+			.map(|o| o.public_key().to_account_id())
+			.filter(|a| *a != self.account)
+			.map(|a| (a, STATION_FUNDS / 2, STATION_FUNDS))
+			.collect();
+		if !others.is_empty() {
+			hotspots::fund(chain, &self.key, &others).await?;
+		}
+		// The copies in cells 40, 41 and 42, the liar in 43.
+		let first = match self.strategy {
+			Strategy::SensorCopy => STATION_FIRST_CELL,
+			_ => STATION_FIRST_CELL + COPIES,
+		};
+		let mut store = home.keystore()?;
+		for (i, owner) in (0u32..).zip(owners) {
+			let (key_name, uri) = self.device_key(i);
+			let pair = Scheme::Sr25519.pair(&uri)?;
+			store.add(&key_name, &uri, &pair)?;
+			if chain.device_by_key(&pair.public()).await?.is_none() {
+				let own = owner.public_key().to_account_id() == self.account;
+				let spec = commands::DeviceSpec {
+					key: key_name,
+					kind: Kind::Sensor,
+					location: format!("{:x}", sensors::station_cell(first + i)),
+					capacity: 0,
+					model: format!("adversary-{name}"),
+					firmware: "1.0.0".into(),
+					serial: format!("adv-{name}-{i}"),
+					manager: (!own).then(|| self.account.to_string()),
+				};
+				let report = commands::register(chain, home, &owner, &[spec]).await?;
+				log(report.json.clone(), report.text.clone());
+			}
+			let (id, _) = chain
+				.device_by_key(&pair.public())
+				.await?
+				.ok_or_else(|| anyhow!("an adversary's station is not registered"))?;
+			self.devices.push(id);
+			self.stations.push(sensors::Station {
+				n: first + i,
+				schema: sensors::SCHEMA,
+				id,
+				key: pair,
+				behaviour,
+				pending: None,
+			});
+			self.owners.push(owner);
+		}
+		// Enrolled by the adversary, their owner or manager, in one batch.
+		let mut enrolments = Vec::new();
+		for station in &self.stations {
+			if chain.sensor_status(station.id).await?.is_none() {
+				enrolments.push(depin::Call::Sensors(
+					depin::runtime_types::pallet_sensors::pallet::Call::enroll {
+						device: station.id,
+						schema: station.schema,
+					},
+				));
+			}
+		}
+		if !enrolments.is_empty() {
+			let call = depin::tx().utility().batch_all(enrolments);
+			chain.submit_until(&call, &self.key, Wait::InBlock).await?;
+		}
 		Ok(())
 	}
 
@@ -986,6 +1177,23 @@ impl Adversary {
 				let refused = own.rejected.len().saturating_add(overheard.rejected.len());
 				self.refused = self.refused.saturating_add(refused as u32);
 			},
+			Strategy::SensorLie | Strategy::SensorCopy => {
+				let lines = std::sync::Mutex::new(Vec::new());
+				let line = |json: Value, text: String| {
+					if let Ok(mut lines) = lines.lock() {
+						lines.push((json, text));
+					}
+				};
+				let round =
+					sensors::play(chain, &self.key, &mut self.stations, &mut self.attempted, &line)
+						.await;
+				self.reports.extend(lines.into_inner().unwrap_or_default());
+				let round = round?;
+				let refused = round.rejected.values().chain(round.reveals_rejected.values());
+				self.refused = self.refused.saturating_add(refused.sum::<u32>());
+				self.audits = self.audits.saturating_add(round.verified.values().sum::<u32>());
+				self.sensed.add(&round);
+			},
 		}
 		Ok(())
 	}
@@ -1123,19 +1331,28 @@ impl Adversary {
 			},
 			_ => {},
 		}
-		// Each device's owner claims it: the adversary, each ring hotspot's own account, or
-		// the second account the devices handed over to it.
+		// Each device's owner claims it: the adversary, each ring hotspot's or station's own
+		// account, or the second account the devices handed over to it.
 		let mut claims: Vec<(&Keypair, Vec<u64>)> =
 			self.ring.iter().map(|hotspot| (&hotspot.owner, vec![hotspot.id])).collect();
-		if self.ring.is_empty() {
-			let own: Vec<u64> =
-				self.devices.iter().copied().filter(|d| !self.handed.contains(d)).collect();
-			if !own.is_empty() {
-				claims.push((&self.key, own));
-			}
-			if let (Some(second), false) = (&self.second, self.handed.is_empty()) {
-				claims.push((second, self.handed.clone()));
-			}
+		let stations = self.stations.iter().zip(&self.owners);
+		claims.extend(
+			stations
+				.filter(|(_, owner)| owner.public_key().to_account_id() != self.account)
+				.map(|(station, owner)| (owner, vec![station.id])),
+		);
+		let others: BTreeSet<u64> = claims.iter().flat_map(|(_, d)| d.iter().copied()).collect();
+		let own: Vec<u64> = self
+			.devices
+			.iter()
+			.copied()
+			.filter(|d| !self.handed.contains(d) && !others.contains(d))
+			.collect();
+		if !own.is_empty() {
+			claims.push((&self.key, own));
+		}
+		if let (Some(second), false) = (&self.second, self.handed.is_empty()) {
+			claims.push((second, self.handed.clone()));
 		}
 		for (owner, devices) in claims {
 			let claim = commands::claim(chain, owner, &devices, Wait::InBlock).await?;
@@ -1146,11 +1363,13 @@ impl Adversary {
 		self.books(chain, ended).await
 	}
 
-	/// What the adversary owns, free and held: its account's, its ring's owners' and its
-	/// second account's.
+	/// What the adversary owns, free and held: its account's, its ring's and its stations'
+	/// owners' and its second account's.
 	async fn owned(&self, chain: &Chain) -> Result<(u128, u128)> {
 		let mut accounts = vec![self.account];
 		accounts.extend(self.ring.iter().map(|h| h.owner.public_key().to_account_id()));
+		let owners = self.owners.iter().map(|o| o.public_key().to_account_id());
+		accounts.extend(owners.filter(|a| *a != self.account));
 		accounts.extend(self.second.iter().map(|s| s.public_key().to_account_id()));
 		let (mut free, mut held) = (0u128, 0u128);
 		for account in &accounts {
@@ -1165,15 +1384,19 @@ impl Adversary {
 	async fn books(&self, chain: &Chain, epoch: u32) -> Result<(Value, String)> {
 		let (free, held) = self.owned(chain).await?;
 		let owned = free.saturating_add(held);
-		let spent = self.start.saturating_add(self.claimed).saturating_sub(owned);
-		let ratio = if spent == 0 { 0.0 } else { self.claimed as f64 / spent as f64 };
+		// Earned: claimed from the pools, and what a buyer paid its stations.
+		let earned = self.claimed.saturating_add(self.sensed.paid);
+		let spent = self.start.saturating_add(earned).saturating_sub(owned);
+		let ratio = if spent == 0 { 0.0 } else { earned as f64 / spent as f64 };
 		let slashes = self.escapes.iter().filter(|e| e.slashed() > 0).count();
 		let json = json!({
 			"event": "adversaryBooks",
 			"strategy": self.strategy.name(),
 			"epoch": epoch,
 			"spent": spent.to_string(),
-			"earned": self.claimed.to_string(),
+			"earned": earned.to_string(),
+			"claimed": self.claimed.to_string(),
+			"sold": self.sensed.paid.to_string(),
 			"rewardPerCost": ratio,
 			"locked": held.to_string(),
 			"workSeconds": self.work.as_secs_f64(),
@@ -1184,12 +1407,13 @@ impl Adversary {
 			"escapesTried": self.escapes.len(),
 			"slashes": slashes,
 			"escapes": self.escapes.iter().map(Escape::json).collect::<Vec<_>>(),
+			"sensors": self.sensed.json(),
 		});
 		let text = format!(
 			"adversary {}: spent {}, earned {} (reward/cost {ratio:.3}), {} locked{}",
 			self.strategy.name(),
 			dpn(spent),
-			dpn(self.claimed),
+			dpn(earned),
 			dpn(held),
 			match self.strategy {
 				Strategy::StorageRegenerate => format!(
@@ -1230,6 +1454,12 @@ impl Adversary {
 				Strategy::WitnessRing | Strategy::LocationSpoof => {
 					format!(", {} receipts refused", self.refused)
 				},
+				Strategy::SensorLie | Strategy::SensorCopy => format!(
+					" ({} paid by the buyer, {} claimed from the pool): {}",
+					dpn(self.sensed.paid),
+					dpn(self.claimed),
+					self.sensed.text()
+				),
 				_ => String::new(),
 			}
 		);
@@ -1364,6 +1594,13 @@ mod tests {
 		let error = Strategy::parse_list("self-job,moon").unwrap_err().to_string();
 		assert!(error.contains("unknown adversary `moon`"), "{error}");
 		assert!(Strategy::parse_list(" , ").is_err());
+		// The sensor strategies need honest stations: `all` leaves them out without any.
+		let without = Strategy::parse_for("all", 0).unwrap();
+		assert_eq!(without.len(), Strategy::ALL.len() - 2);
+		assert!(without.iter().all(|s| !s.senses()));
+		assert_eq!(Strategy::parse_for("all", 4).unwrap(), Strategy::ALL.to_vec());
+		let error = Strategy::parse_for("self-job,sensor-copy", 0).unwrap_err().to_string();
+		assert!(error.contains("--adversary sensor-copy plays weather stations"), "{error}");
 	}
 
 	#[test]

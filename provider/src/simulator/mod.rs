@@ -140,6 +140,15 @@ pub async fn run(
 			sensors::MAX_HONEST
 		);
 	}
+	let sensing = options.adversaries.iter().any(|s| s.senses());
+	let room = sensors::MAX_HONEST.saturating_sub(adversary::COPIES + 1);
+	if sensing && options.stations > room {
+		bail!(
+			"--stations must be at most {room} with the sensor adversaries: their {} stations \
+			 stand in the honest stations' home cell, which counts 16 an epoch",
+			adversary::COPIES + 1
+		);
+	}
 	let owner = signer.public_key().to_account_id();
 	let dir = tempfile_dir()?;
 	let home = Home(dir.clone());

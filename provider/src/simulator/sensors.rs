@@ -115,6 +115,9 @@ pub enum Behaviour {
 	/// would read without the error (which its neighbours agree with): its audit reveals
 	/// readings above its attested maximum, fraud, and it is slashed and suspended.
 	Faking,
+	/// It copies the first station's readings as they are (an adversary's station with no
+	/// thermometer of its own, under an owner of its own: `sensor-copy`).
+	Copying,
 	/// An energy meter of a household with panels: it sells.
 	Producer,
 	/// An energy meter of a household without: it buys.
@@ -128,6 +131,7 @@ impl Behaviour {
 			Self::Broken => "broken",
 			Self::Lying => "lying",
 			Self::Faking => "faking",
+			Self::Copying => "copying",
 			Self::Producer => "producing meter",
 			Self::Consumer => "consuming meter",
 		}
@@ -241,14 +245,18 @@ impl Station {
 			Behaviour::Consumer => return meter::readings(schema, self.id, false, times),
 			_ => {},
 		}
-		let source = if behaviour == Behaviour::Lying { 0 } else { u64::from(self.n) };
+		let copies = matches!(behaviour, Behaviour::Lying | Behaviour::Copying);
+		let source = if copies { 0 } else { u64::from(self.n) };
 		let mut readings = weather::readings(schema, source, AROUND, times);
 		let temperature = schema.fields.iter().position(|f| f.name.as_slice() == b"temperature");
 		if let Some(t) = temperature {
 			let decimals = schema.fields[t].decimals;
 			for r in &mut readings {
 				match behaviour {
-					Behaviour::Honest | Behaviour::Producer | Behaviour::Consumer => {},
+					Behaviour::Honest
+					| Behaviour::Copying
+					| Behaviour::Producer
+					| Behaviour::Consumer => {},
 					Behaviour::Broken => r.values[t] = STUCK_AT,
 					Behaviour::Lying | Behaviour::Faking => {
 						r.values[t] += weather::scaled(LIE, decimals)
@@ -784,25 +792,91 @@ async fn round(
 	line: &impl Fn(Value, String),
 ) -> Result<(u32, Tally)> {
 	let relayer = relayer()?;
-	let epoch = chain.epoch().await?;
-	let mut tally = Tally::default();
-	let schemas = schemas(chain).await?;
-	let mut statuses = Vec::with_capacity(stations.len());
-	for station in stations.iter() {
-		statuses.push(chain.sensor_status(station.id).await?);
+	let view = View::read(chain, stations).await?;
+	let epoch = view.epoch.index;
+	let (mut tally, revealed_now) = reveal_due(chain, &relayer, stations, &view, line).await?;
+
+	// Once an epoch, after the reveals and best effort: the buyer's subscription and the
+	// meters' trade renewed when over.
+	if subscription.is_none_or(|(checked, _)| checked != epoch) {
+		match subscribe(chain).await {
+			Ok(id) => {
+				if subscription.is_some_and(|(_, old)| old != id) {
+					line(
+						json!({ "event": "buyerSubscribed", "epoch": epoch, "subscription": id }),
+						format!("the buyer subscribed again (subscription {id}) in epoch {epoch}"),
+					);
+				}
+				*subscription = Some((epoch, id));
+			},
+			Err(error) => report_upkeep(line, "subscription", &error),
+		}
+	}
+	if trading.is_none_or(|checked| checked != epoch) {
+		if let Err(error) = trade(chain, stations, line).await {
+			report_upkeep(line, "trade", &error);
+		}
+		*trading = Some(epoch);
 	}
 
-	// The reveals the open audits ask for.
+	attest_due(chain, &relayer, stations, &view, attempted, &revealed_now, &mut tally).await?;
+	Ok((epoch, tally))
+}
+
+/// One round of `stations` at the best block, `signer` sending their reveals and their
+/// attestations (an adversary's stations: no buyer, no trade). Returns what the chain did.
+pub async fn play(
+	chain: &Chain,
+	signer: &Keypair,
+	stations: &mut [Station],
+	attempted: &mut BTreeSet<(u32, u64)>,
+	line: &impl Fn(Value, String),
+) -> Result<Tally> {
+	let view = View::read(chain, stations).await?;
+	let (mut tally, revealed_now) = reveal_due(chain, signer, stations, &view, line).await?;
+	attest_due(chain, signer, stations, &view, attempted, &revealed_now, &mut tally).await?;
+	Ok(tally)
+}
+
+/// What a round reads first: the epoch, the schemas, and each station's status.
+struct View {
+	epoch: depin_runtime_api::EpochStatus<crate::chain::BlockNumber>,
+	schemas: BTreeMap<u32, Schema>,
+	statuses: Vec<Option<SensorStatus>>,
+}
+
+impl View {
+	async fn read(chain: &Chain, stations: &[Station]) -> Result<Self> {
+		let epoch = chain.epoch().await?;
+		let schemas = schemas(chain).await?;
+		let mut statuses = Vec::with_capacity(stations.len());
+		for station in stations {
+			statuses.push(chain.sensor_status(station.id).await?);
+		}
+		Ok(Self { epoch, schemas, statuses })
+	}
+}
+
+/// The reveals the open audits of `stations` ask for, in one batch from `signer`. Returns what
+/// the chain did and the devices whose audits it settled.
+async fn reveal_due(
+	chain: &Chain,
+	signer: &Keypair,
+	stations: &mut [Station],
+	view: &View,
+	line: &impl Fn(Value, String),
+) -> Result<(Tally, BTreeSet<u64>)> {
+	let mut tally = Tally::default();
 	let mut reveals = Vec::new();
 	let best = chain.best_number().await?;
-	for (station, status) in stations.iter_mut().zip(&statuses) {
+	for (station, status) in stations.iter_mut().zip(&view.statuses) {
 		let Some(status) = status else { continue };
-		if status.sampled.is_empty() || best.saturating_add(1) > epoch.deadline {
+		if status.sampled.is_empty() || best.saturating_add(1) > view.epoch.deadline {
 			continue;
 		}
 		let Some(pending) = &status.pending else { continue };
 		if station.pending.as_ref().is_none_or(|b| b.root() != pending.root) {
-			station.pending = station.rebuild(&schemas[&station.schema], status);
+			station.pending = station.rebuild(&view.schemas[&station.schema], status);
 		}
 		// A station whose batch is lost or cannot reveal is reported and left out: the
 		// others' audits go on.
@@ -819,78 +893,67 @@ async fn round(
 		}
 	}
 	let mut revealed_now = BTreeSet::new();
-	if !reveals.is_empty() {
-		let call = depin::tx().sensors().reveal(bridge(&reveals)?);
-		let included = chain.submit_until(&call, &relayer, Wait::InBlock).await?;
-		let outcome = revealed(&included)?;
-		for (device, _, _, quality, points) in &outcome.verified {
-			revealed_now.insert(*device);
-			*tally.verified.entry(quality_key(quality)).or_default() += 1;
-			tally.points += points;
-		}
-		for sale in &outcome.sold {
-			tally.sold += 1;
-			tally.paid = tally.paid.saturating_add(sale.paid);
-			tally.burned = tally.burned.saturating_add(sale.fee);
-		}
-		tally.add_trades(&outcome.trades);
-		tally.faked += outcome.faked.len() as u32;
-		for (device, _, _) in &outcome.faked {
-			revealed_now.insert(*device);
-		}
-		for rejected in &outcome.rejected {
-			*tally.reveals_rejected.entry(rejected.name.clone()).or_default() += 1;
-		}
-		for station in stations.iter_mut() {
-			if revealed_now.contains(&station.id) {
-				station.pending = None;
-			}
+	if reveals.is_empty() {
+		return Ok((tally, revealed_now));
+	}
+	let call = depin::tx().sensors().reveal(bridge(&reveals)?);
+	let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
+	let outcome = revealed(&included)?;
+	for (device, _, _, quality, points) in &outcome.verified {
+		revealed_now.insert(*device);
+		*tally.verified.entry(quality_key(quality)).or_default() += 1;
+		tally.points += points;
+	}
+	for sale in &outcome.sold {
+		tally.sold += 1;
+		tally.paid = tally.paid.saturating_add(sale.paid);
+		tally.burned = tally.burned.saturating_add(sale.fee);
+	}
+	tally.add_trades(&outcome.trades);
+	tally.faked += outcome.faked.len() as u32;
+	for (device, _, _) in &outcome.faked {
+		revealed_now.insert(*device);
+	}
+	for rejected in &outcome.rejected {
+		*tally.reveals_rejected.entry(rejected.name.clone()).or_default() += 1;
+	}
+	for station in stations.iter_mut() {
+		if revealed_now.contains(&station.id) {
+			station.pending = None;
 		}
 	}
+	Ok((tally, revealed_now))
+}
 
-	// Once an epoch, after the reveals and best effort: the buyer's subscription and the
-	// meters' trade renewed when over.
-	if subscription.is_none_or(|(checked, _)| checked != epoch.index) {
-		match subscribe(chain).await {
-			Ok(id) => {
-				if subscription.is_some_and(|(_, old)| old != id) {
-					line(
-						json!({ "event": "buyerSubscribed", "epoch": epoch.index, "subscription": id }),
-						format!(
-							"the buyer subscribed again (subscription {id}) in epoch {}",
-							epoch.index
-						),
-					);
-				}
-				*subscription = Some((epoch.index, id));
-			},
-			Err(error) => report_upkeep(line, "subscription", &error),
-		}
-	}
-	if trading.is_none_or(|checked| checked != epoch.index) {
-		if let Err(error) = trade(chain, stations, line).await {
-			report_upkeep(line, "trade", &error);
-		}
-		*trading = Some(epoch.index);
-	}
-
-	// The attestations of the stations with readings due and no attestation pending.
+/// The attestations of `stations` with readings due and no attestation pending (or one
+/// settled in this round, `revealed_now`), in one batch from `signer`, each tried once an
+/// epoch (`attempted`). What the chain did goes to `tally`.
+async fn attest_due(
+	chain: &Chain,
+	signer: &Keypair,
+	stations: &mut [Station],
+	view: &View,
+	attempted: &mut BTreeSet<(u32, u64)>,
+	revealed_now: &BTreeSet<u64>,
+	tally: &mut Tally,
+) -> Result<()> {
+	let epoch = &view.epoch;
 	let best = chain.best_number().await?;
 	if best.saturating_add(1) > epoch.deadline {
-		return Ok((epoch.index, tally));
+		return Ok(());
 	}
 	let now = chain.now_secs().await?;
 	let genesis = chain.genesis();
 	let mut batches = Vec::new();
 	let mut attestations = Vec::new();
-	for (station, status) in stations.iter_mut().zip(&statuses) {
+	for (station, status) in stations.iter_mut().zip(&view.statuses) {
 		let Some(status) = status else { continue };
 		let free = status.pending.is_none() || revealed_now.contains(&station.id);
 		if !free || attempted.contains(&(epoch.index, station.id)) {
 			continue;
 		}
 		// The last hour's readings at most: well within the chain's span.
-		let schema = &schemas[&station.schema];
+		let schema = &view.schemas[&station.schema];
 		let times = due_times(status.last_end, now.saturating_sub(3_600), now, schema.interval);
 		if times.is_empty() {
 			continue;
@@ -912,7 +975,7 @@ async fn round(
 	}
 	if !attestations.is_empty() {
 		let call = depin::tx().sensors().attest(bridge(&attestations)?);
-		let included = chain.submit_until(&call, &relayer, Wait::InBlock).await?;
+		let included = chain.submit_until(&call, signer, Wait::InBlock).await?;
 		let outcome = attested(&included)?;
 		tally.attested += outcome.accepted.len() as u32;
 		for rejected in &outcome.rejected {
@@ -927,7 +990,7 @@ async fn round(
 		}
 	}
 	attempted.retain(|(e, _)| *e >= epoch.index);
-	Ok((epoch.index, tally))
+	Ok(())
 }
 
 #[cfg(test)]
