@@ -236,6 +236,28 @@ fn meter_state(epoch: EpochIndex, register: i64, left: u64) -> MeterState {
 	}
 }
 
+/// `schema` requires certificates, and a maker of it (number `maker`) certified `device`'s
+/// `key`: the checks an enrolment and an attestation then run.
+fn certified<T: Config>(schema: SchemaId, maker: MakerId, device: DeviceId, key: DeviceKey) {
+	CertificatesRequired::<T>::insert(schema, ());
+	Makers::<T>::insert(maker, Maker { key, schema, cap: 1, certified: 1 });
+	Certificates::<T>::insert(device, Certificate { maker, key });
+}
+
+/// A trusted maker of `schema` with an ECDSA key (the dearest to verify) and room for a
+/// certificate.
+fn maker<T: Config>(schema: SchemaId) -> (MakerId, DeviceKey) {
+	let key = pallet_devices::benchmark_keys::ecdsa();
+	let id = NextMaker::<T>::get();
+	Pallet::<T>::do_add_maker(schema, key, u32::MAX).expect("a live schema takes a maker; qed");
+	(id, key)
+}
+
+/// A key no device has.
+fn schema_key() -> DeviceKey {
+	DeviceKey::Sr25519(sp_core::sr25519::Public::from_raw([9; 32]))
+}
+
 /// The area of the benchmark location.
 fn benchmark_area<T: Config>() -> u64 {
 	Pallet::<T>::area_of(Pallet::<T>::home_of(T::Registry::benchmark_location())).raw()
@@ -266,10 +288,12 @@ mod benchmarks {
 		assert!(Schemas::<T>::get(id).is_some_and(|s| s.retired));
 	}
 
+	/// Into a schema that requires certificates, of a certified device.
 	#[benchmark]
 	fn enroll() {
 		let schema = registered_schema::<T>();
-		let (device, _) = sensor::<T>(0);
+		let (device, key) = sensor::<T>(0);
+		certified::<T>(schema, 0, device, key);
 		let owner = T::Registry::owner(device).expect("registered; qed");
 
 		#[extrinsic_call]
@@ -304,6 +328,7 @@ mod benchmarks {
 			let schema = registered_schema::<T>();
 			crowd::<T>(schema, epoch.index, T::MaxNeighbours::get(), false);
 			let (device, key) = sensor::<T>(i);
+			certified::<T>(schema, i, device, key);
 			Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
 			let mut attestation = Attestation {
 				device,
@@ -596,6 +621,71 @@ mod benchmarks {
 		_(RawOrigin::Root, id, 5_000u32.into());
 
 		assert!(!Trades::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn add_maker() {
+		let schema = registered_schema::<T>();
+		let key = pallet_devices::benchmark_keys::ecdsa();
+		let id = NextMaker::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, schema, key, 1_000u32);
+
+		assert!(Makers::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn set_maker_cap() {
+		let (id, _) = maker::<T>(registered_schema::<T>());
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, id, 5u32);
+
+		assert!(Makers::<T>::get(id).is_some_and(|m| m.cap == 5));
+	}
+
+	#[benchmark]
+	fn remove_maker() {
+		let (id, _) = maker::<T>(registered_schema::<T>());
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, id);
+
+		assert!(!Makers::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn require_certificates() {
+		let schema = registered_schema::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, schema, true);
+
+		assert!(CertificatesRequired::<T>::contains_key(schema));
+	}
+
+	/// A device whose earlier certificate (of another key, by another maker) no longer
+	/// vouches for it, certified by an ECDSA maker.
+	#[benchmark]
+	fn certify() {
+		let schema = registered_schema::<T>();
+		let (device, device_key) = sensor::<T>(0);
+		let (old, _) = maker::<T>(schema);
+		Certificates::<T>::insert(device, Certificate { maker: old, key: schema_key() });
+		let (id, key) = maker::<T>(schema);
+		let statement = CertificateStatement { maker: id, schema, device_key };
+		let genesis = depin_proving::genesis_hash::<T>();
+		let signature = sign(
+			&key,
+			&depin_primitives::envelope::message(CERTIFICATE_CONTEXT, genesis, &statement),
+		);
+		let owner = T::Registry::owner(device).expect("registered; qed");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), device, id, signature);
+
+		assert!(Certificates::<T>::get(device).is_some_and(|c| c.maker == id));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

@@ -72,10 +72,12 @@ impl<T: Config> Pallet<T> {
 		device: DeviceId,
 		schema: SchemaId,
 	) -> DispatchResult {
-		devices::usable_device::<_, T::Registry>(device, Some(&who), DeviceKind::Sensor)
-			.map_err(Error::<T>::from)?;
+		let record =
+			devices::usable_device::<_, T::Registry>(device, Some(&who), DeviceKind::Sensor)
+				.map_err(Error::<T>::from)?;
 		ensure!(!Sensors::<T>::contains_key(device), Error::<T>::AlreadyEnrolled);
 		Self::live_schema(schema)?;
+		Self::ensure_certified(schema, device, &record.key)?;
 		// Readings from before the enrolment are not attested; nor the ones up to the clock's
 		// drift after it, which an earlier enrolment of the device may have attested.
 		let last_end = T::Time::now().as_secs().saturating_add(T::MaxClockDrift::get());
@@ -234,6 +236,7 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(a.schema == state.schema, Error::<T>::WrongSchema);
 		let schema = Self::live_schema(a.schema)?;
+		Self::ensure_certified(a.schema, a.device, &device.key)?;
 		Self::check_readings(&schema, &state, a, now.secs)?;
 		ensure!(
 			device.key.verify(&Self::attestation_message(a, device.location), &a.signature),
@@ -693,6 +696,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::subscriptions_try_state()?;
 		Self::trades_try_state()?;
+		Self::makers_try_state()?;
 		let next = NextSchema::<T>::get();
 		for (id, _) in Schemas::<T>::iter() {
 			ensure!(id < next, "a schema's number is below NextSchema");
@@ -754,6 +758,10 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 	}
 
 	fn before_change(device: DeviceId, change: DeviceChange) {
+		if change == DeviceChange::Remove {
+			// Enrolled or not, a removed device's certificate goes.
+			Self::forget_certificate(device);
+		}
 		let Some(mut state) = Sensors::<T>::get(device) else { return };
 		Self::settle_pending(device, &mut state, &Self::now());
 		if change == DeviceChange::Remove {
@@ -765,7 +773,7 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 
 	fn weight(_change: DeviceChange) -> Weight {
 		// The record, the epoch and the clock read (twice: the check, then the settlement), the
-		// meter's trades read, the record written, at most one punishment.
-		T::DbWeight::get().reads_writes(7, 1).saturating_add(Self::punish_weight())
+		// meter's trades read, the record and the certificate written, at most one punishment.
+		T::DbWeight::get().reads_writes(7, 2).saturating_add(Self::punish_weight())
 	}
 }

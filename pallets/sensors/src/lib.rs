@@ -44,6 +44,11 @@
 //!   register and the other's consumed register (every audit reveals a batch's last reading).
 //!   Settlements wait out a dispute window before they are paid; a disputed trade is decided
 //!   by [`Config::DisputeOrigin`]. See `energy.rs` and `README.md`.
+//! - **Makers.** Governance trusts makers of a schema's hardware (`add_maker`), each with a
+//!   key and a cap of devices; a device's operator `certify`s it with its maker's signature of
+//!   its key. A schema that governance has made `require_certificates` takes attestations from
+//!   devices whose current key a trusted maker of that schema certified only: a station that
+//!   copies its neighbours' data needs a real device of its own. See `makers.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -53,6 +58,7 @@ pub use pallet::*;
 
 mod energy;
 mod impls;
+mod makers;
 mod market;
 mod queries;
 pub mod types;
@@ -62,6 +68,8 @@ pub mod weights;
 mod benchmarking;
 #[cfg(test)]
 mod energy_tests;
+#[cfg(test)]
+mod makers_tests;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -129,7 +137,7 @@ pub mod pallet {
 		traits::{fungible, OnUnbalanced, UnixTime},
 	};
 	use frame_system::pallet_prelude::*;
-	use pallet_devices::{DeviceId, DeviceRegistry};
+	use pallet_devices::{DeviceId, DeviceKey, DeviceRegistry, DeviceSignature};
 	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
@@ -340,6 +348,23 @@ pub mod pallet {
 	/// The number the next trade gets.
 	#[pallet::storage]
 	pub type NextTrade<T: Config> = StorageValue<_, TradeId, ValueQuery>;
+
+	/// The makers governance trusts to vouch for device keys, by number.
+	#[pallet::storage]
+	pub type Makers<T: Config> = StorageMap<_, Twox64Concat, MakerId, Maker>;
+
+	/// The number the next maker gets.
+	#[pallet::storage]
+	pub type NextMaker<T: Config> = StorageValue<_, MakerId, ValueQuery>;
+
+	/// Each certified device's certificate. At most the sum of the makers' caps; a removed
+	/// device's goes.
+	#[pallet::storage]
+	pub type Certificates<T: Config> = StorageMap<_, Twox64Concat, DeviceId, Certificate>;
+
+	/// The schemas that take attestations from certified devices only.
+	#[pallet::storage]
+	pub type CertificatesRequired<T: Config> = StorageMap<_, Twox64Concat, SchemaId, ()>;
 
 	/// Where the sweep of epoch [`SweptTo`] stopped, if it did.
 	#[pallet::storage]
@@ -562,6 +587,42 @@ pub mod pallet {
 			/// The epoch of the attestation.
 			epoch: EpochIndex,
 		},
+		/// Governance trusts a maker of a schema's devices to vouch for their keys.
+		MakerAdded {
+			/// Its number.
+			maker: MakerId,
+			/// The schema of its devices.
+			schema: SchemaId,
+			/// The most device keys it may certify.
+			cap: u32,
+		},
+		/// Governance changed how many device keys a maker may certify.
+		MakerCapSet {
+			/// The maker.
+			maker: MakerId,
+			/// The new cap (at most the certificates taken stops it).
+			cap: u32,
+		},
+		/// Governance no longer trusts a maker: its certificates count no more.
+		MakerRemoved {
+			/// The maker.
+			maker: MakerId,
+		},
+		/// Governance made a schema take attestations from certified devices only, or lifted
+		/// that.
+		CertificatesRequired {
+			/// The schema.
+			schema: SchemaId,
+			/// Whether they are required now.
+			required: bool,
+		},
+		/// A maker's certificate of a device's key was taken.
+		DeviceCertified {
+			/// The device.
+			device: DeviceId,
+			/// The maker.
+			maker: MakerId,
+		},
 		/// An item of a batch was rejected; nothing of it was stored.
 		ItemRejected {
 			/// Its position in the batch.
@@ -703,6 +764,17 @@ pub mod pallet {
 		/// The meter is in a trade: end the trade first (its parties, cell and schema are what
 		/// was agreed).
 		MeterInTrade,
+		/// No trusted maker has this number.
+		UnknownMaker,
+		/// The maker has certified as many device keys as its cap allows.
+		MakerFull,
+		/// The maker's key did not sign this device's key for this chain and schema.
+		BadCertificate,
+		/// A trusted maker already certified the device's key.
+		AlreadyCertified,
+		/// The schema takes attestations from devices whose key a trusted maker of it
+		/// certified only: `certify` the device first.
+		NotCertified,
 	}
 
 	#[pallet::genesis_config]
@@ -939,6 +1011,66 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::DisputeOrigin::ensure_origin(origin)?;
 			Self::do_resolve_trade(trade, pay)
+		}
+
+		/// Trust a maker of `schema`'s devices to vouch for their keys (governance), up to
+		/// `cap` devices. Its number is `NextMaker`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::add_maker())]
+		pub fn add_maker(
+			origin: OriginFor<T>,
+			schema: SchemaId,
+			key: DeviceKey,
+			cap: u32,
+		) -> DispatchResult {
+			T::SchemaOrigin::ensure_origin(origin)?;
+			Self::do_add_maker(schema, key, cap)
+		}
+
+		/// Change how many device keys a maker may certify (governance); a cap at or below
+		/// what it certified stops it, and its certificates stand.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::set_maker_cap())]
+		pub fn set_maker_cap(origin: OriginFor<T>, maker: MakerId, cap: u32) -> DispatchResult {
+			T::SchemaOrigin::ensure_origin(origin)?;
+			Self::do_set_maker_cap(maker, cap)
+		}
+
+		/// Stop trusting a maker (governance): its certificates count no more, and its devices
+		/// may be certified by another.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::remove_maker())]
+		pub fn remove_maker(origin: OriginFor<T>, maker: MakerId) -> DispatchResult {
+			T::SchemaOrigin::ensure_origin(origin)?;
+			Self::do_remove_maker(maker)
+		}
+
+		/// Make `schema` take attestations (and enrolments) from certified devices only, or
+		/// lift that (governance).
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::require_certificates())]
+		pub fn require_certificates(
+			origin: OriginFor<T>,
+			schema: SchemaId,
+			required: bool,
+		) -> DispatchResult {
+			T::SchemaOrigin::ensure_origin(origin)?;
+			Self::do_require_certificates(schema, required)
+		}
+
+		/// Take `maker`'s certificate of a sensor device's key: the maker's signature of
+		/// [`CertificateStatement`] (its number, its schema, the device's current key) for
+		/// this chain. By the device's owner or manager.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::certify())]
+		pub fn certify(
+			origin: OriginFor<T>,
+			device: DeviceId,
+			maker: MakerId,
+			signature: DeviceSignature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_certify(who, device, maker, signature)
 		}
 	}
 }

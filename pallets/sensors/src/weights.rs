@@ -58,6 +58,11 @@ pub trait WeightInfo {
 	fn close_trade() -> Weight;
 	fn dispute_trade() -> Weight;
 	fn resolve_trade() -> Weight;
+	fn add_maker() -> Weight;
+	fn set_maker_cap() -> Weight;
+	fn remove_maker() -> Weight;
+	fn require_certificates() -> Weight;
+	fn certify() -> Weight;
 }
 
 /// Weights for `pallet_sensors` on this project's reference machine, with the runtime's
@@ -375,6 +380,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	fn add_maker() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	fn set_maker_cap() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	fn remove_maker() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	fn require_certificates() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	fn certify() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -682,6 +732,51 @@ impl WeightInfo for () {
 	/// Storage: `Sensors::Meters` (r:0 w:1)
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn resolve_trade() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	fn add_maker() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	fn set_maker_cap() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	fn remove_maker() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	fn require_certificates() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1406`
+		//  Estimated: `6196`
+		// Minimum execution time: 198_971_000 picoseconds.
+		Weight::from_parts(203_580_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
+	}
+	fn certify() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `6196`

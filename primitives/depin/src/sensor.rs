@@ -14,7 +14,7 @@
 //! is 2137): no floating point on chain.
 
 use crate::{
-	device::{DeviceId, DeviceSignature},
+	device::{DeviceId, DeviceKey, DeviceSignature},
 	envelope::Domain,
 	epoch::EpochIndex,
 	h3::H3Cell,
@@ -127,6 +127,41 @@ pub struct SchemaRecord {
 	pub schema: Schema,
 	/// Retired by governance: no device enrolls or attests under it any more.
 	pub retired: bool,
+}
+
+/// A maker's number (never reused).
+pub type MakerId = u32;
+
+/// Context of a maker's certificate of a device key.
+pub const CERTIFICATE_CONTEXT: Domain = *b"depin/sensor/mkr";
+
+/// A maker of sensor hardware that governance trusts to vouch for device keys: a key its
+/// devices' keys are certified with (each device's key made in a secure element at the
+/// factory, and signed there), the schema its devices measure, and how many it may certify.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Maker {
+	/// The key it signs certificates with.
+	pub key: DeviceKey,
+	/// The schema of the devices it makes.
+	pub schema: SchemaId,
+	/// The most device keys it may certify (set by governance, as a maker earns trust).
+	pub cap: u32,
+	/// The certificates taken so far.
+	pub certified: u32,
+}
+
+/// What a maker signs for a device it made, under [`CERTIFICATE_CONTEXT`]: its own number, the
+/// schema, and the device's key. The chain takes the certificate once for a device and key.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct CertificateStatement {
+	/// The maker.
+	pub maker: MakerId,
+	/// The schema the device measures under.
+	pub schema: SchemaId,
+	/// The device's key.
+	pub device_key: DeviceKey,
 }
 
 /// A subscription's number (never reused).
