@@ -89,7 +89,9 @@ for strategy, plan in sorted(plans.items(), key=lambda p: order.index(p[0]) if p
         extra = f" ({b['refusedItems']} receipts refused once its hotspots lost their share)"
     if strategy == "location-spoof":
         extra = f" ({b['refusedItems']} receipts refused once it lost its share)"
-    if strategy in ("sensor-lie", "sensor-copy"):
+    if strategy in ("sensor-lie", "sensor-copy") and b["sensors"]["attested"] == 0:
+        extra = f" ({b['refusedItems']} enrolment(s) refused: no maker's certificate of its keys)"
+    elif strategy in ("sensor-lie", "sensor-copy"):
         s = b["sensors"]
         quality = ", ".join(f"{n} at {q}" for q, n in s["quality"].items()) or "none"
         extra = (f" ({s['attested']} batches attested, {s['verified']} audits passed: {quality};"
@@ -160,7 +162,22 @@ refused. The rules above did not keep it from earning in that epoch: a rule that
 show the ring earning nothing (the draws differ), but one run where it is paid is enough:
 coverage rewards can be farmed this way until it is fixed.
 """)
-    if lie and copy:
+    refused = lie and copy and lie["sensors"]["attested"] == 0 and copy["sensors"]["attested"] == 0
+    if refused:
+        f.write(f"""
+The sensor adversaries have no real device: the dev chain's weather-station schema takes
+stations whose key a maker governance trusts certified only (a key made in the hardware and
+signed by its maker at the factory; pallets/sensors/README.md, "Makers"), so their
+{int(lie['refusedItems']) + int(copy['refusedItems'])} enrolments are refused (`NotCertified`)
+and they attest, sell and earn nothing; they paid their registration fees and keep their
+deposits locked. Without that rule (a schema that requires no certificate) the run of
+2026-12-07 before it paid the liar 1.83 times its cost and the copies 3.46 times theirs, out of
+what the buyer paid for the cell: the neighbour check scores what a station says, not whether
+it has a thermometer, and the crowd rule bounds what copies take from the stations they copy
+without stopping it. What is left is a real device that lies or copies: it is scored against
+its neighbours, and it costs what a station costs.
+""")
+    elif lie and copy:
         lie_paid, copy_paid = lie.get("rewardPerCost", 0) >= 1, copy.get("rewardPerCost", 0) >= 1
         f.write(f"""
 The sensor adversaries sell data they never measured to a real buyer, and nothing on chain
@@ -176,8 +193,8 @@ spent.""")
             f.write(""" **Both rules bound what a sensor adversary is paid; neither makes it
 unprofitable**: a station that copies its neighbours earns more than its transaction fees as long
 as somebody buys the cell's data. The answer is a device key a fake cannot have (keys attested by
-the maker of the hardware, as Helium's and WeatherXM's onboarding does), which the registry does
-not have yet (pallets/sensors/README.md, "Sybil stations in a bought area").
+the maker of the hardware, as Helium's and WeatherXM's onboarding does), which
+the schema does not require (pallets/sensors/README.md, "Makers").
 """)
         else:
             f.write("\n")

@@ -382,6 +382,43 @@ impl Chain {
 		Ok((info.data.free, info.data.reserved))
 	}
 
+	/// A maker of sensor devices governance trusts, by number.
+	pub async fn maker(
+		&self,
+		id: depin_primitives::sensor::MakerId,
+	) -> Result<Option<depin_primitives::sensor::Maker>> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let maker = at
+			.storage()
+			.try_fetch(depin::storage().sensors().makers(), (id,))
+			.await
+			.context("cannot read the makers")?;
+		match maker {
+			Some(value) => Ok(Some(bridge(&value.decode().context("cannot decode a maker")?)?)),
+			None => Ok(None),
+		}
+	}
+
+	/// The maker and the key of a sensor device's certificate, if it has one (its key may have
+	/// been rotated since, and its maker removed).
+	pub async fn certificate(
+		&self,
+		device: DeviceId,
+	) -> Result<Option<(depin_primitives::sensor::MakerId, depin_primitives::device::DeviceKey)>> {
+		let at = self.client.at_current_block().await.context("cannot read the chain")?;
+		let certificate = at
+			.storage()
+			.try_fetch(depin::storage().sensors().certificates(), (device,))
+			.await
+			.context("cannot read the certificates")?;
+		match certificate {
+			Some(value) => {
+				Ok(Some(bridge(&value.decode().context("cannot decode a certificate")?)?))
+			},
+			None => Ok(None),
+		}
+	}
+
 	/// Whether a device is in the coverage beacon roster.
 	pub async fn in_roster(&self, device: DeviceId) -> Result<bool> {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;

@@ -285,6 +285,26 @@ enum ComputeCommand {
 
 #[derive(Subcommand)]
 enum SensorCommand {
+	/// Hand the chain a maker's certificate of a sensor device's key, as its owner or manager:
+	/// a schema that requires certificates (the dev chain's weather stations) takes devices a
+	/// trusted maker certified only. Give the maker's signature (`--certificate`), or its key
+	/// (`--maker-key`, the maker's side: the dev chain's maker 0 is `//depin-dev-maker`).
+	Certify {
+		#[arg(long)]
+		device: u64,
+		/// The maker's number.
+		#[arg(long, default_value_t = 0)]
+		maker: u32,
+		/// The maker's signature of the device's key (SCALE-encoded, in hex).
+		#[arg(long, required_unless_present = "maker_key", conflicts_with = "maker_key")]
+		certificate: Option<String>,
+		/// The maker's key, as a secret URI, to sign the certificate here.
+		#[arg(long)]
+		maker_key: Option<String>,
+		/// The maker key's scheme.
+		#[arg(long, value_enum, default_value = "sr25519")]
+		maker_scheme: Scheme,
+	},
 	/// Enroll a sensor device under a schema (0: weather station, 1: energy meter), as its
 	/// owner or manager. Its first reading may be taken a minute after the chain's clock, plus
 	/// the schema's interval.
@@ -1006,6 +1026,24 @@ async fn run_sensor(
 	command: &SensorCommand,
 ) -> Result<Report> {
 	match command {
+		SensorCommand::Certify { device, maker, certificate, maker_key, maker_scheme } => {
+			let source = match (certificate, maker_key) {
+				(Some(hex), _) => commands::CertificateSource::Signature(hex),
+				(None, Some(uri)) => {
+					let pair = maker_scheme.pair(uri)?;
+					return commands::sensor_certify(
+						chain,
+						signer,
+						*device,
+						*maker,
+						commands::CertificateSource::MakerKey(&pair),
+					)
+					.await;
+				},
+				(None, None) => anyhow::bail!("give --certificate or --maker-key"),
+			};
+			commands::sensor_certify(chain, signer, *device, *maker, source).await
+		},
 		SensorCommand::Enroll { device, schema } => {
 			commands::sensor_enroll(chain, signer, *device, *schema).await
 		},

@@ -619,6 +619,10 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 	assert_eq!(sensors("faked"), 1, "the faker was caught: {stdout}");
 	// The meters' owners traded; the meters have no neighbours to be scored against.
 	assert!(lines.iter().any(|l| l["event"] == "tradeAccepted"), "{stdout}");
+	// The simulator plays the dev maker: its seven weather stations (four honest, the broken,
+	// the lying and the faking one) were certified before they enrolled; the meters need none.
+	let stations = lines.iter().find(|l| l["event"] == "stations").expect("the stations");
+	assert_eq!(stations["certified"].as_u64(), Some(7), "{stations}");
 	// No round failed: the owner's (storage, coverage), the compute relayer's nor the weather
 	// stations' (tasks of their own).
 	assert!(
@@ -650,6 +654,8 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		"relay-grief",
 		"witness-ring",
 		"location-spoof",
+		"sensor-lie",
+		"sensor-copy",
 	] {
 		let b = of(strategy);
 		assert!(planck(b, "spent") > 0, "{strategy} paid its way: {b}");
@@ -709,18 +715,23 @@ fn the_simulator_keeps_honest_and_cheating_devices_proving() {
 		assert_eq!(planck(of(strategy), "earned"), 0, "{stdout}");
 		assert!(planck(of(strategy), "locked") > 0, "its deposits: {stdout}");
 	}
-	// The sensor adversaries' stations are enrolled among the honest ones (their deposits
-	// held), and every batch they attest is taken: copied readings pass what the chain checks.
-	// Audited, the liar passes two fields of three and the copies all three (what that pays
-	// them is in docs/attacks.md: a run longer than this one).
-	for (strategy, quality) in [("sensor-lie", "2/3 fields"), ("sensor-copy", "3/3 fields")] {
+	// The sensor adversaries' stations stand among the honest ones (their registration
+	// deposits held), without a maker's certificate of their keys: the dev chain takes weather
+	// stations certified by a trusted maker only, so each enrolment is refused and nothing is
+	// attested, sold or earned.
+	for (strategy, stations) in [("sensor-lie", 1), ("sensor-copy", 3)] {
 		let b = of(strategy);
 		assert!(planck(b, "locked") > 0, "its deposits: {b}");
-		assert_eq!(b["refusedItems"].as_u64(), Some(0), "{b}");
-		let sensed = &b["sensors"];
-		let qualities = sensed["quality"].as_object().expect("its audits by quality");
-		assert!(qualities.keys().all(|q| q == quality), "{strategy} passed {quality}: {b}");
+		assert_eq!(b["refusedItems"].as_u64(), Some(stations), "{b}");
+		assert_eq!(b["sensors"]["attested"].as_u64(), Some(0), "{b}");
+		assert_eq!(planck(b, "earned"), 0, "{b}");
 	}
+	assert!(
+		lines
+			.iter()
+			.any(|l| l["event"] == "enrolmentRefused" && l["error"] == "sensors.NotCertified"),
+		"{stdout}"
+	);
 	let devices = |strategy: &str| {
 		lines
 			.iter()
@@ -1135,6 +1146,9 @@ impl Provider<'_> {
 	}
 }
 
+/// The dev chain's maker of weather stations' key (the runtime's `DEV_MAKER_SEED`).
+const DEV_MAKER: &str = "//depin-dev-maker";
+
 #[test]
 fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetched_verified() {
 	let node = Node::start();
@@ -1176,6 +1190,35 @@ fn four_owners_weather_stations_are_audited_paid_by_a_buyer_and_their_data_fetch
 					let registered = owner.ok(&args);
 					let device = registered["registered"][0]["device"].as_u64().expect("an id");
 					let id = device.to_string();
+					// The dev chain takes weather stations a trusted maker certified only: the
+					// dev maker (maker 0, whose key the operator plays here) signs each
+					// station's key. Alice's is refused first uncertified, then with a
+					// certificate from a key that is no maker's.
+					if schema == "0" {
+						if n == 0 {
+							let enroll = ["sensor", "enroll", "--device", &id, "--schema", "0"];
+							let refused = owner.err(&enroll);
+							assert!(refused.starts_with("sensors.NotCertified"), "{refused}");
+							let forged = owner.err(&[
+								"sensor",
+								"certify",
+								"--device",
+								&id,
+								"--maker-key",
+								"//Mallory",
+							]);
+							assert!(forged.starts_with("sensors.BadCertificate"), "{forged}");
+						}
+						let certified = owner.ok(&[
+							"sensor",
+							"certify",
+							"--device",
+							&id,
+							"--maker-key",
+							DEV_MAKER,
+						]);
+						assert_eq!(certified["maker"], 0, "{certified}");
+					}
 					let enrolled =
 						owner.ok(&["sensor", "enroll", "--device", &id, "--schema", schema]);
 					assert_eq!(enrolled["schema"].to_string(), schema, "{enrolled}");

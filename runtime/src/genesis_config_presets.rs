@@ -5,7 +5,7 @@
 
 use alloc::{vec, vec::Vec};
 
-use depin_primitives::sensor::Schema;
+use depin_primitives::sensor::{Schema, SchemaId};
 use frame_support::build_struct_json_patch;
 use hex_literal::hex;
 use pallet_devices::{DeviceKey, DeviceKind};
@@ -172,7 +172,23 @@ pub fn dev_schemas() -> Vec<Schema> {
 	schemas
 }
 
-/// Builds the genesis configuration as a JSON patch over the default genesis.
+/// The secret URI of the dev maker's key ([`dev_maker`]).
+pub const DEV_MAKER_SEED: &str = "//depin-dev-maker";
+
+/// The dev and local chains' maker of weather stations (maker 0): the provider tools' simulator
+/// plays it, certifying its stations' keys ([`DEV_MAKER_SEED`], sr25519), up to a thousand.
+pub fn dev_maker() -> (SchemaId, DeviceKey, u32) {
+	let key = DeviceKey::Sr25519(sr25519::Public::from_raw(hex!(
+		"36541be5a6e5a30ea50bf78146f0413e2f1fe859955df4d3f27159027fcd6c7f"
+	)));
+	(WEATHER_STATION, key, 1_000)
+}
+
+/// The weather-station schema's number.
+const WEATHER_STATION: SchemaId = 0;
+
+/// Builds the genesis configuration as a JSON patch over the default genesis. Every schema a
+/// maker of `makers` makes devices for takes certified devices only.
 pub fn genesis(
 	validators: Vec<GenesisValidator>,
 	endowed_accounts: Vec<AccountId>,
@@ -180,7 +196,10 @@ pub fn genesis(
 	devices: Vec<(AccountId, DevDevice)>,
 	parameters: Vec<RuntimeParameters>,
 	schemas: Vec<Schema>,
+	makers: Vec<(SchemaId, DeviceKey, u32)>,
 ) -> Value {
+	let mut certificates_required: Vec<SchemaId> = makers.iter().map(|m| m.0).collect();
+	certificates_required.dedup();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		guarded_parameters: GuardedParametersConfig {
 			parameters: parameters.iter().map(|p| p.encode().into()).collect::<Vec<_>>(),
@@ -207,7 +226,7 @@ pub fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: root },
-		sensors: SensorsConfig { schemas },
+		sensors: SensorsConfig { schemas, makers, certificates_required },
 	})
 }
 
@@ -229,6 +248,7 @@ pub fn development_config_genesis() -> Value {
 		alice_devices(),
 		dev_parameters(),
 		dev_schemas(),
+		vec![dev_maker()],
 	)
 }
 
@@ -251,6 +271,7 @@ pub fn local_config_genesis() -> Value {
 		alice_devices(),
 		dev_parameters(),
 		dev_schemas(),
+		vec![dev_maker()],
 	)
 }
 
@@ -259,7 +280,7 @@ pub fn local_config_genesis() -> Value {
 pub fn testnet_config_genesis() -> Value {
 	let validators = four_validators();
 	let endowed = validators.iter().map(|v| v.account.clone()).collect();
-	genesis(validators, endowed, None, Vec::new(), Vec::new(), schemas())
+	genesis(validators, endowed, None, Vec::new(), Vec::new(), schemas(), Vec::new())
 }
 
 /// Provides the JSON representation of the predefined genesis config for the given `id`.

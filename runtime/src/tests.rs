@@ -210,6 +210,37 @@ fn open_validator_candidacy_is_disabled() {
 }
 
 #[test]
+fn the_dev_chains_trust_a_maker_of_weather_stations_and_take_certified_stations_only() {
+	use pallet_devices::DeviceKey;
+	use sp_core::{sr25519, Pair};
+
+	let (schema, key, cap) = genesis_config_presets::dev_maker();
+	let seed = genesis_config_presets::DEV_MAKER_SEED;
+	let derived =
+		DeviceKey::Sr25519(sr25519::Pair::from_string(seed, None).expect("a seed").public());
+	assert_eq!(derived, key, "the documented seed derives the maker's key");
+	for preset in
+		[sp_genesis_builder::DEV_RUNTIME_PRESET, sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET]
+	{
+		preset_ext(preset).execute_with(|| {
+			let maker = pallet_sensors::Makers::<Runtime>::get(0).expect("the dev maker");
+			assert_eq!(
+				(maker.schema, maker.key, maker.cap, maker.certified),
+				(schema, key, cap, 0)
+			);
+			assert!(pallet_sensors::CertificatesRequired::<Runtime>::contains_key(schema));
+			// The meters' schema has no maker: trades pay its meters, and a trade with oneself
+			// is bounded by its fee.
+			assert!(!pallet_sensors::CertificatesRequired::<Runtime>::contains_key(1));
+		});
+	}
+	preset_ext(genesis_config_presets::TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_sensors::NextMaker::<Runtime>::get(), 0, "governance adds makers");
+		assert_eq!(pallet_sensors::CertificatesRequired::<Runtime>::iter().count(), 0);
+	});
+}
+
+#[test]
 fn dev_presets_register_alices_devices_with_keys_from_their_seeds() {
 	use pallet_devices::{DeviceKey, DeviceRegistry, DeviceStatus};
 	use sp_core::{ecdsa, ed25519, sr25519, Pair};
@@ -1440,6 +1471,31 @@ fn a_ring_buying_its_own_made_up_sensor_data_earns_no_more_than_it_burned() {
 	});
 }
 
+/// The dev maker's certificate of `device`'s key (maker 0), as its factory signs it, if the
+/// device exists.
+fn dev_certificate(device: u64) -> Option<pallet_devices::DeviceSignature> {
+	use pallet_devices::DeviceRegistry;
+	Devices::device(device).map(|d| signed_by_dev_maker(d.key, false))
+}
+
+/// The dev maker's (maker 0's) signature of a certificate of `device_key` for the weather
+/// schema (for the meters' if `wrong_schema`).
+fn signed_by_dev_maker(
+	device_key: pallet_devices::DeviceKey,
+	wrong_schema: bool,
+) -> pallet_devices::DeviceSignature {
+	use depin_primitives::sensor::{CertificateStatement, CERTIFICATE_CONTEXT};
+	use sp_core::Pair;
+	let (schema, _, _) = genesis_config_presets::dev_maker();
+	let schema = if wrong_schema { schema + 1 } else { schema };
+	let maker = sp_core::sr25519::Pair::from_string(genesis_config_presets::DEV_MAKER_SEED, None)
+		.expect("the dev maker's seed");
+	let statement = CertificateStatement { maker: 0, schema, device_key };
+	let genesis = depin_proving::genesis_hash::<Runtime>();
+	let message = depin_primitives::envelope::message(CERTIFICATE_CONTEXT, genesis, &statement);
+	pallet_devices::DeviceSignature::Sr25519(maker.sign(&message))
+}
+
 /// `owners`' stations (the devices after the dev chain's three, keys `keys`, in `home`) enroll,
 /// `buyer` subscribes to their area's weather for epoch 0 at a milli-DPN a point, and each
 /// attests the same ten minutes of full-quality weather in epoch 0, revealed in epoch 1 (block
@@ -1456,6 +1512,14 @@ fn weather_epoch_sold(
 	let start_secs = 1_800_000_000u64;
 	pallet_timestamp::Now::<Runtime>::put(start_secs * 1_000);
 	for (owner, station) in owners.iter().zip(&stations) {
+		// Real stations: the dev maker certified their keys (the dev chain requires it).
+		let certificate = dev_certificate(*station).expect("a station");
+		assert_ok!(crate::Sensors::certify(
+			RuntimeOrigin::signed(owner.clone()),
+			*station,
+			0,
+			certificate
+		));
 		assert_ok!(crate::Sensors::enroll(RuntimeOrigin::signed(owner.clone()), *station, weather));
 	}
 	// Twenty minutes later, ten readings a minute apart, the same for all.

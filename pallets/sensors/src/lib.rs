@@ -783,6 +783,13 @@ pub mod pallet {
 		/// Schemas registered from genesis, numbered from 0 in order (the dev chains' weather
 		/// station and energy meter); each must pass `register_schema`'s checks.
 		pub schemas: alloc::vec::Vec<Schema>,
+		/// Makers trusted from genesis, numbered from 0 in order: each the schema of its
+		/// devices, its key and its cap.
+		#[serde(default)]
+		pub makers: alloc::vec::Vec<(SchemaId, DeviceKey, u32)>,
+		/// The schemas that take certified devices only from genesis.
+		#[serde(default)]
+		pub certificates_required: alloc::vec::Vec<SchemaId>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -793,6 +800,16 @@ pub mod pallet {
 			for (i, schema) in self.schemas.iter().enumerate() {
 				if let Err(error) = Pallet::<T>::do_register_schema(schema.clone()) {
 					panic!("genesis schema {i} is refused: {error:?}");
+				}
+			}
+			for (i, (schema, key, cap)) in self.makers.iter().enumerate() {
+				if let Err(error) = Pallet::<T>::do_add_maker(*schema, *key, *cap) {
+					panic!("genesis maker {i} is refused: {error:?}");
+				}
+			}
+			for schema in &self.certificates_required {
+				if let Err(error) = Pallet::<T>::do_require_certificates(*schema, true) {
+					panic!("genesis schema {schema} cannot require certificates: {error:?}");
 				}
 			}
 		}

@@ -77,8 +77,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_251_000 picoseconds.
-		Weight::from_parts(23_574_000, 1489)
+		// Minimum execution time: 22_912_000 picoseconds.
+		Weight::from_parts(24_556_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 23_835_000 picoseconds.
-		Weight::from_parts(25_408_000, 4244)
+		// Minimum execution time: 24_626_000 picoseconds.
+		Weight::from_parts(26_119_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -99,15 +99,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:1 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:1 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:1 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:1 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn enroll() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1382`
+		//  Measured:  `1575`
 		//  Estimated: `4244`
-		// Minimum execution time: 51_086_000 picoseconds.
-		Weight::from_parts(57_026_000, 4244)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 67_015_000 picoseconds.
+		Weight::from_parts(73_507_000, 4244)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sensors::Sensors` (r:1 w:1)
@@ -124,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 47_900_000 picoseconds.
-		Weight::from_parts(53_680_000, 3794)
+		// Minimum execution time: 47_679_000 picoseconds.
+		Weight::from_parts(54_212_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -141,6 +147,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:32 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:32 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:32 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:32 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:32 w:32)
@@ -148,14 +160,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5237 + n * (319 ±0)`
+		//  Measured:  `5295 + n * (461 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 187_810_000 picoseconds.
-		Weight::from_parts(120_922_088, 6012)
-			// Standard Error: 148_486
-			.saturating_add(Weight::from_parts(121_090_050, 0).saturating_mul(n.into()))
+		// Minimum execution time: 205_213_000 picoseconds.
+		Weight::from_parts(78_308_989, 6012)
+			// Standard Error: 783_386
+			.saturating_add(Weight::from_parts(146_601_671, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6244).saturating_mul(n.into()))
 	}
@@ -192,10 +204,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_168_398_000 picoseconds.
-		Weight::from_parts(87_981_663, 8523)
-			// Standard Error: 1_199_895
-			.saturating_add(Weight::from_parts(1_137_707_992, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_195_940_000 picoseconds.
+		Weight::from_parts(180_100_272, 8523)
+			// Standard Error: 7_680_218
+			.saturating_add(Weight::from_parts(1_253_308_882, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -222,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 213_868_000 picoseconds.
-		Weight::from_parts(219_910_000, 21718)
+		// Minimum execution time: 215_211_000 picoseconds.
+		Weight::from_parts(221_863_000, 21718)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -241,8 +253,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
 		//  Estimated: `3712`
-		// Minimum execution time: 90_969_000 picoseconds.
-		Weight::from_parts(94_166_000, 3712)
+		// Minimum execution time: 92_312_000 picoseconds.
+		Weight::from_parts(95_950_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -270,8 +282,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2328`
 		//  Estimated: `6598`
-		// Minimum execution time: 154_368_000 picoseconds.
-		Weight::from_parts(158_345_000, 6598)
+		// Minimum execution time: 154_848_000 picoseconds.
+		Weight::from_parts(161_602_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -291,8 +303,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2297`
 		//  Estimated: `6598`
-		// Minimum execution time: 92_583_000 picoseconds.
-		Weight::from_parts(95_518_000, 6598)
+		// Minimum execution time: 93_755_000 picoseconds.
+		Weight::from_parts(100_447_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -312,8 +324,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `960`
 		//  Estimated: `6038`
-		// Minimum execution time: 103_312_000 picoseconds.
-		Weight::from_parts(106_869_000, 6038)
+		// Minimum execution time: 103_883_000 picoseconds.
+		Weight::from_parts(109_134_000, 6038)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -337,8 +349,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1862`
 		//  Estimated: `6196`
-		// Minimum execution time: 201_586_000 picoseconds.
-		Weight::from_parts(207_597_000, 6196)
+		// Minimum execution time: 202_848_000 picoseconds.
+		Weight::from_parts(239_736_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -350,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `434`
 		//  Estimated: `4614`
-		// Minimum execution time: 28_894_000 picoseconds.
-		Weight::from_parts(30_547_000, 4614)
+		// Minimum execution time: 29_354_000 picoseconds.
+		Weight::from_parts(32_381_000, 4614)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -375,55 +387,77 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
+		// Minimum execution time: 200_944_000 picoseconds.
+		Weight::from_parts(206_215_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::NextMaker` (r:1 w:1)
+	/// Proof: `Sensors::NextMaker` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:0 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn add_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `907`
+		//  Estimated: `4244`
+		// Minimum execution time: 28_823_000 picoseconds.
+		Weight::from_parts(32_661_000, 4244)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn set_maker_cap() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `169`
+		//  Estimated: `3523`
+		// Minimum execution time: 19_987_000 picoseconds.
+		Weight::from_parts(23_774_000, 3523)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn remove_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `153`
+		//  Estimated: `3523`
+		// Minimum execution time: 20_418_000 picoseconds.
+		Weight::from_parts(24_666_000, 3523)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:0 w:1)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn require_certificates() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `168`
+		//  Estimated: `4244`
+		// Minimum execution time: 18_986_000 picoseconds.
+		Weight::from_parts(23_093_000, 4244)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Devices::Devices` (r:1 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:1 w:1)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `773`
+		//  Estimated: `3794`
+		// Minimum execution time: 104_304_000 picoseconds.
+		Weight::from_parts(129_882_000, 3794)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
 
@@ -437,8 +471,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `66`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_251_000 picoseconds.
-		Weight::from_parts(23_574_000, 1489)
+		// Minimum execution time: 22_912_000 picoseconds.
+		Weight::from_parts(24_556_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -448,8 +482,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `907`
 		//  Estimated: `4244`
-		// Minimum execution time: 23_835_000 picoseconds.
-		Weight::from_parts(25_408_000, 4244)
+		// Minimum execution time: 24_626_000 picoseconds.
+		Weight::from_parts(26_119_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -459,15 +493,21 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Sensors` (`max_values`: None, `max_size`: Some(322), added: 2797, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:1 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:1 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:1 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:1 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn enroll() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1382`
+		//  Measured:  `1575`
 		//  Estimated: `4244`
-		// Minimum execution time: 51_086_000 picoseconds.
-		Weight::from_parts(57_026_000, 4244)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		// Minimum execution time: 67_015_000 picoseconds.
+		Weight::from_parts(73_507_000, 4244)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Sensors::Sensors` (r:1 w:1)
@@ -484,8 +524,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `594`
 		//  Estimated: `3794`
-		// Minimum execution time: 47_900_000 picoseconds.
-		Weight::from_parts(53_680_000, 3794)
+		// Minimum execution time: 47_679_000 picoseconds.
+		Weight::from_parts(54_212_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -501,6 +541,12 @@ impl WeightInfo for () {
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Schemas` (r:32 w:0)
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:32 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:32 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:32 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:32 w:32)
@@ -508,14 +554,14 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 32]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5237 + n * (319 ±0)`
+		//  Measured:  `5295 + n * (461 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 187_810_000 picoseconds.
-		Weight::from_parts(120_922_088, 6012)
-			// Standard Error: 148_486
-			.saturating_add(Weight::from_parts(121_090_050, 0).saturating_mul(n.into()))
+		// Minimum execution time: 205_213_000 picoseconds.
+		Weight::from_parts(78_308_989, 6012)
+			// Standard Error: 783_386
+			.saturating_add(Weight::from_parts(146_601_671, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 6244).saturating_mul(n.into()))
 	}
@@ -552,10 +598,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `24135 + n * (8373 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_168_398_000 picoseconds.
-		Weight::from_parts(87_981_663, 8523)
-			// Standard Error: 1_199_895
-			.saturating_add(Weight::from_parts(1_137_707_992, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_195_940_000 picoseconds.
+		Weight::from_parts(180_100_272, 8523)
+			// Standard Error: 7_680_218
+			.saturating_add(Weight::from_parts(1_253_308_882, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((45_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -582,8 +628,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3002`
 		//  Estimated: `21718`
-		// Minimum execution time: 213_868_000 picoseconds.
-		Weight::from_parts(219_910_000, 21718)
+		// Minimum execution time: 215_211_000 picoseconds.
+		Weight::from_parts(221_863_000, 21718)
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -601,8 +647,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1060`
 		//  Estimated: `3712`
-		// Minimum execution time: 90_969_000 picoseconds.
-		Weight::from_parts(94_166_000, 3712)
+		// Minimum execution time: 92_312_000 picoseconds.
+		Weight::from_parts(95_950_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -630,8 +676,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2328`
 		//  Estimated: `6598`
-		// Minimum execution time: 154_368_000 picoseconds.
-		Weight::from_parts(158_345_000, 6598)
+		// Minimum execution time: 154_848_000 picoseconds.
+		Weight::from_parts(161_602_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
@@ -651,8 +697,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2297`
 		//  Estimated: `6598`
-		// Minimum execution time: 92_583_000 picoseconds.
-		Weight::from_parts(95_518_000, 6598)
+		// Minimum execution time: 93_755_000 picoseconds.
+		Weight::from_parts(100_447_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -672,8 +718,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `960`
 		//  Estimated: `6038`
-		// Minimum execution time: 103_312_000 picoseconds.
-		Weight::from_parts(106_869_000, 6038)
+		// Minimum execution time: 103_883_000 picoseconds.
+		Weight::from_parts(109_134_000, 6038)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -697,8 +743,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1862`
 		//  Estimated: `6196`
-		// Minimum execution time: 201_586_000 picoseconds.
-		Weight::from_parts(207_597_000, 6196)
+		// Minimum execution time: 202_848_000 picoseconds.
+		Weight::from_parts(239_736_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -710,8 +756,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `434`
 		//  Estimated: `4614`
-		// Minimum execution time: 28_894_000 picoseconds.
-		Weight::from_parts(30_547_000, 4614)
+		// Minimum execution time: 29_354_000 picoseconds.
+		Weight::from_parts(32_381_000, 4614)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -735,54 +781,76 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1406`
 		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
+		// Minimum execution time: 200_944_000 picoseconds.
+		Weight::from_parts(206_215_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::NextMaker` (r:1 w:1)
+	/// Proof: `Sensors::NextMaker` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:0 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn add_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		//  Measured:  `907`
+		//  Estimated: `4244`
+		// Minimum execution time: 28_823_000 picoseconds.
+		Weight::from_parts(32_661_000, 4244)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn set_maker_cap() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		//  Measured:  `169`
+		//  Estimated: `3523`
+		// Minimum execution time: 19_987_000 picoseconds.
+		Weight::from_parts(23_774_000, 3523)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn remove_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		//  Measured:  `153`
+		//  Estimated: `3523`
+		// Minimum execution time: 20_418_000 picoseconds.
+		Weight::from_parts(24_666_000, 3523)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Sensors::Schemas` (r:1 w:0)
+	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:0 w:1)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn require_certificates() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		//  Measured:  `168`
+		//  Estimated: `4244`
+		// Minimum execution time: 18_986_000 picoseconds.
+		Weight::from_parts(23_093_000, 4244)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Devices::Devices` (r:1 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:1 w:1)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
-		//  Estimated: `6196`
-		// Minimum execution time: 198_971_000 picoseconds.
-		Weight::from_parts(203_580_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		//  Measured:  `773`
+		//  Estimated: `3794`
+		// Minimum execution time: 104_304_000 picoseconds.
+		Weight::from_parts(129_882_000, 3794)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

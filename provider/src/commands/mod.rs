@@ -41,10 +41,10 @@ pub use permanent::{
 };
 pub use rewards::{claim, rewards};
 pub use sensor::{
-	area_of, attested, find_record, quality_text, revealed, schema_text, sensor_attest,
-	sensor_close, sensor_enroll, sensor_fetch, sensor_reveal, sensor_status, sensor_subscribe,
-	sensor_withdraw, AttestOutcome, AttestedEvent, Order, Readings, Record, Rejected,
-	RevealOutcome, Sale,
+	area_of, attested, certificate, find_record, quality_text, revealed, schema_text,
+	sensor_attest, sensor_certify, sensor_close, sensor_enroll, sensor_fetch, sensor_reveal,
+	sensor_status, sensor_subscribe, sensor_withdraw, AttestOutcome, AttestedEvent,
+	CertificateSource, Order, Readings, Record, Rejected, RevealOutcome, Sale,
 };
 pub use status::status;
 pub use storage::{

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use depin_primitives::{
+	device::DeviceSignature,
 	device::{DeviceKind, DeviceStatus},
 	h3::H3Cell,
 	sensor::{
-		Attestation, Quality, Reading, Schema, SchemaId, SensorStatus, Summary, MAX_FIELDS,
-		MAX_READINGS,
+		Attestation, CertificateStatement, MakerId, Quality, Reading, Schema, SchemaId,
+		SensorStatus, Summary, CERTIFICATE_CONTEXT, MAX_FIELDS, MAX_READINGS,
 	},
-	EpochIndex,
+	DevicePair, EpochIndex,
 };
 use serde_json::{json, Value};
 use subxt_signer::sr25519::Keypair;
@@ -54,6 +55,61 @@ async fn sensor_device(chain: &Chain, device: u64) -> Result<ChainDevice> {
 		);
 	}
 	Ok(found)
+}
+
+/// Maker `maker`'s certificate of `device`'s current key, signed with the maker's key
+/// `maker_key` (what the maker's factory does when it makes the device): the statement of the
+/// maker, its schema and the device's key, for this chain.
+pub async fn certificate(
+	chain: &Chain,
+	maker: MakerId,
+	maker_key: &DevicePair,
+	device: u64,
+) -> Result<DeviceSignature> {
+	let found = sensor_device(chain, device).await?;
+	let record =
+		chain.maker(maker).await?.ok_or_else(|| anyhow!("no trusted maker has number {maker}"))?;
+	let statement = CertificateStatement { maker, schema: record.schema, device_key: found.key };
+	Ok(maker_key.sign_statement(CERTIFICATE_CONTEXT, chain.genesis(), &statement))
+}
+
+/// Hand the chain maker `maker`'s certificate of a sensor device's key (`certify`), by the
+/// device's owner or manager: the maker's signature, or signed here with the maker's key.
+pub async fn sensor_certify(
+	chain: &Chain,
+	signer: &Keypair,
+	device: u64,
+	maker: MakerId,
+	signature: CertificateSource<'_>,
+) -> Result<Report> {
+	let signature = match signature {
+		CertificateSource::Signature(hex) => {
+			let bytes = hex::decode(hex.trim_start_matches("0x"))
+				.context("--certificate is the maker's signature in hex")?;
+			codec::Decode::decode(&mut &bytes[..])
+				.context("--certificate is a SCALE-encoded device signature (scheme byte first)")?
+		},
+		CertificateSource::MakerKey(pair) => certificate(chain, maker, pair, device).await?,
+	};
+	let call = depin::tx().sensors().certify(device, maker, bridge(&signature)?);
+	let included = chain.submit(&call, signer).await?;
+	Ok(Report::new(
+		format!("device {device}'s key certified by maker {maker}"),
+		json!({
+			"event": "certified",
+			"device": device,
+			"maker": maker,
+			"block": format!("{:?}", included.block),
+		}),
+	))
+}
+
+/// Where a certificate comes from.
+pub enum CertificateSource<'a> {
+	/// The maker's signature, SCALE-encoded, in hex.
+	Signature(&'a str),
+	/// The maker's key, to sign it here.
+	MakerKey(&'a DevicePair),
 }
 
 /// The live schema `id`.

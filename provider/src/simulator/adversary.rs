@@ -302,18 +302,18 @@ impl Strategy {
 				 they did not witness its receipts are refused"
 			},
 			Strategy::SensorLie => {
-				"the neighbour check: a field whose summary leaves the median of the stations of \
-				 other owners around it by more than the schema's tolerance fails, and a station \
-				 is paid for the fields that pass only; a station with fewer than three such \
-				 neighbours is unverified and paid nothing; the pool pays at most the fees its \
-				 sales burned"
+				"makers: the weather-station schema takes stations whose key a maker governance \
+				 trusts certified only (a key made in the hardware, signed by its maker), so a \
+				 station without a real device is refused at enrolment (NotCertified); a real \
+				 device that lies is scored down field by field by the neighbour check and paid \
+				 for the fields that pass only"
 			},
 			Strategy::SensorCopy => {
-				"the crowd rule: a home cell pays at most four devices' worth an epoch for the \
-				 same data, shared by the devices saying it (`4 / crowd` of each field's points \
-				 when more than four agree), so copies never raise what the buyer pays, they split \
-				 it with the stations they copy; nothing on chain tells copied readings from \
-				 measured ones (manufacturer-attested device keys would: not built)"
+				"makers: the weather-station schema takes certified stations only, so a copy needs \
+				 a real device of its own and is refused without one (NotCertified); where a \
+				 schema requires no certificate, the crowd rule bounds copies: a home cell pays at \
+				 most four devices' worth an epoch for the same data, shared by the devices \
+				 saying it, so they split what the buyer pays with the stations they copy"
 			},
 		}
 	}
@@ -370,13 +370,18 @@ impl Strategy {
 				 `a_hotspot_that_moves_is_on_probation_where_it_stands_now` (pallet-coverage)"
 			},
 			Strategy::SensorLie => {
-				"`a_station_that_copies_a_neighbour_with_an_offset_is_scored_down`, \
+				"`a_schema_that_requires_certificates_takes_the_devices_a_trusted_maker_certified_only`, \
+				 `a_removed_maker_or_a_rotated_key_stops_the_attestations_until_a_new_certificate`, \
+				 `a_station_that_copies_a_neighbour_with_an_offset_is_scored_down`, \
 				 `a_provider_buying_its_own_data_through_another_account_burns_what_the_pool_can_pay_it` \
 				 (pallet-sensors), `the_simulator_keeps_honest_and_cheating_devices_proving` \
 				 (depin-provider)"
 			},
 			Strategy::SensorCopy => {
-				"`a_crowded_cell_pays_four_devices_worth_shared_however_many_attest` (runtime), \
+				"`a_schema_that_requires_certificates_takes_the_devices_a_trusted_maker_certified_only`, \
+				 `certify_refuses_what_it_cannot_take` (pallet-sensors), \
+				 `the_dev_chains_trust_a_maker_of_weather_stations_and_take_certified_stations_only`, \
+				 `a_crowded_cell_pays_four_devices_worth_shared_however_many_attest` (runtime), \
 				 `a_home_cells_crowd_on_a_field_is_the_devices_saying_the_same_of_it`, \
 				 `a_crowded_home_cell_pays_as_many_devices_worth_as_a_quality_check_needs` \
 				 (pallet-sensors)"
@@ -894,21 +899,21 @@ impl Adversary {
 			});
 			self.owners.push(owner);
 		}
-		// Enrolled by the adversary, their owner or manager, in one batch.
-		let mut enrolments = Vec::new();
+		// Enrolled by the adversary, their owner or manager, one at a time: a chain that takes
+		// certified stations only refuses them (it has no maker's certificate of their keys),
+		// and each refusal is reported and counted.
 		for station in &self.stations {
-			if chain.sensor_status(station.id).await?.is_none() {
-				enrolments.push(depin::Call::Sensors(
-					depin::runtime_types::pallet_sensors::pallet::Call::enroll {
-						device: station.id,
-						schema: station.schema,
-					},
-				));
+			if chain.sensor_status(station.id).await?.is_some() {
+				continue;
 			}
-		}
-		if !enrolments.is_empty() {
-			let call = depin::tx().utility().batch_all(enrolments);
-			chain.submit_until(&call, &self.key, Wait::InBlock).await?;
+			let call = depin::tx().sensors().enroll(station.id, station.schema);
+			if let Err(error) = attempt(chain, &call, &self.key).await? {
+				self.refused = self.refused.saturating_add(1);
+				log(
+					json!({ "event": "enrolmentRefused", "strategy": name, "device": station.id, "error": error }),
+					format!("adversary {name}: station {} not enrolled: {error}", station.id),
+				);
+			}
 		}
 		Ok(())
 	}

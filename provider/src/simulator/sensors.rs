@@ -564,6 +564,7 @@ async fn prepare(
 		stations.push(Station { n, schema, id, key, behaviour, pending: None });
 	}
 
+	let certified = certify(chain, &stations, &relayer).await?;
 	let schemas = schemas(chain).await?;
 	let mut enrolments = Vec::new();
 	for station in &mut stations {
@@ -612,6 +613,7 @@ async fn prepare(
 			"event": "stations",
 			"stations": stations.iter().map(|s| json!({ "device": s.id, "behaviour": s.behaviour.name(), "cell": format!("{:x}", station_cell(device_cell(s.n, honest))) })).collect::<Vec<_>>(),
 			"enrolled": enrolled,
+			"certified": certified,
 			"trade": trade,
 			"subscription": subscription,
 			"area": format!("{:x}", area.raw()),
@@ -629,6 +631,42 @@ async fn prepare(
 		),
 	);
 	Ok(stations)
+}
+
+/// The dev chains' maker of weather stations (maker 0, the runtime's `DEV_MAKER_SEED`), which
+/// the simulator plays: it certifies its stations' keys, as a maker does at the factory.
+pub const MAKER: &str = "//depin-dev-maker";
+
+/// Certify, in one batch from the relayer (their manager), the stations of the dev maker's
+/// schema whose current key its certificate does not vouch for, when the chain's maker 0 is the
+/// dev maker (the dev chains'); elsewhere nothing. Returns how many.
+async fn certify(chain: &Chain, stations: &[Station], relayer: &Keypair) -> Result<usize> {
+	let maker_key = Scheme::Sr25519.pair(MAKER)?;
+	let Some(maker) = chain.maker(0).await? else { return Ok(0) };
+	if maker.key != maker_key.public() {
+		return Ok(0);
+	}
+	let mut calls = Vec::new();
+	for station in stations.iter().filter(|s| s.schema == maker.schema) {
+		let certificate = chain.certificate(station.id).await?;
+		if certificate.is_some_and(|(m, key)| m == 0 && key == station.key.public()) {
+			continue;
+		}
+		let signature = commands::certificate(chain, 0, &maker_key, station.id).await?;
+		calls.push(depin::Call::Sensors(
+			depin::runtime_types::pallet_sensors::pallet::Call::certify {
+				device: station.id,
+				maker: 0,
+				signature: bridge(&signature)?,
+			},
+		));
+	}
+	let count = calls.len();
+	if count > 0 {
+		let call = depin::tx().utility().batch_all(calls);
+		chain.submit_until(&call, relayer, Wait::InBlock).await?;
+	}
+	Ok(count)
 }
 
 /// Report a failed upkeep (`what`: the subscription or the trade), to be tried again.

@@ -962,6 +962,19 @@ impl Fuzzer {
 				1..=4 => 1,
 				_ => 0,
 			};
+			// The dev chain takes certified weather stations only: their operator hands in
+			// the dev maker's certificate first (now and then one of another device's key, or
+			// none at all).
+			let uncertified = !pallet_sensors::Certificates::<Runtime>::contains_key(device);
+			if schema == 0 && uncertified && self.rng.chance(85) {
+				if let Some(key) = pallet_devices::Devices::<Runtime>::get(device).map(|d| d.key) {
+					let of = if self.rng.chance(90) { device } else { self.device(None).0 };
+					let signature = super::dev_certificate(of)
+						.unwrap_or_else(|| super::signed_by_dev_maker(key, true));
+					let certify = pallet_sensors::Call::certify { device, maker: 0, signature };
+					self.apply(signer, RuntimeCall::Sensors(certify));
+				}
+			}
 			pallet_sensors::Call::enroll { device, schema }
 		} else {
 			pallet_sensors::Call::withdraw { device }
@@ -1353,9 +1366,34 @@ impl Fuzzer {
 	/// resolving disputes.
 	fn sudo(&mut self) {
 		let (device, _) = self.device(None);
-		let call = match self.rng.below(3) {
+		let call = match self.rng.below(4) {
 			0 => RuntimeCall::Devices(pallet_devices::Call::suspend { device }),
 			1 => RuntimeCall::Devices(pallet_devices::Call::resume { device }),
+			// Governance and the makers: another maker trusted, a cap changed, a maker
+			// removed (now and then the dev maker: its stations attest no more), certificates
+			// required or not (the dev maker is mostly left as it is, so that data sells).
+			2 => {
+				let maker = self.rng.below(3) as u32;
+				let schema = self.rng.below(3) as u32;
+				let call = match self.rng.below(10) {
+					0..=3 => pallet_sensors::Call::add_maker {
+						schema,
+						key: crate::genesis_config_presets::dev_maker().1,
+						cap: self.rng.below(50) as u32,
+					},
+					4..=6 => pallet_sensors::Call::set_maker_cap {
+						maker,
+						cap: self.rng.below(50) as u32 + 100,
+					},
+					7 => pallet_sensors::Call::remove_maker { maker: 1 + maker },
+					8 => pallet_sensors::Call::remove_maker { maker },
+					_ => pallet_sensors::Call::require_certificates {
+						schema,
+						required: self.rng.chance(70),
+					},
+				};
+				RuntimeCall::Sensors(call)
+			},
 			_ => {
 				let jobs: Vec<u64> = pallet_jobs::Jobs::<Runtime>::iter_keys().collect();
 				let Some(job) = self.rng.pick(&jobs) else { return };
