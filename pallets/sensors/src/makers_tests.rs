@@ -35,18 +35,28 @@ fn certificate(
 	key.sign_statement(CERTIFICATE_CONTEXT, depin_proving::genesis_hash::<Test>(), &statement)
 }
 
-/// Governance trusts the weather-station maker (number 0) for `cap` devices.
-fn weather_maker(cap: u32) -> MakerId {
+/// Governance trusts a maker of `schema` with `key` for `cap` devices. Returns its number.
+fn trust(schema: SchemaId, key: &TestKey, cap: u32) -> MakerId {
 	let id = NextMaker::<Test>::get();
-	assert_ok!(Sensors::add_maker(RuntimeOrigin::root(), WEATHER, maker_key().public(), cap));
+	assert_ok!(Sensors::add_maker(RuntimeOrigin::root(), schema, key.public(), cap));
 	id
 }
 
-/// `device`'s operator hands in maker `maker`'s certificate of it.
-fn certify(device: DeviceId, maker: MakerId) {
+/// Governance trusts the weather-station maker for `cap` devices.
+fn weather_maker(cap: u32) -> MakerId {
+	trust(WEATHER, &maker_key(), cap)
+}
+
+/// `device`'s owner hands in the certificate `key` signs as maker `maker` of `schema`.
+fn certify_by(key: &TestKey, maker: MakerId, schema: SchemaId, device: DeviceId) {
 	let owner = pallet_devices::Devices::<Test>::get(device).unwrap().owner;
-	let signature = certificate(&maker_key(), maker, WEATHER, device);
+	let signature = certificate(key, maker, schema, device);
 	assert_ok!(Sensors::certify(RuntimeOrigin::signed(owner), device, maker, signature));
+}
+
+/// `device`'s owner hands in the weather-station maker's certificate of it.
+fn certify(device: DeviceId, maker: MakerId) {
+	certify_by(&maker_key(), maker, WEATHER, device);
 }
 
 /// The rejection of the one attestation of a batch, if it was rejected.
@@ -121,25 +131,16 @@ fn a_removed_maker_or_a_rotated_key_stops_the_attestations_until_a_new_certifica
 		attest(&Batch::now(ALICE_STATION, 5, 2_000, 500));
 		assert_eq!(rejected(), Some(Error::<Test>::NotCertified.into()));
 		// Another maker's certificate takes it again.
-		let second = NextMaker::<Test>::get();
-		assert_ok!(Sensors::add_maker(RuntimeOrigin::root(), WEATHER, other_key().public(), 1));
-		let signature = certificate(&other_key(), second, WEATHER, ALICE_STATION);
-		assert_ok!(Sensors::certify(
-			RuntimeOrigin::signed(ALICE),
-			ALICE_STATION,
-			second,
-			signature
-		));
+		let second = trust(WEATHER, &other_key(), 1);
+		certify_by(&other_key(), second, WEATHER, ALICE_STATION);
 		attest(&Batch::now(ALICE_STATION, 5, 2_000, 500));
 		assert!(SensorRecords::<Test>::get(ALICE_STATION).unwrap().pending.is_some());
 
 		// A maker of another schema vouches for nothing here: the meters' maker certifies
 		// Bob's station, whose weather attestations stay refused.
 		crate::mock::meters(&[]);
-		let meters = NextMaker::<Test>::get();
-		assert_ok!(Sensors::add_maker(RuntimeOrigin::root(), METER, maker_key().public(), 1));
-		let signature = certificate(&maker_key(), meters, METER, BOB_STATION);
-		assert_ok!(Sensors::certify(RuntimeOrigin::signed(BOB), BOB_STATION, meters, signature));
+		let meters = trust(METER, &maker_key(), 1);
+		certify_by(&maker_key(), meters, METER, BOB_STATION);
 		attest(&Batch::now(BOB_STATION, 5, 2_000, 500));
 		assert_eq!(rejected(), Some(Error::<Test>::NotCertified.into()));
 
@@ -147,15 +148,8 @@ fn a_removed_maker_or_a_rotated_key_stops_the_attestations_until_a_new_certifica
 		// is not vouched for.
 		run_to_epoch(2);
 		run_to_block(21);
-		let third = NextMaker::<Test>::get();
-		assert_ok!(Sensors::add_maker(RuntimeOrigin::root(), WEATHER, maker_key().public(), 5));
-		let signature = certificate(&maker_key(), third, WEATHER, CHARLIE_STATION);
-		assert_ok!(Sensors::certify(
-			RuntimeOrigin::signed(CHARLIE),
-			CHARLIE_STATION,
-			third,
-			signature
-		));
+		let third = weather_maker(5);
+		certify(CHARLIE_STATION, third);
 		let new = depin_test_utils::device_key(102);
 		let signed_at = System::block_number() as u32;
 		let proof = new.sign_statement(
@@ -177,13 +171,7 @@ fn a_removed_maker_or_a_rotated_key_stops_the_attestations_until_a_new_certifica
 		attest_all(vec![attestation.clone()]);
 		assert_eq!(rejected(), Some(Error::<Test>::NotCertified.into()));
 		// A certificate of its new key takes it again.
-		let signature = certificate(&maker_key(), third, WEATHER, CHARLIE_STATION);
-		assert_ok!(Sensors::certify(
-			RuntimeOrigin::signed(CHARLIE),
-			CHARLIE_STATION,
-			third,
-			signature
-		));
+		certify(CHARLIE_STATION, third);
 		assert_eq!(Makers::<Test>::get(third).unwrap().certified, 2);
 		attest_all(vec![attestation]);
 		assert!(SensorRecords::<Test>::get(CHARLIE_STATION).unwrap().pending.is_some());
