@@ -399,16 +399,18 @@ impl Chain {
 		}
 	}
 
-	/// The maker and the key of a sensor device's certificate, if it has one (its key may have
-	/// been rotated since, and its maker removed).
+	/// The maker that certified a device key, if one did (it may have been removed since).
 	pub async fn certificate(
 		&self,
-		device: DeviceId,
-	) -> Result<Option<(depin_primitives::sensor::MakerId, depin_primitives::device::DeviceKey)>> {
+		key: &depin_primitives::device::DeviceKey,
+	) -> Result<Option<depin_primitives::sensor::MakerId>> {
 		let at = self.client.at_current_block().await.context("cannot read the chain")?;
 		let certificate = at
 			.storage()
-			.try_fetch(depin::storage().sensors().certificates(), (device,))
+			.try_fetch(
+				depin::storage().sensors().certificates(),
+				(bridge::<_, depin::runtime_types::depin_primitives::device::DeviceKey>(key)?,),
+			)
 			.await
 			.context("cannot read the certificates")?;
 		match certificate {

@@ -95,7 +95,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("depin"),
 	impl_name: alloc::borrow::Cow::Borrowed("depin-node"),
 	authoring_version: 1,
-	spec_version: 113,
+	spec_version: 114,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -170,6 +170,7 @@ type Migrations = (
 	pallet_jobs::migrations::MoveFromCompute<Runtime, ComputePalletName, ComputeJobHold>,
 	pallet_emission::migrations::V0ToV1<Runtime>,
 	pallet_emission::migrations::V1ToV2<Runtime>,
+	pallet_sensors::migrations::V0ToV1<Runtime>,
 );
 
 frame_support::parameter_types! {

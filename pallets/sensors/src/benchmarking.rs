@@ -236,12 +236,12 @@ fn meter_state(epoch: EpochIndex, register: i64, left: u64) -> MeterState {
 	}
 }
 
-/// `schema` requires certificates, and a maker of it (number `maker`) certified `device`'s
-/// `key`: the checks an enrolment and an attestation then run.
-fn certified<T: Config>(schema: SchemaId, maker: MakerId, device: DeviceId, key: DeviceKey) {
+/// `schema` requires certificates, and a maker of it (number `maker`) certified a device's
+/// `key`: the checks an enrolment, an attestation and an audit then run.
+fn certified<T: Config>(schema: SchemaId, maker: MakerId, key: DeviceKey) {
 	CertificatesRequired::<T>::insert(schema, ());
 	Makers::<T>::insert(maker, Maker { key, schema, cap: 1, certified: 1 });
-	Certificates::<T>::insert(device, Certificate { maker, key });
+	Certificates::<T>::insert(key, maker);
 }
 
 /// A trusted maker of `schema` with an ECDSA key (the dearest to verify) and room for a
@@ -251,11 +251,6 @@ fn maker<T: Config>(schema: SchemaId) -> (MakerId, DeviceKey) {
 	let id = NextMaker::<T>::get();
 	Pallet::<T>::do_add_maker(schema, key, u32::MAX).expect("a live schema takes a maker; qed");
 	(id, key)
-}
-
-/// A key no device has.
-fn schema_key() -> DeviceKey {
-	DeviceKey::Sr25519(sp_core::sr25519::Public::from_raw([9; 32]))
 }
 
 /// The area of the benchmark location.
@@ -293,7 +288,7 @@ mod benchmarks {
 	fn enroll() {
 		let schema = registered_schema::<T>();
 		let (device, key) = sensor::<T>(0);
-		certified::<T>(schema, 0, device, key);
+		certified::<T>(schema, 0, key);
 		let owner = T::Registry::owner(device).expect("registered; qed");
 
 		#[extrinsic_call]
@@ -328,7 +323,7 @@ mod benchmarks {
 			let schema = registered_schema::<T>();
 			crowd::<T>(schema, epoch.index, T::MaxNeighbours::get(), false);
 			let (device, key) = sensor::<T>(i);
-			certified::<T>(schema, i, device, key);
+			certified::<T>(schema, i, key);
 			Sensors::<T>::insert(device, SensorState { schema, last_end: 0, pending: None });
 			let mut attestation = Attestation {
 				device,
@@ -369,7 +364,9 @@ mod benchmarks {
 		for i in 0..n {
 			let schema = registered_schema::<T>();
 			crowd::<T>(schema, 1, T::MaxNeighbours::get(), true);
-			let (device, _) = sensor::<T>(i);
+			let (device, key) = sensor::<T>(i);
+			// Its schema requires certificates: the audit checks it is still certified.
+			certified::<T>(schema, i, key);
 			// Counted in its home cell (in place of a member), and sold to a full area.
 			let owner = T::Registry::owner(device).expect("registered; qed");
 			Neighbourhoods::<T>::mutate(1, (schema, home), |members| {
@@ -671,8 +668,10 @@ mod benchmarks {
 	fn certify() {
 		let schema = registered_schema::<T>();
 		let (device, device_key) = sensor::<T>(0);
+		// The key's earlier certificate, by a maker since removed: read, then replaced.
 		let (old, _) = maker::<T>(schema);
-		Certificates::<T>::insert(device, Certificate { maker: old, key: schema_key() });
+		Certificates::<T>::insert(device_key, old);
+		Pallet::<T>::do_remove_maker(old).expect("a trusted maker is removed; qed");
 		let (id, key) = maker::<T>(schema);
 		let statement = CertificateStatement { maker: id, schema, device_key };
 		let genesis = depin_proving::genesis_hash::<T>();
@@ -685,7 +684,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), device, id, signature);
 
-		assert!(Certificates::<T>::get(device).is_some_and(|c| c.maker == id));
+		assert_eq!(Certificates::<T>::get(device_key), Some(id));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);

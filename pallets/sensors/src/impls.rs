@@ -77,7 +77,7 @@ impl<T: Config> Pallet<T> {
 				.map_err(Error::<T>::from)?;
 		ensure!(!Sensors::<T>::contains_key(device), Error::<T>::AlreadyEnrolled);
 		Self::live_schema(schema)?;
-		Self::ensure_certified(schema, device, &record.key)?;
+		Self::ensure_certified(schema, &record.key)?;
 		// Readings from before the enrolment are not attested; nor the ones up to the clock's
 		// drift after it, which an earlier enrolment of the device may have attested.
 		let last_end = T::Time::now().as_secs().saturating_add(T::MaxClockDrift::get());
@@ -236,7 +236,7 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(a.schema == state.schema, Error::<T>::WrongSchema);
 		let schema = Self::live_schema(a.schema)?;
-		Self::ensure_certified(a.schema, a.device, &device.key)?;
+		Self::ensure_certified(a.schema, &device.key)?;
 		Self::check_readings(&schema, &state, a, now.secs)?;
 		ensure!(
 			device.key.verify(&Self::attestation_message(a, device.location), &a.signature),
@@ -470,7 +470,10 @@ impl<T: Config> Pallet<T> {
 		// check needs, shared: a flood of stations in one cell copying each other (under
 		// owners of their own, some fields changed or not) does not multiply what its buyers
 		// pay, it only splits it, and devices saying something else take nothing from it.
-		let counted = members.iter().any(|m| m.device == r.device);
+		// A device its schema no longer takes (its maker removed, its key rotated since its
+		// certificate) is audited but paid nothing.
+		let counted = members.iter().any(|m| m.device == r.device)
+			&& Self::still_certified(schema_id, r.device);
 		let home =
 			Neighbourhoods::<T>::get(pending.epoch, (schema_id, pending.home)).unwrap_or_default();
 		let crowds = Self::crowds(&record.schema, &pending.summaries, &home);
@@ -758,10 +761,6 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 	}
 
 	fn before_change(device: DeviceId, change: DeviceChange) {
-		if change == DeviceChange::Remove {
-			// Enrolled or not, a removed device's certificate goes.
-			Self::forget_certificate(device);
-		}
 		let Some(mut state) = Sensors::<T>::get(device) else { return };
 		Self::settle_pending(device, &mut state, &Self::now());
 		if change == DeviceChange::Remove {
@@ -773,7 +772,7 @@ impl<T: Config> OnDeviceChange for Pallet<T> {
 
 	fn weight(_change: DeviceChange) -> Weight {
 		// The record, the epoch and the clock read (twice: the check, then the settlement), the
-		// meter's trades read, the record and the certificate written, at most one punishment.
-		T::DbWeight::get().reads_writes(7, 2).saturating_add(Self::punish_weight())
+		// meter's trades read, the record written, at most one punishment.
+		T::DbWeight::get().reads_writes(7, 1).saturating_add(Self::punish_weight())
 	}
 }

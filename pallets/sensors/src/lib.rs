@@ -60,6 +60,7 @@ mod energy;
 mod impls;
 mod makers;
 mod market;
+pub mod migrations;
 mod queries;
 pub mod types;
 pub mod weights;
@@ -141,7 +142,7 @@ pub mod pallet {
 	use sp_runtime::Perbill;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -357,10 +358,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextMaker<T: Config> = StorageValue<_, MakerId, ValueQuery>;
 
-	/// Each certified device's certificate. At most the sum of the makers' caps; a removed
-	/// device's goes.
+	/// The maker that certified each device key: the certificate belongs to the key (the
+	/// hardware), whatever device record holds it, so a key re-registered keeps it and a
+	/// maker's cap counts it once. At most the certificates makers were ever allowed.
 	#[pallet::storage]
-	pub type Certificates<T: Config> = StorageMap<_, Twox64Concat, DeviceId, Certificate>;
+	pub type Certificates<T: Config> = StorageMap<_, Blake2_128Concat, DeviceKey, MakerId>;
 
 	/// The schemas that take attestations from certified devices only.
 	#[pallet::storage]

@@ -20,7 +20,7 @@ use crate::{pallet::*, types::*};
 use depin_primitives::device::DeviceKey;
 use depin_proving::devices;
 use frame_support::pallet_prelude::*;
-use pallet_devices::{DeviceId, DeviceKind, DeviceSignature};
+use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceSignature};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_add_maker(schema: SchemaId, key: DeviceKey, cap: u32) -> DispatchResult {
@@ -71,7 +71,10 @@ impl<T: Config> Pallet<T> {
 			devices::usable_device::<_, T::Registry>(device_id, Some(&who), DeviceKind::Sensor)
 				.map_err(Error::<T>::from)?;
 		let mut maker = Makers::<T>::get(maker_id).ok_or(Error::<T>::UnknownMaker)?;
-		ensure!(!Self::vouched(device_id, &device.key), Error::<T>::AlreadyCertified);
+		// A trusted maker of this schema vouches for the key already; a removed maker's or
+		// another schema's certificate gives way.
+		let vouched = Self::vouched_by(&device.key).is_some_and(|m| m.schema == maker.schema);
+		ensure!(!vouched, Error::<T>::AlreadyCertified);
 		ensure!(maker.certified < maker.cap, Error::<T>::MakerFull);
 		let statement =
 			CertificateStatement { maker: maker_id, schema: maker.schema, device_key: device.key };
@@ -82,41 +85,32 @@ impl<T: Config> Pallet<T> {
 		);
 		maker.certified = maker.certified.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		Makers::<T>::insert(maker_id, maker);
-		Certificates::<T>::insert(device_id, Certificate { maker: maker_id, key: device.key });
+		Certificates::<T>::insert(device.key, maker_id);
 		Self::deposit_event(Event::DeviceCertified { device: device_id, maker: maker_id });
 		Ok(())
 	}
 
-	/// The trusted maker that certified `device`'s current `key`, if one did.
-	fn vouched_by(device: DeviceId, key: &DeviceKey) -> Option<Maker> {
-		Certificates::<T>::get(device)
-			.filter(|c| c.key == *key)
-			.and_then(|c| Makers::<T>::get(c.maker))
+	/// The trusted maker that certified `key`, if one did.
+	fn vouched_by(key: &DeviceKey) -> Option<Maker> {
+		Certificates::<T>::get(key).and_then(Makers::<T>::get)
 	}
 
-	/// Whether a trusted maker certified `device`'s current `key`.
-	fn vouched(device: DeviceId, key: &DeviceKey) -> bool {
-		Self::vouched_by(device, key).is_some()
-	}
-
-	/// Whether `schema` takes `device` (of current `key`): it requires no certificate, or a
+	/// Whether `schema` takes a device of current `key`: it requires no certificate, or a
 	/// trusted maker of the schema certified the key.
-	pub(crate) fn ensure_certified(
-		schema: SchemaId,
-		device: DeviceId,
-		key: &DeviceKey,
-	) -> Result<(), Error<T>> {
+	pub(crate) fn ensure_certified(schema: SchemaId, key: &DeviceKey) -> Result<(), Error<T>> {
 		if !CertificatesRequired::<T>::contains_key(schema) {
 			return Ok(());
 		}
-		let by_schema_maker = Self::vouched_by(device, key).is_some_and(|m| m.schema == schema);
+		let by_schema_maker = Self::vouched_by(key).is_some_and(|m| m.schema == schema);
 		ensure!(by_schema_maker, Error::<T>::NotCertified);
 		Ok(())
 	}
 
-	/// A removed device's certificate goes with it.
-	pub(crate) fn forget_certificate(device: DeviceId) {
-		Certificates::<T>::remove(device);
+	/// Whether `schema` still takes `device` at its audit (its key, its maker and the rule as
+	/// they are now): a batch attested before its maker was removed, its key rotated or the
+	/// rule set is audited, but paid nothing.
+	pub(crate) fn still_certified(schema: SchemaId, device: DeviceId) -> bool {
+		T::Registry::device(device).is_some_and(|d| Self::ensure_certified(schema, &d.key).is_ok())
 	}
 
 	/// Every maker's number is below `NextMaker` and its count of certificates at least the
@@ -124,9 +118,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn makers_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextMaker::<T>::get();
 		let mut named = alloc::collections::BTreeMap::<MakerId, u32>::new();
-		for (_, certificate) in Certificates::<T>::iter() {
-			ensure!(certificate.maker < next, "a certificate names a maker that was added");
-			let count = named.entry(certificate.maker).or_default();
+		for (_, maker) in Certificates::<T>::iter() {
+			ensure!(maker < next, "a certificate names a maker that was added");
+			let count = named.entry(maker).or_default();
 			*count = count.saturating_add(1);
 		}
 		for (id, maker) in Makers::<T>::iter() {

@@ -270,18 +270,95 @@ fn governance_alone_trusts_makers_and_requires_certificates() {
 }
 
 #[test]
-fn a_removed_device_leaves_no_certificate() {
+fn a_certificate_belongs_to_the_key_and_a_maker_counts_it_once() {
 	ExtBuilder.build_and_execute(|| {
 		let maker = weather_maker(2);
 		certify(ALICE_STATION, maker);
-		certify(BOB_STATION, maker);
-		enroll(BOB_STATION);
-		// Enrolled or not, the registry's removal takes the certificate.
+		let key = key_of(ALICE_STATION).public();
+		assert_eq!(Certificates::<Test>::get(key), Some(maker));
+		// The same certificate again (public once used): refused, and the cap is not spent.
+		let again = certificate(&maker_key(), maker, WEATHER, ALICE_STATION);
+		assert_noop!(
+			Sensors::certify(RuntimeOrigin::signed(ALICE), ALICE_STATION, maker, again),
+			Error::<Test>::AlreadyCertified
+		);
+		// The registry removes the device: the certificate stays with the key (the hardware),
+		// so the key registered again needs none, and nobody spends the maker's cap with it.
 		<Sensors as OnDeviceChange>::before_change(ALICE_STATION, DeviceChange::Remove);
-		<Sensors as OnDeviceChange>::before_change(BOB_STATION, DeviceChange::Remove);
-		assert!(!Certificates::<Test>::contains_key(ALICE_STATION));
-		assert!(!Certificates::<Test>::contains_key(BOB_STATION));
-		// The maker's count is of the certificates it signed: removals do not free its cap.
-		assert_eq!(Makers::<Test>::get(maker).unwrap().certified, 2);
+		assert_eq!(Certificates::<Test>::get(key), Some(maker));
+		assert_eq!(Makers::<Test>::get(maker).unwrap().certified, 1);
+		// A maker of another schema's certificate gives way to this schema's maker.
+		meters(&[]);
+		let meters = trust(METER, &other_key(), 1);
+		certify_by(&other_key(), meters, METER, BOB_STATION);
+		certify(BOB_STATION, maker);
+		assert_eq!(Certificates::<Test>::get(key_of(BOB_STATION).public()), Some(maker));
+	});
+}
+
+#[test]
+fn a_batch_attested_before_its_maker_was_removed_is_audited_but_paid_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		let maker = weather_maker(10);
+		assert_ok!(Sensors::require_certificates(RuntimeOrigin::root(), WEATHER, true));
+		certify(ALICE_STATION, maker);
+		enroll(ALICE_STATION);
+		run_to_epoch(1);
+		run_to_block(11);
+		let batch = Batch::now(ALICE_STATION, 5, 2_000, 500);
+		attest(&batch);
+		assert_ok!(Sensors::remove_maker(RuntimeOrigin::root(), maker));
+		run_to_epoch(2);
+		run_to_block(21);
+		reveal(batch.reveal());
+		let points = System::events().into_iter().rev().find_map(|record| match record.event {
+			RuntimeEvent::Sensors(Event::ReadingsVerified { points, .. }) => Some(points),
+			_ => None,
+		});
+		assert_eq!(points, Some(0));
+	});
+}
+
+#[test]
+fn a_certificate_for_another_chain_or_statement_is_refused() {
+	ExtBuilder.build_and_execute(|| {
+		let maker = weather_maker(1);
+		let device_key = key_of(ALICE_STATION).public();
+		let statement = CertificateStatement { maker, schema: WEATHER, device_key };
+		let genesis = depin_proving::genesis_hash::<Test>();
+		for signature in [
+			maker_key().sign_statement(
+				CERTIFICATE_CONTEXT,
+				sp_core::H256::repeat_byte(9),
+				&statement,
+			),
+			maker_key().sign_statement(ATTESTATION_CONTEXT, genesis, &statement),
+		] {
+			assert_noop!(
+				Sensors::certify(RuntimeOrigin::signed(ALICE), ALICE_STATION, maker, signature),
+				Error::<Test>::BadCertificate
+			);
+		}
+		// Enrolment, like attestation, checks the current key: rotated, it is refused.
+		assert_ok!(Sensors::require_certificates(RuntimeOrigin::root(), WEATHER, true));
+		certify(ALICE_STATION, maker);
+		let new = depin_test_utils::device_key(103);
+		let signed_at = System::block_number() as u32;
+		let proof = new.sign_statement(
+			ROTATE_CONTEXT,
+			genesis,
+			&Possession { owner: ALICE, key: new.public(), signed_at },
+		);
+		assert_ok!(pallet_devices::Pallet::<Test>::rotate_key(
+			RuntimeOrigin::signed(ALICE),
+			ALICE_STATION,
+			new.public(),
+			proof,
+			signed_at
+		));
+		assert_noop!(
+			Sensors::enroll(RuntimeOrigin::signed(ALICE), ALICE_STATION, WEATHER),
+			Error::<Test>::NotCertified
+		);
 	});
 }

@@ -77,13 +77,3 @@ pub type HomeKey = (SchemaId, H3Cell);
 
 /// The key of an area's subscriptions: the schema and the area.
 pub type AreaKey = (SchemaId, H3Cell);
-
-/// A device's certificate as the chain took it: the maker that vouched for its key, and the
-/// key (a rotated key is not vouched for: the device needs a certificate of its new key).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub struct Certificate {
-	/// The maker.
-	pub maker: MakerId,
-	/// The key it certified.
-	pub key: depin_primitives::device::DeviceKey,
-}

@@ -648,8 +648,7 @@ async fn certify(chain: &Chain, stations: &[Station], relayer: &Keypair) -> Resu
 	}
 	let mut calls = Vec::new();
 	for station in stations.iter().filter(|s| s.schema == maker.schema) {
-		let certificate = chain.certificate(station.id).await?;
-		if certificate.is_some_and(|(m, key)| m == 0 && key == station.key.public()) {
+		if chain.certificate(&station.key.public()).await? == Some(0) {
 			continue;
 		}
 		let signature = commands::certificate(chain, 0, &maker_key, station.id).await?;

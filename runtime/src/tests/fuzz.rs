@@ -965,7 +965,8 @@ impl Fuzzer {
 			// The dev chain takes certified weather stations only: their operator hands in
 			// the dev maker's certificate first (now and then one of another device's key, or
 			// none at all).
-			let uncertified = !pallet_sensors::Certificates::<Runtime>::contains_key(device);
+			let uncertified = pallet_devices::Devices::<Runtime>::get(device)
+				.is_none_or(|d| !pallet_sensors::Certificates::<Runtime>::contains_key(d.key));
 			if schema == 0 && uncertified && self.rng.chance(85) {
 				if let Some(key) = pallet_devices::Devices::<Runtime>::get(device).map(|d| d.key) {
 					let of = if self.rng.chance(90) { device } else { self.device(None).0 };
