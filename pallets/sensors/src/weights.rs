@@ -75,10 +75,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn register_schema() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `66`
+		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_912_000 picoseconds.
-		Weight::from_parts(24_556_000, 1489)
+		// Minimum execution time: 12_859_000 picoseconds.
+		Weight::from_parts(14_302_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -86,10 +86,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn retire_schema() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `907`
+		//  Measured:  `973`
 		//  Estimated: `4244`
-		// Minimum execution time: 24_626_000 picoseconds.
-		Weight::from_parts(26_119_000, 4244)
+		// Minimum execution time: 13_089_000 picoseconds.
+		Weight::from_parts(21_102_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -109,10 +109,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn enroll() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1575`
+		//  Measured:  `1619`
 		//  Estimated: `4244`
-		// Minimum execution time: 67_015_000 picoseconds.
-		Weight::from_parts(73_507_000, 4244)
+		// Minimum execution time: 40_160_000 picoseconds.
+		Weight::from_parts(78_427_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -128,10 +128,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `594`
+		//  Measured:  `685`
 		//  Estimated: `3794`
-		// Minimum execution time: 47_679_000 picoseconds.
-		Weight::from_parts(54_212_000, 3794)
+		// Minimum execution time: 25_868_000 picoseconds.
+		Weight::from_parts(42_072_000, 3794)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -160,12 +160,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5295 + n * (461 ±0)`
+		//  Measured:  `5336 + n * (460 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 205_213_000 picoseconds.
-		Weight::from_parts(78_308_989, 6012)
-			// Standard Error: 783_386
-			.saturating_add(Weight::from_parts(146_601_671, 0).saturating_mul(n.into()))
+		// Minimum execution time: 235_151_000 picoseconds.
+		Weight::from_parts(131_753_032, 6012)
+			// Standard Error: 1_628_992
+			.saturating_add(Weight::from_parts(128_222_386, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -189,6 +189,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:112 w:0)
 	/// Proof: `Sensors::Neighbourhoods` (`max_values`: None, `max_size`: Some(3769), added: 6244, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Devices` (r:16 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:16 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:16 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:16 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::AreaSubscriptions` (r:16 w:0)
 	/// Proof: `Sensors::AreaSubscriptions` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Subscriptions` (r:128 w:128)
@@ -202,14 +210,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn reveal(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24135 + n * (8373 ±0)`
+		//  Measured:  `24570 + n * (8739 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_195_940_000 picoseconds.
-		Weight::from_parts(180_100_272, 8523)
-			// Standard Error: 7_680_218
-			.saturating_add(Weight::from_parts(1_253_308_882, 0).saturating_mul(n.into()))
+		// Minimum execution time: 983_816_000 picoseconds.
+		Weight::from_parts(482_806_319, 8523)
+			// Standard Error: 18_932_809
+			.saturating_add(Weight::from_parts(1_147_457_455, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().reads((45_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((49_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((35_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43708).saturating_mul(n.into()))
@@ -232,10 +240,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3002`
+		//  Measured:  `3070`
 		//  Estimated: `21718`
-		// Minimum execution time: 215_211_000 picoseconds.
-		Weight::from_parts(221_863_000, 21718)
+		// Minimum execution time: 147_009_000 picoseconds.
+		Weight::from_parts(201_590_000, 21718)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -251,10 +259,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn close_subscription() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
+		//  Measured:  `1127`
 		//  Estimated: `3712`
-		// Minimum execution time: 92_312_000 picoseconds.
-		Weight::from_parts(95_950_000, 3712)
+		// Minimum execution time: 54_301_000 picoseconds.
+		Weight::from_parts(62_624_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -280,10 +288,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
 	fn offer_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2328`
+		//  Measured:  `2399`
 		//  Estimated: `6598`
-		// Minimum execution time: 154_848_000 picoseconds.
-		Weight::from_parts(161_602_000, 6598)
+		// Minimum execution time: 102_933_000 picoseconds.
+		Weight::from_parts(114_932_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -301,10 +309,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn accept_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2297`
+		//  Measured:  `2337`
 		//  Estimated: `6598`
-		// Minimum execution time: 93_755_000 picoseconds.
-		Weight::from_parts(100_447_000, 6598)
+		// Minimum execution time: 58_947_000 picoseconds.
+		Weight::from_parts(70_555_000, 6598)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -322,10 +330,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn end_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `960`
+		//  Measured:  `1000`
 		//  Estimated: `6038`
-		// Minimum execution time: 103_883_000 picoseconds.
-		Weight::from_parts(109_134_000, 6038)
+		// Minimum execution time: 71_827_000 picoseconds.
+		Weight::from_parts(92_648_000, 6038)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -347,10 +355,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn close_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1862`
+		//  Measured:  `1902`
 		//  Estimated: `6196`
-		// Minimum execution time: 202_848_000 picoseconds.
-		Weight::from_parts(239_736_000, 6196)
+		// Minimum execution time: 142_783_000 picoseconds.
+		Weight::from_parts(217_545_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -360,10 +368,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn dispute_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `434`
+		//  Measured:  `463`
 		//  Estimated: `4614`
-		// Minimum execution time: 29_354_000 picoseconds.
-		Weight::from_parts(32_381_000, 4614)
+		// Minimum execution time: 15_864_000 picoseconds.
+		Weight::from_parts(34_752_000, 4614)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -385,10 +393,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn resolve_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
+		//  Measured:  `1446`
 		//  Estimated: `6196`
-		// Minimum execution time: 200_944_000 picoseconds.
-		Weight::from_parts(206_215_000, 6196)
+		// Minimum execution time: 145_957_000 picoseconds.
+		Weight::from_parts(224_665_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -400,10 +408,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn add_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `907`
+		//  Measured:  `973`
 		//  Estimated: `4244`
-		// Minimum execution time: 28_823_000 picoseconds.
-		Weight::from_parts(32_661_000, 4244)
+		// Minimum execution time: 14_221_000 picoseconds.
+		Weight::from_parts(17_196_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -411,10 +419,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn set_maker_cap() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `169`
+		//  Measured:  `217`
 		//  Estimated: `3523`
-		// Minimum execution time: 19_987_000 picoseconds.
-		Weight::from_parts(23_774_000, 3523)
+		// Minimum execution time: 9_394_000 picoseconds.
+		Weight::from_parts(13_760_000, 3523)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -422,10 +430,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn remove_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `153`
+		//  Measured:  `200`
 		//  Estimated: `3523`
-		// Minimum execution time: 20_418_000 picoseconds.
-		Weight::from_parts(24_666_000, 3523)
+		// Minimum execution time: 9_524_000 picoseconds.
+		Weight::from_parts(13_821_000, 3523)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -435,16 +443,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn require_certificates() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `168`
+		//  Measured:  `234`
 		//  Estimated: `4244`
-		// Minimum execution time: 18_986_000 picoseconds.
-		Weight::from_parts(23_093_000, 4244)
+		// Minimum execution time: 9_424_000 picoseconds.
+		Weight::from_parts(11_888_000, 4244)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Storage: `Sensors::Makers` (r:2 w:1)
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Certificates` (r:1 w:1)
 	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
@@ -452,11 +460,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `773`
-		//  Estimated: `3794`
-		// Minimum execution time: 104_304_000 picoseconds.
-		Weight::from_parts(129_882_000, 3794)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `784`
+		//  Estimated: `6056`
+		// Minimum execution time: 69_774_000 picoseconds.
+		Weight::from_parts(87_451_000, 6056)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
@@ -469,10 +477,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn register_schema() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `66`
+		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_912_000 picoseconds.
-		Weight::from_parts(24_556_000, 1489)
+		// Minimum execution time: 12_859_000 picoseconds.
+		Weight::from_parts(14_302_000, 1489)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -480,10 +488,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn retire_schema() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `907`
+		//  Measured:  `973`
 		//  Estimated: `4244`
-		// Minimum execution time: 24_626_000 picoseconds.
-		Weight::from_parts(26_119_000, 4244)
+		// Minimum execution time: 13_089_000 picoseconds.
+		Weight::from_parts(21_102_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -503,10 +511,10 @@ impl WeightInfo for () {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn enroll() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1575`
+		//  Measured:  `1619`
 		//  Estimated: `4244`
-		// Minimum execution time: 67_015_000 picoseconds.
-		Weight::from_parts(73_507_000, 4244)
+		// Minimum execution time: 40_160_000 picoseconds.
+		Weight::from_parts(78_427_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -522,10 +530,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::DeviceTrades` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn withdraw() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `594`
+		//  Measured:  `685`
 		//  Estimated: `3794`
-		// Minimum execution time: 47_679_000 picoseconds.
-		Weight::from_parts(54_212_000, 3794)
+		// Minimum execution time: 25_868_000 picoseconds.
+		Weight::from_parts(42_072_000, 3794)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -554,12 +562,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 32]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5295 + n * (461 ±0)`
+		//  Measured:  `5336 + n * (460 ±0)`
 		//  Estimated: `6012 + n * (6244 ±0)`
-		// Minimum execution time: 205_213_000 picoseconds.
-		Weight::from_parts(78_308_989, 6012)
-			// Standard Error: 783_386
-			.saturating_add(Weight::from_parts(146_601_671, 0).saturating_mul(n.into()))
+		// Minimum execution time: 235_151_000 picoseconds.
+		Weight::from_parts(131_753_032, 6012)
+			// Standard Error: 1_628_992
+			.saturating_add(Weight::from_parts(128_222_386, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -583,6 +591,14 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Neighbourhoods` (r:112 w:0)
 	/// Proof: `Sensors::Neighbourhoods` (`max_values`: None, `max_size`: Some(3769), added: 6244, mode: `MaxEncodedLen`)
+	/// Storage: `Devices::Devices` (r:16 w:0)
+	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::CertificatesRequired` (r:16 w:0)
+	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Certificates` (r:16 w:0)
+	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
+	/// Storage: `Sensors::Makers` (r:16 w:0)
+	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::AreaSubscriptions` (r:16 w:0)
 	/// Proof: `Sensors::AreaSubscriptions` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Subscriptions` (r:128 w:128)
@@ -596,14 +612,14 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 16]`.
 	fn reveal(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24135 + n * (8373 ±0)`
+		//  Measured:  `24570 + n * (8739 ±0)`
 		//  Estimated: `8523 + n * (43708 ±0)`
-		// Minimum execution time: 1_195_940_000 picoseconds.
-		Weight::from_parts(180_100_272, 8523)
-			// Standard Error: 7_680_218
-			.saturating_add(Weight::from_parts(1_253_308_882, 0).saturating_mul(n.into()))
+		// Minimum execution time: 983_816_000 picoseconds.
+		Weight::from_parts(482_806_319, 8523)
+			// Standard Error: 18_932_809
+			.saturating_add(Weight::from_parts(1_147_457_455, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().reads((45_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((49_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((35_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 43708).saturating_mul(n.into()))
@@ -626,10 +642,10 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3002`
+		//  Measured:  `3070`
 		//  Estimated: `21718`
-		// Minimum execution time: 215_211_000 picoseconds.
-		Weight::from_parts(221_863_000, 21718)
+		// Minimum execution time: 147_009_000 picoseconds.
+		Weight::from_parts(201_590_000, 21718)
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -645,10 +661,10 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn close_subscription() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1060`
+		//  Measured:  `1127`
 		//  Estimated: `3712`
-		// Minimum execution time: 92_312_000 picoseconds.
-		Weight::from_parts(95_950_000, 3712)
+		// Minimum execution time: 54_301_000 picoseconds.
+		Weight::from_parts(62_624_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
@@ -674,10 +690,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Trades` (`max_values`: None, `max_size`: Some(1149), added: 3624, mode: `MaxEncodedLen`)
 	fn offer_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2328`
+		//  Measured:  `2399`
 		//  Estimated: `6598`
-		// Minimum execution time: 154_848_000 picoseconds.
-		Weight::from_parts(161_602_000, 6598)
+		// Minimum execution time: 102_933_000 picoseconds.
+		Weight::from_parts(114_932_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
@@ -695,10 +711,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Schemas` (`max_values`: None, `max_size`: Some(779), added: 3254, mode: `MaxEncodedLen`)
 	fn accept_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2297`
+		//  Measured:  `2337`
 		//  Estimated: `6598`
-		// Minimum execution time: 93_755_000 picoseconds.
-		Weight::from_parts(100_447_000, 6598)
+		// Minimum execution time: 58_947_000 picoseconds.
+		Weight::from_parts(70_555_000, 6598)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -716,10 +732,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn end_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `960`
+		//  Measured:  `1000`
 		//  Estimated: `6038`
-		// Minimum execution time: 103_883_000 picoseconds.
-		Weight::from_parts(109_134_000, 6038)
+		// Minimum execution time: 71_827_000 picoseconds.
+		Weight::from_parts(92_648_000, 6038)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
@@ -741,10 +757,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn close_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1862`
+		//  Measured:  `1902`
 		//  Estimated: `6196`
-		// Minimum execution time: 202_848_000 picoseconds.
-		Weight::from_parts(239_736_000, 6196)
+		// Minimum execution time: 142_783_000 picoseconds.
+		Weight::from_parts(217_545_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -754,10 +770,10 @@ impl WeightInfo for () {
 	/// Proof: `Epochs::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	fn dispute_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `434`
+		//  Measured:  `463`
 		//  Estimated: `4614`
-		// Minimum execution time: 29_354_000 picoseconds.
-		Weight::from_parts(32_381_000, 4614)
+		// Minimum execution time: 15_864_000 picoseconds.
+		Weight::from_parts(34_752_000, 4614)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -779,10 +795,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Meters` (`max_values`: None, `max_size`: Some(150), added: 2625, mode: `MaxEncodedLen`)
 	fn resolve_trade() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406`
+		//  Measured:  `1446`
 		//  Estimated: `6196`
-		// Minimum execution time: 200_944_000 picoseconds.
-		Weight::from_parts(206_215_000, 6196)
+		// Minimum execution time: 145_957_000 picoseconds.
+		Weight::from_parts(224_665_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
@@ -794,10 +810,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn add_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `907`
+		//  Measured:  `973`
 		//  Estimated: `4244`
-		// Minimum execution time: 28_823_000 picoseconds.
-		Weight::from_parts(32_661_000, 4244)
+		// Minimum execution time: 14_221_000 picoseconds.
+		Weight::from_parts(17_196_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
@@ -805,10 +821,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn set_maker_cap() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `169`
+		//  Measured:  `217`
 		//  Estimated: `3523`
-		// Minimum execution time: 19_987_000 picoseconds.
-		Weight::from_parts(23_774_000, 3523)
+		// Minimum execution time: 9_394_000 picoseconds.
+		Weight::from_parts(13_760_000, 3523)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -816,10 +832,10 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	fn remove_maker() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `153`
+		//  Measured:  `200`
 		//  Estimated: `3523`
-		// Minimum execution time: 20_418_000 picoseconds.
-		Weight::from_parts(24_666_000, 3523)
+		// Minimum execution time: 9_524_000 picoseconds.
+		Weight::from_parts(13_821_000, 3523)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
@@ -829,16 +845,16 @@ impl WeightInfo for () {
 	/// Proof: `Sensors::CertificatesRequired` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn require_certificates() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `168`
+		//  Measured:  `234`
 		//  Estimated: `4244`
-		// Minimum execution time: 18_986_000 picoseconds.
-		Weight::from_parts(23_093_000, 4244)
+		// Minimum execution time: 9_424_000 picoseconds.
+		Weight::from_parts(11_888_000, 4244)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Devices::Devices` (r:1 w:0)
 	/// Proof: `Devices::Devices` (`max_values`: None, `max_size`: Some(329), added: 2804, mode: `MaxEncodedLen`)
-	/// Storage: `Sensors::Makers` (r:1 w:1)
+	/// Storage: `Sensors::Makers` (r:2 w:1)
 	/// Proof: `Sensors::Makers` (`max_values`: None, `max_size`: Some(58), added: 2533, mode: `MaxEncodedLen`)
 	/// Storage: `Sensors::Certificates` (r:1 w:1)
 	/// Proof: `Sensors::Certificates` (`max_values`: None, `max_size`: Some(54), added: 2529, mode: `MaxEncodedLen`)
@@ -846,11 +862,11 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn certify() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `773`
-		//  Estimated: `3794`
-		// Minimum execution time: 104_304_000 picoseconds.
-		Weight::from_parts(129_882_000, 3794)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		//  Measured:  `784`
+		//  Estimated: `6056`
+		// Minimum execution time: 69_774_000 picoseconds.
+		Weight::from_parts(87_451_000, 6056)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }
