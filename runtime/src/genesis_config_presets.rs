@@ -143,6 +143,12 @@ pub fn dev_parameters() -> Vec<RuntimeParameters> {
 			compute_params::AuditRate,
 			Some(Perbill::one()),
 		)),
+		// Every storage device audited every epoch: the dev chains' tests, simulator and
+		// daemons follow each sector's proofs epoch by epoch.
+		RuntimeParameters::Proofs(proof_params::Parameters::AuditRate(
+			proof_params::AuditRate,
+			Some(Perbill::one()),
+		)),
 		// Every hotspot on the roster beacons every epoch: a dev chain's handful beacon and
 		// witness each other epoch by epoch.
 		RuntimeParameters::Coverage(coverage_params::Parameters::BeaconInterval(

@@ -330,11 +330,12 @@ mod benchmarks {
 	fn pay_deal_epoch() {
 		let (_, id, deal) = dealing_device::<T>(10);
 		let epoch = next_epoch::<T>();
+		let audited = Proofs::<T>::closed_audit(id);
 		let paid;
 
 		#[block]
 		{
-			paid = Proofs::<T>::pay_epoch(id, 0, epoch.index);
+			paid = Proofs::<T>::pay_epoch(id, 0, epoch.index, audited);
 		}
 
 		assert!(paid.is_some());
@@ -348,7 +349,12 @@ mod benchmarks {
 	#[benchmark]
 	fn terminate_deal() {
 		let (owner, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		let _ = Proofs::<T>::pay_epoch(
+			id,
+			0,
+			T::Epochs::current().index,
+			Proofs::<T>::closed_audit(id),
+		);
 		next_epoch::<T>();
 		next_epoch::<T>();
 
@@ -364,7 +370,12 @@ mod benchmarks {
 	#[benchmark]
 	fn settle_deal() {
 		let (_, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		let _ = Proofs::<T>::pay_epoch(
+			id,
+			0,
+			T::Epochs::current().index,
+			Proofs::<T>::closed_audit(id),
+		);
 		for _ in 0..=T::MaxMissesInRow::get() {
 			next_epoch::<T>();
 		}
@@ -382,7 +393,12 @@ mod benchmarks {
 	#[benchmark]
 	fn end_deal() {
 		let (_, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index);
+		let _ = Proofs::<T>::pay_epoch(
+			id,
+			0,
+			T::Epochs::current().index,
+			Proofs::<T>::closed_audit(id),
+		);
 		let record = Deals::<T>::get(deal).expect("published; qed");
 
 		#[block]

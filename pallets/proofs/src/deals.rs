@@ -434,14 +434,19 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// The deal of sector `index` of `device`, proven in `epoch`: count its missed epochs, then
-	/// count `epoch` as paid. Returns the protocol fee the epoch owes (so the proof is
-	/// deal-backed), `None` if the sector has no deal paying for `epoch` (none, not yet, no
-	/// longer, or one its misses have ended). Only the deal's counters change: one write.
+	/// The deal of sector `index` of `device`, proven in `epoch`, in arrears: the epochs since
+	/// its last payment up to `audited_before`, the device's last audit before `epoch`, are
+	/// missed (the sector was challenged then and not proven, or the deal would have been paid
+	/// through it); the rest, up to `epoch`, are paid (an epoch that did not audit the device
+	/// is paid once a later audit is passed). Returns the protocol fee of the epochs paid (so
+	/// the proof is deal-backed), `None` if the sector has no deal paying for `epoch` (none,
+	/// not yet, no longer, or one its misses have ended). Only the deal's counters change: one
+	/// write.
 	pub(crate) fn pay_epoch(
 		device: DeviceId,
 		index: SectorIndex,
 		epoch: EpochIndex,
+		audited_before: EpochIndex,
 	) -> Option<BalanceOf<T>> {
 		let id = SectorDeals::<T>::get(device, index)?;
 		let mut deal = Deals::<T>::get(id)?;
@@ -450,12 +455,14 @@ impl<T: Config> Pallet<T> {
 		if epoch < progress.first_epoch || epoch > last {
 			return None;
 		}
-		let missed = Self::count_misses(&mut progress, epoch.saturating_sub(1), last);
+		let missed =
+			Self::count_misses(&mut progress, audited_before.min(epoch.saturating_sub(1)), last);
 		if progress.misses_in_row >= T::MaxMissesInRow::get() {
 			// Ended by its misses: whoever settles it next ends it; nothing is written here.
 			return None;
 		}
-		if progress.settled_through.saturating_add(1) != epoch {
+		let epochs = epoch.saturating_sub(progress.settled_through);
+		if epochs == 0 {
 			return None;
 		}
 		if missed > 0 {
@@ -465,22 +472,56 @@ impl<T: Config> Pallet<T> {
 				in_row: progress.misses_in_row,
 			});
 		}
-		progress.settled_through = epoch;
-		progress.paid = progress.paid.saturating_add(1);
+		let (paid, fee) = Self::count_paid(&mut progress, epoch, &deal);
 		progress.misses_in_row = 0;
 		deal.state = DealState::Active(progress);
-		let fee = deal.epoch_fee;
-		let paid = deal.epoch_price.saturating_sub(fee);
 		Deals::<T>::insert(id, deal);
 		Self::deposit_event(Event::DealPaid { deal: id, epoch, paid, fee });
 		Some(fee)
 	}
 
+	/// Count the epochs of `progress` after `settled_through` up to `through` as paid. Returns
+	/// what they owe the device's owner and the protocol fee in it.
+	fn count_paid(
+		progress: &mut DealProgress,
+		through: EpochIndex,
+		deal: &DealOf<T>,
+	) -> (BalanceOf<T>, BalanceOf<T>) {
+		let epochs = through.saturating_sub(progress.settled_through);
+		progress.settled_through = progress.settled_through.max(through);
+		progress.paid = progress.paid.saturating_add(epochs);
+		// At most the deal's duration of epochs, all held from the client at publication.
+		let fee = deal.epoch_fee.saturating_mul(epochs.into());
+		let paid = deal.epoch_price.saturating_sub(deal.epoch_fee).saturating_mul(epochs.into());
+		(paid, fee)
+	}
+
+	/// The last epoch before the one in progress known to audit `device` (0: none known): a
+	/// sector of it unproven since is missed up to there. Every epoch before the one in
+	/// progress at an audit rate of one.
+	pub(crate) fn closed_audit(device: DeviceId) -> EpochIndex {
+		let current = T::Epochs::current().index;
+		// Read whatever the rate, so the benchmark of a settlement weighs it.
+		let state = Provers::<T>::get(device);
+		if u64::from(Self::audit_rate()) >= depin_primitives::BILLION {
+			return current.saturating_sub(1);
+		}
+		state.map_or(0, |state| state.audit_before(current))
+	}
+
+	/// The audits a span of `epochs` missed epochs stands for, in a deal's misses in a row:
+	/// the share of them the audit rate draws, at least one (the span ends at a missed audit).
+	/// Every epoch at a rate of one.
+	fn audits_in(epochs: u32) -> u32 {
+		T::AuditRate::get().mul_floor(epochs).max(1)
+	}
+
 	// ---- Accounting ----------------------------------------------------------------------
 
 	/// Count every epoch of `progress` after `settled_through` up to `through` (at most the
-	/// deal's `last`) as missed, in O(1): an epoch proven is counted when its proof is taken,
-	/// so any epoch not counted by then was not proven. Returns the epochs counted now.
+	/// deal's `last`), an audit its sector missed, as missed, in O(1): an audit passed pays
+	/// the deal through it when its proof is taken, so any epoch not counted by then, up to an
+	/// audit since, was not proven. Returns the epochs counted now.
 	fn count_misses(progress: &mut DealProgress, through: EpochIndex, last: EpochIndex) -> u32 {
 		let upto = through.min(last);
 		if upto <= progress.settled_through {
@@ -489,7 +530,7 @@ impl<T: Config> Pallet<T> {
 		let epochs = upto.saturating_sub(progress.settled_through);
 		progress.settled_through = upto;
 		progress.missed = progress.missed.saturating_add(epochs);
-		progress.misses_in_row = progress.misses_in_row.saturating_add(epochs);
+		progress.misses_in_row = progress.misses_in_row.saturating_add(Self::audits_in(epochs));
 		epochs
 	}
 
@@ -536,11 +577,13 @@ impl<T: Config> Pallet<T> {
 		(moved, refunded.saturating_add(penalty))
 	}
 
-	/// Count `deal`'s closed epochs (those before the current one) and settle what they owe.
-	/// Ends it if its misses in a row reached `MaxMissesInRow` (`Faulted`), if its last epoch
-	/// is counted (`Completed`), or if it was never activated and its deadline passed
-	/// (`NotActivated`). Returns whether it changed, and whether it ended; a deal that did not
-	/// end is written back.
+	/// Count `deal`'s closed epochs (those before the current one) and settle what they owe:
+	/// missed up to the device's last audit its sector did not answer ([`Self::closed_audit`]);
+	/// once every epoch of the deal is closed, the epochs after that audit are paid (in
+	/// arrears, without points: no proof came for them). Ends it if its misses in a row
+	/// reached `MaxMissesInRow` (`Faulted`), if its last epoch is counted (`Completed`), or if
+	/// it was never activated and its deadline passed (`NotActivated`). Returns whether it
+	/// changed, and whether it ended; a deal that did not end is written back.
 	fn settle_deal_epochs(id: DealId, mut deal: DealOf<T>) -> (bool, bool) {
 		let state = deal.state;
 		match state {
@@ -555,7 +598,8 @@ impl<T: Config> Pallet<T> {
 			DealState::Active(mut progress) => {
 				let current = T::Epochs::current().index;
 				let last = progress.last_epoch(deal.proposal.duration);
-				let missed = Self::count_misses(&mut progress, current.saturating_sub(1), last);
+				let audited = Self::closed_audit(deal.proposal.device);
+				let missed = Self::count_misses(&mut progress, audited, last);
 				if missed > 0 {
 					Self::deposit_event(Event::DealMissed {
 						deal: id,
@@ -567,6 +611,12 @@ impl<T: Config> Pallet<T> {
 				if progress.misses_in_row >= T::MaxMissesInRow::get() {
 					Self::end_deal(id, deal, DealEnd::Faulted);
 					return (true, true);
+				}
+				if current > last && progress.settled_through < last {
+					// No audit missed since its last payment, and the deal is over.
+					let (paid, fee) = Self::count_paid(&mut progress, last, &deal);
+					deal.state = DealState::Active(progress);
+					Self::deposit_event(Event::DealPaid { deal: id, epoch: last, paid, fee });
 				}
 				if progress.settled_through >= last {
 					Self::end_deal(id, deal, DealEnd::Completed);

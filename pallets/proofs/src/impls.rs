@@ -83,7 +83,8 @@ impl<T: Config> Pallet<T> {
 	///
 	/// Only the current epoch has a challenge: a later epoch's seed does not exist yet
 	/// (`EpochNotStarted`), an earlier one is closed (`StaleEpoch`). A sector committed in
-	/// `epoch` is not challenged before the next one.
+	/// `epoch` is not challenged before the next one, and a device the epoch does not audit
+	/// has no challenge in it (`SectorNotChallenged`).
 	pub fn storage_challenge(
 		device: DeviceId,
 		sector: SectorIndex,
@@ -93,6 +94,7 @@ impl<T: Config> Pallet<T> {
 		epoch::ensure_current(epoch, current.index).map_err(Error::<T>::from)?;
 		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
 		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
+		ensure!(Self::audited(&current, device), Error::<T>::SectorNotChallenged);
 		let challenge = Self::challenge_of(&current.seed, device, sector, &sector_info);
 		let indices =
 			challenge_indices(&challenge, Self::challenges_per_sector(), sector_info.chunks)
@@ -126,11 +128,38 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Faults --------------------------------------------------------------------------
 
-	/// The most settling a device can cost: its record read and written, and the registry's
+	/// The most settling a device can cost: its record read and written, the registry's
 	/// benchmarked settlement (recording faults, suspending, slashing): the kit's one settle
-	/// weight.
+	/// weight; and the audit draw of the epoch it enters.
 	pub fn settle_weight() -> Weight {
 		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
+			.saturating_add(Self::audit_draw_weight())
+	}
+
+	/// The audit draw: one blake2 of a few dozen bytes, as dear as one benchmarked node of a
+	/// Merkle path.
+	pub fn audit_draw_weight() -> Weight {
+		T::WeightInfo::merkle_chunk_check(1).saturating_sub(T::WeightInfo::merkle_chunk_check(0))
+	}
+
+	/// The audit rate in parts per billion ([`Config::AuditRate`]).
+	pub fn audit_rate() -> u32 {
+		T::AuditRate::get().deconstruct()
+	}
+
+	/// Whether `device` is audited in `epoch`: drawn at [`Config::AuditRate`] from the epoch's
+	/// seed. An audited device has every live sector challenged.
+	pub fn audited(epoch: &EpochInfo<BlockNumberFor<T>>, device: DeviceId) -> bool {
+		depin_primitives::storage::audited(&epoch.seed, device, epoch.index, Self::audit_rate())
+	}
+
+	/// `state` as the fault ledger settles it into `epoch`: with the epoch's audit draw.
+	pub(crate) fn ledger<'a>(
+		device: DeviceId,
+		state: &'a mut ProverState,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+	) -> Audited<'a> {
+		Audited { state, device, seed: epoch.seed, rate: Self::audit_rate() }
 	}
 
 	/// The storage kind's fault rules, from its (governed) parameters.
@@ -138,22 +167,24 @@ impl<T: Config> Pallet<T> {
 		FaultRules { threshold: T::FaultThreshold::get(), slash: T::FaultSlash::get() }
 	}
 
-	/// Bring `state` up to epoch `current` with the proving kit's fault ledger: count the
-	/// epochs it missed since it was last settled, suspend and slash at the threshold. O(1)
-	/// whatever the gap. `active` is the device's status as the caller read it.
+	/// Bring `state` up to `epoch`, the epoch in progress, with the proving kit's fault
+	/// ledger: count the epochs it missed since it was last settled, suspend and slash at the
+	/// threshold, and enter `epoch` audited or not. O(1) whatever the gap. `active` is the
+	/// device's status as the caller read it. Returns what the registry spent (the audit draw
+	/// of an entered epoch is the caller's to count: [`Self::audit_draw_weight`]).
 	///
 	/// Only a device active when it is settled into an epoch is challenged in it, so an
 	/// inactive one collects no faults, and one resumed mid-epoch is challenged from the next.
 	pub(crate) fn settle(
 		device: DeviceId,
 		state: &mut ProverState,
-		current: EpochIndex,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
 		active: bool,
 	) -> Settled {
 		faults::settle::<_, T::Registry, _>(
 			device,
-			state,
-			current,
+			&mut Self::ledger(device, state, epoch),
+			epoch.index,
 			active,
 			Self::fault_rules(),
 			|event| Self::deposit_event((device, event).into()),
@@ -165,12 +196,12 @@ impl<T: Config> Pallet<T> {
 	/// in progress if a sector challenged in it is unproven.
 	pub(crate) fn settle_before_change(device: DeviceId, change: depin_proving::DeviceChange) {
 		let Some(mut state) = Provers::<T>::get(device) else { return };
-		let current = T::Epochs::current().index;
+		let epoch = T::Epochs::current();
 		let active = T::Registry::is_active(device);
 		faults::settle_before_change::<_, T::Registry, _>(
 			device,
-			&mut state,
-			current,
+			&mut Self::ledger(device, &mut state, &epoch),
+			epoch.index,
 			active,
 			change,
 			Self::fault_rules(),
@@ -185,14 +216,16 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle_now(device: DeviceId) -> Weight {
 		let read = T::DbWeight::get().reads(1);
 		let Some(mut state) = Provers::<T>::get(device) else { return read };
-		let current = T::Epochs::current().index;
+		let epoch = T::Epochs::current();
+		let draw =
+			if state.epoch < epoch.index { Self::audit_draw_weight() } else { Weight::zero() };
 		let Settled { weight, .. } =
-			Self::settle(device, &mut state, current, T::Registry::is_active(device));
+			Self::settle(device, &mut state, &epoch, T::Registry::is_active(device));
 		if weight.is_zero() {
-			return read;
+			return read.saturating_add(draw);
 		}
 		Provers::<T>::insert(device, state);
-		weight.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+		weight.saturating_add(draw).saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 
 	/// Settle devices for the current epoch in `on_idle`, as many as `remaining` allows,
@@ -200,12 +233,22 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sweep_faults(remaining: Weight) -> Weight {
 		let db = T::DbWeight::get();
 		let step = Self::settle_weight().saturating_add(db.reads(1));
-		let current = T::Epochs::current().index;
-		faults::sweep::<Provers<T>, Sweep<T>, _>(remaining, db, step, current, |device, state| {
-			// The status read, and what settling spent in the registry (nothing without faults).
-			let active = T::Registry::is_active(device);
-			Self::settle(device, state, current, active).weight.saturating_add(db.reads(1))
-		})
+		let epoch = T::Epochs::current();
+		faults::sweep::<Provers<T>, Sweep<T>, _>(
+			remaining,
+			db,
+			step,
+			epoch.index,
+			|device, state| {
+				// The status read, the audit draw, and what settling spent in the registry
+				// (nothing without faults).
+				let active = T::Registry::is_active(device);
+				Self::settle(device, state, &epoch, active)
+					.weight
+					.saturating_add(db.reads(1))
+					.saturating_add(Self::audit_draw_weight())
+			},
+		)
 	}
 
 	// ---- Sectors -------------------------------------------------------------------------
@@ -229,12 +272,13 @@ impl<T: Config> Pallet<T> {
 		// this size.
 		let deal = Self::deal_for_commit(device_id, root, chunks)?;
 
-		let current = T::Epochs::current().index;
+		let epoch = T::Epochs::current();
+		let current = epoch.index;
 		let mut state = Provers::<T>::get(device_id)
 			.unwrap_or(ProverState { epoch: current, ..Default::default() });
 		// Settling may suspend it; then this fails and nothing changes (the sweep records the
 		// faults).
-		let settled = Self::settle(device_id, &mut state, current, true);
+		let settled = Self::settle(device_id, &mut state, &epoch, true);
 		ensure!(!settled.suspended, Error::<T>::DeviceNotActive);
 		ensure!(state.sectors < T::MaxSectorsPerDevice::get(), Error::<T>::TooManySectors);
 		let committed_in = Self::commitment_epoch();
@@ -286,7 +330,7 @@ impl<T: Config> Pallet<T> {
 		let mut state = Provers::<T>::get(device_id).unwrap_or_default();
 		// Settled whatever its status: an inactive device moves to this epoch unchallenged, so
 		// the epochs it was inactive in never count as missed once it is resumed.
-		let suspended = Self::settle(device_id, &mut state, epoch.index, active).suspended;
+		let suspended = Self::settle(device_id, &mut state, &epoch, active).suspended;
 		let active = active && !suspended;
 
 		ensure!(!active || !Self::challenge_open(&sector), Error::<T>::ChallengeOpen);
@@ -321,8 +365,7 @@ impl<T: Config> Pallet<T> {
 		let registered = T::Registry::device(device);
 		let active = registered.as_ref().is_some_and(|d| matches!(d.status, DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
-		let current = T::Epochs::current().index;
-		Self::settle(device, &mut state, current, active);
+		Self::settle(device, &mut state, &T::Epochs::current(), active);
 		Self::drop_sector(device, index, sector, state, registered.is_some());
 		Self::deposit_event(Event::SectorEvicted {
 			device,
@@ -480,11 +523,14 @@ impl<T: Config> Pallet<T> {
 		// Past epochs first (the batch settled them before the item's storage layer; a proof
 		// checked on its own, as the benchmarks do, settles here).
 		let mut state = Provers::<T>::get(proof.device).unwrap_or_default();
+		let draw =
+			if state.epoch < epoch.index { Self::audit_draw_weight() } else { Weight::zero() };
 		let Settled { weight: settled, suspended } =
-			Self::settle(proof.device, &mut state, epoch.index, true);
+			Self::settle(proof.device, &mut state, epoch, true);
 		if !settled.is_zero() {
 			Provers::<T>::insert(proof.device, state);
 		}
+		let settled = settled.saturating_add(draw);
 		if suspended {
 			return Err((
 				Error::<T>::DeviceNotActive.into(),
@@ -492,7 +538,7 @@ impl<T: Config> Pallet<T> {
 			));
 		}
 		if state.proven >= state.challenged {
-			// Resumed during this epoch: challenged from the next one.
+			// Not audited in this epoch, or resumed during it (challenged from the next one).
 			return Err((
 				Error::<T>::SectorNotChallenged.into(),
 				Self::cheap_rejection_weight().saturating_add(settled),
@@ -538,7 +584,12 @@ impl<T: Config> Pallet<T> {
 		Provers::<T>::insert(proof.device, state);
 		// Only a deal-backed sector earns: its epoch is paid, and the fee burned caps what
 		// its points may draw from the pool.
-		let paid = Self::pay_epoch(proof.device, proof.sector, epoch.index);
+		let paid = Self::pay_epoch(
+			proof.device,
+			proof.sector,
+			epoch.index,
+			state.audit_before(epoch.index),
+		);
 		let mut spent = full.saturating_add(T::WeightInfo::pay_deal_epoch());
 		let points = match paid {
 			Some(fee) => {

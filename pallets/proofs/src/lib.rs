@@ -8,7 +8,8 @@
 //!   starts, and data committed in an epoch is only challenged from the next one.
 //! - **Storage proofs.** A storage device commits **sectors**: the root of a blake2-256 Merkle
 //!   tree over 1 KiB chunks and the chunk count, within its declared capacity. Each epoch the
-//!   chain asks [`Config::ChallengesPerSector`] chunk indices per sector; the device answers
+//!   chain audits a seed-drawn share of the devices ([`Config::AuditRate`]) and asks
+//!   [`Config::ChallengesPerSector`] chunk indices of each of their sectors; the device answers
 //!   with the chunks and their paths, signed with its key, before the epoch's deadline
 //!   (the response window of the epochs pallet). The runtime recomputes the root.
 //! - **Batches.** Anyone (a relayer, an aggregator) may submit up to [`Config::MaxBatch`]
@@ -44,6 +45,8 @@ mod queries;
 pub mod types;
 pub mod weights;
 
+#[cfg(test)]
+mod audit_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
@@ -142,7 +145,7 @@ pub mod pallet {
 	};
 
 	/// The in-code storage version.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -176,6 +179,14 @@ pub mod pallet {
 		/// [`Config::MaxChallengesPerSector`]).
 		#[pallet::constant]
 		type ChallengesPerSector: Get<u32>;
+
+		/// The share of storage devices audited in an epoch, each drawn on its own from the
+		/// epoch's seed (`depin_primitives::storage::audited`): an audited device has every
+		/// live sector challenged, the others none. A deal pays its epochs in arrears, when
+		/// its sector is next proven, and an audit missed since counts every epoch up to it
+		/// as missed ([`deals`]).
+		#[pallet::constant]
+		type AuditRate: Get<Perbill>;
 
 		/// The bound of [`Config::ChallengesPerSector`]: the most chunks a proof may carry.
 		#[pallet::constant]
@@ -235,7 +246,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MissSlash: Get<Perbill>;
 
-		/// Missed epochs in a row that end a deal, its provider collateral paid to the client.
+		/// Missed audits in a row that end a deal (epochs, at an audit rate of one), its
+		/// provider collateral paid to the client.
 		#[pallet::constant]
 		type MaxMissesInRow: Get<u32>;
 
@@ -477,27 +489,29 @@ pub mod pallet {
 			/// The first epoch it pays for.
 			first_epoch: EpochIndex,
 		},
-		/// A proven epoch of a deal was counted as paid: `paid` is owed to the device's owner
-		/// and `fee` is to be burned, out of the client's hold, moved when the deal is next
-		/// settled (`settle_deal`) or ends.
+		/// A deal's epochs up to `epoch` were counted as paid (in arrears: those since its last
+		/// payment, when its sector passed the audit of `epoch`, or the last ones once the
+		/// deal is over): `paid` is owed to the device's owner and `fee` is to be burned, out
+		/// of the client's hold, moved when the deal is next settled (`settle_deal`) or ends.
 		DealPaid {
 			/// The deal.
 			deal: DealId,
-			/// The epoch.
+			/// The last epoch paid.
 			epoch: EpochIndex,
 			/// Owed to the device's owner.
 			paid: BalanceOf<T>,
 			/// The protocol fee.
 			fee: BalanceOf<T>,
 		},
-		/// Epochs of a deal went unproven: their prices go back to the client, with a slice of
-		/// the provider's collateral each, when the deal is next settled.
+		/// Epochs of a deal went unproven, up to an audit its sector missed: their prices go
+		/// back to the client, with a slice of the provider's collateral each, when the deal is
+		/// next settled.
 		DealMissed {
 			/// The deal.
 			deal: DealId,
 			/// Epochs missed, counted now.
 			epochs: u32,
-			/// Missed in a row.
+			/// Audits missed in a row (at an audit rate of one, epochs).
 			in_row: u32,
 		},
 		/// What a deal's counted epochs owed has moved.
@@ -613,8 +627,9 @@ pub mod pallet {
 		StaleEpoch,
 		/// The current epoch's response window has closed.
 		DeadlinePassed,
-		/// The sector is not challenged in this epoch: it was committed in it, or the device
-		/// was resumed during it. It is challenged from the next one.
+		/// The sector is not challenged in this epoch: the epoch does not audit its device
+		/// ([`Config::AuditRate`]), or the sector was committed in it, or the device was
+		/// resumed during it (challenged from the next audit).
 		SectorNotChallenged,
 		/// The sector was already proven in this epoch.
 		AlreadyProven,

@@ -16,6 +16,92 @@ use sp_core::H256;
 pub type V0ToV1<T> =
 	VersionedMigration<0, 1, v1::IndexRoots<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
+/// Version 1 to 2: a prover record remembers its device's last two audits
+/// (`ProverState::last_audit`, `prev_audit`), now that storage audits are sampled
+/// (`Config::AuditRate`). See [`v2::RememberAudits`].
+pub type V1ToV2<T> = VersionedMigration<
+	1,
+	2,
+	v2::RememberAudits<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
+pub mod v2 {
+	use super::*;
+	use frame_support::storage::unhashed;
+
+	/// Version 1's prover record: without the audits.
+	#[derive(Encode, Decode, MaxEncodedLen)]
+	pub struct V1ProverState {
+		pub sectors: u32,
+		pub next_sector: SectorIndex,
+		pub committed_bytes: u64,
+		pub epoch: EpochIndex,
+		pub challenged: u32,
+		pub proven: u32,
+		pub consecutive_faults: u32,
+		pub late: u32,
+	}
+
+	/// Give every prover record its audits, in one block (a chain of this version has a few
+	/// thousand records at most; each is a read and a write). Until version 2 every epoch
+	/// audited every device, so a record's last audit is the epoch it describes and the one
+	/// before it the epoch before. A record already in version 2's layout (written by
+	/// [`super::V0ToV1`] in the same upgrade) is left as it is: both layouts are of fixed
+	/// size, so a record's length tells which it is.
+	pub struct RememberAudits<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for RememberAudits<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let db = T::DbWeight::get();
+			let devices: Vec<DeviceId> = Provers::<T>::iter_keys().collect();
+			let mut weight = db.reads(devices.len() as u64);
+			for device in devices {
+				let key = Provers::<T>::hashed_key_for(device);
+				weight = weight.saturating_add(db.reads(1));
+				let Some(raw) = unhashed::get_raw(&key) else { continue };
+				if raw.len() != V1ProverState::max_encoded_len() {
+					continue;
+				}
+				let Ok(old) = V1ProverState::decode(&mut &raw[..]) else { continue };
+				Provers::<T>::insert(
+					device,
+					ProverState {
+						sectors: old.sectors,
+						next_sector: old.next_sector,
+						committed_bytes: old.committed_bytes,
+						epoch: old.epoch,
+						challenged: old.challenged,
+						proven: old.proven,
+						consecutive_faults: old.consecutive_faults,
+						late: old.late,
+						last_audit: old.epoch,
+						prev_audit: old.epoch.saturating_sub(1),
+					},
+				);
+				weight = weight.saturating_add(db.writes(1));
+			}
+			weight
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((Provers::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u64::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
+			// Every record decodes in the new layout.
+			let after = Provers::<T>::iter_values().count() as u64;
+			ensure!(before == after, "a prover record lost in the migration");
+			Ok(())
+		}
+	}
+}
+
 pub mod v1 {
 	use super::*;
 
@@ -77,6 +163,9 @@ pub mod v1 {
 					proven: old.proven,
 					consecutive_faults: old.consecutive_faults,
 					late,
+					// Every epoch audited every device until version 2.
+					last_audit: old.epoch,
+					prev_audit: old.epoch.saturating_sub(1),
 				})
 			});
 			let entries: Vec<(DeviceId, H256, DealId)> = DealByRoot::<T>::drain().collect();
@@ -196,6 +285,53 @@ mod tests {
 			}
 		}
 		StorageVersion::new(0).put::<Proofs>();
+	}
+
+	#[test]
+	fn v2_gives_each_record_its_audits_and_leaves_a_record_of_version_2_alone() {
+		ExtBuilder::default().build_and_execute(|| {
+			commit(ALICE, STORAGE_A, &sector_data(4, 1));
+			commit(BOB, STORAGE_B, &sector_data(4, 2));
+			run_to_epoch(3);
+			idle(Weight::MAX);
+			let alice = Provers::<Test>::get(STORAGE_A).unwrap();
+			let bob = Provers::<Test>::get(STORAGE_B).unwrap();
+			assert_eq!((alice.epoch, alice.consecutive_faults), (3, 2));
+			// Alice's record in version 1's layout; Bob's already in version 2's, as version
+			// 0's migration writes it in the same upgrade, but with audits of its own.
+			let old = v2::V1ProverState {
+				sectors: alice.sectors,
+				next_sector: alice.next_sector,
+				committed_bytes: alice.committed_bytes,
+				epoch: alice.epoch,
+				challenged: alice.challenged,
+				proven: alice.proven,
+				consecutive_faults: alice.consecutive_faults,
+				late: alice.late,
+			};
+			let key = Provers::<Test>::hashed_key_for(STORAGE_A);
+			frame_support::storage::unhashed::put(&key, &old);
+			assert!(Provers::<Test>::try_get(STORAGE_A).is_err(), "not decodable as version 2");
+			let bob = ProverState { last_audit: 1, prev_audit: 0, ..bob };
+			Provers::<Test>::insert(STORAGE_B, bob);
+			StorageVersion::new(1).put::<Proofs>();
+
+			#[cfg(feature = "try-runtime")]
+			frame_support::assert_ok!(V1ToV2::<Test>::try_on_runtime_upgrade(true));
+			#[cfg(not(feature = "try-runtime"))]
+			V1ToV2::<Test>::on_runtime_upgrade();
+
+			assert_eq!(StorageVersion::get::<Proofs>(), 2);
+			// Every epoch audited every device until version 2.
+			assert_eq!(
+				Provers::<Test>::get(STORAGE_A),
+				Some(ProverState { last_audit: 3, prev_audit: 2, ..alice })
+			);
+			assert_eq!(Provers::<Test>::get(STORAGE_B), Some(bob));
+			// Run again: nothing changes.
+			V1ToV2::<Test>::on_runtime_upgrade();
+			assert_eq!(Provers::<Test>::get(STORAGE_B), Some(bob));
+		});
 	}
 
 	#[test]

@@ -84,6 +84,7 @@ parameter_types! {
 	pub static MaxSectorsPerDevice: u32 = 3;
 	pub static FaultThreshold: u32 = 3;
 	pub static FaultSlash: Perbill = Perbill::from_percent(10);
+	pub static AuditRate: Perbill = Perbill::one();
 }
 
 impl pallet_epochs::Config for Test {
@@ -120,6 +121,7 @@ impl pallet_proofs::Config for Test {
 	type MaxSectorsPerDevice = MaxSectorsPerDevice;
 	type FaultThreshold = FaultThreshold;
 	type FaultSlash = FaultSlash;
+	type AuditRate = AuditRate;
 	type MaxBatch = ConstU32<8>;
 	type MaxProposals = ConstU32<8>;
 	type Currency = Balances;

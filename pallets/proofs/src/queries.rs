@@ -30,7 +30,12 @@ impl<T: Config> Pallet<T> {
 		}
 		let active = matches!(T::Registry::status(device), Some(DeviceStatus::Active));
 		let mut state = Provers::<T>::get(device).unwrap_or_default();
-		let missed = depin_proving::Ledger::advance(&mut state, T::Epochs::current().index, active);
+		let epoch = T::Epochs::current();
+		let missed = depin_proving::Ledger::advance(
+			&mut Self::ledger(device, &mut state, &epoch),
+			epoch.index,
+			active,
+		);
 		Some((state, missed, active))
 	}
 

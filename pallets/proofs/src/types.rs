@@ -38,16 +38,31 @@ pub struct ProverState {
 	/// after the next (`depin_proving::epoch::counts_from`), so `epoch + 1` does not challenge
 	/// them.
 	pub late: u32,
+	/// The last epoch known to audit the device (0: none), whatever its status then: its deals
+	/// count every epoch up to an audit their sector missed as missed (`pallet::deals`).
+	pub last_audit: EpochIndex,
+	/// The audit known before `last_audit` (0: none).
+	pub prev_audit: EpochIndex,
 }
 
-impl depin_proving::Ledger for ProverState {
-	fn epoch(&self) -> EpochIndex {
-		self.epoch
+impl ProverState {
+	/// The last audit of the device before `epoch`, as far as the record knows.
+	pub fn audit_before(&self, epoch: EpochIndex) -> EpochIndex {
+		if self.last_audit < epoch {
+			self.last_audit
+		} else {
+			self.prev_audit
+		}
 	}
 
-	/// A storage device misses an epoch when a sector challenged in it went unproven; every
-	/// untouched epoch after it challenged every live sector and saw none proven.
-	fn count_missed(&mut self, current: EpochIndex) -> u32 {
+	/// The epochs missed from the one the record describes up to `current` (excluded), added
+	/// to the consecutive faults: the epoch the record describes if a sector challenged in it
+	/// went unproven, and, if `gaps_audited` (every epoch audits every device), every
+	/// untouched epoch after it, which challenged every live sector and saw none proven.
+	/// Without it an untouched epoch is not known to have audited the device (its seed is
+	/// gone) and counts nothing, as compute's do: the sweep enters every device into every
+	/// epoch while blocks have room, so only an epoch of full blocks leaves such a gap.
+	fn count_missed_in(&mut self, current: EpochIndex, gaps_audited: bool) -> u32 {
 		let mut missed: u32 = 0;
 		// The epoch the counters describe.
 		if self.challenged > self.proven {
@@ -57,7 +72,7 @@ impl depin_proving::Ledger for ProverState {
 			self.consecutive_faults = 0;
 		}
 		let gap = current.saturating_sub(self.epoch).saturating_sub(1);
-		if gap > 0 {
+		if gap > 0 && gaps_audited {
 			// The first untouched epoch challenged the sectors not committed late; each later
 			// one, every sector.
 			let first = u32::from(self.sectors > self.late);
@@ -67,6 +82,79 @@ impl depin_proving::Ledger for ProverState {
 			self.consecutive_faults = self.consecutive_faults.saturating_add(epochs);
 		}
 		missed
+	}
+}
+
+/// A prover record as the pallet settles it: the record and the audit draw of the epoch it
+/// enters, which needs that epoch's seed ([`depin_primitives::storage::audited`]).
+pub struct Audited<'a> {
+	/// The record.
+	pub state: &'a mut ProverState,
+	/// The device.
+	pub device: DeviceId,
+	/// The seed of the epoch in progress, the one the record may enter.
+	pub seed: sp_core::H256,
+	/// The audit rate, in parts per billion (a billion: every device every epoch).
+	pub rate: u32,
+}
+
+impl Audited<'_> {
+	/// Whether every epoch audits every device.
+	fn every_epoch(&self) -> bool {
+		u64::from(self.rate) >= depin_primitives::BILLION
+	}
+}
+
+impl depin_proving::Ledger for Audited<'_> {
+	fn epoch(&self) -> EpochIndex {
+		self.state.epoch
+	}
+
+	fn count_missed(&mut self, current: EpochIndex) -> u32 {
+		let every_epoch = self.every_epoch();
+		self.state.count_missed_in(current, every_epoch)
+	}
+
+	/// Enter `current` as the record does, challenged only if the epoch's draw audits the
+	/// device; an audit is remembered whatever the device's status.
+	fn enter(&mut self, current: EpochIndex, active: bool) {
+		// The last audit before `current`: every epoch's, or the last one the record saw.
+		let before =
+			if self.every_epoch() { current.saturating_sub(1) } else { self.state.last_audit };
+		let audited =
+			depin_primitives::storage::audited(&self.seed, self.device, current, self.rate);
+		self.state.enter(current, active);
+		if audited {
+			self.state.prev_audit = before;
+			self.state.last_audit = current;
+		} else {
+			self.state.challenged = 0;
+		}
+	}
+
+	fn close(&mut self) -> u32 {
+		self.state.close()
+	}
+
+	fn consecutive_faults(&self) -> u32 {
+		self.state.consecutive_faults
+	}
+
+	fn reset_faults(&mut self) {
+		self.state.consecutive_faults = 0;
+	}
+}
+
+impl depin_proving::Ledger for ProverState {
+	fn epoch(&self) -> EpochIndex {
+		self.epoch
+	}
+
+	/// A storage device misses an epoch when a sector challenged in it went unproven; every
+	/// untouched epoch after it challenged every live sector and saw none proven. (Every epoch
+	/// audited: the pallet settles records through [`Audited`], which knows the audit rate.)
+	fn count_missed(&mut self, current: EpochIndex) -> u32 {
+		self.count_missed_in(current, true)
 	}
 
 	/// A sector challenged and unproven is missed; the rest are no longer challenged.

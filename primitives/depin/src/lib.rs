@@ -64,6 +64,29 @@ pub fn hash_word<H: depin_merkle::Hasher>(data: &[u8]) -> u64 {
 	u64::from_le_bytes(first)
 }
 
+/// Parts per billion: the scale of [`drawn`]'s rate (`Perbill`'s).
+pub const BILLION: u64 = 1_000_000_000;
+
+/// Whether `device` is drawn in `epoch` at `rate_ppb` parts per billion (every device at a
+/// billion or more): the first 8 bytes (LE) of `H(domain ‖ seed ‖ device ‖ epoch)` (SCALE),
+/// modulo a billion, fall below the rate. The audit draw of every proof kind that samples its
+/// devices (compute's workloads, storage's sectors), each under a domain of its own. Each
+/// device is drawn on its own from a seed nobody knows before the epoch starts: no roster, no
+/// O(devices) draw, and whoever holds the seed can tell whether a device is drawn.
+pub fn drawn<H: depin_merkle::Hasher>(
+	domain: &[u8],
+	seed: &[u8; 32],
+	device: u64,
+	epoch: u32,
+	rate_ppb: u32,
+) -> bool {
+	if u64::from(rate_ppb) >= BILLION {
+		return true;
+	}
+	hash_word::<H>(&codec::Encode::encode(&(domain, seed, device, epoch))) % BILLION
+		< u64::from(rate_ppb)
+}
+
 /// An index below `count` drawn from `H(data)`: [`hash_word`] modulo `count` (`None` for 0).
 /// The modulo bias is below `count / 2^64`.
 pub fn hash_index<H: depin_merkle::Hasher>(data: &[u8], count: u32) -> Option<u32> {

@@ -1,7 +1,8 @@
 //! Storage proofs: sectors, their challenges and the proofs that answer them.
 //!
-//! A storage device commits a sector as the Merkle root of its chunks (`depin_merkle`). Each
-//! epoch the chain challenges every live sector: [`challenge`] mixes the epoch's seed with the
+//! A storage device commits a sector as the Merkle root of its chunks (`depin_merkle`). In each
+//! epoch its seed audits ([`audited`], at the chain's audit rate) the chain challenges every
+//! live sector of the device: [`challenge`] mixes the epoch's seed with the
 //! device, the sector and its root, and [`challenge_indices`] picks the chunks to reveal. The
 //! device answers with the chunks and their paths, and signs a [`StorageProofStatement`].
 
@@ -171,6 +172,16 @@ pub struct ProofStatus {
 	pub unrecorded_faults: u32,
 	/// Consecutive faults that suspend the device and slash its deposit.
 	pub fault_threshold: u32,
+}
+
+/// Domain of the storage audit draw.
+pub const AUDIT_DOMAIN: &[u8] = b"depin/storage/audit";
+
+/// Whether `device`'s sectors are challenged in `epoch` (whose seed is `seed`), at the audit
+/// rate `rate_ppb` parts per billion ([`crate::drawn`] under [`AUDIT_DOMAIN`]): a storage
+/// device is audited, every live sector of it, in a seed-drawn share of epochs.
+pub fn audited(seed: &H256, device: DeviceId, epoch: EpochIndex, rate_ppb: u32) -> bool {
+	crate::drawn::<RuntimeHasher>(AUDIT_DOMAIN, seed.as_fixed_bytes(), device, epoch, rate_ppb)
 }
 
 /// The challenge of `sector` (committed with `root`) of `device` in the epoch with `seed`:

@@ -25,8 +25,7 @@ pub const SAMPLE_DOMAIN: &[u8] = b"depin/compute/sample";
 pub const CHECKPOINT_LEAF: u8 = 0x02;
 /// Domain of the audit draw.
 pub const AUDIT_DOMAIN: &[u8] = b"depin/compute/audit";
-/// Parts per billion: the scale of [`audited`]'s rate (`Perbill`'s).
-pub const BILLION: u64 = 1_000_000_000;
+pub use crate::BILLION;
 
 /// The first hash of `device`'s workload in `epoch`.
 pub fn work_start<H: Hasher>(seed: &Hash, device: u64, epoch: u32) -> Hash {
@@ -42,17 +41,10 @@ pub fn iterate<H: Hasher>(start: &Hash, steps: u32) -> Hash {
 	h
 }
 
-/// Whether `device` is audited in `epoch`: drawn from the epoch's seed, which nobody knows
-/// before the epoch starts, with probability `rate_ppb` parts per billion (every device at a
-/// billion or more). The first 8 bytes (LE) of `blake2_256(AUDIT_DOMAIN ‖ seed ‖ device ‖
-/// epoch)`, modulo a billion, must fall below the rate. Each device is drawn on its own: no
-/// roster, no O(devices) draw; whoever holds the seed can tell whether a device is audited.
+/// Whether `device` is audited in `epoch`: drawn from the epoch's seed with probability
+/// `rate_ppb` parts per billion ([`crate::drawn`] under [`AUDIT_DOMAIN`]).
 pub fn audited<H: Hasher>(seed: &Hash, device: u64, epoch: u32, rate_ppb: u32) -> bool {
-	if u64::from(rate_ppb) >= BILLION {
-		return true;
-	}
-	crate::hash_word::<H>(&(AUDIT_DOMAIN, seed, device, epoch).encode()) % BILLION
-		< u64::from(rate_ppb)
+	crate::drawn::<H>(AUDIT_DOMAIN, seed, device, epoch, rate_ppb)
 }
 
 /// The Merkle leaf of a checkpoint.

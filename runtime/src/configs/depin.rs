@@ -122,6 +122,7 @@ impl pallet_proofs::Config for Runtime {
 	type DealFee = proof_params::DealFee;
 	type MissSlash = proof_params::DealMissSlash;
 	type MaxMissesInRow = proof_params::DealMaxMisses;
+	type AuditRate = proof_params::AuditRate;
 	/// A proposal may wait a day for its sector.
 	type MaxActivationDelay = ConstU32<{ crate::DAYS }>;
 	/// Deals of up to five years of hourly epochs.

@@ -76,6 +76,13 @@ pub mod dynamic_params {
 		/// point costs its deal at least the fee on this (see `pallet_proofs::Config`).
 		#[codec(index = 8)]
 		pub static DealMinPrice: Balance = MILLI_UNITS;
+		/// The share of storage devices audited in an epoch, each drawn on its own from the
+		/// epoch's seed: a quarter, so a million devices' proofs take a quarter of the
+		/// bytes, and a device that dropped a sector's data is caught about four epochs later,
+		/// losing every epoch since its last audit passed (its deals pay in arrears). The
+		/// dev chains audit every device every epoch.
+		#[codec(index = 9)]
+		pub static AuditRate: Perbill = Perbill::from_percent(25);
 	}
 
 	/// Token emission.
@@ -524,6 +531,14 @@ impl Guards<RuntimeParameters> for DepinGuards {
 				P::DealMinPrice(_, v) => Self::view(
 					guard(MILLI_UNITS / 100, UNITS, 50, MILLI_UNITS / 100),
 					proof_params::DealMinPrice::get(),
+					v,
+				),
+				// Never below a tenth (a device that dropped its data is caught about ten
+				// epochs later, and its deals' epochs since are missed), up to every device
+				// every epoch; half of itself at a time.
+				P::AuditRate(_, v) => Self::view_perbill(
+					percent_guard(10, 100, 50),
+					proof_params::AuditRate::get(),
 					v,
 				),
 			},
