@@ -13,6 +13,8 @@
 #   DEVICES=50000 EPOCH_BLOCKS=30 EPOCHS=1 scripts/bench.sh --no-proof-peak
 #   HOTSPOTS=1040 EPOCH_BLOCKS=20 scripts/bench.sh        # coverage's peak beside the others
 #   COMPUTE=1000 EPOCH_BLOCKS=60 EPOCHS=0 scripts/bench.sh --no-proof-peak  # compute's peak
+#   DEVICES=66667 STORAGE_AUDIT=25 EPOCH_BLOCKS=40 EPOCHS=2 scripts/bench.sh --no-proof-peak
+#                                                     # a million audited hourly at 25 %, by rate
 #
 # The node is the release build scripts/weights.sh makes (`--release --features
 # runtime-benchmarks`: the feature adds only the benchmark host functions and subcommand), so
@@ -28,6 +30,9 @@ EPOCHS="${EPOCHS:-3}"
 TRANSFER_BLOCKS="${TRANSFER_BLOCKS:-10}"
 HOTSPOTS="${HOTSPOTS:-0}"
 COMPUTE="${COMPUTE:-0}"
+# The share of storage devices audited each epoch, percent (proofs.AuditRate); empty: the dev
+# chain's, every device every epoch.
+STORAGE_AUDIT="${STORAGE_AUDIT:-}"
 OUT="${OUT:-$CARGO_TARGET_DIR/bench/$DEVICES-$EPOCH_BLOCKS}"
 NODE="${NODE:-}"
 if [ -z "$NODE" ]; then
@@ -35,6 +40,10 @@ if [ -z "$NODE" ]; then
 	NODE="$CARGO_TARGET_DIR/release/depin-node"
 fi
 cargo build --locked --release -p depin-provider
+audit=()
+if [ -n "$STORAGE_AUDIT" ]; then
+	audit=(--storage-audit "$STORAGE_AUDIT")
+fi
 exec "$CARGO_TARGET_DIR/release/depin-provider" bench --node "$NODE" --devices "$DEVICES" \
 	--epoch-blocks "$EPOCH_BLOCKS" --epochs "$EPOCHS" --transfer-blocks "$TRANSFER_BLOCKS" \
-	--hotspots "$HOTSPOTS" --compute "$COMPUTE" --out "$OUT" "$@"
+	--hotspots "$HOTSPOTS" --compute "$COMPUTE" --out "$OUT" "${audit[@]}" "$@"

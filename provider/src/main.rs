@@ -180,6 +180,11 @@ struct BenchArgs {
 	/// Epochs of steady proving.
 	#[arg(long, default_value_t = 3)]
 	epochs: u32,
+	/// The share of storage devices audited each epoch, in percent (`proofs.AuditRate` in the
+	/// chain's genesis): only the audited devices prove. Without it, the dev chain's: every
+	/// device every epoch.
+	#[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+	storage_audit: Option<u32>,
 	/// Skip the epoch whose proofs are all sent as fast as blocks take them.
 	#[arg(long)]
 	no_proof_peak: bool,
@@ -1161,6 +1166,7 @@ async fn bench(args: &BenchArgs) -> Result<Report> {
 			sector_depth: args.sector_depth,
 			senders: args.senders,
 			epoch_blocks: args.epoch_blocks,
+			storage_audit: args.storage_audit,
 		},
 		epochs: args.epochs,
 		proof_peak: !args.no_proof_peak,

@@ -6,7 +6,7 @@
 
 use crate::{mock::*, pallet::*, types::*, HoldReason};
 use depin_primitives::deals::{DealEnd, DealProgress, DealState};
-use frame_support::{assert_ok, traits::Hooks, weights::Weight};
+use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
 use pallet_devices::DeviceId;
 use pallet_epochs::CurrentEpoch;
 use sp_core::H256;
@@ -127,7 +127,7 @@ fn a_device_that_lost_its_data_is_caught_at_its_next_audit() {
 }
 
 #[test]
-fn a_deal_is_paid_in_arrears_at_each_audit_passed_and_its_last_epochs_once_it_is_over() {
+fn a_deal_is_paid_in_arrears_at_each_audit_passed_and_its_last_epochs_by_the_audit_after_it() {
 	ExtBuilder::default().build_and_execute(|| {
 		sample_a_quarter();
 		let data = sector_data(4, 1);
@@ -164,18 +164,30 @@ fn a_deal_is_paid_in_arrears_at_each_audit_passed_and_its_last_epochs_once_it_is
 			8 * u64::from(paid_through),
 			"points for the epochs proven"
 		);
-		// Over: anyone settles, the epochs after the last audit are paid (without points),
-		// and the deal completes.
-		run_swept_to(13);
-		assert_ok!(Proofs::settle_deal(RuntimeOrigin::signed(BOB), id));
+		// Over: the epochs after the last audit wait for the device's next audit, and a
+		// settlement before it counts nothing.
+		let after = next_audit_after(12);
 		if paid_through < 12 {
-			System::assert_has_event(RuntimeEvent::Proofs(Event::DealPaid {
+			run_swept_to(13);
+			if after > 13 {
+				assert_noop!(
+					Proofs::settle_deal(RuntimeOrigin::signed(BOB), id),
+					Error::<Test>::NothingToSettle
+				);
+			}
+			run_swept_to(after);
+			let events = submit(vec![honest_proof(STORAGE_A, sector, &data)]);
+			let left = 12 - paid_through;
+			assert!(events.contains(&Event::DealPaid {
 				deal: id,
 				epoch: 12,
-				paid: 32 * Balance::from(12 - paid_through),
-				fee: 8 * Balance::from(12 - paid_through),
+				paid: 32 * Balance::from(left),
+				fee: 8 * Balance::from(left)
 			}));
 		}
+		// Settled late: nothing is lost.
+		run_swept_to(after + 2);
+		assert_ok!(Proofs::settle_deal(RuntimeOrigin::signed(BOB), id));
 		System::assert_last_event(RuntimeEvent::Proofs(Event::DealEnded {
 			deal: id,
 			reason: DealEnd::Completed,
@@ -185,11 +197,90 @@ fn a_deal_is_paid_in_arrears_at_each_audit_passed_and_its_last_epochs_once_it_is
 		// Twelve epochs paid, and the collateral and deposit Alice staked as the publisher.
 		assert_eq!(free(ALICE), alice + 12 * 32 + 100 + 5);
 		assert_eq!(held(HoldReason::DealPayment, CLIENT), 0);
-		assert_eq!(
-			points().iter().map(|p| p.3).sum::<u64>(),
-			8 * u64::from(paid_through),
-			"no points without a proof"
-		);
+		assert_eq!(points().iter().map(|p| p.3).sum::<u64>(), 8 * 12, "every epoch by a proof");
+	});
+}
+
+/// The first epoch after `epoch` that audits Alice's device (run to, swept; the test stays in
+/// the epoch before it).
+fn next_audit_after(epoch: EpochIndex) -> EpochIndex {
+	let mut e = epoch + 1;
+	run_swept_to(e);
+	while !audited_now(STORAGE_A) {
+		e += 1;
+		run_swept_to(e);
+	}
+	e
+}
+
+#[test]
+fn the_last_epochs_of_a_deal_are_missed_if_the_audit_after_it_is() {
+	ExtBuilder::default().build_and_execute(|| {
+		sample_a_quarter();
+		let data = sector_data(4, 1);
+		let (id, sector) = long_deal(&data, 4);
+		// Its epochs proven whenever audited; then the data is gone.
+		for e in 1..=4 {
+			run_swept_to(e);
+			if audited_now(STORAGE_A) {
+				submit(vec![honest_proof(STORAGE_A, sector, &data)]);
+			}
+		}
+		let paid = progress(id).paid;
+		let after = next_audit_after(4);
+		run_swept_to(after + 1);
+		let client = free(CLIENT);
+		assert_ok!(Proofs::settle_deal(RuntimeOrigin::signed(BOB), id));
+		let left = 4 - paid;
+		if left > 0 {
+			System::assert_has_event(RuntimeEvent::Proofs(Event::DealMissed {
+				deal: id,
+				epochs: left,
+				in_row: 1,
+			}));
+		}
+		System::assert_last_event(RuntimeEvent::Proofs(Event::DealEnded {
+			deal: id,
+			reason: DealEnd::Completed,
+			provider_penalty: 0,
+			client_fee: 0,
+		}));
+		// Their prices back with a slice of collateral each, and the client's collateral.
+		let back = 40 * Balance::from(left) + 10 * Balance::from(left) + 30;
+		assert_eq!(free(CLIENT), client + back);
+		assert_eq!(held(HoldReason::DealPayment, CLIENT), 0);
+	});
+}
+
+#[test]
+fn a_sector_removed_after_its_deal_gives_up_only_the_unaudited_last_epochs() {
+	ExtBuilder::default().build_and_execute(|| {
+		sample_a_quarter();
+		let data = sector_data(4, 1);
+		let (id, sector) = long_deal(&data, 4);
+		for e in 1..=4 {
+			run_swept_to(e);
+			if audited_now(STORAGE_A) {
+				submit(vec![honest_proof(STORAGE_A, sector, &data)]);
+			}
+		}
+		let paid = progress(id).paid;
+		// In the epoch after its last, past the deadline (so no challenge of it is open).
+		run_swept_to(5);
+		run_to_block(epoch_start(5) + ResponseWindow::get() + 1);
+		let (client, alice) = (free(CLIENT), free(ALICE));
+		assert_ok!(Proofs::remove_sector(RuntimeOrigin::signed(ALICE), STORAGE_A, sector));
+		// Completed: the provider's collateral comes back; what is left goes back to the
+		// client without a penalty.
+		System::assert_has_event(RuntimeEvent::Proofs(Event::DealEnded {
+			deal: id,
+			reason: DealEnd::Completed,
+			provider_penalty: 0,
+			client_fee: 0,
+		}));
+		assert!(free(ALICE) >= alice + 100, "its collateral back");
+		let left = Balance::from(4 - paid);
+		assert_eq!(free(CLIENT), client + 40 * left + 30);
 	});
 }
 
@@ -274,6 +365,6 @@ fn at_a_rate_of_one_every_epoch_is_audited() {
 		assert_eq!(faults(STORAGE_A), 7);
 		let state = Provers::<Test>::get(STORAGE_A).unwrap();
 		assert_eq!((state.last_audit, state.prev_audit), (8, 7));
-		assert_eq!(Proofs::closed_audit(STORAGE_A), 7);
+		assert_eq!(Proofs::closed_audits(STORAGE_A).last, 7);
 	});
 }

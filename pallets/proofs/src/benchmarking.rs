@@ -40,6 +40,18 @@ fn uniform_tree(depth: u32) -> (H256, Chunk, Vec<H256>) {
 	(H256(node), chunk, path)
 }
 
+/// The record of `device` as a proof in the epoch in progress finds it: entered into it.
+fn entered<T: Config>(device: DeviceId) -> ProverState {
+	let mut state = Provers::<T>::get(device).unwrap_or_default();
+	let epoch = T::Epochs::current();
+	depin_proving::Ledger::advance(
+		&mut Proofs::<T>::ledger(device, &mut state, &epoch),
+		epoch.index,
+		true,
+	);
+	state
+}
+
 /// Move to the start of the next epoch, with a seed of its own.
 fn next_epoch<T: Config>() -> EpochInfo<BlockNumberFor<T>> {
 	let current = T::Epochs::current();
@@ -330,12 +342,12 @@ mod benchmarks {
 	fn pay_deal_epoch() {
 		let (_, id, deal) = dealing_device::<T>(10);
 		let epoch = next_epoch::<T>();
-		let audited = Proofs::<T>::closed_audit(id);
+		let state = entered::<T>(id);
 		let paid;
 
 		#[block]
 		{
-			paid = Proofs::<T>::pay_epoch(id, 0, epoch.index, audited);
+			paid = Proofs::<T>::pay_epoch(id, 0, epoch.index, &state);
 		}
 
 		assert!(paid.is_some());
@@ -349,12 +361,7 @@ mod benchmarks {
 	#[benchmark]
 	fn terminate_deal() {
 		let (owner, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(
-			id,
-			0,
-			T::Epochs::current().index,
-			Proofs::<T>::closed_audit(id),
-		);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index, &entered::<T>(id));
 		next_epoch::<T>();
 		next_epoch::<T>();
 
@@ -370,12 +377,7 @@ mod benchmarks {
 	#[benchmark]
 	fn settle_deal() {
 		let (_, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(
-			id,
-			0,
-			T::Epochs::current().index,
-			Proofs::<T>::closed_audit(id),
-		);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index, &entered::<T>(id));
 		for _ in 0..=T::MaxMissesInRow::get() {
 			next_epoch::<T>();
 		}
@@ -393,12 +395,7 @@ mod benchmarks {
 	#[benchmark]
 	fn end_deal() {
 		let (_, id, deal) = dealing_tranche::<T>();
-		let _ = Proofs::<T>::pay_epoch(
-			id,
-			0,
-			T::Epochs::current().index,
-			Proofs::<T>::closed_audit(id),
-		);
+		let _ = Proofs::<T>::pay_epoch(id, 0, T::Epochs::current().index, &entered::<T>(id));
 		let record = Deals::<T>::get(deal).expect("published; qed");
 
 		#[block]

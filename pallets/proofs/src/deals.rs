@@ -74,7 +74,7 @@ use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry};
 use sp_core::H256;
 use sp_runtime::traits::{CheckedAdd, CheckedMul, Saturating, UniqueSaturatedInto, Verify, Zero};
 
-use crate::types::{EpochIndex, RootHolder, SectorIndex};
+use crate::types::{EpochIndex, ProverState, RootHolder, SectorIndex};
 
 /// How a publication takes its root: see [`Pallet::root_claim`].
 enum RootClaim {
@@ -424,7 +424,16 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn sector_gone(device: DeviceId, index: SectorIndex, root: H256) {
 		if let Some(id) = SectorDeals::<T>::take(device, index) {
 			if let Some(deal) = Deals::<T>::get(id) {
-				Self::settle_and_end(id, deal, DealEnd::ProviderTerminated);
+				// Over, and waiting for the audit that pays its last epochs: the provider gives
+				// them up (their price back to the client), not its collateral.
+				let over = match deal.state {
+					DealState::Active(progress) => {
+						T::Epochs::current().index > progress.last_epoch(deal.proposal.duration)
+					},
+					_ => false,
+				};
+				let reason = if over { DealEnd::Completed } else { DealEnd::ProviderTerminated };
+				Self::settle_and_end(id, deal, reason);
 			}
 		}
 		RootHolders::<T>::mutate_exists(root, |holder| {
@@ -434,35 +443,32 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// The deal of sector `index` of `device`, proven in `epoch`, in arrears: the epochs since
-	/// its last payment up to `audited_before`, the device's last audit before `epoch`, are
-	/// missed (the sector was challenged then and not proven, or the deal would have been paid
-	/// through it); the rest, up to `epoch`, are paid (an epoch that did not audit the device
-	/// is paid once a later audit is passed). Returns the protocol fee of the epochs paid (so
-	/// the proof is deal-backed), `None` if the sector has no deal paying for `epoch` (none,
-	/// not yet, no longer, or one its misses have ended). Only the deal's counters change: one
-	/// write.
+	/// The deal of sector `index` of `device`, proven in `epoch`, in arrears; `state` is the
+	/// device's record entered into `epoch`. The epochs since the deal's last payment up to the
+	/// device's last audit before `epoch` are missed (the sector was challenged then and not
+	/// proven, or the deal would have been paid through it); the rest, up to `epoch`, are paid
+	/// (an epoch that did not audit the device is paid once a later audit is passed). After
+	/// the deal's last epoch, the first audit passed pays what is left of it, and one missed
+	/// first counts it all as missed. Returns the protocol fee of the epochs paid (so the proof
+	/// is deal-backed), `None` if the sector has no deal paying for `epoch` (none, not yet, no
+	/// longer, or one its misses have ended). Only the deal's counters change: one write.
 	pub(crate) fn pay_epoch(
 		device: DeviceId,
 		index: SectorIndex,
 		epoch: EpochIndex,
-		audited_before: EpochIndex,
+		state: &ProverState,
 	) -> Option<BalanceOf<T>> {
 		let id = SectorDeals::<T>::get(device, index)?;
 		let mut deal = Deals::<T>::get(id)?;
 		let DealState::Active(mut progress) = deal.state else { return None };
 		let last = progress.last_epoch(deal.proposal.duration);
-		if epoch < progress.first_epoch || epoch > last {
+		if epoch < progress.first_epoch || progress.settled_through >= last {
 			return None;
 		}
-		let missed =
-			Self::count_misses(&mut progress, audited_before.min(epoch.saturating_sub(1)), last);
+		let audits = ClosedAudits::of(state, epoch, Self::every_epoch());
+		let missed = Self::count_misses(&mut progress, &audits, last);
 		if progress.misses_in_row >= T::MaxMissesInRow::get() {
 			// Ended by its misses: whoever settles it next ends it; nothing is written here.
-			return None;
-		}
-		let epochs = epoch.saturating_sub(progress.settled_through);
-		if epochs == 0 {
 			return None;
 		}
 		if missed > 0 {
@@ -472,11 +478,20 @@ impl<T: Config> Pallet<T> {
 				in_row: progress.misses_in_row,
 			});
 		}
-		let (paid, fee) = Self::count_paid(&mut progress, epoch, &deal);
-		progress.misses_in_row = 0;
+		// Paid through this epoch, or through the deal's last.
+		let through = epoch.min(last);
+		let paid = (through > progress.settled_through).then(|| {
+			let paid = Self::count_paid(&mut progress, through, &deal);
+			progress.misses_in_row = 0;
+			paid
+		});
+		if paid.is_none() && missed == 0 {
+			return None;
+		}
 		deal.state = DealState::Active(progress);
 		Deals::<T>::insert(id, deal);
-		Self::deposit_event(Event::DealPaid { deal: id, epoch, paid, fee });
+		let (paid, fee) = paid?;
+		Self::deposit_event(Event::DealPaid { deal: id, epoch: through, paid, fee });
 		Some(fee)
 	}
 
@@ -496,41 +511,47 @@ impl<T: Config> Pallet<T> {
 		(paid, fee)
 	}
 
-	/// The last epoch before the one in progress known to audit `device` (0: none known): a
-	/// sector of it unproven since is missed up to there. Every epoch before the one in
-	/// progress at an audit rate of one.
-	pub(crate) fn closed_audit(device: DeviceId) -> EpochIndex {
-		let current = T::Epochs::current().index;
-		// Read whatever the rate, so the benchmark of a settlement weighs it.
-		let state = Provers::<T>::get(device);
-		if u64::from(Self::audit_rate()) >= depin_primitives::BILLION {
-			return current.saturating_sub(1);
-		}
-		state.map_or(0, |state| state.audit_before(current))
+	/// Whether every epoch audits every device (an audit rate of one).
+	fn every_epoch() -> bool {
+		u64::from(Self::audit_rate()) >= depin_primitives::BILLION
 	}
 
-	/// The audits a span of `epochs` missed epochs stands for, in a deal's misses in a row:
-	/// the share of them the audit rate draws, at least one (the span ends at a missed audit).
-	/// Every epoch at a rate of one.
-	fn audits_in(epochs: u32) -> u32 {
-		T::AuditRate::get().mul_floor(epochs).max(1)
+	/// The audits of `device` known to have closed before the epoch in progress, from its
+	/// record as settling it now would leave it (nothing is written).
+	pub(crate) fn closed_audits(device: DeviceId) -> ClosedAudits {
+		let epoch = T::Epochs::current();
+		let every_epoch = Self::every_epoch();
+		let Some(mut state) = Provers::<T>::get(device) else {
+			return ClosedAudits { last: 0, before: 0, every_epoch };
+		};
+		if state.epoch < epoch.index {
+			// Only its audits are read: whether it would be challenged does not matter.
+			depin_proving::Ledger::enter(
+				&mut Self::ledger(device, &mut state, &epoch),
+				epoch.index,
+				false,
+			);
+		}
+		ClosedAudits::of(&state, epoch.index, every_epoch)
 	}
 
 	// ---- Accounting ----------------------------------------------------------------------
 
-	/// Count every epoch of `progress` after `settled_through` up to `through` (at most the
-	/// deal's `last`), an audit its sector missed, as missed, in O(1): an audit passed pays
-	/// the deal through it when its proof is taken, so any epoch not counted by then, up to an
-	/// audit since, was not proven. Returns the epochs counted now.
-	fn count_misses(progress: &mut DealProgress, through: EpochIndex, last: EpochIndex) -> u32 {
-		let upto = through.min(last);
+	/// Count every epoch of `progress` after `settled_through` up to the last of `audits`,
+	/// which its sector missed (at most the deal's `last`), as missed, in O(1): an audit passed
+	/// pays the deal through it when its proof is taken, so any epoch not counted by then, up
+	/// to an audit since, was not proven. Its misses in a row grow by the audits missed.
+	/// Returns the epochs counted now.
+	fn count_misses(progress: &mut DealProgress, audits: &ClosedAudits, last: EpochIndex) -> u32 {
+		let upto = audits.last.min(last);
 		if upto <= progress.settled_through {
 			return 0;
 		}
 		let epochs = upto.saturating_sub(progress.settled_through);
+		let in_row = audits.missed_after(progress.settled_through, epochs);
 		progress.settled_through = upto;
 		progress.missed = progress.missed.saturating_add(epochs);
-		progress.misses_in_row = progress.misses_in_row.saturating_add(Self::audits_in(epochs));
+		progress.misses_in_row = progress.misses_in_row.saturating_add(in_row);
 		epochs
 	}
 
@@ -577,13 +598,13 @@ impl<T: Config> Pallet<T> {
 		(moved, refunded.saturating_add(penalty))
 	}
 
-	/// Count `deal`'s closed epochs (those before the current one) and settle what they owe:
-	/// missed up to the device's last audit its sector did not answer ([`Self::closed_audit`]);
-	/// once every epoch of the deal is closed, the epochs after that audit are paid (in
-	/// arrears, without points: no proof came for them). Ends it if its misses in a row
-	/// reached `MaxMissesInRow` (`Faulted`), if its last epoch is counted (`Completed`), or if
-	/// it was never activated and its deadline passed (`NotActivated`). Returns whether it
-	/// changed, and whether it ended; a deal that did not end is written back.
+	/// Count `deal`'s closed epochs and settle what they owe: missed up to the device's last
+	/// closed audit since its last payment, which its sector did not answer
+	/// ([`Self::closed_audits`]); the epochs after it wait for the next audit. Ends it if its
+	/// misses in a row reached `MaxMissesInRow` (`Faulted`), if its last epoch is counted
+	/// (`Completed`: paid by the first audit passed after it, or missed), or if it was never
+	/// activated and its deadline passed (`NotActivated`). Returns whether it changed, and
+	/// whether it ended; a deal that did not end is written back.
 	fn settle_deal_epochs(id: DealId, mut deal: DealOf<T>) -> (bool, bool) {
 		let state = deal.state;
 		match state {
@@ -596,10 +617,9 @@ impl<T: Config> Pallet<T> {
 				(false, false)
 			},
 			DealState::Active(mut progress) => {
-				let current = T::Epochs::current().index;
 				let last = progress.last_epoch(deal.proposal.duration);
-				let audited = Self::closed_audit(deal.proposal.device);
-				let missed = Self::count_misses(&mut progress, audited, last);
+				let audits = Self::closed_audits(deal.proposal.device);
+				let missed = Self::count_misses(&mut progress, &audits, last);
 				if missed > 0 {
 					Self::deposit_event(Event::DealMissed {
 						deal: id,
@@ -611,12 +631,6 @@ impl<T: Config> Pallet<T> {
 				if progress.misses_in_row >= T::MaxMissesInRow::get() {
 					Self::end_deal(id, deal, DealEnd::Faulted);
 					return (true, true);
-				}
-				if current > last && progress.settled_through < last {
-					// No audit missed since its last payment, and the deal is over.
-					let (paid, fee) = Self::count_paid(&mut progress, last, &deal);
-					deal.state = DealState::Active(progress);
-					Self::deposit_event(Event::DealPaid { deal: id, epoch: last, paid, fee });
 				}
 				if progress.settled_through >= last {
 					Self::end_deal(id, deal, DealEnd::Completed);
@@ -1013,4 +1027,40 @@ impl<T: Config> Pallet<T> {
 /// counters written (no money moves), and the fee reported.
 pub(crate) fn deal_payment_weight<T: Config>() -> Weight {
 	T::WeightInfo::pay_deal_epoch().saturating_add(T::OnProofAccepted::fee_weight())
+}
+
+/// The audits of a device a deal's settlement goes by: the last two known to have closed (0:
+/// none known).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct ClosedAudits {
+	/// The last.
+	pub last: EpochIndex,
+	/// The one before it.
+	pub before: EpochIndex,
+	/// Whether every epoch audits every device.
+	pub every_epoch: bool,
+}
+
+impl ClosedAudits {
+	/// From `state`, a device's record entered into `current`: its audits before `current`.
+	pub fn of(state: &ProverState, current: EpochIndex, every_epoch: bool) -> Self {
+		if state.last_audit < current {
+			Self { last: state.last_audit, before: state.prev_audit, every_epoch }
+		} else {
+			Self { last: state.prev_audit, before: 0, every_epoch }
+		}
+	}
+
+	/// The audits a deal missed in the `epochs` after `after` that end at the last one: each
+	/// of them when every epoch audits; otherwise those known, the last and perhaps the one
+	/// before (a span of many epochs may hold more, unknown now: a miss is counted once).
+	pub fn missed_after(&self, after: EpochIndex, epochs: u32) -> u32 {
+		if self.every_epoch {
+			epochs
+		} else if self.before > after {
+			2
+		} else {
+			1
+		}
+	}
 }

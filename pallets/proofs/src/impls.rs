@@ -94,7 +94,10 @@ impl<T: Config> Pallet<T> {
 		epoch::ensure_current(epoch, current.index).map_err(Error::<T>::from)?;
 		let sector_info = Sectors::<T>::get(device, sector).ok_or(Error::<T>::UnknownSector)?;
 		ensure!(sector_info.committed_in < epoch, Error::<T>::SectorNotChallenged);
-		ensure!(Self::audited(&current, device), Error::<T>::SectorNotChallenged);
+		// Audited in it, as the device's record has it (or would, entering it now).
+		let audited =
+			Self::settled_state(device).is_some_and(|(state, ..)| state.last_audit == epoch);
+		ensure!(audited, Error::<T>::SectorNotChallenged);
 		let challenge = Self::challenge_of(&current.seed, device, sector, &sector_info);
 		let indices =
 			challenge_indices(&challenge, Self::challenges_per_sector(), sector_info.chunks)
@@ -584,12 +587,7 @@ impl<T: Config> Pallet<T> {
 		Provers::<T>::insert(proof.device, state);
 		// Only a deal-backed sector earns: its epoch is paid, and the fee burned caps what
 		// its points may draw from the pool.
-		let paid = Self::pay_epoch(
-			proof.device,
-			proof.sector,
-			epoch.index,
-			state.audit_before(epoch.index),
-		);
+		let paid = Self::pay_epoch(proof.device, proof.sector, epoch.index, &state);
 		let mut spent = full.saturating_add(T::WeightInfo::pay_deal_epoch());
 		let points = match paid {
 			Some(fee) => {
@@ -624,7 +622,8 @@ impl<T: Config> Pallet<T> {
 	///   count committed for the epoch after its own, of its sectors, and its bytes fit the
 	///   device's declared capacity (while it exists);
 	/// - each record describes an epoch no later than the current one, and
-	///   `live sectors proven in it <= proven <= challenged`;
+	///   `live sectors proven in it <= proven <= challenged`; its audits are in order, the last
+	///   no later than its epoch;
 	/// - the sweep never looks at an epoch ahead of the current one.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -672,6 +671,11 @@ impl<T: Config> Pallet<T> {
 				ensure!(bytes <= capacity, "sectors beyond the declared capacity");
 			}
 			ensure!(state.epoch <= current.index, "a prover record from the future");
+			ensure!(state.last_audit <= state.epoch, "an audit after the record's epoch");
+			ensure!(
+				state.last_audit == 0 || state.prev_audit < state.last_audit,
+				"a record's audits out of order"
+			);
 			ensure!(
 				proven_now <= state.proven && state.proven <= state.challenged,
 				"proof counters out of step"

@@ -24,7 +24,7 @@ impl<T: Config> Pallet<T> {
 	/// The device's proving record as settling it now would leave it, the faults that
 	/// settling would record, and whether the device is active (only an active device can
 	/// answer a challenge); `None` if it is not a registered storage device.
-	fn settled_state(device: DeviceId) -> Option<(ProverState, u32, bool)> {
+	pub(crate) fn settled_state(device: DeviceId) -> Option<(ProverState, u32, bool)> {
 		if T::Registry::kind(device)? != DeviceKind::Storage {
 			return None;
 		}

@@ -46,15 +46,6 @@ pub struct ProverState {
 }
 
 impl ProverState {
-	/// The last audit of the device before `epoch`, as far as the record knows.
-	pub fn audit_before(&self, epoch: EpochIndex) -> EpochIndex {
-		if self.last_audit < epoch {
-			self.last_audit
-		} else {
-			self.prev_audit
-		}
-	}
-
 	/// The epochs missed from the one the record describes up to `current` (excluded), added
 	/// to the consecutive faults: the epoch the record describes if a sector challenged in it
 	/// went unproven, and, if `gaps_audited` (every epoch audits every device), every
@@ -118,9 +109,16 @@ impl depin_proving::Ledger for Audited<'_> {
 	/// Enter `current` as the record does, challenged only if the epoch's draw audits the
 	/// device; an audit is remembered whatever the device's status.
 	fn enter(&mut self, current: EpochIndex, active: bool) {
-		// The last audit before `current`: every epoch's, or the last one the record saw.
-		let before =
-			if self.every_epoch() { current.saturating_sub(1) } else { self.state.last_audit };
+		// The last audit before `current`: the last one the record saw, or, across untouched
+		// epochs while every epoch audits every device, the epoch before. (Not across the
+		// epoch the record describes, whose draw it knows: a rate raised to one does not
+		// turn an epoch that did not audit the device into one its deals missed.)
+		let gap = current.saturating_sub(self.state.epoch) > 1;
+		let before = if gap && self.every_epoch() {
+			current.saturating_sub(1)
+		} else {
+			self.state.last_audit
+		};
 		let audited =
 			depin_primitives::storage::audited(&self.seed, self.device, current, self.rate);
 		self.state.enter(current, active);

@@ -139,7 +139,9 @@ pub struct Run {
 	pub compute: u32,
 	pub sector_depth: u32,
 	pub epoch_blocks: u32,
-	/// Devices proven hourly that give the same proofs per second:
+	/// The share of storage devices audited each epoch, percent.
+	pub storage_audit_percent: f64,
+	/// Devices audited hourly at that share that give the same proofs per second:
 	/// `devices × 600 / epoch_blocks`.
 	pub hourly_equivalent: u64,
 	pub batch: u32,
@@ -199,6 +201,8 @@ struct Harness {
 	refusals: BTreeMap<String, u64>,
 	/// Seconds of one core spent running compute workloads.
 	workload_seconds: f64,
+	/// The storage audit rate, parts per billion: which devices an epoch challenges.
+	storage_audit: u32,
 }
 
 /// Run the harness; `log` hears its progress.
@@ -250,6 +254,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		refused: 0,
 		refusals: BTreeMap::new(),
 		workload_seconds: 0.0,
+		storage_audit: population.storage_audit_ppb(),
 	};
 	harness.check_device(first, 0, population).await?;
 
@@ -294,13 +299,15 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		// Spread over the window but its last two blocks (a margin for the pool's lag), in
 		// batches no larger than a block's share.
 		let window = epoch.deadline.saturating_sub(epoch.start).max(1);
-		let per_block = population.storage.div_ceil(window.saturating_sub(2).max(1));
+		let audited = audited(&devices, &epoch, population.storage_audit_ppb()).count() as u32;
+		let per_block = audited.div_ceil(window.saturating_sub(2).max(1)).max(1);
 		let batch = options.batch.min(per_block);
 		let (signed, bytes) = harness.sign_proofs(&devices, &owners, &epoch, batch).await?;
 		proof_bytes = bytes;
 		log(format!(
-			"epoch {}: {} proofs, {} a block over {} blocks",
-			epoch.index, population.storage, per_block, window
+			"epoch {}: {audited} proofs (of {} devices, the audited), {per_block} a block over \
+			 {window} blocks",
+			epoch.index, population.storage
 		));
 		harness
 			.pace(signed, Pace::PerBlock(u64::from(per_block)), epoch.deadline, "steady")
@@ -431,6 +438,7 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 		compute: population.compute,
 		sector_depth: population.sector_depth,
 		epoch_blocks: population.epoch_blocks,
+		storage_audit_percent: f64::from(population.storage_audit_ppb()) / 1e7,
 		hourly_equivalent: u64::from(population.storage)
 			.saturating_mul(600)
 			.checked_div(u64::from(population.epoch_blocks))
@@ -461,6 +469,19 @@ pub async fn run(options: &Options, log: &mut dyn FnMut(String)) -> Result<Run> 
 	std::fs::write(options.out.join("bench.json"), serde_json::to_vec_pretty(&run)?)?;
 	std::fs::write(options.out.join("bench.svg"), chart(&run))?;
 	Ok(run)
+}
+
+/// The devices `epoch` audits at `rate` parts per billion (the chain's draw,
+/// `depin_primitives::storage::audited`): only they are challenged.
+fn audited<'a>(
+	devices: &'a [(u64, SparseSector, DevicePair)],
+	epoch: &depin_primitives::epoch::EpochStatus<u32>,
+	rate: u32,
+) -> impl Iterator<Item = &'a (u64, SparseSector, DevicePair)> {
+	let (seed, index) = (epoch.seed, epoch.index);
+	devices
+		.iter()
+		.filter(move |(id, ..)| depin_primitives::storage::audited(&seed, *id, index, rate))
 }
 
 /// Commitments a submission carries: the runtime's `MaxBatch` for them.
@@ -546,8 +567,8 @@ impl Harness {
 		Ok(())
 	}
 
-	/// Every device's proof for `epoch`, in signed batches (owners take turns signing); and
-	/// the bytes of one proof.
+	/// Every audited device's proof for `epoch`, in signed batches (owners take turns
+	/// signing); and the bytes of one proof.
 	async fn sign_proofs(
 		&mut self,
 		devices: &[(u64, SparseSector, DevicePair)],
@@ -557,7 +578,7 @@ impl Harness {
 	) -> Result<(Vec<Signed>, u64)> {
 		let genesis = self.chain.genesis();
 		let mut proofs: Vec<StorageProof> = Vec::with_capacity(devices.len());
-		for (id, sparse, key) in devices {
+		for (id, sparse, key) in audited(devices, epoch, self.storage_audit) {
 			let at = Challenged {
 				device: *id,
 				sector: 0,
@@ -1095,9 +1116,14 @@ fn chart(run: &Run) -> String {
 	];
 	svg::chart(
 		&format!(
-			"{} storage devices, {} hotspots and {} compute devices on {}-block epochs ({} \
-			 proven hourly)",
-			run.devices, run.hotspots, run.compute, run.epoch_blocks, run.hourly_equivalent
+			"{} storage devices ({}% audited each epoch), {} hotspots and {} compute devices on \
+			 {}-block epochs ({} audited hourly)",
+			run.devices,
+			run.storage_audit_percent,
+			run.hotspots,
+			run.compute,
+			run.epoch_blocks,
+			run.hourly_equivalent
 		),
 		"block",
 		&panels,
@@ -1142,8 +1168,8 @@ pub fn describe(run: &Run, out: &Path) -> String {
 		)
 	};
 	format!(
-		"{} devices, {} hotspots and {} compute devices, {}-block epochs ({} proven hourly), \
-		 sectors of 2^{} chunks, {} bytes a proof, {} a bundle, {} a reveal ({:.2} s a \
+		"{} devices, {} hotspots and {} compute devices, {}-block epochs ({} audited hourly at \
+		 {}%), sectors of 2^{} chunks, {} bytes a proof, {} a bundle, {} a reveal ({:.2} s a \
 		 workload), genesis {:.1} s\n{}\n{}\n{}\n{}\n{}\n{}\nnode RSS ≤ {:.0} MiB, database {:.0} \
 		 MiB\n{} and {}",
 		run.devices,
@@ -1151,6 +1177,7 @@ pub fn describe(run: &Run, out: &Path) -> String {
 		run.compute,
 		run.epoch_blocks,
 		run.hourly_equivalent,
+		run.storage_audit_percent,
 		run.sector_depth,
 		run.proof_bytes,
 		run.bundle_bytes,

@@ -32,6 +32,19 @@ pub struct Population {
 	/// Blocks of a proving epoch (`proofs.ProvingPeriod`); proofs are answered within all of
 	/// it but the last two blocks (`proofs.ResponseWindow`), as on the dev chain.
 	pub epoch_blocks: u32,
+	/// The share of storage devices audited in an epoch (`proofs.AuditRate`), in percent;
+	/// `None` keeps the template's (the dev chain's: every device every epoch).
+	pub storage_audit: Option<u32>,
+}
+
+impl Population {
+	/// The storage audit rate, in parts per billion.
+	pub fn storage_audit_ppb(&self) -> u32 {
+		let ppb = self.storage_audit.map_or(depin_primitives::BILLION, |percent| {
+			u64::from(percent).saturating_mul(depin_primitives::BILLION / 100)
+		});
+		u32::try_from(ppb.min(depin_primitives::BILLION)).unwrap_or(u32::MAX)
+	}
 }
 
 /// What each hotspot's owner is given: its deposit and its relays' fees (1,000 DPN).
@@ -209,19 +222,26 @@ pub fn bench_spec(template: &Value, code: &str, population: Population) -> Resul
 	append(patch, "/compute/workers", workers)?;
 	append(patch, "/proofs/sectors", sectors)?;
 	append(patch, "/balances/balances", balances)?;
-	set_epoch(patch, population.epoch_blocks)?;
+	set_epoch(patch, population.epoch_blocks, population.storage_audit)?;
 	Ok(spec)
 }
 
 /// Set the proving period to `blocks` and the response window to `blocks - 2` in the genesis
-/// parameters (replacing the template's).
-fn set_epoch(patch: &mut Value, blocks: u32) -> Result<()> {
-	use crate::depin::runtime_types::depin_runtime::configs::parameters::{
-		dynamic_params::proofs::{Parameters, ProvingPeriod, ResponseWindow},
-		RuntimeParameters,
+/// parameters (replacing the template's), and the storage audit rate to `audit` percent if
+/// given.
+fn set_epoch(patch: &mut Value, blocks: u32, audit: Option<u32>) -> Result<()> {
+	use crate::depin::runtime_types::{
+		depin_runtime::configs::parameters::{
+			dynamic_params::proofs::{AuditRate, Parameters, ProvingPeriod, ResponseWindow},
+			RuntimeParameters,
+		},
+		sp_arithmetic::per_things::Perbill,
 	};
 	if blocks < 4 {
 		return Err(anyhow!("an epoch of {blocks} blocks is too short: at least 4"));
+	}
+	if audit.is_some_and(|percent| percent == 0 || percent > 100) {
+		return Err(anyhow!("a storage audit rate is a percentage from 1 to 100"));
 	}
 	let encode = |parameter: RuntimeParameters| format!("0x{}", hex::encode(parameter.encode()));
 	let period = RuntimeParameters::Proofs(Parameters::ProvingPeriod(ProvingPeriod, Some(blocks)));
@@ -233,21 +253,27 @@ fn set_epoch(patch: &mut Value, blocks: u32) -> Result<()> {
 		.pointer_mut("/guardedParameters/parameters")
 		.and_then(Value::as_array_mut)
 		.ok_or_else(|| anyhow!("the template sets no parameters"))?;
-	let is_epoch = |value: &Value| {
+	let replaced = |value: &Value| {
 		let Some(bytes) = value.as_str().and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
 		else {
 			return false;
 		};
-		matches!(
-			<RuntimeParameters as codec::Decode>::decode(&mut &bytes[..]),
+		match <RuntimeParameters as codec::Decode>::decode(&mut &bytes[..]) {
 			Ok(RuntimeParameters::Proofs(
-				Parameters::ProvingPeriod(..) | Parameters::ResponseWindow(..)
-			))
-		)
+				Parameters::ProvingPeriod(..) | Parameters::ResponseWindow(..),
+			)) => true,
+			Ok(RuntimeParameters::Proofs(Parameters::AuditRate(..))) => audit.is_some(),
+			_ => false,
+		}
 	};
-	list.retain(|value| !is_epoch(value));
+	list.retain(|value| !replaced(value));
 	list.push(json!(encode(period)));
 	list.push(json!(encode(window)));
+	if let Some(percent) = audit {
+		let rate = Perbill(percent.saturating_mul(10_000_000));
+		let audit = RuntimeParameters::Proofs(Parameters::AuditRate(AuditRate, Some(rate)));
+		list.push(json!(encode(audit)));
+	}
 	Ok(())
 }
 
@@ -293,6 +319,7 @@ mod tests {
 			sector_depth: 20,
 			senders: 4,
 			epoch_blocks: 60,
+			storage_audit: Some(25),
 		};
 		let spec = bench_spec(&template, "0x0102", population).expect("a spec");
 		let patch = &spec["genesis"]["runtimeGenesis"]["patch"];
@@ -350,6 +377,9 @@ mod tests {
 		assert!(parameters.contains(&json!("0x0100013c000000")));
 		assert!(parameters.contains(&json!("0x0101013a000000")));
 		assert!(!parameters.contains(&json!("0x0100010a000000")));
+		// The storage audit rate replaces the template's (every device every epoch): 25 %.
+		assert!(parameters.contains(&json!("0x01090180b2e60e")));
+		assert!(!parameters.contains(&json!("0x01090100ca9a3b")));
 		// The transaction signer is the same key.
 		let signer = signer(owner_seed(1)).expect("a key");
 		assert_eq!(signer.public_key().0, owner_pair(1).public().0);
@@ -367,6 +397,7 @@ mod tests {
 			sector_depth: 20,
 			senders: 0,
 			epoch_blocks: 10,
+			storage_audit: None,
 		};
 		assert!(bench_spec(&json!({"name": "x"}), "0x00", population).is_err());
 		let mut template = template();
