@@ -1608,6 +1608,30 @@ fn the_load_harness_proves_every_device_and_records_every_block() {
 	assert!(svg.contains("coverage receipts accepted"));
 }
 
+/// The harness at a storage audit rate of its choosing (the chain's genesis gets it): only
+/// the devices each epoch's draw audits prove, and the chain, drawing the same, refuses none.
+#[test]
+fn the_load_harness_proves_only_the_audited_devices() {
+	let (_out, run) = load_harness(&[
+		"--devices",
+		"40",
+		"--storage-audit",
+		"50",
+		"--epoch-blocks",
+		"4",
+		"--epochs",
+		"2",
+		"--no-proof-peak",
+		"--transfer-blocks",
+		"0",
+	]);
+	assert_eq!(run["storageAuditPercent"], 50.0, "{run}");
+	let proofs = run["steady"]["storageProofs"].as_u64().expect("proofs");
+	// About half of the 80 device-epochs (the draw of this run's seeds), every one accepted.
+	assert!((10..70).contains(&proofs), "{proofs} proofs of 80 device-epochs");
+	assert_eq!(run["steady"]["rejected"], 0, "{run}");
+}
+
 /// The harness's compute phase, on its own (its commit window needs longer epochs than the
 /// smoke run's): four compute devices enrolled at genesis run their workloads, commit, and
 /// reveal the sampled segments; every block recorded.
