@@ -213,6 +213,16 @@ fn next_audit_after(epoch: EpochIndex) -> EpochIndex {
 	e
 }
 
+/// Prove Alice's `sector` of `data` in each epoch up to `last` that audits her device.
+fn prove_audits_through(sector: SectorIndex, data: &SectorData, last: EpochIndex) {
+	for e in 1..=last {
+		run_swept_to(e);
+		if audited_now(STORAGE_A) {
+			submit(vec![honest_proof(STORAGE_A, sector, data)]);
+		}
+	}
+}
+
 #[test]
 fn the_last_epochs_of_a_deal_are_missed_if_the_audit_after_it_is() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -220,12 +230,7 @@ fn the_last_epochs_of_a_deal_are_missed_if_the_audit_after_it_is() {
 		let data = sector_data(4, 1);
 		let (id, sector) = long_deal(&data, 4);
 		// Its epochs proven whenever audited; then the data is gone.
-		for e in 1..=4 {
-			run_swept_to(e);
-			if audited_now(STORAGE_A) {
-				submit(vec![honest_proof(STORAGE_A, sector, &data)]);
-			}
-		}
+		prove_audits_through(sector, &data, 4);
 		let paid = progress(id).paid;
 		let after = next_audit_after(4);
 		run_swept_to(after + 1);
@@ -258,12 +263,7 @@ fn a_sector_removed_after_its_deal_gives_up_only_the_unaudited_last_epochs() {
 		sample_a_quarter();
 		let data = sector_data(4, 1);
 		let (id, sector) = long_deal(&data, 4);
-		for e in 1..=4 {
-			run_swept_to(e);
-			if audited_now(STORAGE_A) {
-				submit(vec![honest_proof(STORAGE_A, sector, &data)]);
-			}
-		}
+		prove_audits_through(sector, &data, 4);
 		let paid = progress(id).paid;
 		// In the epoch after its last, past the deadline (so no challenge of it is open).
 		run_swept_to(5);

@@ -28,8 +28,10 @@
 //!   the deal (as it does a waiting deal whose device is gone). A proposal for a root its own
 //!   device keeps in a sector without a deal (a deal that ended: renewed) activates on that
 //!   sector at once.
-//! - **Pay.** Each epoch the sector is proven, the deal counts the epoch as paid: its price is
-//!   owed to the device's owner out of the client's hold, less the protocol fee
+//! - **Pay.** In arrears: each time the sector is proven (at an audit of its device,
+//!   [`Config::AuditRate`]), the deal counts every epoch since its last payment as paid, unless
+//!   an audit was missed since (below). Each epoch's price is owed to the device's owner out
+//!   of the client's hold, less the protocol fee
 //!   ([`Config::DealFee`], fixed at publication), which is owed to
 //!   [`Config::FeeDestination`] (burned in the runtime) and reported with the proof's points
 //!   to [`Config::OnProofAccepted`]: the emission pallet pays the points at most that fee, so
@@ -38,12 +40,15 @@
 //!   anyone settles the deal (`settle_deal`) or it ends. The client's hold always covers what
 //!   is owed, so a counted epoch is as good as paid.
 //! - **Miss.** Epochs are counted lazily (O(1) whatever the gap): when the sector is next
-//!   proven, or the deal settled or ended. A missed epoch's price goes back to the client with
+//!   proven, or the deal settled or ended. The epochs up to an audit of the device that the
+//!   sector did not answer are missed (the device's record remembers its last two audits). A
+//!   missed epoch's price goes back to the client with
 //!   [`Config::MissSlash`] of the provider's collateral (fixed at publication) when the deal is
 //!   settled;
-//!   [`Config::MaxMissesInRow`] in a row end the deal (at its next settlement) with the rest of
-//!   that collateral paid to the client, and no later proof is paid.
-//! - **End.** After its last epoch the deal completes: both collaterals are released. The
+//!   [`Config::MaxMissesInRow`] audits missed in a row end the deal (at its next settlement)
+//!   with the rest of that collateral paid to the client, and no later proof is paid.
+//! - **End.** Its last epochs are paid by the first audit passed after them (or missed, if
+//!   that audit is missed): then the deal completes and both collaterals are released. The
 //!   provider may end it early (`terminate_deal`, or removing the sector, or the device being
 //!   removed) at the cost of its remaining collateral; the client, at the cost of its own
 //!   collateral, paid to the provider. The client's unspent payment always comes back.

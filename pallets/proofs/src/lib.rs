@@ -22,8 +22,8 @@
 //! - **Deals** ([`deals`]). A client pays a device, epoch by epoch, for a replica of its
 //!   data: the device's operator publishes the client's signed proposal (payment and both
 //!   collaterals held), commits the replica as a sector before the activation deadline, and
-//!   each proven epoch moves that epoch's price from the client to the device's owner, less a
-//!   burned protocol fee ([`Config::DealFee`]). A root is kept by one device of the
+//!   each proof (at an audit of the device) pays the epochs since the last one, in arrears,
+//!   from the client to the device's owner, less a burned protocol fee ([`Config::DealFee`]). A root is kept by one device of the
 //!   whole chain at a time ([`RootHolders`]): one stored copy backs one sector.
 //! - **Points.** Only a proof of a deal-backed sector earns points: its epoch's fee in
 //!   [`Config::FeePerPoint`]s (so a deal never returns more than its fee), reported to
