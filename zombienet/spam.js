@@ -522,7 +522,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 	// Honest proofs: every epoch that began during the flood. (The chain accepts a proof, a
 	// reveal or a beacon only within its epoch's response window: accepted is on time. The
 	// delay is the blocks from the epoch's first block to the proof's.) In each: every honest
-	// storage sector proven, every honest compute device challenged in it (enrolled before it)
+	// storage sector its device's audit challenged proven, every honest compute device challenged in it (enrolled before it)
 	// committed and passed its audit, every honest hotspot that won its beacon lottery beaconed.
 	const proofsByEpoch = new Map();
 	for (const b of blocks)
@@ -539,6 +539,13 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 		const list = proofsByEpoch.get(b.epoch) ?? [];
 		const proven = new Set(list.map((p) => `${p.device}/${p.sector}`)).size;
 		const hash = await api.rpc.chain.getBlockHash(b.number);
+		// The honest sectors challenged in it: those of devices its draw audits
+		// (`proofs.AuditRate`: a quarter after the upgrade, every device on a dev genesis).
+		let sectors = 0;
+		for (const h of honest) {
+			const status = await rpc(wsUri, "depin_proofStatus", [h.device, hash.toHex()]);
+			if (status && status.challenged > 0) sectors++;
+		}
 		const at = await api.at(hash);
 		const challenged = (await at.query.compute.workers.entries())
 			.filter(([key, state]) => honestDevices.has(key.args[0].toNumber()) && state.unwrap().enrolledIn.toNumber() < b.epoch)
@@ -553,7 +560,7 @@ async function flood(nodeName, networkInfo, args, cleanup) {
 			epoch: b.epoch,
 			start: b.number,
 			proven,
-			sectors: honest.length,
+			sectors,
 			compute: { challenged: challenged.length, committed: committed.size, audited: challenged.filter((d) => audited.has(d)).length },
 			coverage: { drawn: drawn.length, beaconed: drawn.filter((d) => beaconed.has(d)).length },
 		});

@@ -313,7 +313,8 @@ fn a_missed_audit_counts_every_epoch_up_to_it_as_missed() {
 				let before = progress(id);
 				assert_ok!(Proofs::settle_deal(RuntimeOrigin::signed(BOB), id));
 				let missed = e - audits[0];
-				let in_row = (missed / 4).max(1);
+				// One audit missed: the second (the first, before it, was passed).
+				let in_row = 1;
 				System::assert_has_event(RuntimeEvent::Proofs(Event::DealMissed {
 					deal: id,
 					epochs: missed,
@@ -366,5 +367,37 @@ fn at_a_rate_of_one_every_epoch_is_audited() {
 		let state = Provers::<Test>::get(STORAGE_A).unwrap();
 		assert_eq!((state.last_audit, state.prev_audit), (8, 7));
 		assert_eq!(Proofs::closed_audits(STORAGE_A).last, 7);
+	});
+}
+
+#[test]
+fn once_its_epochs_are_over_a_deal_waits_for_the_audit_that_pays_them() {
+	ExtBuilder::default().build_and_execute(|| {
+		sample_a_quarter();
+		let data = sector_data(4, 1);
+		let (id, sector) = long_deal(&data, 4);
+		prove_audits_through(sector, &data, 4);
+		let paid = progress(id).paid;
+		run_swept_to(5);
+		// The client may not end it to take its last epochs back.
+		assert_noop!(
+			Proofs::terminate_deal(RuntimeOrigin::signed(CLIENT), id),
+			Error::<Test>::DealOver
+		);
+		// The provider may, giving up only those epochs: not its collateral.
+		let (client, alice) = (free(CLIENT), free(ALICE));
+		assert_ok!(Proofs::terminate_deal(RuntimeOrigin::signed(ALICE), id));
+		System::assert_has_event(RuntimeEvent::Proofs(Event::DealEnded {
+			deal: id,
+			reason: DealEnd::Completed,
+			provider_penalty: 0,
+			client_fee: 0,
+		}));
+		assert!(free(ALICE) >= alice + 100, "its collateral back");
+		let left = Balance::from(4 - paid);
+		assert_eq!(free(CLIENT), client + 40 * left + 30);
+		// The sector stays, without a deal.
+		assert!(Sectors::<Test>::get(STORAGE_A, sector).is_some());
+		assert!(SectorDeals::<Test>::get(STORAGE_A, sector).is_none());
 	});
 }

@@ -431,12 +431,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(deal) = Deals::<T>::get(id) {
 				// Over, and waiting for the audit that pays its last epochs: the provider gives
 				// them up (their price back to the client), not its collateral.
-				let over = match deal.state {
-					DealState::Active(progress) => {
-						T::Epochs::current().index > progress.last_epoch(deal.proposal.duration)
-					},
-					_ => false,
-				};
+				let over = Self::deal_over(&deal);
 				let reason = if over { DealEnd::Completed } else { DealEnd::ProviderTerminated };
 				Self::settle_and_end(id, deal, reason);
 			}
@@ -516,8 +511,21 @@ impl<T: Config> Pallet<T> {
 		(paid, fee)
 	}
 
+	/// Whether `deal` is active, every epoch of it is over, and it waits for the device's
+	/// audit that pays its last epochs (or counts them missed): settling it now would not end
+	/// it.
+	pub(crate) fn deal_over(deal: &DealOf<T>) -> bool {
+		let DealState::Active(progress) = deal.state else { return false };
+		let last = progress.last_epoch(deal.proposal.duration);
+		if T::Epochs::current().index <= last {
+			return false;
+		}
+		let audited = Self::closed_audits(deal.proposal.device).last;
+		progress.settled_through.max(audited) < last
+	}
+
 	/// Whether every epoch audits every device (an audit rate of one).
-	fn every_epoch() -> bool {
+	pub(crate) fn every_epoch() -> bool {
 		u64::from(Self::audit_rate()) >= depin_primitives::BILLION
 	}
 
@@ -789,8 +797,16 @@ impl<T: Config> Pallet<T> {
 		ensure!(by_client || by_provider, Error::<T>::NotDealParty);
 		// What the past epochs owe first: a provider cannot end a deal to escape its misses,
 		// and is paid for the epochs it proved.
-		let reason =
-			if by_provider { DealEnd::ProviderTerminated } else { DealEnd::ClientTerminated };
+		// Once its epochs are over the deal waits for the audit that pays its last ones: the
+		// client may not end it to take them back, and the provider that ends it gives them up
+		// (their price back to the client), not its collateral.
+		let over = Self::deal_over(&deal);
+		ensure!(by_provider || !over, Error::<T>::DealOver);
+		let reason = match (by_provider, over) {
+			(true, true) => DealEnd::Completed,
+			(true, false) => DealEnd::ProviderTerminated,
+			(false, _) => DealEnd::ClientTerminated,
+		};
 		Self::settle_and_end(id, deal, reason);
 		Ok(())
 	}

@@ -698,6 +698,9 @@ pub mod pallet {
 		/// This device's tranche of the replica failed: it may not take the replica again
 		/// before its bar's block.
 		DeviceBarred,
+		/// The deal's epochs are over: its client may not end it. It completes when its
+		/// device's next audit pays its last epochs, or counts them missed (`settle_deal`).
+		DealOver,
 	}
 
 	#[pallet::genesis_config]

@@ -3,6 +3,8 @@
 
 use crate::{pallet::*, types::*, ProvingEpochs};
 use alloc::vec::Vec;
+use depin_primitives::deals::DealState;
+use sp_runtime::traits::Saturating;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
@@ -95,7 +97,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The points `device` would have in the epoch in progress if it answered every
-	/// challenge: the epoch fee, in points, of each challenged sector whose deal pays it.
+	/// challenge: the fee, in points, of the epochs each challenged sector's deal would pay,
+	/// in arrears (since its last payment or the last audit it missed, up to this epoch or its
+	/// last).
 	pub fn potential_points(device: DeviceId) -> u64 {
 		let Some((state, _, active)) = Self::settled_state(device) else { return 0 };
 		if !active {
@@ -105,12 +109,20 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		}
 		let epoch = T::Epochs::current().index;
-		// Only a sector whose deal pays the epoch earns: its epoch's fee in points.
+		let audits = crate::deals::ClosedAudits::of(&state, epoch, Self::every_epoch());
+		// Only a sector whose deal pays earns: the fee of the epochs it pays, in points.
 		Sectors::<T>::iter_prefix(device)
 			.filter(|(_, sector)| sector.committed_in < epoch)
 			.filter_map(|(index, _)| SectorDeals::<T>::get(device, index))
 			.filter_map(Deals::<T>::get)
-			.fold(0u64, |sum, deal| sum.saturating_add(Self::fee_points(deal.epoch_fee)))
+			.fold(0u64, |sum, deal| {
+				let DealState::Active(progress) = deal.state else { return sum };
+				let last = progress.last_epoch(deal.proposal.duration);
+				let from = progress.settled_through.max(audits.last.min(last));
+				let epochs = epoch.min(last).saturating_sub(from);
+				let fee = deal.epoch_fee.saturating_mul(epochs.into());
+				sum.saturating_add(Self::fee_points(fee))
+			})
 	}
 
 	/// Whether `sector` is challenged in `epoch` and not proven in it yet.

@@ -79,8 +79,8 @@ pub mod dynamic_params {
 		/// The share of storage devices audited in an epoch, each drawn on its own from the
 		/// epoch's seed: a quarter, so a million devices' proofs take a quarter of the
 		/// bytes, and a device that dropped a sector's data is caught about four epochs later,
-		/// losing every epoch since its last audit passed (its deals pay in arrears). The
-		/// dev chains audit every device every epoch.
+		/// losing every epoch since its last audit passed (its deals pay in arrears). At most
+		/// 90 % by a change; the dev chains audit every device every epoch, from genesis.
 		#[codec(index = 9)]
 		pub static AuditRate: Perbill = Perbill::from_percent(25);
 	}
@@ -534,13 +534,14 @@ impl Guards<RuntimeParameters> for DepinGuards {
 					v,
 				),
 				// Never below a tenth (a device that dropped its data is caught about ten
-				// epochs later, and its deals' epochs since are missed), up to every device
-				// every epoch; half of itself at a time.
-				P::AuditRate(_, v) => Self::view_perbill(
-					percent_guard(10, 100, 50),
-					proof_params::AuditRate::get(),
-					v,
-				),
+				// epochs later, and its deals' epochs since are missed), never above nine
+				// tenths: a rate of one, under which the ledger counts every untouched epoch and
+				// a deal's misses in a row by epochs, is a dev chain's from genesis, never a
+				// change (raised to one, a run of unaudited epochs would count as missed audits).
+				// Half of itself at a time.
+				P::AuditRate(_, v) => {
+					Self::view_perbill(percent_guard(10, 90, 50), proof_params::AuditRate::get(), v)
+				},
 			},
 		}
 	}
