@@ -4,10 +4,10 @@
 use crate::{pallet::*, types::*, ProvingEpochs};
 use alloc::vec::Vec;
 use depin_primitives::deals::DealState;
-use sp_runtime::traits::Saturating;
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_devices::{DeviceId, DeviceKind, DeviceRegistry, DeviceStatus};
+use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
 	/// The epoch in progress.
