@@ -1,6 +1,6 @@
 //! Compute proofs, the provider's side: the epoch's sequential workload really run, its
 //! checkpoints committed under a Merkle root, and the segments the chain samples revealed with
-//! their paths — built with the chain's own [`work`] functions and statement types (`depin_primitives`), so the
+//! one multiproof of their checkpoints — built with the chain's own [`work`] functions and statement types (`depin_primitives`), so the
 //! runtime recomputes exactly what was run here.
 //!
 //! The daemon's cycle per epoch (see `DepinApi::compute_challenge`): when the device is
@@ -14,8 +14,8 @@ use codec::Encode;
 use depin_merkle::{Blake2, MerkleTree};
 use depin_primitives::{
 	compute::{
-		CommitStatement, MaxSamples, MaxWorkTreeDepth, SegmentProof, WorkChallenge, WorkCommit,
-		WorkReveal, WorkStatus, COMMIT_CONTEXT,
+		CommitStatement, MaxSamples, MaxWorkTreeDepth, WorkChallenge, WorkCommit, WorkReveal,
+		WorkStatus, COMMIT_CONTEXT,
 	},
 	work, DevicePair,
 };
@@ -31,8 +31,6 @@ use subxt_signer::sr25519::Keypair;
 /// A reveal with the runtime's bounds (`MaxSamples`, `MaxTreeDepth`, which the runtime takes
 /// from `depin_primitives` too).
 pub type Reveal = WorkReveal<MaxSamples, MaxWorkTreeDepth>;
-/// A segment with the runtime's bound on paths.
-pub type Segment = SegmentProof<MaxWorkTreeDepth>;
 
 /// A workload run (or, for the simulator's cheaters, partly made up): its checkpoints and
 /// their tree.
@@ -108,39 +106,16 @@ impl Workload {
 		}
 	}
 
-	fn path(&self, index: u32) -> Result<Vec<H256>> {
-		Ok(self
-			.tree
-			.proof(index)
-			.ok_or_else(|| anyhow!("segment {index} is not in the workload"))?
-			.into_iter()
-			.map(H256)
-			.collect())
-	}
-
 	/// The reveal of the `sampled` segments.
 	pub fn reveal(&self, sampled: &[u32]) -> Result<Reveal> {
-		let mut segments = Vec::new();
-		for &index in sampled {
-			let (start, start_path) = match index.checked_sub(1) {
-				None => (self.start, Vec::new()),
-				Some(previous) => (
-					H256(*self.checkpoints.get(previous as usize).context("no such checkpoint")?),
-					self.path(previous)?,
-				),
-			};
-			segments.push(Segment {
-				index,
-				start,
-				start_path: start_path.try_into().map_err(|_| anyhow!("path too deep"))?,
-				end: H256(*self.checkpoints.get(index as usize).context("no such checkpoint")?),
-				end_path: self.path(index)?.try_into().map_err(|_| anyhow!("path too deep"))?,
-			});
-		}
+		let (segments, proof) =
+			work::reveal::<Blake2>(&self.start.0, &self.checkpoints, &self.tree, sampled)
+				.ok_or_else(|| anyhow!("a sampled segment is not in the workload"))?;
 		Ok(WorkReveal {
 			device: self.device,
 			epoch: self.epoch,
 			segments: segments.try_into().map_err(|_| anyhow!("too many samples"))?,
+			proof: proof.try_into().map_err(|_| anyhow!("a multiproof too long"))?,
 		})
 	}
 }
@@ -296,9 +271,18 @@ mod tests {
 		}
 		let reveal = workload.reveal(&[0, 4]).unwrap();
 		assert_eq!(reveal.segments[0].start, H256::repeat_byte(1));
-		assert!(reveal.segments[0].start_path.is_empty());
 		assert_eq!(reveal.segments[1].start, H256(workload.checkpoints[3]));
-		assert_eq!(reveal.segments[1].end_path.len(), 3);
+		// Checkpoints 0, 3 and 4 of a tree of depth 3, proven by 4 hashes (their three paths
+		// would be 9), as the runtime checks them.
+		assert_eq!(reveal.proof.len(), 4);
+		let opened = reveal.segments.iter().map(|s| (s.index, s.start.0, s.end.0));
+		let leaves = work::revealed_leaves::<Blake2>(opened).unwrap();
+		assert_eq!(leaves.iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![0, 3, 4]);
+		let proof: Vec<[u8; 32]> = reveal.proof.iter().map(|h| h.0).collect();
+		assert_eq!(
+			depin_merkle::root_from_multiproof::<Blake2>(&leaves, 3, &proof),
+			Some(workload.root().0)
+		);
 	}
 
 	#[test]

@@ -598,6 +598,48 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 /// hotspot beacons once a day and witnesses as often). Printed for docs/scale.md:
 /// `cargo test --locked -p depin-runtime --lib device_epoch -- --nocapture`. The load harness
 /// (`scripts/bench.sh`) measures the storage figures on a running node.
+/// A compute reveal of `samples` segments sampled from a workload of the deepest tree
+/// (`MaxTreeDepth`), with the multiproof of the checkpoints they open (`longest`: with the
+/// most hashes the bound allows, two whole paths a segment).
+fn compute_reveal(samples: u32, longest: bool) -> pallet_compute::WorkRevealOf<Runtime> {
+	use frame_support::traits::Get;
+	use pallet_compute::work;
+	let depth = <<Runtime as pallet_compute::Config>::MaxTreeDepth as Get<u32>>::get();
+	let zero = [0u8; 32];
+	let segments: alloc::vec::Vec<_> = (0..samples)
+		.map(|i| {
+			let index = work::sample_segment::<pallet_compute::RuntimeHasher>(
+				&[7; 32],
+				0,
+				&zero,
+				i,
+				1 << depth,
+			)
+			.expect("segments");
+			pallet_compute::RevealedSegment { index, start: zero.into(), end: zero.into() }
+		})
+		.collect();
+	let hashes = if longest {
+		2 * samples * depth
+	} else {
+		let opened = segments.iter().map(|s| (s.index, s.start.0, s.end.0));
+		let positions: alloc::vec::Vec<u32> =
+			work::revealed_leaves::<pallet_compute::RuntimeHasher>(opened)
+				.expect("one value a checkpoint")
+				.into_iter()
+				.map(|(position, _)| position)
+				.collect();
+		depin_merkle::multiproof_siblings(&positions, depth, |_, _| zero).expect("in range").len()
+			as u32
+	};
+	pallet_compute::WorkReveal {
+		device: 0,
+		epoch: 1,
+		segments: segments.try_into().expect("samples"),
+		proof: alloc::vec![sp_core::H256::zero(); hashes as usize].try_into().expect("the bound"),
+	}
+}
+
 #[test]
 fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 	sp_io::TestExternalities::default().execute_with(|| {
@@ -645,20 +687,7 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 
 		let samples = compute_params::Samples::get();
 		let audit = compute_params::AuditRate::get();
-		let depth = <<Runtime as pallet_compute::Config>::MaxTreeDepth as Get<u32>>::get();
-		let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
-		let segment = pallet_compute::SegmentProof {
-			index: 1,
-			start: Default::default(),
-			start_path: path(),
-			end: Default::default(),
-			end_path: path(),
-		};
-		let reveal: pallet_compute::WorkRevealOf<Runtime> = pallet_compute::WorkReveal {
-			device: 0,
-			epoch: 1,
-			segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
-		};
+		let reveal = compute_reveal(samples, false);
 		let commit = pallet_compute::WorkCommit {
 			device: 0,
 			epoch: 1,
@@ -882,28 +911,16 @@ fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
 			traits::Get,
 			weights::Weight,
 		};
-		use pallet_compute::{Config, SegmentProof, WeightInfo as _, WorkCommit, WorkReveal};
+		use pallet_compute::{Config, WeightInfo as _, WorkCommit};
 		use pallet_devices::DeviceSignature;
 		type C = <Runtime as Config>::WeightInfo;
 
 		let samples = <<Runtime as Config>::Samples as Get<u32>>::get();
 		let max_samples = <<Runtime as Config>::MaxSamples as Get<u32>>::get();
-		let depth = <<Runtime as Config>::MaxTreeDepth as Get<u32>>::get();
 		let reveals = <<Runtime as Config>::MaxRevealBatch as Get<u32>>::get();
 		let batch = <<Runtime as Config>::MaxBatch as Get<u32>>::get();
-		let path = || alloc::vec![sp_core::H256::zero(); depth as usize].try_into().expect("depth");
-		let segment = SegmentProof {
-			index: 1,
-			start: Default::default(),
-			start_path: path(),
-			end: Default::default(),
-			end_path: path(),
-		};
-		let reveal = WorkReveal {
-			device: 0,
-			epoch: 1,
-			segments: alloc::vec![segment; samples as usize].try_into().expect("samples"),
-		};
+		// The longest multiproof the bound allows.
+		let reveal = compute_reveal(samples, true);
 		let call = crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
 			reveals: alloc::vec![reveal; reveals as usize].try_into().expect("MaxRevealBatch"),
 		});

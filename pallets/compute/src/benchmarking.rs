@@ -162,9 +162,10 @@ mod benchmarks {
 		}
 	}
 
-	/// A reveal of `s` segments at the deepest tree, without the segments' hashing.
+	/// A reveal of `s` segments at the deepest tree (their multiproof), without the segments'
+	/// hashing.
 	#[benchmark]
-	fn reveal_work(s: Linear<0, { T::MaxSamples::get() }>) {
+	fn reveal_work(s: Linear<1, { T::MaxSamples::get() }>) {
 		let epoch = epoch_one::<T>(One::one());
 		let (device, _) = compute_device::<T>(0);
 		// Every checkpoint is the workload's start: zero-step segments, and a tree whose
@@ -172,10 +173,10 @@ mod benchmarks {
 		let depth = T::MaxTreeDepth::get();
 		let start = Compute::<T>::work_start(&epoch, device);
 		let mut node = work::checkpoint_leaf::<RuntimeHasher>(start.as_fixed_bytes());
-		let mut path = Vec::new();
+		let mut nodes = alloc::vec![node];
 		for _ in 0..depth {
-			path.push(H256(node));
 			node = depin_merkle::node_hash::<RuntimeHasher>(&node, &node);
+			nodes.push(node);
 		}
 		let commitment = WorkCommitment { root: H256(node), segments: 1 << depth, segment_len: 0 };
 		worker::<T>(device, WorkStatus::Committed(commitment));
@@ -183,21 +184,29 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(at);
 		Compute::<T>::maybe_draw_reveal_seed(at);
 		let seed = Compute::<T>::reveal_seed(1).expect("drawn; qed");
-		let segments = (0..s)
+		let segments: Vec<_> = (0..s)
 			.map(|i| {
 				let index = Compute::<T>::sampled_segment(&seed, device, &commitment, i)
 					.expect("segments; qed");
-				let start_path = if index == 0 { Vec::new() } else { path.clone() };
-				SegmentProof {
-					index,
-					start,
-					start_path: BoundedVec::truncate_from(start_path),
-					end: start,
-					end_path: BoundedVec::truncate_from(path.clone()),
-				}
+				RevealedSegment { index, start, end: start }
 			})
 			.collect();
-		let reveal = WorkReveal { device, epoch: 1, segments: BoundedVec::truncate_from(segments) };
+		let opened = segments.iter().map(|s| (s.index, s.start.0, s.end.0));
+		let positions: Vec<u32> = work::revealed_leaves::<RuntimeHasher>(opened)
+			.expect("one value a checkpoint; qed")
+			.into_iter()
+			.map(|(position, _)| position)
+			.collect();
+		let proof = depin_merkle::multiproof_siblings(&positions, depth, |height, _| {
+			nodes.get(height as usize).copied().unwrap_or_default()
+		})
+		.unwrap_or_default();
+		let reveal = WorkReveal {
+			device,
+			epoch: 1,
+			segments: BoundedVec::truncate_from(segments),
+			proof: BoundedVec::truncate_from(proof.into_iter().map(H256).collect()),
+		};
 		let epoch = T::Epochs::current();
 
 		#[block]

@@ -384,6 +384,23 @@ impl<T: Config> Pallet<T> {
 		Ok((device.key, device.capacity, state))
 	}
 
+	/// The record of a compute device that may reveal in `epoch`, not settled: a record that
+	/// has not entered `epoch` holds no commitment in it, and is refused as it stands (the
+	/// sweep or the device's next commitment settles it). So a reveal is never charged a
+	/// settlement.
+	fn revealing_worker(
+		device_id: DeviceId,
+		epoch: &EpochInfo<BlockNumberFor<T>>,
+	) -> Result<WorkerState, Error<T>> {
+		let device = T::Registry::device(device_id).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(device.kind == DeviceKind::Compute, Error::<T>::NotComputeDevice);
+		let state = Workers::<T>::get(device_id).ok_or(Error::<T>::NotEnrolled)?;
+		ensure!(state.epoch >= epoch.index, Error::<T>::NotCommitted);
+		ensure!(device.is_active(), Error::<T>::DeviceNotActive);
+		ensure!(state.status != WorkStatus::NotChallenged, Error::<T>::NotChallenged);
+		Ok(state)
+	}
+
 	// ---- Commitments ---------------------------------------------------------------------
 
 	/// One commitment checked in full (signature, write, event), its device settled: the
@@ -492,11 +509,10 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::reveal_work(samples).saturating_add(segment.saturating_mul(samples.into()))
 	}
 
-	/// The weight charged for one reveal: the check, settling, and a fraud's suspension and
-	/// slash.
+	/// The weight charged for one reveal: the check, and a fraud's suspension and slash. A
+	/// reveal settles nothing ([`Self::revealing_worker`]).
 	pub fn reveal_item_weight(samples: u32) -> Weight {
 		Self::reveal_weight(samples)
-			.saturating_add(Self::settle_weight())
 			.saturating_add(T::Registry::suspend_weight())
 			.saturating_add(T::Registry::slash_weight())
 	}
@@ -533,7 +549,7 @@ impl<T: Config> Pallet<T> {
 		let check = |reveal: &WorkRevealOf<T>| {
 			batch::Progress::of(Self::process_reveal(&epoch, now, reveal), &done)
 		};
-		batch::makes_progress(reveals, budget, |reveal| Self::settle_now(reveal.device), check)
+		batch::makes_progress(reveals, budget, batch::nothing_to_settle, check)
 	}
 
 	pub(crate) fn do_reveal_work(reveals: crate::WorkRevealsOf<T>) -> DispatchResultWithPostInfo {
@@ -543,7 +559,7 @@ impl<T: Config> Pallet<T> {
 		let Verdicts { accepted, rejected, weight } = batch::process(
 			&reveals,
 			Weight::zero(),
-			|reveal| Self::settle_now(reveal.device),
+			batch::nothing_to_settle,
 			|reveal| Self::process_reveal(&epoch, now, reveal),
 			|index, reveal, error| {
 				Self::deposit_event(Event::ItemRejected { index, device: reveal.device, error })
@@ -574,7 +590,7 @@ impl<T: Config> Pallet<T> {
 		expected_samples: u32,
 	) -> Result<Weight, Rejection> {
 		let samples = reveal.segments.len() as u32;
-		// Settling is charged by the batch, before the item (`settle_now`).
+		// Nothing is settled (`revealing_worker`): the reads are in the cheapest case.
 		let cheap = T::WeightInfo::reveal_work(0);
 		let full = Self::reveal_weight(samples);
 		let reject = |error: Error<T>, weight: Weight| (error.into(), weight);
@@ -588,8 +604,8 @@ impl<T: Config> Pallet<T> {
 		if samples != expected_samples {
 			return Err(reject(Error::<T>::WrongSampleCount, cheap));
 		}
-		let (_key, _capacity, mut state) =
-			Self::challenged_worker(reveal.device, epoch).map_err(|e| reject(e, cheap))?;
+		let mut state =
+			Self::revealing_worker(reveal.device, epoch).map_err(|e| reject(e, cheap))?;
 		let commitment = match state.status {
 			WorkStatus::Committed(commitment) => commitment,
 			WorkStatus::Challenged => return Err(reject(Error::<T>::NotCommitted, cheap)),
@@ -629,8 +645,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The checks of a reveal against its commitment, without storage: path lengths and
-	/// sampled indices, the start of segment 0, every Merkle path, then the recomputations.
+	/// The checks of a reveal against its commitment, without storage: the multiproof's
+	/// length and the sampled indices, the start of segment 0, the multiproof, then the
+	/// recomputations.
 	pub(crate) fn check_reveal(
 		epoch: &EpochInfo<BlockNumberFor<T>>,
 		reveal_seed: &H256,
@@ -638,38 +655,28 @@ impl<T: Config> Pallet<T> {
 		commitment: &WorkCommitment,
 	) -> Result<Revealed, Error<T>> {
 		let depth = depin_merkle::depth_for(commitment.segments);
+		// Two checkpoints a segment, each with at most a whole path.
+		let most = (reveal.segments.len() as u32).saturating_mul(2).saturating_mul(depth);
+		ensure!(reveal.proof.len() as u32 <= most, Error::<T>::WrongPathLength);
 		for (i, segment) in reveal.segments.iter().enumerate() {
-			let start_depth = if segment.index == 0 { 0 } else { depth };
-			ensure!(
-				segment.end_path.len() as u32 == depth
-					&& segment.start_path.len() as u32 == start_depth,
-				Error::<T>::WrongPathLength
-			);
 			let expected = Self::sampled_segment(reveal_seed, reveal.device, commitment, i as u32);
 			ensure!(expected == Some(segment.index), Error::<T>::WrongSegment);
-		}
-		let root = commitment.root.to_fixed_bytes();
-		let leads_to_root = |checkpoint: &H256, index: u32, path: &[H256]| {
-			let leaf = work::checkpoint_leaf::<RuntimeHasher>(checkpoint.as_fixed_bytes());
-			let path: alloc::vec::Vec<[u8; 32]> = path.iter().map(|h| h.to_fixed_bytes()).collect();
-			depin_merkle::root_from_path::<RuntimeHasher>(leaf, index, &path) == root
-		};
-		for segment in reveal.segments.iter() {
-			match segment.index.checked_sub(1) {
-				None => ensure!(
+			if segment.index == 0 {
+				ensure!(
 					segment.start == Self::work_start(epoch, reveal.device),
 					Error::<T>::WrongStart
-				),
-				Some(previous) => ensure!(
-					leads_to_root(&segment.start, previous, &segment.start_path),
-					Error::<T>::InvalidMerkleProof
-				),
+				);
 			}
-			ensure!(
-				leads_to_root(&segment.end, segment.index, &segment.end_path),
-				Error::<T>::InvalidMerkleProof
-			);
 		}
+		let opened = reveal.segments.iter().map(|segment| {
+			(segment.index, segment.start.to_fixed_bytes(), segment.end.to_fixed_bytes())
+		});
+		let leaves =
+			work::revealed_leaves::<RuntimeHasher>(opened).ok_or(Error::<T>::InvalidMerkleProof)?;
+		let proof: alloc::vec::Vec<[u8; 32]> =
+			reveal.proof.iter().map(|h| h.to_fixed_bytes()).collect();
+		let root = depin_merkle::root_from_multiproof::<RuntimeHasher>(&leaves, depth, &proof);
+		ensure!(root == Some(commitment.root.to_fixed_bytes()), Error::<T>::InvalidMerkleProof);
 		for segment in reveal.segments.iter() {
 			let end = work::iterate::<RuntimeHasher>(
 				segment.start.as_fixed_bytes(),

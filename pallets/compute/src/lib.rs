@@ -304,12 +304,13 @@ pub mod pallet {
 		WrongSampleCount,
 		/// A segment is not the one the reveal seed sampled.
 		WrongSegment,
-		/// A Merkle path does not have the commitment's tree depth (segment 0 has no start
-		/// path).
+		/// The multiproof has more hashes than the paths of the revealed checkpoints at the
+		/// commitment's tree depth.
 		WrongPathLength,
 		/// Segment 0 must start at the workload's start.
 		WrongStart,
-		/// A checkpoint and its path do not lead to the committed root.
+		/// The revealed checkpoints and the multiproof do not lead to the committed root (or a
+		/// checkpoint is revealed with two values).
 		InvalidMerkleProof,
 		/// The device key did not sign this commitment for this chain, device, epoch and
 		/// workload.

@@ -303,25 +303,6 @@ impl Workload {
 		}
 	}
 
-	fn path(&self, index: u32) -> BoundedVec<H256, ConstU32<4>> {
-		BoundedVec::truncate_from(self.tree.proof(index).unwrap().into_iter().map(H256).collect())
-	}
-
-	/// Segment `index` with its paths.
-	pub fn segment(&self, index: u32) -> SegmentProof<ConstU32<4>> {
-		let (start, start_path) = match index.checked_sub(1) {
-			None => (self.start, BoundedVec::new()),
-			Some(previous) => (self.checkpoints[previous as usize], self.path(previous)),
-		};
-		SegmentProof {
-			index,
-			start,
-			start_path,
-			end: self.checkpoints[index as usize],
-			end_path: self.path(index),
-		}
-	}
-
 	/// The reveal of the segments the chain sampled.
 	pub fn reveal(&self) -> WorkRevealOf<Test> {
 		let sampled = Compute::work_challenge(self.device).unwrap().sampled;
@@ -331,12 +312,15 @@ impl Workload {
 
 	/// A reveal of the given segments.
 	pub fn reveal_of(&self, segments: &[u32]) -> WorkRevealOf<Test> {
+		let checkpoints: Vec<[u8; 32]> = self.checkpoints.iter().map(|c| c.0).collect();
+		let (segments, proof) =
+			work::reveal::<RuntimeHasher>(&self.start.0, &checkpoints, &self.tree, segments)
+				.unwrap();
 		WorkReveal {
 			device: self.device,
 			epoch: self.epoch,
-			segments: BoundedVec::truncate_from(
-				segments.iter().map(|&i| self.segment(i)).collect(),
-			),
+			segments: BoundedVec::truncate_from(segments),
+			proof: BoundedVec::truncate_from(proof),
 		}
 	}
 }

@@ -207,7 +207,7 @@ fn a_proven_workload_passes_the_audit_and_earns_nothing() {
 }
 
 #[test]
-fn segment_zero_starts_at_the_workload_start_without_a_path() {
+fn segment_zero_starts_at_the_workload_start_outside_the_tree() {
 	ExtBuilder.build_and_execute(|| {
 		// Two segments, three samples: segment 0 is all but certainly among them.
 		enroll(SMALL_WORKER);
@@ -216,7 +216,7 @@ fn segment_zero_starts_at_the_workload_start_without_a_path() {
 		commit(&workload);
 		run_to_reveal();
 		let reveal_ = workload.reveal();
-		assert!(reveal_.segments.iter().any(|s| s.index == 0 && s.start_path.is_empty()));
+		assert!(reveal_.segments.iter().any(|s| s.index == 0 && s.start == workload.start));
 		reveal(reveal_);
 		assert_eq!(worker(SMALL_WORKER).status, WorkStatus::Proven);
 	});
@@ -531,10 +531,15 @@ fn reveals_are_rejected_without_a_commitment_or_twice() {
 		let workload = Workload::run(WORKER, &[]);
 		commit(&workload);
 		run_to_reveal();
+		// BIG_WORKER's record has not entered epoch 1 (no sweep ran, it committed nothing): its
+		// reveal is refused as the record stands, and settles nothing.
+		let stale = crate::Workers::<Test>::get(BIG_WORKER).unwrap();
+		assert_eq!(stale.epoch, 0);
 		assert_reveal_rejected(
 			Workload::run(BIG_WORKER, &[]).reveal_of(&[0, 1, 2]),
 			Error::<Test>::NotCommitted,
 		);
+		assert_eq!(crate::Workers::<Test>::get(BIG_WORKER), Some(stale), "nothing settled");
 		assert_reveal_rejected(
 			Workload::run(SMALL_WORKER, &[]).reveal_of(&[0, 1, 0]),
 			Error::<Test>::NotEnrolled,
@@ -572,7 +577,7 @@ fn reveals_must_answer_exactly_the_sampled_segments() {
 }
 
 #[test]
-fn reveals_are_rejected_for_bad_paths_and_starts() {
+fn reveals_are_rejected_for_bad_proofs_and_starts() {
 	ExtBuilder.build_and_execute(|| {
 		enroll(WORKER);
 		run_to_epoch(1);
@@ -580,17 +585,28 @@ fn reveals_are_rejected_for_bad_paths_and_starts() {
 		commit(&workload);
 		run_to_reveal();
 		let honest = workload.reveal();
+		// Eight segments (a tree of depth 3), eight samples: at most 2 × 8 × 3 hashes.
+		assert!(!honest.proof.is_empty() && honest.proof.len() <= 48);
+
+		// More hashes than the paths of two checkpoints a segment: refused before hashing.
+		let mut long = honest.clone();
+		long.proof = BoundedVec::truncate_from(vec![H256::zero(); 49]);
+		assert_reveal_rejected(long, Error::<Test>::WrongPathLength);
 
 		let mut short = honest.clone();
-		short.segments[0].end_path.pop();
-		assert_reveal_rejected(short, Error::<Test>::WrongPathLength);
+		short.proof.pop();
+		assert_reveal_rejected(short, Error::<Test>::InvalidMerkleProof);
+
+		let mut extra = honest.clone();
+		extra.proof.try_push(H256::zero()).unwrap();
+		assert_reveal_rejected(extra, Error::<Test>::InvalidMerkleProof);
 
 		let mut end = honest.clone();
 		end.segments[2].end = H256::repeat_byte(3);
 		assert_reveal_rejected(end, Error::<Test>::InvalidMerkleProof);
 
 		let mut sibling = honest.clone();
-		sibling.segments[1].end_path[0] = H256::repeat_byte(3);
+		sibling.proof[0] = H256::repeat_byte(3);
 		assert_reveal_rejected(sibling, Error::<Test>::InvalidMerkleProof);
 
 		// A start checkpoint that is not in the tree (for a segment other than 0).
@@ -623,10 +639,7 @@ fn segment_zero_must_start_at_the_workload_start() {
 		let mut reveal_ = workload.reveal();
 		let zero = reveal_.segments.iter_mut().find(|s| s.index == 0).expect("segment 0 sampled");
 		zero.start = H256::repeat_byte(5);
-		assert_reveal_rejected(reveal_.clone(), Error::<Test>::WrongStart);
-		let zero = reveal_.segments.iter_mut().find(|s| s.index == 0).unwrap();
-		zero.start_path = BoundedVec::truncate_from(vec![H256::zero()]);
-		assert_reveal_rejected(reveal_, Error::<Test>::WrongPathLength);
+		assert_reveal_rejected(reveal_, Error::<Test>::WrongStart);
 	});
 }
 

@@ -17,13 +17,16 @@ use sp_runtime::BoundedVec;
 /// the runtime (`MaxSamples`) and in provider tools.
 pub const MAX_SAMPLES: u32 = 16;
 
-/// The deepest checkpoint tree (2^20 segments): the bound of [`SegmentProof`]'s paths in the
-/// runtime (`MaxTreeDepth`) and in provider tools.
-pub const MAX_WORK_TREE_DEPTH: u32 = 20;
+/// The deepest checkpoint tree (2^22 segments, 2,048 units): the bound of a reveal's
+/// multiproof in the runtime (`MaxTreeDepth`) and in provider tools.
+pub const MAX_WORK_TREE_DEPTH: u32 = 22;
 
 /// Hash steps per segment (the checkpoint interval): a sampled segment costs the runtime this
-/// many blake2 host calls.
-pub const SEGMENT_LENGTH: u32 = 1_024;
+/// many blake2 host calls. Shorter segments make an audit cheaper to check (the runtime
+/// recomputes `samples × SEGMENT_LENGTH` steps) at two more tree levels for every factor of
+/// four, and catch a skipped fraction of the work as surely (the sampling is of segments);
+/// 1,024 until `spec_version` 116.
+pub const SEGMENT_LENGTH: u32 = 256;
 
 /// Segments per unit of declared capacity: a unit is `SEGMENTS_PER_UNIT × SEGMENT_LENGTH`
 /// sequential blake2-256 steps, calibrated so that it costs a tenth of a second of one core on
@@ -31,13 +34,23 @@ pub const SEGMENT_LENGTH: u32 = 1_024;
 /// docs/compute-audits.md). A device audited in an epoch runs its whole declared capacity
 /// within the commit window; a process carrying many devices pays their time when they are
 /// audited together.
-pub const SEGMENTS_PER_UNIT: u32 = 512;
+pub const SEGMENTS_PER_UNIT: u32 = 2_048;
 
 /// [`MAX_SAMPLES`] as a type.
 pub type MaxSamples = ConstU32<MAX_SAMPLES>;
 
 /// [`MAX_WORK_TREE_DEPTH`] as a type.
 pub type MaxWorkTreeDepth = ConstU32<MAX_WORK_TREE_DEPTH>;
+
+/// The most hashes a reveal's multiproof may carry: the paths of two checkpoints a sample,
+/// none shared (`2 × MaxSamples × MaxDepth`).
+pub struct MaxProofHashes<MaxSamples, MaxDepth>(core::marker::PhantomData<(MaxSamples, MaxDepth)>);
+
+impl<S: Get<u32>, D: Get<u32>> Get<u32> for MaxProofHashes<S, D> {
+	fn get() -> u32 {
+		S::get().saturating_mul(D::get()).saturating_mul(2)
+	}
+}
 
 /// A job's number (never reused).
 pub type JobId = u64;
@@ -109,26 +122,23 @@ pub struct CommitStatement {
 /// Context of a commitment signature.
 pub const COMMIT_CONTEXT: Domain = *b"depin/comp/commt";
 
-/// One sampled segment: the checkpoints at both ends with their Merkle paths. The first
-/// segment starts at the workload's start (`crate::work::work_start`), which needs no path.
-#[derive_where(Clone, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo)]
-#[scale_info(skip_type_params(MaxDepth))]
-pub struct SegmentProof<MaxDepth: Get<u32>> {
+/// One sampled segment: the checkpoints at both ends. The first segment starts at the
+/// workload's start (`crate::work::work_start`), which is not in the tree.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct RevealedSegment {
 	/// The segment's index: checkpoint `index` ends it.
 	pub index: u32,
 	/// The hash it starts from: checkpoint `index - 1`, or the workload's start.
 	pub start: H256,
-	/// The path of checkpoint `index - 1` (empty for segment 0).
-	pub start_path: BoundedVec<H256, MaxDepth>,
 	/// Checkpoint `index`.
 	pub end: H256,
-	/// Its path.
-	pub end_path: BoundedVec<H256, MaxDepth>,
 }
 
-/// A device's answer to the sampling of its commitment: one segment per sample, in order.
-/// Anyone may submit it: only the committed device's work can match the signed root.
+/// A device's answer to the sampling of its commitment: one segment per sample, in order,
+/// and one Merkle multiproof of every checkpoint they reveal
+/// (`depin_merkle::root_from_multiproof` over `crate::work::revealed_leaves`). A segment's two
+/// checkpoints are neighbours in the tree, so it costs about one path, not two. Anyone may
+/// submit it: only the committed device's work can match the signed root.
 #[derive_where(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 #[scale_info(skip_type_params(MaxSamples, MaxDepth))]
@@ -138,18 +148,9 @@ pub struct WorkReveal<MaxSamples: Get<u32>, MaxDepth: Get<u32>> {
 	/// The epoch.
 	pub epoch: EpochIndex,
 	/// The sampled segments.
-	pub segments: BoundedVec<SegmentProof<MaxDepth>, MaxSamples>,
-}
-
-impl<S: Get<u32>, D: Get<u32>> WorkReveal<S, D> {
-	/// The longest path in the reveal.
-	pub fn depth(&self) -> u32 {
-		self.segments
-			.iter()
-			.map(|s| s.start_path.len().max(s.end_path.len()) as u32)
-			.max()
-			.unwrap_or(0)
-	}
+	pub segments: BoundedVec<RevealedSegment, MaxSamples>,
+	/// The siblings that prove the revealed checkpoints against the committed root, each once.
+	pub proof: BoundedVec<H256, MaxProofHashes<MaxSamples, MaxDepth>>,
 }
 
 /// A compute job: a consumer's payment held for a device's work.

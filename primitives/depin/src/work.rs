@@ -6,8 +6,8 @@
 //! checkpoints `h_{M}, h_{2M}, …, h_{segments·M}` (M = `segment_len`) as the leaves
 //! `blake2_256(0x02 ‖ h)` of a Merkle tree (`depin_merkle`'s node hashing, padded with empty
 //! leaves). After the commitment, randomness the device could not know picks `s` segments;
-//! for each, it reveals the checkpoints at both ends with their paths, and the verifier
-//! recomputes the `M` steps between them.
+//! for each, it reveals the checkpoints at both ends, all of them proven by one Merkle
+//! multiproof ([`revealed_leaves`]), and the verifier recomputes the `M` steps between them.
 //!
 //! Each step needs the previous one, so the work cannot be spread over more cores, and a
 //! device that skipped a fraction `f` of the segments (committing checkpoints it did not
@@ -55,6 +55,34 @@ pub fn checkpoint_leaf<H: Hasher>(checkpoint: &Hash) -> Hash {
 	H::hash(&data)
 }
 
+/// The checkpoints a reveal opens, as the leaves of its multiproof
+/// (`depin_merkle::root_from_multiproof`): each segment `(index, start, end)` opens checkpoint
+/// `index` (its end) and checkpoint `index - 1` (its start; segment 0 starts at the
+/// workload's start, which is not in the tree). In ascending position, each once; `None` if
+/// a checkpoint is revealed with two values.
+pub fn revealed_leaves<H: Hasher>(
+	segments: impl IntoIterator<Item = (u32, Hash, Hash)>,
+) -> Option<alloc::vec::Vec<(u32, Hash)>> {
+	let mut opened = alloc::vec::Vec::new();
+	for (index, start, end) in segments {
+		if let Some(previous) = index.checked_sub(1) {
+			opened.push((previous, start));
+		}
+		opened.push((index, end));
+	}
+	opened.sort_by_key(|(position, _)| *position);
+	opened.dedup();
+	if opened.windows(2).any(|pair| matches!(pair, [(a, _), (b, _)] if a == b)) {
+		return None;
+	}
+	Some(
+		opened
+			.into_iter()
+			.map(|(position, checkpoint)| (position, checkpoint_leaf::<H>(&checkpoint)))
+			.collect(),
+	)
+}
+
 /// The `i`-th sampled segment of `segments`: the first 8 bytes (LE) of
 /// `blake2_256(SAMPLE_DOMAIN ‖ reveal_seed ‖ device ‖ root ‖ i)` modulo `segments`.
 pub fn sample_segment<H: Hasher>(
@@ -74,6 +102,40 @@ pub fn detection_probability(faked: f64, samples: u32) -> f64 {
 	1.0 - (1.0 - faked).powi(samples as i32)
 }
 
+/// The device's side of a reveal (tools only): the segments at `sampled` of the workload from
+/// `start` whose checkpoints are `checkpoints` (and `tree` their tree), and the multiproof of
+/// the checkpoints they open; `None` if a sample is out of range.
+#[cfg(feature = "std")]
+pub fn reveal<H: Hasher>(
+	start: &Hash,
+	checkpoints: &[Hash],
+	tree: &depin_merkle::MerkleTree<H>,
+	sampled: &[u32],
+) -> Option<(Vec<crate::compute::RevealedSegment>, Vec<sp_core::H256>)> {
+	let segments = sampled
+		.iter()
+		.map(|&index| {
+			let start = match index.checked_sub(1) {
+				None => *start,
+				Some(previous) => *checkpoints.get(previous as usize)?,
+			};
+			Some((index, start, *checkpoints.get(index as usize)?))
+		})
+		.collect::<Option<Vec<_>>>()?;
+	let positions: Vec<u32> =
+		revealed_leaves::<H>(segments.iter().copied())?.into_iter().map(|(p, _)| p).collect();
+	let proof = tree.multiproof(&positions)?.into_iter().map(sp_core::H256).collect();
+	let segments = segments
+		.into_iter()
+		.map(|(index, start, end)| crate::compute::RevealedSegment {
+			index,
+			start: start.into(),
+			end: end.into(),
+		})
+		.collect();
+	Some((segments, proof))
+}
+
 /// All checkpoints of a workload (tools only: this is the work itself).
 #[cfg(feature = "std")]
 pub fn checkpoints<H: Hasher>(start: &Hash, segments: u32, segment_len: u32) -> Vec<Hash> {
@@ -90,6 +152,22 @@ pub fn checkpoints<H: Hasher>(start: &Hash, segments: u32, segment_len: u32) -> 
 mod tests {
 	use super::*;
 	use crate::RuntimeHasher as H;
+
+	#[test]
+	fn a_reveal_opens_each_checkpoint_once_and_refuses_one_with_two_values() {
+		let c = |i: u8| [i; 32];
+		let leaf = |i: u8| checkpoint_leaf::<H>(&c(i));
+		// Segment 0 opens only its end; segments 3 and 4 share checkpoint 3.
+		let opened = revealed_leaves::<H>([(4, c(3), c(4)), (0, c(99), c(0)), (3, c(2), c(3))]);
+		assert_eq!(opened, Some(vec![(0, leaf(0)), (2, leaf(2)), (3, leaf(3)), (4, leaf(4))]));
+		// The same segment twice is the same checkpoints.
+		assert_eq!(
+			revealed_leaves::<H>([(1, c(0), c(1)), (1, c(0), c(1))]).map(|l| l.len()),
+			Some(2)
+		);
+		// Checkpoint 3 as segment 3's end and segment 4's start, with two values.
+		assert_eq!(revealed_leaves::<H>([(3, c(2), c(3)), (4, c(7), c(4))]), None);
+	}
 
 	#[test]
 	fn the_audit_draw_follows_its_rate_and_differs_by_epoch_and_device() {

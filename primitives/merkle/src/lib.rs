@@ -15,6 +15,16 @@
 //! - A proof for chunk `i` is the chunk plus its `d` siblings from the bottom up; bit `j` of
 //!   `i` says whether the running hash is the right (1) or left (0) child at height `j`.
 //!
+//! # Multiproofs
+//!
+//! Several leaves of one tree are proven together by [`root_from_multiproof`]: the siblings
+//! their paths need, each given once. Walking up level by level, the known nodes are those
+//! proven or computed so far; a known node whose sibling is known too is hashed with it, any
+//! other takes the next hash of the proof as its sibling. Leaves that are neighbours, or
+//! whose paths meet, share the hashes above the node where they meet, so two adjacent
+//! leaves cost about one path instead of two. [`MerkleTree::multiproof`] builds the same
+//! sequence.
+//!
 //! # Challenges
 //!
 //! [`storage_challenge`] binds a challenge to the epoch seed, the device, the sector and the
@@ -122,6 +132,76 @@ pub fn root_from_path<H: Hasher>(leaf: Hash, index: u32, path: &[Hash]) -> Hash 
 		position >>= 1;
 	}
 	acc
+}
+
+/// The root that the leaves `leaves` (position and hash, strictly ascending positions, each
+/// below `2^depth`) and the sibling hashes `proof` imply, for a tree of `depth`; `None` if
+/// the leaves are not in that order, or `proof` has too few hashes or some left over.
+///
+/// Costs one node hash for each known node of each level: at most `leaves × depth`.
+pub fn root_from_multiproof<H: Hasher>(
+	leaves: &[(u32, Hash)],
+	depth: u32,
+	proof: &[Hash],
+) -> Option<Hash> {
+	let in_range = |position: u32| depth >= 32 || position < (1u32 << depth);
+	let ascending = leaves.windows(2).all(|pair| matches!(pair, [(a, _), (b, _)] if a < b));
+	if leaves.is_empty() || !ascending || !leaves.iter().all(|(position, _)| in_range(*position)) {
+		return None;
+	}
+	let mut siblings = proof.iter();
+	let mut known: Vec<(u32, Hash)> = leaves.to_vec();
+	for _ in 0..depth {
+		let mut parents = Vec::with_capacity(known.len());
+		let mut nodes = known.iter().peekable();
+		while let Some(&(position, hash)) = nodes.next() {
+			let parent = if position & 1 == 1 {
+				node_hash::<H>(siblings.next()?, &hash)
+			} else if let Some((_, right)) = nodes.next_if(|(next, _)| *next == position | 1) {
+				node_hash::<H>(&hash, right)
+			} else {
+				node_hash::<H>(&hash, siblings.next()?)
+			};
+			parents.push((position >> 1, parent));
+		}
+		known = parents;
+	}
+	match (known.as_slice(), siblings.next()) {
+		([(_, root)], None) => Some(*root),
+		_ => None,
+	}
+}
+
+/// The sibling hashes that prove the leaves at `positions` (strictly ascending, each below
+/// `2^depth`) of a tree of `depth` together, in the order [`root_from_multiproof`] takes
+/// them; `node(height, position)` gives any node of the tree (height 0 the leaves). `None`
+/// if the positions are not in that order.
+pub fn multiproof_siblings(
+	positions: &[u32],
+	depth: u32,
+	mut node: impl FnMut(u32, u32) -> Hash,
+) -> Option<Vec<Hash>> {
+	let in_range = |position: u32| depth >= 32 || position < (1u32 << depth);
+	let ascending = positions.windows(2).all(|pair| matches!(pair, [a, b] if a < b));
+	if positions.is_empty() || !ascending || !positions.iter().all(|p| in_range(*p)) {
+		return None;
+	}
+	let mut proof = Vec::new();
+	let mut known = positions.to_vec();
+	for height in 0..depth {
+		let mut parents = Vec::with_capacity(known.len());
+		let mut nodes = known.iter().peekable();
+		while let Some(&position) = nodes.next() {
+			let paired =
+				position & 1 == 0 && nodes.next_if(|next| **next == position | 1).is_some();
+			if !paired {
+				proof.push(node(height, position ^ 1));
+			}
+			parents.push(position >> 1);
+		}
+		known = parents;
+	}
+	Some(proof)
 }
 
 /// Why a chunk proof was refused.
@@ -313,6 +393,22 @@ impl<H: Hasher> MerkleTree<H> {
 			position >>= 1;
 		}
 		Some(path)
+	}
+
+	/// The multiproof of the leaves at `indices` (strictly ascending): the siblings
+	/// [`root_from_multiproof`] takes, each once; `None` if out of range or out of order.
+	pub fn multiproof(&self, indices: &[u32]) -> Option<Vec<Hash>> {
+		if indices.iter().any(|index| *index >= self.chunks()) {
+			return None;
+		}
+		multiproof_siblings(indices, self.depth(), |height, position| {
+			self.levels
+				.get(height as usize)
+				.and_then(|level| level.get(position as usize))
+				.or_else(|| self.empties.get(height as usize))
+				.copied()
+				.unwrap_or(EMPTY_LEAF)
+		})
 	}
 }
 

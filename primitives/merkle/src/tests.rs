@@ -224,3 +224,57 @@ fn challenges_bind_every_input_and_indices_stay_in_range() {
 		challenge_index::<Blake2>(&base, 1, 1 << 30)
 	);
 }
+
+#[test]
+fn multiproofs_prove_leaves_together_and_share_their_hashes() {
+	let tree = Tree::from_bytes(&data(37 * CHUNK_SIZE, 5)).unwrap();
+	let depth = tree.depth();
+	let leaf = |i: u32| leaf_hash::<Blake2>(&chunk_at(&data(37 * CHUNK_SIZE, 5), i).unwrap());
+	let leaves = |indices: &[u32]| indices.iter().map(|&i| (i, leaf(i))).collect::<Vec<_>>();
+	for indices in
+		[vec![0], vec![36], vec![3, 4], vec![4, 5], vec![0, 1, 2, 3], vec![1, 17, 18, 36]]
+	{
+		let proof = tree.multiproof(&indices).unwrap();
+		assert_eq!(
+			root_from_multiproof::<Blake2>(&leaves(&indices), depth, &proof),
+			Some(tree.root()),
+			"{indices:?}"
+		);
+		// One leaf's multiproof is its path.
+		if let [index] = indices[..] {
+			assert_eq!(proof, tree.proof(index).unwrap());
+		}
+	}
+	// Neighbours share their path above the node where they meet: siblings share all of it,
+	// leaves 3 and 4 everything above height 3.
+	assert_eq!(tree.multiproof(&[4, 5]).unwrap().len() as u32, depth - 1);
+	assert_eq!(tree.multiproof(&[3, 4]).unwrap().len() as u32, 2 * 2 + (depth - 3));
+
+	// Anything else is refused: another leaf, a changed or missing or extra hash, leaves out
+	// of order, repeated or out of range, another depth.
+	let proof = tree.multiproof(&[1, 17, 18, 36]).unwrap();
+	let good = leaves(&[1, 17, 18, 36]);
+	let verify = |leaves: &[(u32, Hash)], depth, proof: &[Hash]| {
+		root_from_multiproof::<Blake2>(leaves, depth, proof)
+	};
+	let mut wrong = good.clone();
+	wrong[2].1 = leaf(19);
+	assert_ne!(verify(&wrong, depth, &proof), Some(tree.root()));
+	let mut moved = good.clone();
+	moved[2].0 = 19;
+	assert_ne!(verify(&moved, depth, &proof), Some(tree.root()));
+	let mut changed = proof.clone();
+	changed[3] = [7; 32];
+	assert_ne!(verify(&good, depth, &changed), Some(tree.root()));
+	assert_eq!(verify(&good, depth, &proof[1..]), None);
+	assert_eq!(verify(&good, depth, &[proof.clone(), vec![[0; 32]]].concat()), None);
+	let reversed: Vec<_> = good.iter().rev().copied().collect();
+	assert_eq!(verify(&reversed, depth, &proof), None);
+	assert_eq!(verify(&[good[0], good[0]], depth, &proof), None);
+	assert_eq!(verify(&[(64, leaf(0))], depth, &tree.proof(0).unwrap()), None);
+	assert_eq!(verify(&[], depth, &[]), None);
+	assert_ne!(verify(&good, depth + 1, &proof), Some(tree.root()));
+	assert_eq!(tree.multiproof(&[37]), None);
+	assert_eq!(tree.multiproof(&[5, 4]), None);
+	assert_eq!(tree.multiproof(&[]), None);
+}

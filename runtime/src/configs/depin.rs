@@ -237,14 +237,15 @@ impl pallet_compute::Config for Runtime {
 	type Epochs = crate::Epochs;
 	type Randomness = ChallengeRandomness;
 	type CommitWindow = ComputeCommitWindow;
-	/// 1,024 blake2 steps a checkpoint: a sampled segment costs the runtime 1,024 hashes.
+	/// 256 blake2 steps a checkpoint: a sampled segment costs the runtime 256 hashes (1,024
+	/// until `spec_version` 116; a commitment keeps the length it was made with).
 	type SegmentLength = ConstU32<{ depin_primitives::compute::SEGMENT_LENGTH }>;
 	type MaxSegmentLength = ConstU32<16_384>;
-	/// A compute unit is 512 segments: 524,288 sequential hashes, about a tenth of a second of
+	/// A compute unit is 2,048 segments: 524,288 sequential hashes, about a tenth of a second of
 	/// one core of the reference machine (docs/compute-audits.md, measured by
 	/// `scripts/calibrate-compute.sh`).
 	type SegmentsPerUnit = ConstU32<{ depin_primitives::compute::SEGMENTS_PER_UNIT }>;
-	/// At most 2^20 segments (a billion hashes: 2,048 units, about three minutes of a core)
+	/// At most 2^22 segments (a billion hashes: 2,048 units, about three minutes of a core)
 	/// per audit; a device declaring more is audited for that much.
 	type MaxTreeDepth = depin_primitives::compute::MaxWorkTreeDepth;
 	/// Governed (a quarter by default, every device on the dev chains, see `compute_params`).
