@@ -31,7 +31,8 @@ median = runs[len(runs) // 2]
 unit = median["unitSeconds"]
 rate = median["stepsPerSecond"]
 spu, seg = median["segmentsPerUnit"], median["segmentLength"]
-max_units = (1 << 20) // spu
+depth = median["maxTreeDepth"]
+max_units = (1 << depth) // spu
 prod_window, dev_window = 1350, 24
 quarter = 0.25
 text = f"""# Compute audits: what a declared unit costs
@@ -46,13 +47,15 @@ segments of {seg} sequential blake2-256 steps from a start only that epoch's see
 commits to the checkpoints within the commit window (half the response window: 22.5 minutes in
 production, 4 blocks on the dev chain), and reveals the segments the chain then samples, which
 the runtime recomputes. Each step needs the one before, so a workload runs on one core.
+A device's tools keep every checkpoint (32 bytes a segment) and their tree: about
+{spu * 32 * 2 / 1024:.0f} KiB a unit, {max_units * spu * 64 / 2**20:,.0f} MiB at the largest workload.
 
 | | this machine |
 |---|---|
 | blake2-256 steps per second, one core (with the checkpoint tree) | {rate / 1e6:.2f} million |
 | one unit ({spu} × {seg} = {spu * seg:,} steps) | {unit * 1000:.1f} ms |
 | runs: seconds for {units} units | {", ".join(f"{r['seconds']:.3f}" for r in lines)} |
-| the largest audited workload (2^20 segments, {max_units:,} units) | {max_units * unit:.0f} s |
+| the largest audited workload (2^{depth} segments, {max_units:,} units) | {max_units * unit:.0f} s |
 | units one core proves in the production commit window ({prod_window} s) | {int(prod_window / unit):,} (audits stop at {max_units:,}) |
 | units one core proves in the dev chain's commit window ({dev_window} s) | {int(dev_window / unit):,} |
 | the simulator's and dev chain's compute device (16 units) | {16 * unit:.2f} s an audit |

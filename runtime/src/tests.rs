@@ -592,12 +592,6 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 	);
 }
 
-/// What one proven device-epoch of each kind costs a block, in bytes and in charged weight, and
-/// what a million devices of each kind take of every block's normal length and weight: storage
-/// and compute proven hourly, hotspots beaconing daily with `MaxWitnesses` witnesses (each
-/// hotspot beacons once a day and witnesses as often). Printed for docs/scale.md:
-/// `cargo test --locked -p depin-runtime --lib device_epoch -- --nocapture`. The load harness
-/// (`scripts/bench.sh`) measures the storage figures on a running node.
 /// A compute reveal of `samples` segments sampled from a workload of the deepest tree
 /// (`MaxTreeDepth`), with the multiproof of the checkpoints they open (`longest`: with the
 /// most hashes the bound allows, two whole paths a segment).
@@ -640,6 +634,12 @@ fn compute_reveal(samples: u32, longest: bool) -> pallet_compute::WorkRevealOf<R
 	}
 }
 
+/// What one proven device-epoch of each kind costs a block, in bytes and in charged weight, and
+/// what a million devices of each kind take of every block's normal length and weight: storage
+/// and compute proven hourly, hotspots beaconing daily with `MaxWitnesses` witnesses (each
+/// hotspot beacons once a day and witnesses as often). Printed for docs/scale.md:
+/// `cargo test --locked -p depin-runtime --lib device_epoch -- --nocapture`. The load harness
+/// (`scripts/bench.sh`) measures the storage figures on a running node.
 #[test]
 fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 	sp_io::TestExternalities::default().execute_with(|| {

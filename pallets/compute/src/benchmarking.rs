@@ -17,6 +17,7 @@ use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_devices::{DeviceId, DeviceKey, DeviceKind, DeviceRegistry};
 use sp_core::H256;
 use sp_runtime::traits::One;
+use sp_runtime::Saturating;
 
 use pallet_devices::benchmark_keys::sign;
 
@@ -43,6 +44,15 @@ fn worker<T: Config>(device: DeviceId, status: WorkStatus) {
 		device,
 		WorkerState { enrolled_in: 0, epoch: 1, status, consecutive_faults: 0 },
 	);
+}
+
+/// The block after `reveal_at`, with the runtime's randomness fresh in it: the first block a
+/// reveal seed can be drawn at (BABE's output of the parent block, known since `reveal_at`).
+fn fresh_after<T: Config>(reveal_at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+	let at = reveal_at.saturating_add(One::one());
+	frame_system::Pallet::<T>::set_block_number(at);
+	<T::BenchmarkHelper as depin_proving::epoch::FreshRandomness>::make_fresh();
+	at
 }
 
 #[benchmarks]
@@ -76,8 +86,7 @@ mod benchmarks {
 	#[benchmark]
 	fn draw_reveal_seed() {
 		let epoch = epoch_one::<T>(One::one());
-		let at = Compute::<T>::reveal_at(epoch.start);
-		frame_system::Pallet::<T>::set_block_number(at);
+		let at = fresh_after::<T>(Compute::<T>::reveal_at(epoch.start));
 
 		#[block]
 		{
@@ -180,8 +189,7 @@ mod benchmarks {
 		}
 		let commitment = WorkCommitment { root: H256(node), segments: 1 << depth, segment_len: 0 };
 		worker::<T>(device, WorkStatus::Committed(commitment));
-		let at = Compute::<T>::reveal_at(epoch.start);
-		frame_system::Pallet::<T>::set_block_number(at);
+		let at = fresh_after::<T>(Compute::<T>::reveal_at(epoch.start));
 		Compute::<T>::maybe_draw_reveal_seed(at);
 		let seed = Compute::<T>::reveal_seed(1).expect("drawn; qed");
 		let segments: Vec<_> = (0..s)
@@ -211,7 +219,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Compute::<T>::process_reveal_of(&epoch, at, &reveal, s)
+			Compute::<T>::process_reveal_of(&epoch, at, &reveal, s, 0)
 				.expect("the reveal is right; qed");
 		}
 

@@ -172,6 +172,7 @@ impl<T: Config> Pallet<T> {
 		change: Option<DeviceChange>,
 	) -> Settled {
 		let current = epoch.index;
+		Self::excuse_outdated(state);
 		let retiring = change == Some(DeviceChange::Retire) && active;
 		let mut suspended = false;
 		let mut weight = Weight::zero();
@@ -219,6 +220,22 @@ impl<T: Config> Pallet<T> {
 			weight = weight.saturating_add(closed.weight);
 		}
 		Settled { weight, suspended: suspended || settled.suspended || changed }
+	}
+
+	/// Whether `commitment` was made for segments of another length than the chain's: only
+	/// an upgrade changes it, so only a commitment of the epoch an upgrade lands in can be.
+	pub(crate) fn outdated(commitment: &WorkCommitment) -> bool {
+		commitment.segment_len != Self::segment_len()
+	}
+
+	/// Excuse a commitment made for segments of another length ([`Self::outdated`]): it cannot
+	/// be revealed at the weight a reveal is charged (`WorkloadChanged`), so its epoch is
+	/// neither a fault nor an unrevealed workload. Its device did what it was asked; the
+	/// epoch counts as not audited.
+	pub(crate) fn excuse_outdated(state: &mut WorkerState) {
+		if matches!(state.status, WorkStatus::Committed(c) if Self::outdated(&c)) {
+			state.status = WorkStatus::NotChallenged;
+		}
 	}
 
 	/// The weight of [`Self::punish_unrevealed`]: a suspension and a slash in the registry.
@@ -578,16 +595,18 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		reveal: &WorkRevealOf<T>,
 	) -> Result<Weight, Rejection> {
-		Self::process_reveal_of(epoch, now, reveal, Self::samples())
+		Self::process_reveal_of(epoch, now, reveal, Self::samples(), Self::segment_len())
 	}
 
-	/// [`Self::process_reveal`] with the number of samples given: the benchmarks measure every
-	/// count up to the bound, whatever the configured one.
+	/// [`Self::process_reveal`] with the number of samples and the segment length given: the
+	/// benchmarks measure every count up to the bound, whatever the configured one, and
+	/// segments of no steps (their hashing is measured on its own).
 	pub(crate) fn process_reveal_of(
 		epoch: &EpochInfo<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 		reveal: &WorkRevealOf<T>,
 		expected_samples: u32,
+		segment_len: u32,
 	) -> Result<Weight, Rejection> {
 		let samples = reveal.segments.len() as u32;
 		// Nothing is settled (`revealing_worker`): the reads are in the cheapest case.
@@ -611,6 +630,9 @@ impl<T: Config> Pallet<T> {
 			WorkStatus::Challenged => return Err(reject(Error::<T>::NotCommitted, cheap)),
 			_ => return Err(reject(Error::<T>::AlreadyRevealed, cheap)),
 		};
+		// Charged at today's segment length: a commitment made before an upgrade changed it
+		// is not recomputed (its epoch is excused when settled, `excuse_outdated`).
+		ensure!(commitment.segment_len == segment_len, reject(Error::<T>::WorkloadChanged, cheap));
 
 		let outcome =
 			Self::check_reveal(epoch, &seed, reveal, &commitment).map_err(|e| reject(e, full))?;

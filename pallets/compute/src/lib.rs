@@ -95,6 +95,11 @@ pub mod pallet {
 		/// Where reveal seeds come from: BABE's VRF output in the runtime.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
 
+		/// For the benchmarks: makes [`Config::Randomness`] fresh, so that the reveal seed is
+		/// drawn at the block after the commit window closes.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: depin_proving::epoch::FreshRandomness;
+
 		/// Blocks from an epoch's start during which commitments are accepted; the reveal seed
 		/// is drawn at the block after. Kept below the epoch's response window.
 		#[pallet::constant]
@@ -315,6 +320,9 @@ pub mod pallet {
 		/// The device key did not sign this commitment for this chain, device, epoch and
 		/// workload.
 		BadSignature,
+		/// The commitment was made for segments of another length, before an upgrade changed
+		/// it: it is not checked, and its epoch is excused when the record is settled.
+		WorkloadChanged,
 	}
 
 	#[pallet::genesis_config]

@@ -94,6 +94,8 @@ impl pallet_compute::Config for Test {
 	type Registry = Devices;
 	type Epochs = Epochs;
 	type Randomness = TestRandomness;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 	/// Commitments in blocks `start..start + 4`, the seed at `start + 4`, reveals to
 	/// `start + 7`.
 	type CommitWindow = CommitWindow;

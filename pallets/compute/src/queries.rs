@@ -24,11 +24,16 @@ impl<T: Config> Pallet<T> {
 				.collect(),
 			_ => Vec::new(),
 		};
+		// A commitment keeps the shape it was made with, whatever the chain asks now.
+		let (segments, segment_len) = match state.status {
+			WorkStatus::Committed(c) => (c.segments, c.segment_len),
+			_ => (Self::segments_for(capacity), Self::segment_len()),
+		};
 		Some(WorkChallenge {
 			epoch: epoch.index,
 			start: Self::work_start(&epoch, device),
-			segments: Self::segments_for(capacity),
-			segment_len: Self::segment_len(),
+			segments,
+			segment_len,
 			reveal_at: Self::reveal_at(epoch.start),
 			deadline: T::Epochs::deadline(epoch.start),
 			status: state.status,

@@ -585,13 +585,18 @@ fn reveals_are_rejected_for_bad_proofs_and_starts() {
 		commit(&workload);
 		run_to_reveal();
 		let honest = workload.reveal();
-		// Eight segments (a tree of depth 3), eight samples: at most 2 × 8 × 3 hashes.
-		assert!(!honest.proof.is_empty() && honest.proof.len() <= 48);
+		// Eight segments (a tree of depth 3), three samples: at most 2 × 3 × 3 hashes.
+		assert!(!honest.proof.is_empty() && honest.proof.len() <= 18);
 
 		// More hashes than the paths of two checkpoints a segment: refused before hashing.
 		let mut long = honest.clone();
-		long.proof = BoundedVec::truncate_from(vec![H256::zero(); 49]);
+		long.proof = BoundedVec::truncate_from(vec![H256::zero(); 19]);
+		assert_eq!(long.proof.len(), 19);
 		assert_reveal_rejected(long, Error::<Test>::WrongPathLength);
+		// As many as that is checked, and wrong.
+		let mut most = honest.clone();
+		most.proof = BoundedVec::truncate_from(vec![H256::zero(); 18]);
+		assert_reveal_rejected(most, Error::<Test>::InvalidMerkleProof);
 
 		let mut short = honest.clone();
 		short.proof.pop();
@@ -671,6 +676,60 @@ fn an_unrevealed_commitment_costs_what_a_caught_fake_costs() {
 		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
 		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 1);
 		assert!(proven().is_empty());
+	});
+}
+
+#[test]
+fn a_commitment_made_before_an_upgrade_changed_the_segment_length_is_excused() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		enroll(WORKER);
+		run_to_epoch(1);
+		let workload = Workload::run(WORKER, &[]);
+		commit(&workload);
+		// As if the commitment had been made under a runtime whose segments were 64 steps
+		// (the mock's are 16): the epoch an upgrade changing them lands in.
+		let mut state = worker(WORKER);
+		let WorkStatus::Committed(mut commitment) = state.status else { panic!("committed") };
+		commitment.segment_len = 64;
+		state.status = WorkStatus::Committed(commitment);
+		Workers::<Test>::insert(WORKER, state);
+		run_to_reveal();
+		// The challenge shows the commitment's own shape to the device's tools.
+		let challenge = Compute::work_challenge(WORKER).unwrap();
+		assert_eq!((challenge.segments, challenge.segment_len), (8, 64));
+		// Its reveal is not recomputed at the weight of 16-step segments...
+		assert_reveal_rejected(workload.reveal(), Error::<Test>::WorkloadChanged);
+		// ...and the epoch is neither a fault nor an unrevealed workload when settled.
+		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
+		assert_eq!(worker(WORKER).epoch, 2);
+		assert!(!compute_events().iter().any(|e| matches!(
+			e,
+			crate::Event::WorkUnrevealed { .. } | crate::Event::FaultsRecorded { .. }
+		)));
+		assert_eq!(deposit_of(WORKER), deposit);
+		assert!(matches!(status_of(WORKER), DeviceStatus::Active));
+		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
+		assert_eq!(worker(WORKER).consecutive_faults, 0);
+	});
+}
+
+#[test]
+fn a_reveal_for_a_commitment_of_an_epoch_past_is_refused_and_settles_nothing() {
+	ExtBuilder.build_and_execute(|| {
+		commit_and_stay_quiet(WORKER);
+		// Epoch 2 has begun and nobody has entered the record into it: it still holds epoch
+		// 1's commitment.
+		run_to_epoch(2);
+		run_to_reveal();
+		let stale = worker(WORKER);
+		assert_eq!(stale.epoch, 1);
+		assert!(matches!(stale.status, WorkStatus::Committed(_)));
+		let mut late = Workload::run(WORKER, &[]).reveal_of(&[0, 1, 2]);
+		late.epoch = 2;
+		assert_reveal_rejected(late, Error::<Test>::NotCommitted);
+		assert_eq!(worker(WORKER), stale, "nothing settled, nothing punished by a reveal");
+		assert!(!compute_events().iter().any(|e| matches!(e, crate::Event::WorkUnrevealed { .. })));
 	});
 }
 

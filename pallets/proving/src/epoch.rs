@@ -88,6 +88,21 @@ where
 	(known_since >= cutoff).then(|| seed_of(subject, index, random))
 }
 
+/// For the benchmarks of a draw by [`draw_seed_after`]: make the runtime's randomness known
+/// since the block before the current one, as BABE's parent-block VRF output is in every block
+/// of a running chain (a benchmark's state has none).
+#[cfg(feature = "runtime-benchmarks")]
+pub trait FreshRandomness {
+	/// Make it so.
+	fn make_fresh();
+}
+
+/// For randomness that is fresh at every block already (the mocks').
+#[cfg(feature = "runtime-benchmarks")]
+impl FreshRandomness for () {
+	fn make_fresh() {}
+}
+
 fn seed_of<Output: Encode>(subject: &[u8], index: EpochIndex, random: Output) -> H256 {
 	H256(sp_io::hashing::blake2_256(&(subject, index, random).encode()))
 }

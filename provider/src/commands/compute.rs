@@ -86,6 +86,7 @@ pub fn compute_calibrate(units: u32, window_seconds: f64) -> Result<Report> {
 			"units": units,
 			"segmentsPerUnit": SEGMENTS_PER_UNIT,
 			"segmentLength": SEGMENT_LENGTH,
+			"maxTreeDepth": depin_primitives::compute::MAX_WORK_TREE_DEPTH,
 			"steps": steps,
 			"seconds": seconds,
 			"stepsPerSecond": per_second,
@@ -233,7 +234,8 @@ mod tests {
 		assert!(error.contains("--units must be at least 1"), "{error}");
 		let error = refusal(u32::MAX);
 		assert!(error.contains("more segments than a workload may have"), "{error}");
-		// Past 2^20 segments: 2,049 units of 512.
+		// Past 2^22 segments: 2,049 units of 2,048.
+		assert_eq!(report.json["maxTreeDepth"].as_u64(), Some(22));
 		assert!(refusal(2_049).contains("more segments than a workload may have"));
 	}
 }

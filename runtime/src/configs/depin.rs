@@ -71,6 +71,14 @@ impl Randomness<Hash, BlockNumber> for ChallengeRandomness {
 	}
 }
 
+/// A benchmark's state has no VRF output: one is put in, as every block of a running chain has.
+#[cfg(feature = "runtime-benchmarks")]
+impl depin_proving::epoch::FreshRandomness for ChallengeRandomness {
+	fn make_fresh() {
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
+	}
+}
+
 /// The proving clock every proof kind reads. Its period and window are governed parameters
 /// (kept under `proofs`, where they were set before the clock had a pallet of its own).
 impl pallet_epochs::Config for Runtime {
@@ -236,6 +244,8 @@ impl pallet_compute::Config for Runtime {
 	type Registry = Devices;
 	type Epochs = crate::Epochs;
 	type Randomness = ChallengeRandomness;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ChallengeRandomness;
 	type CommitWindow = ComputeCommitWindow;
 	/// 256 blake2 steps a checkpoint: a sampled segment costs the runtime 256 hashes (1,024
 	/// until `spec_version` 116; a commitment keeps the length it was made with).
