@@ -709,6 +709,13 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 			audited(work_weight.ref_time()).saturating_add(unaudited.mul_ceil(swept.ref_time())),
 			audited(work_weight.proof_size()),
 		);
+		// What an honest audited device's two items use once refunded: its record entered by
+		// the sweep (the commitment's settlement a read), no fraud to punish.
+		let honest = Compute::commit_full_weight()
+			.saturating_add(db.reads(1))
+			.saturating_add(Compute::reveal_weight(samples));
+		let compute_used =
+			audited(honest.ref_time()).saturating_add(unaudited.mul_ceil(swept.ref_time()));
 
 		// A million devices of a kind, as a share of every block's normal length and weight
 		// (a block every 6 s: 600 an hour, 14,400 a day).
@@ -739,14 +746,25 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 				share(weight.ref_time(), blocks, normal_weight)
 			);
 		}
+		std::eprintln!(
+			"compute, used by an honest device after refunds | {} | {} | | {:.1} %",
+			compute_bytes,
+			compute_used / 1_000_000,
+			share(compute_used, 600, normal_weight)
+		);
+		std::eprintln!(
+			"compute reveal: {} bytes, its multiproof {} hashes",
+			reveal.encoded_size(),
+			reveal.proof.len()
+		);
 		// The documented figures (docs/scale.md): a storage proof is two 1 KiB chunks with
 		// their 20 hashes each and a signature, given a quarter of the time; a beacon's bundle
 		// is its report and 25 receipts; a compute device-epoch is, a quarter of the time, a
-		// signed commitment and a reveal of 8 sampled segments with their two paths each. A
-		// million storage devices alone fit half of every block, by length and by weight; a
-		// million of either other kind alone does not.
+		// signed commitment and a reveal of 8 sampled segments of the deepest tree with one
+		// multiproof of their checkpoints. A million storage devices alone fit half of every
+		// block, by length and by weight; a million of either other kind alone does not.
 		assert_eq!(storage_proof_bytes, 3_420);
-		assert_eq!((storage_bytes, coverage_bytes, compute_bytes), (855, 3_211, 2_731));
+		assert_eq!((storage_bytes, coverage_bytes, compute_bytes), (855, 3_211, 1_295));
 		for (name, bytes, weight, blocks) in kinds {
 			let worst = share(bytes, blocks, normal_length).max(share(
 				weight.ref_time(),
