@@ -592,18 +592,21 @@ fn a_full_batch_of_coverage_bundles_fits_one_block() {
 	);
 }
 
-/// A compute reveal of `samples` segments sampled from a workload of the deepest tree
-/// (`MaxTreeDepth`), with the multiproof of the checkpoints they open (`longest`: with the
-/// most hashes the bound allows, two whole paths a segment).
-fn compute_reveal(samples: u32, longest: bool) -> pallet_compute::WorkRevealOf<Runtime> {
-	use frame_support::traits::Get;
+/// A compute reveal of `samples` segments sampled (with `draw` as the reveal seed) from a
+/// workload of a tree of `depth`, with the multiproof of the checkpoints they open (`longest`:
+/// with the most hashes the bound allows, two whole paths a segment).
+fn compute_reveal(
+	samples: u32,
+	depth: u32,
+	draw: [u8; 32],
+	longest: bool,
+) -> pallet_compute::WorkRevealOf<Runtime> {
 	use pallet_compute::work;
-	let depth = <<Runtime as pallet_compute::Config>::MaxTreeDepth as Get<u32>>::get();
 	let zero = [0u8; 32];
 	let segments: alloc::vec::Vec<_> = (0..samples)
 		.map(|i| {
 			let index = work::sample_segment::<pallet_compute::RuntimeHasher>(
-				&[7; 32],
+				&draw,
 				0,
 				&zero,
 				i,
@@ -687,7 +690,8 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 
 		let samples = compute_params::Samples::get();
 		let audit = compute_params::AuditRate::get();
-		let reveal = compute_reveal(samples, false);
+		let depth = <<Runtime as pallet_compute::Config>::MaxTreeDepth as Get<u32>>::get();
+		let reveal = compute_reveal(samples, depth, [7; 32], false);
 		let commit = pallet_compute::WorkCommit {
 			device: 0,
 			epoch: 1,
@@ -757,6 +761,32 @@ fn the_bytes_and_weight_of_a_proven_device_epoch_of_each_kind() {
 			reveal.encoded_size(),
 			reveal.proof.len()
 		);
+		// How a reveal's bytes vary with its draw, the sample count (governed) and the tree's
+		// depth (the device's capacity): the mean of 1,000 draws, as a million devices' share
+		// of every block's normal length.
+		let commit_bytes = commit.encoded_size() as f64;
+		for (samples, depth, what) in
+			[(8, depth, "the most units"), (6, depth, "the most units"), (8, 15, "16 units")]
+		{
+			let draws = 1_000u32;
+			let (mut hashes, mut bytes) = (0usize, 0usize);
+			for d in 0..draws {
+				let mut draw = [0u8; 32];
+				draw[..4].copy_from_slice(&d.to_le_bytes());
+				let reveal = compute_reveal(samples, depth, draw, false);
+				hashes += reveal.proof.len();
+				bytes += reveal.encoded_size();
+			}
+			let mean = |total: usize| total as f64 / f64::from(draws);
+			let per_device = f64::from(audit.deconstruct()) / 1e9 * (commit_bytes + mean(bytes));
+			std::eprintln!(
+				"compute, {samples} samples, {depth} levels ({what}): a multiproof of {:.1} \
+				 hashes on average, {:.0} bytes a device-epoch, {:.1} % of normal length",
+				mean(hashes),
+				per_device,
+				per_device * 1_000_000.0 / 600.0 * 100.0 / normal_length as f64
+			);
+		}
 		// The documented figures (docs/scale.md): a storage proof is two 1 KiB chunks with
 		// their 20 hashes each and a signature, given a quarter of the time; a beacon's bundle
 		// is its report and 25 receipts; a compute device-epoch is, a quarter of the time, a
@@ -938,7 +968,8 @@ fn full_batches_of_compute_reveals_commitments_and_receipts_fit_one_block() {
 		let reveals = <<Runtime as Config>::MaxRevealBatch as Get<u32>>::get();
 		let batch = <<Runtime as Config>::MaxBatch as Get<u32>>::get();
 		// The longest multiproof the bound allows.
-		let reveal = compute_reveal(samples, true);
+		let depth = <<Runtime as Config>::MaxTreeDepth as Get<u32>>::get();
+		let reveal = compute_reveal(samples, depth, [7; 32], true);
 		let call = crate::RuntimeCall::Compute(pallet_compute::Call::reveal_work {
 			reveals: alloc::vec![reveal; reveals as usize].try_into().expect("MaxRevealBatch"),
 		});
