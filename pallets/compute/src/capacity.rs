@@ -133,11 +133,13 @@ impl<T: Config> Pallet<T> {
 	// ---- Faults --------------------------------------------------------------------------
 
 	/// The most settling a worker can cost: the kit's one settle weight (its record read and
-	/// written, the registry's benchmarked settlement), the device's status read, and the
-	/// penalty of an unrevealed commitment before it (suspending and slashing).
+	/// written, the registry's benchmarked settlement), the device's status read, the segment
+	/// length's record read (an outdated commitment's), and the penalty of an unrevealed
+	/// commitment before it (suspending and slashing).
 	pub fn settle_weight() -> Weight {
 		faults::settle_weight::<_, T::Registry>(T::DbWeight::get())
-			.saturating_add(T::DbWeight::get().reads(1))
+			// The device's status, and the segment length's record for an outdated commitment.
+			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(Self::audit_draw_weight())
 			.saturating_add(Self::punish_weight())
 	}
@@ -172,10 +174,9 @@ impl<T: Config> Pallet<T> {
 		change: Option<DeviceChange>,
 	) -> Settled {
 		let current = epoch.index;
-		Self::excuse_outdated(state);
+		let mut weight = Self::excuse_outdated(state);
 		let retiring = change == Some(DeviceChange::Retire) && active;
 		let mut suspended = false;
-		let mut weight = Weight::zero();
 		if matches!(state.status, WorkStatus::Committed(_)) && (state.epoch < current || retiring) {
 			suspended = Self::punish_unrevealed(device, state.epoch);
 			weight = weight.saturating_add(Self::punish_weight());
@@ -222,20 +223,51 @@ impl<T: Config> Pallet<T> {
 		Settled { weight, suspended: suspended || settled.suspended || changed }
 	}
 
-	/// Whether `commitment` was made for segments of another length than the chain's: only
-	/// an upgrade changes it, so only a commitment of the epoch an upgrade lands in can be.
+	/// Whether `commitment` was made for segments of another length than the chain's: only a
+	/// runtime upgrade changes it. Such a commitment cannot be revealed at the weight a reveal
+	/// is charged (`WorkloadChanged`).
 	pub(crate) fn outdated(commitment: &WorkCommitment) -> bool {
 		commitment.segment_len != Self::segment_len()
 	}
 
-	/// Excuse a commitment made for segments of another length ([`Self::outdated`]): it cannot
-	/// be revealed at the weight a reveal is charged (`WorkloadChanged`), so its epoch is
-	/// neither a fault nor an unrevealed workload. Its device did what it was asked; the
-	/// epoch counts as not audited.
-	pub(crate) fn excuse_outdated(state: &mut WorkerState) {
-		if matches!(state.status, WorkStatus::Committed(c) if Self::outdated(&c)) {
+	/// Excuse an outdated commitment ([`Self::outdated`]) whose reveal window was still open
+	/// when the upgrade came (its epoch at or after [`SegmentLengthSince`]'s): its device could
+	/// not reveal it, so its epoch is neither a fault nor an unrevealed workload, and counts
+	/// as not audited. An outdated commitment of an earlier epoch had its whole window under
+	/// the runtime it was made for, and is punished if left unrevealed, as any other.
+	/// Returns the weight spent: the record's read, if the commitment is outdated.
+	pub(crate) fn excuse_outdated(state: &mut WorkerState) -> Weight {
+		let WorkStatus::Committed(commitment) = state.status else { return Weight::zero() };
+		if !Self::outdated(&commitment) {
+			return Weight::zero();
+		}
+		if SegmentLengthSince::<T>::get().is_some_and(|since| state.epoch >= since.epoch) {
 			state.status = WorkStatus::NotChallenged;
 		}
+		T::DbWeight::get().reads(1)
+	}
+
+	/// On a runtime upgrade: if it changes the segment length, record the new one and the
+	/// first epoch whose commitments it catches in their reveal window
+	/// ([`SegmentLengthSince`]). This runs before the upgrade's block is initialised, at the
+	/// block number of the block before it; an epoch whose deadline is that block counts as
+	/// caught (a block early at most: in doubt, excused).
+	pub(crate) fn note_segment_length() -> Weight {
+		let db = T::DbWeight::get();
+		let segment_len = Self::segment_len();
+		if SegmentLengthSince::<T>::get().is_some_and(|since| since.segment_len == segment_len) {
+			return db.reads(1);
+		}
+		let epoch = T::Epochs::current();
+		let now = frame_system::Pallet::<T>::block_number();
+		let first = if now <= T::Epochs::deadline(epoch.start) {
+			epoch.index
+		} else {
+			epoch.index.saturating_add(1)
+		};
+		SegmentLengthSince::<T>::put(LengthSince { segment_len, epoch: first });
+		// The record, the clock (its epoch and parameters) and the block number read.
+		db.reads_writes(4, 1)
 	}
 
 	/// The weight of [`Self::punish_unrevealed`]: a suspension and a slash in the registry.

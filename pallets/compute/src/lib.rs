@@ -172,6 +172,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Sweep<T: Config> = StorageValue<_, SweepState, ValueQuery>;
 
+	/// The segment length in force and the first epoch it applies to: a commitment of that
+	/// epoch or later made for another length was made under the runtime before, and cannot be
+	/// revealed under this one (`WorkloadChanged`): it is excused.
+	#[pallet::storage]
+	pub type SegmentLengthSince<T: Config> = StorageValue<_, LengthSince, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -339,6 +345,10 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			SegmentLengthSince::<T>::put(LengthSince {
+				segment_len: Pallet::<T>::segment_len(),
+				epoch: 0,
+			});
 			depin_proving::devices::admit_at_genesis::<_, T::Registry, _>(
 				&self.workers,
 				"worker",
@@ -355,6 +365,10 @@ pub mod pallet {
 
 		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::sweep_faults(remaining)
+		}
+
+		fn on_runtime_upgrade() -> Weight {
+			Self::note_segment_length()
 		}
 
 		fn integrity_test() {

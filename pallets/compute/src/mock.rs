@@ -169,6 +169,7 @@ impl ExtBuilder {
 		pallet_devices::GenesisConfig::<Test> { devices: genesis_devices() }
 			.assimilate_storage(&mut storage)
 			.unwrap();
+		pallet_compute::GenesisConfig::<Test>::default().assimilate_storage(&mut storage).unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			run_to_block(1);

@@ -19,7 +19,9 @@ impl<T: Config> Pallet<T> {
 			Self::enter_audit(device, &mut state, &epoch);
 		}
 		let sampled = match (state.status, Self::reveal_seed(epoch.index)) {
-			(WorkStatus::Committed(commitment), Some(seed)) => (0..Self::samples())
+			// An outdated commitment has nothing to reveal (`WorkloadChanged`): it is excused.
+			(WorkStatus::Committed(commitment), Some(seed)) if !Self::outdated(&commitment) => (0
+				..Self::samples())
 				.filter_map(|i| Self::sampled_segment(&seed, device, &commitment, i))
 				.collect(),
 			_ => Vec::new(),

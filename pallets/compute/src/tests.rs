@@ -679,27 +679,41 @@ fn an_unrevealed_commitment_costs_what_a_caught_fake_costs() {
 	});
 }
 
+/// WORKER's commitment of epoch 1, as if made under a runtime whose segments were 64 steps
+/// (the mock's are 16), with the upgrade that changed them in force from epoch `since`; run to
+/// the reveal seed. Returns the workload.
+fn commit_before_an_upgrade(since: EpochIndex) -> Workload {
+	enroll(WORKER);
+	run_to_epoch(1);
+	let workload = Workload::run(WORKER, &[]);
+	commit(&workload);
+	let mut state = worker(WORKER);
+	let WorkStatus::Committed(mut commitment) = state.status else { panic!("committed") };
+	commitment.segment_len = 64;
+	state.status = WorkStatus::Committed(commitment);
+	Workers::<Test>::insert(WORKER, state);
+	crate::SegmentLengthSince::<Test>::put(crate::LengthSince { segment_len: 16, epoch: since });
+	run_to_reveal();
+	workload
+}
+
 #[test]
-fn a_commitment_made_before_an_upgrade_changed_the_segment_length_is_excused() {
+fn a_commitment_caught_by_an_upgrade_changing_the_segment_length_is_excused() {
 	ExtBuilder.build_and_execute(|| {
 		let deposit = deposit_of(WORKER);
-		enroll(WORKER);
-		run_to_epoch(1);
-		let workload = Workload::run(WORKER, &[]);
-		commit(&workload);
-		// As if the commitment had been made under a runtime whose segments were 64 steps
-		// (the mock's are 16): the epoch an upgrade changing them lands in.
-		let mut state = worker(WORKER);
-		let WorkStatus::Committed(mut commitment) = state.status else { panic!("committed") };
-		commitment.segment_len = 64;
-		state.status = WorkStatus::Committed(commitment);
-		Workers::<Test>::insert(WORKER, state);
-		run_to_reveal();
-		// The challenge shows the commitment's own shape to the device's tools.
+		// The upgrade came in epoch 1's reveal window: the commitment cannot be revealed.
+		let workload = commit_before_an_upgrade(1);
+		// The challenge shows the commitment's own shape and nothing to reveal.
 		let challenge = Compute::work_challenge(WORKER).unwrap();
 		assert_eq!((challenge.segments, challenge.segment_len), (8, 64));
-		// Its reveal is not recomputed at the weight of 16-step segments...
-		assert_reveal_rejected(workload.reveal(), Error::<Test>::WorkloadChanged);
+		assert!(challenge.sampled.is_empty());
+		// A reveal is not recomputed at the weight of 16-step segments...
+		let WorkStatus::Committed(commitment) = worker(WORKER).status else { panic!() };
+		let seed = Compute::reveal_seed(1).unwrap();
+		let sampled: Vec<u32> = (0..Compute::samples())
+			.map(|i| Compute::sampled_segment(&seed, WORKER, &commitment, i).unwrap())
+			.collect();
+		assert_reveal_rejected(workload.reveal_of(&sampled), Error::<Test>::WorkloadChanged);
 		// ...and the epoch is neither a fault nor an unrevealed workload when settled.
 		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
 		assert_eq!(worker(WORKER).epoch, 2);
@@ -711,6 +725,63 @@ fn a_commitment_made_before_an_upgrade_changed_the_segment_length_is_excused() {
 		assert!(matches!(status_of(WORKER), DeviceStatus::Active));
 		assert_eq!(pallet_devices::Devices::<Test>::get(WORKER).unwrap().faults, 0);
 		assert_eq!(worker(WORKER).consecutive_faults, 0);
+	});
+}
+
+#[test]
+fn an_outdated_commitment_whose_window_closed_before_the_upgrade_is_punished_if_unrevealed() {
+	ExtBuilder.build_and_execute(|| {
+		let deposit = deposit_of(WORKER);
+		// The upgrade came after epoch 1's deadline: its reveal window was all under the runtime
+		// the commitment was made for. Left unrevealed, it is punished as any other, by the
+		// sweep or when its device leaves.
+		commit_before_an_upgrade(2);
+		run_to_block_with_idle(21, frame_support::weights::Weight::MAX);
+		assert!(
+			compute_events().contains(&crate::Event::WorkUnrevealed { device: WORKER, epoch: 1 })
+		);
+		assert!(matches!(status_of(WORKER), DeviceStatus::Suspended));
+		assert_eq!(deposit_of(WORKER), deposit - Perbill::from_percent(50).mul_floor(deposit));
+	});
+}
+
+#[test]
+fn an_upgrade_records_the_first_epoch_a_new_segment_length_catches() {
+	ExtBuilder.build_and_execute(|| {
+		use crate::{LengthSince, SegmentLengthSince};
+		use frame_support::traits::Hooks;
+		// Genesis records the length in force.
+		assert_eq!(
+			SegmentLengthSince::<Test>::get(),
+			Some(LengthSince { segment_len: 16, epoch: 0 })
+		);
+		run_to_epoch(1);
+		// An upgrade that keeps the length changes nothing.
+		Compute::on_runtime_upgrade();
+		assert_eq!(
+			SegmentLengthSince::<Test>::get(),
+			Some(LengthSince { segment_len: 16, epoch: 0 })
+		);
+		// One that changes it (the record says 64) in epoch 1's reveal window catches epoch 1...
+		let start = <Epochs as ProvingEpochs<u64>>::current().start;
+		let deadline = <Epochs as ProvingEpochs<u64>>::deadline(start);
+		let changed = || SegmentLengthSince::<Test>::put(LengthSince { segment_len: 64, epoch: 0 });
+		changed();
+		run_to_block(deadline);
+		Compute::on_runtime_upgrade();
+		assert_eq!(
+			SegmentLengthSince::<Test>::get(),
+			Some(LengthSince { segment_len: 16, epoch: 1 })
+		);
+		// ...and one after its deadline the next epoch on.
+		changed();
+		run_to_block(deadline + 1);
+		assert_eq!(current_epoch(), 1);
+		Compute::on_runtime_upgrade();
+		assert_eq!(
+			SegmentLengthSince::<Test>::get(),
+			Some(LengthSince { segment_len: 16, epoch: 2 })
+		);
 	});
 }
 

@@ -34,6 +34,17 @@ pub struct RevealSeed {
 	pub seed: H256,
 }
 
+/// The segment length in force, and the first epoch whose commitments could be revealed only
+/// under it: set at genesis, and by the runtime upgrade that changes `SegmentLength`
+/// (`Pallet::note_segment_length`).
+#[derive(Clone, Copy, PartialEq, Eq, Default, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct LengthSince {
+	/// Hash steps per segment.
+	pub segment_len: u32,
+	/// The first epoch whose reveal window was still open when it came in force.
+	pub epoch: EpochIndex,
+}
+
 /// Randomness subject of the reveal seeds.
 pub const REVEAL_SUBJECT: &[u8] = b"depin/compute/reveal-seed";
 

@@ -996,51 +996,6 @@ fn the_sweep_is_bounded_by_the_idle_weight_and_resumes_where_it_stopped() {
 }
 
 #[test]
-fn a_pass_the_idle_weight_cannot_finish_goes_on_in_the_next_epoch_where_it_stopped() {
-	ExtBuilder::default().build_and_execute(|| {
-		proving_setup();
-		run_to_epoch(2);
-		let db: frame_support::weights::RuntimeDbWeight =
-			<Test as frame_system::Config>::DbWeight::get();
-		let one_step = db.reads_writes(2, 1) + Proofs::settle_weight() + db.reads(1);
-		let devices = [STORAGE_A, STORAGE_B, STORAGE_C];
-		let order: Vec<_> = Provers::<Test>::iter_keys().collect();
-		assert_eq!(order.len(), 3);
-		// Epoch 2: room for one device only, in the first block of idle time.
-		idle(one_step);
-		assert_eq!(
-			Sweep::<Test>::get(),
-			SweepState { epoch: 2, last: Some(order[0]), done: false }
-		);
-		// Epoch 3: the pass goes on from the second device, not from the first again.
-		run_to_epoch(3);
-		idle(one_step);
-		assert_eq!(
-			Sweep::<Test>::get(),
-			SweepState { epoch: 3, last: Some(order[1]), done: false }
-		);
-		assert_eq!(prover(order[1]).epoch, 3);
-		assert!(prover(order[0]).epoch < 3, "left for the next pass");
-		// Epoch 4: the third; then the end of the map ends the epoch's pass...
-		run_to_epoch(4);
-		idle(one_step);
-		assert_eq!(prover(order[2]).epoch, 4);
-		idle(one_step);
-		assert!(Sweep::<Test>::get().done);
-		// ...and epoch 5's starts from the first device: each was visited once in three
-		// epochs, none left out every time.
-		run_to_epoch(5);
-		idle(one_step);
-		assert_eq!(
-			Sweep::<Test>::get(),
-			SweepState { epoch: 5, last: Some(order[0]), done: false }
-		);
-		assert_eq!(prover(order[0]).epoch, 5);
-		assert!(devices.iter().all(|d| order.contains(d)));
-	});
-}
-
-#[test]
 fn try_state_catches_counters_out_of_step() {
 	ExtBuilder::default().build().execute_with(|| {
 		commit(ALICE, STORAGE_A, &sector_data(4, 1));

@@ -181,18 +181,15 @@ pub fn settle_weight<AccountId, R: DeviceRegistry<AccountId>>(db: RuntimeDbWeigh
 pub struct SweepState {
 	/// The epoch the sweep settles devices for.
 	pub epoch: EpochIndex,
-	/// The last device visited (`None`: the pass starts from the first device). A pass that
-	/// did not reach the end of the map in its epoch goes on from here in the next.
+	/// The last device settled in this pass (`None`: from the start).
 	pub last: Option<DeviceId>,
-	/// Whether this epoch's pass has reached the end of the map.
+	/// Whether every device has been settled in this epoch.
 	pub done: bool,
 }
 
 /// Settle the records in `Ledgers` for epoch `current` with `settle_one`, as many as
 /// `remaining` allows, resuming after the device `Cursor` says the last block stopped at; one
-/// pass per epoch, to the end of the map. An epoch's pass starts from the first device if the
-/// last epoch's reached the end, and where it stopped if not: a round robin when idle weight is
-/// short, rather than the same devices left out every epoch. `step` is the most one record can cost: a record is visited only while
+/// pass per epoch. `step` is the most one record can cost: a record is visited only while
 /// that much is left. What is counted is what each cost: its read, and if it was behind the
 /// epoch, what `settle_one` reports it spent (at most the step's rest) and its write. A device that proved, or missed
 /// without reaching the threshold, costs a fraction of a suspension and a slash, so a pass
@@ -216,12 +213,7 @@ where
 	}
 	let mut cursor = Cursor::get();
 	if cursor.epoch != current {
-		// A pass that reached the end of the map starts the next one from the first device; one
-		// that did not goes on where it stopped, so that when blocks have too little idle weight
-		// for a pass an epoch, the devices it leaves out change from epoch to epoch instead of
-		// being the same ones every epoch.
-		let last = if cursor.done { None } else { cursor.last };
-		cursor = SweepState { epoch: current, last, done: false };
+		cursor = SweepState { epoch: current, last: None, done: false };
 	}
 	if cursor.done {
 		return db.reads(2);
