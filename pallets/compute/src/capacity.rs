@@ -250,8 +250,12 @@ impl<T: Config> Pallet<T> {
 	/// On a runtime upgrade: if it changes the segment length, record the new one and the
 	/// first epoch whose commitments it catches in their reveal window
 	/// ([`SegmentLengthSince`]). This runs before the upgrade's block is initialised, at the
-	/// block number of the block before it; an epoch whose deadline is that block counts as
-	/// caught (a block early at most: in doubt, excused).
+	/// block number of the block before it: the epoch in progress is caught if the upgrade's
+	/// block is at or before its deadline, so if that block number is before it.
+	///
+	/// One record: a second change of the length before the commitments the first one
+	/// caught are settled (within about an epoch) would leave them unexcused. The length is a
+	/// runtime constant; an upgrade changing it again must wait an epoch.
 	pub(crate) fn note_segment_length() -> Weight {
 		let db = T::DbWeight::get();
 		let segment_len = Self::segment_len();
@@ -260,14 +264,15 @@ impl<T: Config> Pallet<T> {
 		}
 		let epoch = T::Epochs::current();
 		let now = frame_system::Pallet::<T>::block_number();
-		let first = if now <= T::Epochs::deadline(epoch.start) {
+		let first = if now < T::Epochs::deadline(epoch.start) {
 			epoch.index
 		} else {
 			epoch.index.saturating_add(1)
 		};
 		SegmentLengthSince::<T>::put(LengthSince { segment_len, epoch: first });
-		// The record, the clock (its epoch and parameters) and the block number read.
-		db.reads_writes(4, 1)
+		// The record, the clock (its epoch, period and window), the block number; the record
+		// written.
+		db.reads_writes(5, 1)
 	}
 
 	/// The weight of [`Self::punish_unrevealed`]: a suspension and a slash in the registry.

@@ -762,20 +762,23 @@ fn an_upgrade_records_the_first_epoch_a_new_segment_length_catches() {
 			SegmentLengthSince::<Test>::get(),
 			Some(LengthSince { segment_len: 16, epoch: 0 })
 		);
-		// One that changes it (the record says 64) in epoch 1's reveal window catches epoch 1...
+		// One that changes it (the record says 64) catches epoch 1 if its block is epoch 1's
+		// deadline, the last block reveals are taken at (the hook runs at the number of the
+		// block before)...
 		let start = <Epochs as ProvingEpochs<u64>>::current().start;
 		let deadline = <Epochs as ProvingEpochs<u64>>::deadline(start);
 		let changed = || SegmentLengthSince::<Test>::put(LengthSince { segment_len: 64, epoch: 0 });
 		changed();
-		run_to_block(deadline);
+		run_to_block(deadline - 1);
 		Compute::on_runtime_upgrade();
 		assert_eq!(
 			SegmentLengthSince::<Test>::get(),
 			Some(LengthSince { segment_len: 16, epoch: 1 })
 		);
-		// ...and one after its deadline the next epoch on.
+		// ...and not if its block is after the deadline: epoch 1's whole window ran under the
+		// runtime before, so the next epoch is the first caught.
 		changed();
-		run_to_block(deadline + 1);
+		run_to_block(deadline);
 		assert_eq!(current_epoch(), 1);
 		Compute::on_runtime_upgrade();
 		assert_eq!(
