@@ -431,20 +431,20 @@ describe("Polkadot.js against the dev node", () => {
 	});
 
 	it("enrolls Alice's compute device for capacity challenges and opens a job for it", async () => {
-		// Alice's dev compute device is device 2 (16 units of 512 segments).
+		// Alice's dev compute device is device 2 (16 units of 2,048 segments of 256 steps).
 		await assert.rejects(submit(api, api.tx.compute.enroll(2), bob), /compute\.NotDeviceOperator/);
 		assert.ok((await api.call.depinApi.computeChallenge(2)).isNone);
 		const { block: enrolledIn } = await submit(api, api.tx.compute.enroll(2), alice);
 		const enrolled = (await eventsAt(api, enrolledIn)).find((e) => api.events.compute.Enrolled.is(e));
 		assert.ok(enrolled, "an Enrolled event");
 		const challenge = (await api.call.depinApi.computeChallenge(2)).unwrap();
-		assert.equal(challenge.segments.toNumber(), 16 * 512);
-		assert.equal(challenge.segmentLen.toNumber(), 1024);
+		assert.equal(challenge.segments.toNumber(), 16 * 2048);
+		assert.equal(challenge.segmentLen.toNumber(), 256);
 		assert.equal(challenge.start.length, 32);
 		assert.ok(challenge.revealAt.toNumber() <= challenge.deadline.toNumber());
 		const json = (await api.rpc.depin.computeChallenge(2)).unwrap().toJSON();
-		assert.equal(json.segments, 16 * 512);
-		assert.equal(json.segmentLength, 1024);
+		assert.equal(json.segments, 16 * 2048);
+		assert.equal(json.segmentLength, 256);
 		assert.equal(json.start, challenge.start.toHex());
 		// Bob opens a job: 10 units at 1 DPN, held from his balance.
 		await assert.rejects(submit(api, api.tx.jobs.openJob(2, 0, 10n ** 12n), bob), /jobs\.EmptyJob/);
